@@ -1,0 +1,90 @@
+package dev.keyring.protocol;
+
+import java.util.Locale;
+
+/** The mechanisms a keyring supports, with their PKCS#11 values. */
+public enum Mechanism {
+  CKM_RSA_PKCS_KEY_PAIR_GEN(0x0000, Use.GENERATE),
+  CKM_RSA_PKCS(0x0001, Use.DECRYPT_UNWRAP),
+  CKM_RSA_PKCS_OAEP(0x0009, Use.ENCRYPT_DECRYPT_WRAP),
+  CKM_SHA256_RSA_PKCS(0x0040, Use.SIGN),
+  CKM_SHA384_RSA_PKCS(0x0041, Use.SIGN),
+  CKM_SHA512_RSA_PKCS(0x0042, Use.SIGN),
+  CKM_SHA256_RSA_PKCS_PSS(0x0043, Use.SIGN),
+  CKM_SHA384_RSA_PKCS_PSS(0x0044, Use.SIGN),
+  CKM_SHA512_RSA_PKCS_PSS(0x0045, Use.SIGN),
+  CKM_GENERIC_SECRET_KEY_GEN(0x0350, Use.GENERATE),
+  CKM_SHA256_HMAC(0x0251, Use.MAC),
+  CKM_SHA384_HMAC(0x0261, Use.MAC),
+  CKM_SHA512_HMAC(0x0271, Use.MAC),
+  CKM_EC_KEY_PAIR_GEN(0x1040, Use.GENERATE),
+  CKM_ECDSA(0x1041, Use.SIGN),
+  CKM_ECDSA_SHA256(0x1044, Use.SIGN),
+  CKM_ECDSA_SHA384(0x1045, Use.SIGN),
+  CKM_ECDSA_SHA512(0x1046, Use.SIGN),
+  CKM_EC_EDWARDS_KEY_PAIR_GEN(0x1055, Use.GENERATE),
+  CKM_EDDSA(0x1057, Use.SIGN),
+  CKM_ECDH1_DERIVE(0x1050, Use.DERIVE),
+  CKM_AES_KEY_GEN(0x1080, Use.GENERATE),
+  CKM_AES_CBC_PAD(0x1085, Use.ENCRYPT_DECRYPT),
+  CKM_AES_GCM(0x1087, Use.ENCRYPT_DECRYPT),
+  CKM_AES_KEY_WRAP_KWP(0x210B, Use.WRAP);
+
+  /** What a mechanism is for. */
+  public enum Use {
+    GENERATE,
+    SIGN,
+    MAC,
+    ENCRYPT_DECRYPT,
+    /** Encrypt, decrypt, wrap and unwrap (RSA-OAEP). */
+    ENCRYPT_DECRYPT_WRAP,
+    /** Decrypt and unwrap only (RSA PKCS#1 v1.5: no new encryption under it). */
+    DECRYPT_UNWRAP,
+    WRAP,
+    DERIVE
+  }
+
+  private final long value;
+  private final Use use;
+
+  Mechanism(long value, Use use) {
+    this.value = value;
+    this.use = use;
+  }
+
+  public long value() {
+    return value;
+  }
+
+  public Use use() {
+    return use;
+  }
+
+  /** The digest a hash-and-sign or HMAC mechanism uses, or null for the others. */
+  public Digest digest() {
+    String n = name();
+    if (n.contains("SHA256")) {
+      return Digest.SHA256;
+    } else if (n.contains("SHA384")) {
+      return Digest.SHA384;
+    } else if (n.contains("SHA512")) {
+      return Digest.SHA512;
+    }
+    return null;
+  }
+
+  /** Accepts {@code CKM_AES_GCM} or {@code AES_GCM}, in any case. */
+  public static Mechanism parse(String name) {
+    String n = name == null ? "" : name.toUpperCase(Locale.ROOT);
+    if (!n.startsWith("CKM_")) {
+      n = "CKM_" + n;
+    }
+    for (Mechanism m : values()) {
+      if (m.name().equals(n)) {
+        return m;
+      }
+    }
+    throw new HsmException(
+        ResultCode.CKR_MECHANISM_INVALID, "mechanism '" + name + "' is not supported by keyrings");
+  }
+}
