@@ -1,0 +1,492 @@
+package dev.keyring.store;
+
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyringLimits;
+import dev.keyring.protocol.ObjectClass;
+import dev.keyring.protocol.ResultCode;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * A {@link StoreTransaction} on one JDBC connection with auto-commit off. {@link KeyringStore}
+ * commits or rolls back; this class only runs statements.
+ *
+ * <p>Every refusal is decided by reads done before the first write of the method, so a refused call
+ * leaves the transaction as it was. A failed statement, by contrast, "poisons" the transaction: the
+ * failure is remembered and {@link KeyringStore#write} will not commit, even when the work function
+ * caught the exception and returned (PostgreSQL would refuse the rest of the transaction anyway,
+ * and H2 would otherwise commit half a method).
+ */
+final class JdbcTransaction implements StoreTransaction {
+  /** How many values one {@code IN (...)} list holds. */
+  private static final int IN_LIST_SIZE = 100;
+
+  private final Connection connection;
+  private final Dialect dialect;
+  private StoreSqlException failure;
+  private boolean ended;
+
+  JdbcTransaction(Connection connection, Dialect dialect) {
+    this.connection = connection;
+    this.dialect = dialect;
+  }
+
+  /** The first statement failure of this transaction, or null. */
+  StoreSqlException failure() {
+    return failure;
+  }
+
+  /** Marks the transaction ended: any later call is refused. */
+  void end() {
+    ended = true;
+  }
+
+  @Override
+  public ClusterRecord createCluster(UUID id, String label) {
+    Objects.requireNonNull(id, "id");
+    Objects.requireNonNull(label, "label");
+    return sql(
+        "creating cluster " + id,
+        () -> {
+          // The schema_version rows are the store-wide lock: two concurrent createCluster calls
+          // take turns, and the second sees the first's cluster.
+          try (PreparedStatement ps =
+                  connection.prepareStatement("SELECT version FROM schema_version FOR UPDATE");
+              ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+              // locking every row
+            }
+          }
+          try (PreparedStatement ps = connection.prepareStatement("SELECT id FROM cluster");
+              ResultSet rs = ps.executeQuery()) {
+            if (rs.next()) {
+              throw new HsmException(
+                  ResultCode.CKR_FUNCTION_FAILED,
+                  "the store already holds cluster "
+                      + Rows.getUuid(rs, "id")
+                      + "; a store holds one cluster, so cluster "
+                      + id
+                      + " cannot be created in it");
+            }
+          }
+          ClusterRecord cluster = new ClusterRecord(id, label, Rows.now());
+          try (PreparedStatement ps =
+              connection.prepareStatement(
+                  "INSERT INTO cluster (" + Rows.CLUSTER_COLUMNS + ") VALUES (?, ?, ?)")) {
+            ps.setObject(1, id);
+            ps.setString(2, label);
+            Rows.setInstant(ps, 3, cluster.createdAt());
+            ps.executeUpdate();
+          }
+          return cluster;
+        });
+  }
+
+  @Override
+  public List<KeyringRecord> createKeyrings(UUID clusterId, List<KeyringRecord> keyrings) {
+    Objects.requireNonNull(clusterId, "clusterId");
+    Objects.requireNonNull(keyrings, "keyrings");
+    List<KeyringRecord> toCreate = checkNewKeyrings(clusterId, keyrings);
+    if (toCreate.isEmpty()) {
+      checkUsable();
+      return List.of();
+    }
+    return sql(
+        "creating " + toCreate.size() + " keyrings in cluster " + clusterId,
+        () -> {
+          lockCluster(clusterId);
+          int held = countKeyrings(clusterId);
+          int max = KeyringLimits.MAX_KEYRINGS_PER_CLUSTER;
+          if (held + toCreate.size() > max) {
+            throw new HsmException(
+                ResultCode.CKR_DEVICE_MEMORY,
+                "cluster "
+                    + clusterId
+                    + " holds "
+                    + held
+                    + " keyrings; creating "
+                    + toCreate.size()
+                    + " more would pass the limit of "
+                    + max);
+          }
+          List<String> labels = new ArrayList<>();
+          List<UUID> ids = new ArrayList<>();
+          for (KeyringRecord k : toCreate) {
+            labels.add(k.label());
+            ids.add(k.id());
+          }
+          Optional<String> usedLabel = firstExisting("keyrings", "label", labels);
+          if (usedLabel.isPresent()) {
+            throw new HsmException(
+                ResultCode.CKR_ARGUMENTS_BAD,
+                "keyring label '" + usedLabel.get() + "' is already used; labels must be unique");
+          }
+          Optional<String> usedId = firstExisting("keyrings", "id", ids);
+          if (usedId.isPresent()) {
+            throw new HsmException(
+                ResultCode.CKR_ARGUMENTS_BAD, "keyring id " + usedId.get() + " already exists");
+          }
+          try (PreparedStatement ps =
+              connection.prepareStatement(
+                  "INSERT INTO keyrings ("
+                      + Rows.KEYRING_COLUMNS
+                      + ", next_handle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")) {
+            for (KeyringRecord k : toCreate) {
+              ps.setObject(1, k.id());
+              ps.setObject(2, k.clusterId());
+              ps.setString(3, k.label());
+              ps.setString(4, k.credentialVerifier());
+              ps.setBoolean(5, k.passwordChangeRequired());
+              ps.setBoolean(6, k.krcoInitialized());
+              ps.setBoolean(7, k.locked());
+              ps.setInt(8, k.failedLogins());
+              Rows.setInstant(ps, 9, k.createdAt());
+              ps.addBatch();
+            }
+            ps.executeBatch();
+          }
+          return Collections.unmodifiableList(toCreate);
+        });
+  }
+
+  /** Checks the request itself (no database access); returns the records to insert. */
+  private static List<KeyringRecord> checkNewKeyrings(UUID clusterId, List<KeyringRecord> in) {
+    List<KeyringRecord> out = new ArrayList<>(in.size());
+    Set<String> labels = new HashSet<>();
+    Set<UUID> ids = new HashSet<>();
+    for (KeyringRecord k : in) {
+      Objects.requireNonNull(k, "keyrings contains null");
+      if (!k.clusterId().equals(clusterId)) {
+        throw new HsmException(
+            ResultCode.CKR_ARGUMENTS_BAD,
+            "keyring '"
+                + k.label()
+                + "' names cluster "
+                + k.clusterId()
+                + " but is being created in cluster "
+                + clusterId);
+      }
+      if (!labels.add(k.label())) {
+        throw new HsmException(
+            ResultCode.CKR_ARGUMENTS_BAD,
+            "keyring label '"
+                + k.label()
+                + "' appears twice in one request; labels must be unique");
+      }
+      if (!ids.add(k.id())) {
+        throw new HsmException(
+            ResultCode.CKR_ARGUMENTS_BAD, "keyring id " + k.id() + " appears twice in one request");
+      }
+      out.add(
+          new KeyringRecord(
+              k.id(),
+              k.clusterId(),
+              k.label(),
+              k.credentialVerifier(),
+              k.passwordChangeRequired(),
+              k.krcoInitialized(),
+              k.locked(),
+              k.failedLogins(),
+              Rows.micros(k.createdAt())));
+    }
+    return out;
+  }
+
+  private void lockCluster(UUID clusterId) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement("SELECT id FROM cluster WHERE id = ? FOR UPDATE")) {
+      ps.setObject(1, clusterId);
+      try (ResultSet rs = ps.executeQuery()) {
+        if (!rs.next()) {
+          throw new HsmException(
+              ResultCode.CKR_ARGUMENTS_BAD,
+              "cluster " + clusterId + " does not exist in this store");
+        }
+      }
+    }
+  }
+
+  private int countKeyrings(UUID clusterId) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement("SELECT COUNT(*) FROM keyrings WHERE cluster_id = ?")) {
+      ps.setObject(1, clusterId);
+      try (ResultSet rs = ps.executeQuery()) {
+        rs.next();
+        return rs.getInt(1);
+      }
+    }
+  }
+
+  /** The first of {@code values} present in {@code table.column}, as a string. */
+  private Optional<String> firstExisting(String table, String column, List<?> values)
+      throws SQLException {
+    for (int from = 0; from < values.size(); from += IN_LIST_SIZE) {
+      List<?> part = values.subList(from, Math.min(values.size(), from + IN_LIST_SIZE));
+      StringBuilder sql =
+          new StringBuilder("SELECT ")
+              .append(column)
+              .append(" FROM ")
+              .append(table)
+              .append(" WHERE ")
+              .append(column)
+              .append(" IN (");
+      for (int i = 0; i < part.size(); i++) {
+        sql.append(i == 0 ? "?" : ", ?");
+      }
+      sql.append(')');
+      try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
+        for (int i = 0; i < part.size(); i++) {
+          ps.setObject(i + 1, part.get(i));
+        }
+        try (ResultSet rs = ps.executeQuery()) {
+          if (rs.next()) {
+            return Optional.of(String.valueOf(rs.getObject(1)));
+          }
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  @Override
+  public Optional<KeyringRecord> lockKeyring(UUID keyringId) {
+    Objects.requireNonNull(keyringId, "keyringId");
+    return sql(
+        "locking keyring " + keyringId,
+        () -> {
+          try (PreparedStatement ps =
+              connection.prepareStatement(
+                  "SELECT " + Rows.KEYRING_COLUMNS + " FROM keyrings WHERE id = ? FOR UPDATE")) {
+            ps.setObject(1, keyringId);
+            try (ResultSet rs = ps.executeQuery()) {
+              return rs.next() ? Optional.of(Rows.keyring(rs)) : Optional.empty();
+            }
+          }
+        });
+  }
+
+  @Override
+  public void updateKeyring(KeyringRecord keyring) {
+    Objects.requireNonNull(keyring, "keyring");
+    sql(
+        "updating keyring " + keyring.id(),
+        () -> {
+          try (PreparedStatement ps =
+              connection.prepareStatement(
+                  "UPDATE keyrings SET credential_verifier = ?, password_change_required = ?,"
+                      + " krco_initialized = ?, locked = ?, failed_logins = ? WHERE id = ?")) {
+            ps.setString(1, keyring.credentialVerifier());
+            ps.setBoolean(2, keyring.passwordChangeRequired());
+            ps.setBoolean(3, keyring.krcoInitialized());
+            ps.setBoolean(4, keyring.locked());
+            ps.setInt(5, keyring.failedLogins());
+            ps.setObject(6, keyring.id());
+            if (ps.executeUpdate() == 0) {
+              throw new HsmException(
+                  ResultCode.CKR_SLOT_ID_INVALID,
+                  "keyring " + keyring.id() + " ('" + keyring.label() + "') does not exist");
+            }
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public boolean deleteKeyring(UUID keyringId) {
+    Objects.requireNonNull(keyringId, "keyringId");
+    return sql(
+        "deleting keyring " + keyringId,
+        () -> {
+          try (PreparedStatement ps =
+              connection.prepareStatement("DELETE FROM keyrings WHERE id = ?")) {
+            ps.setObject(1, keyringId);
+            return ps.executeUpdate() > 0;
+          }
+        });
+  }
+
+  @Override
+  public ObjectRecord insertObject(
+      UUID keyringId, UUID objectId, ObjectClass objectClass, Attributes attributes, byte[] blob) {
+    Objects.requireNonNull(keyringId, "keyringId");
+    Objects.requireNonNull(objectId, "objectId");
+    Objects.requireNonNull(objectClass, "objectClass");
+    Objects.requireNonNull(attributes, "attributes");
+    String json = Rows.attributesToJson(attributes);
+    return sql(
+        "inserting object " + objectId + " into keyring " + keyringId,
+        () -> {
+          long handle;
+          try (PreparedStatement ps =
+              connection.prepareStatement(
+                  "SELECT next_handle FROM keyrings WHERE id = ? FOR UPDATE")) {
+            ps.setObject(1, keyringId);
+            try (ResultSet rs = ps.executeQuery()) {
+              if (!rs.next()) {
+                throw new HsmException(
+                    ResultCode.CKR_SLOT_ID_INVALID, "keyring " + keyringId + " does not exist");
+              }
+              handle = rs.getLong(1);
+            }
+          }
+          int held;
+          try (PreparedStatement ps =
+              connection.prepareStatement("SELECT COUNT(*) FROM objects WHERE keyring_id = ?")) {
+            ps.setObject(1, keyringId);
+            try (ResultSet rs = ps.executeQuery()) {
+              rs.next();
+              held = rs.getInt(1);
+            }
+          }
+          int max = KeyringLimits.MAX_OBJECTS_PER_KEYRING;
+          if (held >= max) {
+            throw new HsmException(
+                ResultCode.CKR_DEVICE_MEMORY,
+                "keyring "
+                    + keyringId
+                    + " holds "
+                    + held
+                    + " objects; adding 1 more would pass the limit of "
+                    + max);
+          }
+          if (firstExisting("objects", "object_id", List.of(objectId)).isPresent()) {
+            throw new HsmException(
+                ResultCode.CKR_ARGUMENTS_BAD, "object id " + objectId + " already exists");
+          }
+          ObjectRecord object =
+              new ObjectRecord(
+                  keyringId, handle, objectId, objectClass, attributes, blob, Rows.now());
+          try (PreparedStatement ps =
+              connection.prepareStatement(
+                  "INSERT INTO objects ("
+                      + Rows.OBJECT_COLUMNS
+                      + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setObject(1, keyringId);
+            ps.setLong(2, handle);
+            ps.setObject(3, objectId);
+            ps.setString(4, objectClass.name());
+            ps.setString(5, json);
+            ps.setBytes(6, blob);
+            Rows.setInstant(ps, 7, object.createdAt());
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              connection.prepareStatement("UPDATE keyrings SET next_handle = ? WHERE id = ?")) {
+            ps.setLong(1, handle + 1);
+            ps.setObject(2, keyringId);
+            ps.executeUpdate();
+          }
+          return object;
+        });
+  }
+
+  @Override
+  public void updateObject(ObjectRecord object) {
+    Objects.requireNonNull(object, "object");
+    String json = Rows.attributesToJson(object.attributes());
+    sql(
+        "updating object " + object.handle() + " of keyring " + object.keyringId(),
+        () -> {
+          try (PreparedStatement ps =
+              connection.prepareStatement(
+                  "UPDATE objects SET attributes = ?, blob = ?"
+                      + " WHERE keyring_id = ? AND handle = ? AND object_id = ?")) {
+            ps.setString(1, json);
+            ps.setBytes(2, object.blob());
+            ps.setObject(3, object.keyringId());
+            ps.setLong(4, object.handle());
+            ps.setObject(5, object.objectId());
+            if (ps.executeUpdate() == 0) {
+              throw new HsmException(
+                  ResultCode.CKR_OBJECT_HANDLE_INVALID,
+                  "keyring "
+                      + object.keyringId()
+                      + " has no object with handle "
+                      + object.handle()
+                      + " and id "
+                      + object.objectId());
+            }
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public boolean deleteObject(UUID keyringId, long handle) {
+    Objects.requireNonNull(keyringId, "keyringId");
+    return sql(
+        "deleting object " + handle + " of keyring " + keyringId,
+        () -> {
+          try (PreparedStatement ps =
+              connection.prepareStatement(
+                  "DELETE FROM objects WHERE keyring_id = ? AND handle = ?")) {
+            ps.setObject(1, keyringId);
+            ps.setLong(2, handle);
+            return ps.executeUpdate() > 0;
+          }
+        });
+  }
+
+  @Override
+  public void putHsmState(String name, byte[] value) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(value, "value");
+    sql(
+        "setting HSM state '" + name + "'",
+        () -> {
+          try (PreparedStatement ps = connection.prepareStatement(dialect.upsertHsmState())) {
+            ps.setString(1, name);
+            ps.setBytes(2, value);
+            ps.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  /** One database step of a method: SQL failures are wrapped and poison the transaction. */
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run() throws SQLException;
+  }
+
+  private <T> T sql(String what, SqlWork<T> work) {
+    checkUsable();
+    try {
+      return work.run();
+    } catch (SQLException e) {
+      StoreSqlException wrapped = StoreSqlException.wrap(what, e);
+      if (failure == null) {
+        failure = wrapped;
+      }
+      throw wrapped;
+    }
+  }
+
+  private void checkUsable() {
+    if (ended) {
+      throw new IllegalStateException(
+          "this transaction has ended: use the StoreTransaction only inside the write function"
+              + " it was given to");
+    }
+    if (failure != null) {
+      throw failure.followUp(
+          "an earlier statement of this transaction failed, so it will be rolled back");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "JdbcTransaction[" + dialect + (ended ? " ended" : "") + "]";
+  }
+}

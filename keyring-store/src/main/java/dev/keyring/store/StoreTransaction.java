@@ -1,0 +1,82 @@
+package dev.keyring.store;
+
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.ObjectClass;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The writes of one database transaction, given to the function passed to {@link
+ * KeyringStore#write}. Everything done through one transaction commits together or not at all.
+ * Reads here see the transaction's own writes.
+ *
+ * <p>A refused call (an {@link dev.keyring.protocol.HsmException} other than CKR_DEVICE_ERROR)
+ * changes nothing, so the function may catch it and go on. A failed database call
+ * (CKR_DEVICE_ERROR) ends the transaction: later calls are refused and nothing is committed. A
+ * transaction may not be used after its function has returned, nor from another thread.
+ */
+public interface StoreTransaction {
+
+  /**
+   * Creates the store's cluster, stamped with the current time. Refused (CKR_FUNCTION_FAILED) when
+   * the store already has one; two concurrent calls take turns, so only one can succeed.
+   *
+   * @return the cluster as stored
+   */
+  ClusterRecord createCluster(UUID id, String label);
+
+  /**
+   * Creates keyrings in the cluster, all or none. Refused with CKR_DEVICE_MEMORY when the cluster
+   * would then hold more than 3,500, and with CKR_ARGUMENTS_BAD when a label is already used; the
+   * check and the insert are atomic against concurrent writers.
+   *
+   * <p>Also refused with CKR_ARGUMENTS_BAD when a label or id appears twice in {@code keyrings}, an
+   * id is already used, a record names another cluster, or the cluster does not exist. Each new
+   * keyring's handles start at 1. Creation times are kept to the microsecond.
+   *
+   * @return the keyrings as stored (creation times truncated to microseconds), in request order
+   */
+  List<KeyringRecord> createKeyrings(UUID clusterId, List<KeyringRecord> keyrings);
+
+  /** Reads a keyring and locks its row until the transaction ends. */
+  Optional<KeyringRecord> lockKeyring(UUID keyringId);
+
+  /**
+   * Replaces a keyring's credential, flags, lock state and failed-login count (its label, cluster
+   * and creation time never change). CKR_SLOT_ID_INVALID when the keyring does not exist.
+   */
+  void updateKeyring(KeyringRecord keyring);
+
+  /** Deletes a keyring and all its objects. Returns false when it did not exist. */
+  boolean deleteKeyring(UUID keyringId);
+
+  /**
+   * Inserts an object, assigning its handle. Refused with CKR_DEVICE_MEMORY when the keyring
+   * already holds 256 objects (atomic against concurrent writers) and with CKR_SLOT_ID_INVALID when
+   * the keyring does not exist.
+   *
+   * <p>The handle is the keyring's next one: handles start at 1 and are never reused within a
+   * keyring, even after a delete. Also refused with CKR_ARGUMENTS_BAD when {@code objectId} is
+   * already used. {@code blob} may be null (objects with no secret part).
+   *
+   * @return the object as stored, stamped with the current time
+   */
+  ObjectRecord insertObject(
+      UUID keyringId, UUID objectId, ObjectClass objectClass, Attributes attributes, byte[] blob);
+
+  /**
+   * Replaces an object's attributes and blob. CKR_OBJECT_HANDLE_INVALID when it does not exist. The
+   * object is found by keyring, handle and object id: all three must match.
+   */
+  void updateObject(ObjectRecord object);
+
+  /** Deletes an object. Returns false when it did not exist. */
+  boolean deleteObject(UUID keyringId, long handle);
+
+  /**
+   * Sets a named entry of the member's HSM state (non-secret or already protected bytes), replacing
+   * any earlier value. Names are at most 256 characters.
+   */
+  void putHsmState(String name, byte[] value);
+}
