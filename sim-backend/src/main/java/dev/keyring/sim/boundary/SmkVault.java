@@ -1,0 +1,278 @@
+package dev.keyring.sim.boundary;
+
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.ResultCode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import java.util.UUID;
+import javax.crypto.Cipher;
+import javax.crypto.Mac;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * Holds the SMK and the device key that protects it at rest, and seals and opens SKS blobs.
+ *
+ * <p>The device key stands for the HSM's own internal key storage: a 32-byte file in the HSM's
+ * directory, separate from the member's database, created on first start. The SMK is generated
+ * here, persisted by the partition only wrapped (AES-KWP) under the device key, and kept in memory
+ * only inside this class.
+ */
+final class SmkVault {
+  private static final byte[] FINGERPRINT_LABEL =
+      "keyring smk fingerprint".getBytes(StandardCharsets.US_ASCII);
+
+  private final SecretKeySpec deviceKey;
+  private final SecureRandom random;
+  private final Provider gcmProvider;
+  private volatile ActiveSmk smk;
+
+  private static final class ActiveSmk {
+    final SecretKeySpec key;
+    final byte[] fingerprint;
+
+    ActiveSmk(SecretKeySpec key, byte[] fingerprint) {
+      this.key = key;
+      this.fingerprint = fingerprint;
+    }
+  }
+
+  private SmkVault(SecretKeySpec deviceKey, SecureRandom random, Provider gcmProvider) {
+    this.deviceKey = deviceKey;
+    this.random = random;
+    this.gcmProvider = gcmProvider;
+  }
+
+  /** Loads the device key from {@code deviceKeyFile}, creating it (mode 600) when absent. */
+  static SmkVault open(Path deviceKeyFile, SecureRandom random, Provider gcmProvider) {
+    try {
+      byte[] key;
+      if (Files.exists(deviceKeyFile)) {
+        key = Files.readAllBytes(deviceKeyFile);
+        if (key.length != 32) {
+          throw new HsmException(
+              ResultCode.CKR_DEVICE_ERROR,
+              "the HSM device key file " + deviceKeyFile + " is damaged (wrong length)");
+        }
+      } else {
+        key = new byte[32];
+        random.nextBytes(key);
+        Files.createDirectories(deviceKeyFile.toAbsolutePath().getParent());
+        Path tmp = deviceKeyFile.resolveSibling(deviceKeyFile.getFileName() + ".tmp");
+        Files.write(tmp, key);
+        try {
+          Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+          // not a POSIX file system: the file keeps the default permissions
+        }
+        Files.move(tmp, deviceKeyFile, StandardCopyOption.ATOMIC_MOVE);
+      }
+      SmkVault v = new SmkVault(new SecretKeySpec(key, "AES"), random, gcmProvider);
+      Arrays.fill(key, (byte) 0);
+      return v;
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "cannot read or create the HSM device key " + deviceKeyFile, e);
+    }
+  }
+
+  /** Generates a new SMK, makes it the active one and returns its protected form. */
+  ProtectedSmk create() {
+    byte[] raw = new byte[32];
+    random.nextBytes(raw);
+    try {
+      SecretKeySpec key = new SecretKeySpec(raw, "AES");
+      Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
+      kwp.init(Cipher.WRAP_MODE, deviceKey);
+      byte[] wrapped = kwp.wrap(key);
+      byte[] fp = fingerprint(key);
+      smk = new ActiveSmk(key, fp);
+      return new ProtectedSmk(wrapped, SksBlob.hex(fp));
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(ResultCode.CKR_DEVICE_ERROR, "SMK generation failed", e);
+    } finally {
+      Arrays.fill(raw, (byte) 0);
+    }
+  }
+
+  /** Unwraps a protected SMK with the device key and makes it the active one. */
+  void load(ProtectedSmk protectedSmk) {
+    try {
+      Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
+      kwp.init(Cipher.UNWRAP_MODE, deviceKey);
+      SecretKeySpec key =
+          (SecretKeySpec) kwp.unwrap(protectedSmk.wrapped(), "AES", Cipher.SECRET_KEY);
+      byte[] fp = fingerprint(key);
+      if (!SksBlob.hex(fp).equals(protectedSmk.fingerprint())) {
+        throw new HsmException(
+            ResultCode.CKR_DEVICE_ERROR,
+            "the stored SMK does not match its fingerprint " + protectedSmk.fingerprint());
+      }
+      smk = new ActiveSmk(key, fp);
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR,
+          "the stored SMK cannot be unwrapped with this HSM's device key (was the device key"
+              + " replaced?)");
+    }
+  }
+
+  boolean loaded() {
+    return smk != null;
+  }
+
+  /** The active SMK's fingerprint, or null when none is loaded. */
+  String fingerprint() {
+    ActiveSmk s = smk;
+    return s == null ? null : SksBlob.hex(s.fingerprint);
+  }
+
+  /** Forgets the SMK (factory reset of the cluster service). */
+  void clear() {
+    smk = null;
+  }
+
+  /** Encrypts a secret part into a new blob bound to its place and attributes. */
+  byte[] seal(
+      byte kind,
+      KeyType keyType,
+      SecretBytes plaintext,
+      UUID clusterId,
+      UUID keyringId,
+      UUID objectId,
+      Attributes attributes) {
+    ActiveSmk s = requireSmk();
+    byte[] nonce = new byte[12];
+    random.nextBytes(nonce);
+    byte[] header = SksBlob.header(kind, keyType, s.fingerprint, nonce);
+    byte[] aad = SksBlob.associatedData(header, clusterId, keyringId, objectId, attributes);
+    byte[] pt = plaintext.reveal(SecretKeyAccess.INSTANCE);
+    try {
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", gcmProvider);
+      gcm.init(Cipher.ENCRYPT_MODE, s.key, new GCMParameterSpec(128, nonce));
+      gcm.updateAAD(aad);
+      byte[] blob = new byte[SksBlob.HEADER_LENGTH + pt.length + SksBlob.TAG_LENGTH];
+      System.arraycopy(header, 0, blob, 0, SksBlob.HEADER_LENGTH);
+      gcm.doFinal(pt, 0, pt.length, blob, SksBlob.HEADER_LENGTH);
+      return blob;
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(ResultCode.CKR_DEVICE_ERROR, "sealing an SKS blob failed", e);
+    } finally {
+      Arrays.fill(pt, (byte) 0);
+    }
+  }
+
+  /**
+   * Opens a blob for the object at (cluster, keyring, object) with these attributes. Any change to
+   * the blob or to what it is bound to fails with CKR_ENCRYPTED_DATA_INVALID.
+   */
+  SecretBytes open(
+      byte[] blob,
+      UUID clusterId,
+      UUID keyringId,
+      UUID objectId,
+      Attributes attributes,
+      KeyType expectedKeyType,
+      String where) {
+    ActiveSmk s = requireSmk();
+    byte[] header = SksBlob.parseHeader(blob, where);
+    if (!MessageDigest.isEqual(SksBlob.smkFingerprint(header), s.fingerprint)) {
+      throw SksBlob.invalid(
+          where,
+          "it was sealed under another SMK (fingerprint "
+              + SksBlob.hex(SksBlob.smkFingerprint(header))
+              + "; this HSM holds "
+              + SksBlob.hex(s.fingerprint)
+              + ")");
+    }
+    if (SksBlob.keyTypeByte(header) != (byte) expectedKeyType.value()) {
+      throw SksBlob.invalid(where, "its key type does not match the object's CKA_KEY_TYPE");
+    }
+    byte[] aad = SksBlob.associatedData(header, clusterId, keyringId, objectId, attributes);
+    try {
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", gcmProvider);
+      gcm.init(Cipher.DECRYPT_MODE, s.key, new GCMParameterSpec(128, SksBlob.nonce(header)));
+      gcm.updateAAD(aad);
+      byte[] pt = gcm.doFinal(blob, SksBlob.HEADER_LENGTH, blob.length - SksBlob.HEADER_LENGTH);
+      return SecretBytes.adopt(pt);
+    } catch (javax.crypto.AEADBadTagException e) {
+      throw SksBlob.invalid(
+          where,
+          "authentication failed: the blob or the object's attributes were altered, or the blob"
+              + " belongs to another object, keyring or cluster");
+    } catch (GeneralSecurityException e) {
+      throw SksBlob.invalid(where, "decryption failed");
+    }
+  }
+
+  /**
+   * Seals a secret of this HSM itself (not a keyring object) under the device key: it can be opened
+   * only on this HSM, under the same label. See {@link SealedState}.
+   */
+  byte[] sealWithDeviceKey(String label, SecretBytes plaintext) {
+    return SealedState.seal(
+        SealedState.UNDER_DEVICE_KEY,
+        deviceKey,
+        SealedState.deviceKeyFingerprint(deviceKey),
+        label,
+        plaintext,
+        random,
+        gcmProvider);
+  }
+
+  /** Opens what {@link #sealWithDeviceKey} sealed under the same label. */
+  SecretBytes openWithDeviceKey(String label, byte[] sealed) {
+    return SealedState.open(
+        SealedState.UNDER_DEVICE_KEY,
+        deviceKey,
+        SealedState.deviceKeyFingerprint(deviceKey),
+        label,
+        sealed,
+        gcmProvider);
+  }
+
+  /**
+   * Seals a secret shared by the members of a cluster (not a keyring object) under the SMK: any HSM
+   * holding the same SMK can open it under the same label. Never confused with an SKS blob (other
+   * magic, other associated data). See {@link SealedState}.
+   */
+  byte[] sealWithSmk(String label, SecretBytes plaintext) {
+    ActiveSmk s = requireSmk();
+    return SealedState.seal(
+        SealedState.UNDER_SMK, s.key, s.fingerprint, label, plaintext, random, gcmProvider);
+  }
+
+  /** Opens what {@link #sealWithSmk} sealed under the same label. */
+  SecretBytes openWithSmk(String label, byte[] sealed) {
+    ActiveSmk s = requireSmk();
+    return SealedState.open(SealedState.UNDER_SMK, s.key, s.fingerprint, label, sealed, gcmProvider);
+  }
+
+  private ActiveSmk requireSmk() {
+    ActiveSmk s = smk;
+    if (s == null) {
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR,
+          "this HSM's partition holds no SMK yet: create or join a cluster first");
+    }
+    return s;
+  }
+
+  private static byte[] fingerprint(SecretKeySpec key) throws GeneralSecurityException {
+    Mac mac = Mac.getInstance("HmacSHA256", "SunJCE");
+    mac.init(new SecretKeySpec(key.getEncoded(), "HmacSHA256"));
+    return Arrays.copyOf(mac.doFinal(FINGERPRINT_LABEL), 8);
+  }
+}
