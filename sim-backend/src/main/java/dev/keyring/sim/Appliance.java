@@ -1,0 +1,118 @@
+package dev.keyring.sim;
+
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.sim.boundary.Boundary;
+import dev.keyring.sim.boundary.BoundaryConfig;
+import dev.keyring.sim.hsm.Hsm;
+import dev.keyring.sim.hsm.PasswordHasher;
+import dev.keyring.sim.keyring.KeyringService;
+import dev.keyring.store.ClusterRecord;
+import dev.keyring.store.KeyringStore;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * One simulated appliance: its durable store, its HSM (partition and SMK), the boundary, and the
+ * keyrings of the cluster it belongs to. Opening it again on the same data directory finds
+ * everything as it was.
+ */
+public final class Appliance implements AutoCloseable {
+  private final ApplianceConfig config;
+  private final KeyringStore store;
+  private final Boundary boundary;
+  private final Hsm hsm;
+  private final KeyringService keyrings;
+
+  private Appliance(ApplianceConfig config) {
+    this.config = config;
+    this.store = KeyringStore.open(config.store());
+    try {
+      this.boundary =
+          Boundary.open(
+              BoundaryConfig.builder()
+                  .deviceKeyFile(config.dataDir().resolve("hsm").resolve("device.key"))
+                  .maxCachedKeys(config.maxCachedKeys())
+                  .build(),
+              store);
+      PasswordHasher hasher = new PasswordHasher(config.kdfIterations());
+      this.hsm = Hsm.open(store, boundary, hasher);
+      this.keyrings = new KeyringService(store, boundary, hsm, hasher);
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  public static Appliance open(ApplianceConfig config) {
+    return new Appliance(config);
+  }
+
+  public ApplianceConfig config() {
+    return config;
+  }
+
+  public Hsm hsm() {
+    return hsm;
+  }
+
+  public Boundary boundary() {
+    return boundary;
+  }
+
+  public KeyringService keyrings() {
+    return keyrings;
+  }
+
+  public KeyringStore store() {
+    return store;
+  }
+
+  public Optional<ClusterRecord> cluster() {
+    return store.cluster();
+  }
+
+  /** The member name the seed gives a new cluster's first member. */
+  public String defaultMemberName() {
+    return "LNH-" + hsm.serialNumber();
+  }
+
+  /**
+   * Creates a cluster on this appliance as the HSM SO: the partition must be ready (see {@link
+   * Hsm#requireReadyForCluster()}); the SMK is generated inside the partition. Only one cluster per
+   * appliance.
+   */
+  public synchronized ClusterRecord createCluster(String soPassword, String label) {
+    hsm.authenticateSo(soPassword);
+    Optional<ClusterRecord> existing = store.cluster();
+    if (existing.isPresent()) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "this appliance already belongs to cluster '"
+              + existing.get().label()
+              + "' ("
+              + existing.get().id()
+              + "); an appliance holds one cluster");
+    }
+    if (label == null || !label.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+      throw new HsmException(
+          ResultCode.CKR_ARGUMENTS_BAD,
+          "cluster label must be 1 to 64 characters of letters, digits, '_', '.', '-'; got '"
+              + label
+              + "'");
+    }
+    hsm.requireReadyForCluster();
+    hsm.createSmk();
+    UUID id = UUID.randomUUID();
+    return store.write(tx -> tx.createCluster(id, label));
+  }
+
+  @Override
+  public void close() {
+    try {
+      boundary.close();
+    } finally {
+      store.close();
+    }
+  }
+}
