@@ -17,8 +17,8 @@ import java.util.Set;
  * when set; byte arrays are copied in and out.
  *
  * <p>{@link #canonicalEncoding()} gives one byte string per set of attributes, whatever order they
- * were set in: it is what an SKS blob binds. {@link #toJsonMap()} and {@link #fromJsonMap(Map)}
- * are the JSON form (byte values as lower-case hex).
+ * were set in: it is what an SKS blob binds. {@link #toJsonMap()} and {@link #fromJsonMap(Map)} are
+ * the JSON form (byte values as lower-case hex).
  */
 public final class Attributes {
   private static final Attributes EMPTY = new Attributes(new EnumMap<>(AttributeType.class));

@@ -29,7 +29,8 @@ public enum KeyType {
       }
     }
     throw new HsmException(
-        ResultCode.CKR_ATTRIBUTE_VALUE_INVALID, "CKA_KEY_TYPE value " + value + " is not supported");
+        ResultCode.CKR_ATTRIBUTE_VALUE_INVALID,
+        "CKA_KEY_TYPE value " + value + " is not supported");
   }
 
   /** Parses a key type by name ({@code AES} or {@code CKK_AES}). */

@@ -6,12 +6,13 @@ import java.util.Objects;
 public interface MechanismParams {
 
   /** No parameters. */
-  MechanismParams NONE = new MechanismParams() {
-    @Override
-    public String toString() {
-      return "none";
-    }
-  };
+  MechanismParams NONE =
+      new MechanismParams() {
+        @Override
+        public String toString() {
+          return "none";
+        }
+      };
 
   /**
    * AES-GCM: an IV (null or empty asks the HSM to generate 12 random bytes and prepend them to the

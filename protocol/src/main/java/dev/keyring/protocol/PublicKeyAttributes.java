@@ -176,7 +176,9 @@ public final class PublicKeyAttributes {
     return out;
   }
 
-  /** The content of a DER OCTET STRING; a raw value (not starting with 0x04 + length) is refused. */
+  /**
+   * The content of a DER OCTET STRING; a raw value (not starting with 0x04 + length) is refused.
+   */
   public static byte[] unwrapOctetString(byte[] der) {
     if (der.length >= 2 && der[0] == 0x04) {
       int len;
@@ -222,7 +224,6 @@ public final class PublicKeyAttributes {
   }
 
   private static boolean startsWith(byte[] a, byte[] prefix) {
-    return a.length >= prefix.length
-        && Arrays.equals(Arrays.copyOf(a, prefix.length), prefix);
+    return a.length >= prefix.length && Arrays.equals(Arrays.copyOf(a, prefix.length), prefix);
   }
 }

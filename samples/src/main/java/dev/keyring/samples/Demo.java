@@ -27,10 +27,10 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * The README demo: one simulated appliance on an H2 file database, set up the way an operator
- * would (HSM, V1 partition, CO, cluster, keyrings), then a keyring used the way an application
- * would (roles, key generation inside, signing and encryption), then a restart that finds it all
- * again. Every step is printed.
+ * The README demo: one simulated appliance on an H2 file database, set up the way an operator would
+ * (HSM, V1 partition, CO, cluster, keyrings), then a keyring used the way an application would
+ * (roles, key generation inside, signing and encryption), then a restart that finds it all again.
+ * Every step is printed.
  *
  * <p>Usage: {@code Demo [--data DIR] [--keep]}. Without {@code --data} a temporary directory is
  * used and removed at the end unless {@code --keep} is given.
@@ -107,8 +107,13 @@ public final class Demo {
       hsm.changeCoPassword(CO_INITIAL, CO);
       ClusterRecord cluster = appliance.createCluster(SO, "demoCluster");
       step(
-          "create cluster '" + cluster.label() + "' " + cluster.id() + ": SMK generated in the"
-              + " partition, fingerprint " + appliance.boundary().smkFingerprint());
+          "create cluster '"
+              + cluster.label()
+              + "' "
+              + cluster.id()
+              + ": SMK generated in the"
+              + " partition, fingerprint "
+              + appliance.boundary().smkFingerprint());
       out.println("      default member name: " + appliance.defaultMemberName());
       out.println("      crypto engines inside the boundary:");
       for (String line : appliance.boundary().engines().describe().split("\n")) {
@@ -133,12 +138,14 @@ public final class Demo {
           "      " + made.get(0).label() + " … " + made.get(made.size() - 1).label() + " created");
       keyring = made.get(0);
       step("KRSO logs in to '" + keyring.label() + "' with the initial password and changes it");
-      try (KeyringSession so = appliance.keyrings().login(keyring.id(), Role.KRSO, KEYRING_INITIAL)) {
+      try (KeyringSession so =
+          appliance.keyrings().login(keyring.id(), Role.KRSO, KEYRING_INITIAL)) {
         so.changePassword(KEYRING_INITIAL, KEYRING_PASSWORD);
         step("KRSO initializes the KRCO with the same (shared) password");
         so.initKrco(KEYRING_PASSWORD);
       }
-      try (KeyringSession co = appliance.keyrings().login(keyring.id(), Role.KRCO, KEYRING_PASSWORD)) {
+      try (KeyringSession co =
+          appliance.keyrings().login(keyring.id(), Role.KRCO, KEYRING_PASSWORD)) {
         step("KRCO generates RSA-2048 and P-256 key pairs and an AES-256 key inside the HSM");
         KeyPairObjects rsa =
             co.generateKeyPair(
@@ -155,7 +162,11 @@ public final class Demo {
                 .handle();
         rsaPrivate = rsa.privateKey().handle();
         out.println(
-            "      handles: RSA " + rsaPrivate + ", P-256 " + ec.privateKey().handle() + ", AES "
+            "      handles: RSA "
+                + rsaPrivate
+                + ", P-256 "
+                + ec.privateKey().handle()
+                + ", AES "
                 + aes);
         out.println(
             "      stored RSA private key blob: "
@@ -173,18 +184,24 @@ public final class Demo {
             ec,
             message,
             co.sign(
-                ec.privateKey().handle(), Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE, message));
+                ec.privateKey().handle(),
+                Mechanism.CKM_ECDSA_SHA256,
+                MechanismParams.NONE,
+                message));
         step("encrypt and decrypt with AES-256-GCM inside the HSM (IV generated inside)");
         byte[] ct = co.encrypt(aes, Mechanism.CKM_AES_GCM, MechanismParams.NONE, message);
         byte[] pt = co.decrypt(aes, Mechanism.CKM_AES_GCM, MechanismParams.NONE, ct);
         out.println(
-            "      " + ct.length + "-byte ciphertext; round trip "
+            "      "
+                + ct.length
+                + "-byte ciphertext; round trip "
                 + (Arrays.equals(pt, message) ? "ok" : "FAILED"));
         if (!Arrays.equals(pt, message)) {
           throw new IllegalStateException("AES-GCM round trip failed");
         }
       }
-      step("three wrong logins count toward the lockout (10 for passwords of 16 characters or less)");
+      step(
+          "three wrong logins count toward the lockout (10 for passwords of 16 characters or less)");
       for (int i = 0; i < 3; i++) {
         try {
           appliance.keyrings().login(keyring.id(), Role.KRCO, "not-the-password");
@@ -196,14 +213,22 @@ public final class Demo {
     step("restart the appliance on the same data directory");
     try (Appliance again = Appliance.open(config)) {
       out.println(
-          "      cluster " + again.cluster().orElseThrow().label() + ", "
-              + again.store().keyringCount() + " keyrings, SMK " + again.boundary().smkFingerprint());
+          "      cluster "
+              + again.cluster().orElseThrow().label()
+              + ", "
+              + again.store().keyringCount()
+              + " keyrings, SMK "
+              + again.boundary().smkFingerprint());
       try (KeyringSession co = again.keyrings().login(keyring.id(), Role.KRCO, KEYRING_PASSWORD)) {
         byte[] sig =
-            co.sign(rsaPrivate, Mechanism.CKM_SHA256_RSA_PKCS, MechanismParams.NONE, new byte[] {1});
-        out.println("      the RSA key still signs after restart (" + sig.length + "-byte signature)");
+            co.sign(
+                rsaPrivate, Mechanism.CKM_SHA256_RSA_PKCS, MechanismParams.NONE, new byte[] {1});
         out.println(
-            "      objects on '" + keyring.label() + "': "
+            "      the RSA key still signs after restart (" + sig.length + "-byte signature)");
+        out.println(
+            "      objects on '"
+                + keyring.label()
+                + "': "
                 + co.findObjects(Attributes.empty()).size()
                 + " (a successful login reset the failed-login counter)");
       }
@@ -241,7 +266,8 @@ public final class Demo {
       s.println("error: " + error);
     }
     s.println("usage: Demo [--data DIR] [--keep]");
-    s.println("  --data DIR  keep the appliance's state in DIR (new or empty); default: a temp dir");
+    s.println(
+        "  --data DIR  keep the appliance's state in DIR (new or empty); default: a temp dir");
     s.println("  --keep      do not delete the temporary directory at the end");
     System.exit(error == null ? 0 : 2);
   }
@@ -262,5 +288,4 @@ public final class Demo {
       }
     }
   }
-
 }

@@ -384,8 +384,7 @@ public final class Boundary implements AutoCloseable {
     }
     Attributes attrs;
     try {
-      attrs =
-          keyTemplate(template, c, type, imported.publicAttrs, defaultId(imported.publicAttrs));
+      attrs = keyTemplate(template, c, type, imported.publicAttrs, defaultId(imported.publicAttrs));
     } catch (RuntimeException e) {
       imported.pkcs8.destroy();
       throw e;

@@ -129,8 +129,7 @@ final class SealedState {
       gcm.init(
           Cipher.DECRYPT_MODE, key, new GCMParameterSpec(128, Arrays.copyOfRange(header, 16, 28)));
       gcm.updateAAD(associatedData(header, label));
-      return SecretBytes.adopt(
-          gcm.doFinal(sealed, HEADER_LENGTH, sealed.length - HEADER_LENGTH));
+      return SecretBytes.adopt(gcm.doFinal(sealed, HEADER_LENGTH, sealed.length - HEADER_LENGTH));
     } catch (AEADBadTagException e) {
       throw invalid(
           label, "authentication failed: it was altered, or it belongs to another name or owner");

@@ -257,7 +257,8 @@ final class SmkVault {
   /** Opens what {@link #sealWithSmk} sealed under the same label. */
   SecretBytes openWithSmk(String label, byte[] sealed) {
     ActiveSmk s = requireSmk();
-    return SealedState.open(SealedState.UNDER_SMK, s.key, s.fingerprint, label, sealed, gcmProvider);
+    return SealedState.open(
+        SealedState.UNDER_SMK, s.key, s.fingerprint, label, sealed, gcmProvider);
   }
 
   private ActiveSmk requireSmk() {

@@ -13,9 +13,9 @@ import org.bouncycastle.crypto.generators.PKCS5S2ParametersGenerator;
 import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
- * Makes and checks password verifiers with PBKDF2-HMAC-SHA256 (over the UTF-8 password). A verifier is {@code
- * pbkdf2-sha256$<iterations>$<salt>$<hash>} (Base64); it records its own cost, so raising the cost
- * later does not invalidate stored verifiers. Passwords themselves are never stored.
+ * Makes and checks password verifiers with PBKDF2-HMAC-SHA256 (over the UTF-8 password). A verifier
+ * is {@code pbkdf2-sha256$<iterations>$<salt>$<hash>} (Base64); it records its own cost, so raising
+ * the cost later does not invalidate stored verifiers. Passwords themselves are never stored.
  */
 public final class PasswordHasher {
   /** The default cost: 310,000 iterations (about 0.1 to 0.3 s per check on one core). */
