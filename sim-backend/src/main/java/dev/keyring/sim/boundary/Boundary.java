@@ -80,6 +80,7 @@ public final class Boundary implements AutoCloseable {
   private final SecureRandom random;
   private final Cache<CacheKey, LoadedKey> cache;
   private final AtomicReference<UUID> clusterId = new AtomicReference<>();
+  private MemberPki pki;
 
   private record CacheKey(UUID keyringId, long handle) {}
 
@@ -125,6 +126,17 @@ public final class Boundary implements AutoCloseable {
     cache.invalidateAll();
     vault.clear();
     clusterId.set(null);
+  }
+
+  /**
+   * This member's PKI (appliance TLS identity, cluster CA, member and client certificates,
+   * revocation), whose keys stay inside the boundary.
+   */
+  public synchronized MemberPki pki() {
+    if (pki == null) {
+      pki = new MemberPki(store, vault, random);
+    }
+    return pki;
   }
 
   /** Which engine serves each family, and why faster ones were passed over. */
