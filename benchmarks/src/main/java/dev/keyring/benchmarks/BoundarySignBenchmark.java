@@ -59,6 +59,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       SHA256withRSA} / {@code SHA256withECDSA} from the JDK's default providers; like the
  *       boundary it takes a fresh {@code Signature} and calls {@code initSign} per operation. No
  *       store or boundary is opened for this row.
+ *   <li>{@code accp-in-process}: the same with Amazon Corretto Crypto Provider, the engine the
+ *       boundary picks for these families: the gap to {@code boundary-cache-hit} is what the
+ *       boundary itself costs (cache look-up, permission checks), not the engine.
  * </ul>
  *
  * <p>Run with {@code benchmarks/run.sh} (or {@code java -jar benchmarks/target/benchmarks.jar
@@ -75,7 +78,7 @@ import org.openjdk.jmh.annotations.Warmup;
 public class BoundarySignBenchmark {
 
   /** What signs. */
-  @Param({"boundary-cache-hit", "boundary-cache-miss", "jdk-in-process"})
+  @Param({"boundary-cache-hit", "boundary-cache-miss", "accp-in-process", "jdk-in-process"})
   public String impl;
 
   /** The key type: {@code RSA-2048} (PKCS#1 v1.5, SHA-256) or {@code P-256} (ECDSA, SHA-256). */
@@ -92,6 +95,7 @@ public class BoundarySignBenchmark {
   private boolean evictBeforeSign;
   private PrivateKey jdkKey;
   private String jdkAlgorithm;
+  private java.security.Provider provider;
 
   @Setup(Level.Trial)
   public void setUp() throws IOException, GeneralSecurityException {
@@ -105,7 +109,10 @@ public class BoundarySignBenchmark {
         evictBeforeSign = true;
         break;
       case "jdk-in-process":
-        generateJdkKey();
+        generateJdkKey(null);
+        break;
+      case "accp-in-process":
+        generateJdkKey(com.amazon.corretto.crypto.provider.AmazonCorrettoCryptoProvider.INSTANCE);
         break;
       default:
         throw new IllegalArgumentException("unknown impl " + impl);
@@ -156,16 +163,17 @@ public class BoundarySignBenchmark {
     sign();
   }
 
-  private void generateJdkKey() throws GeneralSecurityException {
+  private void generateJdkKey(java.security.Provider provider) throws GeneralSecurityException {
+    this.provider = provider;
     KeyPairGenerator g;
     switch (key) {
       case "RSA-2048":
-        g = KeyPairGenerator.getInstance("RSA");
+        g = keyPairGenerator("RSA");
         g.initialize(2048);
         jdkAlgorithm = "SHA256withRSA";
         break;
       case "P-256":
-        g = KeyPairGenerator.getInstance("EC");
+        g = keyPairGenerator("EC");
         g.initialize(new ECGenParameterSpec("secp256r1"));
         jdkAlgorithm = "SHA256withECDSA";
         break;
@@ -173,11 +181,11 @@ public class BoundarySignBenchmark {
         throw new IllegalArgumentException("unknown key " + key);
     }
     jdkKey = g.generateKeyPair().getPrivate();
-    Signature s = Signature.getInstance(jdkAlgorithm);
+    Signature s = signature();
     s.initSign(jdkKey);
     System.out.println();
     System.out.println(
-        "# JDK in process ("
+        "# In process ("
             + key
             + "): "
             + jdkAlgorithm
@@ -197,10 +205,22 @@ public class BoundarySignBenchmark {
       }
       return boundary.sign(keyringId, handle, mechanism, MechanismParams.NONE, message);
     }
-    Signature s = Signature.getInstance(jdkAlgorithm);
+    Signature s = signature();
     s.initSign(jdkKey);
     s.update(message);
     return s.sign();
+  }
+
+  private KeyPairGenerator keyPairGenerator(String alg) throws GeneralSecurityException {
+    return provider == null
+        ? KeyPairGenerator.getInstance(alg)
+        : KeyPairGenerator.getInstance(alg, provider);
+  }
+
+  private Signature signature() throws GeneralSecurityException {
+    return provider == null
+        ? Signature.getInstance(jdkAlgorithm)
+        : Signature.getInstance(jdkAlgorithm, provider);
   }
 
   @TearDown(Level.Trial)
