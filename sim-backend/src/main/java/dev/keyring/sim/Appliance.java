@@ -79,7 +79,8 @@ public final class Appliance implements AutoCloseable {
 
   /**
    * Creates a cluster on this appliance as the HSM SO: the partition must be ready (see {@link
-   * Hsm#requireReadyForCluster()}); the SMK is generated inside the partition. Only one cluster per
+   * Hsm#requireReadyForCluster()}); the SMK is generated inside the partition and the cluster CA
+   * (which issues member and client certificates) inside the boundary. Only one cluster per
    * appliance.
    */
   public synchronized ClusterRecord createCluster(String soPassword, String label) {
@@ -104,6 +105,8 @@ public final class Appliance implements AutoCloseable {
     hsm.requireReadyForCluster();
     hsm.createSmk();
     UUID id = UUID.randomUUID();
+    // the CA first: if it fails, no cluster row exists and a retry starts clean
+    boundary.pki().createClusterCa(id, label);
     return store.write(tx -> tx.createCluster(id, label));
   }
 

@@ -1,0 +1,314 @@
+package dev.keyring.sim.server;
+
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.wire.ErrorResponse;
+import dev.keyring.sim.Appliance;
+import dev.keyring.sim.hsm.PasswordHasher;
+import dev.keyring.store.ClusterRecord;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpCookie;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The admin REST API of a member, modelled on the Luna REST API for clusters: appliance users and
+ * sessions ({@code /auth/session}, {@code /users}), HSM provisioning ({@code /api/lunasa/hsms}),
+ * the cluster service ({@code /api/lunasa/services}, {@code /api/cluster/config}), the cluster and
+ * its members ({@code /api/clusters}), client registration and keyrings ({@code /api/keyrings}).
+ *
+ * <p>Every {@code /api} and {@code /users} call needs HTTP Basic credentials of an appliance user
+ * or the session cookie from {@code POST /auth/session}; the user's role decides what it may do
+ * (see {@link ApplianceRole}). Every refusal is JSON ({@code {"error":{code,value,message}}}) with
+ * a 4xx status and changes nothing; bodies are limited to 1 MiB.
+ */
+final class AdminApi extends Handler.Abstract {
+  static final int MAX_BODY = 1 << 20;
+  static final String CHALLENGE = "Basic realm=\"keyring\", charset=\"UTF-8\"";
+  static final Pattern UUID_TEXT =
+      Pattern.compile(
+          "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+  private static final Logger LOG = LoggerFactory.getLogger(AdminApi.class);
+
+  final Member member;
+  final Appliance appliance;
+  final ApplianceUsers users;
+  final AdminSessions sessions;
+  final ClusterServiceState state;
+
+  /** Serializes the calls that change cluster membership or the service's state. */
+  final Object clusterLock = new Object();
+
+  private final AdminRoutes routes = new AdminRoutes();
+
+  AdminApi(Member member) {
+    this.member = member;
+    this.appliance = member.appliance();
+    this.users =
+        ApplianceUsers.open(
+            appliance.store(),
+            new PasswordHasher(appliance.config().kdfIterations()),
+            appliance.config().dataDir(),
+            member.config().initialAdminPassword());
+    this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, System::nanoTime);
+    this.state = new ClusterServiceState(appliance.store());
+    appliance.cluster().ifPresent(state::member);
+    routes
+        .add("POST", "/auth/session", null, this::login)
+        .add("DELETE", "/auth/session", null, this::logout);
+    new UserEndpoints(this).register(routes);
+    new HsmEndpoints(this).register(routes);
+    new ServiceEndpoints(this).register(routes);
+    new ClusterEndpoints(this).register(routes);
+    new KeyringEndpoints(this).register(routes);
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    JsonExchange x = new JsonExchange(request, response, callback, MAX_BODY);
+    RequestBody body = new RequestBody(request, MAX_BODY);
+    try {
+      dispatch(x, body);
+    } catch (ApiError e) {
+      e.headers.forEach((k, v) -> response.getHeaders().put(k, v));
+      fail(x, body, e.status, e.code, e.getMessage());
+    } catch (HsmException e) {
+      fail(x, body, ErrorResponse.httpStatus(e.code()), e.code(), e.detail());
+    } catch (JsonExchange.BadRequest e) {
+      fail(x, body, e.status, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
+    } catch (Exception e) {
+      LOG.warn("admin API {} {} failed", x.method, x.path, e);
+      fail(x, body, 500, ResultCode.CKR_GENERAL_ERROR, "internal error; see the member's log");
+    }
+    return true;
+  }
+
+  /** Answers an error after draining what the client sent (or closing when that is too much). */
+  private static void fail(
+      JsonExchange x, RequestBody body, int status, ResultCode code, String message) {
+    if (!body.drain()) {
+      x.response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+    x.fail(status, code, message);
+  }
+
+  private void dispatch(JsonExchange x, RequestBody body) throws Exception {
+    if (x.request.getHttpURI().getQuery() != null) {
+      throw ApiError.badRequest("this API takes no query parameters");
+    }
+    String raw = x.request.getHttpURI().getPath();
+    if (raw != null && raw.indexOf(';') >= 0) {
+      throw ApiError.badRequest("this API takes no path parameters (';')");
+    }
+    String path = x.path;
+    boolean needsLogin =
+        path.equals("/api")
+            || path.startsWith("/api/")
+            || path.equals("/users")
+            || path.startsWith("/users/");
+    ApplianceUsers.Principal who = needsLogin ? authenticate(x.request) : null;
+    AdminRoutes.Match m = routes.match(x.method, path);
+    ApplianceRole need = m.route().role();
+    if (need != null && who == null) {
+      who = authenticate(x.request);
+    }
+    if (need != null && !who.role().covers(need)) {
+      throw new ApiError(
+          403,
+          ResultCode.CKR_FUNCTION_REJECTED,
+          "user '"
+              + who.user()
+              + "' has the "
+              + who.role().wireName()
+              + " role; "
+              + x.method
+              + " "
+              + path
+              + " needs the "
+              + need.wireName()
+              + " role");
+    }
+    m.route().action().run(new AdminCall(x, body, who, m.params()));
+  }
+
+  // ------------------------------------------------------------------ authentication
+
+  /** The user of a request: HTTP Basic first, else the session cookie; 401 otherwise. */
+  ApplianceUsers.Principal authenticate(Request request) {
+    String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (header != null) {
+      String[] basic = basicCredentials(header);
+      return users.authenticate(basic[0], basic[1]);
+    }
+    String id = sessionCookie(request);
+    if (id != null) {
+      String user = sessions.user(id).orElse(null);
+      ApplianceRole role = user == null ? null : users.currentRole(user);
+      if (role == null) {
+        throw unauthorized("the session has expired or ended: log in again (POST /auth/session)");
+      }
+      return new ApplianceUsers.Principal(user, role);
+    }
+    throw unauthorized(
+        "log in: send HTTP Basic credentials of an appliance user, or the session cookie from"
+            + " POST /auth/session");
+  }
+
+  private static String[] basicCredentials(String header) {
+    int space = header.indexOf(' ');
+    if (space < 0 || !header.substring(0, space).equalsIgnoreCase("Basic")) {
+      throw unauthorized("only HTTP Basic authentication is accepted");
+    }
+    byte[] decoded;
+    try {
+      decoded = Base64.getDecoder().decode(header.substring(space + 1).trim());
+    } catch (IllegalArgumentException e) {
+      throw unauthorized("the Basic credentials are not valid Base64");
+    }
+    String text = new String(decoded, StandardCharsets.UTF_8);
+    int colon = text.indexOf(':');
+    if (colon <= 0) {
+      throw unauthorized("the Basic credentials must be user:password");
+    }
+    return new String[] {text.substring(0, colon), text.substring(colon + 1)};
+  }
+
+  private static String sessionCookie(Request request) {
+    List<HttpCookie> cookies;
+    try {
+      cookies = Request.getCookies(request);
+    } catch (RuntimeException e) {
+      throw unauthorized("the Cookie header cannot be read");
+    }
+    for (HttpCookie c : cookies) {
+      if (AdminSessions.COOKIE.equals(c.getName())) {
+        return c.getValue();
+      }
+    }
+    return null;
+  }
+
+  static ApiError unauthorized(String message) {
+    return new ApiError(
+        401, ResultCode.CKR_USER_NOT_LOGGED_IN, message, Map.of("WWW-Authenticate", CHALLENGE));
+  }
+
+  private void login(AdminCall call) throws java.io.IOException {
+    Request r = call.x.request;
+    String header = r.getHeaders().get(HttpHeader.AUTHORIZATION);
+    if (header == null) {
+      throw unauthorized("POST /auth/session needs HTTP Basic credentials of an appliance user");
+    }
+    String[] basic = basicCredentials(header);
+    ApplianceUsers.Principal who = users.authenticate(basic[0], basic[1]);
+    call.noBodyOrEmptyObject();
+    String id = sessions.open(who.user());
+    call.x
+        .response
+        .getHeaders()
+        .add(
+            HttpHeader.SET_COOKIE,
+            AdminSessions.COOKIE + "=" + id + "; Path=/; Secure; HttpOnly; SameSite=Strict");
+    call.x.noContent();
+  }
+
+  private void logout(AdminCall call) throws java.io.IOException {
+    Request r = call.x.request;
+    call.noBodyOrEmptyObject();
+    String id = sessionCookie(r);
+    if (id != null && sessions.close(id)) {
+      call.x
+          .response
+          .getHeaders()
+          .add(
+              HttpHeader.SET_COOKIE,
+              AdminSessions.COOKIE + "=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict");
+      call.x.noContent();
+      return;
+    }
+    if (r.getHeaders().get(HttpHeader.AUTHORIZATION) != null) {
+      authenticate(r);
+      call.x.noContent(); // Basic credentials: no session to end
+      return;
+    }
+    throw unauthorized("no session to end: the cookie is missing, unknown or expired");
+  }
+
+  // ------------------------------------------------------------------ shared checks
+
+  /** The cluster of this member; 404 when there is none. */
+  ClusterRecord requireCluster() {
+    return appliance
+        .cluster()
+        .orElseThrow(
+            () ->
+                ApiError.notFound(
+                    "this member belongs to no cluster: create one (POST /api/clusters)"));
+  }
+
+  /** The cluster named by a path parameter: 400 when not a UUID, 404 when not this member's. */
+  ClusterRecord requireCluster(String clusterId) {
+    UUID id = uuid(clusterId, "clusterID");
+    ClusterRecord c = requireCluster();
+    if (!c.id().equals(id)) {
+      throw ApiError.notFound("this member belongs to cluster " + c.id() + ", not to " + id);
+    }
+    return c;
+  }
+
+  static UUID uuid(String text, String what) {
+    if (text == null || !UUID_TEXT.matcher(text).matches()) {
+      throw ApiError.badRequest(what + " must be a UUID (8-4-4-4-12 hexadecimal digits)");
+    }
+    return UUID.fromString(text.toLowerCase(Locale.ROOT));
+  }
+
+  /** Refuses while the cluster service is stopped. */
+  void requireRunning() {
+    if (!state.running()) {
+      throw ApiError.conflict(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "the cluster service is stopped on this member: start it (POST"
+              + " /api/lunasa/services/cluster/actions/start)");
+    }
+  }
+
+  /** Refuses keyring changes until the local member is authorized. */
+  void requireAuthorized(ClusterRecord cluster) {
+    ClusterServiceState.MemberRow m = state.member(cluster);
+    if (!m.authorized) {
+      throw ApiError.conflict(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "member "
+              + appliance.defaultMemberName()
+              + " is not authorized on cluster '"
+              + cluster.label()
+              + "': authorize it first (PUT /api/clusters/"
+              + cluster.id()
+              + "/members/"
+              + m.memberId
+              + " with action authorize and the partition CO's credential)");
+    }
+  }
+
+  /** The partition's label, or null. */
+  String partitionLabel() {
+    return appliance.hsm().partition().map(p -> p.label()).orElse(null);
+  }
+
+  static Duration clientValidity() {
+    return Duration.ofDays(3650);
+  }
+}

@@ -1,0 +1,391 @@
+package dev.keyring.sim.server;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.sim.hsm.PasswordHasher;
+import dev.keyring.sim.hsm.Passwords;
+import dev.keyring.store.KeyringStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.LongSupplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The appliance's users ({@code admin}, {@code operator}, {@code monitor}, and custom users holding
+ * one of those roles) with their password verifiers, kept in the store's {@code hsm_state} under
+ * {@value #STATE_KEY}. Passwords are never stored.
+ *
+ * <p>On first start {@code admin} gets the configured initial password or, without one, a random
+ * one written to {@code DATA/initial-admin-password} (owner read/write only); {@code operator} and
+ * {@code monitor} exist but are disabled until the admin sets their passwords.
+ *
+ * <p>Lockout: {@value #LOCKOUT_THRESHOLD} consecutive wrong passwords lock a user for 60 seconds;
+ * while locked every attempt, right or wrong, is refused (HTTP 429 with {@code Retry-After}); a
+ * success resets the count. Counters live in memory only, so they restart with the member.
+ */
+final class ApplianceUsers {
+  static final String STATE_KEY = "appliance.users";
+  static final String INITIAL_PASSWORD_FILE = "initial-admin-password";
+  static final int LOCKOUT_THRESHOLD = 10;
+  static final Duration LOCKOUT_DURATION = Duration.ofSeconds(60);
+  static final int MAX_USERS = 100;
+  static final Set<String> BUILT_IN = Set.of("admin", "operator", "monitor");
+  static final String NAME_RULE = "[a-z][a-z0-9_.-]{0,31}";
+  private static final Pattern NAME = Pattern.compile(NAME_RULE);
+  private static final int MAX_PASSWORD_CHARS = 1024;
+
+  private static final Logger LOG = LoggerFactory.getLogger(ApplianceUsers.class);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** Who made a request, and with which role. */
+  record Principal(String user, ApplianceRole role) {}
+
+  /** A user as shown by the API: no verifier. */
+  record UserView(String userId, String role, boolean enabled, boolean builtIn) {}
+
+  /** The persisted form (Jackson bean). */
+  static final class State {
+    public int version = 1;
+    public TreeMap<String, StoredUser> users = new TreeMap<>();
+  }
+
+  /** One persisted user; {@code verifier} null means disabled. */
+  static final class StoredUser {
+    public String role;
+    public String verifier;
+    public boolean builtIn;
+  }
+
+  private static final class Failures {
+    int consecutive;
+    long lockedUntilNanos;
+    boolean locked;
+  }
+
+  private final KeyringStore store;
+  private final PasswordHasher hasher;
+  private final LongSupplier nanoClock;
+  private final Map<String, Failures> failures = new HashMap<>();
+  private final String dummyVerifier;
+  private State state;
+
+  private ApplianceUsers(
+      KeyringStore store, PasswordHasher hasher, State state, LongSupplier nanoClock) {
+    this.store = store;
+    this.hasher = hasher;
+    this.state = state;
+    this.nanoClock = nanoClock;
+    this.dummyVerifier = hasher.hash("keyring timing equalizer");
+  }
+
+  /**
+   * Loads the users, or creates them on first start.
+   *
+   * @param initialAdminPassword the admin password to set on first start, or null for a random one
+   *     written to {@code dataDir/initial-admin-password}
+   */
+  static ApplianceUsers open(
+      KeyringStore store, PasswordHasher hasher, Path dataDir, String initialAdminPassword) {
+    return open(store, hasher, dataDir, initialAdminPassword, System::nanoTime);
+  }
+
+  static ApplianceUsers open(
+      KeyringStore store,
+      PasswordHasher hasher,
+      Path dataDir,
+      String initialAdminPassword,
+      LongSupplier nanoClock) {
+    Optional<byte[]> raw = store.hsmState(STATE_KEY);
+    if (raw.isPresent()) {
+      State s;
+      try {
+        s = JSON.readValue(raw.get(), State.class);
+      } catch (IOException e) {
+        throw new HsmException(
+            ResultCode.CKR_DEVICE_ERROR,
+            "the stored appliance users (" + STATE_KEY + ") are damaged");
+      }
+      return new ApplianceUsers(store, hasher, s, nanoClock);
+    }
+    String password = initialAdminPassword;
+    if (password != null) {
+      Passwords.requireValidNew(password, "initial admin");
+    } else {
+      byte[] b = new byte[18];
+      new SecureRandom().nextBytes(b);
+      password = Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+    }
+    State s = new State();
+    s.users.put("admin", stored(ApplianceRole.ADMIN, hasher.hash(password), true));
+    s.users.put("operator", stored(ApplianceRole.OPERATOR, null, true));
+    s.users.put("monitor", stored(ApplianceRole.MONITOR, null, true));
+    if (initialAdminPassword == null) {
+      Path file = dataDir.resolve(INITIAL_PASSWORD_FILE);
+      writeOwnerOnly(file, password + "\n");
+      LOG.info(
+          "appliance user 'admin' created; its initial password is in {} (owner-only file):"
+              + " log in and change it",
+          file.toAbsolutePath());
+    } else {
+      LOG.info("appliance user 'admin' created with the configured initial password");
+    }
+    ApplianceUsers users = new ApplianceUsers(store, hasher, s, nanoClock);
+    users.persist(s);
+    return users;
+  }
+
+  private static StoredUser stored(ApplianceRole role, String verifier, boolean builtIn) {
+    StoredUser u = new StoredUser();
+    u.role = role.wireName();
+    u.verifier = verifier;
+    u.builtIn = builtIn;
+    return u;
+  }
+
+  private static void writeOwnerOnly(Path file, String content) {
+    try {
+      Files.createDirectories(file.getParent());
+      Files.deleteIfExists(file);
+      if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+        Files.createFile(
+            file,
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      } else {
+        Files.createFile(file);
+      }
+      Files.writeString(file, content, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR,
+          "cannot write the initial admin password file " + file + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Checks a user's password. Unknown users and wrong passwords get the same 401; a disabled
+   * built-in user gets a 401 that says so; a locked user gets 429 with the seconds left.
+   */
+  Principal authenticate(String user, String password) {
+    StoredUser u;
+    synchronized (this) {
+      requireNotLocked(user);
+      u = user == null ? null : state.users.get(user);
+    }
+    if (u == null || password == null || password.length() > MAX_PASSWORD_CHARS) {
+      hasher.verify("x", dummyVerifier); // same cost as a real check
+      throw wrongPassword();
+    }
+    if (u.verifier == null) {
+      throw new ApiError(
+          401,
+          ResultCode.CKR_USER_PIN_NOT_INITIALIZED,
+          "user '" + user + "' is disabled until the admin sets its password",
+          Map.of("WWW-Authenticate", AdminApi.CHALLENGE));
+    }
+    boolean ok = hasher.verify(password, u.verifier);
+    synchronized (this) {
+      requireNotLocked(user);
+      Failures f = failures.computeIfAbsent(user, k -> new Failures());
+      if (ok) {
+        failures.remove(user);
+        StoredUser now = state.users.get(user);
+        if (now == null || !u.verifier.equals(now.verifier)) {
+          throw wrongPassword(); // deleted or changed meanwhile
+        }
+        return new Principal(user, ApplianceRole.fromWire(now.role));
+      }
+      f.consecutive++;
+      if (f.consecutive >= LOCKOUT_THRESHOLD) {
+        f.consecutive = 0;
+        f.locked = true;
+        f.lockedUntilNanos = nanoClock.getAsLong() + LOCKOUT_DURATION.toNanos();
+        LOG.warn(
+            "appliance user '{}' locked for {} s after {} consecutive failed logins",
+            user,
+            LOCKOUT_DURATION.toSeconds(),
+            LOCKOUT_THRESHOLD);
+        throw locked(user, LOCKOUT_DURATION.toSeconds());
+      }
+    }
+    throw wrongPassword();
+  }
+
+  private void requireNotLocked(String user) {
+    Failures f = user == null ? null : failures.get(user);
+    if (f == null || !f.locked) {
+      return;
+    }
+    long left = f.lockedUntilNanos - nanoClock.getAsLong();
+    if (left <= 0) {
+      f.locked = false;
+      f.consecutive = 0;
+      return;
+    }
+    throw locked(user, Math.max(1, (left + 999_999_999L) / 1_000_000_000L));
+  }
+
+  private static ApiError locked(String user, long seconds) {
+    return new ApiError(
+        429,
+        ResultCode.CKR_PIN_LOCKED,
+        "user '"
+            + user
+            + "' is locked for "
+            + seconds
+            + " more seconds after "
+            + LOCKOUT_THRESHOLD
+            + " consecutive failed logins",
+        Map.of("Retry-After", Long.toString(seconds)));
+  }
+
+  private static ApiError wrongPassword() {
+    return new ApiError(
+        401,
+        ResultCode.CKR_PIN_INCORRECT,
+        "wrong user name or password",
+        Map.of("WWW-Authenticate", AdminApi.CHALLENGE));
+  }
+
+  /** The user's current role, or null when it no longer exists or is disabled. */
+  synchronized ApplianceRole currentRole(String user) {
+    StoredUser u = state.users.get(user);
+    return u == null || u.verifier == null ? null : ApplianceRole.fromWire(u.role);
+  }
+
+  synchronized List<UserView> list() {
+    List<UserView> out = new ArrayList<>();
+    state.users.forEach((name, u) -> out.add(view(name, u)));
+    return out;
+  }
+
+  synchronized Optional<UserView> get(String name) {
+    StoredUser u = state.users.get(name);
+    return u == null ? Optional.empty() : Optional.of(view(name, u));
+  }
+
+  private static UserView view(String name, StoredUser u) {
+    return new UserView(name, u.role, u.verifier != null, u.builtIn);
+  }
+
+  /** Adds a custom user. */
+  UserView add(String name, ApplianceRole role, String password) {
+    requireName(name);
+    Passwords.requireValidNew(password, "user");
+    String verifier = hasher.hash(password);
+    synchronized (this) {
+      if (state.users.containsKey(name)) {
+        throw ApiError.conflict(
+            ResultCode.CKR_FUNCTION_FAILED, "user '" + name + "' already exists");
+      }
+      if (state.users.size() >= MAX_USERS) {
+        throw ApiError.conflict(
+            ResultCode.CKR_DEVICE_MEMORY, "the appliance already has " + MAX_USERS + " users");
+      }
+      State next = copy();
+      next.users.put(name, stored(role, verifier, false));
+      persist(next);
+      return view(name, next.users.get(name));
+    }
+  }
+
+  /** Sets a user's password (enabling a disabled built-in user). */
+  UserView setPassword(String name, String password) {
+    Passwords.requireValidNew(password, "user");
+    String verifier = hasher.hash(password);
+    synchronized (this) {
+      requireExisting(name);
+      State next = copy();
+      next.users.get(name).verifier = verifier;
+      persist(next);
+      failures.remove(name);
+      return view(name, next.users.get(name));
+    }
+  }
+
+  /** Checks a user's current password (for a user changing its own), without lockout counting. */
+  void requirePassword(String name, String password) {
+    StoredUser u;
+    synchronized (this) {
+      u = requireExisting(name);
+    }
+    if (password == null
+        || password.length() > MAX_PASSWORD_CHARS
+        || u.verifier == null
+        || !hasher.verify(password, u.verifier)) {
+      throw new ApiError(
+          403, ResultCode.CKR_PIN_INCORRECT, "the current password of '" + name + "' is wrong");
+    }
+  }
+
+  /** Deletes a custom user; built-in users cannot be deleted. */
+  synchronized void delete(String name) {
+    StoredUser u = requireExisting(name);
+    if (u.builtIn) {
+      throw ApiError.conflict(
+          ResultCode.CKR_FUNCTION_REJECTED, "the built-in user '" + name + "' cannot be deleted");
+    }
+    State next = copy();
+    next.users.remove(name);
+    persist(next);
+    failures.remove(name);
+  }
+
+  private StoredUser requireExisting(String name) {
+    StoredUser u = name == null ? null : state.users.get(name);
+    if (u == null) {
+      throw ApiError.notFound("no appliance user '" + name + "'");
+    }
+    return u;
+  }
+
+  static void requireName(String name) {
+    if (name == null || !NAME.matcher(name).matches()) {
+      throw ApiError.badRequest(
+          "a user name is 1 to 32 characters of lowercase letters, digits, '_', '.', '-',"
+              + " starting with a letter");
+    }
+  }
+
+  private State copy() {
+    try {
+      return JSON.readValue(JSON.writeValueAsBytes(state), State.class);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void persist(State next) {
+    byte[] bytes;
+    try {
+      bytes = JSON.writeValueAsBytes(next);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+    store.write(
+        tx -> {
+          tx.putHsmState(STATE_KEY, bytes);
+          return null;
+        });
+    state = next;
+  }
+}

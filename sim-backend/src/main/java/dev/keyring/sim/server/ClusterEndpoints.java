@@ -1,0 +1,566 @@
+package dev.keyring.sim.server;
+
+import static dev.keyring.sim.server.AdminMessages.password;
+import static dev.keyring.sim.server.AdminMessages.required;
+
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.admin.ClientRegistration;
+import dev.keyring.sim.boundary.MemberPki;
+import dev.keyring.sim.server.AdminMessages.PartitionLabel;
+import dev.keyring.sim.server.ClusterServiceState.ClientRow;
+import dev.keyring.sim.server.ClusterServiceState.MemberRow;
+import dev.keyring.store.ClusterRecord;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.eclipse.jetty.http.HttpHeader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code /api/clusters}: create the cluster (HSM SO), list it, its members (authorize, affinity
+ * group, primary), and the clients registered with it (CSR signed by the cluster CA; revocation).
+ * Joining another cluster and leaving one are answered 501: not simulated yet.
+ */
+final class ClusterEndpoints {
+  static final int MAX_CLIENTS = 10_000;
+  static final String LABEL_RULE = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
+  private static final Pattern LABEL = Pattern.compile(LABEL_RULE);
+  private static final Pattern CLIENT_LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}");
+  private static final Pattern SERIAL = Pattern.compile("[0-9a-fA-F]{1,40}");
+  private static final String VERSION = version();
+  private static final Logger LOG = LoggerFactory.getLogger(ClusterEndpoints.class);
+
+  private final AdminApi api;
+
+  ClusterEndpoints(AdminApi api) {
+    this.api = api;
+  }
+
+  void register(AdminRoutes r) {
+    r.add("POST", "/api/clusters", ApplianceRole.ADMIN, this::create)
+        .add("GET", "/api/clusters", ApplianceRole.MONITOR, this::list)
+        .add("GET", "/api/clusters/{clusterID}", ApplianceRole.MONITOR, this::show)
+        .add("PUT", "/api/clusters/{clusterID}", ApplianceRole.ADMIN, this::join)
+        .add("GET", "/api/clusters/{clusterID}/members", ApplianceRole.MONITOR, this::members)
+        .add(
+            "GET",
+            "/api/clusters/{clusterID}/members/{memberID}",
+            ApplianceRole.MONITOR,
+            this::memberShow)
+        .add(
+            "PUT",
+            "/api/clusters/{clusterID}/members/{memberID}",
+            ApplianceRole.ADMIN,
+            this::memberUpdate)
+        .add(
+            "PATCH",
+            "/api/clusters/{clusterID}/members/{memberID}",
+            ApplianceRole.ADMIN,
+            this::memberLeave)
+        .add(
+            "DELETE",
+            "/api/clusters/{clusterID}/members/{memberID}",
+            ApplianceRole.ADMIN,
+            this::memberDelete)
+        .add("POST", "/api/clusters/{clusterID}/clients", ApplianceRole.ADMIN, this::register)
+        .add("GET", "/api/clusters/{clusterID}/clients", ApplianceRole.MONITOR, this::clients)
+        .add(
+            "DELETE",
+            "/api/clusters/{clusterID}/clients/{serial}",
+            ApplianceRole.ADMIN,
+            this::revoke);
+  }
+
+  /** A cluster as listed. */
+  record ClusterView(String clusterLabel, String clusterUUID, String createdAt) {}
+
+  /** The answer to a cluster creation. */
+  record Created(
+      String clusterLabel,
+      String clusterUUID,
+      String memberID,
+      String memberName,
+      String warning) {}
+
+  /** A member, with the fields of {@code GET /api/clusters/{clusterID}/members/{memberID}}. */
+  record MemberView(
+      String memberID,
+      String memberName,
+      String label,
+      String clusterID,
+      String ipAddress,
+      boolean memberActive,
+      boolean visibleToServicingNode,
+      boolean primaryNode,
+      String mode,
+      boolean restartService,
+      String version,
+      String group,
+      boolean authorized,
+      boolean local) {}
+
+  /** A registered client. */
+  record ClientView(
+      String serial,
+      String commonName,
+      String label,
+      String monitorUser,
+      String notAfter,
+      String registeredAt,
+      boolean revoked,
+      String revokedAt) {}
+
+  /** A list answer: {@code {"data": [...]}}. */
+  record DataList<T>(List<T> data) {}
+
+  /** The body of {@code PUT /api/clusters/{clusterID}} (join). */
+  record JoinCluster(
+      List<AdminMessages.Credential> authentication,
+      String remoteClusterIpAddress,
+      String remoteAdminPassword,
+      String action) {}
+
+  // ------------------------------------------------------------------ cluster
+
+  private void create(AdminCall call) throws IOException {
+    AdminMessages.CreateCluster b = call.body(AdminMessages.CreateCluster.class);
+    String so = password(b.authentication(), "SO", PartitionLabel.FORBIDDEN, null);
+    String label = required(b.clusterLabel(), "clusterLabel");
+    if (!LABEL.matcher(label).matches()) {
+      throw ApiError.badRequest(
+          "clusterLabel must be 1 to 64 characters of letters, digits, '_', '.', '-', starting"
+              + " with a letter or digit");
+    }
+    synchronized (api.clusterLock) {
+      api.requireRunning();
+      api.appliance.hsm().authenticateSo(so);
+      api.appliance
+          .cluster()
+          .ifPresent(
+              c -> {
+                throw ApiError.conflict(
+                    ResultCode.CKR_FUNCTION_FAILED,
+                    "this appliance already belongs to cluster '"
+                        + c.label()
+                        + "' ("
+                        + c.id()
+                        + "); an appliance holds one cluster");
+              });
+      api.appliance.hsm().requireReadyForCluster();
+      ClusterRecord c = api.appliance.createCluster(so, label);
+      api.appliance.boundary().pki().createClusterCa(c.id(), c.label());
+      MemberRow m = api.state.member(c);
+      String warning = null;
+      try {
+        api.member.startCryptoApi();
+      } catch (Exception e) {
+        LOG.warn("the crypto API did not start after creating cluster {}", c.id(), e);
+        warning =
+            "the crypto API did not start ("
+                + e.getMessage()
+                + "); retry with POST /api/lunasa/services/cluster/actions/start";
+      }
+      LOG.info("cluster '{}' ({}) created by {}", c.label(), c.id(), call.principal.user());
+      call.x.response.getHeaders().put(HttpHeader.LOCATION, "/api/clusters/" + c.id());
+      call.x.reply(
+          201,
+          new Created(
+              c.label(),
+              c.id().toString(),
+              m.memberId,
+              api.appliance.defaultMemberName(),
+              warning));
+    }
+  }
+
+  private void list(AdminCall call) throws IOException {
+    call.noBody();
+    api.requireRunning();
+    List<ClusterView> out = new ArrayList<>();
+    api.appliance.cluster().ifPresent(c -> out.add(view(c)));
+    call.x.ok(new DataList<>(out));
+  }
+
+  private void show(AdminCall call) throws IOException {
+    call.noBody();
+    api.requireRunning();
+    call.x.ok(view(api.requireCluster(call.param("clusterID"))));
+  }
+
+  private static ClusterView view(ClusterRecord c) {
+    return new ClusterView(c.label(), c.id().toString(), c.createdAt().toString());
+  }
+
+  private void join(AdminCall call) throws IOException {
+    JoinCluster b = call.body(JoinCluster.class);
+    if (!"join".equals(required(b.action(), "action"))) {
+      throw ApiError.badRequest("unknown action: PUT /api/clusters/{clusterID} takes action join");
+    }
+    String co = password(b.authentication(), "CO", PartitionLabel.REQUIRED, api.partitionLabel());
+    required(b.remoteClusterIpAddress(), "remoteClusterIpAddress");
+    required(b.remoteAdminPassword(), "remoteAdminPassword");
+    AdminApi.uuid(call.param("clusterID"), "clusterID");
+    api.requireRunning();
+    api.appliance
+        .cluster()
+        .ifPresent(
+            c -> {
+              throw ApiError.conflict(
+                  ResultCode.CKR_FUNCTION_FAILED,
+                  "this appliance already belongs to cluster '"
+                      + c.label()
+                      + "' ("
+                      + c.id()
+                      + "): it cannot join another");
+            });
+    api.appliance.hsm().authenticateCo(co);
+    throw notImplemented("joining a cluster on another member");
+  }
+
+  // ------------------------------------------------------------------ members
+
+  private void members(AdminCall call) throws IOException {
+    call.noBody();
+    api.requireRunning();
+    ClusterRecord c = api.requireCluster(call.param("clusterID"));
+    call.x.ok(new DataList<>(List.of(memberView(c, api.state.member(c)))));
+  }
+
+  private void memberShow(AdminCall call) throws IOException {
+    call.noBody();
+    api.requireRunning();
+    ClusterRecord c = api.requireCluster(call.param("clusterID"));
+    call.x.ok(memberView(c, requireMember(c, call.param("memberID"))));
+  }
+
+  private void memberUpdate(AdminCall call) throws IOException {
+    AdminMessages.MemberUpdate b = call.body(AdminMessages.MemberUpdate.class);
+    String action = required(b.action(), "action");
+    switch (action) {
+      case "authorize":
+        if (b.group() != null || b.primary() != null) {
+          throw ApiError.badRequest("action authorize takes only 'authentication'");
+        }
+        String co =
+            password(b.authentication(), "CO", PartitionLabel.REQUIRED, api.partitionLabel());
+        synchronized (api.clusterLock) {
+          api.requireRunning();
+          ClusterRecord c = api.requireCluster(call.param("clusterID"));
+          requireMember(c, call.param("memberID"));
+          api.appliance.hsm().authenticateCo(co);
+          MemberRow m =
+              api.state.updateMember(
+                  c,
+                  row -> {
+                    row.authorized = true;
+                    return row;
+                  });
+          LOG.info("member {} authorized by {}", m.memberId, call.principal.user());
+          call.x.ok(memberView(c, m));
+        }
+        return;
+      case "config":
+        if (b.authentication() != null) {
+          throw ApiError.badRequest("action config takes no 'authentication'");
+        }
+        if (b.group() == null && b.primary() == null) {
+          throw ApiError.badRequest("action config needs 'group', 'primary' or both");
+        }
+        if (b.group() != null && !LABEL.matcher(b.group()).matches()) {
+          throw ApiError.badRequest(
+              "group must be 1 to 64 characters of letters, digits, '_', '.', '-', starting with a"
+                  + " letter or digit");
+        }
+        if (Boolean.FALSE.equals(b.primary())) {
+          throw ApiError.badRequest(
+              "'primary' can only be true: to move the primary role, promote another member");
+        }
+        synchronized (api.clusterLock) {
+          api.requireRunning();
+          ClusterRecord c = api.requireCluster(call.param("clusterID"));
+          MemberRow current = requireMember(c, call.param("memberID"));
+          // Up to 64 affinity groups per cluster: with one member there is one group, so moving
+          // it (which replaces its group) cannot exceed the limit.
+          if (Boolean.TRUE.equals(b.primary()) && !"Read-Write".equals(mode(current))) {
+            throw ApiError.conflict(
+                ResultCode.CKR_FUNCTION_FAILED,
+                "only a read-write member can be promoted to primary");
+          }
+          MemberRow m =
+              api.state.updateMember(
+                  c,
+                  row -> {
+                    if (b.group() != null) {
+                      row.group = b.group();
+                    }
+                    if (Boolean.TRUE.equals(b.primary())) {
+                      row.primary = true;
+                    }
+                    return row;
+                  });
+          call.x.ok(memberView(c, m));
+        }
+        return;
+      default:
+        throw ApiError.badRequest(
+            "unknown action for PUT on a member: use authorize or config (leave is PATCH)");
+    }
+  }
+
+  private void memberLeave(AdminCall call) throws IOException {
+    AdminMessages.KeyringUpdate b = call.body(AdminMessages.KeyringUpdate.class);
+    if (!"leave".equals(required(b.action(), "action"))) {
+      throw ApiError.badRequest("unknown action: PATCH on a member takes action leave");
+    }
+    String co = password(b.authentication(), "CO", PartitionLabel.REQUIRED, api.partitionLabel());
+    api.requireRunning();
+    ClusterRecord c = api.requireCluster(call.param("clusterID"));
+    requireMember(c, call.param("memberID"));
+    api.appliance.hsm().authenticateCo(co);
+    throw notImplemented("leaving a cluster");
+  }
+
+  private void memberDelete(AdminCall call) throws IOException {
+    AdminMessages.Authenticated b = call.body(AdminMessages.Authenticated.class);
+    String co = password(b.authentication(), "CO", PartitionLabel.OPTIONAL, api.partitionLabel());
+    api.requireRunning();
+    ClusterRecord c = api.requireCluster(call.param("clusterID"));
+    requireMember(c, call.param("memberID"));
+    api.appliance.hsm().authenticateCo(co);
+    throw ApiError.conflict(
+        ResultCode.CKR_FUNCTION_FAILED,
+        "member "
+            + api.appliance.defaultMemberName()
+            + " is the member you are talking to: delete a member from another member of the"
+            + " cluster, or make this one leave");
+  }
+
+  private MemberRow requireMember(ClusterRecord c, String memberId) {
+    MemberRow m = api.state.member(c);
+    if (memberId.equalsIgnoreCase(m.memberId)
+        || memberId.equals(api.appliance.defaultMemberName())) {
+      return m;
+    }
+    if (!AdminApi.UUID_TEXT.matcher(memberId).matches() && !LABEL.matcher(memberId).matches()) {
+      throw ApiError.badRequest("memberID must be a member's UUID or name");
+    }
+    throw ApiError.notFound("cluster " + c.id() + " has no member " + memberId);
+  }
+
+  private String mode(MemberRow m) {
+    // the primary is always read-write; this one-member cluster's member is its primary
+    return m.primary && api.state.running() ? "Read-Write" : "Read-Only";
+  }
+
+  private MemberView memberView(ClusterRecord c, MemberRow m) {
+    boolean running = api.state.running();
+    String core = api.state.service().coreIpAddress;
+    return new MemberView(
+        m.memberId,
+        api.appliance.defaultMemberName(),
+        api.appliance.defaultMemberName(),
+        c.id().toString(),
+        core != null ? core : api.member.config().bindAddress(),
+        running && m.authorized,
+        running,
+        m.primary,
+        mode(m),
+        api.state.restartRequired(),
+        VERSION,
+        m.group,
+        m.authorized,
+        true);
+  }
+
+  // ------------------------------------------------------------------ clients
+
+  private void register(AdminCall call) throws IOException {
+    ClientRegistration.Request b = call.body(ClientRegistration.Request.class);
+    String cn = required(b.commonName(), "commonName");
+    if (cn.isEmpty() || cn.length() > 64 || !cn.strip().equals(cn) || hasControl(cn)) {
+      throw ApiError.badRequest(
+          "commonName must be 1 to 64 characters, without control characters or surrounding"
+              + " spaces");
+    }
+    byte[] der = Pem.csr(required(b.csr(), "csr"));
+    if (b.label() != null && !CLIENT_LABEL.matcher(b.label()).matches()) {
+      throw ApiError.badRequest(
+          "label must be 1 to 64 characters of letters, digits, spaces, '_', '.', '-', starting"
+              + " with a letter or digit");
+    }
+    if (b.monitorUser() != null) {
+      ApplianceUsers.UserView u =
+          api.users
+              .get(b.monitorUser())
+              .orElseThrow(
+                  () ->
+                      ApiError.badRequest(
+                          "monitorUser names no appliance user: create it first (POST /users)"));
+      if (!ApplianceRole.MONITOR.wireName().equals(u.role())) {
+        throw ApiError.badRequest(
+            "monitorUser must have the monitor role; '" + u.userId() + "' has " + u.role());
+      }
+    }
+    synchronized (api.clusterLock) {
+      api.requireRunning();
+      ClusterRecord c = api.requireCluster(call.param("clusterID"));
+      int port = api.member.cryptoPort();
+      if (port < 0) {
+        throw ApiError.conflict(
+            ResultCode.CKR_FUNCTION_FAILED,
+            "the crypto API is not running: restart the cluster service");
+      }
+      if (api.state.clients().size() >= MAX_CLIENTS) {
+        throw ApiError.conflict(
+            ResultCode.CKR_DEVICE_MEMORY,
+            "cluster " + c.id() + " already has " + MAX_CLIENTS + " registered clients");
+      }
+      MemberPki pki = api.appliance.boundary().pki();
+      X509Certificate cert;
+      try {
+        cert = pki.issueClientCertificate(der, cn, AdminApi.clientValidity());
+      } catch (StackOverflowError e) {
+        throw ApiError.badRequest("the CSR is not valid PKCS#10: it is nested too deeply");
+      }
+      ClientRow row = new ClientRow();
+      row.serial = cert.getSerialNumber().toString(16);
+      row.commonName = cn;
+      row.label = b.label();
+      row.monitorUser = b.monitorUser();
+      row.notAfter = cert.getNotAfter().toInstant().toString();
+      row.registeredAt = Instant.now().toString();
+      try {
+        api.state.updateClients(
+            all -> {
+              all.clients.add(row);
+              return all;
+            });
+      } catch (RuntimeException e) {
+        pki.revoke(cert.getSerialNumber()); // never leave a valid certificate unrecorded
+        throw e;
+      }
+      LOG.info(
+          "client '{}' registered with cluster {} (certificate serial {}) by {}",
+          cn,
+          c.id(),
+          row.serial,
+          call.principal.user());
+      call.x.reply(
+          201,
+          new ClientRegistration.Response(
+              Pem.certificate(cert),
+              Pem.certificate(pki.clusterCaCertificate()),
+              c.id().toString(),
+              cryptoHost(call),
+              port,
+              api.appliance.defaultMemberName()));
+    }
+  }
+
+  /** The member's bind address, or the address the request came in on when bound to all. */
+  private String cryptoHost(AdminCall call) {
+    String bind = api.member.config().bindAddress();
+    if (!bind.equals("0.0.0.0") && !bind.equals("::") && !bind.equals("[::]")) {
+      return bind;
+    }
+    String core = api.state.service().coreIpAddress;
+    if (core != null) {
+      return core;
+    }
+    SocketAddress local = call.x.request.getConnectionMetaData().getLocalSocketAddress();
+    if (local instanceof InetSocketAddress) {
+      return ((InetSocketAddress) local).getAddress().getHostAddress();
+    }
+    return bind;
+  }
+
+  private void clients(AdminCall call) throws IOException {
+    call.noBody();
+    api.requireRunning();
+    api.requireCluster(call.param("clusterID"));
+    List<ClientView> out = new ArrayList<>();
+    for (ClientRow r : api.state.clients()) {
+      out.add(
+          new ClientView(
+              r.serial,
+              r.commonName,
+              r.label,
+              r.monitorUser,
+              r.notAfter,
+              r.registeredAt,
+              r.revokedAt != null,
+              r.revokedAt));
+    }
+    call.x.ok(new DataList<>(out));
+  }
+
+  private void revoke(AdminCall call) throws IOException {
+    call.noBodyOrEmptyObject();
+    String text = call.param("serial");
+    if (!SERIAL.matcher(text).matches()) {
+      throw ApiError.badRequest("serial must be the certificate's serial number in hexadecimal");
+    }
+    BigInteger serial = new BigInteger(text, 16);
+    if (serial.signum() <= 0) {
+      throw ApiError.badRequest("a certificate serial number is positive");
+    }
+    String key = serial.toString(16);
+    synchronized (api.clusterLock) {
+      api.requireRunning();
+      ClusterRecord c = api.requireCluster(call.param("clusterID"));
+      ClientRow row =
+          api.state.clients().stream()
+              .filter(r -> r.serial.equals(key))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      ApiError.notFound(
+                          "no client of cluster " + c.id() + " has certificate serial " + key));
+      if (row.revokedAt == null) {
+        api.appliance.boundary().pki().revoke(serial);
+        String now = Instant.now().toString();
+        api.state.updateClients(
+            all -> {
+              all.clients.stream()
+                  .filter(r -> r.serial.equals(key))
+                  .forEach(r -> r.revokedAt = now);
+              return all;
+            });
+        LOG.info("client certificate {} revoked by {}", key, call.principal.user());
+      }
+      call.x.noContent();
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  static ApiError notImplemented(String what) {
+    return new ApiError(
+        501,
+        ResultCode.CKR_FUNCTION_FAILED,
+        what + " is not implemented in this simulator yet; nothing was changed",
+        Map.of());
+  }
+
+  private static boolean hasControl(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isISOControl(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static String version() {
+    String v = ClusterEndpoints.class.getPackage().getImplementationVersion();
+    return "keyring-sim-" + (v == null ? "0.1.0-SNAPSHOT" : v);
+  }
+}

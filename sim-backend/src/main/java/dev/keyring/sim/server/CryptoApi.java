@@ -1,0 +1,520 @@
+package dev.keyring.sim.server;
+
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.Role;
+import dev.keyring.protocol.wire.CryptoMessages;
+import dev.keyring.protocol.wire.CryptoMessages.CryptoRequest;
+import dev.keyring.protocol.wire.CryptoMessages.CryptoResult;
+import dev.keyring.protocol.wire.CryptoMessages.VerifyResult;
+import dev.keyring.protocol.wire.MechanismSpec;
+import dev.keyring.sim.Appliance;
+import dev.keyring.sim.boundary.KeyPairObjects;
+import dev.keyring.sim.keyring.KeyringSession;
+import dev.keyring.store.KeyringRecord;
+import dev.keyring.store.ObjectRecord;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The crypto API, for registered clients only (the TLS layer has already refused any certificate
+ * the cluster CA did not issue, or revoked). Every keyring is a slot; a session belongs to the
+ * client certificate that opened it and to one keyring, so a client logged in to keyring A has no
+ * way to name an object of keyring B. Every refusal is a PKCS#11-style code and a message.
+ */
+final class CryptoApi extends Handler.Abstract {
+  static final int MAX_REQUEST_BYTES = 16 << 20;
+  private static final Logger LOG = LoggerFactory.getLogger(CryptoApi.class);
+
+  private final Appliance appliance;
+  private final CryptoSessions sessions;
+
+  CryptoApi(Appliance appliance, CryptoSessions sessions) {
+    this.appliance = appliance;
+    this.sessions = sessions;
+  }
+
+  @Override
+  public boolean handle(Request request, Response response, Callback callback) {
+    JsonExchange x = new JsonExchange(request, response, callback, MAX_REQUEST_BYTES);
+    try {
+      route(x, clientIdentity(request));
+    } catch (HsmException e) {
+      x.fail(e);
+    } catch (JsonExchange.BadRequest e) {
+      x.fail(e.status, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
+    } catch (RuntimeException | java.io.IOException e) {
+      LOG.warn("crypto API {} {} failed", x.method, x.path, e);
+      x.fail(500, ResultCode.CKR_GENERAL_ERROR, "internal error; see the member's log");
+    }
+    return true;
+  }
+
+  /**
+   * The serial of the client certificate: sessions belong to it. A certificate revoked after its
+   * connection was opened is refused here, on every request.
+   */
+  private String clientIdentity(Request request) {
+    Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
+    if (data instanceof EndPoint.SslSessionData) {
+      X509Certificate[] certs = ((EndPoint.SslSessionData) data).peerCertificates();
+      if (certs != null && certs.length > 0) {
+        if (appliance.boundary().pki().isRevoked(certs[0].getSerialNumber())) {
+          throw new HsmException(
+              ResultCode.CKR_FUNCTION_REJECTED,
+              "this client's certificate has been revoked; register the client again");
+        }
+        return certs[0].getSerialNumber().toString(16);
+      }
+    }
+    throw new HsmException(
+        ResultCode.CKR_FUNCTION_REJECTED, "the crypto API needs a registered client certificate");
+  }
+
+  private void route(JsonExchange x, String owner) throws java.io.IOException {
+    String[] p = x.path.split("/", -1);
+    // p[0] is "" (leading slash)
+    if (p.length < 3 || !p[1].equals("v1")) {
+      throw notFound(x);
+    }
+    String m = x.method;
+    if (p.length == 3 && p[2].equals("slots")) {
+      requireMethod(x, "GET");
+      x.noBody();
+      x.ok(slots());
+      return;
+    }
+    if (p.length == 3 && p[2].equals("health")) {
+      requireMethod(x, "GET");
+      x.noBody();
+      x.ok(Map.of("status", "ok", "sessions", sessions.open()));
+      return;
+    }
+    if (!p[2].equals("sessions")) {
+      throw notFound(x);
+    }
+    if (p.length == 3) {
+      requireMethod(x, "POST");
+      CryptoMessages.OpenSession req = x.read(CryptoMessages.OpenSession.class);
+      KeyringRecord k = appliance.keyrings().keyring(req.keyring());
+      CryptoSessions.Entry e = sessions.open(owner, k.id(), k.label());
+      x.ok(new CryptoMessages.SessionInfo(e.id, k.id(), k.label()));
+      return;
+    }
+    String sid = p[3];
+    if (p.length == 4) {
+      requireMethod(x, "DELETE");
+      x.noBody();
+      sessions.close(sid, owner);
+      x.noContent();
+      return;
+    }
+    CryptoSessions.Entry s = sessions.get(sid, owner);
+    String op = p[4];
+    if (p.length == 6 && op.equals("objects") && p[5].equals("find")) {
+      requireMethod(x, "POST");
+      CryptoMessages.FindObjects req = x.read(CryptoMessages.FindObjects.class);
+      List<CryptoMessages.ObjectInfo> found =
+          s.requireLogin().findObjects(WireMapping.attributes(req.template(), "template")).stream()
+              .map(WireMapping::object)
+              .collect(Collectors.toList());
+      x.ok(new CryptoMessages.ObjectList(found));
+      return;
+    }
+    if (p.length == 6 && op.equals("objects")) {
+      objectByHandle(x, s, handle(p[5]));
+      return;
+    }
+    if (p.length == 6 && op.equals("operations")) {
+      requireMethod(x, "POST");
+      operationPart(x, s, p[5]);
+      return;
+    }
+    if (p.length != 5) {
+      throw notFound(x);
+    }
+    requireMethod(x, "POST");
+    switch (op) {
+      case "login":
+        login(x, s);
+        return;
+      case "logout":
+        x.noBody();
+        if (s.login == null) {
+          throw new HsmException(ResultCode.CKR_USER_NOT_LOGGED_IN, "session is not logged in");
+        }
+        s.logout();
+        x.noContent();
+        return;
+      case "password":
+        {
+          CryptoMessages.ChangePassword req = x.read(CryptoMessages.ChangePassword.class);
+          s.requireLogin().changePassword(req.oldPassword(), req.newPassword());
+          x.noContent();
+          return;
+        }
+      case "init-krco":
+        {
+          CryptoMessages.InitKrco req = x.read(CryptoMessages.InitKrco.class);
+          s.requireLogin().initKrco(req.password());
+          x.noContent();
+          return;
+        }
+      case "objects":
+        {
+          CryptoMessages.CreateObject req = x.read(CryptoMessages.CreateObject.class);
+          x.ok(
+              WireMapping.object(
+                  s.requireLogin()
+                      .createObject(WireMapping.attributes(req.template(), "template"))));
+          return;
+        }
+      case "keys":
+        {
+          CryptoMessages.GenerateKey req = x.read(CryptoMessages.GenerateKey.class);
+          x.ok(
+              WireMapping.object(
+                  s.requireLogin()
+                      .generateKey(
+                          WireMapping.keyGen(req.spec()),
+                          WireMapping.attributes(req.template(), "template"))));
+          return;
+        }
+      case "keypairs":
+        {
+          CryptoMessages.GenerateKeyPair req = x.read(CryptoMessages.GenerateKeyPair.class);
+          KeyPairObjects kp =
+              s.requireLogin()
+                  .generateKeyPair(
+                      WireMapping.keyGen(req.spec()),
+                      WireMapping.attributes(req.publicTemplate(), "publicTemplate"),
+                      WireMapping.attributes(req.privateTemplate(), "privateTemplate"));
+          x.ok(
+              new CryptoMessages.KeyPairInfo(
+                  WireMapping.object(kp.publicKey()), WireMapping.object(kp.privateKey())));
+          return;
+        }
+      case "sign":
+        {
+          CryptoRequest req = x.read(CryptoRequest.class);
+          noSignature(req);
+          x.ok(
+              new CryptoResult(
+                  s.requireLogin()
+                      .sign(
+                          req.key(),
+                          mechanism(req.mechanism()),
+                          params(req.mechanism()),
+                          data(req))));
+          return;
+        }
+      case "verify":
+        {
+          CryptoRequest req = x.read(CryptoRequest.class);
+          if (req.signature() == null) {
+            throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "verify needs a signature");
+          }
+          x.ok(
+              verify(
+                  s.requireLogin(),
+                  req.key(),
+                  mechanism(req.mechanism()),
+                  params(req.mechanism()),
+                  data(req),
+                  req.signature()));
+          return;
+        }
+      case "encrypt":
+        {
+          CryptoRequest req = x.read(CryptoRequest.class);
+          noSignature(req);
+          x.ok(
+              new CryptoResult(
+                  s.requireLogin()
+                      .encrypt(
+                          req.key(),
+                          mechanism(req.mechanism()),
+                          params(req.mechanism()),
+                          data(req))));
+          return;
+        }
+      case "decrypt":
+        {
+          CryptoRequest req = x.read(CryptoRequest.class);
+          noSignature(req);
+          x.ok(
+              new CryptoResult(
+                  s.requireLogin()
+                      .decrypt(
+                          req.key(),
+                          mechanism(req.mechanism()),
+                          params(req.mechanism()),
+                          data(req))));
+          return;
+        }
+      case "wrap":
+        {
+          CryptoMessages.Wrap req = x.read(CryptoMessages.Wrap.class);
+          x.ok(
+              new CryptoResult(
+                  s.requireLogin()
+                      .wrapKey(
+                          req.wrappingKey(),
+                          mechanism(req.mechanism()),
+                          params(req.mechanism()),
+                          req.key())));
+          return;
+        }
+      case "unwrap":
+        {
+          CryptoMessages.Unwrap req = x.read(CryptoMessages.Unwrap.class);
+          if (req.wrapped() == null) {
+            throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "unwrap needs the wrapped key");
+          }
+          x.ok(
+              WireMapping.object(
+                  s.requireLogin()
+                      .unwrapKey(
+                          req.unwrappingKey(),
+                          mechanism(req.mechanism()),
+                          params(req.mechanism()),
+                          req.wrapped(),
+                          WireMapping.attributes(req.template(), "template"))));
+          return;
+        }
+      case "derive":
+        {
+          CryptoMessages.Derive req = x.read(CryptoMessages.Derive.class);
+          x.ok(
+              WireMapping.object(
+                  s.requireLogin()
+                      .deriveKey(
+                          req.baseKey(),
+                          mechanism(req.mechanism()),
+                          params(req.mechanism()),
+                          WireMapping.attributes(req.template(), "template"))));
+          return;
+        }
+      case "random":
+        {
+          CryptoMessages.RandomRequest req = x.read(CryptoMessages.RandomRequest.class);
+          x.ok(new CryptoResult(s.requireLogin().random(req.length())));
+          return;
+        }
+      case "operations":
+        {
+          CryptoMessages.StartOperation req = x.read(CryptoMessages.StartOperation.class);
+          s.requireLogin();
+          MultiPartOperation.Kind kind = MultiPartOperation.parseKind(req.kind());
+          if (s.operations.size() >= 16) {
+            throw new HsmException(
+                ResultCode.CKR_OPERATION_ACTIVE, "a session may run at most 16 operations at once");
+          }
+          String id = UUID.randomUUID().toString();
+          s.operations.put(
+              id,
+              new MultiPartOperation(
+                  kind, req.key(), mechanism(req.mechanism()), params(req.mechanism())));
+          x.ok(new CryptoMessages.OperationInfo(id));
+          return;
+        }
+      default:
+        throw notFound(x);
+    }
+  }
+
+  private void objectByHandle(JsonExchange x, CryptoSessions.Entry s, long handle)
+      throws java.io.IOException {
+    switch (x.method) {
+      case "GET":
+        x.noBody();
+        x.ok(WireMapping.object(object(s, handle)));
+        return;
+      case "PATCH":
+        {
+          CryptoMessages.SetAttributes req = x.read(CryptoMessages.SetAttributes.class);
+          x.ok(
+              WireMapping.object(
+                  s.requireLogin()
+                      .setAttributes(
+                          handle, WireMapping.attributes(req.attributes(), "attributes"))));
+          return;
+        }
+      case "DELETE":
+        x.noBody();
+        s.requireLogin().destroyObject(handle);
+        x.noContent();
+        return;
+      default:
+        throw wrongMethod(x, "GET, PATCH or DELETE");
+    }
+  }
+
+  private static long handle(String text) {
+    try {
+      long h = Long.parseLong(text);
+      if (h > 0) {
+        return h;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw new HsmException(
+        ResultCode.CKR_OBJECT_HANDLE_INVALID, "object handle must be a positive integer");
+  }
+
+  private void login(JsonExchange x, CryptoSessions.Entry s) throws java.io.IOException {
+    CryptoMessages.Login req = x.read(CryptoMessages.Login.class);
+    if (req.role() == null) {
+      throw new HsmException(ResultCode.CKR_USER_TYPE_INVALID, "login needs a role (po or co)");
+    }
+    Role role = Role.parse(req.role());
+    synchronized (s) {
+      if (s.login != null) {
+        throw new HsmException(
+            ResultCode.CKR_USER_ALREADY_LOGGED_IN,
+            "session is already logged in as " + s.login.role() + "; log out first");
+      }
+      s.login = appliance.keyrings().login(s.keyringId, role, req.password());
+    }
+    x.noContent();
+  }
+
+  private void operationPart(JsonExchange x, CryptoSessions.Entry s, String opId)
+      throws java.io.IOException {
+    CryptoMessages.OperationPart req = x.read(CryptoMessages.OperationPart.class);
+    MultiPartOperation op = s.operations.get(opId);
+    if (op == null) {
+      throw new HsmException(
+          ResultCode.CKR_OPERATION_NOT_INITIALIZED, "no operation " + opId + " in this session");
+    }
+    if (req.signature() != null && (!req.last() || op.kind != MultiPartOperation.Kind.VERIFY)) {
+      throw new HsmException(
+          ResultCode.CKR_ARGUMENTS_BAD, "a signature goes only with the last part of a verify");
+    }
+    try {
+      op.append(req.data());
+    } catch (HsmException e) {
+      s.operations.remove(opId);
+      throw e;
+    }
+    if (!req.last()) {
+      x.noContent();
+      return;
+    }
+    s.operations.remove(opId);
+    KeyringSession k = s.requireLogin();
+    byte[] all = op.all();
+    switch (op.kind) {
+      case SIGN:
+        x.ok(new CryptoResult(k.sign(op.key, op.mechanism, op.params, all)));
+        return;
+      case VERIFY:
+        if (req.signature() == null) {
+          throw new HsmException(
+              ResultCode.CKR_ARGUMENTS_BAD, "the last part of a verify needs the signature");
+        }
+        x.ok(verify(k, op.key, op.mechanism, op.params, all, req.signature()));
+        return;
+      case ENCRYPT:
+        x.ok(new CryptoResult(k.encrypt(op.key, op.mechanism, op.params, all)));
+        return;
+      default:
+        x.ok(new CryptoResult(k.decrypt(op.key, op.mechanism, op.params, all)));
+    }
+  }
+
+  private static VerifyResult verify(
+      KeyringSession k, long key, Mechanism m, MechanismParams p, byte[] data, byte[] sig) {
+    try {
+      k.verify(key, m, p, data, sig);
+      return new VerifyResult(true, null);
+    } catch (HsmException e) {
+      if (e.code() == ResultCode.CKR_SIGNATURE_INVALID
+          || e.code() == ResultCode.CKR_SIGNATURE_LEN_RANGE) {
+        return new VerifyResult(false, e.code().name());
+      }
+      throw e;
+    }
+  }
+
+  private CryptoMessages.SlotList slots() {
+    List<CryptoMessages.Slot> out = new ArrayList<>();
+    long slot = 0;
+    for (KeyringRecord k : appliance.keyrings().keyrings()) {
+      out.add(
+          new CryptoMessages.Slot(
+              slot++,
+              k.id(),
+              k.label(),
+              k.locked(),
+              k.krcoInitialized(),
+              k.passwordChangeRequired()));
+    }
+    return new CryptoMessages.SlotList(out);
+  }
+
+  private ObjectRecord object(CryptoSessions.Entry s, long handle) {
+    s.requireLogin();
+    return appliance
+        .store()
+        .object(s.keyringId, handle)
+        .orElseThrow(
+            () ->
+                new HsmException(
+                    ResultCode.CKR_OBJECT_HANDLE_INVALID,
+                    "keyring '" + s.label + "' has no object with handle " + handle));
+  }
+
+  private static Mechanism mechanism(MechanismSpec spec) {
+    if (spec == null) {
+      throw new HsmException(ResultCode.CKR_MECHANISM_INVALID, "mechanism is required");
+    }
+    return spec.mechanism();
+  }
+
+  private static MechanismParams params(MechanismSpec spec) {
+    return spec.params();
+  }
+
+  private static byte[] data(CryptoRequest req) {
+    if (req.data() == null) {
+      throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "data is required");
+    }
+    return req.data();
+  }
+
+  private static void noSignature(CryptoRequest req) {
+    if (req.signature() != null) {
+      throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "signature belongs only to verify");
+    }
+  }
+
+  private static void requireMethod(JsonExchange x, String method) {
+    if (!x.method.equals(method)) {
+      throw wrongMethod(x, method);
+    }
+  }
+
+  private static JsonExchange.BadRequest wrongMethod(JsonExchange x, String allowed) {
+    return new JsonExchange.BadRequest(
+        405, x.method + " is not allowed on " + x.path + "; use " + allowed);
+  }
+
+  private static JsonExchange.BadRequest notFound(JsonExchange x) {
+    return new JsonExchange.BadRequest(404, "no such resource: " + x.method + " " + x.path);
+  }
+}

@@ -1,0 +1,182 @@
+package dev.keyring.sim.server;
+
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.InvalidNullException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.wire.ErrorResponse;
+import dev.keyring.protocol.wire.WireJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+
+/**
+ * One JSON request and its answer. Bodies are read up to a limit; malformed or mistyped JSON is
+ * answered 400 with a message that names the field and the problem but never repeats a value from
+ * the request (it could be a password).
+ */
+final class JsonExchange {
+  static final ObjectMapper JSON = WireJson.mapper();
+
+  final Request request;
+  final Response response;
+  final Callback callback;
+  final String method;
+  final String path;
+  private final int maxBody;
+
+  JsonExchange(Request request, Response response, Callback callback, int maxBody) {
+    this.request = request;
+    this.response = response;
+    this.callback = callback;
+    this.method = request.getMethod();
+    this.path = Request.getPathInContext(request);
+    this.maxBody = maxBody;
+  }
+
+  /** Thrown for a request the API cannot take at all (too large, not JSON). */
+  static final class BadRequest extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+    final int status;
+
+    BadRequest(int status, String message) {
+      super(message, null, false, false);
+      this.status = status;
+    }
+  }
+
+  byte[] body() throws IOException {
+    long declared = request.getLength();
+    if (declared > maxBody) {
+      throw new BadRequest(413, "the request body is larger than " + maxBody + " bytes");
+    }
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] b = in.readNBytes(maxBody + 1);
+      if (b.length > maxBody) {
+        throw new BadRequest(413, "the request body is larger than " + maxBody + " bytes");
+      }
+      return b;
+    }
+  }
+
+  /** The body as {@code type}; an empty body is refused. */
+  <T> T read(Class<T> type) throws IOException {
+    byte[] b = body();
+    if (b.length == 0) {
+      throw new BadRequest(400, "this request needs a JSON body");
+    }
+    try {
+      T value = JSON.readValue(b, type);
+      if (value == null) {
+        throw new BadRequest(400, "the JSON body is null");
+      }
+      return value;
+    } catch (JsonProcessingException e) {
+      throw new BadRequest(400, describe(e));
+    }
+  }
+
+  /** Refuses a body where none belongs. */
+  void noBody() throws IOException {
+    if (body().length != 0) {
+      throw new BadRequest(400, method + " " + path + " takes no body");
+    }
+  }
+
+  void reply(int status, Object body) {
+    byte[] json;
+    try {
+      json = JSON.writeValueAsBytes(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("cannot write an answer", e);
+    }
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+    response.write(true, ByteBuffer.wrap(json), callback);
+  }
+
+  void ok(Object body) {
+    reply(200, body);
+  }
+
+  void noContent() {
+    response.setStatus(204);
+    response.write(true, null, callback);
+  }
+
+  void fail(HsmException e) {
+    reply(ErrorResponse.httpStatus(e.code()), ErrorResponse.of(e));
+  }
+
+  void fail(int status, ResultCode code, String message) {
+    reply(status, ErrorResponse.of(code, message));
+  }
+
+  static String describe(JsonProcessingException e) {
+    String where = "";
+    if (e instanceof JsonMappingException) {
+      String path =
+          ((JsonMappingException) e)
+              .getPath().stream()
+                  .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                  .collect(Collectors.joining("."));
+      where = path.isEmpty() ? "" : " at '" + path.replace(".[", "[") + "'";
+    }
+    if (e instanceof UnrecognizedPropertyException) {
+      return "unknown field '"
+          + ((UnrecognizedPropertyException) e).getPropertyName()
+          + "'"
+          + where;
+    }
+    if (e instanceof InvalidNullException) {
+      return "a required value is missing or null" + where;
+    }
+    if (e instanceof MismatchedInputException) {
+      MismatchedInputException m = (MismatchedInputException) e;
+      String type = m.getTargetType() == null ? "value" : m.getTargetType().getSimpleName();
+      return "wrong or missing value" + where + " (expected " + article(type) + ")";
+    }
+    if (e instanceof JsonMappingException) {
+      return "the JSON does not fit this request" + where;
+    }
+    JsonLocation loc = e.getLocation();
+    return "malformed JSON"
+        + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr());
+  }
+
+  private static String article(String type) {
+    switch (type) {
+      case "byte[]":
+        return "a Base64 string";
+      case "int":
+      case "Integer":
+      case "long":
+      case "Long":
+        return "an integer";
+      case "boolean":
+      case "Boolean":
+        return "a boolean";
+      case "String":
+        return "a string";
+      case "LinkedHashMap":
+      case "Map":
+        return "an object";
+      case "List":
+      case "ArrayList":
+        return "an array";
+      default:
+        return "an object";
+    }
+  }
+}

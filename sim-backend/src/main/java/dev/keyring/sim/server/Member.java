@@ -1,0 +1,190 @@
+package dev.keyring.sim.server;
+
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.sim.Appliance;
+import dev.keyring.sim.boundary.MemberPki;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
+import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.SecureRequestCustomizer;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running cluster member: the appliance (store, HSM, boundary, keyrings) and its two APIs on
+ * Jetty 12 — the admin REST API over TLS (port 50070 by default) and the crypto API over mutual TLS
+ * (port 50052 by default), each speaking HTTP/2 (ALPN) and HTTP/1.1, with TCP_NODELAY. The crypto
+ * API starts once the member belongs to a cluster, since its certificate and the client
+ * certificates it accepts come from the cluster CA.
+ */
+public final class Member implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Member.class);
+
+  private final MemberConfig config;
+  private final Appliance appliance;
+  private final CryptoSessions sessions;
+  private final Server adminServer;
+  private volatile Server cryptoServer;
+
+  private Member(MemberConfig config) throws Exception {
+    this.config = config;
+    this.appliance = Appliance.open(config.appliance());
+    this.sessions = new CryptoSessions(config.sessionIdleTimeout());
+    Server admin = null;
+    try {
+      MemberPki pki = appliance.boundary().pki();
+      admin =
+          tlsServer(
+              config.adminPort(),
+              pki.adminServerContext(appliance.hsm().serialNumber()),
+              false,
+              new AdminApi(this),
+              "keyring-admin");
+      this.adminServer = admin;
+      if (appliance.cluster().isPresent() && pki.hasClusterCa()) {
+        startCryptoApi();
+      }
+    } catch (Exception | Error e) {
+      stopQuietly(admin);
+      sessions.close();
+      appliance.close();
+      throw e;
+    }
+    LOG.info(
+        "member {} up: admin API https://{}:{}{}",
+        appliance.defaultMemberName(),
+        config.bindAddress(),
+        adminPort(),
+        cryptoServer == null
+            ? " (crypto API starts with the cluster)"
+            : ", crypto API port " + cryptoPort());
+  }
+
+  /** Opens the appliance and starts its APIs. */
+  public static Member start(MemberConfig config) throws Exception {
+    return new Member(config);
+  }
+
+  public MemberConfig config() {
+    return config;
+  }
+
+  public Appliance appliance() {
+    return appliance;
+  }
+
+  /** The port the admin API listens on. */
+  public int adminPort() {
+    return ((ServerConnector) adminServer.getConnectors()[0]).getLocalPort();
+  }
+
+  /** The port the crypto API listens on, or -1 before the member belongs to a cluster. */
+  public int cryptoPort() {
+    Server s = cryptoServer;
+    return s == null ? -1 : ((ServerConnector) s.getConnectors()[0]).getLocalPort();
+  }
+
+  /** The admin API's server certificate (self-signed appliance certificate). */
+  public X509Certificate adminCertificate() {
+    return appliance.boundary().pki().applianceCertificate(appliance.hsm().serialNumber());
+  }
+
+  /** Open crypto API sessions. */
+  public int openSessions() {
+    return sessions.open();
+  }
+
+  /** Starts the crypto API (done on start, or when a cluster is created here). */
+  public synchronized void startCryptoApi() throws Exception {
+    if (cryptoServer != null) {
+      return;
+    }
+    MemberPki pki = appliance.boundary().pki();
+    if (!pki.hasClusterCa()) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED, "the crypto API needs a cluster: create or join one");
+    }
+    cryptoServer =
+        tlsServer(
+            config.cryptoPort(),
+            pki.cryptoServerContext(appliance.defaultMemberName()),
+            true,
+            new CryptoApi(appliance, sessions),
+            "keyring-crypto");
+  }
+
+  /**
+   * Stops the crypto API (the cluster service stopped): its connections close and clients are
+   * refused until {@link #startCryptoApi()}. Every crypto session is closed and logged out.
+   */
+  public synchronized void stopCryptoApi() {
+    Server s = cryptoServer;
+    cryptoServer = null;
+    stopQuietly(s);
+    sessions.closeAll(); // the service is down: every session is logged out
+  }
+
+  private Server tlsServer(
+      int port, SSLContext context, boolean needClientAuth, Handler handler, String name)
+      throws Exception {
+    QueuedThreadPool pool = new QueuedThreadPool(64, 4);
+    pool.setName(name);
+    pool.setDaemon(true);
+    Server server = new Server(pool);
+    HttpConfiguration http = new HttpConfiguration();
+    http.setSendServerVersion(false);
+    http.setSendXPoweredBy(false);
+    SecureRequestCustomizer secure = new SecureRequestCustomizer();
+    secure.setSniHostCheck(false);
+    http.addCustomizer(secure);
+    HttpConnectionFactory h1 = new HttpConnectionFactory(http);
+    HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+    ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
+    alpn.setDefaultProtocol(h1.getProtocol());
+    SslContextFactory.Server ssl = new SslContextFactory.Server();
+    ssl.setSslContext(context);
+    ssl.setNeedClientAuth(needClientAuth);
+    ssl.setSniRequired(false);
+    ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
+    SslConnectionFactory tls = new SslConnectionFactory(ssl, alpn.getProtocol());
+    ServerConnector connector = new ServerConnector(server, tls, alpn, h2, h1);
+    connector.setHost(config.bindAddress());
+    connector.setPort(port);
+    connector.setAcceptedTcpNoDelay(true);
+    connector.setReuseAddress(true);
+    server.addConnector(connector);
+    server.setHandler(handler);
+    server.setErrorHandler(new JsonErrorHandler());
+    server.setStopTimeout(5_000);
+    server.start();
+    return server;
+  }
+
+  @Override
+  public void close() {
+    stopQuietly(cryptoServer);
+    stopQuietly(adminServer);
+    sessions.close();
+    appliance.close();
+  }
+
+  private static void stopQuietly(Server s) {
+    if (s != null) {
+      try {
+        s.stop();
+      } catch (Exception e) {
+        LOG.warn("stopping {} failed", s, e);
+      }
+    }
+  }
+}
