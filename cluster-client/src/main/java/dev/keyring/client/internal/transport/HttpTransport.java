@@ -1,0 +1,366 @@
+package dev.keyring.client.internal.transport;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyring.client.TransportException;
+import dev.keyring.client.TransportException.Kind;
+import dev.keyring.client.TransportOptions;
+import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.protocol.wire.ErrorResponse;
+import dev.keyring.protocol.wire.WireJson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.ConnectionPool;
+import okhttp3.ConnectionSpec;
+import okhttp3.EventListener;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Protocol;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * JSON over HTTPS to one cluster member, with mutual TLS. One OkHttp client per cluster entry: its
+ * connection pool keeps connections alive (a full mutual-TLS handshake costs about 14 ms), sockets
+ * have TCP_NODELAY, and OkHttp's own silent retries are off so that {@link RetryRules} alone decide
+ * what is repeated.
+ *
+ * <p>Answers: 2xx is decoded from JSON (204 has no body); 4xx and 5xx carrying the wire error body
+ * become the {@link dev.keyring.protocol.HsmException} it stands for; anything else is a {@link
+ * TransportException} of kind {@link Kind#PROTOCOL}. Network failures are {@link
+ * TransportException}s with earlier attempts attached as suppressed exceptions.
+ *
+ * <p>Thread-safe.
+ */
+public final class HttpTransport implements AutoCloseable {
+  /** The most an answer body may hold. */
+  static final int MAX_ANSWER_BYTES = 96 << 20;
+
+  private static final MediaType JSON_TYPE = MediaType.get("application/json");
+  private static final ObjectMapper JSON = WireJson.mapper();
+
+  private final OkHttpClient http;
+  private final HttpUrl base;
+  private final String name;
+  private final Duration callTimeout;
+  private final TlsRefusalProbe probe;
+  private volatile boolean closed;
+
+  private HttpTransport(
+      OkHttpClient http, HttpUrl base, String name, Duration callTimeout, TlsRefusalProbe probe) {
+    this.http = http;
+    this.base = base;
+    this.name = name;
+    this.callTimeout = callTimeout;
+    this.probe = probe;
+  }
+
+  /**
+   * A transport to the member of {@code entry}: reads the client certificate, key and CA file (and
+   * checks that key and certificate belong together). No connection is made until the first call.
+   *
+   * @throws TransportException of kind {@link Kind#CONFIGURATION} naming the file at fault
+   */
+  public static HttpTransport open(ClusterEntry entry, TransportOptions options)
+      throws TransportException {
+    Objects.requireNonNull(entry, "entry");
+    Objects.requireNonNull(options, "options");
+    ClientTls tls = ClientTls.load(entry);
+    OkHttpClient.Builder b =
+        baseBuilder(options)
+            .sslSocketFactory(tls.socketFactory, tls.trustManager)
+            .hostnameVerifier(tls.hostnameVerifier)
+            .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS));
+    HttpUrl base =
+        new HttpUrl.Builder().scheme("https").host(entry.host()).port(entry.port()).build();
+    return new HttpTransport(
+        b.build(),
+        base,
+        "member " + entry.server() + " (cluster " + entry.indexSuffix() + ")",
+        options.callTimeout(),
+        new TlsRefusalProbe(
+            tls.socketFactory, entry.host(), entry.port(), options.connectTimeout()));
+  }
+
+  /** A transport to {@code base} with no TLS: for tests of the retry rules only. */
+  static HttpTransport plainForTests(HttpUrl base, TransportOptions options) {
+    return new HttpTransport(
+        baseBuilder(options).connectionSpecs(List.of(ConnectionSpec.CLEARTEXT)).build(),
+        base,
+        "test server " + base.host() + ":" + base.port(),
+        options.callTimeout(),
+        null);
+  }
+
+  private static OkHttpClient.Builder baseBuilder(TransportOptions options) {
+    List<Protocol> protocols =
+        options.httpVersion() == TransportOptions.HttpVersion.HTTP_2
+            ? List.of(Protocol.HTTP_2, Protocol.HTTP_1_1)
+            : List.of(Protocol.HTTP_1_1);
+    return new OkHttpClient.Builder()
+        .protocols(protocols)
+        .socketFactory(NoDelaySocketFactory.INSTANCE)
+        .connectionPool(
+            new ConnectionPool(
+                options.maxIdleConnections(),
+                options.keepAlive().toMillis(),
+                TimeUnit.MILLISECONDS))
+        .connectTimeout(options.connectTimeout())
+        .readTimeout(options.readTimeout())
+        .writeTimeout(options.writeTimeout())
+        .callTimeout(Duration.ZERO) // set per call, so that a retry shares the deadline
+        .retryOnConnectionFailure(false)
+        .followRedirects(false)
+        .followSslRedirects(false)
+        .eventListenerFactory(HttpTransport::trackerOf);
+  }
+
+  private static EventListener trackerOf(Call call) {
+    CallTracker t = call.request().tag(CallTracker.class);
+    return t != null ? t : EventListener.NONE;
+  }
+
+  /** {@code GET} (idempotent). */
+  public <T> T get(Class<T> answer, String... path) throws TransportException {
+    return exchange("GET", null, answer, true, path);
+  }
+
+  /**
+   * {@code POST} with a JSON body; {@code idempotent} allows a repeat after the request was sent.
+   */
+  public <T> T post(Object body, Class<T> answer, boolean idempotent, String... path)
+      throws TransportException {
+    return exchange("POST", body, answer, idempotent, path);
+  }
+
+  /** {@code PATCH} with a JSON body (not idempotent). */
+  public <T> T patch(Object body, Class<T> answer, String... path) throws TransportException {
+    return exchange("PATCH", body, answer, false, path);
+  }
+
+  /** {@code DELETE} (not repeated once sent: a second delete would be refused). */
+  public void delete(String... path) throws TransportException {
+    exchange("DELETE", null, Void.class, false, path);
+  }
+
+  /**
+   * One call with the retry rules. {@code answer} {@code Void.class} ignores the answer's body.
+   *
+   * @throws dev.keyring.protocol.HsmException when the member refused the request
+   * @throws TransportException when the member could not be reached or answered nonsense
+   */
+  public <T> T exchange(
+      String method, Object body, Class<T> answer, boolean idempotent, String... path)
+      throws TransportException {
+    if (closed) {
+      throw new TransportException(Kind.CONNECT, name + ": this client is closed");
+    }
+    HttpUrl.Builder url = base.newBuilder();
+    for (String segment : path) {
+      url.addPathSegment(segment);
+    }
+    RequestBody requestBody = null;
+    if (body != null) {
+      try {
+        requestBody = RequestBody.create(JSON.writeValueAsBytes(body), JSON_TYPE);
+      } catch (JsonProcessingException e) {
+        throw new IllegalArgumentException("cannot write " + body.getClass().getSimpleName(), e);
+      }
+    } else if (!method.equals("GET") && !method.equals("DELETE")) {
+      requestBody = RequestBody.create(new byte[0], null);
+    }
+    Request request =
+        new Request.Builder()
+            .url(url.build())
+            .method(method, requestBody)
+            .header("Accept", "application/json")
+            .build();
+    Answer a = send(request, idempotent);
+    return decode(request, a, answer);
+  }
+
+  private record Answer(int status, byte[] body) {}
+
+  private Answer send(Request request, boolean idempotent) throws TransportException {
+    long deadline =
+        callTimeout.isZero() ? Long.MAX_VALUE : System.nanoTime() + callTimeout.toNanos();
+    List<IOException> earlier = new ArrayList<>();
+    for (int attempt = 0; ; attempt++) {
+      CallTracker tracker = new CallTracker();
+      Call call = http.newCall(request.newBuilder().tag(CallTracker.class, tracker).build());
+      if (deadline != Long.MAX_VALUE) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          throw failure(request, earlier, tracker, null);
+        }
+        call.timeout().timeout(left, TimeUnit.NANOSECONDS);
+      }
+      try (Response r = call.execute()) {
+        return new Answer(r.code(), readBody(r.body()));
+      } catch (IOException caught) {
+        IOException e = diagnose(caught, tracker);
+        if (closed || !RetryRules.shouldRetry(e, attempt, tracker.requestStarted(), idempotent)) {
+          throw failure(request, earlier, tracker, e);
+        }
+        earlier.add(e);
+        // the next attempt on a fresh connection: idle ones may be as broken as this one was
+        http.connectionPool().evictAll();
+      }
+    }
+  }
+
+  /**
+   * A fresh TLS connection that broke before any answer may be the member refusing this client's
+   * certificate (TLS 1.3 reports it after the client's handshake ends): ask once more and, if so,
+   * report the refusal itself, with the broken connection attached.
+   */
+  private IOException diagnose(IOException e, CallTracker tracker) {
+    if (probe == null
+        || !tracker.handshakeDone()
+        || tracker.answered()
+        || RetryRules.isTls(e)
+        || !TlsRefusalProbe.looksDropped(e)) {
+      return e;
+    }
+    javax.net.ssl.SSLException refusal = probe.refusal();
+    if (refusal == null) {
+      return e;
+    }
+    refusal.addSuppressed(e);
+    return refusal;
+  }
+
+  private TransportException failure(
+      Request request, List<IOException> earlier, CallTracker tracker, IOException last) {
+    String what = request.method() + " " + request.url().encodedPath();
+    TransportException t;
+    if (last == null) {
+      t =
+          new TransportException(
+              Kind.IO, name + ": " + what + " ran out of its " + callTimeout.toMillis() + " ms");
+    } else {
+      Kind kind = RetryRules.kindOf(last, tracker.connected());
+      String reason =
+          last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage();
+      String hint;
+      switch (kind) {
+        case TLS:
+          hint =
+              "; the TLS handshake failed: check that the CA file holds this cluster's CA, that"
+                  + " the client certificate was issued by this cluster (keyring-register) and is"
+                  + " not revoked, and that the member's certificate names the configured server"
+                  + " name";
+          break;
+        case CONNECT:
+          hint = "; no connection could be made: is the member up and its crypto port right?";
+          break;
+        default:
+          hint = "";
+      }
+      t = new TransportException(kind, name + ": " + what + " failed: " + reason + hint, last);
+    }
+    for (IOException e : earlier) {
+      t.addSuppressed(e);
+    }
+    return t;
+  }
+
+  private static byte[] readBody(ResponseBody body) throws IOException {
+    long declared = body.contentLength();
+    if (declared > MAX_ANSWER_BYTES) {
+      throw new java.net.ProtocolException(
+          "the answer declares " + declared + " bytes, more than " + MAX_ANSWER_BYTES);
+    }
+    try (InputStream in = body.byteStream()) {
+      byte[] b = in.readNBytes(MAX_ANSWER_BYTES + 1);
+      if (b.length > MAX_ANSWER_BYTES) {
+        throw new java.net.ProtocolException(
+            "the answer is longer than " + MAX_ANSWER_BYTES + " bytes");
+      }
+      return b;
+    }
+  }
+
+  private <T> T decode(Request request, Answer a, Class<T> type) throws TransportException {
+    String what = request.method() + " " + request.url().encodedPath();
+    if (a.status >= 200 && a.status < 300) {
+      if (type == Void.class) {
+        return null;
+      }
+      if (a.body.length == 0) {
+        throw new TransportException(
+            Kind.PROTOCOL, name + ": " + what + " answered HTTP " + a.status + " with no body");
+      }
+      try {
+        return JSON.readValue(a.body, type);
+      } catch (IOException e) {
+        throw new TransportException(
+            Kind.PROTOCOL,
+            name
+                + ": "
+                + what
+                + " answered something that is not a "
+                + type.getSimpleName()
+                + ": "
+                + (e instanceof JsonProcessingException
+                    ? ((JsonProcessingException) e).getOriginalMessage()
+                    : e.getMessage()),
+            e);
+      }
+    }
+    ErrorResponse error = null;
+    if (a.body.length > 0) {
+      try {
+        error = JSON.readValue(a.body, ErrorResponse.class);
+      } catch (IOException notAnError) {
+        error = null;
+      }
+    }
+    if (error == null || error.error() == null || error.error().code() == null) {
+      throw new TransportException(
+          Kind.PROTOCOL,
+          name
+              + ": "
+              + what
+              + " answered HTTP "
+              + a.status
+              + " without the wire error body; is this a Keyring member's crypto port?");
+    }
+    throw error.toException();
+  }
+
+  /** Open connections (in use or idle) in the pool. */
+  public int connectionCount() {
+    return http.connectionPool().connectionCount();
+  }
+
+  /** Idle connections in the pool. */
+  public int idleConnectionCount() {
+    return http.connectionPool().idleConnectionCount();
+  }
+
+  /** The member this transport talks to, for messages. */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * Refuses new calls and closes the pooled connections. Calls under way finish; their connections
+   * close when released.
+   */
+  @Override
+  public void close() {
+    closed = true;
+    http.connectionPool().evictAll();
+    http.dispatcher().executorService().shutdown();
+  }
+}

@@ -1,0 +1,81 @@
+package dev.keyring.client.internal.transport;
+
+import dev.keyring.client.TransportException.Kind;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
+
+/**
+ * Which network failures may be repeated, after OkHttp's {@code RetryAndFollowUpInterceptor}: a
+ * certificate or handshake failure never (it would fail the same way, and must reach the operator);
+ * a call that hit its overall deadline or was interrupted never; an unknown host never. Otherwise a
+ * call is repeated once, on a fresh connection, when its request was not sent (any call), or when
+ * it is idempotent (reads, sign, verify, encrypt, decrypt, random) and the connection broke or a
+ * read timed out.
+ */
+final class RetryRules {
+  private RetryRules() {}
+
+  /** Whether the failure is one a second attempt could overcome. */
+  static boolean recoverable(IOException e) {
+    if (isTls(e)) {
+      return false;
+    }
+    if (e instanceof InterruptedIOException && !(e instanceof SocketTimeoutException)) {
+      return false; // the call's deadline or an interrupt: give up
+    }
+    if (e instanceof UnknownHostException || e instanceof ProtocolException) {
+      return false;
+    }
+    return true;
+  }
+
+  /** Whether to make another attempt after {@code e} on attempt {@code attempt} (0 = first). */
+  static boolean shouldRetry(
+      IOException e, int attempt, boolean requestStarted, boolean idempotent) {
+    return attempt == 0 && recoverable(e) && (!requestStarted || idempotent);
+  }
+
+  /** Whether the failure is a TLS one: a handshake, a certificate or a name check. */
+  static boolean isTls(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SSLHandshakeException
+          || t instanceof SSLPeerUnverifiedException
+          || t instanceof CertificateException) {
+        return true;
+      }
+      if (t instanceof SSLException) {
+        // A plain SSLException wrapping a reset or an end of stream is the connection breaking;
+        // with no such cause it is an alert (bad_certificate, certificate_required, ...).
+        Throwable c = t.getCause();
+        return !(c instanceof java.net.SocketException || c instanceof java.io.EOFException);
+      }
+    }
+    return false;
+  }
+
+  /** The kind to report a final failure as. */
+  static Kind kindOf(IOException e, boolean connected) {
+    if (isTls(e)) {
+      return Kind.TLS;
+    }
+    if (e instanceof ConnectException
+        || e instanceof UnknownHostException
+        || e instanceof NoRouteToHostException
+        || !connected) {
+      return Kind.CONNECT;
+    }
+    if (e instanceof ProtocolException) {
+      return Kind.PROTOCOL;
+    }
+    return Kind.IO;
+  }
+}

@@ -1,0 +1,9 @@
+package dev.keyring.client;
+
+/** {@link ClientFlowContract} over HTTP/2 (ALPN). */
+class Http2ClientFlowTest extends ClientFlowContract {
+  @Override
+  TransportOptions.HttpVersion httpVersion() {
+    return TransportOptions.HttpVersion.HTTP_2;
+  }
+}

@@ -1,0 +1,127 @@
+package dev.keyring.client.testing;
+
+import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.sim.Appliance;
+import dev.keyring.sim.ApplianceConfig;
+import dev.keyring.sim.boundary.MemberPki;
+import dev.keyring.sim.hsm.Hsm;
+import dev.keyring.sim.server.Member;
+import dev.keyring.sim.server.MemberConfig;
+import dev.keyring.store.ClusterRecord;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.UUID;
+
+/**
+ * A real cluster member on ephemeral loopback ports, set up the way an operator would: HSM, V1
+ * partition, PO, CO, a cluster (so the crypto API runs) and keyrings with an initial password.
+ */
+public final class TestMember implements AutoCloseable {
+  public static final String SO = "so-password-1";
+  public static final String PO = "po-password-1";
+  public static final String CO_INITIAL = "co-initial-1";
+  public static final String CO = "co-password-1";
+  public static final String ADMIN_PASSWORD = "admin-password-1";
+  public static final String DOMAIN = "test-cloning-domain";
+
+  /** Every keyring made here starts with this password. */
+  public static final String KEYRING_INITIAL = "keyring-initial-1";
+
+  private final Member member;
+  private final ClusterRecord cluster;
+
+  private TestMember(Member member, ClusterRecord cluster) {
+    this.member = member;
+    this.cluster = cluster;
+  }
+
+  /** Starts a member in {@code dir} with a cluster and the keyrings labelled {@code keyrings}. */
+  public static TestMember start(Path dir, String... keyrings) throws Exception {
+    Member m =
+        Member.start(
+            MemberConfig.builder()
+                .appliance(
+                    ApplianceConfig.builder()
+                        .dataDir(dir.resolve("member"))
+                        .kdfIterations(1000)
+                        .build())
+                .adminPort(0)
+                .cryptoPort(0)
+                .initialAdminPassword(ADMIN_PASSWORD)
+                .build());
+    try {
+      Appliance a = m.appliance();
+      Hsm hsm = a.hsm();
+      hsm.initialize("hsm1", SO);
+      hsm.createPartition(SO, "clusterpar", "V1");
+      hsm.initializePartition(SO, PO, DOMAIN);
+      hsm.setPartitionPolicy(PO, Hsm.POLICY_PER_KEY_AUTH, 0);
+      hsm.initCo(PO, CO_INITIAL);
+      hsm.changeCoPassword(CO_INITIAL, CO);
+      ClusterRecord c = a.createCluster(SO, "test-cluster");
+      if (!a.boundary().pki().hasClusterCa()) {
+        a.boundary().pki().createClusterCa(c.id(), c.label());
+      }
+      m.startCryptoApi();
+      TestMember t = new TestMember(m, c);
+      for (String label : keyrings) {
+        t.createKeyring(label);
+      }
+      return t;
+    } catch (Exception | Error e) {
+      m.close();
+      throw e;
+    }
+  }
+
+  public void createKeyring(String label) {
+    member.appliance().keyrings().createKeyrings(CO, label, KEYRING_INITIAL, 1, null, null);
+  }
+
+  public Member member() {
+    return member;
+  }
+
+  public UUID clusterId() {
+    return cluster.id();
+  }
+
+  public int adminPort() {
+    return member.adminPort();
+  }
+
+  public int cryptoPort() {
+    return member.cryptoPort();
+  }
+
+  public X509Certificate clusterCa() {
+    return member.appliance().boundary().pki().clusterCaCertificate();
+  }
+
+  /** The CN on the member's crypto API certificate. */
+  public String serverCn() {
+    return member.appliance().defaultMemberName();
+  }
+
+  /**
+   * A client identity issued by the cluster CA directly (not through registration): key,
+   * certificate and CA files under {@code dir}, and the configuration entry that names them.
+   */
+  public ClusterEntry issueClient(Path dir, int index, String cn) {
+    MemberPki pki = member.appliance().boundary().pki();
+    KeyPair kp = TestPki.ecKeyPair();
+    X509Certificate cert = pki.issueClientCertificate(TestPki.csr(kp, cn), cn, Duration.ofDays(1));
+    Path certFile = TestPki.write(dir.resolve(cn + ".pem"), TestPki.pem(cert));
+    Path keyFile = TestPki.write(dir.resolve(cn + "Key.pem"), TestPki.pkcs8Pem(kp.getPrivate()));
+    Path caFile = TestPki.write(dir.resolve("ca.pem"), TestPki.pem(clusterCa()));
+    return new ClusterEntry(
+        index, "127.0.0.1", cryptoPort(), certFile, keyFile, caFile, serverCn());
+  }
+
+  @Override
+  public void close() {
+    member.close();
+  }
+}
