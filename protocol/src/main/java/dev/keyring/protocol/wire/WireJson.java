@@ -1,15 +1,21 @@
 package dev.keyring.protocol.wire;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.Base64Variants;
 import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadConstraints;
+import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.MapperFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.CoercionAction;
 import com.fasterxml.jackson.databind.cfg.CoercionInputShape;
+import com.fasterxml.jackson.databind.deser.std.StdDeserializer;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.type.LogicalType;
+import java.io.IOException;
 
 /**
  * The one JSON mapping of the wire format, shared by member and client. Strict: unknown fields,
@@ -28,7 +34,26 @@ public final class WireJson {
           .serializationInclusion(JsonInclude.Include.NON_NULL)
           .build();
 
+  /** Byte values are Base64 strings only (Jackson would also take an array of numbers). */
+  private static final class Base64Only extends StdDeserializer<byte[]> {
+    private static final long serialVersionUID = 1L;
+
+    Base64Only() {
+      super(byte[].class);
+    }
+
+    @Override
+    public byte[] deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+      if (p.currentToken() != JsonToken.VALUE_STRING) {
+        return (byte[]) ctxt.handleUnexpectedToken(byte[].class, p);
+      }
+      return p.getBinaryValue(Base64Variants.MIME_NO_LINEFEEDS);
+    }
+  }
+
   static {
+    MAPPER.registerModule(
+        new SimpleModule("keyring-wire").addDeserializer(byte[].class, new Base64Only()));
     // no silent conversions: 1.5 is not an int, 1 is not a string, "true" is not a boolean
     MAPPER.disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
     MAPPER
