@@ -49,8 +49,8 @@ import org.junit.jupiter.api.TestInstance;
  * types, unknown and missing fields, bad Base64, unknown mechanisms and parameters that do not fit
  * them, bad attributes, bad handles and session ids, wrong methods and paths, an oversized body,
  * and wrong passwords of six characters or less (which never count toward lockout). Every answer
- * must be a 4xx with a JSON error carrying a PKCS#11-style code, the member's state digest must
- * be unchanged, and a good session must still sign afterwards.
+ * must be a 4xx with a JSON error carrying a PKCS#11-style code, the member's state digest must be
+ * unchanged, and a good session must still sign afterwards.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CryptoApiMalformedInputTest {
@@ -79,7 +79,8 @@ class CryptoApiMalformedInputTest {
       so.changePassword("fuzz-initial-1", KEYRING_PASSWORD);
       so.initKrco(KEYRING_PASSWORD);
     }
-    try (KeyringSession co = member.appliance().keyrings().login(k.id(), Role.KRCO, KEYRING_PASSWORD)) {
+    try (KeyringSession co =
+        member.appliance().keyrings().login(k.id(), Role.KRCO, KEYRING_PASSWORD)) {
       keyHandle =
           co.generateKeyPair(
                   dev.keyring.protocol.KeyGenParams.ec(dev.keyring.protocol.Curve.P256),
@@ -153,12 +154,28 @@ class CryptoApiMalformedInputTest {
     List<Call> calls = new ArrayList<>();
     Random rnd = new Random(20261122L);
     String[] bodyPaths = {
-      s + "/login", s + "/password", s + "/init-krco", s + "/objects/find", s + "/objects",
-      s + "/keys", s + "/keypairs", s + "/sign", s + "/verify", s + "/encrypt", s + "/decrypt",
-      s + "/wrap", s + "/unwrap", s + "/derive", s + "/random", s + "/operations", "/v1/sessions"
+      s + "/login",
+      s + "/password",
+      s + "/init-krco",
+      s + "/objects/find",
+      s + "/objects",
+      s + "/keys",
+      s + "/keypairs",
+      s + "/sign",
+      s + "/verify",
+      s + "/encrypt",
+      s + "/decrypt",
+      s + "/wrap",
+      s + "/unwrap",
+      s + "/derive",
+      s + "/random",
+      s + "/operations",
+      "/v1/sessions"
     };
     String validSign =
-        "{\"key\":" + keyHandle + ",\"mechanism\":{\"name\":\"CKM_ECDSA_SHA256\"},\"data\":\"AAEC\"}";
+        "{\"key\":"
+            + keyHandle
+            + ",\"mechanism\":{\"name\":\"CKM_ECDSA_SHA256\"},\"data\":\"AAEC\"}";
     for (String path : bodyPaths) {
       // malformed JSON: truncations of a valid body, junk, non-UTF-8
       for (int cut = 1; cut < validSign.length() - 1; cut += 3) {
@@ -181,10 +198,16 @@ class CryptoApiMalformedInputTest {
     String[] cryptoOps = {"sign", "verify", "encrypt", "decrypt"};
     String[] badKeys = {"\"x\"", "1.5", "true", "[]", "{}", "-1", "0", "99999999", "null"};
     String[] badMechs = {
-      "\"CKM_ECDSA_SHA256\"", "{}", "{\"name\":1}", "{\"name\":\"CKM_NOPE\"}",
-      "{\"name\":\"CKM_ECDSA_SHA256\",\"iv\":\"AAAA\"}", "{\"name\":\"CKM_AES_GCM\",\"tagBits\":7}",
-      "{\"name\":\"CKM_AES_GCM\",\"hash\":\"SHA256\"}", "{\"name\":\"CKM_SHA256_RSA_PKCS_PSS\",\"hash\":\"MD5\"}",
-      "{\"name\":\"CKM_RSA_PKCS_OAEP\",\"mgfHash\":\"SHA1\"}", "{\"name\":\"CKM_ECDSA_SHA256\",\"extra\":1}"
+      "\"CKM_ECDSA_SHA256\"",
+      "{}",
+      "{\"name\":1}",
+      "{\"name\":\"CKM_NOPE\"}",
+      "{\"name\":\"CKM_ECDSA_SHA256\",\"iv\":\"AAAA\"}",
+      "{\"name\":\"CKM_AES_GCM\",\"tagBits\":7}",
+      "{\"name\":\"CKM_AES_GCM\",\"hash\":\"SHA256\"}",
+      "{\"name\":\"CKM_SHA256_RSA_PKCS_PSS\",\"hash\":\"MD5\"}",
+      "{\"name\":\"CKM_RSA_PKCS_OAEP\",\"mgfHash\":\"SHA1\"}",
+      "{\"name\":\"CKM_ECDSA_SHA256\",\"extra\":1}"
     };
     String[] badData = {"\"%%%\"", "\"AAA\"", "123", "true", "{}", "[1,2]"};
     for (String op : cryptoOps) {
@@ -192,7 +215,9 @@ class CryptoApiMalformedInputTest {
         calls.add(
             post(
                 s + "/" + op,
-                "{\"key\":" + key + ",\"mechanism\":{\"name\":\"CKM_ECDSA_SHA256\"},\"data\":\"AAEC\""
+                "{\"key\":"
+                    + key
+                    + ",\"mechanism\":{\"name\":\"CKM_ECDSA_SHA256\"},\"data\":\"AAEC\""
                     + (op.equals("verify") ? ",\"signature\":\"AAEC\"" : "")
                     + "}",
                 op + " bad key " + key));
@@ -201,7 +226,11 @@ class CryptoApiMalformedInputTest {
         calls.add(
             post(
                 s + "/" + op,
-                "{\"key\":" + keyHandle + ",\"mechanism\":" + mech + ",\"data\":\"AAEC\""
+                "{\"key\":"
+                    + keyHandle
+                    + ",\"mechanism\":"
+                    + mech
+                    + ",\"data\":\"AAEC\""
                     + (op.equals("verify") ? ",\"signature\":\"AAEC\"" : "")
                     + "}",
                 op + " bad mechanism " + mech));
@@ -210,23 +239,39 @@ class CryptoApiMalformedInputTest {
         calls.add(
             post(
                 s + "/" + op,
-                "{\"key\":" + keyHandle + ",\"mechanism\":{\"name\":\"CKM_ECDSA_SHA256\"},\"data\":"
-                    + data + "}",
+                "{\"key\":"
+                    + keyHandle
+                    + ",\"mechanism\":{\"name\":\"CKM_ECDSA_SHA256\"},\"data\":"
+                    + data
+                    + "}",
                 op + " bad data " + data));
       }
       calls.add(post(s + "/" + op, "{\"key\":" + keyHandle + "}", op + " missing fields"));
     }
     // templates with bad attributes, and bad key specs
     String[] badTemplates = {
-      "{\"CKA_NOPE\":true}", "{\"CKA_LABEL\":5}", "{\"CKA_SIGN\":\"yes\"}", "{\"CKA_ID\":\"xyz\"}",
-      "{\"CKA_CLASS\":\"NOPE\"}", "{\"CKA_KEY_TYPE\":\"DES\"}", "{\"CKA_VALUE\":\"00\"}",
-      "{\"CKA_MODULUS\":\"00\"}", "[]", "\"label\""
+      "{\"CKA_NOPE\":true}",
+      "{\"CKA_LABEL\":5}",
+      "{\"CKA_SIGN\":\"yes\"}",
+      "{\"CKA_ID\":\"xyz\"}",
+      "{\"CKA_CLASS\":\"NOPE\"}",
+      "{\"CKA_KEY_TYPE\":\"DES\"}",
+      "{\"CKA_VALUE\":\"00\"}",
+      "{\"CKA_MODULUS\":\"00\"}",
+      "[]",
+      "\"label\""
     };
     String[] badSpecs = {
-      "{\"type\":\"RSA\",\"bits\":1024}", "{\"type\":\"RSA\"}", "{\"type\":\"EC\",\"curve\":\"P-192\"}",
-      "{\"type\":\"EC\",\"curve\":\"Ed25519\"}", "{\"type\":\"AES\",\"bits\":100}",
-      "{\"type\":\"DES\",\"bits\":64}", "{\"type\":\"AES\",\"bits\":256,\"curve\":\"P-256\"}", "{}",
-      "null", "{\"type\":\"GENERIC_SECRET\",\"bits\":7}"
+      "{\"type\":\"RSA\",\"bits\":1024}",
+      "{\"type\":\"RSA\"}",
+      "{\"type\":\"EC\",\"curve\":\"P-192\"}",
+      "{\"type\":\"EC\",\"curve\":\"Ed25519\"}",
+      "{\"type\":\"AES\",\"bits\":100}",
+      "{\"type\":\"DES\",\"bits\":64}",
+      "{\"type\":\"AES\",\"bits\":256,\"curve\":\"P-256\"}",
+      "{}",
+      "null",
+      "{\"type\":\"GENERIC_SECRET\",\"bits\":7}"
     };
     for (String t : badTemplates) {
       if (!t.contains("CKA_VALUE") && !t.contains("CKA_MODULUS")) {
@@ -243,7 +288,9 @@ class CryptoApiMalformedInputTest {
           post(
               s + "/keypairs",
               "{\"spec\":{\"type\":\"EC\",\"curve\":\"P-256\"},\"publicTemplate\":{},"
-                  + "\"privateTemplate\":" + t + "}",
+                  + "\"privateTemplate\":"
+                  + t
+                  + "}",
               "keypairs " + t));
     }
     for (String spec : badSpecs) {
@@ -271,7 +318,15 @@ class CryptoApiMalformedInputTest {
       calls.add(post("/v1/sessions/" + bogus + "/sign", validSign, "unknown session"));
       calls.add(new Call("DELETE", "/v1/sessions/" + bogus, null, "close unknown session"));
     }
-    String[] paths = {"/", "/v1", "/v2/slots", "/v1/slot", s + "/nope", s + "/objects/1/2", "/v1/sessions/" + session + "/operations/nope"};
+    String[] paths = {
+      "/",
+      "/v1",
+      "/v2/slots",
+      "/v1/slot",
+      s + "/nope",
+      s + "/objects/1/2",
+      "/v1/sessions/" + session + "/operations/nope"
+    };
     for (String p : paths) {
       calls.add(new Call("GET", p, null, "unknown path " + p));
       calls.add(post(p, "{}", "unknown path POST " + p));
@@ -290,7 +345,11 @@ class CryptoApiMalformedInputTest {
     calls.add(post(s + "/random", "{\"length\":0}", "random 0"));
     calls.add(post(s + "/random", "{\"length\":70000}", "random too long"));
     calls.add(post(s + "/random", "{\"length\":-1}", "random negative"));
-    calls.add(post(s + "/operations", "{\"kind\":\"hash\",\"key\":1,\"mechanism\":{\"name\":\"CKM_ECDSA\"}}", "bad op kind"));
+    calls.add(
+        post(
+            s + "/operations",
+            "{\"kind\":\"hash\",\"key\":1,\"mechanism\":{\"name\":\"CKM_ECDSA\"}}",
+            "bad op kind"));
     // one body over the 16 MiB limit
     calls.add(new Call("POST", s + "/sign", new byte[(16 << 20) + 10], "oversized body"));
 
@@ -302,8 +361,16 @@ class CryptoApiMalformedInputTest {
       HttpResponse<byte[]> r = send(client, c);
       byStatus.merge(r.statusCode(), 1, Integer::sum);
       if (r.statusCode() < 400 || r.statusCode() > 499) {
-        fail(c.method() + " " + c.path() + " (" + c.why() + ") answered " + r.statusCode() + ": "
-            + new String(r.body(), StandardCharsets.UTF_8));
+        fail(
+            c.method()
+                + " "
+                + c.path()
+                + " ("
+                + c.why()
+                + ") answered "
+                + r.statusCode()
+                + ": "
+                + new String(r.body(), StandardCharsets.UTF_8));
       }
       JsonNode body;
       try {
