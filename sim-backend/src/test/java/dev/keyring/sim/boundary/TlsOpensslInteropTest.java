@@ -50,7 +50,8 @@ class TlsOpensslInteropTest {
       throw new AssertionError("openssl is required in CI for the OpenSSL interop tests");
     }
     if (!present) {
-      System.err.println("WARNING: openssl is not on the PATH: the OpenSSL interop tests did NOT run");
+      System.err.println(
+          "WARNING: openssl is not on the PATH: the OpenSSL interop tests did NOT run");
     }
     assumeTrue(present, "openssl is not on the PATH: OpenSSL interop not tested");
     member = Member.create(dir.resolve("member"));
