@@ -357,8 +357,19 @@ class CryptoApiMalformedInputTest {
     Map<Integer, Integer> byStatus = new LinkedHashMap<>();
     int i = 0;
     for (Call c : calls) {
-      HttpClient client = (i++ % 2 == 0) ? h1 : h2;
-      HttpResponse<byte[]> r = send(client, c);
+      // a body over the limit is refused unread, and the member then closes that connection:
+      // send it on a client of its own so no other request meets the closed connection
+      HttpClient client =
+          c.why().equals("oversized body")
+              ? client(HttpClient.Version.HTTP_1_1)
+              : (i++ % 2 == 0) ? h1 : h2;
+      HttpResponse<byte[]> r;
+      try {
+        r = send(client, c);
+      } catch (java.io.IOException e) {
+        throw new AssertionError(
+            c.method() + " " + c.path() + " (" + c.why() + ") got no answer: " + e, e);
+      }
       byStatus.merge(r.statusCode(), 1, Integer::sum);
       if (r.statusCode() < 400 || r.statusCode() > 499) {
         fail(

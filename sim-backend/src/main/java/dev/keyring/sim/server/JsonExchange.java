@@ -56,18 +56,36 @@ final class JsonExchange {
     }
   }
 
+  /**
+   * How much of a body over the limit is read and thrown away so that an HTTP/1.1 client, still
+   * sending, gets to read the 413 answer; beyond this the connection is closed instead.
+   */
+  static final long MAX_SWALLOW = 64L << 20;
+
   byte[] body() throws IOException {
     long declared = request.getLength();
-    if (declared > maxBody) {
-      throw new BadRequest(413, "the request body is larger than " + maxBody + " bytes");
-    }
     try (InputStream in = Content.Source.asInputStream(request)) {
+      if (declared > maxBody) {
+        throw tooLarge(in, declared <= maxBody + MAX_SWALLOW);
+      }
       byte[] b = in.readNBytes(maxBody + 1);
       if (b.length > maxBody) {
-        throw new BadRequest(413, "the request body is larger than " + maxBody + " bytes");
+        throw tooLarge(in, true);
       }
       return b;
     }
+  }
+
+  private BadRequest tooLarge(InputStream in, boolean swallow) throws IOException {
+    if (swallow) {
+      byte[] sink = new byte[64 << 10];
+      long left = MAX_SWALLOW;
+      int n;
+      while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+        left -= n;
+      }
+    }
+    return new BadRequest(413, "the request body is larger than " + maxBody + " bytes");
   }
 
   /** The body as {@code type}; an empty body is refused. */

@@ -35,6 +35,9 @@ public final class Member implements AutoCloseable {
   private final CryptoSessions sessions;
   private final Server adminServer;
   private volatile Server cryptoServer;
+  // the crypto port first bound: a restart of the service keeps it, so registered clients'
+  // configuration stays right even when the member was started on an ephemeral port
+  private int cryptoPortBound = -1;
 
   private Member(MemberConfig config) throws Exception {
     this.config = config;
@@ -116,11 +119,12 @@ public final class Member implements AutoCloseable {
     }
     cryptoServer =
         tlsServer(
-            config.cryptoPort(),
+            cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             pki.cryptoServerContext(appliance.defaultMemberName()),
             true,
             new CryptoApi(appliance, sessions),
             "keyring-crypto");
+    cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
   }
 
   /**

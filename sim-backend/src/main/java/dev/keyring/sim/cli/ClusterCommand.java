@@ -1,0 +1,352 @@
+package dev.keyring.sim.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code cluster create|list|member|group}: the cluster this member belongs to. */
+@Command(
+    name = "cluster",
+    mixinStandardHelpOptions = true,
+    description = "The cluster: create it, list it, its members and affinity groups.",
+    subcommands = {
+      ClusterCommand.Create.class,
+      ClusterCommand.ListClusters.class,
+      ClusterCommand.Member.class,
+      ClusterCommand.Group.class
+    })
+final class ClusterCommand extends CommandGroup {
+
+  @Command(
+      name = "create",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Creates a cluster on this member, which becomes its primary (POST /api/clusters), as the"
+            + " HSM SO. An appliance holds one cluster.",
+        "Next: authorize the member (cluster member authorize), then create keyrings."
+      })
+  static final class Create extends AdminCommand {
+    @Option(
+        names = {"-label", "--label"},
+        required = true,
+        paramLabel = "LABEL",
+        description = "The cluster's label.")
+    String label;
+
+    @Option(
+        names = {"-password", "--password"},
+        paramLabel = "SO_PASSWORD",
+        description = "The HSM SO's password (asked for when absent).")
+    String soPassword;
+
+    @Override
+    void run(AdminConnection c) {
+      label(label, "-label");
+      String so = Secrets.of(soPassword, "-password", "the HSM SO's password");
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("authentication", credential("SO", so, null));
+      body.put("clusterLabel", label);
+      JsonNode r = c.send("POST", "/api/clusters", body);
+      out().println("Cluster '" + r.path("clusterLabel").asText() + "' created.");
+      fields(
+          out(),
+          "Cluster ID",
+          text(r.path("clusterUUID")),
+          "Member ID",
+          text(r.path("memberID")),
+          "Member Name",
+          text(r.path("memberName")));
+      if (r.hasNonNull("warning")) {
+        err().println("warning: " + r.path("warning").asText());
+      }
+    }
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = "Lists the cluster this member belongs to (GET /api/clusters).")
+  static final class ListClusters extends AdminCommand {
+    @Override
+    void run(AdminConnection c) {
+      Table t = new Table("Label", "Cluster ID", "Created");
+      for (JsonNode n : list(c.get("/api/clusters"))) {
+        t.row(text(n.path("clusterLabel")), text(n.path("clusterUUID")), text(n.path("createdAt")));
+      }
+      if (t.size() == 0) {
+        out().println("This member belongs to no cluster.");
+        return;
+      }
+      t.print(out());
+    }
+  }
+
+  /** {@code -clusterid}, optional: the member's own cluster by default. */
+  static final class ClusterOption {
+    @Option(
+        names = {"-clusterid", "--clusterid"},
+        paramLabel = "UUID",
+        description = "The cluster's ID (default: the cluster of the member you talk to).")
+    String clusterId;
+  }
+
+  @Command(
+      name = "member",
+      mixinStandardHelpOptions = true,
+      description = "The cluster's members: list, show, authorize, configure.",
+      subcommands = {
+        Member.ListMembers.class,
+        Member.Show.class,
+        Member.Authorize.class,
+        Member.Config.class
+      })
+  static final class Member extends CommandGroup {
+
+    static String path(AdminConnection c, ClusterOption o) {
+      return "/api/clusters/"
+          + AdminCommand.clusterId(c, o == null ? null : o.clusterId)
+          + "/members";
+    }
+
+    @Command(
+        name = "list",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = "Lists the cluster's members (GET /api/clusters/{id}/members).",
+        footer = {
+          "",
+          "Markers: P primary, * the member you talk to (local), x not visible to it, R"
+              + " read-only."
+        })
+    static final class ListMembers extends AdminCommand {
+      @Mixin ClusterOption cluster;
+
+      @Override
+      void run(AdminConnection c) {
+        Table t = new Table("", "Member ID", "Name", "IP Address", "Group", "Mode", "Authorized");
+        for (JsonNode m : list(c.get(path(c, cluster)))) {
+          t.row(
+              markers(m),
+              text(m.path("memberID")),
+              text(m.path("memberName")),
+              text(m.path("ipAddress")),
+              text(m.path("group")),
+              text(m.path("mode")),
+              yesNo(m.path("authorized")));
+        }
+        t.print(out());
+        out().println("(P primary, * local, x not visible, R read-only)");
+      }
+
+      static String markers(JsonNode m) {
+        return (m.path("primaryNode").asBoolean() ? "P" : " ")
+            + (m.path("local").asBoolean() ? "*" : " ")
+            + (m.path("visibleToServicingNode").asBoolean(true) ? " " : "x")
+            + ("Read-Only".equals(m.path("mode").asText()) ? "R" : " ");
+      }
+    }
+
+    @Command(
+        name = "show",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = "Shows one member (GET /api/clusters/{id}/members/{memberid}).")
+    static final class Show extends AdminCommand {
+      @Option(
+          names = {"-memberid", "--memberid"},
+          required = true,
+          paramLabel = "ID",
+          description = "The member's ID (or name).")
+      String memberId;
+
+      @Mixin ClusterOption cluster;
+
+      @Override
+      void run(AdminConnection c) {
+        JsonNode m = c.get(path(c, cluster) + "/" + idOrLabel(memberId, "-memberid"));
+        fields(
+            out(),
+            "Member ID",
+            text(m.path("memberID")),
+            "Member Name",
+            text(m.path("memberName")),
+            "Label",
+            text(m.path("label")),
+            "Cluster ID",
+            text(m.path("clusterID")),
+            "IP Address",
+            text(m.path("ipAddress")),
+            "Active",
+            bool(m.path("memberActive")),
+            "Visible",
+            bool(m.path("visibleToServicingNode")),
+            "Primary",
+            bool(m.path("primaryNode")),
+            "Mode",
+            text(m.path("mode")),
+            "Restart Required",
+            bool(m.path("restartService")),
+            "Version",
+            text(m.path("version")),
+            "Group",
+            text(m.path("group")),
+            "Authorized",
+            bool(m.path("authorized")),
+            "Local",
+            bool(m.path("local")));
+      }
+
+      private static String bool(JsonNode n) {
+        return n.asBoolean() ? "True" : "False";
+      }
+    }
+
+    @Command(
+        name = "authorize",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+          "Authorizes a member to create objects on the cluster's keyrings, with the partition"
+              + " CO's credential (PUT /api/clusters/{id}/members/{memberid}, action authorize).",
+          "Needed for the first member of a cluster."
+        })
+    static final class Authorize extends AdminCommand {
+      @Option(
+          names = {"-partition", "--partition"},
+          required = true,
+          paramLabel = "LABEL",
+          description = "The label of the partition whose CO authorizes the member.")
+      String partition;
+
+      @Option(
+          names = {"-memberid", "--memberid"},
+          required = true,
+          paramLabel = "ID",
+          description = "The member's ID (or name).")
+      String memberId;
+
+      @Option(
+          names = {"-copassword", "--copassword"},
+          paramLabel = "CO_PASSWORD",
+          description = "The partition CO's password (asked for when absent).")
+      String coPassword;
+
+      @Mixin ClusterOption cluster;
+
+      @Override
+      void run(AdminConnection c) {
+        label(partition, "-partition");
+        String member = idOrLabel(memberId, "-memberid");
+        String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("action", "authorize");
+        body.put("authentication", credential("CO", co, partition));
+        JsonNode m = c.send("PUT", path(c, cluster) + "/" + member, body);
+        out()
+            .println(
+                "member "
+                    + m.path("memberName").asText()
+                    + " ("
+                    + m.path("memberID").asText()
+                    + ") authorized: "
+                    + (m.path("authorized").asBoolean() ? "yes" : "no"));
+      }
+    }
+
+    @Command(
+        name = "config",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+          "Moves a member to an affinity group (created when new) and/or promotes it to primary"
+              + " (PUT /api/clusters/{id}/members/{memberid}, action config).",
+          "Only a read-write member can be promoted."
+        })
+    static final class Config extends AdminCommand {
+      @Option(
+          names = {"-memberid", "--memberid"},
+          required = true,
+          paramLabel = "ID",
+          description = "The member's ID (or name).")
+      String memberId;
+
+      @Option(
+          names = {"-group", "--group"},
+          paramLabel = "NAME",
+          description = "The affinity group to move it to.")
+      String group;
+
+      @Option(
+          names = {"-primary", "--primary"},
+          description = "Promote it to primary.")
+      boolean primary;
+
+      @Mixin ClusterOption cluster;
+
+      @Override
+      void run(AdminConnection c) {
+        String member = idOrLabel(memberId, "-memberid");
+        if (group == null && !primary) {
+          throw new CliException(2, "give -group NAME, -primary or both");
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("action", "config");
+        if (group != null) {
+          body.put("group", label(group, "-group"));
+        }
+        if (primary) {
+          body.put("primary", true);
+        }
+        JsonNode m = c.send("PUT", path(c, cluster) + "/" + member, body);
+        out()
+            .println(
+                "member "
+                    + m.path("memberName").asText()
+                    + ": group "
+                    + m.path("group").asText()
+                    + ", primary "
+                    + (m.path("primaryNode").asBoolean() ? "True" : "False"));
+      }
+    }
+  }
+
+  @Command(
+      name = "group",
+      mixinStandardHelpOptions = true,
+      description = "The cluster's affinity groups.",
+      subcommands = {Group.ListGroups.class})
+  static final class Group extends CommandGroup {
+    @Command(
+        name = "list",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = "Lists the affinity groups and their members (from the member list).")
+    static final class ListGroups extends AdminCommand {
+      @Mixin ClusterOption cluster;
+
+      @Override
+      void run(AdminConnection c) {
+        Map<String, StringBuilder> groups = new TreeMap<>();
+        List<JsonNode> members = list(c.get(Member.path(c, cluster)));
+        for (JsonNode m : members) {
+          StringBuilder sb =
+              groups.computeIfAbsent(m.path("group").asText(), g -> new StringBuilder());
+          if (sb.length() > 0) {
+            sb.append(", ");
+          }
+          sb.append(m.path("memberName").asText());
+        }
+        Table t = new Table("Group", "Members");
+        groups.forEach((g, names) -> t.row(g, names.toString()));
+        t.print(out());
+      }
+    }
+  }
+}

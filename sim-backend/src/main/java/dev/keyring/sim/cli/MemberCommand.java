@@ -1,0 +1,164 @@
+package dev.keyring.sim.cli;
+
+import dev.keyring.sim.ApplianceConfig;
+import dev.keyring.sim.server.Member;
+import dev.keyring.sim.server.MemberConfig;
+import dev.keyring.store.StoreConfig;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code keyring-sim member --data DIR [--config FILE]}: runs one cluster member in this process
+ * until it is stopped (SIGTERM or Ctrl-C), printing its ports when ready.
+ */
+@Command(
+    name = "member",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run a simulated cluster member until SIGTERM or Ctrl-C.",
+      "It serves its admin REST API (TLS) and, once it belongs to a cluster, its crypto API"
+          + " (mutual TLS); it prints its ports and its admin certificate's fingerprint when"
+          + " ready.",
+      "",
+      "Settings come from the options, else from --config (a properties file with the keys",
+      "adminPort, cryptoPort, bindAddress, kdfIterations, sessionIdleTimeoutSeconds,",
+      "storeJdbcUrl, storeUser, storePassword), else from the defaults."
+    })
+final class MemberCommand implements Callable<Integer> {
+  private static final Set<String> CONFIG_KEYS =
+      Set.of(
+          "adminPort",
+          "cryptoPort",
+          "bindAddress",
+          "kdfIterations",
+          "sessionIdleTimeoutSeconds",
+          "storeJdbcUrl",
+          "storeUser",
+          "storePassword");
+
+  @Spec CommandSpec spec;
+
+  @Option(names = "--data", required = true, description = "the member's data directory")
+  Path data;
+
+  @Option(names = "--config", description = "a properties file with the member's settings")
+  Path config;
+
+  @Option(names = "--admin-port", description = "admin API port (default 50070; 0 = any)")
+  Integer adminPort;
+
+  @Option(names = "--crypto-port", description = "crypto API port (default 50052; 0 = any)")
+  Integer cryptoPort;
+
+  @Option(names = "--bind", description = "address to listen on (default 127.0.0.1)")
+  String bind;
+
+  @Option(
+      names = "--admin-password-file",
+      description = "first start only: a file holding the admin user's password")
+  Path adminPasswordFile;
+
+  private final CountDownLatch stopped = new CountDownLatch(1);
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter out = spec.commandLine().getOut();
+    Properties p = new Properties();
+    if (config != null) {
+      try (InputStream in = Files.newInputStream(config)) {
+        p.load(in);
+      } catch (IOException e) {
+        throw new CliException(2, "cannot read --config " + config + ": " + e.getMessage());
+      }
+      for (String k : p.stringPropertyNames()) {
+        if (!CONFIG_KEYS.contains(k)) {
+          throw new CliException(
+              2, "--config " + config + ": unknown key '" + k + "'; known keys: " + CONFIG_KEYS);
+        }
+      }
+    }
+    ApplianceConfig.Builder appliance = ApplianceConfig.builder().dataDir(data);
+    if (p.containsKey("kdfIterations")) {
+      appliance.kdfIterations(intValue(p, "kdfIterations"));
+    }
+    if (p.containsKey("storeJdbcUrl")) {
+      appliance.store(
+          StoreConfig.builder()
+              .jdbcUrl(p.getProperty("storeJdbcUrl"))
+              .username(p.getProperty("storeUser"))
+              .password(p.getProperty("storePassword"))
+              .build());
+    }
+    MemberConfig.Builder b = MemberConfig.builder();
+    try {
+      b.appliance(appliance.build());
+    } catch (IllegalArgumentException e) {
+      throw new CliException(2, e.getMessage());
+    }
+    if (bind != null || p.containsKey("bindAddress")) {
+      b.bindAddress(bind != null ? bind : p.getProperty("bindAddress"));
+    }
+    if (adminPort != null || p.containsKey("adminPort")) {
+      b.adminPort(adminPort != null ? adminPort : intValue(p, "adminPort"));
+    }
+    if (cryptoPort != null || p.containsKey("cryptoPort")) {
+      b.cryptoPort(cryptoPort != null ? cryptoPort : intValue(p, "cryptoPort"));
+    }
+    if (p.containsKey("sessionIdleTimeoutSeconds")) {
+      b.sessionIdleTimeout(Duration.ofSeconds(intValue(p, "sessionIdleTimeoutSeconds")));
+    }
+    if (adminPasswordFile != null) {
+      try {
+        b.initialAdminPassword(Files.readString(adminPasswordFile).strip());
+      } catch (IOException e) {
+        throw new CliException(2, "cannot read --admin-password-file: " + e.getMessage());
+      }
+    }
+    MemberConfig mc;
+    try {
+      mc = b.build();
+    } catch (IllegalArgumentException e) {
+      throw new CliException(2, e.getMessage());
+    }
+    try (Member member = Member.start(mc)) {
+      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "keyring-member-stop"));
+      out.printf(
+          "member %s ready: admin https://%s:%d, crypto %s%n",
+          member.appliance().defaultMemberName(),
+          mc.bindAddress(),
+          member.adminPort(),
+          member.cryptoPort() < 0
+              ? "not started (no cluster yet)"
+              : "https://" + mc.bindAddress() + ":" + member.cryptoPort());
+      out.println(
+          "admin certificate SHA-256 fingerprint "
+              + FingerprintTrust.display(FingerprintTrust.fingerprint(member.adminCertificate())));
+      out.flush();
+      stopped.await();
+      out.println("member stopping");
+      out.flush();
+    }
+    return 0;
+  }
+
+  private static int intValue(Properties p, String key) {
+    String v = p.getProperty(key).strip();
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new CliException(2, "--config: " + key + " must be an integer, got '" + v + "'");
+    }
+  }
+}
