@@ -62,7 +62,10 @@ final class JsonExchange {
    */
   static final long MAX_SWALLOW = 64L << 20;
 
+  private boolean bodyRead;
+
   byte[] body() throws IOException {
+    bodyRead = true;
     long declared = request.getLength();
     try (InputStream in = Content.Source.asInputStream(request)) {
       if (declared > maxBody) {
@@ -134,11 +137,35 @@ final class JsonExchange {
   }
 
   void fail(HsmException e) {
+    drainUnreadBody();
     reply(ErrorResponse.httpStatus(e.code()), ErrorResponse.of(e));
   }
 
   void fail(int status, ResultCode code, String message) {
+    drainUnreadBody();
     reply(status, ErrorResponse.of(code, message));
+  }
+
+  /**
+   * A request refused before its body was read (bad path, method or handle) would otherwise leave
+   * the body on an HTTP/1.1 connection, which the server then closes without telling the client;
+   * reading it (up to {@link #MAX_SWALLOW}) keeps the connection usable.
+   */
+  private void drainUnreadBody() {
+    if (bodyRead) {
+      return;
+    }
+    bodyRead = true;
+    try (InputStream in = Content.Source.asInputStream(request)) {
+      byte[] sink = new byte[64 << 10];
+      long left = MAX_SWALLOW;
+      int n;
+      while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
+        left -= n;
+      }
+    } catch (IOException e) {
+      // the connection is going away anyway; the answer below may still reach the client
+    }
   }
 
   static String describe(JsonProcessingException e) {
