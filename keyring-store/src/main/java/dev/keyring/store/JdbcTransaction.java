@@ -454,6 +454,40 @@ final class JdbcTransaction implements StoreTransaction {
         });
   }
 
+  @Override
+  public boolean deleteCluster(UUID clusterId) {
+    Objects.requireNonNull(clusterId, "clusterId");
+    return sql(
+        "deleting cluster " + clusterId,
+        () -> {
+          // objects go with their keyrings (ON DELETE CASCADE)
+          try (PreparedStatement ps =
+              connection.prepareStatement("DELETE FROM keyrings WHERE cluster_id = ?")) {
+            ps.setObject(1, clusterId);
+            ps.executeUpdate();
+          }
+          try (PreparedStatement ps =
+              connection.prepareStatement("DELETE FROM cluster WHERE id = ?")) {
+            ps.setObject(1, clusterId);
+            return ps.executeUpdate() > 0;
+          }
+        });
+  }
+
+  @Override
+  public boolean deleteHsmState(String name) {
+    Objects.requireNonNull(name, "name");
+    return sql(
+        "deleting HSM state '" + name + "'",
+        () -> {
+          try (PreparedStatement ps =
+              connection.prepareStatement("DELETE FROM hsm_state WHERE name = ?")) {
+            ps.setString(1, name);
+            return ps.executeUpdate() > 0;
+          }
+        });
+  }
+
   /** One database step of a method: SQL failures are wrapped and poison the transaction. */
   @FunctionalInterface
   private interface SqlWork<T> {

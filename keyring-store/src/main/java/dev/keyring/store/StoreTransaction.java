@@ -79,4 +79,13 @@ public interface StoreTransaction {
    * any earlier value. Names are at most 256 characters.
    */
   void putHsmState(String name, byte[] value);
+
+  /**
+   * Deletes the cluster with all its keyrings and their objects (factory reset of the cluster
+   * service). Returns false when the store holds no such cluster.
+   */
+  boolean deleteCluster(UUID clusterId);
+
+  /** Deletes a named entry of the member's HSM state. Returns false when there was none. */
+  boolean deleteHsmState(String name);
 }

@@ -230,6 +230,26 @@ abstract class KeyringStoreContract {
   // ---------------------------------------------------------------- keyrings
 
   @Test
+  void deleteCluster_removesItsKeyringsAndObjects_andANewClusterMayThenBeCreated() {
+    buildFixedState(store, false);
+    store.write(
+        tx -> {
+          tx.putHsmState("pki.cluster-ca", new byte[] {1, 2});
+          return null;
+        });
+    assertTrue(store.<Boolean>write(tx -> tx.deleteCluster(CLUSTER_ID)));
+    assertTrue(store.cluster().isEmpty());
+    assertEquals(0, store.keyringCount());
+    assertEquals(0, store.objectCount(RING_A));
+    assertTrue(store.<Boolean>write(tx -> tx.deleteHsmState("pki.cluster-ca")));
+    assertTrue(store.hsmState("pki.cluster-ca").isEmpty());
+    assertFalse(store.<Boolean>write(tx -> tx.deleteHsmState("pki.cluster-ca")));
+    assertFalse(store.<Boolean>write(tx -> tx.deleteCluster(CLUSTER_ID)));
+    UUID next = createCluster(store);
+    assertEquals(next, store.cluster().orElseThrow().id());
+  }
+
+  @Test
   void createKeyrings_roundTripsEveryField_andListsByLabel() {
     UUID cluster = createCluster(store);
     Instant t = Instant.parse("2024-05-06T07:08:09.123456789Z");

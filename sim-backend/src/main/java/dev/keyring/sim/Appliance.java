@@ -110,6 +110,23 @@ public final class Appliance implements AutoCloseable {
     return store.write(tx -> tx.createCluster(id, label));
   }
 
+  /**
+   * Factory reset of the cluster service, as the HSM SO: this member forgets its cluster — the
+   * cluster, its keyrings and objects, the cluster CA and member certificate, and the partition's
+   * SMK. The HSM, its partition and roles stay. A member deleted from a cluster must do this before
+   * it may join one again.
+   */
+  public synchronized void factoryResetCluster(String soPassword) {
+    hsm.authenticateSo(soPassword);
+    Optional<ClusterRecord> c = store.cluster();
+    if (c.isPresent()) {
+      UUID id = c.get().id();
+      store.write(tx -> tx.deleteCluster(id));
+    }
+    boundary.pki().forgetCluster();
+    hsm.clearSmk();
+  }
+
   @Override
   public void close() {
     try {

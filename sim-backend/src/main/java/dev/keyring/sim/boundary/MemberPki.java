@@ -540,6 +540,21 @@ public final class MemberPki {
   // ---------------------------------------------------------------- revocation
 
   /**
+   * Forgets everything this member holds for its cluster (factory reset of the cluster service):
+   * the cluster CA, the member certificate and the revocation list. The appliance identity stays.
+   */
+  public synchronized void forgetCluster() {
+    store.write(
+        tx -> {
+          tx.deleteHsmState(CLUSTER_CA);
+          tx.deleteHsmState(MEMBER);
+          tx.deleteHsmState(REVOKED);
+          return null;
+        });
+    revoked = loadRevoked();
+  }
+
+  /**
    * Revokes a certificate serial number; persisted, and refused at the next handshake of the crypto
    * API. Returns false when it was already revoked.
    */

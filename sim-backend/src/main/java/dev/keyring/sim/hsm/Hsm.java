@@ -280,6 +280,21 @@ public final class Hsm {
     return smk;
   }
 
+  /**
+   * Forgets the partition's SMK (factory reset of the cluster service): the protected form is
+   * removed and the boundary drops the SMK and every cached key. A later cluster create or join
+   * brings a new one.
+   */
+  public synchronized void clearSmk() {
+    if (state.partition == null || state.partition.smk == null) {
+      return;
+    }
+    HsmState next = copy();
+    next.partition.smk = null;
+    persist(next);
+    boundary.clearSmk();
+  }
+
   public synchronized boolean hasSmk() {
     return state.partition != null && state.partition.smk != null;
   }

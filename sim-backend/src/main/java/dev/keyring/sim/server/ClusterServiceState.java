@@ -89,6 +89,18 @@ final class ClusterServiceState {
     }
   }
 
+  /** Forgets the cluster membership and registered clients (factory reset). */
+  synchronized void forgetCluster() {
+    store.write(
+        tx -> {
+          tx.deleteHsmState(MEMBER_KEY);
+          tx.deleteHsmState(CLIENTS_KEY);
+          return null;
+        });
+    member = null;
+    clients = new ClientsRow();
+  }
+
   private <T> T load(String key, Class<T> type) {
     Optional<byte[]> raw = store.hsmState(key);
     if (raw.isEmpty() || raw.get().length == 0) {

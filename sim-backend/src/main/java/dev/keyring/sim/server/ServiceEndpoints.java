@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Network settings are saved and reported; a real appliance applies them when the cluster
  * service restarts, while this simulated member keeps listening where it was started. Factory reset
- * is answered 501: the store cannot forget a cluster yet.
+ * (admin, SO password, service stopped) makes the member forget its cluster: keyrings, objects,
+ * SMK, cluster CA, member certificate, membership and registered clients.
  */
 final class ServiceEndpoints {
   static final int ADMIN_PORT_MIN = 50075;
@@ -184,10 +185,10 @@ final class ServiceEndpoints {
             "stop the cluster service before a factory reset (POST"
                 + " /api/lunasa/services/cluster/actions/stop)");
       }
-      api.appliance.hsm().authenticateSo(so);
-      throw ClusterEndpoints.notImplemented(
-          "factory reset of the cluster service (forgetting the cluster, its keyrings, SMK and"
-              + " CA)");
+      api.appliance.factoryResetCluster(so);
+      api.state.forgetCluster();
+      LOG.info("cluster service factory reset by {}", call.principal.user());
+      call.x.ok(view());
     }
   }
 

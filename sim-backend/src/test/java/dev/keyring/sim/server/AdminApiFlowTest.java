@@ -496,21 +496,29 @@ class AdminApiFlowTest {
     assertEquals(409, create.status());
     assertEquals(409, admin("GET", "/api/clusters/" + cluster + "/members").send().status());
 
-    AdminClient.Reply reset =
-        admin("POST", "/api/lunasa/services/cluster/actions/factoryreset")
-            .json(Map.of("authentication", auth("SO", SO)))
-            .send();
-    assertEquals(501, reset.status(), reset.body());
-    assertTrue(reset.message().contains("nothing was changed"), reset.body());
     AdminClient.Reply wrongSo =
         admin("POST", "/api/lunasa/services/cluster/actions/factoryreset")
             .json(Map.of("authentication", auth("SO", "wrong-so-pw")))
             .send();
     assertEquals(401, wrongSo.status());
+    assertTrue(member.appliance().cluster().isPresent());
+
+    // factory reset: the member forgets its cluster, keyrings, SMK and CA; HSM and partition stay
+    admin("POST", "/api/lunasa/services/cluster/actions/factoryreset")
+        .json(Map.of("authentication", auth("SO", SO)))
+        .send()
+        .expect(200);
+    assertTrue(member.appliance().cluster().isEmpty());
+    assertEquals(0, member.appliance().store().keyringCount());
+    assertFalse(member.appliance().boundary().hasSmk());
+    assertFalse(member.appliance().boundary().pki().hasClusterCa());
+    assertTrue(member.appliance().hsm().partition().isPresent());
 
     admin("POST", "/api/lunasa/services/cluster/actions/start").send().expect(200);
+    String again = AdminTestSupport.createCluster(c, "test-cluster-2");
+    AdminTestSupport.authorize(c, again, AdminTestSupport.memberId(c, again));
     assertTrue(member.cryptoPort() > 0);
-    admin("GET", "/api/keyrings").send().expect(200);
+    assertEquals(0, admin("GET", "/api/keyrings").send().expect(200).json().path("data").size());
     assertEquals(
         "running",
         admin("GET", "/api/lunasa/services/cluster")
