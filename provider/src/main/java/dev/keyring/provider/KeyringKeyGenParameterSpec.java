@@ -1,0 +1,127 @@
+package dev.keyring.provider;
+
+import java.security.spec.AlgorithmParameterSpec;
+import java.util.HexFormat;
+import java.util.Optional;
+
+/**
+ * How a Keyring {@code KeyPairGenerator} or {@code KeyGenerator} makes a key: its label (the
+ * KeyStore alias it appears under), its CKA_ID, the keyring (by label or UUID; by default the one
+ * most recently loaded as a KeyStore), and its size or curve.
+ *
+ * <pre>{@code
+ * kpg.initialize(KeyringKeyGenParameterSpec.builder().label("web").keySize(3072).build());
+ * }</pre>
+ */
+public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec {
+  private final String label;
+  private final byte[] id;
+  private final String keyring;
+  private final int keySize;
+  private final String curve;
+
+  private KeyringKeyGenParameterSpec(Builder b) {
+    this.label = b.label;
+    this.id = b.id;
+    this.keyring = b.keyring;
+    this.keySize = b.keySize;
+    this.curve = b.curve;
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The label, if one was given; a key without one is no KeyStore entry until it is stored. */
+  public Optional<String> label() {
+    return Optional.ofNullable(label);
+  }
+
+  public Optional<byte[]> id() {
+    return Optional.ofNullable(id).map(byte[]::clone);
+  }
+
+  /** The keyring, if one was named. */
+  public Optional<String> keyring() {
+    return Optional.ofNullable(keyring);
+  }
+
+  /** The key size in bits, or 0 for the algorithm's default. */
+  public int keySize() {
+    return keySize;
+  }
+
+  /** The curve name (EC), if one was given. */
+  public Optional<String> curve() {
+    return Optional.ofNullable(curve);
+  }
+
+  @Override
+  public String toString() {
+    return "KeyringKeyGenParameterSpec[label="
+        + label
+        + ", keyring="
+        + keyring
+        + ", keySize="
+        + keySize
+        + ", curve="
+        + curve
+        + (id == null ? "" : ", id=" + HexFormat.of().formatHex(id))
+        + "]";
+  }
+
+  /** Collects the settings; {@link #build()} checks them. */
+  public static final class Builder {
+    private String label;
+    private byte[] id;
+    private String keyring;
+    private int keySize;
+    private String curve;
+
+    private Builder() {}
+
+    public Builder label(String v) {
+      this.label = v;
+      return this;
+    }
+
+    public Builder id(byte[] v) {
+      this.id = v == null ? null : v.clone();
+      return this;
+    }
+
+    public Builder keyring(String v) {
+      this.keyring = v;
+      return this;
+    }
+
+    public Builder keySize(int v) {
+      this.keySize = v;
+      return this;
+    }
+
+    public Builder curve(String v) {
+      this.curve = v;
+      return this;
+    }
+
+    /**
+     * @throws IllegalArgumentException naming the bad value and the rule
+     */
+    public KeyringKeyGenParameterSpec build() {
+      if (label != null && label.chars().anyMatch(c -> c < ' ')) {
+        throw new IllegalArgumentException("label must not contain control characters");
+      }
+      if (keyring != null && keyring.isBlank()) {
+        throw new IllegalArgumentException("keyring must not be blank");
+      }
+      if (keySize < 0) {
+        throw new IllegalArgumentException("keySize must be >= 0 (0: default), got " + keySize);
+      }
+      if (id != null && id.length > 64) {
+        throw new IllegalArgumentException("id must be at most 64 bytes, got " + id.length);
+      }
+      return new KeyringKeyGenParameterSpec(this);
+    }
+  }
+}

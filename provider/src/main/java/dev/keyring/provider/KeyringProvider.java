@@ -1,0 +1,281 @@
+package dev.keyring.provider;
+
+import dev.keyring.provider.internal.KeyringAesCipherSpi;
+import dev.keyring.provider.internal.KeyringKeyAgreementSpi;
+import dev.keyring.provider.internal.KeyringKeyFactorySpi;
+import dev.keyring.provider.internal.KeyringKeyGeneratorSpi;
+import dev.keyring.provider.internal.KeyringKeyPairGeneratorSpi;
+import dev.keyring.provider.internal.KeyringKeyStoreSpi;
+import dev.keyring.provider.internal.KeyringMacSpi;
+import dev.keyring.provider.internal.KeyringRsaCipherSpi;
+import dev.keyring.provider.internal.KeyringSecureRandomSpi;
+import dev.keyring.provider.internal.KeyringSignatureSpi;
+import dev.keyring.provider.internal.OperationCounters;
+import dev.keyring.provider.internal.ProviderContext;
+import dev.keyring.provider.internal.ProviderSettings;
+import java.nio.file.Path;
+import java.security.InvalidParameterException;
+import java.security.NoSuchAlgorithmException;
+import java.security.Provider;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The Keyring JCA provider: keys stay on keyrings of an HSM cluster and are used through the
+ * standard API. Configure it with the client configuration file that {@code keyring-register}
+ * wrote:
+ *
+ * <pre>{@code
+ * Security.addProvider(new KeyringProvider(Path.of("/etc/keyring/Chrystoki.conf")));
+ * // or: Security.getProvider("Keyring").configure("/etc/keyring/Chrystoki.conf")
+ * // or in java.security: security.provider.N=Keyring /etc/keyring/Chrystoki.conf
+ * KeyStore ks = KeyStore.getInstance("Keyring");
+ * ks.load(new ByteArrayInputStream("slot=app100".getBytes()), krcoPassword);
+ * }</pre>
+ *
+ * <p>Every Signature, Cipher, Mac and KeyAgreement service takes keyring keys only ({@code
+ * SupportedKeyClasses}), so delayed provider selection never hands it a software key, wherever the
+ * provider stands in the list.
+ */
+public final class KeyringProvider extends Provider {
+  private static final long serialVersionUID = 1L;
+
+  /** The provider's name. */
+  public static final String NAME = "Keyring";
+
+  private static final String VERSION = "0.1";
+  private static final String PRIVATE_KEYS = KeyringPrivateKey.class.getName();
+  private static final String SECRET_KEYS = KeyringSecretKey.class.getName();
+
+  private final transient ProviderContext context;
+
+  /**
+   * An unconfigured provider, as the JDK makes it from a {@code java.security} line: {@link
+   * #configure(String)} returns the configured one. Its services refuse to work until then.
+   */
+  public KeyringProvider() {
+    super(NAME, VERSION, "Keyring HSM cluster provider (not configured)");
+    this.context = null;
+    registerServices();
+  }
+
+  /** A provider configured with the client configuration file at {@code config}. */
+  public KeyringProvider(Path config) {
+    super(NAME, VERSION, "Keyring HSM cluster provider (" + config + ")");
+    this.context = new ProviderContext(settings(config));
+    registerServices();
+  }
+
+  /** A provider configured with the file at path {@code config} (for {@code -providerArg}). */
+  public KeyringProvider(String config) {
+    this(config == null ? null : Path.of(config.trim()));
+  }
+
+  private static ProviderSettings settings(Path config) {
+    try {
+      return ProviderSettings.read(config);
+    } catch (IllegalArgumentException e) {
+      throw new InvalidParameterException(e.getMessage());
+    }
+  }
+
+  /**
+   * Returns a new provider configured with the client configuration file at path {@code configArg}.
+   *
+   * @throws InvalidParameterException if the file is missing or invalid, or if this provider is
+   *     already configured
+   */
+  @Override
+  public Provider configure(String configArg) {
+    if (context != null) {
+      throw new InvalidParameterException(
+          "this Keyring provider is already configured; configure the unconfigured one");
+    }
+    if (configArg == null || configArg.isBlank()) {
+      throw new InvalidParameterException(
+          "the Keyring provider takes the path of its client configuration file");
+    }
+    return new KeyringProvider(Path.of(configArg.trim()));
+  }
+
+  @Override
+  public boolean isConfigured() {
+    return context != null;
+  }
+
+  /** The configuration file's path, or null when not configured. */
+  public String getArgument() {
+    return context == null ? null : context.settings().file().toString();
+  }
+
+  /** How many operations of each kind this provider had the cluster carry out. */
+  public Map<OperationCounters.Kind, Long> operationCounts() {
+    Map<OperationCounters.Kind, Long> out = new EnumMap<>(OperationCounters.Kind.class);
+    if (context != null) {
+      for (OperationCounters.Kind k : OperationCounters.Kind.values()) {
+        out.put(k, context.counters().get(k));
+      }
+    }
+    return out;
+  }
+
+  /** The number of operations of {@code kind} this provider had the cluster carry out. */
+  public long operationCount(OperationCounters.Kind kind) {
+    return context == null ? 0 : context.counters().get(kind);
+  }
+
+  /** Logs out of every keyring and closes the connections; the provider is unusable after. */
+  public void close() {
+    if (context != null) {
+      context.close();
+    }
+  }
+
+  // ---- the service table
+
+  private void registerServices() {
+    // KeyStore
+    add("KeyStore", "Keyring", KeyringKeyStoreSpi::new, List.of(), null);
+
+    // key generation
+    add("KeyPairGenerator", "RSA", KeyringKeyPairGeneratorSpi.Rsa::new, List.of(), null);
+    add("KeyPairGenerator", "EC", KeyringKeyPairGeneratorSpi.Ec::new, List.of(), null);
+    add("KeyPairGenerator", "Ed25519", KeyringKeyPairGeneratorSpi.Ed25519::new, List.of(), null);
+    add("KeyGenerator", "AES", KeyringKeyGeneratorSpi.Aes::new, List.of(), null);
+    add("KeyGenerator", "HmacSHA256", KeyringKeyGeneratorSpi.HmacSha256::new, List.of(), null);
+    add("KeyGenerator", "HmacSHA384", KeyringKeyGeneratorSpi.HmacSha384::new, List.of(), null);
+    add("KeyGenerator", "HmacSHA512", KeyringKeyGeneratorSpi.HmacSha512::new, List.of(), null);
+
+    // signatures
+    sig("SHA256withRSA", KeyringSignatureSpi.Sha256WithRsa::new, List.of());
+    sig("SHA384withRSA", KeyringSignatureSpi.Sha384WithRsa::new, List.of());
+    sig("SHA512withRSA", KeyringSignatureSpi.Sha512WithRsa::new, List.of());
+    sig("RSASSA-PSS", KeyringSignatureSpi.RsaPss::new, List.of("PSS"));
+    sig(
+        "SHA256withRSASSA-PSS",
+        KeyringSignatureSpi.Sha256WithRsaPss::new,
+        List.of("SHA256withRSAandMGF1"));
+    sig(
+        "SHA384withRSASSA-PSS",
+        KeyringSignatureSpi.Sha384WithRsaPss::new,
+        List.of("SHA384withRSAandMGF1"));
+    sig(
+        "SHA512withRSASSA-PSS",
+        KeyringSignatureSpi.Sha512WithRsaPss::new,
+        List.of("SHA512withRSAandMGF1"));
+    sig("SHA256withECDSA", KeyringSignatureSpi.Sha256WithEcdsa::new, List.of());
+    sig("SHA384withECDSA", KeyringSignatureSpi.Sha384WithEcdsa::new, List.of());
+    sig("SHA512withECDSA", KeyringSignatureSpi.Sha512WithEcdsa::new, List.of());
+    sig("NONEwithECDSA", KeyringSignatureSpi.NoneWithEcdsa::new, List.of());
+    sig("Ed25519", KeyringSignatureSpi.Ed25519::new, List.of());
+
+    // ciphers
+    add("Cipher", "AES/GCM/NoPadding", KeyringAesCipherSpi.Gcm::new, List.of(), SECRET_KEYS);
+    add("Cipher", "AES/CBC/PKCS5Padding", KeyringAesCipherSpi.Cbc::new, List.of(), SECRET_KEYS);
+    add(
+        "Cipher",
+        "AES/KWP/NoPadding",
+        KeyringAesCipherSpi.Kwp::new,
+        List.of("AESWrapPad"),
+        SECRET_KEYS);
+    add(
+        "Cipher",
+        "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",
+        KeyringRsaCipherSpi.OaepSha256::new,
+        List.of(),
+        PRIVATE_KEYS);
+    add(
+        "Cipher",
+        "RSA/ECB/OAEPWithSHA-384AndMGF1Padding",
+        KeyringRsaCipherSpi.OaepSha384::new,
+        List.of(),
+        PRIVATE_KEYS);
+    add(
+        "Cipher",
+        "RSA/ECB/OAEPWithSHA-512AndMGF1Padding",
+        KeyringRsaCipherSpi.OaepSha512::new,
+        List.of(),
+        PRIVATE_KEYS);
+    add("Cipher", "RSA/ECB/PKCS1Padding", KeyringRsaCipherSpi.Pkcs1::new, List.of(), PRIVATE_KEYS);
+
+    // MACs and key agreement
+    add("Mac", "HmacSHA256", KeyringMacSpi.HmacSha256::new, List.of(), SECRET_KEYS);
+    add("Mac", "HmacSHA384", KeyringMacSpi.HmacSha384::new, List.of(), SECRET_KEYS);
+    add("Mac", "HmacSHA512", KeyringMacSpi.HmacSha512::new, List.of(), SECRET_KEYS);
+    add("KeyAgreement", "ECDH", KeyringKeyAgreementSpi::new, List.of(), PRIVATE_KEYS);
+
+    // random bytes and key factories
+    add("SecureRandom", "HSM", KeyringSecureRandomSpi::new, List.of("KeyringHSM"), null);
+    add("KeyFactory", "RSA", KeyringKeyFactorySpi.Rsa::new, List.of(), null);
+    add("KeyFactory", "EC", KeyringKeyFactorySpi.Ec::new, List.of(), null);
+    add("KeyFactory", "Ed25519", KeyringKeyFactorySpi.Ed25519::new, List.of(), null);
+  }
+
+  private void sig(
+      String algorithm, Function<ProviderContext, Object> factory, List<String> aliases) {
+    add("Signature", algorithm, factory, aliases, PRIVATE_KEYS);
+  }
+
+  private void add(
+      String type,
+      String algorithm,
+      Function<ProviderContext, Object> factory,
+      List<String> aliases,
+      String keyClasses) {
+    Map<String, String> attrs =
+        keyClasses == null
+            ? type.equals("SecureRandom") ? Map.of("ThreadSafe", "true") : Map.of()
+            : Map.of("SupportedKeyClasses", keyClasses);
+    putService(new KeyringService(this, type, algorithm, aliases, attrs, factory));
+  }
+
+  /** A service whose instances come from a factory, never from reflection or parameters. */
+  private static final class KeyringService extends Service {
+    private final Function<ProviderContext, Object> factory;
+    private final String keyClass;
+
+    KeyringService(
+        KeyringProvider p,
+        String type,
+        String algorithm,
+        List<String> aliases,
+        Map<String, String> attrs,
+        Function<ProviderContext, Object> factory) {
+      super(p, type, algorithm, factory.getClass().getName(), aliases, attrs);
+      this.factory = factory;
+      this.keyClass = attrs.get("SupportedKeyClasses");
+    }
+
+    @Override
+    public Object newInstance(Object constructorParameter) throws NoSuchAlgorithmException {
+      if (constructorParameter != null) {
+        throw new InvalidParameterException(
+            "the Keyring " + getType() + " " + getAlgorithm() + " takes no constructor parameter");
+      }
+      ProviderContext ctx = ((KeyringProvider) getProvider()).context;
+      if (ctx == null) {
+        throw new NoSuchAlgorithmException(
+            "the Keyring provider is not configured: use new KeyringProvider(path), "
+                + "Provider.configure(path), or a java.security line "
+                + "'security.provider.N=Keyring <path of Chrystoki.conf>'");
+      }
+      return factory.apply(ctx);
+    }
+
+    /** Keyring keys only: the handle classes named by {@code SupportedKeyClasses}. */
+    @Override
+    public boolean supportsParameter(Object parameter) {
+      if (keyClass == null) {
+        return true;
+      }
+      if (parameter == null) {
+        return false;
+      }
+      return keyClass.equals(PRIVATE_KEYS)
+          ? parameter instanceof KeyringPrivateKey
+          : parameter instanceof KeyringSecretKey;
+    }
+  }
+}

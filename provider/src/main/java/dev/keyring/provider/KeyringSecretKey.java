@@ -1,0 +1,6 @@
+package dev.keyring.provider;
+
+import javax.crypto.SecretKey;
+
+/** A secret key (AES or HMAC) on a keyring. */
+public interface KeyringSecretKey extends KeyringKey, SecretKey {}

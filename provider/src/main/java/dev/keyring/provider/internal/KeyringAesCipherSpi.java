@@ -1,0 +1,440 @@
+package dev.keyring.provider.internal;
+
+import dev.keyring.client.KeyringObject;
+import dev.keyring.client.TransportException;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.ResultCode;
+import java.io.ByteArrayOutputStream;
+import java.security.AlgorithmParameters;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.InvalidKeyException;
+import java.security.Key;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.security.spec.AlgorithmParameterSpec;
+import java.security.spec.InvalidParameterSpecException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.BadPaddingException;
+import javax.crypto.Cipher;
+import javax.crypto.CipherSpi;
+import javax.crypto.IllegalBlockSizeException;
+import javax.crypto.NoSuchPaddingException;
+import javax.crypto.ShortBufferException;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.IvParameterSpec;
+
+/**
+ * AES with a keyring key: GCM and CBC with PKCS#5 padding (encrypt and decrypt on the cluster), and
+ * KWP (wrap and unwrap of keyring keys). Input is gathered here and sent with {@code doFinal}; no
+ * output appears before it. An IV the caller does not give is made here from a {@link SecureRandom}
+ * and is available from {@code getIV()} at once. As with the JDK, a GCM cipher that encrypted must
+ * be initialized again (with another IV) before it encrypts again.
+ */
+public abstract class KeyringAesCipherSpi extends CipherSpi {
+  private static final int BLOCK = 16;
+
+  /** Input past this goes to the member as a multi-part operation. */
+  private static final int MAX_ONE_SHOT = 8 << 20;
+
+  enum Mode {
+    GCM,
+    CBC,
+    KWP
+  }
+
+  private final ProviderContext ctx;
+  private final Mode mode;
+  private final ByteArrayOutputStream input = new ByteArrayOutputStream();
+  private final ByteArrayOutputStream aad = new ByteArrayOutputStream();
+  private SecretKeyHandle key;
+  private int opmode;
+  private byte[] iv;
+  private int tagBits = 128;
+  private boolean needsReinit;
+  private SecureRandom random;
+
+  KeyringAesCipherSpi(ProviderContext ctx, Mode mode) {
+    this.ctx = ctx;
+    this.mode = mode;
+  }
+
+  @Override
+  protected void engineSetMode(String m) throws NoSuchAlgorithmException {
+    if (!m.equalsIgnoreCase(mode.name()) && !(mode == Mode.KWP && m.equalsIgnoreCase("KWP"))) {
+      throw new NoSuchAlgorithmException("this cipher is AES/" + mode + ", not mode " + m);
+    }
+  }
+
+  @Override
+  protected void engineSetPadding(String padding) throws NoSuchPaddingException {
+    String want = mode == Mode.CBC ? "PKCS5Padding" : "NoPadding";
+    if (!padding.equalsIgnoreCase(want)) {
+      throw new NoSuchPaddingException("AES/" + mode + " takes " + want + ", not " + padding);
+    }
+  }
+
+  @Override
+  protected int engineGetBlockSize() {
+    return mode == Mode.KWP ? 8 : BLOCK;
+  }
+
+  @Override
+  protected int engineGetOutputSize(int inputLen) {
+    int total = input.size() + inputLen;
+    boolean enc = opmode == Cipher.ENCRYPT_MODE;
+    switch (mode) {
+      case GCM:
+        return enc ? total + tagBits / 8 : Math.max(0, total - tagBits / 8);
+      case CBC:
+        return enc ? (total / BLOCK + 1) * BLOCK : total;
+      default:
+        return total + 16;
+    }
+  }
+
+  @Override
+  protected byte[] engineGetIV() {
+    return iv == null ? null : iv.clone();
+  }
+
+  @Override
+  protected AlgorithmParameters engineGetParameters() {
+    if (iv == null) {
+      return null;
+    }
+    try {
+      if (mode == Mode.GCM) {
+        AlgorithmParameters p = AlgorithmParameters.getInstance("GCM");
+        p.init(new GCMParameterSpec(tagBits, iv));
+        return p;
+      }
+      AlgorithmParameters p = AlgorithmParameters.getInstance("AES");
+      p.init(new IvParameterSpec(iv));
+      return p;
+    } catch (NoSuchAlgorithmException | InvalidParameterSpecException e) {
+      return null;
+    }
+  }
+
+  // ---- init
+
+  @Override
+  protected void engineInit(int opmode, Key key, SecureRandom random) throws InvalidKeyException {
+    try {
+      engineInit(opmode, key, (AlgorithmParameterSpec) null, random);
+    } catch (InvalidAlgorithmParameterException e) {
+      throw new InvalidKeyException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  protected void engineInit(int opmode, Key key, AlgorithmParameters params, SecureRandom random)
+      throws InvalidKeyException, InvalidAlgorithmParameterException {
+    AlgorithmParameterSpec spec = null;
+    if (params != null) {
+      try {
+        spec =
+            mode == Mode.GCM
+                ? params.getParameterSpec(GCMParameterSpec.class)
+                : params.getParameterSpec(IvParameterSpec.class);
+      } catch (InvalidParameterSpecException e) {
+        throw new InvalidAlgorithmParameterException("unusable parameters for AES/" + mode, e);
+      }
+    }
+    engineInit(opmode, key, spec, random);
+  }
+
+  @Override
+  protected void engineInit(int opmode, Key key, AlgorithmParameterSpec params, SecureRandom random)
+      throws InvalidKeyException, InvalidAlgorithmParameterException {
+    SecretKeyHandle h = KeyHandles.require(key, SecretKeyHandle.class, "a keyring AES key");
+    if (!h.getAlgorithm().equals("AES")) {
+      throw new InvalidKeyException("AES/" + mode + " needs an AES key, got " + h);
+    }
+    boolean wrapping = opmode == Cipher.WRAP_MODE || opmode == Cipher.UNWRAP_MODE;
+    if (mode == Mode.KWP) {
+      if (!wrapping) {
+        throw new InvalidKeyException(
+            "AES/KWP/NoPadding on a keyring wraps and unwraps keys only (WRAP_MODE, UNWRAP_MODE)");
+      }
+      if (params != null) {
+        throw new InvalidAlgorithmParameterException("AES/KWP takes no parameters");
+      }
+    } else if (wrapping) {
+      throw new InvalidKeyException(
+          "AES/" + mode + " encrypts and decrypts; wrap and unwrap keys with AES/KWP/NoPadding");
+    }
+    byte[] newIv = null;
+    int newTag = 128;
+    if (mode == Mode.GCM) {
+      if (params != null) {
+        if (!(params instanceof GCMParameterSpec)) {
+          throw new InvalidAlgorithmParameterException(
+              "AES/GCM takes a GCMParameterSpec, got " + params.getClass().getName());
+        }
+        GCMParameterSpec g = (GCMParameterSpec) params;
+        newIv = g.getIV();
+        newTag = g.getTLen();
+        if (newTag < 96 || newTag > 128 || newTag % 8 != 0) {
+          throw new InvalidAlgorithmParameterException(
+              "the GCM tag length must be 96-128 bits in steps of 8, got " + newTag);
+        }
+        if (newIv.length == 0) {
+          throw new InvalidAlgorithmParameterException("the GCM IV must not be empty");
+        }
+      }
+    } else if (mode == Mode.CBC && params != null) {
+      if (!(params instanceof IvParameterSpec)) {
+        throw new InvalidAlgorithmParameterException(
+            "AES/CBC takes an IvParameterSpec, got " + params.getClass().getName());
+      }
+      newIv = ((IvParameterSpec) params).getIV();
+      if (newIv.length != BLOCK) {
+        throw new InvalidAlgorithmParameterException(
+            "the CBC IV must be 16 bytes, got " + newIv.length);
+      }
+    }
+    if (newIv == null && mode != Mode.KWP) {
+      if (opmode == Cipher.DECRYPT_MODE) {
+        throw new InvalidAlgorithmParameterException(
+            "decryption with AES/" + mode + " needs the IV used to encrypt");
+      }
+      this.random =
+          random != null ? random : this.random != null ? this.random : new SecureRandom();
+      newIv = new byte[mode == Mode.GCM ? 12 : BLOCK];
+      this.random.nextBytes(newIv);
+    }
+    this.key = h;
+    this.opmode = opmode;
+    this.iv = newIv;
+    this.tagBits = newTag;
+    this.needsReinit = false;
+    input.reset();
+    aad.reset();
+  }
+
+  // ---- data
+
+  @Override
+  protected byte[] engineUpdate(byte[] in, int off, int len) {
+    requireData();
+    input.write(in, off, len);
+    return new byte[0];
+  }
+
+  @Override
+  protected int engineUpdate(byte[] in, int off, int len, byte[] out, int outOff) {
+    requireData();
+    input.write(in, off, len);
+    return 0;
+  }
+
+  @Override
+  protected void engineUpdateAAD(byte[] src, int off, int len) {
+    requireData();
+    if (mode != Mode.GCM) {
+      throw new IllegalStateException("AES/" + mode + " takes no additional data");
+    }
+    if (input.size() > 0) {
+      throw new IllegalStateException("additional data must come before the text (GCM)");
+    }
+    aad.write(src, off, len);
+  }
+
+  @Override
+  protected byte[] engineDoFinal(byte[] in, int off, int len)
+      throws IllegalBlockSizeException, BadPaddingException {
+    requireData();
+    if (in != null) {
+      input.write(in, off, len);
+    }
+    byte[] data = input.toByteArray();
+    input.reset();
+    try {
+      return run(data);
+    } finally {
+      aad.reset();
+      if (opmode == Cipher.ENCRYPT_MODE && mode == Mode.GCM) {
+        needsReinit = true;
+      }
+    }
+  }
+
+  @Override
+  protected int engineDoFinal(byte[] in, int off, int len, byte[] out, int outOff)
+      throws ShortBufferException, IllegalBlockSizeException, BadPaddingException {
+    int need = engineGetOutputSize(len);
+    if (opmode == Cipher.ENCRYPT_MODE && out.length - outOff < need) {
+      throw new ShortBufferException("the output needs " + need + " bytes");
+    }
+    byte[] r = engineDoFinal(in, off, len);
+    if (out.length - outOff < r.length) {
+      throw new ShortBufferException("the output needs " + r.length + " bytes");
+    }
+    System.arraycopy(r, 0, out, outOff, r.length);
+    return r.length;
+  }
+
+  private byte[] run(byte[] data) throws IllegalBlockSizeException, BadPaddingException {
+    boolean enc = opmode == Cipher.ENCRYPT_MODE;
+    if (!enc && mode == Mode.GCM && data.length < tagBits / 8) {
+      throw new AEADBadTagException("decryption failed: the input is shorter than the tag");
+    }
+    if (!enc && mode == Mode.CBC && (data.length == 0 || data.length % BLOCK != 0)) {
+      throw new IllegalBlockSizeException(
+          "AES/CBC decryption needs a multiple of 16 bytes, got " + data.length);
+    }
+    MechanismParams p =
+        mode == Mode.GCM
+            ? new MechanismParams.Gcm(iv, aad.toByteArray(), tagBits)
+            : new MechanismParams.Cbc(iv);
+    Mechanism m = mode == Mode.GCM ? Mechanism.CKM_AES_GCM : Mechanism.CKM_AES_CBC_PAD;
+    SecretKeyHandle k = key;
+    try {
+      if (data.length > MAX_ONE_SHOT) {
+        return multiPart(k, m, p, data, enc);
+      }
+      return k.slot()
+          .call(
+              enc ? OperationCounters.Kind.ENCRYPT : OperationCounters.Kind.DECRYPT,
+              s ->
+                  enc
+                      ? s.encrypt(k.objectHandle(), m, p, data)
+                      : s.decrypt(k.objectHandle(), m, p, data));
+    } catch (TransportException | RuntimeException e) {
+      if (!enc
+          && Errors.isCode(
+              e, ResultCode.CKR_ENCRYPTED_DATA_INVALID, ResultCode.CKR_ENCRYPTED_DATA_LEN_RANGE)) {
+        throw Errors.withCause(
+            mode == Mode.GCM
+                ? new AEADBadTagException("decryption failed")
+                : new BadPaddingException("decryption failed"),
+            e);
+      }
+      throw Errors.provider(k.slot(), "AES/" + mode + (enc ? " encryption" : " decryption"), e);
+    }
+  }
+
+  private byte[] multiPart(
+      SecretKeyHandle k, Mechanism m, MechanismParams p, byte[] data, boolean enc)
+      throws TransportException {
+    dev.keyring.client.KeyringOperation op =
+        k.slot()
+            .call(
+                enc ? OperationCounters.Kind.ENCRYPT : OperationCounters.Kind.DECRYPT,
+                s ->
+                    s.startOperation(
+                        enc
+                            ? dev.keyring.client.KeyringOperation.Kind.ENCRYPT
+                            : dev.keyring.client.KeyringOperation.Kind.DECRYPT,
+                        k.objectHandle(),
+                        m,
+                        p));
+    op.update(data);
+    return op.finish();
+  }
+
+  private void requireData() {
+    if (key == null) {
+      throw new IllegalStateException("the cipher is not initialized");
+    }
+    if (mode == Mode.KWP) {
+      throw new IllegalStateException("AES/KWP wraps keys: use wrap() and unwrap()");
+    }
+    if (needsReinit) {
+      throw new IllegalStateException(
+          "this AES/GCM cipher has encrypted once with its IV: initialize it again with a new IV");
+    }
+  }
+
+  // ---- keys
+
+  @Override
+  protected byte[] engineWrap(Key toWrap) throws IllegalBlockSizeException, InvalidKeyException {
+    if (key == null || opmode != Cipher.WRAP_MODE) {
+      throw new IllegalStateException("the cipher is not initialized for WRAP_MODE");
+    }
+    SecretKeyHandle target =
+        KeyHandles.require(toWrap, SecretKeyHandle.class, "a keyring secret key to wrap");
+    if (!target.keyringId().equals(key.keyringId())) {
+      throw new InvalidKeyException(
+          "the key to wrap and the wrapping key must be on the same keyring");
+    }
+    SecretKeyHandle k = key;
+    try {
+      return k.slot()
+          .call(
+              OperationCounters.Kind.WRAP,
+              s ->
+                  s.wrapKey(
+                      k.objectHandle(),
+                      Mechanism.CKM_AES_KEY_WRAP_KWP,
+                      MechanismParams.NONE,
+                      target.objectHandle()));
+    } catch (TransportException | RuntimeException e) {
+      throw Errors.withCause(
+          new InvalidKeyException(Errors.message(k.slot(), "wrapping " + target, e)), e);
+    }
+  }
+
+  @Override
+  protected Key engineUnwrap(byte[] wrapped, String algorithm, int type)
+      throws InvalidKeyException, NoSuchAlgorithmException {
+    if (key == null || opmode != Cipher.UNWRAP_MODE) {
+      throw new IllegalStateException("the cipher is not initialized for UNWRAP_MODE");
+    }
+    SecretKeyHandle k = key;
+    var template = Unwrapping.template(algorithm, type);
+    try {
+      KeyringObject o =
+          k.slot()
+              .call(
+                  OperationCounters.Kind.UNWRAP,
+                  s ->
+                      s.unwrapKey(
+                          k.objectHandle(),
+                          Mechanism.CKM_AES_KEY_WRAP_KWP,
+                          MechanismParams.NONE,
+                          wrapped,
+                          template));
+      return KeyHandles.of(k.slot(), o, algorithm, -1);
+    } catch (TransportException | RuntimeException e) {
+      throw Errors.withCause(
+          new InvalidKeyException(
+              Errors.message(k.slot(), "unwrapping a " + algorithm + " key", e)),
+          e);
+    }
+  }
+
+  @Override
+  protected int engineGetKeySize(Key key) throws InvalidKeyException {
+    return KeyHandles.require(key, SecretKeyHandle.class, "a keyring AES key").bits();
+  }
+
+  @Override
+  public String toString() {
+    return "AES/" + mode + (key == null ? "" : " with " + key);
+  }
+
+  /** AES/GCM/NoPadding. */
+  public static final class Gcm extends KeyringAesCipherSpi {
+    public Gcm(ProviderContext c) {
+      super(c, Mode.GCM);
+    }
+  }
+
+  /** AES/CBC/PKCS5Padding. */
+  public static final class Cbc extends KeyringAesCipherSpi {
+    public Cbc(ProviderContext c) {
+      super(c, Mode.CBC);
+    }
+  }
+
+  /** AES/KWP/NoPadding (RFC 5649): wrap and unwrap only. */
+  public static final class Kwp extends KeyringAesCipherSpi {
+    public Kwp(ProviderContext c) {
+      super(c, Mode.KWP);
+    }
+  }
+}

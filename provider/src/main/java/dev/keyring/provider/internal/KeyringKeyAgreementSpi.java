@@ -1,0 +1,108 @@
+package dev.keyring.provider.internal;
+
+import dev.keyring.client.KeyringObject;
+import dev.keyring.client.TransportException;
+import dev.keyring.protocol.AttributeType;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.InvalidKeyException;
+import java.security.Key;
+import java.security.NoSuchAlgorithmException;
+import java.security.SecureRandom;
+import java.security.interfaces.ECPublicKey;
+import java.security.spec.AlgorithmParameterSpec;
+import javax.crypto.KeyAgreementSpi;
+import javax.crypto.SecretKey;
+import javax.crypto.ShortBufferException;
+
+/**
+ * ECDH with a keyring EC private key. The shared secret stays on the keyring: {@code
+ * generateSecret("AES")} (or an HMAC name) derives it into a new keyring key and returns its
+ * handle. {@code generateSecret()} as bytes is refused, since it would take the secret off the
+ * keyring (see DIFFERENCES.md).
+ */
+public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
+  private PrivateKeyHandle.Ec key;
+  private ECPublicKey peer;
+
+  public KeyringKeyAgreementSpi(ProviderContext ctx) {}
+
+  @Override
+  protected void engineInit(Key k, SecureRandom random) throws InvalidKeyException {
+    key = KeyHandles.require(k, PrivateKeyHandle.Ec.class, "a keyring EC private key");
+    peer = null;
+  }
+
+  @Override
+  protected void engineInit(Key k, AlgorithmParameterSpec params, SecureRandom random)
+      throws InvalidKeyException, InvalidAlgorithmParameterException {
+    if (params != null) {
+      throw new InvalidAlgorithmParameterException("ECDH takes no parameters");
+    }
+    engineInit(k, random);
+  }
+
+  @Override
+  protected Key engineDoPhase(Key k, boolean lastPhase) throws InvalidKeyException {
+    if (key == null) {
+      throw new IllegalStateException("the key agreement is not initialized");
+    }
+    if (!lastPhase) {
+      throw new IllegalStateException("ECDH has one phase: call doPhase(peerKey, true)");
+    }
+    if (!(k instanceof ECPublicKey)) {
+      throw new InvalidKeyException(
+          "ECDH needs the peer's EC public key, got " + (k == null ? "null" : k.getAlgorithm()));
+    }
+    ECPublicKey p = (ECPublicKey) k;
+    if (p.getParams().getCurve().getField().getFieldSize() != key.bits()) {
+      throw new InvalidKeyException(
+          "the peer's key is on another curve than " + key + " (" + key.curve() + ")");
+    }
+    peer = p;
+    return null;
+  }
+
+  @Override
+  protected byte[] engineGenerateSecret() {
+    throw new IllegalStateException(
+        "the ECDH secret of a keyring key stays on the keyring: call generateSecret(\"AES\") or"
+            + " generateSecret(\"HmacSHA256\") to derive it into a keyring key");
+  }
+
+  @Override
+  protected int engineGenerateSecret(byte[] sharedSecret, int offset) throws ShortBufferException {
+    engineGenerateSecret();
+    return 0;
+  }
+
+  @Override
+  protected SecretKey engineGenerateSecret(String algorithm) throws NoSuchAlgorithmException {
+    if (key == null || peer == null) {
+      throw new IllegalStateException("call init(privateKey) and doPhase(peerKey, true) first");
+    }
+    Attributes template =
+        Unwrapping.secretTemplate(algorithm)
+            .merge(Attributes.builder().set(AttributeType.CKA_TOKEN, true).build());
+    PrivateKeyHandle.Ec k = key;
+    byte[] peerSpki = peer.getEncoded();
+    peer = null;
+    try {
+      KeyringObject o =
+          k.slot()
+              .call(
+                  OperationCounters.Kind.DERIVE,
+                  s ->
+                      s.deriveKey(
+                          k.objectHandle(),
+                          Mechanism.CKM_ECDH1_DERIVE,
+                          new MechanismParams.Ecdh(peerSpki),
+                          template));
+      return (SecretKey) KeyHandles.of(k.slot(), o, algorithm, k.curve().fieldBytes() * 8);
+    } catch (TransportException | RuntimeException e) {
+      throw Errors.provider(k.slot(), "ECDH with " + k, e);
+    }
+  }
+}

@@ -1,0 +1,647 @@
+package dev.keyring.provider.internal;
+
+import dev.keyring.client.KeyringObject;
+import dev.keyring.client.KeyringSessionHandle;
+import dev.keyring.client.TransportException;
+import dev.keyring.protocol.AttributeType;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ObjectClass;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.provider.KeyringKey;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.KeyStoreSpi;
+import java.security.NoSuchAlgorithmException;
+import java.security.PrivateKey;
+import java.security.UnrecoverableEntryException;
+import java.security.UnrecoverableKeyException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.Date;
+import java.util.Enumeration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+import javax.crypto.SecretKey;
+
+/**
+ * The {@code Keyring} KeyStore: one keyring seen as a key store. Aliases are object labels. A
+ * private or secret key with a label is a key entry, with or without certificates; certificates
+ * whose label names no key are trusted certificate entries. A key's certificate chain is kept as
+ * certificate objects with the key's label, ordered by issuer when read.
+ *
+ * <p>{@code load(stream, password)}: the stream is a small properties file ({@code slot=<keyring
+ * label or UUID>}, optional {@code cluster=<00-09>}, optional {@code role=co}); with a null stream
+ * the provider's configured default slot is used. The password is the keyring's KRCO password; it
+ * is also the key password of every entry.
+ *
+ * <p>Every change is made on the cluster at once, so {@code store()} writes nothing. Every read
+ * asks the cluster, so changes made by other clients are seen.
+ */
+public final class KeyringKeyStoreSpi extends KeyStoreSpi {
+  private static final Set<String> PROPERTIES = Set.of("slot", "cluster", "role");
+
+  private final ProviderContext ctx;
+  private SlotSession slot;
+  private Date loadedAt;
+
+  public KeyringKeyStoreSpi(ProviderContext ctx) {
+    this.ctx = ctx;
+  }
+
+  // ---- load and store
+
+  @Override
+  public void engineLoad(InputStream stream, char[] password)
+      throws IOException, NoSuchAlgorithmException, CertificateException {
+    Properties props = new Properties();
+    if (stream != null) {
+      byte[] raw = stream.readAllBytes();
+      if (raw.length > 64 * 1024) {
+        throw new IOException(
+            "a Keyring KeyStore stream is a small properties file (slot=<keyring>), got "
+                + raw.length
+                + " bytes: is this another kind of key store?");
+      }
+      try (InputStreamReader r =
+          new InputStreamReader(new ByteArrayInputStream(raw), StandardCharsets.UTF_8)) {
+        props.load(r);
+      } catch (IllegalArgumentException e) {
+        throw new IOException("the Keyring KeyStore stream is not a properties file: " + e, e);
+      }
+      for (String k : props.stringPropertyNames()) {
+        if (!PROPERTIES.contains(k)) {
+          throw new IOException(
+              "unknown property '"
+                  + k
+                  + "' in the Keyring KeyStore stream; known: slot, cluster, role");
+        }
+      }
+    }
+    String role = props.getProperty("role", "co").trim();
+    if (!role.equalsIgnoreCase("co") && !role.equalsIgnoreCase("krco")) {
+      throw new IOException(
+          "role must be 'co' (the keyring's crypto officer, KRCO), got '" + role + "'");
+    }
+    int cluster;
+    try {
+      cluster =
+          props.containsKey("cluster")
+              ? ProviderSettings.parseClusterIndex(props.getProperty("cluster"), "cluster")
+              : ctx.settings().defaultCluster();
+    } catch (IllegalArgumentException e) {
+      throw new IOException(e.getMessage(), e);
+    }
+    String slotName = props.getProperty("slot");
+    if (slotName == null || slotName.isBlank()) {
+      slotName =
+          ctx.settings()
+              .defaultSlot()
+              .orElseThrow(
+                  () ->
+                      new IOException(
+                          "no keyring named: give slot=<keyring label or UUID> in the load"
+                              + " stream, or DefaultSlot in section '"
+                              + ProviderSettings.SECTION
+                              + "' of "
+                              + ctx.settings().file()));
+    }
+    slotName = slotName.trim();
+    if (password == null) {
+      throw new IOException(
+          "the Keyring KeyStore needs the KRCO password of keyring '" + slotName + "'");
+    }
+    try {
+      slot = ctx.login(cluster, slotName, password);
+      loadedAt = new Date();
+    } catch (HsmException e) {
+      String msg = "cannot open keyring '" + slotName + "': " + e.getMessage();
+      if (e.code() == ResultCode.CKR_PIN_INCORRECT) {
+        throw new IOException(msg, new UnrecoverableKeyException(msg));
+      }
+      throw new IOException(msg, e);
+    } catch (TransportException | RuntimeException e) {
+      throw new IOException(
+          "cannot open keyring '" + slotName + "': " + Errors.message(null, "the login", e), e);
+    }
+  }
+
+  /** Writes nothing: every change is already on the cluster. */
+  @Override
+  public void engineStore(OutputStream stream, char[] password) {
+    // every change was made on the cluster when it was asked for
+  }
+
+  // ---- reading
+
+  /** One alias: its key (if any) and its certificates. */
+  private static final class View {
+    KeyringObject key;
+    final List<KeyringObject> certs = new ArrayList<>();
+    final List<KeyringObject> publicKeys = new ArrayList<>();
+  }
+
+  private SlotSession requireLoaded() {
+    if (slot == null) {
+      throw new IllegalStateException("the Keyring KeyStore is not loaded: call load() first");
+    }
+    return slot;
+  }
+
+  private List<KeyringObject> objects() throws KeyStoreException {
+    SlotSession s = requireLoaded();
+    try {
+      return s.call(h -> h.findObjects(Attributes.empty()));
+    } catch (TransportException | RuntimeException e) {
+      throw new KeyStoreException(Errors.message(s, "listing the keyring's objects", e), e);
+    }
+  }
+
+  private Map<String, View> views(List<KeyringObject> all) {
+    Map<String, View> out = new TreeMap<>();
+    List<KeyringObject> sorted = new ArrayList<>(all);
+    sorted.sort(Comparator.comparingLong(KeyringObject::handle));
+    for (KeyringObject o : sorted) {
+      String label = o.label();
+      if (label.isEmpty()) {
+        continue;
+      }
+      switch (o.objectClass()) {
+        case PRIVATE_KEY:
+        case SECRET_KEY:
+          View v = out.computeIfAbsent(label, l -> new View());
+          if (v.key == null) {
+            v.key = o;
+          }
+          break;
+        case CERTIFICATE:
+          out.computeIfAbsent(label, l -> new View()).certs.add(o);
+          break;
+        case PUBLIC_KEY:
+          out.computeIfAbsent(label, l -> new View()).publicKeys.add(o);
+          break;
+        default:
+          break;
+      }
+    }
+    out.values().removeIf(v -> v.key == null && v.certs.isEmpty());
+    return out;
+  }
+
+  private View view(String alias) throws KeyStoreException {
+    return alias == null ? null : views(objects()).get(alias);
+  }
+
+  @Override
+  public Key engineGetKey(String alias, char[] password)
+      throws NoSuchAlgorithmException, UnrecoverableKeyException {
+    View v;
+    try {
+      v = view(alias);
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "reading entry '" + alias + "'", e);
+    }
+    if (v == null || v.key == null) {
+      return null;
+    }
+    if (password != null && password.length > 0 && !slot.passwordMatches(password)) {
+      throw new UnrecoverableKeyException(
+          "the key password of a keyring entry is the keyring's KRCO password (the store"
+              + " password); '"
+              + alias
+              + "' was asked for with another");
+    }
+    return KeyHandles.of(slot, v.key, null, -1);
+  }
+
+  @Override
+  public KeyStore.Entry engineGetEntry(String alias, KeyStore.ProtectionParameter protParam)
+      throws KeyStoreException, NoSuchAlgorithmException, UnrecoverableEntryException {
+    View v = view(alias);
+    if (v == null) {
+      return null;
+    }
+    if (v.key == null) {
+      return new KeyStore.TrustedCertificateEntry(toCertificate(v.certs.get(0)));
+    }
+    char[] pw = null;
+    if (protParam instanceof KeyStore.PasswordProtection) {
+      pw = ((KeyStore.PasswordProtection) protParam).getPassword();
+    } else if (protParam != null) {
+      throw new UnrecoverableEntryException(
+          "a Keyring KeyStore entry takes a PasswordProtection (the KRCO password) or none");
+    }
+    Key k = engineGetKey(alias, pw);
+    if (k instanceof PrivateKey) {
+      Certificate[] chain = chain(v, objectsQuietly());
+      if (chain == null) {
+        throw new UnrecoverableEntryException(
+            "'"
+                + alias
+                + "' is a private key without a certificate; read it with getKey(), or store a"
+                + " chain with setKeyEntry");
+      }
+      return new KeyStore.PrivateKeyEntry((PrivateKey) k, chain);
+    }
+    return new KeyStore.SecretKeyEntry((SecretKey) k);
+  }
+
+  private List<KeyringObject> objectsQuietly() throws KeyStoreException {
+    return objects();
+  }
+
+  @Override
+  public Certificate[] engineGetCertificateChain(String alias) {
+    try {
+      List<KeyringObject> all = objects();
+      View v = views(all).get(alias);
+      if (v == null || v.key == null || v.key.objectClass() != ObjectClass.PRIVATE_KEY) {
+        return null;
+      }
+      return chain(v, all);
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "reading the chain of '" + alias + "'", e);
+    }
+  }
+
+  /** The leaf (the certificate of the key's public key) and its issuers, or null. */
+  private Certificate[] chain(View v, List<KeyringObject> all) throws KeyStoreException {
+    byte[] pub = v.key.toPublicKey().getEncoded();
+    X509Certificate leaf = null;
+    for (KeyringObject c : v.certs) {
+      X509Certificate x = toCertificate(c);
+      if (Arrays.equals(x.getPublicKey().getEncoded(), pub)) {
+        leaf = x;
+        break;
+      }
+    }
+    if (leaf == null) {
+      return null;
+    }
+    List<X509Certificate> pool = new ArrayList<>();
+    for (KeyringObject c : v.certs) {
+      pool.add(toCertificate(c));
+    }
+    for (KeyringObject o : all) {
+      if (o.objectClass() == ObjectClass.CERTIFICATE && !v.certs.contains(o)) {
+        pool.add(toCertificate(o));
+      }
+    }
+    List<Certificate> chain = new ArrayList<>();
+    chain.add(leaf);
+    X509Certificate cur = leaf;
+    while (chain.size() < 16
+        && !cur.getIssuerX500Principal().equals(cur.getSubjectX500Principal())) {
+      X509Certificate next = null;
+      for (X509Certificate c : pool) {
+        if (c.getSubjectX500Principal().equals(cur.getIssuerX500Principal())
+            && !chain.contains(c)) {
+          try {
+            cur.verify(c.getPublicKey());
+            next = c;
+            break;
+          } catch (GeneralSecurityException e) {
+            // another certificate with that subject
+          }
+        }
+      }
+      if (next == null) {
+        break;
+      }
+      chain.add(next);
+      cur = next;
+    }
+    return chain.toArray(new Certificate[0]);
+  }
+
+  private static X509Certificate toCertificate(KeyringObject o) throws KeyStoreException {
+    byte[] der =
+        o.attributes()
+            .bytes(AttributeType.CKA_VALUE)
+            .orElseThrow(
+                () -> new KeyStoreException("certificate object " + o.handle() + " has no value"));
+    try {
+      return (X509Certificate)
+          CertificateFactory.getInstance("X.509")
+              .generateCertificate(new ByteArrayInputStream(der));
+    } catch (CertificateException e) {
+      throw new KeyStoreException("certificate object " + o.handle() + " is unreadable", e);
+    }
+  }
+
+  @Override
+  public Certificate engineGetCertificate(String alias) {
+    try {
+      List<KeyringObject> all = objects();
+      View v = views(all).get(alias);
+      if (v == null) {
+        return null;
+      }
+      if (v.key == null) {
+        return toCertificate(v.certs.get(0));
+      }
+      if (v.key.objectClass() != ObjectClass.PRIVATE_KEY) {
+        return null;
+      }
+      Certificate[] chain = chain(v, all);
+      return chain == null ? null : chain[0];
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "reading the certificate of '" + alias + "'", e);
+    }
+  }
+
+  /** The time the KeyStore was loaded: keyrings record no creation dates. */
+  @Override
+  public Date engineGetCreationDate(String alias) {
+    return engineContainsAlias(alias) ? new Date(loadedAt.getTime()) : null;
+  }
+
+  @Override
+  public Enumeration<String> engineAliases() {
+    try {
+      return Collections.enumeration(new ArrayList<>(views(objects()).keySet()));
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "listing aliases", e);
+    }
+  }
+
+  @Override
+  public boolean engineContainsAlias(String alias) {
+    try {
+      return view(alias) != null;
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "reading entry '" + alias + "'", e);
+    }
+  }
+
+  @Override
+  public int engineSize() {
+    try {
+      return views(objects()).size();
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "counting entries", e);
+    }
+  }
+
+  @Override
+  public boolean engineIsKeyEntry(String alias) {
+    try {
+      View v = view(alias);
+      return v != null && v.key != null;
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "reading entry '" + alias + "'", e);
+    }
+  }
+
+  @Override
+  public boolean engineIsCertificateEntry(String alias) {
+    try {
+      View v = view(alias);
+      return v != null && v.key == null;
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "reading entry '" + alias + "'", e);
+    }
+  }
+
+  @Override
+  public String engineGetCertificateAlias(Certificate cert) {
+    if (cert == null) {
+      return null;
+    }
+    try {
+      List<KeyringObject> all = objects();
+      for (Map.Entry<String, View> e : views(all).entrySet()) {
+        Certificate c = engineGetCertificate(e.getKey());
+        if (cert.equals(c)) {
+          return e.getKey();
+        }
+      }
+      return null;
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "searching a certificate", e);
+    }
+  }
+
+  // ---- writing
+
+  @Override
+  public void engineSetKeyEntry(String alias, Key key, char[] password, Certificate[] chain)
+      throws KeyStoreException {
+    checkAlias(alias);
+    SlotSession s = requireLoaded();
+    if (key == null) {
+      throw new KeyStoreException("the key is null");
+    }
+    List<X509Certificate> certs = x509(chain);
+    if (key instanceof PrivateKey && !certs.isEmpty()) {
+      PrivateKey pk = (PrivateKey) key;
+      java.security.PublicKey pub =
+          pk instanceof dev.keyring.provider.KeyringPrivateKey
+              ? ((dev.keyring.provider.KeyringPrivateKey) pk).publicKey()
+              : null;
+      if (pub != null
+          && !Arrays.equals(pub.getEncoded(), certs.get(0).getPublicKey().getEncoded())) {
+        throw new KeyStoreException(
+            "the first certificate of the chain is not the certificate of this key");
+      }
+    }
+    List<KeyringObject> before = objects();
+    View old = views(before).get(alias);
+    try {
+      s.call(
+          h -> {
+            KeyringObject stored = storeKey(h, s, alias, key);
+            byte[] id = stored.attributes().bytes(AttributeType.CKA_ID).orElse(null);
+            List<Long> created = new ArrayList<>();
+            for (X509Certificate c : certs) {
+              created.add(createCertificate(h, alias, id, c).handle());
+            }
+            // the new entry is whole: now drop what the alias held before
+            if (old != null) {
+              for (KeyringObject o : old.certs) {
+                destroyQuietly(h, o.handle());
+              }
+              if (old.key != null && old.key.handle() != stored.handle()) {
+                destroyQuietly(h, old.key.handle());
+                for (KeyringObject p : old.publicKeys) {
+                  destroyQuietly(h, p.handle());
+                }
+              }
+            }
+            return created;
+          });
+    } catch (TransportException | RuntimeException e) {
+      throw new KeyStoreException(Errors.message(s, "storing entry '" + alias + "'", e), e);
+    }
+  }
+
+  private KeyringObject storeKey(KeyringSessionHandle h, SlotSession s, String alias, Key key)
+      throws TransportException {
+    if (key instanceof KeyringKey) {
+      KeyringKey k = (KeyringKey) key;
+      if (!k.keyringId().equals(s.keyringId())) {
+        throw new IllegalArgumentException(
+            key + " is on another keyring (" + k.keyringId() + ") than this KeyStore (" + s + ")");
+      }
+      KeyringObject o =
+          h.setAttributes(k.objectHandle(), Attributes.builder().label(alias).build());
+      // the public key object of a pair follows its private key's label
+      byte[] id = o.attributes().bytes(AttributeType.CKA_ID).orElse(null);
+      if (id != null && o.objectClass() == ObjectClass.PRIVATE_KEY) {
+        for (KeyringObject p :
+            h.findObjects(
+                Attributes.builder()
+                    .objectClass(ObjectClass.PUBLIC_KEY)
+                    .set(AttributeType.CKA_ID, id)
+                    .build())) {
+          h.setAttributes(p.handle(), Attributes.builder().label(alias).build());
+        }
+      }
+      return o;
+    }
+    try {
+      Attributes template =
+          key instanceof PrivateKey
+              ? Unwrapping.privateTemplate(key.getAlgorithm())
+              : Unwrapping.secretTemplate(key.getAlgorithm());
+      ctx.counters().add(OperationCounters.Kind.IMPORT);
+      return KeyImporter.importKey(h, key, template.toBuilder().label(alias).build());
+    } catch (GeneralSecurityException e) {
+      throw new IllegalArgumentException(
+          "cannot import the " + key.getAlgorithm() + " key: " + e.getMessage(), e);
+    }
+  }
+
+  private static KeyringObject createCertificate(
+      KeyringSessionHandle h, String alias, byte[] id, X509Certificate c)
+      throws TransportException {
+    Attributes.Builder b =
+        Attributes.builder()
+            .objectClass(ObjectClass.CERTIFICATE)
+            .label(alias)
+            .set(AttributeType.CKA_VALUE, encoded(c));
+    if (id != null) {
+      b.id(id);
+    }
+    return h.createObject(b.build());
+  }
+
+  private static byte[] encoded(X509Certificate c) {
+    try {
+      return c.getEncoded();
+    } catch (CertificateEncodingException e) {
+      throw new IllegalArgumentException("the certificate cannot be encoded: " + e.getMessage(), e);
+    }
+  }
+
+  private static void destroyQuietly(KeyringSessionHandle h, long handle) {
+    try {
+      h.destroyObject(handle);
+    } catch (TransportException | HsmException ignored) {
+      // already gone
+    }
+  }
+
+  private static List<X509Certificate> x509(Certificate[] chain) throws KeyStoreException {
+    List<X509Certificate> out = new ArrayList<>();
+    if (chain != null) {
+      for (Certificate c : chain) {
+        if (!(c instanceof X509Certificate)) {
+          throw new KeyStoreException(
+              "a keyring stores X.509 certificates only, got "
+                  + (c == null ? "null" : c.getType()));
+        }
+        out.add((X509Certificate) c);
+      }
+    }
+    return out;
+  }
+
+  private static void checkAlias(String alias) throws KeyStoreException {
+    if (alias == null || alias.isEmpty()) {
+      throw new KeyStoreException("the alias (the object label) must not be empty");
+    }
+    if (alias.chars().anyMatch(c -> c < ' ')) {
+      throw new KeyStoreException("the alias must not contain control characters");
+    }
+  }
+
+  @Override
+  public void engineSetKeyEntry(String alias, byte[] key, Certificate[] chain)
+      throws KeyStoreException {
+    throw new KeyStoreException(
+        "a keyring takes no protected key bytes: pass the key itself to setKeyEntry(alias, key,"
+            + " password, chain), which imports it wrapped");
+  }
+
+  @Override
+  public void engineSetCertificateEntry(String alias, Certificate cert) throws KeyStoreException {
+    checkAlias(alias);
+    SlotSession s = requireLoaded();
+    List<X509Certificate> c = x509(new Certificate[] {cert});
+    View old = view(alias);
+    if (old != null && old.key != null) {
+      throw new KeyStoreException(
+          "'" + alias + "' is a key entry; a trusted certificate needs an alias of its own");
+    }
+    try {
+      s.call(
+          h -> {
+            createCertificate(h, alias, null, c.get(0));
+            if (old != null) {
+              for (KeyringObject o : old.certs) {
+                destroyQuietly(h, o.handle());
+              }
+            }
+            return null;
+          });
+    } catch (TransportException | RuntimeException e) {
+      throw new KeyStoreException(Errors.message(s, "storing certificate '" + alias + "'", e), e);
+    }
+  }
+
+  /** Destroys the entry's objects on the keyring: key, public key and certificates. */
+  @Override
+  public void engineDeleteEntry(String alias) throws KeyStoreException {
+    SlotSession s = requireLoaded();
+    View v = view(alias);
+    if (v == null) {
+      return;
+    }
+    try {
+      s.call(
+          h -> {
+            if (v.key != null) {
+              h.destroyObject(v.key.handle());
+            }
+            for (KeyringObject o : v.publicKeys) {
+              destroyQuietly(h, o.handle());
+            }
+            for (KeyringObject o : v.certs) {
+              destroyQuietly(h, o.handle());
+            }
+            return null;
+          });
+    } catch (TransportException | RuntimeException e) {
+      throw new KeyStoreException(Errors.message(s, "deleting entry '" + alias + "'", e), e);
+    }
+  }
+}

@@ -1,0 +1,380 @@
+package dev.keyring.provider.internal;
+
+import dev.keyring.client.KeyringObject;
+import dev.keyring.client.TransportException;
+import dev.keyring.protocol.AttributeType;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.Digest;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import java.io.ByteArrayOutputStream;
+import java.security.AlgorithmParameters;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.InvalidKeyException;
+import java.security.Key;
+import java.security.NoSuchAlgorithmException;
+import java.security.PublicKey;
+import java.security.SecureRandom;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.AlgorithmParameterSpec;
+import java.security.spec.InvalidParameterSpecException;
+import java.security.spec.MGF1ParameterSpec;
+import javax.crypto.BadPaddingException;
+import javax.crypto.Cipher;
+import javax.crypto.CipherSpi;
+import javax.crypto.IllegalBlockSizeException;
+import javax.crypto.NoSuchPaddingException;
+import javax.crypto.ShortBufferException;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
+
+/**
+ * RSA encryption on the cluster. OAEP: decrypt and unwrap with a keyring private key; encrypt and
+ * wrap with a public key (an ordinary JDK one, created on the keyring for the operation). PKCS#1
+ * v1.5: decrypt and unwrap only, as JSSE uses it for the TLS_RSA key exchange; keyrings make no new
+ * PKCS#1 v1.5 ciphertexts.
+ *
+ * <p>OAEP's MGF1 hash is the OAEP hash unless an {@link OAEPParameterSpec} says otherwise (the JDK
+ * defaults to MGF1-SHA1, which keyrings do not offer; see DIFFERENCES.md).
+ */
+public abstract class KeyringRsaCipherSpi extends CipherSpi {
+  private final ProviderContext ctx;
+  private final Digest oaepHash; // null: PKCS#1 v1.5
+  private final ByteArrayOutputStream input = new ByteArrayOutputStream();
+  private int opmode;
+  private PrivateKeyHandle privateKey;
+  private PublicKey publicKey;
+  private Attributes publicTemplate;
+  private MechanismParams.Oaep oaep;
+  private int modulusBytes;
+
+  KeyringRsaCipherSpi(ProviderContext ctx, Digest oaepHash) {
+    this.ctx = ctx;
+    this.oaepHash = oaepHash;
+  }
+
+  private String name() {
+    return oaepHash == null
+        ? "RSA/ECB/PKCS1Padding"
+        : "RSA/ECB/OAEPWith" + oaepHash.jcaName() + "AndMGF1Padding";
+  }
+
+  @Override
+  protected void engineSetMode(String mode) throws NoSuchAlgorithmException {
+    if (!mode.equalsIgnoreCase("ECB") && !mode.equalsIgnoreCase("NONE")) {
+      throw new NoSuchAlgorithmException("RSA takes mode ECB, not " + mode);
+    }
+  }
+
+  @Override
+  protected void engineSetPadding(String padding) throws NoSuchPaddingException {
+    String p = padding.toUpperCase(java.util.Locale.ROOT).replace("-", "");
+    String want =
+        oaepHash == null ? "PKCS1PADDING" : ("OAEPWITH" + oaepHash.name() + "ANDMGF1PADDING");
+    if (!p.equals(want)) {
+      throw new NoSuchPaddingException(name() + " does not take padding " + padding);
+    }
+  }
+
+  @Override
+  protected int engineGetBlockSize() {
+    return 0;
+  }
+
+  @Override
+  protected int engineGetOutputSize(int inputLen) {
+    return modulusBytes;
+  }
+
+  @Override
+  protected byte[] engineGetIV() {
+    return null;
+  }
+
+  @Override
+  protected AlgorithmParameters engineGetParameters() {
+    if (oaep == null) {
+      return null;
+    }
+    try {
+      AlgorithmParameters p = AlgorithmParameters.getInstance("OAEP");
+      p.init(
+          new OAEPParameterSpec(
+              oaep.hash().jcaName(),
+              "MGF1",
+              new MGF1ParameterSpec(oaep.mgfHash().jcaName()),
+              new PSource.PSpecified(oaep.label())));
+      return p;
+    } catch (NoSuchAlgorithmException | InvalidParameterSpecException e) {
+      return null;
+    }
+  }
+
+  @Override
+  protected void engineInit(int opmode, Key key, SecureRandom random) throws InvalidKeyException {
+    try {
+      engineInit(opmode, key, (AlgorithmParameterSpec) null, random);
+    } catch (InvalidAlgorithmParameterException e) {
+      throw new InvalidKeyException(e.getMessage(), e);
+    }
+  }
+
+  @Override
+  protected void engineInit(int opmode, Key key, AlgorithmParameters params, SecureRandom random)
+      throws InvalidKeyException, InvalidAlgorithmParameterException {
+    AlgorithmParameterSpec spec = null;
+    if (params != null) {
+      try {
+        spec = params.getParameterSpec(OAEPParameterSpec.class);
+      } catch (InvalidParameterSpecException e) {
+        throw new InvalidAlgorithmParameterException("unusable parameters for " + name(), e);
+      }
+    }
+    engineInit(opmode, key, spec, random);
+  }
+
+  @Override
+  protected void engineInit(int opmode, Key key, AlgorithmParameterSpec params, SecureRandom random)
+      throws InvalidKeyException, InvalidAlgorithmParameterException {
+    boolean usesPrivate = opmode == Cipher.DECRYPT_MODE || opmode == Cipher.UNWRAP_MODE;
+    MechanismParams.Oaep newOaep = null;
+    if (oaepHash != null) {
+      newOaep = oaepParams(params);
+    } else if (params != null && !isTlsPremasterSpec(params)) {
+      throw new InvalidAlgorithmParameterException(
+          name() + " takes no parameters, got " + params.getClass().getName());
+    }
+    if (usesPrivate) {
+      PrivateKeyHandle h =
+          KeyHandles.require(key, PrivateKeyHandle.Rsa.class, "a keyring RSA private key");
+      privateKey = h;
+      publicKey = null;
+      modulusBytes = (h.bits() + 7) / 8;
+    } else {
+      if (oaepHash == null) {
+        throw new InvalidKeyException(
+            "keyrings make no new RSA PKCS#1 v1.5 ciphertexts: "
+                + name()
+                + " decrypts and unwraps only; encrypt with OAEP or with another provider");
+      }
+      if (!(key instanceof RSAPublicKey)) {
+        throw new InvalidKeyException(
+            name()
+                + " encrypts and wraps with an RSA public key, got "
+                + (key == null ? "null" : key.getAlgorithm() + " " + key.getClass().getName()));
+      }
+      publicKey = (PublicKey) key;
+      publicTemplate = TransientPublicKey.attributesOf(publicKey);
+      privateKey = null;
+      modulusBytes = (((RSAPublicKey) key).getModulus().bitLength() + 7) / 8;
+    }
+    this.opmode = opmode;
+    this.oaep = newOaep;
+    input.reset();
+  }
+
+  /** JSSE's TLS premaster parameters: accepted, so JSSE goes on to its decrypt-mode path. */
+  private static boolean isTlsPremasterSpec(AlgorithmParameterSpec params) {
+    return params.getClass().getName().endsWith(".TlsRsaPremasterSecretParameterSpec");
+  }
+
+  private MechanismParams.Oaep oaepParams(AlgorithmParameterSpec params)
+      throws InvalidAlgorithmParameterException {
+    if (params == null) {
+      return new MechanismParams.Oaep(oaepHash, oaepHash, new byte[0]);
+    }
+    if (!(params instanceof OAEPParameterSpec)) {
+      throw new InvalidAlgorithmParameterException(
+          name() + " takes an OAEPParameterSpec, got " + params.getClass().getName());
+    }
+    OAEPParameterSpec o = (OAEPParameterSpec) params;
+    try {
+      Digest h = Digest.parse(o.getDigestAlgorithm());
+      if (h != oaepHash) {
+        throw new InvalidAlgorithmParameterException(
+            name() + " hashes with " + oaepHash.jcaName() + ", the parameters say " + h.jcaName());
+      }
+      if (!"MGF1".equalsIgnoreCase(o.getMGFAlgorithm())
+          || !(o.getMGFParameters() instanceof MGF1ParameterSpec)) {
+        throw new InvalidAlgorithmParameterException("OAEP on a keyring uses MGF1 only");
+      }
+      Digest mgf = Digest.parse(((MGF1ParameterSpec) o.getMGFParameters()).getDigestAlgorithm());
+      if (!(o.getPSource() instanceof PSource.PSpecified)) {
+        throw new InvalidAlgorithmParameterException("the OAEP label must be a PSpecified");
+      }
+      return new MechanismParams.Oaep(h, mgf, ((PSource.PSpecified) o.getPSource()).getValue());
+    } catch (HsmException e) {
+      throw new InvalidAlgorithmParameterException(
+          "OAEP on a keyring hashes with SHA-256, SHA-384 or SHA-512: " + e.getMessage());
+    }
+  }
+
+  private Mechanism mechanism() {
+    return oaepHash == null ? Mechanism.CKM_RSA_PKCS : Mechanism.CKM_RSA_PKCS_OAEP;
+  }
+
+  private MechanismParams params() {
+    return oaepHash == null ? MechanismParams.NONE : oaep;
+  }
+
+  @Override
+  protected byte[] engineUpdate(byte[] in, int off, int len) {
+    requireCrypt();
+    input.write(in, off, len);
+    return new byte[0];
+  }
+
+  @Override
+  protected int engineUpdate(byte[] in, int off, int len, byte[] out, int outOff) {
+    engineUpdate(in, off, len);
+    return 0;
+  }
+
+  @Override
+  protected byte[] engineDoFinal(byte[] in, int off, int len)
+      throws IllegalBlockSizeException, BadPaddingException {
+    requireCrypt();
+    if (in != null) {
+      input.write(in, off, len);
+    }
+    byte[] data = input.toByteArray();
+    input.reset();
+    Mechanism m = mechanism();
+    MechanismParams p = params();
+    if (opmode == Cipher.DECRYPT_MODE) {
+      if (data.length != modulusBytes) {
+        throw new IllegalBlockSizeException(
+            "RSA decryption takes exactly " + modulusBytes + " bytes, got " + data.length);
+      }
+      PrivateKeyHandle k = privateKey;
+      try {
+        return k.slot()
+            .call(OperationCounters.Kind.DECRYPT, s -> s.decrypt(k.objectHandle(), m, p, data));
+      } catch (TransportException | RuntimeException e) {
+        if (e instanceof HsmException) {
+          throw Errors.withCause(new BadPaddingException("decryption failed"), e);
+        }
+        throw Errors.provider(k.slot(), name() + " decryption", e);
+      }
+    }
+    SlotSession slot = ctx.activeSlot();
+    try {
+      return slot.call(
+          OperationCounters.Kind.ENCRYPT,
+          s -> TransientPublicKey.with(s, publicTemplate, h -> s.encrypt(h, m, p, data)));
+    } catch (TransportException | RuntimeException e) {
+      if (e instanceof HsmException
+          && Errors.isCode(
+              e,
+              dev.keyring.protocol.ResultCode.CKR_DATA_LEN_RANGE,
+              dev.keyring.protocol.ResultCode.CKR_DATA_INVALID)) {
+        throw Errors.withCause(
+            new IllegalBlockSizeException("the data is too long for " + name()), e);
+      }
+      throw Errors.provider(slot, name() + " encryption", e);
+    }
+  }
+
+  @Override
+  protected int engineDoFinal(byte[] in, int off, int len, byte[] out, int outOff)
+      throws ShortBufferException, IllegalBlockSizeException, BadPaddingException {
+    byte[] r = engineDoFinal(in, off, len);
+    if (out.length - outOff < r.length) {
+      throw new ShortBufferException("the output needs " + r.length + " bytes");
+    }
+    System.arraycopy(r, 0, out, outOff, r.length);
+    return r.length;
+  }
+
+  private void requireCrypt() {
+    if (privateKey == null && publicKey == null) {
+      throw new IllegalStateException("the cipher is not initialized");
+    }
+    if (opmode != Cipher.ENCRYPT_MODE && opmode != Cipher.DECRYPT_MODE) {
+      throw new IllegalStateException("the cipher is initialized to wrap or unwrap keys");
+    }
+  }
+
+  @Override
+  protected byte[] engineWrap(Key key) throws IllegalBlockSizeException, InvalidKeyException {
+    if (opmode != Cipher.WRAP_MODE || publicKey == null) {
+      throw new IllegalStateException("the cipher is not initialized for WRAP_MODE");
+    }
+    SecretKeyHandle target =
+        KeyHandles.require(key, SecretKeyHandle.class, "a keyring secret key to wrap");
+    Attributes wrapping = publicTemplate.with(AttributeType.CKA_WRAP, true);
+    MechanismParams p = params();
+    SlotSession slot = target.slot();
+    try {
+      return slot.call(
+          OperationCounters.Kind.WRAP,
+          s ->
+              TransientPublicKey.with(
+                  s, wrapping, h -> s.wrapKey(h, mechanism(), p, target.objectHandle())));
+    } catch (TransportException | RuntimeException e) {
+      throw Errors.withCause(
+          new InvalidKeyException(Errors.message(slot, "wrapping " + target, e)), e);
+    }
+  }
+
+  @Override
+  protected Key engineUnwrap(byte[] wrapped, String algorithm, int type)
+      throws InvalidKeyException, NoSuchAlgorithmException {
+    if (opmode != Cipher.UNWRAP_MODE || privateKey == null) {
+      throw new IllegalStateException("the cipher is not initialized for UNWRAP_MODE");
+    }
+    PrivateKeyHandle k = privateKey;
+    Attributes template = Unwrapping.template(algorithm, type);
+    MechanismParams p = params();
+    try {
+      KeyringObject o =
+          k.slot()
+              .call(
+                  OperationCounters.Kind.UNWRAP,
+                  s -> s.unwrapKey(k.objectHandle(), mechanism(), p, wrapped, template));
+      return KeyHandles.of(k.slot(), o, algorithm, -1);
+    } catch (TransportException | RuntimeException e) {
+      throw Errors.withCause(
+          new InvalidKeyException(
+              Errors.message(k.slot(), "unwrapping a " + algorithm + " key", e)),
+          e);
+    }
+  }
+
+  @Override
+  protected int engineGetKeySize(Key key) throws InvalidKeyException {
+    if (key instanceof RSAPublicKey) {
+      return ((RSAPublicKey) key).getModulus().bitLength();
+    }
+    return KeyHandles.require(key, PrivateKeyHandle.Rsa.class, "an RSA key").bits();
+  }
+
+  /** RSA/ECB/PKCS1Padding: decrypt and unwrap. */
+  public static final class Pkcs1 extends KeyringRsaCipherSpi {
+    public Pkcs1(ProviderContext c) {
+      super(c, null);
+    }
+  }
+
+  /** RSA/ECB/OAEPWithSHA-256AndMGF1Padding. */
+  public static final class OaepSha256 extends KeyringRsaCipherSpi {
+    public OaepSha256(ProviderContext c) {
+      super(c, Digest.SHA256);
+    }
+  }
+
+  /** RSA/ECB/OAEPWithSHA-384AndMGF1Padding. */
+  public static final class OaepSha384 extends KeyringRsaCipherSpi {
+    public OaepSha384(ProviderContext c) {
+      super(c, Digest.SHA384);
+    }
+  }
+
+  /** RSA/ECB/OAEPWithSHA-512AndMGF1Padding. */
+  public static final class OaepSha512 extends KeyringRsaCipherSpi {
+    public OaepSha512(ProviderContext c) {
+      super(c, Digest.SHA512);
+    }
+  }
+}

@@ -1,0 +1,141 @@
+package dev.keyring.provider.internal;
+
+import dev.keyring.client.KeyringClient;
+import dev.keyring.client.KeyringSessionHandle;
+import dev.keyring.client.TransportException;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.Role;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The state of one configured provider: its settings, one client per registered cluster (opened on
+ * first use), the keyrings it is logged in to, and its operation counters.
+ */
+public final class ProviderContext implements AutoCloseable {
+  private final ProviderSettings settings;
+  private final OperationCounters counters = new OperationCounters();
+  private final Map<Integer, KeyringClient> clients = new ConcurrentHashMap<>();
+  private final Map<String, SlotSession> slots = new ConcurrentHashMap<>();
+  private volatile SlotSession active;
+
+  public ProviderContext(ProviderSettings settings) {
+    this.settings = settings;
+  }
+
+  public ProviderSettings settings() {
+    return settings;
+  }
+
+  public OperationCounters counters() {
+    return counters;
+  }
+
+  /** The client of the cluster at {@code index}, opened on first use. */
+  KeyringClient client(int index) throws TransportException {
+    KeyringClient c = clients.get(index);
+    if (c != null) {
+      return c;
+    }
+    synchronized (clients) {
+      c = clients.get(index);
+      if (c == null) {
+        c =
+            KeyringClient.open(
+                ProviderSettings.requireCluster(
+                    settings.config(), index, settings.file().toString()));
+        clients.put(index, c);
+      }
+      return c;
+    }
+  }
+
+  /**
+   * Logs in as the KRCO of keyring {@code slot} (label or UUID) of cluster {@code index}; an
+   * existing login with the same password is reused. The keyring becomes the one key generators
+   * use.
+   *
+   * @throws HsmException as the member refused (CKR_PIN_INCORRECT, CKR_PIN_LOCKED,
+   *     CKR_SLOT_ID_INVALID, ...)
+   */
+  public SlotSession login(int index, String slot, char[] password) throws TransportException {
+    String key = index + "/" + slot;
+    SlotSession existing = slots.get(key);
+    if (existing != null && existing.passwordMatches(password)) {
+      active = existing;
+      return existing;
+    }
+    KeyringClient client = client(index);
+    KeyringSessionHandle s = client.openSession(slot);
+    try {
+      s.login(Role.KRCO, new String(password));
+    } catch (TransportException | RuntimeException e) {
+      try {
+        s.close();
+      } catch (TransportException | RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    SlotSession fresh = new SlotSession(client, index, s, password, counters);
+    SlotSession old = slots.put(key, fresh);
+    if (old != null) {
+      old.close();
+    }
+    // the same keyring may be named by label and by UUID: keep one entry per spelling
+    active = fresh;
+    return fresh;
+  }
+
+  /** The keyring key generators use: the one most recently loaded as a KeyStore. */
+  public SlotSession activeSlot() {
+    SlotSession s = active;
+    if (s == null) {
+      throw new IllegalStateException(
+          "no keyring is logged in on this Keyring provider: load a KeyStore first"
+              + " (KeyStore.getInstance(\"Keyring\").load(slotProperties, krcoPassword)), or name"
+              + " the keyring in a KeyringKeyGenParameterSpec");
+    }
+    return s;
+  }
+
+  /** A logged-in session on keyring {@code idOrLabel}, if this provider has one. */
+  public SlotSession loggedIn(String idOrLabel) {
+    for (SlotSession s : slots.values()) {
+      if (s.label().equals(idOrLabel) || s.keyringId().toString().equalsIgnoreCase(idOrLabel)) {
+        return s;
+      }
+    }
+    throw new IllegalStateException(
+        "this Keyring provider is not logged in to keyring '"
+            + idOrLabel
+            + "': load a KeyStore for it first");
+  }
+
+  /** The logged-in session on the keyring with this id, or null. */
+  SlotSession byKeyringId(UUID id) {
+    for (SlotSession s : slots.values()) {
+      if (s.keyringId().equals(id)) {
+        return s;
+      }
+    }
+    return null;
+  }
+
+  @Override
+  public void close() {
+    List<SlotSession> all = new ArrayList<>(slots.values());
+    slots.clear();
+    active = null;
+    for (SlotSession s : all) {
+      s.close();
+    }
+    for (KeyringClient c : clients.values()) {
+      c.close();
+    }
+    clients.clear();
+  }
+}

@@ -1,0 +1,147 @@
+package dev.keyring.provider.internal;
+
+import dev.keyring.client.config.ClientConfig;
+import dev.keyring.client.config.ClusterEntry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * What the provider reads from the client configuration file that registration wrote: the
+ * registered clusters ({@code LunaSA Client}) and its own optional section, {@value #SECTION}:
+ *
+ * <pre>
+ * Keyring Provider = {
+ *    DefaultSlot = app100;     # keyring label or UUID for KeyStore.load(null, password)
+ *    DefaultCluster = 00;      # index of the cluster that holds it (00-09)
+ * }
+ * </pre>
+ */
+public final class ProviderSettings {
+  /** The provider's section of the client configuration file. */
+  public static final String SECTION = "Keyring Provider";
+
+  private final Path file;
+  private final ClientConfig config;
+  private final Optional<String> defaultSlot;
+  private final int defaultCluster;
+
+  private ProviderSettings(Path file, ClientConfig config, String slot, int cluster) {
+    this.file = file;
+    this.config = config;
+    this.defaultSlot = Optional.ofNullable(slot);
+    this.defaultCluster = cluster;
+  }
+
+  /**
+   * Reads and checks the file.
+   *
+   * @throws IllegalArgumentException naming the file, the bad value and the rule
+   */
+  public static ProviderSettings read(Path file) {
+    if (file == null) {
+      throw new IllegalArgumentException(
+          "the Keyring provider needs the path of its client"
+              + " configuration file (Chrystoki.conf, written by keyring-register)");
+    }
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException(
+          "the Keyring provider's configuration file "
+              + file.toAbsolutePath()
+              + " does not exist or is not a file; register a client first (keyring-register"
+              + " --config "
+              + file
+              + ")");
+    }
+    ClientConfig config;
+    try {
+      config = ClientConfig.read(file);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(
+          "cannot read the Keyring provider's configuration file " + file + ": " + e.getMessage(),
+          e);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException(
+          "the Keyring provider's configuration file " + file + " is invalid: " + e.getMessage(),
+          e);
+    }
+    if (config.clusters().isEmpty()) {
+      throw new IllegalArgumentException(
+          "the configuration file "
+              + file
+              + " registers no cluster (no LNHServer00..09 in section '"
+              + ClientConfig.CLIENT_SECTION
+              + "'); run keyring-register first");
+    }
+    Map<String, String> own = config.file().entries(SECTION);
+    for (String key : own.keySet()) {
+      if (!key.equals("DefaultSlot") && !key.equals("DefaultCluster")) {
+        throw new IllegalArgumentException(
+            "unknown key '"
+                + key
+                + "' in section '"
+                + SECTION
+                + "' of "
+                + file
+                + "; known keys: DefaultSlot, DefaultCluster");
+      }
+    }
+    String slot = own.get("DefaultSlot");
+    if (slot != null && slot.isBlank()) {
+      throw new IllegalArgumentException(
+          "DefaultSlot in section '" + SECTION + "' of " + file + " must not be empty");
+    }
+    int cluster = config.clusters().get(0).index();
+    String c = own.get("DefaultCluster");
+    if (c != null) {
+      cluster = parseClusterIndex(c, "DefaultCluster in section '" + SECTION + "' of " + file);
+    }
+    requireCluster(config, cluster, file.toString());
+    return new ProviderSettings(file, config, slot, cluster);
+  }
+
+  /** Parses a cluster index, {@code 0}-{@code 9} or {@code 00}-{@code 09}. */
+  public static int parseClusterIndex(String value, String what) {
+    String v = value.trim();
+    if (!v.matches("0?[0-9]")) {
+      throw new IllegalArgumentException(what + " must be a cluster index 00-09, got '" + v + "'");
+    }
+    return Integer.parseInt(v);
+  }
+
+  static ClusterEntry requireCluster(ClientConfig config, int index, String source) {
+    return config
+        .cluster(index)
+        .orElseThrow(
+            () ->
+                new IllegalArgumentException(
+                    "no cluster is registered at index "
+                        + String.format("%02d", index)
+                        + " in "
+                        + source
+                        + "; registered: "
+                        + config.clusters().stream()
+                            .map(ClusterEntry::indexSuffix)
+                            .collect(Collectors.joining(", "))));
+  }
+
+  public Path file() {
+    return file;
+  }
+
+  public ClientConfig config() {
+    return config;
+  }
+
+  /** The keyring {@code KeyStore.load(null, password)} opens, if the file names one. */
+  public Optional<String> defaultSlot() {
+    return defaultSlot;
+  }
+
+  public int defaultCluster() {
+    return defaultCluster;
+  }
+}
