@@ -193,6 +193,11 @@ class CryptoApiTlsPremasterTest {
       assertFalse(Arrays.equals(oldVersion, out));
     }
 
+    // a ciphertext that is not the modulus length is refused: the length is public
+    Answer shortCt = decrypt(priv, tls(0x0303, 0x0303), Arrays.copyOf(noise, 255));
+    assertEquals(422, shortCt.status(), shortCt.body());
+    assertEquals("CKR_ENCRYPTED_DATA_LEN_RANGE", shortCt.code());
+
     // without the parameters the same noise is an error, as before
     Answer plain = decrypt(priv, Map.of("name", "CKM_RSA_PKCS"), noise);
     assertEquals(422, plain.status(), plain.body());
