@@ -343,6 +343,35 @@ abstract class ClientFlowContract {
   }
 
   @Test
+  void tlsPremasterDecrypt_givesThePremaster_orFortyEightOtherBytes() throws Exception {
+    String label = newKeyring();
+    KeyringClient c = client("tls-premaster-client");
+    try (KeyringSessionHandle s = c.openSession(label)) {
+      readyAsKrco(s);
+      KeyringKeyPair rsa =
+          s.generateKeyPair(KeyGenParams.rsa(2048), Attributes.empty(), Attributes.empty());
+      javax.crypto.Cipher enc = javax.crypto.Cipher.getInstance("RSA/ECB/PKCS1Padding");
+      enc.init(javax.crypto.Cipher.ENCRYPT_MODE, rsa.publicKey().toPublicKey());
+      MechanismParams tls12 = new MechanismParams.TlsPremaster(0x0303, 0x0303);
+      byte[] pm = new byte[48];
+      new Random(7).nextBytes(pm);
+      pm[0] = 0x03;
+      pm[1] = 0x03;
+      long h = rsa.privateKey().handle();
+      assertArrayEquals(pm, s.decrypt(h, Mechanism.CKM_RSA_PKCS, tls12, enc.doFinal(pm)));
+
+      byte[] tls11 = pm.clone();
+      tls11[1] = 0x02;
+      byte[] out = s.decrypt(h, Mechanism.CKM_RSA_PKCS, tls12, enc.doFinal(tls11));
+      assertEquals(48, out.length);
+      assertEquals(0x03, out[0]);
+      assertEquals(0x03, out[1]);
+      assertFalse(java.util.Arrays.equals(tls11, out));
+      assertFalse(java.util.Arrays.equals(pm, out));
+    }
+  }
+
+  @Test
   void keyringIsolation_handlesOfKeyringB_areInvalidInASessionOnA() throws Exception {
     String a = newKeyring();
     String b = newKeyring();

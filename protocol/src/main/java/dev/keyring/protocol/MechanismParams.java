@@ -159,4 +159,68 @@ public interface MechanismParams {
       return "Ecdh[peer=" + peerPublicKey.length + "B]";
     }
   }
+
+  /**
+   * RSA PKCS#1 v1.5 decryption of a TLS RSA premaster secret (TLS 1.2 and earlier key exchange):
+   * the versions are the 16-bit TLS protocol numbers, {@code clientVersion} the one the client
+   * offered in its ClientHello and {@code serverVersion} the one negotiated, each 0x0300 (SSL 3.0)
+   * to 0x0304 (TLS 1.3). With these parameters a CKM_RSA_PKCS decryption always answers 48 bytes
+   * and never says whether the padding was valid; see the member's crypto API documentation.
+   */
+  final class TlsPremaster implements MechanismParams {
+    /** The lowest version taken: SSL 3.0. */
+    public static final int MIN_VERSION = 0x0300;
+
+    /** The highest version taken: TLS 1.3. */
+    public static final int MAX_VERSION = 0x0304;
+
+    private final int clientVersion;
+    private final int serverVersion;
+
+    /**
+     * @throws HsmException CKR_MECHANISM_PARAM_INVALID when a version is outside 0x0300..0x0304
+     */
+    public TlsPremaster(int clientVersion, int serverVersion) {
+      this.clientVersion = check("clientVersion", clientVersion);
+      this.serverVersion = check("serverVersion", serverVersion);
+    }
+
+    private static int check(String name, int version) {
+      if (version < MIN_VERSION || version > MAX_VERSION) {
+        throw new HsmException(
+            ResultCode.CKR_MECHANISM_PARAM_INVALID,
+            String.format(
+                "TLS premaster %s must be a TLS protocol version from 0x%04x (SSL 3.0) to 0x%04x"
+                    + " (TLS 1.3), got %d (0x%x)",
+                name, MIN_VERSION, MAX_VERSION, version, version));
+      }
+      return version;
+    }
+
+    public int clientVersion() {
+      return clientVersion;
+    }
+
+    public int serverVersion() {
+      return serverVersion;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof TlsPremaster
+          && ((TlsPremaster) o).clientVersion == clientVersion
+          && ((TlsPremaster) o).serverVersion == serverVersion;
+    }
+
+    @Override
+    public int hashCode() {
+      return clientVersion * 31 + serverVersion;
+    }
+
+    @Override
+    public String toString() {
+      return String.format(
+          "TlsPremaster[client=0x%04x, server=0x%04x]", clientVersion, serverVersion);
+    }
+  }
 }

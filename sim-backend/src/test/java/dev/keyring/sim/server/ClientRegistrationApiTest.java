@@ -110,7 +110,7 @@ class ClientRegistrationApiTest {
         .send();
   }
 
-  private HttpClient mtls(PrivateKey key, X509Certificate cert, X509Certificate ca)
+  static HttpClient mtls(PrivateKey key, X509Certificate cert, X509Certificate ca)
       throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
