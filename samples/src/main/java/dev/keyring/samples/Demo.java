@@ -1,47 +1,64 @@
 package dev.keyring.samples;
 
-import dev.keyring.protocol.Attributes;
-import dev.keyring.protocol.Curve;
-import dev.keyring.protocol.KeyGenParams;
-import dev.keyring.protocol.Mechanism;
-import dev.keyring.protocol.MechanismParams;
-import dev.keyring.protocol.PublicKeyAttributes;
-import dev.keyring.protocol.Role;
-import dev.keyring.sim.Appliance;
-import dev.keyring.sim.ApplianceConfig;
-import dev.keyring.sim.boundary.KeyPairObjects;
-import dev.keyring.sim.hsm.Hsm;
-import dev.keyring.sim.keyring.KeyringSession;
-import dev.keyring.store.ClusterRecord;
-import dev.keyring.store.KeyringRecord;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import dev.keyring.provider.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.internal.OperationCounters;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintStream;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.security.Signature;
-import java.util.Arrays;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.Security;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
-import java.util.List;
+import java.util.Date;
 import java.util.stream.Stream;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.TrustManagerFactory;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.cert.X509v3CertificateBuilder;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 
 /**
- * The README demo: one simulated appliance on an H2 file database, set up the way an operator would
- * (HSM, V1 partition, CO, cluster, keyrings), then a keyring used the way an application would
- * (roles, key generation inside, signing and encryption), then a restart that finds it all again.
- * Every step is printed.
+ * The README demo: a web server whose TLS key lives on a keyring. It starts a one-member simulated
+ * cluster on loopback, registers a client, creates a keyring and takes it through its first login,
+ * then, through the Keyring JCA provider alone: logs in, generates a CA key and a server key on the
+ * keyring, issues the server's certificate with the CA key, serves HTTPS with the server key and
+ * fetches a page from itself. Every step is printed, with the provider's operation counts at the
+ * end.
  *
- * <p>Usage: {@code Demo [--data DIR] [--keep]}. Without {@code --data} a temporary directory is
- * used and removed at the end unless {@code --keep} is given.
+ * <p>Usage: {@code Demo [--data DIR]}. Without {@code --data} a temporary directory is used and
+ * removed at the end.
  */
 public final class Demo {
-  private static final String SO = "demo-hsm-so-1";
-  private static final String PO = "demo-partition-po-1";
-  private static final String CO_INITIAL = "demo-co-initial";
-  private static final String CO = "demo-co-password";
-  private static final String KEYRING_INITIAL = "demo-initial-1";
-  private static final String KEYRING_PASSWORD = "demo-keyring-pw";
+  static final String KEYRING = "web";
+  static final String PASSWORD = "demo-keyring-password";
+  static final String PAGE = "Hello from a key that never left its keyring.";
 
   private final PrintStream out;
   private int step;
@@ -52,233 +69,205 @@ public final class Demo {
 
   public static void main(String[] args) throws Exception {
     Path data = null;
-    boolean keep = false;
     for (int i = 0; i < args.length; i++) {
-      switch (args[i]) {
-        case "--data":
-          if (i + 1 >= args.length) {
-            usage("--data needs a directory");
-          }
-          data = Paths.get(args[++i]);
-          break;
-        case "--keep":
-          keep = true;
-          break;
-        case "--help":
-        case "-h":
-          usage(null);
-          break;
-        default:
-          usage("unknown argument '" + args[i] + "'");
+      if (args[i].equals("--data") && i + 1 < args.length) {
+        data = Path.of(args[++i]);
+      } else {
+        System.err.println("usage: Demo [--data DIR]   (DIR must be new or empty)");
+        System.exit(2);
       }
     }
     boolean temporary = data == null;
-    if (temporary) {
-      data = Files.createTempDirectory("keyring-demo-");
-    } else if (Files.exists(data) && !isEmptyDir(data)) {
-      System.err.println("error: " + data + " is not empty; give a new or empty directory");
-      System.exit(2);
-    }
+    Path dir = temporary ? Files.createTempDirectory("keyring-demo-") : data;
     try {
-      new Demo(System.out).run(data);
+      String body = new Demo(System.out).run(dir);
+      if (!body.contains(PAGE)) {
+        System.exit(1);
+      }
     } finally {
-      if (temporary && !keep) {
-        deleteTree(data);
+      if (temporary) {
+        deleteTree(dir);
       }
     }
   }
 
-  private void run(Path data) throws Exception {
-    out.println("Keyring demo: one simulated appliance, data in " + data);
-    ApplianceConfig config = ApplianceConfig.builder().dataDir(data).build();
-    KeyringRecord keyring;
-    long rsaPrivate;
-    try (Appliance appliance = Appliance.open(config)) {
-      Hsm hsm = appliance.hsm();
-      step("HSM serial " + hsm.serialNumber() + ": initialize with an HSM SO password");
-      hsm.initialize("demo-hsm", SO);
-      step("create the V1 partition 'clusterpar', initialize its PO and cloning domain");
-      hsm.createPartition(SO, "clusterpar", "V1");
-      hsm.initializePartition(SO, PO, "demo-cloning-domain");
-      step("set partition policy 40 (per-key authorization data) to 0");
-      hsm.setPartitionPolicy(PO, Hsm.POLICY_PER_KEY_AUTH, 0);
-      step("initialize the CO; HSM policy 21 is on, so change its initial password");
-      hsm.initCo(PO, CO_INITIAL);
-      hsm.changeCoPassword(CO_INITIAL, CO);
-      ClusterRecord cluster = appliance.createCluster(SO, "demoCluster");
-      step(
-          "create cluster '"
-              + cluster.label()
-              + "' "
-              + cluster.id()
-              + ": SMK generated in the"
-              + " partition, fingerprint "
-              + appliance.boundary().smkFingerprint());
-      out.println("      default member name: " + appliance.defaultMemberName());
-      out.println("      crypto engines inside the boundary:");
-      for (String line : appliance.boundary().engines().describe().split("\n")) {
-        out.println("        " + line);
-      }
-      step("create 10 keyrings (label 'app', index 100)");
-      List<KeyringRecord> made =
-          appliance
-              .keyrings()
-              .createKeyrings(
-                  CO,
-                  "app",
-                  KEYRING_INITIAL,
-                  10,
-                  100,
-                  n -> {
-                    if (n % 5 == 0) {
-                      out.println("      prepared " + n + "/10");
-                    }
-                  });
-      out.println(
-          "      " + made.get(0).label() + " … " + made.get(made.size() - 1).label() + " created");
-      keyring = made.get(0);
-      step("KRSO logs in to '" + keyring.label() + "' with the initial password and changes it");
-      try (KeyringSession so =
-          appliance.keyrings().login(keyring.id(), Role.KRSO, KEYRING_INITIAL)) {
-        so.changePassword(KEYRING_INITIAL, KEYRING_PASSWORD);
-        step("KRSO initializes the KRCO with the same (shared) password");
-        so.initKrco(KEYRING_PASSWORD);
-      }
-      try (KeyringSession co =
-          appliance.keyrings().login(keyring.id(), Role.KRCO, KEYRING_PASSWORD)) {
-        step("KRCO generates RSA-2048 and P-256 key pairs and an AES-256 key inside the HSM");
-        KeyPairObjects rsa =
-            co.generateKeyPair(
-                KeyGenParams.rsa(2048),
-                Attributes.builder().label("web-rsa").build(),
-                Attributes.builder().label("web-rsa").build());
-        KeyPairObjects ec =
-            co.generateKeyPair(
-                KeyGenParams.ec(Curve.P256),
-                Attributes.builder().label("web-ec").build(),
-                Attributes.builder().label("web-ec").build());
-        long aes =
-            co.generateKey(KeyGenParams.aes(256), Attributes.builder().label("data-key").build())
-                .handle();
-        rsaPrivate = rsa.privateKey().handle();
-        out.println(
-            "      handles: RSA "
-                + rsaPrivate
-                + ", P-256 "
-                + ec.privateKey().handle()
-                + ", AES "
-                + aes);
-        out.println(
-            "      stored RSA private key blob: "
-                + appliance.store().object(keyring.id(), rsaPrivate).orElseThrow().blob().length
-                + " bytes, AES-256-GCM under the SMK");
-        byte[] message = "hello from a keyring".getBytes(StandardCharsets.UTF_8);
-        step("sign with each key inside the HSM; verify with the JDK on the public keys");
-        verifyWithJdk(
-            "SHA256withRSA",
-            rsa,
-            message,
-            co.sign(rsaPrivate, Mechanism.CKM_SHA256_RSA_PKCS, MechanismParams.NONE, message));
-        verifyWithJdk(
-            "SHA256withECDSA",
-            ec,
-            message,
-            co.sign(
-                ec.privateKey().handle(),
-                Mechanism.CKM_ECDSA_SHA256,
-                MechanismParams.NONE,
-                message));
-        step("encrypt and decrypt with AES-256-GCM inside the HSM (IV generated inside)");
-        byte[] ct = co.encrypt(aes, Mechanism.CKM_AES_GCM, MechanismParams.NONE, message);
-        byte[] pt = co.decrypt(aes, Mechanism.CKM_AES_GCM, MechanismParams.NONE, ct);
-        out.println(
-            "      "
-                + ct.length
-                + "-byte ciphertext; round trip "
-                + (Arrays.equals(pt, message) ? "ok" : "FAILED"));
-        if (!Arrays.equals(pt, message)) {
-          throw new IllegalStateException("AES-GCM round trip failed");
-        }
-      }
-      step(
-          "three wrong logins count toward the lockout (10 for passwords of 16 characters or less)");
-      for (int i = 0; i < 3; i++) {
-        try {
-          appliance.keyrings().login(keyring.id(), Role.KRCO, "not-the-password");
-        } catch (dev.keyring.protocol.HsmException e) {
-          out.println("      " + e.getMessage());
-        }
-      }
-    }
-    step("restart the appliance on the same data directory");
-    try (Appliance again = Appliance.open(config)) {
-      out.println(
-          "      cluster "
-              + again.cluster().orElseThrow().label()
-              + ", "
-              + again.store().keyringCount()
-              + " keyrings, SMK "
-              + again.boundary().smkFingerprint());
-      try (KeyringSession co = again.keyrings().login(keyring.id(), Role.KRCO, KEYRING_PASSWORD)) {
-        byte[] sig =
-            co.sign(
-                rsaPrivate, Mechanism.CKM_SHA256_RSA_PKCS, MechanismParams.NONE, new byte[] {1});
-        out.println(
-            "      the RSA key still signs after restart (" + sig.length + "-byte signature)");
-        out.println(
-            "      objects on '"
-                + keyring.label()
-                + "': "
-                + co.findObjects(Attributes.empty()).size()
-                + " (a successful login reset the failed-login counter)");
-      }
-    }
-    out.println("Demo finished.");
+  /** Runs the demo in {@code dir} and returns the page fetched over HTTPS. */
+  public static String run(Path dir, PrintStream out) throws Exception {
+    return new Demo(out).run(dir);
   }
 
-  private void verifyWithJdk(String alg, KeyPairObjects kp, byte[] message, byte[] sig)
-      throws Exception {
-    Signature v = Signature.getInstance(alg);
-    v.initVerify(PublicKeyAttributes.toPublicKey(kp.publicKey().attributes()));
-    v.update(message);
-    boolean ok = v.verify(sig);
+  private String run(Path dir) throws Exception {
+    step("Start a one-member simulated cluster on loopback (data in " + dir + ")");
+    try (LocalCluster cluster = LocalCluster.start(dir)) {
+      out.println(
+          "    member: admin API on 127.0.0.1:"
+              + cluster.cluster().member(0).adminPort()
+              + ", crypto API (mutual TLS) on 127.0.0.1:"
+              + cluster.cluster().member(0).cryptoPort());
+      out.println("    client registered through the admin API: " + cluster.clientConfig());
+
+      step(
+          "Create keyring '"
+              + KEYRING
+              + "'; its KRSO changes the initial password and"
+              + " initializes the KRCO");
+      cluster.createKeyring(KEYRING, PASSWORD);
+
+      step("Install the Keyring provider from the client configuration and log in as the KRCO");
+      KeyringProvider provider = new KeyringProvider(cluster.clientConfig());
+      Security.addProvider(provider);
+      try {
+        return serve(cluster, provider);
+      } finally {
+        Security.removeProvider(provider.getName());
+        provider.close();
+      }
+    }
+  }
+
+  private String serve(LocalCluster cluster, KeyringProvider provider) throws Exception {
+    KeyStore ks = KeyStore.getInstance("Keyring", provider);
+    ks.load(cluster.slotProperties(KEYRING), PASSWORD.toCharArray());
+    out.println("    KeyStore '" + KEYRING + "' loaded: " + ks.size() + " entries");
+
+    step("Generate a CA key (RSA-2048) and a server key (EC P-256) on the keyring");
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA", provider);
+    rsa.initialize(KeyringKeyGenParameterSpec.builder().label("demo-ca").keySize(2048).build());
+    KeyPair ca = rsa.generateKeyPair();
+    KeyPairGenerator ec = KeyPairGenerator.getInstance("EC", provider);
+    ec.initialize(KeyringKeyGenParameterSpec.builder().label("https").curve("P-256").build());
+    KeyPair server = ec.generateKeyPair();
+    out.println("    " + ca.getPrivate());
+    out.println("    " + server.getPrivate());
+    out.println("    getEncoded() of the private keys: " + server.getPrivate().getEncoded());
+
+    step("Issue certificates with BouncyCastle, signed on the keyring by the CA key");
+    X509Certificate caCert =
+        certificate(
+            "CN=Keyring Demo CA", "CN=Keyring Demo CA", ca.getPublic(), ca.getPrivate(), true);
+    X509Certificate serverCert =
+        certificate(
+            "CN=localhost", "CN=Keyring Demo CA", server.getPublic(), ca.getPrivate(), false);
+    serverCert.verify(ca.getPublic());
+    ks.setCertificateEntry("demo-ca-certificate", caCert);
+    ks.setKeyEntry("https", server.getPrivate(), null, new Certificate[] {serverCert, caCert});
     out.println(
-        "      "
-            + alg
-            + " by '"
-            + kp.privateKey().attributes().label().orElse("")
-            + "': "
-            + sig.length
-            + "-byte signature, JDK verify "
-            + (ok ? "ok" : "FAILED"));
-    if (!ok) {
-      throw new IllegalStateException(alg + " signature did not verify");
+        "    "
+            + serverCert.getSubjectX500Principal()
+            + " issued by "
+            + serverCert.getIssuerX500Principal()
+            + ", stored on the keyring with its chain");
+    out.println("    keyring entries now: " + java.util.Collections.list(ks.aliases()));
+
+    step("Serve HTTPS with the keyring key (JSSE, KeyManagerFactory over the Keyring KeyStore)");
+    KeyStore serverStore = KeyStore.getInstance("Keyring", provider);
+    serverStore.load(cluster.slotProperties(KEYRING), PASSWORD.toCharArray());
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
+    kmf.init(serverStore, PASSWORD.toCharArray());
+    SSLContext serverTls = SSLContext.getInstance("TLS");
+    serverTls.init(kmf.getKeyManagers(), null, null);
+    HttpsServer https = HttpsServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    https.setHttpsConfigurator(new HttpsConfigurator(serverTls));
+    https.createContext(
+        "/",
+        ex -> {
+          byte[] body = (PAGE + "\n").getBytes(StandardCharsets.UTF_8);
+          ex.getResponseHeaders().add("Content-Type", "text/plain; charset=utf-8");
+          ex.sendResponseHeaders(200, body.length);
+          try (OutputStream o = ex.getResponseBody()) {
+            o.write(body);
+          }
+        });
+    https.start();
+    try {
+      int port = https.getAddress().getPort();
+      out.println("    listening on https://localhost:" + port + "/");
+
+      step("Fetch the page, trusting only the demo CA");
+      long signsBefore = provider.operationCount(OperationCounters.Kind.SIGN);
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      trust.load(null, null);
+      trust.setCertificateEntry("demo-ca", caCert);
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext clientTls = SSLContext.getInstance("TLS");
+      clientTls.init(null, tmf.getTrustManagers(), null);
+      HttpClient client =
+          HttpClient.newBuilder()
+              .sslContext(clientTls)
+              .connectTimeout(Duration.ofSeconds(10))
+              .build();
+      HttpResponse<String> r =
+          client.send(
+              HttpRequest.newBuilder(URI.create("https://localhost:" + port + "/"))
+                  .timeout(Duration.ofSeconds(30))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      SSLSession tls = r.sslSession().orElseThrow();
+      out.println(
+          "    HTTP " + r.statusCode() + " over " + tls.getProtocol() + " " + tls.getCipherSuite());
+      out.println(
+          "    server certificate: "
+              + ((X509Certificate) tls.getPeerCertificates()[0]).getSubjectX500Principal());
+      out.println("    page: " + r.body().trim());
+      long signs = provider.operationCount(OperationCounters.Kind.SIGN) - signsBefore;
+      out.println(
+          "    the handshake's signature was made on the keyring: "
+              + signs
+              + " sign operation(s) during the fetch");
+
+      step("Operations the provider had the cluster carry out");
+      provider
+          .operationCounts()
+          .forEach(
+              (k, v) -> {
+                if (v > 0) {
+                  out.println("    " + k.name().toLowerCase(java.util.Locale.ROOT) + ": " + v);
+                }
+              });
+      if (signs < 1) {
+        throw new IllegalStateException("the TLS handshake did not sign on the keyring");
+      }
+      out.println();
+      out.println("Demo finished.");
+      return r.body();
+    } finally {
+      https.stop(0);
     }
+  }
+
+  private static X509Certificate certificate(
+      String subject, String issuer, PublicKey key, PrivateKey signer, boolean ca)
+      throws Exception {
+    Instant now = Instant.now();
+    X509v3CertificateBuilder b =
+        new JcaX509v3CertificateBuilder(
+            new X500Name(issuer),
+            new BigInteger(64, new java.security.SecureRandom()),
+            Date.from(now.minus(Duration.ofMinutes(5))),
+            Date.from(now.plus(Duration.ofDays(30))),
+            new X500Name(subject),
+            key);
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
+    if (!ca) {
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(
+              new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+              }));
+    }
+    // delayed provider selection: the keyring key picks the Keyring provider
+    return new JcaX509CertificateConverter()
+        .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withRSA").build(signer)));
   }
 
   private void step(String what) {
-    out.printf("[%2d] %s%n", ++step, what);
-  }
-
-  private static void usage(String error) {
-    PrintStream s = error == null ? System.out : System.err;
-    if (error != null) {
-      s.println("error: " + error);
-    }
-    s.println("usage: Demo [--data DIR] [--keep]");
-    s.println(
-        "  --data DIR  keep the appliance's state in DIR (new or empty); default: a temp dir");
-    s.println("  --keep      do not delete the temporary directory at the end");
-    System.exit(error == null ? 0 : 2);
-  }
-
-  private static boolean isEmptyDir(Path p) throws IOException {
-    if (!Files.isDirectory(p)) {
-      return false;
-    }
-    try (Stream<Path> s = Files.list(p)) {
-      return s.findAny().isEmpty();
-    }
+    out.println();
+    out.println(String.format("[%d] %s", ++step, what));
   }
 
   private static void deleteTree(Path root) throws IOException {
