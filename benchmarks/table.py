@@ -17,6 +17,7 @@ threads column appears only when some benchmark ran with more than one thread.
 """
 import json
 import math
+import os
 import sys
 
 # benchmark class -> (parameter naming the implementation, the baseline's value)
@@ -43,9 +44,94 @@ def fmt(v):
     return f"{v:.3g}"
 
 
+# ProviderSignBenchmark: the providers the ratios are taken against, and the display order
+PROVIDER_BENCHMARK = "ProviderSignBenchmark"
+PROVIDER_REFERENCES = ("jdk", "sunpkcs11-softhsm2")
+PROVIDER_ORDER = ("keyring", "jdk", "sunpkcs11-softhsm2")
+OP_ORDER = ("RSA-2048-PKCS1", "RSA-2048-PSS", "P-256-ECDSA", "Ed25519", "AES-GCM-1KiB")
+
+
+def not_run(path):
+    """(provider, op) -> reason, from ProviderSignMain's -na.tsv beside the result file."""
+    base = path[: -len(".json")] if path.endswith(".json") else path
+    reasons = {}
+    if os.path.exists(base + "-na.tsv"):
+        with open(base + "-na.tsv", encoding="utf-8") as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t", 2)
+                if len(parts) == 3:
+                    reasons[(parts[0], parts[1])] = parts[2]
+    return reasons
+
+
+def provider_table(results, reasons):
+    """The ProviderSignBenchmark table: per op x threads, one row per provider."""
+    cells = {}
+    unit = "ops/s"
+    for r in results:
+        params = r.get("params") or {}
+        metric = r["primaryMetric"]
+        unit = metric["scoreUnit"]
+        key = (params.get("op", ""), int(r.get("threads", 1)), params.get("provider", ""))
+        cells[key] = (number(metric["score"]), number(metric["scoreError"]))
+    ops = {k[0] for k in cells} | {op for (_, op) in reasons}
+    threads = sorted({k[1] for k in cells}) or [1]
+    providers = {k[2] for k in cells} | {p for (p, _) in reasons}
+
+    def rank(order, v):
+        return (order.index(v), v) if v in order else (len(order), v)
+
+    ops = sorted(ops, key=lambda v: rank(OP_ORDER, v))
+    providers = sorted(providers, key=lambda v: rank(PROVIDER_ORDER, v))
+    refs = [p for p in PROVIDER_REFERENCES if p in providers]
+    print(
+        f"| op | threads | provider | {unit} | ± error |"
+        + "".join(f" vs {p} |" for p in refs)
+    )
+    print("|---|---:|---|---:|---:|" + "---:|" * len(refs))
+    notes = []
+    for op in ops:
+        for t in threads:
+            for p in providers:
+                cell = cells.get((op, t, p))
+                if cell is None:
+                    reason = reasons.get((p, op))
+                    if reason is None:
+                        reason = "not run"
+                    note = f"{p} × {op}: {reason}"
+                    if note not in notes:
+                        notes.append(note)
+                    mark = f"n/a [{notes.index(note) + 1}]"
+                    print(f"| {op} | {t} | {p} | {mark} | |" + " |" * len(refs))
+                    continue
+                score, error = cell
+                ratios = ""
+                for ref in refs:
+                    base = cells.get((op, t, ref), (math.nan,))[0]
+                    if math.isnan(base) or math.isnan(score) or base == 0:
+                        ratios += " n/a |"
+                    else:
+                        ratio = score / base
+                        ratios += f" {ratio:.2f}× |" if ratio >= 0.1 else f" {ratio:.2g}× |"
+                print(f"| {op} | {t} | {p} | {fmt(score)} | {fmt(error)} |{ratios}")
+    if notes:
+        print()
+        for i, note in enumerate(notes, 1):
+            print(f"[{i}] {note}")
+
+
 def main(path):
     with open(path, encoding="utf-8") as f:
         results = json.load(f)
+    mine = [r for r in results if r["benchmark"].rsplit(".", 2)[-2] == PROVIDER_BENCHMARK]
+    reasons = not_run(path)
+    if mine or reasons:
+        provider_table(mine, reasons)
+    results = [r for r in results if r not in mine]
+    if not results:
+        return
+    if mine or reasons:
+        print()
     rows = []
     for r in results:
         params = r.get("params") or {}

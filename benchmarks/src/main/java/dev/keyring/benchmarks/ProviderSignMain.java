@@ -1,0 +1,142 @@
+package dev.keyring.benchmarks;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.List;
+import java.util.regex.Pattern;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.results.format.ResultFormatFactory;
+import org.openjdk.jmh.results.format.ResultFormatType;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.CommandLineOptionException;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+
+/**
+ * Runs {@link ProviderSignBenchmark} over every provider × operation combination the providers
+ * support, leaving out the others with a printed reason ({@link ProviderRig#unsupported}). JMH has
+ * no way to exclude parameter combinations, so this takes JMH's usual command line and runs JMH
+ * once per provider with that provider's supported operations, then writes the results of all runs
+ * as one result file ({@code -rf}/{@code -rff}, as JMH would) and the left-out combinations beside
+ * it, in {@code <result file without extension>-na.tsv} (provider, op, reason), for table.py.
+ *
+ * <p>{@code benchmarks/run.sh ProviderSign ...} runs this instead of JMH's main. Only {@link
+ * ProviderSignBenchmark} runs, whatever the include patterns match; {@code -p provider=...} and
+ * {@code -p op=...} narrow the matrix; help and list options go to JMH's main unchanged.
+ */
+public final class ProviderSignMain {
+  private ProviderSignMain() {}
+
+  public static void main(String[] args) throws Exception {
+    CommandLineOptions cli;
+    try {
+      cli = new CommandLineOptions(args);
+    } catch (CommandLineOptionException e) {
+      System.err.println("Error parsing command line: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
+    if (cli.shouldHelp()
+        || cli.shouldList()
+        || cli.shouldListWithParams()
+        || cli.shouldListProfilers()
+        || cli.shouldListResultFormats()) {
+      org.openjdk.jmh.Main.main(args);
+      return;
+    }
+    List<String> providers = values(cli, "provider");
+    List<String> ops = values(cli, "op");
+    // only this class, however broad the include patterns (JMH ORs includes, ANDs-not excludes)
+    String onlyThis = "^(?!" + Pattern.quote(ProviderSignBenchmark.class.getName() + ".") + ").*";
+
+    String resultFile = null;
+    ResultFormatType resultType = cli.getResultFormat().orElse(ResultFormatType.CSV);
+    if (cli.getResult().hasValue() || cli.getResultFormat().hasValue()) {
+      resultFile = cli.getResult().orElse("jmh-result." + resultType.toString().toLowerCase());
+    }
+    List<RunResult> results = new ArrayList<>();
+    List<String> notRun = new ArrayList<>();
+    for (String provider : providers) {
+      ProviderRig rig = ProviderRig.forName(provider);
+      List<String> supported = new ArrayList<>();
+      for (String op : ops) {
+        String reason = rig.unsupported(ProviderOp.of(op));
+        if (reason == null) {
+          supported.add(op);
+        } else {
+          notRun.add(provider + "\t" + op + "\t" + reason);
+          System.out.println("# n/a: " + provider + " × " + op + ": " + reason);
+        }
+      }
+      if (supported.isEmpty()) {
+        continue;
+      }
+      ChainedOptionsBuilder options =
+          new OptionsBuilder()
+              .parent(cli)
+              .exclude(onlyThis)
+              .param("provider", provider)
+              .param("op", supported.toArray(new String[0]));
+      if (cli.getIncludes().isEmpty()) {
+        options.include(Pattern.quote(ProviderSignBenchmark.class.getName() + "."));
+      }
+      Path part = null;
+      if (resultFile != null) {
+        // each run's own file is a part; the merged file is written at the end
+        part = Path.of(resultFile + ".part-" + provider);
+        options.result(part.toString());
+      }
+      try {
+        results.addAll(run(options));
+      } finally {
+        if (part != null) {
+          Files.deleteIfExists(part);
+        }
+      }
+    }
+
+    if (resultFile != null) {
+      String file = resultFile;
+      ResultFormatFactory.getInstance(resultType, file).writeOut(results);
+      Path na = naFile(Path.of(file));
+      if (notRun.isEmpty()) {
+        Files.deleteIfExists(na);
+      } else {
+        Files.write(na, notRun, StandardCharsets.UTF_8);
+      }
+      System.out.println("# " + results.size() + " result(s) of all providers written to " + file);
+    }
+    for (String line : notRun) {
+      String[] f = line.split("\t", 3);
+      System.out.println("# not run (n/a): " + f[0] + " × " + f[1] + ": " + f[2]);
+    }
+  }
+
+  private static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
+    return new Runner(options.build()).run();
+  }
+
+  /** The values of parameter {@code name}: from the command line, else the annotation's. */
+  private static List<String> values(CommandLineOptions cli, String name)
+      throws NoSuchFieldException {
+    if (cli.getParameter(name).hasValue()) {
+      return new ArrayList<>(cli.getParameter(name).get());
+    }
+    Param p = ProviderSignBenchmark.Rig.class.getField(name).getAnnotation(Param.class);
+    return Arrays.asList(p.value());
+  }
+
+  /** {@code dir/name.json} → {@code dir/name-na.tsv}. */
+  static Path naFile(Path result) {
+    String name = result.getFileName().toString();
+    int dot = name.lastIndexOf('.');
+    return result.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + "-na.tsv");
+  }
+}
