@@ -40,6 +40,8 @@ abstract class ProviderRig {
         return new JdkRig();
       case SoftHsmRig.NAME:
         return new SoftHsmRig();
+      case KeyringRig.NAME:
+        return new KeyringRig();
       default:
         throw new IllegalArgumentException("unknown provider " + name);
     }
