@@ -19,6 +19,9 @@ public interface KeyringKey extends Key {
   /** The object handle of the key on its keyring. */
   long objectHandle();
 
-  /** The key size in bits (the modulus for RSA, the field for EC, 255 for Ed25519). */
+  /**
+   * The key size in bits (the modulus for RSA, the field for EC, 255 for Ed25519, the secret's
+   * length when known), or -1 for a secret key read from a KeyStore (keyrings do not record it).
+   */
   int bits();
 }

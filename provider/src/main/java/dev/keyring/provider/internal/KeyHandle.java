@@ -83,7 +83,13 @@ abstract class KeyHandle implements KeyringKey {
 
   @Override
   public String toString() {
-    return kind() + " " + algorithm + " " + bits + " bits, label '" + label + "' (keyring handle)";
+    return kind()
+        + " "
+        + algorithm
+        + (bits > 0 ? " " + bits + " bits" : "")
+        + ", label '"
+        + label
+        + "' (keyring handle)";
   }
 
   abstract String kind();
