@@ -21,6 +21,7 @@ public final class ProviderContext implements AutoCloseable {
   private final Map<Integer, KeyringClient> clients = new ConcurrentHashMap<>();
   private final Map<String, SlotSession> slots = new ConcurrentHashMap<>();
   private volatile SlotSession active;
+  private Thread exitHook;
 
   public ProviderContext(ProviderSettings settings) {
     this.settings = settings;
@@ -81,6 +82,7 @@ public final class ProviderContext implements AutoCloseable {
       throw e;
     }
     SlotSession fresh = new SlotSession(client, index, s, password, counters);
+    logOutAtExit();
     SlotSession old = slots.put(key, fresh);
     if (old != null) {
       old.close();
@@ -125,8 +127,38 @@ public final class ProviderContext implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Once a keyring is logged in, the JVM's exit logs it out, so that the member does not keep the
+   * sessions of a gone process until their idle timeout (a client may hold 256).
+   */
+  private synchronized void logOutAtExit() {
+    if (exitHook != null) {
+      return;
+    }
+    exitHook = new Thread(this::closeSessions, "keyring-provider-logout");
+    try {
+      Runtime.getRuntime().addShutdownHook(exitHook);
+    } catch (IllegalStateException shuttingDown) {
+      // the JVM is already exiting
+    }
+  }
+
   @Override
   public void close() {
+    synchronized (this) {
+      if (exitHook != null) {
+        try {
+          Runtime.getRuntime().removeShutdownHook(exitHook);
+        } catch (IllegalStateException shuttingDown) {
+          // called from the hook itself, or while exiting
+        }
+        exitHook = null;
+      }
+    }
+    closeSessions();
+  }
+
+  private void closeSessions() {
     List<SlotSession> all = new ArrayList<>(slots.values());
     slots.clear();
     active = null;
