@@ -201,6 +201,16 @@ class ProviderBasicsTest {
     v.initVerify(ed.getPublic());
     v.update(msg);
     assertTrue(v.verify(sig));
+    // verification on the cluster with a JDK Ed25519 key (its algorithm name is "EdDSA")
+    java.security.spec.X509EncodedKeySpec spki =
+        new java.security.spec.X509EncodedKeySpec(ed.getPublic().getEncoded());
+    java.security.PublicKey jdkKey =
+        java.security.KeyFactory.getInstance("Ed25519").generatePublic(spki);
+    assertEquals("EdDSA", jdkKey.getAlgorithm());
+    Signature cv = Signature.getInstance("Ed25519", provider);
+    cv.initVerify(jdkKey);
+    cv.update(msg);
+    assertTrue(cv.verify(sig));
   }
 
   @Test
