@@ -99,8 +99,11 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
       throw new InvalidKeyException("the public key is null");
     }
     String want = keyName();
+    // the JDK's Ed25519 public keys report the family name "EdDSA" (the keyring then checks the
+    // curve); RSA-PSS keys are RSA keys
     if (!key.getAlgorithm().equals(want)
-        && !(want.equals("RSA") && key.getAlgorithm().equals("RSASSA-PSS"))) {
+        && !(want.equals("RSA") && key.getAlgorithm().equals("RSASSA-PSS"))
+        && !(want.equals("Ed25519") && key.getAlgorithm().equals("EdDSA"))) {
       throw new InvalidKeyException(
           algorithm + " verifies with an " + want + " public key, got " + key.getAlgorithm());
     }

@@ -1,0 +1,46 @@
+package dev.keyring.e2e.provider;
+
+import dev.keyring.client.TransportException;
+import dev.keyring.protocol.HsmException;
+
+/**
+ * Thrown by a {@link WycheproofProviderFamily} when the case was refused in one of the ways the JCA
+ * documents for bad input (a signature that does not verify, a tag that does not match, an
+ * exception the API declares for it). {@link #kind} names the way, for the per-file tally.
+ */
+final class WycheproofRejection extends Exception {
+  private static final long serialVersionUID = 1L;
+
+  /** How the case was refused, e.g. "verify() = false" or "doFinal: AEADBadTagException". */
+  final String kind;
+
+  WycheproofRejection(String kind, String detail, Throwable cause) {
+    super(kind + (detail == null || detail.isEmpty() ? "" : ": " + detail), cause);
+    this.kind = kind;
+  }
+
+  WycheproofRejection(String kind) {
+    this(kind, null, null);
+  }
+
+  /**
+   * A refusal by exception {@code e} at {@code stage} (a JCA call), tallied with the cluster's
+   * result code when the cluster refused. A failure to reach the cluster is no refusal of the case:
+   * it fails the test whatever the case's result.
+   */
+  static WycheproofRejection by(String stage, Exception e) {
+    String code = "";
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof TransportException) {
+        throw new AssertionError(
+            stage + " failed to reach the cluster, which is no verdict on the case: " + e, e);
+      }
+      if (t instanceof HsmException) {
+        code = " (" + ((HsmException) t).code() + ")";
+        break;
+      }
+    }
+    return new WycheproofRejection(
+        stage + ": " + e.getClass().getSimpleName() + code, e.getMessage(), e);
+  }
+}
