@@ -20,8 +20,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The provider installed by a {@code java.security} line alone, in a separate JVM: {@code
- * security.provider.N=Keyring <config path>} makes the JDK find it by name (ServiceLoader) and
- * call {@code configure(path)}.
+ * security.provider.N=Keyring <config path>} makes the JDK find it by name (ServiceLoader) and call
+ * {@code configure(path)}.
  */
 class JavaSecurityLineTest {
   private static final String PASSWORD = "line-password-1";

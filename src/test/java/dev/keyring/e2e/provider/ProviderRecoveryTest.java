@@ -19,8 +19,7 @@ class ProviderRecoveryTest {
   private static final String PASSWORD = "recovery-password-1";
 
   @Test
-  void sign_afterTheCryptoServiceRestarted_logsInAgainAndSigns(@TempDir Path dir)
-      throws Exception {
+  void sign_afterTheCryptoServiceRestarted_logsInAgainAndSigns(@TempDir Path dir) throws Exception {
     try (LocalCluster cluster = LocalCluster.start(dir)) {
       cluster.createKeyring("recovery", PASSWORD);
       Member member = cluster.cluster().member(0);
