@@ -61,8 +61,30 @@ public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
       throw new InvalidKeyException(
           "the peer's key is on another curve than " + key + " (" + key.curve() + ")");
     }
+    if (!onCurve(p)) {
+      throw new InvalidKeyException("the peer's public point is not on " + key.curve());
+    }
     peer = p;
     return null;
+  }
+
+  /** Whether the point satisfies y^2 = x^3 + ax + b over the curve's prime field. */
+  private static boolean onCurve(ECPublicKey k) {
+    java.security.spec.ECPoint w = k.getW();
+    java.security.spec.EllipticCurve c = k.getParams().getCurve();
+    if (w == java.security.spec.ECPoint.POINT_INFINITY
+        || !(c.getField() instanceof java.security.spec.ECFieldFp)) {
+      return false;
+    }
+    java.math.BigInteger p = ((java.security.spec.ECFieldFp) c.getField()).getP();
+    java.math.BigInteger x = w.getAffineX();
+    java.math.BigInteger y = w.getAffineY();
+    if (x.signum() < 0 || x.compareTo(p) >= 0 || y.signum() < 0 || y.compareTo(p) >= 0) {
+      return false;
+    }
+    java.math.BigInteger left = y.multiply(y).mod(p);
+    java.math.BigInteger right = x.pow(3).add(c.getA().multiply(x)).add(c.getB()).mod(p);
+    return left.equals(right);
   }
 
   @Override
