@@ -265,13 +265,15 @@ class ProviderBasicsTest {
   void rsaCiphers_oaepAndPkcs1() throws Exception {
     KeyPair kp = KeyPairGenerator.getInstance("RSA", provider).generateKeyPair();
     byte[] msg = "secret".getBytes(StandardCharsets.UTF_8);
-    Cipher je =
-        Cipher.getInstance("RSA/ECB/OAEPPadding");
+    Cipher je = Cipher.getInstance("RSA/ECB/OAEPPadding");
     je.init(
         Cipher.ENCRYPT_MODE,
         kp.getPublic(),
         new javax.crypto.spec.OAEPParameterSpec(
-            "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, javax.crypto.spec.PSource.PSpecified.DEFAULT));
+            "SHA-256",
+            "MGF1",
+            MGF1ParameterSpec.SHA256,
+            javax.crypto.spec.PSource.PSpecified.DEFAULT));
     byte[] ct = je.doFinal(msg);
     Cipher d = Cipher.getInstance("RSA/ECB/OAEPWithSHA-256AndMGF1Padding", provider);
     d.init(Cipher.DECRYPT_MODE, kp.getPrivate());
@@ -287,8 +289,7 @@ class ProviderBasicsTest {
     p.init(Cipher.DECRYPT_MODE, kp.getPrivate());
     assertArrayEquals(msg, p.doFinal(jp.doFinal(msg)));
     assertThrows(
-        java.security.InvalidKeyException.class,
-        () -> p.init(Cipher.ENCRYPT_MODE, kp.getPublic()));
+        java.security.InvalidKeyException.class, () -> p.init(Cipher.ENCRYPT_MODE, kp.getPublic()));
   }
 
   @Test
@@ -345,7 +346,11 @@ class ProviderBasicsTest {
     KeyPair caKeys = KeyPairGenerator.getInstance("EC").generateKeyPair();
     X509Certificate ca = selfSigned("CN=Test CA", caKeys);
     X509Certificate leaf = issue("CN=leaf", kp.getPublic(), "CN=Test CA", caKeys.getPrivate());
-    ks.setKeyEntry("web", kp.getPrivate(), PASSWORD.toCharArray(), new java.security.cert.Certificate[] {leaf});
+    ks.setKeyEntry(
+        "web",
+        kp.getPrivate(),
+        PASSWORD.toCharArray(),
+        new java.security.cert.Certificate[] {leaf});
     assertEquals(leaf, ks.getCertificate("web"));
     assertEquals(1, ks.getCertificateChain("web").length);
     ks.setKeyEntry(
@@ -370,7 +375,11 @@ class ProviderBasicsTest {
     jg.initialize(2048);
     KeyPair soft = jg.generateKeyPair();
     X509Certificate softCert = selfSigned("CN=imported", soft);
-    ks.setKeyEntry("imported-rsa", soft.getPrivate(), PASSWORD.toCharArray(), new java.security.cert.Certificate[] {softCert});
+    ks.setKeyEntry(
+        "imported-rsa",
+        soft.getPrivate(),
+        PASSWORD.toCharArray(),
+        new java.security.cert.Certificate[] {softCert});
     PrivateKey imported = (PrivateKey) ks.getKey("imported-rsa", PASSWORD.toCharArray());
     assertInstanceOf(KeyringPrivateKey.class, imported);
     Signature s = Signature.getInstance("SHA256withRSA", provider);
