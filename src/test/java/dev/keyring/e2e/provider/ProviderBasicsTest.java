@@ -433,6 +433,32 @@ class ProviderBasicsTest {
   }
 
   @Test
+  void macFixedBeforeInit_atPositionOne_computesSoftwareKeysWithTheJdk() throws Exception {
+    // JSSE's TLS 1.3 HKDF calls getMacLength() before init(SecretKeySpec): the JDK then picks the
+    // first provider without consulting SupportedKeyClasses.
+    KeyringProvider first = new KeyringProvider(cluster.clientConfig());
+    KeyStore.getInstance("Keyring", first)
+        .load(cluster.slotProperties(KEYRING), PASSWORD.toCharArray());
+    Security.insertProviderAt(first, 1);
+    try {
+      SecretKey soft = new SecretKeySpec(new byte[48], "HmacSHA384");
+      byte[] data = "hkdf".getBytes(StandardCharsets.UTF_8);
+      Mac m = Mac.getInstance("HmacSHA384");
+      assertEquals(48, m.getMacLength());
+      assertEquals("Keyring", m.getProvider().getName());
+      m.init(soft);
+      m.update(data);
+      Mac jdk = Mac.getInstance("HmacSHA384", "SunJCE");
+      jdk.init(soft);
+      assertArrayEquals(jdk.doFinal(data), m.doFinal());
+      assertEquals(0, first.operationCount(OperationCounters.Kind.MAC));
+    } finally {
+      Security.removeProvider("Keyring");
+      first.close();
+    }
+  }
+
+  @Test
   void configure_onTheBareProvider_andRandom() throws Exception {
     java.security.Provider bare = new KeyringProvider();
     assertFalse(bare.isConfigured());
