@@ -63,9 +63,24 @@ public final class KeyringProvider extends Provider {
 
   /** A provider configured with the client configuration file at {@code config}. */
   public KeyringProvider(Path config) {
-    super(NAME, VERSION, "Keyring HSM cluster provider (" + config + ")");
-    this.context = new ProviderContext(settings(config));
+    this(settings(config));
+  }
+
+  private KeyringProvider(ProviderSettings settings) {
+    super(NAME, VERSION, "Keyring HSM cluster provider (" + settings.file() + ")");
+    this.context = new ProviderContext(settings);
     registerServices();
+  }
+
+  /**
+   * A provider for servers that put their providers first in the list (Kafka's {@code
+   * security.providers}): KeyStore and the engines that take keyring keys, but no KeyPairGenerator,
+   * KeyGenerator or SecureRandom, which would otherwise answer the JDK's own requests (JSSE's
+   * ephemeral keys, {@code new SecureRandom()}). The same as {@code Generators = no} in the
+   * configuration file.
+   */
+  public static KeyringProvider withoutGenerators(Path config) {
+    return new KeyringProvider(settings(config).withoutGenerators());
   }
 
   /** A provider configured with the file at path {@code config} (for {@code -providerArg}). */
@@ -139,14 +154,10 @@ public final class KeyringProvider extends Provider {
     // KeyStore
     add("KeyStore", "Keyring", KeyringKeyStoreSpi::new, List.of(), null);
 
-    // key generation
-    add("KeyPairGenerator", "RSA", KeyringKeyPairGeneratorSpi.Rsa::new, List.of(), null);
-    add("KeyPairGenerator", "EC", KeyringKeyPairGeneratorSpi.Ec::new, List.of(), null);
-    add("KeyPairGenerator", "Ed25519", KeyringKeyPairGeneratorSpi.Ed25519::new, List.of(), null);
-    add("KeyGenerator", "AES", KeyringKeyGeneratorSpi.Aes::new, List.of(), null);
-    add("KeyGenerator", "HmacSHA256", KeyringKeyGeneratorSpi.HmacSha256::new, List.of(), null);
-    add("KeyGenerator", "HmacSHA384", KeyringKeyGeneratorSpi.HmacSha384::new, List.of(), null);
-    add("KeyGenerator", "HmacSHA512", KeyringKeyGeneratorSpi.HmacSha512::new, List.of(), null);
+    boolean generators = context == null || context.settings().generators();
+    if (generators) {
+      registerGenerators();
+    }
 
     // signatures
     sig("SHA256withRSA", KeyringSignatureSpi.Sha256WithRsa::new, List.of());
@@ -206,11 +217,22 @@ public final class KeyringProvider extends Provider {
     add("Mac", "HmacSHA512", KeyringMacSpi.HmacSha512::new, List.of(), SECRET_KEYS);
     add("KeyAgreement", "ECDH", KeyringKeyAgreementSpi::new, List.of(), PRIVATE_KEYS);
 
-    // random bytes and key factories
-    add("SecureRandom", "HSM", KeyringSecureRandomSpi::new, List.of("KeyringHSM"), null);
+    // key factories
     add("KeyFactory", "RSA", KeyringKeyFactorySpi.Rsa::new, List.of(), null);
     add("KeyFactory", "EC", KeyringKeyFactorySpi.Ec::new, List.of(), null);
     add("KeyFactory", "Ed25519", KeyringKeyFactorySpi.Ed25519::new, List.of(), null);
+  }
+
+  /** The services that take no key and would answer the JDK's own generic requests. */
+  private void registerGenerators() {
+    add("KeyPairGenerator", "RSA", KeyringKeyPairGeneratorSpi.Rsa::new, List.of(), null);
+    add("KeyPairGenerator", "EC", KeyringKeyPairGeneratorSpi.Ec::new, List.of(), null);
+    add("KeyPairGenerator", "Ed25519", KeyringKeyPairGeneratorSpi.Ed25519::new, List.of(), null);
+    add("KeyGenerator", "AES", KeyringKeyGeneratorSpi.Aes::new, List.of(), null);
+    add("KeyGenerator", "HmacSHA256", KeyringKeyGeneratorSpi.HmacSha256::new, List.of(), null);
+    add("KeyGenerator", "HmacSHA384", KeyringKeyGeneratorSpi.HmacSha384::new, List.of(), null);
+    add("KeyGenerator", "HmacSHA512", KeyringKeyGeneratorSpi.HmacSha512::new, List.of(), null);
+    add("SecureRandom", "HSM", KeyringSecureRandomSpi::new, List.of("KeyringHSM"), null);
   }
 
   private void sig(

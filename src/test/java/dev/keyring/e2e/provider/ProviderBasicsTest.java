@@ -482,6 +482,20 @@ class ProviderBasicsTest {
         () -> new KeyringProvider().configure(dir.resolve("missing.conf").toString()));
   }
 
+  @Test
+  void withoutGenerators_offersKeyUseOnly() {
+    KeyringProvider keysOnly = KeyringProvider.withoutGenerators(cluster.clientConfig());
+    try {
+      assertNotNull(keysOnly.getService("KeyStore", "Keyring"));
+      assertNotNull(keysOnly.getService("Signature", "SHA256withECDSA"));
+      assertNull(keysOnly.getService("KeyPairGenerator", "EC"));
+      assertNull(keysOnly.getService("KeyGenerator", "AES"));
+      assertNull(keysOnly.getService("SecureRandom", "HSM"));
+    } finally {
+      keysOnly.close();
+    }
+  }
+
   static X509Certificate selfSigned(String dn, KeyPair kp) throws Exception {
     return issue(dn, kp.getPublic(), dn, kp.getPrivate());
   }

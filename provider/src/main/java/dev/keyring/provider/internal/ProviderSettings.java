@@ -17,6 +17,7 @@ import java.util.stream.Collectors;
  * Keyring Provider = {
  *    DefaultSlot = app100;     # keyring label or UUID for KeyStore.load(null, password)
  *    DefaultCluster = 00;      # index of the cluster that holds it (00-09)
+ *    Generators = yes;         # no: offer no KeyPairGenerator, KeyGenerator or SecureRandom
  * }
  * </pre>
  */
@@ -28,8 +29,11 @@ public final class ProviderSettings {
   private final ClientConfig config;
   private final Optional<String> defaultSlot;
   private final int defaultCluster;
+  private final boolean generators;
 
-  private ProviderSettings(Path file, ClientConfig config, String slot, int cluster) {
+  private ProviderSettings(
+      Path file, ClientConfig config, String slot, int cluster, boolean generators) {
+    this.generators = generators;
     this.file = file;
     this.config = config;
     this.defaultSlot = Optional.ofNullable(slot);
@@ -78,7 +82,9 @@ public final class ProviderSettings {
     }
     Map<String, String> own = config.file().entries(SECTION);
     for (String key : own.keySet()) {
-      if (!key.equals("DefaultSlot") && !key.equals("DefaultCluster")) {
+      if (!key.equals("DefaultSlot")
+          && !key.equals("DefaultCluster")
+          && !key.equals("Generators")) {
         throw new IllegalArgumentException(
             "unknown key '"
                 + key
@@ -86,7 +92,7 @@ public final class ProviderSettings {
                 + SECTION
                 + "' of "
                 + file
-                + "; known keys: DefaultSlot, DefaultCluster");
+                + "; known keys: DefaultSlot, DefaultCluster, Generators");
       }
     }
     String slot = own.get("DefaultSlot");
@@ -100,7 +106,31 @@ public final class ProviderSettings {
       cluster = parseClusterIndex(c, "DefaultCluster in section '" + SECTION + "' of " + file);
     }
     requireCluster(config, cluster, file.toString());
-    return new ProviderSettings(file, config, slot, cluster);
+    boolean generators = true;
+    String g = own.get("Generators");
+    if (g != null) {
+      switch (g.trim().toLowerCase(java.util.Locale.ROOT)) {
+        case "yes":
+        case "true":
+        case "1":
+          break;
+        case "no":
+        case "false":
+        case "0":
+          generators = false;
+          break;
+        default:
+          throw new IllegalArgumentException(
+              "Generators in section '"
+                  + SECTION
+                  + "' of "
+                  + file
+                  + " must be yes or no, got '"
+                  + g.trim()
+                  + "'");
+      }
+    }
+    return new ProviderSettings(file, config, slot, cluster, generators);
   }
 
   /** Parses a cluster index, {@code 0}-{@code 9} or {@code 00}-{@code 09}. */
@@ -143,5 +173,20 @@ public final class ProviderSettings {
 
   public int defaultCluster() {
     return defaultCluster;
+  }
+
+  /**
+   * Whether the provider offers KeyPairGenerator, KeyGenerator and SecureRandom. A provider placed
+   * first in the list (Kafka's {@code security.providers} does that) would otherwise answer the
+   * JDK's own requests for them: JSSE's ephemeral ECDHE keys and session-ticket keys, and every
+   * {@code new SecureRandom()}.
+   */
+  public boolean generators() {
+    return generators;
+  }
+
+  /** These settings with the generators switched off. */
+  public ProviderSettings withoutGenerators() {
+    return new ProviderSettings(file, config, defaultSlot.orElse(null), defaultCluster, false);
   }
 }

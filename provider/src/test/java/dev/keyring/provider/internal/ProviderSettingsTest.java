@@ -87,6 +87,21 @@ class ProviderSettingsTest {
   }
 
   @Test
+  void read_generators_yesByDefault_noWhenSaid_elseRefused() throws Exception {
+    assertTrue(ProviderSettings.read(write(clients(""))).generators());
+    assertTrue(
+        !ProviderSettings.read(write(clients("Keyring Provider = {\n Generators = no;\n}\n")))
+            .generators());
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                ProviderSettings.read(
+                    write(clients("Keyring Provider = {\n Generators = maybe;\n}\n"))));
+    assertTrue(e.getMessage().contains("maybe"), e.getMessage());
+  }
+
+  @Test
   void parseClusterIndex_acceptsOneOrTwoDigits_only() {
     assertEquals(7, ProviderSettings.parseClusterIndex("07", "x"));
     assertEquals(7, ProviderSettings.parseClusterIndex("7", "x"));
