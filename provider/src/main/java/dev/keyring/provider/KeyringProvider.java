@@ -51,6 +51,9 @@ public final class KeyringProvider extends Provider {
 
   private final transient ProviderContext context;
 
+  /** Logs out when the JVM exits if {@link #close()} was not called (keytool, jarsigner). */
+  private final transient Thread logoutAtExit;
+
   /**
    * An unconfigured provider, as the JDK makes it from a {@code java.security} line: {@link
    * #configure(String)} returns the configured one. Its services refuse to work until then.
@@ -58,6 +61,7 @@ public final class KeyringProvider extends Provider {
   public KeyringProvider() {
     super(NAME, VERSION, "Keyring HSM cluster provider (not configured)");
     this.context = null;
+    this.logoutAtExit = null;
     registerServices();
   }
 
@@ -65,6 +69,10 @@ public final class KeyringProvider extends Provider {
   public KeyringProvider(Path config) {
     super(NAME, VERSION, "Keyring HSM cluster provider (" + config + ")");
     this.context = new ProviderContext(settings(config));
+    // tools such as keytool and jarsigner never close their providers: without this the member
+    // would keep each run's logged-in session until its idle timeout
+    this.logoutAtExit = new Thread(context::close, "keyring-provider-logout");
+    Runtime.getRuntime().addShutdownHook(logoutAtExit);
     registerServices();
   }
 
@@ -126,9 +134,17 @@ public final class KeyringProvider extends Provider {
     return context == null ? 0 : context.counters().get(kind);
   }
 
-  /** Logs out of every keyring and closes the connections; the provider is unusable after. */
+  /**
+   * Logs out of every keyring and closes the connections; the provider is unusable after. A
+   * configured provider that is never closed does this when the JVM exits.
+   */
   public void close() {
     if (context != null) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(logoutAtExit);
+      } catch (IllegalStateException shuttingDown) {
+        // the hook runs now; closing twice is harmless
+      }
       context.close();
     }
   }
