@@ -154,17 +154,19 @@ class CertificateIssuingSampleTest {
     X509Certificate root = r.root().certificate();
     assertInstanceOf(KeyringPrivateKey.class, r.root().key());
     assertEquals("RSA", r.root().key().getAlgorithm());
-    assertEquals(
-        2048, ((java.security.interfaces.RSAKey) r.root().key()).getModulus().bitLength());
+    assertEquals(2048, ((java.security.interfaces.RSAKey) r.root().key()).getModulus().bitLength());
     root.verify(root.getPublicKey());
     assertTrue(root.getBasicConstraints() >= 0, "the root is a CA");
-    assertArrayEquals(
-        new Certificate[] {root}, ks.getCertificateChain(prefix + "root-ca"));
+    assertArrayEquals(new Certificate[] {root}, ks.getCertificateChain(prefix + "root-ca"));
 
     Map<String, Issued> byAlias =
         r.issued().stream()
-            .collect(java.util.stream.Collectors.toMap(i -> i.alias().substring(prefix.length()), i -> i));
-    assertEquals(List.of("ec-ca", "ec-leaf", "rsa-pkcs1", "rsa-pss"), byAlias.keySet().stream().sorted().toList());
+            .collect(
+                java.util.stream.Collectors.toMap(
+                    i -> i.alias().substring(prefix.length()), i -> i));
+    assertEquals(
+        List.of("ec-ca", "ec-leaf", "rsa-pkcs1", "rsa-pss"),
+        byAlias.keySet().stream().sorted().toList());
 
     // the CSRs: signed by the subjects' keyring keys in the three families, checked by the JDK
     assertCsr(byAlias.get("rsa-pkcs1"), PKCSObjectIdentifiers.sha256WithRSAEncryption.getId());
@@ -194,8 +196,7 @@ class CertificateIssuingSampleTest {
     assertArrayEquals(new Certificate[] {pkcs1, root}, byAlias.get("rsa-pkcs1").storedChain());
     assertArrayEquals(new Certificate[] {pss, root}, byAlias.get("rsa-pss").storedChain());
     assertArrayEquals(new Certificate[] {ecCa, root}, byAlias.get("ec-ca").storedChain());
-    assertArrayEquals(
-        new Certificate[] {ecLeaf, ecCa, root}, byAlias.get("ec-leaf").storedChain());
+    assertArrayEquals(new Certificate[] {ecLeaf, ecCa, root}, byAlias.get("ec-leaf").storedChain());
     for (Issued i : r.issued()) {
       assertArrayEquals(i.storedChain(), ks.getCertificateChain(i.alias()), i.alias());
       KeyStore.PrivateKeyEntry e =
