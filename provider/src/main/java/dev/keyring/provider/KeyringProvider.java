@@ -141,7 +141,10 @@ public final class KeyringProvider extends Provider {
     return context == null ? 0 : context.counters().get(kind);
   }
 
-  /** Logs out of every keyring and closes the connections; the provider is unusable after. */
+  /**
+   * Logs out of every keyring and closes the connections; the provider is unusable after. A
+   * configured provider that is never closed does this when the JVM exits.
+   */
   public void close() {
     if (context != null) {
       context.close();

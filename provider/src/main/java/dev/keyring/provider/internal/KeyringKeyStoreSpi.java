@@ -63,6 +63,9 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   private SlotSession slot;
   private Date loadedAt;
 
+  /** The properties the KeyStore was loaded from, written back by {@code store(stream, pw)}. */
+  private byte[] slotProperties;
+
   public KeyringKeyStoreSpi(ProviderContext ctx) {
     this.ctx = ctx;
   }
@@ -73,8 +76,9 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   public void engineLoad(InputStream stream, char[] password)
       throws IOException, NoSuchAlgorithmException, CertificateException {
     Properties props = new Properties();
+    byte[] raw = null;
     if (stream != null) {
-      byte[] raw = stream.readAllBytes();
+      raw = stream.readAllBytes();
       if (raw.length > 64 * 1024) {
         throw new IOException(
             "a Keyring KeyStore stream is a small properties file (slot=<keyring>), got "
@@ -132,6 +136,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     try {
       slot = ctx.login(cluster, slotName, password);
       loadedAt = new Date();
+      slotProperties = raw != null ? raw : slotProperties(slotName, cluster);
     } catch (HsmException e) {
       String msg = "cannot open keyring '" + slotName + "': " + e.getMessage();
       if (e.code() == ResultCode.CKR_PIN_INCORRECT) {
@@ -144,10 +149,27 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
-  /** Writes nothing: every change is already on the cluster. */
+  /**
+   * Every change is already on the cluster; a non-null stream gets the slot properties the KeyStore
+   * was loaded from, so that a caller who writes the store back to the file it loaded (as keytool
+   * does after {@code -genkeypair}, {@code -importcert} or {@code -delete}) can load it again.
+   */
   @Override
-  public void engineStore(OutputStream stream, char[] password) {
-    // every change was made on the cluster when it was asked for
+  public void engineStore(OutputStream stream, char[] password) throws IOException {
+    if (stream != null) {
+      requireLoaded();
+      stream.write(slotProperties);
+      stream.flush();
+    }
+  }
+
+  private static byte[] slotProperties(String slotName, int cluster) throws IOException {
+    Properties p = new Properties();
+    p.setProperty("slot", slotName);
+    p.setProperty("cluster", String.format(java.util.Locale.ROOT, "%02d", cluster));
+    java.io.StringWriter w = new java.io.StringWriter();
+    p.store(w, "Keyring KeyStore");
+    return w.toString().getBytes(StandardCharsets.UTF_8);
   }
 
   // ---- reading
