@@ -1,5 +1,6 @@
 package dev.keyring.e2e.provider;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -8,10 +9,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.internal.OperationCounters;
 import dev.keyring.samples.LocalCluster;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.SecureRandom;
 import java.security.Security;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -76,6 +80,24 @@ class ProviderAtPositionOneTest {
     assertEquals(KeyringProvider.NAME, hsm.getProvider().getName());
     hsm.nextBytes(new byte[32]);
     assertEquals(before + 1, provider.operationCount(OperationCounters.Kind.RANDOM));
+  }
+
+  @Test
+  void macBoundBeforeInit_takesASoftwareKey_andComputesItOffTheCluster() throws Exception {
+    long before = provider.operationCount(OperationCounters.Kind.MAC);
+    byte[] data = "transcript".getBytes(StandardCharsets.UTF_8);
+    SecretKeySpec salt = new SecretKeySpec(new byte[32], "HKDF-Salt");
+    // as JSSE's HKDF does: the length first binds the first provider's Mac, then a software key
+    Mac early = Mac.getInstance("HmacSHA256");
+    assertEquals(32, early.getMacLength());
+    early.init(salt);
+    Mac jdk = Mac.getInstance("HmacSHA256", "SunJCE");
+    jdk.init(salt);
+    assertArrayEquals(jdk.doFinal(data), early.doFinal(data));
+    early.update(data);
+    early.reset();
+    assertArrayEquals(jdk.doFinal(data), early.doFinal(data));
+    assertEquals(before, provider.operationCount(OperationCounters.Kind.MAC));
   }
 
   private static SecureRandom assertDoesNotThrowGet(String algorithm) {
