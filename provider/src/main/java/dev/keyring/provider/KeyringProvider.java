@@ -151,6 +151,37 @@ public final class KeyringProvider extends Provider {
     }
   }
 
+  /**
+   * As {@link Provider#getService}, except that the provider names no default {@code SecureRandom}:
+   * when the JDK looks for the default random generator ({@code new SecureRandom()}) and this
+   * provider stands first in the list, the lookup passes on to the next provider. The HSM's
+   * generator gives bytes only to a logged-in keyring and costs a round trip, so as the JVM's
+   * default it broke the provider's own first connection (its TLS set-up asks for default random
+   * bytes before any login) and sent every JVM-wide random request to the cluster. {@code
+   * SecureRandom.getInstance("HSM")} still finds it.
+   */
+  @Override
+  public Service getService(String type, String algorithm) {
+    if ("SecureRandom".equals(type) && askedForTheDefaultRandom()) {
+      return null;
+    }
+    return super.getService(type, algorithm);
+  }
+
+  private static boolean askedForTheDefaultRandom() {
+    return StackWalker.getInstance()
+        .walk(
+            frames ->
+                frames
+                    .skip(2)
+                    .findFirst()
+                    .map(
+                        f ->
+                            f.getClassName().equals("java.security.Provider")
+                                && f.getMethodName().equals("getDefaultSecureRandomService"))
+                    .orElse(false));
+  }
+
   // ---- the service table
 
   private void registerServices() {

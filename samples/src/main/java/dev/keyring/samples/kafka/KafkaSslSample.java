@@ -1,0 +1,642 @@
+package dev.keyring.samples.kafka;
+
+import dev.keyring.provider.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.KeyringProvider;
+import dev.keyring.samples.LocalCluster;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.math.BigInteger;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.PublicKey;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.security.spec.ECGenParameterSpec;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Date;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.ClientUtils;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.SecurityConfig;
+import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.network.ChannelBuilder;
+import org.apache.kafka.common.network.ChannelBuilders;
+import org.apache.kafka.common.network.CipherInformation;
+import org.apache.kafka.common.network.KafkaChannel;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.network.NetworkReceive;
+import org.apache.kafka.common.network.NetworkSend;
+import org.apache.kafka.common.network.Selector;
+import org.apache.kafka.common.requests.ApiVersionsResponse;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.common.utils.LogContext;
+import org.apache.kafka.common.utils.Time;
+import org.apache.kafka.common.utils.Utils;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.BasicConstraints;
+import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
+import org.bouncycastle.asn1.x509.KeyPurposeId;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
+import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
+import org.bouncycastle.operator.OperatorCreationException;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+/**
+ * Kafka over TLS with its private keys on keyrings: a broker listener whose EC P-256 key and a
+ * client whose RSA-2048 key never leave their keyrings, configured through Kafka properties files
+ * only. The one piece of code on Kafka's class path is {@link KeyringSecurityProviderCreator}.
+ *
+ * <p>The broker side ({@code server.properties}, or a listener's {@code listener.name.<l>.}
+ * prefix):
+ *
+ * <pre>
+ * security.providers=dev.keyring.samples.kafka.KeyringSecurityProviderCreator
+ * keyring.provider.config=/etc/keyring/Chrystoki.conf
+ * ssl.keystore.type=Keyring
+ * ssl.keystore.location=/etc/keyring/kafka-broker.keyring
+ * ssl.keystore.password=&lt;KRCO password of keyring kafka-broker&gt;
+ * ssl.key.password=&lt;the same password&gt;
+ * ssl.truststore.type=PEM
+ * ssl.truststore.location=/etc/kafka/ca.pem
+ * ssl.client.auth=required
+ * </pre>
+ *
+ * <p>The client side ({@code client.properties}, producer, consumer or admin client):
+ *
+ * <pre>
+ * security.protocol=SSL
+ * security.providers=dev.keyring.samples.kafka.KeyringSecurityProviderCreator
+ * keyring.provider.config=/etc/keyring/Chrystoki.conf
+ * ssl.keystore.type=Keyring
+ * ssl.keystore.location=/etc/keyring/kafka-client.keyring
+ * ssl.keystore.password=&lt;KRCO password of keyring kafka-client&gt;
+ * ssl.key.password=&lt;the same password&gt;
+ * ssl.truststore.type=PEM
+ * ssl.truststore.location=/etc/kafka/ca.pem
+ * </pre>
+ *
+ * <p>{@code ssl.keystore.location} names a small properties file, {@code slot=<keyring label or
+ * UUID>} (optionally {@code cluster=<index>}): Kafka opens it and hands it to {@code KeyStore.load}
+ * together with {@code ssl.keystore.password}, the keyring's KRCO password. Kafka insists on both.
+ * The key store's aliases are the labels of the keyring's keys; the default key manager picks the
+ * entry whose certificate fits the handshake. Kafka inserts the provider at position 1; the creator
+ * installs the provider without its generators ({@link KeyringProvider#withoutGenerators}), so in a
+ * handshake the keyring makes the signatures of keyring keys and nothing else: the handshake's key
+ * agreement, key schedule, record encryption, session tickets and randoms stay with the JDK.
+ *
+ * <p>What {@link #main} does: starts a one-member {@link LocalCluster}; makes keyrings {@code
+ * kafka-broker} and {@code kafka-client}; generates an EC P-256 key on the first and an RSA-2048
+ * key on the second with the provider; issues their certificates from a test CA held in software
+ * (BouncyCastle); stores each chain beside its key with {@code KeyStore.setKeyEntry}; writes the
+ * slot files, the CA's PEM file and the two properties files; then, as a broker and a client would,
+ * reads the properties files, builds Kafka's own SSL channel builders and network selectors from
+ * them, and has the client connect to the broker over loopback, complete a mutual TLS handshake and
+ * exchange one size-prefixed message each way.
+ *
+ * <p>Usage: {@code KafkaSslSample [--data DIR]}; without {@code --data} a temporary directory is
+ * used and removed at the end. From the source tree: {@code mvn -pl samples -am compile} and then
+ * {@code mvn -pl samples exec:java -Dexec.mainClass=dev.keyring.samples.kafka.KafkaSslSample}.
+ */
+public final class KafkaSslSample {
+  /** The keyring holding the broker's key. */
+  public static final String BROKER_KEYRING = "kafka-broker";
+
+  /** The keyring holding the client's key. */
+  public static final String CLIENT_KEYRING = "kafka-client";
+
+  /** The alias (object label) of the broker's key. */
+  public static final String BROKER_ALIAS = "broker";
+
+  /** The alias (object label) of the client's key. */
+  public static final String CLIENT_ALIAS = "client";
+
+  /** The client certificate's subject; the broker sees the principal {@code User:<this>}. */
+  public static final String CLIENT_DN = "CN=kafka-client";
+
+  private static final String BROKER_PASSWORD = "broker-keyring-pw1";
+  private static final String CLIENT_PASSWORD = "client-keyring-pw1";
+  private static final AtomicLong SERIALS = new AtomicLong(System.currentTimeMillis());
+
+  private KafkaSslSample() {}
+
+  /**
+   * The files a broker and a client are configured with.
+   *
+   * @param brokerProperties the broker's SSL settings (a {@code server.properties} excerpt)
+   * @param clientProperties the client's settings
+   * @param caPem the test CA's certificate, the trust store of both sides
+   * @param ca the test CA's certificate
+   * @param caKeys the test CA's key pair, held in software, for issuing more certificates
+   */
+  public record Files(
+      Path brokerProperties,
+      Path clientProperties,
+      Path caPem,
+      X509Certificate ca,
+      KeyPair caKeys) {
+    @Override
+    public String toString() {
+      return "Files[broker="
+          + brokerProperties
+          + ", client="
+          + clientProperties
+          + ", ca="
+          + caPem
+          + "]";
+    }
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path data = null;
+    if (args.length == 2 && args[0].equals("--data")) {
+      data = Path.of(args[1]);
+    } else if (args.length != 0) {
+      System.err.println("usage: KafkaSslSample [--data DIR]");
+      System.exit(2);
+    }
+    boolean temporary = data == null;
+    if (temporary) {
+      data = java.nio.file.Files.createTempDirectory("keyring-kafka-");
+    }
+    try {
+      run(data, System.out);
+    } finally {
+      if (temporary) {
+        Utils.delete(data.toFile());
+      }
+    }
+  }
+
+  private static void run(Path data, PrintStream out) throws Exception {
+    try (LocalCluster cluster = LocalCluster.start(data)) {
+      out.println("cluster started; client configuration " + cluster.clientConfig());
+      Files files = provision(cluster, data.resolve("kafka"), BROKER_PASSWORD, CLIENT_PASSWORD);
+      out.println("broker properties: " + files.brokerProperties());
+      out.println("client properties: " + files.clientProperties());
+      try (Loopback loopback =
+          Loopback.start(load(files.brokerProperties()), load(files.clientProperties()))) {
+        Exchange x = loopback.roundTrip("hello broker".getBytes(StandardCharsets.UTF_8));
+        out.println("handshake: " + x.protocol() + " " + x.cipherSuite());
+        out.println("the broker authenticated the client as " + x.clientPrincipal());
+        out.println(
+            "the client sent '"
+                + new String(x.received(), StandardCharsets.UTF_8)
+                + "', the broker answered '"
+                + new String(x.reply(), StandardCharsets.UTF_8)
+                + "'");
+      } finally {
+        java.security.Provider p = java.security.Security.getProvider(KeyringProvider.NAME);
+        if (p instanceof KeyringProvider) {
+          KeyringProvider keyring = (KeyringProvider) p;
+          out.println("operations on the cluster: " + keyring.operationCounts());
+          java.security.Security.removeProvider(KeyringProvider.NAME);
+          keyring.close();
+        }
+      }
+    }
+  }
+
+  /**
+   * Sets up both sides on {@code cluster} with keyrings {@value #BROKER_KEYRING} and {@value
+   * #CLIENT_KEYRING} (created here with the given KRCO passwords), and writes their files into
+   * {@code dir}. The provider used here is closed before returning: the Kafka side installs its own
+   * from the properties.
+   */
+  public static Files provision(
+      LocalCluster cluster, Path dir, String brokerPassword, String clientPassword)
+      throws Exception {
+    java.nio.file.Files.createDirectories(dir);
+    cluster.createKeyring(BROKER_KEYRING, brokerPassword);
+    cluster.createKeyring(CLIENT_KEYRING, clientPassword);
+
+    KeyPair caKeys = softwareEcKeyPair();
+    X509Certificate ca = caCertificate(caKeys);
+    Path caPem = dir.resolve("ca.pem");
+    writePem(caPem, ca);
+
+    KeyringProvider provider = new KeyringProvider(cluster.clientConfig());
+    try {
+      KeyStore broker = keyStore(provider, cluster, BROKER_KEYRING, brokerPassword);
+      KeyPairGenerator ec = KeyPairGenerator.getInstance("EC", provider);
+      ec.initialize(
+          KeyringKeyGenParameterSpec.builder()
+              .label(BROKER_ALIAS)
+              .keyring(BROKER_KEYRING)
+              .curve("secp256r1")
+              .build());
+      KeyPair brokerKeys = ec.generateKeyPair();
+      X509Certificate brokerCert = issue(ca, caKeys.getPrivate(), "CN=localhost", brokerKeys, true);
+      broker.setKeyEntry(
+          BROKER_ALIAS,
+          brokerKeys.getPrivate(),
+          brokerPassword.toCharArray(),
+          new Certificate[] {brokerCert, ca});
+
+      KeyStore client = keyStore(provider, cluster, CLIENT_KEYRING, clientPassword);
+      KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA", provider);
+      rsa.initialize(
+          KeyringKeyGenParameterSpec.builder()
+              .label(CLIENT_ALIAS)
+              .keyring(CLIENT_KEYRING)
+              .keySize(2048)
+              .build());
+      KeyPair clientKeys = rsa.generateKeyPair();
+      X509Certificate clientCert = issue(ca, caKeys.getPrivate(), CLIENT_DN, clientKeys, false);
+      client.setKeyEntry(
+          CLIENT_ALIAS,
+          clientKeys.getPrivate(),
+          clientPassword.toCharArray(),
+          new Certificate[] {clientCert, ca});
+    } finally {
+      provider.close();
+    }
+
+    Properties b = new Properties();
+    keyringSsl(b, cluster.clientConfig(), cluster.writeSlotFile(BROKER_KEYRING), brokerPassword);
+    b.setProperty("ssl.truststore.type", "PEM");
+    b.setProperty("ssl.truststore.location", caPem.toString());
+    b.setProperty("ssl.client.auth", "required");
+    Path brokerProperties = dir.resolve("broker.properties");
+    store(b, brokerProperties, "broker SSL listener, key on keyring " + BROKER_KEYRING);
+
+    Properties c = new Properties();
+    c.setProperty("security.protocol", "SSL");
+    keyringSsl(c, cluster.clientConfig(), cluster.writeSlotFile(CLIENT_KEYRING), clientPassword);
+    c.setProperty("ssl.truststore.type", "PEM");
+    c.setProperty("ssl.truststore.location", caPem.toString());
+    Path clientProperties = dir.resolve("client.properties");
+    store(c, clientProperties, "Kafka client, key on keyring " + CLIENT_KEYRING);
+    return new Files(brokerProperties, clientProperties, caPem, ca, caKeys);
+  }
+
+  /** The lines that put a side's key store on a keyring. */
+  public static void keyringSsl(Properties p, Path providerConfig, Path slotFile, String password) {
+    p.setProperty(
+        SecurityConfig.SECURITY_PROVIDERS_CONFIG, KeyringSecurityProviderCreator.class.getName());
+    p.setProperty(KeyringSecurityProviderCreator.CONFIG, providerConfig.toString());
+    p.setProperty("ssl.keystore.type", "Keyring");
+    p.setProperty("ssl.keystore.location", slotFile.toString());
+    p.setProperty("ssl.keystore.password", password);
+    p.setProperty("ssl.key.password", password);
+  }
+
+  private static KeyStore keyStore(
+      KeyringProvider provider, LocalCluster cluster, String keyring, String password)
+      throws GeneralSecurityException, IOException {
+    KeyStore ks = KeyStore.getInstance("Keyring", provider);
+    try (InputStream in = cluster.slotProperties(keyring)) {
+      ks.load(in, password.toCharArray());
+    }
+    return ks;
+  }
+
+  /** Reads a properties file. */
+  public static Properties load(Path file) throws IOException {
+    Properties p = new Properties();
+    try (InputStream in = java.nio.file.Files.newInputStream(file)) {
+      p.load(in);
+    }
+    return p;
+  }
+
+  private static void store(Properties p, Path file, String comment) throws IOException {
+    try (OutputStream out = java.nio.file.Files.newOutputStream(file)) {
+      p.store(out, comment);
+    }
+  }
+
+  // ---- the test CA, in software
+
+  static KeyPair softwareEcKeyPair() throws GeneralSecurityException {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "SunEC");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    return g.generateKeyPair();
+  }
+
+  private static X509Certificate caCertificate(KeyPair caKeys) throws Exception {
+    X500Name name = new X500Name("CN=Keyring samples test CA");
+    JcaX509v3CertificateBuilder b = builder(name, name, caKeys.getPublic());
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    return sign(b, caKeys.getPrivate());
+  }
+
+  /**
+   * A certificate for {@code subject}'s public key, issued by the software CA. A server certificate
+   * names {@code localhost} and {@code 127.0.0.1}; both kinds allow client and server
+   * authentication.
+   */
+  public static X509Certificate issue(
+      X509Certificate ca, PrivateKey caKey, String subject, KeyPair keys, boolean server)
+      throws Exception {
+    JcaX509v3CertificateBuilder b =
+        builder(
+            X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()),
+            new X500Name(subject),
+            keys.getPublic());
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+    int usage =
+        keys.getPublic().getAlgorithm().equals("RSA")
+            ? KeyUsage.digitalSignature | KeyUsage.keyEncipherment
+            : KeyUsage.digitalSignature;
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(usage));
+    b.addExtension(
+        Extension.extendedKeyUsage,
+        false,
+        new ExtendedKeyUsage(
+            new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
+    if (server) {
+      b.addExtension(
+          Extension.subjectAlternativeName,
+          false,
+          new GeneralNames(
+              new GeneralName[] {
+                new GeneralName(GeneralName.dNSName, "localhost"),
+                new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+              }));
+    }
+    return sign(b, caKey);
+  }
+
+  private static JcaX509v3CertificateBuilder builder(
+      X500Name issuer, X500Name subject, PublicKey key) {
+    Instant now = Instant.now();
+    return new JcaX509v3CertificateBuilder(
+        issuer,
+        BigInteger.valueOf(SERIALS.incrementAndGet()),
+        Date.from(now.minusSeconds(300)),
+        Date.from(now.plusSeconds(7L * 86400)),
+        subject,
+        key);
+  }
+
+  private static X509Certificate sign(JcaX509v3CertificateBuilder b, PrivateKey caKey)
+      throws CertIOException, OperatorCreationException, GeneralSecurityException {
+    return new JcaX509CertificateConverter()
+        .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(caKey)));
+  }
+
+  /** Writes certificates as PEM. */
+  public static void writePem(Path file, X509Certificate... certs)
+      throws IOException, GeneralSecurityException {
+    Base64.Encoder enc = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII));
+    try (Writer w = java.nio.file.Files.newBufferedWriter(file, StandardCharsets.US_ASCII)) {
+      for (X509Certificate c : certs) {
+        w.write("-----BEGIN CERTIFICATE-----\n");
+        w.write(enc.encodeToString(c.getEncoded()));
+        w.write("\n-----END CERTIFICATE-----\n");
+      }
+    }
+  }
+
+  // ---- the Kafka side
+
+  /**
+   * What one round trip showed.
+   *
+   * @param clientPrincipal the principal the broker side derived from the client's certificate
+   * @param protocol the negotiated TLS version
+   * @param cipherSuite the negotiated cipher suite
+   * @param received the payload as the broker received it
+   * @param reply the broker's answer as the client received it
+   */
+  public record Exchange(
+      String clientPrincipal, String protocol, String cipherSuite, byte[] received, byte[] reply) {}
+
+  /**
+   * A broker-side SSL listener and a client, each a Kafka {@link Selector} over Kafka's own SSL
+   * channel builder, built from properties exactly as a broker's listener and a client build
+   * theirs, talking over loopback.
+   */
+  public static final class Loopback implements AutoCloseable {
+    private static final int MAX_POLLS = 2_000;
+    private static final String BROKER_NODE = "broker";
+
+    private final ServerSocketChannel listener;
+    private final Metrics metrics = new Metrics();
+    private final Selector server;
+    private final Selector client;
+    private final List<String> accepted = new ArrayList<>();
+
+    private Loopback(
+        ServerSocketChannel listener, ChannelBuilder serverSide, ChannelBuilder clientSide) {
+      this.listener = listener;
+      LogContext log = new LogContext();
+      this.server = new Selector(60_000, metrics, Time.SYSTEM, "broker", serverSide, log);
+      this.client = new Selector(60_000, metrics, Time.SYSTEM, "client", clientSide, log);
+    }
+
+    /**
+     * Binds a loopback port and builds both sides; configuring each channel builder loads its key
+     * store and, for the broker side, validates it with a handshake of its own.
+     */
+    public static Loopback start(Properties brokerProperties, Properties clientProperties)
+        throws IOException {
+      ServerSocketChannel listener = ServerSocketChannel.open();
+      ChannelBuilder serverSide = null;
+      ChannelBuilder clientSide = null;
+      try {
+        listener.bind(new InetSocketAddress("127.0.0.1", 0));
+        listener.configureBlocking(false);
+        serverSide = brokerChannelBuilder(brokerProperties);
+        Properties c = new Properties();
+        c.putAll(clientProperties);
+        c.setProperty(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            "127.0.0.1:" + ((InetSocketAddress) listener.getLocalAddress()).getPort());
+        clientSide =
+            ClientUtils.createChannelBuilder(
+                new AdminClientConfig(c), Time.SYSTEM, new LogContext());
+        return new Loopback(listener, serverSide, clientSide);
+      } catch (IOException | RuntimeException | Error e) {
+        Utils.closeQuietly(serverSide, "broker channel builder");
+        Utils.closeQuietly(clientSide, "client channel builder");
+        listener.close();
+        throw e;
+      }
+    }
+
+    /**
+     * The broker side's channel builder, built the way a broker builds one for an SSL listener
+     * named {@code SSL} from its configuration.
+     */
+    public static ChannelBuilder brokerChannelBuilder(Properties brokerProperties) {
+      return ChannelBuilders.serverChannelBuilder(
+          ListenerName.forSecurityProtocol(SecurityProtocol.SSL),
+          false,
+          SecurityProtocol.SSL,
+          brokerConfig(brokerProperties),
+          null,
+          null,
+          Time.SYSTEM,
+          new LogContext("[broker] "),
+          version -> (ApiVersionsResponse) null);
+    }
+
+    /** The broker's SSL settings, parsed with the definitions a broker uses for them. */
+    public static AbstractConfig brokerConfig(Properties brokerProperties) {
+      ConfigDef def =
+          new ConfigDef()
+              .withClientSslSupport()
+              .define(
+                  SecurityConfig.SECURITY_PROVIDERS_CONFIG,
+                  ConfigDef.Type.STRING,
+                  null,
+                  ConfigDef.Importance.LOW,
+                  SecurityConfig.SECURITY_PROVIDERS_DOC)
+              .define(
+                  BrokerSecurityConfigs.SSL_CLIENT_AUTH_CONFIG,
+                  ConfigDef.Type.STRING,
+                  BrokerSecurityConfigs.SSL_CLIENT_AUTH_DEFAULT,
+                  ConfigDef.Importance.MEDIUM,
+                  BrokerSecurityConfigs.SSL_CLIENT_AUTH_DOC)
+              .define(
+                  BrokerSecurityConfigs.SSL_PRINCIPAL_MAPPING_RULES_CONFIG,
+                  ConfigDef.Type.STRING,
+                  BrokerSecurityConfigs.DEFAULT_SSL_PRINCIPAL_MAPPING_RULES,
+                  ConfigDef.Importance.LOW,
+                  BrokerSecurityConfigs.SSL_PRINCIPAL_MAPPING_RULES_DOC)
+              .define(
+                  BrokerSecurityConfigs.PRINCIPAL_BUILDER_CLASS_CONFIG,
+                  ConfigDef.Type.CLASS,
+                  BrokerSecurityConfigs.PRINCIPAL_BUILDER_CLASS_DEFAULT,
+                  ConfigDef.Importance.MEDIUM,
+                  BrokerSecurityConfigs.PRINCIPAL_BUILDER_CLASS_DOC);
+      return new AbstractConfig(def, brokerProperties, false);
+    }
+
+    /**
+     * Connects the client to the broker side, polls both until the TLS handshake is done on both
+     * ends, sends {@code payload} as one size-prefixed message and has the broker side answer it.
+     */
+    public Exchange roundTrip(byte[] payload) throws IOException {
+      client.connect(
+          BROKER_NODE,
+          (InetSocketAddress) listener.getLocalAddress(),
+          Selector.USE_DEFAULT_BUFFER_SIZE,
+          Selector.USE_DEFAULT_BUFFER_SIZE);
+      String serverId = null;
+      for (int i = 0; ; i++) {
+        if (i == MAX_POLLS) {
+          throw new IOException(
+              "no TLS handshake after "
+                  + MAX_POLLS
+                  + " polls; broker side: "
+                  + server.disconnected()
+                  + ", client: "
+                  + client.disconnected());
+        }
+        serverId = serverId == null ? accept() : serverId;
+        client.poll(5);
+        server.poll(5);
+        failOnDisconnect();
+        if (serverId != null
+            && client.isChannelReady(BROKER_NODE)
+            && server.isChannelReady(serverId)) {
+          break;
+        }
+      }
+      KafkaChannel accepted = server.channel(serverId);
+      String principal = accepted.principal().toString();
+      CipherInformation cipher = accepted.channelMetadataRegistry().cipherInformation();
+
+      client.send(
+          new NetworkSend(
+              BROKER_NODE,
+              org.apache.kafka.common.network.ByteBufferSend.sizePrefixed(
+                  ByteBuffer.wrap(payload))));
+      byte[] received = receive(server, serverId);
+      byte[] answer = ("received " + received.length + " bytes").getBytes(StandardCharsets.UTF_8);
+      server.send(
+          new NetworkSend(
+              serverId,
+              org.apache.kafka.common.network.ByteBufferSend.sizePrefixed(
+                  ByteBuffer.wrap(answer))));
+      byte[] reply = receive(client, BROKER_NODE);
+      return new Exchange(
+          principal,
+          cipher == null ? null : cipher.protocol(),
+          cipher == null ? null : cipher.cipher(),
+          received,
+          reply);
+    }
+
+    private String accept() throws IOException {
+      SocketChannel s = listener.accept();
+      if (s == null) {
+        return null;
+      }
+      s.configureBlocking(false);
+      s.socket().setTcpNoDelay(true);
+      String id = Selector.generateConnectionId(s.socket(), accepted.size());
+      server.register(id, s);
+      accepted.add(id);
+      return id;
+    }
+
+    private byte[] receive(Selector at, String from) throws IOException {
+      for (int i = 0; i < MAX_POLLS; i++) {
+        other(at).poll(5);
+        at.poll(5);
+        failOnDisconnect();
+        for (NetworkReceive r : at.completedReceives()) {
+          if (r.source().equals(from)) {
+            ByteBuffer b = r.payload();
+            byte[] out = new byte[b.remaining()];
+            b.get(out);
+            return out;
+          }
+        }
+      }
+      throw new IOException("no message from " + from + " after " + MAX_POLLS + " polls");
+    }
+
+    private Selector other(Selector s) {
+      return s == server ? client : server;
+    }
+
+    private void failOnDisconnect() throws IOException {
+      if (!server.disconnected().isEmpty() || !client.disconnected().isEmpty()) {
+        Map<String, Object> states = new HashMap<>();
+        states.putAll(server.disconnected());
+        states.putAll(client.disconnected());
+        throw new IOException("a side disconnected: " + states);
+      }
+    }
+
+    @Override
+    public void close() throws IOException {
+      Utils.closeQuietly(client, "client selector");
+      Utils.closeQuietly(server, "broker selector");
+      Utils.closeQuietly(metrics, "metrics");
+      listener.close();
+    }
+  }
+}
