@@ -75,9 +75,9 @@ public final class KeyringProvider extends Provider {
   /**
    * A provider for servers that put their providers first in the list (Kafka's {@code
    * security.providers}): KeyStore and the engines that take keyring keys, but no KeyPairGenerator,
-   * KeyGenerator or SecureRandom, which would otherwise answer the JDK's own requests (JSSE's
-   * ephemeral keys, {@code new SecureRandom()}). The same as {@code Generators = no} in the
-   * configuration file.
+   * KeyGenerator, SecureRandom or KeyFactory, which would otherwise answer the JDK's own requests
+   * (JSSE's ephemeral keys, {@code new SecureRandom()}, PEM key parsing). The same as {@code
+   * Generators = no} in the configuration file.
    */
   public static KeyringProvider withoutGenerators(Path config) {
     return new KeyringProvider(settings(config).withoutGenerators());
@@ -250,14 +250,13 @@ public final class KeyringProvider extends Provider {
     add("Mac", "HmacSHA384", KeyringMacSpi.HmacSha384::new, List.of(), SECRET_KEYS);
     add("Mac", "HmacSHA512", KeyringMacSpi.HmacSha512::new, List.of(), SECRET_KEYS);
     add("KeyAgreement", "ECDH", KeyringKeyAgreementSpi::new, List.of(), PRIVATE_KEYS);
-
-    // key factories
-    add("KeyFactory", "RSA", KeyringKeyFactorySpi.Rsa::new, List.of(), null);
-    add("KeyFactory", "EC", KeyringKeyFactorySpi.Ec::new, List.of(), null);
-    add("KeyFactory", "Ed25519", KeyringKeyFactorySpi.Ed25519::new, List.of(), null);
   }
 
-  /** The services that take no key and would answer the JDK's own generic requests. */
+  /**
+   * The services that take no keyring key, which the JDK picks by position alone: first in the list
+   * they would answer its own requests (JSSE's ephemeral keys and ticket keys, {@code new
+   * SecureRandom()}, PEM key parsing through {@code KeyFactory}).
+   */
   private void registerGenerators() {
     add("KeyPairGenerator", "RSA", KeyringKeyPairGeneratorSpi.Rsa::new, List.of(), null);
     add("KeyPairGenerator", "EC", KeyringKeyPairGeneratorSpi.Ec::new, List.of(), null);
@@ -267,6 +266,9 @@ public final class KeyringProvider extends Provider {
     add("KeyGenerator", "HmacSHA384", KeyringKeyGeneratorSpi.HmacSha384::new, List.of(), null);
     add("KeyGenerator", "HmacSHA512", KeyringKeyGeneratorSpi.HmacSha512::new, List.of(), null);
     add("SecureRandom", "HSM", KeyringSecureRandomSpi::new, List.of("KeyringHSM"), null);
+    add("KeyFactory", "RSA", KeyringKeyFactorySpi.Rsa::new, List.of(), null);
+    add("KeyFactory", "EC", KeyringKeyFactorySpi.Ec::new, List.of(), null);
+    add("KeyFactory", "Ed25519", KeyringKeyFactorySpi.Ed25519::new, List.of(), null);
   }
 
   private void sig(

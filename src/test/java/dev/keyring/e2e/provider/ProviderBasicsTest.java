@@ -491,6 +491,7 @@ class ProviderBasicsTest {
       assertNull(keysOnly.getService("KeyPairGenerator", "EC"));
       assertNull(keysOnly.getService("KeyGenerator", "AES"));
       assertNull(keysOnly.getService("SecureRandom", "HSM"));
+      assertNull(keysOnly.getService("KeyFactory", "EC"));
     } finally {
       keysOnly.close();
     }

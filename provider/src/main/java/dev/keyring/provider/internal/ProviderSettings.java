@@ -17,7 +17,7 @@ import java.util.stream.Collectors;
  * Keyring Provider = {
  *    DefaultSlot = app100;     # keyring label or UUID for KeyStore.load(null, password)
  *    DefaultCluster = 00;      # index of the cluster that holds it (00-09)
- *    Generators = yes;         # no: offer no KeyPairGenerator, KeyGenerator or SecureRandom
+ *    Generators = yes;         # no: no KeyPairGenerator, KeyGenerator, SecureRandom, KeyFactory
  * }
  * </pre>
  */
@@ -176,10 +176,10 @@ public final class ProviderSettings {
   }
 
   /**
-   * Whether the provider offers KeyPairGenerator, KeyGenerator and SecureRandom. A provider placed
-   * first in the list (Kafka's {@code security.providers} does that) would otherwise answer the
-   * JDK's own requests for them: JSSE's ephemeral ECDHE keys and session-ticket keys, and every
-   * {@code new SecureRandom()}.
+   * Whether the provider offers KeyPairGenerator, KeyGenerator, SecureRandom and KeyFactory. A
+   * provider placed first in the list (Kafka's {@code security.providers} does that) would
+   * otherwise answer the JDK's own requests for them: JSSE's ephemeral ECDHE keys and
+   * session-ticket keys, and every {@code new SecureRandom()}.
    */
   public boolean generators() {
     return generators;
