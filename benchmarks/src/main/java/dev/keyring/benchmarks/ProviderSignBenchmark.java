@@ -82,7 +82,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
-@Warmup(iterations = 3, time = 2)
+// the Keyring rows run OkHttp, TLS, Jackson and Jetty on both ends in this JVM: on two cores the
+// JIT needs about 15 s before their throughput stops climbing (measured: 290, 750, 1,300, 1,900,
+// 2,400, 3,000, 5,100, 4,700 ops/s in successive 2 s iterations of P-256), so every row gets 16 s
+@Warmup(iterations = 8, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class ProviderSignBenchmark {
   /** The IV of the setup check: a thread index no JMH thread gets. */
