@@ -10,7 +10,6 @@ import dev.keyring.provider.internal.KeyringMacSpi;
 import dev.keyring.provider.internal.KeyringRsaCipherSpi;
 import dev.keyring.provider.internal.KeyringSecureRandomSpi;
 import dev.keyring.provider.internal.KeyringSignatureSpi;
-import dev.keyring.provider.internal.OperationCounters;
 import dev.keyring.provider.internal.ProviderContext;
 import dev.keyring.provider.internal.ProviderSettings;
 import java.nio.file.Path;
@@ -44,6 +43,21 @@ public final class KeyringProvider extends Provider {
 
   /** The provider's name. */
   public static final String NAME = "Keyring";
+
+  /** The kinds of cluster operation the provider counts ({@link #operationCount}). */
+  public enum Operation {
+    SIGN,
+    VERIFY,
+    ENCRYPT,
+    DECRYPT,
+    WRAP,
+    UNWRAP,
+    MAC,
+    DERIVE,
+    GENERATE,
+    IMPORT,
+    RANDOM
+  }
 
   private static final String VERSION = "0.1";
   private static final String PRIVATE_KEYS = KeyringPrivateKey.class.getName();
@@ -126,10 +140,10 @@ public final class KeyringProvider extends Provider {
   }
 
   /** How many operations of each kind this provider had the cluster carry out. */
-  public Map<OperationCounters.Kind, Long> operationCounts() {
-    Map<OperationCounters.Kind, Long> out = new EnumMap<>(OperationCounters.Kind.class);
+  public Map<KeyringProvider.Operation, Long> operationCounts() {
+    Map<KeyringProvider.Operation, Long> out = new EnumMap<>(KeyringProvider.Operation.class);
     if (context != null) {
-      for (OperationCounters.Kind k : OperationCounters.Kind.values()) {
+      for (KeyringProvider.Operation k : KeyringProvider.Operation.values()) {
         out.put(k, context.counters().get(k));
       }
     }
@@ -137,7 +151,7 @@ public final class KeyringProvider extends Provider {
   }
 
   /** The number of operations of {@code kind} this provider had the cluster carry out. */
-  public long operationCount(OperationCounters.Kind kind) {
+  public long operationCount(KeyringProvider.Operation kind) {
     return context == null ? 0 : context.counters().get(kind);
   }
 

@@ -4,7 +4,6 @@ import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.internal.OperationCounters;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -184,7 +183,7 @@ public final class Demo {
       out.println("    listening on https://localhost:" + port + "/");
 
       step("Fetch the page, trusting only the demo CA");
-      long signsBefore = provider.operationCount(OperationCounters.Kind.SIGN);
+      long signsBefore = provider.operationCount(KeyringProvider.Operation.SIGN);
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
       trust.load(null, null);
       trust.setCertificateEntry("demo-ca", caCert);
@@ -211,7 +210,7 @@ public final class Demo {
           "    server certificate: "
               + ((X509Certificate) tls.getPeerCertificates()[0]).getSubjectX500Principal());
       out.println("    page: " + r.body().trim());
-      long signs = provider.operationCount(OperationCounters.Kind.SIGN) - signsBefore;
+      long signs = provider.operationCount(KeyringProvider.Operation.SIGN) - signsBefore;
       out.println(
           "    the handshake's signature was made on the keyring: "
               + signs

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.internal.OperationCounters;
 import dev.keyring.samples.LocalCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -70,21 +69,21 @@ class ProviderAtPositionOneTest {
 
   @Test
   void newSecureRandom_staysWithTheJdk_andTheHsmGeneratorIsFoundByName() {
-    long before = provider.operationCount(OperationCounters.Kind.RANDOM);
+    long before = provider.operationCount(KeyringProvider.Operation.RANDOM);
     SecureRandom byDefault = new SecureRandom();
     assertNotEquals(KeyringProvider.NAME, byDefault.getProvider().getName());
     byDefault.nextBytes(new byte[64]);
-    assertEquals(before, provider.operationCount(OperationCounters.Kind.RANDOM));
+    assertEquals(before, provider.operationCount(KeyringProvider.Operation.RANDOM));
 
     SecureRandom hsm = assertDoesNotThrowGet("HSM");
     assertEquals(KeyringProvider.NAME, hsm.getProvider().getName());
     hsm.nextBytes(new byte[32]);
-    assertEquals(before + 1, provider.operationCount(OperationCounters.Kind.RANDOM));
+    assertEquals(before + 1, provider.operationCount(KeyringProvider.Operation.RANDOM));
   }
 
   @Test
   void macBoundBeforeInit_takesASoftwareKey_andComputesItOffTheCluster() throws Exception {
-    long before = provider.operationCount(OperationCounters.Kind.MAC);
+    long before = provider.operationCount(KeyringProvider.Operation.MAC);
     byte[] data = "transcript".getBytes(StandardCharsets.UTF_8);
     SecretKeySpec salt = new SecretKeySpec(new byte[32], "HKDF-Salt");
     // as JSSE's HKDF does: the length first binds the first provider's Mac, then a software key
@@ -97,7 +96,7 @@ class ProviderAtPositionOneTest {
     early.update(data);
     early.reset();
     assertArrayEquals(jdk.doFinal(data), early.doFinal(data));
-    assertEquals(before, provider.operationCount(OperationCounters.Kind.MAC));
+    assertEquals(before, provider.operationCount(KeyringProvider.Operation.MAC));
   }
 
   private static SecureRandom assertDoesNotThrowGet(String algorithm) {

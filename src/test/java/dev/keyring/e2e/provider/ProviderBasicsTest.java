@@ -13,7 +13,6 @@ import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.KeyringSecretKey;
-import dev.keyring.provider.internal.OperationCounters;
 import dev.keyring.samples.LocalCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -419,13 +418,13 @@ class ProviderBasicsTest {
       s.initSign(soft.getPrivate());
       assertEquals("SunEC", s.getProvider().getName());
       KeyPair ours = KeyPairGenerator.getInstance("EC", first).generateKeyPair();
-      long before = first.operationCount(OperationCounters.Kind.SIGN);
+      long before = first.operationCount(KeyringProvider.Operation.SIGN);
       Signature t = Signature.getInstance("SHA256withECDSA");
       t.initSign(ours.getPrivate());
       t.update(new byte[] {1});
       t.sign();
       assertEquals("Keyring", t.getProvider().getName());
-      assertEquals(before + 1, first.operationCount(OperationCounters.Kind.SIGN));
+      assertEquals(before + 1, first.operationCount(KeyringProvider.Operation.SIGN));
     } finally {
       Security.removeProvider("Keyring");
       first.close();
@@ -451,7 +450,7 @@ class ProviderBasicsTest {
       Mac jdk = Mac.getInstance("HmacSHA384", "SunJCE");
       jdk.init(soft);
       assertArrayEquals(jdk.doFinal(data), m.doFinal());
-      assertEquals(0, first.operationCount(OperationCounters.Kind.MAC));
+      assertEquals(0, first.operationCount(KeyringProvider.Operation.MAC));
     } finally {
       Security.removeProvider("Keyring");
       first.close();

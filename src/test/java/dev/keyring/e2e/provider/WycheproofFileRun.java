@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.internal.OperationCounters;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -43,7 +42,7 @@ final class WycheproofFileRun {
   private final List<String> failures = new ArrayList<>();
   private int group;
   private long started = -1;
-  private Map<OperationCounters.Kind, Long> countsAtStart;
+  private Map<KeyringProvider.Operation, Long> countsAtStart;
 
   WycheproofFileRun(Path file, WycheproofProviderFamily family, WycheproofKeyring keyring) {
     this.file = file;
@@ -235,7 +234,7 @@ final class WycheproofFileRun {
           (how, n) -> line.append("\n  rejected: ").append(how).append(" ×").append(n));
     }
     if (countsAtStart != null) {
-      Map<OperationCounters.Kind, Long> now = provider().operationCounts();
+      Map<KeyringProvider.Operation, Long> now = provider().operationCounts();
       line.append("\n  cluster operations: ")
           .append(
               now.entrySet().stream()

@@ -1,7 +1,7 @@
 package dev.keyring.e2e.provider;
 
+import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.KeyringProviderException;
-import dev.keyring.provider.internal.OperationCounters;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.AlgorithmParameters;
@@ -54,7 +54,7 @@ import org.bouncycastle.asn1.x9.X9ECParameters;
  * (an {@link AssertionError} for a wrong output) when the case fails whatever its result.
  */
 enum WycheproofProviderFamily {
-  AES_GCM("AeadTest", OperationCounters.Kind.DECRYPT) {
+  AES_GCM("AeadTest", KeyringProvider.Operation.DECRYPT) {
     @Override
     String notCovered(WycheproofCase c) {
       String key = aesKeySize(c.group.path("keySize").asInt());
@@ -98,7 +98,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  AES_KWP("KeywrapTest", OperationCounters.Kind.UNWRAP) {
+  AES_KWP("KeywrapTest", KeyringProvider.Operation.UNWRAP) {
     @Override
     String notCovered(WycheproofCase c) {
       String key = aesKeySize(c.group.path("keySize").asInt());
@@ -137,7 +137,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  ECDH("EcdhTest", OperationCounters.Kind.DERIVE) {
+  ECDH("EcdhTest", KeyringProvider.Operation.DERIVE) {
     @Override
     String notCovered(WycheproofCase c) {
       String curve = c.groupText("curve");
@@ -205,7 +205,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  ECDSA("EcdsaVerify", OperationCounters.Kind.VERIFY) {
+  ECDSA("EcdsaVerify", KeyringProvider.Operation.VERIFY) {
     @Override
     String notCovered(WycheproofCase c) {
       String curve = c.group.path("publicKey").path("curve").asText();
@@ -224,7 +224,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  ED25519("EddsaVerify", OperationCounters.Kind.VERIFY) {
+  ED25519("EddsaVerify", KeyringProvider.Operation.VERIFY) {
     @Override
     String notCovered(WycheproofCase c) {
       String curve = c.group.path("publicKey").path("curve").asText();
@@ -237,7 +237,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  HMAC("MacTest", OperationCounters.Kind.MAC) {
+  HMAC("MacTest", KeyringProvider.Operation.MAC) {
     @Override
     String notCovered(WycheproofCase c) {
       int keyBytes = c.test.path("key").asText().length() / 2;
@@ -274,7 +274,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  RSA_OAEP("RsaesOaepDecrypt", OperationCounters.Kind.DECRYPT) {
+  RSA_OAEP("RsaesOaepDecrypt", KeyringProvider.Operation.DECRYPT) {
     @Override
     String notCovered(WycheproofCase c) {
       String size = rsaKeySize(c.group.path("keySize").asInt());
@@ -316,7 +316,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  RSA_PKCS1_SIGN("RsassaPkcs1Generate", OperationCounters.Kind.SIGN) {
+  RSA_PKCS1_SIGN("RsassaPkcs1Generate", KeyringProvider.Operation.SIGN) {
     @Override
     String notCovered(WycheproofCase c) {
       String size = rsaKeySize(c.group.path("keySize").asInt());
@@ -358,7 +358,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  RSA_PSS_VERIFY("RsassaPssVerify", OperationCounters.Kind.VERIFY) {
+  RSA_PSS_VERIFY("RsassaPssVerify", KeyringProvider.Operation.VERIFY) {
     @Override
     String notCovered(WycheproofCase c) {
       if (!c.groupText("mgf").equals("MGF1")) {
@@ -393,7 +393,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  RSA_PKCS1_VERIFY("RsassaPkcs1Verify", OperationCounters.Kind.VERIFY) {
+  RSA_PKCS1_VERIFY("RsassaPkcs1Verify", KeyringProvider.Operation.VERIFY) {
     @Override
     String notCovered(WycheproofCase c) {
       if (jcaHash(c.groupText("sha")) == null) {
@@ -422,9 +422,9 @@ enum WycheproofProviderFamily {
           .getBytes(StandardCharsets.US_ASCII);
 
   private final String groupType;
-  private final OperationCounters.Kind operation;
+  private final KeyringProvider.Operation operation;
 
-  WycheproofProviderFamily(String groupType, OperationCounters.Kind operation) {
+  WycheproofProviderFamily(String groupType, KeyringProvider.Operation operation) {
     this.groupType = groupType;
     this.operation = operation;
   }
@@ -435,7 +435,7 @@ enum WycheproofProviderFamily {
   }
 
   /** The cluster operation each covered case asks for once. */
-  OperationCounters.Kind operation() {
+  KeyringProvider.Operation operation() {
     return operation;
   }
 

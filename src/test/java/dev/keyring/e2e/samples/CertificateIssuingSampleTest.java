@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.internal.OperationCounters;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.pki.CertificateIssuingSample;
 import dev.keyring.samples.pki.CertificateIssuingSample.Issued;
@@ -137,18 +136,18 @@ class CertificateIssuingSampleTest {
   }
 
   private static void runAndCheck(CertificateIssuingSample sample, String prefix) throws Exception {
-    long signBefore = provider.operationCount(OperationCounters.Kind.SIGN);
-    long verifyBefore = provider.operationCount(OperationCounters.Kind.VERIFY);
+    long signBefore = provider.operationCount(KeyringProvider.Operation.SIGN);
+    long verifyBefore = provider.operationCount(KeyringProvider.Operation.VERIFY);
 
     Result r = sample.run(prefix);
 
     assertEquals(
         signBefore + CertificateIssuingSample.SIGNATURES_PER_RUN,
-        provider.operationCount(OperationCounters.Kind.SIGN),
+        provider.operationCount(KeyringProvider.Operation.SIGN),
         "one keyring signature per CSR and per certificate, and the root's self-signature");
     assertEquals(
         verifyBefore,
-        provider.operationCount(OperationCounters.Kind.VERIFY),
+        provider.operationCount(KeyringProvider.Operation.VERIFY),
         "every check ran in the JDK, none on the keyring");
 
     X509Certificate root = r.root().certificate();

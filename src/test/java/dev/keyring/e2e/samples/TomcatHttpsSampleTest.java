@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.internal.OperationCounters.Kind;
+import dev.keyring.provider.KeyringProvider.Operation;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.ServerCertificates;
 import dev.keyring.samples.tomcat.TomcatHttpsSample;
@@ -40,7 +40,7 @@ class TomcatHttpsSampleTest {
       Security.addProvider(provider);
       try {
         X509Certificate cert = TomcatHttpsSample.ensureServerKey(slotFile, PASSWORD, "web");
-        long signs = provider.operationCount(Kind.SIGN);
+        long signs = provider.operationCount(Operation.SIGN);
         try (TomcatHttpsSample tomcat =
             TomcatHttpsSample.start(slotFile, PASSWORD, "web", 0, dir.resolve("tomcat"))) {
           assertTrue(tomcat.port() > 0);
@@ -58,7 +58,7 @@ class TomcatHttpsSampleTest {
           assertEquals(cert, tls.get().getPeerCertificates()[0]);
           assertInstanceOf(X509Certificate.class, tls.get().getPeerCertificates()[0]);
           assertTrue(
-              provider.operationCount(Kind.SIGN) > signs,
+              provider.operationCount(Operation.SIGN) > signs,
               "the handshake's signature was made on the keyring");
         }
       } finally {

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.internal.OperationCounters.Kind;
+import dev.keyring.provider.KeyringProvider.Operation;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.ServerCertificates;
 import java.net.URI;
@@ -166,7 +166,7 @@ class OpensslCurlInteropTest {
       throws Exception {
     Handshake h = openssl(position, rsa, "-tls1_3");
     h.assertNegotiated("TLSv1.3", "TLS_AES_(128|256)_GCM_SHA(256|384)", "RSA-PSS");
-    h.assertOnlyKeyringOperation(Kind.SIGN);
+    h.assertOnlyKeyringOperation(Operation.SIGN);
   }
 
   @ParameterizedTest
@@ -174,7 +174,7 @@ class OpensslCurlInteropTest {
   void openssl_tls13_ec_certificateVerifyIsEcdsaFromTheKeyring(Position position) throws Exception {
     Handshake h = openssl(position, ec, "-tls1_3");
     h.assertNegotiated("TLSv1.3", "TLS_AES_(128|256)_GCM_SHA(256|384)", "ECDSA");
-    h.assertOnlyKeyringOperation(Kind.SIGN);
+    h.assertOnlyKeyringOperation(Operation.SIGN);
   }
 
   @ParameterizedTest
@@ -182,7 +182,7 @@ class OpensslCurlInteropTest {
   void openssl_tls12_rsa_serverKeyExchangeSignedWithRsaPss(Position position) throws Exception {
     Handshake h = openssl(position, rsa, "-tls1_2", "-sigalgs", "rsa_pss_rsae_sha256");
     h.assertNegotiated("TLSv1.2", "ECDHE-RSA-AES(128|256)-GCM-SHA(256|384)", "RSA-PSS");
-    h.assertOnlyKeyringOperation(Kind.SIGN);
+    h.assertOnlyKeyringOperation(Operation.SIGN);
   }
 
   @ParameterizedTest
@@ -190,7 +190,7 @@ class OpensslCurlInteropTest {
   void openssl_tls12_rsa_serverKeyExchangeSignedWithPkcs1(Position position) throws Exception {
     Handshake h = openssl(position, rsa, "-tls1_2", "-sigalgs", "RSA+SHA256");
     h.assertNegotiated("TLSv1.2", "ECDHE-RSA-AES(128|256)-GCM-SHA(256|384)", "RSA");
-    h.assertOnlyKeyringOperation(Kind.SIGN);
+    h.assertOnlyKeyringOperation(Operation.SIGN);
   }
 
   @ParameterizedTest
@@ -198,7 +198,7 @@ class OpensslCurlInteropTest {
   void openssl_tls12_ec_serverKeyExchangeSignedWithEcdsa(Position position) throws Exception {
     Handshake h = openssl(position, ec, "-tls1_2", "-sigalgs", "ECDSA+SHA256");
     h.assertNegotiated("TLSv1.2", "ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384)", "ECDSA");
-    h.assertOnlyKeyringOperation(Kind.SIGN);
+    h.assertOnlyKeyringOperation(Operation.SIGN);
   }
 
   @ParameterizedTest
@@ -207,7 +207,7 @@ class OpensslCurlInteropTest {
       throws Exception {
     Handshake h = openssl(position, rsa, "-tls1_2", "-cipher", "AES128-GCM-SHA256");
     h.assertNegotiated("TLSv1.2", "AES128-GCM-SHA256", null);
-    h.assertOnlyKeyringOperation(Kind.DECRYPT);
+    h.assertOnlyKeyringOperation(Operation.DECRYPT);
   }
 
   /**
@@ -222,7 +222,7 @@ class OpensslCurlInteropTest {
   void openssl_tls12_ecdheOnP256_ephemeralKeyStaysInSoftware(Position position) throws Exception {
     Handshake h = openssl(position, ec, "-tls1_2", "-sigalgs", "ECDSA+SHA256", "-groups", "P-256");
     h.assertNegotiated("TLSv1.2", "ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384)", "ECDSA");
-    h.assertOnlyKeyringOperation(Kind.SIGN);
+    h.assertOnlyKeyringOperation(Operation.SIGN);
   }
 
   // ---- curl
@@ -232,7 +232,7 @@ class OpensslCurlInteropTest {
   void curl_tls13_rsa(Position position) throws Exception {
     Handshake h = curl(position, rsa, "--tlsv1.3");
     h.assertCurlNegotiated("TLSv1.3", "TLS_AES_(128|256)_GCM_SHA(256|384)");
-    h.assertOnlyKeyringOperation(Kind.SIGN);
+    h.assertOnlyKeyringOperation(Operation.SIGN);
   }
 
   @ParameterizedTest
@@ -240,7 +240,7 @@ class OpensslCurlInteropTest {
   void curl_tls13_ec(Position position) throws Exception {
     Handshake h = curl(position, ec, "--tlsv1.3");
     h.assertCurlNegotiated("TLSv1.3", "TLS_AES_(128|256)_GCM_SHA(256|384)");
-    h.assertOnlyKeyringOperation(Kind.SIGN);
+    h.assertOnlyKeyringOperation(Operation.SIGN);
   }
 
   @ParameterizedTest
@@ -248,7 +248,7 @@ class OpensslCurlInteropTest {
   void curl_tls12_ec(Position position) throws Exception {
     Handshake h = curl(position, ec, "--tlsv1.2", "--tls-max", "1.2");
     h.assertCurlNegotiated("TLSv1.2", "ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384)");
-    h.assertOnlyKeyringOperation(Kind.SIGN);
+    h.assertOnlyKeyringOperation(Operation.SIGN);
   }
 
   // ---- running the peers
@@ -302,14 +302,14 @@ class OpensslCurlInteropTest {
     } else {
       assertEquals(Security.getProviders().length + 1, Security.addProvider(provider));
     }
-    Map<Kind, Long> before = provider.operationCounts();
+    Map<Operation, Long> before = provider.operationCounts();
     PeerTool.Run run;
     try {
       run = PeerTool.run(dir, stdin, cmd);
     } finally {
       Security.removeProvider(KeyringProvider.NAME);
     }
-    Map<Kind, Long> delta = new EnumMap<>(Kind.class);
+    Map<Operation, Long> delta = new EnumMap<>(Operation.class);
     provider
         .operationCounts()
         .forEach(
@@ -323,7 +323,7 @@ class OpensslCurlInteropTest {
   }
 
   /** One peer run: its output and the provider's operations during it. */
-  record Handshake(Position position, Site site, PeerTool.Run run, Map<Kind, Long> delta) {
+  record Handshake(Position position, Site site, PeerTool.Run run, Map<Operation, Long> delta) {
     void assertNegotiated(String protocol, String cipherPattern, String peerSignatureType) {
       String out = run.out();
       // the JDK's HTTPS server closes the connection after an HTTP/1.0 response without a TLS
@@ -367,7 +367,7 @@ class OpensslCurlInteropTest {
     }
 
     /** The handshake's one private-key operation ran on the keyring, and nothing else did. */
-    void assertOnlyKeyringOperation(Kind kind) {
+    void assertOnlyKeyringOperation(Operation kind) {
       assertEquals(Map.of(kind, 1L), delta, "keyring operations during the handshake");
     }
 

@@ -5,6 +5,7 @@ import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.provider.KeyringProvider;
 import java.io.ByteArrayOutputStream;
 import java.security.AlgorithmParameters;
 import java.security.InvalidAlgorithmParameterException;
@@ -297,7 +298,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
       }
       return k.slot()
           .call(
-              enc ? OperationCounters.Kind.ENCRYPT : OperationCounters.Kind.DECRYPT,
+              enc ? KeyringProvider.Operation.ENCRYPT : KeyringProvider.Operation.DECRYPT,
               s ->
                   enc
                       ? s.encrypt(k.objectHandle(), m, p, data)
@@ -322,7 +323,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
     dev.keyring.client.KeyringOperation op =
         k.slot()
             .call(
-                enc ? OperationCounters.Kind.ENCRYPT : OperationCounters.Kind.DECRYPT,
+                enc ? KeyringProvider.Operation.ENCRYPT : KeyringProvider.Operation.DECRYPT,
                 s ->
                     s.startOperation(
                         enc
@@ -365,7 +366,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
     try {
       return k.slot()
           .call(
-              OperationCounters.Kind.WRAP,
+              KeyringProvider.Operation.WRAP,
               s ->
                   s.wrapKey(
                       k.objectHandle(),
@@ -390,7 +391,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
       KeyringObject o =
           k.slot()
               .call(
-                  OperationCounters.Kind.UNWRAP,
+                  KeyringProvider.Operation.UNWRAP,
                   s ->
                       s.unwrapKey(
                           k.objectHandle(),

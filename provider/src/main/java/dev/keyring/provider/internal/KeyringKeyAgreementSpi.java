@@ -6,6 +6,7 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
+import dev.keyring.provider.KeyringProvider;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
 import java.security.Key;
@@ -115,7 +116,7 @@ public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
       KeyringObject o =
           k.slot()
               .call(
-                  OperationCounters.Kind.DERIVE,
+                  KeyringProvider.Operation.DERIVE,
                   s ->
                       s.deriveKey(
                           k.objectHandle(),

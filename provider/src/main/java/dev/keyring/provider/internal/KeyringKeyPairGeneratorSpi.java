@@ -9,6 +9,7 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.PublicKeyAttributes;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.KeyringProvider;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidParameterException;
 import java.security.KeyPair;
@@ -168,7 +169,7 @@ public abstract class KeyringKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
     KeyGenParams p = params;
     try {
       KeyringKeyPair kp =
-          slot.call(OperationCounters.Kind.GENERATE, s -> s.generateKeyPair(p, pub, privAttrs));
+          slot.call(KeyringProvider.Operation.GENERATE, s -> s.generateKeyPair(p, pub, privAttrs));
       PrivateKeyHandle h = (PrivateKeyHandle) KeyHandles.of(slot, kp.privateKey(), null, 0);
       return new KeyPair(kp.publicKey().toPublicKey(), h);
     } catch (TransportException | RuntimeException e) {

@@ -9,6 +9,7 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.provider.KeyringKey;
+import dev.keyring.provider.KeyringProvider;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -544,7 +545,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
           key instanceof PrivateKey
               ? Unwrapping.privateTemplate(key.getAlgorithm())
               : Unwrapping.secretTemplate(key.getAlgorithm());
-      ctx.counters().add(OperationCounters.Kind.IMPORT);
+      ctx.counters().add(KeyringProvider.Operation.IMPORT);
       return KeyImporter.importKey(h, key, template.toBuilder().label(alias).build());
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(

@@ -5,6 +5,7 @@ import dev.keyring.protocol.KeyType;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.provider.KeyringKey;
+import dev.keyring.provider.KeyringProvider;
 import java.io.ByteArrayOutputStream;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
@@ -113,7 +114,7 @@ public abstract class KeyringMacSpi extends MacSpi {
     try {
       return k.slot()
           .call(
-              OperationCounters.Kind.MAC,
+              KeyringProvider.Operation.MAC,
               s -> s.sign(k.objectHandle(), mechanism, MechanismParams.NONE, msg));
     } catch (TransportException | RuntimeException e) {
       throw Errors.provider(k.slot(), mechanism + " with " + k, e);

@@ -8,6 +8,7 @@ import dev.keyring.protocol.Digest;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
+import dev.keyring.provider.KeyringProvider;
 import java.io.ByteArrayOutputStream;
 import java.security.AlgorithmParameters;
 import java.security.InvalidAlgorithmParameterException;
@@ -250,7 +251,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
       PrivateKeyHandle k = privateKey;
       try {
         return k.slot()
-            .call(OperationCounters.Kind.DECRYPT, s -> s.decrypt(k.objectHandle(), m, p, data));
+            .call(KeyringProvider.Operation.DECRYPT, s -> s.decrypt(k.objectHandle(), m, p, data));
       } catch (TransportException | RuntimeException e) {
         if (e instanceof HsmException) {
           throw Errors.withCause(new BadPaddingException("decryption failed"), e);
@@ -261,7 +262,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
     SlotSession slot = ctx.activeSlot();
     try {
       return slot.call(
-          OperationCounters.Kind.ENCRYPT,
+          KeyringProvider.Operation.ENCRYPT,
           s -> TransientPublicKey.with(s, publicTemplate, h -> s.encrypt(h, m, p, data)));
     } catch (TransportException | RuntimeException e) {
       if (e instanceof HsmException
@@ -308,7 +309,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
     SlotSession slot = target.slot();
     try {
       return slot.call(
-          OperationCounters.Kind.WRAP,
+          KeyringProvider.Operation.WRAP,
           s ->
               TransientPublicKey.with(
                   s, wrapping, h -> s.wrapKey(h, mechanism(), p, target.objectHandle())));
@@ -331,7 +332,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
       KeyringObject o =
           k.slot()
               .call(
-                  OperationCounters.Kind.UNWRAP,
+                  KeyringProvider.Operation.UNWRAP,
                   s -> s.unwrapKey(k.objectHandle(), mechanism(), p, wrapped, template));
       return KeyHandles.of(k.slot(), o, algorithm, -1);
     } catch (TransportException | RuntimeException e) {

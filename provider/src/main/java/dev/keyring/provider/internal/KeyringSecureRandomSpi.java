@@ -1,6 +1,7 @@
 package dev.keyring.provider.internal;
 
 import dev.keyring.client.TransportException;
+import dev.keyring.provider.KeyringProvider;
 import java.security.SecureRandomSpi;
 
 /**
@@ -55,7 +56,7 @@ public final class KeyringSecureRandomSpi extends SecureRandomSpi {
     SlotSession slot = null;
     try {
       slot = ctx.activeSlot();
-      return slot.call(OperationCounters.Kind.RANDOM, s -> s.random(n));
+      return slot.call(KeyringProvider.Operation.RANDOM, s -> s.random(n));
     } catch (TransportException | RuntimeException e) {
       throw Errors.provider(slot, "random bytes from the HSM", e);
     }

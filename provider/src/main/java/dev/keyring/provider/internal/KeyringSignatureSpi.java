@@ -7,6 +7,7 @@ import dev.keyring.protocol.Digest;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
+import dev.keyring.provider.KeyringProvider;
 import java.io.ByteArrayOutputStream;
 import java.security.AlgorithmParameters;
 import java.security.InvalidAlgorithmParameterException;
@@ -199,14 +200,14 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
         KeyringOperation op = streaming;
         streaming = null;
         byte[] sig = op.finish();
-        ctx.counters().add(OperationCounters.Kind.SIGN);
+        ctx.counters().add(KeyringProvider.Operation.SIGN);
         return sig;
       }
       byte[] data = takeData();
       Mechanism m = mechanism();
       MechanismParams p = params();
       return key.slot()
-          .call(OperationCounters.Kind.SIGN, s -> s.sign(key.objectHandle(), m, p, data));
+          .call(KeyringProvider.Operation.SIGN, s -> s.sign(key.objectHandle(), m, p, data));
     } catch (TransportException | RuntimeException e) {
       throw Errors.signature(key.slot(), algorithm + " signing with " + key, e);
     } finally {
@@ -233,7 +234,7 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
     SlotSession slot = ctx.activeSlot();
     try {
       return slot.call(
-          OperationCounters.Kind.VERIFY,
+          KeyringProvider.Operation.VERIFY,
           s -> TransientPublicKey.with(s, verifyTemplate, h -> s.verify(h, m, p, data, sigBytes)));
     } catch (TransportException | RuntimeException e) {
       throw Errors.signature(slot, algorithm + " verification", e);

@@ -1,39 +1,25 @@
 package dev.keyring.provider.internal;
 
+import dev.keyring.provider.KeyringProvider.Operation;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /** How many operations of each kind this provider has had the cluster carry out. */
 public final class OperationCounters {
-  /** The kinds of operation counted. */
-  public enum Kind {
-    SIGN,
-    VERIFY,
-    ENCRYPT,
-    DECRYPT,
-    WRAP,
-    UNWRAP,
-    MAC,
-    DERIVE,
-    GENERATE,
-    IMPORT,
-    RANDOM
-  }
-
-  private final Map<Kind, LongAdder> counts = new EnumMap<>(Kind.class);
+  private final Map<Operation, LongAdder> counts = new EnumMap<>(Operation.class);
 
   public OperationCounters() {
-    for (Kind k : Kind.values()) {
+    for (Operation k : Operation.values()) {
       counts.put(k, new LongAdder());
     }
   }
 
-  void add(Kind kind) {
+  void add(Operation kind) {
     counts.get(kind).increment();
   }
 
-  public long get(Kind kind) {
+  public long get(Operation kind) {
     return counts.get(kind).sum();
   }
 

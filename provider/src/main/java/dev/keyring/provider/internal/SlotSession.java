@@ -6,6 +6,7 @@ import dev.keyring.client.TransportException;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
+import dev.keyring.provider.KeyringProvider;
 import java.util.Arrays;
 import java.util.UUID;
 
@@ -71,7 +72,7 @@ public final class SlotSession {
   }
 
   /** Counts one operation of {@code kind} and runs it. */
-  public <T> T call(OperationCounters.Kind kind, Call<T> call) throws TransportException {
+  public <T> T call(KeyringProvider.Operation kind, Call<T> call) throws TransportException {
     if (kind != null) {
       counters.add(kind);
     }
