@@ -68,23 +68,46 @@ public final class LocalCluster implements AutoCloseable {
             .formatHex(
                 MessageDigest.getInstance("SHA-256")
                     .digest(member.adminCertificate().getEncoded()));
+    registerClient(
+        CLIENT_NAME,
+        member.adminPort(),
+        fingerprint,
+        cluster.clusterId().toString(),
+        cluster.adminPassword(),
+        conf);
+  }
+
+  /**
+   * Registers client {@code name} with cluster {@code clusterId} through the admin API on loopback
+   * port {@code adminPort} (its certificate pinned by {@code adminFingerprint}), as {@code
+   * keyring-register} does, writing the configuration {@code conf}.
+   *
+   * @throws IllegalStateException with the tool's output if registration fails
+   */
+  public static void registerClient(
+      String name,
+      int adminPort,
+      String adminFingerprint,
+      String clusterId,
+      String adminPassword,
+      Path conf) {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int exit =
         RegisterCommand.run(
             new PrintWriter(out),
             new PrintWriter(err),
-            Map.of(RegisterCommand.PASSWORD_ENV, cluster.adminPassword()),
+            Map.of(RegisterCommand.PASSWORD_ENV, adminPassword),
             "-n",
-            CLIENT_NAME,
+            name,
             "-i",
-            "127.0.0.1:" + member.adminPort(),
+            "127.0.0.1:" + adminPort,
             "-c",
-            cluster.clusterId().toString(),
+            clusterId,
             "--config",
             conf.toString(),
             "--admin-fingerprint",
-            fingerprint);
+            adminFingerprint);
     if (exit != RegisterCommand.OK) {
       throw new IllegalStateException(
           "client registration failed (exit " + exit + "): " + out + " " + err);

@@ -8,19 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.config.ClientConfig;
-import dev.keyring.client.registration.RegisterCommand;
 import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.samples.LocalCluster;
 import java.io.ByteArrayInputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.SignatureException;
-import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -175,24 +172,8 @@ class MemberProcessRestartTest {
   }
 
   private static Path register(MemberProcess m, String clusterId, Path conf) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        RegisterCommand.run(
-            new PrintWriter(out),
-            new PrintWriter(err),
-            Map.of(RegisterCommand.PASSWORD_ENV, ADMIN_PW),
-            "-n",
-            "process-client",
-            "-i",
-            "127.0.0.1:" + m.adminPort(),
-            "-c",
-            clusterId,
-            "--config",
-            conf.toString(),
-            "--admin-fingerprint",
-            m.fingerprint());
-    assertEquals(RegisterCommand.OK, exit, () -> out + "\n" + err);
+    LocalCluster.registerClient(
+        "process-client", m.adminPort(), m.fingerprint(), clusterId, ADMIN_PW, conf);
     return conf;
   }
 }

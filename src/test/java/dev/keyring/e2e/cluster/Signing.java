@@ -6,10 +6,10 @@ import java.security.Provider;
 import java.security.Signature;
 
 /** One signature by a provider, checked by the JDK. */
-final class Signing {
+public final class Signing {
   private Signing() {}
 
-  static boolean signsAndVerifies(Provider provider, KeyPair kp) throws Exception {
+  public static boolean signsAndVerifies(Provider provider, KeyPair kp) throws Exception {
     byte[] msg = "still signing".getBytes(StandardCharsets.UTF_8);
     Signature s = Signature.getInstance("SHA256withECDSA", provider);
     s.initSign(kp.getPrivate());

@@ -3,6 +3,7 @@ package dev.keyring.e2e.provider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.cluster.Signing;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.sim.server.Member;
@@ -10,7 +11,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
-import java.security.Signature;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,7 +28,7 @@ class ProviderRecoveryTest {
         KeyStore ks = KeyStore.getInstance("Keyring", p);
         ks.load(cluster.slotProperties("recovery"), PASSWORD.toCharArray());
         KeyPair kp = KeyPairGenerator.getInstance("EC", p).generateKeyPair();
-        assertTrue(sign(p, kp));
+        assertTrue(Signing.signsAndVerifies(p, kp));
         assertEquals(1, member.openSessions());
 
         // the service stops: connections close, every session is logged out
@@ -36,24 +36,12 @@ class ProviderRecoveryTest {
         assertEquals(0, member.openSessions());
         member.startCryptoApi();
 
-        assertTrue(sign(p, kp), "the same handle signs after the restart");
+        assertTrue(Signing.signsAndVerifies(p, kp), "the same handle signs after the restart");
         assertEquals(1, member.openSessions(), "one new session replaced the lost one");
       } finally {
         p.close();
       }
       assertEquals(0, member.openSessions(), "close() logged out");
     }
-  }
-
-  private static boolean sign(KeyringProvider p, KeyPair kp) throws Exception {
-    byte[] msg = "still here".getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    Signature s = Signature.getInstance("SHA256withECDSA", p);
-    s.initSign(kp.getPrivate());
-    s.update(msg);
-    byte[] sig = s.sign();
-    Signature v = Signature.getInstance("SHA256withECDSA");
-    v.initVerify(kp.getPublic());
-    v.update(msg);
-    return v.verify(sig);
   }
 }

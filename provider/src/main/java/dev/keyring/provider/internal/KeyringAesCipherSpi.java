@@ -44,7 +44,6 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
     KWP
   }
 
-  private final ProviderContext ctx;
   private final Mode mode;
   private final ByteArrayOutputStream input = new ByteArrayOutputStream();
   private final ByteArrayOutputStream aad = new ByteArrayOutputStream();
@@ -55,8 +54,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
   private boolean needsReinit;
   private SecureRandom random;
 
-  KeyringAesCipherSpi(ProviderContext ctx, Mode mode) {
-    this.ctx = ctx;
+  KeyringAesCipherSpi(Mode mode) {
     this.mode = mode;
   }
 
@@ -421,21 +419,21 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
   /** AES/GCM/NoPadding. */
   public static final class Gcm extends KeyringAesCipherSpi {
     public Gcm(ProviderContext c) {
-      super(c, Mode.GCM);
+      super(Mode.GCM);
     }
   }
 
   /** AES/CBC/PKCS5Padding. */
   public static final class Cbc extends KeyringAesCipherSpi {
     public Cbc(ProviderContext c) {
-      super(c, Mode.CBC);
+      super(Mode.CBC);
     }
   }
 
   /** AES/KWP/NoPadding (RFC 5649): wrap and unwrap only. */
   public static final class Kwp extends KeyringAesCipherSpi {
     public Kwp(ProviderContext c) {
-      super(c, Mode.KWP);
+      super(Mode.KWP);
     }
   }
 }

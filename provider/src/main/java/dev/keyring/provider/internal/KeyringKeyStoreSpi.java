@@ -242,7 +242,12 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     } catch (KeyStoreException e) {
       throw Errors.provider(slot, "reading entry '" + alias + "'", e);
     }
-    if (v == null || v.key == null) {
+    return v == null ? null : keyOf(v, alias, password);
+  }
+
+  /** The entry's key handle, or null; the password must be the store's (or none). */
+  private Key keyOf(View v, String alias, char[] password) throws UnrecoverableKeyException {
+    if (v.key == null) {
       return null;
     }
     if (password != null && password.length > 0 && !slot.passwordMatches(password)) {
@@ -258,7 +263,11 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   @Override
   public KeyStore.Entry engineGetEntry(String alias, KeyStore.ProtectionParameter protParam)
       throws KeyStoreException, NoSuchAlgorithmException, UnrecoverableEntryException {
-    View v = view(alias);
+    if (alias == null) {
+      return null;
+    }
+    List<KeyringObject> all = objects();
+    View v = views(all).get(alias);
     if (v == null) {
       return null;
     }
@@ -272,9 +281,9 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
       throw new UnrecoverableEntryException(
           "a Keyring KeyStore entry takes a PasswordProtection (the KRCO password) or none");
     }
-    Key k = engineGetKey(alias, pw);
+    Key k = keyOf(v, alias, pw);
     if (k instanceof PrivateKey) {
-      Certificate[] chain = chain(v, objectsQuietly());
+      Certificate[] chain = chain(v, all);
       if (chain == null) {
         throw new UnrecoverableEntryException(
             "'"
@@ -285,10 +294,6 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
       return new KeyStore.PrivateKeyEntry((PrivateKey) k, chain);
     }
     return new KeyStore.SecretKeyEntry((SecretKey) k);
-  }
-
-  private List<KeyringObject> objectsQuietly() throws KeyStoreException {
-    return objects();
   }
 
   @Override
@@ -375,20 +380,22 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     try {
       List<KeyringObject> all = objects();
       View v = views(all).get(alias);
-      if (v == null) {
-        return null;
-      }
-      if (v.key == null) {
-        return toCertificate(v.certs.get(0));
-      }
-      if (v.key.objectClass() != ObjectClass.PRIVATE_KEY) {
-        return null;
-      }
-      Certificate[] chain = chain(v, all);
-      return chain == null ? null : chain[0];
+      return v == null ? null : certificateOf(v, all);
     } catch (KeyStoreException e) {
       throw Errors.provider(slot, "reading the certificate of '" + alias + "'", e);
     }
+  }
+
+  /** A trusted entry's certificate, or a private key entry's leaf; null for secret keys. */
+  private Certificate certificateOf(View v, List<KeyringObject> all) throws KeyStoreException {
+    if (v.key == null) {
+      return toCertificate(v.certs.get(0));
+    }
+    if (v.key.objectClass() != ObjectClass.PRIVATE_KEY) {
+      return null;
+    }
+    Certificate[] chain = chain(v, all);
+    return chain == null ? null : chain[0];
   }
 
   /** The time the KeyStore was loaded: keyrings record no creation dates. */
@@ -452,8 +459,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     try {
       List<KeyringObject> all = objects();
       for (Map.Entry<String, View> e : views(all).entrySet()) {
-        Certificate c = engineGetCertificate(e.getKey());
-        if (cert.equals(c)) {
+        if (cert.equals(certificateOf(e.getValue(), all))) {
           return e.getKey();
         }
       }
