@@ -105,4 +105,26 @@ public final class CryptoMessages {
    * ({@code signature} with the last part of a verify).
    */
   public record OperationPart(byte[] data, boolean last, byte[] signature) {}
+
+  /**
+   * {@code GET /v1/cluster}: the cluster view a client routes by. {@code version} grows with every
+   * membership change; {@code epoch} with every change of primary.
+   */
+  public record ClusterView(
+      UUID clusterId, String label, long epoch, long version, List<ClusterMember> members) {}
+
+  /**
+   * One member in the cluster view: where its crypto API is reached ({@code host}, {@code port}),
+   * its affinity group, whether it is the primary, whether it accepts writes ({@code readOnly}
+   * false) and whether the member that answered sees it ({@code visible}).
+   */
+  public record ClusterMember(
+      String memberId,
+      String name,
+      String host,
+      int port,
+      String group,
+      boolean primary,
+      boolean readOnly,
+      boolean visible) {}
 }

@@ -311,4 +311,31 @@ final class AdminApi extends Handler.Abstract {
   static Duration clientValidity() {
     return Duration.ofDays(3650);
   }
+
+  /** The cluster view clients route by ({@code GET /v1/cluster} on the crypto API). */
+  dev.keyring.protocol.wire.CryptoMessages.ClusterView clusterView() {
+    ClusterRecord c =
+        appliance
+            .cluster()
+            .orElseThrow(
+                () ->
+                    new dev.keyring.protocol.HsmException(
+                        ResultCode.CKR_FUNCTION_FAILED, "this member belongs to no cluster"));
+    ClusterServiceState.MemberRow m = state.member(c);
+    return new dev.keyring.protocol.wire.CryptoMessages.ClusterView(
+        c.id(),
+        c.label(),
+        1,
+        1,
+        java.util.List.of(
+            new dev.keyring.protocol.wire.CryptoMessages.ClusterMember(
+                m.memberId,
+                appliance.defaultMemberName(),
+                member.config().bindAddress(),
+                member.cryptoPort(),
+                m.group,
+                m.primary,
+                !(m.primary && state.running()),
+                true)));
+  }
 }

@@ -41,10 +41,15 @@ final class CryptoApi extends Handler.Abstract {
 
   private final Appliance appliance;
   private final CryptoSessions sessions;
+  private final java.util.function.Supplier<CryptoMessages.ClusterView> view;
 
-  CryptoApi(Appliance appliance, CryptoSessions sessions) {
+  CryptoApi(
+      Appliance appliance,
+      CryptoSessions sessions,
+      java.util.function.Supplier<CryptoMessages.ClusterView> view) {
     this.appliance = appliance;
     this.sessions = sessions;
+    this.view = view;
   }
 
   @Override
@@ -95,6 +100,12 @@ final class CryptoApi extends Handler.Abstract {
       requireMethod(x, "GET");
       x.noBody();
       x.ok(slots());
+      return;
+    }
+    if (p.length == 3 && p[2].equals("cluster")) {
+      requireMethod(x, "GET");
+      x.noBody();
+      x.ok(view.get());
       return;
     }
     if (p.length == 3 && p[2].equals("health")) {

@@ -34,6 +34,7 @@ public final class Member implements AutoCloseable {
   private final Appliance appliance;
   private final CryptoSessions sessions;
   private final Server adminServer;
+  private final AdminApi adminApi;
   private volatile Server cryptoServer;
   // the crypto port first bound: a restart of the service keeps it, so registered clients'
   // configuration stays right even when the member was started on an ephemeral port
@@ -44,16 +45,19 @@ public final class Member implements AutoCloseable {
     this.appliance = Appliance.open(config.appliance());
     this.sessions = new CryptoSessions(config.sessionIdleTimeout());
     Server admin = null;
+    AdminApi api = null;
     try {
+      api = new AdminApi(this);
       MemberPki pki = appliance.boundary().pki();
       admin =
           tlsServer(
               config.adminPort(),
               pki.adminServerContext(appliance.hsm().serialNumber()),
               false,
-              new AdminApi(this),
+              api,
               "keyring-admin");
       this.adminServer = admin;
+      this.adminApi = api;
       if (appliance.cluster().isPresent() && pki.hasClusterCa()) {
         startCryptoApi();
       }
@@ -122,7 +126,7 @@ public final class Member implements AutoCloseable {
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             pki.cryptoServerContext(appliance.defaultMemberName()),
             true,
-            new CryptoApi(appliance, sessions),
+            new CryptoApi(appliance, sessions, adminApi::clusterView),
             "keyring-crypto");
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
   }
