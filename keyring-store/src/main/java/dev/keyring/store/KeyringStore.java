@@ -322,7 +322,7 @@ public final class KeyringStore implements AutoCloseable {
     return single(
         list(
             "reading keyring " + keyringId,
-            "SELECT " + Rows.KEYRING_COLUMNS + " FROM keyrings WHERE id = ?",
+            "SELECT " + Rows.KEYRING_READ_COLUMNS + " FROM keyrings WHERE id = ?",
             keyringId,
             Rows::keyring));
   }
@@ -333,7 +333,7 @@ public final class KeyringStore implements AutoCloseable {
     return single(
         list(
             "reading keyring '" + label + "'",
-            "SELECT " + Rows.KEYRING_COLUMNS + " FROM keyrings WHERE label = ?",
+            "SELECT " + Rows.KEYRING_READ_COLUMNS + " FROM keyrings WHERE label = ?",
             label,
             Rows::keyring));
   }
@@ -345,7 +345,7 @@ public final class KeyringStore implements AutoCloseable {
     List<KeyringRecord> all =
         list(
             "reading the keyrings",
-            "SELECT " + Rows.KEYRING_COLUMNS + " FROM keyrings",
+            "SELECT " + Rows.KEYRING_READ_COLUMNS + " FROM keyrings",
             null,
             Rows::keyring);
     all.sort(Comparator.comparing(KeyringRecord::label));

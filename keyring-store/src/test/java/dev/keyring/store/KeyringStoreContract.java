@@ -182,12 +182,12 @@ abstract class KeyringStoreContract {
 
   @Test
   void open_createsSchemaAtTheLatestVersion_andReopenKeepsIt() {
-    assertEquals(1, store.schemaVersion());
+    assertEquals(2, store.schemaVersion());
     assertEquals(Migrations.latestVersion(), store.schemaVersion());
     store.close();
     assertTrue(store.isClosed());
     KeyringStore again = open(storeConfig);
-    assertEquals(1, again.schemaVersion());
+    assertEquals(2, again.schemaVersion());
   }
 
   @Test
