@@ -15,7 +15,16 @@ enum Dialect {
 
     @Override
     String upsertHsmState() {
-      return "MERGE INTO hsm_state (name, " + valueColumn() + ") KEY (name) VALUES (?, ?)";
+      return upsert("hsm_state");
+    }
+
+    @Override
+    String upsertClusterValue() {
+      return upsert("cluster_values");
+    }
+
+    private String upsert(String table) {
+      return "MERGE INTO " + table + " (name, " + valueColumn() + ") KEY (name) VALUES (?, ?)";
     }
   },
   POSTGRESQL("BYTEA", "TEXT", "value") {
@@ -27,7 +36,18 @@ enum Dialect {
 
     @Override
     String upsertHsmState() {
-      return "INSERT INTO hsm_state (name, "
+      return upsert("hsm_state");
+    }
+
+    @Override
+    String upsertClusterValue() {
+      return upsert("cluster_values");
+    }
+
+    private String upsert(String table) {
+      return "INSERT INTO "
+          + table
+          + " (name, "
           + valueColumn()
           + ") VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET "
           + valueColumn()
@@ -81,6 +101,9 @@ enum Dialect {
 
   /** Inserts or replaces one {@code hsm_state} row; parameters: name, value. */
   abstract String upsertHsmState();
+
+  /** Inserts or replaces one {@code cluster_values} row; parameters: name, value. */
+  abstract String upsertClusterValue();
 
   /** A schema name as a quoted identifier, so it is used exactly as written. */
   static String quote(String identifier) {

@@ -267,7 +267,9 @@ final class JdbcTransaction implements StoreTransaction {
         () -> {
           try (PreparedStatement ps =
               connection.prepareStatement(
-                  "SELECT " + Rows.KEYRING_COLUMNS + " FROM keyrings WHERE id = ? FOR UPDATE")) {
+                  "SELECT "
+                      + Rows.KEYRING_READ_COLUMNS
+                      + " FROM keyrings WHERE id = ? FOR UPDATE")) {
             ps.setObject(1, keyringId);
             try (ResultSet rs = ps.executeQuery()) {
               return rs.next() ? Optional.of(Rows.keyring(rs)) : Optional.empty();
@@ -488,13 +490,141 @@ final class JdbcTransaction implements StoreTransaction {
         });
   }
 
+  @Override
+  public Optional<ObjectRecord> object(UUID keyringId, long handle) {
+    Objects.requireNonNull(keyringId, "keyringId");
+    return sql(
+        "reading object " + handle + " of keyring " + keyringId,
+        () -> readObject(keyringId, handle, false));
+  }
+
+  @Override
+  public Optional<byte[]> clusterValue(String name) {
+    Objects.requireNonNull(name, "name");
+    return sql("reading cluster value '" + name + "'", () -> readClusterValue(name, false));
+  }
+
+  @Override
+  public void putClusterValue(String name, byte[] value) {
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(value, "value");
+    if (name.length() > 256) {
+      throw new HsmException(
+          ResultCode.CKR_ARGUMENTS_BAD,
+          "cluster value names are at most 256 characters, got " + name.length());
+    }
+    sql(
+        "setting cluster value '" + name + "'",
+        () -> {
+          try (PreparedStatement ps = connection.prepareStatement(dialect.upsertClusterValue())) {
+            ps.setString(1, name);
+            ps.setBytes(2, value);
+            ps.executeUpdate();
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public boolean deleteClusterValue(String name) {
+    Objects.requireNonNull(name, "name");
+    return sql(
+        "deleting cluster value '" + name + "'",
+        () -> {
+          try (PreparedStatement ps =
+              connection.prepareStatement("DELETE FROM cluster_values WHERE name = ?")) {
+            ps.setString(1, name);
+            return ps.executeUpdate() > 0;
+          }
+        });
+  }
+
+  // ------------------------------------------------------------------ row reads for replication
+
+  /** The connection, for {@link ReplicationSql} (through {@link #sql} only). */
+  Connection connection() {
+    return connection;
+  }
+
+  Dialect dialect() {
+    return dialect;
+  }
+
+  /** The keyring row as this transaction sees it, optionally locked; call inside {@link #sql}. */
+  Optional<KeyringRecord> readKeyring(UUID keyringId, boolean lock) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT "
+                + Rows.KEYRING_READ_COLUMNS
+                + " FROM keyrings WHERE id = ?"
+                + (lock ? " FOR UPDATE" : ""))) {
+      ps.setObject(1, keyringId);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(Rows.keyring(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /** The object row as this transaction sees it, optionally locked; call inside {@link #sql}. */
+  Optional<ObjectRecord> readObject(UUID keyringId, long handle, boolean lock) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT "
+                + Rows.OBJECT_COLUMNS
+                + " FROM objects WHERE keyring_id = ? AND handle = ?"
+                + (lock ? " FOR UPDATE" : ""))) {
+      ps.setObject(1, keyringId);
+      ps.setLong(2, handle);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(Rows.object(rs)) : Optional.empty();
+      }
+    }
+  }
+
+  /** The keyring's objects by handle, locked; call inside {@link #sql}. */
+  List<ObjectRecord> readObjects(UUID keyringId) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT "
+                + Rows.OBJECT_COLUMNS
+                + " FROM objects WHERE keyring_id = ? ORDER BY handle FOR UPDATE")) {
+      ps.setObject(1, keyringId);
+      try (ResultSet rs = ps.executeQuery()) {
+        List<ObjectRecord> out = new ArrayList<>();
+        while (rs.next()) {
+          out.add(Rows.object(rs));
+        }
+        return out;
+      }
+    }
+  }
+
+  /** The cluster value, optionally locked; call inside {@link #sql}. */
+  Optional<byte[]> readClusterValue(String name, boolean lock) throws SQLException {
+    try (PreparedStatement ps =
+        connection.prepareStatement(
+            "SELECT "
+                + dialect.valueColumn()
+                + " FROM cluster_values WHERE name = ?"
+                + (lock ? " FOR UPDATE" : ""))) {
+      ps.setString(1, name);
+      try (ResultSet rs = ps.executeQuery()) {
+        return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
+      }
+    }
+  }
+
   /** One database step of a method: SQL failures are wrapped and poison the transaction. */
   @FunctionalInterface
-  private interface SqlWork<T> {
+  interface SqlWork<T> {
     T run() throws SQLException;
   }
 
-  private <T> T sql(String what, SqlWork<T> work) {
+  /**
+   * Runs one database step: refused after the transaction ended or failed; a {@link SQLException}
+   * is wrapped, remembered (so nothing is committed) and thrown.
+   */
+  <T> T sql(String what, SqlWork<T> work) {
     checkUsable();
     try {
       return work.run();

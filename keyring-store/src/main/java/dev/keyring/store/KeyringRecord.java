@@ -18,6 +18,9 @@ import java.util.UUID;
  * @param locked true once too many failed logins have locked it
  * @param failedLogins failed logins counted toward lockout
  * @param createdAt when it was created (the store keeps microseconds)
+ * @param nextHandle the handle the keyring's next object gets (1 for a new keyring; the store
+ *     assigns it: {@link StoreTransaction#createKeyrings} and {@link
+ *     StoreTransaction#updateKeyring} ignore it)
  */
 public record KeyringRecord(
     UUID id,
@@ -28,7 +31,8 @@ public record KeyringRecord(
     boolean krcoInitialized,
     boolean locked,
     int failedLogins,
-    Instant createdAt) {
+    Instant createdAt,
+    long nextHandle) {
   /** Checks that no reference component is null. */
   public KeyringRecord {
     Objects.requireNonNull(id, "id");
@@ -36,6 +40,30 @@ public record KeyringRecord(
     Objects.requireNonNull(label, "label");
     Objects.requireNonNull(credentialVerifier, "credentialVerifier");
     Objects.requireNonNull(createdAt, "createdAt");
+  }
+
+  /** A keyring that holds no objects yet: its next handle is 1. */
+  public KeyringRecord(
+      UUID id,
+      UUID clusterId,
+      String label,
+      String credentialVerifier,
+      boolean passwordChangeRequired,
+      boolean krcoInitialized,
+      boolean locked,
+      int failedLogins,
+      Instant createdAt) {
+    this(
+        id,
+        clusterId,
+        label,
+        credentialVerifier,
+        passwordChangeRequired,
+        krcoInitialized,
+        locked,
+        failedLogins,
+        createdAt,
+        1);
   }
 
   /** A copy with a new verifier and password-change flag. */
@@ -49,7 +77,8 @@ public record KeyringRecord(
         krcoInitialized,
         locked,
         failedLogins,
-        createdAt);
+        createdAt,
+        nextHandle);
   }
 
   /** A copy with the KRCO-initialized flag set to {@code initialized}. */
@@ -63,7 +92,8 @@ public record KeyringRecord(
         initialized,
         locked,
         failedLogins,
-        createdAt);
+        createdAt,
+        nextHandle);
   }
 
   /** A copy with the lock state and failed-login count replaced. */
@@ -77,7 +107,8 @@ public record KeyringRecord(
         krcoInitialized,
         isLocked,
         failed,
-        createdAt);
+        createdAt,
+        nextHandle);
   }
 
   /** Label and id only: the verifier is not shown. */

@@ -20,6 +20,7 @@ import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +46,9 @@ public final class KeyringStore implements AutoCloseable {
   private final Dialect dialect;
   private final HikariDataSource pool;
   private final int schemaVersion;
+
+  /** Serializes every append to the log (and snapshot installs) of this store. */
+  private final ReentrantLock logLock = new ReentrantLock();
 
   private KeyringStore(
       StoreConfig config, Dialect dialect, HikariDataSource pool, int schemaVersion) {
@@ -172,9 +176,17 @@ public final class KeyringStore implements AutoCloseable {
    */
   public <T> T write(Function<StoreTransaction, T> work) {
     Objects.requireNonNull(work, "work");
+    return transact(work::apply, true);
+  }
+
+  /**
+   * Runs {@code work} in one transaction, committed or (when {@code commit} is false) rolled back,
+   * retrying transient failures as {@link #write} describes.
+   */
+  private <T> T transact(Function<JdbcTransaction, T> work, boolean commit) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return writeOnce(work);
+        return transactOnce(work, commit);
       } catch (StoreSqlException e) {
         if (!e.isTransient()) {
           throw e;
@@ -199,7 +211,7 @@ public final class KeyringStore implements AutoCloseable {
     }
   }
 
-  private <T> T writeOnce(Function<StoreTransaction, T> work) {
+  private <T> T transactOnce(Function<JdbcTransaction, T> work, boolean commit) {
     Connection c = connection("getting a connection for a transaction");
     try {
       JdbcTransaction tx;
@@ -222,6 +234,14 @@ public final class KeyringStore implements AutoCloseable {
         StoreSqlException failure = tx.failure();
         rollbackQuietly(c, failure);
         throw failure;
+      }
+      if (!commit) {
+        try {
+          c.rollback();
+        } catch (SQLException e) {
+          throw StoreSqlException.wrap("rolling back the transaction", e);
+        }
+        return result;
       }
       try {
         c.commit();
@@ -322,7 +342,7 @@ public final class KeyringStore implements AutoCloseable {
     return single(
         list(
             "reading keyring " + keyringId,
-            "SELECT " + Rows.KEYRING_COLUMNS + " FROM keyrings WHERE id = ?",
+            "SELECT " + Rows.KEYRING_READ_COLUMNS + " FROM keyrings WHERE id = ?",
             keyringId,
             Rows::keyring));
   }
@@ -333,7 +353,7 @@ public final class KeyringStore implements AutoCloseable {
     return single(
         list(
             "reading keyring '" + label + "'",
-            "SELECT " + Rows.KEYRING_COLUMNS + " FROM keyrings WHERE label = ?",
+            "SELECT " + Rows.KEYRING_READ_COLUMNS + " FROM keyrings WHERE label = ?",
             label,
             Rows::keyring));
   }
@@ -345,7 +365,7 @@ public final class KeyringStore implements AutoCloseable {
     List<KeyringRecord> all =
         list(
             "reading the keyrings",
-            "SELECT " + Rows.KEYRING_COLUMNS + " FROM keyrings",
+            "SELECT " + Rows.KEYRING_READ_COLUMNS + " FROM keyrings",
             null,
             Rows::keyring);
     all.sort(Comparator.comparing(KeyringRecord::label));
@@ -439,6 +459,239 @@ public final class KeyringStore implements AutoCloseable {
             c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
           }
         });
+  }
+
+  // ------------------------------------------------------------------ replication
+
+  /**
+   * Runs {@code work} as one write of the primary: like {@link #write} (one transaction, transient
+   * failures retried), but the rows it changes are recorded and, if any changed, appended to the
+   * log as the entry (epoch, last sequence + 1) in the same transaction. All appends of this store
+   * take turns on one lock. Inside {@code work}, member-local writes ({@code createCluster}, {@code
+   * deleteCluster}, {@code putHsmState}, {@code deleteHsmState}) throw {@link
+   * IllegalStateException}.
+   *
+   * @param epoch the primary's epoch; refused (CKR_FUNCTION_FAILED) when older than the log's last
+   * @return the result, the change set and the entry (null when nothing changed)
+   */
+  public <T> Recorded<T> writeAsPrimary(long epoch, Function<StoreTransaction, T> work) {
+    Objects.requireNonNull(work, "work");
+    logLock.lock();
+    try {
+      return transact(
+          tx -> {
+            RecordingTransaction recording = new RecordingTransaction(tx);
+            T result = work.apply(recording);
+            ChangeSet changes = recording.changes();
+            if (changes.isEmpty()) {
+              return new Recorded<>(result, changes, null);
+            }
+            LogEntry entry = new LogEntry(nextPosition(tx, epoch), changes);
+            ReplicationSql.append(tx, entry);
+            return new Recorded<>(result, changes, entry);
+          },
+          true);
+    } finally {
+      logLock.unlock();
+    }
+  }
+
+  private static LogPosition nextPosition(JdbcTransaction tx, long epoch) {
+    LogPosition last = ReplicationSql.position(tx);
+    if (epoch < last.epoch()) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "epoch "
+              + epoch
+              + " is older than epoch "
+              + last.epoch()
+              + " of the log's last entry "
+              + last
+              + "; a deposed primary may not append");
+    }
+    return new LogPosition(epoch, last.sequence() + 1);
+  }
+
+  /**
+   * Runs {@code work} as {@link #writeAsPrimary} would, records the rows it changes, and rolls the
+   * transaction back: nothing changes and nothing is logged. What a follower sends its primary.
+   *
+   * @return the result and the change set; the entry is null
+   */
+  public <T> Recorded<T> speculate(Function<StoreTransaction, T> work) {
+    Objects.requireNonNull(work, "work");
+    return transact(
+        tx -> {
+          RecordingTransaction recording = new RecordingTransaction(tx);
+          T result = work.apply(recording);
+          return new Recorded<>(result, recording.changes(), null);
+        },
+        false);
+  }
+
+  /**
+   * Appends a change set recorded elsewhere (a follower's {@link #speculate}) as the primary: in
+   * one transaction, checks that every row's before-image equals the row as it is, writes the
+   * after-images and appends the entry (epoch, last sequence + 1). The same limits as the normal
+   * writes apply, with the same codes (3,500 keyrings, 256 objects per keyring, unique labels and
+   * object ids).
+   *
+   * @throws ReplicationConflictException when a before-image does not match; nothing changed
+   */
+  public LogEntry appendAsPrimary(long epoch, ChangeSet changes) {
+    Objects.requireNonNull(changes, "changes");
+    if (changes.isEmpty()) {
+      throw new IllegalArgumentException("an empty change set is not appended to the log");
+    }
+    logLock.lock();
+    try {
+      return transact(
+          tx -> {
+            Optional<String> mismatch = ReplicationSql.firstMismatch(tx, changes);
+            if (mismatch.isPresent()) {
+              throw new ReplicationConflictException(mismatch.get());
+            }
+            ReplicationSql.apply(tx, changes, true);
+            LogEntry entry = new LogEntry(nextPosition(tx, epoch), changes);
+            ReplicationSql.append(tx, entry);
+            return entry;
+          },
+          true);
+    } finally {
+      logLock.unlock();
+    }
+  }
+
+  /**
+   * Applies an entry of the primary's log (the follower's side), in one transaction: its sequence
+   * must follow {@link #position()} and its epoch must not be older; every before-image must match;
+   * then the after-images are written and the entry logged. An entry this store's log already holds
+   * at the same (epoch, sequence) is ignored.
+   *
+   * @throws ReplicationGapException when the entry does not follow the log, or the store has
+   *     diverged (a before-image does not match); nothing changed
+   */
+  public void applyEntry(LogEntry entry) {
+    Objects.requireNonNull(entry, "entry");
+    LogPosition at = entry.position();
+    logLock.lock();
+    try {
+      transact(
+          tx -> {
+            LogPosition have = ReplicationSql.position(tx);
+            if (at.sequence() <= have.sequence()) {
+              if (ReplicationSql.holds(tx, at)) {
+                return null;
+              }
+              throw new ReplicationGapException(
+                  "entry " + at + " does not match this store's log at sequence " + at.sequence(),
+                  have);
+            }
+            if (at.sequence() != have.sequence() + 1) {
+              throw new ReplicationGapException(
+                  "entry " + at + " leaves a gap after sequence " + have.sequence(), have);
+            }
+            if (at.epoch() < have.epoch()) {
+              throw new ReplicationGapException(
+                  "entry " + at + " has an epoch older than the log's last " + have.epoch(), have);
+            }
+            Optional<String> mismatch = ReplicationSql.firstMismatch(tx, entry.changes());
+            if (mismatch.isPresent()) {
+              throw new ReplicationGapException(
+                  "this store diverged from the log: entry "
+                      + at
+                      + " expects another "
+                      + mismatch.get(),
+                  have);
+            }
+            ReplicationSql.apply(tx, entry.changes(), false);
+            ReplicationSql.append(tx, entry);
+            return null;
+          },
+          true);
+    } finally {
+      logLock.unlock();
+    }
+  }
+
+  /**
+   * The position of the log's last entry; the installed snapshot's position when no entry follows
+   * it; {@link LogPosition#ZERO} for an empty log.
+   */
+  public LogPosition position() {
+    return read("reading the log position", ReplicationSql::position);
+  }
+
+  /** Up to {@code max} logged entries with sequence above {@code sequence}, in order. */
+  public List<LogEntry> entriesAfter(long sequence, int max) {
+    if (max < 1) {
+      throw new IllegalArgumentException("max must be >= 1, got " + max);
+    }
+    return read(
+        "reading the log after sequence " + sequence,
+        c -> ReplicationSql.entriesAfter(c, sequence, max));
+  }
+
+  /**
+   * The epoch of the logged entry at {@code sequence}, or of the installed snapshot when {@code
+   * sequence} is its position (0 for sequence 0 before any snapshot); empty otherwise.
+   */
+  public Optional<Long> epochAt(long sequence) {
+    return read(
+        "reading the log at sequence " + sequence, c -> ReplicationSql.epochAt(c, sequence));
+  }
+
+  /**
+   * The replicated state (cluster row, keyrings, objects, cluster values) and the log position it
+   * is at, read in one repeatable-read transaction.
+   */
+  public Snapshot snapshot() {
+    return read(
+        "reading a snapshot",
+        c -> {
+          c.setAutoCommit(false);
+          c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+          try {
+            return ReplicationSql.readSnapshot(c, dialect);
+          } finally {
+            c.rollback();
+            c.setAutoCommit(true);
+            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+          }
+        });
+  }
+
+  /**
+   * Replaces the replicated state with {@code snapshot}'s, in one transaction: objects, keyrings,
+   * cluster values, the cluster row and the log are deleted, the snapshot's rows inserted exactly
+   * (ids, handles, next handles, times), and its position becomes the log's base, so {@link
+   * #position()} equals it afterwards. The HSM state is not touched.
+   */
+  public void installSnapshot(Snapshot snapshot) {
+    Objects.requireNonNull(snapshot, "snapshot");
+    logLock.lock();
+    try {
+      transact(
+          tx -> {
+            ReplicationSql.install(tx, snapshot);
+            return null;
+          },
+          true);
+      LOG.info("installed {}", snapshot);
+    } finally {
+      logLock.unlock();
+    }
+  }
+
+  /** A named cluster value, if set. The bytes are a copy. */
+  public Optional<byte[]> clusterValue(String name) {
+    Objects.requireNonNull(name, "name");
+    return single(
+        list(
+            "reading cluster value '" + name + "'",
+            "SELECT " + dialect.valueColumn() + " FROM cluster_values WHERE name = ?",
+            name,
+            rs -> rs.getBytes(1)));
   }
 
   /** The version of the store's schema (the latest this code knows, once open). */

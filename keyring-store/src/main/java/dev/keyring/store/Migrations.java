@@ -26,7 +26,9 @@ final class Migrations {
 
   /** Every step, in version order, starting at 1. */
   static final List<Step> STEPS =
-      List.of(new Step(1, "cluster, keyrings, objects, hsm_state", Migrations::version1));
+      List.of(
+          new Step(1, "cluster, keyrings, objects, hsm_state", Migrations::version1),
+          new Step(2, "cluster_log, cluster_values, replication_base", Migrations::version2));
 
   private Migrations() {}
 
@@ -80,6 +82,33 @@ final class Migrations {
             + " "
             + d.binaryType()
             + " NOT NULL)");
+  }
+
+  /**
+   * Version 2: replication. {@code cluster_log} holds the log entries (the encoded {@link LogEntry}
+   * as payload), {@code cluster_values} named replicated values, {@code replication_base} (at most
+   * one row, id 1) the position of the last installed snapshot, where the log starts.
+   */
+  private static List<String> version2(Dialect d) {
+    return List.of(
+        "CREATE TABLE IF NOT EXISTS cluster_log ("
+            + " seq BIGINT PRIMARY KEY,"
+            + " epoch BIGINT NOT NULL,"
+            + " payload "
+            + d.binaryType()
+            + " NOT NULL,"
+            + " appended_at TIMESTAMP WITH TIME ZONE NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS cluster_values ("
+            + " name VARCHAR(256) PRIMARY KEY,"
+            + " "
+            + d.valueColumn()
+            + " "
+            + d.binaryType()
+            + " NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS replication_base ("
+            + " id INT PRIMARY KEY,"
+            + " seq BIGINT NOT NULL,"
+            + " epoch BIGINT NOT NULL)");
   }
 
   /**

@@ -25,6 +25,9 @@ final class Rows {
       "id, cluster_id, label, credential_verifier, password_change_required, krco_initialized,"
           + " locked, failed_logins, created_at";
 
+  /** {@link #KEYRING_COLUMNS} and next_handle: what {@link #keyring} reads. */
+  static final String KEYRING_READ_COLUMNS = KEYRING_COLUMNS + ", next_handle";
+
   static final String OBJECT_COLUMNS =
       "keyring_id, handle, object_id, object_class, attributes, blob, created_at";
 
@@ -70,7 +73,8 @@ final class Rows {
         rs.getBoolean("krco_initialized"),
         rs.getBoolean("locked"),
         rs.getInt("failed_logins"),
-        getInstant(rs, "created_at"));
+        getInstant(rs, "created_at"),
+        rs.getLong("next_handle"));
   }
 
   static ObjectRecord object(ResultSet rs) throws SQLException {

@@ -13,7 +13,10 @@ import java.util.UUID;
 
 /**
  * The state digest: SHA-256 over a canonical serialization of the replicated state. Creation times
- * and the HSM state are not part of it (they are member-local).
+ * and the HSM state are not part of it (they are member-local). Neither are the cluster values, the
+ * replication log ({@code cluster_log}) nor its base ({@code replication_base}): the digest covers
+ * the cluster, keyrings and objects only, as it did before replication existed, so digests stay
+ * comparable across versions (replication tests compare cluster values separately).
  *
  * <p>The serialization, all integers big-endian: the tag {@code "keyring-store state v1"}; then
  * three sections, each a tag ({@code "cluster"}, {@code "keyrings"}, {@code "objects"}) followed by

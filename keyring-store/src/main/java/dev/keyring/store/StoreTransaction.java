@@ -88,4 +88,19 @@ public interface StoreTransaction {
 
   /** Deletes a named entry of the member's HSM state. Returns false when there was none. */
   boolean deleteHsmState(String name);
+
+  /** The object with this handle in this keyring, as this transaction sees it (own writes too). */
+  Optional<ObjectRecord> object(UUID keyringId, long handle);
+
+  /** A named cluster value (replicated, unlike the HSM state), if set. The bytes are a copy. */
+  Optional<byte[]> clusterValue(String name);
+
+  /**
+   * Sets a named cluster value, replacing any earlier one. Cluster values are replicated with the
+   * keyrings. Names are at most 256 characters (else CKR_ARGUMENTS_BAD).
+   */
+  void putClusterValue(String name, byte[] value);
+
+  /** Deletes a named cluster value. Returns false when there was none. */
+  boolean deleteClusterValue(String name);
 }

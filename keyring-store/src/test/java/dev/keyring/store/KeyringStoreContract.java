@@ -182,12 +182,12 @@ abstract class KeyringStoreContract {
 
   @Test
   void open_createsSchemaAtTheLatestVersion_andReopenKeepsIt() {
-    assertEquals(1, store.schemaVersion());
+    assertEquals(2, store.schemaVersion());
     assertEquals(Migrations.latestVersion(), store.schemaVersion());
     store.close();
     assertTrue(store.isClosed());
     KeyringStore again = open(storeConfig);
-    assertEquals(1, again.schemaVersion());
+    assertEquals(2, again.schemaVersion());
   }
 
   @Test
@@ -1118,6 +1118,535 @@ abstract class KeyringStoreContract {
     assertEquals(last, store.stateDigest(), "the HSM state is member-local, not in the digest");
     assertEquals(
         seen.size(), seen.stream().collect(Collectors.toSet()).size(), "all digests distinct");
+  }
+
+  // ---------------------------------------------------------------- replication
+
+  /** A store with the same cluster row id as {@code primary}'s, and nothing else. */
+  private KeyringStore follower(UUID cluster) {
+    KeyringStore s = open(freshConfig("follower-" + opened.size()));
+    s.write(tx -> tx.createCluster(cluster, "cluster"));
+    return s;
+  }
+
+  /** Through the wire form and back, checking it is unchanged. */
+  private static LogEntry viaCodec(LogEntry e) {
+    LogEntry back = LogCodec.decode(LogCodec.encode(e));
+    assertEquals(e, back);
+    return back;
+  }
+
+  private static void assertSameReplicatedState(KeyringStore a, KeyringStore b, String name) {
+    assertEquals(a.stateDigest(), b.stateDigest(), "state digest");
+    assertEquals(a.position(), b.position(), "log position");
+    assertEquals(a.keyrings(), b.keyrings(), "keyrings with creation times and next handles");
+    for (KeyringRecord k : a.keyrings()) {
+      assertEquals(
+          a.findObjects(k.id(), Attributes.empty()),
+          b.findObjects(k.id(), Attributes.empty()),
+          "objects with creation times");
+    }
+    assertEquals(
+        a.clusterValue(name).map(HexFormat.of()::formatHex),
+        b.clusterValue(name).map(HexFormat.of()::formatHex),
+        "cluster value " + name);
+  }
+
+  /** Mixes every kind of replicated write on the primary; returns the entries it logged. */
+  private static List<LogEntry> mixedWrites(KeyringStore a, UUID cluster, long epoch) {
+    List<LogEntry> out = new ArrayList<>();
+    KeyringRecord k1 = newKeyring(cluster, "r1");
+    KeyringRecord k2 = newKeyring(cluster, "r2");
+    out.add(a.writeAsPrimary(epoch, tx -> tx.createKeyrings(cluster, List.of(k1, k2))).entry());
+    out.add(
+        a.writeAsPrimary(
+                epoch,
+                tx -> {
+                  tx.updateKeyring(tx.lockKeyring(k1.id()).orElseThrow().withLock(false, 2));
+                  return null;
+                })
+            .entry());
+    Recorded<ObjectRecord> first =
+        a.writeAsPrimary(
+            epoch,
+            tx ->
+                tx.insertObject(
+                    k1.id(), UUID.randomUUID(), ObjectClass.SECRET_KEY, attributes("o1"), null));
+    out.add(first.entry());
+    ObjectRecord o1 = first.result();
+    out.add(
+        a.writeAsPrimary(
+                epoch,
+                tx -> {
+                  tx.insertObject(
+                      k1.id(),
+                      UUID.randomUUID(),
+                      ObjectClass.SECRET_KEY,
+                      attributes("o2"),
+                      new byte[] {1, 2, 3});
+                  tx.insertObject(
+                      k2.id(), UUID.randomUUID(), ObjectClass.DATA, attributes("o3"), new byte[0]);
+                  tx.updateObject(
+                      o1.withAttributesAndBlob(attributes("o1-renamed"), new byte[] {9}));
+                  return null;
+                })
+            .entry());
+    out.add(a.writeAsPrimary(epoch, tx -> tx.deleteObject(o1.keyringId(), o1.handle())).entry());
+    out.add(
+        a.writeAsPrimary(
+                epoch,
+                tx -> {
+                  tx.putClusterValue("membership", new byte[] {1});
+                  tx.putClusterValue("scratch", new byte[] {2});
+                  return null;
+                })
+            .entry());
+    out.add(
+        a.writeAsPrimary(
+                epoch + 1,
+                tx -> {
+                  tx.deleteKeyring(k2.id());
+                  tx.deleteClusterValue("scratch");
+                  tx.putClusterValue("membership", new byte[] {1, 1});
+                  return null;
+                })
+            .entry());
+    return out;
+  }
+
+  @Test
+  void position_ofANewStore_isZero_andEpochAtZeroIsZero() {
+    assertEquals(LogPosition.ZERO, store.position());
+    assertEquals(Optional.of(0L), store.epochAt(0));
+    assertEquals(Optional.empty(), store.epochAt(1));
+    assertEquals(List.of(), store.entriesAfter(0, 10));
+  }
+
+  @Test
+  void writeAsPrimary_logsOneEntryPerChangingWrite_withConsecutiveSequences() {
+    UUID cluster = createCluster(store);
+    KeyringRecord k = newKeyring(cluster, "k");
+    Recorded<List<KeyringRecord>> created =
+        store.writeAsPrimary(3, tx -> tx.createKeyrings(cluster, List.of(k)));
+    assertEquals(new LogPosition(3, 1), created.entry().position());
+    assertEquals(1, created.changes().changes().size());
+    RowChange.KeyringRow row = (RowChange.KeyringRow) created.changes().changes().get(0);
+    assertNull(row.before());
+    assertEquals(store.keyring(k.id()).orElseThrow(), row.after());
+    assertEquals(1, row.after().nextHandle());
+
+    Recorded<ObjectRecord> inserted =
+        store.writeAsPrimary(
+            3,
+            tx ->
+                tx.insertObject(
+                    k.id(), UUID.randomUUID(), ObjectClass.DATA, attributes("o"), null));
+    assertEquals(new LogPosition(3, 2), inserted.entry().position());
+    List<RowChange> changes = inserted.changes().changes();
+    assertEquals(2, changes.size(), changes::toString);
+    RowChange.KeyringRow bump = (RowChange.KeyringRow) changes.get(0);
+    assertEquals(1, bump.before().nextHandle());
+    assertEquals(2, bump.after().nextHandle());
+    assertEquals(new RowChange.ObjectRow(k.id(), 1, null, inserted.result()), changes.get(1));
+
+    Recorded<Object> nothing =
+        store.writeAsPrimary(
+            3,
+            tx -> {
+              tx.lockKeyring(k.id());
+              tx.updateKeyring(tx.lockKeyring(k.id()).orElseThrow()); // same values
+              return "read only";
+            });
+    assertEquals("read only", nothing.result());
+    assertTrue(nothing.changes().isEmpty());
+    assertNull(nothing.entry());
+
+    Recorded<Object> value =
+        store.writeAsPrimary(
+            4,
+            tx -> {
+              tx.putClusterValue("v", new byte[] {7});
+              return null;
+            });
+    assertEquals(new LogPosition(4, 3), value.entry().position());
+    assertEquals(new LogPosition(4, 3), store.position());
+    assertEquals(
+        List.of(created.entry(), inserted.entry(), value.entry()), store.entriesAfter(0, 10));
+    assertEquals(List.of(value.entry()), store.entriesAfter(2, 10));
+    assertEquals(1, store.entriesAfter(0, 1).size());
+    assertEquals(Optional.of(3L), store.epochAt(2));
+    assertEquals(Optional.of(4L), store.epochAt(3));
+    assertEquals(Optional.empty(), store.epochAt(4));
+    assertArrayEquals(new byte[] {7}, store.clusterValue("v").orElseThrow());
+  }
+
+  @Test
+  void writeAsPrimary_refusesMemberLocalWrites_andAnOlderEpoch_loggingNothing() {
+    UUID cluster = createCluster(store);
+    store.writeAsPrimary(2, tx -> tx.createKeyrings(cluster, List.of(newKeyring(cluster, "k"))));
+    String digest = store.stateDigest();
+    assertThrows(
+        IllegalStateException.class,
+        () ->
+            store.writeAsPrimary(
+                2,
+                tx -> {
+                  tx.putClusterValue("x", new byte[] {1});
+                  tx.putHsmState("x", new byte[] {1});
+                  return null;
+                }));
+    assertThrows(
+        IllegalStateException.class,
+        () -> store.writeAsPrimary(2, tx -> tx.createCluster(UUID.randomUUID(), "c")));
+    assertThrows(
+        IllegalStateException.class,
+        () -> store.writeAsPrimary(2, tx -> tx.deleteCluster(cluster)));
+    assertThrows(
+        IllegalStateException.class, () -> store.writeAsPrimary(2, tx -> tx.deleteHsmState("x")));
+    assertRefused(
+        ResultCode.CKR_FUNCTION_FAILED,
+        () ->
+            store.writeAsPrimary(
+                1,
+                tx -> {
+                  tx.putClusterValue("x", new byte[] {1});
+                  return null;
+                }));
+    assertEquals(new LogPosition(2, 1), store.position());
+    assertEquals(Optional.empty(), store.clusterValue("x"));
+    assertEquals(digest, store.stateDigest());
+  }
+
+  @Test
+  void speculate_changesAndLogsNothing_butRecordsWhatTheSameWriteDoes() {
+    UUID cluster = createCluster(store);
+    UUID k = createKeyring(store, cluster, "k");
+    ObjectRecord o1 = insertObject(store, k, "o1");
+    ObjectRecord o2 = insertObject(store, k, "o2");
+    store.writeAsPrimary(
+        1,
+        tx -> {
+          tx.putClusterValue("v", new byte[] {1});
+          return null;
+        });
+    String digest = store.stateDigest();
+    LogPosition position = store.position();
+    java.util.function.Function<StoreTransaction, String> work =
+        tx -> {
+          tx.updateKeyring(tx.lockKeyring(k).orElseThrow().withLock(true, 5));
+          tx.updateObject(o1.withAttributesAndBlob(attributes("o1b"), new byte[] {5}));
+          tx.deleteObject(k, o2.handle());
+          tx.putClusterValue("v", new byte[] {2});
+          tx.putClusterValue("w", new byte[] {3});
+          // inserted, then deleted: no change but the keyring's next handle
+          ObjectRecord gone =
+              tx.insertObject(k, UUID.randomUUID(), ObjectClass.DATA, attributes("gone"), null);
+          assertEquals(Optional.of(gone), tx.object(k, gone.handle()), "reads own writes");
+          tx.deleteObject(k, gone.handle());
+          tx.putClusterValue("temp", new byte[] {4});
+          tx.deleteClusterValue("temp");
+          return "done";
+        };
+    Recorded<String> speculated = store.speculate(work);
+    assertEquals("done", speculated.result());
+    assertNull(speculated.entry());
+    assertEquals(digest, store.stateDigest());
+    assertEquals(position, store.position());
+    assertArrayEquals(new byte[] {1}, store.clusterValue("v").orElseThrow());
+    assertEquals(Optional.empty(), store.clusterValue("w"));
+
+    List<RowChange> c = speculated.changes().changes();
+    assertEquals(5, c.size(), c::toString);
+    RowChange.KeyringRow ring = (RowChange.KeyringRow) c.get(0);
+    assertEquals(3, ring.before().nextHandle());
+    assertEquals(4, ring.after().nextHandle());
+    assertTrue(ring.after().locked());
+    assertEquals(
+        new RowChange.ObjectRow(
+            k, o1.handle(), o1, o1.withAttributesAndBlob(attributes("o1b"), new byte[] {5})),
+        c.get(1));
+    assertEquals(new RowChange.ObjectRow(k, o2.handle(), o2, null), c.get(2));
+    assertEquals(new RowChange.ClusterValue("v", new byte[] {1}, new byte[] {2}), c.get(3));
+    assertEquals(new RowChange.ClusterValue("w", null, new byte[] {3}), c.get(4));
+
+    Recorded<String> written = store.writeAsPrimary(1, work);
+    assertEquals(speculated.changes(), written.changes());
+    assertNotEquals(digest, store.stateDigest());
+  }
+
+  @Test
+  void createdAndDeletedInOneWrite_isNoChange() {
+    UUID cluster = createCluster(store);
+    Recorded<Boolean> r =
+        store.writeAsPrimary(
+            1,
+            tx -> {
+              KeyringRecord k = newKeyring(cluster, "brief");
+              tx.createKeyrings(cluster, List.of(k));
+              tx.insertObject(k.id(), UUID.randomUUID(), ObjectClass.DATA, attributes("o"), null);
+              return tx.deleteKeyring(k.id());
+            });
+    assertTrue(r.result());
+    assertTrue(r.changes().isEmpty(), r.changes()::toString);
+    assertNull(r.entry());
+    assertEquals(LogPosition.ZERO, store.position());
+  }
+
+  @Test
+  void deleteKeyring_recordsADeletionOfEachOfItsObjects() {
+    UUID cluster = createCluster(store);
+    UUID k = createKeyring(store, cluster, "k");
+    ObjectRecord o1 = insertObject(store, k, "o1");
+    ObjectRecord o2 = insertObject(store, k, "o2");
+    KeyringRecord ring = store.keyring(k).orElseThrow();
+    Recorded<Boolean> r = store.writeAsPrimary(1, tx -> tx.deleteKeyring(k));
+    assertEquals(
+        List.of(
+            new RowChange.KeyringRow(k, ring, null),
+            new RowChange.ObjectRow(k, o1.handle(), o1, null),
+            new RowChange.ObjectRow(k, o2.handle(), o2, null)),
+        r.changes().changes());
+  }
+
+  @Test
+  void entriesOfThePrimary_appliedInOrderOnAFollower_giveTheSameState() {
+    UUID cluster = createCluster(store);
+    KeyringStore b = follower(cluster);
+    List<LogEntry> entries = mixedWrites(store, cluster, 1);
+    assertEquals(7, entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      assertEquals(i + 1, entries.get(i).position().sequence());
+    }
+    assertEquals(entries, store.entriesAfter(0, 100));
+    for (LogEntry e : entries) {
+      b.applyEntry(viaCodec(e));
+    }
+    assertSameReplicatedState(store, b, "membership");
+    assertEquals(Optional.empty(), b.clusterValue("scratch"));
+    assertEquals(entries, b.entriesAfter(0, 100));
+    assertEquals(Optional.of(2L), b.epochAt(7));
+  }
+
+  @Test
+  void followerSpeculation_appendedByThePrimary_andAppliedBack_givesTheSameState() {
+    UUID cluster = createCluster(store);
+    KeyringStore b = follower(cluster);
+    for (LogEntry e : mixedWrites(store, cluster, 1)) {
+      b.applyEntry(e);
+    }
+    UUID k = store.keyringByLabel("r1").orElseThrow().id();
+    Recorded<ObjectRecord> s =
+        b.speculate(
+            tx ->
+                tx.insertObject(
+                    k, UUID.randomUUID(), ObjectClass.DATA, attributes("from-b"), null));
+    LogEntry e =
+        store.appendAsPrimary(
+            2,
+            LogCodec.decode(LogCodec.encode(new LogEntry(LogPosition.ZERO, s.changes())))
+                .changes());
+    assertEquals(new LogPosition(2, 8), e.position());
+    assertEquals(Optional.of(s.result()), store.object(k, s.result().handle()));
+    b.applyEntry(viaCodec(e));
+    assertSameReplicatedState(store, b, "membership");
+  }
+
+  @Test
+  void twoSpeculationsFromOneBase_theSecondConflicts_andChangesNothing() {
+    UUID cluster = createCluster(store);
+    KeyringStore b = follower(cluster);
+    for (LogEntry e : mixedWrites(store, cluster, 1)) {
+      b.applyEntry(e);
+    }
+    UUID k = store.keyringByLabel("r1").orElseThrow().id();
+    java.util.function.Function<StoreTransaction, ObjectRecord> insert =
+        tx -> tx.insertObject(k, UUID.randomUUID(), ObjectClass.DATA, attributes("x"), null);
+    ChangeSet first = b.speculate(insert).changes();
+    ChangeSet second = b.speculate(insert).changes();
+    store.appendAsPrimary(2, first);
+    String digest = store.stateDigest();
+    LogPosition position = store.position();
+    ReplicationConflictException e =
+        assertThrows(ReplicationConflictException.class, () -> store.appendAsPrimary(2, second));
+    assertEquals(ResultCode.CKR_FUNCTION_FAILED, e.code());
+    assertEquals("keyring " + k, e.row());
+    assertEquals(digest, store.stateDigest());
+    assertEquals(position, store.position());
+  }
+
+  @Test
+  void applyEntry_withAGap_anOlderEpoch_orADivergedRow_isRefused_andReplayIsANoOp() {
+    UUID cluster = createCluster(store);
+    KeyringStore b = follower(cluster);
+    List<LogEntry> entries = mixedWrites(store, cluster, 3);
+    b.applyEntry(entries.get(0));
+    b.applyEntry(entries.get(1));
+    String digest = b.stateDigest();
+    LogPosition have = new LogPosition(3, 2);
+    assertEquals(have, b.position());
+
+    ReplicationGapException gap =
+        assertThrows(ReplicationGapException.class, () -> b.applyEntry(entries.get(3)));
+    assertEquals(ResultCode.CKR_DEVICE_ERROR, gap.code());
+    assertEquals(have, gap.have());
+
+    // replays of applied entries change nothing
+    b.applyEntry(entries.get(0));
+    b.applyEntry(entries.get(1));
+    assertEquals(have, b.position());
+    assertEquals(digest, b.stateDigest());
+
+    // the same sequence from another epoch does not match the log
+    LogEntry otherEpoch = new LogEntry(new LogPosition(4, 2), entries.get(1).changes());
+    assertEquals(
+        have, assertThrows(ReplicationGapException.class, () -> b.applyEntry(otherEpoch)).have());
+    LogEntry olderEpoch = new LogEntry(new LogPosition(2, 3), entries.get(2).changes());
+    assertThrows(ReplicationGapException.class, () -> b.applyEntry(olderEpoch));
+
+    // a row changed outside the log: the follower has diverged
+    UUID k1 = b.keyringByLabel("r1").orElseThrow().id();
+    b.write(
+        tx -> {
+          tx.updateKeyring(tx.lockKeyring(k1).orElseThrow().withLock(true, 9));
+          return null;
+        });
+    String diverged = b.stateDigest();
+    ReplicationGapException d =
+        assertThrows(ReplicationGapException.class, () -> b.applyEntry(entries.get(2)));
+    assertTrue(d.getMessage().contains("diverged"), d.getMessage());
+    assertEquals(have, d.have());
+    assertEquals(diverged, b.stateDigest());
+    assertEquals(have, b.position());
+    assertEquals(2, b.entriesAfter(0, 100).size());
+  }
+
+  @Test
+  void snapshot_installedOnAnotherStore_givesTheSameStateAndPosition_andEntriesFollowIt() {
+    UUID cluster = createCluster(store);
+    mixedWrites(store, cluster, 1);
+    KeyringStore c = open(freshConfig("third"));
+    // whatever c held is replaced; its HSM state is kept
+    c.write(
+        tx -> {
+          tx.putHsmState("member-key", new byte[] {42});
+          tx.createCluster(UUID.randomUUID(), "other");
+          return null;
+        });
+    UUID otherCluster = c.cluster().orElseThrow().id();
+    c.writeAsPrimary(
+        9,
+        tx -> {
+          tx.createKeyrings(otherCluster, List.of(newKeyring(otherCluster, "r1")));
+          tx.putClusterValue("stale", new byte[] {1});
+          return null;
+        });
+
+    Snapshot s = store.snapshot();
+    assertEquals(store.position(), s.position());
+    Snapshot wire = LogCodec.decodeSnapshot(LogCodec.encode(s));
+    assertEquals(s.keyrings(), wire.keyrings());
+    assertEquals(s.objects(), wire.objects());
+    assertEquals(s.cluster(), wire.cluster());
+    c.installSnapshot(wire);
+
+    assertSameReplicatedState(store, c, "membership");
+    assertEquals(store.cluster(), c.cluster());
+    assertEquals(Optional.empty(), c.clusterValue("stale"));
+    assertArrayEquals(new byte[] {42}, c.hsmState("member-key").orElseThrow());
+    assertEquals(List.of(), c.entriesAfter(0, 10));
+    assertEquals(Optional.of(s.position().epoch()), c.epochAt(s.position().sequence()));
+
+    UUID k1 = store.keyringByLabel("r1").orElseThrow().id();
+    LogEntry next =
+        store
+            .writeAsPrimary(
+                2,
+                tx ->
+                    tx.insertObject(
+                        k1,
+                        UUID.randomUUID(),
+                        ObjectClass.DATA,
+                        attributes("after-snapshot"),
+                        null))
+            .entry();
+    c.applyEntry(viaCodec(next));
+    assertSameReplicatedState(store, c, "membership");
+  }
+
+  @Test
+  void appendAsPrimary_beyond256Objects_isRefusedLikeInsertObject_andChangesNothing() {
+    UUID cluster = createCluster(store);
+    UUID k = createKeyring(store, cluster, "k");
+    store.write(
+        tx -> {
+          for (int i = 0; i < OBJECT_LIMIT; i++) {
+            tx.insertObject(k, UUID.randomUUID(), ObjectClass.DATA, attributes("o" + i), null);
+          }
+          return null;
+        });
+    store.writeAsPrimary(
+        1,
+        tx -> {
+          tx.putClusterValue("v", new byte[] {1});
+          return null;
+        });
+    KeyringRecord ring = store.keyring(k).orElseThrow();
+    long handle = ring.nextHandle();
+    KeyringRecord bumped =
+        new KeyringRecord(
+            ring.id(),
+            ring.clusterId(),
+            ring.label(),
+            ring.credentialVerifier(),
+            ring.passwordChangeRequired(),
+            ring.krcoInitialized(),
+            ring.locked(),
+            ring.failedLogins(),
+            ring.createdAt(),
+            handle + 1);
+    ObjectRecord extra =
+        new ObjectRecord(
+            k,
+            handle,
+            UUID.randomUUID(),
+            ObjectClass.DATA,
+            attributes("extra"),
+            null,
+            Instant.now());
+    // the keyring's change and the cluster value come first: they are undone with the refusal
+    ChangeSet changes =
+        new ChangeSet(
+            List.of(
+                new RowChange.KeyringRow(k, ring, bumped),
+                new RowChange.ClusterValue("v", new byte[] {1}, new byte[] {2}),
+                new RowChange.ObjectRow(k, handle, null, extra)));
+    String digest = store.stateDigest();
+    LogPosition position = store.position();
+    assertRefused(ResultCode.CKR_DEVICE_MEMORY, () -> store.appendAsPrimary(1, changes));
+    assertEquals(digest, store.stateDigest());
+    assertEquals(position, store.position());
+    assertEquals(ring, store.keyring(k).orElseThrow());
+    assertArrayEquals(new byte[] {1}, store.clusterValue("v").orElseThrow());
+    assertEquals(1, store.entriesAfter(0, 10).size());
+  }
+
+  @Test
+  void appendAsPrimary_beyond3500Keyrings_orWithAUsedLabel_isRefusedWithTheNormalCodes() {
+    UUID cluster = createCluster(store);
+    KeyringStore b = follower(cluster);
+    ChangeSet oneMore =
+        b.speculate(tx -> tx.createKeyrings(cluster, List.of(newKeyring(cluster, "extra"))))
+            .changes();
+    ChangeSet usedLabel =
+        b.speculate(tx -> tx.createKeyrings(cluster, List.of(newKeyring(cluster, "k-7"))))
+            .changes();
+    createKeyrings(store, cluster, "k", KEYRING_LIMIT);
+    String digest = store.stateDigest();
+    assertRefused(ResultCode.CKR_ARGUMENTS_BAD, () -> store.appendAsPrimary(1, usedLabel));
+    assertRefused(ResultCode.CKR_DEVICE_MEMORY, () -> store.appendAsPrimary(1, oneMore));
+    assertEquals(digest, store.stateDigest());
+    assertEquals(KEYRING_LIMIT, store.keyringCount());
+    assertEquals(LogPosition.ZERO, store.position());
   }
 
   private void update(KeyringRecord k) {
