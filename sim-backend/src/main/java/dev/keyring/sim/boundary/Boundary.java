@@ -128,6 +128,44 @@ public final class Boundary implements AutoCloseable {
     clusterId.set(null);
   }
 
+  // ---------------------------------------------------------------- SMK cloning
+
+  /**
+   * Joiner side of an SMK clone: makes a one-time EC P-256 key pair inside and returns its public
+   * half (X.509 DER). The private half never leaves; there is one pending clone at a time (a new
+   * call replaces it), used by one {@link #importSmkClone} and expiring after 10 minutes.
+   */
+  public byte[] beginSmkClone() {
+    return vault.beginClone();
+  }
+
+  /**
+   * Cluster side of an SMK clone: encrypts the active SMK for the joiner's one-time public key,
+   * bound to the cluster id and the cloning domain fingerprint (see {@link SmkClone}). Needs a
+   * loaded SMK; a joiner key that is not an EC P-256 public key in X.509 DER is refused with
+   * CKR_ARGUMENTS_BAD. The bundle reveals nothing without the joiner's pending private key.
+   */
+  public byte[] exportSmkClone(
+      byte[] joinerPublicKey, UUID clusterId, String cloningDomainFingerprint) {
+    return vault.exportClone(joinerPublicKey, clusterId, cloningDomainFingerprint);
+  }
+
+  /**
+   * Joiner side of an SMK clone: opens the bundle with the pending private key, which is destroyed
+   * whatever the outcome. Another cluster id or cloning domain, or an altered bundle, is refused
+   * (CKR_FUNCTION_FAILED, or CKR_ARGUMENTS_BAD when malformed) with "the SMK could not be cloned:
+   * cloning domains differ or the bundle was altered"; no pending clone, or another SMK already
+   * active here, with CKR_FUNCTION_FAILED. On success the SMK becomes active (as {@link #loadSmk})
+   * and its protected form under this HSM's device key is returned for the partition to persist.
+   */
+  public ProtectedSmk importSmkClone(
+      byte[] bundle, UUID clusterId, String cloningDomainFingerprint) {
+    ProtectedSmk smk = vault.importClone(bundle, clusterId, cloningDomainFingerprint);
+    cache.invalidateAll();
+    this.clusterId.set(null);
+    return smk;
+  }
+
   /**
    * This member's PKI (appliance TLS identity, cluster CA, member and client certificates,
    * revocation), whose keys stay inside the boundary.

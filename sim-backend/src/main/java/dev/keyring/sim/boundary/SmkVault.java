@@ -12,12 +12,17 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
+import java.security.KeyPair;
 import java.security.MessageDigest;
+import java.security.PrivateKey;
 import java.security.Provider;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.UUID;
+import java.util.function.LongSupplier;
 import javax.crypto.Cipher;
+import javax.crypto.KeyAgreement;
 import javax.crypto.Mac;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -37,7 +42,11 @@ final class SmkVault {
   private final SecretKeySpec deviceKey;
   private final SecureRandom random;
   private final Provider gcmProvider;
+  private final LongSupplier nanoClock;
   private volatile ActiveSmk smk;
+
+  /** The joiner's half of an SMK clone under way, or null; guarded by {@code this}. */
+  private PendingClone pendingClone;
 
   private static final class ActiveSmk {
     final SecretKeySpec key;
@@ -49,14 +58,35 @@ final class SmkVault {
     }
   }
 
-  private SmkVault(SecretKeySpec deviceKey, SecureRandom random, Provider gcmProvider) {
+  /** A one-time EC P-256 key pair made by {@link #beginClone()}; the private half stays here. */
+  private static final class PendingClone {
+    final PrivateKey privateKey;
+    final byte[] publicKey;
+    final long startedNanos;
+
+    PendingClone(PrivateKey privateKey, byte[] publicKey, long startedNanos) {
+      this.privateKey = privateKey;
+      this.publicKey = publicKey;
+      this.startedNanos = startedNanos;
+    }
+  }
+
+  private SmkVault(
+      SecretKeySpec deviceKey, SecureRandom random, Provider gcmProvider, LongSupplier nanoClock) {
     this.deviceKey = deviceKey;
     this.random = random;
     this.gcmProvider = gcmProvider;
+    this.nanoClock = nanoClock;
   }
 
   /** Loads the device key from {@code deviceKeyFile}, creating it (mode 600) when absent. */
   static SmkVault open(Path deviceKeyFile, SecureRandom random, Provider gcmProvider) {
+    return open(deviceKeyFile, random, gcmProvider, System::nanoTime);
+  }
+
+  /** As {@link #open(Path, SecureRandom, Provider)}, with the clock that expires pending clones. */
+  static SmkVault open(
+      Path deviceKeyFile, SecureRandom random, Provider gcmProvider, LongSupplier nanoClock) {
     try {
       byte[] key;
       if (Files.exists(deviceKeyFile)) {
@@ -79,7 +109,7 @@ final class SmkVault {
         }
         Files.move(tmp, deviceKeyFile, StandardCopyOption.ATOMIC_MOVE);
       }
-      SmkVault v = new SmkVault(new SecretKeySpec(key, "AES"), random, gcmProvider);
+      SmkVault v = new SmkVault(new SecretKeySpec(key, "AES"), random, gcmProvider, nanoClock);
       Arrays.fill(key, (byte) 0);
       return v;
     } catch (IOException e) {
@@ -94,17 +124,23 @@ final class SmkVault {
     random.nextBytes(raw);
     try {
       SecretKeySpec key = new SecretKeySpec(raw, "AES");
-      Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
-      kwp.init(Cipher.WRAP_MODE, deviceKey);
-      byte[] wrapped = kwp.wrap(key);
       byte[] fp = fingerprint(key);
+      ProtectedSmk p = protect(key, fp);
       smk = new ActiveSmk(key, fp);
-      return new ProtectedSmk(wrapped, SksBlob.hex(fp));
+      return p;
     } catch (GeneralSecurityException e) {
       throw new HsmException(ResultCode.CKR_DEVICE_ERROR, "SMK generation failed", e);
     } finally {
       Arrays.fill(raw, (byte) 0);
     }
+  }
+
+  /** The SMK wrapped (AES-KWP) under this HSM's device key, as the partition persists it. */
+  private ProtectedSmk protect(SecretKeySpec key, byte[] fingerprint)
+      throws GeneralSecurityException {
+    Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
+    kwp.init(Cipher.WRAP_MODE, deviceKey);
+    return new ProtectedSmk(kwp.wrap(key), SksBlob.hex(fingerprint));
   }
 
   /** Unwraps a protected SMK with the device key and makes it the active one. */
@@ -259,6 +295,138 @@ final class SmkVault {
     ActiveSmk s = requireSmk();
     return SealedState.open(
         SealedState.UNDER_SMK, s.key, s.fingerprint, label, sealed, gcmProvider);
+  }
+
+  // ---------------------------------------------------------------- SMK cloning
+
+  /**
+   * Joiner side: makes a one-time EC P-256 key pair, keeps the private half as the one pending
+   * clone (replacing any earlier one) and returns the public half (X.509 DER).
+   */
+  byte[] beginClone() {
+    KeyPair kp = SmkClone.newKeyPair(random);
+    byte[] pub = kp.getPublic().getEncoded();
+    synchronized (this) {
+      pendingClone = new PendingClone(kp.getPrivate(), pub, nanoClock.getAsLong());
+    }
+    return pub.clone();
+  }
+
+  /**
+   * Cluster side: encrypts the active SMK for the joiner's one-time public key. See {@link
+   * SmkClone} for the bundle and what it is bound to.
+   */
+  byte[] exportClone(byte[] joinerPublicKey, UUID clusterId, String cloningDomainFingerprint) {
+    SmkClone.requireBinding(clusterId, cloningDomainFingerprint);
+    ActiveSmk s = requireSmk();
+    PublicKey joiner = SmkClone.parsePublicKey(joinerPublicKey, "the joiner's public key");
+    KeyPair sender = SmkClone.newKeyPair(random);
+    byte[] senderPublic = sender.getPublic().getEncoded();
+    byte[] iv = new byte[SmkClone.IV_LENGTH];
+    random.nextBytes(iv);
+    byte[] aad =
+        SmkClone.associatedData(clusterId, cloningDomainFingerprint, senderPublic, joinerPublicKey);
+    byte[] raw = s.key.getEncoded();
+    try {
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", gcmProvider);
+      gcm.init(
+          Cipher.ENCRYPT_MODE,
+          transportKey(sender.getPrivate(), joiner),
+          new GCMParameterSpec(128, iv));
+      gcm.updateAAD(aad);
+      return SmkClone.encode(senderPublic, iv, gcm.doFinal(raw));
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(ResultCode.CKR_DEVICE_ERROR, "encrypting the SMK clone failed");
+    } finally {
+      Arrays.fill(raw, (byte) 0);
+    }
+  }
+
+  /**
+   * Joiner side: takes the pending clone (it is gone afterwards, whatever happens), opens the
+   * bundle, makes the SMK active and returns its protected form under this HSM's device key.
+   * Refused when another SMK is active here: a member never silently swaps its SMK.
+   */
+  ProtectedSmk importClone(byte[] bundle, UUID clusterId, String cloningDomainFingerprint) {
+    PendingClone pending;
+    synchronized (this) {
+      pending = pendingClone;
+      pendingClone = null;
+    }
+    if (pending == null) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "no SMK clone is pending on this HSM: begin one, then import the bundle made for its"
+              + " public key (each one is used once)");
+    }
+    if (nanoClock.getAsLong() - pending.startedNanos > SmkClone.PENDING_LIFETIME.toNanos()) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "the pending SMK clone expired ("
+              + SmkClone.PENDING_LIFETIME.toMinutes()
+              + " minutes after it was begun): begin a new one");
+    }
+    SmkClone.requireBinding(clusterId, cloningDomainFingerprint);
+    SmkClone.Parsed parsed = SmkClone.parse(bundle);
+    PublicKey sender = SmkClone.parsePublicKey(parsed.senderPublicKey(), null);
+    byte[] aad =
+        SmkClone.associatedData(
+            clusterId, cloningDomainFingerprint, parsed.senderPublicKey(), pending.publicKey);
+    byte[] raw;
+    try {
+      Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", gcmProvider);
+      gcm.init(
+          Cipher.DECRYPT_MODE,
+          transportKey(pending.privateKey, sender),
+          new GCMParameterSpec(128, parsed.iv()));
+      gcm.updateAAD(aad);
+      raw = gcm.doFinal(parsed.ciphertext());
+    } catch (javax.crypto.AEADBadTagException e) {
+      throw SmkClone.failed(ResultCode.CKR_FUNCTION_FAILED);
+    } catch (GeneralSecurityException e) {
+      throw SmkClone.failed(ResultCode.CKR_ARGUMENTS_BAD);
+    }
+    try {
+      if (raw.length != 32) {
+        throw SmkClone.failed(ResultCode.CKR_ARGUMENTS_BAD);
+      }
+      SecretKeySpec key = new SecretKeySpec(raw, "AES");
+      byte[] fp = fingerprint(key);
+      ActiveSmk current = smk;
+      if (current != null && !MessageDigest.isEqual(current.fingerprint, fp)) {
+        throw new HsmException(
+            ResultCode.CKR_FUNCTION_FAILED,
+            "this HSM already holds the SMK "
+                + SksBlob.hex(current.fingerprint)
+                + ", not the cluster's SMK "
+                + SksBlob.hex(fp)
+                + ": a factory reset of the cluster service must clear it before the member"
+                + " joins another cluster");
+      }
+      ProtectedSmk p = protect(key, fp);
+      smk = new ActiveSmk(key, fp);
+      return p;
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(ResultCode.CKR_DEVICE_ERROR, "protecting the cloned SMK failed");
+    } finally {
+      Arrays.fill(raw, (byte) 0);
+    }
+  }
+
+  /** AES-256 from ECDH(own private, peer public) through HKDF-SHA256; the secret is wiped. */
+  private static SecretKeySpec transportKey(PrivateKey own, PublicKey peer)
+      throws GeneralSecurityException {
+    KeyAgreement ka = KeyAgreement.getInstance("ECDH", "SunEC");
+    ka.init(own);
+    ka.doPhase(peer, true);
+    byte[] shared = ka.generateSecret();
+    byte[] okm = SmkClone.deriveKey(shared);
+    try {
+      return new SecretKeySpec(okm, "AES");
+    } finally {
+      Arrays.fill(shared, (byte) 0);
+      Arrays.fill(okm, (byte) 0);
+    }
   }
 
   private ActiveSmk requireSmk() {

@@ -295,6 +295,58 @@ public final class Hsm {
     boundary.clearSmk();
   }
 
+  /**
+   * The fingerprint of the partition's cloning domain (set by {@link #initializePartition}): two
+   * members can clone the SMK between them only when theirs are equal.
+   */
+  public synchronized String cloningDomainFingerprint() {
+    HsmState.PartitionState p = requirePartition();
+    if (!p.initialized || p.domainFingerprint == null) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "partition '" + p.label + "' is not initialized: it has no cloning domain yet");
+    }
+    return p.domainFingerprint;
+  }
+
+  /**
+   * Persists an SMK cloned from a cluster member ({@link Boundary#importSmkClone}) into the
+   * partition and loads it. The same SMK already there is a no-op; a different one is never
+   * overwritten (a factory reset of the cluster service must clear it first).
+   */
+  public synchronized void installClonedSmk(ProtectedSmk smk) {
+    if (smk == null) {
+      throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "the cloned SMK is required");
+    }
+    requireReadyForCluster();
+    HsmState.PartitionState p = state.partition;
+    if (p.smk != null) {
+      String held = ProtectedSmk.decode(p.smk).fingerprint();
+      if (held.equals(smk.fingerprint())) {
+        return;
+      }
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "partition '"
+              + p.label
+              + "' already holds the SMK "
+              + held
+              + "; the cloned SMK "
+              + smk.fingerprint()
+              + " is not installed over it: a factory reset of the cluster service must clear the"
+              + " partition's SMK before the member joins another cluster");
+    }
+    boundary.loadSmk(smk); // checks that it opens under this HSM's device key
+    HsmState next = copy();
+    next.partition.smk = smk.encode();
+    try {
+      persist(next);
+    } catch (RuntimeException e) {
+      boundary.clearSmk(); // not persisted: the partition still holds no SMK
+      throw e;
+    }
+  }
+
   public synchronized boolean hasSmk() {
     return state.partition != null && state.partition.smk != null;
   }

@@ -24,12 +24,13 @@ public final class PasswordHasher {
   /** The lowest cost accepted, for tests that make many logins. */
   public static final int MIN_ITERATIONS = 1_000;
 
+  private static final int MAX_ITERATIONS = 10_000_000;
   private static final String SCHEME = "pbkdf2-sha256";
   private final int iterations;
   private final SecureRandom random = new SecureRandom();
 
   public PasswordHasher(int iterations) {
-    if (iterations < MIN_ITERATIONS || iterations > 10_000_000) {
+    if (iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) {
       throw new IllegalArgumentException(
           "kdfIterations must be between " + MIN_ITERATIONS + " and 10000000, got " + iterations);
     }
@@ -60,6 +61,31 @@ public final class PasswordHasher {
     byte[] expected = Base64.getDecoder().decode(parts[3]);
     byte[] actual = derive(password, salt, iter);
     return MessageDigest.isEqual(expected, actual);
+  }
+
+  /**
+   * Whether {@code verifier} has the form {@link #hash} makes: the scheme, a cost within the
+   * accepted range, a salt of 8 to 64 bytes and a 32-byte hash. For verifiers that arrive from
+   * elsewhere (another member's users), before they are stored.
+   */
+  public static boolean wellFormed(String verifier) {
+    if (verifier == null || verifier.length() > 256) {
+      return false;
+    }
+    String[] parts = verifier.split("\\$", -1);
+    if (parts.length != 4 || !parts[0].equals(SCHEME) || !parts[1].matches("[1-9][0-9]{0,7}")) {
+      return false;
+    }
+    int iter = Integer.parseInt(parts[1]);
+    if (iter < MIN_ITERATIONS || iter > MAX_ITERATIONS) {
+      return false;
+    }
+    try {
+      int salt = Base64.getDecoder().decode(parts[2]).length;
+      return salt >= 8 && salt <= 64 && Base64.getDecoder().decode(parts[3]).length == 32;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** A deterministic, salted fingerprint for values compared across members (cloning domains). */

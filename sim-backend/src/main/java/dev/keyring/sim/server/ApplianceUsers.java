@@ -57,6 +57,16 @@ final class ApplianceUsers {
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
+  /** Reads exported users strictly: unknown fields, nulls for primitives, trailing data fail. */
+  private static final ObjectMapper STRICT_JSON =
+      new ObjectMapper()
+          .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
+          .configure(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES, true)
+          .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
+
+  static final String EXPORT_FORMAT = "keyring appliance users";
+  private static final int MAX_EXPORT_BYTES = 1 << 20;
+
   /** Who made a request, and with which role. */
   record Principal(String user, ApplianceRole role) {}
 
@@ -74,6 +84,16 @@ final class ApplianceUsers {
     public String role;
     public String verifier;
     public boolean builtIn;
+  }
+
+  /**
+   * The exported form of the users (Jackson bean): what another member of the cluster installs with
+   * {@link #replaceUsers(byte[])}. Verifiers only, never passwords.
+   */
+  static final class Export {
+    public String format;
+    public int version;
+    public TreeMap<String, StoredUser> users;
   }
 
   private static final class Failures {
@@ -348,6 +368,102 @@ final class ApplianceUsers {
     next.users.remove(name);
     persist(next);
     failures.remove(name);
+  }
+
+  /**
+   * Every user (the admin included) with its role and password verifier as stored, for a member
+   * joining this one's cluster. Holds no password; the verifiers carry their own KDF cost.
+   */
+  synchronized byte[] exportUsers() {
+    Export e = new Export();
+    e.format = EXPORT_FORMAT;
+    e.version = 1;
+    e.users = copy().users;
+    try {
+      return JSON.writeValueAsBytes(e);
+    } catch (JsonProcessingException x) {
+      throw new IllegalStateException(x);
+    }
+  }
+
+  /**
+   * Replaces every user and role with those of {@link #exportUsers()} from another member, in one
+   * store write; lockout counters restart. Anything malformed is refused with CKR_ARGUMENTS_BAD and
+   * nothing changes: the three built-in users must be there with their own roles, {@code admin}
+   * enabled, names and roles valid, verifiers well formed.
+   *
+   * <p>Admin sessions are kept by {@link AdminSessions}, by user name, and each request checks the
+   * user's current role: sessions of users that no longer exist end at their next request, a
+   * changed role applies at once; sessions of users whose password changed go on until they expire
+   * unless the caller ends them ({@code AdminSessions.closeUser}).
+   */
+  void replaceUsers(byte[] exported) {
+    State next = validExport(exported);
+    synchronized (this) {
+      persist(next);
+      failures.clear();
+    }
+    LOG.info("appliance users replaced: {} users", next.users.size());
+  }
+
+  private static State validExport(byte[] exported) {
+    if (exported == null || exported.length == 0 || exported.length > MAX_EXPORT_BYTES) {
+      throw badExport("it is empty or larger than " + MAX_EXPORT_BYTES + " bytes");
+    }
+    Export e;
+    try {
+      e = STRICT_JSON.readValue(exported, Export.class);
+    } catch (IOException x) {
+      throw badExport("it is not the JSON of exported users");
+    }
+    if (e == null || !EXPORT_FORMAT.equals(e.format) || e.version != 1) {
+      throw badExport("its format is not '" + EXPORT_FORMAT + "' version 1");
+    }
+    if (e.users == null || e.users.size() > MAX_USERS) {
+      throw badExport("it must list 3 to " + MAX_USERS + " users");
+    }
+    for (Map.Entry<String, StoredUser> entry : e.users.entrySet()) {
+      String name = entry.getKey();
+      StoredUser u = entry.getValue();
+      if (name == null || !NAME.matcher(name).matches()) {
+        throw badExport("a user name is not valid");
+      }
+      if (u == null) {
+        throw badExport("user '" + name + "' has no description");
+      }
+      ApplianceRole role = ApplianceRole.fromWire(u.role);
+      if (role == null) {
+        throw badExport("user '" + name + "' has an unknown role");
+      }
+      if (u.builtIn != BUILT_IN.contains(name)) {
+        throw badExport("user '" + name + "' is marked built-in wrongly");
+      }
+      if (u.builtIn && !role.wireName().equals(name)) {
+        throw badExport("the built-in user '" + name + "' must keep its own role");
+      }
+      if (u.verifier != null && !PasswordHasher.wellFormed(u.verifier)) {
+        throw badExport("user '" + name + "' has a malformed password verifier");
+      }
+      if (!u.builtIn && u.verifier == null) {
+        throw badExport("the custom user '" + name + "' has no password verifier");
+      }
+    }
+    for (String b : BUILT_IN) {
+      if (!e.users.containsKey(b)) {
+        throw badExport("the built-in user '" + b + "' is missing");
+      }
+    }
+    if (e.users.get("admin").verifier == null) {
+      throw badExport("'admin' must be enabled, or nobody could administer the appliance");
+    }
+    State s = new State();
+    s.users = e.users;
+    return s;
+  }
+
+  private static HsmException badExport(String why) {
+    return new HsmException(
+        ResultCode.CKR_ARGUMENTS_BAD, "the exported appliance users are not valid: " + why);
   }
 
   private StoredUser requireExisting(String name) {
