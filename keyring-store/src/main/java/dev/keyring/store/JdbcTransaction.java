@@ -468,11 +468,22 @@ final class JdbcTransaction implements StoreTransaction {
             ps.setObject(1, clusterId);
             ps.executeUpdate();
           }
+          boolean deleted;
           try (PreparedStatement ps =
               connection.prepareStatement("DELETE FROM cluster WHERE id = ?")) {
             ps.setObject(1, clusterId);
-            return ps.executeUpdate() > 0;
+            deleted = ps.executeUpdate() > 0;
           }
+          if (deleted) {
+            // the cluster's replicated values and its log go with it
+            for (String table :
+                new String[] {"cluster_values", "cluster_log", "replication_base"}) {
+              try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + table)) {
+                ps.executeUpdate();
+              }
+            }
+          }
+          return deleted;
         });
   }
 

@@ -81,8 +81,8 @@ public interface StoreTransaction {
   void putHsmState(String name, byte[] value);
 
   /**
-   * Deletes the cluster with all its keyrings and their objects (factory reset of the cluster
-   * service). Returns false when the store holds no such cluster.
+   * Deletes the cluster with all its keyrings and their objects, its cluster values and its log
+   * (factory reset of the cluster service). Returns false when the store holds no such cluster.
    */
   boolean deleteCluster(UUID clusterId);
 

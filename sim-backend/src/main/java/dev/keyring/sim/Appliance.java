@@ -9,6 +9,7 @@ import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.sim.keyring.KeyringService;
 import dev.keyring.store.ClusterRecord;
 import dev.keyring.store.KeyringStore;
+import dev.keyring.store.ReplicatedWriter;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -23,10 +24,12 @@ public final class Appliance implements AutoCloseable {
   private final Boundary boundary;
   private final Hsm hsm;
   private final KeyringService keyrings;
+  private final SwitchableWriter writer;
 
   private Appliance(ApplianceConfig config) {
     this.config = config;
     this.store = KeyringStore.open(config.store());
+    this.writer = new SwitchableWriter(ReplicatedWriter.local(store));
     try {
       this.boundary =
           Boundary.open(
@@ -34,10 +37,11 @@ public final class Appliance implements AutoCloseable {
                   .deviceKeyFile(config.dataDir().resolve("hsm").resolve("device.key"))
                   .maxCachedKeys(config.maxCachedKeys())
                   .build(),
-              store);
+              store,
+              writer);
       PasswordHasher hasher = new PasswordHasher(config.kdfIterations());
       this.hsm = Hsm.open(store, boundary, hasher);
-      this.keyrings = new KeyringService(store, boundary, hsm, hasher);
+      this.keyrings = new KeyringService(store, boundary, hsm, hasher, writer);
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -66,6 +70,19 @@ public final class Appliance implements AutoCloseable {
 
   public KeyringStore store() {
     return store;
+  }
+
+  /**
+   * Sends every later write of keyrings and objects through {@code target} (the member's cluster
+   * service); null restores local writes as the primary of this member's own log.
+   */
+  public void replicateThrough(ReplicatedWriter target) {
+    writer.target(target == null ? ReplicatedWriter.local(store) : target);
+  }
+
+  /** Where writes of keyrings and objects go now. */
+  public ReplicatedWriter writer() {
+    return writer;
   }
 
   public Optional<ClusterRecord> cluster() {

@@ -75,6 +75,7 @@ public final class Boundary implements AutoCloseable {
   private static final int MAX_RANDOM = 1 << 16;
 
   private final KeyringStore store;
+  private final dev.keyring.store.ReplicatedWriter writer;
   private final CryptoEngines engines;
   private final SmkVault vault;
   private final SecureRandom random;
@@ -84,7 +85,9 @@ public final class Boundary implements AutoCloseable {
 
   private record CacheKey(UUID keyringId, long handle) {}
 
-  private Boundary(BoundaryConfig config, KeyringStore store) {
+  private Boundary(
+      BoundaryConfig config, KeyringStore store, dev.keyring.store.ReplicatedWriter writer) {
+    this.writer = writer;
     this.store = Objects.requireNonNull(store, "store");
     this.engines = CryptoEngines.select(config.engineOverrides());
     this.random = newRandom();
@@ -95,7 +98,16 @@ public final class Boundary implements AutoCloseable {
 
   /** Opens the boundary over a member's store; picks the crypto engines (once per JVM). */
   public static Boundary open(BoundaryConfig config, KeyringStore store) {
-    return new Boundary(config, store);
+    return new Boundary(config, store, dev.keyring.store.ReplicatedWriter.local(store));
+  }
+
+  /**
+   * Opens the boundary over a member's store, writing keyring objects through {@code writer} (the
+   * member's cluster service, which replicates them).
+   */
+  public static Boundary open(
+      BoundaryConfig config, KeyringStore store, dev.keyring.store.ReplicatedWriter writer) {
+    return new Boundary(config, store, writer);
   }
 
   // ---------------------------------------------------------------- SMK
@@ -239,7 +251,7 @@ public final class Boundary implements AutoCloseable {
       byte[] blob =
           vault.seal(SksBlob.KIND_PKCS8, type, pkcs8, clusterId(), keyringId, privId, priv);
       recs =
-          store.write(
+          writer.write(
               tx ->
                   List.of(
                       tx.insertObject(keyringId, pubId, ObjectClass.PUBLIC_KEY, pub, null),
@@ -337,7 +349,7 @@ public final class Boundary implements AutoCloseable {
     }
     Attributes fin = attrs;
     UUID id = UUID.randomUUID();
-    return store.write(tx -> tx.insertObject(keyringId, id, c, fin, null));
+    return writer.write(tx -> tx.insertObject(keyringId, id, c, fin, null));
   }
 
   /**
@@ -572,7 +584,7 @@ public final class Boundary implements AutoCloseable {
                 next)
             : null;
     ObjectRecord updated = k.record.withAttributesAndBlob(next, blob);
-    store.write(
+    writer.write(
         tx -> {
           tx.updateObject(updated);
           return null;
@@ -583,7 +595,7 @@ public final class Boundary implements AutoCloseable {
 
   /** Destroys an object. */
   public void destroyObject(UUID keyringId, long handle) {
-    boolean deleted = store.write(tx -> tx.deleteObject(keyringId, handle));
+    boolean deleted = writer.write(tx -> tx.deleteObject(keyringId, handle));
     cache.invalidate(new CacheKey(keyringId, handle));
     if (!deleted) {
       throw new HsmException(
@@ -975,7 +987,7 @@ public final class Boundary implements AutoCloseable {
     ObjectRecord rec;
     try {
       byte[] blob = vault.seal(kind, type, secret, clusterId(), keyringId, id, attrs);
-      rec = store.write(tx -> tx.insertObject(keyringId, id, c, attrs, blob));
+      rec = writer.write(tx -> tx.insertObject(keyringId, id, c, attrs, blob));
     } catch (RuntimeException e) {
       secret.destroy(); // nothing refers to it: the object was not stored
       throw e;

@@ -178,7 +178,10 @@ public final class MemberPki {
                 .ext(
                     Extension.extendedKeyUsage,
                     false,
-                    new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+                    new ExtendedKeyUsage(
+                        new KeyPurposeId[] {
+                          KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                        }))
                 .ext(Extension.subjectAlternativeName, false, loopbackNames())
                 .ext(
                     Extension.subjectKeyIdentifier,
@@ -310,6 +313,68 @@ public final class MemberPki {
         revocations::get);
   }
 
+  /**
+   * A TLS client context for calls to other members of the cluster: this member's certificate
+   * (serverAuth and clientAuth) with the CA in its chain, trusting only servers whose certificate
+   * the cluster CA issued.
+   */
+  public SSLContext peerClientContext(String memberName) {
+    Identity member;
+    X509Certificate ca;
+    synchronized (this) {
+      member = memberIdentity(memberName);
+      ca = requireCa().certificate;
+    }
+    PrivateKey key = openKey(MEMBER, member, false);
+    char[] password = new char[32];
+    for (int i = 0; i < password.length; i++) {
+      password[i] = (char) ('!' + random.nextInt(94));
+    }
+    try {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12", "SUN");
+      ks.load(null, null);
+      ks.setKeyEntry("identity", key, password, new X509Certificate[] {member.certificate, ca});
+      javax.net.ssl.KeyManagerFactory kmf =
+          javax.net.ssl.KeyManagerFactory.getInstance("PKIX", "SunJSSE");
+      kmf.init(ks, password);
+      java.security.KeyStore trust = java.security.KeyStore.getInstance("PKCS12", "SUN");
+      trust.load(null, null);
+      trust.setCertificateEntry("cluster-ca", ca);
+      javax.net.ssl.TrustManagerFactory tmf =
+          javax.net.ssl.TrustManagerFactory.getInstance("PKIX", "SunJSSE");
+      tmf.init(trust);
+      SSLContext ctx = SSLContext.getInstance("TLS", "SunJSSE");
+      ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), random);
+      return ctx;
+    } catch (java.security.GeneralSecurityException | java.io.IOException e) {
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR, "building the member-to-member TLS context failed: " + e);
+    } finally {
+      java.util.Arrays.fill(password, '\0');
+    }
+  }
+
+  /** SHA-256 of this member's certificate (hex), as other members know it by. */
+  public String memberCertificateFingerprint(String memberName) {
+    try {
+      return java.util.HexFormat.of()
+          .formatHex(
+              java.security.MessageDigest.getInstance("SHA-256")
+                  .digest(memberCertificate(memberName).getEncoded()));
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static boolean hasClientAuth(X509Certificate cert) {
+    try {
+      java.util.List<String> eku = cert.getExtendedKeyUsage();
+      return eku != null && eku.contains(KeyPurposeId.id_kp_clientAuth.getId());
+    } catch (java.security.cert.CertificateParsingException e) {
+      return false;
+    }
+  }
+
   private Identity memberIdentity(String memberName) {
     requireText(memberName, "the member name");
     Identity ca = requireCa();
@@ -317,6 +382,7 @@ public final class MemberPki {
     if (existing.isPresent()
         && existing.get().owner.equals(memberName)
         && issuedBy(existing.get().certificate, ca.certificate)
+        && hasClientAuth(existing.get().certificate)
         && existing
             .get()
             .certificate
@@ -341,7 +407,10 @@ public final class MemberPki {
                 .ext(
                     Extension.extendedKeyUsage,
                     false,
-                    new ExtendedKeyUsage(KeyPurposeId.id_kp_serverAuth))
+                    new ExtendedKeyUsage(
+                        new KeyPurposeId[] {
+                          KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth
+                        }))
                 .ext(Extension.subjectAlternativeName, false, loopbackNames())
                 .ext(
                     Extension.subjectKeyIdentifier,

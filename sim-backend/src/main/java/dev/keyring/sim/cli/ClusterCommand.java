@@ -16,7 +16,9 @@ import picocli.CommandLine.Option;
     description = "The cluster: create it, list it, its members and affinity groups.",
     subcommands = {
       ClusterCommand.Create.class,
+      ClusterCommand.Join.class,
       ClusterCommand.ListClusters.class,
+      ClusterCommand.State.class,
       ClusterCommand.Member.class,
       ClusterCommand.Group.class
     })
@@ -69,6 +71,146 @@ final class ClusterCommand extends CommandGroup {
   }
 
   @Command(
+      name = "join",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Joins this member to a cluster through one of its members (PUT /api/clusters/{id},"
+            + " action join), as this member's partition CO.",
+        "Refused when the clocks differ by more than 30 s, the cloning domains differ, this"
+            + " member already has a cluster, or another join is in progress. The SMK is cloned"
+            + " into this member's partition, the cluster's appliance users replace this member's,"
+            + " and the cluster's keyrings are copied here before it serves clients."
+      })
+  static final class Join extends AdminCommand {
+    @Option(
+        names = {"-clusterid", "--clusterid"},
+        required = true,
+        paramLabel = "UUID",
+        description = "The ID of the cluster to join.")
+    String clusterId;
+
+    @Option(
+        names = {"-remoteip", "--remoteip"},
+        required = true,
+        paramLabel = "IP",
+        description = "The IP address of a member of that cluster.")
+    String remoteIp;
+
+    @Option(
+        names = {"-remoteport", "--remoteport"},
+        paramLabel = "PORT",
+        description = "Its admin API port (default 50070).")
+    Integer remotePort;
+
+    @Option(
+        names = {"-remotepassword", "--remotepassword"},
+        paramLabel = "PASSWORD",
+        description = "Its admin user's password (asked for when absent).")
+    String remotePassword;
+
+    @Option(
+        names = {"-remotefingerprint", "--remotefingerprint"},
+        paramLabel = "SHA256",
+        description =
+            "The SHA-256 fingerprint of its admin certificate, to pin (else trusted on first"
+                + " use and printed).")
+    String remoteFingerprint;
+
+    @Option(
+        names = {"-partition", "--partition"},
+        required = true,
+        paramLabel = "LABEL",
+        description = "This member's partition.")
+    String partition;
+
+    @Option(
+        names = {"-copassword", "--copassword"},
+        paramLabel = "CO_PASSWORD",
+        description = "This partition's CO password (asked for when absent).")
+    String coPassword;
+
+    @Override
+    void run(AdminConnection c) {
+      label(partition, "-partition");
+      String id = idOrLabel(clusterId, "-clusterid");
+      String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+      String remote = Secrets.of(remotePassword, "-remotepassword", "the remote admin password");
+      Map<String, Object> body = new LinkedHashMap<>();
+      body.put("action", "join");
+      body.put("authentication", credential("CO", co, partition));
+      body.put("remoteClusterIpAddress", remoteIp);
+      if (remotePort != null) {
+        body.put("remoteAdminPort", remotePort);
+      }
+      body.put("remoteAdminPassword", remote);
+      if (remoteFingerprint != null) {
+        body.put("remoteCertificateFingerprint", remoteFingerprint);
+      }
+      err().println("joining cluster " + id + " through " + remoteIp + " ...");
+      JsonNode r = c.send("PUT", "/api/clusters/" + id, body);
+      out().println("Joined cluster '" + r.path("clusterLabel").asText() + "'.");
+      fields(
+          out(),
+          "Member ID",
+          text(r.path("memberID")),
+          "Member Name",
+          text(r.path("memberName")),
+          "Keyrings copied",
+          r.path("keyrings").asText(),
+          "Copy time (ms)",
+          r.path("copyMillis").asText(),
+          "Remote admin certificate SHA-256",
+          text(r.path("remoteCertificateFingerprint")));
+    }
+  }
+
+  @Command(
+      name = "state",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Shows the replicated state of the member you talk to (GET /api/clusters/{id}/state):"
+            + " its log position (epoch, sequence), its keyrings and the digest of its keyrings"
+            + " and objects.",
+        "Converged members show the same digest."
+      })
+  static final class State extends AdminCommand {
+    @Mixin ClusterOption cluster;
+
+    @Override
+    void run(AdminConnection c) {
+      JsonNode r =
+          c.get(
+              "/api/clusters/"
+                  + AdminCommand.clusterId(c, cluster == null ? null : cluster.clusterId)
+                  + "/state");
+      fields(
+          out(),
+          "Member Name",
+          text(r.path("memberName")),
+          "Member ID",
+          text(r.path("memberID")),
+          "Epoch",
+          r.path("epoch").asText(),
+          "Log Position",
+          r.path("logEpoch").asText() + ":" + r.path("sequence").asText(),
+          "Keyrings",
+          r.path("keyrings").asText(),
+          "Mode",
+          text(r.path("mode")),
+          "Primary",
+          r.path("primaryNode").asBoolean() ? "True" : "False",
+          "Open Sessions",
+          r.path("openSessions").asText(),
+          "Crypto Requests",
+          r.path("cryptoRequests").asText(),
+          "State Digest",
+          text(r.path("digest")));
+    }
+  }
+
+  @Command(
       name = "list",
       mixinStandardHelpOptions = true,
       sortOptions = false,
@@ -105,7 +247,9 @@ final class ClusterCommand extends CommandGroup {
         Member.ListMembers.class,
         Member.Show.class,
         Member.Authorize.class,
-        Member.Config.class
+        Member.Config.class,
+        Member.Leave.class,
+        Member.Delete.class
       })
   static final class Member extends CommandGroup {
 
@@ -313,6 +457,91 @@ final class ClusterCommand extends CommandGroup {
                     + m.path("group").asText()
                     + ", primary "
                     + (m.path("primaryNode").asBoolean() ? "True" : "False"));
+      }
+    }
+
+    @Command(
+        name = "leave",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+          "Makes the member you talk to leave the cluster (PATCH"
+              + " /api/clusters/{id}/members/{memberid}, action leave), as its partition CO.",
+          "Every other member must be online; the primary must hand its role over first. The"
+              + " member then forgets the cluster: its keyrings, the cluster CA and the SMK."
+        })
+    static final class Leave extends AdminCommand {
+      @Option(
+          names = {"-partition", "--partition"},
+          required = true,
+          paramLabel = "LABEL",
+          description = "This member's partition.")
+      String partition;
+
+      @Option(
+          names = {"-memberid", "--memberid"},
+          required = true,
+          paramLabel = "ID",
+          description = "This member's ID (or name).")
+      String memberId;
+
+      @Option(
+          names = {"-copassword", "--copassword"},
+          paramLabel = "CO_PASSWORD",
+          description = "The partition CO's password (asked for when absent).")
+      String coPassword;
+
+      @Mixin ClusterOption cluster;
+
+      @Override
+      void run(AdminConnection c) {
+        label(partition, "-partition");
+        String member = idOrLabel(memberId, "-memberid");
+        String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("action", "leave");
+        body.put("authentication", credential("CO", co, partition));
+        c.send("PATCH", path(c, cluster) + "/" + member, body);
+        out().println("member " + member + " left the cluster");
+      }
+    }
+
+    @Command(
+        name = "delete",
+        mixinStandardHelpOptions = true,
+        sortOptions = false,
+        description = {
+          "Deletes an unrecoverable member from the cluster (DELETE"
+              + " /api/clusters/{id}/members/{memberid}), from another member, as the partition"
+              + " CO.",
+          "Only a member that is not visible can be deleted. Deleting the primary promotes the"
+              + " visible member holding the most of the log. A deleted member must factory-reset"
+              + " its cluster service before it joins again."
+        })
+    static final class Delete extends AdminCommand {
+      @Option(
+          names = {"-memberid", "--memberid"},
+          required = true,
+          paramLabel = "ID",
+          description = "The member's ID (or name).")
+      String memberId;
+
+      @Option(
+          names = {"-copassword", "--copassword"},
+          paramLabel = "CO_PASSWORD",
+          description = "The partition CO's password (asked for when absent).")
+      String coPassword;
+
+      @Mixin ClusterOption cluster;
+
+      @Override
+      void run(AdminConnection c) {
+        String member = idOrLabel(memberId, "-memberid");
+        String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("authentication", credential("CO", co, null));
+        c.send("DELETE", path(c, cluster) + "/" + member, body);
+        out().println("member " + member + " deleted from the cluster");
       }
     }
   }

@@ -34,7 +34,9 @@ import picocli.CommandLine.Spec;
       "",
       "Settings come from the options, else from --config (a properties file with the keys",
       "adminPort, cryptoPort, bindAddress, kdfIterations, sessionIdleTimeoutSeconds,",
-      "storeJdbcUrl, storeUser, storePassword), else from the defaults."
+      "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
+      "and peerRoute.HOST:PORT = HOST:PORT for each peer reached through another address),",
+      "else from the defaults."
     })
 final class MemberCommand implements Callable<Integer> {
   private static final Set<String> CONFIG_KEYS =
@@ -46,7 +48,9 @@ final class MemberCommand implements Callable<Integer> {
           "sessionIdleTimeoutSeconds",
           "storeJdbcUrl",
           "storeUser",
-          "storePassword");
+          "storePassword",
+          "advertisedCryptoAddress",
+          "clockOffsetSeconds");
 
   @Spec CommandSpec spec;
 
@@ -83,7 +87,7 @@ final class MemberCommand implements Callable<Integer> {
         throw new CliException(2, "cannot read --config " + config + ": " + e.getMessage());
       }
       for (String k : p.stringPropertyNames()) {
-        if (!CONFIG_KEYS.contains(k)) {
+        if (!CONFIG_KEYS.contains(k) && !k.startsWith("peerRoute.")) {
           throw new CliException(
               2, "--config " + config + ": unknown key '" + k + "'; known keys: " + CONFIG_KEYS);
         }
@@ -118,6 +122,17 @@ final class MemberCommand implements Callable<Integer> {
     }
     if (p.containsKey("sessionIdleTimeoutSeconds")) {
       b.sessionIdleTimeout(Duration.ofSeconds(intValue(p, "sessionIdleTimeoutSeconds")));
+    }
+    if (p.containsKey("advertisedCryptoAddress")) {
+      b.advertisedCryptoAddress(p.getProperty("advertisedCryptoAddress").strip());
+    }
+    if (p.containsKey("clockOffsetSeconds")) {
+      b.clockOffset(Duration.ofSeconds(intValue(p, "clockOffsetSeconds")));
+    }
+    for (String k : p.stringPropertyNames()) {
+      if (k.startsWith("peerRoute.")) {
+        b.peerRoute(k.substring("peerRoute.".length()), p.getProperty(k).strip());
+      }
     }
     if (adminPasswordFile != null) {
       try {

@@ -35,12 +35,24 @@ public final class KeyringService {
   private static final String LABEL_RULE = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
   private final KeyringStore store;
+  private final dev.keyring.store.ReplicatedWriter writer;
   private final Boundary boundary;
   private final Hsm hsm;
   private final PasswordHasher hasher;
   private final ConcurrentHashMap<UUID, AtomicInteger> openSessions = new ConcurrentHashMap<>();
 
   public KeyringService(KeyringStore store, Boundary boundary, Hsm hsm, PasswordHasher hasher) {
+    this(store, boundary, hsm, hasher, dev.keyring.store.ReplicatedWriter.local(store));
+  }
+
+  /** A keyring service whose keyring changes go through {@code writer} (replicated). */
+  public KeyringService(
+      KeyringStore store,
+      Boundary boundary,
+      Hsm hsm,
+      PasswordHasher hasher,
+      dev.keyring.store.ReplicatedWriter writer) {
+    this.writer = writer;
     this.store = store;
     this.boundary = boundary;
     this.hsm = hsm;
@@ -108,7 +120,7 @@ public final class KeyringService {
         progress.accept(i + 1);
       }
     }
-    return store.write(tx -> tx.createKeyrings(cluster.id(), records));
+    return writer.write(tx -> tx.createKeyrings(cluster.id(), records));
   }
 
   /** A keyring by UUID or label (CKR_SLOT_ID_INVALID when there is none). */
@@ -139,7 +151,7 @@ public final class KeyringService {
   public void deleteKeyring(String coPassword, String idOrLabel) {
     hsm.authenticateCo(coPassword);
     KeyringRecord k = keyring(idOrLabel);
-    store.write(tx -> tx.deleteKeyring(k.id()));
+    writer.write(tx -> tx.deleteKeyring(k.id()));
     boundary.evictKeyring(k.id());
   }
 
@@ -147,7 +159,7 @@ public final class KeyringService {
   public void unlock(String coPassword, String idOrLabel) {
     hsm.authenticateCo(coPassword);
     KeyringRecord k = keyring(idOrLabel);
-    store.write(
+    writer.write(
         tx -> {
           KeyringRecord cur = locked(tx.lockKeyring(k.id()), k.id());
           tx.updateKeyring(cur.withLock(false, 0));
@@ -181,14 +193,22 @@ public final class KeyringService {
       throw failedLogin(k, attempt);
     }
     if (k.failedLogins() > 0) {
-      store.write(
-          tx -> {
-            KeyringRecord cur = locked(tx.lockKeyring(keyringId), keyringId);
-            if (!cur.locked()) {
-              tx.updateKeyring(cur.withLock(false, 0));
-            }
-            return null;
-          });
+      try {
+        writer.write(
+            tx -> {
+              KeyringRecord cur = locked(tx.lockKeyring(keyringId), keyringId);
+              if (!cur.locked()) {
+                tx.updateKeyring(cur.withLock(false, 0));
+              }
+              return null;
+            });
+      } catch (HsmException e) {
+        if (e.code() != ResultCode.CKR_TOKEN_WRITE_PROTECTED) {
+          throw e;
+        }
+        // a read-only member: the login stands; the counter is reset by a later login through
+        // a read-write member
+      }
     }
     openSessions.computeIfAbsent(keyringId, id -> new AtomicInteger()).incrementAndGet();
     return new KeyringSession(
@@ -227,7 +247,7 @@ public final class KeyringService {
           ResultCode.CKR_PIN_INVALID, "the new keyring password must differ from the current one");
     }
     String credential = KeyringCredential.create(hasher, newPassword);
-    store.write(
+    writer.write(
         tx -> {
           KeyringRecord cur = locked(tx.lockKeyring(keyringId), keyringId);
           tx.updateKeyring(cur.withCredential(credential, false).withLock(cur.locked(), 0));
@@ -248,7 +268,7 @@ public final class KeyringService {
           ResultCode.CKR_PIN_INVALID,
           "the KRCO must be initialized with the keyring's shared password (the KRSO's)");
     }
-    store.write(
+    writer.write(
         tx -> {
           KeyringRecord cur = locked(tx.lockKeyring(keyringId), keyringId);
           tx.updateKeyring(cur.withKrcoInitialized(true));
@@ -264,6 +284,21 @@ public final class KeyringService {
     }
   }
 
+  private KeyringRecord countFailedLogin(KeyringRecord k) {
+    return writer.write(
+        tx -> {
+          KeyringRecord cur = locked(tx.lockKeyring(k.id()), k.id());
+          if (cur.locked()) {
+            return cur; // locked meanwhile by a concurrent attempt: the counter stays
+          }
+          int failed = cur.failedLogins() + 1;
+          KeyringRecord next =
+              cur.withLock(cur.locked() || failed >= KeyringLimits.LOCKOUT_THRESHOLD, failed);
+          tx.updateKeyring(next);
+          return next;
+        });
+  }
+
   private HsmException failedLogin(KeyringRecord k, String attempt) {
     boolean counts =
         KeyringCredential.subjectToLockout(k.credentialVerifier())
@@ -272,19 +307,20 @@ public final class KeyringService {
       return new HsmException(
           ResultCode.CKR_PIN_INCORRECT, "wrong password for keyring '" + k.label() + "'");
     }
-    KeyringRecord after =
-        store.write(
-            tx -> {
-              KeyringRecord cur = locked(tx.lockKeyring(k.id()), k.id());
-              if (cur.locked()) {
-                return cur; // locked meanwhile by a concurrent attempt: the counter stays
-              }
-              int failed = cur.failedLogins() + 1;
-              KeyringRecord next =
-                  cur.withLock(cur.locked() || failed >= KeyringLimits.LOCKOUT_THRESHOLD, failed);
-              tx.updateKeyring(next);
-              return next;
-            });
+    KeyringRecord after;
+    try {
+      after = countFailedLogin(k);
+    } catch (HsmException e) {
+      if (e.code() != ResultCode.CKR_TOKEN_WRITE_PROTECTED) {
+        throw e;
+      }
+      // a read-only member cannot record the attempt: it is refused all the same
+      return new HsmException(
+          ResultCode.CKR_PIN_INCORRECT,
+          "wrong password for keyring '"
+              + k.label()
+              + "' (this member is read-only: the attempt was not counted)");
+    }
     if (after.locked()) {
       return new HsmException(
           ResultCode.CKR_PIN_LOCKED,

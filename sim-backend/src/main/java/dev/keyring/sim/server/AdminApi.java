@@ -321,6 +321,28 @@ final class AdminApi extends Handler.Abstract {
                 () ->
                     new dev.keyring.protocol.HsmException(
                         ResultCode.CKR_FUNCTION_FAILED, "this member belongs to no cluster"));
+    dev.keyring.sim.cluster.ClusterNode node = member.node();
+    if (node != null) {
+      dev.keyring.sim.cluster.Membership ms = node.membership();
+      java.util.List<dev.keyring.protocol.wire.CryptoMessages.ClusterMember> out =
+          new java.util.ArrayList<>();
+      for (dev.keyring.sim.cluster.Membership.Entry e : ms.members()) {
+        String addr = e.cryptoAddress();
+        int colon = addr.lastIndexOf(':');
+        out.add(
+            new dev.keyring.protocol.wire.CryptoMessages.ClusterMember(
+                e.memberId(),
+                e.name(),
+                addr.substring(0, colon),
+                Integer.parseInt(addr.substring(colon + 1)),
+                e.group(),
+                ms.isPrimary(e.memberId()),
+                node.readOnly(e.memberId()),
+                node.visible(e.memberId())));
+      }
+      return new dev.keyring.protocol.wire.CryptoMessages.ClusterView(
+          c.id(), c.label(), ms.epoch(), ms.version(), out);
+    }
     ClusterServiceState.MemberRow m = state.member(c);
     return new dev.keyring.protocol.wire.CryptoMessages.ClusterView(
         c.id(),

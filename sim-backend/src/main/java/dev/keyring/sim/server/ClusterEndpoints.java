@@ -6,6 +6,8 @@ import static dev.keyring.sim.server.AdminMessages.required;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.admin.ClientRegistration;
 import dev.keyring.sim.boundary.MemberPki;
+import dev.keyring.sim.cluster.ClusterNode;
+import dev.keyring.sim.cluster.Membership;
 import dev.keyring.sim.server.AdminMessages.PartitionLabel;
 import dev.keyring.sim.server.ClusterServiceState.ClientRow;
 import dev.keyring.sim.server.ClusterServiceState.MemberRow;
@@ -19,6 +21,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.slf4j.Logger;
@@ -27,7 +30,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code /api/clusters}: create the cluster (HSM SO), list it, its members (authorize, affinity
  * group, primary), and the clients registered with it (CSR signed by the cluster CA; revocation).
- * Joining another cluster and leaving one are answered 501: not simulated yet.
+ * Joining (on the joiner, which then asks a member of the cluster through its admin API: {@code
+ * join-requests}), leaving, deleting an unrecoverable member and promoting go through the member's
+ * cluster service ({@link ClusterNode}).
  */
 final class ClusterEndpoints {
   static final int MAX_CLIENTS = 10_000;
@@ -35,7 +40,7 @@ final class ClusterEndpoints {
   private static final Pattern LABEL = Pattern.compile(LABEL_RULE);
   private static final Pattern CLIENT_LABEL = Pattern.compile("[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}");
   private static final Pattern SERIAL = Pattern.compile("[0-9a-fA-F]{1,40}");
-  private static final String VERSION = version();
+  static final String VERSION = version();
   private static final Logger LOG = LoggerFactory.getLogger(ClusterEndpoints.class);
 
   private final AdminApi api;
@@ -49,7 +54,18 @@ final class ClusterEndpoints {
         .add("GET", "/api/clusters", ApplianceRole.MONITOR, this::list)
         .add("GET", "/api/clusters/{clusterID}", ApplianceRole.MONITOR, this::show)
         .add("PUT", "/api/clusters/{clusterID}", ApplianceRole.ADMIN, this::join)
+        .add(
+            "POST",
+            "/api/clusters/{clusterID}/join-requests",
+            ApplianceRole.ADMIN,
+            this::joinRequest)
+        .add(
+            "POST",
+            "/api/clusters/{clusterID}/join-requests/complete",
+            ApplianceRole.ADMIN,
+            this::joinComplete)
         .add("GET", "/api/clusters/{clusterID}/members", ApplianceRole.MONITOR, this::members)
+        .add("GET", "/api/clusters/{clusterID}/state", ApplianceRole.MONITOR, this::state)
         .add(
             "GET",
             "/api/clusters/{clusterID}/members/{memberID}",
@@ -107,6 +123,23 @@ final class ClusterEndpoints {
       boolean authorized,
       boolean local) {}
 
+  /**
+   * This member's replicated state: its log position and the digest of its keyrings and objects
+   * (equal on converged members).
+   */
+  record StateView(
+      String memberID,
+      String memberName,
+      long epoch,
+      long logEpoch,
+      long sequence,
+      int keyrings,
+      String digest,
+      boolean primaryNode,
+      String mode,
+      int openSessions,
+      long cryptoRequests) {}
+
   /** A registered client. */
   record ClientView(
       String serial,
@@ -121,11 +154,18 @@ final class ClusterEndpoints {
   /** A list answer: {@code {"data": [...]}}. */
   record DataList<T>(List<T> data) {}
 
-  /** The body of {@code PUT /api/clusters/{clusterID}} (join). */
+  /**
+   * The body of {@code PUT /api/clusters/{clusterID}} (join): the remote member's IP address and
+   * admin API port (default 50070), its admin password, and optionally the SHA-256 fingerprint of
+   * its admin certificate (hex) to pin; without it the certificate is trusted on first use and its
+   * fingerprint is reported.
+   */
   record JoinCluster(
       List<AdminMessages.Credential> authentication,
       String remoteClusterIpAddress,
+      Integer remoteAdminPort,
       String remoteAdminPassword,
+      String remoteCertificateFingerprint,
       String action) {}
 
   // ------------------------------------------------------------------ cluster
@@ -222,7 +262,37 @@ final class ClusterEndpoints {
                       + "): it cannot join another");
             });
     api.appliance.hsm().authenticateCo(co);
-    throw notImplemented("joining a cluster on another member");
+    UUID clusterId = AdminApi.uuid(call.param("clusterID"), "clusterID");
+    int port = b.remoteAdminPort() == null ? 50070 : b.remoteAdminPort();
+    if (port < 1 || port > 65535) {
+      throw ApiError.badRequest("remoteAdminPort must be 1 to 65535");
+    }
+    synchronized (api.clusterLock) {
+      JoinFlow.Result r =
+          new JoinFlow(api)
+              .join(
+                  clusterId,
+                  b.remoteClusterIpAddress(),
+                  port,
+                  b.remoteAdminPassword(),
+                  b.remoteCertificateFingerprint());
+      LOG.info("joined cluster {} through {}:{}", clusterId, b.remoteClusterIpAddress(), port);
+      call.x.ok(r);
+    }
+  }
+
+  private void joinRequest(AdminCall call) throws IOException {
+    JoinFlow.Request b = call.body(JoinFlow.Request.class);
+    api.requireRunning();
+    ClusterRecord c = api.requireCluster(call.param("clusterID"));
+    call.x.ok(new JoinFlow(api).admit(c, b));
+  }
+
+  private void joinComplete(AdminCall call) throws IOException {
+    JoinFlow.Complete b = call.body(JoinFlow.Complete.class);
+    api.requireRunning();
+    ClusterRecord c = api.requireCluster(call.param("clusterID"));
+    call.x.ok(new JoinFlow(api).complete(c, b));
   }
 
   // ------------------------------------------------------------------ members
@@ -231,13 +301,50 @@ final class ClusterEndpoints {
     call.noBody();
     api.requireRunning();
     ClusterRecord c = api.requireCluster(call.param("clusterID"));
-    call.x.ok(new DataList<>(List.of(memberView(c, api.state.member(c)))));
+    ClusterNode node = api.member.node();
+    if (node == null) {
+      call.x.ok(new DataList<>(List.of(memberView(c, api.state.member(c)))));
+      return;
+    }
+    List<MemberView> out = new ArrayList<>();
+    for (Membership.Entry e : node.membership().members()) {
+      out.add(memberView(c, e, node));
+    }
+    call.x.ok(new DataList<>(out));
+  }
+
+  private void state(AdminCall call) throws IOException {
+    call.noBody();
+    api.requireRunning();
+    ClusterRecord c = api.requireCluster(call.param("clusterID"));
+    ClusterNode node = api.member.node();
+    dev.keyring.store.LogPosition p = api.appliance.store().position();
+    String digest = api.appliance.store().stateDigest();
+    MemberRow m = api.state.member(c);
+    call.x.ok(
+        new StateView(
+            m.memberId,
+            api.appliance.defaultMemberName(),
+            node == null ? p.epoch() : node.membership().epoch(),
+            p.epoch(),
+            p.sequence(),
+            api.appliance.store().keyringCount(),
+            digest,
+            node == null ? m.primary : node.isPrimary(),
+            node == null ? mode(m) : node.readOnly(node.memberId()) ? "Read-Only" : "Read-Write",
+            api.member.openSessions(),
+            api.member.cryptoRequests()));
   }
 
   private void memberShow(AdminCall call) throws IOException {
     call.noBody();
     api.requireRunning();
     ClusterRecord c = api.requireCluster(call.param("clusterID"));
+    ClusterNode node = api.member.node();
+    if (node != null) {
+      call.x.ok(memberView(c, requireEntry(node, call.param("memberID")), node));
+      return;
+    }
     call.x.ok(memberView(c, requireMember(c, call.param("memberID"))));
   }
 
@@ -286,6 +393,18 @@ final class ClusterEndpoints {
         synchronized (api.clusterLock) {
           api.requireRunning();
           ClusterRecord c = api.requireCluster(call.param("clusterID"));
+          ClusterNode node = api.member.node();
+          if (node != null) {
+            Membership.Entry e = requireEntry(node, call.param("memberID"));
+            if (b.group() != null) {
+              node.moveToGroup(e.memberId(), b.group());
+            }
+            if (Boolean.TRUE.equals(b.primary())) {
+              node.promote(e.memberId());
+            }
+            call.x.ok(memberView(c, requireEntry(node, e.memberId()), node));
+            return;
+          }
           MemberRow current = requireMember(c, call.param("memberID"));
           // Up to 64 affinity groups per cluster: with one member there is one group, so moving
           // it (which replaces its group) cannot exceed the limit.
@@ -325,7 +444,19 @@ final class ClusterEndpoints {
     ClusterRecord c = api.requireCluster(call.param("clusterID"));
     requireMember(c, call.param("memberID"));
     api.appliance.hsm().authenticateCo(co);
-    throw notImplemented("leaving a cluster");
+    synchronized (api.clusterLock) {
+      ClusterNode node = api.member.node();
+      if (node == null
+          || !node.memberId()
+              .equalsIgnoreCase(requireEntry(node, call.param("memberID")).memberId())) {
+        throw ApiError.conflict(
+            ResultCode.CKR_FUNCTION_FAILED,
+            "a member leaves from itself: send this to the leaving member's admin API");
+      }
+      new JoinFlow(api).leave(node);
+      LOG.info("member {} left cluster {}", api.appliance.defaultMemberName(), c.id());
+      call.x.ok(new AdminMessages.Empty());
+    }
   }
 
   private void memberDelete(AdminCall call) throws IOException {
@@ -333,8 +464,19 @@ final class ClusterEndpoints {
     String co = password(b.authentication(), "CO", PartitionLabel.OPTIONAL, api.partitionLabel());
     api.requireRunning();
     ClusterRecord c = api.requireCluster(call.param("clusterID"));
-    requireMember(c, call.param("memberID"));
     api.appliance.hsm().authenticateCo(co);
+    ClusterNode node = api.member.node();
+    if (node != null) {
+      synchronized (api.clusterLock) {
+        Membership.Entry e = requireEntry(node, call.param("memberID"));
+        node.deleteUnrecoverable(e.memberId());
+        LOG.info(
+            "member {} deleted from cluster {} by {}", e.name(), c.id(), call.principal.user());
+        call.x.ok(new AdminMessages.Empty());
+        return;
+      }
+    }
+    requireMember(c, call.param("memberID"));
     throw ApiError.conflict(
         ResultCode.CKR_FUNCTION_FAILED,
         "member "
@@ -358,6 +500,34 @@ final class ClusterEndpoints {
   private String mode(MemberRow m) {
     // the primary is always read-write; this one-member cluster's member is its primary
     return m.primary && api.state.running() ? "Read-Write" : "Read-Only";
+  }
+
+  private static Membership.Entry requireEntry(ClusterNode node, String idOrName) {
+    return node.membership()
+        .member(idOrName)
+        .orElseThrow(() -> ApiError.notFound("the cluster has no member " + idOrName));
+  }
+
+  private MemberView memberView(ClusterRecord c, Membership.Entry e, ClusterNode node) {
+    String id = e.memberId();
+    boolean local = id.equals(node.memberId());
+    boolean visible = node.visible(id);
+    String admin = e.adminAddress();
+    return new MemberView(
+        id,
+        e.name(),
+        e.name(),
+        c.id().toString(),
+        admin.substring(0, admin.lastIndexOf(':')),
+        visible && (local ? api.state.member(c).authorized && !node.removed() : true),
+        visible,
+        local ? node.isPrimary() : node.membership().isPrimary(id),
+        node.readOnly(id) ? "Read-Only" : "Read-Write",
+        node.restartService(id),
+        local ? VERSION : node.version(id),
+        e.group(),
+        !local || api.state.member(c).authorized,
+        local);
   }
 
   private MemberView memberView(ClusterRecord c, MemberRow m) {
@@ -413,6 +583,10 @@ final class ClusterEndpoints {
       api.requireRunning();
       ClusterRecord c = api.requireCluster(call.param("clusterID"));
       int port = api.member.cryptoPort();
+      String advertised = api.member.config().advertisedCryptoAddress();
+      if (port > 0 && advertised != null) {
+        port = Integer.parseInt(advertised.substring(advertised.lastIndexOf(':') + 1));
+      }
       if (port < 0) {
         throw ApiError.conflict(
             ResultCode.CKR_FUNCTION_FAILED,

@@ -35,6 +35,9 @@ public final class Member implements AutoCloseable {
   private final CryptoSessions sessions;
   private final Server adminServer;
   private final AdminApi adminApi;
+  private volatile dev.keyring.sim.cluster.ClusterNode node;
+  private final java.util.concurrent.atomic.AtomicLong served =
+      new java.util.concurrent.atomic.AtomicLong();
   private volatile Server cryptoServer;
   // the crypto port first bound: a restart of the service keeps it, so registered clients'
   // configuration stays right even when the member was started on an ephemeral port
@@ -106,6 +109,11 @@ public final class Member implements AutoCloseable {
     return appliance.boundary().pki().applianceCertificate(appliance.hsm().serialNumber());
   }
 
+  /** Session requests (open, login, sign, ...) the crypto API received since the member started. */
+  public long cryptoRequests() {
+    return served.get();
+  }
+
   /** Open crypto API sessions. */
   public int openSessions() {
     return sessions.open();
@@ -126,9 +134,57 @@ public final class Member implements AutoCloseable {
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             pki.cryptoServerContext(appliance.defaultMemberName()),
             true,
-            new CryptoApi(appliance, sessions, adminApi::clusterView),
+            new CryptoApi(appliance, sessions, adminApi::clusterView, this::node, served),
             "keyring-crypto");
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
+    startNode();
+  }
+
+  /** This member's cluster service, or null while the crypto API is stopped. */
+  public dev.keyring.sim.cluster.ClusterNode node() {
+    return node;
+  }
+
+  /** The {@code host:port} clients and members are told to reach the crypto API at. */
+  public String cryptoAddress() {
+    String a = config.advertisedCryptoAddress();
+    if (a != null) {
+      return a;
+    }
+    int port = cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort();
+    return config.bindAddress() + ":" + port;
+  }
+
+  /** The {@code host:port} of the admin API. */
+  public String adminAddress() {
+    return config.bindAddress() + ":" + adminPort();
+  }
+
+  private void startNode() {
+    if (node != null) {
+      return;
+    }
+    dev.keyring.store.ClusterRecord c = appliance.cluster().orElseThrow();
+    String name = appliance.defaultMemberName();
+    node =
+        dev.keyring.sim.cluster.ClusterNode.start(
+            appliance,
+            adminApi.state.member(c).memberId,
+            name,
+            cryptoAddress(),
+            adminAddress(),
+            appliance.boundary().pki().peerClientContext(name),
+            config.peerRoutes(),
+            adminApi.state::restartRequired,
+            ClusterEndpoints.VERSION);
+  }
+
+  private void stopNode() {
+    dev.keyring.sim.cluster.ClusterNode n = node;
+    node = null;
+    if (n != null) {
+      n.close();
+    }
   }
 
   /**
@@ -138,6 +194,7 @@ public final class Member implements AutoCloseable {
   public synchronized void stopCryptoApi() {
     Server s = cryptoServer;
     cryptoServer = null;
+    stopNode();
     stopQuietly(s);
     sessions.closeAll(); // the service is down: every session is logged out
   }
@@ -180,6 +237,7 @@ public final class Member implements AutoCloseable {
 
   @Override
   public void close() {
+    stopNode();
     stopQuietly(cryptoServer);
     stopQuietly(adminServer);
     sessions.close();

@@ -18,6 +18,14 @@ import java.util.Objects;
  *   <tr><td>sessionIdleTimeout</td><td>10 min</td><td>crypto sessions idle longer are closed</td></tr>
  *   <tr><td>initialAdminPassword</td><td>none</td><td>the {@code admin} user's password on first
  *       start; without one a random password is written to {@code DATA/initial-admin-password}</td></tr>
+ * <tr><td>advertisedCryptoAddress</td><td>{@code host:port} that clients and other members are
+ *       told to reach this member's crypto API at (a proxy in front of it, for instance); default
+ *       the bind address and the crypto port</td></tr>
+ * <tr><td>peerRoutes</td><td>{@code host:port} of another member's advertised crypto address to
+ *       the {@code host:port} this member connects to instead (fault-injecting proxies on
+ *       member-to-member links); default none</td></tr>
+ * <tr><td>clockOffset</td><td>added to this member's clock where members compare clocks (join);
+ *       a simulated clock skew, default zero</td></tr>
  * </table>
  */
 public final class MemberConfig {
@@ -27,8 +35,14 @@ public final class MemberConfig {
   private final int cryptoPort;
   private final Duration sessionIdleTimeout;
   private final String initialAdminPassword;
+  private final String advertisedCryptoAddress;
+  private final java.util.Map<String, String> peerRoutes;
+  private final Duration clockOffset;
 
   private MemberConfig(Builder b) {
+    this.advertisedCryptoAddress = b.advertisedCryptoAddress;
+    this.peerRoutes = java.util.Map.copyOf(b.peerRoutes);
+    this.clockOffset = b.clockOffset;
     this.appliance = b.appliance;
     this.bindAddress = b.bindAddress;
     this.adminPort = b.adminPort;
@@ -66,6 +80,21 @@ public final class MemberConfig {
     return initialAdminPassword;
   }
 
+  /** The advertised {@code host:port} of the crypto API, or null for bind address and port. */
+  public String advertisedCryptoAddress() {
+    return advertisedCryptoAddress;
+  }
+
+  /** Advertised {@code host:port} of a peer to the {@code host:port} to connect to instead. */
+  public java.util.Map<String, String> peerRoutes() {
+    return peerRoutes;
+  }
+
+  /** The simulated clock skew of this member. */
+  public Duration clockOffset() {
+    return clockOffset;
+  }
+
   @Override
   public String toString() {
     return "MemberConfig[data="
@@ -89,8 +118,26 @@ public final class MemberConfig {
     private int cryptoPort = 50052;
     private Duration sessionIdleTimeout = Duration.ofMinutes(10);
     private String initialAdminPassword;
+    private String advertisedCryptoAddress;
+    private final java.util.Map<String, String> peerRoutes = new java.util.LinkedHashMap<>();
+    private Duration clockOffset = Duration.ZERO;
 
     private Builder() {}
+
+    public Builder advertisedCryptoAddress(String v) {
+      this.advertisedCryptoAddress = v;
+      return this;
+    }
+
+    public Builder peerRoute(String advertised, String connectTo) {
+      this.peerRoutes.put(advertised, connectTo);
+      return this;
+    }
+
+    public Builder clockOffset(Duration v) {
+      this.clockOffset = v;
+      return this;
+    }
 
     public Builder appliance(ApplianceConfig v) {
       this.appliance = v;
@@ -139,7 +186,34 @@ public final class MemberConfig {
         throw new IllegalArgumentException(
             "sessionIdleTimeout must be 1 s to 1 day, got " + sessionIdleTimeout);
       }
+      if (advertisedCryptoAddress != null) {
+        checkAddress("advertisedCryptoAddress", advertisedCryptoAddress);
+      }
+      for (java.util.Map.Entry<String, String> e : peerRoutes.entrySet()) {
+        checkAddress("peer route " + e.getKey(), e.getKey());
+        checkAddress("peer route " + e.getKey() + " target", e.getValue());
+      }
+      if (clockOffset == null || clockOffset.abs().compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException(
+            "clockOffset must be within one day, got " + clockOffset);
+      }
       return new MemberConfig(this);
+    }
+
+    private static void checkAddress(String name, String v) {
+      int colon = v.lastIndexOf(':');
+      if (colon <= 0) {
+        throw new IllegalArgumentException(name + " must be host:port, got '" + v + "'");
+      }
+      int port;
+      try {
+        port = Integer.parseInt(v.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(name + " must be host:port, got '" + v + "'");
+      }
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException(name + ": port must be 1 to 65535, got '" + v + "'");
+      }
     }
 
     private static void checkPort(String name, int port) {

@@ -199,7 +199,8 @@ class PkiIdentityTest {
       X509Certificate c = m.pki().memberCertificate("member-a");
       assertEquals("CN=member-a", c.getSubjectX500Principal().getName());
       validate(List.of(c), ca);
-      assertEquals(List.of("1.3.6.1.5.5.7.3.1"), c.getExtendedKeyUsage());
+      // serverAuth for its crypto API, clientAuth for its calls to other members
+      assertEquals(List.of("1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"), c.getExtendedKeyUsage());
       assertTrue(c.getSubjectAlternativeNames().contains(List.of(7, "127.0.0.1")));
       assertTrue(c.getSubjectAlternativeNames().contains(List.of(2, "localhost")));
       X509Certificate renamed = m.pki().memberCertificate("member-b");

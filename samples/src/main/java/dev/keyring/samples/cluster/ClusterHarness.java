@@ -1,0 +1,394 @@
+package dev.keyring.e2e.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.samples.LocalCluster;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Up to N members as separate JVMs on loopback, each with its own data directory, and a
+ * fault-injecting TCP proxy on every link: one in front of each member's crypto API for clients
+ * (the address the member advertises), and one for each ordered pair of members (member i reaches
+ * member j's crypto API through {@code link(i, j)}, by a peer route in i's settings). Links can be
+ * cut, blackholed, delayed and restored; members can be killed with SIGKILL and restarted.
+ */
+public final class ClusterHarness implements AutoCloseable {
+  public static final String ADMIN_PW = "admin-password-1";
+  public static final String SO = "so-password-1";
+  public static final String PO = "po-password-1";
+  public static final String CO = "co-password-1";
+  public static final String DOMAIN = "harness-domain";
+  public static final String PARTITION = "clusterpar";
+
+  private static final Pattern CLUSTER_ID = Pattern.compile("Cluster ID\\s+: ([0-9a-f-]{36})");
+  private static final Pattern SELF = Pattern.compile("\\*\\s+([0-9a-f-]{36})");
+
+  private final Path dir;
+  private final int capacity;
+  private final int[] adminPorts;
+  private final int[] cryptoPorts;
+  private final FaultProxy[] clientProxies;
+  private final FaultProxy[][] links;
+  private final MemberProcess[] members;
+  private String clusterId;
+
+  private ClusterHarness(Path dir, int capacity) throws Exception {
+    this.dir = dir;
+    this.capacity = capacity;
+    this.adminPorts = new int[capacity];
+    this.cryptoPorts = new int[capacity];
+    this.clientProxies = new FaultProxy[capacity];
+    this.links = new FaultProxy[capacity][capacity];
+    this.members = new MemberProcess[capacity];
+    for (int i = 0; i < capacity; i++) {
+      adminPorts[i] = MemberProcess.freePort();
+      cryptoPorts[i] = MemberProcess.freePort();
+    }
+    for (int i = 0; i < capacity; i++) {
+      clientProxies[i] = FaultProxy.start("127.0.0.1", cryptoPorts[i]);
+      for (int j = 0; j < capacity; j++) {
+        if (i != j) {
+          links[i][j] = FaultProxy.start("127.0.0.1", cryptoPorts[j]);
+        }
+      }
+    }
+  }
+
+  /** Proxies for {@code capacity} members; no member runs yet. */
+  public static ClusterHarness create(Path dir, int capacity) throws Exception {
+    return new ClusterHarness(dir, capacity);
+  }
+
+  /**
+   * Starts {@code n} members: the first provisioned and holding a new cluster (authorized), the
+   * others provisioned and joined one at a time.
+   */
+  public static ClusterHarness startCluster(Path dir, int n, int capacity) throws Exception {
+    ClusterHarness h = create(dir, capacity);
+    try {
+      h.startMember(0);
+      h.provisionPartition(0);
+      h.createCluster();
+      for (int i = 1; i < n; i++) {
+        h.startMember(i);
+        h.provisionPartition(i);
+        h.join(i, 0);
+      }
+      return h;
+    } catch (Exception | Error e) {
+      h.close();
+      throw e;
+    }
+  }
+
+  public MemberProcess startMember(int i) throws Exception {
+    return startMember(i, Map.of());
+  }
+
+  /** Starts member {@code i} with extra settings (e.g. {@code clockOffsetSeconds}). */
+  public MemberProcess startMember(int i, Map<String, String> extra) throws Exception {
+    Map<String, String> settings = new LinkedHashMap<>(extra);
+    settings.put("advertisedCryptoAddress", advertised(i));
+    for (int j = 0; j < capacity; j++) {
+      if (j != i) {
+        settings.put("peerRoute." + advertised(j), "127.0.0.1:" + links[i][j].port());
+      }
+    }
+    members[i] =
+        MemberProcess.start(
+            dir.resolve("member" + i), ADMIN_PW, adminPorts[i], cryptoPorts[i], settings);
+    return members[i];
+  }
+
+  private String advertised(int i) {
+    return "127.0.0.1:" + clientProxies[i].port();
+  }
+
+  public MemberProcess member(int i) {
+    return members[i];
+  }
+
+  public String clusterId() {
+    return clusterId;
+  }
+
+  /** HSM, V1 partition in the harness's cloning domain, policy 40 = 0, CO with its own password. */
+  public void provisionPartition(int i) {
+    MemberProcess m = members[i];
+    ok(m, "hsm", "init", "-label", "hsm" + i, "-password", SO);
+    ok(m, "partition", "create", "-label", PARTITION, "-sopassword", SO);
+    ok(
+        m,
+        "partition",
+        "init",
+        "-partition",
+        PARTITION,
+        "-domain",
+        DOMAIN,
+        "-sopassword",
+        SO,
+        "-password",
+        PO);
+    ok(
+        m,
+        "partition",
+        "policy",
+        "-partition",
+        PARTITION,
+        "-policy",
+        "40",
+        "-value",
+        "0",
+        "-popassword",
+        PO);
+    ok(
+        m,
+        "partition",
+        "co",
+        "init",
+        "-partition",
+        PARTITION,
+        "-popassword",
+        PO,
+        "-password",
+        CO + "-initial");
+    ok(
+        m,
+        "partition",
+        "co",
+        "changepw",
+        "-partition",
+        PARTITION,
+        "-oldpw",
+        CO + "-initial",
+        "-newpw",
+        CO);
+  }
+
+  /** Creates the cluster on member 0 and authorizes it. */
+  public String createCluster() {
+    MemberProcess m = members[0];
+    MemberProcess.SimRun created =
+        ok(m, "cluster", "create", "-label", "harness-cluster", "-password", SO);
+    Matcher id = CLUSTER_ID.matcher(created.out());
+    assertTrue(id.find(), created::toString);
+    clusterId = id.group(1);
+    ok(
+        m,
+        "cluster",
+        "member",
+        "authorize",
+        "-partition",
+        PARTITION,
+        "-memberid",
+        localMemberId(0),
+        "-copassword",
+        CO);
+    return clusterId;
+  }
+
+  /** The ID of member {@code i} as it lists itself. */
+  public String localMemberId(int i) {
+    MemberProcess.SimRun list = ok(members[i], "cluster", "member", "list");
+    Matcher self = SELF.matcher(list.out());
+    assertTrue(self.find(), list::toString);
+    return self.group(1);
+  }
+
+  /** Member {@code i} joins through member {@code through}. */
+  public MemberProcess.SimRun join(int i, int through) {
+    return ok(members[i], joinArgs(i, through));
+  }
+
+  /** The join command line of member {@code i} through member {@code through}. */
+  public String[] joinArgs(int i, int through) {
+    return new String[] {
+      "cluster",
+      "join",
+      "-clusterid",
+      clusterId,
+      "-remoteip",
+      "127.0.0.1",
+      "-remoteport",
+      Integer.toString(adminPorts[through]),
+      "-remotepassword",
+      ADMIN_PW,
+      "-partition",
+      PARTITION,
+      "-copassword",
+      CO
+    };
+  }
+
+  /** Creates {@code total} keyrings labelled {@code label + index...} through member {@code i}. */
+  public void createKeyrings(int i, String label, String password, int total, int index) {
+    ok(
+        members[i],
+        "keyring",
+        "create",
+        "-label",
+        label,
+        "-password",
+        password,
+        "-partition",
+        PARTITION,
+        "-total",
+        Integer.toString(total),
+        "-index",
+        Integer.toString(index),
+        "-copassword",
+        CO);
+  }
+
+  /**
+   * Registers a client with member {@code i}; its configuration file is written to {@code conf}.
+   */
+  public Path registerClient(int i, String name, Path conf) {
+    LocalCluster.registerClient(
+        name, adminPorts[i], members[i].fingerprint(), clusterId, ADMIN_PW, conf);
+    return conf;
+  }
+
+  /** What member {@code i} reports of its replicated state. */
+  public record State(
+      String name,
+      String position,
+      int keyrings,
+      String digest,
+      String mode,
+      int openSessions,
+      long cryptoRequests) {}
+
+  public State state(int i) {
+    MemberProcess.SimRun r = ok(members[i], "cluster", "state");
+    return new State(
+        field(r.out(), "Member Name"),
+        field(r.out(), "Log Position"),
+        Integer.parseInt(field(r.out(), "Keyrings")),
+        field(r.out(), "State Digest"),
+        field(r.out(), "Mode"),
+        Integer.parseInt(field(r.out(), "Open Sessions")),
+        Long.parseLong(field(r.out(), "Crypto Requests")));
+  }
+
+  private static String field(String out, String name) {
+    Matcher m = Pattern.compile(Pattern.quote(name) + "\\s*: (\\S+)").matcher(out);
+    assertTrue(m.find(), () -> name + " missing from:\n" + out);
+    return m.group(1);
+  }
+
+  /** The states of the running members, in member order. */
+  public List<State> liveStates() {
+    List<State> out = new ArrayList<>();
+    for (int i = 0; i < capacity; i++) {
+      if (members[i] != null && members[i].isAlive()) {
+        out.add(state(i));
+      }
+    }
+    return out;
+  }
+
+  /** Waits until every running member reports the same position and digest; returns it. */
+  public State awaitConverged(Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    List<State> last = List.of();
+    while (System.nanoTime() < deadline) {
+      last = liveStates();
+      if (!last.isEmpty()
+          && last.stream().map(State::digest).distinct().count() == 1
+          && last.stream().map(State::position).distinct().count() == 1) {
+        return last.get(0);
+      }
+      Thread.sleep(200);
+    }
+    throw new AssertionError("members did not converge within " + within + ": " + last);
+  }
+
+  /** Waits for a condition (cluster state settles over heartbeats: about 1.5 s). */
+  public static void await(String what, Duration within, BooleanSupplier condition)
+      throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("not within " + within + ": " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  /** The member list as member {@code i} prints it. */
+  public String memberList(int i) {
+    return ok(members[i], "cluster", "member", "list").out();
+  }
+
+  // ------------------------------------------------------------------ faults
+
+  /** The proxy member {@code from} reaches member {@code to} through. */
+  public FaultProxy link(int from, int to) {
+    return links[from][to];
+  }
+
+  /** The proxy clients reach member {@code i} through. */
+  public FaultProxy clientLink(int i) {
+    return clientProxies[i];
+  }
+
+  /** Cuts both directions between two members. */
+  public void cut(int a, int b) {
+    links[a][b].cut();
+    links[b][a].cut();
+  }
+
+  /** Cuts every link of member {@code i} to and from the other members (clients still reach it). */
+  public void isolate(int i) {
+    for (int j = 0; j < capacity; j++) {
+      if (j != i) {
+        cut(i, j);
+      }
+    }
+  }
+
+  /** Restores every link. */
+  public void healAll() {
+    for (int i = 0; i < capacity; i++) {
+      clientProxies[i].restore();
+      for (int j = 0; j < capacity; j++) {
+        if (links[i][j] != null) {
+          links[i][j].restore();
+        }
+      }
+    }
+  }
+
+  public static MemberProcess.SimRun ok(MemberProcess m, String... args) {
+    MemberProcess.SimRun r = m.sim(args);
+    assertEquals(0, r.exit(), () -> String.join(" ", args) + "\n" + r + "\n" + m.output());
+    return r;
+  }
+
+  @Override
+  public void close() {
+    for (MemberProcess m : members) {
+      if (m != null) {
+        m.close();
+      }
+    }
+    for (int i = 0; i < capacity; i++) {
+      clientProxies[i].close();
+      for (int j = 0; j < capacity; j++) {
+        if (links[i][j] != null) {
+          links[i][j].close();
+        }
+      }
+    }
+  }
+}

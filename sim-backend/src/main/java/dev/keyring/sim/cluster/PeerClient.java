@@ -1,0 +1,115 @@
+package dev.keyring.sim.cluster;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
+
+/**
+ * Calls to other members over mutual TLS (this member's certificate, trusting the cluster CA),
+ * HTTP/1.1 so that a timed-out call closes its connection rather than leaving a stuck stream.
+ * Addresses are the members' advertised crypto addresses, mapped through the configured routes.
+ */
+final class PeerClient implements AutoCloseable {
+  static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  private final HttpClient http;
+  private final Map<String, String> routes;
+  private final java.util.concurrent.ExecutorService executor;
+
+  PeerClient(SSLContext tls, Map<String, String> routes) {
+    this.routes = Map.copyOf(routes);
+    this.executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "keyring-peer-client");
+              t.setDaemon(true);
+              return t;
+            });
+    this.http =
+        HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .sslContext(tls)
+            .connectTimeout(Duration.ofMillis(1_000))
+            .executor(executor)
+            .build();
+  }
+
+  /** Runs {@code task} on this client's threads. */
+  void executor(Runnable task) {
+    executor.execute(task);
+  }
+
+  /** Where to connect for a member advertised at {@code address}. */
+  String route(String address) {
+    return routes.getOrDefault(address, address);
+  }
+
+  <T> T post(String address, String path, Object body, Class<T> answer, Duration timeout)
+      throws IOException {
+    HttpRequest req =
+        HttpRequest.newBuilder(uri(address, path))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+            .build();
+    return send(req, answer);
+  }
+
+  <T> T get(String address, String path, Class<T> answer, Duration timeout) throws IOException {
+    HttpRequest req = HttpRequest.newBuilder(uri(address, path)).timeout(timeout).GET().build();
+    return send(req, answer);
+  }
+
+  byte[] getBytes(String address, String path, Duration timeout) throws IOException {
+    HttpRequest req = HttpRequest.newBuilder(uri(address, path)).timeout(timeout).GET().build();
+    HttpResponse<byte[]> r = call(req);
+    if (r.statusCode() != 200) {
+      throw new IOException(
+          "member at " + address + " answered " + r.statusCode() + " to GET " + path);
+    }
+    return r.body();
+  }
+
+  private <T> T send(HttpRequest req, Class<T> answer) throws IOException {
+    HttpResponse<byte[]> r = call(req);
+    if (r.statusCode() != 200) {
+      throw new IOException(
+          "member at "
+              + req.uri().getAuthority()
+              + " answered "
+              + r.statusCode()
+              + " to "
+              + req.uri().getPath()
+              + ": "
+              + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+    }
+    return JSON.readValue(r.body(), answer);
+  }
+
+  private HttpResponse<byte[]> call(HttpRequest req) throws IOException {
+    try {
+      return http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  private URI uri(String address, String path) {
+    return URI.create("https://" + route(address) + path);
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,396 @@
+package dev.keyring.sim.server;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.sim.Appliance;
+import dev.keyring.sim.boundary.ProtectedSmk;
+import dev.keyring.sim.cluster.ClusterNode;
+import dev.keyring.sim.cluster.Membership;
+import dev.keyring.store.ClusterRecord;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * Joining a cluster, in two calls from the joiner to a member of the cluster's admin API (as its
+ * {@code admin} user):
+ *
+ * <ol>
+ *   <li>{@code POST /api/clusters/{id}/join-requests}: the member checks the clocks (at most 30 s
+ *       apart), the cloning domain and that no other join is running (recorded in the replicated
+ *       membership for two minutes), then clones the SMK to the joiner's one-time key and hands
+ *       over the cluster CA (sealed under the SMK) and the appliance users.
+ *   <li>{@code POST /api/clusters/{id}/join-requests/complete}: the joiner, now holding the SMK and
+ *       the CA, gives its member certificate's fingerprint and addresses and is added to the
+ *       membership (authorized, group {@code local}).
+ * </ol>
+ *
+ * The joiner then copies the cluster's state from the primary and starts its cluster service, which
+ * follows the primary's log from there.
+ */
+final class JoinFlow {
+  static final Duration MAX_CLOCK_SKEW = Duration.ofSeconds(30);
+  static final Duration PENDING = Duration.ofMinutes(2);
+
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** Step 1, joiner to member. */
+  record Request(
+      String joinerName,
+      byte[] joinerPublicKey,
+      String cloningDomainFingerprint,
+      long clockMillis) {}
+
+  /** The member's answer to step 1. */
+  record Offer(
+      String clusterId, String clusterLabel, byte[] smkBundle, byte[] clusterCa, byte[] users) {}
+
+  /** Step 2, joiner to member. */
+  record Complete(
+      String memberId,
+      String name,
+      String cryptoAddress,
+      String adminAddress,
+      String certFingerprint) {}
+
+  /** The member's answer to step 2. */
+  record Completed(String primaryCryptoAddress, long membershipVersion) {}
+
+  /** The answer to the join on the joiner's admin API. */
+  record Result(
+      String clusterLabel,
+      String clusterUUID,
+      String memberID,
+      String memberName,
+      String remoteCertificateFingerprint,
+      int keyrings,
+      long copyMillis) {}
+
+  private final AdminApi api;
+  private final Appliance appliance;
+
+  JoinFlow(AdminApi api) {
+    this.api = api;
+    this.appliance = api.appliance;
+  }
+
+  // ------------------------------------------------------------------ on a member of the cluster
+
+  Offer admit(ClusterRecord c, Request r) {
+    ClusterNode node = requireNode();
+    if (r.joinerName() == null
+        || r.joinerPublicKey() == null
+        || r.cloningDomainFingerprint() == null) {
+      throw ApiError.badRequest(
+          "joinerName, joinerPublicKey and cloningDomainFingerprint are required");
+    }
+    long skew = Math.abs(now(api) - r.clockMillis());
+    if (skew > MAX_CLOCK_SKEW.toMillis()) {
+      throw ApiError.conflict(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "the clocks of "
+              + r.joinerName()
+              + " and "
+              + appliance.defaultMemberName()
+              + " differ by "
+              + skew / 1000
+              + " s, more than the "
+              + MAX_CLOCK_SKEW.toSeconds()
+              + " s a join allows: set both clocks (NTP) and join again");
+    }
+    String domain = appliance.hsm().cloningDomainFingerprint();
+    if (!domain.equals(r.cloningDomainFingerprint())) {
+      throw ApiError.conflict(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "the joiner's partition is in another cloning domain than cluster '"
+              + c.label()
+              + "': initialize its partition with the cluster's cloning domain");
+    }
+    if (node.membership().member(r.joinerName()).isPresent()) {
+      throw ApiError.conflict(
+          ResultCode.CKR_FUNCTION_FAILED,
+          r.joinerName()
+              + " is already a member of cluster '"
+              + c.label()
+              + "': delete it and factory-reset its cluster service before it joins again");
+    }
+    long nowMillis = System.currentTimeMillis();
+    node.changeMembership(
+        m -> {
+          Membership.PendingJoin p = m.pendingJoin();
+          if (p != null
+              && p.expiresAtMillis() > nowMillis
+              && !p.joinerName().equals(r.joinerName())) {
+            throw ApiError.conflict(
+                ResultCode.CKR_FUNCTION_FAILED,
+                "another join is in progress ("
+                    + p.joinerName()
+                    + "): members join one at a time; try again when it is done");
+          }
+          return m.withPendingJoin(
+              new Membership.PendingJoin(r.joinerName(), nowMillis + PENDING.toMillis()));
+        });
+    byte[] bundle = appliance.boundary().exportSmkClone(r.joinerPublicKey(), c.id(), domain);
+    return new Offer(
+        c.id().toString(),
+        c.label(),
+        bundle,
+        appliance.boundary().pki().exportClusterCa(),
+        api.users.exportUsers());
+  }
+
+  Completed complete(ClusterRecord c, Complete b) {
+    ClusterNode node = requireNode();
+    if (b.memberId() == null
+        || b.name() == null
+        || b.cryptoAddress() == null
+        || b.adminAddress() == null
+        || b.certFingerprint() == null) {
+      throw ApiError.badRequest(
+          "memberId, name, cryptoAddress, adminAddress and certFingerprint are required");
+    }
+    Membership after =
+        node.changeMembership(
+            m -> {
+              Membership.PendingJoin p = m.pendingJoin();
+              if (p == null || !p.joinerName().equals(b.name())) {
+                throw ApiError.conflict(
+                    ResultCode.CKR_FUNCTION_FAILED,
+                    "no join of " + b.name() + " is in progress: start with join-requests");
+              }
+              return m.next(
+                      list -> {
+                        list.add(
+                            new Membership.Entry(
+                                b.memberId(),
+                                b.name(),
+                                b.cryptoAddress(),
+                                b.adminAddress(),
+                                Membership.DEFAULT_GROUP,
+                                b.certFingerprint()));
+                        return list;
+                      })
+                  .withPendingJoin(null);
+            });
+    String primary =
+        after.member(after.primaryId()).map(Membership.Entry::cryptoAddress).orElseThrow();
+    return new Completed(primary, after.version());
+  }
+
+  private ClusterNode requireNode() {
+    ClusterNode node = api.member.node();
+    if (node == null) {
+      throw ApiError.conflict(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "the cluster service of " + appliance.defaultMemberName() + " is not running");
+    }
+    return node;
+  }
+
+  private static long now(AdminApi api) {
+    return System.currentTimeMillis() + api.member.config().clockOffset().toMillis();
+  }
+
+  // ------------------------------------------------------------------ on the joiner
+
+  Result join(
+      UUID clusterId, String host, int port, String adminPassword, String pinnedFingerprint) {
+    String name = appliance.defaultMemberName();
+    String domain = appliance.hsm().cloningDomainFingerprint();
+    appliance.hsm().requireReadyForCluster();
+    RemoteAdmin remote = new RemoteAdmin(host, port, adminPassword, pinnedFingerprint);
+    byte[] key = appliance.boundary().beginSmkClone();
+    Offer offer =
+        remote.post(
+            "/api/clusters/" + clusterId + "/join-requests",
+            new Request(name, key, domain, now(api)),
+            Offer.class);
+    if (!clusterId.toString().equals(offer.clusterId())) {
+      throw ApiError.conflict(
+          ResultCode.CKR_ARGUMENTS_BAD,
+          "the member at "
+              + host
+              + " belongs to cluster "
+              + offer.clusterId()
+              + ", not "
+              + clusterId);
+    }
+    ProtectedSmk smk = appliance.boundary().importSmkClone(offer.smkBundle(), clusterId, domain);
+    appliance.hsm().installClonedSmk(smk);
+    appliance.boundary().pki().installClusterCa(offer.clusterCa());
+    api.users.replaceUsers(offer.users());
+    String memberId = UUID.randomUUID().toString();
+    String fingerprint = appliance.boundary().pki().memberCertificateFingerprint(name);
+    Completed done =
+        remote.post(
+            "/api/clusters/" + clusterId + "/join-requests/complete",
+            new Complete(
+                memberId, name, api.member.cryptoAddress(), api.member.adminAddress(), fingerprint),
+            Completed.class);
+    long t0 = System.nanoTime();
+    int keyrings =
+        ClusterNode.copyState(
+            appliance,
+            appliance.boundary().pki().peerClientContext(name),
+            api.member.config().peerRoutes(),
+            done.primaryCryptoAddress());
+    long copyMillis = (System.nanoTime() - t0) / 1_000_000;
+    ClusterRecord c = appliance.cluster().orElseThrow();
+    api.state.updateMember(
+        c,
+        row -> {
+          row.memberId = memberId;
+          row.authorized = true;
+          row.primary = false;
+          return row;
+        });
+    try {
+      api.member.startCryptoApi();
+    } catch (Exception e) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "joined, but the crypto API did not start ("
+              + e.getMessage()
+              + "); start the cluster service");
+    }
+    return new Result(
+        c.label(),
+        c.id().toString(),
+        memberId,
+        name,
+        remote.seenFingerprint(),
+        keyrings,
+        copyMillis);
+  }
+
+  /** Leaves: out of the membership, then this member forgets the cluster. */
+  void leave(ClusterNode node) {
+    node.leave();
+    api.member.stopCryptoApi();
+    ClusterRecord c = appliance.cluster().orElse(null);
+    if (c != null) {
+      appliance.store().write(tx -> tx.deleteCluster(c.id()));
+    }
+    appliance.boundary().pki().forgetCluster();
+    appliance.hsm().clearSmk();
+    api.state.forgetCluster();
+  }
+
+  /** The remote member's admin API, as its admin user, over TLS with a pinned or first-seen key. */
+  private static final class RemoteAdmin {
+    private final String base;
+    private final String authorization;
+    private final HttpClient http;
+    private final AtomicReference<String> seen = new AtomicReference<>();
+
+    RemoteAdmin(String host, int port, String password, String pinned) {
+      this.base = "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+      this.authorization =
+          "Basic "
+              + Base64.getEncoder()
+                  .encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
+      String pin = pinned == null ? null : pinned.replace(":", "").toLowerCase(Locale.ROOT);
+      X509TrustManager tm =
+          new X509TrustManager() {
+            @Override
+            public void checkClientTrusted(X509Certificate[] chain, String authType) {
+              throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public void checkServerTrusted(X509Certificate[] chain, String authType)
+                throws java.security.cert.CertificateException {
+              String fp;
+              try {
+                fp =
+                    HexFormat.of()
+                        .formatHex(
+                            MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()));
+              } catch (GeneralSecurityException e) {
+                throw new java.security.cert.CertificateException(e);
+              }
+              if (pin != null && !pin.equals(fp)) {
+                throw new java.security.cert.CertificateException(
+                    "the remote admin certificate's fingerprint " + fp + " is not the pinned one");
+              }
+              seen.set(fp);
+            }
+
+            @Override
+            public X509Certificate[] getAcceptedIssuers() {
+              return new X509Certificate[0];
+            }
+          };
+      try {
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, new javax.net.ssl.TrustManager[] {tm}, new SecureRandom());
+        this.http =
+            HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .sslContext(ctx)
+                .connectTimeout(Duration.ofSeconds(5))
+                .build();
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+
+    String seenFingerprint() {
+      return seen.get();
+    }
+
+    <T> T post(String path, Object body, Class<T> answer) {
+      try {
+        HttpRequest req =
+            HttpRequest.newBuilder(URI.create(base + path))
+                .timeout(Duration.ofSeconds(60))
+                .header("Authorization", authorization)
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
+                .build();
+        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() / 100 != 2) {
+          String text = new String(r.body(), StandardCharsets.UTF_8);
+          String message = text;
+          try {
+            message = JSON.readTree(r.body()).path("message").asText(text);
+          } catch (IOException notJson) {
+            // keep the text
+          }
+          if (r.statusCode() == 401) {
+            message = "the remote admin password was refused";
+          }
+          throw ApiError.conflict(
+              ResultCode.CKR_FUNCTION_FAILED,
+              "the cluster member at " + base + " refused: " + message);
+        }
+        return JSON.readValue(r.body(), answer);
+      } catch (IOException e) {
+        throw ApiError.conflict(
+            ResultCode.CKR_FUNCTION_FAILED,
+            "the cluster member at " + base + " could not be reached: " + e.getMessage());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "interrupted while joining");
+      }
+    }
+  }
+}
