@@ -10,6 +10,7 @@ import dev.keyring.client.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.samples.LocalCluster;
+import dev.keyring.samples.cluster.FaultProxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;

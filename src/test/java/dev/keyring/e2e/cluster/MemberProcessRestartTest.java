@@ -11,6 +11,7 @@ import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
+import dev.keyring.samples.cluster.MemberProcess;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

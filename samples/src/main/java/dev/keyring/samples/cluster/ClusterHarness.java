@@ -1,7 +1,4 @@
-package dev.keyring.e2e.cluster;
-
-import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
+package dev.keyring.samples.cluster;
 
 import dev.keyring.samples.LocalCluster;
 import java.nio.file.Path;
@@ -180,7 +177,7 @@ public final class ClusterHarness implements AutoCloseable {
     MemberProcess.SimRun created =
         ok(m, "cluster", "create", "-label", "harness-cluster", "-password", SO);
     Matcher id = CLUSTER_ID.matcher(created.out());
-    assertTrue(id.find(), created::toString);
+    check(id.find(), created::toString);
     clusterId = id.group(1);
     ok(
         m,
@@ -200,7 +197,7 @@ public final class ClusterHarness implements AutoCloseable {
   public String localMemberId(int i) {
     MemberProcess.SimRun list = ok(members[i], "cluster", "member", "list");
     Matcher self = SELF.matcher(list.out());
-    assertTrue(self.find(), list::toString);
+    check(self.find(), list::toString);
     return self.group(1);
   }
 
@@ -282,7 +279,7 @@ public final class ClusterHarness implements AutoCloseable {
 
   private static String field(String out, String name) {
     Matcher m = Pattern.compile(Pattern.quote(name) + "\\s*: (\\S+)").matcher(out);
-    assertTrue(m.find(), () -> name + " missing from:\n" + out);
+    check(m.find(), () -> name + " missing from:\n" + out);
     return m.group(1);
   }
 
@@ -310,7 +307,7 @@ public final class ClusterHarness implements AutoCloseable {
       }
       Thread.sleep(200);
     }
-    throw new AssertionError("members did not converge within " + within + ": " + last);
+    throw new IllegalStateException("members did not converge within " + within + ": " + last);
   }
 
   /** Waits for a condition (cluster state settles over heartbeats: about 1.5 s). */
@@ -319,7 +316,7 @@ public final class ClusterHarness implements AutoCloseable {
     long deadline = System.nanoTime() + within.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("not within " + within + ": " + what);
+        throw new IllegalStateException("not within " + within + ": " + what);
       }
       Thread.sleep(100);
     }
@@ -371,8 +368,14 @@ public final class ClusterHarness implements AutoCloseable {
 
   public static MemberProcess.SimRun ok(MemberProcess m, String... args) {
     MemberProcess.SimRun r = m.sim(args);
-    assertEquals(0, r.exit(), () -> String.join(" ", args) + "\n" + r + "\n" + m.output());
+    check(r.exit() == 0, () -> String.join(" ", args) + "\n" + r + "\n" + m.output());
     return r;
+  }
+
+  private static void check(boolean ok, java.util.function.Supplier<String> what) {
+    if (!ok) {
+      throw new IllegalStateException(what.get());
+    }
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.keyring.e2e.cluster;
+package dev.keyring.samples.cluster;
 
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,4 +1,4 @@
-package dev.keyring.e2e.cluster;
+package dev.keyring.samples.cluster;
 
 import dev.keyring.sim.cli.KeyringSim;
 import java.io.BufferedReader;
@@ -43,6 +43,12 @@ public final class MemberProcess implements AutoCloseable {
 
   private MemberProcess(Path dir, String adminPassword, int adminPort, int cryptoPort)
       throws IOException {
+    this(dir, adminPassword, adminPort, cryptoPort, Map.of());
+  }
+
+  private MemberProcess(
+      Path dir, String adminPassword, int adminPort, int cryptoPort, Map<String, String> settings)
+      throws IOException {
     this.data = dir.resolve("data");
     this.config = dir.resolve("member.properties");
     this.adminPasswordFile = dir.resolve("admin-password");
@@ -51,7 +57,11 @@ public final class MemberProcess implements AutoCloseable {
     this.cryptoPort = cryptoPort;
     Files.createDirectories(data);
     // cheap password verifiers: logins in tests need not cost 310,000 PBKDF2 rounds
-    Files.writeString(config, "kdfIterations=10000\n", StandardCharsets.UTF_8);
+    StringBuilder props = new StringBuilder("kdfIterations=10000\n");
+    // a ':' in a key (peerRoute.HOST:PORT) is escaped, as properties files need
+    settings.forEach(
+        (k, v) -> props.append(k.replace(":", "\\:")).append('=').append(v).append('\n'));
+    Files.writeString(config, props.toString(), StandardCharsets.UTF_8);
     Files.writeString(adminPasswordFile, adminPassword, StandardCharsets.UTF_8);
   }
 
@@ -62,7 +72,20 @@ public final class MemberProcess implements AutoCloseable {
     return m;
   }
 
-  private static int freePort() throws IOException {
+  /**
+   * Starts a member in {@code dir} on the given ports with extra settings of its {@code --config}
+   * file (advertised address, peer routes), and waits until it is ready.
+   */
+  public static MemberProcess start(
+      Path dir, String adminPassword, int adminPort, int cryptoPort, Map<String, String> settings)
+      throws Exception {
+    MemberProcess m = new MemberProcess(dir, adminPassword, adminPort, cryptoPort, settings);
+    m.startProcess();
+    return m;
+  }
+
+  /** A loopback port free right now. */
+  public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
