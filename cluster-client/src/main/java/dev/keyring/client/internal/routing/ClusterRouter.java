@@ -49,7 +49,10 @@ import java.util.stream.Collectors;
  * <p><b>Recovery.</b> A member marked down gets no traffic. Every {@link
  * TransportOptions#recoveryInterval()} the background thread probes it with {@code GET /v1/health};
  * a success brings it back. After {@link TransportOptions#recoveryRetries()} failed probes (unless
- * -1) it is probed only when a fresh view lists it as visible.
+ * -1) it is probed only when a fresh view lists it as visible. When no member can take a call at
+ * all, the call itself probes the down members it has not tried (the same health probe, once)
+ * before failing, so a member that is back is used at once rather than after the next background
+ * probe; the call's request still goes only to a member whose probe succeeded.
  *
  * <p>Thread-safe. The view and member list are one immutable snapshot swapped atomically; callers
  * take no lock.
@@ -123,12 +126,20 @@ public final class ClusterRouter implements AutoCloseable {
     List<MemberLink> tried = new ArrayList<>();
     List<Exception> failures = new ArrayList<>();
     boolean refreshedForWrite = false;
+    boolean probed = false;
     while (true) {
       if (closed) {
         throw new IllegalStateException("this KeyringClient is closed");
       }
       Snapshot s = snapshot.get();
       MemberLink m = rule.select(s.links(), preferredGroup(s), write, tried);
+      if (m == null && !probed) {
+        // last resort before failing: a down member may be back before the next background probe
+        probed = true;
+        if (probeDownMembers(s, tried)) {
+          continue;
+        }
+      }
       if (m == null) {
         throw noMember(s, write, what, failures);
       }
@@ -175,6 +186,17 @@ public final class ClusterRouter implements AutoCloseable {
         m.end(answered);
       }
     }
+  }
+
+  /** Probes the down members this call has not tried; true if one came back. */
+  private boolean probeDownMembers(Snapshot s, List<MemberLink> tried) {
+    boolean back = false;
+    for (MemberLink m : s.links()) {
+      if (!m.up() && !m.removed() && !tried.contains(m)) {
+        back |= probe(m);
+      }
+    }
+    return back;
   }
 
   /** Only members that could not be reached or stopped answering are failed over. */
@@ -483,7 +505,7 @@ public final class ClusterRouter implements AutoCloseable {
   }
 
   /** {@code GET /v1/health} on a down member; brings it back when it answers. */
-  private void probe(MemberLink m) {
+  private boolean probe(MemberLink m) {
     try {
       m.transport().getWithin(probeLimit(), Map.class, "v1", "health");
     } catch (TransportException | RuntimeException e) {
@@ -497,11 +519,13 @@ public final class ClusterRouter implements AutoCloseable {
                 + retries
                 + " health probes: it is probed again only when a fresh cluster view lists it");
       }
-      return;
+      return false;
     }
-    m.markUp();
-    LOG.log(System.Logger.Level.INFO, m.describe() + " answers again and takes traffic");
-    requestRefresh();
+    if (m.markUp()) {
+      LOG.log(System.Logger.Level.INFO, m.describe() + " answers again and takes traffic");
+      requestRefresh();
+    }
+    return true;
   }
 
   // ---- figures

@@ -137,10 +137,13 @@ public final class MemberLink implements RouteCandidate {
     return was;
   }
 
-  void markUp() {
+  /** Brings the member back; true if it was down. */
+  boolean markUp() {
+    boolean was = up;
     up = true;
     downReason = null;
     failedProbes.set(0);
+    return !was;
   }
 
   String downReason() {
