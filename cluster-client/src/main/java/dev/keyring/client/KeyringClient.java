@@ -2,7 +2,7 @@ package dev.keyring.client;
 
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
-import dev.keyring.client.internal.transport.HttpTransport;
+import dev.keyring.client.internal.routing.ClusterRouter;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.wire.CryptoMessages;
 import java.time.Duration;
@@ -15,9 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 /**
- * A client of one cluster, through the member its configuration entry names ({@code LNHServerNN}),
- * over mutual TLS with the certificate that registration issued. It lists the cluster's keyrings as
- * slots and opens sessions on them.
+ * A client of one cluster, registered through the member its configuration entry names ({@code
+ * LNHServerNN}), over mutual TLS with the certificate that registration issued. It lists the
+ * cluster's keyrings as slots and opens sessions on them.
  *
  * <pre>{@code
  * ClientConfig cfg = ClientConfig.read(Path.of("/etc/Chrystoki.conf"));
@@ -28,23 +28,54 @@ import java.util.stream.Collectors;
  * }
  * }</pre>
  *
- * <p>No connection is made until the first call; connections are then pooled and kept alive. {@link
- * #close()} closes every session this client still has open and the pooled connections.
- * Thread-safe.
+ * <h2>Routing over the cluster</h2>
+ *
+ * On first use the client fetches the cluster view ({@code GET /v1/cluster}) from the registered
+ * member, then keeps it fresh in the background (every {@link TransportOptions#viewRefresh()},
+ * default 5 s, and at once after a member failure; an older view never replaces a newer one). Each
+ * member gets its own pooled connections, with the same client certificate; a member's certificate
+ * must chain to the cluster CA and carry the member's name (see the transport package).
+ *
+ * <ul>
+ *   <li><b>Reads and crypto</b> (sign, verify, encrypt, decrypt, wrap, random, find/get objects,
+ *       slots, login, logout) go to the live members of the preferred affinity group ({@link
+ *       TransportOptions#affinityGroup()}, else the registered member's group), to the one with the
+ *       fewest outstanding requests (round robin on ties). Other groups serve only when the whole
+ *       preferred group is down. A connection failure or timeout marks the member down and the call
+ *       is repeated on another member.
+ *   <li><b>Writes</b> (create, generate, set attributes, destroy, unwrap, derive, change password,
+ *       init KRCO) go to read-write members only. A write refused with CKR_TOKEN_WRITE_PROTECTED
+ *       refreshes the view and is tried once more on another read-write member; with none, it fails
+ *       with CKR_TOKEN_WRITE_PROTECTED ("no member of cluster ... accepts writes"), never queued. A
+ *       write whose connection broke after it was sent is not repeated: the {@link
+ *       TransportException} says it may or may not have happened.
+ *   <li><b>Recovery</b>: a member marked down gets no traffic until a background health probe
+ *       ({@code GET /v1/health}, every {@link TransportOptions#recoveryInterval()}, default 1 s, up
+ *       to {@link TransportOptions#recoveryRetries()} times, default forever) succeeds, or a fresh
+ *       view lists it as visible and a probe succeeds. Sessions log in again by themselves (see
+ *       {@link KeyringSessionHandle}), so an application never restarts after a member restarts.
+ * </ul>
+ *
+ * {@link #memberStates()} shows each member's state and request counts.
+ *
+ * <p>No connection is made and no thread started until the first call; connections are then pooled
+ * and kept alive, and one daemon thread refreshes the view and probes down members. {@link
+ * #close()} closes every session this client still has open, stops that thread and closes the
+ * pooled connections. Thread-safe.
  */
 public final class KeyringClient implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(KeyringClient.class.getName());
 
   private final ClusterEntry cluster;
   private final TransportOptions options;
-  private final HttpTransport transport;
+  private final ClusterRouter router;
   private final Set<KeyringSessionHandle> sessions = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
-  private KeyringClient(ClusterEntry cluster, TransportOptions options, HttpTransport transport) {
+  private KeyringClient(ClusterEntry cluster, TransportOptions options, ClusterRouter router) {
     this.cluster = cluster;
     this.options = options;
-    this.transport = transport;
+    this.router = router;
   }
 
   /**
@@ -97,7 +128,7 @@ public final class KeyringClient implements AutoCloseable {
       throws TransportException {
     Objects.requireNonNull(entry, "entry");
     Objects.requireNonNull(options, "options");
-    return new KeyringClient(entry, options, HttpTransport.open(entry, options));
+    return new KeyringClient(entry, options, new ClusterRouter(entry, options));
   }
 
   /** The configuration entry this client uses. */
@@ -111,7 +142,12 @@ public final class KeyringClient implements AutoCloseable {
 
   /** The cluster's keyrings, as slots. */
   public List<Slot> slots() throws TransportException {
-    CryptoMessages.SlotList list = transport().get(CryptoMessages.SlotList.class, "v1", "slots");
+    CryptoMessages.SlotList list =
+        router()
+            .execute(
+                ClusterRouter.Access.READ,
+                "GET /v1/slots",
+                m -> m.transport().get(CryptoMessages.SlotList.class, "v1", "slots"));
     List<Slot> out = new ArrayList<>();
     if (list.slots() != null) {
       for (CryptoMessages.Slot s : list.slots()) {
@@ -122,38 +158,42 @@ public final class KeyringClient implements AutoCloseable {
   }
 
   /**
-   * Asks the member whether it is up and returns how long the round trip took.
+   * Asks a member (chosen as for any read) whether it is up and returns how long the round trip
+   * took, failing over like any read.
    *
-   * @throws TransportException if it cannot be reached
+   * @throws TransportException if no member can be reached
    */
   public Duration ping() throws TransportException {
-    long start = System.nanoTime();
-    transport().get(Map.class, "v1", "health");
-    return Duration.ofNanos(System.nanoTime() - start);
+    return router()
+        .execute(
+            ClusterRouter.Access.READ,
+            "GET /v1/health",
+            m -> {
+              long start = System.nanoTime();
+              m.transport().get(Map.class, "v1", "health");
+              return Duration.ofNanos(System.nanoTime() - start);
+            });
   }
 
   /**
-   * Opens a session on the keyring with this label or UUID.
+   * Opens a session on the keyring with this label or UUID: a logical session over the cluster,
+   * whose first physical session is opened now on a member chosen as for any read.
    *
    * @throws HsmException CKR_SLOT_ID_INVALID if the cluster has no such keyring
    */
   public KeyringSessionHandle openSession(String keyringLabelOrId) throws TransportException {
     Objects.requireNonNull(keyringLabelOrId, "keyringLabelOrId");
-    CryptoMessages.SessionInfo info =
-        transport()
-            .post(
-                new CryptoMessages.OpenSession(keyringLabelOrId),
-                CryptoMessages.SessionInfo.class,
-                false,
-                "v1",
-                "sessions");
-    if (info.sessionId() == null || info.sessionId().isEmpty()) {
-      throw new TransportException(
-          TransportException.Kind.PROTOCOL,
-          transport.name() + ": the member opened a session without an id");
-    }
     KeyringSessionHandle s =
-        new KeyringSessionHandle(this, info.sessionId(), info.keyringId(), info.label());
+        router()
+            .execute(
+                ClusterRouter.Access.READ,
+                "open a session on keyring '" + keyringLabelOrId + "'",
+                m -> {
+                  CryptoMessages.SessionInfo info =
+                      KeyringSessionHandle.openOn(m, keyringLabelOrId);
+                  return new KeyringSessionHandle(
+                      this, m, info.sessionId(), info.keyringId(), info.label());
+                });
     sessions.add(s);
     if (closed) { // closed while opening: do not leave it behind
       closeQuietly(s);
@@ -161,19 +201,37 @@ public final class KeyringClient implements AutoCloseable {
     return s;
   }
 
-  /** Sessions opened by this client and not yet closed. */
+  /**
+   * Logical sessions opened by this client and not yet closed. Each may hold one physical session
+   * on every member it was routed to; {@link MemberState#sessions()} counts those per member.
+   */
   public int openSessionCount() {
     return sessions.size();
   }
 
-  /** Connections to the member held by this client (in use or idle). */
+  /** Connections held by this client to every member (in use or idle). */
   public int connectionCount() {
-    return transport.connectionCount();
+    return router.connectionCount();
   }
 
-  /** Idle connections kept alive for the next calls. */
+  /** Idle connections kept alive for the next calls, over every member. */
   public int idleConnectionCount() {
-    return transport.idleConnectionCount();
+    return router.idleConnectionCount();
+  }
+
+  /**
+   * Every member this client knows, as it sees them now: from the cluster view (before the first
+   * view arrives, only the registered member, with no id or group), whether each is up, and its
+   * outstanding and completed request counts and physical sessions. A snapshot: it does not change
+   * afterwards.
+   */
+  public List<MemberState> memberStates() {
+    return router.memberStates();
+  }
+
+  /** The version of the cluster view the client routes by, or -1 before it has one. */
+  public long viewVersion() {
+    return router.viewVersion();
   }
 
   public boolean isClosed() {
@@ -194,13 +252,16 @@ public final class KeyringClient implements AutoCloseable {
     for (KeyringSessionHandle s : List.copyOf(sessions)) {
       closeQuietly(s);
     }
-    transport.close();
+    router.close();
   }
 
   @Override
   public String toString() {
     return "KeyringClient["
         + cluster.server()
+        + ", "
+        + router.links().size()
+        + " members"
         + ", cluster "
         + cluster.indexSuffix()
         + ", "
@@ -212,11 +273,11 @@ public final class KeyringClient implements AutoCloseable {
 
   // ---- used by sessions
 
-  HttpTransport transport() {
+  ClusterRouter router() {
     if (closed) {
       throw new IllegalStateException("this KeyringClient is closed");
     }
-    return transport;
+    return router;
   }
 
   void forget(KeyringSessionHandle s) {
@@ -225,20 +286,15 @@ public final class KeyringClient implements AutoCloseable {
 
   private void closeQuietly(KeyringSessionHandle s) {
     try {
-      // the transport refuses calls once closed: reach it directly for the last deletes
-      transport.delete("v1", "sessions", s.id());
+      s.closeEverywhere();
     } catch (TransportException | HsmException e) {
       LOG.log(
           System.Logger.Level.WARNING,
-          "closing session "
-              + s.id()
-              + " on keyring '"
+          "closing the session on keyring '"
               + s.keyringLabel()
-              + "' failed; the"
-              + " member closes it after its idle timeout: "
+              + "' failed; the member closes it after its idle timeout: "
               + e.getMessage());
     } finally {
-      s.markClosed();
       sessions.remove(s);
     }
   }

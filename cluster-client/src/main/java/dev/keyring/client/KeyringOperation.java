@@ -1,5 +1,6 @@
 package dev.keyring.client;
 
+import dev.keyring.client.internal.routing.MemberLink;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.wire.CryptoMessages;
@@ -13,9 +14,12 @@ import java.util.Objects;
  * #finishVerify(byte[])}), which returns the result. The member holds up to 64 MiB of input for one
  * operation.
  *
- * <p>Parts change the member's state, so a part whose request was sent is never repeated after a
- * network failure: the operation then fails with a {@link TransportException} and must be started
- * again. Not thread-safe: one thread feeds an operation.
+ * <p>The operation lives on the member where it started: every part goes there, whatever the
+ * routing of other calls, and is counted in that member's {@link MemberState} figures. Parts change
+ * the member's state, so a part whose request was sent is never repeated after a network failure,
+ * nor sent to another member: the operation then fails with a {@link TransportException} (or, if
+ * the member restarted, an {@link HsmException}) and must be started again. Not thread-safe: one
+ * thread feeds an operation.
  */
 public final class KeyringOperation {
   /** What a multi-part operation does. */
@@ -30,14 +34,19 @@ public final class KeyringOperation {
   public static final int PART_BYTES = 1 << 20;
 
   private final KeyringSessionHandle session;
+  private final MemberLink member;
+  private final String sessionId;
   private final String id;
   private final Kind kind;
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private long sent;
   private boolean done;
 
-  KeyringOperation(KeyringSessionHandle session, String id, Kind kind) {
+  KeyringOperation(
+      KeyringSessionHandle session, MemberLink member, String sessionId, String id, Kind kind) {
     this.session = session;
+    this.member = member;
+    this.sessionId = sessionId;
     this.id = id;
     this.kind = kind;
   }
@@ -103,12 +112,14 @@ public final class KeyringOperation {
             : kind == Kind.VERIFY
                 ? CryptoMessages.VerifyResult.class
                 : CryptoMessages.CryptoResult.class;
-    String sid = session.requireOpen();
+    session.requireOpen();
     boolean ok = false;
+    boolean answered = false;
+    member.begin();
     try {
       T result =
           (T)
-              session
+              member
                   .transport()
                   .post(
                       new CryptoMessages.OperationPart(part, last, signature),
@@ -116,13 +127,18 @@ public final class KeyringOperation {
                       false,
                       "v1",
                       "sessions",
-                      sid,
+                      sessionId,
                       "operations",
                       id);
+      answered = true;
       sent += part.length;
       ok = true;
       return result;
+    } catch (HsmException e) {
+      answered = true;
+      throw e;
     } finally {
+      member.end(answered);
       if (last || !ok) {
         done = true;
       }

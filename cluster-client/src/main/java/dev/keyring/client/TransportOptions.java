@@ -4,8 +4,9 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * How the client talks to a cluster member: HTTP version, timeouts and connection pool. Immutable;
- * built by {@link #builder()} and checked at {@link Builder#build()}.
+ * How the client talks to the cluster: HTTP version, timeouts and connection pool (per member), and
+ * how it routes over the cluster's members (view refresh, affinity group, recovery of failed
+ * members). Immutable; built by {@link #builder()} and checked at {@link Builder#build()}.
  *
  * <table>
  *   <caption>Options</caption>
@@ -18,7 +19,20 @@ import java.util.Objects;
  *   <tr><td>callTimeout</td><td>2 min</td><td>0 (none) or 100 ms to 1 h, a whole call with its retry</td></tr>
  *   <tr><td>maxIdleConnections</td><td>8</td><td>1 to 256 connections kept open while idle</td></tr>
  *   <tr><td>keepAlive</td><td>5 min</td><td>1 s to 1 h an idle connection is kept</td></tr>
+ *   <tr><td>viewRefresh</td><td>5 s</td><td>100 ms to 1 h between fetches of the cluster view
+ *       ({@code GET /v1/cluster}); a member failure also fetches it at once</td></tr>
+ *   <tr><td>affinityGroup</td><td>none: the group of the registered member</td><td>1 to 64
+ *       printable characters without blanks; reads and crypto go to the live members of this group,
+ *       other groups serve only when the whole group is down</td></tr>
+ *   <tr><td>recoveryInterval</td><td>1 s</td><td>100 ms to 10 min between health probes
+ *       ({@code GET /v1/health}) of a member marked down</td></tr>
+ *   <tr><td>recoveryRetries</td><td>-1 (forever)</td><td>-1, or 0 to 1,000,000 probes of a down
+ *       member before the client stops probing it; it then comes back only when a fresh view lists
+ *       it as visible and one probe succeeds</td></tr>
  * </table>
+ *
+ * <p>The connection pool options apply to each member separately: a client of a three-member
+ * cluster may keep up to {@code 3 × maxIdleConnections} idle connections.
  */
 public final class TransportOptions {
   /** The HTTP version spoken over TLS. */
@@ -38,6 +52,10 @@ public final class TransportOptions {
   private final Duration callTimeout;
   private final int maxIdleConnections;
   private final Duration keepAlive;
+  private final Duration viewRefresh;
+  private final String affinityGroup;
+  private final Duration recoveryInterval;
+  private final int recoveryRetries;
 
   private TransportOptions(Builder b) {
     this.httpVersion = b.httpVersion;
@@ -47,6 +65,10 @@ public final class TransportOptions {
     this.callTimeout = b.callTimeout;
     this.maxIdleConnections = b.maxIdleConnections;
     this.keepAlive = b.keepAlive;
+    this.viewRefresh = b.viewRefresh;
+    this.affinityGroup = b.affinityGroup;
+    this.recoveryInterval = b.recoveryInterval;
+    this.recoveryRetries = b.recoveryRetries;
   }
 
   /** The defaults in the table above. */
@@ -66,7 +88,11 @@ public final class TransportOptions {
         .writeTimeout(writeTimeout)
         .callTimeout(callTimeout)
         .maxIdleConnections(maxIdleConnections)
-        .keepAlive(keepAlive);
+        .keepAlive(keepAlive)
+        .viewRefresh(viewRefresh)
+        .affinityGroup(affinityGroup)
+        .recoveryInterval(recoveryInterval)
+        .recoveryRetries(recoveryRetries);
   }
 
   public HttpVersion httpVersion() {
@@ -98,6 +124,29 @@ public final class TransportOptions {
     return keepAlive;
   }
 
+  /** How often the cluster view is fetched again in the background. */
+  public Duration viewRefresh() {
+    return viewRefresh;
+  }
+
+  /**
+   * The affinity group reads and crypto prefer, or null for the group of the member this client
+   * registered with.
+   */
+  public String affinityGroup() {
+    return affinityGroup;
+  }
+
+  /** How often a member marked down is probed. */
+  public Duration recoveryInterval() {
+    return recoveryInterval;
+  }
+
+  /** How many probes of a down member are made before giving up on it; -1 for no limit. */
+  public int recoveryRetries() {
+    return recoveryRetries;
+  }
+
   @Override
   public String toString() {
     return "TransportOptions["
@@ -114,6 +163,14 @@ public final class TransportOptions {
         + maxIdleConnections
         + ", keepAlive="
         + keepAlive
+        + ", viewRefresh="
+        + viewRefresh
+        + ", affinityGroup="
+        + (affinityGroup == null ? "(registered member's)" : affinityGroup)
+        + ", recoveryInterval="
+        + recoveryInterval
+        + ", recoveryRetries="
+        + recoveryRetries
         + "]";
   }
 
@@ -129,6 +186,10 @@ public final class TransportOptions {
     private Duration callTimeout = Duration.ofMinutes(2);
     private int maxIdleConnections = 8;
     private Duration keepAlive = Duration.ofMinutes(5);
+    private Duration viewRefresh = Duration.ofSeconds(5);
+    private String affinityGroup;
+    private Duration recoveryInterval = Duration.ofSeconds(1);
+    private int recoveryRetries = -1;
 
     private Builder() {}
 
@@ -168,6 +229,30 @@ public final class TransportOptions {
       return this;
     }
 
+    /** How often the cluster view is fetched in the background (a member failure also does). */
+    public Builder viewRefresh(Duration v) {
+      this.viewRefresh = v;
+      return this;
+    }
+
+    /** The affinity group to prefer; null for the group of the registered member. */
+    public Builder affinityGroup(String v) {
+      this.affinityGroup = v;
+      return this;
+    }
+
+    /** How often a member marked down is probed with {@code GET /v1/health}. */
+    public Builder recoveryInterval(Duration v) {
+      this.recoveryInterval = v;
+      return this;
+    }
+
+    /** Probes of a down member before the client stops probing it; -1 (default) for no limit. */
+    public Builder recoveryRetries(int v) {
+      this.recoveryRetries = v;
+      return this;
+    }
+
     /**
      * Checks every option.
      *
@@ -189,6 +274,22 @@ public final class TransportOptions {
             "maxIdleConnections must be 1 to 256, got " + maxIdleConnections);
       }
       checkRange("keepAlive", keepAlive, Duration.ofSeconds(1), MAX_TIMEOUT);
+      checkRange("viewRefresh", viewRefresh, MIN_TIMEOUT, MAX_TIMEOUT);
+      checkRange("recoveryInterval", recoveryInterval, MIN_TIMEOUT, Duration.ofMinutes(10));
+      if (recoveryRetries < -1 || recoveryRetries > 1_000_000) {
+        throw new IllegalArgumentException(
+            "recoveryRetries must be -1 (forever) or 0 to 1000000, got " + recoveryRetries);
+      }
+      if (affinityGroup != null
+          && (affinityGroup.isEmpty()
+              || affinityGroup.length() > 64
+              || affinityGroup.chars().anyMatch(c -> c <= ' ' || c == 0x7f))) {
+        throw new IllegalArgumentException(
+            "affinityGroup must be 1 to 64 printable characters without blanks, or null for the"
+                + " registered member's group, got '"
+                + affinityGroup
+                + "'");
+      }
       return new TransportOptions(this);
     }
 

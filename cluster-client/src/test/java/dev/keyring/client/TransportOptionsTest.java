@@ -49,4 +49,56 @@ class TransportOptionsTest {
     TransportOptions copy = o.toBuilder().build();
     assertEquals(o.toString(), copy.toString());
   }
+
+  @Test
+  void routingDefaults_refreshTheViewEvery5s_probeDownMembersEverySecond_forever() {
+    TransportOptions d = TransportOptions.defaults();
+    assertEquals(Duration.ofSeconds(5), d.viewRefresh());
+    assertEquals(Duration.ofSeconds(1), d.recoveryInterval());
+    assertEquals(-1, d.recoveryRetries());
+    assertEquals(null, d.affinityGroup(), "the registered member's group");
+  }
+
+  @Test
+  void badRoutingValues_areRefusedAtBuild_namingOptionRuleAndValue() {
+    IllegalArgumentException refresh =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TransportOptions.builder().viewRefresh(Duration.ofMillis(10)).build());
+    assertEquals("viewRefresh must be 100 ms to 1 h, got 10 ms", refresh.getMessage());
+    IllegalArgumentException interval =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TransportOptions.builder().recoveryInterval(Duration.ZERO).build());
+    assertEquals("recoveryInterval must be 100 ms to 10 min, got 0 s", interval.getMessage());
+    IllegalArgumentException retries =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TransportOptions.builder().recoveryRetries(-2).build());
+    assertEquals(
+        "recoveryRetries must be -1 (forever) or 0 to 1000000, got -2", retries.getMessage());
+    IllegalArgumentException group =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TransportOptions.builder().affinityGroup("east coast").build());
+    assertEquals(
+        "affinityGroup must be 1 to 64 printable characters without blanks, or null for the"
+            + " registered member's group, got 'east coast'",
+        group.getMessage());
+  }
+
+  @Test
+  void toBuilder_keepsTheRoutingOptions() {
+    TransportOptions o =
+        TransportOptions.builder()
+            .viewRefresh(Duration.ofSeconds(30))
+            .affinityGroup("east")
+            .recoveryInterval(Duration.ofMillis(250))
+            .recoveryRetries(12)
+            .build();
+    TransportOptions copy = o.toBuilder().build();
+    assertEquals(o.toString(), copy.toString());
+    assertEquals("east", copy.affinityGroup());
+    assertEquals(12, copy.recoveryRetries());
+  }
 }

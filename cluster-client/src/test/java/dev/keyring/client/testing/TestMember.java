@@ -29,28 +29,31 @@ public final class TestMember implements AutoCloseable {
   /** Every keyring made here starts with this password. */
   public static final String KEYRING_INITIAL = "keyring-initial-1";
 
-  private final Member member;
+  private volatile Member member;
   private final ClusterRecord cluster;
+  private final Path dir;
+  private final int cryptoPort;
 
-  private TestMember(Member member, ClusterRecord cluster) {
+  private TestMember(Member member, ClusterRecord cluster, Path dir) {
     this.member = member;
     this.cluster = cluster;
+    this.dir = dir;
+    this.cryptoPort = member.cryptoPort();
+  }
+
+  private static MemberConfig config(Path dir, int cryptoPort) {
+    return MemberConfig.builder()
+        .appliance(
+            ApplianceConfig.builder().dataDir(dir.resolve("member")).kdfIterations(1000).build())
+        .adminPort(0)
+        .cryptoPort(cryptoPort)
+        .initialAdminPassword(ADMIN_PASSWORD)
+        .build();
   }
 
   /** Starts a member in {@code dir} with a cluster and the keyrings labelled {@code keyrings}. */
   public static TestMember start(Path dir, String... keyrings) throws Exception {
-    Member m =
-        Member.start(
-            MemberConfig.builder()
-                .appliance(
-                    ApplianceConfig.builder()
-                        .dataDir(dir.resolve("member"))
-                        .kdfIterations(1000)
-                        .build())
-                .adminPort(0)
-                .cryptoPort(0)
-                .initialAdminPassword(ADMIN_PASSWORD)
-                .build());
+    Member m = Member.start(config(dir, 0));
     try {
       Appliance a = m.appliance();
       Hsm hsm = a.hsm();
@@ -65,7 +68,7 @@ public final class TestMember implements AutoCloseable {
         a.boundary().pki().createClusterCa(c.id(), c.label());
       }
       m.startCryptoApi();
-      TestMember t = new TestMember(m, c);
+      TestMember t = new TestMember(m, c, dir);
       for (String label : keyrings) {
         t.createKeyring(label);
       }
@@ -92,8 +95,23 @@ public final class TestMember implements AutoCloseable {
     return member.adminPort();
   }
 
+  /** The crypto port, the same across {@link #restart()}s. */
   public int cryptoPort() {
-    return member.cryptoPort();
+    return cryptoPort;
+  }
+
+  /**
+   * Stops the member (both APIs; its sessions are lost, as in a crash of the process) and starts a
+   * new one on the same data directory and crypto port, as an operator restarting it would.
+   */
+  public void restart() throws Exception {
+    stop();
+    member = Member.start(config(dir, cryptoPort));
+  }
+
+  /** Stops the member; {@link #restart()} brings it back. */
+  public void stop() {
+    member.close();
   }
 
   public X509Certificate clusterCa() {

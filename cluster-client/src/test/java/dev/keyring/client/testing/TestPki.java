@@ -100,6 +100,38 @@ public final class TestPki {
    */
   public static X509Certificate issue(
       X509Certificate ca, PrivateKey caKey, KeyPair subject, String cn, String... altNames) {
+    return issue(
+        ca,
+        caKey,
+        subject,
+        cn,
+        new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth},
+        altNames);
+  }
+
+  /**
+   * A client certificate (extendedKeyUsage clientAuth only, as registration issues them) for {@code
+   * cn}, with 127.0.0.1 and localhost as subjectAltNames.
+   */
+  public static X509Certificate issueForClients(
+      X509Certificate ca, PrivateKey caKey, KeyPair subject, String cn) {
+    return issue(
+        ca,
+        caKey,
+        subject,
+        cn,
+        new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth},
+        "127.0.0.1",
+        "localhost");
+  }
+
+  private static X509Certificate issue(
+      X509Certificate ca,
+      PrivateKey caKey,
+      KeyPair subject,
+      String cn,
+      KeyPurposeId[] purposes,
+      String... altNames) {
     try {
       Instant now = Instant.now();
       X509v3CertificateBuilder b =
@@ -112,11 +144,7 @@ public final class TestPki {
               subject.getPublic());
       b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
       b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
-      b.addExtension(
-          Extension.extendedKeyUsage,
-          false,
-          new ExtendedKeyUsage(
-              new KeyPurposeId[] {KeyPurposeId.id_kp_clientAuth, KeyPurposeId.id_kp_serverAuth}));
+      b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(purposes));
       if (altNames.length > 0) {
         GeneralName[] names = new GeneralName[altNames.length];
         for (int i = 0; i < altNames.length; i++) {

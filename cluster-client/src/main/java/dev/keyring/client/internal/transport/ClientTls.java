@@ -23,25 +23,32 @@ import javax.net.ssl.X509TrustManager;
 /**
  * The TLS side of one cluster entry: the client's identity (certificate and key from PEM files) and
  * a trust manager that trusts only the certificates in the cluster CA file, never the JDK's default
- * authorities.
+ * authorities. One instance serves the transports to every member of the cluster, so they share one
+ * TLS session cache (resumption saves half a handshake).
  */
 final class ClientTls {
   private static final SecureRandom RANDOM = new SecureRandom();
 
   final SSLSocketFactory socketFactory;
   final X509TrustManager trustManager;
-  final HostnameVerifier hostnameVerifier;
   final X509Certificate clientCertificate;
 
   private ClientTls(
       SSLSocketFactory socketFactory,
       X509TrustManager trustManager,
-      HostnameVerifier hostnameVerifier,
       X509Certificate clientCertificate) {
     this.socketFactory = socketFactory;
     this.trustManager = trustManager;
-    this.hostnameVerifier = hostnameVerifier;
     this.clientCertificate = clientCertificate;
+  }
+
+  /**
+   * The host name check for a member whose certificate should carry {@code memberName} (the
+   * configured {@code LNHServerCN} for the registered member, the name in the cluster view for the
+   * others).
+   */
+  static HostnameVerifier verifierFor(String memberName) {
+    return new ServerNameVerifier(memberName);
   }
 
   static ClientTls load(ClusterEntry entry) throws TransportException {
@@ -80,8 +87,7 @@ final class ClientTls {
       }
       SSLContext ctx = SSLContext.getInstance("TLS");
       ctx.init(kmf.getKeyManagers(), new TrustManager[] {tm}, RANDOM);
-      return new ClientTls(
-          ctx.getSocketFactory(), tm, new ServerNameVerifier(entry.serverCn()), leaf);
+      return new ClientTls(ctx.getSocketFactory(), tm, leaf);
     } catch (GeneralSecurityException | IOException e) {
       throw new TransportException(
           Kind.CONFIGURATION,

@@ -73,22 +73,37 @@ public final class HttpTransport implements AutoCloseable {
   public static HttpTransport open(ClusterEntry entry, TransportOptions options)
       throws TransportException {
     Objects.requireNonNull(entry, "entry");
-    Objects.requireNonNull(options, "options");
-    ClientTls tls = ClientTls.load(entry);
+    return MemberTransports.load(entry, options)
+        .open(
+            entry.host(),
+            entry.port(),
+            entry.serverCn(),
+            "member " + entry.server() + " (cluster " + entry.indexSuffix() + ")");
+  }
+
+  /**
+   * A transport to the member at {@code host}:{@code port} whose certificate must carry {@code
+   * memberName} (or cover {@code host} in its subjectAltName), with the TLS identity {@code tls}.
+   */
+  static HttpTransport open(
+      ClientTls tls,
+      TransportOptions options,
+      String host,
+      int port,
+      String memberName,
+      String description) {
     OkHttpClient.Builder b =
         baseBuilder(options)
             .sslSocketFactory(tls.socketFactory, tls.trustManager)
-            .hostnameVerifier(tls.hostnameVerifier)
+            .hostnameVerifier(ClientTls.verifierFor(memberName))
             .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS));
-    HttpUrl base =
-        new HttpUrl.Builder().scheme("https").host(entry.host()).port(entry.port()).build();
+    HttpUrl base = new HttpUrl.Builder().scheme("https").host(host).port(port).build();
     return new HttpTransport(
         b.build(),
         base,
-        "member " + entry.server() + " (cluster " + entry.indexSuffix() + ")",
+        description,
         options.callTimeout(),
-        new TlsRefusalProbe(
-            tls.socketFactory, entry.host(), entry.port(), options.connectTimeout()));
+        new TlsRefusalProbe(tls.socketFactory, host, port, options.connectTimeout()));
   }
 
   /** A transport to {@code base} with no TLS: for tests of the retry rules only. */
@@ -135,6 +150,16 @@ public final class HttpTransport implements AutoCloseable {
   }
 
   /**
+   * {@code GET} that gives up after {@code limit}, retry included, whatever the call timeout: for
+   * health probes and view fetches, which must not hold the client's background thread for long.
+   */
+  public <T> T getWithin(Duration limit, Class<T> answer, String... path)
+      throws TransportException {
+    Objects.requireNonNull(limit, "limit");
+    return exchange("GET", null, answer, true, limit, path);
+  }
+
+  /**
    * {@code POST} with a JSON body; {@code idempotent} allows a repeat after the request was sent.
    */
   public <T> T post(Object body, Class<T> answer, boolean idempotent, String... path)
@@ -161,6 +186,17 @@ public final class HttpTransport implements AutoCloseable {
   public <T> T exchange(
       String method, Object body, Class<T> answer, boolean idempotent, String... path)
       throws TransportException {
+    return exchange(method, body, answer, idempotent, callTimeout, path);
+  }
+
+  private <T> T exchange(
+      String method,
+      Object body,
+      Class<T> answer,
+      boolean idempotent,
+      Duration limit,
+      String... path)
+      throws TransportException {
     if (closed) {
       throw new TransportException(Kind.CONNECT, name + ": this client is closed");
     }
@@ -184,15 +220,15 @@ public final class HttpTransport implements AutoCloseable {
             .method(method, requestBody)
             .header("Accept", "application/json")
             .build();
-    Answer a = send(request, idempotent);
+    Answer a = send(request, idempotent, limit);
     return decode(request, a, answer);
   }
 
   private record Answer(int status, byte[] body) {}
 
-  private Answer send(Request request, boolean idempotent) throws TransportException {
-    long deadline =
-        callTimeout.isZero() ? Long.MAX_VALUE : System.nanoTime() + callTimeout.toNanos();
+  private Answer send(Request request, boolean idempotent, Duration limit)
+      throws TransportException {
+    long deadline = limit.isZero() ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
     List<IOException> earlier = new ArrayList<>();
     for (int attempt = 0; ; attempt++) {
       CallTracker tracker = new CallTracker();
@@ -200,7 +236,7 @@ public final class HttpTransport implements AutoCloseable {
       if (deadline != Long.MAX_VALUE) {
         long left = deadline - System.nanoTime();
         if (left <= 0) {
-          throw failure(request, earlier, tracker, null);
+          throw failure(request, earlier, tracker, null, limit);
         }
         call.timeout().timeout(left, TimeUnit.NANOSECONDS);
       }
@@ -209,7 +245,7 @@ public final class HttpTransport implements AutoCloseable {
       } catch (IOException caught) {
         IOException e = diagnose(caught, tracker);
         if (closed || !RetryRules.shouldRetry(e, attempt, tracker.requestStarted(), idempotent)) {
-          throw failure(request, earlier, tracker, e);
+          throw failure(request, earlier, tracker, e, limit);
         }
         earlier.add(e);
         // the next attempt on a fresh connection: idle ones may be as broken as this one was
@@ -240,13 +276,17 @@ public final class HttpTransport implements AutoCloseable {
   }
 
   private TransportException failure(
-      Request request, List<IOException> earlier, CallTracker tracker, IOException last) {
+      Request request,
+      List<IOException> earlier,
+      CallTracker tracker,
+      IOException last,
+      Duration limit) {
     String what = request.method() + " " + request.url().encodedPath();
     TransportException t;
     if (last == null) {
       t =
           new TransportException(
-              Kind.IO, name + ": " + what + " ran out of its " + callTimeout.toMillis() + " ms");
+              Kind.IO, name + ": " + what + " ran out of its " + limit.toMillis() + " ms");
     } else {
       Kind kind = RetryRules.kindOf(last, tracker.connected());
       String reason =
@@ -346,6 +386,11 @@ public final class HttpTransport implements AutoCloseable {
   /** Idle connections in the pool. */
   public int idleConnectionCount() {
     return http.connectionPool().idleConnectionCount();
+  }
+
+  /** Whether {@link #close()} was called. */
+  public boolean isClosed() {
+    return closed;
   }
 
   /** The member this transport talks to, for messages. */

@@ -18,13 +18,29 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * Checks the name on a member's certificate (the chain itself was already checked against the
- * cluster CA only). The certificate is accepted when it names the configured server name ({@code
- * LNHServerCNNN}) in its subject CN or in a subjectAltName (DNS or IP), or, failing that, when its
- * subjectAltName covers the host the client connected to (so {@code 127.0.0.1} matches an IP SAN of
- * 127.0.0.1 and {@code localhost} a DNS SAN of localhost). The second rule lets a client reach any
- * member of the cluster by an address its certificate lists, since member certificates carry the
- * member's own name as CN.
+ * Checks the name on a member's certificate. The chain itself was already checked by the trust
+ * manager, against the cluster CA only (never the JDK's authorities), so only a certificate the
+ * cluster issued gets here. One verifier exists per member transport, with the name that member's
+ * certificate must carry: the configured server name ({@code LNHServerCNNN}) for the member this
+ * client registered with, the member's {@code name} from the cluster view for the others.
+ *
+ * <p>The certificate is accepted when
+ *
+ * <ol>
+ *   <li>it may serve TLS: if it has an extendedKeyUsage, that includes serverAuth. Client
+ *       certificates come from the same cluster CA with clientAuth only, and a client chooses its
+ *       own CN at registration, so without this rule a client certificate named like a member would
+ *       pass the name check (the JDK's PKIX trust manager refuses it too; the rule is kept here so
+ *       that it cannot be lost with a trust manager change), and
+ *   <li>it names the expected member name in its subject CN or in a subjectAltName (DNS or IP), or,
+ *       failing that, its subjectAltName (not its CN) covers the host the client connected to: so
+ *       {@code 127.0.0.1} matches an IP SAN of 127.0.0.1 and {@code localhost} a DNS SAN of
+ *       localhost. The second form lets a client reach a member by an address its certificate lists
+ *       when the view's name and the certificate's CN are spelled differently.
+ * </ol>
+ *
+ * A wildcard DNS SAN covers exactly one left-most label; IP literals are compared as addresses,
+ * never looked up.
  */
 final class ServerNameVerifier implements HostnameVerifier {
   private static final int SAN_DNS = 2;
@@ -51,6 +67,9 @@ final class ServerNameVerifier implements HostnameVerifier {
 
   /** Whether {@code cert} is acceptable for a connection to {@code host}. */
   boolean matches(X509Certificate cert, String host) {
+    if (!mayServeTls(cert)) {
+      return false;
+    }
     List<String> dns = new ArrayList<>();
     List<InetAddress> ips = new ArrayList<>();
     subjectAltNames(cert, dns, ips);
@@ -60,6 +79,18 @@ final class ServerNameVerifier implements HostnameVerifier {
       }
     }
     return nameMatches(serverName, dns, ips) || nameMatches(host, dns, ips);
+  }
+
+  private static final String SERVER_AUTH = "1.3.6.1.5.5.7.3.1";
+
+  /** No extendedKeyUsage (any use), or one that includes serverAuth. */
+  private static boolean mayServeTls(X509Certificate cert) {
+    try {
+      List<String> eku = cert.getExtendedKeyUsage();
+      return eku == null || eku.contains(SERVER_AUTH);
+    } catch (CertificateParsingException e) {
+      return false;
+    }
   }
 
   private static boolean nameMatches(String name, List<String> dns, List<InetAddress> ips) {

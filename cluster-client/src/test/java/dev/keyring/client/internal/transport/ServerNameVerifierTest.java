@@ -59,4 +59,20 @@ class ServerNameVerifierTest {
             .equals(ServerNameVerifier.ipLiteral("0:0:0:0:0:0:0:1")));
     assertTrue(ServerNameVerifier.ipLiteral("localhost") == null, "a name is not looked up");
   }
+
+  @Test
+  void certificateForClientsOnly_isRefused_evenWithTheMemberNameAndHost() {
+    KeyPair ca = TestPki.ecKeyPair();
+    X509Certificate caCert = TestPki.selfSignedCa(ca, "Test CA");
+    X509Certificate clientOnly =
+        TestPki.issueForClients(caCert, ca.getPrivate(), TestPki.ecKeyPair(), "LNH-123456");
+    assertFalse(new ServerNameVerifier("LNH-123456").matches(clientOnly, "127.0.0.1"));
+  }
+
+  @Test
+  void memberName_fromTheView_isCheckedPerMember() {
+    // one verifier per member: a certificate naming member A is not accepted for member B
+    assertTrue(new ServerNameVerifier("LNH-123456").matches(memberCert, "10.0.0.7"));
+    assertFalse(new ServerNameVerifier("LNH-654321").matches(memberCert, "10.0.0.7"));
+  }
 }

@@ -1,0 +1,598 @@
+package dev.keyring.client.internal.routing;
+
+import dev.keyring.client.MemberState;
+import dev.keyring.client.TransportException;
+import dev.keyring.client.TransportOptions;
+import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.internal.transport.MemberTransports;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.wire.CryptoMessages;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+
+/**
+ * Routes a client's calls over the members of one cluster.
+ *
+ * <p><b>View.</b> The cluster view ({@code GET /v1/cluster}) is fetched from the registered member
+ * first (then from any other member that is up) on first use, again every {@link
+ * TransportOptions#viewRefresh()} on a background daemon thread, and at once after a member
+ * failure. A view with an older {@code version} never replaces a newer one; a view of another
+ * cluster is ignored. Until a view arrives, and when a member answers no view, the registered
+ * member alone serves. The registered member keeps the address of the configuration; the others are
+ * reached at the address the view gives, each through its own transport (same TLS identity, name
+ * check against the member's name).
+ *
+ * <p><b>Selection.</b> {@link AffinityRouter}: the live members of the preferred affinity group
+ * ({@link TransportOptions#affinityGroup()}, else the registered member's), fewest outstanding
+ * requests first, round robin on ties; other groups only when the whole group is down. Writes go to
+ * read-write members only.
+ *
+ * <p><b>Failover.</b> A connection failure or a timeout (transport kinds CONNECT and IO) marks the
+ * member down and asks for a fresh view. A read is then repeated on another member. A write is
+ * repeated only when no connection was made (kind CONNECT: the request never left the client);
+ * otherwise it fails, saying it may or may not have happened. A write refused with
+ * CKR_TOKEN_WRITE_PROTECTED refreshes the view and is tried once more on another read-write member.
+ * TLS, protocol and configuration failures are never failed over: they would fail the same way and
+ * must reach the operator.
+ *
+ * <p><b>Recovery.</b> A member marked down gets no traffic. Every {@link
+ * TransportOptions#recoveryInterval()} the background thread probes it with {@code GET /v1/health};
+ * a success brings it back. After {@link TransportOptions#recoveryRetries()} failed probes (unless
+ * -1) it is probed only when a fresh view lists it as visible. When no member can take a call at
+ * all, the call itself probes the down members it has not tried (the same health probe, once)
+ * before failing, so a member that is back is used at once rather than after the next background
+ * probe; the call's request still goes only to a member whose probe succeeded.
+ *
+ * <p>Thread-safe. The view and member list are one immutable snapshot swapped atomically; callers
+ * take no lock.
+ */
+public final class ClusterRouter implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(ClusterRouter.class.getName());
+
+  /** Whether a call reads or changes the cluster's objects. */
+  public enum Access {
+    /** Sign, verify, encrypt, decrypt, wrap, random, find/get objects, slots, login, logout. */
+    READ,
+    /** Create, generate, set attributes, destroy, unwrap, derive, change password, init KRCO. */
+    WRITE
+  }
+
+  /** A call made on one member. */
+  @FunctionalInterface
+  public interface MemberCall<T> {
+    T apply(MemberLink member) throws TransportException;
+  }
+
+  private record Snapshot(CryptoMessages.ClusterView view, List<MemberLink> links) {}
+
+  private final ClusterEntry entry;
+  private final TransportOptions options;
+  private final MemberTransports transports;
+  private final AffinityRouter rule = new AffinityRouter();
+  private final AtomicReference<Snapshot> snapshot;
+  private final List<MemberLink> retired = new ArrayList<>();
+  private final Object viewLock = new Object();
+  private final Object startLock = new Object();
+  private final AtomicBoolean refreshQueued = new AtomicBoolean();
+  private volatile ScheduledExecutorService background;
+  private volatile boolean closed;
+
+  /**
+   * A router for the cluster {@code entry} names; reads its TLS files. Nothing is sent and no
+   * thread is started until the first call.
+   *
+   * @throws TransportException of kind CONFIGURATION if a TLS file is unusable
+   */
+  public ClusterRouter(ClusterEntry entry, TransportOptions options) throws TransportException {
+    this.entry = Objects.requireNonNull(entry, "entry");
+    this.options = Objects.requireNonNull(options, "options");
+    this.transports = MemberTransports.load(entry, options);
+    MemberLink seed =
+        new MemberLink(
+            transports.open(
+                entry.host(),
+                entry.port(),
+                entry.serverCn(),
+                "member " + entry.server() + " (cluster " + entry.indexSuffix() + ")"),
+            entry.host(),
+            entry.port(),
+            entry.serverCn(),
+            true);
+    this.snapshot = new AtomicReference<>(new Snapshot(null, List.of(seed)));
+  }
+
+  /**
+   * Runs {@code call} on a member chosen by the rules above, failing over as they say.
+   *
+   * @param what the call, for messages ("sign", "GET /v1/slots")
+   * @throws HsmException as the member refused, or CKR_TOKEN_WRITE_PROTECTED when no member accepts
+   *     writes
+   * @throws TransportException when no member could serve the call, with the failures met attached
+   */
+  public <T> T execute(Access access, String what, MemberCall<T> call) throws TransportException {
+    start();
+    boolean write = access == Access.WRITE;
+    List<MemberLink> tried = new ArrayList<>();
+    List<Exception> failures = new ArrayList<>();
+    boolean refreshedForWrite = false;
+    boolean probed = false;
+    while (true) {
+      if (closed) {
+        throw new IllegalStateException("this KeyringClient is closed");
+      }
+      Snapshot s = snapshot.get();
+      MemberLink m = rule.select(s.links(), preferredGroup(s), write, tried);
+      if (m == null && !probed) {
+        // last resort before failing: a down member may be back before the next background probe
+        probed = true;
+        if (probeDownMembers(s, tried)) {
+          continue;
+        }
+      }
+      if (m == null) {
+        throw noMember(s, write, what, failures);
+      }
+      tried.add(m);
+      boolean answered = false;
+      m.begin();
+      try {
+        T result = call.apply(m);
+        answered = true;
+        return result;
+      } catch (TransportException e) {
+        if (!memberFailure(e)) {
+          failures.forEach(e::addSuppressed);
+          throw e;
+        }
+        markDown(m, e);
+        if (write && e.kind() != TransportException.Kind.CONNECT) {
+          TransportException t =
+              new TransportException(
+                  e.kind(),
+                  what
+                      + " on "
+                      + m.describe()
+                      + " failed before an answer came, so the write may or may not have"
+                      + " happened; it is not repeated: check (find the object) before trying"
+                      + " again. "
+                      + e.getMessage(),
+                  e);
+          failures.forEach(t::addSuppressed);
+          throw t;
+        }
+        failures.add(e);
+      } catch (HsmException e) {
+        answered = true;
+        if (write && e.code() == ResultCode.CKR_TOKEN_WRITE_PROTECTED && !refreshedForWrite) {
+          refreshedForWrite = true;
+          failures.add(e);
+          refreshView();
+          continue;
+        }
+        failures.forEach(e::addSuppressed);
+        throw e;
+      } finally {
+        m.end(answered);
+      }
+    }
+  }
+
+  /** Probes the down members this call has not tried; true if one came back. */
+  private boolean probeDownMembers(Snapshot s, List<MemberLink> tried) {
+    boolean back = false;
+    for (MemberLink m : s.links()) {
+      if (!m.up() && !m.removed() && !tried.contains(m)) {
+        back |= probe(m);
+      }
+    }
+    return back;
+  }
+
+  /** Only members that could not be reached or stopped answering are failed over. */
+  private static boolean memberFailure(TransportException e) {
+    return e.kind() == TransportException.Kind.CONNECT || e.kind() == TransportException.Kind.IO;
+  }
+
+  /**
+   * The failure when no member fits: CKR_TOKEN_WRITE_PROTECTED (thrown) for a write while some
+   * member is up, else a transport failure listing every member's state.
+   */
+  private TransportException noMember(
+      Snapshot s, boolean write, String what, List<Exception> failures) {
+    String members = s.links().stream().map(MemberLink::toString).collect(Collectors.joining("; "));
+    if (write && s.links().stream().anyMatch(MemberLink::up)) {
+      HsmException e =
+          new HsmException(
+              ResultCode.CKR_TOKEN_WRITE_PROTECTED,
+              "no member of cluster "
+                  + clusterName(s)
+                  + " accepts writes: "
+                  + members
+                  + ". A member is read-only while it cannot reach the primary; "
+                  + what
+                  + " is not queued: try again once a member is read-write");
+      failures.forEach(e::addSuppressed);
+      throw e;
+    }
+    TransportException last = null;
+    for (Exception f : failures) {
+      if (f instanceof TransportException) {
+        last = (TransportException) f;
+      }
+    }
+    String msg =
+        "no member of cluster "
+            + clusterName(s)
+            + " could serve "
+            + what
+            + ": "
+            + members
+            + ". Down members are probed every "
+            + human(options.recoveryInterval())
+            + " and take traffic again once they answer";
+    TransportException out =
+        last == null
+            ? new TransportException(TransportException.Kind.CONNECT, msg)
+            : new TransportException(
+                last.kind(), msg + ". Last failure: " + last.getMessage(), last);
+    for (Exception f : failures) {
+      if (f != last) {
+        out.addSuppressed(f);
+      }
+    }
+    return out;
+  }
+
+  private String clusterName(Snapshot s) {
+    CryptoMessages.ClusterView v = s.view();
+    return v == null
+        ? entry.indexSuffix() + " (" + entry.server() + ")"
+        : "'" + v.label() + "' (" + v.clusterId() + ")";
+  }
+
+  private String preferredGroup(Snapshot s) {
+    if (options.affinityGroup() != null) {
+      return options.affinityGroup();
+    }
+    for (MemberLink m : s.links()) {
+      if (m.registered()) {
+        return m.group();
+      }
+    }
+    return null;
+  }
+
+  private void markDown(MemberLink m, TransportException e) {
+    if (m.markDown(e.kind() + ": " + e.getMessage())) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          m.describe()
+              + " is marked down and gets no traffic until it answers a health probe (every "
+              + human(options.recoveryInterval())
+              + "): "
+              + e.getMessage());
+    }
+    requestRefresh();
+  }
+
+  // ---- first use and background work
+
+  private void start() {
+    if (background != null) {
+      return;
+    }
+    synchronized (startLock) {
+      if (background != null || closed) {
+        return;
+      }
+      refreshView();
+      ScheduledExecutorService ex =
+          Executors.newSingleThreadScheduledExecutor(
+              r -> {
+                Thread t = new Thread(r, "keyring-routing-" + entry.indexSuffix());
+                t.setDaemon(true);
+                return t;
+              });
+      long refresh = options.viewRefresh().toNanos();
+      long recovery = options.recoveryInterval().toNanos();
+      ex.scheduleWithFixedDelay(this::refreshView, refresh, refresh, TimeUnit.NANOSECONDS);
+      ex.scheduleWithFixedDelay(this::recover, recovery, recovery, TimeUnit.NANOSECONDS);
+      background = ex;
+    }
+  }
+
+  private void requestRefresh() {
+    ScheduledExecutorService ex = background;
+    if (ex == null || closed || !refreshQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      ex.execute(
+          () -> {
+            refreshQueued.set(false);
+            refreshView();
+          });
+    } catch (RejectedExecutionException shutDown) {
+      refreshQueued.set(false);
+    }
+  }
+
+  /** How long a probe or a view fetch may take: it must not hold the background thread long. */
+  private Duration probeLimit() {
+    return options.connectTimeout();
+  }
+
+  /**
+   * Fetches the view from the registered member if it is up, else from another member that is up,
+   * and applies it. Failures are logged: the members known keep serving.
+   *
+   * @return whether a view was fetched
+   */
+  public boolean refreshView() {
+    if (closed) {
+      return false;
+    }
+    List<MemberLink> order = new ArrayList<>();
+    for (MemberLink m : snapshot.get().links()) {
+      if (m.up() && m.registered()) {
+        order.add(0, m);
+      } else if (m.up()) {
+        order.add(m);
+      }
+    }
+    for (MemberLink m : order) {
+      try {
+        CryptoMessages.ClusterView v =
+            m.transport()
+                .getWithin(probeLimit(), CryptoMessages.ClusterView.class, "v1", "cluster");
+        apply(v, m);
+        return true;
+      } catch (TransportException | RuntimeException e) {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "the cluster view could not be fetched from " + m.describe() + ": " + e.getMessage());
+      }
+    }
+    return false;
+  }
+
+  /** Applies {@code v} (fetched from {@code from}) unless it is older or not usable. */
+  void apply(CryptoMessages.ClusterView v, MemberLink from) {
+    String bad = problem(v);
+    if (bad != null) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "ignoring the cluster view from " + from.describe() + ": " + bad);
+      return;
+    }
+    List<MemberLink> toProbe = new ArrayList<>();
+    synchronized (viewLock) {
+      if (closed) {
+        return;
+      }
+      Snapshot current = snapshot.get();
+      CryptoMessages.ClusterView old = current.view();
+      if (old != null && !old.clusterId().equals(v.clusterId())) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "ignoring the view of cluster "
+                + v.clusterId()
+                + " from "
+                + from.describe()
+                + ": this client routes over cluster "
+                + old.clusterId());
+        return;
+      }
+      if (old != null && v.version() < old.version()) {
+        return; // an older view never replaces a newer one
+      }
+      List<MemberLink> next = new ArrayList<>();
+      List<MemberLink> unused = new ArrayList<>(current.links());
+      for (CryptoMessages.ClusterMember vm : v.members()) {
+        MemberLink link = match(unused, vm);
+        if (link == null) {
+          link =
+              new MemberLink(
+                  transports.open(
+                      vm.host(),
+                      vm.port(),
+                      vm.name(),
+                      "member "
+                          + vm.name()
+                          + " at "
+                          + hostPort(vm.host(), vm.port())
+                          + " (cluster "
+                          + entry.indexSuffix()
+                          + ")"),
+                  vm.host(),
+                  vm.port(),
+                  vm.name(),
+                  false);
+        } else {
+          unused.remove(link);
+        }
+        link.update(vm);
+        if (!link.up() && vm.visible()) {
+          toProbe.add(link);
+        }
+        next.add(link);
+      }
+      for (MemberLink m : unused) {
+        if (m.registered() && m.memberId() == null) {
+          next.add(m); // never identified in a view: keep serving through it
+        } else {
+          m.remove();
+          retired.add(m);
+          LOG.log(
+              System.Logger.Level.INFO,
+              m.describe() + " is no longer in the cluster view; its sessions are dropped");
+        }
+      }
+      snapshot.set(new Snapshot(v, List.copyOf(next)));
+    }
+    for (MemberLink m : toProbe) {
+      probe(m);
+    }
+  }
+
+  /**
+   * The link in {@code links} for {@code vm}: the same member id at the same address, or the
+   * registered member (by id, by the configured server name, or by the configured address).
+   */
+  private MemberLink match(List<MemberLink> links, CryptoMessages.ClusterMember vm) {
+    for (MemberLink l : links) {
+      if (vm.memberId().equals(l.memberId())
+          && (l.registered() || (l.host().equals(vm.host()) && l.port() == vm.port()))) {
+        return l;
+      }
+    }
+    for (MemberLink l : links) {
+      if (l.registered()
+          && l.memberId() == null
+          && (vm.name().equalsIgnoreCase(entry.serverCn())
+              || (vm.host().equals(entry.host()) && vm.port() == entry.port()))) {
+        return l;
+      }
+    }
+    return null;
+  }
+
+  private static String problem(CryptoMessages.ClusterView v) {
+    if (v == null || v.clusterId() == null) {
+      return "it names no cluster id";
+    }
+    if (v.members() == null || v.members().isEmpty()) {
+      return "it lists no member";
+    }
+    for (CryptoMessages.ClusterMember m : v.members()) {
+      if (m == null
+          || m.memberId() == null
+          || m.memberId().isBlank()
+          || m.name() == null
+          || m.name().isBlank()
+          || m.host() == null
+          || m.host().isBlank()
+          || m.port() < 1
+          || m.port() > 65535) {
+        return "a member has no id, name, host or a port outside 1-65535: " + m;
+      }
+    }
+    return null;
+  }
+
+  private void recover() {
+    int retries = options.recoveryRetries();
+    for (MemberLink m : snapshot.get().links()) {
+      if (closed) {
+        return;
+      }
+      if (m.up() || m.removed() || (retries >= 0 && m.failedProbes() >= retries)) {
+        continue;
+      }
+      probe(m);
+    }
+  }
+
+  /** {@code GET /v1/health} on a down member; brings it back when it answers. */
+  private boolean probe(MemberLink m) {
+    try {
+      m.transport().getWithin(probeLimit(), Map.class, "v1", "health");
+    } catch (TransportException | RuntimeException e) {
+      m.probeFailed();
+      int retries = options.recoveryRetries();
+      if (retries >= 0 && m.failedProbes() == retries) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            m.describe()
+                + " did not answer "
+                + retries
+                + " health probes: it is probed again only when a fresh cluster view lists it");
+      }
+      return false;
+    }
+    if (m.markUp()) {
+      LOG.log(System.Logger.Level.INFO, m.describe() + " answers again and takes traffic");
+      requestRefresh();
+    }
+    return true;
+  }
+
+  // ---- figures
+
+  /** Every member known, in view order. */
+  public List<MemberLink> links() {
+    return snapshot.get().links();
+  }
+
+  public List<MemberState> memberStates() {
+    return links().stream().map(MemberLink::state).collect(Collectors.toUnmodifiableList());
+  }
+
+  /** The version of the view in use, or -1 before one arrived. */
+  public long viewVersion() {
+    CryptoMessages.ClusterView v = snapshot.get().view();
+    return v == null ? -1 : v.version();
+  }
+
+  public int connectionCount() {
+    int n = 0;
+    for (MemberLink m : links()) {
+      n += m.transport().connectionCount();
+    }
+    return n;
+  }
+
+  public int idleConnectionCount() {
+    int n = 0;
+    for (MemberLink m : links()) {
+      n += m.transport().idleConnectionCount();
+    }
+    return n;
+  }
+
+  public boolean isClosed() {
+    return closed;
+  }
+
+  /**
+   * Stops the background thread and closes every member's transport. Calls under way finish; their
+   * connections close when released.
+   */
+  @Override
+  public void close() {
+    synchronized (startLock) {
+      closed = true;
+      ScheduledExecutorService ex = background;
+      if (ex != null) {
+        ex.shutdownNow();
+      }
+    }
+    synchronized (viewLock) {
+      for (MemberLink m : snapshot.get().links()) {
+        m.transport().close();
+      }
+      for (MemberLink m : retired) {
+        m.transport().close();
+      }
+    }
+  }
+
+  private static String hostPort(String host, int port) {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  static String human(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
+  }
+}

@@ -1,0 +1,194 @@
+package dev.keyring.client.internal.routing;
+
+import dev.keyring.client.MemberState;
+import dev.keyring.client.internal.transport.HttpTransport;
+import dev.keyring.protocol.wire.CryptoMessages;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The client's link to one member: its transport, what the cluster view says about it, whether it
+ * is up, and its request and session counts. The transport and address never change; a member that
+ * moves to another address gets a new link.
+ */
+public final class MemberLink implements RouteCandidate {
+  private final HttpTransport transport;
+  private final String host;
+  private final int port;
+  private final String expectedName;
+  private final boolean registered;
+  private volatile CryptoMessages.ClusterMember info;
+  private volatile boolean up = true;
+  private volatile boolean removed;
+  private volatile String downReason;
+  private final AtomicInteger failedProbes = new AtomicInteger();
+  private final AtomicInteger outstanding = new AtomicInteger();
+  private final AtomicLong completed = new AtomicLong();
+  private final AtomicInteger sessions = new AtomicInteger();
+
+  MemberLink(
+      HttpTransport transport, String host, int port, String expectedName, boolean registered) {
+    this.transport = transport;
+    this.host = host;
+    this.port = port;
+    this.expectedName = expectedName;
+    this.registered = registered;
+  }
+
+  public HttpTransport transport() {
+    return transport;
+  }
+
+  /** Whether this is the member the configuration names. */
+  public boolean registered() {
+    return registered;
+  }
+
+  /** The member's id from the view, or null before the view named it. */
+  public String memberId() {
+    CryptoMessages.ClusterMember i = info;
+    return i == null ? null : i.memberId();
+  }
+
+  /** The member's name from the view, or the name its certificate must carry until then. */
+  public String name() {
+    CryptoMessages.ClusterMember i = info;
+    return i == null ? expectedName : i.name();
+  }
+
+  String host() {
+    return host;
+  }
+
+  int port() {
+    return port;
+  }
+
+  /** {@code host:port}, with brackets for IPv6. */
+  public String server() {
+    return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
+  }
+
+  /** How messages name this member: {@code name (host:port)}. */
+  public String describe() {
+    return "member " + name() + " (" + server() + ")";
+  }
+
+  @Override
+  public String group() {
+    CryptoMessages.ClusterMember i = info;
+    return i == null ? null : i.group();
+  }
+
+  @Override
+  public boolean readOnly() {
+    CryptoMessages.ClusterMember i = info;
+    return i != null && i.readOnly();
+  }
+
+  boolean visible() {
+    CryptoMessages.ClusterMember i = info;
+    return i == null || i.visible();
+  }
+
+  @Override
+  public boolean up() {
+    return up && !removed;
+  }
+
+  @Override
+  public int outstanding() {
+    return outstanding.get();
+  }
+
+  /** Whether a newer view no longer lists this member: its sessions are dropped. */
+  public boolean removed() {
+    return removed;
+  }
+
+  void update(CryptoMessages.ClusterMember fresh) {
+    this.info = fresh;
+  }
+
+  void remove() {
+    removed = true;
+    transport.close();
+  }
+
+  /** A request is sent to this member; {@link #end} must follow in a {@code finally}. */
+  public void begin() {
+    outstanding.incrementAndGet();
+  }
+
+  /** The request ended; {@code answered} when the member answered (a result or a refusal). */
+  public void end(boolean answered) {
+    outstanding.decrementAndGet();
+    if (answered) {
+      completed.incrementAndGet();
+    }
+  }
+
+  /** Marks the member down; true if it was up. */
+  boolean markDown(String reason) {
+    downReason = reason;
+    failedProbes.set(0);
+    boolean was = up;
+    up = false;
+    return was;
+  }
+
+  /** Brings the member back; true if it was down. */
+  boolean markUp() {
+    boolean was = up;
+    up = true;
+    downReason = null;
+    failedProbes.set(0);
+    return !was;
+  }
+
+  String downReason() {
+    return downReason;
+  }
+
+  int failedProbes() {
+    return failedProbes.get();
+  }
+
+  void probeFailed() {
+    failedProbes.incrementAndGet();
+  }
+
+  public void sessionOpened() {
+    sessions.incrementAndGet();
+  }
+
+  public void sessionClosed() {
+    sessions.decrementAndGet();
+  }
+
+  /** The figures of this member now. */
+  public MemberState state() {
+    CryptoMessages.ClusterMember i = info;
+    return new MemberState(
+        i == null ? null : i.memberId(),
+        name(),
+        server(),
+        i == null ? null : i.group(),
+        i != null && i.primary(),
+        i != null && i.readOnly(),
+        i == null || i.visible(),
+        registered,
+        up(),
+        outstanding.get(),
+        completed.get(),
+        sessions.get());
+  }
+
+  @Override
+  public String toString() {
+    return describe()
+        + (group() == null ? "" : " group " + group())
+        + (readOnly() ? " read-only" : "")
+        + (up() ? " up" : " down" + (downReason == null ? "" : " (" + downReason + ")"));
+  }
+}

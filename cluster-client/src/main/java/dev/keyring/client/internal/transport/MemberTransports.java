@@ -1,0 +1,44 @@
+package dev.keyring.client.internal.transport;
+
+import dev.keyring.client.TransportException;
+import dev.keyring.client.TransportOptions;
+import dev.keyring.client.config.ClusterEntry;
+import java.util.Objects;
+
+/**
+ * Builds the transports to the members of one cluster from one TLS identity: the client
+ * certificate, key and CA file of the cluster entry are read once, and every member's transport
+ * trusts only that CA. Each transport checks the name on its member's certificate separately (see
+ * {@link ServerNameVerifier}).
+ */
+public final class MemberTransports {
+  private final ClientTls tls;
+  private final TransportOptions options;
+
+  private MemberTransports(ClientTls tls, TransportOptions options) {
+    this.tls = tls;
+    this.options = options;
+  }
+
+  /**
+   * Reads the TLS identity of {@code entry}.
+   *
+   * @throws TransportException of kind CONFIGURATION naming the file at fault
+   */
+  public static MemberTransports load(ClusterEntry entry, TransportOptions options)
+      throws TransportException {
+    Objects.requireNonNull(entry, "entry");
+    Objects.requireNonNull(options, "options");
+    return new MemberTransports(ClientTls.load(entry), options);
+  }
+
+  /**
+   * A transport to the crypto API at {@code host}:{@code port}, whose certificate must carry {@code
+   * memberName}. No connection is made until the first call.
+   *
+   * @param description how messages name the member
+   */
+  public HttpTransport open(String host, int port, String memberName, String description) {
+    return HttpTransport.open(tls, options, host, port, memberName, description);
+  }
+}

@@ -1,0 +1,367 @@
+package dev.keyring.client.internal.routing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.client.MemberState;
+import dev.keyring.client.TransportException;
+import dev.keyring.client.TransportOptions;
+import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.internal.routing.ClusterRouter.Access;
+import dev.keyring.client.testing.TestPki;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.wire.CryptoMessages;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The router over an N-member cluster whose members are faked: the view is applied directly and
+ * each call's outcome is chosen per member, so the routing, failover and write rules run without a
+ * network. (The members' addresses refuse connections, so view refreshes and probes fail fast and
+ * change nothing.)
+ */
+class ClusterRouterTest {
+  private static final UUID CLUSTER = UUID.randomUUID();
+  @TempDir static Path dir;
+  private static ClusterEntry entry;
+  private static int deadPort;
+
+  private final List<ClusterRouter> routers = new ArrayList<>();
+
+  @BeforeAll
+  static void identity() throws Exception {
+    KeyPair caKeys = TestPki.ecKeyPair();
+    X509Certificate ca = TestPki.selfSignedCa(caKeys, "Test cluster CA");
+    KeyPair client = TestPki.ecKeyPair();
+    X509Certificate cert = TestPki.issue(ca, caKeys.getPrivate(), client, "router-test");
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      deadPort = s.getLocalPort(); // closed below: connections to it are refused
+    }
+    entry =
+        new ClusterEntry(
+            0,
+            "127.0.0.1",
+            deadPort,
+            TestPki.write(dir.resolve("client.pem"), TestPki.pem(cert)),
+            TestPki.write(dir.resolve("clientKey.pem"), TestPki.pkcs8Pem(client.getPrivate())),
+            TestPki.write(dir.resolve("ca.pem"), TestPki.pem(ca)),
+            "m1");
+  }
+
+  @AfterEach
+  void closeRouters() {
+    for (ClusterRouter r : routers) {
+      r.close();
+      assertEquals(0, r.connectionCount(), "connections left open");
+    }
+  }
+
+  private ClusterRouter router(TransportOptions.Builder options) throws TransportException {
+    ClusterRouter r =
+        new ClusterRouter(
+            entry,
+            options
+                .connectTimeout(Duration.ofSeconds(1))
+                .viewRefresh(Duration.ofHours(1))
+                .recoveryInterval(Duration.ofMinutes(10))
+                .build());
+    routers.add(r);
+    return r;
+  }
+
+  private ClusterRouter router() throws TransportException {
+    return router(TransportOptions.builder());
+  }
+
+  private static CryptoMessages.ClusterMember member(String name, String group, boolean readOnly) {
+    return new CryptoMessages.ClusterMember(
+        "id-" + name, name, "127.0.0.1", deadPort, group, name.equals("m1"), readOnly, true);
+  }
+
+  private static CryptoMessages.ClusterView view(long version, CryptoMessages.ClusterMember... m) {
+    return new CryptoMessages.ClusterView(CLUSTER, "test", 1, version, List.of(m));
+  }
+
+  /** m1 (registered) and m2 in group east, m3 in group west; all read-write. */
+  private static ClusterRouter threeMembers(ClusterRouter r) {
+    r.apply(
+        view(
+            1,
+            member("m1", "east", false),
+            member("m2", "east", false),
+            member("m3", "west", false)),
+        r.links().get(0));
+    return r;
+  }
+
+  /** Runs {@code n} calls that answer with the member's name, and counts the answers. */
+  private static Map<String, Integer> spread(ClusterRouter r, Access access, int n)
+      throws TransportException {
+    Map<String, Integer> picks = new TreeMap<>();
+    for (int i = 0; i < n; i++) {
+      picks.merge(r.execute(access, "test call", MemberLink::name), 1, Integer::sum);
+    }
+    return picks;
+  }
+
+  private static Map<String, MemberState> states(ClusterRouter r) {
+    Map<String, MemberState> out = new TreeMap<>();
+    for (MemberState s : r.memberStates()) {
+      out.put(s.name(), s);
+    }
+    return out;
+  }
+
+  /** A call that fails on the members {@code outcome} names and answers elsewhere. */
+  private static ClusterRouter.MemberCall<String> failingOn(
+      List<String> calls,
+      Function<String, RuntimeException> hsm,
+      Map<String, TransportException> t) {
+    return m -> {
+      calls.add(m.name());
+      if (t.containsKey(m.name())) {
+        throw t.get(m.name());
+      }
+      RuntimeException refusal = hsm.apply(m.name());
+      if (refusal != null) {
+        throw refusal;
+      }
+      return m.name();
+    };
+  }
+
+  private static TransportException refused() {
+    return new TransportException(TransportException.Kind.CONNECT, "connection refused");
+  }
+
+  private static TransportException reset() {
+    return new TransportException(TransportException.Kind.IO, "connection reset");
+  }
+
+  @Test
+  void view_namesTheRegisteredMember_andKeepsItsConfiguredAddress() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    Map<String, MemberState> s = states(r);
+    assertEquals(List.of("m1", "m2", "m3"), List.copyOf(s.keySet()));
+    assertTrue(s.get("m1").registered());
+    assertEquals("id-m1", s.get("m1").memberId());
+    assertEquals("east", s.get("m1").group());
+    assertFalse(s.get("m2").registered());
+    assertEquals(1, r.viewVersion());
+  }
+
+  @Test
+  void reads_spreadOverThePreferredGroup_only() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    assertEquals(Map.of("m1", 3, "m2", 3), spread(r, Access.READ, 6));
+    Map<String, MemberState> s = states(r);
+    assertEquals(3, s.get("m1").completed());
+    assertEquals(3, s.get("m2").completed());
+    assertEquals(0, s.get("m3").completed());
+    assertEquals(0, s.get("m1").outstanding());
+  }
+
+  @Test
+  void affinityGroupOption_overridesTheRegisteredMembersGroup() throws Exception {
+    ClusterRouter r = threeMembers(router(TransportOptions.builder().affinityGroup("west")));
+    assertEquals(Map.of("m3", 4), spread(r, Access.READ, 4));
+  }
+
+  @Test
+  void readFailingOnTheWire_marksTheMemberDown_andIsServedByAnother() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    List<String> calls = new ArrayList<>();
+    ClusterRouter.MemberCall<String> call = failingOn(calls, n -> null, Map.of("m1", reset()));
+    List<String> answers = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      answers.add(r.execute(Access.READ, "sign", call));
+    }
+    assertEquals(List.of("m2", "m2", "m2", "m2"), answers);
+    assertEquals(1, calls.stream().filter("m1"::equals).count(), "m1 gets no traffic once down");
+    Map<String, MemberState> s = states(r);
+    assertFalse(s.get("m1").up());
+    assertEquals(0, s.get("m1").completed(), "a failed request is not completed");
+    assertTrue(s.get("m2").up());
+  }
+
+  @Test
+  void wholePreferredGroupDown_readsFailOverToTheOtherGroup() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    List<String> calls = new ArrayList<>();
+    String answer =
+        r.execute(
+            Access.READ,
+            "sign",
+            failingOn(calls, n -> null, Map.of("m1", refused(), "m2", reset())));
+    assertEquals("m3", answer);
+    assertEquals(3, calls.size());
+  }
+
+  @Test
+  void everyMemberDown_readFails_withTheLastFailure_andTheEarlierOnesAttached() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    TransportException e =
+        assertThrows(
+            TransportException.class,
+            () ->
+                r.execute(
+                    Access.READ,
+                    "sign",
+                    failingOn(
+                        new ArrayList<>(),
+                        n -> null,
+                        Map.of("m1", refused(), "m2", refused(), "m3", reset()))));
+    assertTrue(e.getMessage().startsWith("no member of cluster 'test'"), e.getMessage());
+    assertEquals(TransportException.Kind.IO, e.kind(), "the kind of the last failure");
+    assertEquals(2, e.getSuppressed().length);
+    TransportException next =
+        assertThrows(TransportException.class, () -> r.execute(Access.READ, "sign", m -> "x"));
+    assertEquals(TransportException.Kind.CONNECT, next.kind());
+  }
+
+  @Test
+  void certificateFailure_isNotFailedOver() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    List<String> calls = new ArrayList<>();
+    TransportException tls = new TransportException(TransportException.Kind.TLS, "bad_certificate");
+    TransportException e =
+        assertThrows(
+            TransportException.class,
+            () -> r.execute(Access.READ, "sign", failingOn(calls, n -> null, Map.of("m1", tls))));
+    assertEquals(tls, e);
+    assertEquals(List.of("m1"), calls);
+    assertTrue(
+        states(r).get("m1").up(), "a TLS failure is the operator's to fix, not a down member");
+  }
+
+  @Test
+  void writeBrokenAfterItWasSent_isNotRepeated_andSaysItMayHaveHappened() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    List<String> calls = new ArrayList<>();
+    TransportException e =
+        assertThrows(
+            TransportException.class,
+            () ->
+                r.execute(
+                    Access.WRITE, "keypairs", failingOn(calls, n -> null, Map.of("m1", reset()))));
+    assertEquals(List.of("m1"), calls);
+    assertTrue(e.getMessage().contains("may or may not have happened"), e.getMessage());
+    assertEquals(TransportException.Kind.IO, e.kind());
+  }
+
+  @Test
+  void writeThatNeverLeftTheClient_goesToAnotherReadWriteMember() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    List<String> calls = new ArrayList<>();
+    assertEquals(
+        "m2",
+        r.execute(Access.WRITE, "keypairs", failingOn(calls, n -> null, Map.of("m1", refused()))));
+    assertEquals(List.of("m1", "m2"), calls);
+  }
+
+  @Test
+  void writeRefusedAsReadOnly_isRetriedOnceOnAnotherReadWriteMember() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    List<String> calls = new ArrayList<>();
+    assertEquals(
+        "m2",
+        r.execute(
+            Access.WRITE,
+            "keypairs",
+            failingOn(
+                calls,
+                n ->
+                    n.equals("m1")
+                        ? new HsmException(ResultCode.CKR_TOKEN_WRITE_PROTECTED, "read-only")
+                        : null,
+                Map.of())));
+    assertEquals(List.of("m1", "m2"), calls);
+
+    calls.clear();
+    HsmException twice =
+        assertThrows(
+            HsmException.class,
+            () ->
+                r.execute(
+                    Access.WRITE,
+                    "keypairs",
+                    failingOn(
+                        calls,
+                        n -> new HsmException(ResultCode.CKR_TOKEN_WRITE_PROTECTED, "read-only"),
+                        Map.of())));
+    assertEquals(ResultCode.CKR_TOKEN_WRITE_PROTECTED, twice.code());
+    assertEquals(2, calls.size(), "one retry, not one per member: " + calls);
+  }
+
+  @Test
+  void noReadWriteMember_writeFailsWithTheReadOnlyError_withoutBeingSent() throws Exception {
+    ClusterRouter r = router();
+    r.apply(
+        view(1, member("m1", "east", true), member("m2", "east", true), member("m3", "west", true)),
+        r.links().get(0));
+    List<String> calls = new ArrayList<>();
+    HsmException e =
+        assertThrows(
+            HsmException.class,
+            () -> r.execute(Access.WRITE, "keypairs", failingOn(calls, n -> null, Map.of())));
+    assertEquals(ResultCode.CKR_TOKEN_WRITE_PROTECTED, e.code());
+    assertTrue(
+        e.getMessage().contains("no member of cluster 'test' (" + CLUSTER + ") accepts writes"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("not queued"), e.getMessage());
+    assertEquals(List.of(), calls);
+    assertEquals("m1", r.execute(Access.READ, "sign", MemberLink::name), "reads still served");
+  }
+
+  @Test
+  void olderView_neverReplacesANewerOne_andRemovedMembersGo() throws Exception {
+    ClusterRouter r = router();
+    MemberLink seed = r.links().get(0);
+    r.apply(
+        view(
+            5,
+            member("m1", "east", false),
+            member("m2", "east", false),
+            member("m3", "west", false)),
+        seed);
+    r.apply(view(4, member("m1", "east", false)), seed);
+    assertEquals(5, r.viewVersion());
+    assertEquals(3, r.links().size());
+    MemberLink m3 = r.links().get(2);
+    r.apply(view(6, member("m1", "east", false), member("m2", "east", true)), seed);
+    assertEquals(6, r.viewVersion());
+    assertEquals(List.of("m1", "m2"), List.copyOf(states(r).keySet()));
+    assertTrue(states(r).get("m2").readOnly());
+    assertTrue(m3.removed());
+    assertTrue(m3.transport().isClosed());
+    assertTrue(r.links().get(0) == seed, "the registered member keeps its link");
+  }
+
+  @Test
+  void viewOfAnotherCluster_isIgnored() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    r.apply(
+        new CryptoMessages.ClusterView(
+            UUID.randomUUID(), "other", 1, 99, List.of(member("x", "east", false))),
+        r.links().get(0));
+    assertEquals(1, r.viewVersion());
+    assertEquals(3, r.links().size());
+  }
+}
