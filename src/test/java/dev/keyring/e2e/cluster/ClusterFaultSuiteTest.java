@@ -43,6 +43,8 @@ class ClusterFaultSuiteTest {
   private static final Duration SETTLE = Duration.ofSeconds(40);
   private static final int THREADS = 8;
   private static final int KEYGEN_EVERY = 20;
+  // a keyring holds 256 objects: each scenario's keys are deleted once checked
+  private static final int MAX_KEYGENS = 60;
 
   @Test
   void underLoad_killCutIsolateDeleteRestart_loseNoAcknowledgedWrite(@TempDir Path dir)
@@ -174,8 +176,22 @@ class ClusterFaultSuiteTest {
               () ->
                   "Read-Write".equals(h.state(1).mode()) && "Read-Write".equals(h.state(2).mode()));
           int before = load.acknowledged.size();
-          ClusterHarness.await(
-              "key generations resume", SETTLE, () -> load.acknowledged.size() > before + 3);
+          try {
+            ClusterHarness.await(
+                "key generations resume", SETTLE, () -> load.acknowledged.size() > before + 3);
+          } catch (IllegalStateException e) {
+            throw new AssertionError(
+                e.getMessage()
+                    + "; failures: "
+                    + load.failures
+                    + "\n"
+                    + h.memberList(1)
+                    + "\n--- member 1\n"
+                    + tail(h.member(1).output())
+                    + "\n--- member 2\n"
+                    + tail(h.member(2).output()),
+                e);
+          }
           load.close();
           report.add(line("kill -9 the primary, delete it, promotion", load));
           assertEquals(0, load.signFailures.get(), () -> "failed signs: " + load.failureSummary());
@@ -192,8 +208,13 @@ class ClusterFaultSuiteTest {
     }
   }
 
+  private static String tail(String text) {
+    return text.length() > 6_000 ? text.substring(text.length() - 6_000) : text;
+  }
+
   private static ProviderLoad load(KeyringProvider provider, KeyPair signing, String prefix) {
-    return new ProviderLoad(provider, signing, "app100", prefix, THREADS, KEYGEN_EVERY);
+    return new ProviderLoad(
+        provider, signing, "app100", prefix, THREADS, KEYGEN_EVERY, MAX_KEYGENS);
   }
 
   private static String line(String scenario, ProviderLoad load) {
@@ -226,6 +247,12 @@ class ClusterFaultSuiteTest {
     Set<String> missing = new HashSet<>(acknowledged);
     missing.removeAll(aliases);
     assertEquals(Set.of(), missing, "acknowledged key generations missing from the cluster");
+    // the checked keys are deleted (through whichever member is primary now), so that the next
+    // scenario has room in the keyring; the deletes are checked by the next convergence
+    KeyStore ks = load(provider);
+    for (String alias : acknowledged) {
+      ks.deleteEntry(alias);
+    }
     report.add(
         "  converged: "
             + h.liveStates().size()
@@ -235,7 +262,8 @@ class ClusterFaultSuiteTest {
             + s.digest().substring(0, 16)
             + "…, "
             + acknowledged.size()
-            + " acknowledged keys all present");
+            + " acknowledged keys all present (then deleted)");
+    acknowledged.clear();
   }
 
   private static MemberProcess.SimRun createKeyringThrough(ClusterHarness h, int i, String label) {

@@ -35,6 +35,7 @@ final class ProviderLoad implements AutoCloseable {
   final Queue<String> failures = new ConcurrentLinkedQueue<>();
   private final AtomicInteger sequence = new AtomicInteger();
   private final String prefix;
+  private final int maxKeygens;
 
   ProviderLoad(
       Provider provider,
@@ -42,7 +43,9 @@ final class ProviderLoad implements AutoCloseable {
       String keyring,
       String prefix,
       int threads,
-      int keygenEvery) {
+      int keygenEvery,
+      int maxKeygens) {
+    this.maxKeygens = maxKeygens;
     this.provider = provider;
     this.signingKey = signingKey;
     this.keyring = keyring;
@@ -77,7 +80,7 @@ final class ProviderLoad implements AutoCloseable {
         signFailures.incrementAndGet();
         note("sign", e);
       }
-      if (keygenEvery > 0 && n % keygenEvery == 0) {
+      if (keygenEvery > 0 && n % keygenEvery == 0 && sequence.get() < maxKeygens) {
         String label = prefix + "-" + sequence.incrementAndGet();
         try {
           KeyPairGenerator g = KeyPairGenerator.getInstance("EC", provider);
@@ -111,7 +114,7 @@ final class ProviderLoad implements AutoCloseable {
   Map<String, Integer> failureSummary() {
     Map<String, Integer> m = new TreeMap<>();
     for (String f : failures) {
-      String key = f.length() > 160 ? f.substring(0, 160) : f;
+      String key = f.length() > 400 ? f.substring(0, 400) : f;
       key = key.replaceAll("-\\d+:", "-N:");
       m.merge(key, 1, Integer::sum);
     }
