@@ -43,6 +43,16 @@ class ClusterMembershipTest {
       ClusterHarness.State s = h.awaitConverged(SETTLE);
       assertEquals(10, s.keyrings());
 
+      // affinity groups: moving a member creates its group, every member sees it
+      String id2first = h.localMemberId(2);
+      ok(h.member(1), "cluster", "member", "config", "-memberid", id2first, "-group", "west");
+      ClusterHarness.await(
+          "group west listed on member 0",
+          SETTLE,
+          () -> ok(h.member(0), "cluster", "group", "list").out().lines().anyMatch(
+              l -> l.startsWith("west") && l.contains(h.state(2).name())));
+      assertTrue(ok(h.member(2), "cluster", "group", "list").out().contains("local"));
+
       // member 2 cut from the primary: read-only, writes through it refused, reads continue
       h.cut(2, 0);
       ClusterHarness.await(
