@@ -49,8 +49,11 @@ class ClusterMembershipTest {
       ClusterHarness.await(
           "group west listed on member 0",
           SETTLE,
-          () -> ok(h.member(0), "cluster", "group", "list").out().lines().anyMatch(
-              l -> l.startsWith("west") && l.contains(h.state(2).name())));
+          () ->
+              ok(h.member(0), "cluster", "group", "list")
+                  .out()
+                  .lines()
+                  .anyMatch(l -> l.startsWith("west") && l.contains(h.state(2).name())));
       assertTrue(ok(h.member(2), "cluster", "group", "list").out().contains("local"));
 
       // member 2 cut from the primary: read-only, writes through it refused, reads continue
