@@ -47,6 +47,11 @@ final class RetryRules {
   /** Whether the failure is a TLS one: a handshake, a certificate or a name check. */
   static boolean isTls(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SSLHandshakeException && brokeOff(t.getCause())) {
+        // the peer closed the connection mid-handshake ("Remote host terminated the handshake"):
+        // a member that died behind a proxy or load balancer, not a refused certificate
+        return false;
+      }
       if (t instanceof SSLHandshakeException
           || t instanceof SSLPeerUnverifiedException
           || t instanceof CertificateException) {
@@ -57,6 +62,15 @@ final class RetryRules {
         // with no such cause it is an alert (bad_certificate, certificate_required, ...).
         Throwable c = t.getCause();
         return !(c instanceof java.net.SocketException || c instanceof java.io.EOFException);
+      }
+    }
+    return false;
+  }
+
+  private static boolean brokeOff(Throwable cause) {
+    for (Throwable c = cause; c != null; c = c.getCause()) {
+      if (c instanceof java.io.EOFException || c instanceof java.net.SocketException) {
+        return true;
       }
     }
     return false;

@@ -41,6 +41,21 @@ class RetryRulesTest {
   }
 
   @Test
+  void handshakeCutOffByThePeer_isAConnectionFailure_notATlsRefusal() {
+    // a member that died behind a proxy: the proxy accepts, then closes mid-handshake
+    SSLHandshakeException cutOff =
+        new SSLHandshakeException("Remote host terminated the handshake");
+    cutOff.initCause(new EOFException("SSL peer shut down incorrectly"));
+    assertFalse(RetryRules.isTls(cutOff));
+    assertTrue(RetryRules.recoverable(cutOff));
+    assertTrue(RetryRules.shouldRetry(cutOff, 0, false, false));
+    // a refused certificate stays a TLS failure
+    SSLHandshakeException refused =
+        new SSLHandshakeException("Received fatal alert: bad_certificate");
+    assertTrue(RetryRules.isTls(refused));
+  }
+
+  @Test
   void callDeadlineOrInterrupt_isNotRepeated_butASocketTimeoutIs() {
     assertFalse(RetryRules.recoverable(new InterruptedIOException("timeout")));
     assertTrue(RetryRules.recoverable(new SocketTimeoutException("Read timed out")));
