@@ -140,6 +140,12 @@ public final class ClusterRouter implements AutoCloseable {
           continue;
         }
       }
+      if (m == null && write && !refreshedForWrite) {
+        // the view in hand may predate a promotion: ask for a fresh one before refusing a write
+        refreshedForWrite = true;
+        refreshView();
+        continue;
+      }
       if (m == null) {
         throw noMember(s, write, what, failures);
       }
