@@ -43,7 +43,8 @@ class ClusterFaultSuiteTest {
   private static final Duration SETTLE = Duration.ofSeconds(40);
   private static final int THREADS = 8;
   private static final int KEYGEN_EVERY = 20;
-  // a keyring holds 256 objects: each scenario's keys are deleted once checked
+  // a keyring holds 256 objects: at most this many acknowledged key generations per scenario, and
+  // each scenario's keys are deleted once checked
   private static final int MAX_KEYGENS = 60;
 
   @Test
@@ -184,6 +185,8 @@ class ClusterFaultSuiteTest {
                 e.getMessage()
                     + "; failures: "
                     + load.failures
+                    + "\n--- load threads\n"
+                    + loadThreads()
                     + "\n"
                     + h.memberList(1)
                     + "\n--- member 1\n"
@@ -206,6 +209,22 @@ class ClusterFaultSuiteTest {
         report.forEach(l -> System.out.println("  " + l));
       }
     }
+  }
+
+  /** Where the application's threads are, for a report when they stop making progress. */
+  private static String loadThreads() {
+    StringBuilder sb = new StringBuilder();
+    Thread.getAllStackTraces()
+        .forEach(
+            (t, stack) -> {
+              if (t.getName().startsWith("load-") || t.getName().startsWith("keyring-routing")) {
+                sb.append(t.getName()).append(' ').append(t.getState()).append('\n');
+                for (int i = 0; i < Math.min(stack.length, 25); i++) {
+                  sb.append("    at ").append(stack[i]).append('\n');
+                }
+              }
+            });
+    return sb.toString();
   }
 
   private static String tail(String text) {

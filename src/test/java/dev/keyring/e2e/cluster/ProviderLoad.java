@@ -80,7 +80,7 @@ final class ProviderLoad implements AutoCloseable {
         signFailures.incrementAndGet();
         note("sign", e);
       }
-      if (keygenEvery > 0 && n % keygenEvery == 0 && sequence.get() < maxKeygens) {
+      if (keygenEvery > 0 && n % keygenEvery == 0 && acknowledged.size() < maxKeygens) {
         String label = prefix + "-" + sequence.incrementAndGet();
         try {
           KeyPairGenerator g = KeyPairGenerator.getInstance("EC", provider);
