@@ -178,6 +178,9 @@ public final class ClusterHarness implements AutoCloseable {
         ok(m, "cluster", "create", "-label", "harness-cluster", "-password", SO);
     Matcher id = CLUSTER_ID.matcher(created.out());
     check(id.find(), created::toString);
+    check(
+        !created.err().contains("warning"),
+        () -> "the cluster was created with a warning:\n" + created + "\n" + m.output());
     clusterId = id.group(1);
     ok(
         m,

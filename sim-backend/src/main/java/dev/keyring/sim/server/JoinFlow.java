@@ -197,6 +197,19 @@ final class JoinFlow {
 
   private ClusterNode requireNode() {
     ClusterNode node = api.member.node();
+    if (node == null && api.state.running()) {
+      try {
+        api.member.startCryptoApi(); // starts the cluster service if an earlier start failed
+      } catch (Exception e) {
+        throw new HsmException(
+            ResultCode.CKR_FUNCTION_FAILED,
+            "the cluster service of "
+                + appliance.defaultMemberName()
+                + " could not be started: "
+                + e.getMessage());
+      }
+      node = api.member.node();
+    }
     if (node == null) {
       throw ApiError.conflict(
           ResultCode.CKR_FUNCTION_FAILED,

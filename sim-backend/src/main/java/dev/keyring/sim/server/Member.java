@@ -122,6 +122,7 @@ public final class Member implements AutoCloseable {
   /** Starts the crypto API (done on start, or when a cluster is created here). */
   public synchronized void startCryptoApi() throws Exception {
     if (cryptoServer != null) {
+      startNode(); // a cluster service that failed to start earlier is started again
       return;
     }
     MemberPki pki = appliance.boundary().pki();
@@ -160,8 +161,8 @@ public final class Member implements AutoCloseable {
     return config.bindAddress() + ":" + adminPort();
   }
 
-  private void startNode() {
-    if (node != null) {
+  private synchronized void startNode() {
+    if (node != null || appliance.cluster().isEmpty()) {
       return;
     }
     dev.keyring.store.ClusterRecord c = appliance.cluster().orElseThrow();
