@@ -445,56 +445,56 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
 
   /** Waits until every live follower acknowledged {@code sequence}. */
   private void awaitReplicated(long sequence) {
-    long deadline = System.nanoTime() + REPLICATION_WAIT.toNanos();
-    synchronized (logSignal) {
-      while (true) {
-        String waitingFor = null;
-        long now = System.nanoTime();
-        for (Membership.Entry m : membership.members()) {
-          if (m.memberId().equals(memberId)) {
-            continue;
-          }
-          Long polled = lastPoll.get(m.memberId());
-          if (polled == null || now - polled > LIVE.toNanos()) {
-            continue; // not live: it catches up when it comes back
-          }
-          Long a = acked.get(m.memberId());
-          if (a == null || a < sequence) {
-            waitingFor = m.name();
-            break;
-          }
-        }
-        if (waitingFor == null) {
-          return;
-        }
-        if (now > deadline) {
-          LOG.warn(
-              "{} did not acknowledge entry {} in time; going on without it", waitingFor, sequence);
-          return;
-        }
-        try {
-          logSignal.wait(50);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "interrupted while replicating");
-        }
+    if (!awaitLog(() -> lagging(sequence) == null)) {
+      LOG.warn(
+          "{} did not acknowledge entry {} in time; going on without it",
+          lagging(sequence),
+          sequence);
+    }
+  }
+
+  /** A live follower that has not acknowledged {@code sequence}, or null. */
+  private String lagging(long sequence) {
+    long now = System.nanoTime();
+    for (Membership.Entry m : membership.members()) {
+      if (m.memberId().equals(memberId)) {
+        continue;
+      }
+      Long polled = lastPoll.get(m.memberId());
+      if (polled == null || now - polled > LIVE.toNanos()) {
+        continue; // not live: it catches up when it comes back
+      }
+      Long a = acked.get(m.memberId());
+      if (a == null || a < sequence) {
+        return m.name();
       }
     }
+    return null;
   }
 
   /** Waits until this member applied {@code sequence} (a write made through the primary). */
   private void awaitLocal(long sequence) {
+    if (!awaitLog(() -> lastSequence >= sequence)) {
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR,
+          "member "
+              + name
+              + " did not receive entry "
+              + sequence
+              + " from the primary in time; the write was made on the cluster");
+    }
+  }
+
+  /**
+   * Waits on the log signal (appends, applies, acknowledgements) until {@code done} holds, at most
+   * {@link #REPLICATION_WAIT}; false when the time ran out.
+   */
+  private boolean awaitLog(BooleanSupplier done) {
     long deadline = System.nanoTime() + REPLICATION_WAIT.toNanos();
     synchronized (logSignal) {
-      while (lastSequence < sequence) {
+      while (!done.getAsBoolean()) {
         if (System.nanoTime() > deadline) {
-          throw new HsmException(
-              ResultCode.CKR_DEVICE_ERROR,
-              "member "
-                  + name
-                  + " did not receive entry "
-                  + sequence
-                  + " from the primary in time; the write was made on the cluster");
+          return false;
         }
         try {
           logSignal.wait(50);
@@ -503,6 +503,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
           throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "interrupted while replicating");
         }
       }
+      return true;
     }
   }
 
@@ -852,20 +853,15 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     gate.writeLock().lock();
     try {
       long want = store.position().sequence();
-      long deadline = System.nanoTime() + REPLICATION_WAIT.toNanos();
-      synchronized (logSignal) {
-        while (acked.getOrDefault(target.memberId(), -1L) < want) {
-          if (System.nanoTime() > deadline) {
-            return new PeerMessages.Done(
-                false, "member " + target.name() + " did not catch up with the primary in time");
-          }
-          try {
-            logSignal.wait(50);
-          } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new PeerMessages.Done(false, "interrupted");
-          }
-        }
+      boolean caughtUp;
+      try {
+        caughtUp = awaitLog(() -> acked.getOrDefault(target.memberId(), -1L) >= want);
+      } catch (HsmException interrupted) {
+        return new PeerMessages.Done(false, interrupted.getMessage());
+      }
+      if (!caughtUp) {
+        return new PeerMessages.Done(
+            false, "member " + target.name() + " did not catch up with the primary in time");
       }
       long epoch = membership.epoch() + 1;
       PeerMessages.Done d =
