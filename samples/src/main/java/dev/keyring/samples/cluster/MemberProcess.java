@@ -84,11 +84,22 @@ public final class MemberProcess implements AutoCloseable {
     return m;
   }
 
-  /** A loopback port free right now. */
+  /** A loopback port free right now, outside the ephemeral range. */
   public static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
+    // Below the kernel's ephemeral range (32768 and up on Linux): a port picked here and bound
+    // later by the member cannot meanwhile be handed to a proxy's listener or an outgoing
+    // connection, as an ephemeral port could.
+    java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
+    IOException last = null;
+    for (int attempt = 0; attempt < 200; attempt++) {
+      int port = r.nextInt(20_000, 32_000);
+      try (ServerSocket s = new ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+        return s.getLocalPort();
+      } catch (IOException inUse) {
+        last = inUse;
+      }
     }
+    throw new IOException("no free loopback port between 20000 and 32000", last);
   }
 
   /** Starts the JVM again on the same data directory and ports (after {@link #kill()}). */
