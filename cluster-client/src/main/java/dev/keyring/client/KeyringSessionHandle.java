@@ -51,7 +51,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe: calls may run concurrently (the member serializes what must be). {@link #close()}
  * closes the session on every member and logs it out.
  */
-public final class KeyringSessionHandle implements AutoCloseable {
+public final class KeyringSessionHandle implements KeyringChannel {
   private static final System.Logger LOG = System.getLogger(KeyringSessionHandle.class.getName());
 
   /** A call on one physical session. */

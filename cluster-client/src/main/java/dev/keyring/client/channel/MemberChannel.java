@@ -1,0 +1,130 @@
+package dev.keyring.client.channel;
+
+import dev.keyring.client.KeyringKeyPair;
+import dev.keyring.client.KeyringObject;
+import dev.keyring.client.KeyringOperation;
+import dev.keyring.client.Slot;
+import dev.keyring.client.TransportException;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.Role;
+import java.util.List;
+
+/**
+ * The calls one member answers, each on one of its physical sessions (named by the id the member
+ * gave when it opened it). One implementation per wire: the REST/JSON crypto API ({@code
+ * HttpMemberChannel}); fakes in the testing module.
+ *
+ * <p>An implementation makes exactly one attempt per call: it never resends, never reconnects for a
+ * second try, never opens or logs in a session by itself. Deciding what to repeat, where, is the
+ * recovering {@link dev.keyring.client.KeyringChannel}'s job alone. A refusal is an {@link
+ * HsmException}; a failure on the wire is a {@link TransportException} whose {@link
+ * TransportException#kind() kind} says whether a connection was made ({@code CONNECT}: the request
+ * never left) or the call broke after that ({@code IO}).
+ */
+public interface MemberChannel {
+  /** The member's name, for messages ("member m1 at 127.0.0.1:1792"). */
+  String name();
+
+  /** Whether the member answers at all ({@code GET /v1/health} on the REST wire). */
+  void health() throws TransportException;
+
+  /** The cluster's keyrings, as slots. */
+  List<Slot> slots() throws TransportException;
+
+  /** Opens a physical session on the keyring with this label or UUID. */
+  SessionInfo openSession(String keyringLabelOrId) throws TransportException;
+
+  /** Closes a physical session (which logs it out and drops its operations). */
+  void closeSession(String sessionId) throws TransportException;
+
+  void login(String sessionId, Role role, String password) throws TransportException;
+
+  void logout(String sessionId) throws TransportException;
+
+  void changePassword(String sessionId, String oldPassword, String newPassword)
+      throws TransportException;
+
+  void initKrco(String sessionId, String password) throws TransportException;
+
+  KeyringKeyPair generateKeyPair(
+      String sessionId, KeyGenParams params, Attributes publicTemplate, Attributes privateTemplate)
+      throws TransportException;
+
+  KeyringObject generateKey(String sessionId, KeyGenParams params, Attributes template)
+      throws TransportException;
+
+  KeyringObject createObject(String sessionId, Attributes template) throws TransportException;
+
+  List<KeyringObject> findObjects(String sessionId, Attributes template) throws TransportException;
+
+  KeyringObject getObject(String sessionId, long handle) throws TransportException;
+
+  KeyringObject setAttributes(String sessionId, long handle, Attributes changes)
+      throws TransportException;
+
+  void destroyObject(String sessionId, long handle) throws TransportException;
+
+  byte[] sign(String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException;
+
+  boolean verify(
+      String sessionId,
+      long key,
+      Mechanism mechanism,
+      MechanismParams params,
+      byte[] data,
+      byte[] signature)
+      throws TransportException;
+
+  byte[] encrypt(
+      String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException;
+
+  byte[] decrypt(
+      String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException;
+
+  byte[] wrapKey(
+      String sessionId, long wrappingKey, Mechanism mechanism, MechanismParams params, long key)
+      throws TransportException;
+
+  KeyringObject unwrapKey(
+      String sessionId,
+      long unwrappingKey,
+      Mechanism mechanism,
+      MechanismParams params,
+      byte[] wrapped,
+      Attributes template)
+      throws TransportException;
+
+  KeyringObject deriveKey(
+      String sessionId,
+      long baseKey,
+      Mechanism mechanism,
+      MechanismParams params,
+      Attributes template)
+      throws TransportException;
+
+  byte[] random(String sessionId, int length) throws TransportException;
+
+  /** Starts a multi-part operation on the session; returns the operation's id. */
+  String startOperation(
+      String sessionId,
+      KeyringOperation.Kind kind,
+      long key,
+      Mechanism mechanism,
+      MechanismParams params)
+      throws TransportException;
+
+  /**
+   * Sends one part of a multi-part operation; {@code last} ends it (with {@code signature} for a
+   * verify) and returns its result.
+   */
+  PartResult operationPart(
+      String sessionId, String operationId, byte[] part, boolean last, byte[] signature)
+      throws TransportException;
+}
