@@ -110,7 +110,6 @@ class CryptoApiMalformedInputTest {
     X509Certificate cert =
         member
             .appliance()
-            .boundary()
             .pki()
             .issueClientCertificate(csr, "fuzz-client", Duration.ofDays(1));
     X509Certificate ca = cluster.clusterCaCertificate();

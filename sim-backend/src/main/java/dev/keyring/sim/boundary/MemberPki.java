@@ -83,7 +83,8 @@ import org.bouncycastle.pkcs.PKCS10CertificationRequest;
  * {@value #MEMBER} (certificate in clear, key sealed) and {@value #REVOKED} (the revoked serial
  * numbers, lowercase hexadecimal, one per line, in ascending order).
  *
- * <p>Obtained from {@link Boundary#pki()}. Thread-safe.
+ * <p>Opened with {@link #open(Boundary, KeyringStore)} over the member's boundary, whose SMK vault
+ * seals its keys; the appliance owns one. Thread-safe.
  */
 public final class MemberPki {
   static final String APPLIANCE = "pki.appliance";
@@ -129,6 +130,14 @@ public final class MemberPki {
 
   /** Counts revocations made here, so crypto contexts drop their sessions after each. */
   private final AtomicLong revocations = new AtomicLong();
+
+  /**
+   * The PKI of the member whose boundary is {@code boundary} and whose store is {@code store}.
+   * Reads the revocation list: CKR_DEVICE_ERROR when the stored one is damaged.
+   */
+  public static MemberPki open(Boundary boundary, KeyringStore store) {
+    return new MemberPki(store, boundary.vault(), boundary.drbg().secureRandom());
+  }
 
   MemberPki(KeyringStore store, SmkVault vault, SecureRandom random) {
     this.store = Objects.requireNonNull(store, "store");
