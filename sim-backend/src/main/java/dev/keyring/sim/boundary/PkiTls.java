@@ -4,7 +4,6 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigInteger;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -13,12 +12,9 @@ import java.security.KeyManagementException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
-import java.util.List;
+import java.util.Arrays;
 import java.util.function.LongSupplier;
-import java.util.function.Predicate;
 import javax.net.ssl.KeyManager;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -32,18 +28,16 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
  * JSSE plumbing of {@link MemberPki}: server SSLContexts whose private key stays inside their
- * KeyManager, limited to TLS 1.3 and 1.2, and the trust manager of the crypto API.
+ * KeyManager, limited to TLS 1.3 and 1.2, and the member-to-member client context. The crypto API's
+ * trust manager is {@link ClusterClientTrustManager}.
  */
 final class PkiTls {
   /** The protocols every context enables, best first. */
   static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
-
-  private static final String CLIENT_AUTH_EKU = "1.3.6.1.5.5.7.3.2";
 
   private PkiTls() {}
 
@@ -62,27 +56,67 @@ final class PkiTls {
       TrustManager trustManager,
       SecureRandom random,
       LongSupplier generation) {
-    char[] password = new char[32];
-    for (int i = 0; i < password.length; i++) {
-      password[i] = (char) ('!' + random.nextInt(94));
-    }
+    char[] password = randomPassword(random);
     try {
-      KeyStore ks = KeyStore.getInstance("PKCS12", "SUN");
-      ks.load(null, null);
-      ks.setKeyEntry("identity", key, password, chain);
-      KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", "SunJSSE");
-      kmf.init(ks, password);
       RestrictedSpi spi =
           new RestrictedSpi(
-              kmf.getKeyManagers(), new TrustManager[] {trustManager}, random, generation);
+              keyManagers(key, chain, password),
+              new TrustManager[] {trustManager},
+              random,
+              generation);
       return new SSLContext(spi, spi.delegate().getProvider(), "TLS") {};
     } catch (GeneralSecurityException | IOException e) {
       throw new HsmException(
           ResultCode.CKR_DEVICE_ERROR,
           "building the TLS context for " + chain[0].getSubjectX500Principal() + " failed: " + e);
     } finally {
-      java.util.Arrays.fill(password, '\0');
+      Arrays.fill(password, '\0');
     }
+  }
+
+  /**
+   * A TLS client context for calls to other members: {@code key} with {@code chain}, trusting only
+   * servers whose certificate {@code ca} issued. The key goes into an in-memory PKCS#12 store under
+   * a random password that is wiped once the KeyManager holds the key.
+   */
+  static SSLContext clientContext(
+      PrivateKey key, X509Certificate[] chain, X509Certificate ca, SecureRandom random) {
+    char[] password = randomPassword(random);
+    try {
+      KeyManager[] keyManagers = keyManagers(key, chain, password);
+      KeyStore trust = KeyStore.getInstance("PKCS12", "SUN");
+      trust.load(null, null);
+      trust.setCertificateEntry("cluster-ca", ca);
+      TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX", "SunJSSE");
+      tmf.init(trust);
+      SSLContext ctx = SSLContext.getInstance("TLS", "SunJSSE");
+      ctx.init(keyManagers, tmf.getTrustManagers(), random);
+      return ctx;
+    } catch (GeneralSecurityException | IOException e) {
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR, "building the member-to-member TLS context failed: " + e);
+    } finally {
+      Arrays.fill(password, '\0');
+    }
+  }
+
+  /** Key managers holding {@code key} and {@code chain}, by way of an in-memory PKCS#12 store. */
+  private static KeyManager[] keyManagers(PrivateKey key, X509Certificate[] chain, char[] password)
+      throws GeneralSecurityException, IOException {
+    KeyStore ks = KeyStore.getInstance("PKCS12", "SUN");
+    ks.load(null, null);
+    ks.setKeyEntry("identity", key, password, chain);
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance("PKIX", "SunJSSE");
+    kmf.init(ks, password);
+    return kmf.getKeyManagers();
+  }
+
+  private static char[] randomPassword(SecureRandom random) {
+    char[] password = new char[32];
+    for (int i = 0; i < password.length; i++) {
+      password[i] = (char) ('!' + random.nextInt(94));
+    }
+    return password;
   }
 
   /** A trust manager that trusts no certificate (for ports that do not authenticate clients). */
@@ -479,151 +513,6 @@ final class PkiTls {
       c.setApplicationProtocols(p.getApplicationProtocols());
       c.setMaximumPacketSize(p.getMaximumPacketSize());
       return c;
-    }
-  }
-
-  /**
-   * The crypto API's trust manager: a client certificate must chain to the cluster CA (and to
-   * nothing else), carry the clientAuth extended key usage, and not be revoked. Revocation is read
-   * at every handshake, so a certificate revoked a moment ago is refused at the next one. It
-   * authenticates no servers.
-   */
-  static final class ClusterClientTrustManager extends X509ExtendedTrustManager {
-    private final X509Certificate ca;
-    private final X509ExtendedTrustManager pkix;
-    private final Predicate<BigInteger> revoked;
-
-    ClusterClientTrustManager(X509Certificate ca, Predicate<BigInteger> revoked) {
-      this.ca = ca;
-      this.revoked = revoked;
-      try {
-        KeyStore anchors = KeyStore.getInstance("PKCS12", "SUN");
-        anchors.load(null, null);
-        anchors.setCertificateEntry("cluster-ca", ca);
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX", "SunJSSE");
-        tmf.init(anchors);
-        this.pkix = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
-      } catch (GeneralSecurityException | IOException e) {
-        throw new HsmException(
-            ResultCode.CKR_DEVICE_ERROR, "building the cluster CA trust manager failed: " + e);
-      }
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      requireChain(chain);
-      requireClientAuth(chain[0]);
-      try {
-        pkix.checkClientTrusted(chain, authType);
-      } catch (CertificateException e) {
-        throw untrusted(chain, e);
-      }
-      requireNotRevoked(chain[0]);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      requireChain(chain);
-      requireClientAuth(chain[0]);
-      try {
-        pkix.checkClientTrusted(chain, authType, socket);
-      } catch (CertificateException e) {
-        throw untrusted(chain, e);
-      }
-      requireNotRevoked(chain[0]);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      requireChain(chain);
-      requireClientAuth(chain[0]);
-      try {
-        pkix.checkClientTrusted(chain, authType, engine);
-      } catch (CertificateException e) {
-        throw untrusted(chain, e);
-      }
-      requireNotRevoked(chain[0]);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      throw noServers();
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      throw noServers();
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      throw noServers();
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return new X509Certificate[] {ca};
-    }
-
-    private static void requireChain(X509Certificate[] chain) throws CertificateException {
-      if (chain == null || chain.length == 0 || chain[0] == null) {
-        throw new CertificateException("the client presented no certificate");
-      }
-    }
-
-    private CertificateException untrusted(X509Certificate[] chain, CertificateException cause) {
-      return new CertificateException(
-          "the client certificate "
-              + describe(chain[0])
-              + " is not trusted: this member accepts only certificates issued by its cluster CA "
-              + ca.getSubjectX500Principal()
-              + " ("
-              + cause.getMessage()
-              + ")",
-          cause);
-    }
-
-    private static void requireClientAuth(X509Certificate leaf) throws CertificateException {
-      List<String> eku;
-      try {
-        eku = leaf.getExtendedKeyUsage();
-      } catch (CertificateParsingException e) {
-        throw new CertificateException(
-            "the client certificate " + describe(leaf) + " has an unreadable extended key usage",
-            e);
-      }
-      if (eku == null || !eku.contains(CLIENT_AUTH_EKU)) {
-        throw new CertificateException(
-            "the client certificate "
-                + describe(leaf)
-                + " is not a client certificate: it lacks the clientAuth extended key usage");
-      }
-    }
-
-    private void requireNotRevoked(X509Certificate leaf) throws CertificateException {
-      if (revoked.test(leaf.getSerialNumber())) {
-        throw new CertificateException(
-            "the client certificate " + describe(leaf) + " was revoked by the cluster");
-      }
-    }
-
-    private static CertificateException noServers() {
-      return new CertificateException(
-          "this trust manager authenticates clients of the crypto API only; it trusts no server");
-    }
-
-    static String describe(X509Certificate c) {
-      return "'"
-          + c.getSubjectX500Principal().getName()
-          + "' (serial "
-          + c.getSerialNumber().toString(16)
-          + ")";
     }
   }
 }
