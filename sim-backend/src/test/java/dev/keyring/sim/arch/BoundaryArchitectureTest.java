@@ -44,6 +44,7 @@ class BoundaryArchitectureTest {
           "LoadedKey",
           "UnwrappedKeyCache",
           "KeyringObjects",
+          "SealedIdentities",
           "SksBlob",
           "CryptoEngines");
 
