@@ -108,11 +108,7 @@ class CryptoApiMalformedInputTest {
             .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()))
             .getEncoded();
     X509Certificate cert =
-        member
-            .appliance()
-            .boundary()
-            .pki()
-            .issueClientCertificate(csr, "fuzz-client", Duration.ofDays(1));
+        member.appliance().pki().issueClientCertificate(csr, "fuzz-client", Duration.ofDays(1));
     X509Certificate ca = cluster.clusterCaCertificate();
     char[] pw = "fuzz".toCharArray();
     KeyStore ks = KeyStore.getInstance("PKCS12");

@@ -130,7 +130,7 @@ public class TransportSignBenchmark {
               .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate()))
               .getEncoded();
       X509Certificate cert =
-          member.appliance().boundary().pki().issueClientCertificate(csr, cn, Duration.ofDays(1));
+          member.appliance().pki().issueClientCertificate(csr, cn, Duration.ofDays(1));
       Path certFile = pem(clientDir.resolve(cn + ".pem"), "CERTIFICATE", cert.getEncoded());
       Path keyFile =
           pem(clientDir.resolve(cn + "Key.pem"), "PRIVATE KEY", kp.getPrivate().getEncoded());

@@ -4,6 +4,7 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.sim.boundary.Boundary;
 import dev.keyring.sim.boundary.BoundaryConfig;
+import dev.keyring.sim.boundary.MemberPki;
 import dev.keyring.sim.hsm.Hsm;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.sim.keyring.KeyringService;
@@ -25,6 +26,7 @@ public final class Appliance implements AutoCloseable {
   private final Hsm hsm;
   private final KeyringService keyrings;
   private final SwitchableWriter writer;
+  private MemberPki pki;
 
   private Appliance(ApplianceConfig config) {
     this.config = config;
@@ -62,6 +64,17 @@ public final class Appliance implements AutoCloseable {
 
   public Boundary boundary() {
     return boundary;
+  }
+
+  /**
+   * This member's PKI (appliance TLS identity, cluster CA, member and client certificates,
+   * revocation), whose keys stay inside the boundary. Opened on first use.
+   */
+  public synchronized MemberPki pki() {
+    if (pki == null) {
+      pki = MemberPki.open(boundary, store);
+    }
+    return pki;
   }
 
   public KeyringService keyrings() {
@@ -123,7 +136,7 @@ public final class Appliance implements AutoCloseable {
     hsm.createSmk();
     UUID id = UUID.randomUUID();
     // the CA first: if it fails, no cluster row exists and a retry starts clean
-    boundary.pki().createClusterCa(id, label);
+    pki().createClusterCa(id, label);
     return store.write(tx -> tx.createCluster(id, label));
   }
 
@@ -140,7 +153,7 @@ public final class Appliance implements AutoCloseable {
       UUID id = c.get().id();
       store.write(tx -> tx.deleteCluster(id));
     }
-    boundary.pki().forgetCluster();
+    pki().forgetCluster();
     hsm.clearSmk();
   }
 

@@ -122,7 +122,7 @@ public final class EmbeddedCluster implements AutoCloseable {
 
   /** The cluster CA certificate: what a client trusts for the crypto API. */
   public X509Certificate clusterCaCertificate() {
-    return members.get(0).appliance().boundary().pki().clusterCaCertificate();
+    return members.get(0).appliance().pki().clusterCaCertificate();
   }
 
   public String soPassword() {

@@ -64,8 +64,8 @@ public final class TestMember implements AutoCloseable {
       hsm.initCo(PO, CO_INITIAL);
       hsm.changeCoPassword(CO_INITIAL, CO);
       ClusterRecord c = a.createCluster(SO, "test-cluster");
-      if (!a.boundary().pki().hasClusterCa()) {
-        a.boundary().pki().createClusterCa(c.id(), c.label());
+      if (!a.pki().hasClusterCa()) {
+        a.pki().createClusterCa(c.id(), c.label());
       }
       m.startCryptoApi();
       TestMember t = new TestMember(m, c, dir);
@@ -115,7 +115,7 @@ public final class TestMember implements AutoCloseable {
   }
 
   public X509Certificate clusterCa() {
-    return member.appliance().boundary().pki().clusterCaCertificate();
+    return member.appliance().pki().clusterCaCertificate();
   }
 
   /** The CN on the member's crypto API certificate. */
@@ -128,7 +128,7 @@ public final class TestMember implements AutoCloseable {
    * certificate and CA files under {@code dir}, and the configuration entry that names them.
    */
   public ClusterEntry issueClient(Path dir, int index, String cn) {
-    MemberPki pki = member.appliance().boundary().pki();
+    MemberPki pki = member.appliance().pki();
     KeyPair kp = TestPki.ecKeyPair();
     X509Certificate cert = pki.issueClientCertificate(TestPki.csr(kp, cn), cn, Duration.ofDays(1));
     Path certFile = TestPki.write(dir.resolve(cn + ".pem"), TestPki.pem(cert));

@@ -10,6 +10,7 @@ import java.util.Objects;
  */
 final class SecretBytes {
   private final byte[] bytes;
+  private volatile boolean destroyed;
 
   private SecretBytes(byte[] bytes) {
     this.bytes = bytes;
@@ -33,6 +34,12 @@ final class SecretBytes {
   /** Overwrites the bytes with zeros. */
   void destroy() {
     Arrays.fill(bytes, (byte) 0);
+    destroyed = true;
+  }
+
+  /** Whether {@link #destroy()} has overwritten the bytes. */
+  boolean isDestroyed() {
+    return destroyed;
   }
 
   boolean equalsSecretBytes(SecretBytes other) {

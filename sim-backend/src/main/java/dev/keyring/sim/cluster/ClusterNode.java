@@ -138,7 +138,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
       String version) {
     KeyringStore store = appliance.store();
     if (store.clusterValue(Membership.KEY).isEmpty()) {
-      String fp = appliance.boundary().pki().memberCertificateFingerprint(name);
+      String fp = appliance.pki().memberCertificateFingerprint(name);
       Membership first =
           new Membership(
               1,

@@ -196,7 +196,7 @@ final class ClusterEndpoints {
               });
       api.appliance.hsm().requireReadyForCluster();
       ClusterRecord c = api.appliance.createCluster(so, label);
-      api.appliance.boundary().pki().createClusterCa(c.id(), c.label());
+      api.appliance.pki().createClusterCa(c.id(), c.label());
       MemberRow m = api.state.member(c);
       String warning = null;
       try {
@@ -597,7 +597,7 @@ final class ClusterEndpoints {
             ResultCode.CKR_DEVICE_MEMORY,
             "cluster " + c.id() + " already has " + MAX_CLIENTS + " registered clients");
       }
-      MemberPki pki = api.appliance.boundary().pki();
+      MemberPki pki = api.appliance.pki();
       X509Certificate cert;
       try {
         cert = pki.issueClientCertificate(der, cn, AdminApi.clientValidity());
@@ -699,7 +699,7 @@ final class ClusterEndpoints {
                       ApiError.notFound(
                           "no client of cluster " + c.id() + " has certificate serial " + key));
       if (row.revokedAt == null) {
-        api.appliance.boundary().pki().revoke(serial);
+        api.appliance.pki().revoke(serial);
         String now = Instant.now().toString();
         api.state.updateClients(
             all -> {

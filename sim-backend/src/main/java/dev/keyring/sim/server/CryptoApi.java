@@ -86,7 +86,7 @@ final class CryptoApi extends Handler.Abstract {
     if (data instanceof EndPoint.SslSessionData) {
       X509Certificate[] certs = ((EndPoint.SslSessionData) data).peerCertificates();
       if (certs != null && certs.length > 0) {
-        if (appliance.boundary().pki().isRevoked(certs[0].getSerialNumber())) {
+        if (appliance.pki().isRevoked(certs[0].getSerialNumber())) {
           throw new HsmException(
               ResultCode.CKR_FUNCTION_REJECTED,
               "this client's certificate has been revoked; register the client again");

@@ -153,7 +153,7 @@ final class JoinFlow {
         c.id().toString(),
         c.label(),
         bundle,
-        appliance.boundary().pki().exportClusterCa(),
+        appliance.pki().exportClusterCa(),
         api.users.exportUsers());
   }
 
@@ -248,10 +248,10 @@ final class JoinFlow {
     }
     ProtectedSmk smk = appliance.boundary().importSmkClone(offer.smkBundle(), clusterId, domain);
     appliance.hsm().installClonedSmk(smk);
-    appliance.boundary().pki().installClusterCa(offer.clusterCa());
+    appliance.pki().installClusterCa(offer.clusterCa());
     api.users.replaceUsers(offer.users());
     String memberId = UUID.randomUUID().toString();
-    String fingerprint = appliance.boundary().pki().memberCertificateFingerprint(name);
+    String fingerprint = appliance.pki().memberCertificateFingerprint(name);
     Completed done =
         remote.post(
             "/api/clusters/" + clusterId + "/join-requests/complete",
@@ -262,7 +262,7 @@ final class JoinFlow {
     int keyrings =
         ClusterNode.copyState(
             appliance,
-            appliance.boundary().pki().peerClientContext(name),
+            appliance.pki().peerClientContext(name),
             api.member.config().peerRoutes(),
             done.primaryCryptoAddress());
     long copyMillis = (System.nanoTime() - t0) / 1_000_000;
@@ -302,7 +302,7 @@ final class JoinFlow {
     if (c != null) {
       appliance.store().write(tx -> tx.deleteCluster(c.id()));
     }
-    appliance.boundary().pki().forgetCluster();
+    appliance.pki().forgetCluster();
     appliance.hsm().clearSmk();
     api.state.forgetCluster();
   }

@@ -51,7 +51,7 @@ public final class Member implements AutoCloseable {
     AdminApi api = null;
     try {
       api = new AdminApi(this);
-      MemberPki pki = appliance.boundary().pki();
+      MemberPki pki = appliance.pki();
       admin =
           tlsServer(
               config.adminPort(),
@@ -106,7 +106,7 @@ public final class Member implements AutoCloseable {
 
   /** The admin API's server certificate (self-signed appliance certificate). */
   public X509Certificate adminCertificate() {
-    return appliance.boundary().pki().applianceCertificate(appliance.hsm().serialNumber());
+    return appliance.pki().applianceCertificate(appliance.hsm().serialNumber());
   }
 
   /** Session requests (open, login, sign, ...) the crypto API received since the member started. */
@@ -125,7 +125,7 @@ public final class Member implements AutoCloseable {
       startNode(); // a cluster service that failed to start earlier is started again
       return;
     }
-    MemberPki pki = appliance.boundary().pki();
+    MemberPki pki = appliance.pki();
     if (!pki.hasClusterCa()) {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_FAILED, "the crypto API needs a cluster: create or join one");
@@ -174,7 +174,7 @@ public final class Member implements AutoCloseable {
             name,
             cryptoAddress(),
             adminAddress(),
-            appliance.boundary().pki().peerClientContext(name),
+            appliance.pki().peerClientContext(name),
             config.peerRoutes(),
             adminApi.state::restartRequired,
             ClusterEndpoints.VERSION);

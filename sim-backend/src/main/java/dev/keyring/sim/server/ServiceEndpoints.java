@@ -210,7 +210,7 @@ final class ServiceEndpoints {
 
   private void start() throws Exception {
     requirePartition();
-    if (api.appliance.cluster().isPresent() && api.appliance.boundary().pki().hasClusterCa()) {
+    if (api.appliance.cluster().isPresent() && api.appliance.pki().hasClusterCa()) {
       api.member.startCryptoApi();
     }
     api.state.running(true);

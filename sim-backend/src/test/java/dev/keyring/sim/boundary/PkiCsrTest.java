@@ -222,7 +222,7 @@ class PkiCsrTest {
             ? List.of(a.getSerialNumber(), b.getSerialNumber())
             : List.of(b.getSerialNumber(), a.getSerialNumber());
     assertEquals(sorted, pki.revokedSerials());
-    String stored = new String(member.store.hsmState(MemberPki.REVOKED).orElseThrow(), "US-ASCII");
+    String stored = new String(member.store.hsmState(RevocationList.ROW).orElseThrow(), "US-ASCII");
     assertEquals(sorted.get(0).toString(16) + "\n" + sorted.get(1).toString(16) + "\n", stored);
     assertEquals(
         ResultCode.CKR_ARGUMENTS_BAD,

@@ -104,9 +104,10 @@ class PkiIdentityTest {
                 BoundaryConfig.builder().deviceKeyFile(dir.resolve("hsm/device.key")).build(),
                 store)) {
       assertFalse(b.hasSmk());
-      X509Certificate c = b.pki().applianceCertificate(SERIAL);
+      MemberPki pki = MemberPki.open(b, store);
+      X509Certificate c = pki.applianceCertificate(SERIAL);
       assertEquals("CN=LNH-" + SERIAL, c.getSubjectX500Principal().getName());
-      b.pki().adminServerContext(SERIAL);
+      pki.adminServerContext(SERIAL);
     }
   }
 
@@ -165,11 +166,11 @@ class PkiIdentityTest {
             Boundary.open(
                 BoundaryConfig.builder().deviceKeyFile(dir.resolve("hsm/device.key")).build(),
                 store)) {
-      var e =
-          assertThrows(HsmException.class, () -> b.pki().createClusterCa(UUID.randomUUID(), "c"));
+      MemberPki pki = MemberPki.open(b, store);
+      var e = assertThrows(HsmException.class, () -> pki.createClusterCa(UUID.randomUUID(), "c"));
       assertEquals(ResultCode.CKR_FUNCTION_FAILED, e.code());
       assertTrue(e.getMessage().contains("no SMK"), e.getMessage());
-      assertFalse(b.pki().hasClusterCa());
+      assertFalse(pki.hasClusterCa());
     }
   }
 
@@ -246,11 +247,12 @@ class PkiIdentityTest {
                       .build(),
                   store)) {
         joiner.loadSmk(first.smk);
-        assertEquals(ca, joiner.pki().installClusterCa(exported));
-        assertEquals(ca, joiner.pki().clusterCaCertificate());
+        MemberPki joinerPki = MemberPki.open(joiner, store);
+        assertEquals(ca, joinerPki.installClusterCa(exported));
+        assertEquals(ca, joinerPki.clusterCaCertificate());
         KeyPair kp = ec("secp384r1");
         X509Certificate client =
-            joiner.pki().issueClientCertificate(csr(kp, "CN=app"), "app", Duration.ofHours(1));
+            joinerPki.issueClientCertificate(csr(kp, "CN=app"), "app", Duration.ofHours(1));
         validate(List.of(client), ca);
       }
 

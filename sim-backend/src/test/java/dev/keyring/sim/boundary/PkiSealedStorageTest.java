@@ -9,8 +9,8 @@ import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyType;
 import dev.keyring.protocol.ResultCode;
-import dev.keyring.sim.boundary.MemberPki.Identity;
 import dev.keyring.sim.boundary.PkiTestSupport.Member;
+import dev.keyring.sim.boundary.SealedIdentities.Identity;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 class PkiSealedStorageTest {
   private static final String SERIAL = "1000001";
   private static final List<String> ROWS =
-      List.of(MemberPki.APPLIANCE, MemberPki.CLUSTER_CA, MemberPki.MEMBER);
+      List.of(SealedIdentities.APPLIANCE, SealedIdentities.CLUSTER_CA, SealedIdentities.MEMBER);
 
   @TempDir Path dir;
 
@@ -51,12 +51,24 @@ class PkiSealedStorageTest {
     pki.createClusterCa(m.clusterId, "c");
     pki.memberCertificate("m1");
     return Map.of(
-        MemberPki.APPLIANCE,
-            pki.openKey(MemberPki.APPLIANCE, pki.read(MemberPki.APPLIANCE).orElseThrow(), false),
-        MemberPki.CLUSTER_CA,
-            pki.openKey(MemberPki.CLUSTER_CA, pki.read(MemberPki.CLUSTER_CA).orElseThrow(), true),
-        MemberPki.MEMBER,
-            pki.openKey(MemberPki.MEMBER, pki.read(MemberPki.MEMBER).orElseThrow(), false));
+        SealedIdentities.APPLIANCE,
+            pki.identities()
+                .openKey(
+                    SealedIdentities.APPLIANCE,
+                    pki.identities().read(SealedIdentities.APPLIANCE).orElseThrow(),
+                    false),
+        SealedIdentities.CLUSTER_CA,
+            pki.identities()
+                .openKey(
+                    SealedIdentities.CLUSTER_CA,
+                    pki.identities().read(SealedIdentities.CLUSTER_CA).orElseThrow(),
+                    true),
+        SealedIdentities.MEMBER,
+            pki.identities()
+                .openKey(
+                    SealedIdentities.MEMBER,
+                    pki.identities().read(SealedIdentities.MEMBER).orElseThrow(),
+                    false));
   }
 
   @Test
@@ -67,7 +79,7 @@ class PkiSealedStorageTest {
         byte[] raw = m.store.hsmState(row).orElseThrow();
         assertFalse(hasPkcs8Header(raw), row + " holds a DER PKCS#8 header");
         assertFalse(parsesAsPrivateKeyAnywhere(raw), row + " holds a parseable private key");
-        Identity id = MemberPki.decode(row, raw);
+        Identity id = SealedIdentities.decode(row, raw);
         assertFalse(parsesAsPrivateKeyAnywhere(id.sealedKey), row + "'s sealed key is a key");
         assertTrue(
             new String(id.sealedKey, 0, 4, StandardCharsets.US_ASCII).equals("KSST"),
@@ -123,13 +135,13 @@ class PkiSealedStorageTest {
     try (Member m = Member.create(dir)) {
       populate(m);
       MemberPki pki = m.pki();
-      Identity appliance = pki.read(MemberPki.APPLIANCE).orElseThrow();
-      Identity member = pki.read(MemberPki.MEMBER).orElseThrow();
+      Identity appliance = pki.identities().read(SealedIdentities.APPLIANCE).orElseThrow();
+      Identity member = pki.identities().read(SealedIdentities.MEMBER).orElseThrow();
       // the appliance's owner and sealed key beside the member's certificate
       Identity swapped = new Identity(appliance.owner, member.certificate, appliance.sealedKey);
       m.store.write(
           tx -> {
-            tx.putHsmState(MemberPki.APPLIANCE, MemberPki.encode(swapped));
+            tx.putHsmState(SealedIdentities.APPLIANCE, SealedIdentities.encode(swapped));
             return null;
           });
       HsmException e = assertThrows(HsmException.class, () -> pki.adminServerContext(SERIAL));
@@ -139,11 +151,12 @@ class PkiSealedStorageTest {
           assertThrows(
               HsmException.class,
               () ->
-                  pki.openKey(
-                      MemberPki.CLUSTER_CA,
-                      new Identity(
-                          m.clusterId.toString(), pki.clusterCaCertificate(), member.sealedKey),
-                      true));
+                  pki.identities()
+                      .openKey(
+                          SealedIdentities.CLUSTER_CA,
+                          new Identity(
+                              m.clusterId.toString(), pki.clusterCaCertificate(), member.sealedKey),
+                          true));
       assertEquals(ResultCode.CKR_ENCRYPTED_DATA_INVALID, moved.code());
       assertTrue(moved.getMessage().contains("not under the SMK"), moved.getMessage());
       // one flipped bit
@@ -153,10 +166,11 @@ class PkiSealedStorageTest {
           assertThrows(
               HsmException.class,
               () ->
-                  pki.openKey(
-                      MemberPki.APPLIANCE,
-                      new Identity(appliance.owner, appliance.certificate, flipped),
-                      false));
+                  pki.identities()
+                      .openKey(
+                          SealedIdentities.APPLIANCE,
+                          new Identity(appliance.owner, appliance.certificate, flipped),
+                          false));
       assertEquals(ResultCode.CKR_ENCRYPTED_DATA_INVALID, bit.code());
     }
   }
@@ -166,12 +180,12 @@ class PkiSealedStorageTest {
     byte[] row;
     try (Member m = Member.create(dir.resolve("a"))) {
       m.pki().applianceCertificate(SERIAL);
-      row = m.store.hsmState(MemberPki.APPLIANCE).orElseThrow();
+      row = m.store.hsmState(SealedIdentities.APPLIANCE).orElseThrow();
     }
     try (Member other = Member.create(dir.resolve("b"))) {
       other.store.write(
           tx -> {
-            tx.putHsmState(MemberPki.APPLIANCE, row);
+            tx.putHsmState(SealedIdentities.APPLIANCE, row);
             return null;
           });
       HsmException e =
@@ -188,8 +202,8 @@ class PkiSealedStorageTest {
       m.pki().createClusterCa(m.clusterId, "c");
       m.store.write(
           tx -> {
-            tx.putHsmState(MemberPki.CLUSTER_CA, new byte[] {'K', 'P', 'K', 'I', 1, 0});
-            tx.putHsmState(MemberPki.REVOKED, "zz\n".getBytes(StandardCharsets.US_ASCII));
+            tx.putHsmState(SealedIdentities.CLUSTER_CA, new byte[] {'K', 'P', 'K', 'I', 1, 0});
+            tx.putHsmState(RevocationList.ROW, "zz\n".getBytes(StandardCharsets.US_ASCII));
             return null;
           });
       HsmException e = assertThrows(HsmException.class, () -> m.pki().clusterCaCertificate());
@@ -201,7 +215,7 @@ class PkiSealedStorageTest {
     try (Member again = m.reopen()) {
       HsmException e = assertThrows(HsmException.class, () -> again.pki());
       assertEquals(ResultCode.CKR_DEVICE_ERROR, e.code());
-      assertTrue(e.getMessage().contains(MemberPki.REVOKED), e.getMessage());
+      assertTrue(e.getMessage().contains(RevocationList.ROW), e.getMessage());
     }
   }
 
@@ -243,8 +257,8 @@ class PkiSealedStorageTest {
       Map<String, PrivateKey> keys = populate(m);
       String text =
           m.pki().toString()
-              + m.pki().read(MemberPki.CLUSTER_CA).orElseThrow()
-              + m.pki().read(MemberPki.MEMBER).orElseThrow();
+              + m.pki().identities().read(SealedIdentities.CLUSTER_CA).orElseThrow()
+              + m.pki().identities().read(SealedIdentities.MEMBER).orElseThrow();
       for (PrivateKey k : keys.values()) {
         BigInteger s = ((ECPrivateKey) k).getS();
         assertFalse(text.contains(s.toString(16)));

@@ -66,6 +66,7 @@ final class PkiTestSupport {
     final Boundary boundary;
     final ProtectedSmk smk;
     final UUID clusterId;
+    private MemberPki pki;
 
     private Member(Path dir, ProtectedSmk smk, UUID clusterId) {
       this.dir = dir;
@@ -94,8 +95,12 @@ final class PkiTestSupport {
       return new Member(dir, smk, clusterId);
     }
 
-    MemberPki pki() {
-      return boundary.pki();
+    /** The member's PKI, opened on first use (as the appliance does). */
+    synchronized MemberPki pki() {
+      if (pki == null) {
+        pki = MemberPki.open(boundary, store);
+      }
+      return pki;
     }
 
     @Override

@@ -217,10 +217,9 @@ class SmkCloneTest {
       verify.update(data);
       assertTrue(verify.verify(sig), "B's signature with A's key verifies");
 
-      X509Certificate ca =
-          b.boundary().pki().installClusterCa(a.boundary().pki().exportClusterCa());
-      assertEquals(a.boundary().pki().clusterCaCertificate(), ca);
-      assertEquals(ca, b.boundary().pki().clusterCaCertificate());
+      X509Certificate ca = b.pki().installClusterCa(a.pki().exportClusterCa());
+      assertEquals(a.pki().clusterCaCertificate(), ca);
+      assertEquals(ca, b.pki().clusterCaCertificate());
 
       // installing the same SMK again changes nothing
       b.hsm().installClonedSmk(cloned);

@@ -198,7 +198,11 @@ class TlsCryptoPortTest {
     // issued by the cluster CA itself, serverAuth only
     KeyPair kp = ec("secp256r1");
     PrivateKey caKey =
-        pki.openKey(MemberPki.CLUSTER_CA, pki.read(MemberPki.CLUSTER_CA).orElseThrow(), true);
+        pki.identities()
+            .openKey(
+                SealedIdentities.CLUSTER_CA,
+                pki.identities().read(SealedIdentities.CLUSTER_CA).orElseThrow(),
+                true);
     java.time.Instant now = java.time.Instant.now();
     X509Certificate serverOnly =
         new org.bouncycastle.cert.jcajce.JcaX509CertificateConverter()
@@ -235,7 +239,11 @@ class TlsCryptoPortTest {
     // members call each other's crypto API with their member certificates
     X509Certificate memberCert = pki.memberCertificate(MEMBER);
     PrivateKey memberKey =
-        pki.openKey(MemberPki.MEMBER, pki.read(MemberPki.MEMBER).orElseThrow(), false);
+        pki.identities()
+            .openKey(
+                SealedIdentities.MEMBER,
+                pki.identities().read(SealedIdentities.MEMBER).orElseThrow(),
+                false);
     Outcome o =
         handshake(
             pki.cryptoServerContext(MEMBER),

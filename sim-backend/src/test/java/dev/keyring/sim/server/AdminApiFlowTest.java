@@ -511,7 +511,7 @@ class AdminApiFlowTest {
     assertTrue(member.appliance().cluster().isEmpty());
     assertEquals(0, member.appliance().store().keyringCount());
     assertFalse(member.appliance().boundary().hasSmk());
-    assertFalse(member.appliance().boundary().pki().hasClusterCa());
+    assertFalse(member.appliance().pki().hasClusterCa());
     assertTrue(member.appliance().hsm().partition().isPresent());
 
     admin("POST", "/api/lunasa/services/cluster/actions/start").send().expect(200);

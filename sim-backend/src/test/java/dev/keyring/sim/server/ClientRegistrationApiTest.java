@@ -154,7 +154,7 @@ class ClientRegistrationApiTest {
     X509Certificate cert = cert(r.certificate());
     X509Certificate ca = cert(r.caCertificate());
 
-    assertEquals(member.appliance().boundary().pki().clusterCaCertificate(), ca);
+    assertEquals(member.appliance().pki().clusterCaCertificate(), ca);
     cert.verify(ca.getPublicKey());
     PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(ca, null)));
     params.setRevocationEnabled(false);
@@ -200,7 +200,7 @@ class ClientRegistrationApiTest {
             .path("data");
     assertTrue(listed.get(0).path("revoked").asBoolean());
     assertTrue(listed.get(0).hasNonNull("revokedAt"));
-    assertTrue(member.appliance().boundary().pki().isRevoked(new BigInteger(serial, 16)));
+    assertTrue(member.appliance().pki().isRevoked(new BigInteger(serial, 16)));
     HttpClient fresh = mtls(kp.getPrivate(), cert, ca);
     assertThrows(IOException.class, () -> health(fresh, r));
     // revoking again changes nothing; an unknown serial is 404

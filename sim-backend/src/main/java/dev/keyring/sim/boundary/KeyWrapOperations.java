@@ -1,0 +1,148 @@
+package dev.keyring.sim.boundary;
+
+import dev.keyring.protocol.AttributeType;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.ObjectClass;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.store.ObjectRecord;
+import java.security.GeneralSecurityException;
+import java.util.Arrays;
+import java.util.UUID;
+import javax.crypto.Cipher;
+
+/**
+ * Key wrapping: secret keys wrapped out under a key with CKA_WRAP (AES-KWP, RSA-OAEP), private and
+ * secret keys unwrapped in under a key with CKA_UNWRAP (AES-KWP, RSA-OAEP, RSA PKCS#1 v1.5).
+ * Private keys are never wrapped out.
+ */
+final class KeyWrapOperations {
+  private final CryptoEngines engines;
+  private final KeyringObjects objects;
+  private final KeyImport imports;
+  private final RsaCiphers rsa;
+
+  KeyWrapOperations(
+      CryptoEngines engines, KeyringObjects objects, KeyImport imports, RsaCiphers rsa) {
+    this.engines = engines;
+    this.objects = objects;
+    this.imports = imports;
+    this.rsa = rsa;
+  }
+
+  /**
+   * Imports a wrapped private key (PKCS#8) or secret key (raw bytes), unwrapping it with a key of
+   * the keyring. The template must give CKA_CLASS and CKA_KEY_TYPE.
+   */
+  ObjectRecord unwrapKey(
+      UUID keyringId,
+      long unwrappingKey,
+      Mechanism mechanism,
+      MechanismParams params,
+      byte[] wrapped,
+      Attributes template) {
+    ObjectClass c = ObjectTemplates.requireClass(template);
+    KeyType type = ObjectTemplates.requireKeyType(template);
+    if (!c.hasSecretPart() || (c == ObjectClass.SECRET_KEY) != type.isSecret()) {
+      throw new HsmException(
+          ResultCode.CKR_TEMPLATE_INCONSISTENT,
+          "unwrap makes private keys (RSA, EC, EC_EDWARDS) or secret keys (AES, GENERIC_SECRET);"
+              + " got "
+              + c
+              + " "
+              + type);
+    }
+    byte[] plain;
+    try (LoadedKey k = objects.use(keyringId, unwrappingKey)) {
+      k.requireFlag(AttributeType.CKA_UNWRAP, "unwrap");
+      plain = unwrap(k, mechanism, params, wrapped);
+    }
+    return imports.store(keyringId, c, type, template, SecretBytes.adopt(plain));
+  }
+
+  private byte[] unwrap(LoadedKey k, Mechanism mechanism, MechanismParams params, byte[] wrapped) {
+    try {
+      switch (mechanism) {
+        case CKM_AES_KEY_WRAP_KWP:
+          return kwp(Cipher.DECRYPT_MODE, k).doFinal(wrapped);
+        case CKM_RSA_PKCS_OAEP:
+          k.requireType(ObjectClass.PRIVATE_KEY, KeyType.RSA, mechanism);
+          return rsa.oaep(Cipher.DECRYPT_MODE, k, params, wrapped);
+        case CKM_RSA_PKCS:
+          {
+            k.requireType(ObjectClass.PRIVATE_KEY, KeyType.RSA, mechanism);
+            if (params instanceof MechanismParams.TlsPremaster) {
+              throw new HsmException(
+                  ResultCode.CKR_MECHANISM_PARAM_INVALID,
+                  "TLS premaster parameters belong to CKM_RSA_PKCS decrypt, not to unwrap");
+            }
+            return rsa.pkcs1Decryptor(k).doFinal(wrapped);
+          }
+        default:
+          throw new HsmException(
+              ResultCode.CKR_MECHANISM_INVALID, mechanism + " cannot unwrap keys");
+      }
+    } catch (HsmException e) {
+      throw e;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new HsmException(
+          ResultCode.CKR_WRAPPED_KEY_INVALID,
+          "the wrapped key could not be unwrapped with " + k.describe());
+    }
+  }
+
+  /** Wraps a secret key (raw bytes) under a key with CKA_WRAP: AES-KWP or RSA-OAEP. */
+  byte[] wrapKey(
+      UUID keyringId, long wrappingKey, Mechanism mechanism, MechanismParams params, long key) {
+    try (LoadedKey w = objects.use(keyringId, wrappingKey);
+        LoadedKey target = objects.use(keyringId, key)) {
+      w.requireFlag(AttributeType.CKA_WRAP, "wrap");
+      if (target.objectClass != ObjectClass.SECRET_KEY) {
+        throw new HsmException(
+            ResultCode.CKR_KEY_UNEXTRACTABLE,
+            target.describe()
+                + " is a "
+                + target.objectClass
+                + "; only secret keys can be wrapped"
+                + " out of a keyring, private keys never leave it");
+      }
+      byte[] raw = target.secret().reveal(SecretKeyAccess.INSTANCE);
+      try {
+        return wrap(w, mechanism, params, raw);
+      } finally {
+        Arrays.fill(raw, (byte) 0);
+      }
+    }
+  }
+
+  private byte[] wrap(LoadedKey w, Mechanism mechanism, MechanismParams params, byte[] raw) {
+    try {
+      switch (mechanism) {
+        case CKM_AES_KEY_WRAP_KWP:
+          return kwp(Cipher.ENCRYPT_MODE, w).doFinal(raw);
+        case CKM_RSA_PKCS_OAEP:
+          if (w.keyType != KeyType.RSA) {
+            throw w.typeMismatch(mechanism);
+          }
+          return rsa.oaep(Cipher.ENCRYPT_MODE, w, params, raw);
+        default:
+          throw new HsmException(ResultCode.CKR_MECHANISM_INVALID, mechanism + " cannot wrap keys");
+      }
+    } catch (HsmException e) {
+      throw e;
+    } catch (GeneralSecurityException | RuntimeException e) {
+      throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "wrapping failed: " + e.getMessage());
+    }
+  }
+
+  /** An AES-KWP (CKM_AES_KEY_WRAP_KWP) cipher over the AES key {@code k}. */
+  private Cipher kwp(int mode, LoadedKey k) throws GeneralSecurityException {
+    k.requireType(ObjectClass.SECRET_KEY, KeyType.AES, Mechanism.CKM_AES_KEY_WRAP_KWP);
+    Cipher c = Cipher.getInstance("AES/KWP/NoPadding", engines.provider(EngineFamily.AES_KWP));
+    c.init(mode, k.secretKey("AES"));
+    return c;
+  }
+}

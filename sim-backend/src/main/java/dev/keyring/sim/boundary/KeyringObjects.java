@@ -1,0 +1,198 @@
+package dev.keyring.sim.boundary;
+
+import dev.keyring.protocol.AttributeType;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.ObjectClass;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.store.KeyringStore;
+import dev.keyring.store.ObjectRecord;
+import dev.keyring.store.ReplicatedWriter;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * The objects of the keyrings as the boundary sees them: read from the store and unwrapped under
+ * the SMK (through the {@link UnwrappedKeyCache}), and written sealed — every secret part as an SKS
+ * blob bound to the cluster, the keyring, the object and its attributes, written through the
+ * member's replicating writer.
+ */
+final class KeyringObjects {
+  private final KeyringStore store;
+  private final ReplicatedWriter writer;
+  private final SmkVault vault;
+  private final UnwrappedKeyCache cache;
+  private final AtomicReference<UUID> clusterId = new AtomicReference<>();
+
+  KeyringObjects(
+      KeyringStore store, ReplicatedWriter writer, SmkVault vault, UnwrappedKeyCache cache) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.writer = Objects.requireNonNull(writer, "writer");
+    this.vault = vault;
+    this.cache = cache;
+  }
+
+  /**
+   * Object {@code handle} of the keyring, its secret part unwrapped, with one use started: close it
+   * when the operation is done. CKR_OBJECT_HANDLE_INVALID when there is no such object.
+   */
+  LoadedKey use(UUID keyringId, long handle) {
+    return cache.use(keyringId, handle, () -> load(keyringId, handle));
+  }
+
+  private LoadedKey load(UUID keyringId, long handle) {
+    ObjectRecord rec =
+        store
+            .object(keyringId, handle)
+            .orElseThrow(
+                () ->
+                    new HsmException(
+                        ResultCode.CKR_OBJECT_HANDLE_INVALID,
+                        "keyring " + keyringId + " has no object with handle " + handle));
+    SecretBytes secret = null;
+    if (rec.objectClass().hasSecretPart()) {
+      KeyType type =
+          rec.attributes()
+              .keyType()
+              .orElseThrow(
+                  () ->
+                      new HsmException(
+                          ResultCode.CKR_ENCRYPTED_DATA_INVALID,
+                          "object " + handle + " has no CKA_KEY_TYPE"));
+      secret =
+          vault.open(
+              rec.blob(),
+              clusterId(),
+              keyringId,
+              rec.objectId(),
+              rec.attributes(),
+              type,
+              "object " + handle + " in keyring " + keyringId);
+    }
+    return new LoadedKey(rec, secret);
+  }
+
+  /**
+   * Stores a private or secret key: seals {@code secret} and inserts the object. The cache keeps
+   * the secret from then on; when the object cannot be stored, the secret is wiped.
+   */
+  ObjectRecord insertSecret(
+      UUID keyringId, ObjectClass c, KeyType type, Attributes attrs, SecretBytes secret) {
+    UUID id = UUID.randomUUID();
+    byte kind = c == ObjectClass.PRIVATE_KEY ? SksBlob.KIND_PKCS8 : SksBlob.KIND_RAW_SECRET;
+    ObjectRecord rec;
+    try {
+      byte[] blob = vault.seal(kind, type, secret, clusterId(), keyringId, id, attrs);
+      rec = writer.write(tx -> tx.insertObject(keyringId, id, c, attrs, blob));
+    } catch (RuntimeException e) {
+      secret.destroy(); // nothing refers to it: the object was not stored
+      throw e;
+    }
+    cache.add(new LoadedKey(rec, secret));
+    return rec;
+  }
+
+  /**
+   * Stores both halves of a key pair in one transaction; the cache keeps the private key from then
+   * on; when the pair cannot be stored, {@code pkcs8} is wiped.
+   */
+  KeyPairObjects insertKeyPair(
+      UUID keyringId, KeyType type, Attributes pub, Attributes priv, SecretBytes pkcs8) {
+    List<ObjectRecord> recs;
+    try {
+      UUID pubId = UUID.randomUUID();
+      UUID privId = UUID.randomUUID();
+      byte[] blob =
+          vault.seal(SksBlob.KIND_PKCS8, type, pkcs8, clusterId(), keyringId, privId, priv);
+      recs =
+          writer.write(
+              tx ->
+                  List.of(
+                      tx.insertObject(keyringId, pubId, ObjectClass.PUBLIC_KEY, pub, null),
+                      tx.insertObject(keyringId, privId, ObjectClass.PRIVATE_KEY, priv, blob)));
+    } catch (RuntimeException e) {
+      pkcs8.destroy(); // the key pair was not stored
+      throw e;
+    }
+    cache.add(new LoadedKey(recs.get(1), pkcs8));
+    return new KeyPairObjects(recs.get(0), recs.get(1));
+  }
+
+  /** Stores an object with no secret part (public key, certificate, data). */
+  ObjectRecord insertPublic(UUID keyringId, ObjectClass c, Attributes attrs) {
+    UUID id = UUID.randomUUID();
+    return writer.write(tx -> tx.insertObject(keyringId, id, c, attrs, null));
+  }
+
+  /** Changes CKA_LABEL, CKA_ID or CKA_TOKEN; the blob is sealed again over the new attributes. */
+  ObjectRecord setAttributes(UUID keyringId, long handle, Attributes changes) {
+    for (AttributeType t : changes.types()) {
+      if (t != AttributeType.CKA_LABEL
+          && t != AttributeType.CKA_ID
+          && t != AttributeType.CKA_TOKEN) {
+        throw new HsmException(
+            ResultCode.CKR_ATTRIBUTE_READ_ONLY,
+            t + " cannot be changed after creation; only CKA_LABEL, CKA_ID and CKA_TOKEN can");
+      }
+    }
+    ObjectRecord updated;
+    try (LoadedKey k = use(keyringId, handle)) {
+      Attributes next = k.record.attributes().merge(changes);
+      byte[] blob =
+          k.hasSecret()
+              ? vault.seal(
+                  k.record.blob()[5],
+                  k.keyType,
+                  k.secret(),
+                  clusterId(),
+                  keyringId,
+                  k.record.objectId(),
+                  next)
+              : null;
+      updated = k.record.withAttributesAndBlob(next, blob);
+      writer.write(
+          tx -> {
+            tx.updateObject(updated);
+            return null;
+          });
+    }
+    cache.invalidate(keyringId, handle);
+    return updated;
+  }
+
+  /** Destroys an object. */
+  void destroy(UUID keyringId, long handle) {
+    boolean deleted = writer.write(tx -> tx.deleteObject(keyringId, handle));
+    cache.invalidate(keyringId, handle);
+    if (!deleted) {
+      throw new HsmException(
+          ResultCode.CKR_OBJECT_HANDLE_INVALID,
+          "keyring " + keyringId + " has no object with handle " + handle);
+    }
+  }
+
+  /** Forgets the cluster id read from the store (the member left or joined a cluster). */
+  void forgetClusterId() {
+    clusterId.set(null);
+  }
+
+  private UUID clusterId() {
+    UUID id = clusterId.get();
+    if (id == null) {
+      id =
+          store
+              .cluster()
+              .orElseThrow(
+                  () ->
+                      new HsmException(
+                          ResultCode.CKR_FUNCTION_FAILED,
+                          "this member has no cluster yet: create or join one first"))
+              .id();
+      clusterId.set(id);
+    }
+    return id;
+  }
+}
