@@ -2,6 +2,7 @@ package dev.keyring.client.cli;
 
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ConfigFileException;
+import dev.keyring.protocol.cli.CliException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -7,6 +7,9 @@ import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Secrets;
+import dev.keyring.protocol.cli.Table;
 import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -73,19 +76,17 @@ final class PartitionCommand extends CommandGroup {
                   + roleName(role)
                   + ":");
       out().println();
-      String format = "%-8s  %-12s  %-15s  %s%n";
-      out().printf(format, "Handle", "Class", "Key Type", "Label");
+      Table table = new Table("Handle", "Class", "Key Type", "Label").minWidths(8, 12, 15);
       objects.stream()
           .sorted(Comparator.comparingLong(KeyringObject::handle))
           .forEach(
               o ->
-                  out()
-                      .printf(
-                          format,
-                          o.handle(),
-                          o.objectClass().name(),
-                          o.attributes().keyType().map(Enum::name).orElse("-"),
-                          o.label().isEmpty() ? "-" : o.label()));
+                  table.row(
+                      o.handle(),
+                      o.objectClass().name(),
+                      o.attributes().keyType().map(Enum::name).orElse("-"),
+                      o.label().isEmpty() ? "-" : o.label()));
+      table.print(out());
       out().println();
       out().println("Number of objects: " + objects.size());
     }

@@ -5,6 +5,9 @@ import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Secrets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 

@@ -10,6 +10,8 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.Secrets;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

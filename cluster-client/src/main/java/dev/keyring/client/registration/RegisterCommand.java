@@ -8,6 +8,7 @@ import dev.keyring.client.config.ConfigFileException;
 import dev.keyring.client.internal.transport.PemFiles;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.admin.ClientRegistration;
+import dev.keyring.protocol.cli.FingerprintTrust;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -308,7 +309,7 @@ public final class RegisterCommand implements Callable<Integer> {
 
     // ---- the appliance signs a CSR for a key made here
     ClientIdentity identity = ClientIdentity.create(commonName);
-    FingerprintTrust trust = new FingerprintTrust(pin);
+    FingerprintTrust trust = new FingerprintTrust(pin, "the admin API", "--admin-fingerprint");
     ClientRegistration.Response answer;
     try (AdminApiClient admin =
         new AdminApiClient(
@@ -323,14 +324,7 @@ public final class RegisterCommand implements Callable<Integer> {
               adminUser,
               password);
     } finally {
-      if (!trust.pinned() && trust.seen() != null) {
-        err.println(
-            "The admin API at " + member + " presented a certificate with SHA-256 fingerprint");
-        err.println("  " + FingerprintTrust.display(trust.seen()));
-        err.println(
-            "It was trusted on first use: compare it with the fingerprint the appliance shows"
-                + " for its certificate, and pass --admin-fingerprint to pin it next time.");
-      }
+      trust.reportFirstUse(err, "The admin API at " + member);
     }
     Checked checked = check(answer, identity, cluster);
 

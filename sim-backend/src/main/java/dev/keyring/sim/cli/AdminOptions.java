@@ -1,5 +1,8 @@
 package dev.keyring.sim.cli;
 
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.FingerprintTrust;
+import dev.keyring.protocol.cli.Secrets;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
