@@ -8,7 +8,6 @@ import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Role;
 import dev.keyring.protocol.cli.CommandGroup;
-import dev.keyring.protocol.cli.Secrets;
 import dev.keyring.protocol.cli.Table;
 import java.util.Comparator;
 import java.util.List;
@@ -28,14 +27,7 @@ final class PartitionCommand extends CommandGroup {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = "Lists the objects on a slot: handle, class, key type and label.")
-  static final class Contents extends ClientCommand {
-    @Option(
-        names = {"-slot", "--slot"},
-        required = true,
-        paramLabel = "SLOT",
-        description = "The slot: keyring label, keyring UUID or slot number.")
-    String slotName;
-
+  static final class Contents extends SlotLoginCommand {
     @Option(
         names = {"-name", "--name"},
         paramLabel = "po|co",
@@ -43,19 +35,13 @@ final class PartitionCommand extends CommandGroup {
         description = "The role to log in as (default: ${DEFAULT-VALUE}).")
     String name;
 
-    @Option(
-        names = {"-password", "--password"},
-        paramLabel = "PASSWORD",
-        description = "The keyring's password (asked for when absent).")
-    String password;
-
     private Role role;
     private String secret;
 
     @Override
     void prepare() {
       role = role(name);
-      secret = Secrets.of(password, "-password", "the keyring's password");
+      secret = password("the keyring's password");
     }
 
     @Override

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code keyring create|list|show|delete|unlock}: the cluster's keyrings. */
@@ -88,12 +89,7 @@ final class KeyringCommand extends CommandGroup {
         description = "The keyrings' initial (KRSO) password (asked for when absent).")
     String password;
 
-    @Option(
-        names = {"-partition", "--partition"},
-        required = true,
-        paramLabel = "LABEL",
-        description = "The label of the partition whose CO creates them.")
-    String partition;
+    @Mixin CommonOptions.Partition partitionOption;
 
     @Option(
         names = {"-total", "--total"},
@@ -108,16 +104,12 @@ final class KeyringCommand extends CommandGroup {
         description = "The first index appended to the label.")
     Integer index;
 
-    @Option(
-        names = {"-copassword", "--copassword"},
-        paramLabel = "CO_PASSWORD",
-        description = "The partition CO's password (asked for when absent).")
-    String coPassword;
+    @Mixin CommonOptions.CoPassword coPassword;
 
     @Override
     void run(AdminConnection c) {
       label(label, "-label");
-      label(partition, "-partition");
+      String partition = partitionOption.label();
       if (total < 1 || total > KeyringLimits.MAX_KEYRINGS_PER_CREATE) {
         throw new CliException(
             2, "-total must be 1 to " + KeyringLimits.MAX_KEYRINGS_PER_CREATE + ", got " + total);
@@ -126,7 +118,7 @@ final class KeyringCommand extends CommandGroup {
         throw new CliException(2, "-index must not be negative, got " + index);
       }
       String initial = Secrets.of(password, "-password", "the keyrings' initial password");
-      String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+      String co = coPassword.get();
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("authentication", credential("CO", co, partition));
       body.put("keyRingLabel", label);
@@ -218,16 +210,12 @@ final class KeyringCommand extends CommandGroup {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
 
-    @Option(
-        names = {"-copassword", "--copassword"},
-        paramLabel = "CO_PASSWORD",
-        description = "The partition CO's password (asked for when absent).")
-    String coPassword;
+    @Mixin CommonOptions.CoPassword coPassword;
 
     @Override
     void run(AdminConnection c) {
       String segment = which.segment();
-      String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+      String co = coPassword.get();
       c.send(
           "DELETE",
           "/api/keyrings/" + segment,
@@ -247,16 +235,12 @@ final class KeyringCommand extends CommandGroup {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
 
-    @Option(
-        names = {"-copassword", "--copassword"},
-        paramLabel = "CO_PASSWORD",
-        description = "The partition CO's password (asked for when absent).")
-    String coPassword;
+    @Mixin CommonOptions.CoPassword coPassword;
 
     @Override
     void run(AdminConnection c) {
       String segment = which.segment();
-      String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+      String co = coPassword.get();
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("authentication", credential("CO", co, null));
       body.put("action", "unlock");
