@@ -485,9 +485,8 @@ final class ClusterCommand extends CommandGroup {
       @Override
       void run(AdminConnection c) {
         String member = memberId.id();
-        String co = coPassword.get();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("authentication", credential("CO", co, null));
+        body.put("authentication", coPassword.credential());
         c.send("DELETE", path(c, cluster) + "/" + member, body);
         out().println("member " + member + " deleted from the cluster");
       }

@@ -1,6 +1,8 @@
 package dev.keyring.sim.cli;
 
 import dev.keyring.protocol.cli.Secrets;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine.Option;
 
 /** Options many administration commands take, each with the check or prompt that goes with it. */
@@ -48,6 +50,11 @@ final class CommonOptions {
     /** The password given, else the one typed on the console. */
     String get() {
       return Secrets.of(value, "-copassword", "the partition CO's password");
+    }
+
+    /** The CO's credential for the partition of the member the command talks to. */
+    List<Map<String, String>> credential() {
+      return AdminCommand.credential("CO", get(), null);
     }
   }
 

@@ -215,11 +215,8 @@ final class KeyringCommand extends CommandGroup {
     @Override
     void run(AdminConnection c) {
       String segment = which.segment();
-      String co = coPassword.get();
       c.send(
-          "DELETE",
-          "/api/keyrings/" + segment,
-          Map.of("authentication", credential("CO", co, null)));
+          "DELETE", "/api/keyrings/" + segment, Map.of("authentication", coPassword.credential()));
       out().println("keyring " + segment + " deleted");
     }
   }
@@ -240,9 +237,8 @@ final class KeyringCommand extends CommandGroup {
     @Override
     void run(AdminConnection c) {
       String segment = which.segment();
-      String co = coPassword.get();
       Map<String, Object> body = new LinkedHashMap<>();
-      body.put("authentication", credential("CO", co, null));
+      body.put("authentication", coPassword.credential());
       body.put("action", "unlock");
       JsonNode k = c.send("PATCH", "/api/keyrings/" + segment, body);
       out()
