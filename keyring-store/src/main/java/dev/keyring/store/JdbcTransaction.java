@@ -9,13 +9,9 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -30,9 +26,6 @@ import java.util.UUID;
  * and H2 would otherwise commit half a method).
  */
 final class JdbcTransaction implements StoreTransaction {
-  /** How many values one {@code IN (...)} list holds. */
-  private static final int IN_LIST_SIZE = 100;
-
   /** What an object's own update changes: its attributes and blob. */
   private static final List<String> OBJECT_CONTENT = List.of("attributes", "blob");
 
@@ -95,134 +88,14 @@ final class JdbcTransaction implements StoreTransaction {
   public List<KeyringRecord> createKeyrings(UUID clusterId, List<KeyringRecord> keyrings) {
     Objects.requireNonNull(clusterId, "clusterId");
     Objects.requireNonNull(keyrings, "keyrings");
-    List<KeyringRecord> toCreate = checkNewKeyrings(clusterId, keyrings);
+    List<KeyringRecord> toCreate = KeyringCreation.check(clusterId, keyrings);
     if (toCreate.isEmpty()) {
       checkUsable();
       return List.of();
     }
     return sql(
         "creating " + toCreate.size() + " keyrings in cluster " + clusterId,
-        () -> {
-          lockCluster(clusterId);
-          int held = countKeyrings(clusterId);
-          int max = KeyringLimits.MAX_KEYRINGS_PER_CLUSTER;
-          if (held + toCreate.size() > max) {
-            throw new HsmException(
-                ResultCode.CKR_DEVICE_MEMORY,
-                "cluster "
-                    + clusterId
-                    + " holds "
-                    + held
-                    + " keyrings; creating "
-                    + toCreate.size()
-                    + " more would pass the limit of "
-                    + max);
-          }
-          List<String> labels = new ArrayList<>();
-          List<UUID> ids = new ArrayList<>();
-          for (KeyringRecord k : toCreate) {
-            labels.add(k.label());
-            ids.add(k.id());
-          }
-          Optional<String> usedLabel = firstExisting("keyrings", "label", labels);
-          if (usedLabel.isPresent()) {
-            throw new HsmException(
-                ResultCode.CKR_ARGUMENTS_BAD,
-                "keyring label '" + usedLabel.get() + "' is already used; labels must be unique");
-          }
-          Optional<String> usedId = firstExisting("keyrings", "id", ids);
-          if (usedId.isPresent()) {
-            throw new HsmException(
-                ResultCode.CKR_ARGUMENTS_BAD, "keyring id " + usedId.get() + " already exists");
-          }
-          Rows.KEYRINGS.insertAll(connection, toCreate);
-          return Collections.unmodifiableList(toCreate);
-        });
-  }
-
-  /**
-   * Checks the request itself (no database access); returns the records to insert (times to the
-   * microsecond, next handle 1).
-   */
-  private static List<KeyringRecord> checkNewKeyrings(UUID clusterId, List<KeyringRecord> in) {
-    List<KeyringRecord> out = new ArrayList<>(in.size());
-    Set<String> labels = new HashSet<>();
-    Set<UUID> ids = new HashSet<>();
-    for (KeyringRecord k : in) {
-      Objects.requireNonNull(k, "keyrings contains null");
-      if (!k.clusterId().equals(clusterId)) {
-        throw new HsmException(
-            ResultCode.CKR_ARGUMENTS_BAD,
-            "keyring '"
-                + k.label()
-                + "' names cluster "
-                + k.clusterId()
-                + " but is being created in cluster "
-                + clusterId);
-      }
-      if (!labels.add(k.label())) {
-        throw new HsmException(
-            ResultCode.CKR_ARGUMENTS_BAD,
-            "keyring label '"
-                + k.label()
-                + "' appears twice in one request; labels must be unique");
-      }
-      if (!ids.add(k.id())) {
-        throw new HsmException(
-            ResultCode.CKR_ARGUMENTS_BAD, "keyring id " + k.id() + " appears twice in one request");
-      }
-      out.add(
-          new KeyringRecord(
-              k.id(),
-              k.clusterId(),
-              k.label(),
-              k.credentialVerifier(),
-              k.passwordChangeRequired(),
-              k.krcoInitialized(),
-              k.locked(),
-              k.failedLogins(),
-              Rows.micros(k.createdAt())));
-    }
-    return out;
-  }
-
-  private void lockCluster(UUID clusterId) throws SQLException {
-    String sql = Rows.CLUSTER.select() + " WHERE id = ? FOR UPDATE";
-    if (Rows.CLUSTER.queryOne(connection, sql, clusterId).isEmpty()) {
-      throw new HsmException(
-          ResultCode.CKR_ARGUMENTS_BAD, "cluster " + clusterId + " does not exist in this store");
-    }
-  }
-
-  private int countKeyrings(UUID clusterId) throws SQLException {
-    return Sql.count(connection, "SELECT COUNT(*) FROM keyrings WHERE cluster_id = ?", clusterId);
-  }
-
-  /** The first of {@code values} present in {@code table.column}, as a string. */
-  private Optional<String> firstExisting(String table, String column, List<?> values)
-      throws SQLException {
-    for (int from = 0; from < values.size(); from += IN_LIST_SIZE) {
-      List<?> part = values.subList(from, Math.min(values.size(), from + IN_LIST_SIZE));
-      StringBuilder sql =
-          new StringBuilder("SELECT ")
-              .append(column)
-              .append(" FROM ")
-              .append(table)
-              .append(" WHERE ")
-              .append(column)
-              .append(" IN (");
-      for (int i = 0; i < part.size(); i++) {
-        sql.append(i == 0 ? "?" : ", ?");
-      }
-      sql.append(')');
-      Optional<String> found =
-          Sql.queryOne(
-              connection, sql.toString(), rs -> String.valueOf(rs.getObject(1)), part.toArray());
-      if (found.isPresent()) {
-        return found;
-      }
-    }
-    return Optional.empty();
+        () -> KeyringCreation.insert(connection, clusterId, toCreate));
   }
 
   @Override
@@ -289,7 +162,8 @@ final class JdbcTransaction implements StoreTransaction {
                     + " objects; adding 1 more would pass the limit of "
                     + max);
           }
-          if (firstExisting("objects", "object_id", List.of(objectId)).isPresent()) {
+          if (Sql.firstExisting(connection, "objects", "object_id", List.of(objectId))
+              .isPresent()) {
             throw new HsmException(
                 ResultCode.CKR_ARGUMENTS_BAD, "object id " + objectId + " already exists");
           }

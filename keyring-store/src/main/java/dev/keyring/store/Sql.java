@@ -10,6 +10,9 @@ import java.util.Optional;
 
 /** Running one parameterized statement on a connection: the loops every query repeats. */
 final class Sql {
+  /** How many values one {@code IN (...)} list holds. */
+  private static final int IN_LIST_SIZE = 100;
+
   private Sql() {}
 
   /** Runs {@code sql} with {@code params} (bound with {@code setObject}) and reads every row. */
@@ -59,6 +62,33 @@ final class Sql {
       ps.setBytes(2, value);
       ps.executeUpdate();
     }
+  }
+
+  /** The first of {@code values} present in {@code table.column}, as a string. */
+  static Optional<String> firstExisting(
+      Connection connection, String table, String column, List<?> values) throws SQLException {
+    for (int from = 0; from < values.size(); from += IN_LIST_SIZE) {
+      List<?> part = values.subList(from, Math.min(values.size(), from + IN_LIST_SIZE));
+      StringBuilder sql =
+          new StringBuilder("SELECT ")
+              .append(column)
+              .append(" FROM ")
+              .append(table)
+              .append(" WHERE ")
+              .append(column)
+              .append(" IN (");
+      for (int i = 0; i < part.size(); i++) {
+        sql.append(i == 0 ? "?" : ", ?");
+      }
+      sql.append(')');
+      Optional<String> found =
+          Sql.queryOne(
+              connection, sql.toString(), rs -> String.valueOf(rs.getObject(1)), part.toArray());
+      if (found.isPresent()) {
+        return found;
+      }
+    }
+    return Optional.empty();
   }
 
   private static void bind(PreparedStatement ps, Object... params) throws SQLException {
