@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
@@ -35,6 +36,9 @@ public final class ClientConfig {
 
   /** The section with client-wide HA settings. */
   public static final String HA_SECTION = "HAConfiguration";
+
+  /** The environment variable that names the configuration file. */
+  public static final String CONFIG_ENV = "KEYRING_CONFIG";
 
   static final String FULL_MESSAGE =
       "all 10 cluster positions (00-09) are in use; remove one from the LunaSA Client section"
@@ -69,6 +73,21 @@ public final class ClientConfig {
    */
   public static ClientConfig read(Path path) throws IOException {
     return of(ConfigFile.read(path));
+  }
+
+  /**
+   * Where the configuration file is when no path is given: {@code $KEYRING_CONFIG}, else {@code
+   * ~/.keyring/Chrystoki.conf} ({@code $HOME}, else the {@code user.home} property).
+   *
+   * @param env the environment to read the variables from
+   */
+  public static Path defaultPath(Map<String, String> env) {
+    String fromEnv = env.get(CONFIG_ENV);
+    if (fromEnv != null && !fromEnv.isBlank()) {
+      return Path.of(fromEnv);
+    }
+    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
+    return Path.of(home, ".keyring", "Chrystoki.conf");
   }
 
   /** The underlying document, including every section and comment this class does not read. */

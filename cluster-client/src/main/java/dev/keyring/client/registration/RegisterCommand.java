@@ -100,7 +100,7 @@ public final class RegisterCommand implements Callable<Integer> {
   public static final String PASSWORD_ENV = "KEYRING_ADMIN_PASSWORD";
 
   /** The environment variable read for the configuration file's path. */
-  public static final String CONFIG_ENV = "KEYRING_CONFIG";
+  public static final String CONFIG_ENV = ClientConfig.CONFIG_ENV;
 
   private static final Duration CERT_VALIDITY_MARGIN = Duration.ofMinutes(5);
 
@@ -519,15 +519,7 @@ public final class RegisterCommand implements Callable<Integer> {
   }
 
   private Path configPath() {
-    if (config != null) {
-      return config;
-    }
-    String fromEnv = env.get(CONFIG_ENV);
-    if (fromEnv != null && !fromEnv.isBlank()) {
-      return Path.of(fromEnv);
-    }
-    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-    return Path.of(home, ".keyring", "Chrystoki.conf");
+    return config != null ? config : ClientConfig.defaultPath(env);
   }
 
   private static ClientConfig readConfig(Path path) throws BadInput {
