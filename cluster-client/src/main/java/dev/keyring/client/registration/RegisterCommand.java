@@ -8,7 +8,10 @@ import dev.keyring.client.config.ConfigFileException;
 import dev.keyring.client.internal.transport.PemFiles;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.admin.ClientRegistration;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandLines;
 import dev.keyring.protocol.cli.FingerprintTrust;
+import dev.keyring.protocol.cli.Secrets;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -211,14 +214,8 @@ public final class RegisterCommand implements Callable<Integer> {
    * @param env the environment ({@value #PASSWORD_ENV}, {@value #CONFIG_ENV}, {@code HOME})
    */
   public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
-    RegisterCommand cmd = new RegisterCommand(out, err, Map.copyOf(env));
-    CommandLine cl = new CommandLine(cmd);
-    cl.setOut(out);
-    cl.setErr(err);
-    int code = cl.execute(args);
-    out.flush();
-    err.flush();
-    return code;
+    return CommandLines.execute(
+        new CommandLine(new RegisterCommand(out, err, Map.copyOf(env))), out, err, args);
   }
 
   /** A problem with what the operator gave: exit code 2. */
@@ -536,22 +533,14 @@ public final class RegisterCommand implements Callable<Integer> {
   }
 
   private String adminPassword() throws BadInput {
-    String pw = null;
     if (adminPasswordFile != null) {
       try {
-        List<String> lines = Files.readAllLines(adminPasswordFile, StandardCharsets.UTF_8);
-        pw = lines.isEmpty() ? "" : lines.get(0);
-      } catch (IOException e) {
-        throw new BadInput(
-            "--admin-password-file " + adminPasswordFile + " cannot be read: " + e.getMessage());
+        return Secrets.firstLine(adminPasswordFile, "--admin-password-file");
+      } catch (CliException e) {
+        throw new BadInput(e.getMessage());
       }
-      if (pw.isEmpty()) {
-        throw new BadInput(
-            "--admin-password-file " + adminPasswordFile + " has an empty first line");
-      }
-      return pw;
     }
-    pw = env.get(PASSWORD_ENV);
+    String pw = env.get(PASSWORD_ENV);
     if (pw != null && !pw.isEmpty()) {
       return pw;
     }

@@ -1,8 +1,16 @@
 package dev.keyring.protocol.cli;
 
 import java.io.Console;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
-/** Passwords from an option or, when it is absent, from the console without echo. */
+/**
+ * Passwords from an option, a password file or, when neither is given, from the console without
+ * echo.
+ */
 public final class Secrets {
   private Secrets() {}
 
@@ -23,6 +31,29 @@ public final class Secrets {
       return given;
     }
     return prompt(what, what + ": give " + option);
+  }
+
+  /**
+   * The first line of a password file, as {@code --password-file FILE} options give it.
+   *
+   * @param file the file
+   * @param option the option that named it, for the messages
+   * @throws CliException exit code 2 when the file cannot be read, or its first line is empty or
+   *     missing
+   */
+  public static String firstLine(Path file, String option) {
+    List<String> lines;
+    try {
+      lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new CliException(
+          CommandLines.BAD_INPUT, option + " " + file + " cannot be read: " + e.getMessage());
+    }
+    if (lines.isEmpty() || lines.get(0).isEmpty()) {
+      throw new CliException(
+          CommandLines.BAD_INPUT, option + " " + file + " has an empty first line");
+    }
+    return lines.get(0);
   }
 
   /**
