@@ -21,6 +21,10 @@ import org.slf4j.LoggerFactory;
  * more wait for a connection). Reads outside {@link #write} each see committed data only. Database
  * failures are reported as {@link HsmException} with {@link ResultCode#CKR_DEVICE_ERROR}, saying
  * what failed and the database's message.
+ *
+ * <p>A façade: {@link StorePool} opens the database and hands out connections, {@link
+ * TransactionRunner} runs and retries transactions, {@link ReplicationLog} keeps the cluster log
+ * and snapshots; rows are bound to statements in one place, {@link Rows}.
  */
 public final class KeyringStore implements AutoCloseable {
   /** How many times {@link #write} runs a transaction that keeps hitting transient errors. */
