@@ -9,18 +9,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /**
- * A {@link StoreTransaction} on one JDBC connection with auto-commit off. {@link KeyringStore}
- * commits or rolls back; this class only runs statements.
+ * A {@link StoreTransaction} on one JDBC connection with auto-commit off. {@link TransactionRunner}
+ * commits or rolls back; this class only runs statements, writing rows through the bindings of
+ * {@link Rows}.
  *
  * <p>Every refusal is decided by reads done before the first write of the method, so a refused call
  * leaves the transaction as it was. A failed statement, by contrast, "poisons" the transaction: the
@@ -29,8 +26,11 @@ import java.util.UUID;
  * and H2 would otherwise commit half a method).
  */
 final class JdbcTransaction implements StoreTransaction {
-  /** How many values one {@code IN (...)} list holds. */
-  private static final int IN_LIST_SIZE = 100;
+  /** What an object's own update changes: its attributes and blob. */
+  private static final List<String> OBJECT_CONTENT = List.of("attributes", "blob");
+
+  /** An object's update matches its key and its id. */
+  private static final List<String> OBJECT_IDENTITY = List.of("keyring_id", "handle", "object_id");
 
   private final Connection connection;
   private final Dialect dialect;
@@ -68,27 +68,18 @@ final class JdbcTransaction implements StoreTransaction {
               // locking every row
             }
           }
-          try (PreparedStatement ps = connection.prepareStatement("SELECT id FROM cluster");
-              ResultSet rs = ps.executeQuery()) {
-            if (rs.next()) {
-              throw new HsmException(
-                  ResultCode.CKR_FUNCTION_FAILED,
-                  "the store already holds cluster "
-                      + Rows.getUuid(rs, "id")
-                      + "; a store holds one cluster, so cluster "
-                      + id
-                      + " cannot be created in it");
-            }
+          Optional<ClusterRecord> held = Rows.CLUSTER.queryOne(connection, Rows.CLUSTER.select());
+          if (held.isPresent()) {
+            throw new HsmException(
+                ResultCode.CKR_FUNCTION_FAILED,
+                "the store already holds cluster "
+                    + held.get().id()
+                    + "; a store holds one cluster, so cluster "
+                    + id
+                    + " cannot be created in it");
           }
           ClusterRecord cluster = new ClusterRecord(id, label, Rows.now());
-          try (PreparedStatement ps =
-              connection.prepareStatement(
-                  "INSERT INTO cluster (" + Rows.CLUSTER_COLUMNS + ") VALUES (?, ?, ?)")) {
-            ps.setObject(1, id);
-            ps.setString(2, label);
-            Rows.setInstant(ps, 3, cluster.createdAt());
-            ps.executeUpdate();
-          }
+          Rows.CLUSTER.insertAll(connection, List.of(cluster));
           return cluster;
         });
   }
@@ -97,185 +88,20 @@ final class JdbcTransaction implements StoreTransaction {
   public List<KeyringRecord> createKeyrings(UUID clusterId, List<KeyringRecord> keyrings) {
     Objects.requireNonNull(clusterId, "clusterId");
     Objects.requireNonNull(keyrings, "keyrings");
-    List<KeyringRecord> toCreate = checkNewKeyrings(clusterId, keyrings);
+    List<KeyringRecord> toCreate = KeyringCreation.check(clusterId, keyrings);
     if (toCreate.isEmpty()) {
       checkUsable();
       return List.of();
     }
     return sql(
         "creating " + toCreate.size() + " keyrings in cluster " + clusterId,
-        () -> {
-          lockCluster(clusterId);
-          int held = countKeyrings(clusterId);
-          int max = KeyringLimits.MAX_KEYRINGS_PER_CLUSTER;
-          if (held + toCreate.size() > max) {
-            throw new HsmException(
-                ResultCode.CKR_DEVICE_MEMORY,
-                "cluster "
-                    + clusterId
-                    + " holds "
-                    + held
-                    + " keyrings; creating "
-                    + toCreate.size()
-                    + " more would pass the limit of "
-                    + max);
-          }
-          List<String> labels = new ArrayList<>();
-          List<UUID> ids = new ArrayList<>();
-          for (KeyringRecord k : toCreate) {
-            labels.add(k.label());
-            ids.add(k.id());
-          }
-          Optional<String> usedLabel = firstExisting("keyrings", "label", labels);
-          if (usedLabel.isPresent()) {
-            throw new HsmException(
-                ResultCode.CKR_ARGUMENTS_BAD,
-                "keyring label '" + usedLabel.get() + "' is already used; labels must be unique");
-          }
-          Optional<String> usedId = firstExisting("keyrings", "id", ids);
-          if (usedId.isPresent()) {
-            throw new HsmException(
-                ResultCode.CKR_ARGUMENTS_BAD, "keyring id " + usedId.get() + " already exists");
-          }
-          try (PreparedStatement ps =
-              connection.prepareStatement(
-                  "INSERT INTO keyrings ("
-                      + Rows.KEYRING_COLUMNS
-                      + ", next_handle) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)")) {
-            for (KeyringRecord k : toCreate) {
-              ps.setObject(1, k.id());
-              ps.setObject(2, k.clusterId());
-              ps.setString(3, k.label());
-              ps.setString(4, k.credentialVerifier());
-              ps.setBoolean(5, k.passwordChangeRequired());
-              ps.setBoolean(6, k.krcoInitialized());
-              ps.setBoolean(7, k.locked());
-              ps.setInt(8, k.failedLogins());
-              Rows.setInstant(ps, 9, k.createdAt());
-              ps.addBatch();
-            }
-            ps.executeBatch();
-          }
-          return Collections.unmodifiableList(toCreate);
-        });
-  }
-
-  /** Checks the request itself (no database access); returns the records to insert. */
-  private static List<KeyringRecord> checkNewKeyrings(UUID clusterId, List<KeyringRecord> in) {
-    List<KeyringRecord> out = new ArrayList<>(in.size());
-    Set<String> labels = new HashSet<>();
-    Set<UUID> ids = new HashSet<>();
-    for (KeyringRecord k : in) {
-      Objects.requireNonNull(k, "keyrings contains null");
-      if (!k.clusterId().equals(clusterId)) {
-        throw new HsmException(
-            ResultCode.CKR_ARGUMENTS_BAD,
-            "keyring '"
-                + k.label()
-                + "' names cluster "
-                + k.clusterId()
-                + " but is being created in cluster "
-                + clusterId);
-      }
-      if (!labels.add(k.label())) {
-        throw new HsmException(
-            ResultCode.CKR_ARGUMENTS_BAD,
-            "keyring label '"
-                + k.label()
-                + "' appears twice in one request; labels must be unique");
-      }
-      if (!ids.add(k.id())) {
-        throw new HsmException(
-            ResultCode.CKR_ARGUMENTS_BAD, "keyring id " + k.id() + " appears twice in one request");
-      }
-      out.add(
-          new KeyringRecord(
-              k.id(),
-              k.clusterId(),
-              k.label(),
-              k.credentialVerifier(),
-              k.passwordChangeRequired(),
-              k.krcoInitialized(),
-              k.locked(),
-              k.failedLogins(),
-              Rows.micros(k.createdAt())));
-    }
-    return out;
-  }
-
-  private void lockCluster(UUID clusterId) throws SQLException {
-    try (PreparedStatement ps =
-        connection.prepareStatement("SELECT id FROM cluster WHERE id = ? FOR UPDATE")) {
-      ps.setObject(1, clusterId);
-      try (ResultSet rs = ps.executeQuery()) {
-        if (!rs.next()) {
-          throw new HsmException(
-              ResultCode.CKR_ARGUMENTS_BAD,
-              "cluster " + clusterId + " does not exist in this store");
-        }
-      }
-    }
-  }
-
-  private int countKeyrings(UUID clusterId) throws SQLException {
-    try (PreparedStatement ps =
-        connection.prepareStatement("SELECT COUNT(*) FROM keyrings WHERE cluster_id = ?")) {
-      ps.setObject(1, clusterId);
-      try (ResultSet rs = ps.executeQuery()) {
-        rs.next();
-        return rs.getInt(1);
-      }
-    }
-  }
-
-  /** The first of {@code values} present in {@code table.column}, as a string. */
-  private Optional<String> firstExisting(String table, String column, List<?> values)
-      throws SQLException {
-    for (int from = 0; from < values.size(); from += IN_LIST_SIZE) {
-      List<?> part = values.subList(from, Math.min(values.size(), from + IN_LIST_SIZE));
-      StringBuilder sql =
-          new StringBuilder("SELECT ")
-              .append(column)
-              .append(" FROM ")
-              .append(table)
-              .append(" WHERE ")
-              .append(column)
-              .append(" IN (");
-      for (int i = 0; i < part.size(); i++) {
-        sql.append(i == 0 ? "?" : ", ?");
-      }
-      sql.append(')');
-      try (PreparedStatement ps = connection.prepareStatement(sql.toString())) {
-        for (int i = 0; i < part.size(); i++) {
-          ps.setObject(i + 1, part.get(i));
-        }
-        try (ResultSet rs = ps.executeQuery()) {
-          if (rs.next()) {
-            return Optional.of(String.valueOf(rs.getObject(1)));
-          }
-        }
-      }
-    }
-    return Optional.empty();
+        () -> KeyringCreation.insert(connection, clusterId, toCreate));
   }
 
   @Override
   public Optional<KeyringRecord> lockKeyring(UUID keyringId) {
     Objects.requireNonNull(keyringId, "keyringId");
-    return sql(
-        "locking keyring " + keyringId,
-        () -> {
-          try (PreparedStatement ps =
-              connection.prepareStatement(
-                  "SELECT "
-                      + Rows.KEYRING_READ_COLUMNS
-                      + " FROM keyrings WHERE id = ? FOR UPDATE")) {
-            ps.setObject(1, keyringId);
-            try (ResultSet rs = ps.executeQuery()) {
-              return rs.next() ? Optional.of(Rows.keyring(rs)) : Optional.empty();
-            }
-          }
-        });
+    return sql("locking keyring " + keyringId, () -> readKeyring(keyringId, true));
   }
 
   @Override
@@ -284,21 +110,11 @@ final class JdbcTransaction implements StoreTransaction {
     sql(
         "updating keyring " + keyring.id(),
         () -> {
-          try (PreparedStatement ps =
-              connection.prepareStatement(
-                  "UPDATE keyrings SET credential_verifier = ?, password_change_required = ?,"
-                      + " krco_initialized = ?, locked = ?, failed_logins = ? WHERE id = ?")) {
-            ps.setString(1, keyring.credentialVerifier());
-            ps.setBoolean(2, keyring.passwordChangeRequired());
-            ps.setBoolean(3, keyring.krcoInitialized());
-            ps.setBoolean(4, keyring.locked());
-            ps.setInt(5, keyring.failedLogins());
-            ps.setObject(6, keyring.id());
-            if (ps.executeUpdate() == 0) {
-              throw new HsmException(
-                  ResultCode.CKR_SLOT_ID_INVALID,
-                  "keyring " + keyring.id() + " ('" + keyring.label() + "') does not exist");
-            }
+          if (Rows.KEYRINGS.update(connection, keyring, Rows.KEYRING_STATE, Rows.KEYRING_KEY)
+              == 0) {
+            throw new HsmException(
+                ResultCode.CKR_SLOT_ID_INVALID,
+                "keyring " + keyring.id() + " ('" + keyring.label() + "') does not exist");
           }
           return null;
         });
@@ -309,13 +125,7 @@ final class JdbcTransaction implements StoreTransaction {
     Objects.requireNonNull(keyringId, "keyringId");
     return sql(
         "deleting keyring " + keyringId,
-        () -> {
-          try (PreparedStatement ps =
-              connection.prepareStatement("DELETE FROM keyrings WHERE id = ?")) {
-            ps.setObject(1, keyringId);
-            return ps.executeUpdate() > 0;
-          }
-        });
+        () -> Sql.update(connection, "DELETE FROM keyrings WHERE id = ?", keyringId) > 0);
   }
 
   @Override
@@ -325,32 +135,22 @@ final class JdbcTransaction implements StoreTransaction {
     Objects.requireNonNull(objectId, "objectId");
     Objects.requireNonNull(objectClass, "objectClass");
     Objects.requireNonNull(attributes, "attributes");
-    String json = Rows.attributesToJson(attributes);
     return sql(
         "inserting object " + objectId + " into keyring " + keyringId,
         () -> {
-          long handle;
-          try (PreparedStatement ps =
-              connection.prepareStatement(
-                  "SELECT next_handle FROM keyrings WHERE id = ? FOR UPDATE")) {
-            ps.setObject(1, keyringId);
-            try (ResultSet rs = ps.executeQuery()) {
-              if (!rs.next()) {
-                throw new HsmException(
-                    ResultCode.CKR_SLOT_ID_INVALID, "keyring " + keyringId + " does not exist");
-              }
-              handle = rs.getLong(1);
-            }
-          }
-          int held;
-          try (PreparedStatement ps =
-              connection.prepareStatement("SELECT COUNT(*) FROM objects WHERE keyring_id = ?")) {
-            ps.setObject(1, keyringId);
-            try (ResultSet rs = ps.executeQuery()) {
-              rs.next();
-              held = rs.getInt(1);
-            }
-          }
+          long handle =
+              Sql.queryOne(
+                      connection,
+                      "SELECT next_handle FROM keyrings WHERE id = ? FOR UPDATE",
+                      rs -> rs.getLong(1),
+                      keyringId)
+                  .orElseThrow(
+                      () ->
+                          new HsmException(
+                              ResultCode.CKR_SLOT_ID_INVALID,
+                              "keyring " + keyringId + " does not exist"));
+          int held =
+              Sql.count(connection, "SELECT COUNT(*) FROM objects WHERE keyring_id = ?", keyringId);
           int max = KeyringLimits.MAX_OBJECTS_PER_KEYRING;
           if (held >= max) {
             throw new HsmException(
@@ -362,33 +162,20 @@ final class JdbcTransaction implements StoreTransaction {
                     + " objects; adding 1 more would pass the limit of "
                     + max);
           }
-          if (firstExisting("objects", "object_id", List.of(objectId)).isPresent()) {
+          if (Sql.firstExisting(connection, "objects", "object_id", List.of(objectId))
+              .isPresent()) {
             throw new HsmException(
                 ResultCode.CKR_ARGUMENTS_BAD, "object id " + objectId + " already exists");
           }
           ObjectRecord object =
               new ObjectRecord(
                   keyringId, handle, objectId, objectClass, attributes, blob, Rows.now());
-          try (PreparedStatement ps =
-              connection.prepareStatement(
-                  "INSERT INTO objects ("
-                      + Rows.OBJECT_COLUMNS
-                      + ") VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            ps.setObject(1, keyringId);
-            ps.setLong(2, handle);
-            ps.setObject(3, objectId);
-            ps.setString(4, objectClass.name());
-            ps.setString(5, json);
-            ps.setBytes(6, blob);
-            Rows.setInstant(ps, 7, object.createdAt());
-            ps.executeUpdate();
-          }
-          try (PreparedStatement ps =
-              connection.prepareStatement("UPDATE keyrings SET next_handle = ? WHERE id = ?")) {
-            ps.setLong(1, handle + 1);
-            ps.setObject(2, keyringId);
-            ps.executeUpdate();
-          }
+          Rows.OBJECTS.insertAll(connection, List.of(object));
+          Sql.update(
+              connection,
+              "UPDATE keyrings SET next_handle = ? WHERE id = ?",
+              handle + 1,
+              keyringId);
           return object;
         });
   }
@@ -396,29 +183,18 @@ final class JdbcTransaction implements StoreTransaction {
   @Override
   public void updateObject(ObjectRecord object) {
     Objects.requireNonNull(object, "object");
-    String json = Rows.attributesToJson(object.attributes());
     sql(
         "updating object " + object.handle() + " of keyring " + object.keyringId(),
         () -> {
-          try (PreparedStatement ps =
-              connection.prepareStatement(
-                  "UPDATE objects SET attributes = ?, blob = ?"
-                      + " WHERE keyring_id = ? AND handle = ? AND object_id = ?")) {
-            ps.setString(1, json);
-            ps.setBytes(2, object.blob());
-            ps.setObject(3, object.keyringId());
-            ps.setLong(4, object.handle());
-            ps.setObject(5, object.objectId());
-            if (ps.executeUpdate() == 0) {
-              throw new HsmException(
-                  ResultCode.CKR_OBJECT_HANDLE_INVALID,
-                  "keyring "
-                      + object.keyringId()
-                      + " has no object with handle "
-                      + object.handle()
-                      + " and id "
-                      + object.objectId());
-            }
+          if (Rows.OBJECTS.update(connection, object, OBJECT_CONTENT, OBJECT_IDENTITY) == 0) {
+            throw new HsmException(
+                ResultCode.CKR_OBJECT_HANDLE_INVALID,
+                "keyring "
+                    + object.keyringId()
+                    + " has no object with handle "
+                    + object.handle()
+                    + " and id "
+                    + object.objectId());
           }
           return null;
         });
@@ -429,15 +205,13 @@ final class JdbcTransaction implements StoreTransaction {
     Objects.requireNonNull(keyringId, "keyringId");
     return sql(
         "deleting object " + handle + " of keyring " + keyringId,
-        () -> {
-          try (PreparedStatement ps =
-              connection.prepareStatement(
-                  "DELETE FROM objects WHERE keyring_id = ? AND handle = ?")) {
-            ps.setObject(1, keyringId);
-            ps.setLong(2, handle);
-            return ps.executeUpdate() > 0;
-          }
-        });
+        () ->
+            Sql.update(
+                    connection,
+                    "DELETE FROM objects WHERE keyring_id = ? AND handle = ?",
+                    keyringId,
+                    handle)
+                > 0);
   }
 
   @Override
@@ -447,11 +221,7 @@ final class JdbcTransaction implements StoreTransaction {
     sql(
         "setting HSM state '" + name + "'",
         () -> {
-          try (PreparedStatement ps = connection.prepareStatement(dialect.upsertHsmState())) {
-            ps.setString(1, name);
-            ps.setBytes(2, value);
-            ps.executeUpdate();
-          }
+          Sql.upsert(connection, dialect.upsertHsmState(), name, value);
           return null;
         });
   }
@@ -463,24 +233,13 @@ final class JdbcTransaction implements StoreTransaction {
         "deleting cluster " + clusterId,
         () -> {
           // objects go with their keyrings (ON DELETE CASCADE)
-          try (PreparedStatement ps =
-              connection.prepareStatement("DELETE FROM keyrings WHERE cluster_id = ?")) {
-            ps.setObject(1, clusterId);
-            ps.executeUpdate();
-          }
-          boolean deleted;
-          try (PreparedStatement ps =
-              connection.prepareStatement("DELETE FROM cluster WHERE id = ?")) {
-            ps.setObject(1, clusterId);
-            deleted = ps.executeUpdate() > 0;
-          }
+          Sql.update(connection, "DELETE FROM keyrings WHERE cluster_id = ?", clusterId);
+          boolean deleted =
+              Sql.update(connection, "DELETE FROM cluster WHERE id = ?", clusterId) > 0;
           if (deleted) {
             // the cluster's replicated values and its log go with it
-            for (String table :
-                new String[] {"cluster_values", "cluster_log", "replication_base"}) {
-              try (PreparedStatement ps = connection.prepareStatement("DELETE FROM " + table)) {
-                ps.executeUpdate();
-              }
+            for (String table : List.of("cluster_values", "cluster_log", "replication_base")) {
+              Sql.update(connection, "DELETE FROM " + table);
             }
           }
           return deleted;
@@ -492,13 +251,7 @@ final class JdbcTransaction implements StoreTransaction {
     Objects.requireNonNull(name, "name");
     return sql(
         "deleting HSM state '" + name + "'",
-        () -> {
-          try (PreparedStatement ps =
-              connection.prepareStatement("DELETE FROM hsm_state WHERE name = ?")) {
-            ps.setString(1, name);
-            return ps.executeUpdate() > 0;
-          }
-        });
+        () -> Sql.update(connection, "DELETE FROM hsm_state WHERE name = ?", name) > 0);
   }
 
   @Override
@@ -527,11 +280,7 @@ final class JdbcTransaction implements StoreTransaction {
     sql(
         "setting cluster value '" + name + "'",
         () -> {
-          try (PreparedStatement ps = connection.prepareStatement(dialect.upsertClusterValue())) {
-            ps.setString(1, name);
-            ps.setBytes(2, value);
-            ps.executeUpdate();
-          }
+          Sql.upsert(connection, dialect.upsertClusterValue(), name, value);
           return null;
         });
   }
@@ -541,13 +290,7 @@ final class JdbcTransaction implements StoreTransaction {
     Objects.requireNonNull(name, "name");
     return sql(
         "deleting cluster value '" + name + "'",
-        () -> {
-          try (PreparedStatement ps =
-              connection.prepareStatement("DELETE FROM cluster_values WHERE name = ?")) {
-            ps.setString(1, name);
-            return ps.executeUpdate() > 0;
-          }
-        });
+        () -> Sql.update(connection, "DELETE FROM cluster_values WHERE name = ?", name) > 0);
   }
 
   // ------------------------------------------------------------------ row reads for replication
@@ -563,66 +306,33 @@ final class JdbcTransaction implements StoreTransaction {
 
   /** The keyring row as this transaction sees it, optionally locked; call inside {@link #sql}. */
   Optional<KeyringRecord> readKeyring(UUID keyringId, boolean lock) throws SQLException {
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "SELECT "
-                + Rows.KEYRING_READ_COLUMNS
-                + " FROM keyrings WHERE id = ?"
-                + (lock ? " FOR UPDATE" : ""))) {
-      ps.setObject(1, keyringId);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(Rows.keyring(rs)) : Optional.empty();
-      }
-    }
+    String sql = Rows.KEYRINGS.select() + " WHERE id = ?" + (lock ? " FOR UPDATE" : "");
+    return Rows.KEYRINGS.queryOne(connection, sql, keyringId);
   }
 
   /** The object row as this transaction sees it, optionally locked; call inside {@link #sql}. */
   Optional<ObjectRecord> readObject(UUID keyringId, long handle, boolean lock) throws SQLException {
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "SELECT "
-                + Rows.OBJECT_COLUMNS
-                + " FROM objects WHERE keyring_id = ? AND handle = ?"
-                + (lock ? " FOR UPDATE" : ""))) {
-      ps.setObject(1, keyringId);
-      ps.setLong(2, handle);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(Rows.object(rs)) : Optional.empty();
-      }
-    }
+    String sql =
+        Rows.OBJECTS.select()
+            + " WHERE keyring_id = ? AND handle = ?"
+            + (lock ? " FOR UPDATE" : "");
+    return Rows.OBJECTS.queryOne(connection, sql, keyringId, handle);
   }
 
   /** The keyring's objects by handle, locked; call inside {@link #sql}. */
   List<ObjectRecord> readObjects(UUID keyringId) throws SQLException {
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "SELECT "
-                + Rows.OBJECT_COLUMNS
-                + " FROM objects WHERE keyring_id = ? ORDER BY handle FOR UPDATE")) {
-      ps.setObject(1, keyringId);
-      try (ResultSet rs = ps.executeQuery()) {
-        List<ObjectRecord> out = new ArrayList<>();
-        while (rs.next()) {
-          out.add(Rows.object(rs));
-        }
-        return out;
-      }
-    }
+    String sql = Rows.OBJECTS.select() + " WHERE keyring_id = ? ORDER BY handle FOR UPDATE";
+    return Rows.OBJECTS.query(connection, sql, keyringId);
   }
 
   /** The cluster value, optionally locked; call inside {@link #sql}. */
   Optional<byte[]> readClusterValue(String name, boolean lock) throws SQLException {
-    try (PreparedStatement ps =
-        connection.prepareStatement(
-            "SELECT "
-                + dialect.valueColumn()
-                + " FROM cluster_values WHERE name = ?"
-                + (lock ? " FOR UPDATE" : ""))) {
-      ps.setString(1, name);
-      try (ResultSet rs = ps.executeQuery()) {
-        return rs.next() ? Optional.of(rs.getBytes(1)) : Optional.empty();
-      }
-    }
+    String sql =
+        "SELECT "
+            + dialect.valueColumn()
+            + " FROM cluster_values WHERE name = ?"
+            + (lock ? " FOR UPDATE" : "");
+    return Sql.queryOne(connection, sql, rs -> rs.getBytes(1), name);
   }
 
   /** One database step of a method: SQL failures are wrapped and poison the transaction. */

@@ -1,26 +1,13 @@
 package dev.keyring.store;
 
-import com.zaxxer.hikari.HikariConfig;
-import com.zaxxer.hikari.HikariDataSource;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,28 +21,25 @@ import org.slf4j.LoggerFactory;
  * more wait for a connection). Reads outside {@link #write} each see committed data only. Database
  * failures are reported as {@link HsmException} with {@link ResultCode#CKR_DEVICE_ERROR}, saying
  * what failed and the database's message.
+ *
+ * <p>A façade: {@link StorePool} opens the database and hands out connections, {@link
+ * TransactionRunner} runs and retries transactions, {@link ReplicationLog} keeps the cluster log
+ * and snapshots; rows are bound to statements in one place, {@link Rows}.
  */
 public final class KeyringStore implements AutoCloseable {
   /** How many times {@link #write} runs a transaction that keeps hitting transient errors. */
   public static final int MAX_WRITE_ATTEMPTS = 5;
 
   private static final Logger LOG = LoggerFactory.getLogger(KeyringStore.class);
-  private static final AtomicInteger POOLS = new AtomicInteger();
 
-  private final StoreConfig config;
-  private final Dialect dialect;
-  private final HikariDataSource pool;
-  private final int schemaVersion;
+  private final StorePool pool;
+  private final TransactionRunner runner;
+  private final ReplicationLog log;
 
-  /** Serializes every append to the log (and snapshot installs) of this store. */
-  private final ReentrantLock logLock = new ReentrantLock();
-
-  private KeyringStore(
-      StoreConfig config, Dialect dialect, HikariDataSource pool, int schemaVersion) {
-    this.config = config;
-    this.dialect = dialect;
+  private KeyringStore(StorePool pool) {
     this.pool = pool;
-    this.schemaVersion = schemaVersion;
+    this.runner = new TransactionRunner(pool);
+    this.log = new ReplicationLog(pool, runner);
   }
 
   /**
@@ -67,92 +51,7 @@ public final class KeyringStore implements AutoCloseable {
    */
   public static KeyringStore open(StoreConfig config) {
     Objects.requireNonNull(config, "config");
-    Dialect dialect = Dialect.of(config);
-    if (config.schema() != null) {
-      createSchema(config, dialect);
-    }
-    HikariConfig hc = new HikariConfig();
-    hc.setPoolName("keyring-store-" + POOLS.incrementAndGet());
-    hc.setJdbcUrl(config.jdbcUrl());
-    hc.setUsername(config.username());
-    hc.setPassword(config.password());
-    if (config.schema() != null) {
-      hc.setSchema(config.schema());
-    }
-    hc.setMaximumPoolSize(config.maxPoolSize());
-    // At least one connection stays open, so an H2 database (DB_CLOSE_DELAY=0) stays open too;
-    // and embedded H2 connections are never retired, which could close and reopen the database.
-    hc.setMinimumIdle(1);
-    if (dialect == Dialect.H2) {
-      hc.setMaxLifetime(0);
-    }
-    hc.setConnectionTimeout(15_000);
-    hc.setAutoCommit(true);
-    hc.setTransactionIsolation("TRANSACTION_READ_COMMITTED");
-    HikariDataSource pool;
-    try {
-      pool = new HikariDataSource(hc);
-    } catch (RuntimeException e) {
-      throw new HsmException(
-          ResultCode.CKR_DEVICE_ERROR,
-          "cannot open the store at " + config + ": " + messageOf(e),
-          e);
-    }
-    try {
-      int version = Migrations.migrate(pool, dialect);
-      LOG.info("opened keyring store {} ({}, schema version {})", config, dialect, version);
-      return new KeyringStore(config, dialect, pool, version);
-    } catch (RuntimeException e) {
-      pool.close();
-      throw e;
-    }
-  }
-
-  /**
-   * Creates the configured schema if missing, on a connection of its own (before the pool). An
-   * existing schema is left alone, so a user without the right to create schemas can use one made
-   * for it.
-   */
-  private static void createSchema(StoreConfig config, Dialect dialect) {
-    Properties props = new Properties();
-    if (config.username() != null) {
-      props.setProperty("user", config.username());
-    }
-    if (config.password() != null) {
-      props.setProperty("password", config.password());
-    }
-    try (Connection c = DriverManager.getConnection(config.jdbcUrl(), props)) {
-      boolean exists;
-      try (PreparedStatement ps = c.prepareStatement(dialect.schemaExists())) {
-        ps.setString(1, config.schema());
-        try (ResultSet rs = ps.executeQuery()) {
-          exists = rs.next() && rs.getInt(1) > 0;
-        }
-      }
-      if (!exists) {
-        try (Statement s = c.createStatement()) {
-          s.execute("CREATE SCHEMA IF NOT EXISTS " + Dialect.quote(config.schema()));
-        }
-      }
-    } catch (SQLException e) {
-      throw StoreSqlException.wrap(
-          "creating schema "
-              + config.schema()
-              + " in "
-              + config.redactedUrl()
-              + " ("
-              + dialect
-              + ")",
-          e);
-    }
-  }
-
-  private static String messageOf(Throwable e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    return root == e ? String.valueOf(e.getMessage()) : e.getMessage() + ": " + root.getMessage();
+    return new KeyringStore(StorePool.open(config));
   }
 
   /**
@@ -176,226 +75,70 @@ public final class KeyringStore implements AutoCloseable {
    */
   public <T> T write(Function<StoreTransaction, T> work) {
     Objects.requireNonNull(work, "work");
-    return transact(work::apply, true);
+    return runner.transact(work::apply, true);
   }
 
-  /**
-   * Runs {@code work} in one transaction, committed or (when {@code commit} is false) rolled back,
-   * retrying transient failures as {@link #write} describes.
-   */
-  private <T> T transact(Function<JdbcTransaction, T> work, boolean commit) {
-    for (int attempt = 1; ; attempt++) {
-      try {
-        return transactOnce(work, commit);
-      } catch (StoreSqlException e) {
-        if (!e.isTransient()) {
-          throw e;
-        }
-        if (attempt >= MAX_WRITE_ATTEMPTS) {
-          throw e.withNote("gave up after " + attempt + " attempts");
-        }
-        LOG.debug("transient failure on attempt {}, retrying: {}", attempt, e.detail());
-        pause(attempt);
-      }
-    }
+  private <T> List<T> list(String what, String sql, RowTable.Reader<T> rows, Object... params) {
+    return pool.read(what, c -> Sql.query(c, sql, rows, params));
   }
 
-  private static void pause(int attempt) {
-    long bound = 10L << Math.min(attempt, 5); // 20, 40, 80, 160 ms
-    try {
-      Thread.sleep(ThreadLocalRandom.current().nextLong(bound / 2, bound));
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new HsmException(
-          ResultCode.CKR_FUNCTION_FAILED, "interrupted while waiting to retry a transaction", e);
-    }
+  private <T> Optional<T> single(
+      String what, String sql, RowTable.Reader<T> rows, Object... params) {
+    return pool.read(what, c -> Sql.queryOne(c, sql, rows, params));
   }
 
-  private <T> T transactOnce(Function<JdbcTransaction, T> work, boolean commit) {
-    Connection c = connection("getting a connection for a transaction");
-    try {
-      JdbcTransaction tx;
-      try {
-        c.setAutoCommit(false);
-        tx = new JdbcTransaction(c, dialect);
-      } catch (SQLException e) {
-        throw StoreSqlException.wrap("starting a transaction", e);
-      }
-      T result;
-      try {
-        result = work.apply(tx);
-      } catch (Throwable t) {
-        tx.end();
-        rollbackQuietly(c, t);
-        throw t;
-      }
-      tx.end();
-      if (tx.failure() != null) {
-        StoreSqlException failure = tx.failure();
-        rollbackQuietly(c, failure);
-        throw failure;
-      }
-      if (!commit) {
-        try {
-          c.rollback();
-        } catch (SQLException e) {
-          throw StoreSqlException.wrap("rolling back the transaction", e);
-        }
-        return result;
-      }
-      try {
-        c.commit();
-      } catch (SQLException e) {
-        StoreSqlException failure = StoreSqlException.wrap("committing the transaction", e);
-        rollbackQuietly(c, failure);
-        throw failure;
-      }
-      return result;
-    } finally {
-      closeQuietly(c);
-    }
-  }
-
-  private static void rollbackQuietly(Connection c, Throwable cause) {
-    try {
-      c.rollback();
-    } catch (SQLException | RuntimeException e) {
-      cause.addSuppressed(e);
-    }
-  }
-
-  private static void closeQuietly(Connection c) {
-    try {
-      c.setAutoCommit(true);
-    } catch (SQLException e) {
-      LOG.debug("resetting auto-commit failed: {}", e.getMessage());
-    }
-    try {
-      c.close();
-    } catch (SQLException e) {
-      LOG.warn("returning a connection to the pool failed: {}", e.getMessage());
-    }
-  }
-
-  private Connection connection(String what) {
-    try {
-      return pool.getConnection();
-    } catch (SQLException e) {
-      throw StoreSqlException.wrap(what, e);
-    }
-  }
-
-  @FunctionalInterface
-  private interface SqlRead<T> {
-    T read(Connection c) throws SQLException;
-  }
-
-  private <T> T read(String what, SqlRead<T> reader) {
-    try (Connection c = connection(what)) {
-      return reader.read(c);
-    } catch (SQLException e) {
-      throw StoreSqlException.wrap(what, e);
-    }
-  }
-
-  private <T> List<T> list(String what, String sql, Object param, RowReader<T> rows) {
-    return read(
-        what,
-        c -> {
-          try (PreparedStatement ps = c.prepareStatement(sql)) {
-            if (param != null) {
-              ps.setObject(1, param);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-              List<T> out = new ArrayList<>();
-              while (rs.next()) {
-                out.add(rows.map(rs));
-              }
-              return out;
-            }
-          }
-        });
-  }
-
-  @FunctionalInterface
-  private interface RowReader<T> {
-    T map(ResultSet rs) throws SQLException;
-  }
-
-  private static <T> Optional<T> single(List<T> rows) {
-    return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+  private int count(String what, String sql, Object... params) {
+    return pool.read(what, c -> Sql.count(c, sql, params));
   }
 
   /** The store's cluster, or empty before {@link StoreTransaction#createCluster}. */
   public Optional<ClusterRecord> cluster() {
-    return single(
-        list(
-            "reading the cluster",
-            "SELECT " + Rows.CLUSTER_COLUMNS + " FROM cluster",
-            null,
-            Rows::cluster));
+    return single("reading the cluster", Rows.CLUSTER.select(), Rows::cluster);
   }
 
   /** The keyring with this id, if it exists. */
   public Optional<KeyringRecord> keyring(UUID keyringId) {
     Objects.requireNonNull(keyringId, "keyringId");
     return single(
-        list(
-            "reading keyring " + keyringId,
-            "SELECT " + Rows.KEYRING_READ_COLUMNS + " FROM keyrings WHERE id = ?",
-            keyringId,
-            Rows::keyring));
+        "reading keyring " + keyringId,
+        Rows.KEYRINGS.select() + " WHERE id = ?",
+        Rows::keyring,
+        keyringId);
   }
 
   /** The keyring with this label, if it exists (labels are unique). */
   public Optional<KeyringRecord> keyringByLabel(String label) {
     Objects.requireNonNull(label, "label");
     return single(
-        list(
-            "reading keyring '" + label + "'",
-            "SELECT " + Rows.KEYRING_READ_COLUMNS + " FROM keyrings WHERE label = ?",
-            label,
-            Rows::keyring));
+        "reading keyring '" + label + "'",
+        Rows.KEYRINGS.select() + " WHERE label = ?",
+        Rows::keyring,
+        label);
   }
 
   /**
    * All keyrings, by label (in {@link String#compareTo} order, whatever the database's collation).
    */
   public List<KeyringRecord> keyrings() {
-    List<KeyringRecord> all =
-        list(
-            "reading the keyrings",
-            "SELECT " + Rows.KEYRING_READ_COLUMNS + " FROM keyrings",
-            null,
-            Rows::keyring);
+    List<KeyringRecord> all = list("reading the keyrings", Rows.KEYRINGS.select(), Rows::keyring);
     all.sort(Comparator.comparing(KeyringRecord::label));
     return List.copyOf(all);
   }
 
   /** How many keyrings the store holds. */
   public int keyringCount() {
-    return count("counting keyrings", "SELECT COUNT(*) FROM keyrings", null);
+    return count("counting keyrings", "SELECT COUNT(*) FROM keyrings");
   }
 
   /** The object with this handle in this keyring, if it exists. */
   public Optional<ObjectRecord> object(UUID keyringId, long handle) {
     Objects.requireNonNull(keyringId, "keyringId");
     return single(
-        read(
-            "reading object " + handle + " of keyring " + keyringId,
-            c -> {
-              try (PreparedStatement ps =
-                  c.prepareStatement(
-                      "SELECT "
-                          + Rows.OBJECT_COLUMNS
-                          + " FROM objects WHERE keyring_id = ? AND handle = ?")) {
-                ps.setObject(1, keyringId);
-                ps.setLong(2, handle);
-                try (ResultSet rs = ps.executeQuery()) {
-                  return rs.next() ? List.of(Rows.object(rs)) : List.<ObjectRecord>of();
-                }
-              }
-            }));
+        "reading object " + handle + " of keyring " + keyringId,
+        Rows.OBJECTS.select() + " WHERE keyring_id = ? AND handle = ?",
+        Rows::object,
+        keyringId,
+        handle);
   }
 
   /**
@@ -408,9 +151,9 @@ public final class KeyringStore implements AutoCloseable {
     List<ObjectRecord> all =
         list(
             "reading the objects of keyring " + keyringId,
-            "SELECT " + Rows.OBJECT_COLUMNS + " FROM objects WHERE keyring_id = ? ORDER BY handle",
-            keyringId,
-            Rows::object);
+            Rows.OBJECTS.select() + " WHERE keyring_id = ? ORDER BY handle",
+            Rows::object,
+            keyringId);
     all.removeIf(o -> !o.attributes().matches(template));
     return List.copyOf(all);
   }
@@ -424,19 +167,21 @@ public final class KeyringStore implements AutoCloseable {
         keyringId);
   }
 
-  private int count(String what, String sql, Object param) {
-    return list(what, sql, param, rs -> rs.getInt(1)).get(0);
-  }
-
   /** A named entry of the member's HSM state, if set. The bytes are a copy. */
   public Optional<byte[]> hsmState(String name) {
     Objects.requireNonNull(name, "name");
-    return single(
-        list(
-            "reading HSM state '" + name + "'",
-            "SELECT " + dialect.valueColumn() + " FROM hsm_state WHERE name = ?",
-            name,
-            rs -> rs.getBytes(1)));
+    return namedValue("hsm_state", "reading HSM state '" + name + "'", name);
+  }
+
+  /** A named cluster value, if set. The bytes are a copy. */
+  public Optional<byte[]> clusterValue(String name) {
+    Objects.requireNonNull(name, "name");
+    return namedValue("cluster_values", "reading cluster value '" + name + "'", name);
+  }
+
+  private Optional<byte[]> namedValue(String table, String what, String name) {
+    String sql = "SELECT " + pool.dialect().valueColumn() + " FROM " + table + " WHERE name = ?";
+    return single(what, sql, rs -> rs.getBytes(1), name);
   }
 
   /**
@@ -446,19 +191,7 @@ public final class KeyringStore implements AutoCloseable {
    * one repeatable-read transaction, so it is the digest of one committed state.
    */
   public String stateDigest() {
-    return read(
-        "computing the state digest",
-        c -> {
-          c.setAutoCommit(false);
-          c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-          try {
-            return StateDigest.compute(c);
-          } finally {
-            c.rollback();
-            c.setAutoCommit(true);
-            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-          }
-        });
+    return pool.readConsistent("computing the state digest", StateDigest::compute);
   }
 
   // ------------------------------------------------------------------ replication
@@ -476,40 +209,7 @@ public final class KeyringStore implements AutoCloseable {
    */
   public <T> Recorded<T> writeAsPrimary(long epoch, Function<StoreTransaction, T> work) {
     Objects.requireNonNull(work, "work");
-    logLock.lock();
-    try {
-      return transact(
-          tx -> {
-            RecordingTransaction recording = new RecordingTransaction(tx);
-            T result = work.apply(recording);
-            ChangeSet changes = recording.changes();
-            if (changes.isEmpty()) {
-              return new Recorded<>(result, changes, null);
-            }
-            LogEntry entry = new LogEntry(nextPosition(tx, epoch), changes);
-            ReplicationSql.append(tx, entry);
-            return new Recorded<>(result, changes, entry);
-          },
-          true);
-    } finally {
-      logLock.unlock();
-    }
-  }
-
-  private static LogPosition nextPosition(JdbcTransaction tx, long epoch) {
-    LogPosition last = ReplicationSql.position(tx);
-    if (epoch < last.epoch()) {
-      throw new HsmException(
-          ResultCode.CKR_FUNCTION_FAILED,
-          "epoch "
-              + epoch
-              + " is older than epoch "
-              + last.epoch()
-              + " of the log's last entry "
-              + last
-              + "; a deposed primary may not append");
-    }
-    return new LogPosition(epoch, last.sequence() + 1);
+    return log.writeAsPrimary(epoch, work);
   }
 
   /**
@@ -520,13 +220,7 @@ public final class KeyringStore implements AutoCloseable {
    */
   public <T> Recorded<T> speculate(Function<StoreTransaction, T> work) {
     Objects.requireNonNull(work, "work");
-    return transact(
-        tx -> {
-          RecordingTransaction recording = new RecordingTransaction(tx);
-          T result = work.apply(recording);
-          return new Recorded<>(result, recording.changes(), null);
-        },
-        false);
+    return log.speculate(work);
   }
 
   /**
@@ -543,23 +237,7 @@ public final class KeyringStore implements AutoCloseable {
     if (changes.isEmpty()) {
       throw new IllegalArgumentException("an empty change set is not appended to the log");
     }
-    logLock.lock();
-    try {
-      return transact(
-          tx -> {
-            Optional<String> mismatch = ReplicationSql.firstMismatch(tx, changes);
-            if (mismatch.isPresent()) {
-              throw new ReplicationConflictException(mismatch.get());
-            }
-            ReplicationSql.apply(tx, changes, true);
-            LogEntry entry = new LogEntry(nextPosition(tx, epoch), changes);
-            ReplicationSql.append(tx, entry);
-            return entry;
-          },
-          true);
-    } finally {
-      logLock.unlock();
-    }
+    return log.appendAsPrimary(epoch, changes);
   }
 
   /**
@@ -573,45 +251,7 @@ public final class KeyringStore implements AutoCloseable {
    */
   public void applyEntry(LogEntry entry) {
     Objects.requireNonNull(entry, "entry");
-    LogPosition at = entry.position();
-    logLock.lock();
-    try {
-      transact(
-          tx -> {
-            LogPosition have = ReplicationSql.position(tx);
-            if (at.sequence() <= have.sequence()) {
-              if (ReplicationSql.holds(tx, at)) {
-                return null;
-              }
-              throw new ReplicationGapException(
-                  "entry " + at + " does not match this store's log at sequence " + at.sequence(),
-                  have);
-            }
-            if (at.sequence() != have.sequence() + 1) {
-              throw new ReplicationGapException(
-                  "entry " + at + " leaves a gap after sequence " + have.sequence(), have);
-            }
-            if (at.epoch() < have.epoch()) {
-              throw new ReplicationGapException(
-                  "entry " + at + " has an epoch older than the log's last " + have.epoch(), have);
-            }
-            Optional<String> mismatch = ReplicationSql.firstMismatch(tx, entry.changes());
-            if (mismatch.isPresent()) {
-              throw new ReplicationGapException(
-                  "this store diverged from the log: entry "
-                      + at
-                      + " expects another "
-                      + mismatch.get(),
-                  have);
-            }
-            ReplicationSql.apply(tx, entry.changes(), false);
-            ReplicationSql.append(tx, entry);
-            return null;
-          },
-          true);
-    } finally {
-      logLock.unlock();
-    }
+    log.applyEntry(entry);
   }
 
   /**
@@ -619,7 +259,7 @@ public final class KeyringStore implements AutoCloseable {
    * it; {@link LogPosition#ZERO} for an empty log.
    */
   public LogPosition position() {
-    return read("reading the log position", ReplicationSql::position);
+    return log.position();
   }
 
   /** Up to {@code max} logged entries with sequence above {@code sequence}, in order. */
@@ -627,9 +267,7 @@ public final class KeyringStore implements AutoCloseable {
     if (max < 1) {
       throw new IllegalArgumentException("max must be >= 1, got " + max);
     }
-    return read(
-        "reading the log after sequence " + sequence,
-        c -> ReplicationSql.entriesAfter(c, sequence, max));
+    return log.entriesAfter(sequence, max);
   }
 
   /**
@@ -637,8 +275,7 @@ public final class KeyringStore implements AutoCloseable {
    * sequence} is its position (0 for sequence 0 before any snapshot); empty otherwise.
    */
   public Optional<Long> epochAt(long sequence) {
-    return read(
-        "reading the log at sequence " + sequence, c -> ReplicationSql.epochAt(c, sequence));
+    return log.epochAt(sequence);
   }
 
   /**
@@ -646,19 +283,7 @@ public final class KeyringStore implements AutoCloseable {
    * is at, read in one repeatable-read transaction.
    */
   public Snapshot snapshot() {
-    return read(
-        "reading a snapshot",
-        c -> {
-          c.setAutoCommit(false);
-          c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
-          try {
-            return ReplicationSql.readSnapshot(c, dialect);
-          } finally {
-            c.rollback();
-            c.setAutoCommit(true);
-            c.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-          }
-        });
+    return log.snapshot();
   }
 
   /**
@@ -669,39 +294,17 @@ public final class KeyringStore implements AutoCloseable {
    */
   public void installSnapshot(Snapshot snapshot) {
     Objects.requireNonNull(snapshot, "snapshot");
-    logLock.lock();
-    try {
-      transact(
-          tx -> {
-            ReplicationSql.install(tx, snapshot);
-            return null;
-          },
-          true);
-      LOG.info("installed {}", snapshot);
-    } finally {
-      logLock.unlock();
-    }
-  }
-
-  /** A named cluster value, if set. The bytes are a copy. */
-  public Optional<byte[]> clusterValue(String name) {
-    Objects.requireNonNull(name, "name");
-    return single(
-        list(
-            "reading cluster value '" + name + "'",
-            "SELECT " + dialect.valueColumn() + " FROM cluster_values WHERE name = ?",
-            name,
-            rs -> rs.getBytes(1)));
+    log.installSnapshot(snapshot);
   }
 
   /** The version of the store's schema (the latest this code knows, once open). */
   public int schemaVersion() {
-    return schemaVersion;
+    return pool.schemaVersion();
   }
 
   /** The configuration the store was opened with. */
   public StoreConfig config() {
-    return config;
+    return pool.config();
   }
 
   /** Whether {@link #close()} has been called. */
@@ -715,15 +318,14 @@ public final class KeyringStore implements AutoCloseable {
    */
   @Override
   public void close() {
-    if (!pool.isClosed()) {
-      pool.close();
-      LOG.info("closed keyring store {}", config);
+    if (pool.close()) {
+      LOG.info("closed keyring store {}", pool.config());
     }
   }
 
   /** The configuration, without credentials. */
   @Override
   public String toString() {
-    return "KeyringStore[" + config + "]";
+    return "KeyringStore[" + pool.config() + "]";
   }
 }

@@ -14,22 +14,64 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
-/** Column lists and the mapping between rows and records, shared by reads and transactions. */
+/**
+ * The row binding of the replicated tables (cluster, keyrings, objects): each column once, with how
+ * it is bound and read. Transactions, replication and snapshots all write rows through these
+ * tables, so a new column is added here and nowhere else.
+ */
 final class Rows {
-  static final String CLUSTER_COLUMNS = "id, label, created_at";
+  static final RowTable<ClusterRecord> CLUSTER =
+      RowTable.<ClusterRecord>of("cluster", Rows::cluster)
+          .column("id", (ps, i, c) -> ps.setObject(i, c.id()))
+          .column("label", (ps, i, c) -> ps.setString(i, c.label()))
+          .column("created_at", (ps, i, c) -> setInstant(ps, i, c.createdAt()));
 
-  static final String KEYRING_COLUMNS =
-      "id, cluster_id, label, credential_verifier, password_change_required, krco_initialized,"
-          + " locked, failed_logins, created_at";
+  static final RowTable<KeyringRecord> KEYRINGS =
+      RowTable.<KeyringRecord>of("keyrings", Rows::keyring)
+          .column("id", (ps, i, k) -> ps.setObject(i, k.id()))
+          .column("cluster_id", (ps, i, k) -> ps.setObject(i, k.clusterId()))
+          .column("label", (ps, i, k) -> ps.setString(i, k.label()))
+          .column("credential_verifier", (ps, i, k) -> ps.setString(i, k.credentialVerifier()))
+          .column(
+              "password_change_required",
+              (ps, i, k) -> ps.setBoolean(i, k.passwordChangeRequired()))
+          .column("krco_initialized", (ps, i, k) -> ps.setBoolean(i, k.krcoInitialized()))
+          .column("locked", (ps, i, k) -> ps.setBoolean(i, k.locked()))
+          .column("failed_logins", (ps, i, k) -> ps.setInt(i, k.failedLogins()))
+          .column("created_at", (ps, i, k) -> setInstant(ps, i, k.createdAt()))
+          .column("next_handle", (ps, i, k) -> ps.setLong(i, k.nextHandle()));
 
-  /** {@link #KEYRING_COLUMNS} and next_handle: what {@link #keyring} reads. */
-  static final String KEYRING_READ_COLUMNS = KEYRING_COLUMNS + ", next_handle";
+  /** A keyring's key. */
+  static final List<String> KEYRING_KEY = List.of("id");
 
-  static final String OBJECT_COLUMNS =
-      "keyring_id, handle, object_id, object_class, attributes, blob, created_at";
+  /**
+   * The columns a keyring's own update changes (its credential and lockout state); the store keeps
+   * its next handle, and its id, cluster, label and creation time never change.
+   */
+  static final List<String> KEYRING_STATE =
+      List.of(
+          "credential_verifier",
+          "password_change_required",
+          "krco_initialized",
+          "locked",
+          "failed_logins");
+
+  static final RowTable<ObjectRecord> OBJECTS =
+      RowTable.<ObjectRecord>of("objects", Rows::object)
+          .column("keyring_id", (ps, i, o) -> ps.setObject(i, o.keyringId()))
+          .column("handle", (ps, i, o) -> ps.setLong(i, o.handle()))
+          .column("object_id", (ps, i, o) -> ps.setObject(i, o.objectId()))
+          .column("object_class", (ps, i, o) -> ps.setString(i, o.objectClass().name()))
+          .column("attributes", (ps, i, o) -> ps.setString(i, attributesToJson(o.attributes())))
+          .column("blob", (ps, i, o) -> ps.setBytes(i, o.blob()))
+          .column("created_at", (ps, i, o) -> setInstant(ps, i, o.createdAt()));
+
+  /** An object's key. */
+  static final List<String> OBJECT_KEY = List.of("keyring_id", "handle");
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<Map<String, Object>> JSON_MAP = new TypeReference<>() {};
@@ -47,7 +89,12 @@ final class Rows {
   }
 
   static void setInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
-    ps.setObject(i, OffsetDateTime.ofInstant(t, ZoneOffset.UTC));
+    ps.setObject(i, utc(t));
+  }
+
+  /** {@code t} as the database's timestamp-with-time-zone value. */
+  static OffsetDateTime utc(Instant t) {
+    return OffsetDateTime.ofInstant(t, ZoneOffset.UTC);
   }
 
   static Instant getInstant(ResultSet rs, String column) throws SQLException {

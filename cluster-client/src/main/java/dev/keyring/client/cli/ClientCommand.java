@@ -9,6 +9,7 @@ import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.cli.CliException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.List;

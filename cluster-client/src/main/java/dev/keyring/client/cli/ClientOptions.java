@@ -2,6 +2,7 @@ package dev.keyring.client.cli;
 
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ConfigFileException;
+import dev.keyring.protocol.cli.CliException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,15 +11,12 @@ import picocli.CommandLine.Option;
 
 /** Which client configuration file and which of its clusters (index 00-09) a command uses. */
 final class ClientOptions {
-  /** The environment variable read for the configuration file's path. */
-  static final String CONFIG_ENV = "KEYRING_CONFIG";
-
   @Option(
       names = "--config",
       paramLabel = "FILE",
       description =
           "The client configuration file written by keyring-register (default: $"
-              + CONFIG_ENV
+              + ClientConfig.CONFIG_ENV
               + ", else ~/.keyring/Chrystoki.conf).")
   Path config;
 
@@ -44,15 +42,7 @@ final class ClientOptions {
   }
 
   Path path(Map<String, String> env) {
-    if (config != null) {
-      return config;
-    }
-    String fromEnv = env.get(CONFIG_ENV);
-    if (fromEnv != null && !fromEnv.isBlank()) {
-      return Path.of(fromEnv);
-    }
-    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-    return Path.of(home, ".keyring", "Chrystoki.conf");
+    return config != null ? config : ClientConfig.defaultPath(env);
   }
 
   ClientConfig read(Map<String, String> env) {

@@ -11,6 +11,8 @@ import dev.keyring.protocol.Curve;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandGroup;
 import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -31,20 +33,7 @@ final class KeyCommand extends CommandGroup {
         "Generates a key on a slot as its crypto officer: an RSA or EC key pair, or an AES key.",
         "Its private or secret part never leaves the HSM; the handles are printed."
       })
-  static final class Generate extends ClientCommand {
-    @Option(
-        names = {"-slot", "--slot"},
-        required = true,
-        paramLabel = "SLOT",
-        description = "The slot: keyring label, keyring UUID or slot number.")
-    String slotName;
-
-    @Option(
-        names = {"-password", "--password"},
-        paramLabel = "PASSWORD",
-        description = "The crypto officer's password (asked for when absent).")
-    String password;
-
+  static final class Generate extends SlotLoginCommand {
     @Option(
         names = {"-type", "--type"},
         required = true,
@@ -99,7 +88,7 @@ final class KeyCommand extends CommandGroup {
       if (label != null && (label.isEmpty() || label.length() > 64)) {
         throw new CliException(2, "-label must be 1 to 64 characters");
       }
-      secret = Secrets.of(password, "-password", "the crypto officer's password");
+      secret = password("the crypto officer's password");
     }
 
     @Override

@@ -1,19 +1,15 @@
 package dev.keyring.client.cli;
 
 import dev.keyring.client.TransportException;
-import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandLines;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.UnmatchedArgumentException;
 
 /**
  * {@code keyringcm}: the client-side tool, in the manner of LunaCM, over the crypto API with the
@@ -63,16 +59,16 @@ import picocli.CommandLine.UnmatchedArgumentException;
     })
 public final class KeyringCm implements Runnable {
   /** Done. */
-  public static final int OK = 0;
+  public static final int OK = CommandLines.OK;
 
   /** Refused by the cluster. */
-  public static final int REFUSED = 1;
+  public static final int REFUSED = CommandLines.REFUSED;
 
   /** Bad usage or input. */
-  public static final int BAD_INPUT = 2;
+  public static final int BAD_INPUT = CommandLines.BAD_INPUT;
 
   /** The member cannot be reached, or TLS failed. */
-  public static final int UNREACHABLE = 3;
+  public static final int UNREACHABLE = CommandLines.UNREACHABLE;
 
   @Spec CommandSpec spec;
 
@@ -107,113 +103,18 @@ public final class KeyringCm implements Runnable {
    * returns the exit code.
    */
   public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
-    CommandLine cl = new CommandLine(new KeyringCm(env));
-    cl.setOut(out);
-    cl.setErr(err);
-    cl.setExecutionExceptionHandler(
-        (e, cmd, parsed) -> {
-          PrintWriter w = cmd.getErr();
-          int code;
-          if (e instanceof CliException) {
-            w.println("error: " + e.getMessage());
-            code = ((CliException) e).exitCode;
-          } else if (e instanceof HsmException) {
-            HsmException h = (HsmException) e;
-            w.println(h.code().name() + ": " + h.detail());
-            code = REFUSED;
-          } else if (e instanceof TransportException) {
-            TransportException t = (TransportException) e;
-            w.println("error: " + t.getMessage());
-            code = t.kind() == TransportException.Kind.CONFIGURATION ? BAD_INPUT : UNREACHABLE;
-          } else {
-            throw e;
-          }
-          w.flush();
-          return code;
-        });
-    cl.setParameterExceptionHandler(KeyringCm::badUsage);
-    try {
-      return cl.execute(args);
-    } finally {
-      out.flush();
-      err.flush();
-    }
+    CommandLine cl =
+        CommandLines.withFailureReports(
+            new CommandLine(new KeyringCm(env)), KeyringCm::reportTransportFailure);
+    return CommandLines.execute(cl, out, err, args);
   }
 
-  static int badUsage(ParameterException ex, String[] args) {
-    CommandLine cmd = ex.getCommandLine();
-    PrintWriter err = cmd.getErr();
-    String message =
-        ex instanceof UnmatchedArgumentException
-            ? unmatched(((UnmatchedArgumentException) ex).getUnmatched(), args)
-            : String.valueOf(ex.getMessage());
-    err.println("error: " + redact(message, args));
-    if (!UnmatchedArgumentException.printSuggestions(ex, err)) {
-      err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");
+  /** A transport failure: a bad configuration is bad input, anything else unreachable. */
+  private static Integer reportTransportFailure(Exception e, PrintWriter err) {
+    if (!(e instanceof TransportException t)) {
+      return null;
     }
-    err.flush();
-    return BAD_INPUT;
-  }
-
-  /**
-   * Names the unknown options, never their values: a word right after an option (a misspelt
-   * password option's value, say) is counted, not shown.
-   */
-  static String unmatched(List<String> unmatched, String[] args) {
-    List<String> shown = new ArrayList<>();
-    int hidden = 0;
-    for (String u : unmatched) {
-      if (u.startsWith("-")) {
-        int eq = u.indexOf('=');
-        shown.add("'" + (eq > 0 ? u.substring(0, eq) + "=..." : u) + "'");
-        continue;
-      }
-      boolean afterOption = false;
-      for (int i = 1; i < args.length; i++) {
-        if (args[i].equals(u) && args[i - 1].startsWith("-")) {
-          afterOption = true;
-        }
-      }
-      if (afterOption) {
-        hidden++;
-      } else {
-        shown.add("'" + u + "'");
-      }
-    }
-    StringBuilder sb = new StringBuilder("unknown or unexpected argument(s): ");
-    sb.append(shown.isEmpty() ? "-" : String.join(", ", shown));
-    if (hidden > 0) {
-      sb.append(" (and ").append(hidden).append(hidden == 1 ? " value" : " values");
-      sb.append(" not shown: it may be a password)");
-    }
-    return sb.toString();
-  }
-
-  /** Replaces, in {@code message}, every value that followed a password option in {@code args}. */
-  static String redact(String message, String[] args) {
-    List<String> secrets = new ArrayList<>();
-    for (int i = 0; i < args.length; i++) {
-      String a = args[i].toLowerCase(Locale.ROOT);
-      if (!a.startsWith("-")) {
-        continue;
-      }
-      int eq = a.indexOf('=');
-      String name = eq > 0 ? a.substring(0, eq) : a;
-      if (!(name.contains("password") || name.endsWith("pw"))) {
-        continue;
-      }
-      if (eq > 0) {
-        secrets.add(args[i].substring(eq + 1));
-      } else if (i + 1 < args.length) {
-        secrets.add(args[i + 1]);
-      }
-    }
-    String out = message;
-    for (String s : secrets) {
-      if (!s.isEmpty()) {
-        out = out.replace(s, "****");
-      }
-    }
-    return out;
+    err.println("error: " + t.getMessage());
+    return t.kind() == TransportException.Kind.CONFIGURATION ? BAD_INPUT : UNREACHABLE;
   }
 }

@@ -7,6 +7,8 @@ import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Table;
 import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -25,14 +27,7 @@ final class PartitionCommand extends CommandGroup {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = "Lists the objects on a slot: handle, class, key type and label.")
-  static final class Contents extends ClientCommand {
-    @Option(
-        names = {"-slot", "--slot"},
-        required = true,
-        paramLabel = "SLOT",
-        description = "The slot: keyring label, keyring UUID or slot number.")
-    String slotName;
-
+  static final class Contents extends SlotLoginCommand {
     @Option(
         names = {"-name", "--name"},
         paramLabel = "po|co",
@@ -40,19 +35,13 @@ final class PartitionCommand extends CommandGroup {
         description = "The role to log in as (default: ${DEFAULT-VALUE}).")
     String name;
 
-    @Option(
-        names = {"-password", "--password"},
-        paramLabel = "PASSWORD",
-        description = "The keyring's password (asked for when absent).")
-    String password;
-
     private Role role;
     private String secret;
 
     @Override
     void prepare() {
       role = role(name);
-      secret = Secrets.of(password, "-password", "the keyring's password");
+      secret = password("the keyring's password");
     }
 
     @Override
@@ -73,19 +62,17 @@ final class PartitionCommand extends CommandGroup {
                   + roleName(role)
                   + ":");
       out().println();
-      String format = "%-8s  %-12s  %-15s  %s%n";
-      out().printf(format, "Handle", "Class", "Key Type", "Label");
+      Table table = new Table("Handle", "Class", "Key Type", "Label").minWidths(8, 12, 15);
       objects.stream()
           .sorted(Comparator.comparingLong(KeyringObject::handle))
           .forEach(
               o ->
-                  out()
-                      .printf(
-                          format,
-                          o.handle(),
-                          o.objectClass().name(),
-                          o.attributes().keyType().map(Enum::name).orElse("-"),
-                          o.label().isEmpty() ? "-" : o.label()));
+                  table.row(
+                      o.handle(),
+                      o.objectClass().name(),
+                      o.attributes().keyType().map(Enum::name).orElse("-"),
+                      o.label().isEmpty() ? "-" : o.label()));
+      table.print(out());
       out().println();
       out().println("Number of objects: " + objects.size());
     }

@@ -5,6 +5,9 @@ import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Secrets;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -28,7 +31,7 @@ final class RoleCommand extends CommandGroup {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = "Checks a role's login on a slot (logs in, then out).")
-  static final class Login extends ClientCommand {
+  static final class Login extends SlotLoginCommand {
     @Option(
         names = {"-name", "--name"},
         required = true,
@@ -36,26 +39,13 @@ final class RoleCommand extends CommandGroup {
         description = "The role.")
     String name;
 
-    @Option(
-        names = {"-slot", "--slot"},
-        required = true,
-        paramLabel = "SLOT",
-        description = "The slot: keyring label, keyring UUID or slot number.")
-    String slotName;
-
-    @Option(
-        names = {"-password", "--password"},
-        paramLabel = "PASSWORD",
-        description = "The role's password (asked for when absent).")
-    String password;
-
     private Role role;
     private String secret;
 
     @Override
     void prepare() {
       role = role(name);
-      secret = Secrets.of(password, "-password", "the keyring's password");
+      secret = password("the keyring's password");
     }
 
     @Override
@@ -91,20 +81,13 @@ final class RoleCommand extends CommandGroup {
             + " the new one.",
         "The keyring SO must do it once after the keyring is created."
       })
-  static final class ChangePw extends ClientCommand {
+  static final class ChangePw extends OnSlotCommand {
     @Option(
         names = {"-name", "--name"},
         required = true,
         paramLabel = "po|co",
         description = "The role that changes it.")
     String name;
-
-    @Option(
-        names = {"-slot", "--slot"},
-        required = true,
-        paramLabel = "SLOT",
-        description = "The slot: keyring label, keyring UUID or slot number.")
-    String slotName;
 
     @Option(
         names = {"-oldpw", "--oldpw", "-password", "--password"},
@@ -161,20 +144,13 @@ final class RoleCommand extends CommandGroup {
         "Initializes the keyring crypto officer (co), as the keyring SO, with the keyring's"
             + " password (the roles share it)."
       })
-  static final class Init extends ClientCommand {
+  static final class Init extends OnSlotCommand {
     @Option(
         names = {"-name", "--name"},
         required = true,
         paramLabel = "co",
         description = "The role to initialize: co.")
     String name;
-
-    @Option(
-        names = {"-slot", "--slot"},
-        required = true,
-        paramLabel = "SLOT",
-        description = "The slot: keyring label, keyring UUID or slot number.")
-    String slotName;
 
     @Option(
         names = {"-sopassword", "--sopassword"},

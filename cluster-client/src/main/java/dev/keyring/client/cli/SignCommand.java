@@ -10,6 +10,7 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.cli.CliException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -25,20 +26,7 @@ final class SignCommand {
   private SignCommand() {}
 
   /** The options both commands share. */
-  abstract static class KeyOperation extends ClientCommand {
-    @Option(
-        names = {"-slot", "--slot"},
-        required = true,
-        paramLabel = "SLOT",
-        description = "The slot: keyring label, keyring UUID or slot number.")
-    String slotName;
-
-    @Option(
-        names = {"-password", "--password"},
-        paramLabel = "PASSWORD",
-        description = "The crypto officer's password (asked for when absent).")
-    String password;
-
+  abstract static class KeyOperation extends SlotLoginCommand {
     @Option(
         names = {"-key", "--key"},
         required = true,
@@ -84,7 +72,7 @@ final class SignCommand {
       if (!Files.isReadable(in)) {
         throw new CliException(2, "-in " + in + " cannot be read");
       }
-      secret = Secrets.of(password, "-password", "the crypto officer's password");
+      secret = password("the crypto officer's password");
     }
 
     /** Streams {@code -in} through a multi-part operation of {@code kind}. */

@@ -3,6 +3,7 @@ package dev.keyring.client.cli;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
+import dev.keyring.protocol.cli.CommandGroup;
 import java.util.List;
 import picocli.CommandLine.Command;
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.client.TransportException;
 import dev.keyring.client.TransportException.Kind;
 import dev.keyring.protocol.admin.ClientRegistration;
+import dev.keyring.protocol.cli.FingerprintTrust;
 import dev.keyring.protocol.wire.ErrorResponse;
 import dev.keyring.protocol.wire.WireJson;
 import java.io.IOException;

@@ -8,6 +8,10 @@ import dev.keyring.client.config.ConfigFileException;
 import dev.keyring.client.internal.transport.PemFiles;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.admin.ClientRegistration;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandLines;
+import dev.keyring.protocol.cli.FingerprintTrust;
+import dev.keyring.protocol.cli.Secrets;
 import java.io.Console;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -99,7 +103,7 @@ public final class RegisterCommand implements Callable<Integer> {
   public static final String PASSWORD_ENV = "KEYRING_ADMIN_PASSWORD";
 
   /** The environment variable read for the configuration file's path. */
-  public static final String CONFIG_ENV = "KEYRING_CONFIG";
+  public static final String CONFIG_ENV = ClientConfig.CONFIG_ENV;
 
   private static final Duration CERT_VALIDITY_MARGIN = Duration.ofMinutes(5);
 
@@ -210,14 +214,8 @@ public final class RegisterCommand implements Callable<Integer> {
    * @param env the environment ({@value #PASSWORD_ENV}, {@value #CONFIG_ENV}, {@code HOME})
    */
   public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
-    RegisterCommand cmd = new RegisterCommand(out, err, Map.copyOf(env));
-    CommandLine cl = new CommandLine(cmd);
-    cl.setOut(out);
-    cl.setErr(err);
-    int code = cl.execute(args);
-    out.flush();
-    err.flush();
-    return code;
+    return CommandLines.execute(
+        new CommandLine(new RegisterCommand(out, err, Map.copyOf(env))), out, err, args);
   }
 
   /** A problem with what the operator gave: exit code 2. */
@@ -308,7 +306,7 @@ public final class RegisterCommand implements Callable<Integer> {
 
     // ---- the appliance signs a CSR for a key made here
     ClientIdentity identity = ClientIdentity.create(commonName);
-    FingerprintTrust trust = new FingerprintTrust(pin);
+    FingerprintTrust trust = new FingerprintTrust(pin, "the admin API", "--admin-fingerprint");
     ClientRegistration.Response answer;
     try (AdminApiClient admin =
         new AdminApiClient(
@@ -323,14 +321,7 @@ public final class RegisterCommand implements Callable<Integer> {
               adminUser,
               password);
     } finally {
-      if (!trust.pinned() && trust.seen() != null) {
-        err.println(
-            "The admin API at " + member + " presented a certificate with SHA-256 fingerprint");
-        err.println("  " + FingerprintTrust.display(trust.seen()));
-        err.println(
-            "It was trusted on first use: compare it with the fingerprint the appliance shows"
-                + " for its certificate, and pass --admin-fingerprint to pin it next time.");
-      }
+      trust.reportFirstUse(err, "The admin API at " + member);
     }
     Checked checked = check(answer, identity, cluster);
 
@@ -525,15 +516,7 @@ public final class RegisterCommand implements Callable<Integer> {
   }
 
   private Path configPath() {
-    if (config != null) {
-      return config;
-    }
-    String fromEnv = env.get(CONFIG_ENV);
-    if (fromEnv != null && !fromEnv.isBlank()) {
-      return Path.of(fromEnv);
-    }
-    String home = env.getOrDefault("HOME", System.getProperty("user.home"));
-    return Path.of(home, ".keyring", "Chrystoki.conf");
+    return config != null ? config : ClientConfig.defaultPath(env);
   }
 
   private static ClientConfig readConfig(Path path) throws BadInput {
@@ -550,22 +533,14 @@ public final class RegisterCommand implements Callable<Integer> {
   }
 
   private String adminPassword() throws BadInput {
-    String pw = null;
     if (adminPasswordFile != null) {
       try {
-        List<String> lines = Files.readAllLines(adminPasswordFile, StandardCharsets.UTF_8);
-        pw = lines.isEmpty() ? "" : lines.get(0);
-      } catch (IOException e) {
-        throw new BadInput(
-            "--admin-password-file " + adminPasswordFile + " cannot be read: " + e.getMessage());
+        return Secrets.firstLine(adminPasswordFile, "--admin-password-file");
+      } catch (CliException e) {
+        throw new BadInput(e.getMessage());
       }
-      if (pw.isEmpty()) {
-        throw new BadInput(
-            "--admin-password-file " + adminPasswordFile + " has an empty first line");
-      }
-      return pw;
     }
-    pw = env.get(PASSWORD_ENV);
+    String pw = env.get(PASSWORD_ENV);
     if (pw != null && !pw.isEmpty()) {
       return pw;
     }

@@ -402,4 +402,21 @@ class ClientConfigTest {
     assertEquals(
         List.of(1), ClientConfig.read(file).clusters().stream().map(ClusterEntry::index).toList());
   }
+
+  @Test
+  void defaultPath_isTheFileNamedByKeyringConfig_whenSet() {
+    assertEquals(
+        Path.of("/etc/keyring/Chrystoki.conf"),
+        ClientConfig.defaultPath(
+            java.util.Map.of("KEYRING_CONFIG", "/etc/keyring/Chrystoki.conf", "HOME", "/home/a")));
+  }
+
+  @Test
+  void defaultPath_isUnderHome_whenKeyringConfigIsUnsetOrBlank() {
+    Path expected = Path.of("/home/a", ".keyring", "Chrystoki.conf");
+    assertEquals(expected, ClientConfig.defaultPath(java.util.Map.of("HOME", "/home/a")));
+    assertEquals(
+        expected,
+        ClientConfig.defaultPath(java.util.Map.of("KEYRING_CONFIG", " ", "HOME", "/home/a")));
+  }
 }

@@ -9,6 +9,7 @@ import dev.keyring.client.KeyringClient;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.testing.TestMember;
+import dev.keyring.protocol.cli.FingerprintTrust;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package dev.keyring.sim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyring.protocol.cli.CliException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Iterator;

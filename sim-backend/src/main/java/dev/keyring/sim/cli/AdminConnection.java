@@ -3,6 +3,8 @@ package dev.keyring.sim.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.FingerprintTrust;
 import dev.keyring.protocol.wire.ErrorResponse;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -51,7 +53,7 @@ final class AdminConnection implements AutoCloseable {
             + Base64.getEncoder()
                 .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
     this.timeout = timeout;
-    this.trust = new FingerprintTrust(pin);
+    this.trust = new FingerprintTrust(pin, "the member", "--fingerprint");
     this.err = err;
     SSLContext ctx;
     try {
@@ -146,16 +148,9 @@ final class AdminConnection implements AutoCloseable {
   }
 
   private void reportTrust() {
-    if (trustReported || trust.pinned() || trust.seen() == null) {
-      return;
+    if (!trustReported) {
+      trustReported = trust.reportFirstUse(err, "The member's admin API at " + base);
     }
-    trustReported = true;
-    err.println("The member's admin certificate at " + base + " has SHA-256 fingerprint");
-    err.println("  " + FingerprintTrust.display(trust.seen()));
-    err.println(
-        "It was trusted on first use: check it against the member's and pin it with"
-            + " --fingerprint.");
-    err.flush();
   }
 
   private CliException failure(IOException e) {

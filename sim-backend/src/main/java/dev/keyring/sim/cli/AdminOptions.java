@@ -1,11 +1,10 @@
 package dev.keyring.sim.cli;
 
-import java.io.IOException;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.FingerprintTrust;
+import dev.keyring.protocol.cli.Secrets;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -87,17 +86,7 @@ final class AdminOptions {
 
   private String password(Map<String, String> env) {
     if (passwordFile != null) {
-      List<String> lines;
-      try {
-        lines = Files.readAllLines(passwordFile, StandardCharsets.UTF_8);
-      } catch (IOException e) {
-        throw new CliException(
-            2, "--password-file " + passwordFile + " cannot be read: " + e.getMessage());
-      }
-      if (lines.isEmpty() || lines.get(0).isEmpty()) {
-        throw new CliException(2, "--password-file " + passwordFile + " has an empty first line");
-      }
-      return lines.get(0);
+      return Secrets.firstLine(passwordFile, "--password-file");
     }
     String fromEnv = env.get(PASSWORD_ENV);
     if (fromEnv != null && !fromEnv.isEmpty()) {

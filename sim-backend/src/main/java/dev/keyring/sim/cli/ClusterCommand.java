@@ -1,6 +1,10 @@
 package dev.keyring.sim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Secrets;
+import dev.keyring.protocol.cli.Table;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -117,24 +121,15 @@ final class ClusterCommand extends CommandGroup {
                 + " use and printed).")
     String remoteFingerprint;
 
-    @Option(
-        names = {"-partition", "--partition"},
-        required = true,
-        paramLabel = "LABEL",
-        description = "This member's partition.")
-    String partition;
+    @Mixin CommonOptions.Partition partitionOption;
 
-    @Option(
-        names = {"-copassword", "--copassword"},
-        paramLabel = "CO_PASSWORD",
-        description = "This partition's CO password (asked for when absent).")
-    String coPassword;
+    @Mixin CommonOptions.CoPassword coPassword;
 
     @Override
     void run(AdminConnection c) {
-      label(partition, "-partition");
+      String partition = partitionOption.label();
       String id = idOrLabel(clusterId, "-clusterid");
-      String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+      String co = coPassword.get();
       String remote = Secrets.of(remotePassword, "-remotepassword", "the remote admin password");
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("action", "join");
@@ -303,18 +298,13 @@ final class ClusterCommand extends CommandGroup {
         sortOptions = false,
         description = "Shows one member (GET /api/clusters/{id}/members/{memberid}).")
     static final class Show extends AdminCommand {
-      @Option(
-          names = {"-memberid", "--memberid"},
-          required = true,
-          paramLabel = "ID",
-          description = "The member's ID (or name).")
-      String memberId;
+      @Mixin CommonOptions.MemberId memberId;
 
       @Mixin ClusterOption cluster;
 
       @Override
       void run(AdminConnection c) {
-        JsonNode m = c.get(path(c, cluster) + "/" + idOrLabel(memberId, "-memberid"));
+        JsonNode m = c.get(path(c, cluster) + "/" + memberId.id());
         fields(
             out(),
             "Member ID",
@@ -352,6 +342,34 @@ final class ClusterCommand extends CommandGroup {
       }
     }
 
+    /**
+     * An action on a member taken with the partition CO's credential: {@code -partition}, {@code
+     * -memberid}, {@code -copassword} and {@code -clusterid}.
+     */
+    abstract static class MemberCoAction extends AdminCommand {
+      @Mixin CommonOptions.Partition partitionOption;
+
+      @Mixin CommonOptions.MemberId memberId;
+
+      @Mixin CommonOptions.CoPassword coPassword;
+
+      @Mixin ClusterOption cluster;
+
+      /**
+       * Checks the options, asks for the CO's password when absent, and sends {@code action} to the
+       * member's resource.
+       */
+      JsonNode act(AdminConnection c, String method, String action) {
+        String partition = partitionOption.label();
+        String member = memberId.id();
+        String co = coPassword.get();
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("action", action);
+        body.put("authentication", credential("CO", co, partition));
+        return c.send(method, path(c, cluster) + "/" + member, body);
+      }
+    }
+
     @Command(
         name = "authorize",
         mixinStandardHelpOptions = true,
@@ -361,38 +379,10 @@ final class ClusterCommand extends CommandGroup {
               + " CO's credential (PUT /api/clusters/{id}/members/{memberid}, action authorize).",
           "Needed for the first member of a cluster."
         })
-    static final class Authorize extends AdminCommand {
-      @Option(
-          names = {"-partition", "--partition"},
-          required = true,
-          paramLabel = "LABEL",
-          description = "The label of the partition whose CO authorizes the member.")
-      String partition;
-
-      @Option(
-          names = {"-memberid", "--memberid"},
-          required = true,
-          paramLabel = "ID",
-          description = "The member's ID (or name).")
-      String memberId;
-
-      @Option(
-          names = {"-copassword", "--copassword"},
-          paramLabel = "CO_PASSWORD",
-          description = "The partition CO's password (asked for when absent).")
-      String coPassword;
-
-      @Mixin ClusterOption cluster;
-
+    static final class Authorize extends MemberCoAction {
       @Override
       void run(AdminConnection c) {
-        label(partition, "-partition");
-        String member = idOrLabel(memberId, "-memberid");
-        String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("action", "authorize");
-        body.put("authentication", credential("CO", co, partition));
-        JsonNode m = c.send("PUT", path(c, cluster) + "/" + member, body);
+        JsonNode m = act(c, "PUT", "authorize");
         out()
             .println(
                 "member "
@@ -414,12 +404,7 @@ final class ClusterCommand extends CommandGroup {
           "Only a read-write member can be promoted."
         })
     static final class Config extends AdminCommand {
-      @Option(
-          names = {"-memberid", "--memberid"},
-          required = true,
-          paramLabel = "ID",
-          description = "The member's ID (or name).")
-      String memberId;
+      @Mixin CommonOptions.MemberId memberId;
 
       @Option(
           names = {"-group", "--group"},
@@ -436,7 +421,7 @@ final class ClusterCommand extends CommandGroup {
 
       @Override
       void run(AdminConnection c) {
-        String member = idOrLabel(memberId, "-memberid");
+        String member = memberId.id();
         if (group == null && !primary) {
           throw new CliException(2, "give -group NAME, -primary or both");
         }
@@ -470,39 +455,11 @@ final class ClusterCommand extends CommandGroup {
           "Every other member must be online; the primary must hand its role over first. The"
               + " member then forgets the cluster: its keyrings, the cluster CA and the SMK."
         })
-    static final class Leave extends AdminCommand {
-      @Option(
-          names = {"-partition", "--partition"},
-          required = true,
-          paramLabel = "LABEL",
-          description = "This member's partition.")
-      String partition;
-
-      @Option(
-          names = {"-memberid", "--memberid"},
-          required = true,
-          paramLabel = "ID",
-          description = "This member's ID (or name).")
-      String memberId;
-
-      @Option(
-          names = {"-copassword", "--copassword"},
-          paramLabel = "CO_PASSWORD",
-          description = "The partition CO's password (asked for when absent).")
-      String coPassword;
-
-      @Mixin ClusterOption cluster;
-
+    static final class Leave extends MemberCoAction {
       @Override
       void run(AdminConnection c) {
-        label(partition, "-partition");
-        String member = idOrLabel(memberId, "-memberid");
-        String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("action", "leave");
-        body.put("authentication", credential("CO", co, partition));
-        c.send("PATCH", path(c, cluster) + "/" + member, body);
-        out().println("member " + member + " left the cluster");
+        act(c, "PATCH", "leave");
+        out().println("member " + memberId.id() + " left the cluster");
       }
     }
 
@@ -519,27 +476,17 @@ final class ClusterCommand extends CommandGroup {
               + " its cluster service before it joins again."
         })
     static final class Delete extends AdminCommand {
-      @Option(
-          names = {"-memberid", "--memberid"},
-          required = true,
-          paramLabel = "ID",
-          description = "The member's ID (or name).")
-      String memberId;
+      @Mixin CommonOptions.MemberId memberId;
 
-      @Option(
-          names = {"-copassword", "--copassword"},
-          paramLabel = "CO_PASSWORD",
-          description = "The partition CO's password (asked for when absent).")
-      String coPassword;
+      @Mixin CommonOptions.CoPassword coPassword;
 
       @Mixin ClusterOption cluster;
 
       @Override
       void run(AdminConnection c) {
-        String member = idOrLabel(memberId, "-memberid");
-        String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+        String member = memberId.id();
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("authentication", credential("CO", co, null));
+        body.put("authentication", coPassword.credential());
         c.send("DELETE", path(c, cluster) + "/" + member, body);
         out().println("member " + member + " deleted from the cluster");
       }

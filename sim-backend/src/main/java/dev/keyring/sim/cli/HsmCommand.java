@@ -1,6 +1,9 @@
 package dev.keyring.sim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Secrets;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -2,11 +2,16 @@ package dev.keyring.sim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keyring.protocol.KeyringLimits;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Secrets;
+import dev.keyring.protocol.cli.Table;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code keyring create|list|show|delete|unlock}: the cluster's keyrings. */
@@ -84,12 +89,7 @@ final class KeyringCommand extends CommandGroup {
         description = "The keyrings' initial (KRSO) password (asked for when absent).")
     String password;
 
-    @Option(
-        names = {"-partition", "--partition"},
-        required = true,
-        paramLabel = "LABEL",
-        description = "The label of the partition whose CO creates them.")
-    String partition;
+    @Mixin CommonOptions.Partition partitionOption;
 
     @Option(
         names = {"-total", "--total"},
@@ -104,16 +104,12 @@ final class KeyringCommand extends CommandGroup {
         description = "The first index appended to the label.")
     Integer index;
 
-    @Option(
-        names = {"-copassword", "--copassword"},
-        paramLabel = "CO_PASSWORD",
-        description = "The partition CO's password (asked for when absent).")
-    String coPassword;
+    @Mixin CommonOptions.CoPassword coPassword;
 
     @Override
     void run(AdminConnection c) {
       label(label, "-label");
-      label(partition, "-partition");
+      String partition = partitionOption.label();
       if (total < 1 || total > KeyringLimits.MAX_KEYRINGS_PER_CREATE) {
         throw new CliException(
             2, "-total must be 1 to " + KeyringLimits.MAX_KEYRINGS_PER_CREATE + ", got " + total);
@@ -122,7 +118,7 @@ final class KeyringCommand extends CommandGroup {
         throw new CliException(2, "-index must not be negative, got " + index);
       }
       String initial = Secrets.of(password, "-password", "the keyrings' initial password");
-      String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
+      String co = coPassword.get();
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("authentication", credential("CO", co, partition));
       body.put("keyRingLabel", label);
@@ -214,20 +210,13 @@ final class KeyringCommand extends CommandGroup {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
 
-    @Option(
-        names = {"-copassword", "--copassword"},
-        paramLabel = "CO_PASSWORD",
-        description = "The partition CO's password (asked for when absent).")
-    String coPassword;
+    @Mixin CommonOptions.CoPassword coPassword;
 
     @Override
     void run(AdminConnection c) {
       String segment = which.segment();
-      String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
       c.send(
-          "DELETE",
-          "/api/keyrings/" + segment,
-          Map.of("authentication", credential("CO", co, null)));
+          "DELETE", "/api/keyrings/" + segment, Map.of("authentication", coPassword.credential()));
       out().println("keyring " + segment + " deleted");
     }
   }
@@ -243,18 +232,13 @@ final class KeyringCommand extends CommandGroup {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
 
-    @Option(
-        names = {"-copassword", "--copassword"},
-        paramLabel = "CO_PASSWORD",
-        description = "The partition CO's password (asked for when absent).")
-    String coPassword;
+    @Mixin CommonOptions.CoPassword coPassword;
 
     @Override
     void run(AdminConnection c) {
       String segment = which.segment();
-      String co = Secrets.of(coPassword, "-copassword", "the partition CO's password");
       Map<String, Object> body = new LinkedHashMap<>();
-      body.put("authentication", credential("CO", co, null));
+      body.put("authentication", coPassword.credential());
       body.put("action", "unlock");
       JsonNode k = c.send("PATCH", "/api/keyrings/" + segment, body);
       out()

@@ -1,5 +1,7 @@
 package dev.keyring.sim.cli;
 
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.FingerprintTrust;
 import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.server.Member;
 import dev.keyring.sim.server.MemberConfig;

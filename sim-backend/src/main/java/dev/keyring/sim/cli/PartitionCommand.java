@@ -1,12 +1,16 @@
 package dev.keyring.sim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Secrets;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -176,12 +180,7 @@ final class PartitionCommand extends CommandGroup {
         "A cluster needs policy 40 (per-key authorization data) set to 0."
       })
   static final class Policy extends AdminCommand {
-    @Option(
-        names = {"-partition", "--partition"},
-        required = true,
-        paramLabel = "LABEL",
-        description = "The partition's label.")
-    String partition;
+    @Mixin CommonOptions.Partition partitionOption;
 
     @Option(
         names = {"-policy", "--policy"},
@@ -197,22 +196,18 @@ final class PartitionCommand extends CommandGroup {
         description = "The new value.")
     int value;
 
-    @Option(
-        names = {"-popassword", "--popassword"},
-        paramLabel = "PO_PASSWORD",
-        description = "The PO's password (asked for when absent).")
-    String poPassword;
+    @Mixin CommonOptions.PoPassword poPassword;
 
     @Override
     void run(AdminConnection c) {
-      label(partition, "-partition");
+      String partition = partitionOption.label();
       if (policy < 0 || policy > 99) {
         throw new CliException(2, "-policy must be 0 to 99, got " + policy);
       }
       if (value != 0 && value != 1) {
         throw new CliException(2, "-value must be 0 or 1, got " + value);
       }
-      String po = Secrets.of(poPassword, "-popassword", "the partition PO's password");
+      String po = poPassword.get();
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("authentication", credential("PO", po, partition));
       body.put("value", value);
@@ -237,12 +232,7 @@ final class PartitionCommand extends CommandGroup {
           "The CO must change it (partition co changepw) before anything else."
         })
     static final class Init extends AdminCommand {
-      @Option(
-          names = {"-partition", "--partition"},
-          required = true,
-          paramLabel = "LABEL",
-          description = "The partition's label.")
-      String partition;
+      @Mixin CommonOptions.Partition partitionOption;
 
       @Option(
           names = {"-password", "--password"},
@@ -250,16 +240,12 @@ final class PartitionCommand extends CommandGroup {
           description = "The CO's initial password (asked for when absent).")
       String coPassword;
 
-      @Option(
-          names = {"-popassword", "--popassword"},
-          paramLabel = "PO_PASSWORD",
-          description = "The PO's password (asked for when absent).")
-      String poPassword;
+      @Mixin CommonOptions.PoPassword poPassword;
 
       @Override
       void run(AdminConnection c) {
-        label(partition, "-partition");
-        String po = Secrets.of(poPassword, "-popassword", "the partition PO's password");
+        String partition = partitionOption.label();
+        String po = poPassword.get();
         String co = Secrets.of(coPassword, "-password", "the CO's initial password");
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("authentication", credential("PO", po, partition));
@@ -277,12 +263,7 @@ final class PartitionCommand extends CommandGroup {
         sortOptions = false,
         description = "Changes the CO's password (PATCH .../roles/co), with its current one.")
     static final class ChangePw extends AdminCommand {
-      @Option(
-          names = {"-partition", "--partition"},
-          required = true,
-          paramLabel = "LABEL",
-          description = "The partition's label.")
-      String partition;
+      @Mixin CommonOptions.Partition partitionOption;
 
       @Option(
           names = {"-oldpw", "--oldpw"},
@@ -298,7 +279,7 @@ final class PartitionCommand extends CommandGroup {
 
       @Override
       void run(AdminConnection c) {
-        label(partition, "-partition");
+        String partition = partitionOption.label();
         String current = Secrets.of(oldPassword, "-oldpw", "the CO's current password");
         String next = Secrets.of(newPassword, "-newpw", "the CO's new password");
         Map<String, Object> body = new LinkedHashMap<>();

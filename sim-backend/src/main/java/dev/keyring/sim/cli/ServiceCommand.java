@@ -1,6 +1,8 @@
 package dev.keyring.sim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 

@@ -1,6 +1,10 @@
 package dev.keyring.sim.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Secrets;
+import dev.keyring.protocol.cli.Table;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
