@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.sim.hsm.Passwords;
 import dev.keyring.store.KeyringStore;
@@ -126,7 +127,7 @@ final class ApplianceUsers {
    */
   static ApplianceUsers open(
       KeyringStore store, PasswordHasher hasher, Path dataDir, String initialAdminPassword) {
-    return open(store, hasher, dataDir, initialAdminPassword, System::nanoTime);
+    return open(store, hasher, dataDir, initialAdminPassword, Ticker.SYSTEM::nanoTime);
   }
 
   static ApplianceUsers open(

@@ -610,7 +610,7 @@ final class ClusterEndpoints {
       row.label = b.label();
       row.monitorUser = b.monitorUser();
       row.notAfter = cert.getNotAfter().toInstant().toString();
-      row.registeredAt = Instant.now().toString();
+      row.registeredAt = now().toString();
       try {
         api.state.updateClients(
             all -> {
@@ -700,7 +700,7 @@ final class ClusterEndpoints {
                           "no client of cluster " + c.id() + " has certificate serial " + key));
       if (row.revokedAt == null) {
         api.appliance.boundary().pki().revoke(serial);
-        String now = Instant.now().toString();
+        String now = now().toString();
         api.state.updateClients(
             all -> {
               all.clients.stream()
@@ -722,6 +722,10 @@ final class ClusterEndpoints {
         ResultCode.CKR_FUNCTION_FAILED,
         what + " is not implemented in this simulator yet; nothing was changed",
         Map.of());
+  }
+
+  private Instant now() {
+    return Instant.ofEpochMilli(api.member.config().ticker().currentTimeMillis());
   }
 
   private static boolean hasControl(String s) {
