@@ -75,6 +75,8 @@ final class AdminApi extends Handler.Abstract {
     new HsmEndpoints(this).register(routes);
     new ServiceEndpoints(this).register(routes);
     new ClusterEndpoints(this).register(routes);
+    new MemberEndpoints(this).register(routes);
+    new ClientEndpoints(this).register(routes);
     new KeyringEndpoints(this).register(routes);
   }
 
