@@ -94,14 +94,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
               1,
               Math.max(1, store.position().epoch()),
               settings.memberId(),
-              List.of(
-                  new Membership.Entry(
-                      settings.memberId(),
-                      settings.name(),
-                      settings.cryptoAddress(),
-                      settings.adminAddress(),
-                      Membership.DEFAULT_GROUP,
-                      settings.certFingerprint())),
+              List.of(settings.entry()),
               null);
       store.writeAsPrimary(
           first.epoch(),

@@ -36,4 +36,10 @@ public record NodeSettings(
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(ticker, "ticker");
   }
+
+  /** This member's entry in a membership, in the default affinity group. */
+  public Membership.Entry entry() {
+    return new Membership.Entry(
+        memberId, name, cryptoAddress, adminAddress, Membership.DEFAULT_GROUP, certFingerprint);
+  }
 }

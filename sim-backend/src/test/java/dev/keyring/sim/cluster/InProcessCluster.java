@@ -77,14 +77,7 @@ final class InProcessCluster implements AutoCloseable {
               m ->
                   m.next(
                       list -> {
-                        list.add(
-                            new Membership.Entry(
-                                settings.memberId(),
-                                settings.name(),
-                                settings.cryptoAddress(),
-                                settings.adminAddress(),
-                                Membership.DEFAULT_GROUP,
-                                settings.certFingerprint()));
+                        list.add(settings.entry());
                         return list;
                       }));
       ClusterNode.copyState(store, peers, address(0));
