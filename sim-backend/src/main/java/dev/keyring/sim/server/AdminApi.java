@@ -63,9 +63,8 @@ final class AdminApi extends Handler.Abstract {
             new PasswordHasher(appliance.config().kdfIterations()),
             appliance.config().dataDir(),
             member.config().initialAdminPassword(),
-            member.config().ticker()::nanoTime);
-    this.sessions =
-        new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker()::nanoTime);
+            member.config().ticker());
+    this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
     appliance.cluster().ifPresent(state::member);
     routes

@@ -1,5 +1,6 @@
 package dev.keyring.sim.cluster;
 
+import dev.keyring.sim.FakeTicker;
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.StoreConfig;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.keyring.sim.cluster;
+package dev.keyring.sim;
 
 import dev.keyring.protocol.time.Ticker;
 import java.time.Duration;
@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * used here: that module depends on cluster-client, whose tests depend on this module, and Maven
  * allows no cycle between modules.
  */
-final class FakeTicker implements Ticker {
+public final class FakeTicker implements Ticker {
   private final AtomicLong elapsedNanos = new AtomicLong();
 
   @Override
@@ -22,7 +22,8 @@ final class FakeTicker implements Ticker {
     return 1_767_225_600_000L + elapsedNanos.get() / 1_000_000;
   }
 
-  void advance(Duration d) {
+  /** Moves the ticker forward by {@code d}. */
+  public void advance(Duration d) {
     elapsedNanos.addAndGet(d.toNanos());
   }
 }
