@@ -13,7 +13,6 @@ import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 import com.tngtech.archunit.library.dependencies.Slices;
 import dev.keyring.sim.Appliance;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -48,33 +47,28 @@ class PackageCyclesTest {
         }
       };
 
-  private static JavaClasses classes;
-
-  @BeforeAll
-  static void importProductionClasses() {
-    classes =
-        new ClassFileImporter()
-            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
-            .importPackages(ROOT);
-  }
+  private static final JavaClasses CLASSES =
+      new ClassFileImporter()
+          .withImportOption(new ImportOption.DoNotIncludeTests())
+          .importPackages(ROOT);
 
   @Test
   void packagesBelowTheRoot_areFreeOfCycles() {
-    slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(classes);
+    slices().matching(ROOT + ".(*)..").should().beFreeOfCycles().check(CLASSES);
   }
 
   @Test
   void packagesWithTheRootPackage_areFreeOfCycles() {
-    slices().assignedFrom(TOP_LEVEL_PACKAGES).should().beFreeOfCycles().check(classes);
+    slices().assignedFrom(TOP_LEVEL_PACKAGES).should().beFreeOfCycles().check(CLASSES);
   }
 
   @Test
   void everyProductionClass_includingTheRootPackages_isInASlice() {
-    Slices all = Slices.assignedFrom(TOP_LEVEL_PACKAGES).transform(classes);
+    Slices all = Slices.assignedFrom(TOP_LEVEL_PACKAGES).transform(CLASSES);
     int inSlices = all.stream().mapToInt(Slice::size).sum();
-    assertEquals(classes.size(), inSlices);
+    assertEquals(CLASSES.size(), inSlices);
     assertTrue(
-        all.stream().anyMatch(s -> s.contains(classes.get(Appliance.class))),
+        all.stream().anyMatch(s -> s.contains(CLASSES.get(Appliance.class))),
         "the root package's classes are in a slice");
   }
 }
