@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.protocol.Role;
-import dev.keyring.sim.EmbeddedCluster;
+import dev.keyring.sim.embedded.EmbeddedCluster;
 import dev.keyring.sim.keyring.KeyringSession;
 import dev.keyring.sim.server.Member;
 import dev.keyring.store.KeyringRecord;

@@ -5,7 +5,7 @@ import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.registration.RegisterCommand;
 import dev.keyring.protocol.Role;
-import dev.keyring.sim.EmbeddedCluster;
+import dev.keyring.sim.embedded.EmbeddedCluster;
 import dev.keyring.sim.server.Member;
 import java.io.PrintWriter;
 import java.io.StringWriter;

@@ -43,7 +43,7 @@ public final class Appliance implements AutoCloseable {
               writer);
       PasswordHasher hasher = new PasswordHasher(config.kdfIterations());
       this.hsm = Hsm.open(store, boundary, hasher);
-      this.keyrings = new KeyringService(store, boundary, hsm, hasher, writer);
+      this.keyrings = new KeyringService(store, boundary, hsm, hasher, writer, config.ticker());
     } catch (RuntimeException e) {
       store.close();
       throw e;

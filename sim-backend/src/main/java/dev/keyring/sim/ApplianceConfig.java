@@ -1,8 +1,10 @@
 package dev.keyring.sim;
 
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.store.StoreConfig;
 import java.nio.file.Path;
+import java.util.Objects;
 
 /**
  * Settings of one simulated appliance. Immutable; built by {@link #builder()}, checked at {@link
@@ -18,6 +20,8 @@ import java.nio.file.Path;
  *   <tr><td>kdfIterations</td><td>310,000</td><td>PBKDF2 cost of password verifiers (1,000 to
  *       10,000,000)</td></tr>
  *   <tr><td>maxCachedKeys</td><td>10,000</td><td>unwrapped keys kept ready in the boundary</td></tr>
+ *   <tr><td>ticker</td><td>{@link Ticker#SYSTEM}</td><td>the time every timeout, heartbeat,
+ *       lockout window and record date reads (a fake in tests)</td></tr>
  * </table>
  */
 public final class ApplianceConfig {
@@ -25,12 +29,14 @@ public final class ApplianceConfig {
   private final StoreConfig store;
   private final int kdfIterations;
   private final int maxCachedKeys;
+  private final Ticker ticker;
 
   private ApplianceConfig(Builder b) {
     this.dataDir = b.dataDir;
     this.store = b.store != null ? b.store : StoreConfig.h2File(b.dataDir.resolve("store"));
     this.kdfIterations = b.kdfIterations;
     this.maxCachedKeys = b.maxCachedKeys;
+    this.ticker = b.ticker;
   }
 
   public static Builder builder() {
@@ -53,12 +59,17 @@ public final class ApplianceConfig {
     return maxCachedKeys;
   }
 
+  public Ticker ticker() {
+    return ticker;
+  }
+
   /** Collects settings. */
   public static final class Builder {
     private Path dataDir;
     private StoreConfig store;
     private int kdfIterations = PasswordHasher.DEFAULT_ITERATIONS;
     private int maxCachedKeys = 10_000;
+    private Ticker ticker = Ticker.SYSTEM;
 
     private Builder() {}
 
@@ -79,6 +90,11 @@ public final class ApplianceConfig {
 
     public Builder maxCachedKeys(int v) {
       this.maxCachedKeys = v;
+      return this;
+    }
+
+    public Builder ticker(Ticker v) {
+      this.ticker = Objects.requireNonNull(v, "ticker");
       return this;
     }
 

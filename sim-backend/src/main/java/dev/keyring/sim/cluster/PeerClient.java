@@ -17,7 +17,7 @@ import javax.net.ssl.SSLContext;
  * HTTP/1.1 so that a timed-out call closes its connection rather than leaving a stuck stream.
  * Addresses are the members' advertised crypto addresses, mapped through the configured routes.
  */
-final class PeerClient implements AutoCloseable {
+final class PeerClient implements PeerTransport {
   static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
@@ -43,17 +43,52 @@ final class PeerClient implements AutoCloseable {
             .build();
   }
 
+  @Override
+  public PeerMessages.PollAnswer poll(String address, PeerMessages.Poll poll, Duration timeout)
+      throws IOException {
+    return post(address, "/v1/peer/poll", poll, PeerMessages.PollAnswer.class, timeout);
+  }
+
+  @Override
+  public PeerMessages.SubmitAnswer submit(
+      String address, PeerMessages.Submit submit, Duration timeout) throws IOException {
+    return post(address, "/v1/peer/submit", submit, PeerMessages.SubmitAnswer.class, timeout);
+  }
+
+  @Override
+  public PeerMessages.Status status(String address, Duration timeout) throws IOException {
+    return get(address, "/v1/peer/status", PeerMessages.Status.class, timeout);
+  }
+
+  @Override
+  public PeerMessages.SnapshotAnswer snapshot(String address, Duration timeout) throws IOException {
+    return get(address, "/v1/peer/snapshot", PeerMessages.SnapshotAnswer.class, timeout);
+  }
+
+  @Override
+  public PeerMessages.Done promote(String address, PeerMessages.Promote promote, Duration timeout)
+      throws IOException {
+    return post(address, "/v1/peer/promote", promote, PeerMessages.Done.class, timeout);
+  }
+
+  @Override
+  public PeerMessages.Done handover(
+      String address, PeerMessages.Handover handover, Duration timeout) throws IOException {
+    return post(address, "/v1/peer/handover", handover, PeerMessages.Done.class, timeout);
+  }
+
   /** Runs {@code task} on this client's threads. */
-  void executor(Runnable task) {
+  @Override
+  public void execute(Runnable task) {
     executor.execute(task);
   }
 
   /** Where to connect for a member advertised at {@code address}. */
-  String route(String address) {
+  private String route(String address) {
     return routes.getOrDefault(address, address);
   }
 
-  <T> T post(String address, String path, Object body, Class<T> answer, Duration timeout)
+  private <T> T post(String address, String path, Object body, Class<T> answer, Duration timeout)
       throws IOException {
     HttpRequest req =
         HttpRequest.newBuilder(uri(address, path))
@@ -64,19 +99,10 @@ final class PeerClient implements AutoCloseable {
     return send(req, answer);
   }
 
-  <T> T get(String address, String path, Class<T> answer, Duration timeout) throws IOException {
+  private <T> T get(String address, String path, Class<T> answer, Duration timeout)
+      throws IOException {
     HttpRequest req = HttpRequest.newBuilder(uri(address, path)).timeout(timeout).GET().build();
     return send(req, answer);
-  }
-
-  byte[] getBytes(String address, String path, Duration timeout) throws IOException {
-    HttpRequest req = HttpRequest.newBuilder(uri(address, path)).timeout(timeout).GET().build();
-    HttpResponse<byte[]> r = call(req);
-    if (r.statusCode() != 200) {
-      throw new IOException(
-          "member at " + address + " answered " + r.statusCode() + " to GET " + path);
-    }
-    return r.body();
   }
 
   private <T> T send(HttpRequest req, Class<T> answer) throws IOException {

@@ -4,6 +4,7 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.boundary.Boundary;
 import dev.keyring.sim.hsm.Hsm;
 import dev.keyring.sim.hsm.PasswordHasher;
@@ -39,20 +40,32 @@ public final class KeyringService {
   private final Boundary boundary;
   private final Hsm hsm;
   private final PasswordHasher hasher;
+  private final Ticker ticker;
   private final ConcurrentHashMap<UUID, AtomicInteger> openSessions = new ConcurrentHashMap<>();
 
   public KeyringService(KeyringStore store, Boundary boundary, Hsm hsm, PasswordHasher hasher) {
-    this(store, boundary, hsm, hasher, dev.keyring.store.ReplicatedWriter.local(store));
+    this(
+        store,
+        boundary,
+        hsm,
+        hasher,
+        dev.keyring.store.ReplicatedWriter.local(store),
+        Ticker.SYSTEM);
   }
 
-  /** A keyring service whose keyring changes go through {@code writer} (replicated). */
+  /**
+   * A keyring service whose keyring changes go through {@code writer} (replicated), and whose
+   * records are dated by {@code ticker}.
+   */
   public KeyringService(
       KeyringStore store,
       Boundary boundary,
       Hsm hsm,
       PasswordHasher hasher,
-      dev.keyring.store.ReplicatedWriter writer) {
+      dev.keyring.store.ReplicatedWriter writer,
+      Ticker ticker) {
     this.writer = writer;
+    this.ticker = ticker;
     this.store = store;
     this.boundary = boundary;
     this.hsm = hsm;
@@ -104,7 +117,7 @@ public final class KeyringService {
     // one KDF run for the whole batch: they all start with the same password
     String credential = KeyringCredential.create(hasher, initialPassword);
     List<KeyringRecord> records = new ArrayList<>(total);
-    Instant now = Instant.now();
+    Instant now = Instant.ofEpochMilli(ticker.currentTimeMillis());
     for (int i = 0; i < total; i++) {
       String name =
           (total == 1 && index == null) ? label : label + ((index == null ? 0 : index) + i);

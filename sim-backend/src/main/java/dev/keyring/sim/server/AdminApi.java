@@ -4,6 +4,7 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.wire.ErrorResponse;
 import dev.keyring.sim.Appliance;
+import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.store.ClusterRecord;
 import java.nio.charset.StandardCharsets;
@@ -61,8 +62,9 @@ final class AdminApi extends Handler.Abstract {
             appliance.store(),
             new PasswordHasher(appliance.config().kdfIterations()),
             appliance.config().dataDir(),
-            member.config().initialAdminPassword());
-    this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, System::nanoTime);
+            member.config().initialAdminPassword(),
+            member.config().ticker());
+    this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
     appliance.cluster().ifPresent(state::member);
     routes
@@ -72,6 +74,8 @@ final class AdminApi extends Handler.Abstract {
     new HsmEndpoints(this).register(routes);
     new ServiceEndpoints(this).register(routes);
     new ClusterEndpoints(this).register(routes);
+    new MemberEndpoints(this).register(routes);
+    new ClientEndpoints(this).register(routes);
     new KeyringEndpoints(this).register(routes);
   }
 
@@ -321,7 +325,7 @@ final class AdminApi extends Handler.Abstract {
                 () ->
                     new dev.keyring.protocol.HsmException(
                         ResultCode.CKR_FUNCTION_FAILED, "this member belongs to no cluster"));
-    dev.keyring.sim.cluster.ClusterNode node = member.node();
+    ClusterNode node = member.node();
     if (node != null) {
       dev.keyring.sim.cluster.Membership ms = node.membership();
       java.util.List<dev.keyring.protocol.wire.CryptoMessages.ClusterMember> out =

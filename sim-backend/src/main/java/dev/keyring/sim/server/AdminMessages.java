@@ -11,6 +11,9 @@ import java.util.List;
  */
 final class AdminMessages {
   /** Passwords are checked against verifiers; longer ones are refused before any KDF runs. */
+  /** A list answer: {@code {"data": [...]}}. */
+  record DataList<T>(List<T> data) {}
+
   static final int MAX_PASSWORD_CHARS = 1024;
 
   private AdminMessages() {}

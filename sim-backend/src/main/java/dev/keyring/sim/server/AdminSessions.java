@@ -1,5 +1,6 @@
 package dev.keyring.sim.server;
 
+import dev.keyring.protocol.time.Ticker;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -10,7 +11,6 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.LongSupplier;
 
 /**
  * Cookie sessions of the admin API: a random 128-bit id (hex) per login, bound to one user,
@@ -24,7 +24,7 @@ final class AdminSessions {
   static final int MAX_SESSIONS = 1024;
 
   private final long idleNanos;
-  private final LongSupplier nanoClock;
+  private final Ticker ticker;
   private final SecureRandom random = new SecureRandom();
 
   /** Access-ordered: the first entry is the least recently used. */
@@ -40,14 +40,14 @@ final class AdminSessions {
     }
   }
 
-  AdminSessions(Duration idle, LongSupplier nanoClock) {
+  AdminSessions(Duration idle, Ticker ticker) {
     this.idleNanos = idle.toNanos();
-    this.nanoClock = nanoClock;
+    this.ticker = ticker;
   }
 
   /** Opens a session for {@code user}; returns its id, the cookie value. */
   synchronized String open(String user) {
-    long now = nanoClock.getAsLong();
+    long now = ticker.nanoTime();
     sweep(now);
     while (byHash.size() >= MAX_SESSIONS) {
       Iterator<Map.Entry<String, Entry>> it = byHash.entrySet().iterator();
@@ -71,7 +71,7 @@ final class AdminSessions {
     if (e == null) {
       return Optional.empty();
     }
-    long now = nanoClock.getAsLong();
+    long now = ticker.nanoTime();
     if (now - e.lastUsedNanos > idleNanos) {
       byHash.remove(h);
       return Optional.empty();

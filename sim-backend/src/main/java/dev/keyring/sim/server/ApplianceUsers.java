@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.sim.hsm.Passwords;
 import dev.keyring.store.KeyringStore;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,17 +104,16 @@ final class ApplianceUsers {
 
   private final KeyringStore store;
   private final PasswordHasher hasher;
-  private final LongSupplier nanoClock;
+  private final Ticker ticker;
   private final Map<String, Failures> failures = new HashMap<>();
   private final String dummyVerifier;
   private State state;
 
-  private ApplianceUsers(
-      KeyringStore store, PasswordHasher hasher, State state, LongSupplier nanoClock) {
+  private ApplianceUsers(KeyringStore store, PasswordHasher hasher, State state, Ticker ticker) {
     this.store = store;
     this.hasher = hasher;
     this.state = state;
-    this.nanoClock = nanoClock;
+    this.ticker = ticker;
     this.dummyVerifier = hasher.hash("keyring timing equalizer");
   }
 
@@ -126,7 +125,7 @@ final class ApplianceUsers {
    */
   static ApplianceUsers open(
       KeyringStore store, PasswordHasher hasher, Path dataDir, String initialAdminPassword) {
-    return open(store, hasher, dataDir, initialAdminPassword, System::nanoTime);
+    return open(store, hasher, dataDir, initialAdminPassword, Ticker.SYSTEM);
   }
 
   static ApplianceUsers open(
@@ -134,7 +133,7 @@ final class ApplianceUsers {
       PasswordHasher hasher,
       Path dataDir,
       String initialAdminPassword,
-      LongSupplier nanoClock) {
+      Ticker ticker) {
     Optional<byte[]> raw = store.hsmState(STATE_KEY);
     if (raw.isPresent()) {
       State s;
@@ -145,7 +144,7 @@ final class ApplianceUsers {
             ResultCode.CKR_DEVICE_ERROR,
             "the stored appliance users (" + STATE_KEY + ") are damaged");
       }
-      return new ApplianceUsers(store, hasher, s, nanoClock);
+      return new ApplianceUsers(store, hasher, s, ticker);
     }
     String password = initialAdminPassword;
     if (password != null) {
@@ -169,7 +168,7 @@ final class ApplianceUsers {
     } else {
       LOG.info("appliance user 'admin' created with the configured initial password");
     }
-    ApplianceUsers users = new ApplianceUsers(store, hasher, s, nanoClock);
+    ApplianceUsers users = new ApplianceUsers(store, hasher, s, ticker);
     users.persist(s);
     return users;
   }
@@ -238,7 +237,7 @@ final class ApplianceUsers {
       if (f.consecutive >= LOCKOUT_THRESHOLD) {
         f.consecutive = 0;
         f.locked = true;
-        f.lockedUntilNanos = nanoClock.getAsLong() + LOCKOUT_DURATION.toNanos();
+        f.lockedUntilNanos = ticker.nanoTime() + LOCKOUT_DURATION.toNanos();
         LOG.warn(
             "appliance user '{}' locked for {} s after {} consecutive failed logins",
             user,
@@ -255,7 +254,7 @@ final class ApplianceUsers {
     if (f == null || !f.locked) {
       return;
     }
-    long left = f.lockedUntilNanos - nanoClock.getAsLong();
+    long left = f.lockedUntilNanos - ticker.nanoTime();
     if (left <= 0) {
       f.locked = false;
       f.consecutive = 0;

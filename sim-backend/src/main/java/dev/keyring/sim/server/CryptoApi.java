@@ -43,7 +43,7 @@ final class CryptoApi extends Handler.Abstract {
   private final CryptoSessions sessions;
   private final java.util.function.Supplier<CryptoMessages.ClusterView> view;
   private final java.util.concurrent.atomic.AtomicLong served;
-  private final java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node;
+  private final PeerEndpoints peers;
 
   CryptoApi(
       Appliance appliance,
@@ -51,7 +51,7 @@ final class CryptoApi extends Handler.Abstract {
       java.util.function.Supplier<CryptoMessages.ClusterView> view,
       java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node,
       java.util.concurrent.atomic.AtomicLong served) {
-    this.node = node;
+    this.peers = new PeerEndpoints(node);
     this.served = served;
     this.appliance = appliance;
     this.sessions = sessions;
@@ -98,72 +98,6 @@ final class CryptoApi extends Handler.Abstract {
         ResultCode.CKR_FUNCTION_REJECTED, "the crypto API needs a registered client certificate");
   }
 
-  private static Request request(JsonExchange x) {
-    return x.request;
-  }
-
-  /** Member-to-member calls: only members of the cluster (by certificate) are answered. */
-  private void peer(JsonExchange x, String op, Request request) throws java.io.IOException {
-    dev.keyring.sim.cluster.ClusterNode n = node.get();
-    if (n == null) {
-      throw new HsmException(
-          ResultCode.CKR_FUNCTION_FAILED, "the cluster service is not running on this member");
-    }
-    String fp = peerFingerprint(request);
-    boolean member = n.membership().byFingerprint(fp).isPresent();
-    if (!member && !op.equals("poll")) {
-      throw new HsmException(
-          ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may call " + x.path);
-    }
-    switch (op) {
-      case "poll":
-        requireMethod(x, "POST");
-        x.ok(n.poll(x.read(dev.keyring.sim.cluster.PeerMessages.Poll.class), fp));
-        return;
-      case "submit":
-        requireMethod(x, "POST");
-        x.ok(n.submit(x.read(dev.keyring.sim.cluster.PeerMessages.Submit.class), fp));
-        return;
-      case "status":
-        requireMethod(x, "GET");
-        x.noBody();
-        x.ok(n.status());
-        return;
-      case "snapshot":
-        requireMethod(x, "GET");
-        x.noBody();
-        x.ok(n.snapshot(fp));
-        return;
-      case "promote":
-        requireMethod(x, "POST");
-        x.ok(n.becomePrimary(x.read(dev.keyring.sim.cluster.PeerMessages.Promote.class)));
-        return;
-      case "handover":
-        requireMethod(x, "POST");
-        x.ok(n.handover(x.read(dev.keyring.sim.cluster.PeerMessages.Handover.class).targetId()));
-        return;
-      default:
-        throw notFound(x);
-    }
-  }
-
-  private static String peerFingerprint(Request request) {
-    Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
-    if (data instanceof EndPoint.SslSessionData) {
-      X509Certificate[] certs = ((EndPoint.SslSessionData) data).peerCertificates();
-      if (certs != null && certs.length > 0) {
-        try {
-          return java.util.HexFormat.of()
-              .formatHex(
-                  java.security.MessageDigest.getInstance("SHA-256").digest(certs[0].getEncoded()));
-        } catch (java.security.GeneralSecurityException e) {
-          throw new IllegalStateException(e);
-        }
-      }
-    }
-    return "";
-  }
-
   private void route(JsonExchange x, String owner) throws java.io.IOException {
     String[] p = x.path.split("/", -1);
     // p[0] is "" (leading slash)
@@ -178,7 +112,7 @@ final class CryptoApi extends Handler.Abstract {
       return;
     }
     if (p.length == 4 && p[2].equals("peer")) {
-      peer(x, p[3], request(x));
+      peers.handle(x, p[3]);
       return;
     }
     if (p.length == 3 && p[2].equals("cluster")) {
@@ -593,7 +527,7 @@ final class CryptoApi extends Handler.Abstract {
     }
   }
 
-  private static void requireMethod(JsonExchange x, String method) {
+  static void requireMethod(JsonExchange x, String method) {
     if (!x.method.equals(method)) {
       throw wrongMethod(x, method);
     }
@@ -604,7 +538,7 @@ final class CryptoApi extends Handler.Abstract {
         405, x.method + " is not allowed on " + x.path + "; use " + allowed);
   }
 
-  private static JsonExchange.BadRequest notFound(JsonExchange x) {
+  static JsonExchange.BadRequest notFound(JsonExchange x) {
     return new JsonExchange.BadRequest(404, "no such resource: " + x.method + " " + x.path);
   }
 }

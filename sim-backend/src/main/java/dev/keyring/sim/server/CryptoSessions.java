@@ -2,6 +2,7 @@ package dev.keyring.sim.server;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.keyring.KeyringSession;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -17,12 +18,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The crypto API's sessions: each belongs to the client certificate that opened it and to one
  * keyring; it holds that keyring's login (if any) and its multi-part operations. Sessions idle
- * longer than the timeout are closed (and logged out) by a background sweep.
+ * longer than the timeout (by the ticker) are closed (and logged out) by a background sweep.
  */
 final class CryptoSessions implements AutoCloseable {
   static final int MAX_SESSIONS_PER_CLIENT = 256;
 
   private final Duration idleTimeout;
+  private final Ticker ticker;
   private final ConcurrentHashMap<String, Entry> sessions = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, AtomicInteger> perClient = new ConcurrentHashMap<>();
   private final SecureRandom random = new SecureRandom();
@@ -38,12 +40,12 @@ final class CryptoSessions implements AutoCloseable {
     volatile long lastUsedNanos;
     final Map<String, MultiPartOperation> operations = new ConcurrentHashMap<>();
 
-    Entry(String id, String owner, UUID keyringId, String label) {
+    Entry(String id, String owner, UUID keyringId, String label, long nowNanos) {
       this.id = id;
       this.owner = owner;
       this.keyringId = keyringId;
       this.label = label;
-      this.lastUsedNanos = System.nanoTime();
+      this.lastUsedNanos = nowNanos;
     }
 
     KeyringSession requireLogin() {
@@ -66,8 +68,9 @@ final class CryptoSessions implements AutoCloseable {
     }
   }
 
-  CryptoSessions(Duration idleTimeout) {
+  CryptoSessions(Duration idleTimeout, Ticker ticker) {
     this.idleTimeout = idleTimeout;
+    this.ticker = ticker;
     this.sweeper =
         Executors.newSingleThreadScheduledExecutor(
             r -> {
@@ -89,7 +92,7 @@ final class CryptoSessions implements AutoCloseable {
     }
     byte[] raw = new byte[16];
     random.nextBytes(raw);
-    Entry e = new Entry(HexFormat.of().formatHex(raw), owner, keyringId, label);
+    Entry e = new Entry(HexFormat.of().formatHex(raw), owner, keyringId, label, ticker.nanoTime());
     sessions.put(e.id, e);
     return e;
   }
@@ -102,7 +105,7 @@ final class CryptoSessions implements AutoCloseable {
           ResultCode.CKR_SESSION_HANDLE_INVALID,
           "no open session " + id + " for this client (closed, expired, or never opened)");
     }
-    e.lastUsedNanos = System.nanoTime();
+    e.lastUsedNanos = ticker.nanoTime();
     return e;
   }
 
@@ -126,7 +129,7 @@ final class CryptoSessions implements AutoCloseable {
   }
 
   void sweep() {
-    long now = System.nanoTime();
+    long now = ticker.nanoTime();
     for (Entry e : sessions.values()) {
       if (now - e.lastUsedNanos > idleTimeout.toNanos()) {
         remove(e);

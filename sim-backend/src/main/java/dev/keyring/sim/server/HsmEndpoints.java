@@ -5,8 +5,8 @@ import static dev.keyring.sim.server.AdminMessages.required;
 
 import dev.keyring.sim.hsm.Hsm;
 import dev.keyring.sim.hsm.PartitionInfo;
+import dev.keyring.sim.server.AdminMessages.DataList;
 import dev.keyring.sim.server.AdminMessages.PartitionLabel;
-import dev.keyring.sim.server.ClusterEndpoints.DataList;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -4,10 +4,12 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.Appliance;
 import dev.keyring.sim.boundary.ProtectedSmk;
 import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.cluster.Membership;
+import dev.keyring.sim.cluster.PeerTransport;
 import dev.keyring.store.ClusterRecord;
 import java.io.IOException;
 import java.net.URI;
@@ -132,7 +134,7 @@ final class JoinFlow {
               + c.label()
               + "': delete it and factory-reset its cluster service before it joins again");
     }
-    long nowMillis = System.currentTimeMillis();
+    long nowMillis = api.member.config().ticker().currentTimeMillis();
     node.changeMembership(
         m -> {
           Membership.PendingJoin p = m.pendingJoin();
@@ -219,7 +221,8 @@ final class JoinFlow {
   }
 
   private static long now(AdminApi api) {
-    return System.currentTimeMillis() + api.member.config().clockOffset().toMillis();
+    return api.member.config().ticker().currentTimeMillis()
+        + api.member.config().clockOffset().toMillis();
   }
 
   // ------------------------------------------------------------------ on the joiner
@@ -258,14 +261,10 @@ final class JoinFlow {
             new Complete(
                 memberId, name, api.member.cryptoAddress(), api.member.adminAddress(), fingerprint),
             Completed.class);
-    long t0 = System.nanoTime();
-    int keyrings =
-        ClusterNode.copyState(
-            appliance,
-            appliance.pki().peerClientContext(name),
-            api.member.config().peerRoutes(),
-            done.primaryCryptoAddress());
-    long copyMillis = (System.nanoTime() - t0) / 1_000_000;
+    Ticker ticker = api.member.config().ticker();
+    long t0 = ticker.nanoTime();
+    int keyrings = copyState(name, done.primaryCryptoAddress());
+    long copyMillis = (ticker.nanoTime() - t0) / 1_000_000;
     ClusterRecord c = appliance.cluster().orElseThrow();
     api.state.updateMember(
         c,
@@ -292,6 +291,14 @@ final class JoinFlow {
         remote.seenFingerprint(),
         keyrings,
         copyMillis);
+  }
+
+  private int copyState(String name, String primaryCryptoAddress) {
+    try (PeerTransport peers =
+        PeerTransport.overTls(
+            appliance.pki().peerClientContext(name), api.member.config().peerRoutes())) {
+      return ClusterNode.copyState(appliance.store(), peers, primaryCryptoAddress);
+    }
   }
 
   /** Leaves: out of the membership, then this member forgets the cluster. */

@@ -4,8 +4,8 @@ import static dev.keyring.sim.server.AdminMessages.password;
 import static dev.keyring.sim.server.AdminMessages.required;
 
 import dev.keyring.protocol.KeyringLimits;
+import dev.keyring.sim.server.AdminMessages.DataList;
 import dev.keyring.sim.server.AdminMessages.PartitionLabel;
-import dev.keyring.sim.server.ClusterEndpoints.DataList;
 import dev.keyring.store.ClusterRecord;
 import dev.keyring.store.KeyringRecord;
 import java.io.IOException;

@@ -4,6 +4,9 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.sim.Appliance;
 import dev.keyring.sim.boundary.MemberPki;
+import dev.keyring.sim.cluster.ClusterNode;
+import dev.keyring.sim.cluster.NodeSettings;
+import dev.keyring.sim.cluster.PeerTransport;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
@@ -35,7 +38,7 @@ public final class Member implements AutoCloseable {
   private final CryptoSessions sessions;
   private final Server adminServer;
   private final AdminApi adminApi;
-  private volatile dev.keyring.sim.cluster.ClusterNode node;
+  private volatile ClusterNode node;
   private final java.util.concurrent.atomic.AtomicLong served =
       new java.util.concurrent.atomic.AtomicLong();
   private volatile Server cryptoServer;
@@ -46,7 +49,7 @@ public final class Member implements AutoCloseable {
   private Member(MemberConfig config) throws Exception {
     this.config = config;
     this.appliance = Appliance.open(config.appliance());
-    this.sessions = new CryptoSessions(config.sessionIdleTimeout());
+    this.sessions = new CryptoSessions(config.sessionIdleTimeout(), config.ticker());
     Server admin = null;
     AdminApi api = null;
     try {
@@ -142,7 +145,7 @@ public final class Member implements AutoCloseable {
   }
 
   /** This member's cluster service, or null while the crypto API is stopped. */
-  public dev.keyring.sim.cluster.ClusterNode node() {
+  public ClusterNode node() {
     return node;
   }
 
@@ -167,24 +170,32 @@ public final class Member implements AutoCloseable {
     }
     dev.keyring.store.ClusterRecord c = appliance.cluster().orElseThrow();
     String name = appliance.defaultMemberName();
-    node =
-        dev.keyring.sim.cluster.ClusterNode.start(
-            appliance,
-            adminApi.state.member(c).memberId,
-            name,
-            cryptoAddress(),
-            adminAddress(),
-            appliance.pki().peerClientContext(name),
-            config.peerRoutes(),
-            adminApi.state::restartRequired,
-            ClusterEndpoints.VERSION);
+    MemberPki pki = appliance.pki();
+    ClusterNode n =
+        ClusterNode.open(
+            appliance.store(),
+            new NodeSettings(
+                adminApi.state.member(c).memberId,
+                name,
+                cryptoAddress(),
+                adminAddress(),
+                pki.memberCertificateFingerprint(name),
+                adminApi.state::restartRequired,
+                ClusterEndpoints.VERSION,
+                config.ticker()),
+            PeerTransport.overTls(pki.peerClientContext(name), config.peerRoutes()),
+            new BoundaryCacheInvalidation(appliance.boundary()));
+    appliance.replicateThrough(n);
+    n.start();
+    node = n;
   }
 
   private void stopNode() {
-    dev.keyring.sim.cluster.ClusterNode n = node;
+    ClusterNode n = node;
     node = null;
     if (n != null) {
       n.close();
+      appliance.replicateThrough(null);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.keyring.sim.server;
 
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.ApplianceConfig;
 import java.time.Duration;
 import java.util.Objects;
@@ -88,6 +89,11 @@ public final class MemberConfig {
   /** Advertised {@code host:port} of a peer to the {@code host:port} to connect to instead. */
   public java.util.Map<String, String> peerRoutes() {
     return peerRoutes;
+  }
+
+  /** The time this member reads: its appliance's ticker. */
+  public Ticker ticker() {
+    return appliance.ticker();
   }
 
   /** The simulated clock skew of this member. */

@@ -4,8 +4,8 @@ import static dev.keyring.sim.server.AdminMessages.password;
 import static dev.keyring.sim.server.AdminMessages.required;
 
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.sim.server.AdminMessages.DataList;
 import dev.keyring.sim.server.AdminMessages.PartitionLabel;
-import dev.keyring.sim.server.ClusterEndpoints.DataList;
 import dev.keyring.sim.server.ClusterServiceState.Endpoint;
 import dev.keyring.sim.server.ClusterServiceState.ServiceRow;
 import java.io.IOException;

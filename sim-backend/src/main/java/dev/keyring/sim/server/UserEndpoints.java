@@ -3,7 +3,7 @@ package dev.keyring.sim.server;
 import static dev.keyring.sim.server.AdminMessages.required;
 
 import dev.keyring.protocol.ResultCode;
-import dev.keyring.sim.server.ClusterEndpoints.DataList;
+import dev.keyring.sim.server.AdminMessages.DataList;
 import java.io.IOException;
 import org.eclipse.jetty.http.HttpHeader;
 import org.slf4j.Logger;

@@ -5,18 +5,18 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.sim.FakeTicker;
 import java.time.Duration;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Cookie sessions: 128-bit ids, sliding idle expiry, logout, per-user ending, bounded count. */
 class AdminSessionsTest {
-  private final AtomicLong now = new AtomicLong();
-  private final AdminSessions sessions = new AdminSessions(Duration.ofMinutes(10), now::get);
+  private final FakeTicker ticker = new FakeTicker();
+  private final AdminSessions sessions = new AdminSessions(Duration.ofMinutes(10), ticker);
 
   private void advance(Duration d) {
-    now.addAndGet(d.toNanos());
+    ticker.advance(d);
   }
 
   @Test

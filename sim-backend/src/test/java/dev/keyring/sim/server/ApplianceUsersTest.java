@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.protocol.HsmException;
+import dev.keyring.sim.FakeTicker;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.StoreConfig;
@@ -14,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -25,7 +25,7 @@ class ApplianceUsersTest {
   @TempDir Path dir;
   private KeyringStore store;
   private final PasswordHasher hasher = new PasswordHasher(PasswordHasher.MIN_ITERATIONS);
-  private final AtomicLong now = new AtomicLong();
+  private final FakeTicker ticker = new FakeTicker();
 
   @BeforeEach
   void open() {
@@ -38,7 +38,7 @@ class ApplianceUsersTest {
   }
 
   private ApplianceUsers users(String initial) {
-    return ApplianceUsers.open(store, hasher, dir, initial, now::get);
+    return ApplianceUsers.open(store, hasher, dir, initial, ticker);
   }
 
   @Test
@@ -89,12 +89,12 @@ class ApplianceUsersTest {
     ApiError tenth = assertThrows(ApiError.class, () -> u.authenticate("admin", "nope-nope"));
     assertEquals(429, tenth.status);
     assertEquals("60", tenth.headers.get("Retry-After"));
-    now.addAndGet(Duration.ofSeconds(30).toNanos());
+    ticker.advance(Duration.ofSeconds(30));
     ApiError still =
         assertThrows(ApiError.class, () -> u.authenticate("admin", "admin-password-1"));
     assertEquals(429, still.status);
     assertEquals("30", still.headers.get("Retry-After"));
-    now.addAndGet(Duration.ofSeconds(31).toNanos());
+    ticker.advance(Duration.ofSeconds(31));
     assertEquals("admin", u.authenticate("admin", "admin-password-1").user());
   }
 

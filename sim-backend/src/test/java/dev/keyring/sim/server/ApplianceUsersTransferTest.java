@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.StoreConfig;
@@ -40,14 +41,14 @@ class ApplianceUsersTransferTest {
     // A's verifiers cost more than B's own: each verifier carries its cost
     a =
         ApplianceUsers.open(
-            storeA, new PasswordHasher(2_000), dir.resolve("a"), "admin-of-a-1", System::nanoTime);
+            storeA, new PasswordHasher(2_000), dir.resolve("a"), "admin-of-a-1", Ticker.SYSTEM);
     b =
         ApplianceUsers.open(
             storeB,
             new PasswordHasher(PasswordHasher.MIN_ITERATIONS),
             dir.resolve("b"),
             "admin-of-b-1",
-            System::nanoTime);
+            Ticker.SYSTEM);
     a.add("alice", ApplianceRole.OPERATOR, "alice-password-1");
     a.setPassword("monitor", "monitor-password-1");
     b.add("bob", ApplianceRole.ADMIN, "bob-password-1");

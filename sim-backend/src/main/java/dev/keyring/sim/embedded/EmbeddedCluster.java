@@ -1,5 +1,7 @@
-package dev.keyring.sim;
+package dev.keyring.sim.embedded;
 
+import dev.keyring.sim.Appliance;
+import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.server.Member;
 import dev.keyring.sim.server.MemberConfig;
 import dev.keyring.store.ClusterRecord;

@@ -1,0 +1,45 @@
+package dev.keyring.sim.cluster;
+
+import dev.keyring.protocol.time.Ticker;
+import java.util.Objects;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Who a member is in its cluster and what its cluster service reads.
+ *
+ * @param memberId the member's id in the membership
+ * @param name the member's name (its appliance's default member name)
+ * @param cryptoAddress where clients and members reach its crypto API ({@code host:port})
+ * @param adminAddress where its admin API listens ({@code host:port})
+ * @param certFingerprint SHA-256 of its member certificate (hex), how members recognise it
+ * @param restartRequired whether its cluster service waits for a restart
+ * @param version the software version it reports
+ * @param ticker the time every heartbeat, liveness window and wait reads
+ */
+public record NodeSettings(
+    String memberId,
+    String name,
+    String cryptoAddress,
+    String adminAddress,
+    String certFingerprint,
+    BooleanSupplier restartRequired,
+    String version,
+    Ticker ticker) {
+  /** Checks that nothing is missing. */
+  public NodeSettings {
+    Objects.requireNonNull(memberId, "memberId");
+    Objects.requireNonNull(name, "name");
+    Objects.requireNonNull(cryptoAddress, "cryptoAddress");
+    Objects.requireNonNull(adminAddress, "adminAddress");
+    Objects.requireNonNull(certFingerprint, "certFingerprint");
+    Objects.requireNonNull(restartRequired, "restartRequired");
+    Objects.requireNonNull(version, "version");
+    Objects.requireNonNull(ticker, "ticker");
+  }
+
+  /** This member's entry in a membership, in the default affinity group. */
+  public Membership.Entry entry() {
+    return new Membership.Entry(
+        memberId, name, cryptoAddress, adminAddress, Membership.DEFAULT_GROUP, certFingerprint);
+  }
+}

@@ -1,0 +1,282 @@
+package dev.keyring.sim.cluster;
+
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
+import dev.keyring.store.ChangeSet;
+import dev.keyring.store.KeyringRecord;
+import dev.keyring.store.KeyringStore;
+import dev.keyring.store.LogEntry;
+import dev.keyring.store.RowChange;
+import dev.keyring.store.Snapshot;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the pieces of one member's cluster service share: the store, the membership as this member
+ * last learnt it, the highest epoch it has seen, the position of its log, and the log signal that
+ * appends, applies and acknowledgements wake waiters with. The gate orders writes as the primary
+ * (shared) against a change of primary (exclusive).
+ */
+final class ReplicaState {
+  /** The longest a write waits for its acknowledgements, or for its entry to come back. */
+  static final Duration REPLICATION_WAIT = Duration.ofSeconds(5);
+
+  /** How often a waiter looks at the ticker again when nothing signals. */
+  private static final long RECHECK_MILLIS = 50;
+
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicaState.class);
+
+  final String memberId;
+  final String name;
+  final KeyringStore store;
+  final Ticker ticker;
+  final ReentrantReadWriteLock gate = new ReentrantReadWriteLock();
+
+  private final AppliedEntryListener listener;
+  private final Object logSignal = new Object();
+
+  private volatile Membership membership;
+  private volatile boolean removed;
+  private volatile long highestEpochSeen;
+  private volatile String primaryHint;
+  private volatile long lastSequence;
+  private volatile boolean closed;
+
+  ReplicaState(
+      String memberId,
+      String name,
+      KeyringStore store,
+      Ticker ticker,
+      AppliedEntryListener listener) {
+    this.memberId = memberId;
+    this.name = name;
+    this.store = store;
+    this.ticker = ticker;
+    this.listener = listener;
+    this.membership = load();
+    this.highestEpochSeen = membership.epoch();
+    this.lastSequence = store.position().sequence();
+  }
+
+  Membership membership() {
+    return membership;
+  }
+
+  boolean removed() {
+    return removed;
+  }
+
+  void markRemoved() {
+    removed = true;
+  }
+
+  boolean closed() {
+    return closed;
+  }
+
+  long highestEpochSeen() {
+    return highestEpochSeen;
+  }
+
+  /** The last sequence this member holds (appended as primary, or applied). */
+  long lastSequence() {
+    return lastSequence;
+  }
+
+  boolean isPrimary() {
+    Membership m = membership;
+    return !removed && m.isPrimary(memberId) && m.epoch() >= highestEpochSeen;
+  }
+
+  /** An epoch learnt from another member. */
+  void sawEpoch(long epoch) {
+    if (epoch > highestEpochSeen) {
+      highestEpochSeen = epoch;
+    }
+  }
+
+  /** A newer primary learnt from another member (null: the one the membership names). */
+  void primaryHint(String id) {
+    primaryHint = id;
+  }
+
+  /** The primary as this member knows it: a newer one learnt, or the one the membership names. */
+  String primaryId() {
+    String hint = primaryHint;
+    return hint != null ? hint : membership.primaryId();
+  }
+
+  /** The crypto address of the member to follow. */
+  String primaryAddress() {
+    Membership m = membership;
+    Optional<Membership.Entry> e = m.member(primaryId());
+    if (e.isEmpty()) {
+      e = m.member(m.primaryId());
+    }
+    return e.orElseThrow(this::readOnlyError).cryptoAddress();
+  }
+
+  // ------------------------------------------------------------------ the log
+
+  /** An entry this member appended as the primary. */
+  void appended(LogEntry entry) {
+    lastSequence = entry.position().sequence();
+    applied(entry.changes());
+    signal();
+  }
+
+  /** An entry from the primary, now in the store. */
+  void appliedFromPrimary(LogEntry entry) {
+    synchronized (logSignal) {
+      lastSequence = Math.max(lastSequence, entry.position().sequence());
+      logSignal.notifyAll();
+    }
+    applied(entry.changes());
+  }
+
+  /** The primary's state, now in the store in place of this member's. */
+  void installed(Snapshot s) {
+    for (KeyringRecord k : store.keyrings()) {
+      listener.keyringChanged(k.id());
+    }
+    synchronized (logSignal) {
+      lastSequence = s.position().sequence();
+      logSignal.notifyAll();
+    }
+    Membership m = load();
+    membership = m;
+    sawEpoch(m.epoch());
+    if (m.member(memberId).isEmpty()) {
+      removed = true;
+    }
+  }
+
+  /** After an entry is in the store: the listener told, the membership reloaded. */
+  private void applied(ChangeSet changes) {
+    boolean members = false;
+    for (RowChange c : changes.changes()) {
+      if (c instanceof RowChange.ObjectRow o && o.before() != null) {
+        listener.objectChanged(o.keyringId(), o.handle());
+      } else if (c instanceof RowChange.KeyringRow k && k.after() == null) {
+        listener.keyringChanged(k.id());
+      } else if (c instanceof RowChange.ClusterValue v && v.name().equals(Membership.KEY)) {
+        members = true;
+      }
+    }
+    if (members) {
+      Membership m = load();
+      membership = m;
+      sawEpoch(m.epoch());
+      if (primaryHint != null && primaryHint.equals(m.primaryId())) {
+        primaryHint = null;
+      }
+      if (m.member(memberId).isEmpty()) {
+        removed = true;
+        LOG.warn("member {} was removed from the cluster", name);
+      }
+    }
+  }
+
+  /** Runs {@code update} under the log signal and wakes its waiters. */
+  void signal(Runnable update) {
+    synchronized (logSignal) {
+      update.run();
+      logSignal.notifyAll();
+    }
+  }
+
+  void signal() {
+    signal(() -> {});
+  }
+
+  /**
+   * Waits on the log signal until {@code done} holds or the ticker says {@code max} passed.
+   *
+   * @return whether {@code done} holds
+   */
+  boolean awaitSignal(BooleanSupplier done, Duration max) throws InterruptedException {
+    long deadline = ticker.nanoTime() + max.toNanos();
+    synchronized (logSignal) {
+      while (!done.getAsBoolean()) {
+        long left = deadline - ticker.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        logSignal.wait(Math.max(1, Math.min(RECHECK_MILLIS, TimeUnit.NANOSECONDS.toMillis(left))));
+      }
+      return true;
+    }
+  }
+
+  /** {@link #awaitSignal} for at most {@link #REPLICATION_WAIT}; interrupted: a clear error. */
+  boolean awaitLog(BooleanSupplier done) {
+    try {
+      return awaitSignal(done, REPLICATION_WAIT);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "interrupted while replicating");
+    }
+  }
+
+  /** Stops every wait. */
+  void close() {
+    closed = true;
+    signal();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  Membership load() {
+    return store
+        .clusterValue(Membership.KEY)
+        .map(Membership::decode)
+        .orElseThrow(
+            () ->
+                new HsmException(
+                    ResultCode.CKR_DEVICE_ERROR,
+                    "this member's store holds no cluster membership"));
+  }
+
+  HsmException readOnlyError() {
+    Membership m = membership;
+    String primary = m.member(m.primaryId()).map(Membership.Entry::name).orElse(m.primaryId());
+    return new HsmException(
+        ResultCode.CKR_TOKEN_WRITE_PROTECTED,
+        "member "
+            + name
+            + " is read-only: it cannot reach the primary member "
+            + primary
+            + "; reads and crypto continue, writes fail until it reaches the primary again (or"
+            + " write through a read-write member)");
+  }
+
+  HsmException removedError() {
+    return new HsmException(
+        ResultCode.CKR_DEVICE_REMOVED,
+        "member "
+            + name
+            + " was removed from its cluster: factory-reset its cluster service, then join again");
+  }
+
+  static Membership.Entry requireMember(Membership m, String idOrName) {
+    return m.member(idOrName)
+        .orElseThrow(
+            () ->
+                new HsmException(
+                    ResultCode.CKR_ARGUMENTS_BAD, "the cluster has no member " + idOrName));
+  }
+
+  static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,212 @@
+package dev.keyring.sim.cluster;
+
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.store.LogCodec;
+import dev.keyring.store.LogEntry;
+import dev.keyring.store.LogPosition;
+import dev.keyring.store.Recorded;
+import dev.keyring.store.ReplicationGapException;
+import dev.keyring.store.Snapshot;
+import dev.keyring.store.StoreTransaction;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A member other than the primary: it long-polls the primary with its log position (at once its
+ * heartbeat, its acknowledgement and its catch-up) and applies the entries it gets, in order. A
+ * member whose log does not follow the primary's (after a promotion, or away past the log the
+ * primary keeps) installs the primary's state. Its writes run speculatively and go to the primary
+ * as row changes; a conflict with a concurrent write runs the write again once it caught up.
+ */
+final class ReplicationFollower {
+  static final long POLL_WAIT_MS = 400;
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicationFollower.class);
+
+  private final ReplicaState state;
+  private final PeerLiveness liveness;
+  private final PeerTransport peers;
+  private final Thread thread;
+
+  /** What one attempt of a write through the primary gave: done (with its result), or again. */
+  record Attempt<T>(boolean done, T result) {}
+
+  ReplicationFollower(ReplicaState state, PeerLiveness liveness, PeerTransport peers) {
+    this.state = state;
+    this.liveness = liveness;
+    this.peers = peers;
+    this.thread = new Thread(this::followLoop, "keyring-cluster-follow");
+    this.thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  void stop() {
+    thread.interrupt();
+  }
+
+  // ------------------------------------------------------------------ following
+
+  private void followLoop() {
+    while (!state.closed()) {
+      try {
+        if (state.removed() || state.isPrimary()) {
+          ReplicaState.pause(200);
+          continue;
+        }
+        switch (pollOnce(POLL_WAIT_MS)) {
+          case "ok":
+          case "removed":
+          case "resync":
+            break;
+          case "notPrimary":
+            ReplicaState.pause(100);
+            break;
+          default:
+            ReplicaState.pause(200);
+        }
+      } catch (ReplicationGapException e) {
+        LOG.info(
+            "{}: the log does not follow the primary's ({}); copying its state",
+            state.name,
+            e.getMessage());
+        try {
+          resync(state.primaryAddress());
+        } catch (IOException | RuntimeException r) {
+          LOG.warn("{}: copying the primary's state failed: {}", state.name, r.getMessage());
+          ReplicaState.pause(500);
+        }
+      } catch (IOException e) {
+        LOG.debug("{}: the primary did not answer: {}", state.name, e.getMessage());
+        liveness.discoverPrimary();
+        ReplicaState.pause(200);
+      } catch (RuntimeException e) {
+        if (state.closed()) {
+          return;
+        }
+        LOG.warn("{}: following the primary failed: {}", state.name, e.toString());
+        ReplicaState.pause(500);
+      }
+    }
+  }
+
+  /**
+   * Polls the primary once, waiting up to {@code waitMillis} for new entries, and applies what it
+   * answers.
+   *
+   * @return the primary's answer: {@code ok}, {@code notPrimary}, {@code removed} or {@code resync}
+   * @throws ReplicationGapException when an entry does not follow this member's log
+   */
+  String pollOnce(long waitMillis) throws IOException {
+    String target = state.primaryAddress();
+    LogPosition pos = state.store.position();
+    PeerMessages.PollAnswer a =
+        peers.poll(
+            target,
+            new PeerMessages.Poll(state.memberId, pos.epoch(), pos.sequence(), waitMillis),
+            Duration.ofMillis(waitMillis + 1_000));
+    switch (a.status()) {
+      case "ok":
+        liveness.primaryAnswered();
+        for (byte[] raw : a.entries()) {
+          LogEntry e = LogCodec.decode(raw);
+          state.store.applyEntry(e);
+          state.appliedFromPrimary(e);
+        }
+        break;
+      case "notPrimary":
+        if (a.primaryId() != null && !a.primaryId().equals(state.memberId)) {
+          state.primaryHint(a.primaryId());
+        }
+        state.sawEpoch(a.epoch());
+        break;
+      case "removed":
+        if (!state.removed()) {
+          LOG.warn(
+              "member {} is no longer a member of the cluster: factory-reset its cluster"
+                  + " service before it joins again",
+              state.name);
+        }
+        state.markRemoved();
+        break;
+      case "resync":
+        resync(target);
+        break;
+      default:
+        break;
+    }
+    return a.status();
+  }
+
+  private void resync(String target) throws IOException {
+    Snapshot s = fetchSnapshot(peers, target);
+    state.store.installSnapshot(s);
+    state.installed(s);
+    LOG.info("{}: installed the primary's state at {}", state.name, s.position());
+  }
+
+  static Snapshot fetchSnapshot(PeerTransport peers, String target) throws IOException {
+    return LogCodec.decodeSnapshot(peers.snapshot(target, Duration.ofMinutes(2)).snapshot());
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  /**
+   * One attempt of a write through the primary: run speculatively here, sent to the primary as row
+   * changes, done once this member holds the primary's entry.
+   */
+  <T> Attempt<T> forward(Function<StoreTransaction, T> work) {
+    Recorded<T> r = state.store.speculate(work);
+    if (r.changes().isEmpty()) {
+      return new Attempt<>(true, r.result());
+    }
+    PeerMessages.SubmitAnswer a;
+    try {
+      a =
+          peers.submit(
+              state.primaryAddress(),
+              new PeerMessages.Submit(
+                  state.memberId, LogCodec.encode(new LogEntry(LogPosition.ZERO, r.changes()))),
+              ReplicaState.REPLICATION_WAIT.plusSeconds(5));
+    } catch (IOException e) {
+      throw new HsmException(
+          ResultCode.CKR_TOKEN_WRITE_PROTECTED,
+          "member "
+              + state.name
+              + " lost the primary while writing ("
+              + e.getMessage()
+              + "); the write may or may not have been made: check, then try again");
+    }
+    switch (a.status()) {
+      case "ok":
+        awaitLocal(a.sequence());
+        return new Attempt<>(true, r.result());
+      case "conflict":
+        awaitLocal(a.sequence());
+        return new Attempt<>(false, null);
+      case "notPrimary":
+        ReplicaState.pause(100);
+        return new Attempt<>(false, null);
+      default:
+        throw new HsmException(ResultCode.valueOf(a.code()), a.message());
+    }
+  }
+
+  /** Waits until this member applied {@code sequence} (a write made through the primary). */
+  private void awaitLocal(long sequence) {
+    if (!state.awaitLog(() -> state.lastSequence() >= sequence)) {
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR,
+          "member "
+              + state.name
+              + " did not receive entry "
+              + sequence
+              + " from the primary in time; the write was made on the cluster");
+    }
+  }
+}

@@ -1,0 +1,196 @@
+package dev.keyring.sim.cluster;
+
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.store.ChangeSet;
+import dev.keyring.store.LogCodec;
+import dev.keyring.store.LogEntry;
+import dev.keyring.store.LogPosition;
+import dev.keyring.store.Recorded;
+import dev.keyring.store.ReplicationConflictException;
+import dev.keyring.store.StoreTransaction;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The primary's side of replication: writes ordered into the log, followers' writes checked and
+ * appended, and followers' polls answered with the entries they miss. A write is acknowledged once
+ * every live follower (one that polled within {@link ClusterNode#LIVE}) acknowledged its entry; a
+ * follower that is away catches up when it polls again.
+ */
+final class ReplicationLeader {
+  private static final int MAX_ENTRIES_PER_POLL = 256;
+  private static final Duration MAX_POLL_WAIT = Duration.ofSeconds(1);
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicationLeader.class);
+
+  private final ReplicaState state;
+  private final PeerLiveness liveness;
+  // each follower's acknowledged sequence
+  private final Map<String, Long> acked = new ConcurrentHashMap<>();
+
+  ReplicationLeader(ReplicaState state, PeerLiveness liveness) {
+    this.state = state;
+    this.liveness = liveness;
+  }
+
+  /**
+   * Runs {@code work} as the primary and appends its entry, or returns null when this member is not
+   * the primary. The caller then waits for the acknowledgements ({@link #awaitReplicated}).
+   */
+  <T> Recorded<T> writeIfPrimary(Function<StoreTransaction, T> work) {
+    state.gate.readLock().lock();
+    try {
+      if (!state.isPrimary()) {
+        return null;
+      }
+      Recorded<T> done = state.store.writeAsPrimary(state.membership().epoch(), work);
+      if (done.entry() != null) {
+        state.appended(done.entry());
+      }
+      return done;
+    } finally {
+      state.gate.readLock().unlock();
+    }
+  }
+
+  /** A follower's write: its before-images checked, then appended and acknowledged. */
+  PeerMessages.SubmitAnswer submit(PeerMessages.Submit s, String fingerprint) {
+    Membership m = state.membership();
+    Optional<Membership.Entry> caller = m.byFingerprint(fingerprint);
+    if (caller.isEmpty() || !caller.get().memberId().equals(s.memberId())) {
+      return new PeerMessages.SubmitAnswer(
+          "refused",
+          m.epoch(),
+          0,
+          ResultCode.CKR_FUNCTION_REJECTED.name(),
+          "member " + s.memberId() + " is not a member of this cluster");
+    }
+    ChangeSet changes = LogCodec.decode(s.changes()).changes();
+    LogEntry entry;
+    state.gate.readLock().lock();
+    try {
+      long epoch = state.membership().epoch();
+      if (!state.isPrimary()) {
+        return new PeerMessages.SubmitAnswer(
+            "notPrimary", epoch, 0, null, "this member is not the primary");
+      }
+      try {
+        entry = state.store.appendAsPrimary(epoch, changes);
+      } catch (ReplicationConflictException e) {
+        return new PeerMessages.SubmitAnswer(
+            "conflict", epoch, state.store.position().sequence(), null, e.getMessage());
+      } catch (HsmException e) {
+        return new PeerMessages.SubmitAnswer("refused", epoch, 0, e.code().name(), e.getMessage());
+      }
+      state.appended(entry);
+    } finally {
+      state.gate.readLock().unlock();
+    }
+    awaitReplicated(entry.position().sequence());
+    return new PeerMessages.SubmitAnswer(
+        "ok", entry.position().epoch(), entry.position().sequence(), null, null);
+  }
+
+  /** Waits until every live follower acknowledged {@code sequence}. */
+  void awaitReplicated(long sequence) {
+    if (!state.awaitLog(() -> lagging(sequence) == null)) {
+      LOG.warn(
+          "{} did not acknowledge entry {} in time; going on without it",
+          lagging(sequence),
+          sequence);
+    }
+  }
+
+  /** A live follower that has not acknowledged {@code sequence}, or null. */
+  private String lagging(long sequence) {
+    for (Membership.Entry m : state.membership().members()) {
+      if (m.memberId().equals(state.memberId) || !liveness.polledRecently(m.memberId())) {
+        continue; // not live: it catches up when it comes back
+      }
+      Long a = acked.get(m.memberId());
+      if (a == null || a < sequence) {
+        return m.name();
+      }
+    }
+    return null;
+  }
+
+  /** Waits until {@code memberId} acknowledged {@code sequence}; false when the time ran out. */
+  boolean awaitAcknowledged(String memberId, long sequence) {
+    return state.awaitLog(() -> acked.getOrDefault(memberId, -1L) >= sequence);
+  }
+
+  /** On becoming the primary: followers' earlier polls and acknowledgements count no more. */
+  void forgetFollowers() {
+    liveness.forgetPolls();
+    acked.clear();
+  }
+
+  /**
+   * A follower's poll: its acknowledgement of what it holds, answered with the entries after it
+   * (waiting up to its wait, at most a second, for new ones).
+   */
+  PeerMessages.PollAnswer poll(PeerMessages.Poll p, String fingerprint) {
+    Optional<Membership.Entry> caller = state.membership().byFingerprint(fingerprint);
+    if (caller.isEmpty() || !caller.get().memberId().equals(p.memberId())) {
+      return answer("removed", List.of());
+    }
+    if (!state.isPrimary()) {
+      return answer("notPrimary", List.of());
+    }
+    String id = p.memberId();
+    liveness.polledBy(id);
+    LogPosition mine = state.store.position();
+    if (p.sequence() > mine.sequence()) {
+      return answer("resync", List.of());
+    }
+    if (p.sequence() > 0) {
+      Optional<Long> e = state.store.epochAt(p.sequence());
+      if (e.isEmpty() || e.get() != p.epoch()) {
+        return answer("resync", List.of());
+      }
+    }
+    state.signal(() -> acked.merge(id, p.sequence(), Math::max));
+    Duration wait = Duration.ofMillis(Math.max(0, p.waitMillis()));
+    try {
+      state.awaitSignal(
+          () -> state.lastSequence() > p.sequence() || state.closed() || !state.isPrimary(),
+          wait.compareTo(MAX_POLL_WAIT) > 0 ? MAX_POLL_WAIT : wait);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    List<byte[]> out = new ArrayList<>();
+    for (LogEntry e : state.store.entriesAfter(p.sequence(), MAX_ENTRIES_PER_POLL)) {
+      out.add(LogCodec.encode(e));
+    }
+    liveness.polledBy(id);
+    return answer("ok", out);
+  }
+
+  private PeerMessages.PollAnswer answer(String status, List<byte[]> entries) {
+    Membership m = state.membership();
+    Map<String, Boolean> vis = new HashMap<>();
+    for (Membership.Entry e : m.members()) {
+      vis.put(e.memberId(), liveness.visible(e.memberId()));
+    }
+    return new PeerMessages.PollAnswer(
+        status, state.primaryId(), m.epoch(), state.lastSequence(), entries, vis);
+  }
+
+  /** This member's whole state, for a member of the cluster that catches up or joins. */
+  PeerMessages.SnapshotAnswer snapshot(String fingerprint) {
+    if (state.membership().byFingerprint(fingerprint).isEmpty()) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may copy its state");
+    }
+    return new PeerMessages.SnapshotAnswer(LogCodec.encode(state.store.snapshot()));
+  }
+}

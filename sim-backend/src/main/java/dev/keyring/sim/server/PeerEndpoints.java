@@ -1,0 +1,91 @@
+package dev.keyring.sim.server;
+
+import static dev.keyring.sim.server.CryptoApi.notFound;
+import static dev.keyring.sim.server.CryptoApi.requireMethod;
+
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.sim.cluster.ClusterNode;
+import dev.keyring.sim.cluster.PeerMessages;
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.cert.X509Certificate;
+import java.util.HexFormat;
+import java.util.function.Supplier;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Request;
+
+/**
+ * {@code /v1/peer/...} on the crypto API: member-to-member calls to this member's cluster service.
+ * Only members of the cluster (by the fingerprint of their certificate) are answered; a poll from
+ * anyone else is answered {@code removed} by the service itself.
+ */
+final class PeerEndpoints {
+  private final Supplier<ClusterNode> node;
+
+  PeerEndpoints(Supplier<ClusterNode> node) {
+    this.node = node;
+  }
+
+  void handle(JsonExchange x, String op) throws IOException {
+    ClusterNode n = node.get();
+    if (n == null) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED, "the cluster service is not running on this member");
+    }
+    String fp = fingerprint(x.request);
+    boolean member = n.membership().byFingerprint(fp).isPresent();
+    if (!member && !op.equals("poll")) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may call " + x.path);
+    }
+    switch (op) {
+      case "poll":
+        requireMethod(x, "POST");
+        x.ok(n.poll(x.read(PeerMessages.Poll.class), fp));
+        return;
+      case "submit":
+        requireMethod(x, "POST");
+        x.ok(n.submit(x.read(PeerMessages.Submit.class), fp));
+        return;
+      case "status":
+        requireMethod(x, "GET");
+        x.noBody();
+        x.ok(n.status());
+        return;
+      case "snapshot":
+        requireMethod(x, "GET");
+        x.noBody();
+        x.ok(n.snapshot(fp));
+        return;
+      case "promote":
+        requireMethod(x, "POST");
+        x.ok(n.becomePrimary(x.read(PeerMessages.Promote.class)));
+        return;
+      case "handover":
+        requireMethod(x, "POST");
+        x.ok(n.handover(x.read(PeerMessages.Handover.class).targetId()));
+        return;
+      default:
+        throw notFound(x);
+    }
+  }
+
+  /** SHA-256 of the caller's certificate (hex), or empty without one. */
+  private static String fingerprint(Request request) {
+    Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
+    if (data instanceof EndPoint.SslSessionData) {
+      X509Certificate[] certs = ((EndPoint.SslSessionData) data).peerCertificates();
+      if (certs != null && certs.length > 0) {
+        try {
+          return HexFormat.of()
+              .formatHex(MessageDigest.getInstance("SHA-256").digest(certs[0].getEncoded()));
+        } catch (GeneralSecurityException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+    }
+    return "";
+  }
+}

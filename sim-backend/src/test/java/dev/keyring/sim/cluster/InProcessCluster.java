@@ -1,0 +1,137 @@
+package dev.keyring.sim.cluster;
+
+import dev.keyring.sim.FakeTicker;
+import dev.keyring.store.KeyringStore;
+import dev.keyring.store.StoreConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Cluster services of several members in one process: each with its own H2 store in a temporary
+ * directory, connected by {@link InProcessPeers}, reading one {@link FakeTicker}. Nothing runs in
+ * the background: a test makes a follower poll ({@link ClusterNode#pollPrimary}) or a member probe
+ * ({@link ClusterNode#probePeers}) when it wants. Member 0 is the first primary; the others joined
+ * it the way a joiner does (added to the membership, then the primary's state copied).
+ */
+final class InProcessCluster implements AutoCloseable {
+  final FakeTicker ticker = new FakeTicker();
+  final InProcessPeers.Network network = new InProcessPeers.Network();
+  final UUID clusterId = UUID.randomUUID();
+
+  private final List<KeyringStore> stores = new ArrayList<>();
+  private final List<ClusterNode> nodes = new ArrayList<>();
+  private final List<RecordingListener> listeners = new ArrayList<>();
+
+  /** What the boundary's cache would have been told. */
+  static final class RecordingListener implements AppliedEntryListener {
+    final List<UUID> keyrings = new CopyOnWriteArrayList<>();
+    final List<String> objects = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void objectChanged(UUID keyringId, long handle) {
+      objects.add(keyringId + "/" + handle);
+    }
+
+    @Override
+    public void keyringChanged(UUID keyringId) {
+      keyrings.add(keyringId);
+    }
+  }
+
+  static InProcessCluster start(Path dir, int members) {
+    InProcessCluster c = new InProcessCluster();
+    try {
+      for (int i = 0; i < members; i++) {
+        c.add(dir.resolve("member" + i), i);
+      }
+      return c;
+    } catch (RuntimeException | Error e) {
+      c.close();
+      throw e;
+    }
+  }
+
+  private void add(Path dir, int i) {
+    KeyringStore store = KeyringStore.open(StoreConfig.h2File(dir));
+    stores.add(store);
+    NodeSettings settings =
+        new NodeSettings(
+            "member-" + i,
+            "LNH-" + i,
+            address(i),
+            "127.0.0.1:" + (50070 + i),
+            fingerprint(i),
+            () -> false,
+            "test",
+            ticker);
+    InProcessPeers peers = new InProcessPeers(network, fingerprint(i));
+    if (i == 0) {
+      store.write(tx -> tx.createCluster(clusterId, "in-process"));
+    } else {
+      node(0)
+          .changeMembership(
+              m ->
+                  m.next(
+                      list -> {
+                        list.add(settings.entry());
+                        return list;
+                      }));
+      ClusterNode.copyState(store, peers, address(0));
+    }
+    RecordingListener listener = new RecordingListener();
+    ClusterNode node = ClusterNode.open(store, settings, peers, listener);
+    nodes.add(node);
+    listeners.add(listener);
+    network.nodes.put(address(i), node);
+  }
+
+  static String address(int i) {
+    return "127.0.0.1:" + (50052 + i);
+  }
+
+  private static String fingerprint(int i) {
+    return String.format("%064x", i + 1);
+  }
+
+  ClusterNode node(int i) {
+    return nodes.get(i);
+  }
+
+  KeyringStore store(int i) {
+    return stores.get(i);
+  }
+
+  RecordingListener listener(int i) {
+    return listeners.get(i);
+  }
+
+  /** Writes the cluster value {@code name} through member {@code via}. */
+  void put(int via, String name, String value) {
+    node(via)
+        .write(
+            tx -> {
+              tx.putClusterValue(name, value.getBytes(StandardCharsets.UTF_8));
+              return null;
+            });
+  }
+
+  /** The cluster value {@code name} as member {@code member} holds it. */
+  Optional<String> value(int member, String name) {
+    return store(member).clusterValue(name).map(b -> new String(b, StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void close() {
+    for (ClusterNode n : nodes) {
+      n.close();
+    }
+    for (KeyringStore s : stores) {
+      s.close();
+    }
+  }
+}
