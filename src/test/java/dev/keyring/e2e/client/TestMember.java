@@ -1,6 +1,7 @@
-package dev.keyring.client.testing;
+package dev.keyring.e2e.client;
 
 import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.testing.TestPki;
 import dev.keyring.sim.Appliance;
 import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.boundary.MemberPki;

@@ -1,5 +1,6 @@
-package dev.keyring.client.registration;
+package dev.keyring.e2e.client;
 
+import dev.keyring.client.registration.RegisterCommand;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.Map;

@@ -1,13 +1,13 @@
-package dev.keyring.client.cli;
+package dev.keyring.e2e.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.cli.KeyringCm;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.config.ConfigFile;
-import dev.keyring.client.testing.TestMember;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.ServerSocket;
