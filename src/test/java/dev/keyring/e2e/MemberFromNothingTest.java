@@ -1,6 +1,6 @@
 package dev.keyring.e2e;
 
-import static dev.keyring.e2e.AdminRest.auth;
+import static dev.keyring.testing.admin.AdminRestClient.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -25,6 +25,7 @@ import dev.keyring.protocol.Role;
 import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.server.Member;
 import dev.keyring.sim.server.MemberConfig;
+import dev.keyring.testing.admin.AdminRestClient;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
@@ -85,7 +86,7 @@ class MemberFromNothingTest {
   }
 
   private void fromNothing(Member member) throws Exception {
-    AdminRest rest = new AdminRest(member);
+    AdminRestClient rest = new AdminRestClient(member.adminPort(), member.adminCertificate());
 
     // ---- HSM, partition, PO, policy 40 = 0, CO (initialized, then changed)
     String hsmId =
@@ -192,7 +193,7 @@ class MemberFromNothingTest {
     createBody.put("keyRingPassword", KEYRING_INITIAL);
     createBody.put("total", 10);
     createBody.put("index", 100);
-    AdminRest.Reply forbidden =
+    AdminRestClient.Reply forbidden =
         rest.send("POST", "/api/keyrings", "watcher", "watcher-pass-1", createBody).expect(403);
     assertEquals("CKR_FUNCTION_REJECTED", forbidden.errorCode());
     assertEquals(

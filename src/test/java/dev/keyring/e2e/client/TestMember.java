@@ -9,6 +9,7 @@ import dev.keyring.sim.hsm.Hsm;
 import dev.keyring.sim.server.Member;
 import dev.keyring.sim.server.MemberConfig;
 import dev.keyring.store.ClusterRecord;
+import dev.keyring.testing.leak.SessionLeaks;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -34,12 +35,14 @@ public final class TestMember implements AutoCloseable {
   private final ClusterRecord cluster;
   private final Path dir;
   private final int cryptoPort;
+  private final SessionLeaks.Watch leaks;
 
   private TestMember(Member member, ClusterRecord cluster, Path dir) {
     this.member = member;
     this.cluster = cluster;
     this.dir = dir;
     this.cryptoPort = member.cryptoPort();
+    this.leaks = SessionLeaks.watch("the test member in " + dir, () -> this.member.openSessions());
   }
 
   private static MemberConfig config(Path dir, int cryptoPort) {
@@ -141,6 +144,7 @@ public final class TestMember implements AutoCloseable {
 
   @Override
   public void close() {
+    leaks.close();
     member.close();
   }
 }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.sim.server.Member;
@@ -69,7 +70,7 @@ class WycheproofProviderTest {
     if (!Files.isDirectory(vectors)) {
       missing("Wycheproof vectors", vectors);
     }
-    cluster = LocalCluster.start(dir);
+    cluster = WatchedClusters.start(dir);
     cluster.createKeyring(KEYRING, PASSWORD);
     provider = new KeyringProvider(cluster.clientConfig());
     KeyStore ks = KeyStore.getInstance("Keyring", provider);

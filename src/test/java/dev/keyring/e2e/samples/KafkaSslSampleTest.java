@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.kafka.KafkaSslSample;
@@ -68,7 +69,7 @@ class KafkaSslSampleTest {
     assertNull(
         Security.getProvider(KeyringProvider.NAME),
         "a Keyring provider left installed by another test");
-    cluster = LocalCluster.start(dir);
+    cluster = WatchedClusters.start(dir);
     files =
         KafkaSslSample.provision(cluster, dir.resolve("kafka"), BROKER_PASSWORD, CLIENT_PASSWORD);
   }
