@@ -26,8 +26,7 @@ import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.server.Member;
 import dev.keyring.sim.server.MemberConfig;
 import dev.keyring.testing.admin.AdminRestClient;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.keyring.testing.cli.CliRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -233,12 +232,9 @@ class MemberFromNothingTest {
             .formatHex(
                 MessageDigest.getInstance("SHA-256")
                     .digest(member.adminCertificate().getEncoded()));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        RegisterCommand.run(
-            new PrintWriter(out),
-            new PrintWriter(err),
+    CliRun registered =
+        CliRun.run(
+            RegisterCommand::run,
             Map.of(RegisterCommand.PASSWORD_ENV, ADMIN_PW),
             "-n",
             "e2e-client",
@@ -250,7 +246,7 @@ class MemberFromNothingTest {
             conf.toString(),
             "--admin-fingerprint",
             fingerprint);
-    assertEquals(RegisterCommand.OK, exit, () -> out + "\n" + err);
+    assertEquals(RegisterCommand.OK, registered.exit(), registered::toString);
     assertEquals(
         1,
         rest.send("GET", "/api/clusters/" + clusterId + "/clients", ADMIN, ADMIN_PW, null)
