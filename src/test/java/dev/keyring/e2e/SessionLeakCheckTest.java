@@ -2,17 +2,14 @@ package dev.keyring.e2e;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
+import dev.keyring.testing.junit.FixtureRun;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import org.junit.jupiter.api.Test;
-import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
-import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
@@ -55,12 +52,7 @@ class SessionLeakCheckTest {
 
   private static TestExecutionSummary run(Class<?> fixture, Path where) throws Exception {
     dir = Files.createTempDirectory(where, fixture.getSimpleName());
-    SummaryGeneratingListener listener = new SummaryGeneratingListener();
-    LauncherFactory.create()
-        .execute(
-            LauncherDiscoveryRequestBuilder.request().selectors(selectClass(fixture)).build(),
-            listener);
-    return listener.getSummary();
+    return FixtureRun.run(fixture);
   }
 
   @Test

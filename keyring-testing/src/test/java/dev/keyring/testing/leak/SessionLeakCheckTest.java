@@ -2,16 +2,13 @@ package dev.keyring.testing.leak;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.keyring.testing.junit.FixtureRun;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
-import org.junit.platform.launcher.core.LauncherFactory;
-import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
 import org.junit.platform.launcher.listeners.TestExecutionSummary;
 
 /**
@@ -21,15 +18,6 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 class SessionLeakCheckTest {
   /** The open sessions of the fixtures' fake member. */
   static final AtomicInteger OPEN = new AtomicInteger();
-
-  private static TestExecutionSummary run(Class<?> fixture) {
-    SummaryGeneratingListener listener = new SummaryGeneratingListener();
-    LauncherFactory.create()
-        .execute(
-            LauncherDiscoveryRequestBuilder.request().selectors(selectClass(fixture)).build(),
-            listener);
-    return listener.getSummary();
-  }
 
   private static String firstFailure(TestExecutionSummary s) {
     return s.getFailures().get(0).getException().getMessage();
@@ -48,7 +36,7 @@ class SessionLeakCheckTest {
 
   @Test
   void aSessionOpenWhenTheMemberStops_failsTheTest() {
-    TestExecutionSummary s = run(MemberStoppedWithASessionOpen.class);
+    TestExecutionSummary s = FixtureRun.run(MemberStoppedWithASessionOpen.class);
     assertEquals(1, s.getTestsFailedCount());
     assertTrue(
         firstFailure(s).contains("1 crypto session(s) open on fake member"), firstFailure(s));
@@ -67,7 +55,7 @@ class SessionLeakCheckTest {
 
   @Test
   void noSessionOpenWhenTheMemberStops_passes() {
-    TestExecutionSummary s = run(MemberStoppedClean.class);
+    TestExecutionSummary s = FixtureRun.run(MemberStoppedClean.class);
     assertEquals(1, s.getTestsSucceededCount());
     assertEquals(0, s.getTotalFailureCount());
   }
@@ -83,7 +71,7 @@ class SessionLeakCheckTest {
 
   @Test
   void aMemberStillRunningAtTheEnd_isReadThen() {
-    TestExecutionSummary s = run(MemberStillRunning.class);
+    TestExecutionSummary s = FixtureRun.run(MemberStillRunning.class);
     OPEN.set(0);
     assertEquals(1, s.getTestsFailedCount());
     assertTrue(firstFailure(s).contains("2 crypto session(s) open on running member"));
@@ -99,7 +87,7 @@ class SessionLeakCheckTest {
 
   @Test
   void aMemberThatIsDown_givesNoReading_andNoFailure() {
-    TestExecutionSummary s = run(MemberKilled.class);
+    TestExecutionSummary s = FixtureRun.run(MemberKilled.class);
     assertEquals(1, s.getTestsSucceededCount());
     assertEquals(0, s.getTotalFailureCount());
   }
@@ -127,7 +115,7 @@ class SessionLeakCheckTest {
 
   @Test
   void aClassLevelMember_isJudgedWhenTheClassEnds() {
-    TestExecutionSummary s = run(ClassMemberLeaking.class);
+    TestExecutionSummary s = FixtureRun.run(ClassMemberLeaking.class);
     assertEquals(1, s.getTestsSucceededCount(), "the test itself passes");
     assertEquals(1, s.getTotalFailureCount(), "the class fails");
     assertTrue(firstFailure(s).contains("1 crypto session(s) open on class member"));
