@@ -15,8 +15,7 @@ import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.cli.KeyringSim;
 import dev.keyring.sim.server.Member;
 import dev.keyring.sim.server.MemberConfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.keyring.testing.cli.CliRun;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,7 +70,12 @@ class CliFlowTest {
               + " came from `KEYRING_ADMIN_PASSWORD` and `keyringcm` found its configuration"
               + " through `KEYRING_CONFIG`. Values that change between runs are placeholders.");
 
+  /** A tool's run and the arguments it was given (for the transcript). */
   record Run(int exit, String out, String err, List<String> args) {
+    Run(CliRun r, String... args) {
+      this(r.exit(), r.out(), r.err(), List.of(args));
+    }
+
     @Override
     public String toString() {
       return "exit " + exit + "\n--- out\n" + out + "--- err\n" + err;
@@ -489,10 +493,7 @@ class CliFlowTest {
   // ------------------------------------------------------------------ running the tools
 
   private static Run sim(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = KeyringSim.run(new PrintWriter(out), new PrintWriter(err), env, args);
-    return new Run(exit, out.toString(), err.toString(), List.of(args));
+    return new Run(CliRun.run(KeyringSim::run, env, args), args);
   }
 
   private String[] pinned(String... args) {
@@ -511,22 +512,13 @@ class CliFlowTest {
   }
 
   private Run cm(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = KeyringCm.run(new PrintWriter(out), new PrintWriter(err), env, args);
-    return record("keyringcm", new Run(exit, out.toString(), err.toString(), List.of(args)));
+    return record("keyringcm", new Run(CliRun.run(KeyringCm::run, env, args), args));
   }
 
   private static Run register(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        RegisterCommand.run(
-            new PrintWriter(out),
-            new PrintWriter(err),
-            Map.of(RegisterCommand.PASSWORD_ENV, ADMIN_PW),
-            args);
-    return new Run(exit, out.toString(), err.toString(), List.of(args));
+    return new Run(
+        CliRun.run(RegisterCommand::run, Map.of(RegisterCommand.PASSWORD_ENV, ADMIN_PW), args),
+        args);
   }
 
   private Run record(String tool, Run r) {

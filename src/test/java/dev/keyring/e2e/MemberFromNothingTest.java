@@ -1,6 +1,6 @@
 package dev.keyring.e2e;
 
-import static dev.keyring.e2e.AdminRest.auth;
+import static dev.keyring.testing.admin.AdminRestClient.auth;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -25,8 +25,8 @@ import dev.keyring.protocol.Role;
 import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.server.Member;
 import dev.keyring.sim.server.MemberConfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.keyring.testing.admin.AdminRestClient;
+import dev.keyring.testing.cli.CliRun;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -85,7 +85,7 @@ class MemberFromNothingTest {
   }
 
   private void fromNothing(Member member) throws Exception {
-    AdminRest rest = new AdminRest(member);
+    AdminRestClient rest = new AdminRestClient(member.adminPort(), member.adminCertificate());
 
     // ---- HSM, partition, PO, policy 40 = 0, CO (initialized, then changed)
     String hsmId =
@@ -192,7 +192,7 @@ class MemberFromNothingTest {
     createBody.put("keyRingPassword", KEYRING_INITIAL);
     createBody.put("total", 10);
     createBody.put("index", 100);
-    AdminRest.Reply forbidden =
+    AdminRestClient.Reply forbidden =
         rest.send("POST", "/api/keyrings", "watcher", "watcher-pass-1", createBody).expect(403);
     assertEquals("CKR_FUNCTION_REJECTED", forbidden.errorCode());
     assertEquals(
@@ -232,12 +232,9 @@ class MemberFromNothingTest {
             .formatHex(
                 MessageDigest.getInstance("SHA-256")
                     .digest(member.adminCertificate().getEncoded()));
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        RegisterCommand.run(
-            new PrintWriter(out),
-            new PrintWriter(err),
+    CliRun registered =
+        CliRun.run(
+            RegisterCommand::run,
             Map.of(RegisterCommand.PASSWORD_ENV, ADMIN_PW),
             "-n",
             "e2e-client",
@@ -249,7 +246,7 @@ class MemberFromNothingTest {
             conf.toString(),
             "--admin-fingerprint",
             fingerprint);
-    assertEquals(RegisterCommand.OK, exit, () -> out + "\n" + err);
+    assertEquals(RegisterCommand.OK, registered.exit(), registered::toString);
     assertEquals(
         1,
         rest.send("GET", "/api/clusters/" + clusterId + "/clients", ADMIN, ADMIN_PW, null)

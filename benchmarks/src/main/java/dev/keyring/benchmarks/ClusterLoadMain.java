@@ -6,7 +6,7 @@ import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.samples.cluster.ClusterHarness;
+import dev.keyring.testing.cluster.ClusterHarness;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -38,6 +38,8 @@ public final class LocalCluster implements AutoCloseable {
   private final EmbeddedCluster cluster;
   private final Path dir;
   private final Path clientConfig;
+  private final java.util.List<Runnable> beforeClose =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
 
   private LocalCluster(EmbeddedCluster cluster, Path dir, Path clientConfig) {
     this.cluster = cluster;
@@ -157,8 +159,20 @@ public final class LocalCluster implements AutoCloseable {
     return cluster;
   }
 
+  /**
+   * Runs {@code action} when {@link #close()} begins, while the member still runs (a test reads
+   * then what the member still holds, e.g. its open sessions).
+   */
+  public void beforeClose(Runnable action) {
+    beforeClose.add(action);
+  }
+
   @Override
   public void close() {
-    cluster.close();
+    try {
+      beforeClose.forEach(Runnable::run);
+    } finally {
+      cluster.close();
+    }
   }
 }

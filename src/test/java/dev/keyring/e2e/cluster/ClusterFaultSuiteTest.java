@@ -1,6 +1,6 @@
 package dev.keyring.e2e.cluster;
 
-import static dev.keyring.samples.cluster.ClusterHarness.ok;
+import static dev.keyring.testing.cluster.ClusterHarness.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,8 +11,8 @@ import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.samples.cluster.ClusterHarness;
-import dev.keyring.samples.cluster.MemberProcess;
+import dev.keyring.testing.cluster.ClusterHarness;
+import dev.keyring.testing.cluster.MemberProcess;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

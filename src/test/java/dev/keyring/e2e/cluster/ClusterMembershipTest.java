@@ -1,12 +1,12 @@
 package dev.keyring.e2e.cluster;
 
-import static dev.keyring.samples.cluster.ClusterHarness.ok;
+import static dev.keyring.testing.cluster.ClusterHarness.ok;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.samples.cluster.ClusterHarness;
-import dev.keyring.samples.cluster.MemberProcess;
+import dev.keyring.testing.cluster.ClusterHarness;
+import dev.keyring.testing.cluster.MemberProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;

@@ -9,8 +9,9 @@ import dev.keyring.client.TransportException;
 import dev.keyring.client.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.samples.LocalCluster;
-import dev.keyring.samples.cluster.FaultProxy;
+import dev.keyring.testing.cluster.FaultProxy;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -21,7 +22,7 @@ class FaultProxyTest {
 
   @Test
   void proxy_cutsSilencesDelaysAndRestoresAMemberLink(@TempDir Path dir) throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir);
+    try (LocalCluster cluster = WatchedClusters.start(dir);
         FaultProxy proxy =
             FaultProxy.start("127.0.0.1", cluster.cluster().member(0).cryptoPort())) {
       ClusterEntry direct = ClientConfig.read(cluster.clientConfig()).cluster(0).orElseThrow();

@@ -3,6 +3,7 @@ package dev.keyring.e2e.provider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
@@ -28,7 +29,7 @@ class JavaSecurityLineTest {
 
   @Test
   void providerLine_configuresTheProvider_inAnotherJvm(@TempDir Path dir) throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir)) {
+    try (LocalCluster cluster = WatchedClusters.start(dir)) {
       cluster.createKeyring("line", PASSWORD);
       KeyringProvider p = new KeyringProvider(cluster.clientConfig());
       try {

@@ -2,6 +2,7 @@ package dev.keyring.e2e.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
 import java.io.ByteArrayInputStream;
@@ -32,7 +33,7 @@ class KeyStoreStoreTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.start(dir);
+    cluster = WatchedClusters.start(dir);
     cluster.createKeyring(KEYRING, PASSWORD);
     provider = new KeyringProvider(cluster.clientConfig());
   }

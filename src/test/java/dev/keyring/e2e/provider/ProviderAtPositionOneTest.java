@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
 import java.nio.charset.StandardCharsets;
@@ -35,7 +36,7 @@ class ProviderAtPositionOneTest {
   @BeforeAll
   static void start() throws Exception {
     assertNull(Security.getProvider(KeyringProvider.NAME), "a Keyring provider left installed");
-    cluster = LocalCluster.start(dir);
+    cluster = WatchedClusters.start(dir);
     cluster.createKeyring(KEYRING, PASSWORD);
     provider = new KeyringProvider(cluster.clientConfig());
     assertEquals(1, Security.insertProviderAt(provider, 1));

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
@@ -66,7 +67,7 @@ class ProviderBasicsTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.start(dir);
+    cluster = WatchedClusters.start(dir);
     cluster.createKeyring(KEYRING, PASSWORD);
     provider = new KeyringProvider(cluster.clientConfig());
     ks = KeyStore.getInstance("Keyring", provider);

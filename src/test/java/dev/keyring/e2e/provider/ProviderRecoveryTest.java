@@ -3,6 +3,7 @@ package dev.keyring.e2e.provider;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.e2e.cluster.Signing;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
@@ -20,7 +21,7 @@ class ProviderRecoveryTest {
 
   @Test
   void sign_afterTheCryptoServiceRestarted_logsInAgainAndSigns(@TempDir Path dir) throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir)) {
+    try (LocalCluster cluster = WatchedClusters.start(dir)) {
       cluster.createKeyring("recovery", PASSWORD);
       Member member = cluster.cluster().member(0);
       KeyringProvider p = new KeyringProvider(cluster.clientConfig());

@@ -2,6 +2,7 @@ package dev.keyring.e2e.provider;
 
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.KeyringProviderException;
+import dev.keyring.testing.wycheproof.WycheproofRejection;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.AlgorithmParameters;

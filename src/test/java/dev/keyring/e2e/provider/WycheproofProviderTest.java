@@ -4,9 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.DynamicContainer.dynamicContainer;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.sim.server.Member;
+import dev.keyring.testing.wycheproof.WycheproofFileRun;
+import dev.keyring.testing.wycheproof.WycheproofVectors;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -16,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DynamicNode;
 import org.junit.jupiter.api.TestFactory;
@@ -29,14 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * KeyStore#setKeyEntry}, and the work happens on a one-member cluster over mutual TLS. See {@link
  * WycheproofProviderFamily} for how each kind of vector maps onto the JCA.
  *
- * <p>The vectors are read (never copied into the repository) from the folder named by system
- * property {@code keyring.wycheproof.dir} (the parent pom sets it), else from {@code
- * ../shared/wycheproof} next to the repository root. Without them the suite fails when env {@code
- * CI=true} and is aborted with a warning on stderr otherwise.
+ * <p>The vectors are read as {@link WycheproofVectors} says; {@link WycheproofFileRun} runs each
+ * file.
  */
 class WycheproofProviderTest {
-  static final String DIR_PROPERTY = "keyring.wycheproof.dir";
-
   /** Each file and the family its groups belong to. */
   static final Map<String, WycheproofProviderFamily> FILES = new LinkedHashMap<>();
 
@@ -54,6 +52,7 @@ class WycheproofProviderTest {
     FILES.put("rsa_signature_2048_sha256_test.json", WycheproofProviderFamily.RSA_PKCS1_VERIFY);
   }
 
+  private static final String SUITE = "Wycheproof provider suite";
   private static final String KEYRING = "wycheproof";
   private static final String PASSWORD = "wycheproof-password-1";
 
@@ -65,11 +64,11 @@ class WycheproofProviderTest {
 
   @BeforeAll
   static void start() throws Exception {
-    vectors = vectorDir();
+    vectors = WycheproofVectors.dir();
     if (!Files.isDirectory(vectors)) {
-      missing("Wycheproof vectors", vectors);
+      WycheproofVectors.missing(SUITE, "Wycheproof vectors", vectors);
     }
-    cluster = LocalCluster.start(dir);
+    cluster = WatchedClusters.start(dir);
     cluster.createKeyring(KEYRING, PASSWORD);
     provider = new KeyringProvider(cluster.clientConfig());
     KeyStore ks = KeyStore.getInstance("Keyring", provider);
@@ -96,11 +95,20 @@ class WycheproofProviderTest {
     for (Map.Entry<String, WycheproofProviderFamily> e : FILES.entrySet()) {
       Path file = vectors.resolve(e.getKey());
       if (!Files.isRegularFile(file)) {
-        nodes.add(dynamicTest(e.getKey(), () -> missing("Wycheproof file " + e.getKey(), file)));
+        nodes.add(
+            dynamicTest(
+                e.getKey(),
+                () -> WycheproofVectors.missing(SUITE, "Wycheproof file " + e.getKey(), file)));
         continue;
       }
       nodes.add(
-          dynamicContainer(e.getKey(), new WycheproofFileRun(file, e.getValue(), keyring).tests()));
+          dynamicContainer(
+              e.getKey(),
+              new WycheproofFileRun(
+                      "wycheproof via provider",
+                      file,
+                      new WycheproofProviderSubject(e.getValue(), keyring))
+                  .tests()));
     }
     nodes.add(
         dynamicTest(
@@ -115,40 +123,5 @@ class WycheproofProviderTest {
         1, member.openSessions(), "open sessions after the vectors: only the provider's login");
     provider.close();
     assertEquals(0, member.openSessions(), "open sessions after provider.close()");
-  }
-
-  /** The vector folder: the system property's, else ../shared/wycheproof beside the repo root. */
-  static Path vectorDir() {
-    String prop = System.getProperty(DIR_PROPERTY);
-    Path fallback = repoRoot().resolve("../shared/wycheproof").normalize();
-    if (prop != null && !prop.isBlank()) {
-      Path p = Path.of(prop).toAbsolutePath().normalize();
-      return Files.isDirectory(p) || !Files.isDirectory(fallback) ? p : fallback;
-    }
-    return fallback;
-  }
-
-  private static Path repoRoot() {
-    Path start = Path.of("").toAbsolutePath();
-    for (Path p = start; p != null; p = p.getParent()) {
-      if (Files.isRegularFile(p.resolve("pom.xml"))
-          && Files.isRegularFile(p.resolve("provider/pom.xml"))) {
-        return p;
-      }
-    }
-    return start;
-  }
-
-  private static void missing(String what, Path where) {
-    if ("true".equals(System.getenv("CI"))) {
-      throw new AssertionError(what + " are required in CI: expected at " + where);
-    }
-    System.err.println(
-        "WARNING: "
-            + what
-            + " not found at "
-            + where
-            + "; the Wycheproof provider suite did NOT run");
-    Assumptions.abort(what + " not found at " + where);
   }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
@@ -43,7 +44,7 @@ class CertificateIssuingSampleTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.start(dir);
+    cluster = WatchedClusters.start(dir);
     cluster.createKeyring(CertificateIssuingSample.KEYRING, CertificateIssuingSample.PASSWORD);
     provider = new KeyringProvider(cluster.clientConfig());
     ks = KeyStore.getInstance("Keyring", provider);

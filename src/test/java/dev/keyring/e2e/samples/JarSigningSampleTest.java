@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
@@ -52,7 +53,7 @@ class JarSigningSampleTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.start(dir);
+    cluster = WatchedClusters.start(dir);
     cluster.createKeyring(JarSigningSample.KEYRING, JarSigningSample.PASSWORD);
     slotFile = cluster.writeSlotFile(JarSigningSample.KEYRING);
     sample =

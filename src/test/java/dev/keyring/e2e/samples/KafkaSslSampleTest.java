@@ -9,11 +9,12 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
+import dev.keyring.samples.kafka.KafkaLoopback;
+import dev.keyring.samples.kafka.KafkaLoopback.Exchange;
 import dev.keyring.samples.kafka.KafkaSslSample;
-import dev.keyring.samples.kafka.KafkaSslSample.Exchange;
-import dev.keyring.samples.kafka.KafkaSslSample.Loopback;
 import dev.keyring.samples.kafka.KeyringSecurityProviderCreator;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -68,7 +69,7 @@ class KafkaSslSampleTest {
     assertNull(
         Security.getProvider(KeyringProvider.NAME),
         "a Keyring provider left installed by another test");
-    cluster = LocalCluster.start(dir);
+    cluster = WatchedClusters.start(dir);
     files =
         KafkaSslSample.provision(cluster, dir.resolve("kafka"), BROKER_PASSWORD, CLIENT_PASSWORD);
   }
@@ -114,7 +115,7 @@ class KafkaSslSampleTest {
   }
 
   private static Map<String, Object> brokerSslConfigs() throws Exception {
-    AbstractConfig config = Loopback.brokerConfig(broker());
+    AbstractConfig config = KafkaLoopback.brokerConfig(broker());
     Map<String, Object> m = new HashMap<>();
     config.originals().forEach((k, v) -> m.put(k, v));
     m.putAll(config.values());
@@ -152,7 +153,7 @@ class KafkaSslSampleTest {
 
   @Test
   void mutualTls_overKafkaSelectors_eachSideSignsOnceOnItsKeyring() throws Exception {
-    try (Loopback loopback = Loopback.start(broker(), client())) {
+    try (KafkaLoopback loopback = KafkaLoopback.start(broker(), client())) {
       KeyringProvider provider = installed();
       Map<KeyringProvider.Operation, Long> before = provider.operationCounts();
       int sessions = cluster.cluster().member(0).openSessions();
@@ -200,7 +201,7 @@ class KafkaSslSampleTest {
     client.setProperty("ssl.keystore.password", P12_PASSWORD);
     client.setProperty("ssl.key.password", P12_PASSWORD);
 
-    try (Loopback loopback = Loopback.start(broker(), client)) {
+    try (KafkaLoopback loopback = KafkaLoopback.start(broker(), client)) {
       KeyringProvider provider = installed();
       Map<KeyringProvider.Operation, Long> before = provider.operationCounts();
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.KeyringProvider.Operation;
 import dev.keyring.samples.LocalCluster;
@@ -30,7 +31,7 @@ class TomcatHttpsSampleTest {
 
   @Test
   void tomcat_withKeyringKeystore_servesHttps_andSignsOnTheKeyring() throws Exception {
-    try (LocalCluster cluster = LocalCluster.start(dir.resolve("home"))) {
+    try (LocalCluster cluster = WatchedClusters.start(dir.resolve("home"))) {
       cluster.createKeyring("web", PASSWORD);
       Path slotFile = cluster.writeSlotFile("web");
       assertNull(Security.getProvider(KeyringProvider.NAME), "a Keyring provider is registered");

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.KeyringProvider.Operation;
@@ -74,7 +75,7 @@ class OpensslCurlInteropTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = LocalCluster.start(dir.resolve("home"));
+    cluster = WatchedClusters.start(dir.resolve("home"));
     provider = new KeyringProvider(cluster.clientConfig());
     rsa = site("tls-rsa", "RSA");
     ec = site("tls-ec", "EC");

@@ -7,8 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.server.Member;
 import dev.keyring.sim.server.MemberConfig;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.keyring.testing.cli.CliRun;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,13 +48,6 @@ class KeyringSimTest {
   static String clusterId;
   static String memberId;
 
-  record Run(int exit, String out, String err) {
-    @Override
-    public String toString() {
-      return "exit " + exit + "\n--- out\n" + out + "--- err\n" + err;
-    }
-  }
-
   @BeforeAll
   static void start() throws Exception {
     member =
@@ -76,15 +68,12 @@ class KeyringSimTest {
     }
   }
 
-  static Run raw(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = KeyringSim.run(new PrintWriter(out), new PrintWriter(err), env, args);
-    return new Run(code, out.toString(), err.toString());
+  static CliRun raw(Map<String, String> env, String... args) {
+    return CliRun.run(KeyringSim::run, env, args);
   }
 
   /** A command against the member, pinned when the fingerprint is known. */
-  static Run sim(String... args) {
+  static CliRun sim(String... args) {
     List<String> all = new ArrayList<>(Arrays.asList(args));
     all.addAll(List.of("--port", Integer.toString(member.adminPort())));
     if (fingerprint != null) {
@@ -93,17 +82,17 @@ class KeyringSimTest {
     return raw(Map.of("KEYRING_ADMIN_PASSWORD", ADMIN_PW), all.toArray(String[]::new));
   }
 
-  static Run ok(String... args) {
-    Run r = sim(args);
-    assertEquals(0, r.exit, r::toString);
-    assertTrue(r.out.contains("Command Result : 0 (Success)"), r::toString);
+  static CliRun ok(String... args) {
+    CliRun r = sim(args);
+    assertEquals(0, r.exit(), r::toString);
+    assertTrue(r.out().contains("Command Result : 0 (Success)"), r::toString);
     return r;
   }
 
-  static Run refused(String code, String... args) {
-    Run r = sim(args);
-    assertEquals(1, r.exit, r::toString);
-    assertTrue(r.err.contains(code + ": "), r::toString);
+  static CliRun refused(String code, String... args) {
+    CliRun r = sim(args);
+    assertEquals(1, r.exit(), r::toString);
+    assertTrue(r.err().contains(code + ": "), r::toString);
     return r;
   }
 
@@ -116,12 +105,12 @@ class KeyringSimTest {
   @Test
   @Order(1)
   void firstCall_trustsOnFirstUse_andPrintsTheFingerprint() {
-    Run r = ok("hsm", "show");
-    assertTrue(r.out.contains("Initialized"), r::toString);
-    String shown = find(Pattern.compile("\\n  ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\\n"), r.err);
+    CliRun r = ok("hsm", "show");
+    assertTrue(r.out().contains("Initialized"), r::toString);
+    String shown = find(Pattern.compile("\\n  ((?:[0-9A-F]{2}:){31}[0-9A-F]{2})\\n"), r.err());
     fingerprint = shown;
-    Run pinned = ok("hsm", "show");
-    assertFalse(pinned.err.contains("trusted on first use"), pinned::toString);
+    CliRun pinned = ok("hsm", "show");
+    assertFalse(pinned.err().contains("trusted on first use"), pinned::toString);
   }
 
   @Test
@@ -171,17 +160,17 @@ class KeyringSimTest {
         CO_INITIAL,
         "-newpw",
         CO);
-    Run show = ok("partition", "show");
-    assertTrue(show.out.contains("40=0"), show::toString);
+    CliRun show = ok("partition", "show");
+    assertTrue(show.out().contains("40=0"), show::toString);
 
-    Run created = ok("cluster", "create", "-label", "c1", "-password", SO);
-    clusterId = find(Pattern.compile("Cluster ID\\s+: (" + UUID.pattern() + ")"), created.out);
-    Run list = ok("cluster", "list");
-    assertTrue(list.out.contains(clusterId), list::toString);
+    CliRun created = ok("cluster", "create", "-label", "c1", "-password", SO);
+    clusterId = find(Pattern.compile("Cluster ID\\s+: (" + UUID.pattern() + ")"), created.out());
+    CliRun list = ok("cluster", "list");
+    assertTrue(list.out().contains(clusterId), list::toString);
 
-    Run members = ok("cluster", "member", "list", "-clusterid", clusterId);
-    memberId = find(Pattern.compile("P\\*\\s+(" + UUID.pattern() + ")"), members.out);
-    assertTrue(members.out.contains("Read-Write"), members::toString);
+    CliRun members = ok("cluster", "member", "list", "-clusterid", clusterId);
+    memberId = find(Pattern.compile("P\\*\\s+(" + UUID.pattern() + ")"), members.out());
+    assertTrue(members.out().contains("Read-Write"), members::toString);
     ok(
         "cluster",
         "member",
@@ -192,19 +181,19 @@ class KeyringSimTest {
         memberId,
         "-copassword",
         CO);
-    Run shown = ok("cluster", "member", "show", "-memberid", memberId);
-    assertTrue(shown.out.matches("(?s).*Authorized\\s+: True.*"), shown::toString);
-    assertTrue(shown.out.matches("(?s).*Primary\\s+: True.*"), shown::toString);
+    CliRun shown = ok("cluster", "member", "show", "-memberid", memberId);
+    assertTrue(shown.out().matches("(?s).*Authorized\\s+: True.*"), shown::toString);
+    assertTrue(shown.out().matches("(?s).*Primary\\s+: True.*"), shown::toString);
 
     ok("cluster", "member", "config", "-memberid", memberId, "-group", "dc1");
-    Run groups = ok("cluster", "group", "list");
-    assertTrue(groups.out.matches("(?s).*dc1\\s+LNH-.*"), groups::toString);
+    CliRun groups = ok("cluster", "group", "list");
+    assertTrue(groups.out().matches("(?s).*dc1\\s+LNH-.*"), groups::toString);
   }
 
   @Test
   @Order(3)
   void keyrings_areCreatedListedShownUnlockedAndDeleted() {
-    Run created =
+    CliRun created =
         ok(
             "keyring",
             "create",
@@ -222,29 +211,29 @@ class KeyringSimTest {
             CO);
     for (int i = 0; i < 10; i++) {
       assertTrue(
-          created.out.contains("created app" + (100 + i) + " (" + (i + 1) + "/10)"),
+          created.out().contains("created app" + (100 + i) + " (" + (i + 1) + "/10)"),
           created::toString);
     }
-    Run list = ok("keyring", "list");
-    assertTrue(list.out.contains("10 keyrings"), list::toString);
-    assertTrue(list.out.contains("initial password"), list::toString);
-    Run show = ok("keyring", "show", "-label", "app105");
-    String id = find(Pattern.compile("Keyring ID\\s+: (" + UUID.pattern() + ")"), show.out);
+    CliRun list = ok("keyring", "list");
+    assertTrue(list.out().contains("10 keyrings"), list::toString);
+    assertTrue(list.out().contains("initial password"), list::toString);
+    CliRun show = ok("keyring", "show", "-label", "app105");
+    String id = find(Pattern.compile("Keyring ID\\s+: (" + UUID.pattern() + ")"), show.out());
     ok("keyring", "show", "-keyringid", id);
     ok("keyring", "unlock", "-label", "app105", "-copassword", CO);
     refused(
         "CKR_PIN_INCORRECT", "keyring", "delete", "-label", "app109", "-copassword", "wrong-co-1");
     ok("keyring", "delete", "-keyringid", id, "-copassword", CO);
-    assertTrue(ok("keyring", "list").out.contains("9 keyrings"));
+    assertTrue(ok("keyring", "list").out().contains("9 keyrings"));
     refused("CKR_SLOT_ID_INVALID", "keyring", "show", "-label", "app105");
   }
 
   @Test
   @Order(4)
   void service_stopRefusesClusterCalls_startBringsThemBack() {
-    assertTrue(ok("service", "stop", "cluster").out.matches("(?s).*Status\\s+: stopped.*"));
+    assertTrue(ok("service", "stop", "cluster").out().matches("(?s).*Status\\s+: stopped.*"));
     refused("CKR_FUNCTION_FAILED", "keyring", "list");
-    assertTrue(ok("service", "start", "cluster").out.matches("(?s).*Status\\s+: running.*"));
+    assertTrue(ok("service", "start", "cluster").out().matches("(?s).*Status\\s+: running.*"));
     ok("service", "restart", "cluster");
     ok("service", "status", "cluster");
     ok("keyring", "list");
@@ -254,10 +243,10 @@ class KeyringSimTest {
   @Order(5)
   void aMonitorUser_readsButCannotCreateKeyrings() throws Exception {
     ok("user", "add", "-username", "watcher", "-role", "monitor", "-password", "watcher-pass-1");
-    assertTrue(ok("user", "list").out.matches("(?s).*watcher\\s+monitor.*"));
+    assertTrue(ok("user", "list").out().matches("(?s).*watcher\\s+monitor.*"));
     String pw = write("watcher.pw", "watcher-pass-1");
     String port = Integer.toString(member.adminPort());
-    Run list =
+    CliRun list =
         raw(
             Map.of(),
             "keyring",
@@ -270,8 +259,8 @@ class KeyringSimTest {
             pw,
             "--fingerprint",
             fingerprint);
-    assertEquals(0, list.exit, list::toString);
-    Run create =
+    assertEquals(0, list.exit(), list::toString);
+    CliRun create =
         raw(
             Map.of(),
             "keyring",
@@ -292,20 +281,20 @@ class KeyringSimTest {
             pw,
             "--fingerprint",
             fingerprint);
-    assertEquals(1, create.exit, create::toString);
-    assertTrue(create.err.startsWith("CKR_FUNCTION_REJECTED: "), create::toString);
+    assertEquals(1, create.exit(), create::toString);
+    assertTrue(create.err().startsWith("CKR_FUNCTION_REJECTED: "), create::toString);
   }
 
   @Test
   @Order(6)
   void badUsage_exitsWith2_andNeverEchoesPasswords() {
-    Run unknown = sim("keyring", "create", "-label", "x", "-password", "s3cret-value", "bogus");
-    assertEquals(2, unknown.exit, unknown::toString);
-    Run typo = sim("keyring", "create", "-label", "x", "-pasword", "s3cret-value");
-    assertEquals(2, typo.exit, typo::toString);
-    assertFalse(typo.err.contains("s3cret-value"), typo::toString);
-    assertFalse(typo.out.contains("s3cret-value"), typo::toString);
-    Run total =
+    CliRun unknown = sim("keyring", "create", "-label", "x", "-password", "s3cret-value", "bogus");
+    assertEquals(2, unknown.exit(), unknown::toString);
+    CliRun typo = sim("keyring", "create", "-label", "x", "-pasword", "s3cret-value");
+    assertEquals(2, typo.exit(), typo::toString);
+    assertFalse(typo.err().contains("s3cret-value"), typo::toString);
+    assertFalse(typo.out().contains("s3cret-value"), typo::toString);
+    CliRun total =
         sim(
             "keyring",
             "create",
@@ -319,20 +308,20 @@ class KeyringSimTest {
             "p-1234567",
             "-copassword",
             CO);
-    assertEquals(2, total.exit, total::toString);
-    Run notANumber = sim("keyring", "create", "-label", "x", "-partition", "p", "-total", "ten");
-    assertEquals(2, notANumber.exit, notANumber::toString);
-    Run noSubcommand = sim("cluster");
-    assertEquals(2, noSubcommand.exit);
-    assertEquals(2, raw(Map.of()).exit);
-    Run noConsole = sim("keyring", "delete", "-label", "app100");
-    assertEquals(2, noConsole.exit, noConsole::toString);
-    assertTrue(noConsole.err.contains("-copassword"), noConsole::toString);
-    Run noAdminPassword = raw(Map.of(), "keyring", "list", "--port", "" + member.adminPort());
-    assertEquals(2, noAdminPassword.exit, noAdminPassword::toString);
-    Run help = sim("keyring", "create", "--help");
-    assertEquals(0, help.exit);
-    assertTrue(help.out.contains("atomic"), help::toString);
+    assertEquals(2, total.exit(), total::toString);
+    CliRun notANumber = sim("keyring", "create", "-label", "x", "-partition", "p", "-total", "ten");
+    assertEquals(2, notANumber.exit(), notANumber::toString);
+    CliRun noSubcommand = sim("cluster");
+    assertEquals(2, noSubcommand.exit());
+    assertEquals(2, raw(Map.of()).exit());
+    CliRun noConsole = sim("keyring", "delete", "-label", "app100");
+    assertEquals(2, noConsole.exit(), noConsole::toString);
+    assertTrue(noConsole.err().contains("-copassword"), noConsole::toString);
+    CliRun noAdminPassword = raw(Map.of(), "keyring", "list", "--port", "" + member.adminPort());
+    assertEquals(2, noAdminPassword.exit(), noAdminPassword::toString);
+    CliRun help = sim("keyring", "create", "--help");
+    assertEquals(0, help.exit());
+    assertTrue(help.out().contains("atomic"), help::toString);
   }
 
   @Test
@@ -342,7 +331,7 @@ class KeyringSimTest {
     try (ServerSocket s = new ServerSocket(0)) {
       closed = s.getLocalPort();
     }
-    Run r =
+    CliRun r =
         raw(
             Map.of("KEYRING_ADMIN_PASSWORD", ADMIN_PW),
             "cluster",
@@ -351,8 +340,8 @@ class KeyringSimTest {
             "" + closed,
             "--timeout",
             "5");
-    assertEquals(3, r.exit, r::toString);
-    Run pin =
+    assertEquals(3, r.exit(), r::toString);
+    CliRun pin =
         raw(
             Map.of("KEYRING_ADMIN_PASSWORD", ADMIN_PW),
             "cluster",
@@ -361,14 +350,14 @@ class KeyringSimTest {
             "" + member.adminPort(),
             "--fingerprint",
             "00".repeat(32));
-    assertEquals(3, pin.exit, pin::toString);
-    assertTrue(pin.err.contains("TLS"), pin::toString);
+    assertEquals(3, pin.exit(), pin::toString);
+    assertTrue(pin.err().contains("TLS"), pin::toString);
   }
 
   @Test
   @Order(8)
   void wrongAdminPassword_isRefusedWithItsCode() {
-    Run r =
+    CliRun r =
         raw(
             Map.of("KEYRING_ADMIN_PASSWORD", "not-the-password"),
             "cluster",
@@ -377,8 +366,8 @@ class KeyringSimTest {
             "" + member.adminPort(),
             "--fingerprint",
             fingerprint);
-    assertEquals(1, r.exit, r::toString);
-    assertTrue(r.err.startsWith("CKR_"), r::toString);
+    assertEquals(1, r.exit(), r::toString);
+    assertTrue(r.err().startsWith("CKR_"), r::toString);
   }
 
   static String write(String name, String content) throws Exception {

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Role;
+import dev.keyring.testing.admin.AdminRestClient;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,12 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
 class AdminApiFlowTest {
   @TempDir Path dir;
   private Member member;
-  private AdminClient c;
+  private AdminRestClient c;
 
   @BeforeEach
   void start() throws Exception {
     member = AdminTestSupport.start(dir);
-    c = new AdminClient(member);
+    c = new AdminRestClient(member.adminPort(), member.adminCertificate());
   }
 
   @AfterEach
@@ -44,7 +45,7 @@ class AdminApiFlowTest {
     member.close();
   }
 
-  private AdminClient.Call admin(String method, String path) {
+  private AdminRestClient.Call admin(String method, String path) {
     return c.call(method, path).as(ADMIN, ADMIN_PW);
   }
 
@@ -77,7 +78,7 @@ class AdminApiFlowTest {
         .json(Map.of("authentication", auth("PO", "po-password-1"), "password", "co-initial-1"))
         .send()
         .expect(200);
-    AdminClient.Reply early =
+    AdminRestClient.Reply early =
         admin("POST", "/api/clusters")
             .json(Map.of("authentication", auth("SO", SO), "clusterLabel", "c1"))
             .send();
@@ -87,7 +88,7 @@ class AdminApiFlowTest {
         .json(Map.of("authentication", auth("CO", "co-initial-1"), "newPassword", CO))
         .send()
         .expect(200);
-    AdminClient.Reply policy40 =
+    AdminRestClient.Reply policy40 =
         admin("POST", "/api/clusters")
             .json(Map.of("authentication", auth("SO", SO), "clusterLabel", "c1"))
             .send();
@@ -109,7 +110,7 @@ class AdminApiFlowTest {
     String cluster = created.path("clusterUUID").asText();
     assertTrue(member.cryptoPort() > 0);
     assertEquals(member.appliance().defaultMemberName(), created.path("memberName").asText());
-    AdminClient.Reply second =
+    AdminRestClient.Reply second =
         admin("POST", "/api/clusters")
             .json(Map.of("authentication", auth("SO", SO), "clusterLabel", "c2"))
             .send();
@@ -153,11 +154,11 @@ class AdminApiFlowTest {
             10,
             "index",
             100);
-    AdminClient.Reply unauthorized = admin("POST", "/api/keyrings").json(create).send();
+    AdminRestClient.Reply unauthorized = admin("POST", "/api/keyrings").json(create).send();
     assertEquals(409, unauthorized.status(), unauthorized.body());
     assertTrue(unauthorized.message().contains("authorize"), unauthorized.body());
 
-    AdminClient.Reply wrongCo =
+    AdminRestClient.Reply wrongCo =
         admin("PUT", "/api/clusters/" + cluster + "/members/" + memberId)
             .json(
                 Map.of(
@@ -231,7 +232,7 @@ class AdminApiFlowTest {
 
     // delete by label, then by UUID
     admin("DELETE", "/api/keyrings/kr109").json(Map.of("authentication", co())).send().expect(204);
-    AdminClient.Reply gone = admin("GET", "/api/keyrings/kr109").send();
+    AdminRestClient.Reply gone = admin("GET", "/api/keyrings/kr109").send();
     assertEquals(404, gone.status());
     assertEquals("CKR_SLOT_ID_INVALID", gone.errorCode());
     admin("DELETE", "/api/keyrings/" + id105)
@@ -252,7 +253,7 @@ class AdminApiFlowTest {
         .json(Map.of("action", "config", "primary", true))
         .send()
         .expect(200);
-    AdminClient.Reply demote =
+    AdminRestClient.Reply demote =
         admin("PUT", "/api/clusters/" + cluster + "/members/" + memberId)
             .json(Map.of("action", "config", "primary", false))
             .send();
@@ -265,14 +266,14 @@ class AdminApiFlowTest {
     Map<String, Object> create =
         Map.of("authentication", co(), "keyRingLabel", "ops", "keyRingPassword", "keyring-pw-1");
     // built-in operator and monitor are disabled until the admin sets their passwords
-    AdminClient.Reply disabled =
+    AdminRestClient.Reply disabled =
         c.call("GET", "/api/keyrings").as("monitor", "monitor-pw-1").send();
     assertEquals(401, disabled.status());
     assertTrue(disabled.message().contains("disabled"), disabled.body());
     AdminTestSupport.setPassword(c, "monitor", "monitor-pw-1");
     AdminTestSupport.setPassword(c, "operator", "operator-pw-1");
 
-    AdminClient.Reply denied =
+    AdminRestClient.Reply denied =
         c.call("POST", "/api/keyrings").as("monitor", "monitor-pw-1").json(create).send();
     assertEquals(403, denied.status(), denied.body());
     assertEquals("CKR_FUNCTION_REJECTED", denied.errorCode());
@@ -326,12 +327,12 @@ class AdminApiFlowTest {
 
   @Test
   void wrongPassword_is401WithChallenge_andTenInARowLockTheUser() {
-    AdminClient.Reply none = c.call("GET", "/api/lunasa/hsms").send();
+    AdminRestClient.Reply none = c.call("GET", "/api/lunasa/hsms").send();
     assertEquals(401, none.status());
     assertEquals(
         "Basic realm=\"keyring\", charset=\"UTF-8\"",
         none.headers().firstValue("WWW-Authenticate").orElseThrow());
-    AdminClient.Reply wrong =
+    AdminRestClient.Reply wrong =
         c.call("GET", "/api/lunasa/hsms").as(ADMIN, "not-the-password").send();
     assertEquals(401, wrong.status());
     assertEquals("CKR_PIN_INCORRECT", wrong.errorCode());
@@ -348,10 +349,11 @@ class AdminApiFlowTest {
       assertEquals(
           401, c.call("GET", "/api/lunasa/hsms").as("alice", "wrong-" + i).send().status());
     }
-    AdminClient.Reply tenth = c.call("GET", "/api/lunasa/hsms").as("alice", "wrong-10").send();
+    AdminRestClient.Reply tenth = c.call("GET", "/api/lunasa/hsms").as("alice", "wrong-10").send();
     assertEquals(429, tenth.status());
     assertEquals("CKR_PIN_LOCKED", tenth.errorCode());
-    AdminClient.Reply right = c.call("GET", "/api/lunasa/hsms").as("alice", "alice-pw-1").send();
+    AdminRestClient.Reply right =
+        c.call("GET", "/api/lunasa/hsms").as("alice", "alice-pw-1").send();
     assertEquals(429, right.status());
     assertTrue(right.message().contains("locked"), right.body());
     long retry = Long.parseLong(right.headers().firstValue("Retry-After").orElseThrow());
@@ -362,11 +364,11 @@ class AdminApiFlowTest {
 
   @Test
   void cookieSession_logsIn_servesCalls_andLogsOut() {
-    AdminClient.Reply bad = c.call("POST", "/auth/session").as(ADMIN, "wrong-password").send();
+    AdminRestClient.Reply bad = c.call("POST", "/auth/session").as(ADMIN, "wrong-password").send();
     assertEquals(401, bad.status());
     assertTrue(bad.headers().firstValue("Set-Cookie").isEmpty());
 
-    AdminClient.Reply login = c.call("POST", "/auth/session").as(ADMIN, ADMIN_PW).send();
+    AdminRestClient.Reply login = c.call("POST", "/auth/session").as(ADMIN, ADMIN_PW).send();
     assertEquals(204, login.status(), login.body());
     String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
     assertTrue(setCookie.contains("HttpOnly"), setCookie);
@@ -374,16 +376,19 @@ class AdminApiFlowTest {
     String value = setCookie.substring(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
     assertTrue(value.matches("[0-9a-f]{32}"), value);
 
-    c.call("GET", "/api/lunasa/hsms").cookie(value).send().expect(200);
-    c.call("GET", "/users").cookie(value).send().expect(200);
-    AdminClient.Reply bogus = c.call("GET", "/api/lunasa/hsms").cookie("0".repeat(32)).send();
+    c.call("GET", "/api/lunasa/hsms").cookie(AdminSessions.COOKIE, value).send().expect(200);
+    c.call("GET", "/users").cookie(AdminSessions.COOKIE, value).send().expect(200);
+    AdminRestClient.Reply bogus =
+        c.call("GET", "/api/lunasa/hsms").cookie(AdminSessions.COOKIE, "0".repeat(32)).send();
     assertEquals(401, bogus.status());
 
-    c.call("DELETE", "/auth/session").cookie(value).send().expect(204);
-    AdminClient.Reply after = c.call("GET", "/api/lunasa/hsms").cookie(value).send();
+    c.call("DELETE", "/auth/session").cookie(AdminSessions.COOKIE, value).send().expect(204);
+    AdminRestClient.Reply after =
+        c.call("GET", "/api/lunasa/hsms").cookie(AdminSessions.COOKIE, value).send();
     assertEquals(401, after.status());
     assertTrue(after.message().contains("log in again"), after.body());
-    assertEquals(401, c.call("DELETE", "/auth/session").cookie(value).send().status());
+    assertEquals(
+        401, c.call("DELETE", "/auth/session").cookie(AdminSessions.COOKIE, value).send().status());
   }
 
   @Test
@@ -399,7 +404,7 @@ class AdminApiFlowTest {
       {"crypto", "-1"}
     };
     for (String[] r : refused) {
-      AdminClient.Reply reply =
+      AdminRestClient.Reply reply =
           admin("PUT", "/api/cluster/config")
               .json(Map.of("service", r[0], "port", Integer.parseInt(r[1])))
               .send();
@@ -475,7 +480,7 @@ class AdminApiFlowTest {
     assertEquals("running", status.path("status").asText());
     assertEquals(port, status.path("cryptoApiPort").asInt());
 
-    AdminClient.Reply notStopped =
+    AdminRestClient.Reply notStopped =
         admin("POST", "/api/lunasa/services/cluster/actions/factoryreset")
             .json(Map.of("authentication", auth("SO", SO)))
             .send();
@@ -485,10 +490,10 @@ class AdminApiFlowTest {
         admin("POST", "/api/lunasa/services/cluster/actions/stop").send().expect(200).json();
     assertEquals("stopped", stopped.path("status").asText());
     assertEquals(-1, member.cryptoPort());
-    AdminClient.Reply list = admin("GET", "/api/keyrings").send();
+    AdminRestClient.Reply list = admin("GET", "/api/keyrings").send();
     assertEquals(409, list.status());
     assertTrue(list.message().contains("cluster service is stopped"), list.body());
-    AdminClient.Reply create =
+    AdminRestClient.Reply create =
         admin("POST", "/api/keyrings")
             .json(
                 Map.of("authentication", co(), "keyRingLabel", "x", "keyRingPassword", "kr-pw-123"))
@@ -496,7 +501,7 @@ class AdminApiFlowTest {
     assertEquals(409, create.status());
     assertEquals(409, admin("GET", "/api/clusters/" + cluster + "/members").send().status());
 
-    AdminClient.Reply wrongSo =
+    AdminRestClient.Reply wrongSo =
         admin("POST", "/api/lunasa/services/cluster/actions/factoryreset")
             .json(Map.of("authentication", auth("SO", "wrong-so-pw")))
             .send();

@@ -14,6 +14,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.store.StoreConfig;
+import dev.keyring.testing.admin.AdminRestClient;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -57,8 +58,8 @@ class AdminApiMalformedInputTest {
 
   @TempDir Path dir;
   private Member member;
-  private AdminClient h2;
-  private AdminClient h1;
+  private AdminRestClient h2;
+  private AdminRestClient h1;
   private String cluster;
   private String memberId;
   private String hsm;
@@ -102,8 +103,10 @@ class AdminApiMalformedInputTest {
   @BeforeEach
   void setUp() throws Exception {
     member = AdminTestSupport.start(dir);
-    h2 = new AdminClient(member);
-    h1 = new AdminClient(member, HttpClient.Version.HTTP_1_1);
+    h2 = new AdminRestClient(member.adminPort(), member.adminCertificate());
+    h1 =
+        new AdminRestClient(
+            member.adminPort(), member.adminCertificate(), HttpClient.Version.HTTP_1_1);
     cluster = AdminTestSupport.provision(h2);
     memberId = AdminTestSupport.memberId(h2, cluster);
     hsm = "/api/lunasa/hsms/" + AdminTestSupport.hsmId(h2);
@@ -175,9 +178,10 @@ class AdminApiMalformedInputTest {
     for (Bad b : cases) {
       // Jetty closes the connection after a request line it cannot parse without saying so
       // (it answers as to HTTP/1.0): such requests get a connection of their own
-      AdminClient client =
+      AdminRestClient client =
           b.protocolLevel()
-              ? new AdminClient(member, HttpClient.Version.HTTP_1_1)
+              ? new AdminRestClient(
+                  member.adminPort(), member.adminCertificate(), HttpClient.Version.HTTP_1_1)
               : (n++ % 4 == 0) ? h1 : h2;
       String problem = check(client, b, statuses);
       if (problem != null) {
@@ -217,13 +221,13 @@ class AdminApiMalformedInputTest {
       if (!b.protocolLevel()) {
         continue;
       }
-      AdminClient.Call call = h2.call(b.method(), b.path());
+      AdminRestClient.Call call = h2.call(b.method(), b.path());
       b.headers().forEach(call::header);
       if (b.body() != null) {
         call.raw(b.body(), b.chunked());
       }
       try {
-        AdminClient.Reply r = call.send();
+        AdminRestClient.Reply r = call.send();
         assertTrue(r.status() >= 400 && r.status() < 500, b.path() + " -> " + r.status());
       } catch (UncheckedIOException e) {
         refused++; // GOAWAY: the connection is dropped, no HTTP answer
@@ -235,13 +239,13 @@ class AdminApiMalformedInputTest {
     assertEquals(hsmState, hsmState());
   }
 
-  private static String check(AdminClient client, Bad b, Map<Integer, Integer> statuses) {
-    AdminClient.Call call = client.call(b.method(), b.path());
+  private static String check(AdminRestClient client, Bad b, Map<Integer, Integer> statuses) {
+    AdminRestClient.Call call = client.call(b.method(), b.path());
     b.headers().forEach(call::header);
     if (b.body() != null) {
       call.raw(b.body(), b.chunked());
     }
-    AdminClient.Reply r;
+    AdminRestClient.Reply r;
     try {
       r = call.send();
     } catch (UncheckedIOException e) {
@@ -296,7 +300,7 @@ class AdminApiMalformedInputTest {
   // ------------------------------------------------------------------ generation
 
   private static Map<String, String> admin() {
-    return Map.of("Authorization", AdminClient.basic(ADMIN, ADMIN_PW));
+    return Map.of("Authorization", AdminRestClient.basic(ADMIN, ADMIN_PW));
   }
 
   private static byte[] json(Object o) {
@@ -1529,15 +1533,15 @@ class AdminApiMalformedInputTest {
     List<Map<String, String>> headers =
         List.of(
             Map.of(),
-            Map.of("Authorization", AdminClient.basic("admin", "wrong-admin-pw")),
-            Map.of("Authorization", AdminClient.basic("monitor", "wrong-monitor")),
-            Map.of("Authorization", AdminClient.basic("operator", "wrong-operator")),
-            Map.of("Authorization", AdminClient.basic("watcher", "wrong-watcher")),
-            Map.of("Authorization", AdminClient.basic("nobody", "whatever-pw")),
-            Map.of("Authorization", AdminClient.basic("", "x")),
-            Map.of("Authorization", AdminClient.basic("admin", "")),
-            Map.of("Authorization", AdminClient.basic("ADMIN", ADMIN_PW)),
-            Map.of("Authorization", AdminClient.basic("admin", ADMIN_PW + " ")),
+            Map.of("Authorization", AdminRestClient.basic("admin", "wrong-admin-pw")),
+            Map.of("Authorization", AdminRestClient.basic("monitor", "wrong-monitor")),
+            Map.of("Authorization", AdminRestClient.basic("operator", "wrong-operator")),
+            Map.of("Authorization", AdminRestClient.basic("watcher", "wrong-watcher")),
+            Map.of("Authorization", AdminRestClient.basic("nobody", "whatever-pw")),
+            Map.of("Authorization", AdminRestClient.basic("", "x")),
+            Map.of("Authorization", AdminRestClient.basic("admin", "")),
+            Map.of("Authorization", AdminRestClient.basic("ADMIN", ADMIN_PW)),
+            Map.of("Authorization", AdminRestClient.basic("admin", ADMIN_PW + " ")),
             Map.of("Authorization", "Basic !!!not-base64!!!"),
             Map.of(
                 "Authorization", "Basic " + Base64.getEncoder().encodeToString(bytes("no-colon"))),
@@ -1583,11 +1587,11 @@ class AdminApiMalformedInputTest {
     }
     // right credentials, wrong role
     Map<String, String> monitor =
-        Map.of("Authorization", AdminClient.basic("monitor", "monitor-pw-1"));
+        Map.of("Authorization", AdminRestClient.basic("monitor", "monitor-pw-1"));
     Map<String, String> watcher =
-        Map.of("Authorization", AdminClient.basic("watcher", "watcher-pw-1"));
+        Map.of("Authorization", AdminRestClient.basic("watcher", "watcher-pw-1"));
     Map<String, String> operator =
-        Map.of("Authorization", AdminClient.basic("operator", "operator-pw-1"));
+        Map.of("Authorization", AdminRestClient.basic("operator", "operator-pw-1"));
     String members = "/api/clusters/" + cluster + "/members/" + memberId;
     List<Object[]> denied = new ArrayList<>();
     for (Map<String, String> who : List.of(monitor, watcher)) {

@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keyring.protocol.admin.ClientRegistration;
 import dev.keyring.protocol.wire.WireJson;
+import dev.keyring.testing.admin.AdminRestClient;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -56,13 +57,13 @@ import org.junit.jupiter.api.io.TempDir;
 class ClientRegistrationApiTest {
   @TempDir Path dir;
   private Member member;
-  private AdminClient c;
+  private AdminRestClient c;
   private String cluster;
 
   @BeforeEach
   void start() throws Exception {
     member = AdminTestSupport.start(dir);
-    c = new AdminClient(member);
+    c = new AdminRestClient(member.adminPort(), member.adminCertificate());
     cluster = AdminTestSupport.provision(c);
   }
 
@@ -94,7 +95,7 @@ class ClientRegistrationApiTest {
             .generateCertificate(new ByteArrayInputStream(pem.getBytes(StandardCharsets.US_ASCII)));
   }
 
-  private AdminClient.Reply register(String cn, String csr, String label, String monitorUser) {
+  private AdminRestClient.Reply register(String cn, String csr, String label, String monitorUser) {
     Map<String, Object> body = new HashMap<>();
     body.put("commonName", cn);
     body.put("csr", csr);
@@ -147,7 +148,7 @@ class ClientRegistrationApiTest {
   void registration_issuesACertificateThatChainsToTheClusterCa_andOpensTheCryptoApi()
       throws Exception {
     KeyPair kp = ecKey();
-    AdminClient.Reply reply = register("app-1", csrPem(kp, "app-1"), "app one", null);
+    AdminRestClient.Reply reply = register("app-1", csrPem(kp, "app-1"), "app one", null);
     assertEquals(201, reply.status(), reply.body());
     ClientRegistration.Response r =
         WireJson.mapper().readValue(reply.body(), ClientRegistration.Response.class);
@@ -219,7 +220,7 @@ class ClientRegistrationApiTest {
   @Test
   void registration_refusesBadRequests_andNeedsTheAdminRole() throws Exception {
     KeyPair kp = ecKey();
-    AdminClient.Reply mismatch = register("app-2", csrPem(kp, "someone-else"), null, null);
+    AdminRestClient.Reply mismatch = register("app-2", csrPem(kp, "someone-else"), null, null);
     assertEquals(400, mismatch.status());
     assertTrue(mismatch.message().contains("CN"), mismatch.body());
     assertEquals(400, register("app-2", "not a pem", null, null).status());
@@ -233,10 +234,10 @@ class ClientRegistrationApiTest {
             .status());
     assertEquals(400, register("app-2", csrPem(kp, "app-2"), null, "nobody").status());
     AdminTestSupport.setPassword(c, "operator", "operator-pw-1");
-    AdminClient.Reply notMonitor = register("app-2", csrPem(kp, "app-2"), null, "operator");
+    AdminRestClient.Reply notMonitor = register("app-2", csrPem(kp, "app-2"), null, "operator");
     assertEquals(400, notMonitor.status());
     assertTrue(notMonitor.message().contains("monitor"), notMonitor.body());
-    AdminClient.Reply byOperator =
+    AdminRestClient.Reply byOperator =
         c.call("POST", "/api/clusters/" + cluster + "/clients")
             .as("operator", "operator-pw-1")
             .json(Map.of("commonName", "app-2", "csr", csrPem(kp, "app-2")))
@@ -253,7 +254,7 @@ class ClientRegistrationApiTest {
             .size());
 
     // with the default monitor user
-    AdminClient.Reply withMonitor = register("app-2", csrPem(kp, "app-2"), null, "monitor");
+    AdminRestClient.Reply withMonitor = register("app-2", csrPem(kp, "app-2"), null, "monitor");
     assertEquals(201, withMonitor.status(), withMonitor.body());
     JsonNode listed =
         c.call("GET", "/api/clusters/" + cluster + "/clients")
@@ -266,7 +267,7 @@ class ClientRegistrationApiTest {
     // registration persists across a restart of the member
     member.close();
     member = AdminTestSupport.start(dir);
-    c = new AdminClient(member);
+    c = new AdminRestClient(member.adminPort(), member.adminCertificate());
     assertEquals(
         1,
         c.call("GET", "/api/clusters/" + cluster + "/clients")

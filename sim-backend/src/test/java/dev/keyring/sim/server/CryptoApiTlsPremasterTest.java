@@ -12,6 +12,7 @@ import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.PublicKeyAttributes;
 import dev.keyring.protocol.admin.ClientRegistration;
 import dev.keyring.protocol.wire.WireJson;
+import dev.keyring.testing.admin.AdminRestClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,10 +53,10 @@ class CryptoApiTlsPremasterTest {
   @BeforeEach
   void start() throws Exception {
     member = AdminTestSupport.start(dir);
-    AdminClient c = new AdminClient(member);
+    AdminRestClient c = new AdminRestClient(member.adminPort(), member.adminCertificate());
     String cluster = AdminTestSupport.provision(c);
     KeyPair kp = ClientRegistrationApiTest.ecKey();
-    AdminClient.Reply reply =
+    AdminRestClient.Reply reply =
         c.call("POST", "/api/clusters/" + cluster + "/clients")
             .as(ADMIN, ADMIN_PW)
             .json(

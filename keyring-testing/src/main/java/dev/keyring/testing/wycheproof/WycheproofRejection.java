@@ -1,26 +1,31 @@
-package dev.keyring.e2e.provider;
+package dev.keyring.testing.wycheproof;
 
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.HsmException;
 
 /**
- * Thrown by a {@link WycheproofProviderFamily} when the case was refused in one of the ways the JCA
- * documents for bad input (a signature that does not verify, a tag that does not match, an
- * exception the API declares for it). {@link #kind} names the way, for the per-file tally.
+ * Thrown by a {@link WycheproofSubject.Case} when the case was refused in one of the documented
+ * ways for bad input (a signature that does not verify, a tag that does not match, an exception the
+ * API declares for it, a result code the operation documents). {@link #kind} names the way, for the
+ * per-file tally.
  */
-final class WycheproofRejection extends Exception {
+public final class WycheproofRejection extends Exception {
   private static final long serialVersionUID = 1L;
 
-  /** How the case was refused, e.g. "verify() = false" or "doFinal: AEADBadTagException". */
-  final String kind;
+  private final String kind;
 
-  WycheproofRejection(String kind, String detail, Throwable cause) {
+  public WycheproofRejection(String kind, String detail, Throwable cause) {
     super(kind + (detail == null || detail.isEmpty() ? "" : ": " + detail), cause);
     this.kind = kind;
   }
 
-  WycheproofRejection(String kind) {
+  public WycheproofRejection(String kind) {
     this(kind, null, null);
+  }
+
+  /** How the case was refused, e.g. "verify() = false" or "doFinal: AEADBadTagException". */
+  public String kind() {
+    return kind;
   }
 
   /**
@@ -28,7 +33,7 @@ final class WycheproofRejection extends Exception {
    * result code when the cluster refused. A failure to reach the cluster is no refusal of the case:
    * it fails the test whatever the case's result.
    */
-  static WycheproofRejection by(String stage, Exception e) {
+  public static WycheproofRejection by(String stage, Exception e) {
     String code = "";
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof TransportException) {

@@ -1,6 +1,10 @@
-package dev.keyring.samples.cluster;
+package dev.keyring.testing.cluster;
 
-import dev.keyring.samples.LocalCluster;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyring.client.registration.RegisterCommand;
+import dev.keyring.testing.admin.AdminRestClient;
+import dev.keyring.testing.admin.Provisioning;
+import dev.keyring.testing.cli.CliRun;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -8,31 +12,27 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Up to N members as separate JVMs on loopback, each with its own data directory, and a
- * fault-injecting TCP proxy on every link: one in front of each member's crypto API for clients
- * (the address the member advertises), and one for each ordered pair of members (member i reaches
- * member j's crypto API through {@code link(i, j)}, by a peer route in i's settings). Links can be
- * cut, blackholed, delayed and restored; members can be killed with SIGKILL and restarted.
+ * Up to N members as separate JVMs on loopback (each binds port 0 and reports its ports; see {@link
+ * MemberProcess}), each with its own data directory, and a fault-injecting TCP proxy on every link:
+ * one in front of each member's crypto API for clients (the address the member advertises), and one
+ * for each ordered pair of members (member i reaches member j's crypto API through {@code link(i,
+ * j)}, by a peer route in i's settings). Links can be cut, blackholed, delayed and restored;
+ * members can be killed with SIGKILL and restarted (on new ports: the proxies follow). The harness
+ * provisions through the members' admin REST API; {@link MemberProcess#sim} runs the admin CLI as
+ * an operator would.
  */
 public final class ClusterHarness implements AutoCloseable {
-  public static final String ADMIN_PW = "admin-password-1";
-  public static final String SO = "so-password-1";
-  public static final String PO = "po-password-1";
-  public static final String CO = "co-password-1";
+  public static final String ADMIN_PW = Provisioning.ADMIN_PW;
+  public static final String SO = Provisioning.SO;
+  public static final String PO = Provisioning.PO;
+  public static final String CO = Provisioning.CO;
   public static final String DOMAIN = "harness-domain";
-  public static final String PARTITION = "clusterpar";
-
-  private static final Pattern CLUSTER_ID = Pattern.compile("Cluster ID\\s+: ([0-9a-f-]{36})");
-  private static final Pattern SELF = Pattern.compile("\\*\\s+([0-9a-f-]{36})");
+  public static final String PARTITION = Provisioning.PARTITION;
 
   private final Path dir;
   private final int capacity;
-  private final int[] adminPorts;
-  private final int[] cryptoPorts;
   private final FaultProxy[] clientProxies;
   private final FaultProxy[][] links;
   private final MemberProcess[] members;
@@ -41,23 +41,28 @@ public final class ClusterHarness implements AutoCloseable {
   private ClusterHarness(Path dir, int capacity) throws Exception {
     this.dir = dir;
     this.capacity = capacity;
-    this.adminPorts = new int[capacity];
-    this.cryptoPorts = new int[capacity];
     this.clientProxies = new FaultProxy[capacity];
     this.links = new FaultProxy[capacity][capacity];
     this.members = new MemberProcess[capacity];
     for (int i = 0; i < capacity; i++) {
-      adminPorts[i] = MemberProcess.freePort();
-      cryptoPorts[i] = MemberProcess.freePort();
-    }
-    for (int i = 0; i < capacity; i++) {
-      clientProxies[i] = FaultProxy.start("127.0.0.1", cryptoPorts[i]);
+      int to = i;
+      clientProxies[i] = FaultProxy.start(() -> cryptoAddress(to));
       for (int j = 0; j < capacity; j++) {
         if (i != j) {
-          links[i][j] = FaultProxy.start("127.0.0.1", cryptoPorts[j]);
+          int peer = j;
+          links[i][j] = FaultProxy.start(() -> cryptoAddress(peer));
         }
       }
     }
+  }
+
+  /** Where member {@code i}'s crypto API listens now; null while it does not run. */
+  private java.net.InetSocketAddress cryptoAddress(int i) {
+    MemberProcess m;
+    synchronized (members) { // asked from the proxies' threads
+      m = members[i];
+    }
+    return m == null ? null : m.cryptoAddress();
   }
 
   /** Proxies for {@code capacity} members; no member runs yet. */
@@ -100,10 +105,11 @@ public final class ClusterHarness implements AutoCloseable {
         settings.put("peerRoute." + advertised(j), "127.0.0.1:" + links[i][j].port());
       }
     }
-    members[i] =
-        MemberProcess.start(
-            dir.resolve("member" + i), ADMIN_PW, adminPorts[i], cryptoPorts[i], settings);
-    return members[i];
+    MemberProcess m = MemberProcess.start(dir.resolve("member" + i), ADMIN_PW, settings);
+    synchronized (members) {
+      members[i] = m;
+    }
+    return m;
   }
 
   private String advertised(int i) {
@@ -120,91 +126,28 @@ public final class ClusterHarness implements AutoCloseable {
 
   /** HSM, V1 partition in the harness's cloning domain, policy 40 = 0, CO with its own password. */
   public void provisionPartition(int i) {
-    MemberProcess m = members[i];
-    ok(m, "hsm", "init", "-label", "hsm" + i, "-password", SO);
-    ok(m, "partition", "create", "-label", PARTITION, "-sopassword", SO);
-    ok(
-        m,
-        "partition",
-        "init",
-        "-partition",
-        PARTITION,
-        "-domain",
-        DOMAIN,
-        "-sopassword",
-        SO,
-        "-password",
-        PO);
-    ok(
-        m,
-        "partition",
-        "policy",
-        "-partition",
-        PARTITION,
-        "-policy",
-        "40",
-        "-value",
-        "0",
-        "-popassword",
-        PO);
-    ok(
-        m,
-        "partition",
-        "co",
-        "init",
-        "-partition",
-        PARTITION,
-        "-popassword",
-        PO,
-        "-password",
-        CO + "-initial");
-    ok(
-        m,
-        "partition",
-        "co",
-        "changepw",
-        "-partition",
-        PARTITION,
-        "-oldpw",
-        CO + "-initial",
-        "-newpw",
-        CO);
+    Provisioning.prepareHsm(members[i].rest(), "hsm" + i, DOMAIN);
   }
 
   /** Creates the cluster on member 0 and authorizes it. */
   public String createCluster() {
-    MemberProcess m = members[0];
-    MemberProcess.SimRun created =
-        ok(m, "cluster", "create", "-label", "harness-cluster", "-password", SO);
-    Matcher id = CLUSTER_ID.matcher(created.out());
-    check(id.find(), created::toString);
+    AdminRestClient rest = members[0].rest();
+    JsonNode created = Provisioning.createCluster(rest, "harness-cluster");
     check(
-        !created.err().contains("warning"),
-        () -> "the cluster was created with a warning:\n" + created + "\n" + m.output());
-    clusterId = id.group(1);
-    ok(
-        m,
-        "cluster",
-        "member",
-        "authorize",
-        "-partition",
-        PARTITION,
-        "-memberid",
-        localMemberId(0),
-        "-copassword",
-        CO);
+        created.path("warning").isMissingNode() || created.path("warning").isNull(),
+        () -> "the cluster was created with a warning:\n" + created + "\n" + members[0].output());
+    clusterId = created.path("clusterUUID").asText();
+    members[0].cryptoPort(); // its crypto API started with the cluster: learn the port
+    Provisioning.authorize(rest, clusterId, localMemberId(0));
     return clusterId;
   }
 
   /** The ID of member {@code i} as it lists itself. */
   public String localMemberId(int i) {
-    MemberProcess.SimRun list = ok(members[i], "cluster", "member", "list");
-    Matcher self = SELF.matcher(list.out());
-    check(self.find(), list::toString);
-    return self.group(1);
+    return Provisioning.localMemberId(members[i].rest(), clusterId);
   }
 
-  /** Member {@code i} joins through member {@code through}. */
+  /** Member {@code i} joins through member {@code through}, by the admin CLI. */
   public MemberProcess.SimRun join(int i, int through) {
     return ok(members[i], joinArgs(i, through));
   }
@@ -219,7 +162,7 @@ public final class ClusterHarness implements AutoCloseable {
       "-remoteip",
       "127.0.0.1",
       "-remoteport",
-      Integer.toString(adminPorts[through]),
+      Integer.toString(members[through].adminPort()),
       "-remotepassword",
       ADMIN_PW,
       "-partition",
@@ -231,30 +174,28 @@ public final class ClusterHarness implements AutoCloseable {
 
   /** Creates {@code total} keyrings labelled {@code label + index...} through member {@code i}. */
   public void createKeyrings(int i, String label, String password, int total, int index) {
-    ok(
-        members[i],
-        "keyring",
-        "create",
-        "-label",
-        label,
-        "-password",
-        password,
-        "-partition",
-        PARTITION,
-        "-total",
-        Integer.toString(total),
-        "-index",
-        Integer.toString(index),
-        "-copassword",
-        CO);
+    Provisioning.createKeyrings(members[i].rest(), label, password, total, index);
   }
 
   /**
    * Registers a client with member {@code i}; its configuration file is written to {@code conf}.
    */
   public Path registerClient(int i, String name, Path conf) {
-    LocalCluster.registerClient(
-        name, adminPorts[i], members[i].fingerprint(), clusterId, ADMIN_PW, conf);
+    CliRun r =
+        CliRun.run(
+            RegisterCommand::run,
+            Map.of(RegisterCommand.PASSWORD_ENV, ADMIN_PW),
+            "-n",
+            name,
+            "-i",
+            "127.0.0.1:" + members[i].adminPort(),
+            "-c",
+            clusterId,
+            "--config",
+            conf.toString(),
+            "--admin-fingerprint",
+            members[i].fingerprint());
+    check(r.exit() == RegisterCommand.OK, () -> "client registration failed: " + r);
     return conf;
   }
 
@@ -269,21 +210,20 @@ public final class ClusterHarness implements AutoCloseable {
       long cryptoRequests) {}
 
   public State state(int i) {
-    MemberProcess.SimRun r = ok(members[i], "cluster", "state");
+    JsonNode r =
+        members[i]
+            .rest()
+            .send("GET", "/api/clusters/" + clusterId + "/state", "admin", ADMIN_PW, null)
+            .expect(200)
+            .json();
     return new State(
-        field(r.out(), "Member Name"),
-        field(r.out(), "Log Position"),
-        Integer.parseInt(field(r.out(), "Keyrings")),
-        field(r.out(), "State Digest"),
-        field(r.out(), "Mode"),
-        Integer.parseInt(field(r.out(), "Open Sessions")),
-        Long.parseLong(field(r.out(), "Crypto Requests")));
-  }
-
-  private static String field(String out, String name) {
-    Matcher m = Pattern.compile(Pattern.quote(name) + "\\s*: (\\S+)").matcher(out);
-    check(m.find(), () -> name + " missing from:\n" + out);
-    return m.group(1);
+        r.path("memberName").asText(),
+        r.path("logEpoch").asText() + ":" + r.path("sequence").asText(),
+        r.path("keyrings").asInt(),
+        r.path("digest").asText(),
+        r.path("mode").asText(),
+        r.path("openSessions").asInt(),
+        r.path("cryptoRequests").asLong());
   }
 
   /** The states of the running members, in member order. */

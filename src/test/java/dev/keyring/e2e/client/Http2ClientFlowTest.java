@@ -1,4 +1,6 @@
-package dev.keyring.client;
+package dev.keyring.e2e.client;
+
+import dev.keyring.client.TransportOptions;
 
 /** {@link ClientFlowContract} over HTTP/2 (ALPN). */
 class Http2ClientFlowTest extends ClientFlowContract {

@@ -1,4 +1,4 @@
-package dev.keyring.client;
+package dev.keyring.e2e.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,8 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.KeyringClient;
+import dev.keyring.client.KeyringKeyPair;
+import dev.keyring.client.KeyringSessionHandle;
+import dev.keyring.client.MemberState;
+import dev.keyring.client.TransportException;
+import dev.keyring.client.TransportOptions;
 import dev.keyring.client.config.ClusterEntry;
-import dev.keyring.client.testing.TestMember;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;
 import dev.keyring.protocol.HsmException;

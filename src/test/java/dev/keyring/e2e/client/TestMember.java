@@ -1,6 +1,7 @@
-package dev.keyring.client.testing;
+package dev.keyring.e2e.client;
 
 import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.testing.TestPki;
 import dev.keyring.sim.Appliance;
 import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.boundary.MemberPki;
@@ -8,6 +9,7 @@ import dev.keyring.sim.hsm.Hsm;
 import dev.keyring.sim.server.Member;
 import dev.keyring.sim.server.MemberConfig;
 import dev.keyring.store.ClusterRecord;
+import dev.keyring.testing.leak.SessionLeaks;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
@@ -33,12 +35,14 @@ public final class TestMember implements AutoCloseable {
   private final ClusterRecord cluster;
   private final Path dir;
   private final int cryptoPort;
+  private final SessionLeaks.Watch leaks;
 
   private TestMember(Member member, ClusterRecord cluster, Path dir) {
     this.member = member;
     this.cluster = cluster;
     this.dir = dir;
     this.cryptoPort = member.cryptoPort();
+    this.leaks = SessionLeaks.watch("the test member in " + dir, () -> this.member.openSessions());
   }
 
   private static MemberConfig config(Path dir, int cryptoPort) {
@@ -140,6 +144,7 @@ public final class TestMember implements AutoCloseable {
 
   @Override
   public void close() {
+    leaks.close();
     member.close();
   }
 }

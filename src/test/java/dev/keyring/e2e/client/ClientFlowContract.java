@@ -1,4 +1,4 @@
-package dev.keyring.client;
+package dev.keyring.e2e.client;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,11 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.KeyringClient;
+import dev.keyring.client.KeyringKeyPair;
+import dev.keyring.client.KeyringObject;
+import dev.keyring.client.KeyringOperation;
+import dev.keyring.client.KeyringSessionHandle;
+import dev.keyring.client.Slot;
+import dev.keyring.client.TransportException;
+import dev.keyring.client.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.registration.RegisterCommand;
-import dev.keyring.client.registration.RegisterRun;
-import dev.keyring.client.testing.TestMember;
 import dev.keyring.client.testing.TestPki;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;

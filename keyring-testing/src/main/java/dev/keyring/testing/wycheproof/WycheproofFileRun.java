@@ -1,39 +1,37 @@
-package dev.keyring.e2e.provider;
+package dev.keyring.testing.wycheproof;
 
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.keyring.provider.KeyringProvider;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DynamicTest;
 
 /**
- * One vector file through the provider: a dynamic test per case, then a summary that prints the
- * per-file counts and elapsed time, checks every case was counted, and checks the file left no
- * object on the keyring.
+ * One Wycheproof vector file on a {@link WycheproofSubject}: a dynamic test per case, then a
+ * summary that prints the per-file counts and elapsed time, checks every case was counted, and
+ * checks the file left nothing behind.
  *
  * <p>"valid" cases must succeed with the expected output, "invalid" ones must be refused in a
  * documented way ({@link WycheproofRejection}), "acceptable" ones may go either way and are
- * counted, and cases the provider deliberately does not offer are counted as not covered, with the
- * reason. Anything else fails the case. Each covered case that succeeds must also have made the
- * provider ask the cluster for the family's operation.
+ * counted, and cases the subject deliberately does not offer are counted as not covered, with the
+ * reason. Anything else fails the case.
  */
-final class WycheproofFileRun {
+public final class WycheproofFileRun {
   private static final ObjectMapper JSON = new ObjectMapper();
 
+  private final String suite;
   private final Path file;
   private final String name;
-  private final WycheproofProviderFamily family;
-  private final WycheproofKeyring keyring;
+  private final WycheproofSubject subject;
 
   private int cases;
   private final Map<String, int[]> byResult = new TreeMap<>(); // result -> {covered, ok, refused}
@@ -42,16 +40,19 @@ final class WycheproofFileRun {
   private final List<String> failures = new ArrayList<>();
   private int group;
   private long started = -1;
-  private Map<KeyringProvider.Operation, Long> countsAtStart;
 
-  WycheproofFileRun(Path file, WycheproofProviderFamily family, WycheproofKeyring keyring) {
+  /**
+   * @param suite what the summary line starts with, e.g. "wycheproof via provider"
+   */
+  public WycheproofFileRun(String suite, Path file, WycheproofSubject subject) {
+    this.suite = suite;
     this.file = file;
     this.name = file.getFileName().toString();
-    this.family = family;
-    this.keyring = keyring;
+    this.subject = subject;
   }
 
-  Stream<DynamicTest> tests() {
+  /** A dynamic test per case, then the summary. */
+  public Stream<DynamicTest> tests() {
     JsonNode root;
     try {
       root = JSON.readTree(file.toFile());
@@ -85,10 +86,6 @@ final class WycheproofFileRun {
     return tests.stream();
   }
 
-  private KeyringProvider provider() {
-    return keyring.provider();
-  }
-
   private void execute(int groupNo, JsonNode g, JsonNode test) {
     String result = test.path("result").asText();
     String where =
@@ -106,37 +103,41 @@ final class WycheproofFileRun {
             + "]: ";
     if (started < 0) {
       started = System.nanoTime();
-      countsAtStart = provider().operationCounts();
     }
     if (groupNo != group) {
       group = groupNo;
       try {
-        keyring.releaseImported();
+        subject.groupStarts(groupNo);
       } catch (Exception e) {
-        fail(where + "deleting the previous group's keys failed: " + e, e);
+        fail(where + "preparing the group failed (deleting the previous group's keys?): " + e, e);
       }
     }
-    if (!g.path("type").asText().equals(family.groupType())) {
-      fail(where + "group type " + g.path("type") + ", expected " + family.groupType());
+    if (!g.path("type").asText().equals(subject.groupType())) {
+      fail(where + "group type " + g.path("type") + ", expected " + subject.groupType());
     }
-    WycheproofCase c = new WycheproofCase(keyring, g, test);
-    String reason = family.notCovered(c);
+    String reason = subject.notCovered(g, test);
     if (reason != null) {
       notCovered.computeIfAbsent(reason, r -> new ArrayList<>()).add(test.path("tcId").asInt());
       return;
     }
     int[] tally = byResult.computeIfAbsent(result, r -> new int[3]);
     tally[0]++;
-    long opsBefore = provider().operationCount(family.operation());
+    WycheproofSubject.Case c;
+    try {
+      c = subject.prepare(g, test);
+    } catch (Exception e) {
+      fail(where + "the case could not be prepared: " + e, e);
+      return;
+    }
     boolean succeeded = false;
     String refusal = null;
     AssertionError failure = null;
     try {
-      family.run(c);
+      c.run();
       succeeded = true;
     } catch (WycheproofRejection r) {
       refusal = r.getMessage();
-      rejections.merge(result + " by " + r.kind, 1, Integer::sum);
+      rejections.merge(result + " by " + r.kind(), 1, Integer::sum);
     } catch (AssertionError e) {
       failure = new AssertionError(where + e.getMessage(), e);
     } catch (Throwable t) {
@@ -145,11 +146,11 @@ final class WycheproofFileRun {
               where
                   + "unexpected "
                   + t.getClass().getName()
-                  + " (not an outcome the JCA documents for bad input): "
+                  + " (not a documented outcome for bad input): "
                   + t.getMessage(),
               t);
     }
-    Exception cleanup = c.destroyMade();
+    Exception cleanup = c.cleanUp();
     if (failure != null) {
       if (cleanup != null) {
         failure.addSuppressed(cleanup);
@@ -158,10 +159,7 @@ final class WycheproofFileRun {
       throw failure;
     }
     if (cleanup != null) {
-      fail(where + "destroying the keys the case made failed: " + cleanup, cleanup);
-    }
-    if (succeeded && provider().operationCount(family.operation()) <= opsBefore) {
-      fail(where + "succeeded without asking the cluster for " + family.operation());
+      fail(where + "destroying what the case made failed: " + cleanup, cleanup);
     }
     switch (result) {
       case "valid":
@@ -194,7 +192,7 @@ final class WycheproofFileRun {
   }
 
   private void summarize(int declared) throws Exception {
-    keyring.releaseImported();
+    subject.finish();
     double seconds = started < 0 ? 0 : (System.nanoTime() - started) / 1e9;
     int[] valid = byResult.getOrDefault("valid", new int[3]);
     int[] invalid = byResult.getOrDefault("invalid", new int[3]);
@@ -202,7 +200,8 @@ final class WycheproofFileRun {
     int uncovered = notCovered.values().stream().mapToInt(List::size).sum();
     StringBuilder line =
         new StringBuilder()
-            .append("wycheproof via provider ")
+            .append(suite)
+            .append(' ')
             .append(name)
             .append(": ")
             .append(cases)
@@ -222,26 +221,16 @@ final class WycheproofFileRun {
             .append(acceptable[2])
             .append(" rejected), not covered ")
             .append(uncovered)
-            .append(String.format(java.util.Locale.ROOT, " — %.1f s", seconds));
+            .append(String.format(Locale.ROOT, " — %.1f s", seconds));
     if (!failures.isEmpty()) {
       line.append(", FAILED ").append(failures.size());
     }
     notCovered.forEach(
         (reason, ids) ->
             line.append("\n  not covered (").append(reason).append("): tcId ").append(ids(ids)));
-    if (!rejections.isEmpty()) {
-      rejections.forEach(
-          (how, n) -> line.append("\n  rejected: ").append(how).append(" ×").append(n));
-    }
-    if (countsAtStart != null) {
-      Map<KeyringProvider.Operation, Long> now = provider().operationCounts();
-      line.append("\n  cluster operations: ")
-          .append(
-              now.entrySet().stream()
-                  .filter(e -> e.getValue() > countsAtStart.get(e.getKey()))
-                  .map(e -> e.getKey() + " " + (e.getValue() - countsAtStart.get(e.getKey())))
-                  .collect(Collectors.joining(", ")));
-    }
+    rejections.forEach(
+        (how, n) -> line.append("\n  rejected: ").append(how).append(" ×").append(n));
+    line.append(subject.report());
     System.out.println(line);
     int counted = valid[0] + invalid[0] + acceptable[0] + uncovered;
     if (counted != cases || cases != declared) {
@@ -255,9 +244,9 @@ final class WycheproofFileRun {
               + counted
               + " counted; a case was dropped");
     }
-    int left = keyring.objectsOnKeyring();
-    if (left != 0) {
-      throw new AssertionError(name + ": " + left + " object(s) left on the keyring");
+    String left = subject.leftBehind();
+    if (left != null) {
+      throw new AssertionError(name + ": " + left);
     }
     if (!failures.isEmpty()) {
       throw new AssertionError(

@@ -1,17 +1,15 @@
-package dev.keyring.client.registration;
+package dev.keyring.e2e.client;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.keyring.client.registration.RegisterCommand;
+import dev.keyring.testing.cli.CliRun;
 import java.util.Map;
 
 /** One run of {@code keyring-register} with captured output. */
 public record RegisterRun(int exitCode, String out, String err) {
   /** Runs the command with {@code env} as its whole environment. */
   public static RegisterRun run(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int code = RegisterCommand.run(new PrintWriter(out), new PrintWriter(err), env, args);
-    return new RegisterRun(code, out.toString(), err.toString());
+    CliRun r = CliRun.run(RegisterCommand::run, env, args);
+    return new RegisterRun(r.exit(), r.out(), r.err());
   }
 
   @Override

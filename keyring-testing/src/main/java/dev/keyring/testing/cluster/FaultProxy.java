@@ -1,4 +1,4 @@
-package dev.keyring.samples.cluster;
+package dev.keyring.testing.cluster;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 /**
  * A TCP proxy on loopback that tests put on a link (client to member, member to member) to cut,
@@ -35,22 +36,33 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   private final ServerSocket listener;
-  private final InetSocketAddress target;
+  // where connections go, asked at each accept; null while the target is not listening
+  private final Supplier<InetSocketAddress> target;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final AtomicLong accepted = new AtomicLong();
   private volatile Mode mode = Mode.FORWARD;
   private volatile long delayNanos;
   private volatile boolean closed;
 
-  private FaultProxy(ServerSocket listener, InetSocketAddress target) {
+  private FaultProxy(ServerSocket listener, Supplier<InetSocketAddress> target) {
     this.listener = listener;
     this.target = target;
   }
 
   /** A proxy on a free loopback port forwarding to {@code host:port}. */
   public static FaultProxy start(String host, int port) throws IOException {
+    InetSocketAddress fixed = new InetSocketAddress(host, port);
+    return start(() -> fixed);
+  }
+
+  /**
+   * A proxy on a free loopback port forwarding each new connection to the address {@code target}
+   * gives at that moment (a member that bound a new port after a restart); while it gives null, new
+   * connections are reset, as by a host where nothing listens.
+   */
+  public static FaultProxy start(Supplier<InetSocketAddress> target) throws IOException {
     ServerSocket s = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
-    FaultProxy p = new FaultProxy(s, new InetSocketAddress(host, port));
+    FaultProxy p = new FaultProxy(s, target);
     Thread t = new Thread(p::acceptLoop, "fault-proxy-" + s.getLocalPort());
     t.setDaemon(true);
     t.start();
@@ -113,11 +125,21 @@ public final class FaultProxy implements AutoCloseable {
         closeQuietly(client, true);
         continue;
       }
+      InetSocketAddress to;
+      try {
+        to = target.get();
+      } catch (RuntimeException unknown) {
+        to = null;
+      }
+      if (to == null) {
+        closeQuietly(client, true);
+        continue;
+      }
       Socket upstream = new Socket();
       try {
         client.setTcpNoDelay(true);
         upstream.setTcpNoDelay(true);
-        upstream.connect(target, 5_000);
+        upstream.connect(to, 5_000);
       } catch (IOException e) {
         closeQuietly(client, true);
         closeQuietly(upstream, false);
@@ -196,6 +218,6 @@ public final class FaultProxy implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "FaultProxy[127.0.0.1:" + port() + " -> " + target + ", " + mode + "]";
+    return "FaultProxy[127.0.0.1:" + port() + " -> " + target.get() + ", " + mode + "]";
   }
 }

@@ -1,15 +1,14 @@
-package dev.keyring.client.cli;
+package dev.keyring.e2e.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.cli.KeyringCm;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.config.ConfigFile;
-import dev.keyring.client.testing.TestMember;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.keyring.testing.cli.CliRun;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -34,13 +33,6 @@ class KeyringCmTest {
   static Path conf;
   static int keyrings;
 
-  record Run(int exit, String out, String err) {
-    @Override
-    public String toString() {
-      return "exit " + exit + "\n--- out\n" + out + "--- err\n" + err;
-    }
-  }
-
   @BeforeAll
   static void start() throws Exception {
     member = TestMember.start(dir);
@@ -61,21 +53,18 @@ class KeyringCmTest {
     assertEquals(0, member.member().openSessions(), "member sessions left open");
   }
 
-  static Run cm(Map<String, String> env, String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit = KeyringCm.run(new PrintWriter(out), new PrintWriter(err), env, args);
-    return new Run(exit, out.toString(), err.toString());
+  static CliRun cm(Map<String, String> env, String... args) {
+    return CliRun.run(KeyringCm::run, env, args);
   }
 
-  static Run cm(String... args) {
+  static CliRun cm(String... args) {
     return cm(Map.of("KEYRING_CONFIG", conf.toString()), args);
   }
 
-  static Run ok(String... args) {
-    Run r = cm(args);
-    assertEquals(0, r.exit, r::toString);
-    assertTrue(r.out.contains("Command Result : No Error"), r::toString);
+  static CliRun ok(String... args) {
+    CliRun r = cm(args);
+    assertEquals(0, r.exit(), r::toString);
+    assertTrue(r.out().contains("Command Result : No Error"), r::toString);
     return r;
   }
 
@@ -94,11 +83,11 @@ class KeyringCmTest {
   @Test
   void roleFlow_thenKeysContentsSignAndVerify() throws Exception {
     String slot = newKeyring();
-    Run slots = ok("slot", "list");
-    assertTrue(slots.out.contains(slot), slots::toString);
-    Run po =
+    CliRun slots = ok("slot", "list");
+    assertTrue(slots.out().contains(slot), slots::toString);
+    CliRun po =
         ok("role", "login", "-name", "po", "-slot", slot, "-password", TestMember.KEYRING_INITIAL);
-    assertTrue(po.out.contains("must be changed"), po::toString);
+    assertTrue(po.out().contains("must be changed"), po::toString);
     ok(
         "role",
         "changepw",
@@ -110,12 +99,12 @@ class KeyringCmTest {
         TestMember.KEYRING_INITIAL,
         "-newpw",
         NEW_PASSWORD);
-    Run notYet = cm("role", "login", "-name", "co", "-slot", slot, "-password", NEW_PASSWORD);
-    assertEquals(1, notYet.exit, notYet::toString);
+    CliRun notYet = cm("role", "login", "-name", "co", "-slot", slot, "-password", NEW_PASSWORD);
+    assertEquals(1, notYet.exit(), notYet::toString);
     ok("role", "init", "-name", "co", "-slot", slot, "-sopassword", NEW_PASSWORD);
     ok("role", "login", "-name", "co", "-slot", slot, "-password", NEW_PASSWORD);
 
-    Run rsa =
+    CliRun rsa =
         ok(
             "key",
             "generate",
@@ -127,7 +116,7 @@ class KeyringCmTest {
             "rsa",
             "-label",
             "r");
-    Run aes =
+    CliRun aes =
         ok(
             "key",
             "generate",
@@ -139,12 +128,12 @@ class KeyringCmTest {
             "aes",
             "-label",
             "a");
-    assertTrue(aes.out.contains("Secret key handle"), aes::toString);
-    String rsaPrivate = group("Private key handle:\\s+(\\d+)", rsa.out);
-    String rsaPublic = group("Public key handle:\\s+(\\d+)", rsa.out);
-    Run contents = ok("partition", "contents", "-slot", slot, "-password", NEW_PASSWORD);
-    assertTrue(contents.out.contains("Number of objects: 3"), contents::toString);
-    assertTrue(contents.out.matches("(?s).*SECRET_KEY\\s+AES\\s+a.*"), contents::toString);
+    assertTrue(aes.out().contains("Secret key handle"), aes::toString);
+    String rsaPrivate = group("Private key handle:\\s+(\\d+)", rsa.out());
+    String rsaPublic = group("Public key handle:\\s+(\\d+)", rsa.out());
+    CliRun contents = ok("partition", "contents", "-slot", slot, "-password", NEW_PASSWORD);
+    assertTrue(contents.out().contains("Number of objects: 3"), contents::toString);
+    assertTrue(contents.out().matches("(?s).*SECRET_KEY\\s+AES\\s+a.*"), contents::toString);
 
     Path in = dir.resolve(slot + ".txt");
     Files.writeString(in, "x".repeat(3 << 20), StandardCharsets.UTF_8); // several parts
@@ -179,7 +168,7 @@ class KeyringCmTest {
         "-signature",
         sig.toString());
     Files.writeString(in, "changed", StandardCharsets.UTF_8);
-    Run bad =
+    CliRun bad =
         cm(
             "verify",
             "-slot",
@@ -194,52 +183,52 @@ class KeyringCmTest {
             in.toString(),
             "-signature",
             sig.toString());
-    assertEquals(1, bad.exit, bad::toString);
-    assertTrue(bad.err.startsWith("CKR_SIGNATURE_INVALID: "), bad::toString);
+    assertEquals(1, bad.exit(), bad::toString);
+    assertTrue(bad.err().startsWith("CKR_SIGNATURE_INVALID: "), bad::toString);
   }
 
   @Test
   void slotNumbers_andUuids_nameSlotsToo() {
     String slot = newKeyring();
-    Run slots = ok("slot", "list");
+    CliRun slots = ok("slot", "list");
     String number =
-        group("Slot Id ->\\s+(\\d+)\\s+Label ->\\s+" + Pattern.quote(slot) + "\\s", slots.out);
+        group("Slot Id ->\\s+(\\d+)\\s+Label ->\\s+" + Pattern.quote(slot) + "\\s", slots.out());
     String uuid =
         group(
             "Label ->\\s+" + Pattern.quote(slot) + "\\s+Keyring ID ->\\s+([0-9a-f-]{36})",
-            slots.out);
+            slots.out());
     ok("role", "login", "-name", "po", "-slot", number, "-password", TestMember.KEYRING_INITIAL);
     ok("role", "login", "-name", "so", "-slot", uuid, "-password", TestMember.KEYRING_INITIAL);
-    Run none =
+    CliRun none =
         cm("role", "login", "-name", "po", "-slot", "no-such-slot", "-password", "x-1234567");
-    assertEquals(1, none.exit, none::toString);
-    assertTrue(none.err.startsWith("CKR_SLOT_ID_INVALID: "), none::toString);
+    assertEquals(1, none.exit(), none::toString);
+    assertTrue(none.err().startsWith("CKR_SLOT_ID_INVALID: "), none::toString);
   }
 
   @Test
   void wrongPassword_exitsWith1_andNamesTheCode() {
     String slot = newKeyring();
-    Run r = cm("role", "login", "-name", "po", "-slot", slot, "-password", "wrong-password-1");
-    assertEquals(1, r.exit, r::toString);
-    assertTrue(r.err.startsWith("CKR_PIN_INCORRECT: "), r::toString);
-    assertFalse(r.err.contains("wrong-password-1"), r::toString);
+    CliRun r = cm("role", "login", "-name", "po", "-slot", slot, "-password", "wrong-password-1");
+    assertEquals(1, r.exit(), r::toString);
+    assertTrue(r.err().startsWith("CKR_PIN_INCORRECT: "), r::toString);
+    assertFalse(r.err().contains("wrong-password-1"), r::toString);
   }
 
   @Test
   void badUsage_andBadConfiguration_exitWith2() {
-    assertEquals(2, cm().exit);
-    assertEquals(2, cm("role").exit);
-    assertEquals(2, cm("role", "login", "-name", "xx", "-slot", "a", "-password", "p").exit);
-    assertEquals(2, cm("role", "init", "-name", "po", "-slot", "a", "-sopassword", "p").exit);
-    Run noPassword = cm("partition", "contents", "-slot", "a");
-    assertEquals(2, noPassword.exit, noPassword::toString);
-    Run typo = cm("role", "login", "-name", "co", "-slot", "a", "--passwd=top-secret-1");
-    assertEquals(2, typo.exit, typo::toString);
-    assertFalse(typo.err.contains("top-secret-1"), typo::toString);
+    assertEquals(2, cm().exit());
+    assertEquals(2, cm("role").exit());
+    assertEquals(2, cm("role", "login", "-name", "xx", "-slot", "a", "-password", "p").exit());
+    assertEquals(2, cm("role", "init", "-name", "po", "-slot", "a", "-sopassword", "p").exit());
+    CliRun noPassword = cm("partition", "contents", "-slot", "a");
+    assertEquals(2, noPassword.exit(), noPassword::toString);
+    CliRun typo = cm("role", "login", "-name", "co", "-slot", "a", "--passwd=top-secret-1");
+    assertEquals(2, typo.exit(), typo::toString);
+    assertFalse(typo.err().contains("top-secret-1"), typo::toString);
     assertEquals(
         2,
         cm("key", "generate", "-slot", "a", "-password", "p", "-type", "rsa", "-bits", "1024")
-            .exit);
+            .exit());
     assertEquals(
         2,
         cm(
@@ -256,15 +245,15 @@ class KeyringCmTest {
                 conf.toString(),
                 "-out",
                 dir.resolve("x").toString())
-            .exit);
-    Run missing = cm(Map.of("HOME", dir.resolve("nowhere").toString()), "slot", "list");
-    assertEquals(2, missing.exit, missing::toString);
-    Run index = cm("slot", "list", "--cluster", "05");
-    assertEquals(2, index.exit, index::toString);
-    assertEquals(2, cm("slot", "list", "--cluster", "x").exit);
-    Run help = cm("role", "changepw", "--help");
-    assertEquals(0, help.exit);
-    assertTrue(help.out.contains("-newpw"), help::toString);
+            .exit());
+    CliRun missing = cm(Map.of("HOME", dir.resolve("nowhere").toString()), "slot", "list");
+    assertEquals(2, missing.exit(), missing::toString);
+    CliRun index = cm("slot", "list", "--cluster", "05");
+    assertEquals(2, index.exit(), index::toString);
+    assertEquals(2, cm("slot", "list", "--cluster", "x").exit());
+    CliRun help = cm("role", "changepw", "--help");
+    assertEquals(0, help.exit());
+    assertTrue(help.out().contains("-newpw"), help::toString);
   }
 
   @Test
@@ -278,7 +267,7 @@ class KeyringCmTest {
         deadConf,
         Files.readString(conf).replace(":" + member.cryptoPort(), ":" + dead),
         StandardCharsets.UTF_8);
-    Run r = cm(Map.of(), "slot", "list", "--config", deadConf.toString(), "--timeout", "5");
-    assertEquals(3, r.exit, r::toString);
+    CliRun r = cm(Map.of(), "slot", "list", "--config", deadConf.toString(), "--timeout", "5");
+    assertEquals(3, r.exit(), r::toString);
   }
 }

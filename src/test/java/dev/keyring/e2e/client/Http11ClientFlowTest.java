@@ -1,4 +1,6 @@
-package dev.keyring.client;
+package dev.keyring.e2e.client;
+
+import dev.keyring.client.TransportOptions;
 
 /** {@link ClientFlowContract} over HTTP/1.1 (the default). */
 class Http11ClientFlowTest extends ClientFlowContract {

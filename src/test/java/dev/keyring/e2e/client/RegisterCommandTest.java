@@ -1,4 +1,4 @@
-package dev.keyring.client.registration;
+package dev.keyring.e2e.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -8,8 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
-import dev.keyring.client.testing.TestMember;
-import dev.keyring.protocol.cli.FingerprintTrust;
+import dev.keyring.client.registration.RegisterCommand;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -243,7 +242,10 @@ class RegisterCommandTest {
 
   @Test
   void pinnedFingerprint_ofTheAdminCertificate_isAccepted_silently() throws Exception {
-    String colons = FingerprintTrust.display(adminFingerprint());
+    String colons =
+        HexFormat.ofDelimiter(":")
+            .withUpperCase()
+            .formatHex(HexFormat.of().parseHex(adminFingerprint()));
     RegisterRun r = register("pinned", "--admin-fingerprint", colons);
     assertEquals(0, r.exitCode(), r.toString());
     assertFalse(r.err().contains("trusted on first use"), r.err());
@@ -367,14 +369,5 @@ class RegisterCommandTest {
     assertEquals(2, noPassword.exitCode(), noPassword.toString());
     assertTrue(noPassword.err().contains(RegisterCommand.PASSWORD_ENV), noPassword.err());
     assertFalse(Files.exists(config()));
-  }
-
-  @Test
-  void hostAndPort_acceptsTheFormsOperatorsType() throws Exception {
-    assertEquals(List.of("10.0.0.5", "50070"), List.of(RegisterCommand.hostAndPort("10.0.0.5")));
-    assertEquals(
-        List.of("hsm.example", "1234"), List.of(RegisterCommand.hostAndPort("hsm.example:1234")));
-    assertEquals(List.of("::1", "443"), List.of(RegisterCommand.hostAndPort("[::1]:443")));
-    assertEquals(List.of("fe80::1", "50070"), List.of(RegisterCommand.hostAndPort("fe80::1")));
   }
 }
