@@ -1,8 +1,8 @@
 package dev.keyring.sim.cluster;
 
-import dev.keyring.sim.FakeTicker;
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.StoreConfig;
+import dev.keyring.testing.FakeTicker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;

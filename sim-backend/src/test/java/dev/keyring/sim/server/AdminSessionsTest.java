@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.sim.FakeTicker;
+import dev.keyring.testing.FakeTicker;
 import java.time.Duration;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.protocol.HsmException;
-import dev.keyring.sim.FakeTicker;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.StoreConfig;
+import dev.keyring.testing.FakeTicker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;

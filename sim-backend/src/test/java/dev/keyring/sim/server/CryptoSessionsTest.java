@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
-import dev.keyring.sim.FakeTicker;
+import dev.keyring.testing.FakeTicker;
 import java.time.Duration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
