@@ -8,11 +8,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.KeyringKeyPair;
 import dev.keyring.client.KeyringObject;
 import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.client.TransportOptions;
@@ -113,7 +113,7 @@ abstract class ClientFlowContract {
   }
 
   /** KRSO with the initial password, change it, initialize the KRCO, log in as KRCO. */
-  static void readyAsKrco(KeyringSessionHandle s) throws TransportException {
+  static void readyAsKrco(KeyringChannel s) throws TransportException {
     s.login(Role.KRSO, TestMember.KEYRING_INITIAL);
     s.changePassword(TestMember.KEYRING_INITIAL, NEW_PASSWORD);
     s.initKrco(NEW_PASSWORD);
@@ -152,7 +152,7 @@ abstract class ClientFlowContract {
         LIMIT,
         () -> {
           assertTrue(c.slots().stream().anyMatch(s -> s.label().equals(label)));
-          try (KeyringSessionHandle s = c.openSession(label)) {
+          try (KeyringChannel s = c.openSession(label)) {
             readyAsKrco(s);
             byte[] data = new byte[5 << 20];
             new Random(7).nextBytes(data);
@@ -200,7 +200,7 @@ abstract class ClientFlowContract {
     assertTimeoutPreemptively(
         LIMIT,
         () -> {
-          try (KeyringSessionHandle s = c.openSession(label)) {
+          try (KeyringChannel s = c.openSession(label)) {
             s.login(Role.KRSO, TestMember.KEYRING_INITIAL);
             HsmException expired =
                 assertThrows(
@@ -287,7 +287,7 @@ abstract class ClientFlowContract {
     assertTimeoutPreemptively(
         LIMIT,
         () -> {
-          try (KeyringSessionHandle s = c.openSession(label)) {
+          try (KeyringChannel s = c.openSession(label)) {
             readyAsKrco(s);
             byte[] data = new byte[5 << 20];
             new Random(42).nextBytes(data);
@@ -337,7 +337,7 @@ abstract class ClientFlowContract {
   void aesGcm_encryptDecrypt_roundTrips() throws Exception {
     String label = newKeyring();
     KeyringClient c = client("aes-client");
-    try (KeyringSessionHandle s = c.openSession(label)) {
+    try (KeyringChannel s = c.openSession(label)) {
       readyAsKrco(s);
       KeyringObject aes =
           s.generateKey(KeyGenParams.aes(256), Attributes.builder().label("aes").build());
@@ -352,7 +352,7 @@ abstract class ClientFlowContract {
   void tlsPremasterDecrypt_givesThePremaster_orFortyEightOtherBytes() throws Exception {
     String label = newKeyring();
     KeyringClient c = client("tls-premaster-client");
-    try (KeyringSessionHandle s = c.openSession(label)) {
+    try (KeyringChannel s = c.openSession(label)) {
       readyAsKrco(s);
       KeyringKeyPair rsa =
           s.generateKeyPair(KeyGenParams.rsa(2048), Attributes.empty(), Attributes.empty());
@@ -382,8 +382,8 @@ abstract class ClientFlowContract {
     String a = newKeyring();
     String b = newKeyring();
     KeyringClient c = client("isolation-client");
-    try (KeyringSessionHandle sa = c.openSession(a);
-        KeyringSessionHandle sb = c.openSession(b)) {
+    try (KeyringChannel sa = c.openSession(a);
+        KeyringChannel sb = c.openSession(b)) {
       readyAsKrco(sa);
       readyAsKrco(sb);
       KeyringKeyPair inB =
@@ -417,7 +417,7 @@ abstract class ClientFlowContract {
     HsmException noKeyring =
         assertThrows(HsmException.class, () -> c.openSession("no-such-keyring"));
     assertEquals(ResultCode.CKR_SLOT_ID_INVALID, noKeyring.code());
-    try (KeyringSessionHandle s = c.openSession(label)) {
+    try (KeyringChannel s = c.openSession(label)) {
       HsmException pin =
           assertThrows(HsmException.class, () -> s.login(Role.KRSO, "wrong-password-1"));
       assertEquals(ResultCode.CKR_PIN_INCORRECT, pin.code());
@@ -431,8 +431,8 @@ abstract class ClientFlowContract {
   void closingTheClient_closesItsOpenSessionsOnTheMember() throws Exception {
     String label = newKeyring();
     KeyringClient c = client("leaky-client");
-    KeyringSessionHandle s1 = c.openSession(label);
-    KeyringSessionHandle s2 = c.openSession(label);
+    KeyringChannel s1 = c.openSession(label);
+    KeyringChannel s2 = c.openSession(label);
     s1.login(Role.KRSO, TestMember.KEYRING_INITIAL);
     assertEquals(2, c.openSessionCount());
     assertTrue(member.member().openSessions() >= 2);
@@ -451,7 +451,7 @@ abstract class ClientFlowContract {
   void concurrentSigning_overOneClient_allVerify() throws Exception {
     String label = newKeyring();
     KeyringClient c = client("concurrent-client");
-    try (KeyringSessionHandle s = c.openSession(label)) {
+    try (KeyringChannel s = c.openSession(label)) {
       readyAsKrco(s);
       KeyringKeyPair ec =
           s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());

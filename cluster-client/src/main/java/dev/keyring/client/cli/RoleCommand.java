@@ -1,7 +1,7 @@
 package dev.keyring.client.cli;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Role;
@@ -51,7 +51,7 @@ final class RoleCommand extends CommandGroup {
     @Override
     void run(KeyringClient kc) throws TransportException {
       Slot slot = slot(kc, slotName);
-      try (KeyringSessionHandle s = login(kc, slot, role, secret)) {
+      try (KeyringChannel s = login(kc, slot, role, secret)) {
         out()
             .println(
                 "Logged in as the "
@@ -115,7 +115,7 @@ final class RoleCommand extends CommandGroup {
     @Override
     void run(KeyringClient kc) throws TransportException {
       Slot slot = slot(kc, slotName);
-      try (KeyringSessionHandle s = login(kc, slot, role, current)) {
+      try (KeyringChannel s = login(kc, slot, role, current)) {
         s.changePassword(current, next);
         s.logout();
       }
@@ -180,7 +180,7 @@ final class RoleCommand extends CommandGroup {
     @Override
     void run(KeyringClient kc) throws TransportException {
       Slot slot = slot(kc, slotName);
-      try (KeyringSessionHandle s = login(kc, slot, Role.KRSO, so)) {
+      try (KeyringChannel s = login(kc, slot, Role.KRSO, so)) {
         s.initKrco(co);
         s.logout();
       }

@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringObject;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
@@ -522,7 +522,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
-  private KeyringObject storeKey(KeyringSessionHandle h, SlotSession s, String alias, Key key)
+  private KeyringObject storeKey(KeyringChannel h, SlotSession s, String alias, Key key)
       throws TransportException {
     if (key instanceof KeyringKey) {
       KeyringKey k = (KeyringKey) key;
@@ -560,8 +560,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   }
 
   private static KeyringObject createCertificate(
-      KeyringSessionHandle h, String alias, byte[] id, X509Certificate c)
-      throws TransportException {
+      KeyringChannel h, String alias, byte[] id, X509Certificate c) throws TransportException {
     Attributes.Builder b =
         Attributes.builder()
             .objectClass(ObjectClass.CERTIFICATE)
@@ -581,7 +580,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
-  private static void destroyQuietly(KeyringSessionHandle h, long handle) {
+  private static void destroyQuietly(KeyringChannel h, long handle) {
     try {
       h.destroyObject(handle);
     } catch (TransportException | HsmException ignored) {

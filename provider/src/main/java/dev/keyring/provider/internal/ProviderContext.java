@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Role;
@@ -70,7 +70,7 @@ public final class ProviderContext implements AutoCloseable {
       return existing;
     }
     KeyringClient client = client(index);
-    KeyringSessionHandle s = client.openSession(slot);
+    KeyringChannel s = client.openSession(slot);
     try {
       s.login(Role.KRCO, new String(password));
     } catch (TransportException | RuntimeException e) {

@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
@@ -20,7 +20,7 @@ public final class SlotSession {
   /** A call on the session. */
   @FunctionalInterface
   public interface Call<T> {
-    T apply(KeyringSessionHandle s) throws TransportException;
+    T apply(KeyringChannel s) throws TransportException;
   }
 
   private final KeyringClient client;
@@ -29,12 +29,12 @@ public final class SlotSession {
   private final String label;
   private final OperationCounters counters;
   private char[] password;
-  private volatile KeyringSessionHandle session;
+  private volatile KeyringChannel session;
 
   SlotSession(
       KeyringClient client,
       int clusterIndex,
-      KeyringSessionHandle session,
+      KeyringChannel session,
       char[] password,
       OperationCounters counters) {
     this.client = client;
@@ -76,14 +76,14 @@ public final class SlotSession {
     if (kind != null) {
       counters.add(kind);
     }
-    KeyringSessionHandle s = session;
+    KeyringChannel s = session;
     try {
       return call.apply(s);
     } catch (HsmException e) {
       if (!lostSession(e.code())) {
         throw e;
       }
-      KeyringSessionHandle fresh = reopen(s);
+      KeyringChannel fresh = reopen(s);
       return call.apply(fresh);
     }
   }
@@ -99,12 +99,11 @@ public final class SlotSession {
         || code == ResultCode.CKR_USER_NOT_LOGGED_IN;
   }
 
-  private synchronized KeyringSessionHandle reopen(KeyringSessionHandle broken)
-      throws TransportException {
+  private synchronized KeyringChannel reopen(KeyringChannel broken) throws TransportException {
     if (session != broken) {
       return session; // another thread already reopened it
     }
-    KeyringSessionHandle fresh = client.openSession(keyringId.toString());
+    KeyringChannel fresh = client.openSession(keyringId.toString());
     try {
       fresh.login(Role.KRCO, new String(password));
     } catch (TransportException | RuntimeException e) {
