@@ -1,16 +1,15 @@
 package dev.keyring.client;
 
-import dev.keyring.client.internal.routing.MemberLink;
+import dev.keyring.client.channel.PartResult;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
-import dev.keyring.protocol.wire.CryptoMessages;
 import java.io.ByteArrayOutputStream;
 import java.util.Objects;
 
 /**
  * A multi-part sign, verify, encrypt or decrypt, started with {@link
- * KeyringSessionHandle#startOperation}. Input given to {@link #update} is gathered locally and sent
- * in parts of {@value #PART_BYTES} bytes; the last part goes with {@link #finish()} (or {@link
+ * KeyringChannel#startOperation}. Input given to {@link #update} is gathered locally and sent in
+ * parts of {@value #PART_BYTES} bytes; the last part goes with {@link #finish()} (or {@link
  * #finishVerify(byte[])}), which returns the result. The member holds up to 64 MiB of input for one
  * operation.
  *
@@ -33,22 +32,32 @@ public final class KeyringOperation {
   /** Input is sent to the member in parts of this size. */
   public static final int PART_BYTES = 1 << 20;
 
-  private final KeyringSessionHandle session;
-  private final MemberLink member;
-  private final String sessionId;
-  private final String id;
+  /**
+   * Sends one part of the operation to the member it started on, by the rules of the channel that
+   * started it: never to another member, never again once its request was sent.
+   */
+  @FunctionalInterface
+  public interface Parts {
+    /**
+     * Sends {@code part}; {@code last} ends the operation (with {@code signature} for a verify) and
+     * returns its result.
+     */
+    PartResult send(byte[] part, boolean last, byte[] signature) throws TransportException;
+  }
+
   private final Kind kind;
+  private final Parts parts;
   private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
   private long sent;
   private boolean done;
 
-  KeyringOperation(
-      KeyringSessionHandle session, MemberLink member, String sessionId, String id, Kind kind) {
-    this.session = session;
-    this.member = member;
-    this.sessionId = sessionId;
-    this.id = id;
-    this.kind = kind;
+  /**
+   * An operation of {@code kind} that a {@link KeyringChannel} started; {@code parts} sends its
+   * input.
+   */
+  public KeyringOperation(Kind kind, Parts parts) {
+    this.kind = Objects.requireNonNull(kind, "kind");
+    this.parts = Objects.requireNonNull(parts, "parts");
   }
 
   public Kind kind() {
@@ -87,8 +96,7 @@ public final class KeyringOperation {
       throw new IllegalStateException("a verify operation ends with finishVerify(signature)");
     }
     requireActive();
-    CryptoMessages.CryptoResult r = sendPart(true, null);
-    return r.data();
+    return sendPart(true, null).data();
   }
 
   /** Sends the rest with the signature; true when it verifies. */
@@ -98,47 +106,19 @@ public final class KeyringOperation {
       throw new IllegalStateException("a " + kind + " operation ends with finish()");
     }
     requireActive();
-    CryptoMessages.VerifyResult r = sendPart(true, signature);
-    return r.valid();
+    return sendPart(true, signature).valid();
   }
 
-  @SuppressWarnings("unchecked")
-  private <T> T sendPart(boolean last, byte[] signature) throws TransportException {
+  private PartResult sendPart(boolean last, byte[] signature) throws TransportException {
     byte[] part = pending.toByteArray();
     pending.reset();
-    Class<?> answer =
-        !last
-            ? Void.class
-            : kind == Kind.VERIFY
-                ? CryptoMessages.VerifyResult.class
-                : CryptoMessages.CryptoResult.class;
-    session.requireOpen();
     boolean ok = false;
-    boolean answered = false;
-    member.begin();
     try {
-      T result =
-          (T)
-              member
-                  .transport()
-                  .post(
-                      new CryptoMessages.OperationPart(part, last, signature),
-                      answer,
-                      false,
-                      "v1",
-                      "sessions",
-                      sessionId,
-                      "operations",
-                      id);
-      answered = true;
+      PartResult result = parts.send(part, last, signature);
       sent += part.length;
       ok = true;
       return result;
-    } catch (HsmException e) {
-      answered = true;
-      throw e;
     } finally {
-      member.end(answered);
       if (last || !ok) {
         done = true;
       }

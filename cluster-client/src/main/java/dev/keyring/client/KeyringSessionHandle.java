@@ -457,7 +457,69 @@ public final class KeyringSessionHandle implements KeyringChannel {
                             TransportException.Kind.PROTOCOL,
                             t.name() + ": the member started an operation without an id");
                       }
-                      return new KeyringOperation(this, m, sid, op.operationId(), kind);
+                      String opId = op.operationId();
+                      return new KeyringOperation(
+                          kind,
+                          (part, last, signature) -> {
+                            requireOpen();
+                            boolean answered = false;
+                            m.begin();
+                            try {
+                              dev.keyring.client.channel.PartResult r;
+                              CryptoMessages.OperationPart partBody =
+                                  new CryptoMessages.OperationPart(part, last, signature);
+                              if (!last) {
+                                m.transport()
+                                    .post(
+                                        partBody,
+                                        Void.class,
+                                        false,
+                                        "v1",
+                                        "sessions",
+                                        sid,
+                                        "operations",
+                                        opId);
+                                r = dev.keyring.client.channel.PartResult.NONE;
+                              } else if (kind == KeyringOperation.Kind.VERIFY) {
+                                r =
+                                    new dev.keyring.client.channel.PartResult(
+                                        null,
+                                        m.transport()
+                                            .post(
+                                                partBody,
+                                                CryptoMessages.VerifyResult.class,
+                                                false,
+                                                "v1",
+                                                "sessions",
+                                                sid,
+                                                "operations",
+                                                opId)
+                                            .valid());
+                              } else {
+                                r =
+                                    new dev.keyring.client.channel.PartResult(
+                                        m.transport()
+                                            .post(
+                                                partBody,
+                                                CryptoMessages.CryptoResult.class,
+                                                false,
+                                                "v1",
+                                                "sessions",
+                                                sid,
+                                                "operations",
+                                                opId)
+                                            .data(),
+                                        false);
+                              }
+                              answered = true;
+                              return r;
+                            } catch (HsmException e) {
+                              answered = true;
+                              throw e;
+                            } finally {
+                              m.end(answered);
+                            }
+                          });
                     }));
   }
 

@@ -11,6 +11,11 @@ import java.util.Objects;
  * transport failures: they arrive as {@link dev.keyring.protocol.HsmException} with their
  * PKCS#11-style code. When a call was repeated after a recoverable failure, the earlier failures
  * are attached as {@linkplain #getSuppressed() suppressed} exceptions.
+ *
+ * <p>Besides its {@link #kind()}, a failure on the wire says whether its request may have reached
+ * the member ({@link #requestSent()}) and whether a second attempt on a fresh connection could
+ * succeed ({@link #transientFailure()}): the recovering {@link KeyringChannel} decides with them
+ * what to repeat.
  */
 public class TransportException extends Exception {
   private static final long serialVersionUID = 1L;
@@ -33,19 +38,59 @@ public class TransportException extends Exception {
   }
 
   private final Kind kind;
+  private final boolean requestSent;
+  private final boolean transientFailure;
 
+  /**
+   * A failure of {@code kind}: a {@link Kind#CONNECT} failure counts as a request that never left,
+   * a {@link Kind#IO} one as a request that may have been sent; both are transient.
+   */
   public TransportException(Kind kind, String message) {
-    super(message);
-    this.kind = Objects.requireNonNull(kind, "kind");
+    this(kind, message, null);
   }
 
+  /** As {@link #TransportException(Kind, String)}, with its cause. */
   public TransportException(Kind kind, String message, Throwable cause) {
+    this(
+        kind,
+        message,
+        cause,
+        kind != Kind.CONNECT && kind != Kind.CONFIGURATION,
+        kind == Kind.CONNECT || kind == Kind.IO);
+  }
+
+  /**
+   * A failure on the wire.
+   *
+   * @param requestSent whether the request may have reached the member (false: it never left)
+   * @param transientFailure whether a second attempt on a fresh connection could succeed
+   */
+  public TransportException(
+      Kind kind, String message, Throwable cause, boolean requestSent, boolean transientFailure) {
     super(message, cause);
     this.kind = Objects.requireNonNull(kind, "kind");
+    this.requestSent = requestSent;
+    this.transientFailure = transientFailure;
   }
 
   /** The kind of failure. */
   public Kind kind() {
     return kind;
+  }
+
+  /**
+   * Whether the request may have reached the member: false only when it is known never to have left
+   * the client (no connection, or the connection broke before the request started to go out).
+   */
+  public boolean requestSent() {
+    return requestSent;
+  }
+
+  /**
+   * Whether a second attempt on a fresh connection could succeed: false for TLS, protocol and
+   * configuration failures, an unknown host, an expired call deadline and an interrupt.
+   */
+  public boolean transientFailure() {
+    return transientFailure;
   }
 }

@@ -1,0 +1,116 @@
+package dev.keyring.client.channel;
+
+import dev.keyring.client.TransportException;
+import dev.keyring.protocol.ResultCode;
+
+/**
+ * What recovery may do with a call, by what the call does. The one table of recovery rules; {@link
+ * RecoveringChannel} applies it and nothing else repeats a call.
+ *
+ * <table>
+ *   <caption>What happens to a call after each failure</caption>
+ *   <tr><th>failure</th><th>{@link #READ_REPEATABLE}</th><th>{@link #READ_ONCE}</th>
+ *       <th>{@link #WRITE}</th><th>{@link #ON_MEMBER}</th></tr>
+ *   <tr><td>lost session: CKR_SESSION_HANDLE_INVALID, CKR_SESSION_CLOSED, or
+ *       CKR_USER_NOT_LOGGED_IN while logged in</td>
+ *       <td colspan="3">a new physical session is opened and logged in on that member, and the
+ *       call repeated there once</td><td>thrown</td></tr>
+ *   <tr><td>CONNECT or IO, the request never left the client</td>
+ *       <td colspan="4">once more on the same member, on a fresh connection (not after an unknown
+ *       host, an expired call deadline or an interrupt); if that fails too, see below</td></tr>
+ *   <tr><td>CONNECT (no connection was made)</td>
+ *       <td colspan="3">member marked down, call repeated on another member</td>
+ *       <td>thrown</td></tr>
+ *   <tr><td>IO after the request was sent</td>
+ *       <td>once more on the same member on a fresh connection, then member marked down and call
+ *       repeated on another member</td>
+ *       <td>member marked down, call repeated on another member</td>
+ *       <td>member marked down, not repeated: the write may or may not have happened</td>
+ *       <td>thrown</td></tr>
+ *   <tr><td>CKR_TOKEN_WRITE_PROTECTED</td><td colspan="2">thrown</td>
+ *       <td>view refreshed, tried once more on another read-write member</td><td>thrown</td></tr>
+ *   <tr><td>TLS, PROTOCOL, CONFIGURATION, any other refusal</td>
+ *       <td colspan="4">thrown, never repeated</td></tr>
+ * </table>
+ *
+ * Failures met before the one thrown are attached to it as suppressed exceptions.
+ */
+public enum CallKind {
+  /**
+   * Reads whose repeat changes nothing: sign, verify, encrypt, decrypt, random, find and get
+   * objects, slots, health.
+   */
+  READ_REPEATABLE(false, true, true),
+  /** Reads a member keeps state for: login, wrap, start of a multi-part operation, open session. */
+  READ_ONCE(false, false, true),
+  /**
+   * Changes to the keyring: create, generate, set attributes, destroy, unwrap, derive, change
+   * password, init KRCO.
+   */
+  WRITE(true, false, true),
+  /**
+   * Calls bound to one member's physical session: the opening and log-in of a replacement session,
+   * logout and close on each member, the parts of a multi-part operation.
+   */
+  ON_MEMBER(false, false, false);
+
+  private final boolean write;
+  private final boolean repeatable;
+  private final boolean routed;
+
+  CallKind(boolean write, boolean repeatable, boolean routed) {
+    this.write = write;
+    this.repeatable = repeatable;
+    this.routed = routed;
+  }
+
+  /** Whether the call changes the keyring: it goes to read-write members only. */
+  public boolean write() {
+    return write;
+  }
+
+  /** Whether sending the call twice has the effect of sending it once. */
+  public boolean repeatable() {
+    return repeatable;
+  }
+
+  /** Whether the call may go to another member after its member failed. */
+  public boolean routed() {
+    return routed;
+  }
+
+  /** Whether the failed attempt is made once more on the same member, on a fresh connection. */
+  public boolean againOnSameMember(TransportException e) {
+    return e.transientFailure() && (!e.requestSent() || repeatable);
+  }
+
+  /** Whether {@code e} means the member is unreachable: it is marked down. */
+  public static boolean memberFailure(TransportException e) {
+    return e.kind() == TransportException.Kind.CONNECT || e.kind() == TransportException.Kind.IO;
+  }
+
+  /** Whether the call is repeated on another member after its member failed with {@code e}. */
+  public boolean elsewhereAfter(TransportException e) {
+    return routed && memberFailure(e) && (!write || e.kind() == TransportException.Kind.CONNECT);
+  }
+
+  /**
+   * Whether the call is tried once more on another read-write member after refusal {@code code}.
+   */
+  public boolean elsewhereAfter(ResultCode code) {
+    return write && code == ResultCode.CKR_TOKEN_WRITE_PROTECTED;
+  }
+
+  /** Whether {@code code} says the member no longer knows the physical session. */
+  public static boolean sessionGone(ResultCode code) {
+    return code == ResultCode.CKR_SESSION_HANDLE_INVALID || code == ResultCode.CKR_SESSION_CLOSED;
+  }
+
+  /**
+   * Whether refusal {@code code} to a session that is {@code loggedIn} means the session was lost
+   * (the member restarted or expired it): it is opened and logged in again.
+   */
+  public boolean sessionLost(ResultCode code, boolean loggedIn) {
+    return routed && (sessionGone(code) || (code == ResultCode.CKR_USER_NOT_LOGGED_IN && loggedIn));
+  }
+}

@@ -1,0 +1,774 @@
+package dev.keyring.client.channel;
+
+import dev.keyring.client.KeyringChannel;
+import dev.keyring.client.KeyringKeyPair;
+import dev.keyring.client.KeyringObject;
+import dev.keyring.client.KeyringOperation;
+import dev.keyring.client.TransportException;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.Role;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/**
+ * The recovering {@link KeyringChannel}: a logical session on one keyring over the members a {@link
+ * MemberRouter} chooses, each reached through its {@link MemberChannel}. The one place where a call
+ * is repeated, by the rules of {@link CallKind}.
+ *
+ * <p>Sessions and logins live on one member each, so this is a logical session: it remembers the
+ * keyring and, after a successful {@link #login}, the role and password (in memory only, as a
+ * {@code char[]} cleared by {@link #logout()} and {@link #close()}; never logged, never in {@link
+ * #toString()}). The first time a call goes to a member, a physical session is opened there and
+ * logged in with the remembered role and password. When a member says a physical session is gone,
+ * it is opened and logged in again once and the call repeated, without the application noticing. A
+ * {@link KeyringOperation} stays on the member where it started. {@link #login} drops the physical
+ * sessions on the other members (they are opened again, logged in, when needed); {@link #logout()}
+ * and {@link #close()} apply to every physical session, skipping members that are down (those close
+ * the session after their idle timeout).
+ *
+ * <p>Thread-safe: calls may run concurrently (the member serializes what must be).
+ */
+public final class RecoveringChannel implements KeyringChannel {
+  private static final System.Logger LOG = System.getLogger(RecoveringChannel.class.getName());
+
+  /** A call made on one member, chosen by the router. */
+  @FunctionalInterface
+  public interface MemberCall<T> {
+    T apply(RoutedMember member) throws TransportException;
+  }
+
+  /** One attempt of a call on a member's channel. */
+  @FunctionalInterface
+  public interface WireCall<T> {
+    T apply(MemberChannel channel) throws TransportException;
+  }
+
+  /** One attempt of a call on a physical session. */
+  @FunctionalInterface
+  private interface SessionCall<T> {
+    T apply(MemberChannel channel, String sessionId) throws TransportException;
+  }
+
+  private final MemberRouter router;
+  private final Consumer<RecoveringChannel> onClose;
+  private final RoutedMember firstMember;
+  private final String firstId;
+  private final UUID keyringId;
+  private final String keyringLabel;
+  private final Map<RoutedMember, String> physical = new ConcurrentHashMap<>();
+  // guards opening physical sessions and the credentials
+  private final Object lock = new Object();
+  private Role role;
+  private char[] password;
+  private volatile boolean closed;
+
+  private RecoveringChannel(
+      MemberRouter router,
+      Consumer<RecoveringChannel> onClose,
+      RoutedMember first,
+      SessionInfo info) {
+    this.router = router;
+    this.onClose = onClose;
+    this.firstMember = first;
+    this.firstId = info.sessionId();
+    this.keyringId = info.keyringId();
+    this.keyringLabel = info.label();
+    physical.put(first, firstId);
+  }
+
+  /**
+   * Opens a logical session on the keyring with this label or UUID: its first physical session is
+   * opened now, on a member chosen as for a read.
+   *
+   * @param onClose told once, when the channel is closed
+   * @throws HsmException CKR_SLOT_ID_INVALID if the cluster has no such keyring
+   */
+  public static RecoveringChannel open(
+      MemberRouter router, String keyringLabelOrId, Consumer<RecoveringChannel> onClose)
+      throws TransportException {
+    Objects.requireNonNull(router, "router");
+    Objects.requireNonNull(keyringLabelOrId, "keyringLabelOrId");
+    Objects.requireNonNull(onClose, "onClose");
+    return route(
+        router,
+        CallKind.READ_ONCE,
+        "open a session on keyring '" + keyringLabelOrId + "'",
+        m ->
+            new RecoveringChannel(
+                router,
+                onClose,
+                m,
+                onWire(CallKind.READ_ONCE, router, () -> openOn(m, keyringLabelOrId))));
+  }
+
+  /**
+   * Runs {@code call} on a member {@code router} chooses, as the rules of {@code kind} say: for
+   * calls on no session ({@code GET /v1/slots}, a health check).
+   *
+   * @param what the call, for messages ("GET /v1/slots")
+   */
+  public static <T> T call(MemberRouter router, CallKind kind, String what, WireCall<T> call)
+      throws TransportException {
+    return route(router, kind, what, m -> onWire(kind, router, () -> call.apply(m.channel())));
+  }
+
+  /**
+   * The member's id for the physical session on the member that opened this session (it changes
+   * when that member restarts). The session may hold further physical sessions on other members.
+   */
+  public String id() {
+    return physical.getOrDefault(firstMember, firstId);
+  }
+
+  @Override
+  public UUID keyringId() {
+    return keyringId;
+  }
+
+  @Override
+  public String keyringLabel() {
+    return keyringLabel;
+  }
+
+  @Override
+  public boolean isOpen() {
+    return !closed;
+  }
+
+  @Override
+  public boolean isLoggedIn() {
+    synchronized (lock) {
+      return role != null;
+    }
+  }
+
+  // ---- roles
+
+  /**
+   * {@inheritDoc} On success the role and password are remembered for the session's physical
+   * sessions on other members.
+   */
+  @Override
+  public void login(Role role, String password) throws TransportException {
+    Objects.requireNonNull(role, "role");
+    Objects.requireNonNull(password, "password");
+    RoutedMember on =
+        onCluster(
+            CallKind.READ_ONCE,
+            "login",
+            (m, c, sid) -> {
+              c.login(sid, role, password);
+              return m;
+            });
+    synchronized (lock) {
+      clearCredentials();
+      this.role = role;
+      this.password = password.toCharArray();
+    }
+    dropPhysicalSessionsExcept(on);
+  }
+
+  /**
+   * {@inheritDoc} Logs out on every member this session reached (members that are down forget the
+   * login with the session).
+   *
+   * @throws HsmException CKR_USER_NOT_LOGGED_IN if the session was not logged in anywhere
+   */
+  @Override
+  public void logout() throws TransportException {
+    requireOpen();
+    synchronized (lock) {
+      clearCredentials();
+    }
+    boolean done = false;
+    HsmException refused = null;
+    TransportException broken = null;
+    for (Map.Entry<RoutedMember, String> e : new ArrayList<>(physical.entrySet())) {
+      RoutedMember m = e.getKey();
+      if (!m.up()) {
+        forgetPhysical(m, e.getValue(), false);
+        continue;
+      }
+      boolean answered = false;
+      m.begin();
+      try {
+        onWire(CallKind.ON_MEMBER, router, () -> logoutOn(m, e.getValue()));
+        answered = true;
+        done = true;
+      } catch (HsmException x) {
+        answered = true;
+        if (CallKind.sessionGone(x.code())) {
+          forgetPhysical(m, e.getValue(), false);
+        } else if (refused == null) {
+          refused = x;
+        }
+      } catch (TransportException x) {
+        // not known to be logged out there: never use that session again
+        forgetPhysical(m, e.getValue(), true);
+        if (broken == null) {
+          broken = x;
+        }
+      } finally {
+        m.end(answered);
+      }
+    }
+    if (done) {
+      return;
+    }
+    if (refused != null) {
+      throw refused;
+    }
+    if (broken != null) {
+      throw broken;
+    }
+    throw new HsmException(
+        ResultCode.CKR_USER_NOT_LOGGED_IN,
+        "the session on keyring '" + keyringLabel + "' is not logged in on any member");
+  }
+
+  /** {@inheritDoc} The remembered password follows. */
+  @Override
+  public void changePassword(String oldPassword, String newPassword) throws TransportException {
+    Objects.requireNonNull(newPassword, "newPassword");
+    onSession(
+        CallKind.WRITE,
+        "password",
+        (c, sid) -> {
+          c.changePassword(sid, oldPassword, newPassword);
+          return null;
+        });
+    synchronized (lock) {
+      if (role != null) {
+        Arrays.fill(password, '\0');
+        password = newPassword.toCharArray();
+      }
+    }
+  }
+
+  @Override
+  public void initKrco(String password) throws TransportException {
+    onSession(
+        CallKind.WRITE,
+        "init-krco",
+        (c, sid) -> {
+          c.initKrco(sid, password);
+          return null;
+        });
+  }
+
+  // ---- objects
+
+  @Override
+  public KeyringKeyPair generateKeyPair(
+      KeyGenParams params, Attributes publicTemplate, Attributes privateTemplate)
+      throws TransportException {
+    return onSession(
+        CallKind.WRITE,
+        "keypairs",
+        (c, sid) -> c.generateKeyPair(sid, params, publicTemplate, privateTemplate));
+  }
+
+  @Override
+  public KeyringObject generateKey(KeyGenParams params, Attributes template)
+      throws TransportException {
+    return onSession(CallKind.WRITE, "keys", (c, sid) -> c.generateKey(sid, params, template));
+  }
+
+  @Override
+  public KeyringObject createObject(Attributes template) throws TransportException {
+    return onSession(CallKind.WRITE, "objects", (c, sid) -> c.createObject(sid, template));
+  }
+
+  @Override
+  public List<KeyringObject> findObjects(Attributes template) throws TransportException {
+    return onSession(
+        CallKind.READ_REPEATABLE, "objects/find", (c, sid) -> c.findObjects(sid, template));
+  }
+
+  @Override
+  public KeyringObject getObject(long handle) throws TransportException {
+    return onSession(CallKind.READ_REPEATABLE, "get object", (c, sid) -> c.getObject(sid, handle));
+  }
+
+  @Override
+  public KeyringObject setAttributes(long handle, Attributes changes) throws TransportException {
+    return onSession(
+        CallKind.WRITE, "set attributes", (c, sid) -> c.setAttributes(sid, handle, changes));
+  }
+
+  @Override
+  public void destroyObject(long handle) throws TransportException {
+    onSession(
+        CallKind.WRITE,
+        "destroy object",
+        (c, sid) -> {
+          c.destroyObject(sid, handle);
+          return null;
+        });
+  }
+
+  // ---- cryptography
+
+  @Override
+  public byte[] sign(long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException {
+    Objects.requireNonNull(data, "data");
+    return onSession(
+        CallKind.READ_REPEATABLE, "sign", (c, sid) -> c.sign(sid, key, mechanism, params, data));
+  }
+
+  @Override
+  public boolean verify(
+      long key, Mechanism mechanism, MechanismParams params, byte[] data, byte[] signature)
+      throws TransportException {
+    Objects.requireNonNull(signature, "signature");
+    Objects.requireNonNull(data, "data");
+    return onSession(
+        CallKind.READ_REPEATABLE,
+        "verify",
+        (c, sid) -> c.verify(sid, key, mechanism, params, data, signature));
+  }
+
+  @Override
+  public byte[] encrypt(long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException {
+    Objects.requireNonNull(data, "data");
+    return onSession(
+        CallKind.READ_REPEATABLE,
+        "encrypt",
+        (c, sid) -> c.encrypt(sid, key, mechanism, params, data));
+  }
+
+  @Override
+  public byte[] decrypt(long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException {
+    Objects.requireNonNull(data, "data");
+    return onSession(
+        CallKind.READ_REPEATABLE,
+        "decrypt",
+        (c, sid) -> c.decrypt(sid, key, mechanism, params, data));
+  }
+
+  @Override
+  public byte[] wrapKey(long wrappingKey, Mechanism mechanism, MechanismParams params, long key)
+      throws TransportException {
+    return onSession(
+        CallKind.READ_ONCE,
+        "wrap",
+        (c, sid) -> c.wrapKey(sid, wrappingKey, mechanism, params, key));
+  }
+
+  @Override
+  public KeyringObject unwrapKey(
+      long unwrappingKey,
+      Mechanism mechanism,
+      MechanismParams params,
+      byte[] wrapped,
+      Attributes template)
+      throws TransportException {
+    Objects.requireNonNull(wrapped, "wrapped");
+    return onSession(
+        CallKind.WRITE,
+        "unwrap",
+        (c, sid) -> c.unwrapKey(sid, unwrappingKey, mechanism, params, wrapped, template));
+  }
+
+  @Override
+  public KeyringObject deriveKey(
+      long baseKey, Mechanism mechanism, MechanismParams params, Attributes template)
+      throws TransportException {
+    return onSession(
+        CallKind.WRITE,
+        "derive",
+        (c, sid) -> c.deriveKey(sid, baseKey, mechanism, params, template));
+  }
+
+  @Override
+  public byte[] random(int length) throws TransportException {
+    return onSession(CallKind.READ_REPEATABLE, "random", (c, sid) -> c.random(sid, length));
+  }
+
+  @Override
+  public KeyringOperation startOperation(
+      KeyringOperation.Kind kind, long key, Mechanism mechanism, MechanismParams params)
+      throws TransportException {
+    Objects.requireNonNull(kind, "kind");
+    return onCluster(
+        CallKind.READ_ONCE,
+        "operations",
+        (m, c, sid) -> {
+          String op = c.startOperation(sid, kind, key, mechanism, params);
+          return new KeyringOperation(
+              kind,
+              (part, last, signature) -> {
+                requireOpen();
+                boolean answered = false;
+                m.begin();
+                try {
+                  PartResult r =
+                      onWire(
+                          CallKind.ON_MEMBER,
+                          router,
+                          () -> m.channel().operationPart(sid, op, part, last, signature));
+                  answered = true;
+                  return r;
+                } catch (HsmException e) {
+                  answered = true;
+                  throw e;
+                } finally {
+                  m.end(answered);
+                }
+              });
+        });
+  }
+
+  // ---- life cycle
+
+  /**
+   * {@inheritDoc} A session a member already expired counts as closed; members that are down are
+   * not asked (they close it after their idle timeout).
+   *
+   * @throws TransportException if a member that is up could not be told (it closes the session
+   *     itself after its idle timeout); the session is unusable here either way
+   */
+  @Override
+  public void close() throws TransportException {
+    List<Map.Entry<RoutedMember, String>> open;
+    synchronized (lock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      clearCredentials();
+      open = new ArrayList<>(physical.entrySet());
+      physical.clear();
+    }
+    TransportException broken = null;
+    HsmException refused = null;
+    try {
+      for (Map.Entry<RoutedMember, String> e : open) {
+        RoutedMember m = e.getKey();
+        m.sessionClosed();
+        if (!m.up()) {
+          continue; // the member closes it after its idle timeout
+        }
+        try {
+          onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, e.getValue()));
+        } catch (HsmException x) {
+          if (!CallKind.sessionGone(x.code()) && refused == null) {
+            refused = x;
+          }
+        } catch (TransportException x) {
+          if (broken == null) {
+            broken = x;
+          }
+        }
+      }
+    } finally {
+      onClose.accept(this);
+    }
+    if (broken != null) {
+      throw broken;
+    }
+    if (refused != null) {
+      throw refused;
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "KeyringChannel["
+        + keyringLabel
+        + " ("
+        + keyringId
+        + ")"
+        + (closed ? ", closed" : "")
+        + "]";
+  }
+
+  // ---- the retry loop
+
+  /**
+   * Runs {@code call} on a member {@code router} chooses, failing over as {@code kind} says.
+   *
+   * @throws HsmException as the member refused, or CKR_TOKEN_WRITE_PROTECTED when no member accepts
+   *     writes
+   * @throws TransportException when no member could serve the call, with the failures met attached
+   */
+  private static <T> T route(MemberRouter router, CallKind kind, String what, MemberCall<T> call)
+      throws TransportException {
+    boolean write = kind.write();
+    List<RoutedMember> tried = new ArrayList<>();
+    List<Exception> failures = new ArrayList<>();
+    boolean refreshedForWrite = false;
+    boolean probed = false;
+    while (true) {
+      if (!router.isOpen()) {
+        throw new IllegalStateException("this KeyringClient is closed");
+      }
+      RoutedMember m = router.select(write, tried);
+      if (m == null && !probed) {
+        // last resort before failing: a down member may be back before the next background probe
+        probed = true;
+        if (router.probeDownMembers(tried)) {
+          continue;
+        }
+      }
+      if (m == null && write && !refreshedForWrite) {
+        // the view in hand may predate a promotion: ask for a fresh one before refusing a write
+        refreshedForWrite = true;
+        router.refreshView();
+        continue;
+      }
+      if (m == null) {
+        throw router.noMember(write, what, failures);
+      }
+      tried.add(m);
+      boolean answered = false;
+      m.begin();
+      try {
+        T result = call.apply(m);
+        answered = true;
+        return result;
+      } catch (TransportException e) {
+        if (!CallKind.memberFailure(e)) {
+          failures.forEach(e::addSuppressed);
+          throw e;
+        }
+        router.markDown(m, e);
+        if (!kind.elsewhereAfter(e)) {
+          TransportException t =
+              new TransportException(
+                  e.kind(),
+                  what
+                      + " on "
+                      + m.describe()
+                      + " failed before an answer came, so the write may or may not have"
+                      + " happened; it is not repeated: check (find the object) before trying"
+                      + " again. "
+                      + e.getMessage(),
+                  e);
+          failures.forEach(t::addSuppressed);
+          throw t;
+        }
+        failures.add(e);
+      } catch (HsmException e) {
+        answered = true;
+        if (kind.elsewhereAfter(e.code()) && !refreshedForWrite) {
+          refreshedForWrite = true;
+          failures.add(e);
+          router.refreshView();
+          continue;
+        }
+        failures.forEach(e::addSuppressed);
+        throw e;
+      } finally {
+        m.end(answered);
+      }
+    }
+  }
+
+  /** An attempt on the wire, made once more on the same member when {@code kind} allows it. */
+  private static <T> T onWire(CallKind kind, MemberRouter router, Attempt<T> attempt)
+      throws TransportException {
+    try {
+      return attempt.run();
+    } catch (TransportException first) {
+      if (!router.isOpen() || !kind.againOnSameMember(first)) {
+        throw first;
+      }
+      try {
+        return attempt.run();
+      } catch (TransportException second) {
+        second.addSuppressed(first);
+        throw second;
+      }
+    }
+  }
+
+  /** One attempt of a call on the wire. */
+  @FunctionalInterface
+  private interface Attempt<T> {
+    T run() throws TransportException;
+  }
+
+  /** A call on the physical session on the member the router chose. */
+  @FunctionalInterface
+  private interface RoutedSessionCall<T> {
+    T apply(RoutedMember member, MemberChannel channel, String sessionId) throws TransportException;
+  }
+
+  private <T> T onSession(CallKind kind, String what, SessionCall<T> call)
+      throws TransportException {
+    return onCluster(kind, what, (m, c, sid) -> call.apply(c, sid));
+  }
+
+  /** Routes {@code call} to a member and runs it on this session's physical session there. */
+  private <T> T onCluster(CallKind kind, String what, RoutedSessionCall<T> call)
+      throws TransportException {
+    requireOpen();
+    return route(router, kind, what, m -> onMember(m, kind, call));
+  }
+
+  /**
+   * Runs {@code call} on the physical session on {@code m} (opened and logged in if need be); when
+   * the member says that session is gone, opens and logs in a new one and repeats the call once.
+   */
+  private <T> T onMember(RoutedMember m, CallKind kind, RoutedSessionCall<T> call)
+      throws TransportException {
+    String sid = physicalSession(m);
+    try {
+      return onWire(kind, router, () -> call.apply(m, m.channel(), sid));
+    } catch (HsmException e) {
+      if (!kind.sessionLost(e.code(), isLoggedIn())) {
+        throw e;
+      }
+      String fresh = reopen(m, sid);
+      return onWire(kind, router, () -> call.apply(m, m.channel(), fresh));
+    }
+  }
+
+  // ---- physical sessions
+
+  /** Opens a physical session on {@code m} for the keyring with this label or id. */
+  private static SessionInfo openOn(RoutedMember m, String keyringLabelOrId)
+      throws TransportException {
+    SessionInfo info = m.channel().openSession(keyringLabelOrId);
+    m.sessionOpened();
+    return info;
+  }
+
+  private static Void logoutOn(RoutedMember m, String sid) throws TransportException {
+    m.channel().logout(sid);
+    return null;
+  }
+
+  private static Void closeOn(RoutedMember m, String sid) throws TransportException {
+    m.channel().closeSession(sid);
+    return null;
+  }
+
+  private String requireOpen() {
+    if (closed) {
+      throw new HsmException(
+          ResultCode.CKR_SESSION_CLOSED,
+          "the session on keyring '" + keyringLabel + "' is closed; open a new one");
+    }
+    return id();
+  }
+
+  private String physicalSession(RoutedMember m) throws TransportException {
+    String sid = physical.get(m);
+    if (sid != null) {
+      return sid;
+    }
+    synchronized (lock) {
+      sid = physical.get(m);
+      if (sid != null) {
+        return sid;
+      }
+      requireOpen();
+      sid = openAndLogIn(m);
+      physical.put(m, sid);
+      return sid;
+    }
+  }
+
+  /** Replaces {@code broken} on {@code m} (unless another thread already did). */
+  private String reopen(RoutedMember m, String broken) throws TransportException {
+    synchronized (lock) {
+      String current = physical.get(m);
+      if (current != null && !current.equals(broken)) {
+        return current;
+      }
+      requireOpen();
+      if (current != null) {
+        forgetPhysical(m, current, true);
+      }
+      String fresh = openAndLogIn(m);
+      physical.put(m, fresh);
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          "the session on keyring '"
+              + keyringLabel
+              + "' was lost on "
+              + m.describe()
+              + "; opened "
+              + (role != null ? "and logged in " : "")
+              + "again");
+      return fresh;
+    }
+  }
+
+  /** A new physical session on {@code m}, logged in as this session is. Called under lock. */
+  private String openAndLogIn(RoutedMember m) throws TransportException {
+    String sid =
+        onWire(CallKind.ON_MEMBER, router, () -> openOn(m, keyringId.toString())).sessionId();
+    if (role != null) {
+      Role r = role;
+      String pw = new String(password);
+      try {
+        onWire(
+            CallKind.ON_MEMBER,
+            router,
+            () -> {
+              m.channel().login(sid, r, pw);
+              return null;
+            });
+      } catch (TransportException | RuntimeException e) {
+        m.sessionClosed();
+        deleteQuietly(m, sid);
+        throw e;
+      }
+    }
+    return sid;
+  }
+
+  private void dropPhysicalSessionsExcept(RoutedMember keep) {
+    for (Map.Entry<RoutedMember, String> e : new ArrayList<>(physical.entrySet())) {
+      if (e.getKey() != keep) {
+        forgetPhysical(e.getKey(), e.getValue(), true);
+      }
+    }
+  }
+
+  /** Stops using {@code sid} on {@code m}; {@code delete} asks the member to close it too. */
+  private void forgetPhysical(RoutedMember m, String sid, boolean delete) {
+    if (physical.remove(m, sid)) {
+      m.sessionClosed();
+      if (delete && m.up()) {
+        deleteQuietly(m, sid);
+      }
+    }
+  }
+
+  private void deleteQuietly(RoutedMember m, String sid) {
+    try {
+      onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, sid));
+    } catch (TransportException | RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          "closing a session on " + m.describe() + " failed; it expires there: " + e.getMessage());
+    }
+  }
+
+  /** Called under lock. */
+  private void clearCredentials() {
+    role = null;
+    if (password != null) {
+      Arrays.fill(password, '\0');
+      password = null;
+    }
+  }
+}
