@@ -1,8 +1,8 @@
 package dev.keyring.provider.internal;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringKeyPair;
 import dev.keyring.client.KeyringObject;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
@@ -43,7 +43,7 @@ final class KeyImporter {
   private KeyImporter() {}
 
   /** Imports {@code key} (a private or secret key with an encoding) with {@code template}. */
-  static KeyringObject importKey(KeyringSessionHandle s, Key key, Attributes template)
+  static KeyringObject importKey(KeyringChannel s, Key key, Attributes template)
       throws TransportException, GeneralSecurityException {
     byte[] plain = key.getEncoded();
     if (plain == null) {
@@ -93,7 +93,7 @@ final class KeyImporter {
     }
   }
 
-  private static void destroyQuietly(KeyringSessionHandle s, long handle) {
+  private static void destroyQuietly(KeyringChannel s, long handle) {
     if (handle < 0) {
       return;
     }

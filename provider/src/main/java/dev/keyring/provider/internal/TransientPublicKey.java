@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringObject;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
@@ -37,7 +37,7 @@ final class TransientPublicKey {
   }
 
   /** Creates the key, runs {@code call} with its handle, destroys it. */
-  static <T> T with(KeyringSessionHandle s, Attributes template, HandleCall<T> call)
+  static <T> T with(KeyringChannel s, Attributes template, HandleCall<T> call)
       throws TransportException {
     KeyringObject o = s.createObject(template);
     try {
