@@ -1,7 +1,10 @@
 package dev.keyring.testing.channel;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringObject;
 import dev.keyring.client.Slot;
+import dev.keyring.client.TransportException;
+import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
@@ -88,6 +91,16 @@ public final class FakeCluster {
   /** The router the channels this cluster opens route by. */
   public FakeRouter router() {
     return router;
+  }
+
+  /**
+   * Opens a channel on keyring {@code labelOrId}, as {@code KeyringClient.openSession} does on a
+   * real cluster: the recovering channel over this cluster's router.
+   *
+   * @throws dev.keyring.protocol.HsmException CKR_SLOT_ID_INVALID if there is no such keyring
+   */
+  public KeyringChannel openChannel(String labelOrId) throws TransportException {
+    return RecoveringChannel.open(router, labelOrId, c -> {});
   }
 
   /**
