@@ -1,0 +1,94 @@
+package dev.keyring.provider.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.keyring.provider.FakeClusterProvider;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.spec.MGF1ParameterSpec;
+import javax.crypto.BadPaddingException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.OAEPParameterSpec;
+import javax.crypto.spec.PSource;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class KeyringRsaCipherSpiTest {
+  private static final byte[] SECRET = "a premaster of sorts".getBytes(StandardCharsets.UTF_8);
+  private static final OAEPParameterSpec OAEP_SHA256 =
+      new OAEPParameterSpec(
+          "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
+
+  private final FakeClusterProvider fake = FakeClusterProvider.start(1);
+
+  @AfterEach
+  void close() {
+    fake.close();
+  }
+
+  private KeyPair rsaOnKeyring() throws Exception {
+    return KeyPairGenerator.getInstance("RSA", fake.provider()).generateKeyPair();
+  }
+
+  private Cipher keyringCipher(String transformation) throws Exception {
+    return Cipher.getInstance(transformation, fake.provider());
+  }
+
+  @Test
+  void oaep_decryptsOnTheKeyring_whatTheJdkEncryptedForItsPublicKey() throws Exception {
+    KeyPair kp = rsaOnKeyring();
+    Cipher jdk = Cipher.getInstance("RSA/ECB/OAEPPadding");
+    jdk.init(Cipher.ENCRYPT_MODE, kp.getPublic(), OAEP_SHA256);
+    byte[] ct = jdk.doFinal(SECRET);
+    Cipher c = keyringCipher("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
+    c.init(Cipher.DECRYPT_MODE, kp.getPrivate());
+    assertArrayEquals(SECRET, c.doFinal(ct));
+  }
+
+  @Test
+  void oaep_encryptsOnTheKeyringWithAJdkPublicKey_forItsPrivateKey() throws Exception {
+    KeyPair kp = rsaOnKeyring();
+    Cipher enc = keyringCipher("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
+    enc.init(Cipher.ENCRYPT_MODE, kp.getPublic());
+    byte[] ct = enc.doFinal(SECRET);
+    Cipher dec = keyringCipher("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
+    dec.init(Cipher.DECRYPT_MODE, kp.getPrivate());
+    assertArrayEquals(SECRET, dec.doFinal(ct));
+    // only the key pair stays: the public key for the encryption was a session object
+    assertEquals(2, fake.cluster().objects(FakeClusterProvider.KEYRING).size());
+  }
+
+  @Test
+  void pkcs1_decryptsOnTheKeyring_whatTheJdkEncrypted() throws Exception {
+    KeyPair kp = rsaOnKeyring();
+    Cipher jdk = Cipher.getInstance("RSA/ECB/PKCS1Padding");
+    jdk.init(Cipher.ENCRYPT_MODE, kp.getPublic());
+    byte[] ct = jdk.doFinal(SECRET);
+    Cipher c = keyringCipher("RSA/ECB/PKCS1Padding");
+    c.init(Cipher.DECRYPT_MODE, kp.getPrivate());
+    assertArrayEquals(SECRET, c.doFinal(ct));
+  }
+
+  @Test
+  void pkcs1_makesNoNewCiphertexts() throws Exception {
+    KeyPair kp = rsaOnKeyring();
+    Cipher c = keyringCipher("RSA/ECB/PKCS1Padding");
+    assertThrows(InvalidKeyException.class, () -> c.init(Cipher.ENCRYPT_MODE, kp.getPublic()));
+  }
+
+  @Test
+  void oaep_ofAnAlteredCiphertext_failsWithBadPadding() throws Exception {
+    KeyPair kp = rsaOnKeyring();
+    Cipher jdk = Cipher.getInstance("RSA/ECB/OAEPPadding");
+    jdk.init(Cipher.ENCRYPT_MODE, kp.getPublic(), OAEP_SHA256);
+    byte[] ct = jdk.doFinal(SECRET);
+    ct[10] ^= 0x40;
+    Cipher c = keyringCipher("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
+    c.init(Cipher.DECRYPT_MODE, kp.getPrivate());
+    assertThrows(BadPaddingException.class, () -> c.doFinal(ct));
+  }
+}
