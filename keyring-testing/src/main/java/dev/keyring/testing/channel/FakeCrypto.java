@@ -179,12 +179,7 @@ final class FakeCrypto {
     try {
       switch (m) {
         case CKM_AES_KEY_WRAP_KWP:
-          {
-            requireType(wrapping, ObjectClass.SECRET_KEY, KeyType.AES, m);
-            Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding");
-            kwp.init(Cipher.ENCRYPT_MODE, wrapping.secretKey("AES"));
-            return kwp.doFinal(raw);
-          }
+          return kwp(Cipher.ENCRYPT_MODE, wrapping, m).doFinal(raw);
         case CKM_RSA_PKCS_OAEP:
           if (wrapping.keyType() != KeyType.RSA) {
             throw typeMismatch(wrapping, m);
@@ -206,12 +201,7 @@ final class FakeCrypto {
     try {
       switch (m) {
         case CKM_AES_KEY_WRAP_KWP:
-          {
-            requireType(k, ObjectClass.SECRET_KEY, KeyType.AES, m);
-            Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding");
-            kwp.init(Cipher.DECRYPT_MODE, k.secretKey("AES"));
-            return kwp.doFinal(wrapped);
-          }
+          return kwp(Cipher.DECRYPT_MODE, k, m).doFinal(wrapped);
         case CKM_RSA_PKCS_OAEP:
           requireType(k, ObjectClass.PRIVATE_KEY, KeyType.RSA, m);
           return oaep(Cipher.DECRYPT_MODE, k.privateKey(), p).doFinal(wrapped);
@@ -378,6 +368,13 @@ final class FakeCrypto {
             new MGF1ParameterSpec(o.mgfHash().jcaName()),
             new PSource.PSpecified(o.label())));
     return c;
+  }
+
+  private static Cipher kwp(int mode, FakeObject k, Mechanism m) throws GeneralSecurityException {
+    requireType(k, ObjectClass.SECRET_KEY, KeyType.AES, m);
+    Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding");
+    kwp.init(mode, k.secretKey("AES"));
+    return kwp;
   }
 
   private static Cipher pkcs1(FakeObject k) throws GeneralSecurityException {

@@ -4,12 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.keyring.client.KeyringObject;
 import dev.keyring.protocol.KeyType;
 import dev.keyring.provider.FakeClusterProvider;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringSecretKey;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidParameterException;
+import java.util.List;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import org.junit.jupiter.api.AfterEach;
@@ -27,20 +29,20 @@ class KeyringKeyGeneratorSpiTest {
     return KeyGenerator.getInstance(algorithm, fake.provider());
   }
 
+  /** The one object on the keyring: the key just generated. */
+  private KeyringObject onlyObject() {
+    List<KeyringObject> all = fake.cluster().objects(FakeClusterProvider.KEYRING);
+    assertEquals(1, all.size());
+    return all.get(0);
+  }
+
   @Test
   void aes_byDefault_is256Bits_andAKeyringAesKey() throws Exception {
     SecretKey k = generator("AES").generateKey();
     assertEquals("AES", k.getAlgorithm());
     assertEquals(256, ((KeyringSecretKey) k).bits());
     assertNull(k.getEncoded());
-    assertEquals(
-        KeyType.AES,
-        fake.cluster()
-            .objects(FakeClusterProvider.KEYRING)
-            .get(0)
-            .attributes()
-            .keyType()
-            .orElseThrow());
+    assertEquals(KeyType.AES, onlyObject().attributes().keyType().orElseThrow());
   }
 
   @Test
@@ -53,14 +55,7 @@ class KeyringKeyGeneratorSpiTest {
     SecretKey k = generator("HmacSHA384").generateKey();
     assertEquals("HmacSHA384", k.getAlgorithm());
     assertEquals(384, ((KeyringSecretKey) k).bits());
-    assertEquals(
-        KeyType.GENERIC_SECRET,
-        fake.cluster()
-            .objects(FakeClusterProvider.KEYRING)
-            .get(0)
-            .attributes()
-            .keyType()
-            .orElseThrow());
+    assertEquals(KeyType.GENERIC_SECRET, onlyObject().attributes().keyType().orElseThrow());
   }
 
   @Test
@@ -68,7 +63,7 @@ class KeyringKeyGeneratorSpiTest {
     KeyGenerator g = generator("HmacSHA256");
     g.init(KeyringKeyGenParameterSpec.builder().label("mac-key").keySize(512).build());
     assertEquals(512, ((KeyringSecretKey) g.generateKey()).bits());
-    assertEquals("mac-key", fake.cluster().objects(FakeClusterProvider.KEYRING).get(0).label());
+    assertEquals("mac-key", onlyObject().label());
     assertThrows(
         InvalidAlgorithmParameterException.class,
         () -> g.init(KeyringKeyGenParameterSpec.builder().curve("secp256r1").build()));

@@ -52,30 +52,24 @@ class KeyringKeyStoreSpiTest {
     return Collections.list(ks.aliases());
   }
 
+  private IOException loadFails(String slot, char[] password) throws Exception {
+    KeyStore other = KeyStore.getInstance("Keyring", fake.provider());
+    byte[] props = ("slot=" + slot).getBytes(StandardCharsets.UTF_8);
+    return assertThrows(
+        IOException.class, () -> other.load(new ByteArrayInputStream(props), password));
+  }
+
   @Test
   void load_withAWrongPassword_failsWithUnrecoverableKey() throws Exception {
-    KeyStore other = KeyStore.getInstance("Keyring", fake.provider());
-    IOException e =
-        assertThrows(
-            IOException.class,
-            () ->
-                other.load(
-                    new ByteArrayInputStream("slot=app".getBytes(StandardCharsets.UTF_8)),
-                    "not-the-password".toCharArray()));
+    IOException e = loadFails(FakeClusterProvider.KEYRING, "not-the-password".toCharArray());
     assertInstanceOf(UnrecoverableKeyException.class, e.getCause());
     assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
   }
 
   @Test
   void load_ofAnUnknownKeyring_namesIt() throws Exception {
-    KeyStore other = KeyStore.getInstance("Keyring", fake.provider());
-    IOException e =
-        assertThrows(
-            IOException.class,
-            () ->
-                other.load(
-                    new ByteArrayInputStream("slot=nowhere".getBytes(StandardCharsets.UTF_8)),
-                    PASSWORD));
+    IOException e = loadFails("nowhere", PASSWORD);
+    assertTrue(e.getMessage().contains("'nowhere'"), e.getMessage());
     assertTrue(e.getMessage().contains("CKR_SLOT_ID_INVALID"), e.getMessage());
   }
 

@@ -38,15 +38,27 @@ class KeyringRsaCipherSpiTest {
     return Cipher.getInstance(transformation, fake.provider());
   }
 
+  private static byte[] jdkEncrypt(String transformation, KeyPair kp) throws Exception {
+    Cipher jdk = Cipher.getInstance(transformation);
+    if (transformation.contains("OAEP")) {
+      jdk.init(Cipher.ENCRYPT_MODE, kp.getPublic(), OAEP_SHA256);
+    } else {
+      jdk.init(Cipher.ENCRYPT_MODE, kp.getPublic());
+    }
+    return jdk.doFinal(SECRET);
+  }
+
+  private byte[] keyringDecrypt(String transformation, KeyPair kp, byte[] ct) throws Exception {
+    Cipher c = keyringCipher(transformation);
+    c.init(Cipher.DECRYPT_MODE, kp.getPrivate());
+    return c.doFinal(ct);
+  }
+
   @Test
   void oaep_decryptsOnTheKeyring_whatTheJdkEncryptedForItsPublicKey() throws Exception {
     KeyPair kp = rsaOnKeyring();
-    Cipher jdk = Cipher.getInstance("RSA/ECB/OAEPPadding");
-    jdk.init(Cipher.ENCRYPT_MODE, kp.getPublic(), OAEP_SHA256);
-    byte[] ct = jdk.doFinal(SECRET);
-    Cipher c = keyringCipher("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
-    c.init(Cipher.DECRYPT_MODE, kp.getPrivate());
-    assertArrayEquals(SECRET, c.doFinal(ct));
+    byte[] ct = jdkEncrypt("RSA/ECB/OAEPPadding", kp);
+    assertArrayEquals(SECRET, keyringDecrypt("RSA/ECB/OAEPWithSHA-256AndMGF1Padding", kp, ct));
   }
 
   @Test
@@ -65,12 +77,8 @@ class KeyringRsaCipherSpiTest {
   @Test
   void pkcs1_decryptsOnTheKeyring_whatTheJdkEncrypted() throws Exception {
     KeyPair kp = rsaOnKeyring();
-    Cipher jdk = Cipher.getInstance("RSA/ECB/PKCS1Padding");
-    jdk.init(Cipher.ENCRYPT_MODE, kp.getPublic());
-    byte[] ct = jdk.doFinal(SECRET);
-    Cipher c = keyringCipher("RSA/ECB/PKCS1Padding");
-    c.init(Cipher.DECRYPT_MODE, kp.getPrivate());
-    assertArrayEquals(SECRET, c.doFinal(ct));
+    byte[] ct = jdkEncrypt("RSA/ECB/PKCS1Padding", kp);
+    assertArrayEquals(SECRET, keyringDecrypt("RSA/ECB/PKCS1Padding", kp, ct));
   }
 
   @Test
@@ -83,12 +91,10 @@ class KeyringRsaCipherSpiTest {
   @Test
   void oaep_ofAnAlteredCiphertext_failsWithBadPadding() throws Exception {
     KeyPair kp = rsaOnKeyring();
-    Cipher jdk = Cipher.getInstance("RSA/ECB/OAEPPadding");
-    jdk.init(Cipher.ENCRYPT_MODE, kp.getPublic(), OAEP_SHA256);
-    byte[] ct = jdk.doFinal(SECRET);
+    byte[] ct = jdkEncrypt("RSA/ECB/OAEPPadding", kp);
     ct[10] ^= 0x40;
-    Cipher c = keyringCipher("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
-    c.init(Cipher.DECRYPT_MODE, kp.getPrivate());
-    assertThrows(BadPaddingException.class, () -> c.doFinal(ct));
+    assertThrows(
+        BadPaddingException.class,
+        () -> keyringDecrypt("RSA/ECB/OAEPWithSHA-256AndMGF1Padding", kp, ct));
   }
 }
