@@ -6,6 +6,8 @@ import dev.keyring.protocol.Curve;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.PublicKeyAttributes;
 import dev.keyring.protocol.ResultCode;
@@ -148,6 +150,25 @@ final class FakeKeys {
     Attributes pub = publicOf(type, key);
     Attributes attrs = keyTemplate(template, c, type, pub, defaultId(pub));
     return k.add(h -> FakeObject.privateKey(h, attrs, key));
+  }
+
+  /** Derives a secret key (AES or generic secret) from an EC private key by ECDH. */
+  static FakeObject derive(
+      FakeKeyring k, FakeObject base, Mechanism m, MechanismParams p, Attributes template) {
+    byte[] shared = FakeCrypto.ecdh(base, m, p);
+    try {
+      KeyType type = template.keyType().orElse(KeyType.GENERIC_SECRET);
+      if (!type.isSecret()
+          || template.objectClass().filter(c -> c != ObjectClass.SECRET_KEY).isPresent()) {
+        throw new HsmException(
+            ResultCode.CKR_TEMPLATE_INCONSISTENT, "ECDH derives AES or GENERIC_SECRET keys");
+      }
+      Attributes rest =
+          template.without(AttributeType.CKA_CLASS).without(AttributeType.CKA_KEY_TYPE);
+      return storeSecret(k, type, rest, shared);
+    } finally {
+      Arrays.fill(shared, (byte) 0);
+    }
   }
 
   /** Stores a secret key of {@code type} with {@code value}; the template may name the type. */

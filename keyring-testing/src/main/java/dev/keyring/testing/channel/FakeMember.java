@@ -12,10 +12,8 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
-import dev.keyring.protocol.KeyType;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
-import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
 import java.util.ArrayList;
@@ -417,23 +415,7 @@ public final class FakeMember implements MemberChannel {
         true,
         () -> {
           FakeKeyring k = crypto(sessionId);
-          byte[] shared = FakeCrypto.ecdh(k.get(baseKey), mechanism, params);
-          KeyType type = template.keyType().orElse(KeyType.GENERIC_SECRET);
-          if (!type.isSecret()
-              || template.objectClass().filter(c -> c != ObjectClass.SECRET_KEY).isPresent()) {
-            throw new HsmException(
-                ResultCode.CKR_TEMPLATE_INCONSISTENT, "ECDH derives AES or GENERIC_SECRET keys");
-          }
-          try {
-            return FakeKeys.storeSecret(
-                    k,
-                    type,
-                    template.without(AttributeType.CKA_CLASS).without(AttributeType.CKA_KEY_TYPE),
-                    shared)
-                .toKeyringObject();
-          } finally {
-            java.util.Arrays.fill(shared, (byte) 0);
-          }
+          return FakeKeys.derive(k, k.get(baseKey), mechanism, params, template).toKeyringObject();
         });
   }
 
@@ -495,19 +477,7 @@ public final class FakeMember implements MemberChannel {
           if (!last) {
             return PartResult.NONE;
           }
-          FakeObject key = s.requireCrypto().get(op.key);
-          byte[] all = op.all();
-          switch (op.kind) {
-            case SIGN:
-              return new PartResult(FakeCrypto.sign(key, op.mechanism, op.params, all), false);
-            case VERIFY:
-              return new PartResult(
-                  null, FakeCrypto.verify(key, op.mechanism, op.params, all, required(signature)));
-            case ENCRYPT:
-              return new PartResult(FakeCrypto.encrypt(key, op.mechanism, op.params, all), false);
-            default:
-              return new PartResult(FakeCrypto.decrypt(key, op.mechanism, op.params, all), false);
-          }
+          return op.finish(s.requireCrypto().get(op.key), signature);
         });
   }
 

@@ -1,6 +1,7 @@
 package dev.keyring.testing.channel;
 
 import dev.keyring.client.KeyringOperation;
+import dev.keyring.client.channel.PartResult;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
@@ -142,8 +143,26 @@ final class FakeSession {
       data.writeBytes(part);
     }
 
-    synchronized byte[] all() {
-      return data.toByteArray();
+    /** Runs the operation with {@code key} on all its input: what the last part answers. */
+    PartResult finish(FakeObject key, byte[] signature) {
+      byte[] all;
+      synchronized (this) {
+        all = data.toByteArray();
+      }
+      switch (kind) {
+        case SIGN:
+          return new PartResult(FakeCrypto.sign(key, mechanism, params, all), false);
+        case VERIFY:
+          if (signature == null) {
+            throw new HsmException(
+                ResultCode.CKR_ARGUMENTS_BAD, "the last part of a verify needs the signature");
+          }
+          return new PartResult(null, FakeCrypto.verify(key, mechanism, params, all, signature));
+        case ENCRYPT:
+          return new PartResult(FakeCrypto.encrypt(key, mechanism, params, all), false);
+        default:
+          return new PartResult(FakeCrypto.decrypt(key, mechanism, params, all), false);
+      }
     }
   }
 
