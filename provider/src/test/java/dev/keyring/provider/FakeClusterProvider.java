@@ -66,12 +66,15 @@ public final class FakeClusterProvider implements AutoCloseable {
   }
 
   /**
-   * Closes the provider; fails if a session is left open on a member that routing sees up (a member
-   * marked down is not told, and closes the session after its idle timeout, as a real one does).
+   * Closes the provider; fails if a call is left unfinished, if a channel still counts a physical
+   * session, or if a session is left open on a member that routing sees up (a member marked down is
+   * not told, and closes the session after its idle timeout, as a real one does).
    */
   @Override
   public void close() {
     provider.close();
+    assertEquals(0, cluster.router().outstanding(), "calls begun and never ended");
+    assertEquals(0, cluster.router().routedSessions(), "physical sessions never closed");
     for (FakeMember m : cluster.members()) {
       if (cluster.router().isUp(m)) {
         assertEquals(0, m.openSessions(), "sessions left open on " + m);

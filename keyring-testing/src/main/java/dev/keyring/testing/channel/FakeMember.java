@@ -43,7 +43,8 @@ import java.util.concurrent.atomic.AtomicReference;
  *   <li>{@link #cutOffNextWrite()}: the next write is carried out, then its answer is lost: the
  *       call fails with an {@code IO} {@link TransportException};
  *   <li>{@link #failNextCall(TransportException.Kind)}: the next call of any kind fails; {@code IO}
- *       after the member carried it out, any other kind before it reached the member;
+ *       and {@code PROTOCOL} after the member carried it out (the answer was lost, or unreadable),
+ *       {@code CONNECT}, {@code TLS} and {@code CONFIGURATION} before it reached the member;
  *   <li>{@link #readOnly(boolean)}: writes are refused with CKR_TOKEN_WRITE_PROTECTED, as by a
  *       member that lost the primary.
  * </ul>
@@ -95,8 +96,8 @@ public final class FakeMember implements MemberChannel {
   }
 
   /**
-   * The next call fails with {@code kind}: {@code IO} after the member carried it out, any other
-   * kind before it reached the member.
+   * The next call fails with {@code kind}: {@code IO} and {@code PROTOCOL} after the member carried
+   * it out, the other kinds before it reached the member.
    */
   public void failNextCall(TransportException.Kind kind) {
     failNext.set(Objects.requireNonNull(kind, "kind"));
@@ -491,8 +492,8 @@ public final class FakeMember implements MemberChannel {
 
   /**
    * Serves one call: refused at once while down or when a failure before sending is armed; else
-   * counted and carried out (a write refused on a read-only member), its answer lost when a cut off
-   * is armed for it.
+   * counted and carried out (a write refused on a read-only member), its answer lost when a failure
+   * after sending, or a cut off of the next write, is armed for it.
    */
   private <T> T serve(String method, boolean write, Served<T> call) throws TransportException {
     if (down) {
@@ -500,12 +501,17 @@ public final class FakeMember implements MemberChannel {
           TransportException.Kind.CONNECT, name + ": connection refused (the member is down)");
     }
     TransportException.Kind failure = failNext.getAndSet(null);
-    if (failure != null && failure != TransportException.Kind.IO) {
-      throw new TransportException(failure, name + ": " + method + " failed before it was sent");
+    boolean answerLost =
+        failure == TransportException.Kind.IO || failure == TransportException.Kind.PROTOCOL;
+    if (failure != null && !answerLost) {
+      throw new TransportException(
+          failure, name + ": " + method + " failed (" + failure + ") before it reached the member");
     }
     calls.computeIfAbsent(method, m -> new AtomicInteger()).incrementAndGet();
-    boolean lost =
-        failure == TransportException.Kind.IO || (write && cutOffNextWrite.getAndSet(false));
+    if (write && cutOffNextWrite.getAndSet(false)) {
+      answerLost = true;
+      failure = TransportException.Kind.IO;
+    }
     T answer;
     try {
       if (write && readOnly) {
@@ -515,21 +521,24 @@ public final class FakeMember implements MemberChannel {
       }
       answer = call.run();
     } catch (HsmException refused) {
-      if (lost) {
-        throw cutOff(method);
+      if (answerLost) {
+        throw lostAnswer(method, failure);
       }
       throw refused;
     }
-    if (lost) {
-      throw cutOff(method);
+    if (answerLost) {
+      throw lostAnswer(method, failure);
     }
     return answer;
   }
 
-  private TransportException cutOff(String method) {
+  /** The failure of a call the member carried out, whose answer did not come back readable. */
+  private TransportException lostAnswer(String method, TransportException.Kind kind) {
     return new TransportException(
-        TransportException.Kind.IO,
-        name + ": the connection broke after " + method + " was sent, before its answer came");
+        kind,
+        kind == TransportException.Kind.IO
+            ? name + ": the connection broke after " + method + " was sent, before its answer came"
+            : name + ": the answer to " + method + " is not in the wire format");
   }
 
   private FakeSession session(String sessionId) {

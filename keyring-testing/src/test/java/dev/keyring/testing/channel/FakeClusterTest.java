@@ -25,6 +25,8 @@ class FakeClusterTest {
       cluster.member(0).up();
     }
     assertEquals(0, cluster.member(1).openSessions());
+    assertEquals(0, cluster.router().routedSessions());
+    assertEquals(0, cluster.router().outstanding());
     assertEquals(1, cluster.objects("app").size());
   }
 

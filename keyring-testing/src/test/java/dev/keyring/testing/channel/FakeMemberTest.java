@@ -262,6 +262,9 @@ class FakeMemberTest {
         TransportException.Kind.IO,
         assertThrows(TransportException.class, () -> m1.random(sid, 8)).kind());
     assertEquals(1, m1.calls("random"));
+    m1.failNextCall(TransportException.Kind.TLS);
+    assertThrows(TransportException.class, () -> m1.random(sid, 8));
+    assertEquals(1, m1.calls("random"));
   }
 
   @Test
