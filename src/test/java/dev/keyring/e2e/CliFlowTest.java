@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.cli.KeyringCm;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.registration.RegisterCommand;
@@ -554,7 +554,7 @@ class CliFlowTest {
   private static boolean jdkVerifies(Path conf, long publicHandle, byte[] data, byte[] sig)
       throws Exception {
     try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
-        KeyringSessionHandle s = client.openSession("app100")) {
+        KeyringChannel s = client.openSession("app100")) {
       s.login(Role.KRCO, KEYRING_PW);
       PublicKey pub = s.getObject(publicHandle).toPublicKey();
       Signature v = Signature.getInstance("SHA256withECDSA");

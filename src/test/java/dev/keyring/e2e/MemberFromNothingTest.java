@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
@@ -274,7 +274,7 @@ class MemberFromNothingTest {
       assertTrue(app100.passwordChangeRequired());
       assertFalse(app100.krcoInitialized());
 
-      try (KeyringSessionHandle s = client.openSession("app100")) {
+      try (KeyringChannel s = client.openSession("app100")) {
         s.login(Role.KRSO, KEYRING_INITIAL);
         s.changePassword(KEYRING_INITIAL, KEYRING_PW);
         s.initKrco(KEYRING_PW);

@@ -1,7 +1,7 @@
 package dev.keyring.benchmarks;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
@@ -54,7 +54,7 @@ public final class ClusterLoadMain {
       Path conf =
           h.registerClient(0, "load-client", dir.resolve("client").resolve("Chrystoki.conf"));
       try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
-          KeyringSessionHandle s = client.openSession("app100")) {
+          KeyringChannel s = client.openSession("app100")) {
         s.login(Role.KRSO, INITIAL);
         s.changePassword(INITIAL, PASSWORD);
         s.initKrco(PASSWORD);

@@ -1,8 +1,8 @@
 package dev.keyring.benchmarks;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.TransportException;
 import dev.keyring.client.TransportOptions;
 import dev.keyring.client.config.ClusterEntry;
@@ -56,8 +56,8 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * on the same member and key. Every run compares, per key type and thread count:
  *
  * <ul>
- *   <li>{@code http1.1}: {@link KeyringSessionHandle#sign} with the client speaking HTTP/1.1; each
- *       JMH thread has its own crypto API session (logged in as KRCO), so concurrent threads use
+ *   <li>{@code http1.1}: {@link KeyringChannel#sign} with the client speaking HTTP/1.1; each JMH
+ *       thread has its own crypto API session (logged in as KRCO), so concurrent threads use
  *       separate pooled connections.
  *   <li>{@code http2}: the same with HTTP/2 (ALPN); concurrent threads multiplex one connection
  *       (the connection count is printed at teardown).
@@ -198,7 +198,7 @@ public class TransportSignBenchmark {
     UUID keyringId;
     Boundary boundary;
     boolean inProcess;
-    private KeyringSessionHandle admin;
+    private KeyringChannel admin;
     private String what;
 
     @Setup(Level.Trial)
@@ -271,7 +271,7 @@ public class TransportSignBenchmark {
   /** One crypto API session per JMH thread, logged in as KRCO (none for the in-process rows). */
   @State(Scope.Thread)
   public static class ThreadSession {
-    KeyringSessionHandle session;
+    KeyringChannel session;
 
     @Setup(Level.Trial)
     public void open(SignRig rig) throws TransportException {

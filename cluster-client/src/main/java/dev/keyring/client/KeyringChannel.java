@@ -41,7 +41,11 @@ public interface KeyringChannel extends AutoCloseable {
   /** Logs in as {@code role} with the keyring's password (the two roles share it). */
   void login(Role role, String password) throws TransportException;
 
-  /** Logs out; the remembered credentials are cleared first, whatever happens. */
+  /**
+   * Logs out; the remembered credentials are cleared first, whatever happens.
+   *
+   * @throws HsmException CKR_USER_NOT_LOGGED_IN if the session was not logged in
+   */
   void logout() throws TransportException;
 
   /** Changes the password both roles share (required after the first KRSO login). */

@@ -1,14 +1,14 @@
 package dev.keyring.client;
 
+import dev.keyring.client.channel.CallKind;
+import dev.keyring.client.channel.MemberChannel;
+import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.internal.routing.ClusterRouter;
 import dev.keyring.protocol.HsmException;
-import dev.keyring.protocol.wire.CryptoMessages;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,7 +22,7 @@ import java.util.stream.Collectors;
  * <pre>{@code
  * ClientConfig cfg = ClientConfig.read(Path.of("/etc/Chrystoki.conf"));
  * try (KeyringClient client = KeyringClient.open(cfg, 0);
- *     KeyringSessionHandle s = client.openSession("app100")) {
+ *     KeyringChannel s = client.openSession("app100")) {
  *   s.login(Role.KRCO, password);
  *   byte[] sig = s.sign(key, Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE, data);
  * }
@@ -41,19 +41,17 @@ import java.util.stream.Collectors;
  *       slots, login, logout) go to the live members of the preferred affinity group ({@link
  *       TransportOptions#affinityGroup()}, else the registered member's group), to the one with the
  *       fewest outstanding requests (round robin on ties). Other groups serve only when the whole
- *       preferred group is down. A connection failure or timeout marks the member down and the call
- *       is repeated on another member.
+ *       preferred group is down.
  *   <li><b>Writes</b> (create, generate, set attributes, destroy, unwrap, derive, change password,
- *       init KRCO) go to read-write members only. A write refused with CKR_TOKEN_WRITE_PROTECTED
- *       refreshes the view and is tried once more on another read-write member; with none, it fails
- *       with CKR_TOKEN_WRITE_PROTECTED ("no member of cluster ... accepts writes"), never queued. A
- *       write whose connection broke after it was sent is not repeated: the {@link
- *       TransportException} says it may or may not have happened.
+ *       init KRCO) go to read-write members only; with none, a write fails with
+ *       CKR_TOKEN_WRITE_PROTECTED ("no member of cluster ... accepts writes"), never queued.
+ *   <li><b>Failures</b>: what is repeated after a failure, and where, is written once, in {@link
+ *       CallKind}; the session {@link #openSession} returns applies it.
  *   <li><b>Recovery</b>: a member marked down gets no traffic until a background health probe
  *       ({@code GET /v1/health}, every {@link TransportOptions#recoveryInterval()}, default 1 s, up
  *       to {@link TransportOptions#recoveryRetries()} times, default forever) succeeds, or a fresh
  *       view lists it as visible and a probe succeeds. Sessions log in again by themselves (see
- *       {@link KeyringSessionHandle}), so an application never restarts after a member restarts.
+ *       {@link RecoveringChannel}), so an application never restarts after a member restarts.
  * </ul>
  *
  * {@link #memberStates()} shows each member's state and request counts.
@@ -69,7 +67,7 @@ public final class KeyringClient implements AutoCloseable {
   private final ClusterEntry cluster;
   private final TransportOptions options;
   private final ClusterRouter router;
-  private final Set<KeyringSessionHandle> sessions = ConcurrentHashMap.newKeySet();
+  private final Set<KeyringChannel> sessions = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
   private KeyringClient(ClusterEntry cluster, TransportOptions options, ClusterRouter router) {
@@ -142,19 +140,8 @@ public final class KeyringClient implements AutoCloseable {
 
   /** The cluster's keyrings, as slots. */
   public List<Slot> slots() throws TransportException {
-    CryptoMessages.SlotList list =
-        router()
-            .execute(
-                ClusterRouter.Access.READ,
-                "GET /v1/slots",
-                m -> m.transport().get(CryptoMessages.SlotList.class, "v1", "slots"));
-    List<Slot> out = new ArrayList<>();
-    if (list.slots() != null) {
-      for (CryptoMessages.Slot s : list.slots()) {
-        out.add(WireTypes.slot(s));
-      }
-    }
-    return List.copyOf(out);
+    return RecoveringChannel.call(
+        router(), CallKind.READ_REPEATABLE, "GET /v1/slots", MemberChannel::slots);
   }
 
   /**
@@ -164,15 +151,15 @@ public final class KeyringClient implements AutoCloseable {
    * @throws TransportException if no member can be reached
    */
   public Duration ping() throws TransportException {
-    return router()
-        .execute(
-            ClusterRouter.Access.READ,
-            "GET /v1/health",
-            m -> {
-              long start = System.nanoTime();
-              m.transport().get(Map.class, "v1", "health");
-              return Duration.ofNanos(System.nanoTime() - start);
-            });
+    return RecoveringChannel.call(
+        router(),
+        CallKind.READ_REPEATABLE,
+        "GET /v1/health",
+        c -> {
+          long start = System.nanoTime();
+          c.health();
+          return Duration.ofNanos(System.nanoTime() - start);
+        });
   }
 
   /**
@@ -181,19 +168,9 @@ public final class KeyringClient implements AutoCloseable {
    *
    * @throws HsmException CKR_SLOT_ID_INVALID if the cluster has no such keyring
    */
-  public KeyringSessionHandle openSession(String keyringLabelOrId) throws TransportException {
+  public KeyringChannel openSession(String keyringLabelOrId) throws TransportException {
     Objects.requireNonNull(keyringLabelOrId, "keyringLabelOrId");
-    KeyringSessionHandle s =
-        router()
-            .execute(
-                ClusterRouter.Access.READ,
-                "open a session on keyring '" + keyringLabelOrId + "'",
-                m -> {
-                  CryptoMessages.SessionInfo info =
-                      KeyringSessionHandle.openOn(m, keyringLabelOrId);
-                  return new KeyringSessionHandle(
-                      this, m, info.sessionId(), info.keyringId(), info.label());
-                });
+    KeyringChannel s = RecoveringChannel.open(router(), keyringLabelOrId, sessions::remove);
     sessions.add(s);
     if (closed) { // closed while opening: do not leave it behind
       closeQuietly(s);
@@ -249,7 +226,7 @@ public final class KeyringClient implements AutoCloseable {
       return;
     }
     closed = true;
-    for (KeyringSessionHandle s : List.copyOf(sessions)) {
+    for (KeyringChannel s : List.copyOf(sessions)) {
       closeQuietly(s);
     }
     router.close();
@@ -271,22 +248,16 @@ public final class KeyringClient implements AutoCloseable {
         + "]";
   }
 
-  // ---- used by sessions
-
-  ClusterRouter router() {
+  private ClusterRouter router() {
     if (closed) {
       throw new IllegalStateException("this KeyringClient is closed");
     }
     return router;
   }
 
-  void forget(KeyringSessionHandle s) {
-    sessions.remove(s);
-  }
-
-  private void closeQuietly(KeyringSessionHandle s) {
+  private void closeQuietly(KeyringChannel s) {
     try {
-      s.closeEverywhere();
+      s.close();
     } catch (TransportException | HsmException e) {
       LOG.log(
           System.Logger.Level.WARNING,

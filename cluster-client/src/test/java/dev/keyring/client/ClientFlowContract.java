@@ -107,7 +107,7 @@ abstract class ClientFlowContract {
   }
 
   /** KRSO with the initial password, change it, initialize the KRCO, log in as KRCO. */
-  static void readyAsKrco(KeyringSessionHandle s) throws TransportException {
+  static void readyAsKrco(KeyringChannel s) throws TransportException {
     s.login(Role.KRSO, TestMember.KEYRING_INITIAL);
     s.changePassword(TestMember.KEYRING_INITIAL, NEW_PASSWORD);
     s.initKrco(NEW_PASSWORD);
@@ -146,7 +146,7 @@ abstract class ClientFlowContract {
         LIMIT,
         () -> {
           assertTrue(c.slots().stream().anyMatch(s -> s.label().equals(label)));
-          try (KeyringSessionHandle s = c.openSession(label)) {
+          try (KeyringChannel s = c.openSession(label)) {
             readyAsKrco(s);
             byte[] data = new byte[5 << 20];
             new Random(7).nextBytes(data);
@@ -194,7 +194,7 @@ abstract class ClientFlowContract {
     assertTimeoutPreemptively(
         LIMIT,
         () -> {
-          try (KeyringSessionHandle s = c.openSession(label)) {
+          try (KeyringChannel s = c.openSession(label)) {
             s.login(Role.KRSO, TestMember.KEYRING_INITIAL);
             HsmException expired =
                 assertThrows(
@@ -281,7 +281,7 @@ abstract class ClientFlowContract {
     assertTimeoutPreemptively(
         LIMIT,
         () -> {
-          try (KeyringSessionHandle s = c.openSession(label)) {
+          try (KeyringChannel s = c.openSession(label)) {
             readyAsKrco(s);
             byte[] data = new byte[5 << 20];
             new Random(42).nextBytes(data);
@@ -331,7 +331,7 @@ abstract class ClientFlowContract {
   void aesGcm_encryptDecrypt_roundTrips() throws Exception {
     String label = newKeyring();
     KeyringClient c = client("aes-client");
-    try (KeyringSessionHandle s = c.openSession(label)) {
+    try (KeyringChannel s = c.openSession(label)) {
       readyAsKrco(s);
       KeyringObject aes =
           s.generateKey(KeyGenParams.aes(256), Attributes.builder().label("aes").build());
@@ -346,7 +346,7 @@ abstract class ClientFlowContract {
   void tlsPremasterDecrypt_givesThePremaster_orFortyEightOtherBytes() throws Exception {
     String label = newKeyring();
     KeyringClient c = client("tls-premaster-client");
-    try (KeyringSessionHandle s = c.openSession(label)) {
+    try (KeyringChannel s = c.openSession(label)) {
       readyAsKrco(s);
       KeyringKeyPair rsa =
           s.generateKeyPair(KeyGenParams.rsa(2048), Attributes.empty(), Attributes.empty());
@@ -376,8 +376,8 @@ abstract class ClientFlowContract {
     String a = newKeyring();
     String b = newKeyring();
     KeyringClient c = client("isolation-client");
-    try (KeyringSessionHandle sa = c.openSession(a);
-        KeyringSessionHandle sb = c.openSession(b)) {
+    try (KeyringChannel sa = c.openSession(a);
+        KeyringChannel sb = c.openSession(b)) {
       readyAsKrco(sa);
       readyAsKrco(sb);
       KeyringKeyPair inB =
@@ -411,7 +411,7 @@ abstract class ClientFlowContract {
     HsmException noKeyring =
         assertThrows(HsmException.class, () -> c.openSession("no-such-keyring"));
     assertEquals(ResultCode.CKR_SLOT_ID_INVALID, noKeyring.code());
-    try (KeyringSessionHandle s = c.openSession(label)) {
+    try (KeyringChannel s = c.openSession(label)) {
       HsmException pin =
           assertThrows(HsmException.class, () -> s.login(Role.KRSO, "wrong-password-1"));
       assertEquals(ResultCode.CKR_PIN_INCORRECT, pin.code());
@@ -425,8 +425,8 @@ abstract class ClientFlowContract {
   void closingTheClient_closesItsOpenSessionsOnTheMember() throws Exception {
     String label = newKeyring();
     KeyringClient c = client("leaky-client");
-    KeyringSessionHandle s1 = c.openSession(label);
-    KeyringSessionHandle s2 = c.openSession(label);
+    KeyringChannel s1 = c.openSession(label);
+    KeyringChannel s2 = c.openSession(label);
     s1.login(Role.KRSO, TestMember.KEYRING_INITIAL);
     assertEquals(2, c.openSessionCount());
     assertTrue(member.member().openSessions() >= 2);
@@ -445,7 +445,7 @@ abstract class ClientFlowContract {
   void concurrentSigning_overOneClient_allVerify() throws Exception {
     String label = newKeyring();
     KeyringClient c = client("concurrent-client");
-    try (KeyringSessionHandle s = c.openSession(label)) {
+    try (KeyringChannel s = c.openSession(label)) {
       readyAsKrco(s);
       KeyringKeyPair ec =
           s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.testing.TestMember;
 import dev.keyring.protocol.Attributes;
@@ -74,14 +75,19 @@ class KeyringClientRoutingTest {
     return client;
   }
 
-  private static KeyringSessionHandle readyAsKrco(KeyringClient c) throws Exception {
-    KeyringSessionHandle s = c.openSession(KEYRING);
+  private static KeyringChannel readyAsKrco(KeyringClient c) throws Exception {
+    KeyringChannel s = c.openSession(KEYRING);
     s.login(Role.KRSO, TestMember.KEYRING_INITIAL);
     s.changePassword(TestMember.KEYRING_INITIAL, PASSWORD);
     s.initKrco(PASSWORD);
     s.logout();
     s.login(Role.KRCO, PASSWORD);
     return s;
+  }
+
+  /** The id of the physical session on the member that opened {@code s}. */
+  private static String physicalId(KeyringChannel s) {
+    return ((RecoveringChannel) s).id();
   }
 
   private static MemberState registered(KeyringClient c) {
@@ -102,7 +108,7 @@ class KeyringClientRoutingTest {
     }
   }
 
-  private static boolean signs(KeyringSessionHandle s, KeyringKeyPair kp) throws Exception {
+  private static boolean signs(KeyringChannel s, KeyringKeyPair kp) throws Exception {
     byte[] sig =
         s.sign(kp.privateKey().handle(), Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE, DATA);
     Signature v = Signature.getInstance("SHA256withECDSA");
@@ -130,7 +136,7 @@ class KeyringClientRoutingTest {
     assertEquals(1, m.completed(), "the slots call; the view fetch is not counted");
     assertEquals(0, m.outstanding());
 
-    try (KeyringSessionHandle s = readyAsKrco(c)) {
+    try (KeyringChannel s = readyAsKrco(c)) {
       assertTrue(s.isLoggedIn());
       assertFalse(s.toString().contains(PASSWORD), s.toString());
       KeyringKeyPair kp =
@@ -148,11 +154,11 @@ class KeyringClientRoutingTest {
   void memberRestart_theSameSessionHandleSignsAgain_withoutAnyCallFromTheApplication()
       throws Exception {
     KeyringClient c = start();
-    KeyringSessionHandle s = readyAsKrco(c);
+    KeyringChannel s = readyAsKrco(c);
     KeyringKeyPair kp =
         s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
     assertTrue(signs(s, kp));
-    String before = s.id();
+    String before = physicalId(s);
 
     member.stop();
     TransportException down = assertThrows(TransportException.class, () -> signs(s, kp));
@@ -165,7 +171,7 @@ class KeyringClientRoutingTest {
     awaitRecovery(c);
     assertTrue(signs(s, kp), "the same handle signs: a new physical session, logged in again");
     assertTrue(s.isOpen());
-    assertFalse(before.equals(s.id()), "the restarted member knows a new session id");
+    assertFalse(before.equals(physicalId(s)), "the restarted member knows a new session id");
     assertEquals(1, member.member().openSessions(), "the new session only");
     assertEquals(1, registered(c).sessions());
     s.close();
@@ -174,7 +180,7 @@ class KeyringClientRoutingTest {
   @Test
   void afterLogout_aRestartedMemberIsNotLoggedInAgain() throws Exception {
     KeyringClient c = start();
-    try (KeyringSessionHandle s = readyAsKrco(c)) {
+    try (KeyringChannel s = readyAsKrco(c)) {
       assertEquals(32, s.random(32).length);
       s.logout();
       assertFalse(s.isLoggedIn());

@@ -1,7 +1,7 @@
 package dev.keyring.samples;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.registration.RegisterCommand;
 import dev.keyring.protocol.Role;
@@ -127,7 +127,7 @@ public final class LocalCluster implements AutoCloseable {
         .keyrings()
         .createKeyrings(cluster.coPassword(), label, initial, 1, null, null);
     try (KeyringClient client = KeyringClient.open(ClientConfig.read(clientConfig), 0);
-        KeyringSessionHandle s = client.openSession(label)) {
+        KeyringChannel s = client.openSession(label)) {
       s.login(Role.KRSO, initial);
       s.changePassword(initial, password);
       s.initKrco(password);

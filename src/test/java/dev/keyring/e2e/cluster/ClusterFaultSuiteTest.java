@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
@@ -56,7 +56,7 @@ class ClusterFaultSuiteTest {
       Path conf =
           h.registerClient(0, "fault-client", dir.resolve("client").resolve("Chrystoki.conf"));
       try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
-          KeyringSessionHandle s = client.openSession("app100")) {
+          KeyringChannel s = client.openSession("app100")) {
         s.login(Role.KRSO, KEYRING_INITIAL);
         s.changePassword(KEYRING_INITIAL, KEYRING_PW);
         s.initKrco(KEYRING_PW);

@@ -3,8 +3,8 @@ package dev.keyring.e2e.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;
@@ -49,7 +49,7 @@ class ClusterScaleJoinTest {
       try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0)) {
         for (int i = 0; i < SAMPLE; i++) {
           String label = "k" + (i * (KEYRINGS / SAMPLE));
-          try (KeyringSessionHandle s = client.openSession(label)) {
+          try (KeyringChannel s = client.openSession(label)) {
             s.login(Role.KRSO, INITIAL);
             s.changePassword(INITIAL, PASSWORD);
             s.initKrco(PASSWORD);

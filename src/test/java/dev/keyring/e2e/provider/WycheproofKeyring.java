@@ -1,7 +1,7 @@
 package dev.keyring.e2e.provider;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Role;
@@ -143,7 +143,7 @@ final class WycheproofKeyring {
    */
   int objectsOnKeyring() throws Exception {
     try (KeyringClient client = KeyringClient.open(ClientConfig.read(cluster.clientConfig()), 0);
-        KeyringSessionHandle s = client.openSession(label)) {
+        KeyringChannel s = client.openSession(label)) {
       s.login(Role.KRCO, new String(password));
       int n = s.findObjects(Attributes.empty()).size();
       s.logout();

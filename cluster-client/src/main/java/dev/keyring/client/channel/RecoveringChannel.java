@@ -12,13 +12,12 @@ import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
+import java.lang.System.Logger.Level;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -44,7 +43,7 @@ public final class RecoveringChannel implements KeyringChannel {
 
   /** A call made on one member, chosen by the router. */
   @FunctionalInterface
-  public interface MemberCall<T> {
+  private interface MemberCall<T> {
     T apply(RoutedMember member) throws TransportException;
   }
 
@@ -60,13 +59,17 @@ public final class RecoveringChannel implements KeyringChannel {
     T apply(MemberChannel channel, String sessionId) throws TransportException;
   }
 
+  /** One attempt of a call on a physical session that answers nothing. */
+  @FunctionalInterface
+  private interface SessionRun {
+    void apply(MemberChannel channel, String sessionId) throws TransportException;
+  }
+
   private final MemberRouter router;
   private final Consumer<RecoveringChannel> onClose;
-  private final RoutedMember firstMember;
-  private final String firstId;
   private final UUID keyringId;
   private final String keyringLabel;
-  private final Map<RoutedMember, String> physical = new ConcurrentHashMap<>();
+  private final PhysicalSessions physical;
   // guards opening physical sessions and the credentials
   private final Object lock = new Object();
   private Role role;
@@ -80,11 +83,9 @@ public final class RecoveringChannel implements KeyringChannel {
       SessionInfo info) {
     this.router = router;
     this.onClose = onClose;
-    this.firstMember = first;
-    this.firstId = info.sessionId();
     this.keyringId = info.keyringId();
     this.keyringLabel = info.label();
-    physical.put(first, firstId);
+    this.physical = new PhysicalSessions(router, first, info.sessionId());
   }
 
   /**
@@ -104,12 +105,11 @@ public final class RecoveringChannel implements KeyringChannel {
         router,
         CallKind.READ_ONCE,
         "open a session on keyring '" + keyringLabelOrId + "'",
-        m ->
-            new RecoveringChannel(
-                router,
-                onClose,
-                m,
-                onWire(CallKind.READ_ONCE, router, () -> openOn(m, keyringLabelOrId))));
+        m -> {
+          SessionInfo info =
+              PhysicalSessions.openOn(router, CallKind.READ_ONCE, m, keyringLabelOrId);
+          return new RecoveringChannel(router, onClose, m, info);
+        });
   }
 
   /**
@@ -128,7 +128,7 @@ public final class RecoveringChannel implements KeyringChannel {
    * when that member restarts). The session may hold further physical sessions on other members.
    */
   public String id() {
-    return physical.getOrDefault(firstMember, firstId);
+    return physical.firstId();
   }
 
   @Override
@@ -176,78 +176,25 @@ public final class RecoveringChannel implements KeyringChannel {
       this.role = role;
       this.password = password.toCharArray();
     }
-    dropPhysicalSessionsExcept(on);
+    physical.forgetAllBut(on);
   }
 
-  /**
-   * {@inheritDoc} Logs out on every member this session reached (members that are down forget the
-   * login with the session).
-   *
-   * @throws HsmException CKR_USER_NOT_LOGGED_IN if the session was not logged in anywhere
-   */
+  /** {@inheritDoc} On every member reached; members that are down forget it with the session. */
   @Override
   public void logout() throws TransportException {
     requireOpen();
     synchronized (lock) {
       clearCredentials();
     }
-    boolean done = false;
-    HsmException refused = null;
-    TransportException broken = null;
-    for (Map.Entry<RoutedMember, String> e : new ArrayList<>(physical.entrySet())) {
-      RoutedMember m = e.getKey();
-      if (!m.up()) {
-        forgetPhysical(m, e.getValue(), false);
-        continue;
-      }
-      boolean answered = false;
-      m.begin();
-      try {
-        onWire(CallKind.ON_MEMBER, router, () -> logoutOn(m, e.getValue()));
-        answered = true;
-        done = true;
-      } catch (HsmException x) {
-        answered = true;
-        if (CallKind.sessionGone(x.code())) {
-          forgetPhysical(m, e.getValue(), false);
-        } else if (refused == null) {
-          refused = x;
-        }
-      } catch (TransportException x) {
-        // not known to be logged out there: never use that session again
-        forgetPhysical(m, e.getValue(), true);
-        if (broken == null) {
-          broken = x;
-        }
-      } finally {
-        m.end(answered);
-      }
-    }
-    if (done) {
-      return;
-    }
-    if (refused != null) {
-      throw refused;
-    }
-    if (broken != null) {
-      throw broken;
-    }
-    throw new HsmException(
-        ResultCode.CKR_USER_NOT_LOGGED_IN,
-        "the session on keyring '" + keyringLabel + "' is not logged in on any member");
+    physical.logoutEverywhere(keyringLabel);
   }
 
   /** {@inheritDoc} The remembered password follows. */
   @Override
   public void changePassword(String oldPassword, String newPassword) throws TransportException {
     Objects.requireNonNull(newPassword, "newPassword");
-    onSession(
-        CallKind.WRITE,
-        "password",
-        (c, sid) -> {
-          c.changePassword(sid, oldPassword, newPassword);
-          return null;
-        });
+    runOnSession(
+        CallKind.WRITE, "password", (c, sid) -> c.changePassword(sid, oldPassword, newPassword));
     synchronized (lock) {
       if (role != null) {
         Arrays.fill(password, '\0');
@@ -258,13 +205,7 @@ public final class RecoveringChannel implements KeyringChannel {
 
   @Override
   public void initKrco(String password) throws TransportException {
-    onSession(
-        CallKind.WRITE,
-        "init-krco",
-        (c, sid) -> {
-          c.initKrco(sid, password);
-          return null;
-        });
+    runOnSession(CallKind.WRITE, "init-krco", (c, sid) -> c.initKrco(sid, password));
   }
 
   // ---- objects
@@ -309,13 +250,7 @@ public final class RecoveringChannel implements KeyringChannel {
 
   @Override
   public void destroyObject(long handle) throws TransportException {
-    onSession(
-        CallKind.WRITE,
-        "destroy object",
-        (c, sid) -> {
-          c.destroyObject(sid, handle);
-          return null;
-        });
+    runOnSession(CallKind.WRITE, "destroy object", (c, sid) -> c.destroyObject(sid, handle));
   }
 
   // ---- cryptography
@@ -409,27 +344,7 @@ public final class RecoveringChannel implements KeyringChannel {
         "operations",
         (m, c, sid) -> {
           String op = c.startOperation(sid, kind, key, mechanism, params);
-          return new KeyringOperation(
-              kind,
-              (part, last, signature) -> {
-                requireOpen();
-                boolean answered = false;
-                m.begin();
-                try {
-                  PartResult r =
-                      onWire(
-                          CallKind.ON_MEMBER,
-                          router,
-                          () -> m.channel().operationPart(sid, op, part, last, signature));
-                  answered = true;
-                  return r;
-                } catch (HsmException e) {
-                  answered = true;
-                  throw e;
-                } finally {
-                  m.end(answered);
-                }
-              });
+          return new KeyringOperation(kind, physical.partsOf(m, sid, op, this::requireOpen));
         });
   }
 
@@ -444,57 +359,23 @@ public final class RecoveringChannel implements KeyringChannel {
    */
   @Override
   public void close() throws TransportException {
-    List<Map.Entry<RoutedMember, String>> open;
     synchronized (lock) {
       if (closed) {
         return;
       }
       closed = true;
       clearCredentials();
-      open = new ArrayList<>(physical.entrySet());
-      physical.clear();
     }
-    TransportException broken = null;
-    HsmException refused = null;
     try {
-      for (Map.Entry<RoutedMember, String> e : open) {
-        RoutedMember m = e.getKey();
-        m.sessionClosed();
-        if (!m.up()) {
-          continue; // the member closes it after its idle timeout
-        }
-        try {
-          onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, e.getValue()));
-        } catch (HsmException x) {
-          if (!CallKind.sessionGone(x.code()) && refused == null) {
-            refused = x;
-          }
-        } catch (TransportException x) {
-          if (broken == null) {
-            broken = x;
-          }
-        }
-      }
+      physical.closeEverywhere();
     } finally {
       onClose.accept(this);
-    }
-    if (broken != null) {
-      throw broken;
-    }
-    if (refused != null) {
-      throw refused;
     }
   }
 
   @Override
   public String toString() {
-    return "KeyringChannel["
-        + keyringLabel
-        + " ("
-        + keyringId
-        + ")"
-        + (closed ? ", closed" : "")
-        + "]";
+    return "KeyringChannel[" + keyringLabel + " (" + keyringId + ")" + (closed ? ", closed]" : "]");
   }
 
   // ---- the retry loop
@@ -580,7 +461,7 @@ public final class RecoveringChannel implements KeyringChannel {
   }
 
   /** An attempt on the wire, made once more on the same member when {@code kind} allows it. */
-  private static <T> T onWire(CallKind kind, MemberRouter router, Attempt<T> attempt)
+  static <T> T onWire(CallKind kind, MemberRouter router, Attempt<T> attempt)
       throws TransportException {
     try {
       return attempt.run();
@@ -591,7 +472,9 @@ public final class RecoveringChannel implements KeyringChannel {
       try {
         return attempt.run();
       } catch (TransportException second) {
-        second.addSuppressed(first);
+        if (second != first) {
+          second.addSuppressed(first);
+        }
         throw second;
       }
     }
@@ -599,7 +482,7 @@ public final class RecoveringChannel implements KeyringChannel {
 
   /** One attempt of a call on the wire. */
   @FunctionalInterface
-  private interface Attempt<T> {
+  interface Attempt<T> {
     T run() throws TransportException;
   }
 
@@ -612,6 +495,16 @@ public final class RecoveringChannel implements KeyringChannel {
   private <T> T onSession(CallKind kind, String what, SessionCall<T> call)
       throws TransportException {
     return onCluster(kind, what, (m, c, sid) -> call.apply(c, sid));
+  }
+
+  private void runOnSession(CallKind kind, String what, SessionRun call) throws TransportException {
+    onCluster(
+        kind,
+        what,
+        (m, c, sid) -> {
+          call.apply(c, sid);
+          return null;
+        });
   }
 
   /** Routes {@code call} to a member and runs it on this session's physical session there. */
@@ -641,24 +534,6 @@ public final class RecoveringChannel implements KeyringChannel {
 
   // ---- physical sessions
 
-  /** Opens a physical session on {@code m} for the keyring with this label or id. */
-  private static SessionInfo openOn(RoutedMember m, String keyringLabelOrId)
-      throws TransportException {
-    SessionInfo info = m.channel().openSession(keyringLabelOrId);
-    m.sessionOpened();
-    return info;
-  }
-
-  private static Void logoutOn(RoutedMember m, String sid) throws TransportException {
-    m.channel().logout(sid);
-    return null;
-  }
-
-  private static Void closeOn(RoutedMember m, String sid) throws TransportException {
-    m.channel().closeSession(sid);
-    return null;
-  }
-
   private String requireOpen() {
     if (closed) {
       throw new HsmException(
@@ -669,12 +544,12 @@ public final class RecoveringChannel implements KeyringChannel {
   }
 
   private String physicalSession(RoutedMember m) throws TransportException {
-    String sid = physical.get(m);
+    String sid = physical.on(m);
     if (sid != null) {
       return sid;
     }
     synchronized (lock) {
-      sid = physical.get(m);
+      sid = physical.on(m);
       if (sid != null) {
         return sid;
       }
@@ -688,79 +563,27 @@ public final class RecoveringChannel implements KeyringChannel {
   /** Replaces {@code broken} on {@code m} (unless another thread already did). */
   private String reopen(RoutedMember m, String broken) throws TransportException {
     synchronized (lock) {
-      String current = physical.get(m);
+      String current = physical.on(m);
       if (current != null && !current.equals(broken)) {
         return current;
       }
       requireOpen();
       if (current != null) {
-        forgetPhysical(m, current, true);
+        physical.forget(m, current, true);
       }
       String fresh = openAndLogIn(m);
       physical.put(m, fresh);
+      String how = role != null ? "opened and logged in again" : "opened again";
       LOG.log(
-          System.Logger.Level.DEBUG,
-          "the session on keyring '"
-              + keyringLabel
-              + "' was lost on "
-              + m.describe()
-              + "; opened "
-              + (role != null ? "and logged in " : "")
-              + "again");
+          Level.DEBUG,
+          "the session on '" + keyringLabel + "' was lost on " + m.describe() + "; " + how);
       return fresh;
     }
   }
 
   /** A new physical session on {@code m}, logged in as this session is. Called under lock. */
   private String openAndLogIn(RoutedMember m) throws TransportException {
-    String sid =
-        onWire(CallKind.ON_MEMBER, router, () -> openOn(m, keyringId.toString())).sessionId();
-    if (role != null) {
-      Role r = role;
-      String pw = new String(password);
-      try {
-        onWire(
-            CallKind.ON_MEMBER,
-            router,
-            () -> {
-              m.channel().login(sid, r, pw);
-              return null;
-            });
-      } catch (TransportException | RuntimeException e) {
-        m.sessionClosed();
-        deleteQuietly(m, sid);
-        throw e;
-      }
-    }
-    return sid;
-  }
-
-  private void dropPhysicalSessionsExcept(RoutedMember keep) {
-    for (Map.Entry<RoutedMember, String> e : new ArrayList<>(physical.entrySet())) {
-      if (e.getKey() != keep) {
-        forgetPhysical(e.getKey(), e.getValue(), true);
-      }
-    }
-  }
-
-  /** Stops using {@code sid} on {@code m}; {@code delete} asks the member to close it too. */
-  private void forgetPhysical(RoutedMember m, String sid, boolean delete) {
-    if (physical.remove(m, sid)) {
-      m.sessionClosed();
-      if (delete && m.up()) {
-        deleteQuietly(m, sid);
-      }
-    }
-  }
-
-  private void deleteQuietly(RoutedMember m, String sid) {
-    try {
-      onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, sid));
-    } catch (TransportException | RuntimeException e) {
-      LOG.log(
-          System.Logger.Level.DEBUG,
-          "closing a session on " + m.describe() + " failed; it expires there: " + e.getMessage());
-    }
+    return physical.openLoggedIn(m, keyringId, role, password);
   }
 
   /** Called under lock. */

@@ -1,7 +1,7 @@
 package dev.keyring.client.cli;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.client.TransportOptions;
@@ -97,9 +97,9 @@ abstract class ClientCommand implements Callable<Integer> {
   }
 
   /** A session on {@code slot}, logged in as {@code role}. */
-  static KeyringSessionHandle login(KeyringClient kc, Slot slot, Role role, String password)
+  static KeyringChannel login(KeyringClient kc, Slot slot, Role role, String password)
       throws TransportException {
-    KeyringSessionHandle s = kc.openSession(slot.keyringId().toString());
+    KeyringChannel s = kc.openSession(slot.keyringId().toString());
     try {
       s.login(role, password);
       return s;

@@ -1,9 +1,9 @@
 package dev.keyring.client.cli;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.KeyringKeyPair;
 import dev.keyring.client.KeyringObject;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Attributes;
@@ -107,7 +107,7 @@ final class KeyCommand extends CommandGroup {
       Slot slot = slot(kc, slotName);
       Attributes template =
           label == null ? Attributes.empty() : Attributes.builder().label(label).build();
-      try (KeyringSessionHandle s = login(kc, slot, Role.KRCO, secret)) {
+      try (KeyringChannel s = login(kc, slot, Role.KRCO, secret)) {
         if (params.keyType().isSecret()) {
           KeyringObject k = s.generateKey(params, template);
           out().println("Generated " + params + " key on slot " + slot.label() + ":");

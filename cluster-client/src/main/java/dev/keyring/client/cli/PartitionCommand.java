@@ -1,8 +1,8 @@
 package dev.keyring.client.cli;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.KeyringObject;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Attributes;
@@ -59,7 +59,7 @@ final class PartitionCommand extends CommandGroup {
     void run(KeyringClient kc) throws TransportException {
       Slot slot = slot(kc, slotName);
       List<KeyringObject> objects;
-      try (KeyringSessionHandle s = login(kc, slot, role, secret)) {
+      try (KeyringChannel s = login(kc, slot, role, secret)) {
         objects = s.findObjects(Attributes.empty());
         s.logout();
       }

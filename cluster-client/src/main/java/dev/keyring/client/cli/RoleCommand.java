@@ -1,7 +1,7 @@
 package dev.keyring.client.cli;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Role;
@@ -61,7 +61,7 @@ final class RoleCommand extends CommandGroup {
     @Override
     void run(KeyringClient kc) throws TransportException {
       Slot slot = slot(kc, slotName);
-      try (KeyringSessionHandle s = login(kc, slot, role, secret)) {
+      try (KeyringChannel s = login(kc, slot, role, secret)) {
         out()
             .println(
                 "Logged in as the "
@@ -132,7 +132,7 @@ final class RoleCommand extends CommandGroup {
     @Override
     void run(KeyringClient kc) throws TransportException {
       Slot slot = slot(kc, slotName);
-      try (KeyringSessionHandle s = login(kc, slot, role, current)) {
+      try (KeyringChannel s = login(kc, slot, role, current)) {
         s.changePassword(current, next);
         s.logout();
       }
@@ -204,7 +204,7 @@ final class RoleCommand extends CommandGroup {
     @Override
     void run(KeyringClient kc) throws TransportException {
       Slot slot = slot(kc, slotName);
-      try (KeyringSessionHandle s = login(kc, slot, Role.KRSO, so)) {
+      try (KeyringChannel s = login(kc, slot, Role.KRSO, so)) {
         s.initKrco(co);
         s.logout();
       }

@@ -1,8 +1,8 @@
 package dev.keyring.client.cli;
 
+import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.KeyringSessionHandle;
 import dev.keyring.client.Slot;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.Digest;
@@ -88,8 +88,7 @@ final class SignCommand {
     }
 
     /** Streams {@code -in} through a multi-part operation of {@code kind}. */
-    KeyringOperation feed(KeyringSessionHandle s, KeyringOperation.Kind kind)
-        throws TransportException {
+    KeyringOperation feed(KeyringChannel s, KeyringOperation.Kind kind) throws TransportException {
       KeyringOperation op = s.startOperation(kind, key, mechanism, params);
       byte[] buf = new byte[KeyringOperation.PART_BYTES];
       try (InputStream is = Files.newInputStream(in)) {
@@ -121,7 +120,7 @@ final class SignCommand {
     void run(KeyringClient kc) throws TransportException {
       Slot slot = slot(kc, slotName);
       byte[] signature;
-      try (KeyringSessionHandle s = login(kc, slot, Role.KRCO, secret)) {
+      try (KeyringChannel s = login(kc, slot, Role.KRCO, secret)) {
         signature = feed(s, KeyringOperation.Kind.SIGN).finish();
         s.logout();
       }
@@ -170,7 +169,7 @@ final class SignCommand {
       }
       Slot slot = slot(kc, slotName);
       boolean valid;
-      try (KeyringSessionHandle s = login(kc, slot, Role.KRCO, secret)) {
+      try (KeyringChannel s = login(kc, slot, Role.KRCO, secret)) {
         valid = feed(s, KeyringOperation.Kind.VERIFY).finishVerify(signature);
         s.logout();
       }

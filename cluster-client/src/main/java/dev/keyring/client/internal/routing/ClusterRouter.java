@@ -3,10 +3,13 @@ package dev.keyring.client.internal.routing;
 import dev.keyring.client.MemberState;
 import dev.keyring.client.TransportException;
 import dev.keyring.client.TransportOptions;
+import dev.keyring.client.channel.MemberRouter;
+import dev.keyring.client.channel.RoutedMember;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.internal.transport.MemberTransports;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.protocol.wire.CryptoMessages;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +25,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 
 /**
- * Routes a client's calls over the members of one cluster.
+ * Chooses the members of one cluster for a client's calls ({@link MemberRouter}); what to repeat
+ * after a failure is the recovering channel's decision ({@link
+ * dev.keyring.client.channel.CallKind}), never this class's.
  *
  * <p><b>View.</b> The cluster view ({@code GET /v1/cluster}) is fetched from the registered member
  * first (then from any other member that is up) on first use, again every {@link
@@ -38,47 +43,30 @@ import java.util.stream.Collectors;
  * requests first, round robin on ties; other groups only when the whole group is down. Writes go to
  * read-write members only.
  *
- * <p><b>Failover.</b> A connection failure or a timeout (transport kinds CONNECT and IO) marks the
- * member down and asks for a fresh view. A read is then repeated on another member. A write is
- * repeated only when no connection was made (kind CONNECT: the request never left the client);
- * otherwise it fails, saying it may or may not have happened. A write refused with
- * CKR_TOKEN_WRITE_PROTECTED refreshes the view and is tried once more on another read-write member.
- * TLS, protocol and configuration failures are never failed over: they would fail the same way and
- * must reach the operator.
+ * <p><b>Members down.</b> A member the channel {@linkplain #markDown marks down} (it failed on the
+ * wire) gets no traffic, and a fresh view is asked for.
  *
- * <p><b>Recovery.</b> A member marked down gets no traffic. Every {@link
- * TransportOptions#recoveryInterval()} the background thread probes it with {@code GET /v1/health};
- * a success brings it back. After {@link TransportOptions#recoveryRetries()} failed probes (unless
- * -1) it is probed only when a fresh view lists it as visible. When no member can take a call at
- * all, the call itself probes the down members it has not tried (the same health probe, once)
- * before failing, so a member that is back is used at once rather than after the next background
- * probe; the call's request still goes only to a member whose probe succeeded.
+ * <p><b>Recovery.</b> Every {@link TransportOptions#recoveryInterval()} the background thread
+ * probes each member that is down with {@code GET /v1/health}; a success brings it back. After
+ * {@link TransportOptions#recoveryRetries()} failed probes (unless -1) it is probed only when a
+ * fresh view lists it as visible. When no member can take a call at all, the channel has the down
+ * members it has not tried probed ({@link #probeDownMembers}, the same health probe, once) before
+ * failing, so a member that is back is used at once rather than after the next background probe;
+ * the call's request still goes only to a member whose probe succeeded. The intervals are measured
+ * on the injected {@link Ticker}.
  *
  * <p>Thread-safe. The view and member list are one immutable snapshot swapped atomically; callers
  * take no lock.
  */
-public final class ClusterRouter implements AutoCloseable {
+public final class ClusterRouter implements MemberRouter, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ClusterRouter.class.getName());
-
-  /** Whether a call reads or changes the cluster's objects. */
-  public enum Access {
-    /** Sign, verify, encrypt, decrypt, wrap, random, find/get objects, slots, login, logout. */
-    READ,
-    /** Create, generate, set attributes, destroy, unwrap, derive, change password, init KRCO. */
-    WRITE
-  }
-
-  /** A call made on one member. */
-  @FunctionalInterface
-  public interface MemberCall<T> {
-    T apply(MemberLink member) throws TransportException;
-  }
 
   private record Snapshot(CryptoMessages.ClusterView view, List<MemberLink> links) {}
 
   private final ClusterEntry entry;
   private final TransportOptions options;
   private final MemberTransports transports;
+  private final Ticker ticker;
   private final AffinityRouter rule = new AffinityRouter();
   private final AtomicReference<Snapshot> snapshot;
   private final List<MemberLink> retired = new ArrayList<>();
@@ -86,6 +74,8 @@ public final class ClusterRouter implements AutoCloseable {
   private final Object startLock = new Object();
   private final AtomicBoolean refreshQueued = new AtomicBoolean();
   private volatile ScheduledExecutorService background;
+  private volatile long nextRefresh;
+  private volatile long nextRecovery;
   private volatile boolean closed;
 
   /**
@@ -95,9 +85,15 @@ public final class ClusterRouter implements AutoCloseable {
    * @throws TransportException of kind CONFIGURATION if a TLS file is unusable
    */
   public ClusterRouter(ClusterEntry entry, TransportOptions options) throws TransportException {
+    this(entry, options, Ticker.SYSTEM);
+  }
+
+  private ClusterRouter(
+      ClusterEntry entry, TransportOptions options, Ticker ticker, MemberTransports transports) {
     this.entry = Objects.requireNonNull(entry, "entry");
     this.options = Objects.requireNonNull(options, "options");
-    this.transports = MemberTransports.load(entry, options);
+    this.ticker = Objects.requireNonNull(ticker, "ticker");
+    this.transports = transports;
     MemberLink seed =
         new MemberLink(
             transports.open(
@@ -113,91 +109,25 @@ public final class ClusterRouter implements AutoCloseable {
   }
 
   /**
-   * Runs {@code call} on a member chosen by the rules above, failing over as they say.
-   *
-   * @param what the call, for messages ("sign", "GET /v1/slots")
-   * @throws HsmException as the member refused, or CKR_TOKEN_WRITE_PROTECTED when no member accepts
-   *     writes
-   * @throws TransportException when no member could serve the call, with the failures met attached
+   * A router for the cluster {@code entry} names, whose background work reads {@code ticker}; see
+   * {@link #ClusterRouter(ClusterEntry, TransportOptions)}.
    */
-  public <T> T execute(Access access, String what, MemberCall<T> call) throws TransportException {
-    start();
-    boolean write = access == Access.WRITE;
-    List<MemberLink> tried = new ArrayList<>();
-    List<Exception> failures = new ArrayList<>();
-    boolean refreshedForWrite = false;
-    boolean probed = false;
-    while (true) {
-      if (closed) {
-        throw new IllegalStateException("this KeyringClient is closed");
-      }
-      Snapshot s = snapshot.get();
-      MemberLink m = rule.select(s.links(), preferredGroup(s), write, tried);
-      if (m == null && !probed) {
-        // last resort before failing: a down member may be back before the next background probe
-        probed = true;
-        if (probeDownMembers(s, tried)) {
-          continue;
-        }
-      }
-      if (m == null && write && !refreshedForWrite) {
-        // the view in hand may predate a promotion: ask for a fresh one before refusing a write
-        refreshedForWrite = true;
-        refreshView();
-        continue;
-      }
-      if (m == null) {
-        throw noMember(s, write, what, failures);
-      }
-      tried.add(m);
-      boolean answered = false;
-      m.begin();
-      try {
-        T result = call.apply(m);
-        answered = true;
-        return result;
-      } catch (TransportException e) {
-        if (!memberFailure(e)) {
-          failures.forEach(e::addSuppressed);
-          throw e;
-        }
-        markDown(m, e);
-        if (write && e.kind() != TransportException.Kind.CONNECT) {
-          TransportException t =
-              new TransportException(
-                  e.kind(),
-                  what
-                      + " on "
-                      + m.describe()
-                      + " failed before an answer came, so the write may or may not have"
-                      + " happened; it is not repeated: check (find the object) before trying"
-                      + " again. "
-                      + e.getMessage(),
-                  e);
-          failures.forEach(t::addSuppressed);
-          throw t;
-        }
-        failures.add(e);
-      } catch (HsmException e) {
-        answered = true;
-        if (write && e.code() == ResultCode.CKR_TOKEN_WRITE_PROTECTED && !refreshedForWrite) {
-          refreshedForWrite = true;
-          failures.add(e);
-          refreshView();
-          continue;
-        }
-        failures.forEach(e::addSuppressed);
-        throw e;
-      } finally {
-        m.end(answered);
-      }
-    }
+  public ClusterRouter(ClusterEntry entry, TransportOptions options, Ticker ticker)
+      throws TransportException {
+    this(entry, options, ticker, MemberTransports.load(entry, options));
   }
 
-  /** Probes the down members this call has not tried; true if one came back. */
-  private boolean probeDownMembers(Snapshot s, List<MemberLink> tried) {
+  @Override
+  public RoutedMember select(boolean write, List<RoutedMember> tried) {
+    start();
+    Snapshot s = snapshot.get();
+    return rule.select(s.links(), preferredGroup(s), write, tried);
+  }
+
+  @Override
+  public boolean probeDownMembers(List<RoutedMember> tried) {
     boolean back = false;
-    for (MemberLink m : s.links()) {
+    for (MemberLink m : snapshot.get().links()) {
       if (!m.up() && !m.removed() && !tried.contains(m)) {
         back |= probe(m);
       }
@@ -205,17 +135,18 @@ public final class ClusterRouter implements AutoCloseable {
     return back;
   }
 
-  /** Only members that could not be reached or stopped answering are failed over. */
-  private static boolean memberFailure(TransportException e) {
-    return e.kind() == TransportException.Kind.CONNECT || e.kind() == TransportException.Kind.IO;
+  @Override
+  public boolean isOpen() {
+    return !closed;
   }
 
   /**
    * The failure when no member fits: CKR_TOKEN_WRITE_PROTECTED (thrown) for a write while some
    * member is up, else a transport failure listing every member's state.
    */
-  private TransportException noMember(
-      Snapshot s, boolean write, String what, List<Exception> failures) {
+  @Override
+  public TransportException noMember(boolean write, String what, List<Exception> failures) {
+    Snapshot s = snapshot.get();
     String members = s.links().stream().map(MemberLink::toString).collect(Collectors.joining("; "));
     if (write && s.links().stream().anyMatch(MemberLink::up)) {
       HsmException e =
@@ -279,7 +210,12 @@ public final class ClusterRouter implements AutoCloseable {
     return null;
   }
 
-  private void markDown(MemberLink m, TransportException e) {
+  @Override
+  public void markDown(RoutedMember member, TransportException e) {
+    if (!(member instanceof MemberLink)) {
+      throw new IllegalArgumentException(member + " is not a member of this router");
+    }
+    MemberLink m = (MemberLink) member;
     if (m.markDown(e.kind() + ": " + e.getMessage())) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -310,11 +246,53 @@ public final class ClusterRouter implements AutoCloseable {
                 t.setDaemon(true);
                 return t;
               });
-      long refresh = options.viewRefresh().toNanos();
-      long recovery = options.recoveryInterval().toNanos();
-      ex.scheduleWithFixedDelay(this::refreshView, refresh, refresh, TimeUnit.NANOSECONDS);
-      ex.scheduleWithFixedDelay(this::recover, recovery, recovery, TimeUnit.NANOSECONDS);
+      long now = ticker.nanoTime();
+      nextRefresh = now + options.viewRefresh().toNanos();
+      nextRecovery = now + options.recoveryInterval().toNanos();
       background = ex;
+      scheduleNextTick();
+    }
+  }
+
+  /**
+   * The background work that is due by the ticker: a view refresh {@link
+   * TransportOptions#viewRefresh()} after the last one ended, a probe of the down members {@link
+   * TransportOptions#recoveryInterval()} after the last round ended.
+   */
+  void tick() {
+    if (closed) {
+      return;
+    }
+    if (ticker.nanoTime() - nextRefresh >= 0) {
+      refreshView();
+      nextRefresh = ticker.nanoTime() + options.viewRefresh().toNanos();
+    }
+    if (ticker.nanoTime() - nextRecovery >= 0) {
+      recover();
+      nextRecovery = ticker.nanoTime() + options.recoveryInterval().toNanos();
+    }
+  }
+
+  private void backgroundTick() {
+    try {
+      tick();
+    } finally {
+      scheduleNextTick();
+    }
+  }
+
+  /** Wakes the background thread when the next piece of work is due by the ticker. */
+  private void scheduleNextTick() {
+    ScheduledExecutorService ex = background;
+    if (ex == null || closed) {
+      return;
+    }
+    long now = ticker.nanoTime();
+    long wait = Math.max(0, Math.min(nextRefresh - now, nextRecovery - now));
+    try {
+      ex.schedule(this::backgroundTick, wait, TimeUnit.NANOSECONDS);
+    } catch (RejectedExecutionException shutDown) {
+      // closed meanwhile
     }
   }
 
@@ -342,12 +320,11 @@ public final class ClusterRouter implements AutoCloseable {
   /**
    * Fetches the view from the registered member if it is up, else from another member that is up,
    * and applies it. Failures are logged: the members known keep serving.
-   *
-   * @return whether a view was fetched
    */
-  public boolean refreshView() {
+  @Override
+  public void refreshView() {
     if (closed) {
-      return false;
+      return;
     }
     List<MemberLink> order = new ArrayList<>();
     for (MemberLink m : snapshot.get().links()) {
@@ -363,14 +340,13 @@ public final class ClusterRouter implements AutoCloseable {
             m.transport()
                 .getWithin(probeLimit(), CryptoMessages.ClusterView.class, "v1", "cluster");
         apply(v, m);
-        return true;
+        return;
       } catch (TransportException | RuntimeException e) {
         LOG.log(
             System.Logger.Level.DEBUG,
             "the cluster view could not be fetched from " + m.describe() + ": " + e.getMessage());
       }
     }
-    return false;
   }
 
   /** Applies {@code v} (fetched from {@code from}) unless it is older or not usable. */

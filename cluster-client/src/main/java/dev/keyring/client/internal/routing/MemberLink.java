@@ -1,18 +1,22 @@
 package dev.keyring.client.internal.routing;
 
 import dev.keyring.client.MemberState;
+import dev.keyring.client.channel.MemberChannel;
+import dev.keyring.client.channel.RoutedMember;
+import dev.keyring.client.internal.transport.HttpMemberChannel;
 import dev.keyring.client.internal.transport.HttpTransport;
 import dev.keyring.protocol.wire.CryptoMessages;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The client's link to one member: its transport, what the cluster view says about it, whether it
- * is up, and its request and session counts. The transport and address never change; a member that
- * moves to another address gets a new link.
+ * The client's link to one member: its transport and the channel over it, what the cluster view
+ * says about it, whether it is up, and its request and session counts. The transport and address
+ * never change; a member that moves to another address gets a new link.
  */
-public final class MemberLink implements RouteCandidate {
+public final class MemberLink implements RouteCandidate, RoutedMember {
   private final HttpTransport transport;
+  private final HttpMemberChannel channel;
   private final String host;
   private final int port;
   private final String expectedName;
@@ -29,14 +33,21 @@ public final class MemberLink implements RouteCandidate {
   MemberLink(
       HttpTransport transport, String host, int port, String expectedName, boolean registered) {
     this.transport = transport;
+    this.channel = new HttpMemberChannel(transport);
     this.host = host;
     this.port = port;
     this.expectedName = expectedName;
     this.registered = registered;
   }
 
+  /** The transport to the member, for the router's own calls (view, health probes) and figures. */
   public HttpTransport transport() {
     return transport;
+  }
+
+  @Override
+  public MemberChannel channel() {
+    return channel;
   }
 
   /** Whether this is the member the configuration names. */
@@ -69,7 +80,8 @@ public final class MemberLink implements RouteCandidate {
     return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;
   }
 
-  /** How messages name this member: {@code name (host:port)}. */
+  /** How messages name this member: {@code member name (host:port)}. */
+  @Override
   public String describe() {
     return "member " + name() + " (" + server() + ")";
   }
@@ -116,11 +128,13 @@ public final class MemberLink implements RouteCandidate {
   }
 
   /** A request is sent to this member; {@link #end} must follow in a {@code finally}. */
+  @Override
   public void begin() {
     outstanding.incrementAndGet();
   }
 
   /** The request ended; {@code answered} when the member answered (a result or a refusal). */
+  @Override
   public void end(boolean answered) {
     outstanding.decrementAndGet();
     if (answered) {
@@ -158,10 +172,12 @@ public final class MemberLink implements RouteCandidate {
     failedProbes.incrementAndGet();
   }
 
+  @Override
   public void sessionOpened() {
     sessions.incrementAndGet();
   }
 
+  @Override
   public void sessionClosed() {
     sessions.decrementAndGet();
   }

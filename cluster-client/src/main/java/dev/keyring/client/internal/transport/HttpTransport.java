@@ -11,7 +11,6 @@ import dev.keyring.protocol.wire.WireJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -31,13 +30,15 @@ import okhttp3.ResponseBody;
 /**
  * JSON over HTTPS to one cluster member, with mutual TLS. One OkHttp client per cluster entry: its
  * connection pool keeps connections alive (a full mutual-TLS handshake costs about 14 ms), sockets
- * have TCP_NODELAY, and OkHttp's own silent retries are off so that {@link RetryRules} alone decide
- * what is repeated.
+ * have TCP_NODELAY, and OkHttp's own silent retries are off: every call is one attempt, and only
+ * the recovering {@link dev.keyring.client.KeyringChannel} decides what is repeated. A broken
+ * connection empties the pool of idle connections, which may be as broken; the failure says whether
+ * the request was sent and whether another attempt could succeed ({@link WireFailures}).
  *
  * <p>Answers: 2xx is decoded from JSON (204 has no body); 4xx and 5xx carrying the wire error body
  * become the {@link dev.keyring.protocol.HsmException} it stands for; anything else is a {@link
  * TransportException} of kind {@link Kind#PROTOCOL}. Network failures are {@link
- * TransportException}s with earlier attempts attached as suppressed exceptions.
+ * TransportException}s.
  *
  * <p>Thread-safe.
  */
@@ -132,7 +133,7 @@ public final class HttpTransport implements AutoCloseable {
         .connectTimeout(options.connectTimeout())
         .readTimeout(options.readTimeout())
         .writeTimeout(options.writeTimeout())
-        .callTimeout(Duration.ZERO) // set per call, so that a retry shares the deadline
+        .callTimeout(Duration.ZERO) // set per call: probes have their own limit
         .retryOnConnectionFailure(false)
         .followRedirects(false)
         .followSslRedirects(false)
@@ -144,58 +145,49 @@ public final class HttpTransport implements AutoCloseable {
     return t != null ? t : EventListener.NONE;
   }
 
-  /** {@code GET} (idempotent). */
+  /** {@code GET}. */
   public <T> T get(Class<T> answer, String... path) throws TransportException {
-    return exchange("GET", null, answer, true, path);
+    return exchange("GET", null, answer, path);
   }
 
   /**
-   * {@code GET} that gives up after {@code limit}, retry included, whatever the call timeout: for
-   * health probes and view fetches, which must not hold the client's background thread for long.
+   * {@code GET} that gives up after {@code limit}, whatever the call timeout: for health probes and
+   * view fetches, which must not hold the client's background thread for long.
    */
   public <T> T getWithin(Duration limit, Class<T> answer, String... path)
       throws TransportException {
     Objects.requireNonNull(limit, "limit");
-    return exchange("GET", null, answer, true, limit, path);
+    return exchange("GET", null, answer, limit, path);
   }
 
-  /**
-   * {@code POST} with a JSON body; {@code idempotent} allows a repeat after the request was sent.
-   */
-  public <T> T post(Object body, Class<T> answer, boolean idempotent, String... path)
-      throws TransportException {
-    return exchange("POST", body, answer, idempotent, path);
+  /** {@code POST} with a JSON body. */
+  public <T> T post(Object body, Class<T> answer, String... path) throws TransportException {
+    return exchange("POST", body, answer, path);
   }
 
-  /** {@code PATCH} with a JSON body (not idempotent). */
+  /** {@code PATCH} with a JSON body. */
   public <T> T patch(Object body, Class<T> answer, String... path) throws TransportException {
-    return exchange("PATCH", body, answer, false, path);
+    return exchange("PATCH", body, answer, path);
   }
 
-  /** {@code DELETE} (not repeated once sent: a second delete would be refused). */
+  /** {@code DELETE}. */
   public void delete(String... path) throws TransportException {
-    exchange("DELETE", null, Void.class, false, path);
+    exchange("DELETE", null, Void.class, path);
   }
 
   /**
-   * One call with the retry rules. {@code answer} {@code Void.class} ignores the answer's body.
+   * One exchange, one attempt. {@code answer} {@code Void.class} ignores the answer's body.
    *
    * @throws dev.keyring.protocol.HsmException when the member refused the request
    * @throws TransportException when the member could not be reached or answered nonsense
    */
-  public <T> T exchange(
-      String method, Object body, Class<T> answer, boolean idempotent, String... path)
+  public <T> T exchange(String method, Object body, Class<T> answer, String... path)
       throws TransportException {
-    return exchange(method, body, answer, idempotent, callTimeout, path);
+    return exchange(method, body, answer, callTimeout, path);
   }
 
   private <T> T exchange(
-      String method,
-      Object body,
-      Class<T> answer,
-      boolean idempotent,
-      Duration limit,
-      String... path)
+      String method, Object body, Class<T> answer, Duration limit, String... path)
       throws TransportException {
     if (closed) {
       throw new TransportException(Kind.CONNECT, name + ": this client is closed");
@@ -220,37 +212,27 @@ public final class HttpTransport implements AutoCloseable {
             .method(method, requestBody)
             .header("Accept", "application/json")
             .build();
-    Answer a = send(request, idempotent, limit);
+    Answer a = send(request, limit);
     return decode(request, a, answer);
   }
 
   private record Answer(int status, byte[] body) {}
 
-  private Answer send(Request request, boolean idempotent, Duration limit)
-      throws TransportException {
-    long deadline = limit.isZero() ? Long.MAX_VALUE : System.nanoTime() + limit.toNanos();
-    List<IOException> earlier = new ArrayList<>();
-    for (int attempt = 0; ; attempt++) {
-      CallTracker tracker = new CallTracker();
-      Call call = http.newCall(request.newBuilder().tag(CallTracker.class, tracker).build());
-      if (deadline != Long.MAX_VALUE) {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-          throw failure(request, earlier, tracker, null, limit);
-        }
-        call.timeout().timeout(left, TimeUnit.NANOSECONDS);
-      }
-      try (Response r = call.execute()) {
-        return new Answer(r.code(), readBody(r.body()));
-      } catch (IOException caught) {
-        IOException e = diagnose(caught, tracker);
-        if (closed || !RetryRules.shouldRetry(e, attempt, tracker.requestStarted(), idempotent)) {
-          throw failure(request, earlier, tracker, e, limit);
-        }
-        earlier.add(e);
-        // the next attempt on a fresh connection: idle ones may be as broken as this one was
+  private Answer send(Request request, Duration limit) throws TransportException {
+    CallTracker tracker = new CallTracker();
+    Call call = http.newCall(request.newBuilder().tag(CallTracker.class, tracker).build());
+    if (!limit.isZero()) {
+      call.timeout().timeout(limit.toNanos(), TimeUnit.NANOSECONDS);
+    }
+    try (Response r = call.execute()) {
+      return new Answer(r.code(), readBody(r.body()));
+    } catch (IOException caught) {
+      IOException e = diagnose(caught, tracker);
+      if (WireFailures.transientFailure(e)) {
+        // idle connections may be as broken as this one was: the next call opens a fresh one
         http.connectionPool().evictAll();
       }
+      throw failure(request, tracker, e);
     }
   }
 
@@ -263,7 +245,7 @@ public final class HttpTransport implements AutoCloseable {
     if (probe == null
         || !tracker.handshakeDone()
         || tracker.answered()
-        || RetryRules.isTls(e)
+        || WireFailures.isTls(e)
         || !TlsRefusalProbe.looksDropped(e)) {
       return e;
     }
@@ -275,43 +257,31 @@ public final class HttpTransport implements AutoCloseable {
     return refusal;
   }
 
-  private TransportException failure(
-      Request request,
-      List<IOException> earlier,
-      CallTracker tracker,
-      IOException last,
-      Duration limit) {
+  private TransportException failure(Request request, CallTracker tracker, IOException e) {
     String what = request.method() + " " + request.url().encodedPath();
-    TransportException t;
-    if (last == null) {
-      t =
-          new TransportException(
-              Kind.IO, name + ": " + what + " ran out of its " + limit.toMillis() + " ms");
-    } else {
-      Kind kind = RetryRules.kindOf(last, tracker.connected());
-      String reason =
-          last.getMessage() == null ? last.getClass().getSimpleName() : last.getMessage();
-      String hint;
-      switch (kind) {
-        case TLS:
-          hint =
-              "; the TLS handshake failed: check that the CA file holds this cluster's CA, that"
-                  + " the client certificate was issued by this cluster (keyring-register) and is"
-                  + " not revoked, and that the member's certificate names the configured server"
-                  + " name";
-          break;
-        case CONNECT:
-          hint = "; no connection could be made: is the member up and its crypto port right?";
-          break;
-        default:
-          hint = "";
-      }
-      t = new TransportException(kind, name + ": " + what + " failed: " + reason + hint, last);
+    Kind kind = WireFailures.kindOf(e, tracker.connected());
+    String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    String hint;
+    switch (kind) {
+      case TLS:
+        hint =
+            "; the TLS handshake failed: check that the CA file holds this cluster's CA, that"
+                + " the client certificate was issued by this cluster (keyring-register) and is"
+                + " not revoked, and that the member's certificate names the configured server"
+                + " name";
+        break;
+      case CONNECT:
+        hint = "; no connection could be made: is the member up and its crypto port right?";
+        break;
+      default:
+        hint = "";
     }
-    for (IOException e : earlier) {
-      t.addSuppressed(e);
-    }
-    return t;
+    return new TransportException(
+        kind,
+        name + ": " + what + " failed: " + reason + hint,
+        e,
+        tracker.requestStarted(),
+        !closed && WireFailures.transientFailure(e));
   }
 
   private static byte[] readBody(ResponseBody body) throws IOException {

@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.client.MemberState;
 import dev.keyring.client.TransportException;
 import dev.keyring.client.TransportOptions;
+import dev.keyring.client.channel.CallKind;
+import dev.keyring.client.channel.MemberChannel;
+import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.client.config.ClusterEntry;
-import dev.keyring.client.internal.routing.ClusterRouter.Access;
 import dev.keyring.client.testing.TestPki;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.protocol.wire.CryptoMessages;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -25,6 +28,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,9 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The router over an N-member cluster whose members are faked: the view is applied directly and
- * each call's outcome is chosen per member, so the routing, failover and write rules run without a
- * network. (The members' addresses refuse connections, so view refreshes and probes fail fast and
- * change nothing.)
+ * each call's outcome is chosen per member, so the routing, and the failover and write rules of the
+ * recovering channel over it, run without a network. (The members' addresses refuse connections, so
+ * view refreshes and probes fail fast and change nothing.)
  */
 class ClusterRouterTest {
   private static final UUID CLUSTER = UUID.randomUUID();
@@ -73,7 +77,8 @@ class ClusterRouterTest {
     }
   }
 
-  private ClusterRouter router(TransportOptions.Builder options) throws TransportException {
+  private ClusterRouter router(TransportOptions.Builder options, Ticker ticker)
+      throws TransportException {
     ClusterRouter r =
         new ClusterRouter(
             entry,
@@ -81,9 +86,54 @@ class ClusterRouterTest {
                 .connectTimeout(Duration.ofSeconds(1))
                 .viewRefresh(Duration.ofHours(1))
                 .recoveryInterval(Duration.ofMinutes(10))
-                .build());
+                .build(),
+            ticker);
     routers.add(r);
     return r;
+  }
+
+  private ClusterRouter router(TransportOptions.Builder options) throws TransportException {
+    return router(options, Ticker.SYSTEM);
+  }
+
+  /** A call made on the member the router chose. */
+  @FunctionalInterface
+  private interface LinkCall<T> {
+    T apply(MemberLink member) throws TransportException;
+  }
+
+  /** Runs {@code call} as the recovering channel runs a call of {@code kind}. */
+  private static <T> T execute(ClusterRouter r, CallKind kind, String what, LinkCall<T> call)
+      throws TransportException {
+    return RecoveringChannel.call(r, kind, what, c -> call.apply(linkOf(r, c)));
+  }
+
+  private static MemberLink linkOf(ClusterRouter r, MemberChannel c) {
+    for (MemberLink l : r.links()) {
+      if (l.channel() == c) {
+        return l;
+      }
+    }
+    throw new AssertionError("no member has channel " + c);
+  }
+
+  /** A ticker that moves only when told. */
+  private static final class ManualTicker implements Ticker {
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+    void advance(Duration d) {
+      nanos.addAndGet(d.toNanos());
+    }
+
+    @Override
+    public long nanoTime() {
+      return nanos.get();
+    }
+
+    @Override
+    public long currentTimeMillis() {
+      return nanos.get() / 1_000_000L;
+    }
   }
 
   private ClusterRouter router() throws TransportException {
@@ -112,11 +162,11 @@ class ClusterRouterTest {
   }
 
   /** Runs {@code n} calls that answer with the member's name, and counts the answers. */
-  private static Map<String, Integer> spread(ClusterRouter r, Access access, int n)
+  private static Map<String, Integer> spread(ClusterRouter r, CallKind kind, int n)
       throws TransportException {
     Map<String, Integer> picks = new TreeMap<>();
     for (int i = 0; i < n; i++) {
-      picks.merge(r.execute(access, "test call", MemberLink::name), 1, Integer::sum);
+      picks.merge(execute(r, kind, "test call", MemberLink::name), 1, Integer::sum);
     }
     return picks;
   }
@@ -130,7 +180,7 @@ class ClusterRouterTest {
   }
 
   /** A call that fails on the members {@code outcome} names and answers elsewhere. */
-  private static ClusterRouter.MemberCall<String> failingOn(
+  private static LinkCall<String> failingOn(
       List<String> calls,
       Function<String, RuntimeException> hsm,
       Map<String, TransportException> t) {
@@ -170,7 +220,7 @@ class ClusterRouterTest {
   @Test
   void reads_spreadOverThePreferredGroup_only() throws Exception {
     ClusterRouter r = threeMembers(router());
-    assertEquals(Map.of("m1", 3, "m2", 3), spread(r, Access.READ, 6));
+    assertEquals(Map.of("m1", 3, "m2", 3), spread(r, CallKind.READ_REPEATABLE, 6));
     Map<String, MemberState> s = states(r);
     assertEquals(3, s.get("m1").completed());
     assertEquals(3, s.get("m2").completed());
@@ -181,20 +231,23 @@ class ClusterRouterTest {
   @Test
   void affinityGroupOption_overridesTheRegisteredMembersGroup() throws Exception {
     ClusterRouter r = threeMembers(router(TransportOptions.builder().affinityGroup("west")));
-    assertEquals(Map.of("m3", 4), spread(r, Access.READ, 4));
+    assertEquals(Map.of("m3", 4), spread(r, CallKind.READ_REPEATABLE, 4));
   }
 
   @Test
   void readFailingOnTheWire_marksTheMemberDown_andIsServedByAnother() throws Exception {
     ClusterRouter r = threeMembers(router());
     List<String> calls = new ArrayList<>();
-    ClusterRouter.MemberCall<String> call = failingOn(calls, n -> null, Map.of("m1", reset()));
+    LinkCall<String> call = failingOn(calls, n -> null, Map.of("m1", reset()));
     List<String> answers = new ArrayList<>();
     for (int i = 0; i < 4; i++) {
-      answers.add(r.execute(Access.READ, "sign", call));
+      answers.add(execute(r, CallKind.READ_REPEATABLE, "sign", call));
     }
     assertEquals(List.of("m2", "m2", "m2", "m2"), answers);
-    assertEquals(1, calls.stream().filter("m1"::equals).count(), "m1 gets no traffic once down");
+    assertEquals(
+        2,
+        calls.stream().filter("m1"::equals).count(),
+        "once more on a fresh connection, then no traffic once down");
     Map<String, MemberState> s = states(r);
     assertFalse(s.get("m1").up());
     assertEquals(0, s.get("m1").completed(), "a failed request is not completed");
@@ -206,12 +259,13 @@ class ClusterRouterTest {
     ClusterRouter r = threeMembers(router());
     List<String> calls = new ArrayList<>();
     String answer =
-        r.execute(
-            Access.READ,
+        execute(
+            r,
+            CallKind.READ_REPEATABLE,
             "sign",
             failingOn(calls, n -> null, Map.of("m1", refused(), "m2", reset())));
     assertEquals("m3", answer);
-    assertEquals(3, calls.size());
+    assertEquals(List.of("m1", "m1", "m2", "m2", "m3"), calls);
   }
 
   @Test
@@ -221,8 +275,9 @@ class ClusterRouterTest {
         assertThrows(
             TransportException.class,
             () ->
-                r.execute(
-                    Access.READ,
+                execute(
+                    r,
+                    CallKind.READ_REPEATABLE,
                     "sign",
                     failingOn(
                         new ArrayList<>(),
@@ -232,7 +287,8 @@ class ClusterRouterTest {
     assertEquals(TransportException.Kind.IO, e.kind(), "the kind of the last failure");
     assertEquals(2, e.getSuppressed().length);
     TransportException next =
-        assertThrows(TransportException.class, () -> r.execute(Access.READ, "sign", m -> "x"));
+        assertThrows(
+            TransportException.class, () -> execute(r, CallKind.READ_REPEATABLE, "sign", m -> "x"));
     assertEquals(TransportException.Kind.CONNECT, next.kind());
   }
 
@@ -244,7 +300,12 @@ class ClusterRouterTest {
     TransportException e =
         assertThrows(
             TransportException.class,
-            () -> r.execute(Access.READ, "sign", failingOn(calls, n -> null, Map.of("m1", tls))));
+            () ->
+                execute(
+                    r,
+                    CallKind.READ_REPEATABLE,
+                    "sign",
+                    failingOn(calls, n -> null, Map.of("m1", tls))));
     assertEquals(tls, e);
     assertEquals(List.of("m1"), calls);
     assertTrue(
@@ -259,8 +320,11 @@ class ClusterRouterTest {
         assertThrows(
             TransportException.class,
             () ->
-                r.execute(
-                    Access.WRITE, "keypairs", failingOn(calls, n -> null, Map.of("m1", reset()))));
+                execute(
+                    r,
+                    CallKind.WRITE,
+                    "keypairs",
+                    failingOn(calls, n -> null, Map.of("m1", reset()))));
     assertEquals(List.of("m1"), calls);
     assertTrue(e.getMessage().contains("may or may not have happened"), e.getMessage());
     assertEquals(TransportException.Kind.IO, e.kind());
@@ -272,8 +336,9 @@ class ClusterRouterTest {
     List<String> calls = new ArrayList<>();
     assertEquals(
         "m2",
-        r.execute(Access.WRITE, "keypairs", failingOn(calls, n -> null, Map.of("m1", refused()))));
-    assertEquals(List.of("m1", "m2"), calls);
+        execute(
+            r, CallKind.WRITE, "keypairs", failingOn(calls, n -> null, Map.of("m1", refused()))));
+    assertEquals(List.of("m1", "m1", "m2"), calls, "once more on m1 first: nothing was sent");
   }
 
   @Test
@@ -282,8 +347,9 @@ class ClusterRouterTest {
     List<String> calls = new ArrayList<>();
     assertEquals(
         "m2",
-        r.execute(
-            Access.WRITE,
+        execute(
+            r,
+            CallKind.WRITE,
             "keypairs",
             failingOn(
                 calls,
@@ -299,8 +365,9 @@ class ClusterRouterTest {
         assertThrows(
             HsmException.class,
             () ->
-                r.execute(
-                    Access.WRITE,
+                execute(
+                    r,
+                    CallKind.WRITE,
                     "keypairs",
                     failingOn(
                         calls,
@@ -320,14 +387,15 @@ class ClusterRouterTest {
     HsmException e =
         assertThrows(
             HsmException.class,
-            () -> r.execute(Access.WRITE, "keypairs", failingOn(calls, n -> null, Map.of())));
+            () -> execute(r, CallKind.WRITE, "keypairs", failingOn(calls, n -> null, Map.of())));
     assertEquals(ResultCode.CKR_TOKEN_WRITE_PROTECTED, e.code());
     assertTrue(
         e.getMessage().contains("no member of cluster 'test' (" + CLUSTER + ") accepts writes"),
         e.getMessage());
     assertTrue(e.getMessage().contains("not queued"), e.getMessage());
     assertEquals(List.of(), calls);
-    assertEquals("m1", r.execute(Access.READ, "sign", MemberLink::name), "reads still served");
+    assertEquals(
+        "m1", execute(r, CallKind.READ_REPEATABLE, "sign", MemberLink::name), "reads still served");
   }
 
   @Test
@@ -363,5 +431,26 @@ class ClusterRouterTest {
         r.links().get(0));
     assertEquals(1, r.viewVersion());
     assertEquals(3, r.links().size());
+  }
+
+  @Test
+  void recovery_probesTheDownMembers_onceEachIntervalOnTheTicker() throws Exception {
+    ManualTicker ticker = new ManualTicker();
+    ClusterRouter r = threeMembers(router(TransportOptions.builder(), ticker));
+    assertEquals("m1", execute(r, CallKind.READ_REPEATABLE, "sign", MemberLink::name));
+    MemberLink m2 = r.links().get(1);
+    r.markDown(m2, reset());
+    r.tick();
+    assertEquals(0, m2.failedProbes(), "no interval has passed on the ticker");
+    ticker.advance(Duration.ofMinutes(10));
+    r.tick();
+    assertEquals(1, m2.failedProbes(), "probed once: its address refuses connections");
+    r.tick();
+    assertEquals(1, m2.failedProbes(), "not again before the next interval");
+    ticker.advance(Duration.ofMinutes(10));
+    r.tick();
+    assertEquals(2, m2.failedProbes());
+    assertFalse(m2.up());
+    assertEquals(0, r.links().get(0).failedProbes(), "members that are up are not probed");
   }
 }

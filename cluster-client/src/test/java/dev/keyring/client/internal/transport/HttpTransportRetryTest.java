@@ -2,6 +2,7 @@ package dev.keyring.client.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -9,9 +10,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.TransportException;
 import dev.keyring.client.TransportOptions;
+import dev.keyring.client.channel.CallKind;
+import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.client.internal.transport.FakeFlakyServer.Step;
+import dev.keyring.client.testing.FixedRouter;
 import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.Role;
 import dev.keyring.protocol.wire.CryptoMessages;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -22,7 +29,10 @@ import okhttp3.HttpUrl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
-/** The retry rules and the answer mapping of {@link HttpTransport}, against a fake HTTP server. */
+/**
+ * One attempt per call in {@link HttpTransport}, what its failures say, its answer mapping, and the
+ * repeats the recovering channel makes over it ({@link CallKind}), against a fake HTTP server.
+ */
 @Timeout(30)
 class HttpTransportRetryTest {
   private static final CryptoMessages.RandomRequest BODY = new CryptoMessages.RandomRequest(1);
@@ -36,55 +46,83 @@ class HttpTransportRetryTest {
     return transport(port, TransportOptions.builder().readTimeout(Duration.ofSeconds(5)).build());
   }
 
+  /** Runs {@code call} on {@code t} as the recovering channel runs a call of {@code kind}. */
+  private static <T> T recovering(
+      HttpTransport t, CallKind kind, RecoveringChannel.WireCall<T> call)
+      throws TransportException {
+    FixedRouter router =
+        new FixedRouter(new FixedRouter.Member(t.name(), new HttpMemberChannel(t)));
+    return RecoveringChannel.call(router, kind, "test call", call);
+  }
+
+  private static TransportException onlyFailure(TransportException noMember) {
+    assertEquals(1, noMember.getSuppressed().length, noMember.toString());
+    return (TransportException) noMember.getSuppressed()[0];
+  }
+
   @Test
-  void idempotentCall_whoseConnectionBreaksAfterSending_isRepeatedOnceOnAFreshConnection()
+  void brokenConnection_endsTheCall_sayingTheRequestWasSent_andTheNextCallGoesOverAFreshOne()
       throws Exception {
     try (FakeFlakyServer server = new FakeFlakyServer(Step.drop());
         HttpTransport t = transport(server.port())) {
-      CryptoMessages.CryptoResult r =
-          t.post(BODY, CryptoMessages.CryptoResult.class, true, "v1", "sessions", "s", "random");
-      assertArrayEquals(new byte[] {1}, r.data());
+      TransportException e =
+          assertThrows(
+              TransportException.class,
+              () -> t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "sign"));
+      assertEquals(TransportException.Kind.IO, e.kind(), e.getMessage());
+      assertTrue(e.requestSent());
+      assertTrue(e.transientFailure());
+      assertEquals(0, e.getSuppressed().length);
+      assertEquals(1, server.requests(), "one attempt");
+      t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "sign");
+      assertEquals(2, server.connections());
+    }
+  }
+
+  @Test
+  void repeatableCall_whoseConnectionBreaksAfterSending_isRepeatedOnceOnAFreshConnection()
+      throws Exception {
+    try (FakeFlakyServer server = new FakeFlakyServer(Step.drop());
+        HttpTransport t = transport(server.port())) {
+      byte[] r = recovering(t, CallKind.READ_REPEATABLE, c -> c.random("s", 1));
+      assertArrayEquals(new byte[] {1}, r);
       assertEquals(2, server.requests());
       assertEquals(2, server.connections(), "the repeat went over a new connection");
     }
   }
 
   @Test
-  void nonIdempotentCall_whoseConnectionBreaksAfterSending_isNotRepeated() throws Exception {
+  void write_whoseConnectionBreaksAfterSending_isNotRepeated() throws Exception {
     try (FakeFlakyServer server = new FakeFlakyServer(Step.drop());
         HttpTransport t = transport(server.port())) {
       TransportException e =
           assertThrows(
               TransportException.class,
               () ->
-                  t.post(
-                      BODY,
-                      CryptoMessages.CryptoResult.class,
-                      false,
-                      "v1",
-                      "sessions",
-                      "s",
-                      "keys"));
+                  recovering(
+                      t, CallKind.WRITE, c -> c.generateKey("s", KeyGenParams.aes(256), null)));
       assertEquals(TransportException.Kind.IO, e.kind(), e.getMessage());
+      assertTrue(e.getMessage().contains("may or may not have happened"), e.getMessage());
       assertEquals(0, e.getSuppressed().length);
       assertEquals(1, server.requests());
     }
   }
 
   @Test
-  void idempotentCall_failingTwice_reportsTheFirstFailureAsSuppressed() throws Exception {
+  void repeatableCall_failingTwice_reportsTheFirstFailureAsSuppressed() throws Exception {
     try (FakeFlakyServer server = new FakeFlakyServer(Step.drop(), Step.drop());
         HttpTransport t = transport(server.port())) {
       TransportException e =
           assertThrows(
-              TransportException.class, () -> t.get(CryptoMessages.SlotList.class, "v1", "slots"));
-      assertEquals(1, e.getSuppressed().length);
+              TransportException.class,
+              () -> recovering(t, CallKind.READ_REPEATABLE, c -> c.random("s", 1)));
+      assertEquals(1, onlyFailure(e).getSuppressed().length);
       assertEquals(2, server.requests(), "repeated once, not more");
     }
   }
 
   @Test
-  void readTimeout_onIdempotentCall_isRepeatedOnce_thenReported() throws Exception {
+  void readTimeout_onRepeatableCall_isRepeatedOnce_thenReported() throws Exception {
     TransportOptions quick = TransportOptions.builder().readTimeout(Duration.ofMillis(300)).build();
     try (FakeFlakyServer server = new FakeFlakyServer(Step.silent(), Step.silent());
         HttpTransport t = transport(server.port(), quick)) {
@@ -92,69 +130,76 @@ class HttpTransportRetryTest {
           assertThrows(
               TransportException.class,
               () ->
-                  t.post(
-                      BODY,
-                      CryptoMessages.CryptoResult.class,
-                      true,
-                      "v1",
-                      "sessions",
-                      "s",
-                      "sign"));
-      assertInstanceOf(SocketTimeoutException.class, e.getCause());
-      assertInstanceOf(SocketTimeoutException.class, e.getSuppressed()[0]);
+                  recovering(
+                      t,
+                      CallKind.READ_REPEATABLE,
+                      c -> c.sign("s", 7, Mechanism.CKM_ECDSA_SHA256, null, new byte[] {1})));
+      TransportException last = onlyFailure(e);
+      assertInstanceOf(SocketTimeoutException.class, last.getCause());
+      assertInstanceOf(SocketTimeoutException.class, last.getSuppressed()[0].getCause());
       assertEquals(2, server.requests());
     }
   }
 
   @Test
-  void readTimeout_onNonIdempotentCall_isNotRepeated() throws Exception {
+  void readTimeout_onACallMadeOnce_isNotRepeatedOnItsMember() throws Exception {
     TransportOptions quick = TransportOptions.builder().readTimeout(Duration.ofMillis(300)).build();
     try (FakeFlakyServer server = new FakeFlakyServer(Step.silent());
         HttpTransport t = transport(server.port(), quick)) {
       assertThrows(
           TransportException.class,
           () ->
-              t.post(
-                  BODY, CryptoMessages.CryptoResult.class, false, "v1", "sessions", "s", "login"));
+              recovering(
+                  t,
+                  CallKind.READ_ONCE,
+                  c -> {
+                    c.login("s", Role.KRCO, "pw");
+                    return null;
+                  }));
       assertEquals(1, server.requests());
     }
   }
 
   @Test
-  void callTimeout_coversTheRetryToo() throws Exception {
+  void callTimeout_endsTheAttempt_asAFailureNoSecondAttemptCouldOvercome() throws Exception {
     TransportOptions options =
         TransportOptions.builder()
-            .readTimeout(Duration.ofMillis(400))
-            .callTimeout(Duration.ofMillis(600))
+            .readTimeout(Duration.ofSeconds(5))
+            .callTimeout(Duration.ofMillis(300))
             .build();
-    try (FakeFlakyServer server = new FakeFlakyServer(Step.silent(), Step.silent(), Step.silent());
+    try (FakeFlakyServer server = new FakeFlakyServer(Step.silent(), Step.silent());
         HttpTransport t = transport(server.port(), options)) {
-      long start = System.nanoTime();
       TransportException e =
           assertThrows(
-              TransportException.class, () -> t.get(CryptoMessages.SlotList.class, "v1", "slots"));
-      long millis = (System.nanoTime() - start) / 1_000_000;
-      assertTrue(millis < 1500, "took " + millis + " ms: " + e.getMessage());
-      assertTrue(server.requests() <= 2);
+              TransportException.class,
+              () -> recovering(t, CallKind.READ_REPEATABLE, c -> c.random("s", 1)));
+      assertFalse(onlyFailure(e).transientFailure(), onlyFailure(e).toString());
+      assertEquals(1, server.requests(), "the call's deadline is not repeated");
     }
   }
 
   @Test
-  void refusedConnection_isRepeatedOnce_evenWhenNotIdempotent_sinceNothingWasSent()
-      throws Exception {
+  void refusedConnection_isRepeatedOnce_evenForAWrite_sinceNothingWasSent() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       port = s.getLocalPort();
     }
     try (HttpTransport t = transport(port)) {
+      TransportException direct =
+          assertThrows(
+              TransportException.class,
+              () -> t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions"));
+      assertEquals(TransportException.Kind.CONNECT, direct.kind());
+      assertFalse(direct.requestSent());
       TransportException e =
           assertThrows(
               TransportException.class,
-              () -> t.post(BODY, CryptoMessages.CryptoResult.class, false, "v1", "sessions"));
-      assertEquals(TransportException.Kind.CONNECT, e.kind());
-      assertInstanceOf(ConnectException.class, e.getCause());
-      assertEquals(1, e.getSuppressed().length);
-      assertInstanceOf(ConnectException.class, e.getSuppressed()[0]);
+              () -> recovering(t, CallKind.WRITE, c -> c.openSession("app")));
+      TransportException last = onlyFailure(e);
+      assertEquals(TransportException.Kind.CONNECT, last.kind());
+      assertInstanceOf(ConnectException.class, last.getCause());
+      assertEquals(1, last.getSuppressed().length);
+      assertInstanceOf(ConnectException.class, last.getSuppressed()[0].getCause());
     }
   }
 
@@ -167,15 +212,7 @@ class HttpTransportRetryTest {
       HsmException e =
           assertThrows(
               HsmException.class,
-              () ->
-                  t.post(
-                      BODY,
-                      CryptoMessages.CryptoResult.class,
-                      true,
-                      "v1",
-                      "sessions",
-                      "s",
-                      "sign"));
+              () -> t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "sign"));
       assertEquals(ResultCode.CKR_PIN_INCORRECT, e.code());
       assertEquals("wrong password", e.detail());
       assertEquals(1, server.requests());
@@ -223,7 +260,7 @@ class HttpTransportRetryTest {
   void noContent_givesNull_andClosingLeavesNoConnection() throws Exception {
     try (FakeFlakyServer server = new FakeFlakyServer(Step.answer(204, null))) {
       HttpTransport t = transport(server.port());
-      assertNull(t.post(null, Void.class, false, "v1", "sessions", "s", "logout"));
+      assertNull(t.post(null, Void.class, "v1", "sessions", "s", "logout"));
       assertEquals(1, t.connectionCount());
       assertEquals(1, t.idleConnectionCount(), "kept alive for the next call");
       t.close();

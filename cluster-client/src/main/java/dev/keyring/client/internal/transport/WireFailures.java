@@ -14,18 +14,18 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
- * Which network failures may be repeated, after OkHttp's {@code RetryAndFollowUpInterceptor}: a
- * certificate or handshake failure never (it would fail the same way, and must reach the operator);
- * a call that hit its overall deadline or was interrupted never; an unknown host never. Otherwise a
- * call is repeated once, on a fresh connection, when its request was not sent (any call), or when
- * it is idempotent (reads, sign, verify, encrypt, decrypt, random) and the connection broke or a
- * read timed out.
+ * What a network failure was, after OkHttp's {@code RetryAndFollowUpInterceptor}: its {@link Kind},
+ * and whether another attempt on a fresh connection could overcome it. A certificate or handshake
+ * failure never could (it would fail the same way, and must reach the operator); nor a call that
+ * hit its overall deadline or was interrupted, nor an unknown host. What is repeated, given that,
+ * is the recovering {@link dev.keyring.client.KeyringChannel}'s decision ({@link
+ * dev.keyring.client.channel.CallKind}).
  */
-final class RetryRules {
-  private RetryRules() {}
+final class WireFailures {
+  private WireFailures() {}
 
   /** Whether the failure is one a second attempt could overcome. */
-  static boolean recoverable(IOException e) {
+  static boolean transientFailure(IOException e) {
     if (isTls(e)) {
       return false;
     }
@@ -36,12 +36,6 @@ final class RetryRules {
       return false;
     }
     return true;
-  }
-
-  /** Whether to make another attempt after {@code e} on attempt {@code attempt} (0 = first). */
-  static boolean shouldRetry(
-      IOException e, int attempt, boolean requestStarted, boolean idempotent) {
-    return attempt == 0 && recoverable(e) && (!requestStarted || idempotent);
   }
 
   /** Whether the failure is a TLS one: a handshake, a certificate or a name check. */

@@ -1,0 +1,382 @@
+package dev.keyring.client.internal.transport;
+
+import dev.keyring.client.KeyringKeyPair;
+import dev.keyring.client.KeyringObject;
+import dev.keyring.client.KeyringOperation;
+import dev.keyring.client.Slot;
+import dev.keyring.client.TransportException;
+import dev.keyring.client.channel.MemberChannel;
+import dev.keyring.client.channel.PartResult;
+import dev.keyring.client.channel.SessionInfo;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.Role;
+import dev.keyring.protocol.wire.CryptoMessages;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The calls one member answers on its REST/JSON crypto API ({@code /v1/sessions/...}), over its
+ * {@link HttpTransport}: one HTTP exchange per call, never repeated here.
+ */
+public final class HttpMemberChannel implements MemberChannel {
+  private final HttpTransport transport;
+
+  public HttpMemberChannel(HttpTransport transport) {
+    this.transport = Objects.requireNonNull(transport, "transport");
+  }
+
+  /** The transport this channel sends over. */
+  public HttpTransport transport() {
+    return transport;
+  }
+
+  @Override
+  public String name() {
+    return transport.name();
+  }
+
+  @Override
+  public void health() throws TransportException {
+    transport.get(Map.class, "v1", "health");
+  }
+
+  @Override
+  public List<Slot> slots() throws TransportException {
+    CryptoMessages.SlotList list = transport.get(CryptoMessages.SlotList.class, "v1", "slots");
+    List<Slot> out = new ArrayList<>();
+    if (list.slots() != null) {
+      for (CryptoMessages.Slot s : list.slots()) {
+        out.add(WireTypes.slot(s));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  @Override
+  public SessionInfo openSession(String keyringLabelOrId) throws TransportException {
+    CryptoMessages.SessionInfo info =
+        transport.post(
+            new CryptoMessages.OpenSession(keyringLabelOrId),
+            CryptoMessages.SessionInfo.class,
+            "v1",
+            "sessions");
+    if (info.sessionId() == null || info.sessionId().isEmpty()) {
+      throw new TransportException(
+          TransportException.Kind.PROTOCOL,
+          transport.name() + ": the member opened a session without an id");
+    }
+    if (info.keyringId() == null || info.label() == null) {
+      throw new TransportException(
+          TransportException.Kind.PROTOCOL,
+          transport.name() + ": the member opened a session without its keyring's id and label");
+    }
+    return new SessionInfo(info.sessionId(), info.keyringId(), info.label());
+  }
+
+  @Override
+  public void closeSession(String sessionId) throws TransportException {
+    transport.delete("v1", "sessions", sessionId);
+  }
+
+  @Override
+  public void login(String sessionId, Role role, String password) throws TransportException {
+    post(
+        sessionId,
+        new CryptoMessages.Login(role.name().toLowerCase(Locale.ROOT), password),
+        Void.class,
+        "login");
+  }
+
+  @Override
+  public void logout(String sessionId) throws TransportException {
+    post(sessionId, null, Void.class, "logout");
+  }
+
+  @Override
+  public void changePassword(String sessionId, String oldPassword, String newPassword)
+      throws TransportException {
+    post(
+        sessionId,
+        new CryptoMessages.ChangePassword(oldPassword, newPassword),
+        Void.class,
+        "password");
+  }
+
+  @Override
+  public void initKrco(String sessionId, String password) throws TransportException {
+    post(sessionId, new CryptoMessages.InitKrco(password), Void.class, "init-krco");
+  }
+
+  @Override
+  public KeyringKeyPair generateKeyPair(
+      String sessionId, KeyGenParams params, Attributes publicTemplate, Attributes privateTemplate)
+      throws TransportException {
+    CryptoMessages.KeyPairInfo kp =
+        post(
+            sessionId,
+            new CryptoMessages.GenerateKeyPair(
+                WireTypes.keySpec(params),
+                WireTypes.template(publicTemplate),
+                WireTypes.template(privateTemplate)),
+            CryptoMessages.KeyPairInfo.class,
+            "keypairs");
+    return new KeyringKeyPair(WireTypes.object(kp.publicKey()), WireTypes.object(kp.privateKey()));
+  }
+
+  @Override
+  public KeyringObject generateKey(String sessionId, KeyGenParams params, Attributes template)
+      throws TransportException {
+    return WireTypes.object(
+        post(
+            sessionId,
+            new CryptoMessages.GenerateKey(WireTypes.keySpec(params), WireTypes.template(template)),
+            CryptoMessages.ObjectInfo.class,
+            "keys"));
+  }
+
+  @Override
+  public KeyringObject createObject(String sessionId, Attributes template)
+      throws TransportException {
+    return WireTypes.object(
+        post(
+            sessionId,
+            new CryptoMessages.CreateObject(WireTypes.template(template)),
+            CryptoMessages.ObjectInfo.class,
+            "objects"));
+  }
+
+  @Override
+  public List<KeyringObject> findObjects(String sessionId, Attributes template)
+      throws TransportException {
+    CryptoMessages.ObjectList list =
+        post(
+            sessionId,
+            new CryptoMessages.FindObjects(WireTypes.template(template)),
+            CryptoMessages.ObjectList.class,
+            "objects",
+            "find");
+    List<KeyringObject> out = new ArrayList<>();
+    if (list.objects() != null) {
+      for (CryptoMessages.ObjectInfo o : list.objects()) {
+        out.add(WireTypes.object(o));
+      }
+    }
+    return List.copyOf(out);
+  }
+
+  @Override
+  public KeyringObject getObject(String sessionId, long handle) throws TransportException {
+    return WireTypes.object(
+        transport.get(
+            CryptoMessages.ObjectInfo.class,
+            "v1",
+            "sessions",
+            sessionId,
+            "objects",
+            Long.toString(handle)));
+  }
+
+  @Override
+  public KeyringObject setAttributes(String sessionId, long handle, Attributes changes)
+      throws TransportException {
+    return WireTypes.object(
+        transport.patch(
+            new CryptoMessages.SetAttributes(WireTypes.template(changes)),
+            CryptoMessages.ObjectInfo.class,
+            "v1",
+            "sessions",
+            sessionId,
+            "objects",
+            Long.toString(handle)));
+  }
+
+  @Override
+  public void destroyObject(String sessionId, long handle) throws TransportException {
+    transport.delete("v1", "sessions", sessionId, "objects", Long.toString(handle));
+  }
+
+  @Override
+  public byte[] sign(
+      String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException {
+    return crypto(sessionId, "sign", key, mechanism, params, data);
+  }
+
+  @Override
+  public boolean verify(
+      String sessionId,
+      long key,
+      Mechanism mechanism,
+      MechanismParams params,
+      byte[] data,
+      byte[] signature)
+      throws TransportException {
+    return post(
+            sessionId,
+            new CryptoMessages.CryptoRequest(
+                key, WireTypes.mechanism(mechanism, params), requireData(data), signature),
+            CryptoMessages.VerifyResult.class,
+            "verify")
+        .valid();
+  }
+
+  @Override
+  public byte[] encrypt(
+      String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException {
+    return crypto(sessionId, "encrypt", key, mechanism, params, data);
+  }
+
+  @Override
+  public byte[] decrypt(
+      String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException {
+    return crypto(sessionId, "decrypt", key, mechanism, params, data);
+  }
+
+  @Override
+  public byte[] wrapKey(
+      String sessionId, long wrappingKey, Mechanism mechanism, MechanismParams params, long key)
+      throws TransportException {
+    return post(
+            sessionId,
+            new CryptoMessages.Wrap(wrappingKey, WireTypes.mechanism(mechanism, params), key),
+            CryptoMessages.CryptoResult.class,
+            "wrap")
+        .data();
+  }
+
+  @Override
+  public KeyringObject unwrapKey(
+      String sessionId,
+      long unwrappingKey,
+      Mechanism mechanism,
+      MechanismParams params,
+      byte[] wrapped,
+      Attributes template)
+      throws TransportException {
+    return WireTypes.object(
+        post(
+            sessionId,
+            new CryptoMessages.Unwrap(
+                unwrappingKey,
+                WireTypes.mechanism(mechanism, params),
+                Objects.requireNonNull(wrapped, "wrapped"),
+                WireTypes.template(template)),
+            CryptoMessages.ObjectInfo.class,
+            "unwrap"));
+  }
+
+  @Override
+  public KeyringObject deriveKey(
+      String sessionId,
+      long baseKey,
+      Mechanism mechanism,
+      MechanismParams params,
+      Attributes template)
+      throws TransportException {
+    return WireTypes.object(
+        post(
+            sessionId,
+            new CryptoMessages.Derive(
+                baseKey, WireTypes.mechanism(mechanism, params), WireTypes.template(template)),
+            CryptoMessages.ObjectInfo.class,
+            "derive"));
+  }
+
+  @Override
+  public byte[] random(String sessionId, int length) throws TransportException {
+    return post(
+            sessionId,
+            new CryptoMessages.RandomRequest(length),
+            CryptoMessages.CryptoResult.class,
+            "random")
+        .data();
+  }
+
+  @Override
+  public String startOperation(
+      String sessionId,
+      KeyringOperation.Kind kind,
+      long key,
+      Mechanism mechanism,
+      MechanismParams params)
+      throws TransportException {
+    CryptoMessages.OperationInfo op =
+        post(
+            sessionId,
+            new CryptoMessages.StartOperation(
+                kind.name().toLowerCase(Locale.ROOT), key, WireTypes.mechanism(mechanism, params)),
+            CryptoMessages.OperationInfo.class,
+            "operations");
+    if (op.operationId() == null || op.operationId().isEmpty()) {
+      throw new TransportException(
+          TransportException.Kind.PROTOCOL,
+          transport.name() + ": the member started an operation without an id");
+    }
+    return op.operationId();
+  }
+
+  @Override
+  public PartResult operationPart(
+      String sessionId, String operationId, byte[] part, boolean last, byte[] signature)
+      throws TransportException {
+    CryptoMessages.OperationPart body = new CryptoMessages.OperationPart(part, last, signature);
+    if (!last) {
+      post(sessionId, body, Void.class, "operations", operationId);
+      return PartResult.NONE;
+    }
+    if (signature != null) {
+      return new PartResult(
+          null,
+          post(sessionId, body, CryptoMessages.VerifyResult.class, "operations", operationId)
+              .valid());
+    }
+    return new PartResult(
+        post(sessionId, body, CryptoMessages.CryptoResult.class, "operations", operationId).data(),
+        false);
+  }
+
+  @Override
+  public String toString() {
+    return "HttpMemberChannel[" + transport.name() + "]";
+  }
+
+  private byte[] crypto(
+      String sessionId,
+      String op,
+      long key,
+      Mechanism mechanism,
+      MechanismParams params,
+      byte[] data)
+      throws TransportException {
+    return post(
+            sessionId,
+            new CryptoMessages.CryptoRequest(
+                key, WireTypes.mechanism(mechanism, params), requireData(data), null),
+            CryptoMessages.CryptoResult.class,
+            op)
+        .data();
+  }
+
+  private static byte[] requireData(byte[] data) {
+    return Objects.requireNonNull(data, "data");
+  }
+
+  /** {@code POST /v1/sessions/{sessionId}/{path...}}. */
+  private <T> T post(String sessionId, Object body, Class<T> answer, String... path)
+      throws TransportException {
+    String[] full = new String[3 + path.length];
+    full[0] = "v1";
+    full[1] = "sessions";
+    full[2] = sessionId;
+    System.arraycopy(path, 0, full, 3, path.length);
+    return transport.post(body, answer, full);
+  }
+}

@@ -1,0 +1,270 @@
+package dev.keyring.client.channel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.client.KeyringOperation;
+import dev.keyring.client.TransportException;
+import dev.keyring.client.TransportException.Kind;
+import dev.keyring.client.testing.FixedRouter;
+import dev.keyring.client.testing.ScriptedChannel;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.Role;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The rules of {@link CallKind}, applied by {@link RecoveringChannel} over two scripted members: m1
+ * serves first, m2 when m1 is down or tried.
+ */
+class RecoveringChannelTest {
+  private static final String PASSWORD = "correct horse battery staple";
+  private static final byte[] DATA = {1, 2, 3};
+
+  private final ScriptedChannel m1 = new ScriptedChannel("m1");
+  private final ScriptedChannel m2 = new ScriptedChannel("m2");
+  private final FixedRouter.Member link1 = new FixedRouter.Member("m1", m1.channel());
+  private final FixedRouter.Member link2 = new FixedRouter.Member("m2", m2.channel());
+  private final FixedRouter router = new FixedRouter(link1, link2);
+  private final List<RecoveringChannel> closed = new ArrayList<>();
+
+  private RecoveringChannel loggedIn() throws TransportException {
+    RecoveringChannel s = RecoveringChannel.open(router, "app", closed::add);
+    s.login(Role.KRCO, PASSWORD);
+    return s;
+  }
+
+  private static TransportException sentThenBroken() {
+    return new TransportException(Kind.IO, "connection reset");
+  }
+
+  private static TransportException neverSent() {
+    return new TransportException(Kind.IO, "broken before the request left", null, false, true);
+  }
+
+  private static TransportException refused() {
+    return new TransportException(Kind.CONNECT, "connection refused");
+  }
+
+  private byte[] sign(RecoveringChannel s) throws TransportException {
+    return s.sign(7, Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE, DATA);
+  }
+
+  @Test
+  void lostSession_isOpenedAndLoggedInAgainOnThatMember_andTheCallRepeatedOnce() throws Exception {
+    RecoveringChannel s = loggedIn();
+    String before = s.id();
+    m1.restart();
+    assertArrayEquals(new byte[] {1}, sign(s));
+    assertEquals(
+        List.of("openSession", "login", "sign", "closeSession", "openSession", "login", "sign"),
+        m1.calls(),
+        "the lost session is closed quietly, then replaced");
+    assertFalse(before.equals(s.id()), "the new physical session replaced the lost one");
+    assertEquals(List.of(), m2.calls());
+    assertEquals(1, link1.sessions());
+  }
+
+  @Test
+  void afterLogout_aLostSessionIsOpenedAgain_butNotLoggedIn() throws Exception {
+    RecoveringChannel s = loggedIn();
+    s.logout();
+    assertFalse(s.isLoggedIn());
+    m1.restart();
+    HsmException e = assertThrows(HsmException.class, () -> s.random(8));
+    assertEquals(ResultCode.CKR_USER_NOT_LOGGED_IN, e.code());
+    assertEquals(1, m1.count("login"), "only the application's own login");
+  }
+
+  @Test
+  void repeatableRead_brokenAfterSending_isRepeatedOnceOnTheSameMember() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("sign", sentThenBroken());
+    assertArrayEquals(new byte[] {1}, sign(s));
+    assertEquals(2, m1.count("sign"));
+    assertTrue(link1.up(), "a failure the second attempt overcame marks nothing down");
+    assertEquals(0, link1.outstanding());
+    assertEquals(3, link1.answered(), "open, login, sign: one call however many attempts");
+  }
+
+  @Test
+  void repeatableRead_failingTwiceOnItsMember_marksItDown_andIsServedByAnother() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("sign", sentThenBroken()).failNext("sign", sentThenBroken());
+    assertArrayEquals(new byte[] {1}, sign(s));
+    assertEquals(2, m1.count("sign"));
+    assertFalse(link1.up());
+    assertEquals(
+        List.of("openSession", "login", "sign"),
+        m2.calls(),
+        "a session opened and logged in there first");
+  }
+
+  @Test
+  void readOnce_brokenAfterSending_isNotRepeatedOnItsMember_butOnAnother() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("wrapKey", sentThenBroken());
+    assertArrayEquals(
+        new byte[] {1}, s.wrapKey(3, Mechanism.CKM_AES_KEY_WRAP_KWP, MechanismParams.NONE, 7));
+    assertEquals(1, m1.count("wrapKey"));
+    assertEquals(1, m2.count("wrapKey"));
+    assertFalse(link1.up());
+  }
+
+  @Test
+  void anyCall_whoseRequestNeverLeft_isRepeatedOnceOnTheSameMember() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("generateKey", neverSent());
+    s.generateKey(KeyGenParams.aes(256), null);
+    assertEquals(2, m1.count("generateKey"));
+    assertTrue(link1.up());
+  }
+
+  @Test
+  void write_brokenAfterSending_isNotRepeated_andSaysItMayHaveHappened() throws Exception {
+    RecoveringChannel s = loggedIn();
+    TransportException reset = sentThenBroken();
+    m1.failNext("generateKey", reset);
+    TransportException e =
+        assertThrows(TransportException.class, () -> s.generateKey(KeyGenParams.aes(256), null));
+    assertTrue(e.getMessage().contains("may or may not have happened"), e.getMessage());
+    assertEquals(Kind.IO, e.kind());
+    assertSame(reset, e.getCause());
+    assertEquals(1, m1.count("generateKey"));
+    assertEquals(0, m2.count("generateKey"));
+    assertFalse(link1.up(), "the member is marked down all the same");
+  }
+
+  @Test
+  void write_whoseMemberRefusesConnections_goesToAnotherReadWriteMember() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("generateKey", refused()).failNext("generateKey", refused());
+    s.generateKey(KeyGenParams.aes(256), null);
+    assertEquals(2, m1.count("generateKey"), "once more on a fresh connection first");
+    assertEquals(1, m2.count("generateKey"));
+  }
+
+  @Test
+  void write_refusedAsReadOnly_refreshesTheView_andIsTriedOnceMoreOnAnotherMember()
+      throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("generateKey", new HsmException(ResultCode.CKR_TOKEN_WRITE_PROTECTED, "read-only"));
+    s.generateKey(KeyGenParams.aes(256), null);
+    assertEquals(1, router.refreshes());
+    assertEquals(1, m2.count("generateKey"));
+    assertTrue(link1.up(), "a refusal is an answer: the member is up");
+
+    m1.failNext(
+        "createObject", new HsmException(ResultCode.CKR_TOKEN_WRITE_PROTECTED, "read-only"));
+    m2.failNext(
+        "createObject", new HsmException(ResultCode.CKR_TOKEN_WRITE_PROTECTED, "read-only"));
+    HsmException twice = assertThrows(HsmException.class, () -> s.createObject(null));
+    assertEquals(ResultCode.CKR_TOKEN_WRITE_PROTECTED, twice.code());
+    assertEquals(1, twice.getSuppressed().length, "the first refusal is attached");
+    assertEquals(2, m1.count("createObject") + m2.count("createObject"), "one retry only");
+  }
+
+  @Test
+  void tlsFailure_isNeverRepeated_andMarksNothingDown() throws Exception {
+    RecoveringChannel s = loggedIn();
+    TransportException tls = new TransportException(Kind.TLS, "bad_certificate");
+    m1.failNext("sign", tls);
+    assertSame(tls, assertThrows(TransportException.class, () -> sign(s)));
+    assertEquals(1, m1.count("sign"));
+    assertEquals(0, m2.count("sign"));
+    assertTrue(link1.up());
+  }
+
+  @Test
+  void failureNoSecondAttemptCouldOvercome_isNotRepeatedOnItsMember_butOnAnother()
+      throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("sign", new TransportException(Kind.CONNECT, "unknown host", null, false, false));
+    sign(s);
+    assertEquals(1, m1.count("sign"));
+    assertEquals(1, m2.count("sign"));
+  }
+
+  @Test
+  void everyMemberFailing_givesTheRoutersFailure_withEveryFailureAttached() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("random", refused()).failNext("random", refused());
+    m2.failNext("openSession", refused()).failNext("openSession", refused());
+    TransportException e = assertThrows(TransportException.class, () -> s.random(4));
+    assertTrue(e.getMessage().startsWith("no member could serve random"), e.getMessage());
+    assertEquals(2, e.getSuppressed().length);
+    assertEquals(1, e.getSuppressed()[0].getSuppressed().length, "the first attempt on m1");
+  }
+
+  @Test
+  void operationParts_stayOnTheirMember_andAreNotRepeatedOnceSent() throws Exception {
+    RecoveringChannel s = loggedIn();
+    KeyringOperation op =
+        s.startOperation(
+            KeyringOperation.Kind.SIGN, 7, Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE);
+    op.update(DATA);
+    m1.failNext("operationPart", sentThenBroken());
+    assertThrows(TransportException.class, op::finish);
+    assertEquals(1, m1.count("operationPart"));
+    assertEquals(0, m2.calls().size());
+    assertTrue(link1.up(), "the operation fails; the member is not marked down for it");
+    HsmException again = assertThrows(HsmException.class, op::finish);
+    assertEquals(ResultCode.CKR_OPERATION_NOT_INITIALIZED, again.code());
+  }
+
+  @Test
+  void operationPart_whoseRequestNeverLeft_isSentOnceMore() throws Exception {
+    RecoveringChannel s = loggedIn();
+    KeyringOperation op =
+        s.startOperation(
+            KeyringOperation.Kind.SIGN, 7, Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE);
+    op.update(DATA);
+    m1.failNext("operationPart", neverSent());
+    assertArrayEquals(new byte[] {2}, op.finish());
+    assertEquals(2, m1.count("operationPart"));
+  }
+
+  @Test
+  void login_dropsThePhysicalSessionsOnOtherMembers() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("random", refused()).failNext("random", refused());
+    s.random(4);
+    assertEquals(1, link2.sessions());
+    link1.up(true);
+    s.login(Role.KRCO, PASSWORD);
+    assertEquals(2, m1.count("login"), "m1 serves the login again");
+    assertEquals(0, link2.sessions());
+    assertEquals(0, m2.openSessions(), "closed on the member too");
+  }
+
+  @Test
+  void close_closesEverySessionOnce_forgetsThePassword_andTellsItsOwner() throws Exception {
+    RecoveringChannel s = loggedIn();
+    assertFalse(s.toString().contains(PASSWORD), s.toString());
+    s.close();
+    s.close();
+    assertEquals(List.of(s), closed);
+    assertFalse(s.isOpen());
+    assertFalse(s.isLoggedIn());
+    assertEquals(0, m1.openSessions());
+    assertEquals(0, link1.sessions());
+    HsmException e = assertThrows(HsmException.class, () -> sign(s));
+    assertEquals(ResultCode.CKR_SESSION_CLOSED, e.code());
+  }
+
+  @Test
+  void closedRouter_refusesCalls() throws Exception {
+    RecoveringChannel s = loggedIn();
+    router.close();
+    assertThrows(IllegalStateException.class, () -> sign(s));
+  }
+}
