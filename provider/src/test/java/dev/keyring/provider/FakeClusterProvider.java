@@ -12,13 +12,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * A Keyring provider whose channels go to an in-memory {@link FakeCluster}, with keyring {@value
- * #KEYRING} created and loaded as its KeyStore: what the provider's unit tests start from. {@link
- * #close()} closes the provider and checks that it left no session open on any member.
+ * #KEYRING} created and loaded as its KeyStore: what the provider's unit tests start from. As a
+ * JUnit extension on a test's field ({@code @RegisterExtension}), it closes the provider after each
+ * test and checks that nothing leaked: no call left unfinished, no session left open.
  */
-public final class FakeClusterProvider implements AutoCloseable {
+public final class FakeClusterProvider implements AfterEachCallback {
   /** The keyring the KeyStore is loaded on. */
   public static final String KEYRING = "app";
 
@@ -70,7 +73,6 @@ public final class FakeClusterProvider implements AutoCloseable {
    * session, or if a session is left open on a member that routing sees up (a member marked down is
    * not told, and closes the session after its idle timeout, as a real one does).
    */
-  @Override
   public void close() {
     provider.close();
     assertEquals(0, cluster.router().outstanding(), "calls begun and never ended");
@@ -80,6 +82,11 @@ public final class FakeClusterProvider implements AutoCloseable {
         assertEquals(0, m.openSessions(), "sessions left open on " + m);
       }
     }
+  }
+
+  @Override
+  public void afterEach(ExtensionContext context) {
+    close();
   }
 
   /**

@@ -18,20 +18,15 @@ import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class KeyringAesCipherSpiTest {
   private static final byte[] PLAIN =
       "attack at dawn, bring snacks".getBytes(StandardCharsets.UTF_8);
   private static final byte[] AAD = "header".getBytes(StandardCharsets.UTF_8);
 
-  private final FakeClusterProvider fake = FakeClusterProvider.start(1);
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
 
   private SecretKey aesKey(int bits) throws Exception {
     KeyGenerator g = KeyGenerator.getInstance("AES", fake.provider());

@@ -17,18 +17,13 @@ import javax.crypto.KeyAgreement;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class KeyringKeyAgreementSpiTest {
   private static final byte[] PLAIN = "agreed".getBytes(StandardCharsets.UTF_8);
 
-  private final FakeClusterProvider fake = FakeClusterProvider.start(1);
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
 
   private KeyPair ecOnKeyring(String curve) throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC", fake.provider());

@@ -15,16 +15,11 @@ import java.security.spec.ECPublicKeySpec;
 import java.security.spec.InvalidKeySpecException;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class KeyringKeyFactorySpiTest {
-  private final FakeClusterProvider fake = FakeClusterProvider.start(1);
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
 
   private KeyFactory ec() throws Exception {
     return KeyFactory.getInstance("EC", fake.provider());

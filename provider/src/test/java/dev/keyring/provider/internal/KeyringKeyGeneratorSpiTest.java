@@ -14,16 +14,11 @@ import java.security.InvalidParameterException;
 import java.util.List;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class KeyringKeyGeneratorSpiTest {
-  private final FakeClusterProvider fake = FakeClusterProvider.start(1);
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
 
   private KeyGenerator generator(String algorithm) throws Exception {
     return KeyGenerator.getInstance(algorithm, fake.provider());

@@ -28,19 +28,14 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class KeyringKeyStoreSpiTest {
   private static final char[] PASSWORD = FakeClusterProvider.PASSWORD.toCharArray();
 
-  private final FakeClusterProvider fake = FakeClusterProvider.start(1);
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
   private final KeyStore ks = fake.keyStore();
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
 
   private KeyPair labelled(String label) throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC", fake.provider());

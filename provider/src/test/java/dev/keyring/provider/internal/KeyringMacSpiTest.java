@@ -14,8 +14,8 @@ import javax.crypto.KeyGenerator;
 import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class KeyringMacSpiTest {
   private static final byte[] MESSAGE = "authenticate me".getBytes(StandardCharsets.UTF_8);
@@ -27,12 +27,7 @@ class KeyringMacSpiTest {
     }
   }
 
-  private final FakeClusterProvider fake = FakeClusterProvider.start(1);
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
 
   private byte[] jdkMac(String algorithm) throws Exception {
     Mac jdk = Mac.getInstance(algorithm, "SunJCE");

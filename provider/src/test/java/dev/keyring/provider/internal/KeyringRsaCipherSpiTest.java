@@ -14,8 +14,8 @@ import javax.crypto.BadPaddingException;
 import javax.crypto.Cipher;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class KeyringRsaCipherSpiTest {
   private static final byte[] SECRET = "a premaster of sorts".getBytes(StandardCharsets.UTF_8);
@@ -23,12 +23,7 @@ class KeyringRsaCipherSpiTest {
       new OAEPParameterSpec(
           "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT);
 
-  private final FakeClusterProvider fake = FakeClusterProvider.start(1);
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
 
   private KeyPair rsaOnKeyring() throws Exception {
     return KeyPairGenerator.getInstance("RSA", fake.provider()).generateKeyPair();

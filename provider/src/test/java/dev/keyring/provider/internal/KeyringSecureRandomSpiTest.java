@@ -8,17 +8,12 @@ import dev.keyring.provider.KeyringProvider;
 import dev.keyring.testing.channel.FakeMember;
 import java.security.SecureRandom;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class KeyringSecureRandomSpiTest {
-  private final FakeClusterProvider fake = FakeClusterProvider.start(1);
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
   private final FakeMember member = fake.cluster().member(0);
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
 
   @Test
   void smallRequests_areServedFromOneBlockOfHsmBytes() throws Exception {

@@ -19,20 +19,15 @@ import java.security.spec.ECGenParameterSpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 class KeyringSignatureSpiTest {
   private static final byte[] MESSAGE = "a message to sign".getBytes(StandardCharsets.UTF_8);
 
-  private final FakeClusterProvider fake = FakeClusterProvider.start(2);
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(2);
 
   private KeyPair onKeyring(String algorithm, AlgorithmParameterSpec spec) throws Exception {
     KeyPairGenerator g = KeyPairGenerator.getInstance(algorithm, fake.provider());

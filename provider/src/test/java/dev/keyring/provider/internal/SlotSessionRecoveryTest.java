@@ -16,8 +16,8 @@ import java.security.KeyPairGenerator;
 import java.security.Signature;
 import java.security.SignatureException;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What the provider sees when members fail under it: the recovering channel beneath every {@link
@@ -27,15 +27,10 @@ import org.junit.jupiter.api.Test;
 class SlotSessionRecoveryTest {
   private static final byte[] MESSAGE = "recover me".getBytes(StandardCharsets.UTF_8);
 
-  private final FakeClusterProvider fake = FakeClusterProvider.start(2);
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(2);
   private final FakeCluster cluster = fake.cluster();
   private final FakeMember m1 = cluster.member(0);
   private final FakeMember m2 = cluster.member(1);
-
-  @AfterEach
-  void close() {
-    fake.close();
-  }
 
   private KeyPair ecKey() throws Exception {
     return KeyPairGenerator.getInstance("EC", fake.provider()).generateKeyPair();
