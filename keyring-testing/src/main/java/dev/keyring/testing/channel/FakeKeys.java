@@ -49,7 +49,7 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
  * (a test that needs many different RSA keys cannot tell which are equal).
  */
 final class FakeKeys {
-  private static final int RSA_POOL = 4;
+  private static final int RSA_POOL = 2;
   private static final Map<Integer, List<KeyPair>> RSA_PAIRS = new ConcurrentHashMap<>();
   private static final AtomicInteger RSA_TURN = new AtomicInteger();
   private static final SecureRandom RANDOM = new SecureRandom();
