@@ -163,8 +163,9 @@ public final class KeyringClient implements AutoCloseable {
   }
 
   /**
-   * Opens a session on the keyring with this label or UUID: a logical session over the cluster,
-   * whose first physical session is opened now on a member chosen as for any read.
+   * Opens a session on the keyring with this label or UUID: a logical session over the cluster (a
+   * {@link RecoveringChannel}), whose first physical session is opened now on a member chosen as
+   * for any read.
    *
    * @throws HsmException CKR_SLOT_ID_INVALID if the cluster has no such keyring
    */

@@ -33,7 +33,10 @@ import dev.keyring.protocol.ResultCode;
  *       <td colspan="4">thrown, never repeated</td></tr>
  * </table>
  *
- * Failures met before the one thrown are attached to it as suppressed exceptions.
+ * A failure of an {@link #ON_MEMBER} call made for a routed call (opening and logging in the
+ * physical session a call needs on a member it reaches for the first time) counts as a failure of
+ * that call. Failures met before the one thrown are attached to it as suppressed exceptions. The
+ * same table is in {@code docs/client-routing.md}.
  */
 public enum CallKind {
   /**
@@ -41,7 +44,10 @@ public enum CallKind {
    * objects, slots, health.
    */
   READ_REPEATABLE(false, true, true),
-  /** Reads a member keeps state for: login, wrap, start of a multi-part operation, open session. */
+  /**
+   * Reads that change a member's state or are not to be sent twice: open session, login, wrap, the
+   * start of a multi-part operation.
+   */
   READ_ONCE(false, false, true),
   /**
    * Changes to the keyring: create, generate, set attributes, destroy, unwrap, derive, change

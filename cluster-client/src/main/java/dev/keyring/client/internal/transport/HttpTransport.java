@@ -190,7 +190,8 @@ public final class HttpTransport implements AutoCloseable {
       String method, Object body, Class<T> answer, Duration limit, String... path)
       throws TransportException {
     if (closed) {
-      throw new TransportException(Kind.CONNECT, name + ": this client is closed");
+      throw new TransportException(
+          Kind.CONNECT, name + ": this client is closed", null, false, false);
     }
     HttpUrl.Builder url = base.newBuilder();
     for (String segment : path) {
