@@ -135,22 +135,10 @@ class FakeMemberTest {
     jdk.initVerify(kp.publicKey().toPublicKey());
     jdk.update(DATA);
     assertTrue(jdk.verify(sig));
-    assertTrue(
-        m1.verify(
-            sid,
-            kp.publicKey().handle(),
-            Mechanism.CKM_ECDSA_SHA256,
-            MechanismParams.NONE,
-            DATA,
-            sig));
-    assertFalse(
-        m1.verify(
-            sid,
-            kp.publicKey().handle(),
-            Mechanism.CKM_ECDSA_SHA256,
-            MechanismParams.NONE,
-            DATA,
-            new byte[3]));
+    long pub = kp.publicKey().handle();
+    Mechanism ecdsa = Mechanism.CKM_ECDSA_SHA256;
+    assertTrue(m1.verify(sid, pub, ecdsa, MechanismParams.NONE, DATA, sig));
+    assertFalse(m1.verify(sid, pub, ecdsa, MechanismParams.NONE, DATA, new byte[3]));
   }
 
   @Test
