@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Function;
 
 /**
  * The calls one member answers on its REST/JSON crypto API ({@code /v1/sessions/...}), over its
@@ -49,13 +50,7 @@ public final class HttpMemberChannel implements MemberChannel {
   @Override
   public List<Slot> slots() throws TransportException {
     CryptoMessages.SlotList list = transport.get(CryptoMessages.SlotList.class, "v1", "slots");
-    List<Slot> out = new ArrayList<>();
-    if (list.slots() != null) {
-      for (CryptoMessages.Slot s : list.slots()) {
-        out.add(WireTypes.slot(s));
-      }
-    }
-    return List.copyOf(out);
+    return each(list.slots(), WireTypes::slot);
   }
 
   @Override
@@ -161,13 +156,7 @@ public final class HttpMemberChannel implements MemberChannel {
             CryptoMessages.ObjectList.class,
             "objects",
             "find");
-    List<KeyringObject> out = new ArrayList<>();
-    if (list.objects() != null) {
-      for (CryptoMessages.ObjectInfo o : list.objects()) {
-        out.add(WireTypes.object(o));
-      }
-    }
-    return List.copyOf(out);
+    return each(list.objects(), WireTypes::object);
   }
 
   @Override
@@ -363,6 +352,17 @@ public final class HttpMemberChannel implements MemberChannel {
             CryptoMessages.CryptoResult.class,
             op)
         .data();
+  }
+
+  /** {@code wire} (none when absent) turned into the client's types. */
+  private static <W, T> List<T> each(List<W> wire, Function<W, T> convert) {
+    List<T> out = new ArrayList<>();
+    if (wire != null) {
+      for (W w : wire) {
+        out.add(convert.apply(w));
+      }
+    }
+    return List.copyOf(out);
   }
 
   private static byte[] requireData(byte[] data) {
