@@ -1,5 +1,6 @@
 package dev.keyring.provider;
 
+import dev.keyring.provider.internal.ChannelOpener;
 import dev.keyring.provider.internal.KeyringAesCipherSpi;
 import dev.keyring.provider.internal.KeyringKeyAgreementSpi;
 import dev.keyring.provider.internal.KeyringKeyFactorySpi;
@@ -81,8 +82,20 @@ public final class KeyringProvider extends Provider {
   }
 
   private KeyringProvider(ProviderSettings settings) {
-    super(NAME, VERSION, "Keyring HSM cluster provider (" + settings.file() + ")");
-    this.context = new ProviderContext(settings);
+    this(new ProviderContext(settings));
+  }
+
+  /**
+   * A provider whose keyring channels come from {@code channels} instead of the clusters the
+   * configuration file registers (an in-memory cluster in this module's tests).
+   */
+  KeyringProvider(ProviderSettings settings, ChannelOpener channels) {
+    this(new ProviderContext(settings, channels));
+  }
+
+  private KeyringProvider(ProviderContext context) {
+    super(NAME, VERSION, "Keyring HSM cluster provider (" + context.settings().file() + ")");
+    this.context = context;
     registerServices();
   }
 

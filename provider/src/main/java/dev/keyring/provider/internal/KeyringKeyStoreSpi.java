@@ -28,19 +28,16 @@ import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.Date;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 import javax.crypto.SecretKey;
 
 /**
@@ -175,13 +172,6 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
 
   // ---- reading
 
-  /** One alias: its key (if any) and its certificates. */
-  private static final class View {
-    KeyringObject key;
-    final List<KeyringObject> certs = new ArrayList<>();
-    final List<KeyringObject> publicKeys = new ArrayList<>();
-  }
-
   private SlotSession requireLoaded() {
     if (slot == null) {
       throw new IllegalStateException("the Keyring KeyStore is not loaded: call load() first");
@@ -198,45 +188,14 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
-  private Map<String, View> views(List<KeyringObject> all) {
-    Map<String, View> out = new TreeMap<>();
-    List<KeyringObject> sorted = new ArrayList<>(all);
-    sorted.sort(Comparator.comparingLong(KeyringObject::handle));
-    for (KeyringObject o : sorted) {
-      String label = o.label();
-      if (label.isEmpty()) {
-        continue;
-      }
-      switch (o.objectClass()) {
-        case PRIVATE_KEY:
-        case SECRET_KEY:
-          View v = out.computeIfAbsent(label, l -> new View());
-          if (v.key == null) {
-            v.key = o;
-          }
-          break;
-        case CERTIFICATE:
-          out.computeIfAbsent(label, l -> new View()).certs.add(o);
-          break;
-        case PUBLIC_KEY:
-          out.computeIfAbsent(label, l -> new View()).publicKeys.add(o);
-          break;
-        default:
-          break;
-      }
-    }
-    out.values().removeIf(v -> v.key == null && v.certs.isEmpty());
-    return out;
-  }
-
-  private View view(String alias) throws KeyStoreException {
-    return alias == null ? null : views(objects()).get(alias);
+  private AliasEntry view(String alias) throws KeyStoreException {
+    return alias == null ? null : AliasEntry.byAlias(objects()).get(alias);
   }
 
   @Override
   public Key engineGetKey(String alias, char[] password)
       throws NoSuchAlgorithmException, UnrecoverableKeyException {
-    View v;
+    AliasEntry v;
     try {
       v = view(alias);
     } catch (KeyStoreException e) {
@@ -246,7 +205,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   }
 
   /** The entry's key handle, or null; the password must be the store's (or none). */
-  private Key keyOf(View v, String alias, char[] password) throws UnrecoverableKeyException {
+  private Key keyOf(AliasEntry v, String alias, char[] password) throws UnrecoverableKeyException {
     if (v.key == null) {
       return null;
     }
@@ -267,12 +226,12 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
       return null;
     }
     List<KeyringObject> all = objects();
-    View v = views(all).get(alias);
+    AliasEntry v = AliasEntry.byAlias(all).get(alias);
     if (v == null) {
       return null;
     }
     if (v.key == null) {
-      return new KeyStore.TrustedCertificateEntry(toCertificate(v.certs.get(0)));
+      return new KeyStore.TrustedCertificateEntry(AliasEntry.toCertificate(v.certs.get(0)));
     }
     char[] pw = null;
     if (protParam instanceof KeyStore.PasswordProtection) {
@@ -283,7 +242,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
     Key k = keyOf(v, alias, pw);
     if (k instanceof PrivateKey) {
-      Certificate[] chain = chain(v, all);
+      Certificate[] chain = v.chain(all);
       if (chain == null) {
         throw new UnrecoverableEntryException(
             "'"
@@ -300,78 +259,13 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   public Certificate[] engineGetCertificateChain(String alias) {
     try {
       List<KeyringObject> all = objects();
-      View v = views(all).get(alias);
+      AliasEntry v = AliasEntry.byAlias(all).get(alias);
       if (v == null || v.key == null || v.key.objectClass() != ObjectClass.PRIVATE_KEY) {
         return null;
       }
-      return chain(v, all);
+      return v.chain(all);
     } catch (KeyStoreException e) {
       throw Errors.provider(slot, "reading the chain of '" + alias + "'", e);
-    }
-  }
-
-  /** The leaf (the certificate of the key's public key) and its issuers, or null. */
-  private Certificate[] chain(View v, List<KeyringObject> all) throws KeyStoreException {
-    byte[] pub = v.key.toPublicKey().getEncoded();
-    X509Certificate leaf = null;
-    for (KeyringObject c : v.certs) {
-      X509Certificate x = toCertificate(c);
-      if (Arrays.equals(x.getPublicKey().getEncoded(), pub)) {
-        leaf = x;
-        break;
-      }
-    }
-    if (leaf == null) {
-      return null;
-    }
-    List<X509Certificate> pool = new ArrayList<>();
-    for (KeyringObject c : v.certs) {
-      pool.add(toCertificate(c));
-    }
-    for (KeyringObject o : all) {
-      if (o.objectClass() == ObjectClass.CERTIFICATE && !v.certs.contains(o)) {
-        pool.add(toCertificate(o));
-      }
-    }
-    List<Certificate> chain = new ArrayList<>();
-    chain.add(leaf);
-    X509Certificate cur = leaf;
-    while (chain.size() < 16
-        && !cur.getIssuerX500Principal().equals(cur.getSubjectX500Principal())) {
-      X509Certificate next = null;
-      for (X509Certificate c : pool) {
-        if (c.getSubjectX500Principal().equals(cur.getIssuerX500Principal())
-            && !chain.contains(c)) {
-          try {
-            cur.verify(c.getPublicKey());
-            next = c;
-            break;
-          } catch (GeneralSecurityException e) {
-            // another certificate with that subject
-          }
-        }
-      }
-      if (next == null) {
-        break;
-      }
-      chain.add(next);
-      cur = next;
-    }
-    return chain.toArray(new Certificate[0]);
-  }
-
-  private static X509Certificate toCertificate(KeyringObject o) throws KeyStoreException {
-    byte[] der =
-        o.attributes()
-            .bytes(AttributeType.CKA_VALUE)
-            .orElseThrow(
-                () -> new KeyStoreException("certificate object " + o.handle() + " has no value"));
-    try {
-      return (X509Certificate)
-          CertificateFactory.getInstance("X.509")
-              .generateCertificate(new ByteArrayInputStream(der));
-    } catch (CertificateException e) {
-      throw new KeyStoreException("certificate object " + o.handle() + " is unreadable", e);
     }
   }
 
@@ -379,23 +273,11 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   public Certificate engineGetCertificate(String alias) {
     try {
       List<KeyringObject> all = objects();
-      View v = views(all).get(alias);
-      return v == null ? null : certificateOf(v, all);
+      AliasEntry v = AliasEntry.byAlias(all).get(alias);
+      return v == null ? null : v.certificate(all);
     } catch (KeyStoreException e) {
       throw Errors.provider(slot, "reading the certificate of '" + alias + "'", e);
     }
-  }
-
-  /** A trusted entry's certificate, or a private key entry's leaf; null for secret keys. */
-  private Certificate certificateOf(View v, List<KeyringObject> all) throws KeyStoreException {
-    if (v.key == null) {
-      return toCertificate(v.certs.get(0));
-    }
-    if (v.key.objectClass() != ObjectClass.PRIVATE_KEY) {
-      return null;
-    }
-    Certificate[] chain = chain(v, all);
-    return chain == null ? null : chain[0];
   }
 
   /** The time the KeyStore was loaded: keyrings record no creation dates. */
@@ -407,7 +289,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   @Override
   public Enumeration<String> engineAliases() {
     try {
-      return Collections.enumeration(new ArrayList<>(views(objects()).keySet()));
+      return Collections.enumeration(new ArrayList<>(AliasEntry.byAlias(objects()).keySet()));
     } catch (KeyStoreException e) {
       throw Errors.provider(slot, "listing aliases", e);
     }
@@ -425,7 +307,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   @Override
   public int engineSize() {
     try {
-      return views(objects()).size();
+      return AliasEntry.byAlias(objects()).size();
     } catch (KeyStoreException e) {
       throw Errors.provider(slot, "counting entries", e);
     }
@@ -434,7 +316,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   @Override
   public boolean engineIsKeyEntry(String alias) {
     try {
-      View v = view(alias);
+      AliasEntry v = view(alias);
       return v != null && v.key != null;
     } catch (KeyStoreException e) {
       throw Errors.provider(slot, "reading entry '" + alias + "'", e);
@@ -444,7 +326,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   @Override
   public boolean engineIsCertificateEntry(String alias) {
     try {
-      View v = view(alias);
+      AliasEntry v = view(alias);
       return v != null && v.key == null;
     } catch (KeyStoreException e) {
       throw Errors.provider(slot, "reading entry '" + alias + "'", e);
@@ -458,8 +340,8 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
     try {
       List<KeyringObject> all = objects();
-      for (Map.Entry<String, View> e : views(all).entrySet()) {
-        if (cert.equals(certificateOf(e.getValue(), all))) {
+      for (Map.Entry<String, AliasEntry> e : AliasEntry.byAlias(all).entrySet()) {
+        if (cert.equals(e.getValue().certificate(all))) {
           return e.getKey();
         }
       }
@@ -493,7 +375,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
       }
     }
     List<KeyringObject> before = objects();
-    View old = views(before).get(alias);
+    AliasEntry old = AliasEntry.byAlias(before).get(alias);
     try {
       s.call(
           h -> {
@@ -625,7 +507,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     checkAlias(alias);
     SlotSession s = requireLoaded();
     List<X509Certificate> c = x509(new Certificate[] {cert});
-    View old = view(alias);
+    AliasEntry old = view(alias);
     if (old != null && old.key != null) {
       throw new KeyStoreException(
           "'" + alias + "' is a key entry; a trusted certificate needs an alias of its own");
@@ -650,7 +532,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   @Override
   public void engineDeleteEntry(String alias) throws KeyStoreException {
     SlotSession s = requireLoaded();
-    View v = view(alias);
+    AliasEntry v = view(alias);
     if (v == null) {
       return;
     }

@@ -1,7 +1,6 @@
 package dev.keyring.provider.internal;
 
 import dev.keyring.client.KeyringChannel;
-import dev.keyring.client.KeyringClient;
 import dev.keyring.client.TransportException;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Role;
@@ -12,19 +11,27 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The state of one configured provider: its settings, one client per registered cluster (opened on
- * first use), the keyrings it is logged in to, and its operation counters.
+ * The state of one configured provider: its settings, where its keyring channels come from (a
+ * {@link ChannelOpener}: the clients of the registered clusters, opened on first use), the keyrings
+ * it is logged in to, and its operation counters.
  */
 public final class ProviderContext implements AutoCloseable {
   private final ProviderSettings settings;
   private final OperationCounters counters = new OperationCounters();
-  private final Map<Integer, KeyringClient> clients = new ConcurrentHashMap<>();
+  private final ChannelOpener channels;
   private final Map<String, SlotSession> slots = new ConcurrentHashMap<>();
   private volatile SlotSession active;
   private Thread exitHook;
 
+  /** A context whose channels go to the clusters {@code settings} registers. */
   public ProviderContext(ProviderSettings settings) {
+    this(settings, new RegisteredClusters(settings));
+  }
+
+  /** A context whose channels come from {@code channels}. */
+  public ProviderContext(ProviderSettings settings, ChannelOpener channels) {
     this.settings = settings;
+    this.channels = channels;
   }
 
   public ProviderSettings settings() {
@@ -33,25 +40,6 @@ public final class ProviderContext implements AutoCloseable {
 
   public OperationCounters counters() {
     return counters;
-  }
-
-  /** The client of the cluster at {@code index}, opened on first use. */
-  KeyringClient client(int index) throws TransportException {
-    KeyringClient c = clients.get(index);
-    if (c != null) {
-      return c;
-    }
-    synchronized (clients) {
-      c = clients.get(index);
-      if (c == null) {
-        c =
-            KeyringClient.open(
-                ProviderSettings.requireCluster(
-                    settings.config(), index, settings.file().toString()));
-        clients.put(index, c);
-      }
-      return c;
-    }
   }
 
   /**
@@ -69,8 +57,7 @@ public final class ProviderContext implements AutoCloseable {
       active = existing;
       return existing;
     }
-    KeyringClient client = client(index);
-    KeyringChannel s = client.openSession(slot);
+    KeyringChannel s = channels.open(index, slot);
     try {
       s.login(Role.KRCO, new String(password));
     } catch (TransportException | RuntimeException e) {
@@ -81,7 +68,7 @@ public final class ProviderContext implements AutoCloseable {
       }
       throw e;
     }
-    SlotSession fresh = new SlotSession(client, index, s, password, counters);
+    SlotSession fresh = new SlotSession(index, s, password, counters);
     logOutAtExit();
     SlotSession old = slots.put(key, fresh);
     if (old != null) {
@@ -165,9 +152,6 @@ public final class ProviderContext implements AutoCloseable {
     for (SlotSession s : all) {
       s.close();
     }
-    for (KeyringClient c : clients.values()) {
-      c.close();
-    }
-    clients.clear();
+    channels.close();
   }
 }

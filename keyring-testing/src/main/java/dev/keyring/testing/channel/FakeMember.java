@@ -1,0 +1,579 @@
+package dev.keyring.testing.channel;
+
+import dev.keyring.client.KeyringKeyPair;
+import dev.keyring.client.KeyringObject;
+import dev.keyring.client.KeyringOperation;
+import dev.keyring.client.Slot;
+import dev.keyring.client.TransportException;
+import dev.keyring.client.channel.MemberChannel;
+import dev.keyring.client.channel.PartResult;
+import dev.keyring.client.channel.SessionInfo;
+import dev.keyring.protocol.AttributeType;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.Role;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * An in-memory member of a {@link FakeCluster}: it answers every {@link MemberChannel} call as a
+ * member does, with its own physical sessions and logins, on keyrings and objects that every member
+ * of the cluster shares (a write on one is seen on all, as an acknowledged write is). Cryptography
+ * is real, in software; key values stay inside and appear in no answer, message or {@code
+ * toString()}.
+ *
+ * <p>Faults, for tests of recovery:
+ *
+ * <ul>
+ *   <li>{@link #down()} / {@link #up()}: calls fail with a {@code CONNECT} {@link
+ *       TransportException} (nothing was sent); sessions survive, as across a network cut;
+ *   <li>{@link #loseSessions()}: the member forgets its sessions, as after a restart; the next call
+ *       on one is refused with CKR_SESSION_HANDLE_INVALID;
+ *   <li>{@link #cutOffNextWrite()}: the next write is carried out, then its answer is lost: the
+ *       call fails with an {@code IO} {@link TransportException};
+ *   <li>{@link #failNextCall(TransportException.Kind)}: the next call of any kind fails; {@code IO}
+ *       and {@code PROTOCOL} after the member carried it out (the answer was lost, or unreadable),
+ *       {@code CONNECT}, {@code TLS} and {@code CONFIGURATION} before it reached the member;
+ *   <li>{@link #readOnly(boolean)}: writes are refused with CKR_TOKEN_WRITE_PROTECTED, as by a
+ *       member that lost the primary.
+ * </ul>
+ *
+ * <p>{@link #calls(String)} counts the calls that reached the member, by method name ({@code
+ * "sign"}, {@code "generateKeyPair"}, ...), so a test can tell where calls went and that a write
+ * cut off was not sent again. Thread-safe.
+ */
+public final class FakeMember implements MemberChannel {
+  private final String name;
+  private final FakeCluster cluster;
+  private final Map<String, FakeSession> sessions = new ConcurrentHashMap<>();
+  private final AtomicInteger sessionNumbers = new AtomicInteger();
+  private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final AtomicBoolean cutOffNextWrite = new AtomicBoolean();
+  private final AtomicReference<TransportException.Kind> failNext = new AtomicReference<>();
+  private volatile boolean down;
+  private volatile boolean readOnly;
+
+  FakeMember(String name, FakeCluster cluster) {
+    this.name = name;
+    this.cluster = cluster;
+  }
+
+  // ---- faults
+
+  /** From now on, calls fail as if the member's address refused connections. */
+  public void down() {
+    down = true;
+  }
+
+  /** The member answers again, with the sessions it had. */
+  public void up() {
+    down = false;
+  }
+
+  public boolean isDown() {
+    return down;
+  }
+
+  /** The member forgets every session (and so every login), as after a restart. */
+  public void loseSessions() {
+    sessions.clear();
+  }
+
+  /** The next write is carried out, then the connection breaks before its answer arrives. */
+  public void cutOffNextWrite() {
+    cutOffNextWrite.set(true);
+  }
+
+  /**
+   * The next call fails with {@code kind}: {@code IO} and {@code PROTOCOL} after the member carried
+   * it out, the other kinds before it reached the member.
+   */
+  public void failNextCall(TransportException.Kind kind) {
+    failNext.set(Objects.requireNonNull(kind, "kind"));
+  }
+
+  /** Whether writes are refused with CKR_TOKEN_WRITE_PROTECTED. */
+  public void readOnly(boolean readOnly) {
+    this.readOnly = readOnly;
+  }
+
+  public boolean isReadOnly() {
+    return readOnly;
+  }
+
+  // ---- counters
+
+  /** Calls that reached this member (answered or refused), of every kind. */
+  public int calls() {
+    return calls.values().stream().mapToInt(AtomicInteger::get).sum();
+  }
+
+  /** Calls of {@code method} (a {@link MemberChannel} method name) that reached this member. */
+  public int calls(String method) {
+    AtomicInteger n = calls.get(method);
+    return n == null ? 0 : n.get();
+  }
+
+  /** Sessions open on this member. */
+  public int openSessions() {
+    return sessions.size();
+  }
+
+  // ---- the member's calls
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public void health() throws TransportException {
+    serve("health", false, () -> null);
+  }
+
+  @Override
+  public List<Slot> slots() throws TransportException {
+    return serve("slots", false, cluster::slots);
+  }
+
+  @Override
+  public SessionInfo openSession(String keyringLabelOrId) throws TransportException {
+    return serve(
+        "openSession",
+        false,
+        () -> {
+          FakeKeyring k = cluster.keyring(keyringLabelOrId);
+          String id = name + "-s" + sessionNumbers.incrementAndGet();
+          sessions.put(id, new FakeSession(id, k));
+          return new SessionInfo(id, k.id(), k.label());
+        });
+  }
+
+  @Override
+  public void closeSession(String sessionId) throws TransportException {
+    serve(
+        "closeSession",
+        false,
+        () -> {
+          if (sessionId == null || sessions.remove(sessionId) == null) {
+            throw lostSession(sessionId);
+          }
+          return null;
+        });
+  }
+
+  @Override
+  public void login(String sessionId, Role role, String password) throws TransportException {
+    serve(
+        "login",
+        false,
+        () -> {
+          session(sessionId).login(role, password);
+          return null;
+        });
+  }
+
+  @Override
+  public void logout(String sessionId) throws TransportException {
+    serve(
+        "logout",
+        false,
+        () -> {
+          session(sessionId).logout();
+          return null;
+        });
+  }
+
+  @Override
+  public void changePassword(String sessionId, String oldPassword, String newPassword)
+      throws TransportException {
+    serve(
+        "changePassword",
+        true,
+        () -> {
+          FakeSession s = session(sessionId);
+          s.requireLogin();
+          s.keyring().changePassword(oldPassword, newPassword);
+          return null;
+        });
+  }
+
+  @Override
+  public void initKrco(String sessionId, String password) throws TransportException {
+    serve(
+        "initKrco",
+        true,
+        () -> {
+          FakeSession s = session(sessionId);
+          if (s.requireLogin() != Role.KRSO) {
+            throw new HsmException(
+                ResultCode.CKR_USER_TYPE_INVALID, "only the KRSO initializes the KRCO");
+          }
+          s.keyring().initKrco(password);
+          return null;
+        });
+  }
+
+  @Override
+  public KeyringKeyPair generateKeyPair(
+      String sessionId, KeyGenParams params, Attributes publicTemplate, Attributes privateTemplate)
+      throws TransportException {
+    return serve(
+        "generateKeyPair",
+        true,
+        () -> {
+          List<FakeObject> pair =
+              FakeKeys.generateKeyPair(crypto(sessionId), params, publicTemplate, privateTemplate);
+          return new KeyringKeyPair(pair.get(0).toKeyringObject(), pair.get(1).toKeyringObject());
+        });
+  }
+
+  @Override
+  public KeyringObject generateKey(String sessionId, KeyGenParams params, Attributes template)
+      throws TransportException {
+    return serve(
+        "generateKey",
+        true,
+        () -> FakeKeys.generateKey(crypto(sessionId), params, template).toKeyringObject());
+  }
+
+  @Override
+  public KeyringObject createObject(String sessionId, Attributes template)
+      throws TransportException {
+    return serve(
+        "createObject",
+        true,
+        () -> FakeKeys.createObject(crypto(sessionId), template).toKeyringObject());
+  }
+
+  @Override
+  public List<KeyringObject> findObjects(String sessionId, Attributes template)
+      throws TransportException {
+    return serve(
+        "findObjects",
+        false,
+        () -> {
+          List<KeyringObject> out = new ArrayList<>();
+          for (FakeObject o : crypto(sessionId).find(template)) {
+            out.add(o.toKeyringObject());
+          }
+          return List.copyOf(out);
+        });
+  }
+
+  @Override
+  public KeyringObject getObject(String sessionId, long handle) throws TransportException {
+    return serve(
+        "getObject",
+        false,
+        () -> {
+          FakeSession s = session(sessionId);
+          s.requireLogin();
+          return s.keyring().get(handle).toKeyringObject();
+        });
+  }
+
+  @Override
+  public KeyringObject setAttributes(String sessionId, long handle, Attributes changes)
+      throws TransportException {
+    return serve(
+        "setAttributes",
+        true,
+        () -> {
+          for (AttributeType t : changes.types()) {
+            if (t != AttributeType.CKA_LABEL
+                && t != AttributeType.CKA_ID
+                && t != AttributeType.CKA_TOKEN) {
+              throw new HsmException(
+                  ResultCode.CKR_ATTRIBUTE_READ_ONLY,
+                  t + " cannot be changed after creation; only CKA_LABEL, CKA_ID and CKA_TOKEN");
+            }
+          }
+          return crypto(sessionId).setAttributes(handle, changes).toKeyringObject();
+        });
+  }
+
+  @Override
+  public void destroyObject(String sessionId, long handle) throws TransportException {
+    serve(
+        "destroyObject",
+        true,
+        () -> {
+          crypto(sessionId).destroy(handle);
+          return null;
+        });
+  }
+
+  @Override
+  public byte[] sign(
+      String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException {
+    return serve(
+        "sign",
+        false,
+        () -> FakeCrypto.sign(crypto(sessionId).get(key), mechanism, params, required(data)));
+  }
+
+  @Override
+  public boolean verify(
+      String sessionId,
+      long key,
+      Mechanism mechanism,
+      MechanismParams params,
+      byte[] data,
+      byte[] signature)
+      throws TransportException {
+    return serve(
+        "verify",
+        false,
+        () ->
+            FakeCrypto.verify(
+                crypto(sessionId).get(key),
+                mechanism,
+                params,
+                required(data),
+                required(signature)));
+  }
+
+  @Override
+  public byte[] encrypt(
+      String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException {
+    return serve(
+        "encrypt",
+        false,
+        () -> FakeCrypto.encrypt(crypto(sessionId).get(key), mechanism, params, required(data)));
+  }
+
+  @Override
+  public byte[] decrypt(
+      String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
+      throws TransportException {
+    return serve(
+        "decrypt",
+        false,
+        () -> FakeCrypto.decrypt(crypto(sessionId).get(key), mechanism, params, required(data)));
+  }
+
+  @Override
+  public byte[] wrapKey(
+      String sessionId, long wrappingKey, Mechanism mechanism, MechanismParams params, long key)
+      throws TransportException {
+    return serve(
+        "wrapKey",
+        false,
+        () -> {
+          FakeKeyring k = crypto(sessionId);
+          return FakeCrypto.wrap(k.get(wrappingKey), mechanism, params, k.get(key));
+        });
+  }
+
+  @Override
+  public KeyringObject unwrapKey(
+      String sessionId,
+      long unwrappingKey,
+      Mechanism mechanism,
+      MechanismParams params,
+      byte[] wrapped,
+      Attributes template)
+      throws TransportException {
+    return serve(
+        "unwrapKey",
+        true,
+        () -> {
+          FakeKeyring k = crypto(sessionId);
+          byte[] plain =
+              FakeCrypto.unwrap(k.get(unwrappingKey), mechanism, params, required(wrapped));
+          try {
+            return FakeKeys.importKey(k, template, plain).toKeyringObject();
+          } finally {
+            java.util.Arrays.fill(plain, (byte) 0);
+          }
+        });
+  }
+
+  @Override
+  public KeyringObject deriveKey(
+      String sessionId,
+      long baseKey,
+      Mechanism mechanism,
+      MechanismParams params,
+      Attributes template)
+      throws TransportException {
+    return serve(
+        "deriveKey",
+        true,
+        () -> {
+          FakeKeyring k = crypto(sessionId);
+          return FakeKeys.derive(k, k.get(baseKey), mechanism, params, template).toKeyringObject();
+        });
+  }
+
+  @Override
+  public byte[] random(String sessionId, int length) throws TransportException {
+    return serve(
+        "random",
+        false,
+        () -> {
+          crypto(sessionId);
+          return FakeCrypto.random(length);
+        });
+  }
+
+  @Override
+  public String startOperation(
+      String sessionId,
+      KeyringOperation.Kind kind,
+      long key,
+      Mechanism mechanism,
+      MechanismParams params)
+      throws TransportException {
+    return serve(
+        "startOperation",
+        false,
+        () -> {
+          String id = UUID.randomUUID().toString();
+          session(sessionId)
+              .startOperation(
+                  id,
+                  new FakeSession.Operation(
+                      Objects.requireNonNull(kind, "kind"), key, mechanism, params));
+          return id;
+        });
+  }
+
+  @Override
+  public PartResult operationPart(
+      String sessionId, String operationId, byte[] part, boolean last, byte[] signature)
+      throws TransportException {
+    return serve(
+        "operationPart",
+        false,
+        () -> {
+          FakeSession s = session(sessionId);
+          FakeSession.Operation op = s.operation(operationId, last);
+          if (signature != null && (!last || op.kind != KeyringOperation.Kind.VERIFY)) {
+            s.dropOperation(operationId);
+            throw new HsmException(
+                ResultCode.CKR_ARGUMENTS_BAD,
+                "a signature goes only with the last part of a verify");
+          }
+          try {
+            op.append(part);
+          } catch (HsmException e) {
+            s.dropOperation(operationId);
+            throw e;
+          }
+          if (!last) {
+            return PartResult.NONE;
+          }
+          return op.finish(s.requireCrypto().get(op.key), signature);
+        });
+  }
+
+  // ---- how a call is served
+
+  /** What one call does on the member. */
+  @FunctionalInterface
+  private interface Served<T> {
+    T run();
+  }
+
+  /**
+   * Serves one call: refused at once while down or when a failure before sending is armed; else
+   * counted and carried out (a write refused on a read-only member), its answer lost when a failure
+   * after sending, or a cut off of the next write, is armed for it.
+   */
+  private <T> T serve(String method, boolean write, Served<T> call) throws TransportException {
+    if (down) {
+      throw new TransportException(
+          TransportException.Kind.CONNECT, name + ": connection refused (the member is down)");
+    }
+    TransportException.Kind failure = failNext.getAndSet(null);
+    boolean answerLost =
+        failure == TransportException.Kind.IO || failure == TransportException.Kind.PROTOCOL;
+    if (failure != null && !answerLost) {
+      throw new TransportException(
+          failure, name + ": " + method + " failed (" + failure + ") before it reached the member");
+    }
+    calls.computeIfAbsent(method, m -> new AtomicInteger()).incrementAndGet();
+    if (write && cutOffNextWrite.getAndSet(false)) {
+      answerLost = true;
+      failure = TransportException.Kind.IO;
+    }
+    T answer;
+    try {
+      if (write && readOnly) {
+        throw new HsmException(
+            ResultCode.CKR_TOKEN_WRITE_PROTECTED,
+            name + " is read-only (it does not reach the primary); write through another member");
+      }
+      answer = call.run();
+    } catch (HsmException refused) {
+      if (answerLost) {
+        throw lostAnswer(method, failure);
+      }
+      throw refused;
+    }
+    if (answerLost) {
+      throw lostAnswer(method, failure);
+    }
+    return answer;
+  }
+
+  /** The failure of a call the member carried out, whose answer did not come back readable. */
+  private TransportException lostAnswer(String method, TransportException.Kind kind) {
+    return new TransportException(
+        kind,
+        kind == TransportException.Kind.IO
+            ? name + ": the connection broke after " + method + " was sent, before its answer came"
+            : name + ": the answer to " + method + " is not in the wire format");
+  }
+
+  private FakeSession session(String sessionId) {
+    FakeSession s = sessionId == null ? null : sessions.get(sessionId);
+    if (s == null) {
+      throw lostSession(sessionId);
+    }
+    return s;
+  }
+
+  private HsmException lostSession(String sessionId) {
+    return new HsmException(
+        ResultCode.CKR_SESSION_HANDLE_INVALID,
+        "no open session " + sessionId + " on " + name + " (closed, expired, or never opened)");
+  }
+
+  private FakeKeyring crypto(String sessionId) {
+    return session(sessionId).requireCrypto();
+  }
+
+  private static byte[] required(byte[] data) {
+    if (data == null) {
+      throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "data is required");
+    }
+    return data;
+  }
+
+  @Override
+  public String toString() {
+    return "FakeMember["
+        + name
+        + (down ? ", down" : "")
+        + (readOnly ? ", read-only" : "")
+        + ", "
+        + sessions.size()
+        + " sessions]";
+  }
+}

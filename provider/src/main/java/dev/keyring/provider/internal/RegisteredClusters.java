@@ -1,0 +1,53 @@
+package dev.keyring.provider.internal;
+
+import dev.keyring.client.KeyringChannel;
+import dev.keyring.client.KeyringClient;
+import dev.keyring.client.TransportException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Channels on the clusters the configuration file registers: one {@link KeyringClient} per cluster
+ * index, opened on first use and closed with the provider.
+ */
+final class RegisteredClusters implements ChannelOpener {
+  private final ProviderSettings settings;
+  private final Map<Integer, KeyringClient> clients = new ConcurrentHashMap<>();
+
+  RegisteredClusters(ProviderSettings settings) {
+    this.settings = settings;
+  }
+
+  @Override
+  public KeyringChannel open(int clusterIndex, String keyringLabelOrId) throws TransportException {
+    return client(clusterIndex).openSession(keyringLabelOrId);
+  }
+
+  /** The client of the cluster at {@code index}, opened on first use. */
+  private KeyringClient client(int index) throws TransportException {
+    KeyringClient c = clients.get(index);
+    if (c != null) {
+      return c;
+    }
+    synchronized (clients) {
+      c = clients.get(index);
+      if (c == null) {
+        c =
+            KeyringClient.open(
+                ProviderSettings.requireCluster(
+                    settings.config(), index, settings.file().toString()));
+        clients.put(index, c);
+      }
+      return c;
+    }
+  }
+
+  /** Closes every client (which closes the sessions they still have open). */
+  @Override
+  public void close() {
+    for (KeyringClient c : clients.values()) {
+      c.close();
+    }
+    clients.clear();
+  }
+}

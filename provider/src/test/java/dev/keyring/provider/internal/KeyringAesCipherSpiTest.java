@@ -1,0 +1,135 @@
+package dev.keyring.provider.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.provider.FakeClusterProvider;
+import dev.keyring.provider.KeyringSecretKey;
+import java.nio.charset.StandardCharsets;
+import java.security.InvalidKeyException;
+import java.security.Key;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.IllegalBlockSizeException;
+import javax.crypto.KeyGenerator;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.IvParameterSpec;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class KeyringAesCipherSpiTest {
+  private static final byte[] PLAIN =
+      "attack at dawn, bring snacks".getBytes(StandardCharsets.UTF_8);
+  private static final byte[] AAD = "header".getBytes(StandardCharsets.UTF_8);
+
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
+
+  private SecretKey aesKey(int bits) throws Exception {
+    KeyGenerator g = KeyGenerator.getInstance("AES", fake.provider());
+    g.init(bits);
+    return g.generateKey();
+  }
+
+  private Cipher cipher(String transformation) throws Exception {
+    return Cipher.getInstance(transformation, fake.provider());
+  }
+
+  @Test
+  void gcm_withAnIvMadeHere_andAdditionalData_decryptsWhatItEncrypted() throws Exception {
+    SecretKey key = aesKey(256);
+    Cipher enc = cipher("AES/GCM/NoPadding");
+    enc.init(Cipher.ENCRYPT_MODE, key);
+    enc.updateAAD(AAD);
+    byte[] ct = enc.doFinal(PLAIN);
+    assertEquals(PLAIN.length + 16, ct.length);
+    Cipher dec = cipher("AES/GCM/NoPadding");
+    dec.init(Cipher.DECRYPT_MODE, key, enc.getParameters());
+    dec.updateAAD(AAD);
+    assertArrayEquals(PLAIN, dec.doFinal(ct));
+  }
+
+  @Test
+  void gcm_withAnAlteredTag_failsWithAeadBadTag() throws Exception {
+    SecretKey key = aesKey(128);
+    GCMParameterSpec spec = new GCMParameterSpec(128, new byte[12]);
+    Cipher enc = cipher("AES/GCM/NoPadding");
+    enc.init(Cipher.ENCRYPT_MODE, key, spec);
+    byte[] ct = enc.doFinal(PLAIN);
+    ct[ct.length - 1] ^= 1;
+    Cipher dec = cipher("AES/GCM/NoPadding");
+    dec.init(Cipher.DECRYPT_MODE, key, spec);
+    AEADBadTagException e = assertThrows(AEADBadTagException.class, () -> dec.doFinal(ct));
+    assertEquals("decryption failed", e.getMessage());
+  }
+
+  @Test
+  void gcm_afterEncrypting_mustBeInitializedAgain() throws Exception {
+    Cipher enc = cipher("AES/GCM/NoPadding");
+    enc.init(Cipher.ENCRYPT_MODE, aesKey(128));
+    enc.doFinal(PLAIN);
+    assertThrows(IllegalStateException.class, () -> enc.doFinal(PLAIN));
+  }
+
+  @Test
+  void cbc_decryptsWhatItEncrypted_withTheIvMadeHere() throws Exception {
+    SecretKey key = aesKey(192);
+    Cipher enc = cipher("AES/CBC/PKCS5Padding");
+    enc.init(Cipher.ENCRYPT_MODE, key);
+    byte[] ct = enc.doFinal(PLAIN);
+    assertEquals(32, ct.length);
+    Cipher dec = cipher("AES/CBC/PKCS5Padding");
+    dec.init(Cipher.DECRYPT_MODE, key, new IvParameterSpec(enc.getIV()));
+    assertArrayEquals(PLAIN, dec.doFinal(ct));
+  }
+
+  @Test
+  void cbc_ofAPartialBlock_failsWithIllegalBlockSize_beforeAskingTheCluster() throws Exception {
+    Cipher dec = cipher("AES/CBC/PKCS5Padding");
+    dec.init(Cipher.DECRYPT_MODE, aesKey(128), new IvParameterSpec(new byte[16]));
+    assertThrows(IllegalBlockSizeException.class, () -> dec.doFinal(new byte[15]));
+    assertEquals(0, fake.cluster().member(0).calls("decrypt"));
+  }
+
+  @Test
+  void kwp_wrapsAKeyringKey_andTheUnwrappedCopyDecryptsItsCiphertexts() throws Exception {
+    SecretKey kek = aesKey(256);
+    SecretKey key = aesKey(128);
+    Cipher wrap = cipher("AES/KWP/NoPadding");
+    wrap.init(Cipher.WRAP_MODE, kek);
+    byte[] wrapped = wrap.wrap(key);
+    assertEquals(24, wrapped.length);
+    Cipher unwrap = cipher("AESWrapPad");
+    unwrap.init(Cipher.UNWRAP_MODE, kek);
+    Key copy = unwrap.unwrap(wrapped, "AES", Cipher.SECRET_KEY);
+    assertTrue(copy instanceof KeyringSecretKey);
+    assertNotEquals(
+        ((KeyringSecretKey) key).objectHandle(), ((KeyringSecretKey) copy).objectHandle());
+
+    GCMParameterSpec spec = new GCMParameterSpec(128, new byte[12]);
+    Cipher enc = cipher("AES/GCM/NoPadding");
+    enc.init(Cipher.ENCRYPT_MODE, key, spec);
+    byte[] ct = enc.doFinal(PLAIN);
+    Cipher dec = cipher("AES/GCM/NoPadding");
+    dec.init(Cipher.DECRYPT_MODE, copy, spec);
+    assertArrayEquals(PLAIN, dec.doFinal(ct));
+  }
+
+  @Test
+  void kwp_encryptsNoData() throws Exception {
+    Cipher kwp = cipher("AES/KWP/NoPadding");
+    assertThrows(InvalidKeyException.class, () -> kwp.init(Cipher.ENCRYPT_MODE, aesKey(256)));
+  }
+
+  @Test
+  void aes_withAnHmacKey_isRefused() throws Exception {
+    SecretKey hmac = KeyGenerator.getInstance("HmacSHA256", fake.provider()).generateKey();
+    Cipher c = cipher("AES/GCM/NoPadding");
+    InvalidKeyException e =
+        assertThrows(InvalidKeyException.class, () -> c.init(Cipher.ENCRYPT_MODE, hmac));
+    assertTrue(e.getMessage().contains("needs an AES key"), e.getMessage());
+  }
+}

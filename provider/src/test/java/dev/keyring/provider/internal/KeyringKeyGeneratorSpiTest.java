@@ -1,0 +1,66 @@
+package dev.keyring.provider.internal;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.keyring.client.KeyringObject;
+import dev.keyring.protocol.KeyType;
+import dev.keyring.provider.FakeClusterProvider;
+import dev.keyring.provider.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.KeyringSecretKey;
+import java.security.InvalidAlgorithmParameterException;
+import java.security.InvalidParameterException;
+import java.util.List;
+import javax.crypto.KeyGenerator;
+import javax.crypto.SecretKey;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class KeyringKeyGeneratorSpiTest {
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
+
+  private KeyGenerator generator(String algorithm) throws Exception {
+    return KeyGenerator.getInstance(algorithm, fake.provider());
+  }
+
+  /** The one object on the keyring: the key just generated. */
+  private KeyringObject onlyObject() {
+    List<KeyringObject> all = fake.cluster().objects(FakeClusterProvider.KEYRING);
+    assertEquals(1, all.size());
+    return all.get(0);
+  }
+
+  @Test
+  void aes_byDefault_is256Bits_andAKeyringAesKey() throws Exception {
+    SecretKey k = generator("AES").generateKey();
+    assertEquals("AES", k.getAlgorithm());
+    assertEquals(256, ((KeyringSecretKey) k).bits());
+    assertNull(k.getEncoded());
+    assertEquals(KeyType.AES, onlyObject().attributes().keyType().orElseThrow());
+  }
+
+  @Test
+  void aes_ofAnotherSize_isRefused() throws Exception {
+    assertThrows(InvalidParameterException.class, () -> generator("AES").init(100));
+  }
+
+  @Test
+  void hmac_keepsItsAlgorithmName_andTheHashLengthByDefault() throws Exception {
+    SecretKey k = generator("HmacSHA384").generateKey();
+    assertEquals("HmacSHA384", k.getAlgorithm());
+    assertEquals(384, ((KeyringSecretKey) k).bits());
+    assertEquals(KeyType.GENERIC_SECRET, onlyObject().attributes().keyType().orElseThrow());
+  }
+
+  @Test
+  void keyringSpec_setsTheLabel_andTheSize() throws Exception {
+    KeyGenerator g = generator("HmacSHA256");
+    g.init(KeyringKeyGenParameterSpec.builder().label("mac-key").keySize(512).build());
+    assertEquals(512, ((KeyringSecretKey) g.generateKey()).bits());
+    assertEquals("mac-key", onlyObject().label());
+    assertThrows(
+        InvalidAlgorithmParameterException.class,
+        () -> g.init(KeyringKeyGenParameterSpec.builder().curve("secp256r1").build()));
+  }
+}

@@ -1,0 +1,172 @@
+package dev.keyring.provider.internal;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.provider.FakeClusterProvider;
+import dev.keyring.provider.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.KeyringPrivateKey;
+import dev.keyring.provider.TestCertificates;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.Key;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.PrivateKey;
+import java.security.Signature;
+import java.security.UnrecoverableEntryException;
+import java.security.UnrecoverableKeyException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Collections;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class KeyringKeyStoreSpiTest {
+  private static final char[] PASSWORD = FakeClusterProvider.PASSWORD.toCharArray();
+
+  @RegisterExtension final FakeClusterProvider fake = FakeClusterProvider.start(1);
+  private final KeyStore ks = fake.keyStore();
+
+  private KeyPair labelled(String label) throws Exception {
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", fake.provider());
+    g.initialize(KeyringKeyGenParameterSpec.builder().label(label).build());
+    return g.generateKeyPair();
+  }
+
+  private static List<String> aliases(KeyStore ks) throws KeyStoreException {
+    return Collections.list(ks.aliases());
+  }
+
+  private IOException loadFails(String slot, char[] password) throws Exception {
+    KeyStore other = KeyStore.getInstance("Keyring", fake.provider());
+    byte[] props = ("slot=" + slot).getBytes(StandardCharsets.UTF_8);
+    return assertThrows(
+        IOException.class, () -> other.load(new ByteArrayInputStream(props), password));
+  }
+
+  @Test
+  void load_withAWrongPassword_failsWithUnrecoverableKey() throws Exception {
+    IOException e = loadFails(FakeClusterProvider.KEYRING, "not-the-password".toCharArray());
+    assertInstanceOf(UnrecoverableKeyException.class, e.getCause());
+    assertTrue(e.getMessage().contains("CKR_PIN_INCORRECT"), e.getMessage());
+  }
+
+  @Test
+  void load_ofAnUnknownKeyring_namesIt() throws Exception {
+    IOException e = loadFails("nowhere", PASSWORD);
+    assertTrue(e.getMessage().contains("'nowhere'"), e.getMessage());
+    assertTrue(e.getMessage().contains("CKR_SLOT_ID_INVALID"), e.getMessage());
+  }
+
+  @Test
+  void generatedKey_withALabel_isAKeyEntry_whoseKeyIsTheHandle() throws Exception {
+    KeyPair kp = labelled("signer");
+    assertEquals(List.of("signer"), aliases(ks));
+    assertTrue(ks.containsAlias("signer"));
+    assertTrue(ks.isKeyEntry("signer"));
+    assertFalse(ks.isCertificateEntry("signer"));
+    Key k = ks.getKey("signer", PASSWORD);
+    assertEquals(kp.getPrivate(), k);
+    assertEquals(kp.getPublic(), ((KeyringPrivateKey) k).publicKey());
+    assertNull(ks.getCertificateChain("signer"));
+    assertThrows(UnrecoverableKeyException.class, () -> ks.getKey("signer", "other".toCharArray()));
+  }
+
+  @Test
+  void privateKeyWithoutCertificate_isNoPrivateKeyEntry() throws Exception {
+    labelled("bare");
+    assertThrows(
+        UnrecoverableEntryException.class,
+        () -> ks.getEntry("bare", new KeyStore.PasswordProtection(PASSWORD)));
+  }
+
+  @Test
+  void setKeyEntry_ofAKeyringKey_withItsChain_relabelsIt_andKeepsTheChain() throws Exception {
+    KeyPair kp = labelled("before");
+    KeyPair ca = TestCertificates.softwareEcKey();
+    X509Certificate root = TestCertificates.selfSigned("root", ca);
+    X509Certificate leaf =
+        TestCertificates.issue("server", kp.getPublic(), "root", ca.getPrivate());
+    ks.setKeyEntry("server", kp.getPrivate(), PASSWORD, new Certificate[] {leaf, root});
+    assertEquals(List.of("server"), aliases(ks));
+    assertArrayEquals(new Certificate[] {leaf, root}, ks.getCertificateChain("server"));
+    assertEquals(leaf, ks.getCertificate("server"));
+    assertEquals("server", ks.getCertificateAlias(leaf));
+    KeyStore.PrivateKeyEntry entry =
+        (KeyStore.PrivateKeyEntry) ks.getEntry("server", new KeyStore.PasswordProtection(PASSWORD));
+    assertEquals(kp.getPrivate(), entry.getPrivateKey());
+    // the public key object followed its private key's new label
+    assertEquals(
+        2,
+        fake.cluster().objects(FakeClusterProvider.KEYRING).stream()
+            .filter(o -> o.label().equals("server"))
+            .filter(o -> o.objectClass() != dev.keyring.protocol.ObjectClass.CERTIFICATE)
+            .count());
+  }
+
+  @Test
+  void setKeyEntry_ofASoftwareKey_importsIt_andItSignsForItsPublicKey() throws Exception {
+    KeyPair soft = TestCertificates.softwareEcKey();
+    X509Certificate cert = TestCertificates.selfSigned("imported", soft);
+    ks.setKeyEntry("imported", soft.getPrivate(), PASSWORD, new Certificate[] {cert});
+    PrivateKey handle = (PrivateKey) ks.getKey("imported", PASSWORD);
+    assertNull(handle.getEncoded());
+    Signature s = Signature.getInstance("SHA256withECDSA", fake.provider());
+    s.initSign(handle);
+    s.update(new byte[] {1, 2, 3});
+    byte[] sig = s.sign();
+    Signature jdk = Signature.getInstance("SHA256withECDSA");
+    jdk.initVerify(soft.getPublic());
+    jdk.update(new byte[] {1, 2, 3});
+    assertTrue(jdk.verify(sig));
+    // the import's transport key pair and unwrapping key are gone: key and certificate remain
+    assertEquals(2, fake.cluster().objects(FakeClusterProvider.KEYRING).size());
+  }
+
+  @Test
+  void setCertificateEntry_makesATrustedEntry_andDeleteEntryRemovesIt() throws Exception {
+    X509Certificate cert = TestCertificates.selfSigned("trusted", TestCertificates.softwareEcKey());
+    ks.setCertificateEntry("trusted", cert);
+    assertTrue(ks.isCertificateEntry("trusted"));
+    assertEquals(cert, ks.getCertificate("trusted"));
+    assertInstanceOf(KeyStore.TrustedCertificateEntry.class, ks.getEntry("trusted", null));
+    ks.deleteEntry("trusted");
+    assertFalse(ks.containsAlias("trusted"));
+    assertEquals(0, ks.size());
+  }
+
+  @Test
+  void setCertificateEntry_onAKeyEntry_isRefused() throws Exception {
+    labelled("key");
+    X509Certificate cert = TestCertificates.selfSigned("x", TestCertificates.softwareEcKey());
+    assertThrows(KeyStoreException.class, () -> ks.setCertificateEntry("key", cert));
+  }
+
+  @Test
+  void deleteEntry_destroysTheKey_itsPublicKey_andItsCertificates() throws Exception {
+    KeyPair kp = labelled("gone");
+    KeyPair ca = TestCertificates.softwareEcKey();
+    X509Certificate leaf = TestCertificates.issue("gone", kp.getPublic(), "ca", ca.getPrivate());
+    ks.setKeyEntry("gone", kp.getPrivate(), PASSWORD, new Certificate[] {leaf});
+    assertEquals(3, fake.cluster().objects(FakeClusterProvider.KEYRING).size());
+    ks.deleteEntry("gone");
+    assertTrue(fake.cluster().objects(FakeClusterProvider.KEYRING).isEmpty());
+    assertNull(ks.getKey("gone", PASSWORD));
+  }
+
+  @Test
+  void setKeyEntry_ofProtectedKeyBytes_isRefused() {
+    assertThrows(
+        KeyStoreException.class, () -> ks.setKeyEntry("raw", new byte[16], new Certificate[0]));
+  }
+}
