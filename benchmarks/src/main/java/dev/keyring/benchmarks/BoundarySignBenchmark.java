@@ -12,7 +12,6 @@ import dev.keyring.store.KeyringRecord;
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.StoreConfig;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -22,11 +21,9 @@ import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Instant;
-import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -234,19 +231,6 @@ public class BoundarySignBenchmark {
     if (store != null) {
       store.close();
     }
-    if (dir != null) {
-      try (Stream<Path> paths = Files.walk(dir)) {
-        paths
-            .sorted(Comparator.reverseOrder())
-            .forEach(
-                p -> {
-                  try {
-                    Files.delete(p);
-                  } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                  }
-                });
-      }
-    }
+    TempTrees.delete(dir);
   }
 }

@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.Provider;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * The Keyring provider on an embedded one-member cluster in the benchmark's JVM: every operation is
@@ -57,12 +55,6 @@ final class KeyringRig extends ProviderRig {
         System.out.println("# WARNING (keyring): the member had " + left + " open session(s)");
       }
     }
-    if (dir != null) {
-      try (Stream<Path> s = Files.walk(dir)) {
-        for (Path p : s.sorted(Comparator.reverseOrder()).toArray(Path[]::new)) {
-          Files.deleteIfExists(p);
-        }
-      }
-    }
+    TempTrees.delete(dir);
   }
 }

@@ -9,12 +9,10 @@ import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.Provider;
 import java.security.Security;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * The JDK's {@code SunPKCS11} over SoftHSM2 ({@code libsofthsm2.so}), with keys generated on a
@@ -147,7 +145,7 @@ final class SoftHsmRig extends ProviderRig {
               + " to a new path.");
     }
     Path dir = Files.createTempDirectory("keyring-bench-softhsm2-");
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> TempTrees.delete(dir)));
     Path tokens = Files.createDirectory(dir.resolve("tokens"));
     Files.createDirectories(conf.getParent());
     Files.writeString(
@@ -246,22 +244,5 @@ final class SoftHsmRig extends ProviderRig {
     System.out.println(line);
     System.err.println(line);
     return new IllegalStateException(message);
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.delete(p);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

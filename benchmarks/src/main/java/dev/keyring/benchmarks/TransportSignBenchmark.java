@@ -16,7 +16,6 @@ import dev.keyring.sim.boundary.Boundary;
 import dev.keyring.sim.embedded.EmbeddedCluster;
 import dev.keyring.sim.server.Member;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,10 +26,8 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.util.Base64;
-import java.util.Comparator;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
@@ -175,7 +172,7 @@ public class TransportSignBenchmark {
           cluster.close();
         }
         if (clientDir != null) {
-          deleteTree(clientDir);
+          TempTrees.delete(clientDir);
         }
       }
     }
@@ -355,22 +352,5 @@ public class TransportSignBenchmark {
         file,
         "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n",
         StandardCharsets.US_ASCII);
-  }
-
-  private static void deleteTree(Path root) {
-    try (Stream<Path> paths = Files.walk(root)) {
-      paths
-          .sorted(Comparator.reverseOrder())
-          .forEach(
-              p -> {
-                try {
-                  Files.delete(p);
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 }

@@ -36,8 +36,6 @@ import javax.net.ssl.TrustManagerFactory;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
@@ -250,14 +248,7 @@ public final class Demo {
             key);
     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(ca));
     if (!ca) {
-      b.addExtension(
-          Extension.subjectAlternativeName,
-          false,
-          new GeneralNames(
-              new GeneralName[] {
-                new GeneralName(GeneralName.dNSName, "localhost"),
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1")
-              }));
+      b.addExtension(Extension.subjectAlternativeName, false, ServerCertificates.loopbackNames());
     }
     // delayed provider selection: the keyring key picks the Keyring provider
     return new JcaX509CertificateConverter()

@@ -54,14 +54,7 @@ public final class ServerCertificates {
             Date.from(now.plus(VALIDITY)),
             name,
             keyPair.getPublic());
-    b.addExtension(
-        Extension.subjectAlternativeName,
-        false,
-        new GeneralNames(
-            new GeneralName[] {
-              new GeneralName(GeneralName.dNSName, "localhost"),
-              new GeneralName(GeneralName.iPAddress, "127.0.0.1")
-            }));
+    b.addExtension(Extension.subjectAlternativeName, false, loopbackNames());
     b.addExtension(
         Extension.keyUsage,
         true,
@@ -77,6 +70,15 @@ public final class ServerCertificates {
   }
 
   /** The certificate in PEM, as openssl and curl read it. */
+  /** The names a loopback server's certificate carries: {@code localhost} and {@code 127.0.0.1}. */
+  public static GeneralNames loopbackNames() {
+    return new GeneralNames(
+        new GeneralName[] {
+          new GeneralName(GeneralName.dNSName, "localhost"),
+          new GeneralName(GeneralName.iPAddress, "127.0.0.1")
+        });
+  }
+
   public static String toPem(X509Certificate certificate) throws CertificateEncodingException {
     return "-----BEGIN CERTIFICATE-----\n"
         + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(certificate.getEncoded())

@@ -46,6 +46,9 @@ class ClusterFaultSuiteTest {
   // a keyring holds 256 objects: at most this many acknowledged key generations per scenario, and
   // each scenario's keys are deleted once checked
   private static final int MAX_KEYGENS = 60;
+  // how much the application must get done at each step of a scenario (before a fault, under it,
+  // after healing): waiting for work done rather than for time makes a step as long as it needs
+  private static final int PROGRESS_SIGNS = 150;
 
   @Test
   void underLoad_killCutIsolateDeleteRestart_loseNoAcknowledgedWrite(@TempDir Path dir)
@@ -79,9 +82,9 @@ class ClusterFaultSuiteTest {
 
         // 1. kill -9 a non-primary: not one signature fails
         try (ProviderLoad load = load(provider, signing, "kill")) {
-          Thread.sleep(1_500);
+          progress(load, "before the kill");
           h.member(2).kill();
-          Thread.sleep(4_000);
+          progress(load, "after the kill");
           load.close();
           report.add(line("kill -9 member 2 (not primary)", load));
           assertEquals(0, load.signFailures.get(), () -> "failed signs: " + load.failureSummary());
@@ -107,7 +110,7 @@ class ClusterFaultSuiteTest {
 
         // 3. cut member 1 from the primary: writes through it fail read-only, reads continue
         try (ProviderLoad load = load(provider, signing, "cut")) {
-          Thread.sleep(1_000);
+          progress(load, "before the cut");
           h.cut(1, 0);
           ClusterHarness.await(
               "member 1 read-only", SETTLE, () -> "Read-Only".equals(h.state(1).mode()));
@@ -115,11 +118,11 @@ class ClusterFaultSuiteTest {
           assertNotEquals(0, refused.exit(), refused::toString);
           assertTrue(refused.err().contains("read-only"), refused::toString);
           assertTrue(ok(h.member(1), "keyring", "list").out().contains("app100"));
-          Thread.sleep(2_000);
+          progress(load, "while member 1 is cut off");
           h.healAll();
           ClusterHarness.await(
               "member 1 read-write", SETTLE, () -> "Read-Write".equals(h.state(1).mode()));
-          Thread.sleep(1_000);
+          progress(load, "after the heal");
           load.close();
           report.add(line("cut member 1 from the primary, then heal", load));
           assertEquals(0, load.signFailures.get(), () -> "failed signs: " + load.failureSummary());
@@ -129,7 +132,7 @@ class ClusterFaultSuiteTest {
 
         // 4. cut the primary from every other member: the others are read-only, nothing diverges
         try (ProviderLoad load = load(provider, signing, "isolate")) {
-          Thread.sleep(1_000);
+          progress(load, "before the isolation");
           h.isolate(0);
           ClusterHarness.await(
               "members 1 and 2 read-only",
@@ -140,9 +143,9 @@ class ClusterFaultSuiteTest {
             assertNotEquals(0, refused.exit(), refused::toString);
             assertTrue(refused.err().contains("read-only"), refused::toString);
           }
-          Thread.sleep(2_000);
+          progress(load, "while the primary is isolated");
           h.healAll();
-          Thread.sleep(1_000);
+          progress(load, "after the heal");
           load.close();
           report.add(line("cut the primary from the other members, then heal", load));
           assertEquals(0, load.signFailures.get(), () -> "failed signs: " + load.failureSummary());
@@ -153,7 +156,7 @@ class ClusterFaultSuiteTest {
         // 5. the primary dies and is deleted as unrecoverable: another is promoted, writes resume
         String oldPrimary = h.localMemberId(0);
         try (ProviderLoad load = load(provider, signing, "delete")) {
-          Thread.sleep(1_000);
+          progress(load, "before the primary is killed");
           h.member(0).kill();
           ClusterHarness.await(
               "member 0 not visible to member 1",
@@ -298,5 +301,17 @@ class ClusterFaultSuiteTest {
             ClusterHarness.PARTITION,
             "-copassword",
             ClusterHarness.CO);
+  }
+
+  /**
+   * Waits until the application has made {@value #PROGRESS_SIGNS} more signatures: faults strike a
+   * running application, and it is seen to run on through them.
+   */
+  private static void progress(ProviderLoad load, String when) throws InterruptedException {
+    long target = load.signs.get() + PROGRESS_SIGNS;
+    ClusterHarness.await(
+        "the application makes " + PROGRESS_SIGNS + " signatures " + when,
+        SETTLE,
+        () -> load.signs.get() >= target);
   }
 }

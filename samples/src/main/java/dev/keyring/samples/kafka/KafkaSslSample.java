@@ -3,6 +3,7 @@ package dev.keyring.samples.kafka;
 import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
+import dev.keyring.samples.ServerCertificates;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -32,8 +33,6 @@ import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.asn1.x509.KeyPurposeId;
 import org.bouncycastle.asn1.x509.KeyUsage;
 import org.bouncycastle.cert.CertIOException;
@@ -348,14 +347,7 @@ public final class KafkaSslSample {
         new ExtendedKeyUsage(
             new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
     if (server) {
-      b.addExtension(
-          Extension.subjectAlternativeName,
-          false,
-          new GeneralNames(
-              new GeneralName[] {
-                new GeneralName(GeneralName.dNSName, "localhost"),
-                new GeneralName(GeneralName.iPAddress, "127.0.0.1")
-              }));
+      b.addExtension(Extension.subjectAlternativeName, false, ServerCertificates.loopbackNames());
     }
     return sign(b, caKey);
   }
