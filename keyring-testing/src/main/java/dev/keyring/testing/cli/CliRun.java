@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +33,50 @@ public record CliRun(int exit, String out, String err) {
     StringWriter err = new StringWriter();
     int exit = tool.run(new PrintWriter(out), new PrintWriter(err), env, args);
     return new CliRun(exit, out.toString(), err.toString());
+  }
+
+  /**
+   * Runs {@code mainClass} in this JVM when it is on the class path and has the in-process entry
+   * point {@code static int run(PrintWriter out, PrintWriter err, Map<String, String> env,
+   * String... args)} (as the project's command lines do); otherwise in a child JVM. In process is
+   * several hundred milliseconds faster a command: no JVM start, no class loading.
+   */
+  public static CliRun inProcessOrChildJvm(
+      String mainClass, Map<String, String> env, List<String> args) {
+    Method entry = inProcessEntry(mainClass);
+    if (entry == null) {
+      return inChildJvm(mainClass, env, args);
+    }
+    return run(
+        (out, err, e, a) -> {
+          try {
+            return (Integer) entry.invoke(null, out, err, e, a);
+          } catch (IllegalAccessException x) {
+            throw new IllegalStateException(mainClass + ".run is not accessible", x);
+          } catch (InvocationTargetException x) {
+            Throwable cause = x.getCause();
+            if (cause instanceof RuntimeException) {
+              throw (RuntimeException) cause;
+            }
+            if (cause instanceof Error) {
+              throw (Error) cause;
+            }
+            throw new IllegalStateException(mainClass + " failed", cause);
+          }
+        },
+        env,
+        args.toArray(String[]::new));
+  }
+
+  private static Method inProcessEntry(String mainClass) {
+    try {
+      Method m =
+          Class.forName(mainClass)
+              .getMethod("run", PrintWriter.class, PrintWriter.class, Map.class, String[].class);
+      return Modifier.isStatic(m.getModifiers()) && m.getReturnType() == int.class ? m : null;
+    } catch (ClassNotFoundException | NoSuchMethodException e) {
+      return null;
+    }
   }
 
   /**

@@ -262,13 +262,15 @@ public final class MemberProcess implements AutoCloseable {
   }
 
   /**
-   * Runs {@code keyring-sim args --port <admin> --fingerprint <fp>} in a child JVM with the admin
-   * password in its environment.
+   * Runs {@code keyring-sim args --port <admin> --fingerprint <fp>} with the admin password in its
+   * environment: in this JVM when the simulator's command line is on the class path (the end-to-end
+   * tests, the benchmarks), else in a child JVM.
    */
   public SimRun sim(String... args) {
     List<String> all = new ArrayList<>(List.of(args));
     all.addAll(List.of("--port", Integer.toString(adminPort), "--fingerprint", fingerprint));
-    CliRun r = CliRun.inChildJvm(SIM_MAIN, Map.of("KEYRING_ADMIN_PASSWORD", adminPassword), all);
+    CliRun r =
+        CliRun.inProcessOrChildJvm(SIM_MAIN, Map.of("KEYRING_ADMIN_PASSWORD", adminPassword), all);
     if (r.exit() == 0) {
       cryptoPort(); // a cluster created or joined starts the crypto API: learn its port
     }

@@ -2,6 +2,7 @@ package dev.keyring.testing.junit;
 
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import dev.keyring.testing.leak.SessionLeaks;
 import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
 import org.junit.platform.launcher.core.LauncherFactory;
 import org.junit.platform.launcher.listeners.SummaryGeneratingListener;
@@ -15,13 +16,30 @@ import org.junit.platform.launcher.listeners.TestExecutionSummary;
 public final class FixtureRun {
   private FixtureRun() {}
 
-  /** Runs every test of {@code fixture}, with the extensions the class path registers. */
+  /** How long the session-leak check waits for sessions to end while a fixture runs, in ms. */
+  private static final String FIXTURE_LEAK_GRACE_MILLIS = "500";
+
+  /**
+   * Runs every test of {@code fixture}, with the extensions the class path registers. While it
+   * runs, the session-leak check waits {@value #FIXTURE_LEAK_GRACE_MILLIS} ms (not 5 s) for
+   * sessions to end: a fixture that leaks on purpose would otherwise wait out the full grace.
+   */
   public static TestExecutionSummary run(Class<?> fixture) {
-    SummaryGeneratingListener listener = new SummaryGeneratingListener();
-    LauncherFactory.create()
-        .execute(
-            LauncherDiscoveryRequestBuilder.request().selectors(selectClass(fixture)).build(),
-            listener);
-    return listener.getSummary();
+    String before = System.getProperty(SessionLeaks.GRACE_PROPERTY);
+    System.setProperty(SessionLeaks.GRACE_PROPERTY, FIXTURE_LEAK_GRACE_MILLIS);
+    try {
+      SummaryGeneratingListener listener = new SummaryGeneratingListener();
+      LauncherFactory.create()
+          .execute(
+              LauncherDiscoveryRequestBuilder.request().selectors(selectClass(fixture)).build(),
+              listener);
+      return listener.getSummary();
+    } finally {
+      if (before == null) {
+        System.clearProperty(SessionLeaks.GRACE_PROPERTY);
+      } else {
+        System.setProperty(SessionLeaks.GRACE_PROPERTY, before);
+      }
+    }
   }
 }
