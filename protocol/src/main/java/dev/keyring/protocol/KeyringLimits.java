@@ -29,5 +29,8 @@ public final class KeyringLimits {
   /** Failed login attempts with at most this many characters never count toward lockout. */
   public static final int LOCKOUT_IGNORED_ATTEMPT_LENGTH = 6;
 
+  /** Input one multi-part operation may gather in all: 64 MiB. */
+  public static final int MAX_MULTIPART_BYTES = 64 << 20;
+
   private KeyringLimits() {}
 }

@@ -5,9 +5,9 @@ import dev.keyring.client.channel.PartResult;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.MultiPartInput;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
-import java.io.ByteArrayOutputStream;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -21,9 +21,8 @@ final class FakeSession {
   static final int MAX_OPERATIONS = 16;
 
   /** Input one multi-part operation may gather. */
-  static final int MAX_OPERATION_BYTES = 64 << 20;
-
   private final String id;
+
   private final FakeKeyring keyring;
   private final Map<String, Operation> operations = new ConcurrentHashMap<>();
   private Role role;
@@ -122,7 +121,7 @@ final class FakeSession {
     final long key;
     final Mechanism mechanism;
     final MechanismParams params;
-    private final ByteArrayOutputStream data = new ByteArrayOutputStream();
+    private final MultiPartInput input = new MultiPartInput();
 
     Operation(KeyringOperation.Kind kind, long key, Mechanism mechanism, MechanismParams params) {
       this.kind = kind;
@@ -131,24 +130,13 @@ final class FakeSession {
       this.params = params;
     }
 
-    synchronized void append(byte[] part) {
-      if (part == null) {
-        return;
-      }
-      if ((long) data.size() + part.length > MAX_OPERATION_BYTES) {
-        throw new HsmException(
-            ResultCode.CKR_DATA_LEN_RANGE,
-            "a multi-part operation takes at most " + (MAX_OPERATION_BYTES >> 20) + " MiB in all");
-      }
-      data.writeBytes(part);
+    void append(byte[] part) {
+      input.append(part);
     }
 
     /** Runs the operation with {@code key} on all its input: what the last part answers. */
     PartResult finish(FakeObject key, byte[] signature) {
-      byte[] all;
-      synchronized (this) {
-        all = data.toByteArray();
-      }
+      byte[] all = input.all();
       switch (kind) {
         case SIGN:
           return new PartResult(FakeCrypto.sign(key, mechanism, params, all), false);

@@ -1,18 +1,18 @@
 package dev.keyring.sim.server;
 
 import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.MultiPartInput;
 import dev.keyring.protocol.ResultCode;
-import java.io.ByteArrayOutputStream;
 
 /**
- * A multi-part sign, verify, encrypt or decrypt: the parts are gathered (up to {@link #MAX_BYTES})
- * and the whole input goes to the boundary with the last part. The buffer holds the caller's data,
- * never key material.
+ * A multi-part sign, verify, encrypt or decrypt: the parts are gathered (up to {@link
+ * KeyringLimits#MAX_MULTIPART_BYTES}) and the whole input goes to the boundary with the last part.
+ * The buffer holds the caller's data, never key material.
  */
 final class MultiPartOperation {
-  static final int MAX_BYTES = 64 << 20;
 
   enum Kind {
     SIGN,
@@ -25,7 +25,7 @@ final class MultiPartOperation {
   final long key;
   final Mechanism mechanism;
   final MechanismParams params;
-  private final ByteArrayOutputStream data = new ByteArrayOutputStream();
+  private final MultiPartInput input = new MultiPartInput();
 
   MultiPartOperation(Kind kind, long key, Mechanism mechanism, MechanismParams params) {
     this.kind = kind;
@@ -34,20 +34,12 @@ final class MultiPartOperation {
     this.params = params;
   }
 
-  synchronized void append(byte[] part) {
-    if (part == null) {
-      return;
-    }
-    if ((long) data.size() + part.length > MAX_BYTES) {
-      throw new HsmException(
-          ResultCode.CKR_DATA_LEN_RANGE,
-          "a multi-part operation takes at most " + (MAX_BYTES >> 20) + " MiB in all");
-    }
-    data.writeBytes(part);
+  void append(byte[] part) {
+    input.append(part);
   }
 
-  synchronized byte[] all() {
-    return data.toByteArray();
+  byte[] all() {
+    return input.all();
   }
 
   static Kind parseKind(String kind) {
