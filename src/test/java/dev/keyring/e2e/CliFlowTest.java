@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.cli.KeyringCm;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.registration.RegisterCommand;

@@ -7,11 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.Slot;
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.Slot;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.registration.RegisterCommand;
 import dev.keyring.protocol.Attributes;

@@ -1,11 +1,11 @@
 package dev.keyring.benchmarks;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Role;
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.testing.cluster.ClusterHarness;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,10 +1,10 @@
 package dev.keyring.benchmarks;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;

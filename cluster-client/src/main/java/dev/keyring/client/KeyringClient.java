@@ -1,5 +1,10 @@
 package dev.keyring.client;
 
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.MemberState;
+import dev.keyring.client.api.Slot;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.channel.CallKind;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.RecoveringChannel;

@@ -3,6 +3,7 @@ package dev.keyring.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import dev.keyring.client.api.TransportOptions;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 

@@ -1,5 +1,8 @@
 package dev.keyring.provider;
 
+import dev.keyring.provider.api.KeyringPrivateKey;
+import dev.keyring.provider.api.KeyringSecretKey;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.provider.internal.ChannelOpener;
 import dev.keyring.provider.internal.KeyringAesCipherSpi;
 import dev.keyring.provider.internal.KeyringKeyAgreementSpi;
@@ -44,21 +47,6 @@ public final class KeyringProvider extends Provider {
 
   /** The provider's name. */
   public static final String NAME = "Keyring";
-
-  /** The kinds of cluster operation the provider counts ({@link #operationCount}). */
-  public enum Operation {
-    SIGN,
-    VERIFY,
-    ENCRYPT,
-    DECRYPT,
-    WRAP,
-    UNWRAP,
-    MAC,
-    DERIVE,
-    GENERATE,
-    IMPORT,
-    RANDOM
-  }
 
   private static final String VERSION = "0.1";
   private static final String PRIVATE_KEYS = KeyringPrivateKey.class.getName();
@@ -153,10 +141,10 @@ public final class KeyringProvider extends Provider {
   }
 
   /** How many operations of each kind this provider had the cluster carry out. */
-  public Map<KeyringProvider.Operation, Long> operationCounts() {
-    Map<KeyringProvider.Operation, Long> out = new EnumMap<>(KeyringProvider.Operation.class);
+  public Map<ProviderOperation, Long> operationCounts() {
+    Map<ProviderOperation, Long> out = new EnumMap<>(ProviderOperation.class);
     if (context != null) {
-      for (KeyringProvider.Operation k : KeyringProvider.Operation.values()) {
+      for (ProviderOperation k : ProviderOperation.values()) {
         out.put(k, context.counters().get(k));
       }
     }
@@ -164,7 +152,7 @@ public final class KeyringProvider extends Provider {
   }
 
   /** The number of operations of {@code kind} this provider had the cluster carry out. */
-  public long operationCount(KeyringProvider.Operation kind) {
+  public long operationCount(ProviderOperation kind) {
     return context == null ? 0 : context.counters().get(kind);
   }
 

@@ -2,11 +2,16 @@ package dev.keyring.provider;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.core.domain.JavaClass;
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaModifier;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import com.tngtech.archunit.library.dependencies.SliceAssignment;
+import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import dev.keyring.provider.api.KeyringKey;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Assertions;
@@ -42,11 +47,47 @@ class ProviderArchitectureTest {
         .check(PROVIDER);
   }
 
+  /** Every package a slice of its own, the root package dev.keyring.provider included. */
+  private static final SliceAssignment EVERY_PACKAGE =
+      new SliceAssignment() {
+        @Override
+        public SliceIdentifier getIdentifierOf(JavaClass c) {
+          String p = c.getPackageName();
+          return p.equals("dev.keyring.provider") || p.startsWith("dev.keyring.provider.")
+              ? SliceIdentifier.of(p)
+              : SliceIdentifier.ignore();
+        }
+
+        @Override
+        public String getDescription() {
+          return "every package of dev.keyring.provider, the root included";
+        }
+      };
+
+  @Test
+  void packages_rootIncluded_areFreeOfCycles() {
+    // the root holds the entry point alone; api holds the types callers see; internal the engines
+    slices().assignedFrom(EVERY_PACKAGE).should().beFreeOfCycles().check(PROVIDER);
+    slices().matching("dev.keyring.provider.(**)").should().beFreeOfCycles().check(PROVIDER);
+  }
+
+  @Test
+  void apiPackage_dependsOnNothingElseOfTheProvider() {
+    noClasses()
+        .that()
+        .resideInAPackage("dev.keyring.provider.api..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage("dev.keyring.provider", "dev.keyring.provider.internal..")
+        .check(PROVIDER);
+  }
+
   @Test
   void publicApi_isTheDocumentedHandful() {
     Set<String> api =
         PROVIDER.stream()
-            .filter(c -> c.getPackageName().equals("dev.keyring.provider"))
+            .filter(c -> c.getPackageName().startsWith("dev.keyring.provider"))
+            .filter(c -> !c.getPackageName().contains(".internal"))
             .filter(c -> c.getModifiers().contains(JavaModifier.PUBLIC))
             .filter(c -> !c.isNestedClass())
             .map(c -> c.getSimpleName())
@@ -58,7 +99,8 @@ class ProviderArchitectureTest {
             "KeyringPrivateKey",
             "KeyringSecretKey",
             "KeyringKeyGenParameterSpec",
-            "KeyringProviderException"),
+            "KeyringProviderException",
+            "ProviderOperation"),
         api);
   }
 }

@@ -2,8 +2,9 @@ package dev.keyring.samples;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.ProviderOperation;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -181,7 +182,7 @@ public final class Demo {
       out.println("    listening on https://localhost:" + port + "/");
 
       step("Fetch the page, trusting only the demo CA");
-      long signsBefore = provider.operationCount(KeyringProvider.Operation.SIGN);
+      long signsBefore = provider.operationCount(ProviderOperation.SIGN);
       KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
       trust.load(null, null);
       trust.setCertificateEntry("demo-ca", caCert);
@@ -208,7 +209,7 @@ public final class Demo {
           "    server certificate: "
               + ((X509Certificate) tls.getPeerCertificates()[0]).getSubjectX500Principal());
       out.println("    page: " + r.body().trim());
-      long signs = provider.operationCount(KeyringProvider.Operation.SIGN) - signsBefore;
+      long signs = provider.operationCount(ProviderOperation.SIGN) - signsBefore;
       out.println(
           "    the handshake's signature was made on the keyring: "
               + signs

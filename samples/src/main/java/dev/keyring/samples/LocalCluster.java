@@ -1,7 +1,7 @@
 package dev.keyring.samples;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.registration.RegisterCommand;
 import dev.keyring.protocol.Role;

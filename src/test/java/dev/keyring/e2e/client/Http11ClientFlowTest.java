@@ -1,6 +1,6 @@
 package dev.keyring.e2e.client;
 
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.TransportOptions;
 
 /** {@link ClientFlowContract} over HTTP/1.1 (the default). */
 class Http11ClientFlowTest extends ClientFlowContract {

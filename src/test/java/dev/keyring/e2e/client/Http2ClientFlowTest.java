@@ -1,6 +1,6 @@
 package dev.keyring.e2e.client;
 
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.TransportOptions;
 
 /** {@link ClientFlowContract} over HTTP/2 (ALPN). */
 class Http2ClientFlowTest extends ClientFlowContract {

@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.MemberState;
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.MemberState;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.protocol.Attributes;

@@ -5,12 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Role;
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.testing.cluster.ClusterHarness;
 import dev.keyring.testing.cluster.MemberProcess;
 import java.io.ByteArrayInputStream;

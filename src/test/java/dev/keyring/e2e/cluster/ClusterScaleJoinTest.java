@@ -3,8 +3,8 @@ package dev.keyring.e2e.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringProvider;

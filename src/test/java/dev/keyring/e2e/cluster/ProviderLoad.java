@@ -1,6 +1,6 @@
 package dev.keyring.e2e.cluster;
 
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;

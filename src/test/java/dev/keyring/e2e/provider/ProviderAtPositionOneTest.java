@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.samples.LocalCluster;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -70,21 +71,21 @@ class ProviderAtPositionOneTest {
 
   @Test
   void newSecureRandom_staysWithTheJdk_andTheHsmGeneratorIsFoundByName() {
-    long before = provider.operationCount(KeyringProvider.Operation.RANDOM);
+    long before = provider.operationCount(ProviderOperation.RANDOM);
     SecureRandom byDefault = new SecureRandom();
     assertNotEquals(KeyringProvider.NAME, byDefault.getProvider().getName());
     byDefault.nextBytes(new byte[64]);
-    assertEquals(before, provider.operationCount(KeyringProvider.Operation.RANDOM));
+    assertEquals(before, provider.operationCount(ProviderOperation.RANDOM));
 
     SecureRandom hsm = assertDoesNotThrowGet("HSM");
     assertEquals(KeyringProvider.NAME, hsm.getProvider().getName());
     hsm.nextBytes(new byte[32]);
-    assertEquals(before + 1, provider.operationCount(KeyringProvider.Operation.RANDOM));
+    assertEquals(before + 1, provider.operationCount(ProviderOperation.RANDOM));
   }
 
   @Test
   void macBoundBeforeInit_takesASoftwareKey_andComputesItOffTheCluster() throws Exception {
-    long before = provider.operationCount(KeyringProvider.Operation.MAC);
+    long before = provider.operationCount(ProviderOperation.MAC);
     byte[] data = "transcript".getBytes(StandardCharsets.UTF_8);
     SecretKeySpec salt = new SecretKeySpec(new byte[32], "HKDF-Salt");
     // as JSSE's HKDF does: the length first binds the first provider's Mac, then a software key
@@ -97,7 +98,7 @@ class ProviderAtPositionOneTest {
     early.update(data);
     early.reset();
     assertArrayEquals(jdk.doFinal(data), early.doFinal(data));
-    assertEquals(before, provider.operationCount(KeyringProvider.Operation.MAC));
+    assertEquals(before, provider.operationCount(ProviderOperation.MAC));
   }
 
   private static SecureRandom assertDoesNotThrowGet(String algorithm) {

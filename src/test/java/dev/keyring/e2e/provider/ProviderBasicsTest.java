@@ -10,10 +10,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
-import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.KeyringSecretKey;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringPrivateKey;
+import dev.keyring.provider.api.KeyringSecretKey;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.samples.LocalCluster;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -419,13 +420,13 @@ class ProviderBasicsTest {
       s.initSign(soft.getPrivate());
       assertEquals("SunEC", s.getProvider().getName());
       KeyPair ours = KeyPairGenerator.getInstance("EC", first).generateKeyPair();
-      long before = first.operationCount(KeyringProvider.Operation.SIGN);
+      long before = first.operationCount(ProviderOperation.SIGN);
       Signature t = Signature.getInstance("SHA256withECDSA");
       t.initSign(ours.getPrivate());
       t.update(new byte[] {1});
       t.sign();
       assertEquals("Keyring", t.getProvider().getName());
-      assertEquals(before + 1, first.operationCount(KeyringProvider.Operation.SIGN));
+      assertEquals(before + 1, first.operationCount(ProviderOperation.SIGN));
     } finally {
       Security.removeProvider("Keyring");
       first.close();
@@ -451,7 +452,7 @@ class ProviderBasicsTest {
       Mac jdk = Mac.getInstance("HmacSHA384", "SunJCE");
       jdk.init(soft);
       assertArrayEquals(jdk.doFinal(data), m.doFinal());
-      assertEquals(0, first.operationCount(KeyringProvider.Operation.MAC));
+      assertEquals(0, first.operationCount(ProviderOperation.MAC));
     } finally {
       Security.removeProvider("Keyring");
       first.close();

@@ -1,7 +1,7 @@
 package dev.keyring.e2e.provider;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Role;

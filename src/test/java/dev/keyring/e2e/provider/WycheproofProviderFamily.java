@@ -1,7 +1,7 @@
 package dev.keyring.e2e.provider;
 
-import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.KeyringProviderException;
+import dev.keyring.provider.api.KeyringProviderException;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.testing.wycheproof.WycheproofRejection;
 import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
@@ -55,7 +55,7 @@ import org.bouncycastle.asn1.x9.X9ECParameters;
  * (an {@link AssertionError} for a wrong output) when the case fails whatever its result.
  */
 enum WycheproofProviderFamily {
-  AES_GCM("AeadTest", KeyringProvider.Operation.DECRYPT) {
+  AES_GCM("AeadTest", ProviderOperation.DECRYPT) {
     @Override
     String notCovered(WycheproofCase c) {
       String key = aesKeySize(c.group.path("keySize").asInt());
@@ -99,7 +99,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  AES_KWP("KeywrapTest", KeyringProvider.Operation.UNWRAP) {
+  AES_KWP("KeywrapTest", ProviderOperation.UNWRAP) {
     @Override
     String notCovered(WycheproofCase c) {
       String key = aesKeySize(c.group.path("keySize").asInt());
@@ -138,7 +138,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  ECDH("EcdhTest", KeyringProvider.Operation.DERIVE) {
+  ECDH("EcdhTest", ProviderOperation.DERIVE) {
     @Override
     String notCovered(WycheproofCase c) {
       String curve = c.groupText("curve");
@@ -206,7 +206,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  ECDSA("EcdsaVerify", KeyringProvider.Operation.VERIFY) {
+  ECDSA("EcdsaVerify", ProviderOperation.VERIFY) {
     @Override
     String notCovered(WycheproofCase c) {
       String curve = c.group.path("publicKey").path("curve").asText();
@@ -225,7 +225,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  ED25519("EddsaVerify", KeyringProvider.Operation.VERIFY) {
+  ED25519("EddsaVerify", ProviderOperation.VERIFY) {
     @Override
     String notCovered(WycheproofCase c) {
       String curve = c.group.path("publicKey").path("curve").asText();
@@ -238,7 +238,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  HMAC("MacTest", KeyringProvider.Operation.MAC) {
+  HMAC("MacTest", ProviderOperation.MAC) {
     @Override
     String notCovered(WycheproofCase c) {
       int keyBytes = c.test.path("key").asText().length() / 2;
@@ -275,7 +275,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  RSA_OAEP("RsaesOaepDecrypt", KeyringProvider.Operation.DECRYPT) {
+  RSA_OAEP("RsaesOaepDecrypt", ProviderOperation.DECRYPT) {
     @Override
     String notCovered(WycheproofCase c) {
       String size = rsaKeySize(c.group.path("keySize").asInt());
@@ -317,7 +317,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  RSA_PKCS1_SIGN("RsassaPkcs1Generate", KeyringProvider.Operation.SIGN) {
+  RSA_PKCS1_SIGN("RsassaPkcs1Generate", ProviderOperation.SIGN) {
     @Override
     String notCovered(WycheproofCase c) {
       String size = rsaKeySize(c.group.path("keySize").asInt());
@@ -359,7 +359,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  RSA_PSS_VERIFY("RsassaPssVerify", KeyringProvider.Operation.VERIFY) {
+  RSA_PSS_VERIFY("RsassaPssVerify", ProviderOperation.VERIFY) {
     @Override
     String notCovered(WycheproofCase c) {
       if (!c.groupText("mgf").equals("MGF1")) {
@@ -394,7 +394,7 @@ enum WycheproofProviderFamily {
     }
   },
 
-  RSA_PKCS1_VERIFY("RsassaPkcs1Verify", KeyringProvider.Operation.VERIFY) {
+  RSA_PKCS1_VERIFY("RsassaPkcs1Verify", ProviderOperation.VERIFY) {
     @Override
     String notCovered(WycheproofCase c) {
       if (jcaHash(c.groupText("sha")) == null) {
@@ -423,9 +423,9 @@ enum WycheproofProviderFamily {
           .getBytes(StandardCharsets.US_ASCII);
 
   private final String groupType;
-  private final KeyringProvider.Operation operation;
+  private final ProviderOperation operation;
 
-  WycheproofProviderFamily(String groupType, KeyringProvider.Operation operation) {
+  WycheproofProviderFamily(String groupType, ProviderOperation operation) {
     this.groupType = groupType;
     this.operation = operation;
   }
@@ -436,7 +436,7 @@ enum WycheproofProviderFamily {
   }
 
   /** The cluster operation each covered case asks for once. */
-  KeyringProvider.Operation operation() {
+  ProviderOperation operation() {
     return operation;
   }
 

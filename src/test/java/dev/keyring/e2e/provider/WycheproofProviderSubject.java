@@ -2,6 +2,7 @@ package dev.keyring.e2e.provider;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.testing.wycheproof.WycheproofSubject;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -14,7 +15,7 @@ import java.util.stream.Collectors;
 final class WycheproofProviderSubject implements WycheproofSubject {
   private final WycheproofProviderFamily family;
   private final WycheproofKeyring keyring;
-  private Map<KeyringProvider.Operation, Long> countsAtStart;
+  private Map<ProviderOperation, Long> countsAtStart;
 
   WycheproofProviderSubject(WycheproofProviderFamily family, WycheproofKeyring keyring) {
     this.family = family;
@@ -74,7 +75,7 @@ final class WycheproofProviderSubject implements WycheproofSubject {
     if (countsAtStart == null) {
       return "";
     }
-    Map<KeyringProvider.Operation, Long> now = provider().operationCounts();
+    Map<ProviderOperation, Long> now = provider().operationCounts();
     return "\n  cluster operations: "
         + now.entrySet().stream()
             .filter(e -> e.getValue() > countsAtStart.get(e.getKey()))

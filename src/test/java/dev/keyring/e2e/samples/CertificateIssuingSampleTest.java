@@ -8,8 +8,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
-import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringPrivateKey;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.pki.CertificateIssuingSample;
 import dev.keyring.samples.pki.CertificateIssuingSample.Issued;
@@ -137,18 +138,18 @@ class CertificateIssuingSampleTest {
   }
 
   private static void runAndCheck(CertificateIssuingSample sample, String prefix) throws Exception {
-    long signBefore = provider.operationCount(KeyringProvider.Operation.SIGN);
-    long verifyBefore = provider.operationCount(KeyringProvider.Operation.VERIFY);
+    long signBefore = provider.operationCount(ProviderOperation.SIGN);
+    long verifyBefore = provider.operationCount(ProviderOperation.VERIFY);
 
     Result r = sample.run(prefix);
 
     assertEquals(
         signBefore + CertificateIssuingSample.SIGNATURES_PER_RUN,
-        provider.operationCount(KeyringProvider.Operation.SIGN),
+        provider.operationCount(ProviderOperation.SIGN),
         "one keyring signature per CSR and per certificate, and the root's self-signature");
     assertEquals(
         verifyBefore,
-        provider.operationCount(KeyringProvider.Operation.VERIFY),
+        provider.operationCount(ProviderOperation.VERIFY),
         "every check ran in the JDK, none on the keyring");
 
     X509Certificate root = r.root().certificate();

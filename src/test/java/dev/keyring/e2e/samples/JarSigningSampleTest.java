@@ -8,8 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
-import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringPrivateKey;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.pki.CertificateIssuingSample;
 import dev.keyring.samples.signing.JarSigningSample;

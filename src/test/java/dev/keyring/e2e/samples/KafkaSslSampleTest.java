@@ -11,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.kafka.KafkaLoopback;
 import dev.keyring.samples.kafka.KafkaLoopback.Exchange;
@@ -130,7 +131,7 @@ class KafkaSslSampleTest {
     SslFactory first = new SslFactory(ConnectionMode.SERVER, null, true);
     first.configure(configs);
     KeyringProvider provider = installed();
-    long signs = provider.operationCount(KeyringProvider.Operation.SIGN);
+    long signs = provider.operationCount(ProviderOperation.SIGN);
     int sessions = cluster.cluster().member(0).openSessions();
     try (SslFactory again = new SslFactory(ConnectionMode.SERVER, null, true)) {
       again.configure(configs);
@@ -140,7 +141,7 @@ class KafkaSslSampleTest {
           installedTls(), ks.getProvider(), "one provider per JVM for one configuration file");
       assertTrue(ks.isKeyEntry(KafkaSslSample.BROKER_ALIAS));
       assertTrue(
-          provider.operationCount(KeyringProvider.Operation.SIGN) > signs,
+          provider.operationCount(ProviderOperation.SIGN) > signs,
           "Kafka's validation handshake signed with the keyring key");
       assertEquals(
           sessions,
@@ -155,7 +156,7 @@ class KafkaSslSampleTest {
   void mutualTls_overKafkaSelectors_eachSideSignsOnceOnItsKeyring() throws Exception {
     try (KafkaLoopback loopback = KafkaLoopback.start(broker(), client())) {
       KeyringProvider provider = installed();
-      Map<KeyringProvider.Operation, Long> before = provider.operationCounts();
+      Map<ProviderOperation, Long> before = provider.operationCounts();
       int sessions = cluster.cluster().member(0).openSessions();
       byte[] payload = "produce: one record".getBytes(StandardCharsets.UTF_8);
 
@@ -166,10 +167,10 @@ class KafkaSslSampleTest {
       assertArrayEquals(payload, x.received());
       assertEquals(
           "received " + payload.length + " bytes", new String(x.reply(), StandardCharsets.UTF_8));
-      Map<KeyringProvider.Operation, Long> after = provider.operationCounts();
-      Map<KeyringProvider.Operation, Long> expected = new HashMap<>(before);
+      Map<ProviderOperation, Long> after = provider.operationCounts();
+      Map<ProviderOperation, Long> expected = new HashMap<>(before);
       // the broker's ECDSA CertificateVerify and the client's RSA-PSS CertificateVerify
-      expected.put(KeyringProvider.Operation.SIGN, before.get(KeyringProvider.Operation.SIGN) + 2);
+      expected.put(ProviderOperation.SIGN, before.get(ProviderOperation.SIGN) + 2);
       assertEquals(expected, after, "only the two signatures ran on the cluster");
       assertEquals(sessions, cluster.cluster().member(0).openSessions());
     }
@@ -203,13 +204,13 @@ class KafkaSslSampleTest {
 
     try (KafkaLoopback loopback = KafkaLoopback.start(broker(), client)) {
       KeyringProvider provider = installed();
-      Map<KeyringProvider.Operation, Long> before = provider.operationCounts();
+      Map<ProviderOperation, Long> before = provider.operationCounts();
 
       Exchange x = loopback.roundTrip(new byte[] {1, 2, 3});
 
       assertEquals("User:CN=software-client", x.clientPrincipal());
-      Map<KeyringProvider.Operation, Long> expected = new HashMap<>(before);
-      expected.put(KeyringProvider.Operation.SIGN, before.get(KeyringProvider.Operation.SIGN) + 1);
+      Map<ProviderOperation, Long> expected = new HashMap<>(before);
+      expected.put(ProviderOperation.SIGN, before.get(ProviderOperation.SIGN) + 1);
       assertEquals(
           expected, provider.operationCounts(), "the broker's signature only; the client's stayed");
     }
@@ -221,7 +222,7 @@ class KafkaSslSampleTest {
       f.configure(brokerSslConfigs());
     }
     KeyringProvider provider = installed();
-    Map<KeyringProvider.Operation, Long> before = provider.operationCounts();
+    Map<ProviderOperation, Long> before = provider.operationCounts();
     byte[] data = "handshake transcript".getBytes(StandardCharsets.UTF_8);
 
     KeyPair ec = softwareEc();

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.KeyringProvider.Operation;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.ServerCertificates;
 import dev.keyring.samples.tomcat.TomcatHttpsSample;
@@ -41,7 +41,7 @@ class TomcatHttpsSampleTest {
       Security.addProvider(provider);
       try {
         X509Certificate cert = TomcatHttpsSample.ensureServerKey(slotFile, PASSWORD, "web");
-        long signs = provider.operationCount(Operation.SIGN);
+        long signs = provider.operationCount(ProviderOperation.SIGN);
         try (TomcatHttpsSample tomcat =
             TomcatHttpsSample.start(slotFile, PASSWORD, "web", 0, dir.resolve("tomcat"))) {
           assertTrue(tomcat.port() > 0);
@@ -59,7 +59,7 @@ class TomcatHttpsSampleTest {
           assertEquals(cert, tls.get().getPeerCertificates()[0]);
           assertInstanceOf(X509Certificate.class, tls.get().getPeerCertificates()[0]);
           assertTrue(
-              provider.operationCount(Operation.SIGN) > signs,
+              provider.operationCount(ProviderOperation.SIGN) > signs,
               "the handshake's signature was made on the keyring");
         }
       } finally {

@@ -6,9 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
-import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.KeyringProvider;
-import dev.keyring.provider.KeyringProvider.Operation;
+import dev.keyring.provider.api.KeyringPrivateKey;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.ServerCertificates;
 import java.net.URI;
@@ -167,7 +167,7 @@ class OpensslCurlInteropTest {
       throws Exception {
     Handshake h = openssl(position, rsa, "-tls1_3");
     h.assertNegotiated("TLSv1.3", "TLS_AES_(128|256)_GCM_SHA(256|384)", "RSA-PSS");
-    h.assertOnlyKeyringOperation(Operation.SIGN);
+    h.assertOnlyKeyringOperation(ProviderOperation.SIGN);
   }
 
   @ParameterizedTest
@@ -175,7 +175,7 @@ class OpensslCurlInteropTest {
   void openssl_tls13_ec_certificateVerifyIsEcdsaFromTheKeyring(Position position) throws Exception {
     Handshake h = openssl(position, ec, "-tls1_3");
     h.assertNegotiated("TLSv1.3", "TLS_AES_(128|256)_GCM_SHA(256|384)", "ECDSA");
-    h.assertOnlyKeyringOperation(Operation.SIGN);
+    h.assertOnlyKeyringOperation(ProviderOperation.SIGN);
   }
 
   @ParameterizedTest
@@ -183,7 +183,7 @@ class OpensslCurlInteropTest {
   void openssl_tls12_rsa_serverKeyExchangeSignedWithRsaPss(Position position) throws Exception {
     Handshake h = openssl(position, rsa, "-tls1_2", "-sigalgs", "rsa_pss_rsae_sha256");
     h.assertNegotiated("TLSv1.2", "ECDHE-RSA-AES(128|256)-GCM-SHA(256|384)", "RSA-PSS");
-    h.assertOnlyKeyringOperation(Operation.SIGN);
+    h.assertOnlyKeyringOperation(ProviderOperation.SIGN);
   }
 
   @ParameterizedTest
@@ -191,7 +191,7 @@ class OpensslCurlInteropTest {
   void openssl_tls12_rsa_serverKeyExchangeSignedWithPkcs1(Position position) throws Exception {
     Handshake h = openssl(position, rsa, "-tls1_2", "-sigalgs", "RSA+SHA256");
     h.assertNegotiated("TLSv1.2", "ECDHE-RSA-AES(128|256)-GCM-SHA(256|384)", "RSA");
-    h.assertOnlyKeyringOperation(Operation.SIGN);
+    h.assertOnlyKeyringOperation(ProviderOperation.SIGN);
   }
 
   @ParameterizedTest
@@ -199,7 +199,7 @@ class OpensslCurlInteropTest {
   void openssl_tls12_ec_serverKeyExchangeSignedWithEcdsa(Position position) throws Exception {
     Handshake h = openssl(position, ec, "-tls1_2", "-sigalgs", "ECDSA+SHA256");
     h.assertNegotiated("TLSv1.2", "ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384)", "ECDSA");
-    h.assertOnlyKeyringOperation(Operation.SIGN);
+    h.assertOnlyKeyringOperation(ProviderOperation.SIGN);
   }
 
   @ParameterizedTest
@@ -208,7 +208,7 @@ class OpensslCurlInteropTest {
       throws Exception {
     Handshake h = openssl(position, rsa, "-tls1_2", "-cipher", "AES128-GCM-SHA256");
     h.assertNegotiated("TLSv1.2", "AES128-GCM-SHA256", null);
-    h.assertOnlyKeyringOperation(Operation.DECRYPT);
+    h.assertOnlyKeyringOperation(ProviderOperation.DECRYPT);
   }
 
   /**
@@ -223,7 +223,7 @@ class OpensslCurlInteropTest {
   void openssl_tls12_ecdheOnP256_ephemeralKeyStaysInSoftware(Position position) throws Exception {
     Handshake h = openssl(position, ec, "-tls1_2", "-sigalgs", "ECDSA+SHA256", "-groups", "P-256");
     h.assertNegotiated("TLSv1.2", "ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384)", "ECDSA");
-    h.assertOnlyKeyringOperation(Operation.SIGN);
+    h.assertOnlyKeyringOperation(ProviderOperation.SIGN);
   }
 
   // ---- curl
@@ -233,7 +233,7 @@ class OpensslCurlInteropTest {
   void curl_tls13_rsa(Position position) throws Exception {
     Handshake h = curl(position, rsa, "--tlsv1.3");
     h.assertCurlNegotiated("TLSv1.3", "TLS_AES_(128|256)_GCM_SHA(256|384)");
-    h.assertOnlyKeyringOperation(Operation.SIGN);
+    h.assertOnlyKeyringOperation(ProviderOperation.SIGN);
   }
 
   @ParameterizedTest
@@ -241,7 +241,7 @@ class OpensslCurlInteropTest {
   void curl_tls13_ec(Position position) throws Exception {
     Handshake h = curl(position, ec, "--tlsv1.3");
     h.assertCurlNegotiated("TLSv1.3", "TLS_AES_(128|256)_GCM_SHA(256|384)");
-    h.assertOnlyKeyringOperation(Operation.SIGN);
+    h.assertOnlyKeyringOperation(ProviderOperation.SIGN);
   }
 
   @ParameterizedTest
@@ -249,7 +249,7 @@ class OpensslCurlInteropTest {
   void curl_tls12_ec(Position position) throws Exception {
     Handshake h = curl(position, ec, "--tlsv1.2", "--tls-max", "1.2");
     h.assertCurlNegotiated("TLSv1.2", "ECDHE-ECDSA-AES(128|256)-GCM-SHA(256|384)");
-    h.assertOnlyKeyringOperation(Operation.SIGN);
+    h.assertOnlyKeyringOperation(ProviderOperation.SIGN);
   }
 
   // ---- running the peers
@@ -303,14 +303,14 @@ class OpensslCurlInteropTest {
     } else {
       assertEquals(Security.getProviders().length + 1, Security.addProvider(provider));
     }
-    Map<Operation, Long> before = provider.operationCounts();
+    Map<ProviderOperation, Long> before = provider.operationCounts();
     PeerTool.Run run;
     try {
       run = PeerTool.run(dir, stdin, cmd);
     } finally {
       Security.removeProvider(KeyringProvider.NAME);
     }
-    Map<Operation, Long> delta = new EnumMap<>(Operation.class);
+    Map<ProviderOperation, Long> delta = new EnumMap<>(ProviderOperation.class);
     provider
         .operationCounts()
         .forEach(
@@ -324,7 +324,8 @@ class OpensslCurlInteropTest {
   }
 
   /** One peer run: its output and the provider's operations during it. */
-  record Handshake(Position position, Site site, PeerTool.Run run, Map<Operation, Long> delta) {
+  record Handshake(
+      Position position, Site site, PeerTool.Run run, Map<ProviderOperation, Long> delta) {
     void assertNegotiated(String protocol, String cipherPattern, String peerSignatureType) {
       String out = run.out();
       // the JDK's HTTPS server closes the connection after an HTTP/1.0 response without a TLS
@@ -368,7 +369,7 @@ class OpensslCurlInteropTest {
     }
 
     /** The handshake's one private-key operation ran on the keyring, and nothing else did. */
-    void assertOnlyKeyringOperation(Operation kind) {
+    void assertOnlyKeyringOperation(ProviderOperation kind) {
       assertEquals(Map.of(kind, 1L), delta, "keyring operations during the handshake");
     }
 

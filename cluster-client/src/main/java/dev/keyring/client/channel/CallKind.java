@@ -1,6 +1,6 @@
 package dev.keyring.client.channel;
 
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.ResultCode;
 
 /**

@@ -1,10 +1,11 @@
 package dev.keyring.client.channel;
 
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.Slot;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.KeyringOperation;
+import dev.keyring.client.api.PartResult;
+import dev.keyring.client.api.Slot;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
@@ -20,7 +21,7 @@ import java.util.List;
  *
  * <p>An implementation makes exactly one attempt per call: it never resends, never reconnects for a
  * second try, never opens or logs in a session by itself. Deciding what to repeat, where, is the
- * recovering {@link dev.keyring.client.KeyringChannel}'s job alone. A refusal is an {@link
+ * recovering {@link dev.keyring.client.api.KeyringChannel}'s job alone. A refusal is an {@link
  * HsmException}; a failure on the wire is a {@link TransportException} whose {@link
  * TransportException#kind() kind} says whether a connection was made ({@code CONNECT}: the request
  * never left) or the call broke after that ({@code IO}).

@@ -1,7 +1,8 @@
 package dev.keyring.client.channel;
 
-import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringOperation;
+import dev.keyring.client.api.PartResult;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;

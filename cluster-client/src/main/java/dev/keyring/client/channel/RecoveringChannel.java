@@ -1,10 +1,10 @@
 package dev.keyring.client.channel;
 
-import dev.keyring.client.KeyringChannel;
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.KeyringOperation;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;

@@ -1,10 +1,10 @@
 package dev.keyring.client.cli;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.Slot;
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.Slot;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;

@@ -1,6 +1,6 @@
 package dev.keyring.client.cli;
 
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.cli.CliException;
 import dev.keyring.protocol.cli.CommandLines;
 import java.io.PrintWriter;

@@ -1,10 +1,10 @@
 package dev.keyring.client.cli;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.Slot;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.Slot;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Role;
 import dev.keyring.protocol.cli.CommandGroup;

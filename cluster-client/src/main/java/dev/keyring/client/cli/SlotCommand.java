@@ -1,8 +1,8 @@
 package dev.keyring.client.cli;
 
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.Slot;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.Slot;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.cli.CommandGroup;
 import java.util.List;
 import picocli.CommandLine.Command;

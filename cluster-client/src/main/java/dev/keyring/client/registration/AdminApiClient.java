@@ -1,8 +1,8 @@
 package dev.keyring.client.registration;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportException.Kind;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportException.Kind;
 import dev.keyring.protocol.admin.ClientRegistration;
 import dev.keyring.protocol.cli.FingerprintTrust;
 import dev.keyring.protocol.wire.ErrorResponse;

@@ -1,6 +1,6 @@
 package dev.keyring.client.registration;
 
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.config.ConfigFile;

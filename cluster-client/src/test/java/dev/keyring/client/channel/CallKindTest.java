@@ -3,8 +3,8 @@ package dev.keyring.client.channel;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportException.Kind;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportException.Kind;
 import dev.keyring.protocol.ResultCode;
 import org.junit.jupiter.api.Test;
 

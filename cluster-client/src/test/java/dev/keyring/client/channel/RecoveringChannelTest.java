@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportException.Kind;
+import dev.keyring.client.api.KeyringOperation;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportException.Kind;
 import dev.keyring.client.testing.FixedRouter;
 import dev.keyring.client.testing.ScriptedChannel;
 import dev.keyring.protocol.HsmException;

@@ -1,6 +1,6 @@
 package dev.keyring.client.testing;
 
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.MemberRouter;
 import dev.keyring.client.channel.RoutedMember;

@@ -1,9 +1,9 @@
 package dev.keyring.client.testing;
 
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.KeyringObject;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.PartResult;
 import dev.keyring.client.channel.MemberChannel;
-import dev.keyring.client.channel.PartResult;
 import dev.keyring.client.channel.SessionInfo;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;

@@ -1,9 +1,9 @@
 package dev.keyring.testing.channel;
 
-import dev.keyring.client.KeyringChannel;
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.Slot;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.Slot;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;

@@ -1,6 +1,6 @@
 package dev.keyring.testing.channel;
 
-import dev.keyring.client.Slot;
+import dev.keyring.client.api.Slot;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyringLimits;

@@ -1,6 +1,6 @@
 package dev.keyring.testing.channel;
 
-import dev.keyring.client.KeyringObject;
+import dev.keyring.client.api.KeyringObject;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;

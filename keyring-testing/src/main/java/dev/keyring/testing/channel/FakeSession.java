@@ -1,7 +1,7 @@
 package dev.keyring.testing.channel;
 
-import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.channel.PartResult;
+import dev.keyring.client.api.KeyringOperation;
+import dev.keyring.client.api.PartResult;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;

@@ -3,7 +3,7 @@ package dev.keyring.testing.channel;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.keyring.client.KeyringChannel;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.TransportException;
-import dev.keyring.client.channel.PartResult;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.KeyringOperation;
+import dev.keyring.client.api.PartResult;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;

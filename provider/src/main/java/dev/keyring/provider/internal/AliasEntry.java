@@ -1,6 +1,6 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringObject;
+import dev.keyring.client.api.KeyringObject;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.ObjectClass;
 import java.io.ByteArrayInputStream;

@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringChannel;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.TransportException;
 
 /**
  * Where a provider's keyring sessions come from: a channel on a keyring of one of the clusters the

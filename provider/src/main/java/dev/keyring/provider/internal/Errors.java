@@ -1,9 +1,9 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
-import dev.keyring.provider.KeyringProviderException;
+import dev.keyring.provider.api.KeyringProviderException;
 import java.security.GeneralSecurityException;
 import java.security.SignatureException;
 

@@ -1,6 +1,6 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.provider.KeyringKey;
+import dev.keyring.provider.api.KeyringKey;
 import java.io.NotSerializableException;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;

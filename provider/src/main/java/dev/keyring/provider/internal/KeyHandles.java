@@ -1,11 +1,11 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringObject;
+import dev.keyring.client.api.KeyringObject;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Curve;
 import dev.keyring.protocol.KeyType;
 import dev.keyring.protocol.ObjectClass;
-import dev.keyring.provider.KeyringKey;
+import dev.keyring.provider.api.KeyringKey;
 import java.security.InvalidKeyException;
 import java.security.Key;
 import java.security.PublicKey;

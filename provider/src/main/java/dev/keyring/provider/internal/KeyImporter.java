@@ -1,9 +1,9 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringChannel;
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;

@@ -1,11 +1,11 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.ProviderOperation;
 import java.io.ByteArrayOutputStream;
 import java.security.AlgorithmParameters;
 import java.security.InvalidAlgorithmParameterException;
@@ -296,7 +296,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
       }
       return k.slot()
           .call(
-              enc ? KeyringProvider.Operation.ENCRYPT : KeyringProvider.Operation.DECRYPT,
+              enc ? ProviderOperation.ENCRYPT : ProviderOperation.DECRYPT,
               s ->
                   enc
                       ? s.encrypt(k.objectHandle(), m, p, data)
@@ -318,15 +318,15 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
   private byte[] multiPart(
       SecretKeyHandle k, Mechanism m, MechanismParams p, byte[] data, boolean enc)
       throws TransportException {
-    dev.keyring.client.KeyringOperation op =
+    dev.keyring.client.api.KeyringOperation op =
         k.slot()
             .call(
-                enc ? KeyringProvider.Operation.ENCRYPT : KeyringProvider.Operation.DECRYPT,
+                enc ? ProviderOperation.ENCRYPT : ProviderOperation.DECRYPT,
                 s ->
                     s.startOperation(
                         enc
-                            ? dev.keyring.client.KeyringOperation.Kind.ENCRYPT
-                            : dev.keyring.client.KeyringOperation.Kind.DECRYPT,
+                            ? dev.keyring.client.api.KeyringOperation.Kind.ENCRYPT
+                            : dev.keyring.client.api.KeyringOperation.Kind.DECRYPT,
                         k.objectHandle(),
                         m,
                         p));
@@ -364,7 +364,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
     try {
       return k.slot()
           .call(
-              KeyringProvider.Operation.WRAP,
+              ProviderOperation.WRAP,
               s ->
                   s.wrapKey(
                       k.objectHandle(),
@@ -389,7 +389,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
       KeyringObject o =
           k.slot()
               .call(
-                  KeyringProvider.Operation.UNWRAP,
+                  ProviderOperation.UNWRAP,
                   s ->
                       s.unwrapKey(
                           k.objectHandle(),

@@ -1,12 +1,12 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.ProviderOperation;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
 import java.security.Key;
@@ -116,7 +116,7 @@ public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
       KeyringObject o =
           k.slot()
               .call(
-                  KeyringProvider.Operation.DERIVE,
+                  ProviderOperation.DERIVE,
                   s ->
                       s.deriveKey(
                           k.objectHandle(),

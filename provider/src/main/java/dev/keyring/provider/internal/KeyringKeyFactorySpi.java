@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.provider.KeyringKey;
-import dev.keyring.provider.KeyringPrivateKey;
+import dev.keyring.provider.api.KeyringKey;
+import dev.keyring.provider.api.KeyringPrivateKey;
 import java.security.InvalidKeyException;
 import java.security.Key;
 import java.security.KeyFactory;

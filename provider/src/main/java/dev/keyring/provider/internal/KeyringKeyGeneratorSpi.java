@@ -1,11 +1,11 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.KeyGenParams;
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.ProviderOperation;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidParameterException;
 import java.security.NoSuchAlgorithmException;
@@ -97,7 +97,7 @@ public abstract class KeyringKeyGeneratorSpi extends KeyGeneratorSpi {
     KeyGenParams p = aes ? KeyGenParams.aes(bits) : KeyGenParams.genericSecret(bits);
     Attributes t = template;
     try {
-      KeyringObject o = slot.call(KeyringProvider.Operation.GENERATE, s -> s.generateKey(p, t));
+      KeyringObject o = slot.call(ProviderOperation.GENERATE, s -> s.generateKey(p, t));
       return (SecretKey) KeyHandles.of(slot, o, algorithm, bits);
     } catch (TransportException | RuntimeException e) {
       throw Errors.provider(slot, algorithm + " key generation", e);

@@ -1,15 +1,15 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.PublicKeyAttributes;
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.ProviderOperation;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidParameterException;
 import java.security.KeyPair;
@@ -169,7 +169,7 @@ public abstract class KeyringKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
     KeyGenParams p = params;
     try {
       KeyringKeyPair kp =
-          slot.call(KeyringProvider.Operation.GENERATE, s -> s.generateKeyPair(p, pub, privAttrs));
+          slot.call(ProviderOperation.GENERATE, s -> s.generateKeyPair(p, pub, privAttrs));
       PrivateKeyHandle h = (PrivateKeyHandle) KeyHandles.of(slot, kp.privateKey(), null, 0);
       return new KeyPair(kp.publicKey().toPublicKey(), h);
     } catch (TransportException | RuntimeException e) {

@@ -1,15 +1,15 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringChannel;
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.ResultCode;
-import dev.keyring.provider.KeyringKey;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKey;
+import dev.keyring.provider.api.ProviderOperation;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -365,8 +365,8 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     if (key instanceof PrivateKey && !certs.isEmpty()) {
       PrivateKey pk = (PrivateKey) key;
       java.security.PublicKey pub =
-          pk instanceof dev.keyring.provider.KeyringPrivateKey
-              ? ((dev.keyring.provider.KeyringPrivateKey) pk).publicKey()
+          pk instanceof dev.keyring.provider.api.KeyringPrivateKey
+              ? ((dev.keyring.provider.api.KeyringPrivateKey) pk).publicKey()
               : null;
       if (pub != null
           && !Arrays.equals(pub.getEncoded(), certs.get(0).getPublicKey().getEncoded())) {
@@ -433,7 +433,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
           key instanceof PrivateKey
               ? Unwrapping.privateTemplate(key.getAlgorithm())
               : Unwrapping.secretTemplate(key.getAlgorithm());
-      ctx.counters().add(KeyringProvider.Operation.IMPORT);
+      ctx.counters().add(ProviderOperation.IMPORT);
       return KeyImporter.importKey(h, key, template.toBuilder().label(alias).build());
     } catch (GeneralSecurityException e) {
       throw new IllegalArgumentException(

@@ -1,11 +1,11 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.KeyType;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
-import dev.keyring.provider.KeyringKey;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKey;
+import dev.keyring.provider.api.ProviderOperation;
 import java.io.ByteArrayOutputStream;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
@@ -114,7 +114,7 @@ public abstract class KeyringMacSpi extends MacSpi {
     try {
       return k.slot()
           .call(
-              KeyringProvider.Operation.MAC,
+              ProviderOperation.MAC,
               s -> s.sign(k.objectHandle(), mechanism, MechanismParams.NONE, msg));
     } catch (TransportException | RuntimeException e) {
       throw Errors.provider(k.slot(), mechanism + " with " + k, e);

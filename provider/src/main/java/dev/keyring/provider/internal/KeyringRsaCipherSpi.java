@@ -1,14 +1,14 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Digest;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.ProviderOperation;
 import java.io.ByteArrayOutputStream;
 import java.security.AlgorithmParameters;
 import java.security.InvalidAlgorithmParameterException;
@@ -251,7 +251,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
       PrivateKeyHandle k = privateKey;
       try {
         return k.slot()
-            .call(KeyringProvider.Operation.DECRYPT, s -> s.decrypt(k.objectHandle(), m, p, data));
+            .call(ProviderOperation.DECRYPT, s -> s.decrypt(k.objectHandle(), m, p, data));
       } catch (TransportException | RuntimeException e) {
         if (e instanceof HsmException) {
           throw Errors.withCause(new BadPaddingException("decryption failed"), e);
@@ -262,7 +262,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
     SlotSession slot = ctx.activeSlot();
     try {
       return slot.call(
-          KeyringProvider.Operation.ENCRYPT,
+          ProviderOperation.ENCRYPT,
           s -> TransientPublicKey.with(s, publicTemplate, h -> s.encrypt(h, m, p, data)));
     } catch (TransportException | RuntimeException e) {
       if (e instanceof HsmException
@@ -309,7 +309,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
     SlotSession slot = target.slot();
     try {
       return slot.call(
-          KeyringProvider.Operation.WRAP,
+          ProviderOperation.WRAP,
           s ->
               TransientPublicKey.with(
                   s, wrapping, h -> s.wrapKey(h, mechanism(), p, target.objectHandle())));
@@ -332,7 +332,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
       KeyringObject o =
           k.slot()
               .call(
-                  KeyringProvider.Operation.UNWRAP,
+                  ProviderOperation.UNWRAP,
                   s -> s.unwrapKey(k.objectHandle(), mechanism(), p, wrapped, template));
       return KeyHandles.of(k.slot(), o, algorithm, -1);
     } catch (TransportException | RuntimeException e) {

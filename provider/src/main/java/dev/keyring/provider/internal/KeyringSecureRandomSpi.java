@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.TransportException;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.provider.api.ProviderOperation;
 import java.security.SecureRandomSpi;
 
 /**
@@ -56,7 +56,7 @@ public final class KeyringSecureRandomSpi extends SecureRandomSpi {
     SlotSession slot = null;
     try {
       slot = ctx.activeSlot();
-      return slot.call(KeyringProvider.Operation.RANDOM, s -> s.random(n));
+      return slot.call(ProviderOperation.RANDOM, s -> s.random(n));
     } catch (TransportException | RuntimeException e) {
       throw Errors.provider(slot, "random bytes from the HSM", e);
     }

@@ -1,13 +1,13 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringOperation;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Digest;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.ProviderOperation;
 import java.io.ByteArrayOutputStream;
 import java.security.AlgorithmParameters;
 import java.security.InvalidAlgorithmParameterException;
@@ -200,14 +200,13 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
         KeyringOperation op = streaming;
         streaming = null;
         byte[] sig = op.finish();
-        ctx.counters().add(KeyringProvider.Operation.SIGN);
+        ctx.counters().add(ProviderOperation.SIGN);
         return sig;
       }
       byte[] data = takeData();
       Mechanism m = mechanism();
       MechanismParams p = params();
-      return key.slot()
-          .call(KeyringProvider.Operation.SIGN, s -> s.sign(key.objectHandle(), m, p, data));
+      return key.slot().call(ProviderOperation.SIGN, s -> s.sign(key.objectHandle(), m, p, data));
     } catch (TransportException | RuntimeException e) {
       throw Errors.signature(key.slot(), algorithm + " signing with " + key, e);
     } finally {
@@ -234,7 +233,7 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
     SlotSession slot = ctx.activeSlot();
     try {
       return slot.call(
-          KeyringProvider.Operation.VERIFY,
+          ProviderOperation.VERIFY,
           s -> TransientPublicKey.with(s, verifyTemplate, h -> s.verify(h, m, p, data, sigBytes)));
     } catch (TransportException | RuntimeException e) {
       throw Errors.signature(slot, algorithm + " verification", e);

@@ -1,25 +1,25 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.provider.KeyringProvider.Operation;
+import dev.keyring.provider.api.ProviderOperation;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
 /** How many operations of each kind this provider has had the cluster carry out. */
 public final class OperationCounters {
-  private final Map<Operation, LongAdder> counts = new EnumMap<>(Operation.class);
+  private final Map<ProviderOperation, LongAdder> counts = new EnumMap<>(ProviderOperation.class);
 
   public OperationCounters() {
-    for (Operation k : Operation.values()) {
+    for (ProviderOperation k : ProviderOperation.values()) {
       counts.put(k, new LongAdder());
     }
   }
 
-  void add(Operation kind) {
+  void add(ProviderOperation kind) {
     counts.get(kind).increment();
   }
 
-  public long get(Operation kind) {
+  public long get(ProviderOperation kind) {
     return counts.get(kind).sum();
   }
 

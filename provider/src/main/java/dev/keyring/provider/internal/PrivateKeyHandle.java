@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
 import dev.keyring.protocol.Curve;
-import dev.keyring.provider.KeyringPrivateKey;
+import dev.keyring.provider.api.KeyringPrivateKey;
 import java.math.BigInteger;
 import java.security.PublicKey;
 import java.security.interfaces.ECKey;

@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringChannel;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Role;
 import java.util.ArrayList;

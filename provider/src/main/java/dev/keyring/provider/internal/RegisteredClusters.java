@@ -1,8 +1,8 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringChannel;
 import dev.keyring.client.KeyringClient;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.TransportException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 

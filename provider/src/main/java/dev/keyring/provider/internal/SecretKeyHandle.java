@@ -1,7 +1,7 @@
 package dev.keyring.provider.internal;
 
 import dev.keyring.protocol.KeyType;
-import dev.keyring.provider.KeyringSecretKey;
+import dev.keyring.provider.api.KeyringSecretKey;
 
 /**
  * A secret key on a keyring: {@code AES}, or a generic secret for HMAC. A generic secret made by

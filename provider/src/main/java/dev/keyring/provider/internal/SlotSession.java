@@ -1,8 +1,8 @@
 package dev.keyring.provider.internal;
 
-import dev.keyring.client.KeyringChannel;
-import dev.keyring.client.TransportException;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.provider.api.ProviderOperation;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Arrays;
@@ -59,7 +59,7 @@ public final class SlotSession {
   }
 
   /** Counts one operation of {@code kind} and runs it. */
-  public <T> T call(KeyringProvider.Operation kind, Call<T> call) throws TransportException {
+  public <T> T call(ProviderOperation kind, Call<T> call) throws TransportException {
     if (kind != null) {
       counters.add(kind);
     }

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.protocol.KeyType;
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import java.io.ByteArrayOutputStream;
 import java.io.NotSerializableException;
 import java.io.ObjectOutputStream;

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.provider.FakeClusterProvider;
-import dev.keyring.provider.KeyringSecretKey;
+import dev.keyring.provider.api.KeyringSecretKey;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.Key;

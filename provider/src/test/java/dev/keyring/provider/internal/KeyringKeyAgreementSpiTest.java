@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.keyring.provider.FakeClusterProvider;
-import dev.keyring.provider.KeyringSecretKey;
 import dev.keyring.provider.TestCertificates;
+import dev.keyring.provider.api.KeyringSecretKey;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.KeyPair;

@@ -4,11 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import dev.keyring.client.KeyringObject;
+import dev.keyring.client.api.KeyringObject;
 import dev.keyring.protocol.KeyType;
 import dev.keyring.provider.FakeClusterProvider;
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
-import dev.keyring.provider.KeyringSecretKey;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringSecretKey;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidParameterException;
 import java.util.List;

@@ -9,9 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.provider.FakeClusterProvider;
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
-import dev.keyring.provider.KeyringPrivateKey;
 import dev.keyring.provider.TestCertificates;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringPrivateKey;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

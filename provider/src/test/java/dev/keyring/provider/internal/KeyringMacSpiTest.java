@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.keyring.provider.FakeClusterProvider;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.ProviderOperation;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.Key;
@@ -51,7 +51,7 @@ class KeyringMacSpiTest {
       mac.update(MESSAGE, 5, MESSAGE.length - 5);
       assertArrayEquals(jdkMac(algorithm), mac.doFinal(), algorithm);
     }
-    assertEquals(3, fake.provider().operationCount(KeyringProvider.Operation.MAC));
+    assertEquals(3, fake.provider().operationCount(ProviderOperation.MAC));
   }
 
   @Test
@@ -69,7 +69,7 @@ class KeyringMacSpiTest {
     Mac mac = Mac.getInstance("HmacSHA256", fake.provider());
     mac.init(new SecretKeySpec(VALUE, "HmacSHA256"));
     assertArrayEquals(jdkMac("HmacSHA256"), mac.doFinal(MESSAGE));
-    assertEquals(0, fake.provider().operationCount(KeyringProvider.Operation.MAC));
+    assertEquals(0, fake.provider().operationCount(ProviderOperation.MAC));
   }
 
   @Test

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import dev.keyring.provider.FakeClusterProvider;
-import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.testing.channel.FakeMember;
 import java.security.SecureRandom;
 import java.util.Arrays;
@@ -24,7 +24,7 @@ class KeyringSecureRandomSpiTest {
     r.nextBytes(b);
     assertEquals(1, member.calls("random"));
     assertFalse(Arrays.equals(a, b));
-    assertEquals(1, fake.provider().operationCount(KeyringProvider.Operation.RANDOM));
+    assertEquals(1, fake.provider().operationCount(ProviderOperation.RANDOM));
   }
 
   @Test

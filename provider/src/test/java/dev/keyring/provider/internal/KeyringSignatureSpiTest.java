@@ -6,8 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.provider.FakeClusterProvider;
-import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.TestCertificates;
+import dev.keyring.provider.api.ProviderOperation;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.KeyPair;
@@ -64,7 +64,7 @@ class KeyringSignatureSpiTest {
     KeyPair kp = onKeyring(keys, curve == null ? null : new ECGenParameterSpec(curve));
     byte[] sig = signOnKeyring(algorithm, kp, MESSAGE);
     assertTrue(verifyWithJdk(algorithm, kp, MESSAGE, sig));
-    assertEquals(1, fake.provider().operationCount(KeyringProvider.Operation.SIGN));
+    assertEquals(1, fake.provider().operationCount(ProviderOperation.SIGN));
   }
 
   @Test
@@ -113,7 +113,7 @@ class KeyringSignatureSpiTest {
     assertFalse(v.verify(sig));
     // the public key was a session object for the one verification
     assertTrue(fake.cluster().objects(FakeClusterProvider.KEYRING).isEmpty());
-    assertEquals(2, fake.provider().operationCount(KeyringProvider.Operation.VERIFY));
+    assertEquals(2, fake.provider().operationCount(ProviderOperation.VERIFY));
   }
 
   @Test
@@ -147,7 +147,7 @@ class KeyringSignatureSpiTest {
   @Test
   void sign_withADestroyedKey_failsWithTheMembersCode() throws Exception {
     KeyPair kp = onKeyring("EC", null);
-    long handle = ((dev.keyring.provider.KeyringKey) kp.getPrivate()).objectHandle();
+    long handle = ((dev.keyring.provider.api.KeyringKey) kp.getPrivate()).objectHandle();
     Signature s = Signature.getInstance("SHA256withECDSA", fake.provider());
     s.initSign(kp.getPrivate());
     s.update(MESSAGE);

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.provider.FakeClusterProvider;
-import dev.keyring.provider.KeyringProviderException;
+import dev.keyring.provider.api.KeyringProviderException;
 import dev.keyring.testing.channel.FakeCluster;
 import dev.keyring.testing.channel.FakeMember;
 import java.nio.charset.StandardCharsets;

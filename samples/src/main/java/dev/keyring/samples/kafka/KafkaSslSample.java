@@ -1,7 +1,7 @@
 package dev.keyring.samples.kafka;
 
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.samples.LocalCluster;
 import dev.keyring.samples.ServerCertificates;
 import java.io.IOException;

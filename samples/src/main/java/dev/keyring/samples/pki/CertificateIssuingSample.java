@@ -1,7 +1,7 @@
 package dev.keyring.samples.pki;
 
-import dev.keyring.provider.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.samples.LocalCluster;
 import java.io.OutputStream;
 import java.io.PrintStream;

@@ -1,8 +1,8 @@
 package dev.keyring.client.internal.routing;
 
-import dev.keyring.client.MemberState;
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.MemberState;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.channel.MemberRouter;
 import dev.keyring.client.channel.RoutedMember;
 import dev.keyring.client.config.ClusterEntry;

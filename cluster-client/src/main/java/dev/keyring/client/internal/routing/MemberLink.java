@@ -1,6 +1,6 @@
 package dev.keyring.client.internal.routing;
 
-import dev.keyring.client.MemberState;
+import dev.keyring.client.api.MemberState;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.RoutedMember;
 import dev.keyring.client.internal.transport.HttpMemberChannel;

@@ -1,7 +1,7 @@
 package dev.keyring.client.internal.transport;
 
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportException.Kind;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportException.Kind;
 import dev.keyring.client.config.ClusterEntry;
 import java.io.IOException;
 import java.security.GeneralSecurityException;

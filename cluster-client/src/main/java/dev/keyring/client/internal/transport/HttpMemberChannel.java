@@ -1,12 +1,12 @@
 package dev.keyring.client.internal.transport;
 
-import dev.keyring.client.KeyringKeyPair;
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.KeyringOperation;
-import dev.keyring.client.Slot;
-import dev.keyring.client.TransportException;
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.KeyringOperation;
+import dev.keyring.client.api.PartResult;
+import dev.keyring.client.api.Slot;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.client.channel.MemberChannel;
-import dev.keyring.client.channel.PartResult;
 import dev.keyring.client.channel.SessionInfo;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.KeyGenParams;

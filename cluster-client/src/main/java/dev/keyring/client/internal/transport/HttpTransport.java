@@ -2,9 +2,9 @@ package dev.keyring.client.internal.transport;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportException.Kind;
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportException.Kind;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.protocol.wire.ErrorResponse;
 import dev.keyring.protocol.wire.WireJson;
@@ -31,7 +31,7 @@ import okhttp3.ResponseBody;
  * JSON over HTTPS to one cluster member, with mutual TLS. One OkHttp client per cluster entry: its
  * connection pool keeps connections alive (a full mutual-TLS handshake costs about 14 ms), sockets
  * have TCP_NODELAY, and OkHttp's own silent retries are off: every call is one attempt, and only
- * the recovering {@link dev.keyring.client.KeyringChannel} decides what is repeated. A broken
+ * the recovering {@link dev.keyring.client.api.KeyringChannel} decides what is repeated. A broken
  * connection empties the pool of idle connections, which may be as broken; the failure says whether
  * the request was sent and whether another attempt could succeed ({@link WireFailures}).
  *

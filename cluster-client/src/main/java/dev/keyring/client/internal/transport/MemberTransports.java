@@ -1,7 +1,7 @@
 package dev.keyring.client.internal.transport;
 
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClusterEntry;
 import java.util.Objects;
 

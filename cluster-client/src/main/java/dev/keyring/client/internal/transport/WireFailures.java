@@ -1,6 +1,6 @@
 package dev.keyring.client.internal.transport;
 
-import dev.keyring.client.TransportException.Kind;
+import dev.keyring.client.api.TransportException.Kind;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -18,7 +18,7 @@ import javax.net.ssl.SSLPeerUnverifiedException;
  * and whether another attempt on a fresh connection could overcome it. A certificate or handshake
  * failure never could (it would fail the same way, and must reach the operator); nor a call that
  * hit its overall deadline or was interrupted, nor an unknown host. What is repeated, given that,
- * is the recovering {@link dev.keyring.client.KeyringChannel}'s decision ({@link
+ * is the recovering {@link dev.keyring.client.api.KeyringChannel}'s decision ({@link
  * dev.keyring.client.channel.CallKind}).
  */
 final class WireFailures {

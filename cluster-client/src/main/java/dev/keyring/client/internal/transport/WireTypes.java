@@ -1,7 +1,7 @@
 package dev.keyring.client.internal.transport;
 
-import dev.keyring.client.KeyringObject;
-import dev.keyring.client.Slot;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.Slot;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.MemberState;
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.MemberState;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.channel.CallKind;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.RecoveringChannel;

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.TransportException;
-import dev.keyring.client.TransportOptions;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.testing.TestPki;
 import java.io.StringWriter;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.TransportException.Kind;
+import dev.keyring.client.api.TransportException.Kind;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;

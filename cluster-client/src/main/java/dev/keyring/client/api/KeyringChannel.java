@@ -1,4 +1,4 @@
-package dev.keyring.client;
+package dev.keyring.client.api;
 
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;

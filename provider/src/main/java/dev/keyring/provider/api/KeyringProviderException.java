@@ -1,4 +1,4 @@
-package dev.keyring.provider;
+package dev.keyring.provider.api;
 
 import dev.keyring.protocol.ResultCode;
 import java.security.ProviderException;

@@ -1,4 +1,4 @@
-package dev.keyring.client.channel;
+package dev.keyring.client.api;
 
 /**
  * What one part of a multi-part operation returned: nothing for a middle part, the signature,

@@ -1,4 +1,4 @@
-package dev.keyring.provider;
+package dev.keyring.provider.api;
 
 import java.security.PrivateKey;
 import java.security.PublicKey;

@@ -1,6 +1,5 @@
-package dev.keyring.client;
+package dev.keyring.client.api;
 
-import dev.keyring.client.channel.PartResult;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import java.io.ByteArrayOutputStream;

@@ -1,4 +1,4 @@
-package dev.keyring.client;
+package dev.keyring.client.api;
 
 import java.time.Duration;
 import java.util.Objects;

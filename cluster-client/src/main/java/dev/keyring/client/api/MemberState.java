@@ -1,4 +1,4 @@
-package dev.keyring.client;
+package dev.keyring.client.api;
 
 /**
  * One member of the cluster as a {@link KeyringClient} sees it at one moment: from the cluster view
