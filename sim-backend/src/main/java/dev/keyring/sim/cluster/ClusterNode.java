@@ -207,22 +207,29 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
         !readWrite(),
         removed(),
         settings.restartRequired().getAsBoolean(),
-        settings.version());
+        settings.version(),
+        state.promisedEpoch());
   }
 
   // ------------------------------------------------------------------ writes
 
   @Override
   public <T> T write(Function<StoreTransaction, T> work) {
+    return write(work, false);
+  }
+
+  /**
+   * A write; a change of the membership is not refused up front by a primary that sees no majority
+   * (deleting the lost member is what gives it one again).
+   */
+  <T> T write(Function<StoreTransaction, T> work, boolean membershipChange) {
     for (int attempt = 1; ; attempt++) {
       if (state.removed()) {
         throw state.removedError();
       }
-      Recorded<T> done = leader.writeIfPrimary(work);
+      // acknowledged by a majority, or throws
+      Recorded<T> done = leader.writeIfPrimary(work, membershipChange);
       if (done != null) {
-        if (done.entry() != null) {
-          leader.awaitReplicated(done.entry().position().sequence());
-        }
         return done.result();
       }
       if (!readWrite()) {
@@ -257,6 +264,16 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
   /** This member's state, for a member of the cluster. */
   public PeerMessages.SnapshotAnswer snapshot(String fingerprint) {
     return leader.snapshot(fingerprint);
+  }
+
+  /** A vote asked for by a member that deletes an unrecoverable primary. */
+  public PeerMessages.FenceAnswer fence(PeerMessages.Fence f) {
+    return changes.vote(f);
+  }
+
+  /** A vote taken back: the election that asked for it failed. */
+  public PeerMessages.Done release(PeerMessages.Release r) {
+    return changes.released(r);
   }
 
   /** On the primary: waits until the target holds every entry, then makes it primary. */

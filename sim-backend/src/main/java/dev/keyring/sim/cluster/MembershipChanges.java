@@ -4,10 +4,12 @@ import static dev.keyring.sim.cluster.ReplicaState.requireMember;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.store.LogPosition;
 import dev.keyring.store.Recorded;
-import dev.keyring.store.ReplicatedWriter;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -22,17 +24,18 @@ import org.slf4j.LoggerFactory;
 final class MembershipChanges {
   private static final Duration PROMOTE_TIMEOUT = Duration.ofSeconds(10);
   private static final Duration HANDOVER_TIMEOUT = Duration.ofSeconds(15);
+  private static final Duration VOTE_TIMEOUT = Duration.ofSeconds(2);
   private static final Logger LOG = LoggerFactory.getLogger(MembershipChanges.class);
 
   private final ReplicaState state;
-  private final ReplicatedWriter writer;
+  private final ClusterNode writer;
   private final PeerLiveness liveness;
   private final ReplicationLeader leader;
   private final PeerTransport peers;
 
   MembershipChanges(
       ReplicaState state,
-      ReplicatedWriter writer,
+      ClusterNode writer,
       PeerLiveness liveness,
       ReplicationLeader leader,
       PeerTransport peers) {
@@ -55,7 +58,8 @@ final class MembershipChanges {
           Membership next = change.apply(cur);
           tx.putClusterValue(Membership.KEY, next.encode());
           return next;
-        });
+        },
+        true);
   }
 
   /** Replaces this member's entry when its addresses changed (restarted on other ports). */
@@ -179,6 +183,16 @@ final class MembershipChanges {
         return new PeerMessages.Done(
             false, "epoch " + p.epoch() + " is not newer than this member's " + cur.epoch());
       }
+      if (p.epoch() < state.promisedEpoch()) {
+        return new PeerMessages.Done(
+            false,
+            "member "
+                + state.name
+                + " promised its vote for epoch "
+                + state.promisedEpoch()
+                + ", newer than "
+                + p.epoch());
+      }
       Recorded<Membership> r =
           state.store.writeAsPrimary(
               p.epoch(),
@@ -230,33 +244,129 @@ final class MembershipChanges {
       remove(target.memberId());
       return;
     }
-    // the primary is gone: promote the visible member holding the most of the log
-    String best = state.memberId;
-    long bestSeq = state.store.position().sequence();
+    replacePrimary(m, target);
+  }
+
+  /**
+   * Replaces an unrecoverable primary: asks the other members for their votes in a new epoch, and
+   * when enough gave theirs ({@link Quorum#votesToReplace}), promotes the voter holding the most of
+   * the log. A voter never again acknowledges an entry of the old epoch, so the old primary, if it
+   * is in fact alive, can no longer gather a majority; and every entry it had acknowledged is held
+   * by at least one voter, so the new primary holds it. Too few votes: they are taken back and
+   * nothing changes.
+   */
+  private void replacePrimary(Membership m, Membership.Entry old) {
+    long epoch = Math.max(Math.max(m.epoch(), state.highestEpochSeen()), state.promisedEpoch()) + 1;
+    PeerMessages.Fence ask = new PeerMessages.Fence(epoch, state.memberId);
+    List<PeerMessages.FenceAnswer> votes = new ArrayList<>();
+    List<String> refusals = new ArrayList<>();
     for (Membership.Entry e : m.members()) {
-      if (e.memberId().equals(state.memberId) || e.memberId().equals(target.memberId())) {
+      if (e.memberId().equals(old.memberId())) {
         continue;
       }
-      PeerMessages.Status s = liveness.lastStatus(e.memberId());
-      if (s != null && liveness.visible(e.memberId()) && s.sequence() > bestSeq) {
-        best = e.memberId();
-        bestSeq = s.sequence();
+      PeerMessages.FenceAnswer a;
+      try {
+        a =
+            e.memberId().equals(state.memberId)
+                ? vote(ask)
+                : peers.fence(e.cryptoAddress(), ask, VOTE_TIMEOUT);
+      } catch (IOException ex) {
+        refusals.add(e.name() + ": not reachable");
+        continue;
+      }
+      if (a.ok()) {
+        votes.add(a);
+      } else {
+        refusals.add(e.name() + ": " + a.message());
       }
     }
-    PeerMessages.Promote p =
-        new PeerMessages.Promote(
-            Math.max(m.epoch(), state.highestEpochSeen()) + 1, List.of(target.memberId()));
-    if (best.equals(state.memberId)) {
+    int needed = Quorum.votesToReplace(m.members().size());
+    if (votes.size() < needed) {
+      releaseVotes(m, votes, epoch);
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "deleting the primary "
+              + old.name()
+              + " needs the votes of "
+              + needed
+              + " of the other "
+              + (m.members().size() - 1)
+              + " members, and "
+              + votes.size()
+              + " gave theirs ("
+              + String.join("; ", refusals)
+              + "); nothing was changed");
+    }
+    PeerMessages.FenceAnswer best =
+        votes.stream()
+            .max(
+                Comparator.comparingLong(PeerMessages.FenceAnswer::logEpoch)
+                    .thenComparingLong(PeerMessages.FenceAnswer::sequence)
+                    .thenComparing(a -> a.memberId().equals(state.memberId)))
+            .orElseThrow();
+    PeerMessages.Promote p = new PeerMessages.Promote(epoch, List.of(old.memberId()));
+    LOG.info(
+        "{}: {} of {} members voted to replace the primary {} in epoch {}; {} holds the most of"
+            + " the log ({})",
+        state.name,
+        votes.size(),
+        m.members().size() - 1,
+        old.name(),
+        epoch,
+        best.memberId(),
+        new LogPosition(best.logEpoch(), best.sequence()));
+    if (best.memberId().equals(state.memberId)) {
       requireDone(becomePrimary(p));
       return;
     }
     try {
-      requireDone(peers.promote(requireMember(m, best).cryptoAddress(), p, PROMOTE_TIMEOUT));
+      requireDone(
+          peers.promote(requireMember(m, best.memberId()).cryptoAddress(), p, PROMOTE_TIMEOUT));
     } catch (IOException e) {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_FAILED,
-          "the member chosen as new primary could not be reached: " + e.getMessage());
+          "the member chosen as new primary could not be reached ("
+              + e.getMessage()
+              + "); the cluster has no primary until the delete is run again");
     }
+  }
+
+  private void releaseVotes(Membership m, List<PeerMessages.FenceAnswer> votes, long epoch) {
+    PeerMessages.Release r = new PeerMessages.Release(epoch, state.memberId);
+    for (PeerMessages.FenceAnswer v : votes) {
+      if (v.memberId().equals(state.memberId)) {
+        released(r);
+        continue;
+      }
+      try {
+        peers.release(requireMember(m, v.memberId()).cryptoAddress(), r, VOTE_TIMEOUT);
+      } catch (IOException | RuntimeException e) {
+        LOG.warn(
+            "{}: member {} keeps its vote for epoch {} ({}); it follows no older primary until"
+                + " an election in a newer epoch",
+            state.name,
+            v.memberId(),
+            epoch,
+            e.getMessage());
+      }
+    }
+  }
+
+  /** This member's vote in an election for a new primary. */
+  PeerMessages.FenceAnswer vote(PeerMessages.Fence f) {
+    String why = state.promise(f.epoch(), f.candidateId());
+    if (why != null) {
+      return new PeerMessages.FenceAnswer(false, state.memberId, 0, 0, why);
+    }
+    LogPosition p = state.store.position();
+    LOG.info("{} promised its vote for epoch {} to {}", state.name, f.epoch(), f.candidateId());
+    return new PeerMessages.FenceAnswer(true, state.memberId, p.epoch(), p.sequence(), null);
+  }
+
+  /** A vote taken back. */
+  PeerMessages.Done released(PeerMessages.Release r) {
+    boolean done = state.release(r.epoch(), r.candidateId());
+    return new PeerMessages.Done(done, done ? "released" : "no such vote to take back");
   }
 
   /** Removes this member from the cluster (every other member must be visible). */

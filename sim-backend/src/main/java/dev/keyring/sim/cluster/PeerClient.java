@@ -77,6 +77,18 @@ final class PeerClient implements PeerTransport {
     return post(address, "/v1/peer/handover", handover, PeerMessages.Done.class, timeout);
   }
 
+  @Override
+  public PeerMessages.FenceAnswer fence(String address, PeerMessages.Fence fence, Duration timeout)
+      throws IOException {
+    return post(address, "/v1/peer/fence", fence, PeerMessages.FenceAnswer.class, timeout);
+  }
+
+  @Override
+  public PeerMessages.Done release(String address, PeerMessages.Release release, Duration timeout)
+      throws IOException {
+    return post(address, "/v1/peer/release", release, PeerMessages.Done.class, timeout);
+  }
+
   /** Runs {@code task} on this client's threads. */
   @Override
   public void execute(Runnable task) {

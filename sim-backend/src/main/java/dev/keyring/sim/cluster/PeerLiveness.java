@@ -57,10 +57,28 @@ final class PeerLiveness {
     lastPoll.clear();
   }
 
-  /** Read-write: the primary, or a member that heard from the primary within the live window. */
+  /**
+   * Read-write: the primary while it sees a majority of the membership (itself included: a write
+   * needs a majority to be acknowledged), or a member that heard from the primary within the live
+   * window.
+   */
   boolean readWrite() {
-    return state.isPrimary()
-        || (!state.removed() && state.ticker.nanoTime() - lastPrimaryContact < liveNanos);
+    if (state.isPrimary()) {
+      return seesMajority();
+    }
+    return !state.removed() && state.ticker.nanoTime() - lastPrimaryContact < liveNanos;
+  }
+
+  /** On the primary: whether a majority of the membership polled it within the live window. */
+  boolean seesMajority() {
+    Membership m = state.membership();
+    int seen = 0;
+    for (Membership.Entry e : m.members()) {
+      if (e.memberId().equals(state.memberId) || polledRecently(e.memberId())) {
+        seen++;
+      }
+    }
+    return seen >= Quorum.majority(m.members().size());
   }
 
   /** Whether this member sees {@code id} (itself always). */
@@ -107,10 +125,12 @@ final class PeerLiveness {
       PeerMessages.Status s = peers.status(e.cryptoAddress(), PROBE_TIMEOUT);
       lastSeen.put(e.memberId(), state.ticker.nanoTime());
       lastStatus.put(e.memberId(), s);
-      if (s.primary() && s.epoch() > state.highestEpochSeen()) {
+      if (s.epoch() > state.highestEpochSeen()) {
+        // a newer epoch, from any member: a primary of an older one stops acknowledging at once
         state.sawEpoch(s.epoch());
-        if (!s.memberId().equals(state.memberId)) {
-          state.primaryHint(s.memberId());
+        String primary = s.primary() ? s.memberId() : s.primaryId();
+        if (primary != null && !primary.equals(state.memberId)) {
+          state.primaryHint(primary);
         }
       }
     } catch (IOException | RuntimeException ex) {

@@ -9,14 +9,18 @@ public final class PeerMessages {
 
   /**
    * A follower asks the primary for the log entries after its position, waiting up to {@code
-   * waitMillis} for new ones. Also its heartbeat and its acknowledgement of what it holds.
+   * waitMillis} for new ones. Also its heartbeat and its acknowledgement of what it holds. {@code
+   * promisedEpoch}: the highest epoch the follower promised its vote for; a primary of an older
+   * epoch neither answers nor counts it.
    */
-  public record Poll(String memberId, long epoch, long sequence, long waitMillis) {}
+  public record Poll(
+      String memberId, long epoch, long sequence, long waitMillis, long promisedEpoch) {}
 
   /**
    * {@code status}: {@code ok} (entries follow, maybe none), {@code notPrimary} (ask {@code
    * primaryId}), {@code removed} (the asker is no longer a member), {@code resync} (its log does
-   * not follow the primary's: install a snapshot).
+   * not follow the primary's: install a snapshot), {@code fenced} (the asker promised its vote for
+   * a newer epoch than this primary's: nothing is counted).
    */
   public record PollAnswer(
       String status,
@@ -45,7 +49,21 @@ public final class PeerMessages {
       boolean readOnly,
       boolean removed,
       boolean restartService,
-      String version) {}
+      String version,
+      long promisedEpoch) {}
+
+  /**
+   * A member deleting an unrecoverable primary asks for a vote in {@code epoch}: the voter promises
+   * never again to acknowledge an entry of an older epoch, and tells its log position.
+   */
+  public record Fence(long epoch, String candidateId) {}
+
+  /** A vote: given (with the voter's log position) or refused (with the reason). */
+  public record FenceAnswer(
+      boolean ok, String memberId, long logEpoch, long sequence, String message) {}
+
+  /** A vote given for {@code epoch} is taken back: the election that asked for it failed. */
+  public record Release(long epoch, String candidateId) {}
 
   /** Become the primary in {@code epoch}, removing the members listed. */
   public record Promote(long epoch, List<String> remove) {}

@@ -40,6 +40,14 @@ public interface PeerTransport extends AutoCloseable {
   PeerMessages.Done handover(String address, PeerMessages.Handover handover, Duration timeout)
       throws IOException;
 
+  /** Asks a member for its vote in a new epoch (deleting an unrecoverable primary). */
+  PeerMessages.FenceAnswer fence(String address, PeerMessages.Fence fence, Duration timeout)
+      throws IOException;
+
+  /** Takes back a vote asked for by an election that failed. */
+  PeerMessages.Done release(String address, PeerMessages.Release release, Duration timeout)
+      throws IOException;
+
   /** Runs {@code task} in the background (calls that must not hold up the caller). */
   void execute(Runnable task);
 

@@ -9,6 +9,7 @@ import dev.keyring.store.KeyringStore;
 import dev.keyring.store.LogEntry;
 import dev.keyring.store.RowChange;
 import dev.keyring.store.Snapshot;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -32,6 +33,9 @@ final class ReplicaState {
 
   private static final Logger LOG = LoggerFactory.getLogger(ReplicaState.class);
 
+  /** The member's local (not replicated) record of the vote it promised: "epoch candidateId". */
+  static final String PROMISE_KEY = "cluster.promise";
+
   final String memberId;
   final String name;
   final KeyringStore store;
@@ -44,6 +48,8 @@ final class ReplicaState {
   private volatile Membership membership;
   private volatile boolean removed;
   private volatile long highestEpochSeen;
+  private volatile long promisedEpoch;
+  private volatile String promisedTo;
   private volatile String primaryHint;
   private volatile long lastSequence;
   private volatile boolean closed;
@@ -62,6 +68,15 @@ final class ReplicaState {
     this.membership = load();
     this.highestEpochSeen = membership.epoch();
     this.lastSequence = store.position().sequence();
+    store
+        .hsmState(PROMISE_KEY)
+        .map(b -> new String(b, StandardCharsets.UTF_8).split(" ", 2))
+        .filter(f -> f.length == 2)
+        .ifPresent(
+            f -> {
+              promisedEpoch = Long.parseLong(f[0]);
+              promisedTo = f[1];
+            });
   }
 
   Membership membership() {
@@ -89,9 +104,67 @@ final class ReplicaState {
     return lastSequence;
   }
 
+  /**
+   * The primary of the newest epoch this member knows, and not fenced by a vote it promised for a
+   * newer one.
+   */
   boolean isPrimary() {
     Membership m = membership;
-    return !removed && m.isPrimary(memberId) && m.epoch() >= highestEpochSeen;
+    return !removed
+        && m.isPrimary(memberId)
+        && m.epoch() >= highestEpochSeen
+        && m.epoch() >= promisedEpoch;
+  }
+
+  /** The highest epoch this member promised its vote for (0: none). */
+  long promisedEpoch() {
+    return promisedEpoch;
+  }
+
+  /**
+   * Promises this member's vote in {@code epoch} to {@code candidateId}: from now on it never
+   * acknowledges an entry of an older epoch. Kept in the store before the answer, so a restart does
+   * not forget it. Given once per epoch, and only for an epoch newer than any it knows.
+   *
+   * @return null when given, else why not
+   */
+  synchronized String promise(long epoch, String candidateId) {
+    if (epoch == promisedEpoch && candidateId.equals(promisedTo)) {
+      return null; // the same request again
+    }
+    long known = Math.max(Math.max(membership.epoch(), highestEpochSeen), promisedEpoch);
+    if (epoch <= known) {
+      return "epoch "
+          + epoch
+          + " is not newer than epoch "
+          + known
+          + " that member "
+          + name
+          + " knows";
+    }
+    storePromise(epoch, candidateId);
+    return null;
+  }
+
+  /** Takes back the vote promised to {@code candidateId} in {@code epoch}, if that is the one. */
+  synchronized boolean release(long epoch, String candidateId) {
+    if (epoch != promisedEpoch || !candidateId.equals(promisedTo) || membership.epoch() >= epoch) {
+      return false;
+    }
+    storePromise(0, "");
+    return true;
+  }
+
+  private void storePromise(long epoch, String candidateId) {
+    byte[] raw = (epoch + " " + candidateId).getBytes(StandardCharsets.UTF_8);
+    store.write(
+        tx -> {
+          tx.putHsmState(PROMISE_KEY, raw);
+          return null;
+        });
+    promisedEpoch = epoch;
+    promisedTo = candidateId;
+    signal();
   }
 
   /** An epoch learnt from another member. */

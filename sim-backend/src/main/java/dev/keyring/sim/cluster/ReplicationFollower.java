@@ -65,6 +65,7 @@ final class ReplicationFollower {
           case "resync":
             break;
           case "notPrimary":
+          case "fenced":
             ReplicaState.pause(100);
             break;
           default:
@@ -108,7 +109,8 @@ final class ReplicationFollower {
     PeerMessages.PollAnswer a =
         peers.poll(
             target,
-            new PeerMessages.Poll(state.memberId, pos.epoch(), pos.sequence(), waitMillis),
+            new PeerMessages.Poll(
+                state.memberId, pos.epoch(), pos.sequence(), waitMillis, state.promisedEpoch()),
             Duration.ofMillis(waitMillis + 1_000));
     switch (a.status()) {
       case "ok":
@@ -136,6 +138,10 @@ final class ReplicationFollower {
         break;
       case "resync":
         resync(target);
+        break;
+      case "fenced":
+        // this member voted for a newer primary: look for it, and take nothing from this one
+        liveness.discoverPrimary();
         break;
       default:
         break;

@@ -8,6 +8,7 @@ import dev.keyring.store.LogEntry;
 import dev.keyring.store.LogPosition;
 import dev.keyring.store.Recorded;
 import dev.keyring.store.ReplicationConflictException;
+import dev.keyring.store.RowChange;
 import dev.keyring.store.StoreTransaction;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -15,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -23,8 +25,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The primary's side of replication: writes ordered into the log, followers' writes checked and
  * appended, and followers' polls answered with the entries they miss. A write is acknowledged once
- * every live follower (one that polled within {@link ClusterNode#LIVE}) acknowledged its entry; a
- * follower that is away catches up when it polls again.
+ * a majority of the membership holds its entry (see {@link Quorum#counted}) and every live follower
+ * (one that polled within {@link ClusterNode#LIVE}) acknowledged it, or the live ones ran out of
+ * time; without a majority it is never acknowledged. A follower that is away catches up when it
+ * polls again.
  */
 final class ReplicationLeader {
   private static final int MAX_ENTRIES_PER_POLL = 256;
@@ -45,20 +49,54 @@ final class ReplicationLeader {
    * Runs {@code work} as the primary and appends its entry, or returns null when this member is not
    * the primary. The caller then waits for the acknowledgements ({@link #awaitReplicated}).
    */
-  <T> Recorded<T> writeIfPrimary(Function<StoreTransaction, T> work) {
+  <T> Recorded<T> writeIfPrimary(Function<StoreTransaction, T> work, boolean membershipChange) {
+    Recorded<T> done;
+    Set<String> counted;
     state.gate.readLock().lock();
     try {
       if (!state.isPrimary()) {
         return null;
       }
-      Recorded<T> done = state.store.writeAsPrimary(state.membership().epoch(), work);
-      if (done.entry() != null) {
-        state.appended(done.entry());
+      // a change of the membership may be what restores a majority (deleting a lost member): it
+      // is checked against the membership after it, by the acknowledgement itself
+      if (!membershipChange && !liveness.seesMajority()) {
+        throw noMajority();
       }
-      return done;
+      Membership before = state.membership();
+      done = state.store.writeAsPrimary(before.epoch(), work);
+      if (done.entry() == null) {
+        return done;
+      }
+      state.appended(done.entry());
+      counted = Quorum.counted(ids(before), ids(state.membership()));
     } finally {
       state.gate.readLock().unlock();
     }
+    awaitReplicated(done.entry().position().sequence(), counted);
+    return done;
+  }
+
+  private static boolean changesMembership(ChangeSet changes) {
+    return changes.changes().stream()
+        .anyMatch(c -> c instanceof RowChange.ClusterValue v && v.name().equals(Membership.KEY));
+  }
+
+  private static List<String> ids(Membership m) {
+    List<String> out = new ArrayList<>();
+    m.members().forEach(e -> out.add(e.memberId()));
+    return out;
+  }
+
+  private HsmException noMajority() {
+    Membership m = state.membership();
+    return new HsmException(
+        ResultCode.CKR_TOKEN_WRITE_PROTECTED,
+        "member "
+            + state.name
+            + " is the primary but does not see a majority of the "
+            + m.members().size()
+            + " members; nothing was changed: writes need a majority (or delete the lost members"
+            + " from a member that sees the others)");
   }
 
   /** A follower's write: its before-images checked, then appended and acknowledged. */
@@ -75,12 +113,18 @@ final class ReplicationLeader {
     }
     ChangeSet changes = LogCodec.decode(s.changes()).changes();
     LogEntry entry;
+    Set<String> counted;
     state.gate.readLock().lock();
     try {
-      long epoch = state.membership().epoch();
+      Membership before = state.membership();
+      long epoch = before.epoch();
       if (!state.isPrimary()) {
         return new PeerMessages.SubmitAnswer(
             "notPrimary", epoch, 0, null, "this member is not the primary");
+      }
+      if (!changesMembership(changes) && !liveness.seesMajority()) {
+        HsmException e = noMajority();
+        return new PeerMessages.SubmitAnswer("refused", epoch, 0, e.code().name(), e.getMessage());
       }
       try {
         entry = state.store.appendAsPrimary(epoch, changes);
@@ -91,22 +135,62 @@ final class ReplicationLeader {
         return new PeerMessages.SubmitAnswer("refused", epoch, 0, e.code().name(), e.getMessage());
       }
       state.appended(entry);
+      counted = Quorum.counted(ids(before), ids(state.membership()));
     } finally {
       state.gate.readLock().unlock();
     }
-    awaitReplicated(entry.position().sequence());
+    try {
+      awaitReplicated(entry.position().sequence(), counted);
+    } catch (HsmException e) {
+      return new PeerMessages.SubmitAnswer(
+          "refused", entry.position().epoch(), 0, e.code().name(), e.getMessage());
+    }
     return new PeerMessages.SubmitAnswer(
         "ok", entry.position().epoch(), entry.position().sequence(), null, null);
   }
 
-  /** Waits until every live follower acknowledged {@code sequence}. */
-  void awaitReplicated(long sequence) {
-    if (!state.awaitLog(() -> lagging(sequence) == null)) {
+  /**
+   * Waits until a majority of {@code counted} holds {@code sequence} and every live follower
+   * acknowledged it. A live follower that does not in time is left to catch up later; a majority
+   * that does not is an error that says the write may or may not be kept.
+   */
+  void awaitReplicated(long sequence, Set<String> counted) {
+    boolean all =
+        state.awaitLog(
+            () -> (holding(sequence, counted) && lagging(sequence) == null) || !state.isPrimary());
+    if (!holding(sequence, counted)) {
+      Membership m = state.membership();
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR,
+          "the write is in member "
+              + state.name
+              + "'s log, but a majority of the "
+              + m.members().size()
+              + " members did not confirm it in time"
+              + (state.isPrimary() ? "" : " (a newer primary took over)")
+              + ": it may or may not be kept; check, then try again");
+    }
+    if (!all) {
       LOG.warn(
-          "{} did not acknowledge entry {} in time; going on without it",
+          "{} did not acknowledge entry {} in time; going on without it (a majority holds it)",
           lagging(sequence),
           sequence);
     }
+  }
+
+  /** Whether a majority of {@code counted} holds {@code sequence} (this member: when counted). */
+  private boolean holding(long sequence, Set<String> counted) {
+    int holding = 0;
+    for (String id : counted) {
+      if (id.equals(state.memberId) ? state.lastSequence() >= sequence : ack(id) >= sequence) {
+        holding++;
+      }
+    }
+    return holding >= Quorum.majority(counted.size());
+  }
+
+  private long ack(String memberId) {
+    return acked.getOrDefault(memberId, -1L);
   }
 
   /** A live follower that has not acknowledged {@code sequence}, or null. */
@@ -145,6 +229,9 @@ final class ReplicationLeader {
     }
     if (!state.isPrimary()) {
       return answer("notPrimary", List.of());
+    }
+    if (p.promisedEpoch() > state.membership().epoch()) {
+      return answer("fenced", List.of()); // it voted for a newer primary: nothing it says counts
     }
     String id = p.memberId();
     liveness.polledBy(id);

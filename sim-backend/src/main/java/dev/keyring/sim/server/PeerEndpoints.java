@@ -19,7 +19,8 @@ import org.eclipse.jetty.server.Request;
 /**
  * {@code /v1/peer/...} on the crypto API: member-to-member calls to this member's cluster service.
  * Only members of the cluster (by the fingerprint of their certificate) are answered; a poll from
- * anyone else is answered {@code removed} by the service itself.
+ * anyone else is answered {@code removed} by the service itself, and a status probe is answered
+ * (the cluster's epoch tells an ex-member that it was replaced).
  */
 final class PeerEndpoints {
   private final Supplier<ClusterNode> node;
@@ -36,7 +37,8 @@ final class PeerEndpoints {
     }
     String fp = fingerprint(x.request);
     boolean member = n.membership().byFingerprint(fp).isPresent();
-    if (!member && !op.equals("poll")) {
+    // a poll or a status probe from an ex-member is answered: that is how it learns it was removed
+    if (!member && !op.equals("poll") && !op.equals("status")) {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may call " + x.path);
     }
@@ -62,6 +64,14 @@ final class PeerEndpoints {
       case "promote":
         requireMethod(x, "POST");
         x.ok(n.becomePrimary(x.read(PeerMessages.Promote.class)));
+        return;
+      case "fence":
+        requireMethod(x, "POST");
+        x.ok(n.fence(x.read(PeerMessages.Fence.class)));
+        return;
+      case "release":
+        requireMethod(x, "POST");
+        x.ok(n.release(x.read(PeerMessages.Release.class)));
         return;
       case "handover":
         requireMethod(x, "POST");

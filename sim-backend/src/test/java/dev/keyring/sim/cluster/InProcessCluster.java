@@ -2,6 +2,7 @@ package dev.keyring.sim.cluster;
 
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.StoreConfig;
+import dev.keyring.store.StoreTransaction;
 import dev.keyring.testing.FakeTicker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -9,7 +10,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * Cluster services of several members in one process: each with its own H2 store in a temporary
@@ -73,14 +77,20 @@ final class InProcessCluster implements AutoCloseable {
     if (i == 0) {
       store.write(tx -> tx.createCluster(clusterId, "in-process"));
     } else {
-      node(0)
-          .changeMembership(
-              m ->
-                  m.next(
-                      list -> {
-                        list.add(settings.entry());
-                        return list;
-                      }));
+      // the members so far acknowledge the addition: a majority of them must hold it
+      CompletableFuture<Membership> added =
+          CompletableFuture.supplyAsync(
+              () ->
+                  node(0)
+                      .changeMembership(
+                          m ->
+                              m.next(
+                                  list -> {
+                                    list.add(settings.entry());
+                                    return list;
+                                  })));
+      pumpUntil(added::isDone);
+      added.join();
       ClusterNode.copyState(store, peers, address(0));
     }
     RecordingListener listener = new RecordingListener();
@@ -90,11 +100,44 @@ final class InProcessCluster implements AutoCloseable {
     network.nodes.put(address(i), node);
   }
 
+  /**
+   * Lets every follower poll the primary (member 0) until {@code done}: the way a test makes the
+   * followers acknowledge what the primary waits for. A guard of 30 s of real time against a hang.
+   */
+  void pumpUntil(BooleanSupplier done) {
+    int[] all = new int[nodes.size()];
+    for (int i = 0; i < all.length; i++) {
+      all[i] = i;
+    }
+    pumpUntil(done, all);
+  }
+
+  /** {@link #pumpUntil(BooleanSupplier)} with only {@code members} polling (those not primary). */
+  void pumpUntil(BooleanSupplier done, int... members) {
+    long guard = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > guard) {
+        throw new IllegalStateException("the followers never gave what the primary waits for");
+      }
+      for (int i : members) {
+        if (network.down.contains(address(i)) || nodes.get(i).isPrimary()) {
+          continue;
+        }
+        try {
+          nodes.get(i).pollPrimary(0);
+        } catch (java.io.IOException e) {
+          throw new IllegalStateException(e);
+        }
+      }
+      Thread.yield();
+    }
+  }
+
   static String address(int i) {
     return "127.0.0.1:" + (50052 + i);
   }
 
-  private static String fingerprint(int i) {
+  static String fingerprint(int i) {
     return String.format("%064x", i + 1);
   }
 
@@ -118,6 +161,39 @@ final class InProcessCluster implements AutoCloseable {
               tx.putClusterValue(name, value.getBytes(StandardCharsets.UTF_8));
               return null;
             });
+  }
+
+  /**
+   * Writes the cluster value {@code name} through member {@code via} and lets {@code pollers} (all
+   * followers when none are named) poll until the write is acknowledged.
+   */
+  void putAcknowledged(int via, String name, String value, int... pollers) {
+    writeAcknowledged(
+        via,
+        tx -> {
+          tx.putClusterValue(name, value.getBytes(StandardCharsets.UTF_8));
+          return null;
+        },
+        pollers);
+  }
+
+  /** {@link #putAcknowledged} for any write. */
+  <T> T writeAcknowledged(int via, Function<StoreTransaction, T> work, int... pollers) {
+    boolean[] once = {false};
+    BooleanSupplier polledOnce = () -> once[0] || !(once[0] = true);
+    // one round first, so that the primary sees its followers live before the write starts
+    if (pollers.length == 0) {
+      pumpUntil(polledOnce);
+    } else {
+      pumpUntil(polledOnce, pollers);
+    }
+    CompletableFuture<T> w = CompletableFuture.supplyAsync(() -> node(via).write(work));
+    if (pollers.length == 0) {
+      pumpUntil(w::isDone);
+    } else {
+      pumpUntil(w::isDone, pollers);
+    }
+    return w.join();
   }
 
   /** The cluster value {@code name} as member {@code member} holds it. */

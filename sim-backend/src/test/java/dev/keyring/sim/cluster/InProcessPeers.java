@@ -71,6 +71,18 @@ final class InProcessPeers implements PeerTransport {
   }
 
   @Override
+  public PeerMessages.FenceAnswer fence(String address, PeerMessages.Fence fence, Duration timeout)
+      throws IOException {
+    return at(address).fence(fence);
+  }
+
+  @Override
+  public PeerMessages.Done release(String address, PeerMessages.Release release, Duration timeout)
+      throws IOException {
+    return at(address).release(release);
+  }
+
+  @Override
   public void execute(Runnable task) {
     task.run();
   }

@@ -23,9 +23,7 @@ class MembershipChangesTest {
   @Test
   void promote_handsThePrimaryRoleOver_andTheOldPrimaryFollowsTheNewOne() throws Exception {
     try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
-      c.put(0, "a", "1");
-      c.node(1).pollPrimary(0); // receives the entry
-      c.node(1).pollPrimary(0); // acknowledges it
+      c.putAcknowledged(0, "a", "1"); // member 1 receives and acknowledges it
       c.node(0).probePeers(); // the primary learns that member 1 is read-write
       long epoch = c.node(0).membership().epoch();
 
@@ -49,11 +47,12 @@ class MembershipChangesTest {
 
   @Test
   void handover_waitsUntilTheTargetAcknowledgedEveryEntry() throws Exception {
-    try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
+    try (InProcessCluster c = InProcessCluster.start(dir, 3)) {
       c.node(1).pollPrimary(0);
       c.node(0).probePeers();
       c.ticker.advance(ClusterNode.LIVE);
-      c.put(0, "a", "1"); // member 1 is not live on the primary: the write does not wait
+      // member 1 is not live on the primary: member 2 makes the majority, the write does not wait
+      c.putAcknowledged(0, "a", "1", 2);
       c.node(1).pollPrimary(0); // member 1 holds the entry but has not acknowledged it
 
       CompletableFuture<PeerMessages.Done> handover =
@@ -68,8 +67,9 @@ class MembershipChangesTest {
 
   @Test
   void handover_isRefused_whenTheTargetDoesNotCatchUpInTime() throws Exception {
-    try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
-      c.put(0, "a", "1"); // member 1 never polled: it does not hold the entry
+    try (InProcessCluster c = InProcessCluster.start(dir, 3)) {
+      c.ticker.advance(ClusterNode.LIVE); // member 1 is not live: nothing waits for it
+      c.putAcknowledged(0, "a", "1", 2); // member 1 does not poll again: it lacks the entry
 
       CompletableFuture<PeerMessages.Done> handover =
           CompletableFuture.supplyAsync(() -> c.node(0).handover(c.node(1).memberId()));
@@ -97,8 +97,10 @@ class MembershipChangesTest {
   @Test
   void moveToGroup_isReplicatedToTheFollowers() throws Exception {
     try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
-      c.node(0).moveToGroup(c.node(1).memberId(), "east");
-      c.node(1).pollPrimary(0);
+      CompletableFuture<Membership> moved =
+          CompletableFuture.supplyAsync(() -> c.node(0).moveToGroup(c.node(1).memberId(), "east"));
+      c.pumpUntil(moved::isDone); // a change of the membership is acknowledged like any write
+      moved.join();
 
       assertEquals(
           "east", c.node(1).membership().member(c.node(1).memberId()).orElseThrow().group());

@@ -37,10 +37,12 @@ class PeerLivenessTest {
       assertTrue(follower.readOnly(follower.memberId()));
       HsmException e = assertThrows(HsmException.class, () -> c.put(1, "k", "v"));
       assertEquals(ResultCode.CKR_TOKEN_WRITE_PROTECTED, e.code());
-      assertTrue(c.node(0).readWrite(), "the primary is always read-write");
+      assertFalse(
+          c.node(0).readWrite(), "a primary that sees no majority (1 of 2) is read-only too");
 
       follower.pollPrimary(0); // the primary answers again
       assertTrue(follower.readWrite());
+      assertTrue(c.node(0).readWrite());
     }
   }
 

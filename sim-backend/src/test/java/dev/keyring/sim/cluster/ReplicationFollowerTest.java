@@ -24,10 +24,11 @@ class ReplicationFollowerTest {
 
   @Test
   void followerBehind_appliesTheMissingEntries_onItsNextPoll() throws Exception {
-    try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
-      c.put(0, "a", "1");
-      c.put(0, "b", "2");
-      c.put(0, "c", "3");
+    try (InProcessCluster c = InProcessCluster.start(dir, 3)) {
+      c.ticker.advance(ClusterNode.LIVE); // member 1 is not live: nothing waits for it
+      c.putAcknowledged(0, "a", "1", 2); // member 2 makes the majority; member 1 stays behind
+      c.putAcknowledged(0, "b", "2", 2);
+      c.putAcknowledged(0, "c", "3", 2);
       assertEquals(Optional.empty(), c.value(1, "a"));
 
       assertEquals("ok", c.node(1).pollPrimary(0));
@@ -42,7 +43,7 @@ class ReplicationFollowerTest {
   @Test
   void followerWhoseLogDoesNotFollowThePrimarys_installsThePrimarysState() throws Exception {
     try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
-      c.put(0, "a", "1");
+      c.putAcknowledged(0, "a", "1");
       // member 1's log grows on its own, past the primary's
       LogPosition at = c.store(1).position();
       for (int i = 0; i < 3; i++) {
@@ -81,12 +82,13 @@ class ReplicationFollowerTest {
 
   @Test
   void appliedKeyringDeletion_tellsTheListener() throws Exception {
-    try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
+    try (InProcessCluster c = InProcessCluster.start(dir, 3)) {
       UUID id = UUID.randomUUID();
       KeyringRecord k =
           new KeyringRecord(id, c.clusterId, "ring", "verifier", true, false, false, 0, epoch(), 1);
-      c.node(0).write(tx -> tx.createKeyrings(c.clusterId, List.of(k)));
-      c.node(0).write(tx -> tx.deleteKeyring(id));
+      c.ticker.advance(ClusterNode.LIVE); // member 1 is not live: nothing waits for it
+      c.writeAcknowledged(0, tx -> tx.createKeyrings(c.clusterId, List.of(k)), 2);
+      c.writeAcknowledged(0, tx -> tx.deleteKeyring(id), 2);
       assertFalse(c.listener(1).keyrings.contains(id));
 
       c.node(1).pollPrimary(0);
