@@ -178,6 +178,27 @@ public final class MemberProcess implements AutoCloseable {
     process.waitFor(30, TimeUnit.SECONDS);
   }
 
+  /** SIGSTOP: the process is frozen, its sockets stay open (as a long GC pause or a hung VM). */
+  public void pause() throws IOException, InterruptedException {
+    signal("STOP");
+  }
+
+  /** SIGCONT after {@link #pause()}. */
+  public void resume() throws IOException, InterruptedException {
+    signal("CONT");
+  }
+
+  private void signal(String name) throws IOException, InterruptedException {
+    Process k =
+        new ProcessBuilder("kill", "-" + name, Long.toString(process.pid()))
+            .redirectErrorStream(true)
+            .start();
+    String out = new String(k.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (k.waitFor() != 0) {
+      throw new IOException("kill -" + name + " " + process.pid() + " failed: " + out);
+    }
+  }
+
   public boolean isAlive() {
     return process != null && process.isAlive();
   }

@@ -32,11 +32,12 @@ import java.util.stream.Collectors;
  * <p><b>View.</b> The cluster view ({@code GET /v1/cluster}) is fetched from the registered member
  * first (then from any other member that is up) on first use, again every {@link
  * TransportOptions#viewRefresh()} on a background daemon thread, and at once after a member
- * failure. A view with an older {@code version} never replaces a newer one; a view of another
- * cluster is ignored. Until a view arrives, and when a member answers no view, the registered
- * member alone serves. The registered member keeps the address of the configuration; the others are
- * reached at the address the view gives, each through its own transport (same TLS identity, name
- * check against the member's name).
+ * failure. A view of an older {@code epoch}, or of the same epoch with an older {@code version},
+ * never replaces a newer one (so a replaced primary's view cannot route writes back to it); a view
+ * of another cluster is ignored. Until a view arrives, and when a member answers no view, the
+ * registered member alone serves. The registered member keeps the address of the configuration; the
+ * others are reached at the address the view gives, each through its own transport (same TLS
+ * identity, name check against the member's name).
  *
  * <p><b>Selection.</b> {@link AffinityRouter}: the live members of the preferred affinity group
  * ({@link TransportOptions#affinityGroup()}, else the registered member's), fewest outstanding
@@ -376,8 +377,12 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
                 + old.clusterId());
         return;
       }
-      if (old != null && v.version() < old.version()) {
-        return; // an older view never replaces a newer one
+      if (old != null
+          && (v.epoch() < old.epoch()
+              || (v.epoch() == old.epoch() && v.version() < old.version()))) {
+        // an older view never replaces a newer one: the epoch first (a replaced primary may still
+        // answer with its own, higher version of an older epoch), then the version
+        return;
       }
       List<MemberLink> next = new ArrayList<>();
       List<MemberLink> unused = new ArrayList<>(current.links());

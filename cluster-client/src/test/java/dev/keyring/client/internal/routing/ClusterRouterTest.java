@@ -423,6 +423,37 @@ class ClusterRouterTest {
   }
 
   @Test
+  void viewOfAnOlderEpoch_neverReplacesANewerOne_whateverItsVersion() throws Exception {
+    ClusterRouter r = router();
+    MemberLink seed = r.links().get(0);
+    r.apply(
+        new CryptoMessages.ClusterView(
+            CLUSTER, "test", 3, 10, List.of(member("m1", "east", false))),
+        seed);
+    // a replaced primary that kept changing its own membership in epoch 2
+    r.apply(
+        new CryptoMessages.ClusterView(
+            CLUSTER,
+            "test",
+            2,
+            50,
+            List.of(member("m1", "east", false), member("m2", "east", false))),
+        seed);
+    assertEquals(10, r.viewVersion());
+    assertEquals(1, r.links().size());
+    r.apply(
+        new CryptoMessages.ClusterView(
+            CLUSTER,
+            "test",
+            4,
+            11,
+            List.of(member("m1", "east", false), member("m2", "east", false))),
+        seed);
+    assertEquals(11, r.viewVersion());
+    assertEquals(2, r.links().size());
+  }
+
+  @Test
   void viewOfAnotherCluster_isIgnored() throws Exception {
     ClusterRouter r = threeMembers(router());
     r.apply(
