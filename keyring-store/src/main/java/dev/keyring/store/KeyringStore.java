@@ -279,6 +279,21 @@ public final class KeyringStore implements AutoCloseable {
   }
 
   /**
+   * Drops the logged entries through {@code sequence} (every member holds them); it becomes the
+   * log's base. A no-op when {@code sequence} is not a logged entry.
+   *
+   * @return how many entries were dropped
+   */
+  public int compactLogThrough(long sequence) {
+    return log.compactThrough(sequence);
+  }
+
+  /** The position the log starts after: the last compaction or installed snapshot, else ZERO. */
+  public LogPosition logBase() {
+    return log.base();
+  }
+
+  /**
    * The replicated state (cluster row, keyrings, objects, cluster values) and the log position it
    * is at, read in one repeatable-read transaction.
    */

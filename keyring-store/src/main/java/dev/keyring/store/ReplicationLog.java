@@ -2,6 +2,7 @@ package dev.keyring.store;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import java.sql.Connection;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
@@ -146,6 +147,45 @@ final class ReplicationLog {
 
   Snapshot snapshot() {
     return pool.readConsistent("reading a snapshot", c -> SnapshotSql.read(c, pool.dialect()));
+  }
+
+  /**
+   * Drops the logged entries up to and including {@code sequence}, which becomes the log's base:
+   * the position stays, a follower at or past it is answered from the entries after it, one further
+   * behind installs a snapshot. Nothing happens when {@code sequence} is not a logged entry
+   * (already compacted, or not yet logged).
+   *
+   * @return how many entries were dropped
+   */
+  int compactThrough(long sequence) {
+    return locked(
+        tx ->
+            tx.sql(
+                "compacting the log through sequence " + sequence,
+                () -> {
+                  Connection c = tx.connection();
+                  Optional<Long> epoch =
+                      Sql.queryOne(
+                          c,
+                          "SELECT epoch FROM cluster_log WHERE seq = ?",
+                          rs -> rs.getLong(1),
+                          sequence);
+                  if (epoch.isEmpty()) {
+                    return 0;
+                  }
+                  Sql.update(c, "DELETE FROM replication_base");
+                  Sql.update(
+                      c,
+                      "INSERT INTO replication_base (id, seq, epoch) VALUES (1, ?, ?)",
+                      sequence,
+                      epoch.get());
+                  return Sql.update(c, "DELETE FROM cluster_log WHERE seq <= ?", sequence);
+                }));
+  }
+
+  /** The position the log starts after (its base), {@link LogPosition#ZERO} without one. */
+  LogPosition base() {
+    return pool.read("reading the log base", ReplicationSql::base);
   }
 
   void installSnapshot(Snapshot snapshot) {

@@ -1574,6 +1574,34 @@ abstract class KeyringStoreContract {
   }
 
   @Test
+  void compactLogThrough_dropsTheEntries_makesTheLastOneTheBase_andKeepsThePosition() {
+    UUID cluster = createCluster(store);
+    List<LogEntry> entries = mixedWrites(store, cluster, 1);
+    assertTrue(entries.size() >= 3, "entries: " + entries.size());
+    LogPosition last = store.position();
+    LogPosition cut = entries.get(1).position();
+
+    assertEquals(2, store.compactLogThrough(cut.sequence()));
+
+    assertEquals(last, store.position());
+    assertEquals(cut, store.logBase());
+    assertEquals(Optional.of(cut.epoch()), store.epochAt(cut.sequence()));
+    assertEquals(Optional.empty(), store.epochAt(entries.get(0).position().sequence()));
+    assertEquals(entries.subList(2, entries.size()).size(), store.entriesAfter(0, 100).size());
+    assertEquals(
+        entries.get(2).position(), store.entriesAfter(cut.sequence(), 1).get(0).position());
+    assertEquals(0, store.compactLogThrough(cut.sequence()), "already compacted");
+    assertEquals(0, store.compactLogThrough(last.sequence() + 5), "not logged yet");
+    assertEquals(cut, store.logBase());
+
+    // a snapshot of a compacted store starts a copy at the same position
+    KeyringStore c = open(freshConfig("compacted-copy"));
+    c.installSnapshot(LogCodec.decodeSnapshot(LogCodec.encode(store.snapshot())));
+    assertSameReplicatedState(store, c, "membership");
+    assertEquals(last, c.position());
+  }
+
+  @Test
   void appendAsPrimary_beyond256Objects_isRefusedLikeInsertObject_andChangesNothing() {
     UUID cluster = createCluster(store);
     UUID k = createKeyring(store, cluster, "k");

@@ -45,6 +45,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
 
   private static final int MAX_WRITE_ATTEMPTS = 20;
   private static final long PROBE_INTERVAL_MS = 500;
+  private static final long COMPACT_INTERVAL_MS = 2_000;
   private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
 
   private final NodeSettings settings;
@@ -126,6 +127,8 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     }
     follower.start();
     scheduler.scheduleWithFixedDelay(liveness::probe, 0, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        this::compactLog, COMPACT_INTERVAL_MS, COMPACT_INTERVAL_MS, TimeUnit.MILLISECONDS);
     Membership m = state.membership();
     LOG.info(
         "cluster service of {} started: {} member(s), primary {}, epoch {}, position {}",
@@ -332,6 +335,16 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
   /** Removes this member from the cluster (every other member must be visible). */
   public void leave() {
     changes.leave();
+  }
+
+  /** On the primary: compacts the log through what every live member holds. */
+  int compactLog() {
+    try {
+      return leader.compact();
+    } catch (RuntimeException e) {
+      LOG.warn("{}: compacting the log failed: {}", state.name, e.getMessage());
+      return 0;
+    }
   }
 
   // ------------------------------------------------------------------ steps, for tests

@@ -20,7 +20,8 @@ public final class PeerMessages {
    * {@code status}: {@code ok} (entries follow, maybe none), {@code notPrimary} (ask {@code
    * primaryId}), {@code removed} (the asker is no longer a member), {@code resync} (its log does
    * not follow the primary's: install a snapshot), {@code fenced} (the asker promised its vote for
-   * a newer epoch than this primary's: nothing is counted).
+   * a newer epoch than this primary's: nothing is counted). {@code compactedThrough}: every member
+   * holds the entries up to it, so the follower may drop them from its own log too.
    */
   public record PollAnswer(
       String status,
@@ -28,7 +29,8 @@ public final class PeerMessages {
       long epoch,
       long primarySequence,
       List<byte[]> entries,
-      Map<String, Boolean> visible) {}
+      Map<String, Boolean> visible,
+      long compactedThrough) {}
 
   /** A follower's write, as a change set encoded by LogCodec (position ignored). */
   public record Submit(String memberId, byte[] changes) {}

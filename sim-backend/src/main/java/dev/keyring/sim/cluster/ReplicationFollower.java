@@ -30,6 +30,7 @@ final class ReplicationFollower {
   private final PeerLiveness liveness;
   private final PeerTransport peers;
   private final Thread thread;
+  private volatile long compacted;
 
   /** What one attempt of a write through the primary gave: done (with its result), or again. */
   record Attempt<T>(boolean done, T result) {}
@@ -38,6 +39,7 @@ final class ReplicationFollower {
     this.state = state;
     this.liveness = liveness;
     this.peers = peers;
+    this.compacted = state.store.logBase().sequence();
     this.thread = new Thread(this::followLoop, "keyring-cluster-follow");
     this.thread.setDaemon(true);
   }
@@ -120,6 +122,7 @@ final class ReplicationFollower {
           state.store.applyEntry(e);
           state.appliedFromPrimary(e);
         }
+        compactBehind(a.compactedThrough());
         break;
       case "notPrimary":
         if (a.primaryId() != null && !a.primaryId().equals(state.memberId)) {
@@ -147,6 +150,20 @@ final class ReplicationFollower {
         break;
     }
     return a.status();
+  }
+
+  /**
+   * Drops from this member's log what every member holds (as the primary says), keeping as many of
+   * the newest entries as the primary keeps: should this member become primary, members a little
+   * behind still catch up from its log.
+   */
+  private void compactBehind(long primaryCompacted) {
+    long through =
+        Math.min(primaryCompacted, state.lastSequence() - ReplicationLeader.RETAINED_ENTRIES);
+    if (through > compacted) {
+      state.store.compactLogThrough(through);
+      compacted = through;
+    }
   }
 
   private void resync(String target) throws IOException {

@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  */
 final class ReplicationLeader {
   private static final int MAX_ENTRIES_PER_POLL = 256;
+
+  /** How many of the newest entries a compaction always keeps. */
+  static final int RETAINED_ENTRIES = 256;
+
   private static final Duration MAX_POLL_WAIT = Duration.ofSeconds(1);
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationLeader.class);
 
@@ -39,10 +43,13 @@ final class ReplicationLeader {
   private final PeerLiveness liveness;
   // each follower's acknowledged sequence
   private final Map<String, Long> acked = new ConcurrentHashMap<>();
+  // the log is compacted through here (what this primary did, or what its store's base says)
+  private volatile long compacted;
 
   ReplicationLeader(ReplicaState state, PeerLiveness liveness) {
     this.state = state;
     this.liveness = liveness;
+    this.compacted = state.store.logBase().sequence();
   }
 
   /**
@@ -269,7 +276,33 @@ final class ReplicationLeader {
       vis.put(e.memberId(), liveness.visible(e.memberId()));
     }
     return new PeerMessages.PollAnswer(
-        status, state.primaryId(), m.epoch(), state.lastSequence(), entries, vis);
+        status, state.primaryId(), m.epoch(), state.lastSequence(), entries, vis, compacted);
+  }
+
+  /**
+   * Compacts the log through the last entry every member holds, keeping at least {@link
+   * #RETAINED_ENTRIES} entries so that a member a little behind (restarting) catches up from the
+   * log rather than a snapshot. A member that does not poll within the live window does not hold
+   * the log back: when it returns behind the log's base, it installs a snapshot.
+   *
+   * @return how many entries were dropped
+   */
+  int compact() {
+    if (!state.isPrimary()) {
+      return 0;
+    }
+    long through = state.lastSequence() - RETAINED_ENTRIES;
+    for (Membership.Entry e : state.membership().members()) {
+      if (!e.memberId().equals(state.memberId) && liveness.polledRecently(e.memberId())) {
+        through = Math.min(through, ack(e.memberId()));
+      }
+    }
+    if (through <= compacted) {
+      return 0;
+    }
+    int dropped = state.store.compactLogThrough(through);
+    compacted = through;
+    return dropped;
   }
 
   /** This member's whole state, for a member of the cluster that catches up or joins. */

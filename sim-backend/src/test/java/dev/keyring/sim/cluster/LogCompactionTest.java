@@ -1,0 +1,71 @@
+package dev.keyring.sim.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.store.LogPosition;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The log is bounded: compacted through what every live member holds, keeping the newest {@link
+ * ReplicationLeader#RETAINED_ENTRIES}; followers drop what the primary dropped; a member behind the
+ * log's base installs a snapshot.
+ */
+@Timeout(value = 120, unit = TimeUnit.SECONDS) // a guard against a hang, not a measure
+class LogCompactionTest {
+  private static final int WRITES = 600;
+
+  @TempDir Path dir;
+
+  @Test
+  void primaryAndFollower_keepOnlyTheNewestEntries_theirPositionUnchanged() throws Exception {
+    try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
+      for (int i = 0; i < WRITES; i++) {
+        c.putAcknowledged(0, "k" + (i % 10), "v" + i);
+      }
+      LogPosition last = c.store(0).position();
+      assertTrue(logged(c, 0) > WRITES, "every write is logged: " + logged(c, 0));
+
+      assertTrue(c.node(0).compactLog() > 0);
+
+      assertEquals(ReplicationLeader.RETAINED_ENTRIES, logged(c, 0));
+      assertEquals(last, c.store(0).position());
+      assertEquals(
+          last.sequence() - ReplicationLeader.RETAINED_ENTRIES, c.store(0).logBase().sequence());
+      assertEquals(0, c.node(0).compactLog(), "nothing more to drop");
+
+      c.putAcknowledged(0, "after", "compaction"); // the follower hears how far the primary got
+      assertTrue(
+          logged(c, 1) <= ReplicationLeader.RETAINED_ENTRIES + 2,
+          "the follower keeps what the primary keeps, and what came since: " + logged(c, 1));
+      assertEquals(Optional.of("compaction"), c.value(1, "after"));
+      assertEquals(c.store(0).stateDigest(), c.store(1).stateDigest());
+    }
+  }
+
+  @Test
+  void memberBehindTheBase_installsASnapshot_andConverges() throws Exception {
+    try (InProcessCluster c = InProcessCluster.start(dir, 3)) {
+      c.ticker.advance(ClusterNode.LIVE); // member 2 is away: it does not hold the log back
+      for (int i = 0; i < WRITES; i++) {
+        c.putAcknowledged(0, "k" + (i % 10), "v" + i, 1);
+      }
+      c.node(0).compactLog();
+      assertTrue(c.store(2).position().sequence() < c.store(0).logBase().sequence());
+
+      assertEquals("resync", c.node(2).pollPrimary(0));
+
+      assertEquals(c.store(0).position(), c.store(2).position());
+      assertEquals(c.store(0).stateDigest(), c.store(2).stateDigest());
+    }
+  }
+
+  private static int logged(InProcessCluster c, int member) {
+    return c.store(member).entriesAfter(0, 1_000_000).size();
+  }
+}
