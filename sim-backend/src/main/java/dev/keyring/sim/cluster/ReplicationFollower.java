@@ -197,8 +197,9 @@ final class ReplicationFollower {
                   state.memberId, LogCodec.encode(new LogEntry(LogPosition.ZERO, r.changes()))),
               ReplicaState.REPLICATION_WAIT.plusSeconds(5));
     } catch (IOException e) {
+      // sent, and no answer: the primary may have taken it, so this is no refusal
       throw new HsmException(
-          ResultCode.CKR_TOKEN_WRITE_PROTECTED,
+          ResultCode.CKR_DEVICE_ERROR,
           "member "
               + state.name
               + " lost the primary while writing ("
