@@ -66,6 +66,9 @@ enum Dialect {
   /** H2 error codes of the same kind: deadlock, lock timeout, concurrent update. */
   private static final Set<Integer> TRANSIENT_H2_CODES = Set.of(40001, 50200, 90131);
 
+  // DATABASE_IS_CLOSED, DATABASE_CALLED_AT_SHUTDOWN, IO_EXCEPTION_1, IO_EXCEPTION_2, FILE_CORRUPTED
+  private static final Set<Integer> GONE_H2_CODES = Set.of(90098, 90121, 90028, 90031, 90030);
+
   private final String binaryType;
   private final String textType;
   private final String valueColumn;
@@ -114,6 +117,34 @@ enum Dialect {
    * Whether {@code e}, or any exception chained to it, is a lock timeout, deadlock or serialization
    * failure: an error a retry of the whole transaction can clear.
    */
+  /**
+   * Whether {@code e} says the database itself is gone rather than one statement failing: H2's
+   * "database closed" (after a failed write to its file, such as on a full disk) and its I/O
+   * errors; PostgreSQL's connection failures (class 08) and shutdown (57P01..57P03).
+   */
+  static boolean isDatabaseGone(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof SQLException s) {
+        String state = s.getSQLState();
+        if (state != null
+            && (state.startsWith("08")
+                || state.equals("57P01")
+                || state.equals("57P02")
+                || state.equals("57P03"))) {
+          return true;
+        }
+        if (s.getClass().getName().startsWith("org.h2.")
+            && GONE_H2_CODES.contains(s.getErrorCode())) {
+          return true;
+        }
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
   static boolean isTransient(SQLException e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SQLException && isTransientOne((SQLException) t)) {

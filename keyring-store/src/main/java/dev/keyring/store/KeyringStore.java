@@ -312,6 +312,15 @@ public final class KeyringStore implements AutoCloseable {
     log.installSnapshot(snapshot);
   }
 
+  /**
+   * Whether the store answered its last statement: false after the database itself failed (a full
+   * disk, a lost database connection) until a statement succeeds again. The store reopens the
+   * database by itself at the next statement; nothing needs a restart.
+   */
+  public boolean healthy() {
+    return pool.healthy();
+  }
+
   /** The version of the store's schema (the latest this code knows, once open). */
   public int schemaVersion() {
     return pool.schemaVersion();

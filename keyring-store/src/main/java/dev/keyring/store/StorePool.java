@@ -30,6 +30,7 @@ final class StorePool {
   private final StoreConfig config;
   private final Dialect dialect;
   private final HikariDataSource pool;
+  private volatile boolean healthy = true;
   private final int schemaVersion;
 
   private StorePool(StoreConfig config, Dialect dialect, HikariDataSource pool, int version) {
@@ -151,10 +152,55 @@ final class StorePool {
 
   /** Runs one read on a connection of its own; a failure is reported as "what: message". */
   <T> T read(String what, SqlRead<T> reader) {
-    try (Connection c = connection(what)) {
-      return reader.read(c);
-    } catch (SQLException e) {
-      throw StoreSqlException.wrap(what, e);
+    try {
+      T result;
+      try (Connection c = connection(what)) {
+        result = reader.read(c);
+      } catch (SQLException e) {
+        throw StoreSqlException.wrap(what, e);
+      }
+      succeeded();
+      return result;
+    } catch (StoreSqlException e) {
+      failed(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Whether the last statement succeeded: false after a failure of the database itself (closed
+   * after an I/O error, such as a full disk) until a statement succeeds again.
+   */
+  boolean healthy() {
+    return healthy;
+  }
+
+  void succeeded() {
+    if (!healthy) {
+      healthy = true;
+      LOG.info("the keyring store answers again: {}", config);
+    }
+  }
+
+  /**
+   * After a failure: when the database itself is gone (H2 closes a database whose file could not be
+   * written, for instance on a full disk), every connection of the pool is retired, so that the
+   * next statement opens the database again (from its last committed state) instead of failing on a
+   * dead connection until a restart.
+   */
+  void failed(StoreSqlException e) {
+    if (!Dialect.isDatabaseGone(e)) {
+      return;
+    }
+    if (healthy) {
+      healthy = false;
+      LOG.warn(
+          "the keyring store failed ({}); its connections are replaced, and it is opened again"
+              + " at the next statement",
+          e.getMessage());
+    }
+    if (!pool.isClosed()) {
+      pool.getHikariPoolMXBean().softEvictConnections();
     }
   }
 

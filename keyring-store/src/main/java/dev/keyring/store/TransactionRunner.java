@@ -30,8 +30,11 @@ final class TransactionRunner {
   <T> T transact(Function<JdbcTransaction, T> work, boolean commit) {
     for (int attempt = 1; ; attempt++) {
       try {
-        return transactOnce(work, commit);
+        T result = transactOnce(work, commit);
+        pool.succeeded();
+        return result;
       } catch (StoreSqlException e) {
+        pool.failed(e);
         if (!e.isTransient()) {
           throw e;
         }
