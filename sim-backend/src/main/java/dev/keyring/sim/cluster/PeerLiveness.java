@@ -60,9 +60,12 @@ final class PeerLiveness {
   /**
    * Read-write: the primary while it sees a majority of the membership (itself included: a write
    * needs a majority to be acknowledged), or a member that heard from the primary within the live
-   * window.
+   * window; never while its store is unhealthy.
    */
   boolean readWrite() {
+    if (!state.store.healthy()) {
+      return false; // its database failed (a full disk): reads go on, writes wait until it answers
+    }
     if (state.isPrimary()) {
       return seesMajority();
     }
