@@ -193,6 +193,22 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     return state.store.position();
   }
 
+  /**
+   * Waits until this member holds the log up to {@code sequence}, for at most {@code max} (as the
+   * ticker measures it), woken by the log signal as entries are applied; {@link Duration#ZERO} only
+   * looks. An interrupt ends the wait (the interrupt stays set).
+   *
+   * @return whether this member holds {@code sequence}
+   */
+  public boolean awaitPosition(long sequence, Duration max) {
+    try {
+      return state.awaitSignal(() -> state.lastSequence() >= sequence, max);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
   /** This member's status, as other members ask for it. */
   public PeerMessages.Status status() {
     LogPosition p = state.store.position();
