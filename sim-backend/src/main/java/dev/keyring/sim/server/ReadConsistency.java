@@ -21,8 +21,9 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>a successful answer to a request that changes the keyring, or that was read from the
- *       primary, carries this member's log position ({@code Keyring-Log-Position}), read once the
- *       change is in this member's own store, so at or past it;
+ *       primary, carries a log position ({@code Keyring-Log-Position}) at or past the change: on
+ *       the primary the change's own entry, elsewhere this member's position once the change is in
+ *       its own store ({@link ClusterNode#answerPosition});
  *   <li>a request carrying the client's position ({@code Keyring-Min-Position}) is served once this
  *       member holds that position: the primary at once, another member after waiting up to {@link
  *       #MAX_WAIT} for the primary's entries, else it is refused with CKR_MEMBER_BEHIND and nothing
@@ -63,6 +64,10 @@ final class ReadConsistency {
     if (!applies(x.method, p)) {
       return;
     }
+    ClusterNode n = node.get();
+    if (n != null) {
+      n.forgetWrites(); // the thread may have served another request before
+    }
     String from = x.header(CryptoHeaders.READ_FROM);
     boolean primaryOnly = from != null && from.trim().equalsIgnoreCase(CryptoHeaders.PRIMARY);
     if (from != null && !primaryOnly) {
@@ -73,7 +78,6 @@ final class ReadConsistency {
     if (primaryOnly || changes(x.method, p)) {
       x.reportPosition(this::position);
     }
-    ClusterNode n = node.get();
     if (n == null || n.isPrimary()) {
       return; // the primary holds every acknowledged write
     }
@@ -125,7 +129,7 @@ final class ReadConsistency {
       if (id.isEmpty()) {
         return null;
       }
-      LogPosition p = n.position();
+      LogPosition p = n.answerPosition();
       return new ClusterPosition(id.get(), p.epoch(), p.sequence()).toString();
     } catch (RuntimeException e) {
       // the change is made: answer it, without the position (the client reads as before)

@@ -1,5 +1,6 @@
 package dev.keyring.sim.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -54,6 +55,22 @@ class ClusterNodePositionTest {
         }
       }
       assertFalse(held, "nothing was applied");
+    }
+  }
+
+  @Test
+  void answerPosition_isTheThreadsOwnWriteOnThePrimary_notAnotherWriteAfterIt() throws Exception {
+    try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
+      c.put(0, "a", "1"); // this thread's write, through the primary
+      long mine = c.store(0).position().sequence();
+      CompletableFuture.runAsync(() -> c.put(0, "b", "2")).get(); // another request's write
+
+      assertEquals(mine, c.node(0).answerPosition().sequence(), "only what this thread wrote");
+      assertEquals(
+          mine + 1, c.node(0).answerPosition().sequence(), "then the member's own position");
+      c.put(0, "c", "3");
+      c.node(0).forgetWrites();
+      assertEquals(c.store(0).position(), c.node(0).answerPosition());
     }
   }
 }
