@@ -61,7 +61,14 @@ public enum ResultCode {
   CKR_RANDOM_NO_RNG(0x121),
   CKR_BUFFER_TOO_SMALL(0x150),
   CKR_CRYPTOKI_NOT_INITIALIZED(0x190),
-  CKR_FUNCTION_REJECTED(0x200);
+  CKR_FUNCTION_REJECTED(0x200),
+  /**
+   * Vendor-defined: the member cannot answer this request consistently, because it does not yet
+   * hold the client's read-your-writes log position (after a bounded wait), or because the request
+   * must be decided on the primary and it is not the primary. Nothing was done: the client tries
+   * the primary (or another member).
+   */
+  CKR_MEMBER_BEHIND(0x80000101L);
 
   private static final Map<Long, ResultCode> BY_VALUE = new HashMap<>();
 

@@ -20,6 +20,10 @@ import java.util.UUID;
  * decorator that {@link KeyringClient#openSession(String)} returns. Callers never retry on their
  * own.
  *
+ * <p>Reads see this client's acknowledged writes, whichever member answers them (read-your-writes:
+ * a member that has not applied them yet waits briefly or passes the call to the primary); {@link
+ * #findObjectsOnPrimary} sees every acknowledged write, other clients' included.
+ *
  * <p>Refusals by a member are {@link HsmException}s with their PKCS#11 code; network failures the
  * recovery could not overcome are {@link TransportException}s. Implementations are thread-safe.
  */
@@ -68,6 +72,14 @@ public interface KeyringChannel extends AutoCloseable {
 
   /** The objects whose attributes include every attribute of {@code template}. */
   List<KeyringObject> findObjects(Attributes template) throws TransportException;
+
+  /**
+   * The objects whose attributes include every attribute of {@code template}, as the cluster's
+   * primary member holds them: for a lookup that decides a destroy or a label change, which must
+   * not be answered by a member that has not yet applied every acknowledged write (another client's
+   * included). Every call of this client afterwards sees at least what this lookup saw.
+   */
+  List<KeyringObject> findObjectsOnPrimary(Attributes template) throws TransportException;
 
   KeyringObject getObject(long handle) throws TransportException;
 

@@ -5,12 +5,13 @@ import dev.keyring.protocol.ResultCode;
 
 /**
  * What recovery may do with a call, by what the call does. The one table of recovery rules; {@link
- * RecoveringChannel} applies it and nothing else repeats a call.
+ * RecoveringChannel} applies it (through its loop, {@link RecoveryLoop}) and nothing else repeats a
+ * call. {@link #READ_PRIMARY} is a repeatable read that only the primary member answers.
  *
  * <table>
  *   <caption>What happens to a call after each failure</caption>
- *   <tr><th>failure</th><th>{@link #READ_REPEATABLE}</th><th>{@link #READ_ONCE}</th>
- *       <th>{@link #WRITE}</th><th>{@link #ON_MEMBER}</th></tr>
+ *   <tr><th>failure</th><th>{@link #READ_REPEATABLE}, {@link #READ_PRIMARY}</th>
+ *       <th>{@link #READ_ONCE}</th><th>{@link #WRITE}</th><th>{@link #ON_MEMBER}</th></tr>
  *   <tr><td>lost session: CKR_SESSION_HANDLE_INVALID, CKR_SESSION_CLOSED, or
  *       CKR_USER_NOT_LOGGED_IN while logged in</td>
  *       <td colspan="3">a new physical session is opened and logged in on that member, and the
@@ -29,6 +30,11 @@ import dev.keyring.protocol.ResultCode;
  *       <td>thrown</td></tr>
  *   <tr><td>CKR_TOKEN_WRITE_PROTECTED</td><td colspan="2">thrown</td>
  *       <td>view refreshed, tried once more on another read-write member</td><td>thrown</td></tr>
+ *   <tr><td>CKR_MEMBER_BEHIND (the member does not hold the client's last write, or is not the
+ *       primary; it did nothing)</td>
+ *       <td colspan="3">view refreshed (once per call), call repeated on the primary; when the
+ *       primary was tried already or is not known, on another member (never for {@link
+ *       #READ_PRIMARY})</td><td>thrown</td></tr>
  *   <tr><td>TLS, PROTOCOL, CONFIGURATION, any other refusal</td>
  *       <td colspan="4">thrown, never repeated</td></tr>
  * </table>
@@ -43,31 +49,43 @@ public enum CallKind {
    * Reads whose repeat changes nothing: sign, verify, encrypt, decrypt, random, find and get
    * objects, slots, health.
    */
-  READ_REPEATABLE(false, true, true),
+  READ_REPEATABLE(false, true, true, false),
+  /**
+   * The lookup that decides a destroy or a label change (find objects on the primary): answered by
+   * the primary member only, repeatable like {@link #READ_REPEATABLE}.
+   */
+  READ_PRIMARY(false, true, true, true),
   /**
    * Reads that change a member's state or are not to be sent twice: open session, login, wrap, the
    * start of a multi-part operation.
    */
-  READ_ONCE(false, false, true),
+  READ_ONCE(false, false, true, false),
   /**
    * Changes to the keyring: create, generate, set attributes, destroy, unwrap, derive, change
    * password, init KRCO.
    */
-  WRITE(true, false, true),
+  WRITE(true, false, true, false),
   /**
    * Calls bound to one member's physical session: the opening and log-in of a replacement session,
    * logout and close on each member, the parts of a multi-part operation.
    */
-  ON_MEMBER(false, false, false);
+  ON_MEMBER(false, false, false, false);
 
   private final boolean write;
   private final boolean repeatable;
   private final boolean routed;
+  private final boolean primary;
 
-  CallKind(boolean write, boolean repeatable, boolean routed) {
+  CallKind(boolean write, boolean repeatable, boolean routed, boolean primary) {
     this.write = write;
     this.repeatable = repeatable;
     this.routed = routed;
+    this.primary = primary;
+  }
+
+  /** Whether only the primary member may answer the call. */
+  public boolean primary() {
+    return primary;
   }
 
   /** Whether the call changes the keyring: it goes to read-write members only. */
@@ -105,6 +123,15 @@ public enum CallKind {
    */
   public boolean elsewhereAfter(ResultCode code) {
     return write && code == ResultCode.CKR_TOKEN_WRITE_PROTECTED;
+  }
+
+  /**
+   * Whether refusal {@code code} sends the call to the primary: CKR_MEMBER_BEHIND, which a member
+   * answers before doing anything when it does not hold the client's last write (or is not the
+   * primary a {@link #READ_PRIMARY} call needs).
+   */
+  public boolean toPrimaryAfter(ResultCode code) {
+    return routed && code == ResultCode.CKR_MEMBER_BEHIND;
   }
 
   /** Whether {@code code} says the member no longer knows the physical session. */

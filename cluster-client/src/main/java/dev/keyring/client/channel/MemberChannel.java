@@ -25,6 +25,11 @@ import java.util.List;
  * HsmException}; a failure on the wire is a {@link TransportException} whose {@link
  * TransportException#kind() kind} says whether a connection was made ({@code CONNECT}: the request
  * never left) or the call broke after that ({@code IO}).
+ *
+ * <p>A wire implementation also carries the cluster's read-your-writes position ({@link
+ * ReadYourWrites}, one per cluster): sent with every call, raised by every answer that reports the
+ * member's position. A member that cannot honour it refuses the call with CKR_MEMBER_BEHIND before
+ * doing anything.
  */
 public interface MemberChannel {
   /** The member's name, for messages ("member m1 at 127.0.0.1:1792"). */
@@ -63,6 +68,13 @@ public interface MemberChannel {
   List<KeyringObject> findObjects(String sessionId, Attributes template) throws TransportException;
 
   KeyringObject getObject(String sessionId, long handle) throws TransportException;
+
+  /**
+   * {@link #findObjects} answered by the primary only (another member refuses with
+   * CKR_MEMBER_BEHIND); the answer reports the primary's position, which raises the client's.
+   */
+  List<KeyringObject> findObjectsOnPrimary(String sessionId, Attributes template)
+      throws TransportException;
 
   KeyringObject setAttributes(String sessionId, long handle, Attributes changes)
       throws TransportException;

@@ -16,6 +16,13 @@ public interface MemberRouter {
    */
   RoutedMember select(boolean write, List<RoutedMember> tried);
 
+  /**
+   * The primary member, if it is up and not in {@code tried}; null otherwise. A router that knows
+   * no primary yet (no cluster view) may answer any member: a member that is not the primary
+   * refuses what only the primary may answer.
+   */
+  RoutedMember selectPrimary(List<RoutedMember> tried);
+
   /** Probes once the down members not in {@code tried}; true if one answered and is up again. */
   boolean probeDownMembers(List<RoutedMember> tried);
 

@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The physical sessions of one {@link RecoveringChannel}, one per member it reached: which member
  * holds which session id, and the calls that end them. Bookkeeping only: every call here goes
- * through {@link RecoveringChannel#onWire} as {@link CallKind#ON_MEMBER}.
+ * through {@link RecoveryLoop#onWire} as {@link CallKind#ON_MEMBER}.
  */
 final class PhysicalSessions {
   private static final System.Logger LOG = System.getLogger(PhysicalSessions.class.getName());
@@ -54,7 +54,7 @@ final class PhysicalSessions {
       MemberRouter router, CallKind kind, RoutedMember m, String keyringLabelOrId)
       throws TransportException {
     SessionInfo info =
-        RecoveringChannel.onWire(kind, router, () -> m.channel().openSession(keyringLabelOrId));
+        RecoveryLoop.onWire(kind, router, () -> m.channel().openSession(keyringLabelOrId));
     m.sessionOpened();
     return info;
   }
@@ -69,7 +69,7 @@ final class PhysicalSessions {
     if (role != null) {
       String pw = new String(password);
       try {
-        RecoveringChannel.onWire(
+        RecoveryLoop.onWire(
             CallKind.ON_MEMBER,
             router,
             () -> {
@@ -107,7 +107,7 @@ final class PhysicalSessions {
   /** Closes {@code sid} on {@code m}; a failure is logged, the member expires it. */
   void closeQuietly(RoutedMember m, String sid) {
     try {
-      RecoveringChannel.onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, sid));
+      RecoveryLoop.onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, sid));
     } catch (TransportException | RuntimeException e) {
       LOG.log(
           System.Logger.Level.DEBUG,
@@ -134,7 +134,7 @@ final class PhysicalSessions {
       boolean answered = false;
       m.begin();
       try {
-        RecoveringChannel.onWire(CallKind.ON_MEMBER, router, () -> logoutOn(m, e.getValue()));
+        RecoveryLoop.onWire(CallKind.ON_MEMBER, router, () -> logoutOn(m, e.getValue()));
         answered = true;
         done = true;
       } catch (HsmException x) {
@@ -185,7 +185,7 @@ final class PhysicalSessions {
         continue; // the member closes it after its idle timeout
       }
       try {
-        RecoveringChannel.onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, e.getValue()));
+        RecoveryLoop.onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, e.getValue()));
       } catch (HsmException x) {
         if (!CallKind.sessionGone(x.code()) && refused == null) {
           refused = x;
@@ -215,7 +215,7 @@ final class PhysicalSessions {
       m.begin();
       try {
         PartResult r =
-            RecoveringChannel.onWire(
+            RecoveryLoop.onWire(
                 CallKind.ON_MEMBER,
                 router,
                 () -> m.channel().operationPart(sid, op, part, last, signature));

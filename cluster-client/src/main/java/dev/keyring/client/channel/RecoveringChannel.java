@@ -13,7 +13,6 @@ import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
 import java.lang.System.Logger.Level;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -23,7 +22,7 @@ import java.util.function.Consumer;
 /**
  * The recovering {@link KeyringChannel}: a logical session on one keyring over the members a {@link
  * MemberRouter} chooses, each reached through its {@link MemberChannel}. The one place where a call
- * is repeated, by the rules of {@link CallKind}.
+ * is repeated, by the rules of {@link CallKind}, which its loop ({@link RecoveryLoop}) applies.
  *
  * <p>Sessions and logins live on one member each, so this is a logical session: it remembers the
  * keyring and, after a successful {@link #login}, the role and password (in memory only, as a
@@ -40,12 +39,6 @@ import java.util.function.Consumer;
  */
 public final class RecoveringChannel implements KeyringChannel {
   private static final System.Logger LOG = System.getLogger(RecoveringChannel.class.getName());
-
-  /** A call made on one member, chosen by the router. */
-  @FunctionalInterface
-  private interface MemberCall<T> {
-    T apply(RoutedMember member) throws TransportException;
-  }
 
   /** One attempt of a call on a member's channel. */
   @FunctionalInterface
@@ -101,7 +94,7 @@ public final class RecoveringChannel implements KeyringChannel {
     Objects.requireNonNull(router, "router");
     Objects.requireNonNull(keyringLabelOrId, "keyringLabelOrId");
     Objects.requireNonNull(onClose, "onClose");
-    return route(
+    return RecoveryLoop.route(
         router,
         CallKind.READ_ONCE,
         "open a session on keyring '" + keyringLabelOrId + "'",
@@ -120,7 +113,8 @@ public final class RecoveringChannel implements KeyringChannel {
    */
   public static <T> T call(MemberRouter router, CallKind kind, String what, WireCall<T> call)
       throws TransportException {
-    return route(router, kind, what, m -> onWire(kind, router, () -> call.apply(m.channel())));
+    return RecoveryLoop.route(
+        router, kind, what, m -> RecoveryLoop.onWire(kind, router, () -> call.apply(m.channel())));
   }
 
   /**
@@ -235,6 +229,15 @@ public final class RecoveringChannel implements KeyringChannel {
   public List<KeyringObject> findObjects(Attributes template) throws TransportException {
     return onSession(
         CallKind.READ_REPEATABLE, "objects/find", (c, sid) -> c.findObjects(sid, template));
+  }
+
+  /** {@inheritDoc} Routed as {@link CallKind#READ_PRIMARY}. */
+  @Override
+  public List<KeyringObject> findObjectsOnPrimary(Attributes template) throws TransportException {
+    return onSession(
+        CallKind.READ_PRIMARY,
+        "objects/find on the primary",
+        (c, sid) -> c.findObjectsOnPrimary(sid, template));
   }
 
   @Override
@@ -378,113 +381,7 @@ public final class RecoveringChannel implements KeyringChannel {
     return "KeyringChannel[" + keyringLabel + " (" + keyringId + ")" + (closed ? ", closed]" : "]");
   }
 
-  // ---- the retry loop
-
-  /**
-   * Runs {@code call} on a member {@code router} chooses, failing over as {@code kind} says.
-   *
-   * @throws HsmException as the member refused, or CKR_TOKEN_WRITE_PROTECTED when no member accepts
-   *     writes
-   * @throws TransportException when no member could serve the call, with the failures met attached
-   */
-  private static <T> T route(MemberRouter router, CallKind kind, String what, MemberCall<T> call)
-      throws TransportException {
-    boolean write = kind.write();
-    List<RoutedMember> tried = new ArrayList<>();
-    List<Exception> failures = new ArrayList<>();
-    boolean refreshedForWrite = false;
-    boolean probed = false;
-    while (true) {
-      if (!router.isOpen()) {
-        throw new IllegalStateException("this KeyringClient is closed");
-      }
-      RoutedMember m = router.select(write, tried);
-      if (m == null && !probed) {
-        // last resort before failing: a down member may be back before the next background probe
-        probed = true;
-        if (router.probeDownMembers(tried)) {
-          continue;
-        }
-      }
-      if (m == null && write && !refreshedForWrite) {
-        // the view in hand may predate a promotion: ask for a fresh one before refusing a write
-        refreshedForWrite = true;
-        router.refreshView();
-        continue;
-      }
-      if (m == null) {
-        throw router.noMember(write, what, failures);
-      }
-      tried.add(m);
-      boolean answered = false;
-      m.begin();
-      try {
-        T result = call.apply(m);
-        answered = true;
-        return result;
-      } catch (TransportException e) {
-        if (!CallKind.memberFailure(e)) {
-          failures.forEach(e::addSuppressed);
-          throw e;
-        }
-        router.markDown(m, e);
-        if (!kind.elsewhereAfter(e)) {
-          TransportException t =
-              new TransportException(
-                  e.kind(),
-                  what
-                      + " on "
-                      + m.describe()
-                      + " failed before an answer came, so the write may or may not have"
-                      + " happened; it is not repeated: check (find the object) before trying"
-                      + " again. "
-                      + e.getMessage(),
-                  e);
-          failures.forEach(t::addSuppressed);
-          throw t;
-        }
-        failures.add(e);
-      } catch (HsmException e) {
-        answered = true;
-        if (kind.elsewhereAfter(e.code()) && !refreshedForWrite) {
-          refreshedForWrite = true;
-          failures.add(e);
-          router.refreshView();
-          continue;
-        }
-        failures.forEach(e::addSuppressed);
-        throw e;
-      } finally {
-        m.end(answered);
-      }
-    }
-  }
-
-  /** An attempt on the wire, made once more on the same member when {@code kind} allows it. */
-  static <T> T onWire(CallKind kind, MemberRouter router, Attempt<T> attempt)
-      throws TransportException {
-    try {
-      return attempt.run();
-    } catch (TransportException first) {
-      if (!router.isOpen() || !kind.againOnSameMember(first)) {
-        throw first;
-      }
-      try {
-        return attempt.run();
-      } catch (TransportException second) {
-        if (second != first) {
-          second.addSuppressed(first);
-        }
-        throw second;
-      }
-    }
-  }
-
-  /** One attempt of a call on the wire. */
-  @FunctionalInterface
-  interface Attempt<T> {
-    T run() throws TransportException;
-  }
+  // ---- the retry loop: RecoveryLoop applies CallKind's table
 
   /** A call on the physical session on the member the router chose. */
   @FunctionalInterface
@@ -511,7 +408,7 @@ public final class RecoveringChannel implements KeyringChannel {
   private <T> T onCluster(CallKind kind, String what, RoutedSessionCall<T> call)
       throws TransportException {
     requireOpen();
-    return route(router, kind, what, m -> onMember(m, kind, call));
+    return RecoveryLoop.route(router, kind, what, m -> onMember(m, kind, call));
   }
 
   /**
@@ -522,13 +419,13 @@ public final class RecoveringChannel implements KeyringChannel {
       throws TransportException {
     String sid = physicalSession(m);
     try {
-      return onWire(kind, router, () -> call.apply(m, m.channel(), sid));
+      return RecoveryLoop.onWire(kind, router, () -> call.apply(m, m.channel(), sid));
     } catch (HsmException e) {
       if (!kind.sessionLost(e.code(), isLoggedIn())) {
         throw e;
       }
       String fresh = reopen(m, sid);
-      return onWire(kind, router, () -> call.apply(m, m.channel(), fresh));
+      return RecoveryLoop.onWire(kind, router, () -> call.apply(m, m.channel(), fresh));
     }
   }
 

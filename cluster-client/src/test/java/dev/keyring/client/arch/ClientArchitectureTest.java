@@ -98,6 +98,9 @@ class ClientArchitectureTest {
         .orShould()
         .dependOnClassesThat()
         .haveSimpleName("CallKind")
+        .orShould()
+        .dependOnClassesThat()
+        .haveSimpleName("RecoveryLoop")
         .check(CLIENT);
   }
 

@@ -72,4 +72,26 @@ class CallKindTest {
     assertTrue(CallKind.READ_ONCE.sessionLost(ResultCode.CKR_SESSION_CLOSED, false));
     assertFalse(CallKind.ON_MEMBER.sessionLost(ResultCode.CKR_SESSION_HANDLE_INVALID, true));
   }
+
+  @Test
+  void memberBehind_sendsEveryRoutedCallToThePrimary_butNotACallBoundToItsMember() {
+    for (CallKind k : CallKind.values()) {
+      assertTrue(
+          k.toPrimaryAfter(ResultCode.CKR_MEMBER_BEHIND) == k.routed(),
+          k + ": the member did nothing, so any routed call may go to the primary");
+      assertFalse(k.toPrimaryAfter(ResultCode.CKR_TOKEN_WRITE_PROTECTED), k.name());
+    }
+    assertFalse(CallKind.ON_MEMBER.toPrimaryAfter(ResultCode.CKR_MEMBER_BEHIND));
+  }
+
+  @Test
+  void readPrimary_isARepeatableRead_thatOnlyThePrimaryAnswers() {
+    assertTrue(CallKind.READ_PRIMARY.primary());
+    assertTrue(CallKind.READ_PRIMARY.repeatable());
+    assertFalse(CallKind.READ_PRIMARY.write());
+    assertTrue(CallKind.READ_PRIMARY.againOnSameMember(sent()));
+    for (CallKind k : CallKind.values()) {
+      assertTrue(k.primary() == (k == CallKind.READ_PRIMARY), k.name());
+    }
+  }
 }

@@ -267,4 +267,91 @@ class RecoveringChannelTest {
     router.close();
     assertThrows(IllegalStateException.class, () -> sign(s));
   }
+
+  // ---- CKR_MEMBER_BEHIND and the primary
+
+  private static HsmException behind() {
+    return new HsmException(ResultCode.CKR_MEMBER_BEHIND, "m1 holds the log up to 1.4, behind 1.5");
+  }
+
+  @Test
+  void readRefusedBehind_isRepeatedOnThePrimary_afterOneViewRefresh() throws Exception {
+    link2.primary(true);
+    RecoveringChannel s = loggedIn();
+    m1.failNext("findObjects", behind());
+    assertEquals(1, s.findObjects(dev.keyring.protocol.Attributes.empty()).size());
+    assertEquals(1, m1.count("findObjects"));
+    assertEquals(1, m2.count("findObjects"), "answered by the primary");
+    assertEquals(1, router.refreshes());
+    assertTrue(link1.up(), "a member behind is not down");
+  }
+
+  @Test
+  void writeRefusedBehind_isRepeatedOnThePrimary_itWasNotDone() throws Exception {
+    link2.primary(true);
+    RecoveringChannel s = loggedIn();
+    m1.failNext("destroyObject", behind());
+    s.destroyObject(7);
+    assertEquals(1, m1.count("destroyObject"));
+    assertEquals(1, m2.count("destroyObject"));
+  }
+
+  @Test
+  void behind_withThePrimaryUnknown_goesToAnotherMember() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("sign", behind());
+    assertArrayEquals(new byte[] {1}, sign(s));
+    assertEquals(1, m2.count("sign"));
+  }
+
+  @Test
+  void behindEverywhere_throwsTheRefusal_withTheOthersAttached() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("sign", behind());
+    m2.failNext("sign", behind());
+    HsmException e = assertThrows(HsmException.class, () -> sign(s));
+    assertEquals(ResultCode.CKR_MEMBER_BEHIND, e.code());
+    assertEquals(1, e.getSuppressed().length);
+    assertEquals(1, router.refreshes(), "the view is refreshed once per call");
+  }
+
+  @Test
+  void lookupOnThePrimary_goesToThePrimaryOnly() throws Exception {
+    link2.primary(true);
+    RecoveringChannel s = loggedIn();
+    assertEquals(1, s.findObjectsOnPrimary(dev.keyring.protocol.Attributes.empty()).size());
+    assertEquals(0, m1.count("findObjectsOnPrimary"));
+    assertEquals(List.of("openSession", "login", "findObjectsOnPrimary"), m2.calls());
+  }
+
+  @Test
+  void lookupOnThePrimary_refusedByAFormerPrimary_goesToTheNewOne_afterAViewRefresh()
+      throws Exception {
+    link1.primary(true);
+    RecoveringChannel s = loggedIn();
+    m1.failNext("findObjectsOnPrimary", behind());
+    router.onRefresh(
+        () -> { // the fresh view names m2 primary
+          link1.primary(false);
+          link2.primary(true);
+        });
+    assertEquals(1, s.findObjectsOnPrimary(dev.keyring.protocol.Attributes.empty()).size());
+    assertEquals(1, m1.count("findObjectsOnPrimary"));
+    assertEquals(1, m2.count("findObjectsOnPrimary"));
+    assertEquals(1, router.refreshes());
+  }
+
+  @Test
+  void lookupOnThePrimary_withNoPrimaryUp_isNotAnsweredByAnotherMember() throws Exception {
+    link2.primary(true);
+    RecoveringChannel s = loggedIn();
+    link2.up(false);
+    TransportException e =
+        assertThrows(
+            TransportException.class,
+            () -> s.findObjectsOnPrimary(dev.keyring.protocol.Attributes.empty()));
+    assertTrue(e.getMessage().contains("objects/find on the primary"), e.getMessage());
+    assertEquals(0, m1.count("findObjectsOnPrimary"));
+    assertEquals(1, router.refreshes(), "a fresh view is asked for before giving up");
+  }
 }

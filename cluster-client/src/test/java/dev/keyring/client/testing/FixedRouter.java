@@ -12,8 +12,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A {@link MemberRouter} over a fixed list of members, for tests of the recovering channel: the
- * first member that is up and not tried serves (for a write, the first read-write one); a member
- * marked down stays down; down members never answer a probe.
+ * first member that is up and not tried serves (for a write, the first read-write one; for what
+ * only the primary answers, the one marked primary); a member marked down stays down; down members
+ * never answer a probe.
  */
 public final class FixedRouter implements MemberRouter {
   /** One member: a channel, whether it is up and read-only, and its request counts. */
@@ -22,6 +23,7 @@ public final class FixedRouter implements MemberRouter {
     private final MemberChannel channel;
     private volatile boolean up = true;
     private volatile boolean readOnly;
+    private volatile boolean primary;
     private final AtomicInteger outstanding = new AtomicInteger();
     private final AtomicInteger answered = new AtomicInteger();
     private final AtomicInteger sessions = new AtomicInteger();
@@ -54,6 +56,12 @@ public final class FixedRouter implements MemberRouter {
 
     public Member readOnly(boolean readOnly) {
       this.readOnly = readOnly;
+      return this;
+    }
+
+    /** Marks the member primary, as a cluster view would. */
+    public Member primary(boolean primary) {
+      this.primary = primary;
       return this;
     }
 
@@ -97,12 +105,16 @@ public final class FixedRouter implements MemberRouter {
 
     @Override
     public String toString() {
-      return describe() + (up ? " up" : " down") + (readOnly ? " read-only" : "");
+      return describe()
+          + (up ? " up" : " down")
+          + (readOnly ? " read-only" : "")
+          + (primary ? " primary" : "");
     }
   }
 
   private final List<Member> members;
   private final AtomicInteger refreshes = new AtomicInteger();
+  private volatile Runnable onRefresh = () -> {};
   private volatile boolean open = true;
 
   public FixedRouter(Member... members) {
@@ -120,6 +132,16 @@ public final class FixedRouter implements MemberRouter {
   }
 
   @Override
+  public RoutedMember selectPrimary(List<RoutedMember> tried) {
+    for (Member m : members) {
+      if (m.up && m.primary && !tried.contains(m)) {
+        return m;
+      }
+    }
+    return null;
+  }
+
+  @Override
   public boolean probeDownMembers(List<RoutedMember> tried) {
     return false;
   }
@@ -127,6 +149,12 @@ public final class FixedRouter implements MemberRouter {
   @Override
   public void refreshView() {
     refreshes.incrementAndGet();
+    onRefresh.run();
+  }
+
+  /** What a fresh view changes (a new primary, say), applied at each refresh. */
+  public void onRefresh(Runnable change) {
+    this.onRefresh = change;
   }
 
   @Override

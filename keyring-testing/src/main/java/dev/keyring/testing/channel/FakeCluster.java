@@ -4,16 +4,19 @@ import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.api.Slot;
 import dev.keyring.client.api.TransportException;
+import dev.keyring.client.channel.ReadYourWrites;
 import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.wire.ClusterPosition;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A cluster that lives in memory: {@code n} {@link FakeMember}s sharing one set of keyrings, and a
@@ -27,12 +30,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * ch.login(Role.KRCO, "app-password");
  * cluster.member(0).loseSessions(); // the next call is logged in again on its own
  * }</pre>
+ *
+ * <p>The cluster keeps a log position per write and a primary (member 0 at first, {@link
+ * #primary(int)}); the channels it opens form one client, whose read-your-writes position ({@link
+ * #clientPosition()}) the members honour as real ones do (see {@link FakeMember#lagBehind()}).
  */
 public final class FakeCluster {
   private final List<FakeMember> members;
   private final FakeRouter router;
   private final List<FakeKeyring> keyrings = new CopyOnWriteArrayList<>();
   private final Map<UUID, FakeKeyring> byId = new ConcurrentHashMap<>();
+  private final UUID id = UUID.randomUUID();
+  // the cluster's log: the position of the last write
+  private final AtomicLong log = new AtomicLong();
+  // the client's read-your-writes position, as its transports would keep it
+  private final ReadYourWrites positions = new ReadYourWrites();
+  private volatile FakeMember primary;
 
   /** A cluster of {@code members} members, named m1, m2, ... */
   public FakeCluster(int members) {
@@ -44,7 +57,54 @@ public final class FakeCluster {
       list.add(new FakeMember("m" + i, this));
     }
     this.members = List.copyOf(list);
+    this.primary = this.members.get(0);
     this.router = new FakeRouter(this.members);
+    positions.bindTo(id);
+  }
+
+  /** Makes member {@code index} the primary (member 0 is, at first). */
+  public void primary(int index) {
+    FakeMember m = members.get(index);
+    if (m.isLagging()) {
+      throw new IllegalStateException(m.name() + " lags behind: let it catch up first");
+    }
+    primary = m;
+  }
+
+  /** The primary: it holds every write and answers what only the primary may. */
+  public FakeMember primary() {
+    return primary;
+  }
+
+  /** The position of the cluster's last write (0 before any). */
+  public long head() {
+    return log.get();
+  }
+
+  /**
+   * The position the client of this cluster (every channel it opens) sends with its calls: the
+   * highest position reported to its writes and its reads from the primary; null before any.
+   */
+  public ClusterPosition clientPosition() {
+    return positions.current();
+  }
+
+  /** A member reported position {@code sequence} to the client. */
+  void reported(long sequence) {
+    positions.advance(new ClusterPosition(id, 1, sequence));
+  }
+
+  /**
+   * Creates an object as another client of the cluster would: every member that is caught up holds
+   * it, but the channels of this cluster do not learn its position.
+   */
+  public KeyringObject createObjectAsAnotherClient(String labelOrId, Attributes template) {
+    return FakeKeys.createObject(keyring(labelOrId), template).toKeyringObject();
+  }
+
+  /** From now on, every member fails to destroy object {@code handle} (CKR_FUNCTION_FAILED). */
+  public void refuseToDestroy(String labelOrId, long handle) {
+    keyring(labelOrId).refuseToDestroy(handle);
   }
 
   /**
@@ -73,7 +133,7 @@ public final class FakeCluster {
             "the fake cluster already has a keyring '" + label + "'");
       }
     }
-    FakeKeyring k = new FakeKeyring(UUID.randomUUID(), label, password, initialized);
+    FakeKeyring k = new FakeKeyring(UUID.randomUUID(), label, password, initialized, log);
     keyrings.add(k);
     byId.put(k.id(), k);
     return k.id();

@@ -8,27 +8,35 @@ import dev.keyring.protocol.ResultCode;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongFunction;
 
 /**
  * A keyring of a fake cluster: its label, the password its two roles share, and its objects by
- * handle (handles start at 1 and are never reused). Every member of the cluster sees the same
- * keyring, as every member holds an acknowledged write. Thread-safe.
+ * handle (handles start at 1 and are never reused). Every member of the cluster shares the keyring,
+ * as every member holds an acknowledged write; each change of an object is kept at its position in
+ * the cluster's log, so that a member lagging behind sees the objects as of its own position.
+ * Thread-safe.
  */
 final class FakeKeyring {
   private final UUID id;
   private final String label;
-  private final TreeMap<Long, FakeObject> objects = new TreeMap<>();
+  private final TreeMap<Long, List<Version>> objects = new TreeMap<>();
+  private final Set<Long> kept = new HashSet<>();
+  private final AtomicLong log;
   private byte[] password;
   private boolean krcoInitialized;
   private boolean passwordChangeRequired;
   private long nextHandle = 1;
 
-  FakeKeyring(UUID id, String label, String password, boolean initialized) {
+  FakeKeyring(UUID id, String label, String password, boolean initialized, AtomicLong log) {
     this.id = id;
+    this.log = log;
     this.label = label;
     this.password = utf8(password);
     this.krcoInitialized = initialized;
@@ -93,35 +101,77 @@ final class FakeKeyring {
 
   // ---- objects
 
-  /** Stores the object {@code make} builds for the next handle, and returns it. */
+  /** One state of an object from a log position on: the object, or null once destroyed. */
+  private record Version(long at, FakeObject object) {}
+
+  /**
+   * Stores the object {@code make} builds for the next handle, at the next log position, and
+   * returns it.
+   */
   synchronized FakeObject add(LongFunction<FakeObject> make) {
-    if (objects.size() >= KeyringLimits.MAX_OBJECTS_PER_KEYRING) {
+    room(1);
+    return insert(make, log.incrementAndGet());
+  }
+
+  /** Stores two objects at once (a key pair, one log position), or neither. */
+  synchronized List<FakeObject> addPair(
+      LongFunction<FakeObject> first, LongFunction<FakeObject> second) {
+    room(2);
+    long at = log.incrementAndGet();
+    return List.of(insert(first, at), insert(second, at));
+  }
+
+  private void room(int more) {
+    long live = objects.values().stream().filter(v -> last(v).object() != null).count();
+    if (live + more > KeyringLimits.MAX_OBJECTS_PER_KEYRING) {
       throw new HsmException(
           ResultCode.CKR_DEVICE_MEMORY,
           "keyring '"
               + label
-              + "' already holds "
-              + KeyringLimits.MAX_OBJECTS_PER_KEYRING
-              + " objects");
+              + "' has no room for "
+              + more
+              + " more object(s): it holds "
+              + live
+              + " of "
+              + KeyringLimits.MAX_OBJECTS_PER_KEYRING);
     }
+  }
+
+  private FakeObject insert(LongFunction<FakeObject> make, long at) {
     FakeObject o = make.apply(nextHandle);
-    objects.put(nextHandle, o);
+    List<Version> history = new ArrayList<>();
+    history.add(new Version(at, o));
+    objects.put(nextHandle, history);
     nextHandle++;
     return o;
   }
 
-  /** Stores two objects at once (a key pair), or neither. */
-  synchronized List<FakeObject> addPair(
-      LongFunction<FakeObject> first, LongFunction<FakeObject> second) {
-    if (objects.size() + 2 > KeyringLimits.MAX_OBJECTS_PER_KEYRING) {
-      throw new HsmException(
-          ResultCode.CKR_DEVICE_MEMORY, "keyring '" + label + "' has no room for two more objects");
-    }
-    return List.of(add(first), add(second));
+  private static Version last(List<Version> history) {
+    return history.get(history.size() - 1);
   }
 
+  /** The object {@code handle} as of log position {@code at}, or null. */
+  private FakeObject visible(long handle, long at) {
+    List<Version> history = objects.get(handle);
+    FakeObject seen = null;
+    if (history != null) {
+      for (Version v : history) {
+        if (v.at() <= at) {
+          seen = v.object();
+        }
+      }
+    }
+    return seen;
+  }
+
+  /** The object as a member caught up with the whole log holds it. */
   synchronized FakeObject get(long handle) {
-    FakeObject o = objects.get(handle);
+    return get(handle, Long.MAX_VALUE);
+  }
+
+  /** The object as a member that holds the log up to {@code at} holds it. */
+  synchronized FakeObject get(long handle, long at) {
+    FakeObject o = visible(handle, at);
     if (o == null) {
       throw new HsmException(
           ResultCode.CKR_OBJECT_HANDLE_INVALID,
@@ -132,23 +182,36 @@ final class FakeKeyring {
 
   synchronized FakeObject setAttributes(long handle, Attributes changes) {
     FakeObject o = get(handle).with(changes);
-    objects.put(handle, o);
+    objects.get(handle).add(new Version(log.incrementAndGet(), o));
     return o;
   }
 
   synchronized void destroy(long handle) {
-    if (objects.remove(handle) == null) {
+    get(handle);
+    if (kept.contains(handle)) {
       throw new HsmException(
-          ResultCode.CKR_OBJECT_HANDLE_INVALID,
-          "keyring '" + label + "' has no object with handle " + handle);
+          ResultCode.CKR_FUNCTION_FAILED,
+          "the fake member could not destroy object " + handle + " of keyring '" + label + "'");
     }
+    objects.get(handle).add(new Version(log.incrementAndGet(), null));
+  }
+
+  /** From now on, destroying {@code handle} fails with CKR_FUNCTION_FAILED. */
+  synchronized void refuseToDestroy(long handle) {
+    kept.add(handle);
   }
 
   /** The objects whose attributes include every attribute of {@code template}, by handle. */
   synchronized List<FakeObject> find(Attributes template) {
+    return find(template, Long.MAX_VALUE);
+  }
+
+  /** {@link #find(Attributes)} as a member that holds the log up to {@code at} answers it. */
+  synchronized List<FakeObject> find(Attributes template, long at) {
     List<FakeObject> out = new ArrayList<>();
-    for (FakeObject o : objects.values()) {
-      if (o.attributes().matches(template)) {
+    for (Long handle : objects.keySet()) {
+      FakeObject o = visible(handle, at);
+      if (o != null && o.attributes().matches(template)) {
         out.add(o);
       }
     }

@@ -22,9 +22,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An in-memory member of a {@link FakeCluster}: it answers every {@link MemberChannel} call as a
@@ -46,7 +44,11 @@ import java.util.concurrent.atomic.AtomicReference;
  *       and {@code PROTOCOL} after the member carried it out (the answer was lost, or unreadable),
  *       {@code CONNECT}, {@code TLS} and {@code CONFIGURATION} before it reached the member;
  *   <li>{@link #readOnly(boolean)}: writes are refused with CKR_TOKEN_WRITE_PROTECTED, as by a
- *       member that lost the primary.
+ *       member that lost the primary;
+ *   <li>{@link #lagBehind()} / {@link #catchUp()}: the member stops applying the cluster's log (its
+ *       reads see the keyrings as they were) and refuses with CKR_MEMBER_BEHIND what is behind the
+ *       client's position; only the cluster's {@linkplain FakeCluster#primary() primary} answers
+ *       {@link #findObjectsOnPrimary}.
  * </ul>
  *
  * <p>{@link #calls(String)} counts the calls that reached the member, by method name ({@code
@@ -58,31 +60,30 @@ public final class FakeMember implements MemberChannel {
   private final FakeCluster cluster;
   private final Map<String, FakeSession> sessions = new ConcurrentHashMap<>();
   private final AtomicInteger sessionNumbers = new AtomicInteger();
-  private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
-  private final AtomicBoolean cutOffNextWrite = new AtomicBoolean();
-  private final AtomicReference<TransportException.Kind> failNext = new AtomicReference<>();
-  private volatile boolean down;
-  private volatile boolean readOnly;
+  private final FakeReplica replica;
+  private final FakeWire wire;
 
   FakeMember(String name, FakeCluster cluster) {
     this.name = name;
     this.cluster = cluster;
+    this.replica = new FakeReplica(cluster, this);
+    this.wire = new FakeWire(name, replica);
   }
 
   // ---- faults
 
   /** From now on, calls fail as if the member's address refused connections. */
   public void down() {
-    down = true;
+    wire.down = true;
   }
 
   /** The member answers again, with the sessions it had. */
   public void up() {
-    down = false;
+    wire.down = false;
   }
 
   public boolean isDown() {
-    return down;
+    return wire.down;
   }
 
   /** The member forgets every session (and so every login), as after a restart. */
@@ -92,7 +93,7 @@ public final class FakeMember implements MemberChannel {
 
   /** The next write is carried out, then the connection breaks before its answer arrives. */
   public void cutOffNextWrite() {
-    cutOffNextWrite.set(true);
+    wire.cutOffNextWrite.set(true);
   }
 
   /**
@@ -100,29 +101,46 @@ public final class FakeMember implements MemberChannel {
    * it out, the other kinds before it reached the member.
    */
   public void failNextCall(TransportException.Kind kind) {
-    failNext.set(Objects.requireNonNull(kind, "kind"));
+    wire.failNext.set(Objects.requireNonNull(kind, "kind"));
   }
 
   /** Whether writes are refused with CKR_TOKEN_WRITE_PROTECTED. */
   public void readOnly(boolean readOnly) {
-    this.readOnly = readOnly;
+    wire.readOnly = readOnly;
   }
 
   public boolean isReadOnly() {
-    return readOnly;
+    return wire.readOnly;
+  }
+
+  /** The member stops applying the cluster's log where it is now (not on the primary). */
+  public void lagBehind() {
+    replica.lag();
+  }
+
+  /** The member holds every write again. */
+  public void catchUp() {
+    replica.catchUp();
+  }
+
+  public boolean isLagging() {
+    return replica.lagging();
+  }
+
+  public boolean isPrimary() {
+    return cluster.primary() == this;
   }
 
   // ---- counters
 
   /** Calls that reached this member (answered or refused), of every kind. */
   public int calls() {
-    return calls.values().stream().mapToInt(AtomicInteger::get).sum();
+    return wire.calls();
   }
 
   /** Calls of {@code method} (a {@link MemberChannel} method name) that reached this member. */
   public int calls(String method) {
-    AtomicInteger n = calls.get(method);
-    return n == null ? 0 : n.get();
+    return wire.calls(method);
   }
 
   /** Sessions open on this member. */
@@ -265,7 +283,7 @@ public final class FakeMember implements MemberChannel {
         false,
         () -> {
           List<KeyringObject> out = new ArrayList<>();
-          for (FakeObject o : crypto(sessionId).find(template)) {
+          for (FakeObject o : crypto(sessionId).find(template, replica.readAt())) {
             out.add(o.toKeyringObject());
           }
           return List.copyOf(out);
@@ -280,7 +298,23 @@ public final class FakeMember implements MemberChannel {
         () -> {
           FakeSession s = session(sessionId);
           s.requireLogin();
-          return s.keyring().get(handle).toKeyringObject();
+          return s.keyring().get(handle, replica.readAt()).toKeyringObject();
+        });
+  }
+
+  @Override
+  public List<KeyringObject> findObjectsOnPrimary(String sessionId, Attributes template)
+      throws TransportException {
+    return serve(
+        "findObjectsOnPrimary",
+        false,
+        true,
+        () -> {
+          List<KeyringObject> out = new ArrayList<>();
+          for (FakeObject o : crypto(sessionId).find(template)) {
+            out.add(o.toKeyringObject());
+          }
+          return List.copyOf(out);
         });
   }
 
@@ -322,7 +356,7 @@ public final class FakeMember implements MemberChannel {
     return serve(
         "sign",
         false,
-        () -> FakeCrypto.sign(crypto(sessionId).get(key), mechanism, params, required(data)));
+        () -> FakeCrypto.sign(at(sessionId, key), mechanism, params, required(data)));
   }
 
   @Override
@@ -339,11 +373,7 @@ public final class FakeMember implements MemberChannel {
         false,
         () ->
             FakeCrypto.verify(
-                crypto(sessionId).get(key),
-                mechanism,
-                params,
-                required(data),
-                required(signature)));
+                at(sessionId, key), mechanism, params, required(data), required(signature)));
   }
 
   @Override
@@ -353,7 +383,7 @@ public final class FakeMember implements MemberChannel {
     return serve(
         "encrypt",
         false,
-        () -> FakeCrypto.encrypt(crypto(sessionId).get(key), mechanism, params, required(data)));
+        () -> FakeCrypto.encrypt(at(sessionId, key), mechanism, params, required(data)));
   }
 
   @Override
@@ -363,7 +393,7 @@ public final class FakeMember implements MemberChannel {
     return serve(
         "decrypt",
         false,
-        () -> FakeCrypto.decrypt(crypto(sessionId).get(key), mechanism, params, required(data)));
+        () -> FakeCrypto.decrypt(at(sessionId, key), mechanism, params, required(data)));
   }
 
   @Override
@@ -374,8 +404,7 @@ public final class FakeMember implements MemberChannel {
         "wrapKey",
         false,
         () -> {
-          FakeKeyring k = crypto(sessionId);
-          return FakeCrypto.wrap(k.get(wrappingKey), mechanism, params, k.get(key));
+          return FakeCrypto.wrap(at(sessionId, wrappingKey), mechanism, params, at(sessionId, key));
         });
   }
 
@@ -478,67 +507,20 @@ public final class FakeMember implements MemberChannel {
           if (!last) {
             return PartResult.NONE;
           }
-          return op.finish(s.requireCrypto().get(op.key), signature);
+          return op.finish(s.requireCrypto().get(op.key, replica.readAt()), signature);
         });
   }
 
-  // ---- how a call is served
+  // ---- how a call is served (see FakeWire)
 
-  /** What one call does on the member. */
-  @FunctionalInterface
-  private interface Served<T> {
-    T run();
+  private <T> T serve(String method, boolean write, FakeWire.Served<T> call)
+      throws TransportException {
+    return wire.serve(method, write, false, call);
   }
 
-  /**
-   * Serves one call: refused at once while down or when a failure before sending is armed; else
-   * counted and carried out (a write refused on a read-only member), its answer lost when a failure
-   * after sending, or a cut off of the next write, is armed for it.
-   */
-  private <T> T serve(String method, boolean write, Served<T> call) throws TransportException {
-    if (down) {
-      throw new TransportException(
-          TransportException.Kind.CONNECT, name + ": connection refused (the member is down)");
-    }
-    TransportException.Kind failure = failNext.getAndSet(null);
-    boolean answerLost =
-        failure == TransportException.Kind.IO || failure == TransportException.Kind.PROTOCOL;
-    if (failure != null && !answerLost) {
-      throw new TransportException(
-          failure, name + ": " + method + " failed (" + failure + ") before it reached the member");
-    }
-    calls.computeIfAbsent(method, m -> new AtomicInteger()).incrementAndGet();
-    if (write && cutOffNextWrite.getAndSet(false)) {
-      answerLost = true;
-      failure = TransportException.Kind.IO;
-    }
-    T answer;
-    try {
-      if (write && readOnly) {
-        throw new HsmException(
-            ResultCode.CKR_TOKEN_WRITE_PROTECTED,
-            name + " is read-only (it does not reach the primary); write through another member");
-      }
-      answer = call.run();
-    } catch (HsmException refused) {
-      if (answerLost) {
-        throw lostAnswer(method, failure);
-      }
-      throw refused;
-    }
-    if (answerLost) {
-      throw lostAnswer(method, failure);
-    }
-    return answer;
-  }
-
-  /** The failure of a call the member carried out, whose answer did not come back readable. */
-  private TransportException lostAnswer(String method, TransportException.Kind kind) {
-    return new TransportException(
-        kind,
-        kind == TransportException.Kind.IO
-            ? name + ": the connection broke after " + method + " was sent, before its answer came"
-            : name + ": the answer to " + method + " is not in the wire format");
+  private <T> T serve(String method, boolean write, boolean primaryOnly, FakeWire.Served<T> call)
+      throws TransportException {
+    return wire.serve(method, write, primaryOnly, call);
   }
 
   private FakeSession session(String sessionId) {
@@ -559,6 +541,11 @@ public final class FakeMember implements MemberChannel {
     return session(sessionId).requireCrypto();
   }
 
+  /** Key {@code handle} of the session's keyring, as this member holds it. */
+  private FakeObject at(String sessionId, long handle) {
+    return crypto(sessionId).get(handle, replica.readAt());
+  }
+
   private static byte[] required(byte[] data) {
     if (data == null) {
       throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "data is required");
@@ -570,8 +557,9 @@ public final class FakeMember implements MemberChannel {
   public String toString() {
     return "FakeMember["
         + name
-        + (down ? ", down" : "")
-        + (readOnly ? ", read-only" : "")
+        + (wire.down ? ", down" : "")
+        + (wire.readOnly ? ", read-only" : "")
+        + (replica.lagging() ? ", lagging at " + replica.position() : "")
         + ", "
         + sessions.size()
         + " sessions]";

@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that the router's view shows read-write; the view is taken again by {@link #refreshView()}, so a
  * member made read-only after that refuses writes until the next refresh, as a real member would
  * before its client learns of it. A member marked down gets no traffic until a probe of its health
- * succeeds. There is no background thread: probes happen when the recovering channel asks.
+ * succeeds. What only the primary may answer goes to the cluster's primary. There is no background
+ * thread: probes happen when the recovering channel asks.
  */
 public final class FakeRouter implements MemberRouter {
   private final List<Routed> members;
@@ -43,6 +44,17 @@ public final class FakeRouter implements MemberRouter {
       }
     }
     return best;
+  }
+
+  /** The cluster's primary, if routing sends it traffic and the call did not try it yet. */
+  @Override
+  public RoutedMember selectPrimary(List<RoutedMember> tried) {
+    for (Routed m : members) {
+      if (m.member.isPrimary() && m.up() && !tried.contains(m)) {
+        return m;
+      }
+    }
+    return null;
   }
 
   @Override

@@ -67,6 +67,7 @@ public record ErrorResponse(Error error) {
       case CKR_DEVICE_ERROR:
       case CKR_DEVICE_REMOVED:
       case CKR_GENERAL_ERROR:
+      case CKR_MEMBER_BEHIND:
         return 503;
       default:
         return 400;

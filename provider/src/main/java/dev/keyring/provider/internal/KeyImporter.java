@@ -7,7 +7,6 @@ import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;
-import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.KeyType;
 import dev.keyring.protocol.Mechanism;
@@ -87,20 +86,12 @@ final class KeyImporter {
       if (shared != null) {
         Arrays.fill(shared, (byte) 0);
       }
-      destroyQuietly(s, kek == null ? -1 : kek.handle());
-      destroyQuietly(s, transport.privateKey().handle());
-      destroyQuietly(s, transport.publicKey().handle());
-    }
-  }
-
-  private static void destroyQuietly(KeyringChannel s, long handle) {
-    if (handle < 0) {
-      return;
-    }
-    try {
-      s.destroyObject(handle);
-    } catch (TransportException | HsmException ignored) {
-      // a transient object left behind holds no imported key material
+      // transient objects: a failure is logged; one left behind holds no imported key material
+      if (kek != null) {
+        EntryRemoval.cleanUp(s, kek.handle(), "the import's transient unwrapping key");
+      }
+      EntryRemoval.cleanUp(s, transport.privateKey().handle(), "the import's transport key");
+      EntryRemoval.cleanUp(s, transport.publicKey().handle(), "the import's transport public key");
     }
   }
 }

@@ -52,7 +52,12 @@ import javax.crypto.SecretKey;
  * is also the key password of every entry.
  *
  * <p>Every change is made on the cluster at once, so {@code store()} writes nothing. Every read
- * asks the cluster, so changes made by other clients are seen.
+ * asks the cluster, so changes made by other clients are seen; it sees this client's own changes
+ * whichever member answers (read-your-writes). A delete or a replacement is decided on the primary
+ * member: the lookup of what an alias holds before its objects are destroyed or relabelled is
+ * answered by the primary only, so a member that has not applied every write yet never makes a
+ * delete miss an object. A delete or replacement that leaves an object of the entry fails with a
+ * {@link KeyStoreException} naming what is left.
  */
 public final class KeyringKeyStoreSpi extends KeyStoreSpi {
   private static final Set<String> PROPERTIES = Set.of("slot", "cluster", "role");
@@ -190,6 +195,20 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
 
   private AliasEntry view(String alias) throws KeyStoreException {
     return alias == null ? null : AliasEntry.byAlias(objects()).get(alias);
+  }
+
+  /**
+   * The keyring's objects as the primary holds them: for the lookups that decide a destroy or a
+   * label change.
+   */
+  private List<KeyringObject> objectsOnPrimary() throws KeyStoreException {
+    SlotSession s = requireLoaded();
+    try {
+      return s.call(h -> h.findObjectsOnPrimary(Attributes.empty()));
+    } catch (TransportException | RuntimeException e) {
+      throw new KeyStoreException(
+          Errors.message(s, "listing the keyring's objects on the primary member", e), e);
+    }
   }
 
   @Override
@@ -374,33 +393,41 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
             "the first certificate of the chain is not the certificate of this key");
       }
     }
-    List<KeyringObject> before = objects();
-    AliasEntry old = AliasEntry.byAlias(before).get(alias);
+    AliasEntry old = AliasEntry.byAlias(objectsOnPrimary()).get(alias);
+    List<EntryRemoval.Left> left;
     try {
-      s.call(
-          h -> {
-            KeyringObject stored = storeKey(h, s, alias, key);
-            byte[] id = stored.attributes().bytes(AttributeType.CKA_ID).orElse(null);
-            List<Long> created = new ArrayList<>();
-            for (X509Certificate c : certs) {
-              created.add(createCertificate(h, alias, id, c).handle());
-            }
-            // the new entry is whole: now drop what the alias held before
-            if (old != null) {
-              for (KeyringObject o : old.certs) {
-                destroyQuietly(h, o.handle());
-              }
-              if (old.key != null && old.key.handle() != stored.handle()) {
-                destroyQuietly(h, old.key.handle());
-                for (KeyringObject p : old.publicKeys) {
-                  destroyQuietly(h, p.handle());
+      left =
+          s.call(
+              h -> {
+                KeyringObject stored = storeKey(h, s, alias, key);
+                byte[] id = stored.attributes().bytes(AttributeType.CKA_ID).orElse(null);
+                for (X509Certificate c : certs) {
+                  createCertificate(h, alias, id, c);
                 }
-              }
-            }
-            return created;
-          });
+                // the new entry is whole: now drop what the alias held before
+                List<KeyringObject> replaced = new ArrayList<>();
+                if (old != null) {
+                  replaced.addAll(old.certs);
+                  if (old.key != null && old.key.handle() != stored.handle()) {
+                    replaced.add(old.key);
+                    replaced.addAll(old.publicKeys);
+                  }
+                }
+                return EntryRemoval.destroy(h, replaced);
+              });
     } catch (TransportException | RuntimeException e) {
       throw new KeyStoreException(Errors.message(s, "storing entry '" + alias + "'", e), e);
+    }
+    if (!left.isEmpty()) {
+      throw EntryRemoval.failure(
+          "entry '"
+              + alias
+              + "' was stored on "
+              + s
+              + ", but the entry it replaced was not removed",
+          left,
+          "Until they are deleted the alias may still name the old objects: delete them (or the"
+              + " entry) and store it again");
     }
   }
 
@@ -418,7 +445,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
       byte[] id = o.attributes().bytes(AttributeType.CKA_ID).orElse(null);
       if (id != null && o.objectClass() == ObjectClass.PRIVATE_KEY) {
         for (KeyringObject p :
-            h.findObjects(
+            h.findObjectsOnPrimary(
                 Attributes.builder()
                     .objectClass(ObjectClass.PUBLIC_KEY)
                     .set(AttributeType.CKA_ID, id)
@@ -462,14 +489,6 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
-  private static void destroyQuietly(KeyringChannel h, long handle) {
-    try {
-      h.destroyObject(handle);
-    } catch (TransportException | HsmException ignored) {
-      // already gone
-    }
-  }
-
   private static List<X509Certificate> x509(Certificate[] chain) throws KeyStoreException {
     List<X509Certificate> out = new ArrayList<>();
     if (chain != null) {
@@ -507,51 +526,57 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     checkAlias(alias);
     SlotSession s = requireLoaded();
     List<X509Certificate> c = x509(new Certificate[] {cert});
-    AliasEntry old = view(alias);
+    AliasEntry old = AliasEntry.byAlias(objectsOnPrimary()).get(alias);
     if (old != null && old.key != null) {
       throw new KeyStoreException(
           "'" + alias + "' is a key entry; a trusted certificate needs an alias of its own");
     }
+    List<EntryRemoval.Left> left;
     try {
-      s.call(
-          h -> {
-            createCertificate(h, alias, null, c.get(0));
-            if (old != null) {
-              for (KeyringObject o : old.certs) {
-                destroyQuietly(h, o.handle());
-              }
-            }
-            return null;
-          });
+      left =
+          s.call(
+              h -> {
+                createCertificate(h, alias, null, c.get(0));
+                return EntryRemoval.destroy(h, old == null ? List.of() : old.certs);
+              });
     } catch (TransportException | RuntimeException e) {
       throw new KeyStoreException(Errors.message(s, "storing certificate '" + alias + "'", e), e);
     }
+    if (!left.isEmpty()) {
+      throw EntryRemoval.failure(
+          "certificate '" + alias + "' was stored on " + s + ", but the one it replaced was not",
+          left,
+          "The alias names both until the old certificate is deleted");
+    }
   }
 
-  /** Destroys the entry's objects on the keyring: key, public key and certificates. */
+  /**
+   * Destroys the entry's objects on the keyring, as the primary lists them: the key first, then
+   * (once it is gone) its public keys and certificates.
+   *
+   * @throws KeyStoreException naming every object left when one could not be destroyed (when the
+   *     key could not, nothing else was tried)
+   */
   @Override
   public void engineDeleteEntry(String alias) throws KeyStoreException {
     SlotSession s = requireLoaded();
-    AliasEntry v = view(alias);
+    AliasEntry v = alias == null ? null : AliasEntry.byAlias(objectsOnPrimary()).get(alias);
     if (v == null) {
       return;
     }
+    List<KeyringObject> rest = new ArrayList<>(v.publicKeys);
+    rest.addAll(v.certs);
+    List<EntryRemoval.Left> left;
     try {
-      s.call(
-          h -> {
-            if (v.key != null) {
-              h.destroyObject(v.key.handle());
-            }
-            for (KeyringObject o : v.publicKeys) {
-              destroyQuietly(h, o.handle());
-            }
-            for (KeyringObject o : v.certs) {
-              destroyQuietly(h, o.handle());
-            }
-            return null;
-          });
+      left = s.call(h -> EntryRemoval.destroyEntry(h, v.key, rest));
     } catch (TransportException | RuntimeException e) {
       throw new KeyStoreException(Errors.message(s, "deleting entry '" + alias + "'", e), e);
+    }
+    if (!left.isEmpty()) {
+      throw EntryRemoval.failure(
+          "entry '" + alias + "' on " + s + " was not deleted whole",
+          left,
+          "Delete it again once the cause is removed");
     }
   }
 }

@@ -43,11 +43,7 @@ final class TransientPublicKey {
     try {
       return call.apply(o.handle());
     } finally {
-      try {
-        s.destroyObject(o.handle());
-      } catch (HsmException ignored) {
-        // already gone
-      }
+      EntryRemoval.cleanUp(s, o.handle(), "the transient public key");
     }
   }
 

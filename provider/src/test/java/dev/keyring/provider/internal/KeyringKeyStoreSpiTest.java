@@ -169,4 +169,81 @@ class KeyringKeyStoreSpiTest {
     assertThrows(
         KeyStoreException.class, () -> ks.setKeyEntry("raw", new byte[16], new Certificate[0]));
   }
+
+  // ---- removals that leave objects are failures
+
+  private long handleOf(String label, dev.keyring.protocol.ObjectClass c) {
+    return fake.cluster().objects(FakeClusterProvider.KEYRING).stream()
+        .filter(o -> o.label().equals(label) && o.objectClass() == c)
+        .findFirst()
+        .orElseThrow()
+        .handle();
+  }
+
+  private KeyPair entryWithCertificate(String alias) throws Exception {
+    KeyPair kp = labelled(alias);
+    KeyPair ca = TestCertificates.softwareEcKey();
+    X509Certificate leaf = TestCertificates.issue(alias, kp.getPublic(), "ca", ca.getPrivate());
+    ks.setKeyEntry(alias, kp.getPrivate(), PASSWORD, new Certificate[] {leaf});
+    return kp;
+  }
+
+  @Test
+  void deleteEntry_whoseCertificateCannotBeDestroyed_failsNamingIt() throws Exception {
+    entryWithCertificate("stuck");
+    long cert = handleOf("stuck", dev.keyring.protocol.ObjectClass.CERTIFICATE);
+    fake.cluster().refuseToDestroy(FakeClusterProvider.KEYRING, cert);
+    KeyStoreException e = assertThrows(KeyStoreException.class, () -> ks.deleteEntry("stuck"));
+    assertTrue(e.getMessage().contains("'stuck'"), e.getMessage());
+    assertTrue(e.getMessage().contains("1 object is still on the keyring"), e.getMessage());
+    assertTrue(e.getMessage().contains("certificate (handle " + cert + ")"), e.getMessage());
+    assertTrue(e.getMessage().contains("CKR_FUNCTION_FAILED"), e.getMessage());
+    assertInstanceOf(dev.keyring.protocol.HsmException.class, e.getCause());
+    // the key and its public key went; the certificate is still there, as the message says
+    assertEquals(1, fake.cluster().objects(FakeClusterProvider.KEYRING).size());
+    assertTrue(ks.isCertificateEntry("stuck"));
+  }
+
+  @Test
+  void deleteEntry_whoseKeyCannotBeDestroyed_triesNothingElse_andSaysSo() throws Exception {
+    entryWithCertificate("kept");
+    long key = handleOf("kept", dev.keyring.protocol.ObjectClass.PRIVATE_KEY);
+    fake.cluster().refuseToDestroy(FakeClusterProvider.KEYRING, key);
+    KeyStoreException e = assertThrows(KeyStoreException.class, () -> ks.deleteEntry("kept"));
+    assertTrue(e.getMessage().contains("3 objects are still on the keyring"), e.getMessage());
+    assertTrue(e.getMessage().contains("private key (handle " + key + ")"), e.getMessage());
+    assertTrue(e.getMessage().contains("not tried"), e.getMessage());
+    assertEquals(3, fake.cluster().objects(FakeClusterProvider.KEYRING).size(), "entry whole");
+    assertTrue(ks.isKeyEntry("kept"));
+  }
+
+  @Test
+  void deleteEntry_cutOffOnTheWire_saysTheObjectMayBeLeft_andCanBeRunAgain() throws Exception {
+    X509Certificate cert = TestCertificates.selfSigned("cut", TestCertificates.softwareEcKey());
+    ks.setCertificateEntry("cut", cert);
+    // the destroy is carried out, then its answer is lost: the write is not repeated
+    fake.cluster().member(0).cutOffNextWrite();
+    KeyStoreException e = assertThrows(KeyStoreException.class, () -> ks.deleteEntry("cut"));
+    assertTrue(e.getMessage().contains("may be left"), e.getMessage());
+    assertInstanceOf(dev.keyring.client.api.TransportException.class, e.getCause());
+    ks.deleteEntry("cut"); // what is left, if anything, goes now
+    assertFalse(ks.containsAlias("cut"));
+    assertTrue(fake.cluster().objects(FakeClusterProvider.KEYRING).isEmpty());
+  }
+
+  @Test
+  void replacingAnEntry_whoseOldCertificateCannotBeDestroyed_failsAfterStoringTheNewOne()
+      throws Exception {
+    X509Certificate first = TestCertificates.selfSigned("first", TestCertificates.softwareEcKey());
+    ks.setCertificateEntry("ca", first);
+    long old = handleOf("ca", dev.keyring.protocol.ObjectClass.CERTIFICATE);
+    fake.cluster().refuseToDestroy(FakeClusterProvider.KEYRING, old);
+    X509Certificate second =
+        TestCertificates.selfSigned("second", TestCertificates.softwareEcKey());
+    KeyStoreException e =
+        assertThrows(KeyStoreException.class, () -> ks.setCertificateEntry("ca", second));
+    assertTrue(e.getMessage().contains("was stored"), e.getMessage());
+    assertTrue(e.getMessage().contains("certificate (handle " + old + ")"), e.getMessage());
+    assertEquals(2, fake.cluster().objects(FakeClusterProvider.KEYRING).size());
+  }
 }

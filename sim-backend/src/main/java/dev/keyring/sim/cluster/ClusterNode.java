@@ -56,6 +56,8 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
   private final ReplicationFollower follower;
   private final MembershipChanges changes;
   private final ScheduledExecutorService scheduler;
+  // the entry the calling thread last wrote as the primary, for the answer that reports it
+  private final ThreadLocal<LogPosition> writtenHere = new ThreadLocal<>();
 
   private ClusterNode(
       KeyringStore store,
@@ -196,6 +198,42 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     return state.store.position();
   }
 
+  /**
+   * Waits until this member holds the log up to {@code sequence}, for at most {@code max} (as the
+   * ticker measures it), woken by the log signal as entries are applied; {@link Duration#ZERO} only
+   * looks. An interrupt ends the wait (the interrupt stays set).
+   *
+   * @return whether this member holds {@code sequence}
+   */
+  public boolean awaitPosition(long sequence, Duration max) {
+    if (state.lastSequence() >= sequence) {
+      return true; // the common case, without the log signal's lock
+    }
+    try {
+      return state.awaitSignal(() -> state.lastSequence() >= sequence, max);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /**
+   * The position the answer to a request served on this thread reports, at or past what it wrote:
+   * the entry of the thread's last write as the primary (entries appended after it by other writes
+   * may not be acknowledged yet, so they are not promised), else this member's position (a member
+   * other than the primary holds only entries the primary sent it). Forgets the write.
+   */
+  public LogPosition answerPosition() {
+    LogPosition wrote = writtenHere.get();
+    writtenHere.remove();
+    return wrote != null ? wrote : position();
+  }
+
+  /** Forgets what the calling thread wrote: a new request starts on it. */
+  public void forgetWrites() {
+    writtenHere.remove();
+  }
+
   /** This member's status, as other members ask for it. */
   public PeerMessages.Status status() {
     LogPosition p = state.store.position();
@@ -233,6 +271,9 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
       // acknowledged by a majority, or throws
       Recorded<T> done = leader.writeIfPrimary(work, membershipChange);
       if (done != null) {
+        if (done.entry() != null) {
+          writtenHere.set(done.entry().position());
+        }
         return done.result();
       }
       if (!readWrite()) {

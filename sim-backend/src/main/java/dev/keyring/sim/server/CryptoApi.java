@@ -44,6 +44,7 @@ final class CryptoApi extends Handler.Abstract {
   private final java.util.function.Supplier<CryptoMessages.ClusterView> view;
   private final java.util.concurrent.atomic.AtomicLong served;
   private final PeerEndpoints peers;
+  private final ReadConsistency consistency;
 
   CryptoApi(
       Appliance appliance,
@@ -52,6 +53,7 @@ final class CryptoApi extends Handler.Abstract {
       java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node,
       java.util.concurrent.atomic.AtomicLong served) {
     this.peers = new PeerEndpoints(node);
+    this.consistency = new ReadConsistency(appliance, node);
     this.served = served;
     this.appliance = appliance;
     this.sessions = sessions;
@@ -104,6 +106,7 @@ final class CryptoApi extends Handler.Abstract {
     if (p.length < 3 || !p[1].equals("v1")) {
       throw notFound(x);
     }
+    consistency.before(x, p);
     String m = x.method;
     if (p.length == 3 && p[2].equals("slots")) {
       requireMethod(x, "GET");

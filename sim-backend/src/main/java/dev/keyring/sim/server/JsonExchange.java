@@ -9,11 +9,13 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.wire.CryptoHeaders;
 import dev.keyring.protocol.wire.ErrorResponse;
 import dev.keyring.protocol.wire.WireJson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
@@ -63,6 +65,7 @@ final class JsonExchange {
   static final long MAX_SWALLOW = 64L << 20;
 
   private boolean bodyRead;
+  private Supplier<String> position;
 
   byte[] body() throws IOException {
     bodyRead = true;
@@ -115,6 +118,28 @@ final class JsonExchange {
     }
   }
 
+  /** The value of request header {@code name}, or null. */
+  String header(String name) {
+    return request.getHeaders().get(name);
+  }
+
+  /**
+   * A successful answer carries {@link CryptoHeaders#LOG_POSITION} with the value {@code position}
+   * gives when the answer is written (none when it gives null).
+   */
+  void reportPosition(Supplier<String> position) {
+    this.position = position;
+  }
+
+  private void positionHeader(int status) {
+    if (position != null && status >= 200 && status < 300) {
+      String p = position.get();
+      if (p != null) {
+        response.getHeaders().put(CryptoHeaders.LOG_POSITION, p);
+      }
+    }
+  }
+
   void reply(int status, Object body) {
     byte[] json;
     try {
@@ -123,6 +148,7 @@ final class JsonExchange {
       throw new IllegalStateException("cannot write an answer", e);
     }
     response.setStatus(status);
+    positionHeader(status);
     response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
     response.write(true, ByteBuffer.wrap(json), callback);
   }
@@ -133,6 +159,7 @@ final class JsonExchange {
 
   void noContent() {
     response.setStatus(204);
+    positionHeader(204);
     response.write(true, null, callback);
   }
 

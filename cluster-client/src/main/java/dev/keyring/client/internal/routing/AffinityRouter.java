@@ -18,10 +18,28 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>Among them, the one with the fewest outstanding requests; a tie is broken round robin.
  * </ol>
  *
- * Thread-safe: the only state is the round-robin counter.
+ * The primary is chosen by its mark in the view alone ({@link #primary}): what only the primary may
+ * answer goes there whatever its group and load.
+ *
+ * <p>Thread-safe: the only state is the round-robin counter.
  */
 public final class AffinityRouter {
   private final AtomicInteger turn = new AtomicInteger();
+
+  /**
+   * The member the view names primary, if it is up and not excluded; null otherwise.
+   *
+   * @param members every member known
+   * @param excluded members this call already tried
+   */
+  public <T extends RouteCandidate> T primary(List<T> members, Collection<? super T> excluded) {
+    for (T m : members) {
+      if (m.primary() && m.up() && !excluded.contains(m)) {
+        return m;
+      }
+    }
+    return null;
+  }
 
   /**
    * The member to send a call to, or null when none fits.

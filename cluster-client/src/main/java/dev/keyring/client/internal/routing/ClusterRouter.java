@@ -42,7 +42,11 @@ import java.util.stream.Collectors;
  * <p><b>Selection.</b> {@link AffinityRouter}: the live members of the preferred affinity group
  * ({@link TransportOptions#affinityGroup()}, else the registered member's), fewest outstanding
  * requests first, round robin on ties; other groups only when the whole group is down. Writes go to
- * read-write members only.
+ * read-write members only. What only the primary may answer goes to the member the view names
+ * primary ({@link #selectPrimary}).
+ *
+ * <p><b>Read-your-writes.</b> The member transports share the cluster's position ({@link
+ * dev.keyring.client.channel.ReadYourWrites}), bound to the cluster id of the first view.
  *
  * <p><b>Members down.</b> A member the channel {@linkplain #markDown marks down} (it failed on the
  * wire) gets no traffic, and a fresh view is asked for.
@@ -123,6 +127,16 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
     start();
     Snapshot s = snapshot.get();
     return rule.select(s.links(), preferredGroup(s), write, tried);
+  }
+
+  /** The primary of the view; before any view, any member (one that is not primary refuses). */
+  @Override
+  public RoutedMember selectPrimary(List<RoutedMember> tried) {
+    start();
+    Snapshot s = snapshot.get();
+    return s.view() == null
+        ? rule.select(s.links(), preferredGroup(s), false, tried)
+        : rule.primary(s.links(), tried);
   }
 
   @Override
@@ -384,6 +398,7 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
         // answer with its own, higher version of an older epoch), then the version
         return;
       }
+      transports.positions().bindTo(v.clusterId());
       List<MemberLink> next = new ArrayList<>();
       List<MemberLink> unused = new ArrayList<>(current.links());
       for (CryptoMessages.ClusterMember vm : v.members()) {

@@ -98,6 +98,12 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
     return i != null && i.readOnly();
   }
 
+  @Override
+  public boolean primary() {
+    CryptoMessages.ClusterMember i = info;
+    return i != null && i.primary();
+  }
+
   boolean visible() {
     CryptoMessages.ClusterMember i = info;
     return i == null || i.visible();

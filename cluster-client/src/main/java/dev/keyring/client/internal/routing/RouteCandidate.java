@@ -13,4 +13,9 @@ public interface RouteCandidate {
 
   /** Requests sent to the member and not yet answered. */
   int outstanding();
+
+  /** Whether the cluster view names the member primary (false before a view). */
+  default boolean primary() {
+    return false;
+  }
 }

@@ -160,6 +160,21 @@ public final class HttpMemberChannel implements MemberChannel {
   }
 
   @Override
+  public List<KeyringObject> findObjectsOnPrimary(String sessionId, Attributes template)
+      throws TransportException {
+    CryptoMessages.ObjectList list =
+        transport.postToPrimary(
+            new CryptoMessages.FindObjects(WireTypes.template(template)),
+            CryptoMessages.ObjectList.class,
+            "v1",
+            "sessions",
+            sessionId,
+            "objects",
+            "find");
+    return each(list.objects(), WireTypes::object);
+  }
+
+  @Override
   public KeyringObject getObject(String sessionId, long handle) throws TransportException {
     return WireTypes.object(
         transport.get(

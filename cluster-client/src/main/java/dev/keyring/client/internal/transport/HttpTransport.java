@@ -5,7 +5,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportException.Kind;
 import dev.keyring.client.api.TransportOptions;
+import dev.keyring.client.channel.ReadYourWrites;
 import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.protocol.wire.ClusterPosition;
+import dev.keyring.protocol.wire.CryptoHeaders;
 import dev.keyring.protocol.wire.ErrorResponse;
 import dev.keyring.protocol.wire.WireJson;
 import java.io.IOException;
@@ -40,6 +43,12 @@ import okhttp3.ResponseBody;
  * TransportException} of kind {@link Kind#PROTOCOL}. Network failures are {@link
  * TransportException}s.
  *
+ * <p>Consistency: every request carries the cluster's read-your-writes position ({@code
+ * Keyring-Min-Position}, from the {@link ReadYourWrites} the cluster's transports share), and every
+ * answer that reports the member's position ({@code Keyring-Log-Position}: writes, reads from the
+ * primary) raises it. Which calls go to the primary, and what follows a CKR_MEMBER_BEHIND refusal,
+ * is decided above, not here.
+ *
  * <p>Thread-safe.
  */
 public final class HttpTransport implements AutoCloseable {
@@ -48,21 +57,29 @@ public final class HttpTransport implements AutoCloseable {
 
   private static final MediaType JSON_TYPE = MediaType.get("application/json");
   private static final ObjectMapper JSON = WireJson.mapper();
+  private static final System.Logger LOG = System.getLogger(HttpTransport.class.getName());
 
   private final OkHttpClient http;
   private final HttpUrl base;
   private final String name;
   private final Duration callTimeout;
   private final TlsRefusalProbe probe;
+  private final ReadYourWrites positions;
   private volatile boolean closed;
 
   private HttpTransport(
-      OkHttpClient http, HttpUrl base, String name, Duration callTimeout, TlsRefusalProbe probe) {
+      OkHttpClient http,
+      HttpUrl base,
+      String name,
+      Duration callTimeout,
+      TlsRefusalProbe probe,
+      ReadYourWrites positions) {
     this.http = http;
     this.base = base;
     this.name = name;
     this.callTimeout = callTimeout;
     this.probe = probe;
+    this.positions = positions;
   }
 
   /**
@@ -84,7 +101,8 @@ public final class HttpTransport implements AutoCloseable {
 
   /**
    * A transport to the member at {@code host}:{@code port} whose certificate must carry {@code
-   * memberName} (or cover {@code host} in its subjectAltName), with the TLS identity {@code tls}.
+   * memberName} (or cover {@code host} in its subjectAltName), with the TLS identity {@code tls},
+   * keeping the read-your-writes position {@code positions} of its cluster.
    */
   static HttpTransport open(
       ClientTls tls,
@@ -92,7 +110,8 @@ public final class HttpTransport implements AutoCloseable {
       String host,
       int port,
       String memberName,
-      String description) {
+      String description,
+      ReadYourWrites positions) {
     OkHttpClient.Builder b =
         baseBuilder(options)
             .sslSocketFactory(tls.socketFactory, tls.trustManager)
@@ -104,17 +123,25 @@ public final class HttpTransport implements AutoCloseable {
         base,
         description,
         options.callTimeout(),
-        new TlsRefusalProbe(tls.socketFactory, host, port, options.connectTimeout()));
+        new TlsRefusalProbe(tls.socketFactory, host, port, options.connectTimeout()),
+        Objects.requireNonNull(positions, "positions"));
   }
 
   /** A transport to {@code base} with no TLS: for tests of the retry rules only. */
   static HttpTransport plainForTests(HttpUrl base, TransportOptions options) {
+    return plainForTests(base, options, new ReadYourWrites());
+  }
+
+  /** A transport to {@code base} with no TLS keeping {@code positions}: for tests only. */
+  static HttpTransport plainForTests(
+      HttpUrl base, TransportOptions options, ReadYourWrites positions) {
     return new HttpTransport(
         baseBuilder(options).connectionSpecs(List.of(ConnectionSpec.CLEARTEXT)).build(),
         base,
         "test server " + base.host() + ":" + base.port(),
         options.callTimeout(),
-        null);
+        null,
+        positions);
   }
 
   private static OkHttpClient.Builder baseBuilder(TransportOptions options) {
@@ -157,12 +184,21 @@ public final class HttpTransport implements AutoCloseable {
   public <T> T getWithin(Duration limit, Class<T> answer, String... path)
       throws TransportException {
     Objects.requireNonNull(limit, "limit");
-    return exchange("GET", null, answer, limit, path);
+    return exchange("GET", null, answer, limit, false, path);
   }
 
   /** {@code POST} with a JSON body. */
   public <T> T post(Object body, Class<T> answer, String... path) throws TransportException {
     return exchange("POST", body, answer, path);
+  }
+
+  /**
+   * {@code POST} with a JSON body that only the primary answers ({@code Keyring-Read-From:
+   * primary}); another member refuses it with CKR_MEMBER_BEHIND.
+   */
+  public <T> T postToPrimary(Object body, Class<T> answer, String... path)
+      throws TransportException {
+    return exchange("POST", body, answer, callTimeout, true, path);
   }
 
   /** {@code PATCH} with a JSON body. */
@@ -183,11 +219,11 @@ public final class HttpTransport implements AutoCloseable {
    */
   public <T> T exchange(String method, Object body, Class<T> answer, String... path)
       throws TransportException {
-    return exchange(method, body, answer, callTimeout, path);
+    return exchange(method, body, answer, callTimeout, false, path);
   }
 
   private <T> T exchange(
-      String method, Object body, Class<T> answer, Duration limit, String... path)
+      String method, Object body, Class<T> answer, Duration limit, boolean primary, String... path)
       throws TransportException {
     if (closed) {
       throw new TransportException(
@@ -207,17 +243,41 @@ public final class HttpTransport implements AutoCloseable {
     } else if (!method.equals("GET") && !method.equals("DELETE")) {
       requestBody = RequestBody.create(new byte[0], null);
     }
-    Request request =
+    Request.Builder request =
         new Request.Builder()
             .url(url.build())
             .method(method, requestBody)
-            .header("Accept", "application/json")
-            .build();
-    Answer a = send(request, limit);
-    return decode(request, a, answer);
+            .header("Accept", "application/json");
+    ClusterPosition min = positions.current();
+    if (min != null) {
+      request.header(CryptoHeaders.MIN_POSITION, min.toString());
+    }
+    if (primary) {
+      request.header(CryptoHeaders.READ_FROM, CryptoHeaders.PRIMARY);
+    }
+    Request built = request.build();
+    Answer a = send(built, limit);
+    T decoded = decode(built, a, answer);
+    if (a.position != null) {
+      reported(a.position);
+    }
+    return decoded;
   }
 
-  private record Answer(int status, byte[] body) {}
+  /** Raises the cluster's position to what an answer reported (ignored when malformed). */
+  private void reported(String header) {
+    try {
+      if (!positions.advance(ClusterPosition.parse(header))) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            name + " reported a log position of another cluster than " + positions.clusterId());
+      }
+    } catch (IllegalArgumentException e) {
+      LOG.log(System.Logger.Level.WARNING, name + ": ignoring a malformed log position");
+    }
+  }
+
+  private record Answer(int status, byte[] body, String position) {}
 
   private Answer send(Request request, Duration limit) throws TransportException {
     CallTracker tracker = new CallTracker();
@@ -226,7 +286,7 @@ public final class HttpTransport implements AutoCloseable {
       call.timeout().timeout(limit.toNanos(), TimeUnit.NANOSECONDS);
     }
     try (Response r = call.execute()) {
-      return new Answer(r.code(), readBody(r.body()));
+      return new Answer(r.code(), readBody(r.body()), r.header(CryptoHeaders.LOG_POSITION));
     } catch (IOException caught) {
       IOException e = diagnose(caught, tracker);
       if (WireFailures.transientFailure(e)) {

@@ -2,18 +2,21 @@ package dev.keyring.client.internal.transport;
 
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportOptions;
+import dev.keyring.client.channel.ReadYourWrites;
 import dev.keyring.client.config.ClusterEntry;
 import java.util.Objects;
 
 /**
  * Builds the transports to the members of one cluster from one TLS identity: the client
  * certificate, key and CA file of the cluster entry are read once, and every member's transport
- * trusts only that CA. Each transport checks the name on its member's certificate separately (see
+ * trusts only that CA, and they share the cluster's read-your-writes position ({@link
+ * ReadYourWrites}). Each transport checks the name on its member's certificate separately (see
  * {@link ServerNameVerifier}).
  */
 public final class MemberTransports {
   private final ClientTls tls;
   private final TransportOptions options;
+  private final ReadYourWrites positions = new ReadYourWrites();
 
   private MemberTransports(ClientTls tls, TransportOptions options) {
     this.tls = tls;
@@ -39,6 +42,11 @@ public final class MemberTransports {
    * @param description how messages name the member
    */
   public HttpTransport open(String host, int port, String memberName, String description) {
-    return HttpTransport.open(tls, options, host, port, memberName, description);
+    return HttpTransport.open(tls, options, host, port, memberName, description, positions);
+  }
+
+  /** The read-your-writes position every transport this builds sends and raises. */
+  public ReadYourWrites positions() {
+    return positions;
   }
 }

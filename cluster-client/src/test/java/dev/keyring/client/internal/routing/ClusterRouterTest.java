@@ -484,4 +484,50 @@ class ClusterRouterTest {
     assertFalse(m2.up());
     assertEquals(0, r.links().get(0).failedProbes(), "members that are up are not probed");
   }
+
+  @Test
+  void primaryLookup_goesToTheViewsPrimary_andAReadRefusedBehindFollowsIt() throws Exception {
+    ClusterRouter r = router();
+    r.apply(
+        view(
+            1,
+            member("m1", "east", false),
+            member("m2", "east", false),
+            new CryptoMessages.ClusterMember(
+                "id-m3", "m3", "127.0.0.1", deadPort, "west", false, false, true)),
+        r.links().get(0));
+    // member() marks m1 primary
+    assertEquals("m1", execute(r, CallKind.READ_PRIMARY, "find", MemberLink::name));
+
+    r.apply(
+        view(
+            2,
+            new CryptoMessages.ClusterMember(
+                "id-m1", "m1", "127.0.0.1", deadPort, "east", false, false, true),
+            new CryptoMessages.ClusterMember(
+                "id-m2", "m2", "127.0.0.1", deadPort, "east", false, false, true),
+            new CryptoMessages.ClusterMember(
+                "id-m3", "m3", "127.0.0.1", deadPort, "west", true, false, true)),
+        r.links().get(0));
+    assertEquals("m3", execute(r, CallKind.READ_PRIMARY, "find", MemberLink::name));
+
+    List<String> calls = new ArrayList<>();
+    LinkCall<String> behindOnEast =
+        failingOn(
+            calls,
+            n ->
+                n.equals("m3")
+                    ? null
+                    : new HsmException(ResultCode.CKR_MEMBER_BEHIND, n + " is behind"),
+            Map.of());
+    assertEquals("m3", execute(r, CallKind.READ_REPEATABLE, "find", behindOnEast));
+    assertEquals(2, calls.size(), "one member of the group, then the primary: " + calls);
+    assertEquals("m3", calls.get(1));
+    assertTrue(states(r).get(calls.get(0)).up(), "a member behind stays up");
+
+    r.links().get(2).markDown("test");
+    assertThrows(
+        TransportException.class,
+        () -> execute(r, CallKind.READ_PRIMARY, "find", MemberLink::name));
+  }
 }
