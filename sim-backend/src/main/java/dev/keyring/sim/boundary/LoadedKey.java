@@ -102,6 +102,15 @@ final class LoadedKey implements AutoCloseable {
     parsed.clear();
   }
 
+  /**
+   * Where the key's value came from, as its blob records it (the blob was opened, or just sealed,
+   * so the record is authentic); OUTSIDE for objects without a secret part.
+   */
+  KeyOrigin origin() {
+    byte[] blob = record.blob();
+    return blob == null ? KeyOrigin.OUTSIDE : SksBlob.origin(SksBlob.parseHeader(blob, describe()));
+  }
+
   boolean hasSecret() {
     return secret != null;
   }

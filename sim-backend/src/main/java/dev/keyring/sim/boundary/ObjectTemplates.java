@@ -26,9 +26,17 @@ final class ObjectTemplates {
 
   private ObjectTemplates() {}
 
-  /** The template with defaults filled and the HSM-set attributes checked and added. */
+  /**
+   * The template with defaults filled and the HSM-set attributes checked and added, for a key of
+   * the given origin (the key model's creation rules, {@link KeyUseRules}, are checked on it).
+   */
   static Attributes keyTemplate(
-      Attributes template, ObjectClass c, KeyType type, Attributes publicAttrs, byte[] defaultId) {
+      Attributes template,
+      ObjectClass c,
+      KeyType type,
+      Attributes publicAttrs,
+      byte[] defaultId,
+      KeyOrigin origin) {
     for (AttributeType t :
         List.of(
             AttributeType.CKA_VALUE,
@@ -71,7 +79,7 @@ final class ObjectTemplates {
         break;
       case SECRET_KEY:
         b.flag(AttributeType.CKA_SIGN, type == KeyType.GENERIC_SECRET)
-            .flag(AttributeType.CKA_DECRYPT, type == KeyType.AES)
+            .flag(AttributeType.CKA_DECRYPT, KeyUseRules.decryptByDefault(type, template))
             .flag(AttributeType.CKA_WRAP, false)
             .flag(AttributeType.CKA_UNWRAP, false);
         break;
@@ -81,8 +89,13 @@ final class ObjectTemplates {
     if (defaultId != null) {
       b.id(defaultId);
     }
-    Attributes merged = b.build().merge(template).merge(publicAttrs);
-    return merged.toBuilder().objectClass(c).keyType(type).build();
+    Attributes merged =
+        b.build().merge(template).merge(publicAttrs).toBuilder()
+            .objectClass(c)
+            .keyType(type)
+            .build();
+    KeyUseRules.checkNewObject(c, type, merged, origin);
+    return merged;
   }
 
   /**
@@ -103,6 +116,7 @@ final class ObjectTemplates {
         {
           PublicKey pk = PublicKeyAttributes.toPublicKey(template); // validates
           rejectPrivateUses(template);
+          KeyUseRules.checkNewObject(c, null, template, KeyOrigin.OUTSIDE);
           if (template.has(AttributeType.CKA_VALUE)) {
             throw new HsmException(
                 ResultCode.CKR_TEMPLATE_INCONSISTENT, "a public key object takes no CKA_VALUE");
