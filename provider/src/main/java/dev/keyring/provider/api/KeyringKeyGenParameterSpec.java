@@ -7,18 +7,39 @@ import java.util.Optional;
 /**
  * How a Keyring {@code KeyPairGenerator} or {@code KeyGenerator} makes a key: its label (the
  * KeyStore alias it appears under), its CKA_ID, the keyring (by label or UUID; by default the one
- * most recently loaded as a KeyStore), and its size or curve.
+ * most recently loaded as a KeyStore), its size or curve, and its {@link Purpose}.
  *
  * <pre>{@code
  * kpg.initialize(KeyringKeyGenParameterSpec.builder().label("web").keySize(3072).build());
+ * kg.init(KeyringKeyGenParameterSpec.builder().purpose(Purpose.KEY_WRAP).build()); // an AES KEK
  * }</pre>
  */
 public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec {
+  /**
+   * What a key is for. A keyring keeps uses apart so that no key can reveal another: a key that
+   * wraps does not decrypt, and an EC key signs or agrees, not both.
+   */
+  public enum Purpose {
+    /**
+     * The usual uses: key pairs sign (RSA keys also decrypt and unwrap), AES keys encrypt, decrypt
+     * and unwrap, HMAC keys compute MACs.
+     */
+    DEFAULT,
+    /**
+     * An AES key-wrapping key ({@code AES/KWP/NoPadding} in {@code WRAP_MODE} and {@code
+     * UNWRAP_MODE}); it does not encrypt or decrypt data. AES only.
+     */
+    KEY_WRAP,
+    /** An EC key for {@code KeyAgreement} (ECDH); it does not sign. EC only. */
+    KEY_AGREEMENT
+  }
+
   private final String label;
   private final byte[] id;
   private final String keyring;
   private final int keySize;
   private final String curve;
+  private final Purpose purpose;
 
   private KeyringKeyGenParameterSpec(Builder b) {
     this.label = b.label;
@@ -26,6 +47,7 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
     this.keyring = b.keyring;
     this.keySize = b.keySize;
     this.curve = b.curve;
+    this.purpose = b.purpose;
   }
 
   public static Builder builder() {
@@ -56,6 +78,11 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
     return Optional.ofNullable(curve);
   }
 
+  /** What the key is for; {@link Purpose#DEFAULT} unless one was given. */
+  public Purpose purpose() {
+    return purpose;
+  }
+
   @Override
   public String toString() {
     return "KeyringKeyGenParameterSpec[label="
@@ -66,6 +93,8 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
         + keySize
         + ", curve="
         + curve
+        + ", purpose="
+        + purpose
         + (id == null ? "" : ", id=" + HexFormat.of().formatHex(id))
         + "]";
   }
@@ -77,6 +106,7 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
     private String keyring;
     private int keySize;
     private String curve;
+    private Purpose purpose = Purpose.DEFAULT;
 
     private Builder() {}
 
@@ -105,6 +135,11 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
       return this;
     }
 
+    public Builder purpose(Purpose v) {
+      this.purpose = v;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the bad value and the rule
      */
@@ -120,6 +155,9 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
       }
       if (id != null && id.length > 64) {
         throw new IllegalArgumentException("id must be at most 64 bytes, got " + id.length);
+      }
+      if (purpose == null) {
+        throw new IllegalArgumentException("purpose must not be null (DEFAULT: the usual uses)");
       }
       return new KeyringKeyGenParameterSpec(this);
     }

@@ -379,7 +379,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     try {
       s.call(
           h -> {
-            KeyringObject stored = storeKey(h, s, alias, key);
+            KeyringObject stored = storeKey(h, s, alias, key, chain);
             byte[] id = stored.attributes().bytes(AttributeType.CKA_ID).orElse(null);
             List<Long> created = new ArrayList<>();
             for (X509Certificate c : certs) {
@@ -404,7 +404,8 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
-  private KeyringObject storeKey(KeyringChannel h, SlotSession s, String alias, Key key)
+  private KeyringObject storeKey(
+      KeyringChannel h, SlotSession s, String alias, Key key, Certificate[] chain)
       throws TransportException {
     if (key instanceof KeyringKey) {
       KeyringKey k = (KeyringKey) key;
@@ -431,7 +432,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     try {
       Attributes template =
           key instanceof PrivateKey
-              ? Unwrapping.privateTemplate(key.getAlgorithm())
+              ? Unwrapping.privateTemplate(key.getAlgorithm(), Unwrapping.forKeyAgreement(chain))
               : Unwrapping.secretTemplate(key.getAlgorithm());
       ctx.counters().add(ProviderOperation.IMPORT);
       return KeyImporter.importKey(h, key, template.toBuilder().label(alias).build());
