@@ -6,6 +6,7 @@ import dev.keyring.protocol.Curve;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ObjectClass;
@@ -88,6 +89,7 @@ final class FakeKeys {
 
   /** A public key, certificate or data object; private and secret keys never enter in clear. */
   static FakeObject createObject(FakeKeyring k, Attributes template) {
+    KeyringLimits.checkObjectAttributes(template);
     ObjectClass c =
         template
             .objectClass()
@@ -206,6 +208,7 @@ final class FakeKeys {
       Attributes pub,
       byte[] defaultId,
       boolean generatedInside) {
+    KeyringLimits.checkObjectAttributes(template);
     for (AttributeType t :
         List.of(
             AttributeType.CKA_VALUE,

@@ -12,6 +12,7 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
@@ -300,6 +301,7 @@ public final class FakeMember implements MemberChannel {
                   t + " cannot be changed after creation; only CKA_LABEL, CKA_ID and CKA_TOKEN");
             }
           }
+          KeyringLimits.checkObjectAttributes(changes);
           return crypto(sessionId).setAttributes(handle, changes).toKeyringObject();
         });
   }

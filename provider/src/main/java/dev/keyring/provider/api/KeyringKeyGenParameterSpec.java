@@ -1,5 +1,7 @@
 package dev.keyring.provider.api;
 
+import dev.keyring.protocol.KeyringLimits;
+import java.nio.charset.StandardCharsets;
 import java.security.spec.AlgorithmParameterSpec;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -153,8 +155,14 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
       if (keySize < 0) {
         throw new IllegalArgumentException("keySize must be >= 0 (0: default), got " + keySize);
       }
-      if (id != null && id.length > 64) {
-        throw new IllegalArgumentException("id must be at most 64 bytes, got " + id.length);
+      if (label != null
+          && label.getBytes(StandardCharsets.UTF_8).length > KeyringLimits.MAX_LABEL_BYTES) {
+        throw new IllegalArgumentException(
+            "label must be at most " + KeyringLimits.MAX_LABEL_BYTES + " bytes in UTF-8");
+      }
+      if (id != null && id.length > KeyringLimits.MAX_ID_BYTES) {
+        throw new IllegalArgumentException(
+            "id must be at most " + KeyringLimits.MAX_ID_BYTES + " bytes, got " + id.length);
       }
       if (purpose == null) {
         throw new IllegalArgumentException("purpose must not be null (DEFAULT: the usual uses)");

@@ -10,6 +10,7 @@ import dev.keyring.client.api.KeyringObject;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.provider.FakeClusterProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec.Purpose;
@@ -102,5 +103,27 @@ class KeyringKeyGeneratorSpiTest {
         InvalidAlgorithmParameterException.class,
         () ->
             aes.init(KeyringKeyGenParameterSpec.builder().purpose(Purpose.KEY_AGREEMENT).build()));
+  }
+
+  @Test
+  void spec_withALabelOrIdOverTheKeyringLimits_isRefusedWhenBuilt() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                KeyringKeyGenParameterSpec.builder()
+                    .label("x".repeat(KeyringLimits.MAX_LABEL_BYTES + 1))
+                    .build());
+    assertTrue(e.getMessage().contains("label"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            KeyringKeyGenParameterSpec.builder()
+                .id(new byte[KeyringLimits.MAX_ID_BYTES + 1])
+                .build());
+    KeyringKeyGenParameterSpec.builder()
+        .label("x".repeat(KeyringLimits.MAX_LABEL_BYTES))
+        .id(new byte[KeyringLimits.MAX_ID_BYTES])
+        .build();
   }
 }

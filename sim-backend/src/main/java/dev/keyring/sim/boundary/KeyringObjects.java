@@ -4,6 +4,7 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.store.KeyringStore;
@@ -155,6 +156,7 @@ final class KeyringObjects {
             t + " cannot be changed after creation; only CKA_LABEL, CKA_ID and CKA_TOKEN can");
       }
     }
+    KeyringLimits.checkObjectAttributes(changes);
     ObjectRecord updated;
     try (LoadedKey k = use(keyringId, handle)) {
       Attributes next = k.record.attributes().merge(changes);

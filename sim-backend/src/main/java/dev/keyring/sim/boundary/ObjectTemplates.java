@@ -4,6 +4,7 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.PublicKeyAttributes;
 import dev.keyring.protocol.ResultCode;
@@ -17,7 +18,8 @@ import java.util.List;
 
 /**
  * The attribute rules of keyring objects: which attributes a caller may set on what, the defaults
- * the HSM fills in, and the attributes it computes itself (public parts, CKA_ID).
+ * the HSM fills in, the attributes it computes itself (public parts, CKA_ID), and the sizes of
+ * CKA_LABEL and CKA_ID ({@link KeyringLimits#checkObjectAttributes}).
  */
 final class ObjectTemplates {
   /** Flags that grant a use of a private or secret part, so never belong on a public key. */
@@ -37,6 +39,7 @@ final class ObjectTemplates {
       Attributes publicAttrs,
       byte[] defaultId,
       KeyOrigin origin) {
+    KeyringLimits.checkObjectAttributes(template);
     for (AttributeType t :
         List.of(
             AttributeType.CKA_VALUE,
@@ -104,6 +107,7 @@ final class ObjectTemplates {
    * object; CKA_TOKEN defaults to true. Private and secret keys are refused.
    */
   static Attributes objectWithoutSecret(ObjectClass c, Attributes template) {
+    KeyringLimits.checkObjectAttributes(template);
     Attributes attrs = template;
     switch (c) {
       case PRIVATE_KEY:

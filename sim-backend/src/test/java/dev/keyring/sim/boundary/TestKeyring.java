@@ -153,9 +153,16 @@ public final class TestKeyring implements AutoCloseable {
 
   /** Creates a public key object from a JDK public key. */
   public ObjectRecord importPublicKey(PublicKey key) {
+    return importPublicKey(key, Attributes.empty());
+  }
+
+  /** Creates a public key object from a JDK public key, with the given extra attributes. */
+  public ObjectRecord importPublicKey(PublicKey key, Attributes extra) {
     return boundary.createObject(
         keyringId,
-        PublicKeyAttributes.of(key).toBuilder().objectClass(ObjectClass.PUBLIC_KEY).build());
+        extra.merge(PublicKeyAttributes.of(key)).toBuilder()
+            .objectClass(ObjectClass.PUBLIC_KEY)
+            .build());
   }
 
   @Override
