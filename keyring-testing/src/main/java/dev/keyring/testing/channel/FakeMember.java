@@ -168,7 +168,7 @@ public final class FakeMember implements MemberChannel {
         false,
         () -> {
           if (sessionId == null || sessions.remove(sessionId) == null) {
-            throw lostSession(sessionId);
+            throw lostSession();
           }
           return null;
         });
@@ -546,15 +546,17 @@ public final class FakeMember implements MemberChannel {
   private FakeSession session(String sessionId) {
     FakeSession s = sessionId == null ? null : sessions.get(sessionId);
     if (s == null) {
-      throw lostSession(sessionId);
+      throw lostSession();
     }
     return s;
   }
 
-  private HsmException lostSession(String sessionId) {
+  private HsmException lostSession() {
     return new HsmException(
         ResultCode.CKR_SESSION_HANDLE_INVALID,
-        "no open session " + sessionId + " on " + name + " (closed, expired, or never opened)");
+        "no open session of this client on "
+            + name
+            + " has that id (closed, expired, or never opened)");
   }
 
   private FakeKeyring crypto(String sessionId) {

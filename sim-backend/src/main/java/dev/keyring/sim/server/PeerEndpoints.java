@@ -38,7 +38,7 @@ final class PeerEndpoints {
     boolean member = n.membership().byFingerprint(fp).isPresent();
     if (!member && !op.equals("poll")) {
       throw new HsmException(
-          ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may call " + x.path);
+          ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may call this resource");
     }
     switch (op) {
       case "poll":
