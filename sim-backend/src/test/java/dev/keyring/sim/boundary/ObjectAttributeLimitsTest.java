@@ -3,6 +3,7 @@ package dev.keyring.sim.boundary;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
@@ -188,5 +189,25 @@ class ObjectAttributeLimitsTest {
                     KeyGenParams.aes(128),
                     Attributes.builder().label(twoByte + "a").build()));
     assertEquals(ResultCode.CKR_ATTRIBUTE_VALUE_INVALID, e.code());
+  }
+
+  @Test
+  void refusalsAboutAnObject_nameItByHandle_notByLabel() {
+    ObjectRecord aes =
+        kr.boundary.generateKey(
+            kr.keyringId, KeyGenParams.aes(128), Attributes.builder().label(LONGEST_LABEL).build());
+    HsmException e =
+        assertThrows(
+            HsmException.class,
+            () ->
+                kr.boundary.sign(
+                    kr.keyringId,
+                    aes.handle(),
+                    Mechanism.CKM_SHA256_HMAC,
+                    MechanismParams.NONE,
+                    new byte[] {1}));
+    assertEquals(ResultCode.CKR_KEY_FUNCTION_NOT_PERMITTED, e.code());
+    assertTrue(e.getMessage().contains("object " + aes.handle()), e.getMessage());
+    assertFalse(e.getMessage().contains("llllllll"), e.getMessage());
   }
 }
