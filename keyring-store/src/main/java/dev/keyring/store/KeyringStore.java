@@ -51,7 +51,21 @@ public final class KeyringStore implements AutoCloseable {
    */
   public static KeyringStore open(StoreConfig config) {
     Objects.requireNonNull(config, "config");
-    return new KeyringStore(StorePool.open(config));
+    KeyringStore store = new KeyringStore(StorePool.open(config));
+    try {
+      store.restrictFiles();
+    } catch (RuntimeException e) {
+      store.close();
+      throw e;
+    }
+    return store;
+  }
+
+  /** Makes an H2 file database's files owner-only (they were just created, or closed). */
+  private void restrictFiles() {
+    pool.config()
+        .h2FileBase()
+        .ifPresent(f -> OwnerOnlyFiles.files(f.getParent(), f.getFileName().toString() + "."));
   }
 
   /**
@@ -343,6 +357,13 @@ public final class KeyringStore implements AutoCloseable {
   @Override
   public void close() {
     if (pool.close()) {
+      try {
+        restrictFiles();
+      } catch (java.io.UncheckedIOException e) {
+        LOG.warn(
+            "closed keyring store {}, but could not make its files owner-only", pool.config(), e);
+        return;
+      }
       LOG.info("closed keyring store {}", pool.config());
     }
   }

@@ -1,10 +1,9 @@
 package dev.keyring.store;
 
-import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -73,8 +72,10 @@ public final class StoreConfig {
   }
 
   /**
-   * An H2 file database {@code directory/keyring} (the directory is created if absent), with the
-   * settings of {@link #H2_FILE_SETTINGS}, user {@code sa} and an empty password.
+   * An H2 file database {@code directory/keyring} (the directory is created if absent, and made
+   * owner-only where the file system has POSIX permissions: it holds password verifiers), with the
+   * settings of {@link #H2_FILE_SETTINGS}, user {@code sa} and an empty password. The store makes
+   * the database's files owner-only when it opens and closes them.
    *
    * @throws UncheckedIOException when the directory cannot be created
    * @throws IllegalArgumentException when the directory's path contains a {@code ;}, which H2 URLs
@@ -87,11 +88,7 @@ public final class StoreConfig {
       throw new IllegalArgumentException(
           "an H2 database directory may not contain ';', got '" + dir + "'");
     }
-    try {
-      Files.createDirectories(dir);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot create the store directory " + dir, e);
-    }
+    OwnerOnlyFiles.directory(dir);
     String path = dir.resolve(H2_FILE_NAME).toString().replace('\\', '/');
     return builder()
         .jdbcUrl("jdbc:h2:file:" + path + H2_FILE_SETTINGS)
@@ -143,6 +140,25 @@ public final class StoreConfig {
   /** Whether the URL is an H2 URL (otherwise it is a PostgreSQL one). */
   boolean isH2() {
     return jdbcUrl.startsWith("jdbc:h2:");
+  }
+
+  /**
+   * The database file of an H2 file URL with an absolute path, without H2's suffixes ({@code
+   * .mv.db}, {@code .trace.db}); empty for other URLs.
+   */
+  Optional<Path> h2FileBase() {
+    String prefix = "jdbc:h2:file:";
+    if (!jdbcUrl.startsWith(prefix)) {
+      return Optional.empty();
+    }
+    int end = jdbcUrl.indexOf(';');
+    String file = jdbcUrl.substring(prefix.length(), end < 0 ? jdbcUrl.length() : end);
+    try {
+      Path p = Path.of(file);
+      return p.isAbsolute() && p.getParent() != null ? Optional.of(p) : Optional.empty();
+    } catch (java.nio.file.InvalidPathException e) {
+      return Optional.empty();
+    }
   }
 
   /** The URL with any user and password in it replaced by {@code ***}. */

@@ -70,7 +70,10 @@ public enum AttributeType {
     }
     throw new HsmException(
         ResultCode.CKR_ATTRIBUTE_TYPE_INVALID,
-        "attribute '" + name + "' may not be set on keyring objects; allowed: " + allowedNames());
+        "attribute "
+            + FieldNames.quoted(name)
+            + " may not be set on keyring objects; allowed: "
+            + allowedNames());
   }
 
   public static AttributeType fromCode(long code) {

@@ -71,7 +71,7 @@ public enum Curve {
       default:
         throw new HsmException(
             ResultCode.CKR_ATTRIBUTE_VALUE_INVALID,
-            "curve '" + name + "' is not supported; use P-256, P-384, P-521 or Ed25519");
+            "curve is not supported; use P-256, P-384, P-521 or Ed25519");
     }
   }
 }

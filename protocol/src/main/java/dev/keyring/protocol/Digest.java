@@ -34,6 +34,6 @@ public enum Digest {
     }
     throw new HsmException(
         ResultCode.CKR_MECHANISM_PARAM_INVALID,
-        "hash '" + name + "' is not supported; use SHA-256, SHA-384 or SHA-512");
+        "hash is not supported; use SHA-256, SHA-384 or SHA-512");
   }
 }

@@ -43,6 +43,6 @@ public enum KeyType {
     }
     throw new HsmException(
         ResultCode.CKR_ATTRIBUTE_VALUE_INVALID,
-        "CKA_KEY_TYPE '" + name + "' is not one of RSA, EC, EC_EDWARDS, AES, GENERIC_SECRET");
+        "CKA_KEY_TYPE is not one of RSA, EC, EC_EDWARDS, AES, GENERIC_SECRET");
   }
 }

@@ -1,6 +1,8 @@
 package dev.keyring.protocol;
 
-/** The limits of a cluster, its keyrings and its clients. */
+import java.nio.charset.StandardCharsets;
+
+/** The limits of a cluster, its keyrings, their objects and the clients. */
 public final class KeyringLimits {
   /** Keyrings one cluster may hold. */
   public static final int MAX_KEYRINGS_PER_CLUSTER = 3500;
@@ -32,5 +34,34 @@ public final class KeyringLimits {
   /** Input one multi-part operation may gather in all: 64 MiB. */
   public static final int MAX_MULTIPART_BYTES = 64 << 20;
 
+  /** Bytes an object's CKA_LABEL may have, UTF-8 encoded. */
+  public static final int MAX_LABEL_BYTES = 256;
+
+  /** Bytes an object's CKA_ID may have. */
+  public static final int MAX_ID_BYTES = 64;
+
   private KeyringLimits() {}
+
+  /**
+   * Refuses attributes an object may not take for their size: a CKA_LABEL over {@value
+   * #MAX_LABEL_BYTES} bytes (UTF-8) or a CKA_ID over {@value #MAX_ID_BYTES} bytes, with
+   * CKR_ATTRIBUTE_VALUE_INVALID. The message names the attribute and the limit, never the value.
+   * Members check every object they create or change (create, generate, unwrap, derive, set).
+   */
+  public static void checkObjectAttributes(Attributes attrs) {
+    String label = attrs.label().orElse(null);
+    if (label != null
+        && (label.length() > MAX_LABEL_BYTES
+            || label.getBytes(StandardCharsets.UTF_8).length > MAX_LABEL_BYTES)) {
+      throw new HsmException(
+          ResultCode.CKR_ATTRIBUTE_VALUE_INVALID,
+          "CKA_LABEL is longer than " + MAX_LABEL_BYTES + " bytes (UTF-8)");
+    }
+    if (attrs.has(AttributeType.CKA_ID)
+        && attrs.bytes(AttributeType.CKA_ID).get().length > MAX_ID_BYTES) {
+      throw new HsmException(
+          ResultCode.CKR_ATTRIBUTE_VALUE_INVALID,
+          "CKA_ID is longer than " + MAX_ID_BYTES + " bytes");
+    }
+  }
 }

@@ -85,6 +85,6 @@ public enum Mechanism {
       }
     }
     throw new HsmException(
-        ResultCode.CKR_MECHANISM_INVALID, "mechanism '" + name + "' is not supported by keyrings");
+        ResultCode.CKR_MECHANISM_INVALID, "mechanism is not one keyrings support");
   }
 }

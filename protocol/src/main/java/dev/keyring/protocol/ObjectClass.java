@@ -43,8 +43,6 @@ public enum ObjectClass {
     }
     throw new HsmException(
         ResultCode.CKR_ATTRIBUTE_VALUE_INVALID,
-        "CKA_CLASS '"
-            + name
-            + "' is not one of DATA, CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY, SECRET_KEY");
+        "CKA_CLASS is not one of DATA, CERTIFICATE, PUBLIC_KEY, PRIVATE_KEY, SECRET_KEY");
   }
 }

@@ -24,7 +24,7 @@ public enum Role {
       default:
         throw new HsmException(
             ResultCode.CKR_USER_TYPE_INVALID,
-            "role '" + name + "' is not a keyring role; use po (KRSO) or co (KRCO)");
+            "role is not a keyring role; use po (KRSO) or co (KRCO)");
     }
   }
 }

@@ -11,6 +11,9 @@ import java.security.spec.ECGenParameterSpec;
 import java.util.Date;
 import java.util.concurrent.atomic.AtomicLong;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -36,9 +39,24 @@ public final class TestCertificates {
     return issue(name, pair.getPublic(), name, pair.getPrivate());
   }
 
+  /**
+   * A self-signed certificate of a software key pair whose key usage is key agreement only (no
+   * digital signature): a KeyStore import makes its key a key-agreement key.
+   */
+  public static X509Certificate selfSignedForKeyAgreement(String name, KeyPair pair)
+      throws GeneralSecurityException {
+    return issue(name, pair.getPublic(), name, pair.getPrivate(), KeyUsage.keyAgreement);
+  }
+
   /** A certificate of {@code subject} named {@code name}, signed by {@code issuerKey}. */
   public static X509Certificate issue(
       String name, PublicKey subject, String issuer, PrivateKey issuerKey)
+      throws GeneralSecurityException {
+    return issue(name, subject, issuer, issuerKey, 0);
+  }
+
+  private static X509Certificate issue(
+      String name, PublicKey subject, String issuer, PrivateKey issuerKey, int keyUsage)
       throws GeneralSecurityException {
     long now = System.currentTimeMillis();
     JcaX509v3CertificateBuilder builder =
@@ -50,10 +68,13 @@ public final class TestCertificates {
             new X500Name("CN=" + name),
             subject);
     try {
+      if (keyUsage != 0) {
+        builder.addExtension(Extension.keyUsage, true, new KeyUsage(keyUsage));
+      }
       return new JcaX509CertificateConverter()
           .getCertificate(
               builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
-    } catch (OperatorCreationException e) {
+    } catch (OperatorCreationException | CertIOException e) {
       throw new GeneralSecurityException("cannot sign the test certificate", e);
     }
   }

@@ -10,6 +10,7 @@ import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.sim.keyring.KeyringService;
 import dev.keyring.store.ClusterRecord;
 import dev.keyring.store.KeyringStore;
+import dev.keyring.store.OwnerOnlyFiles;
 import dev.keyring.store.ReplicatedWriter;
 import java.util.Optional;
 import java.util.UUID;
@@ -30,6 +31,8 @@ public final class Appliance implements AutoCloseable {
 
   private Appliance(ApplianceConfig config) {
     this.config = config;
+    // the member's state (store, device key, users) is for the member's owner alone
+    OwnerOnlyFiles.directory(config.dataDir());
     this.store = KeyringStore.open(config.store());
     this.writer = new SwitchableWriter(ReplicatedWriter.local(store));
     try {

@@ -13,7 +13,8 @@ import java.util.Objects;
  * <table>
  *   <caption>Options</caption>
  *   <tr><th>option</th><th>default</th><th>meaning</th></tr>
- *   <tr><td>dataDir</td><td>(required)</td><td>the member's directory: {@code store/} (H2) and
+ *   <tr><td>dataDir</td><td>(required)</td><td>the member's directory, made owner-only (700) when the
+ *       appliance opens: {@code store/} (H2, owner-only too) and
  *       {@code hsm/device.key}</td></tr>
  *   <tr><td>store</td><td>H2 file in {@code dataDir/store}</td><td>another database, e.g.
  *       PostgreSQL</td></tr>

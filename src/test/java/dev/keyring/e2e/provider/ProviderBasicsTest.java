@@ -256,6 +256,10 @@ class ProviderBasicsTest {
   @Test
   void kwp_wrapsAndUnwrapsKeyringKeys() throws Exception {
     KeyGenerator kg = KeyGenerator.getInstance("AES", provider);
+    kg.init(
+        KeyringKeyGenParameterSpec.builder()
+            .purpose(KeyringKeyGenParameterSpec.Purpose.KEY_WRAP)
+            .build());
     SecretKey kek = kg.generateKey();
     KeyGenerator hg = KeyGenerator.getInstance("HmacSHA256", provider);
     SecretKey mk = hg.generateKey();
@@ -320,7 +324,12 @@ class ProviderBasicsTest {
 
   @Test
   void ecdh_derivesOnTheKeyring_andRefusesRawSecret() throws Exception {
-    KeyPair ours = KeyPairGenerator.getInstance("EC", provider).generateKeyPair();
+    KeyPairGenerator og = KeyPairGenerator.getInstance("EC", provider);
+    og.initialize(
+        KeyringKeyGenParameterSpec.builder()
+            .purpose(KeyringKeyGenParameterSpec.Purpose.KEY_AGREEMENT)
+            .build());
+    KeyPair ours = og.generateKeyPair();
     KeyPairGenerator jg = KeyPairGenerator.getInstance("EC");
     jg.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair peer = jg.generateKeyPair();

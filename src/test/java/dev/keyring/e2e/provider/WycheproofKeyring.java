@@ -26,6 +26,9 @@ import java.util.Map;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.KeyUsage;
+import org.bouncycastle.cert.CertIOException;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.OperatorCreationException;
@@ -97,7 +100,17 @@ final class WycheproofKeyring {
     if (known != null) {
       return (PrivateKey) known.key;
     }
-    return (PrivateKey) importKey(id, soft, new Certificate[] {selfSigned(soft, pub)});
+    return (PrivateKey) importKey(id, soft, new Certificate[] {selfSigned(soft, pub, false)});
+  }
+
+  /**
+   * The software EC private key {@code soft} on the keyring as a key-agreement key: its certificate
+   * says key agreement only, so the import makes a key that derives (keyring EC keys sign or
+   * derive, not both).
+   */
+  PrivateKey keyAgreementKey(PrivateKey soft, PublicKey pub) throws GeneralSecurityException {
+    String id = "agreement " + HEX.formatHex(soft.getEncoded());
+    return (PrivateKey) importKey(id, soft, new Certificate[] {selfSigned(soft, pub, true)});
   }
 
   private Key importKey(String id, Key soft, Certificate[] chain) throws GeneralSecurityException {
@@ -151,8 +164,11 @@ final class WycheproofKeyring {
     }
   }
 
-  /** A self-signed certificate for {@code pub}, signed with {@code soft} by the JDK. */
-  private static Certificate selfSigned(PrivateKey soft, PublicKey pub)
+  /**
+   * A self-signed certificate for {@code pub}, signed with {@code soft} by the JDK; for key
+   * agreement only when {@code keyAgreement}.
+   */
+  private static Certificate selfSigned(PrivateKey soft, PublicKey pub, boolean keyAgreement)
       throws GeneralSecurityException {
     String alg;
     switch (soft.getAlgorithm()) {
@@ -168,17 +184,20 @@ final class WycheproofKeyring {
     Instant now = Instant.now();
     X500Name name = new X500Name("CN=Wycheproof vector key");
     try {
+      JcaX509v3CertificateBuilder b =
+          new JcaX509v3CertificateBuilder(
+              name,
+              BigInteger.valueOf(now.toEpochMilli()),
+              Date.from(now.minusSeconds(60)),
+              Date.from(now.plusSeconds(3600)),
+              name,
+              pub);
+      if (keyAgreement) {
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyAgreement));
+      }
       return new JcaX509CertificateConverter()
-          .getCertificate(
-              new JcaX509v3CertificateBuilder(
-                      name,
-                      BigInteger.valueOf(now.toEpochMilli()),
-                      Date.from(now.minusSeconds(60)),
-                      Date.from(now.plusSeconds(3600)),
-                      name,
-                      pub)
-                  .build(new JcaContentSignerBuilder(alg).build(soft)));
-    } catch (OperatorCreationException e) {
+          .getCertificate(b.build(new JcaContentSignerBuilder(alg).build(soft)));
+    } catch (OperatorCreationException | CertIOException e) {
       throw new GeneralSecurityException("cannot sign a certificate with " + alg, e);
     }
   }

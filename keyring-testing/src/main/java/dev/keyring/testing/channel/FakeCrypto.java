@@ -167,29 +167,42 @@ final class FakeCrypto {
     }
   }
 
-  /** Wraps a secret key out under AES-KWP or RSA-OAEP; private keys never leave. */
+  /**
+   * Wraps a secret key out with AES-KWP under an AES key generated inside with CKA_WRAP and without
+   * CKA_DECRYPT; private keys and wrapping keys never leave.
+   */
   static byte[] wrap(FakeObject wrapping, Mechanism m, MechanismParams p, FakeObject target) {
+    if (m != Mechanism.CKM_AES_KEY_WRAP_KWP) {
+      throw new HsmException(
+          ResultCode.CKR_MECHANISM_INVALID,
+          m + " cannot wrap keys: keys are wrapped out only with CKM_AES_KEY_WRAP_KWP");
+    }
     requireFlag(wrapping, AttributeType.CKA_WRAP, "wrap");
+    if (wrapping.flag(AttributeType.CKA_DECRYPT)) {
+      throw new HsmException(
+          ResultCode.CKR_KEY_FUNCTION_NOT_PERMITTED,
+          wrapping + " may not wrap: it also has CKA_DECRYPT");
+    }
+    if (wrapping.objectClass() == ObjectClass.SECRET_KEY && !wrapping.generatedInside()) {
+      throw new HsmException(
+          ResultCode.CKR_KEY_FUNCTION_NOT_PERMITTED,
+          wrapping + " may not wrap: it was not generated on the keyring");
+    }
     if (target.objectClass() != ObjectClass.SECRET_KEY) {
       throw new HsmException(
           ResultCode.CKR_KEY_UNEXTRACTABLE,
           target + " is not a secret key; only secret keys can be wrapped out of a keyring");
     }
+    if (target.flag(AttributeType.CKA_WRAP)) {
+      throw new HsmException(
+          ResultCode.CKR_KEY_UNEXTRACTABLE,
+          target + " has CKA_WRAP; wrapping keys never leave the keyring");
+    }
     byte[] raw = target.secretValue();
     try {
-      switch (m) {
-        case CKM_AES_KEY_WRAP_KWP:
-          return kwp(Cipher.ENCRYPT_MODE, wrapping, m).doFinal(raw);
-        case CKM_RSA_PKCS_OAEP:
-          if (wrapping.keyType() != KeyType.RSA) {
-            throw typeMismatch(wrapping, m);
-          }
-          return oaep(Cipher.ENCRYPT_MODE, wrapping.publicKey(), p).doFinal(raw);
-        default:
-          throw new HsmException(ResultCode.CKR_MECHANISM_INVALID, m + " cannot wrap keys");
-      }
+      return kwp(Cipher.ENCRYPT_MODE, wrapping, m).doFinal(raw);
     } catch (GeneralSecurityException e) {
-      throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "wrapping failed: " + e.getMessage());
+      throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "wrapping failed");
     } finally {
       Arrays.fill(raw, (byte) 0);
     }
@@ -230,6 +243,11 @@ final class FakeCrypto {
           ResultCode.CKR_MECHANISM_PARAM_INVALID, "ECDH needs the peer's public key");
     }
     requireType(k, ObjectClass.PRIVATE_KEY, KeyType.EC, m);
+    if (k.flag(AttributeType.CKA_SIGN)) {
+      throw new HsmException(
+          ResultCode.CKR_KEY_FUNCTION_NOT_PERMITTED,
+          k + " may not derive: it has CKA_SIGN (an EC key derives only without it)");
+    }
     Curve curve = Curve.fromOidDer(k.attributes().bytes(AttributeType.CKA_ECDSA_PARAMS).get());
     PublicKey peer = peer(((MechanismParams.Ecdh) p).peerPublicKey(), curve);
     try {

@@ -6,6 +6,7 @@ import dev.keyring.protocol.Curve;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ObjectClass;
@@ -42,7 +43,8 @@ import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
  * How objects come into being on a fake keyring: generated key pairs and secret keys, created
  * public keys, certificates and data objects, and imported (unwrapped or derived) keys. The
  * attribute rules are a member's: the caller may not set the values the HSM sets, defaults fill the
- * usage flags, and CKA_ID defaults to a digest of the public attributes.
+ * usage flags, CKA_ID defaults to a digest of the public attributes, and the key model's creation
+ * rules hold (only AES keys generated inside carry CKA_WRAP, never with CKA_DECRYPT).
  *
  * <p>RSA key generation takes a tenth of a second; to keep tests fast, the first {@value #RSA_POOL}
  * RSA key pairs of each size generated in a JVM are new, later ones are reused from those in turn
@@ -66,11 +68,12 @@ final class FakeKeys {
     KeyPair kp = type == KeyType.RSA ? rsaPair(params.bits()) : curvePair(params.curve());
     Attributes pub = PublicKeyAttributes.of(kp.getPublic());
     byte[] id = defaultId(pub);
-    Attributes pubAttrs = keyTemplate(publicTemplate, ObjectClass.PUBLIC_KEY, type, pub, id);
-    Attributes privAttrs = keyTemplate(privateTemplate, ObjectClass.PRIVATE_KEY, type, pub, id);
+    Attributes pubAttrs = keyTemplate(publicTemplate, ObjectClass.PUBLIC_KEY, type, pub, id, true);
+    Attributes privAttrs =
+        keyTemplate(privateTemplate, ObjectClass.PRIVATE_KEY, type, pub, id, true);
     return k.addPair(
         h -> FakeObject.plain(h, ObjectClass.PUBLIC_KEY, pubAttrs),
-        h -> FakeObject.privateKey(h, privAttrs, kp.getPrivate()));
+        h -> FakeObject.privateKey(h, privAttrs, kp.getPrivate(), true));
   }
 
   static FakeObject generateKey(FakeKeyring k, KeyGenParams params, Attributes template) {
@@ -81,11 +84,12 @@ final class FakeKeys {
     }
     byte[] value = new byte[params.bits() / 8];
     RANDOM.nextBytes(value);
-    return storeSecret(k, type, template, value);
+    return storeSecret(k, type, template, value, true);
   }
 
   /** A public key, certificate or data object; private and secret keys never enter in clear. */
   static FakeObject createObject(FakeKeyring k, Attributes template) {
+    KeyringLimits.checkObjectAttributes(template);
     ObjectClass c =
         template
             .objectClass()
@@ -102,6 +106,7 @@ final class FakeKeys {
       case PUBLIC_KEY:
         refuseFlags(template, "a public key", AttributeType.CKA_SIGN, AttributeType.CKA_DECRYPT);
         refuseFlags(template, "a public key", AttributeType.CKA_UNWRAP);
+        checkWrapRules(c, null, template, false);
         if (template.has(AttributeType.CKA_VALUE)) {
           throw new HsmException(
               ResultCode.CKR_TEMPLATE_INCONSISTENT, "a public key object takes no CKA_VALUE");
@@ -144,12 +149,12 @@ final class FakeKeys {
               + type);
     }
     if (c == ObjectClass.SECRET_KEY) {
-      return storeSecret(k, type, template, plain);
+      return storeSecret(k, type, template, plain, false);
     }
     PrivateKey key = parsePrivate(type, plain);
     Attributes pub = publicOf(type, key);
-    Attributes attrs = keyTemplate(template, c, type, pub, defaultId(pub));
-    return k.add(h -> FakeObject.privateKey(h, attrs, key));
+    Attributes attrs = keyTemplate(template, c, type, pub, defaultId(pub), false);
+    return k.add(h -> FakeObject.privateKey(h, attrs, key, false));
   }
 
   /** Derives a secret key (AES or generic secret) from an EC private key by ECDH. */
@@ -165,14 +170,18 @@ final class FakeKeys {
       }
       Attributes rest =
           template.without(AttributeType.CKA_CLASS).without(AttributeType.CKA_KEY_TYPE);
-      return storeSecret(k, type, rest, shared);
+      return storeSecret(k, type, rest, shared, false);
     } finally {
       Arrays.fill(shared, (byte) 0);
     }
   }
 
-  /** Stores a secret key of {@code type} with {@code value}; the template may name the type. */
-  static FakeObject storeSecret(FakeKeyring k, KeyType type, Attributes template, byte[] value) {
+  /**
+   * Stores a secret key of {@code type} with {@code value}, generated inside or come from outside;
+   * the template may name the type.
+   */
+  static FakeObject storeSecret(
+      FakeKeyring k, KeyType type, Attributes template, byte[] value, boolean generatedInside) {
     if (type == KeyType.AES && value.length != 16 && value.length != 24 && value.length != 32) {
       throw new HsmException(
           ResultCode.CKR_WRAPPED_KEY_INVALID,
@@ -184,15 +193,22 @@ final class FakeKeys {
           "a generic secret must be 1 to 512 bytes, this one is " + value.length);
     }
     Attributes attrs =
-        keyTemplate(template, ObjectClass.SECRET_KEY, type, Attributes.empty(), null);
-    return k.add(h -> FakeObject.secretKey(h, attrs, value));
+        keyTemplate(
+            template, ObjectClass.SECRET_KEY, type, Attributes.empty(), null, generatedInside);
+    return k.add(h -> FakeObject.secretKey(h, attrs, value, generatedInside));
   }
 
   // ---- templates
 
   /** The template with the member's defaults under it and the HSM-set attributes over it. */
   private static Attributes keyTemplate(
-      Attributes template, ObjectClass c, KeyType type, Attributes pub, byte[] defaultId) {
+      Attributes template,
+      ObjectClass c,
+      KeyType type,
+      Attributes pub,
+      byte[] defaultId,
+      boolean generatedInside) {
+    KeyringLimits.checkObjectAttributes(template);
     for (AttributeType t :
         List.of(
             AttributeType.CKA_VALUE,
@@ -232,17 +248,44 @@ final class FakeKeys {
     } else {
       defaults
           .flag(AttributeType.CKA_SIGN, type == KeyType.GENERIC_SECRET)
-          .flag(AttributeType.CKA_DECRYPT, type == KeyType.AES)
+          .flag(
+              AttributeType.CKA_DECRYPT,
+              type == KeyType.AES && !template.flag(AttributeType.CKA_WRAP, false))
           .flag(AttributeType.CKA_WRAP, false)
           .flag(AttributeType.CKA_UNWRAP, false);
     }
     if (defaultId != null) {
       defaults.id(defaultId);
     }
-    return defaults.build().merge(template).merge(pub).toBuilder()
-        .objectClass(c)
-        .keyType(type)
-        .build();
+    Attributes attrs =
+        defaults.build().merge(template).merge(pub).toBuilder()
+            .objectClass(c)
+            .keyType(type)
+            .build();
+    checkWrapRules(c, type, attrs, generatedInside);
+    return attrs;
+  }
+
+  /**
+   * A member's creation rules for CKA_WRAP: only on AES secret keys generated inside, and never
+   * with CKA_DECRYPT (CKR_TEMPLATE_INCONSISTENT).
+   */
+  private static void checkWrapRules(
+      ObjectClass c, KeyType type, Attributes attrs, boolean generatedInside) {
+    if (!attrs.flag(AttributeType.CKA_WRAP, false)) {
+      return;
+    }
+    String why = null;
+    if (c != ObjectClass.SECRET_KEY || type != KeyType.AES) {
+      why = "CKA_WRAP can be set only on AES secret keys generated on the keyring";
+    } else if (!generatedInside) {
+      why = "CKA_WRAP cannot be set on a key that is unwrapped or derived";
+    } else if (attrs.flag(AttributeType.CKA_DECRYPT, false)) {
+      why = "CKA_WRAP and CKA_DECRYPT exclude each other";
+    }
+    if (why != null) {
+      throw new HsmException(ResultCode.CKR_TEMPLATE_INCONSISTENT, why);
+    }
   }
 
   private static void refuseFlags(Attributes template, String what, AttributeType... flags) {

@@ -12,6 +12,7 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
@@ -185,7 +186,7 @@ public final class FakeMember implements MemberChannel {
         false,
         () -> {
           if (sessionId == null || sessions.remove(sessionId) == null) {
-            throw lostSession(sessionId);
+            throw lostSession();
           }
           return null;
         });
@@ -334,6 +335,7 @@ public final class FakeMember implements MemberChannel {
                   t + " cannot be changed after creation; only CKA_LABEL, CKA_ID and CKA_TOKEN");
             }
           }
+          KeyringLimits.checkObjectAttributes(changes);
           return crypto(sessionId).setAttributes(handle, changes).toKeyringObject();
         });
   }
@@ -526,15 +528,17 @@ public final class FakeMember implements MemberChannel {
   private FakeSession session(String sessionId) {
     FakeSession s = sessionId == null ? null : sessions.get(sessionId);
     if (s == null) {
-      throw lostSession(sessionId);
+      throw lostSession();
     }
     return s;
   }
 
-  private HsmException lostSession(String sessionId) {
+  private HsmException lostSession() {
     return new HsmException(
         ResultCode.CKR_SESSION_HANDLE_INVALID,
-        "no open session " + sessionId + " on " + name + " (closed, expired, or never opened)");
+        "no open session of this client on "
+            + name
+            + " has that id (closed, expired, or never opened)");
   }
 
   private FakeKeyring crypto(String sessionId) {

@@ -16,7 +16,9 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * One object of a fake keyring: its handle, class and attributes as a member shows them, and for a
  * private or secret key the key itself, which no call hands out (as on a member, where it stays
- * inside the boundary). Immutable: a change of attributes makes a new object with the same handle.
+ * inside the boundary), and whether that key was generated inside (a member records this in the
+ * key's blob; see {@code KeyOrigin} in sim-backend). Immutable: a change of attributes makes a new
+ * object with the same handle and origin.
  */
 final class FakeObject {
   private final long handle;
@@ -24,31 +26,39 @@ final class FakeObject {
   private final Attributes attributes;
   private final PrivateKey privateKey;
   private final byte[] secretValue;
+  private final boolean generatedInside;
 
   private FakeObject(
       long handle,
       ObjectClass objectClass,
       Attributes attributes,
       PrivateKey privateKey,
-      byte[] secretValue) {
+      byte[] secretValue,
+      boolean generatedInside) {
     this.handle = handle;
     this.objectClass = objectClass;
     this.attributes = attributes;
     this.privateKey = privateKey;
     this.secretValue = secretValue;
+    this.generatedInside = generatedInside;
   }
 
   /** An object without a secret part (public key, certificate, data). */
   static FakeObject plain(long handle, ObjectClass c, Attributes attributes) {
-    return new FakeObject(handle, c, attributes, null, null);
+    return new FakeObject(handle, c, attributes, null, null, false);
   }
 
-  static FakeObject privateKey(long handle, Attributes attributes, PrivateKey key) {
-    return new FakeObject(handle, ObjectClass.PRIVATE_KEY, attributes, key, null);
+  /** A private key; {@code generatedInside} false for an unwrapped one. */
+  static FakeObject privateKey(
+      long handle, Attributes attributes, PrivateKey key, boolean generatedInside) {
+    return new FakeObject(handle, ObjectClass.PRIVATE_KEY, attributes, key, null, generatedInside);
   }
 
-  static FakeObject secretKey(long handle, Attributes attributes, byte[] value) {
-    return new FakeObject(handle, ObjectClass.SECRET_KEY, attributes, null, value.clone());
+  /** A secret key; {@code generatedInside} false for an unwrapped or derived one. */
+  static FakeObject secretKey(
+      long handle, Attributes attributes, byte[] value, boolean generatedInside) {
+    return new FakeObject(
+        handle, ObjectClass.SECRET_KEY, attributes, null, value.clone(), generatedInside);
   }
 
   long handle() {
@@ -72,9 +82,15 @@ final class FakeObject {
     return attributes.flag(t, false);
   }
 
+  /** Whether its value was generated inside (no one outside has known it). */
+  boolean generatedInside() {
+    return generatedInside;
+  }
+
   /** The same object with {@code changes} set over its attributes. */
   FakeObject with(Attributes changes) {
-    return new FakeObject(handle, objectClass, attributes.merge(changes), privateKey, secretValue);
+    return new FakeObject(
+        handle, objectClass, attributes.merge(changes), privateKey, secretValue, generatedInside);
   }
 
   /** What a member answers about it: handle, class and attributes, never the secret part. */

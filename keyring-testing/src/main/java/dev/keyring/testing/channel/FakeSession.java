@@ -68,7 +68,7 @@ final class FakeSession {
     if (role == null) {
       throw new HsmException(
           ResultCode.CKR_USER_NOT_LOGGED_IN,
-          "session " + id + " on " + keyring + " is not logged in");
+          "this session is not logged in: log in as the KRCO first");
     }
     return role;
   }

@@ -149,7 +149,10 @@ class FakeMemberTest {
     KeyPair soft = g.generateKeyPair();
     KeyringKeyPair transport =
         m1.generateKeyPair(
-            sid, KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
+            sid,
+            KeyGenParams.ec(Curve.P256),
+            Attributes.empty(),
+            Attributes.builder().flag(AttributeType.CKA_SIGN, false).build());
     KeyPairGenerator g256 = KeyPairGenerator.getInstance("EC");
     g256.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair mine = g256.generateKeyPair();

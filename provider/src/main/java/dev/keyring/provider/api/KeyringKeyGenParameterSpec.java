@@ -1,5 +1,7 @@
 package dev.keyring.provider.api;
 
+import dev.keyring.protocol.KeyringLimits;
+import java.nio.charset.StandardCharsets;
 import java.security.spec.AlgorithmParameterSpec;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -7,18 +9,39 @@ import java.util.Optional;
 /**
  * How a Keyring {@code KeyPairGenerator} or {@code KeyGenerator} makes a key: its label (the
  * KeyStore alias it appears under), its CKA_ID, the keyring (by label or UUID; by default the one
- * most recently loaded as a KeyStore), and its size or curve.
+ * most recently loaded as a KeyStore), its size or curve, and its {@link Purpose}.
  *
  * <pre>{@code
  * kpg.initialize(KeyringKeyGenParameterSpec.builder().label("web").keySize(3072).build());
+ * kg.init(KeyringKeyGenParameterSpec.builder().purpose(Purpose.KEY_WRAP).build()); // an AES KEK
  * }</pre>
  */
 public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec {
+  /**
+   * What a key is for. A keyring keeps uses apart so that no key can reveal another: a key that
+   * wraps does not decrypt, and an EC key signs or agrees, not both.
+   */
+  public enum Purpose {
+    /**
+     * The usual uses: key pairs sign (RSA keys also decrypt and unwrap), AES keys encrypt, decrypt
+     * and unwrap, HMAC keys compute MACs.
+     */
+    DEFAULT,
+    /**
+     * An AES key-wrapping key ({@code AES/KWP/NoPadding} in {@code WRAP_MODE} and {@code
+     * UNWRAP_MODE}); it does not encrypt or decrypt data. AES only.
+     */
+    KEY_WRAP,
+    /** An EC key for {@code KeyAgreement} (ECDH); it does not sign. EC only. */
+    KEY_AGREEMENT
+  }
+
   private final String label;
   private final byte[] id;
   private final String keyring;
   private final int keySize;
   private final String curve;
+  private final Purpose purpose;
 
   private KeyringKeyGenParameterSpec(Builder b) {
     this.label = b.label;
@@ -26,6 +49,7 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
     this.keyring = b.keyring;
     this.keySize = b.keySize;
     this.curve = b.curve;
+    this.purpose = b.purpose;
   }
 
   public static Builder builder() {
@@ -56,6 +80,11 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
     return Optional.ofNullable(curve);
   }
 
+  /** What the key is for; {@link Purpose#DEFAULT} unless one was given. */
+  public Purpose purpose() {
+    return purpose;
+  }
+
   @Override
   public String toString() {
     return "KeyringKeyGenParameterSpec[label="
@@ -66,6 +95,8 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
         + keySize
         + ", curve="
         + curve
+        + ", purpose="
+        + purpose
         + (id == null ? "" : ", id=" + HexFormat.of().formatHex(id))
         + "]";
   }
@@ -77,6 +108,7 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
     private String keyring;
     private int keySize;
     private String curve;
+    private Purpose purpose = Purpose.DEFAULT;
 
     private Builder() {}
 
@@ -105,6 +137,11 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
       return this;
     }
 
+    public Builder purpose(Purpose v) {
+      this.purpose = v;
+      return this;
+    }
+
     /**
      * @throws IllegalArgumentException naming the bad value and the rule
      */
@@ -118,8 +155,17 @@ public final class KeyringKeyGenParameterSpec implements AlgorithmParameterSpec 
       if (keySize < 0) {
         throw new IllegalArgumentException("keySize must be >= 0 (0: default), got " + keySize);
       }
-      if (id != null && id.length > 64) {
-        throw new IllegalArgumentException("id must be at most 64 bytes, got " + id.length);
+      if (label != null
+          && label.getBytes(StandardCharsets.UTF_8).length > KeyringLimits.MAX_LABEL_BYTES) {
+        throw new IllegalArgumentException(
+            "label must be at most " + KeyringLimits.MAX_LABEL_BYTES + " bytes in UTF-8");
+      }
+      if (id != null && id.length > KeyringLimits.MAX_ID_BYTES) {
+        throw new IllegalArgumentException(
+            "id must be at most " + KeyringLimits.MAX_ID_BYTES + " bytes, got " + id.length);
+      }
+      if (purpose == null) {
+        throw new IllegalArgumentException("purpose must not be null (DEFAULT: the usual uses)");
       }
       return new KeyringKeyGenParameterSpec(this);
     }

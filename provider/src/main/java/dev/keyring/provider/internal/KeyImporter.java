@@ -27,7 +27,7 @@ import javax.crypto.spec.SecretKeySpec;
  * Brings a software key onto a keyring without its value ever crossing the network in the clear:
  *
  * <ol>
- *   <li>the keyring generates a P-256 key pair, used once;
+ *   <li>the keyring generates a P-256 key-agreement key pair (no CKA_SIGN), used once;
  *   <li>this side generates its own P-256 key pair and computes the ECDH secret with the keyring's
  *       public key; the keyring derives the same secret as an AES-256 unwrapping key from this
  *       side's public key;
@@ -52,7 +52,10 @@ final class KeyImporter {
     Attributes transientAttrs =
         Attributes.builder().label(TRANSIENT_LABEL).set(AttributeType.CKA_TOKEN, false).build();
     KeyringKeyPair transport =
-        s.generateKeyPair(KeyGenParams.ec(Curve.P256), transientAttrs, transientAttrs);
+        s.generateKeyPair(
+            KeyGenParams.ec(Curve.P256),
+            transientAttrs,
+            transientAttrs.with(AttributeType.CKA_SIGN, false));
     KeyringObject kek = null;
     byte[] shared = null;
     try {

@@ -6,6 +6,7 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.ResultCode;
 import dev.keyring.provider.api.ProviderOperation;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
@@ -22,7 +23,8 @@ import javax.crypto.ShortBufferException;
  * ECDH with a keyring EC private key. The shared secret stays on the keyring: {@code
  * generateSecret("AES")} (or an HMAC name) derives it into a new keyring key and returns its
  * handle. {@code generateSecret()} as bytes is refused, since it would take the secret off the
- * keyring (see DIFFERENCES.md).
+ * keyring (see DIFFERENCES.md). The key must be one made for key agreement: a keyring EC key signs
+ * or derives, not both.
  */
 public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
   private PrivateKeyHandle.Ec key;
@@ -102,7 +104,8 @@ public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
   }
 
   @Override
-  protected SecretKey engineGenerateSecret(String algorithm) throws NoSuchAlgorithmException {
+  protected SecretKey engineGenerateSecret(String algorithm)
+      throws NoSuchAlgorithmException, InvalidKeyException {
     if (key == null || peer == null) {
       throw new IllegalStateException("call init(privateKey) and doPhase(peerKey, true) first");
     }
@@ -125,6 +128,14 @@ public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
                           template));
       return (SecretKey) KeyHandles.of(k.slot(), o, algorithm, k.curve().fieldBytes() * 8);
     } catch (TransportException | RuntimeException e) {
+      if (Errors.isCode(e, ResultCode.CKR_KEY_FUNCTION_NOT_PERMITTED)) {
+        throw Errors.withCause(
+            new InvalidKeyException(
+                k
+                    + " is a signing key; ECDH takes an EC key generated for key agreement"
+                    + " (KeyringKeyGenParameterSpec.Purpose.KEY_AGREEMENT)"),
+            e);
+      }
       throw Errors.provider(k.slot(), "ECDH with " + k, e);
     }
   }

@@ -5,6 +5,7 @@ import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec.Purpose;
 import dev.keyring.provider.api.ProviderOperation;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidParameterException;
@@ -14,7 +15,11 @@ import java.security.spec.AlgorithmParameterSpec;
 import javax.crypto.KeyGeneratorSpi;
 import javax.crypto.SecretKey;
 
-/** Secret keys generated on a keyring: AES (128/192/256) and HMAC keys (generic secrets). */
+/**
+ * Secret keys generated on a keyring: AES (128/192/256) and HMAC keys (generic secrets). An AES key
+ * encrypts, decrypts and unwraps by default; one generated for {@link Purpose#KEY_WRAP} wraps and
+ * unwraps only.
+ */
 public abstract class KeyringKeyGeneratorSpi extends KeyGeneratorSpi {
   private final ProviderContext ctx;
   private final String algorithm;
@@ -57,6 +62,10 @@ public abstract class KeyringKeyGeneratorSpi extends KeyGeneratorSpi {
     if (k.curve().isPresent()) {
       throw new InvalidAlgorithmParameterException(algorithm + " keys take no curve");
     }
+    if (k.purpose() == Purpose.KEY_AGREEMENT || (k.purpose() == Purpose.KEY_WRAP && !aes)) {
+      throw new InvalidAlgorithmParameterException(
+          algorithm + " keys cannot be generated for " + k.purpose());
+    }
     if (k.keySize() != 0) {
       bits = checkSize(k.keySize());
     }
@@ -84,7 +93,10 @@ public abstract class KeyringKeyGeneratorSpi extends KeyGeneratorSpi {
             : ctx.activeSlot();
     Attributes template;
     try {
-      template = Unwrapping.secretTemplate(algorithm);
+      template =
+          spec != null && spec.purpose() == Purpose.KEY_WRAP
+              ? Unwrapping.keyWrapTemplate()
+              : Unwrapping.secretTemplate(algorithm);
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }

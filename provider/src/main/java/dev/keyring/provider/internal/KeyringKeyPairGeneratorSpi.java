@@ -9,6 +9,7 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.PublicKeyAttributes;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec.Purpose;
 import dev.keyring.provider.api.ProviderOperation;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidParameterException;
@@ -24,7 +25,9 @@ import java.security.spec.RSAKeyGenParameterSpec;
 /**
  * Key pairs generated on a keyring: the private key stays there (a handle is returned), the public
  * key is an ordinary JDK key. The keyring is the one named by a {@link KeyringKeyGenParameterSpec}
- * or, by default, the one most recently loaded as a KeyStore on this provider.
+ * or, by default, the one most recently loaded as a KeyStore on this provider. Private keys sign
+ * (RSA keys also decrypt and unwrap); an EC key generated for {@link Purpose#KEY_AGREEMENT} derives
+ * instead of signing.
  */
 public abstract class KeyringKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
   private final ProviderContext ctx;
@@ -53,6 +56,11 @@ public abstract class KeyringKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
       throws InvalidAlgorithmParameterException {
     if (p instanceof KeyringKeyGenParameterSpec) {
       KeyringKeyGenParameterSpec k = (KeyringKeyGenParameterSpec) p;
+      if (k.purpose() == Purpose.KEY_WRAP
+          || (k.purpose() == Purpose.KEY_AGREEMENT && !algorithm.equals("EC"))) {
+        throw new InvalidAlgorithmParameterException(
+            algorithm + " key pairs cannot be generated for " + k.purpose());
+      }
       KeyGenParams next = params;
       if (k.curve().isPresent()) {
         next = byCurve(k.curve().get());
@@ -161,7 +169,8 @@ public abstract class KeyringKeyPairGeneratorSpi extends KeyPairGeneratorSpi {
       spec.id().ifPresent(common::id);
     }
     Attributes pub = common.build();
-    Attributes.Builder priv = pub.toBuilder().flag(AttributeType.CKA_SIGN, true);
+    boolean agreement = spec != null && spec.purpose() == Purpose.KEY_AGREEMENT;
+    Attributes.Builder priv = pub.toBuilder().flag(AttributeType.CKA_SIGN, !agreement);
     if (algorithm.equals("RSA")) {
       priv.flag(AttributeType.CKA_DECRYPT, true).flag(AttributeType.CKA_UNWRAP, true);
     }

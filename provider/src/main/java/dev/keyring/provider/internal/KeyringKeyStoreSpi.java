@@ -399,7 +399,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
       left =
           s.call(
               h -> {
-                KeyringObject stored = storeKey(h, s, alias, key);
+                KeyringObject stored = storeKey(h, s, alias, key, chain);
                 byte[] id = stored.attributes().bytes(AttributeType.CKA_ID).orElse(null);
                 for (X509Certificate c : certs) {
                   createCertificate(h, alias, id, c);
@@ -431,7 +431,8 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
-  private KeyringObject storeKey(KeyringChannel h, SlotSession s, String alias, Key key)
+  private KeyringObject storeKey(
+      KeyringChannel h, SlotSession s, String alias, Key key, Certificate[] chain)
       throws TransportException {
     if (key instanceof KeyringKey) {
       KeyringKey k = (KeyringKey) key;
@@ -458,7 +459,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     try {
       Attributes template =
           key instanceof PrivateKey
-              ? Unwrapping.privateTemplate(key.getAlgorithm())
+              ? Unwrapping.privateTemplate(key.getAlgorithm(), Unwrapping.forKeyAgreement(chain))
               : Unwrapping.secretTemplate(key.getAlgorithm());
       ctx.counters().add(ProviderOperation.IMPORT);
       return KeyImporter.importKey(h, key, template.toBuilder().label(alias).build());

@@ -2,7 +2,6 @@ package dev.keyring.provider.internal;
 
 import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.api.TransportException;
-import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Digest;
 import dev.keyring.protocol.HsmException;
@@ -31,10 +30,11 @@ import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 
 /**
- * RSA encryption on the cluster. OAEP: decrypt and unwrap with a keyring private key; encrypt and
- * wrap with a public key (an ordinary JDK one, created on the keyring for the operation). PKCS#1
- * v1.5: decrypt and unwrap only, as JSSE uses it for the TLS_RSA key exchange; keyrings make no new
- * PKCS#1 v1.5 ciphertexts.
+ * RSA encryption on the cluster. OAEP: decrypt and unwrap with a keyring private key; encrypt with
+ * a public key (an ordinary JDK one, created on the keyring for the operation). PKCS#1 v1.5:
+ * decrypt and unwrap only, as JSSE uses it for the TLS_RSA key exchange; keyrings make no new
+ * PKCS#1 v1.5 ciphertexts. Keyring keys are never wrapped under an RSA public key: whoever holds
+ * its private half would have them ({@code AES/KWP/NoPadding} wraps them, under a keyring AES key).
  *
  * <p>OAEP's MGF1 hash is the OAEP hash unless an {@link OAEPParameterSpec} says otherwise (the JDK
  * defaults to MGF1-SHA1, which keyrings do not offer; see DIFFERENCES.md).
@@ -138,6 +138,12 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
   @Override
   protected void engineInit(int opmode, Key key, AlgorithmParameterSpec params, SecureRandom random)
       throws InvalidKeyException, InvalidAlgorithmParameterException {
+    if (opmode == Cipher.WRAP_MODE) {
+      throw new InvalidKeyException(
+          "keyring keys are not wrapped under RSA public keys: whoever holds the private half"
+              + " could unwrap them; wrap with AES/KWP/NoPadding under an AES key generated on the"
+              + " keyring for KEY_WRAP (KeyringKeyGenParameterSpec.Purpose)");
+    }
     boolean usesPrivate = opmode == Cipher.DECRYPT_MODE || opmode == Cipher.UNWRAP_MODE;
     MechanismParams.Oaep newOaep = null;
     if (oaepHash != null) {
@@ -162,7 +168,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
       if (!(key instanceof RSAPublicKey)) {
         throw new InvalidKeyException(
             name()
-                + " encrypts and wraps with an RSA public key, got "
+                + " encrypts with an RSA public key, got "
                 + (key == null ? "null" : key.getAlgorithm() + " " + key.getClass().getName()));
       }
       publicKey = (PublicKey) key;
@@ -298,25 +304,10 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
   }
 
   @Override
-  protected byte[] engineWrap(Key key) throws IllegalBlockSizeException, InvalidKeyException {
-    if (opmode != Cipher.WRAP_MODE || publicKey == null) {
-      throw new IllegalStateException("the cipher is not initialized for WRAP_MODE");
-    }
-    SecretKeyHandle target =
-        KeyHandles.require(key, SecretKeyHandle.class, "a keyring secret key to wrap");
-    Attributes wrapping = publicTemplate.with(AttributeType.CKA_WRAP, true);
-    MechanismParams p = params();
-    SlotSession slot = target.slot();
-    try {
-      return slot.call(
-          ProviderOperation.WRAP,
-          s ->
-              TransientPublicKey.with(
-                  s, wrapping, h -> s.wrapKey(h, mechanism(), p, target.objectHandle())));
-    } catch (TransportException | RuntimeException e) {
-      throw Errors.withCause(
-          new InvalidKeyException(Errors.message(slot, "wrapping " + target, e)), e);
-    }
+  protected byte[] engineWrap(Key key) {
+    throw new IllegalStateException(
+        "the cipher is not initialized for WRAP_MODE: keyring keys are not wrapped under RSA"
+            + " public keys");
   }
 
   @Override

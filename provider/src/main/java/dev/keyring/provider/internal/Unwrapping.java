@@ -5,10 +5,16 @@ import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.KeyType;
 import dev.keyring.protocol.ObjectClass;
 import java.security.NoSuchAlgorithmException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.Locale;
 import javax.crypto.Cipher;
 
-/** Templates for keys that enter a keyring through unwrap, derive or import. */
+/**
+ * Templates for keys that enter a keyring through unwrap, derive or import, and for keys generated
+ * with the default purpose. No template asks for CKA_WRAP: only AES keys generated for {@code
+ * KEY_WRAP} wrap (the member refuses it on any other key).
+ */
 final class Unwrapping {
   private Unwrapping() {}
 
@@ -30,7 +36,6 @@ final class Unwrapping {
     if (a.equals("AES")) {
       return b.keyType(KeyType.AES)
           .flag(AttributeType.CKA_DECRYPT, true)
-          .flag(AttributeType.CKA_WRAP, true)
           .flag(AttributeType.CKA_UNWRAP, true)
           .build();
     }
@@ -41,11 +46,31 @@ final class Unwrapping {
         "a keyring holds AES and HMAC (generic secret) keys, not " + algorithm);
   }
 
+  /** An AES key-wrapping key: wraps and unwraps, and so may not decrypt. */
+  static Attributes keyWrapTemplate() {
+    return Attributes.builder()
+        .objectClass(ObjectClass.SECRET_KEY)
+        .keyType(KeyType.AES)
+        .flag(AttributeType.CKA_WRAP, true)
+        .flag(AttributeType.CKA_UNWRAP, true)
+        .flag(AttributeType.CKA_DECRYPT, false)
+        .build();
+  }
+
   static Attributes privateTemplate(String algorithm) throws NoSuchAlgorithmException {
+    return privateTemplate(algorithm, false);
+  }
+
+  /**
+   * The template of a private key; an EC key for key agreement gets no CKA_SIGN (an EC key on a
+   * keyring signs or derives, not both).
+   */
+  static Attributes privateTemplate(String algorithm, boolean keyAgreement)
+      throws NoSuchAlgorithmException {
     Attributes.Builder b =
         Attributes.builder()
             .objectClass(ObjectClass.PRIVATE_KEY)
-            .flag(AttributeType.CKA_SIGN, true);
+            .flag(AttributeType.CKA_SIGN, !(keyAgreement && "EC".equals(algorithm)));
     switch (algorithm == null ? "" : algorithm) {
       case "RSA":
       case "RSASSA-PSS":
@@ -62,5 +87,18 @@ final class Unwrapping {
         throw new NoSuchAlgorithmException(
             "a keyring holds RSA, EC and Ed25519 private keys, not " + algorithm);
     }
+  }
+
+  /**
+   * Whether a certificate chain says its key is for key agreement only: the first certificate's key
+   * usage has keyAgreement and not digitalSignature. A KeyStore import then makes an EC key that
+   * derives (and does not sign).
+   */
+  static boolean forKeyAgreement(Certificate[] chain) {
+    if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate)) {
+      return false;
+    }
+    boolean[] usage = ((X509Certificate) chain[0]).getKeyUsage();
+    return usage != null && usage.length > 4 && usage[4] && !usage[0];
   }
 }

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.provider.FakeClusterProvider;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec.Purpose;
 import dev.keyring.provider.api.KeyringSecretKey;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
@@ -94,9 +96,15 @@ class KeyringAesCipherSpiTest {
     assertEquals(0, fake.cluster().member(0).calls("decrypt"));
   }
 
+  private SecretKey keyWrappingKey() throws Exception {
+    KeyGenerator g = KeyGenerator.getInstance("AES", fake.provider());
+    g.init(KeyringKeyGenParameterSpec.builder().purpose(Purpose.KEY_WRAP).build());
+    return g.generateKey();
+  }
+
   @Test
   void kwp_wrapsAKeyringKey_andTheUnwrappedCopyDecryptsItsCiphertexts() throws Exception {
-    SecretKey kek = aesKey(256);
+    SecretKey kek = keyWrappingKey();
     SecretKey key = aesKey(128);
     Cipher wrap = cipher("AES/KWP/NoPadding");
     wrap.init(Cipher.WRAP_MODE, kek);
@@ -116,6 +124,25 @@ class KeyringAesCipherSpiTest {
     Cipher dec = cipher("AES/GCM/NoPadding");
     dec.init(Cipher.DECRYPT_MODE, copy, spec);
     assertArrayEquals(PLAIN, dec.doFinal(ct));
+  }
+
+  @Test
+  void kwp_underAnAesKeyForData_isRefused_andAKeyWrappingKeyEncryptsNoData() throws Exception {
+    SecretKey data = aesKey(256);
+    Cipher wrap = cipher("AES/KWP/NoPadding");
+    wrap.init(Cipher.WRAP_MODE, data);
+    InvalidKeyException e = assertThrows(InvalidKeyException.class, () -> wrap.wrap(aesKey(128)));
+    assertTrue(e.getMessage().contains("CKR_KEY_FUNCTION_NOT_PERMITTED"), e.getMessage());
+
+    SecretKey kek = keyWrappingKey();
+    Cipher gcm = cipher("AES/GCM/NoPadding");
+    gcm.init(Cipher.ENCRYPT_MODE, kek, new GCMParameterSpec(128, new byte[12]));
+    assertThrows(Exception.class, () -> gcm.doFinal(PLAIN));
+    // a key-wrapping key never leaves, not even under another one
+    Cipher again = cipher("AES/KWP/NoPadding");
+    again.init(Cipher.WRAP_MODE, keyWrappingKey());
+    InvalidKeyException out = assertThrows(InvalidKeyException.class, () -> again.wrap(kek));
+    assertTrue(out.getMessage().contains("CKR_KEY_UNEXTRACTABLE"), out.getMessage());
   }
 
   @Test

@@ -1,13 +1,19 @@
 package dev.keyring.provider.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.api.KeyringObject;
+import dev.keyring.protocol.AttributeType;
+import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.provider.FakeClusterProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec.Purpose;
 import dev.keyring.provider.api.KeyringSecretKey;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidParameterException;
@@ -62,5 +68,62 @@ class KeyringKeyGeneratorSpiTest {
     assertThrows(
         InvalidAlgorithmParameterException.class,
         () -> g.init(KeyringKeyGenParameterSpec.builder().curve("secp256r1").build()));
+  }
+
+  @Test
+  void aes_byDefault_encryptsAndUnwraps_andForKeyWrap_wrapsAndUnwrapsOnly() throws Exception {
+    generator("AES").generateKey();
+    Attributes data = onlyObject().attributes();
+    assertTrue(data.flag(AttributeType.CKA_DECRYPT, false));
+    assertTrue(data.flag(AttributeType.CKA_UNWRAP, false));
+    assertFalse(data.flag(AttributeType.CKA_WRAP, false));
+
+    KeyGenerator g = generator("AES");
+    g.init(KeyringKeyGenParameterSpec.builder().label("kek").purpose(Purpose.KEY_WRAP).build());
+    g.generateKey();
+    Attributes kek =
+        fake.cluster().objects(FakeClusterProvider.KEYRING).stream()
+            .filter(o -> o.label().equals("kek"))
+            .findFirst()
+            .orElseThrow()
+            .attributes();
+    assertTrue(kek.flag(AttributeType.CKA_WRAP, false));
+    assertTrue(kek.flag(AttributeType.CKA_UNWRAP, false));
+    assertFalse(kek.flag(AttributeType.CKA_DECRYPT, true));
+  }
+
+  @Test
+  void purpose_thatDoesNotFitTheAlgorithm_isRefused() throws Exception {
+    KeyGenerator hmac = generator("HmacSHA256");
+    assertThrows(
+        InvalidAlgorithmParameterException.class,
+        () -> hmac.init(KeyringKeyGenParameterSpec.builder().purpose(Purpose.KEY_WRAP).build()));
+    KeyGenerator aes = generator("AES");
+    assertThrows(
+        InvalidAlgorithmParameterException.class,
+        () ->
+            aes.init(KeyringKeyGenParameterSpec.builder().purpose(Purpose.KEY_AGREEMENT).build()));
+  }
+
+  @Test
+  void spec_withALabelOrIdOverTheKeyringLimits_isRefusedWhenBuilt() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                KeyringKeyGenParameterSpec.builder()
+                    .label("x".repeat(KeyringLimits.MAX_LABEL_BYTES + 1))
+                    .build());
+    assertTrue(e.getMessage().contains("label"), e.getMessage());
+    assertThrows(
+        IllegalArgumentException.class,
+        () ->
+            KeyringKeyGenParameterSpec.builder()
+                .id(new byte[KeyringLimits.MAX_ID_BYTES + 1])
+                .build());
+    KeyringKeyGenParameterSpec.builder()
+        .label("x".repeat(KeyringLimits.MAX_LABEL_BYTES))
+        .id(new byte[KeyringLimits.MAX_ID_BYTES])
+        .build();
   }
 }

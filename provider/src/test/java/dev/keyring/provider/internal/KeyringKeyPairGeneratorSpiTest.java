@@ -126,4 +126,39 @@ class KeyringKeyPairGeneratorSpiTest {
         assertThrows(KeyringProviderException.class, () -> generator("EC").generateKeyPair());
     assertTrue(e.getMessage().contains("CKR_TOKEN_WRITE_PROTECTED"), e.getMessage());
   }
+
+  @Test
+  void ec_forKeyAgreement_hasNoCkaSign_andOtherPurposes_areRefused() throws Exception {
+    KeyPairGenerator g = generator("EC");
+    g.initialize(
+        KeyringKeyGenParameterSpec.builder()
+            .label("agree")
+            .curve("secp384r1")
+            .purpose(KeyringKeyGenParameterSpec.Purpose.KEY_AGREEMENT)
+            .build());
+    g.generateKeyPair();
+    var priv =
+        fake.cluster().objects(FakeClusterProvider.KEYRING).stream()
+            .filter(o -> o.objectClass() == ObjectClass.PRIVATE_KEY)
+            .findFirst()
+            .orElseThrow();
+    assertEquals(false, priv.attributes().flag(AttributeType.CKA_SIGN, true));
+
+    assertThrows(
+        InvalidAlgorithmParameterException.class,
+        () ->
+            generator("EC")
+                .initialize(
+                    KeyringKeyGenParameterSpec.builder()
+                        .purpose(KeyringKeyGenParameterSpec.Purpose.KEY_WRAP)
+                        .build()));
+    assertThrows(
+        InvalidAlgorithmParameterException.class,
+        () ->
+            generator("RSA")
+                .initialize(
+                    KeyringKeyGenParameterSpec.builder()
+                        .purpose(KeyringKeyGenParameterSpec.Purpose.KEY_AGREEMENT)
+                        .build()));
+  }
 }

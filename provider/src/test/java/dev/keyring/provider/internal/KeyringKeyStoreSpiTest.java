@@ -134,6 +134,23 @@ class KeyringKeyStoreSpiTest {
   }
 
   @Test
+  void setKeyEntry_ofASoftwareEcKey_certifiedForKeyAgreementOnly_makesAKeyThatDerives()
+      throws Exception {
+    KeyPair soft = TestCertificates.softwareEcKey();
+    X509Certificate cert = TestCertificates.selfSignedForKeyAgreement("agree", soft);
+    ks.setKeyEntry("agree", soft.getPrivate(), PASSWORD, new Certificate[] {cert});
+    PrivateKey handle = (PrivateKey) ks.getKey("agree", PASSWORD);
+    javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("ECDH", fake.provider());
+    ka.init(handle);
+    ka.doPhase(TestCertificates.softwareEcKey().getPublic(), true);
+    assertNull(ka.generateSecret("AES").getEncoded());
+    Signature s = Signature.getInstance("SHA256withECDSA", fake.provider());
+    s.initSign(handle);
+    s.update(new byte[] {1});
+    assertThrows(java.security.SignatureException.class, s::sign);
+  }
+
+  @Test
   void setCertificateEntry_makesATrustedEntry_andDeleteEntryRemovesIt() throws Exception {
     X509Certificate cert = TestCertificates.selfSigned("trusted", TestCertificates.softwareEcKey());
     ks.setCertificateEntry("trusted", cert);

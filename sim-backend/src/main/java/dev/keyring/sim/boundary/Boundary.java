@@ -31,7 +31,9 @@ import java.util.UUID;
  * <p>Permissions follow the object's attributes: signing needs CKA_SIGN, decryption CKA_DECRYPT,
  * wrapping CKA_WRAP, unwrapping CKA_UNWRAP. Keyrings have no CKA_ENCRYPT, CKA_VERIFY or CKA_DERIVE
  * attributes: a symmetric key with CKA_DECRYPT may also encrypt; verification and public-key
- * encryption need no flag; any EC private key may derive. Private keys are never wrapped out.
+ * encryption need no flag; an EC private key without CKA_SIGN derives. The key model that keeps
+ * every key's value from callers (only AES keys generated here wrap, wrapping keys do not decrypt,
+ * private and wrapping keys never leave) is {@link KeyUseRules}.
  */
 public final class Boundary implements AutoCloseable {
   private static final int MAX_RANDOM = 1 << 16;
@@ -203,16 +205,19 @@ public final class Boundary implements AutoCloseable {
     return wrapping.unwrapKey(keyringId, unwrappingKey, mechanism, params, wrapped, template);
   }
 
-  /** Wraps a secret key (raw bytes) under a key with CKA_WRAP: AES-KWP or RSA-OAEP. */
+  /**
+   * Wraps a secret key (raw bytes) with AES-KWP under an AES key generated on the keyring with
+   * CKA_WRAP; see {@link KeyUseRules} for which keys wrap and which leave.
+   */
   public byte[] wrapKey(
       UUID keyringId, long wrappingKey, Mechanism mechanism, MechanismParams params, long key) {
     return wrapping.wrapKey(keyringId, wrappingKey, mechanism, params, key);
   }
 
   /**
-   * ECDH (CKM_ECDH1_DERIVE, no KDF): derives a secret key from an EC private key and the peer's
-   * public key. The template's CKA_KEY_TYPE may be GENERIC_SECRET (default) or AES when the shared
-   * secret is 16, 24 or 32 bytes.
+   * ECDH (CKM_ECDH1_DERIVE, no KDF): derives a secret key from an EC private key without CKA_SIGN
+   * and the peer's public key. The template's CKA_KEY_TYPE may be GENERIC_SECRET (default) or AES
+   * when the shared secret is 16, 24 or 32 bytes; the derived key never wraps.
    */
   public ObjectRecord deriveKey(
       UUID keyringId,

@@ -27,7 +27,9 @@ import org.bouncycastle.math.ec.ECPoint;
 
 /**
  * Key derivation: ECDH (CKM_ECDH1_DERIVE, no KDF) from an EC private key of the keyring and a
- * peer's public key. Any EC private key may derive (keyrings have no CKA_DERIVE).
+ * peer's public key. Keyrings have no CKA_DERIVE: an EC private key without CKA_SIGN is a
+ * key-agreement key and derives, one with CKA_SIGN signs only. The derived key has the origin
+ * {@link KeyOrigin#OUTSIDE} (the caller may hold the peer's private key), so it never wraps.
  */
 final class KeyDerivation {
   private final CryptoEngines engines;
@@ -61,6 +63,7 @@ final class KeyDerivation {
     byte[] shared;
     try (LoadedKey k = objects.use(keyringId, baseKey)) {
       k.requireType(ObjectClass.PRIVATE_KEY, KeyType.EC, mechanism);
+      KeyUseRules.checkDeriveBase(k);
       Curve curve =
           Curve.fromOidDer(k.record.attributes().bytes(AttributeType.CKA_ECDSA_PARAMS).get());
       Provider p = engines.provider(EngineFamily.ECDH);

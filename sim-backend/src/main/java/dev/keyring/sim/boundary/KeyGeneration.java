@@ -48,10 +48,21 @@ final class KeyGeneration {
     Attributes priv;
     try {
       pub =
-          keyTemplate(publicTemplate, ObjectClass.PUBLIC_KEY, type, pubAttrs, defaultId(pubAttrs));
+          keyTemplate(
+              publicTemplate,
+              ObjectClass.PUBLIC_KEY,
+              type,
+              pubAttrs,
+              defaultId(pubAttrs),
+              KeyOrigin.INSIDE);
       priv =
           keyTemplate(
-              privateTemplate, ObjectClass.PRIVATE_KEY, type, pubAttrs, defaultId(pubAttrs));
+              privateTemplate,
+              ObjectClass.PRIVATE_KEY,
+              type,
+              pubAttrs,
+              defaultId(pubAttrs),
+              KeyOrigin.INSIDE);
     } catch (RuntimeException e) {
       pkcs8.destroy(); // the key pair was not stored
       throw e;
@@ -96,10 +107,11 @@ final class KeyGeneration {
           ResultCode.CKR_MECHANISM_INVALID, type + " keys are generated with generateKeyPair");
     }
     Attributes attrs =
-        keyTemplate(template, ObjectClass.SECRET_KEY, type, Attributes.empty(), null);
+        keyTemplate(
+            template, ObjectClass.SECRET_KEY, type, Attributes.empty(), null, KeyOrigin.INSIDE);
     byte[] raw = drbg.bytes(params.bits() / 8);
     return objects.insertSecret(
-        keyringId, ObjectClass.SECRET_KEY, type, attrs, SecretBytes.adopt(raw));
+        keyringId, ObjectClass.SECRET_KEY, type, attrs, KeyOrigin.INSIDE, SecretBytes.adopt(raw));
   }
 
   /** A JDK public key from an engine's public key (so attributes are computed one way). */

@@ -33,7 +33,8 @@ import org.bouncycastle.math.ec.ECPoint;
 /**
  * Key material that entered the boundary in plaintext (just unwrapped, or just derived) becoming a
  * keyring object: a secret key checked for its length, or a PKCS#8 private key parsed, checked
- * against its type and given its public attributes. The plaintext is wiped whatever happens.
+ * against its type and given its public attributes. The plaintext is wiped whatever happens. Such
+ * keys have the origin {@link KeyOrigin#OUTSIDE}: someone outside may know their value.
  */
 final class KeyImport {
   private final KeyringObjects objects;
@@ -53,12 +54,12 @@ final class KeyImport {
       Attributes attrs;
       try {
         checkSecretLength(type, plain.length());
-        attrs = keyTemplate(template, c, type, Attributes.empty(), null);
+        attrs = keyTemplate(template, c, type, Attributes.empty(), null, KeyOrigin.OUTSIDE);
       } catch (RuntimeException e) {
         plain.destroy();
         throw e;
       }
-      return objects.insertSecret(keyringId, c, type, attrs, plain);
+      return objects.insertSecret(keyringId, c, type, attrs, KeyOrigin.OUTSIDE, plain);
     }
     ImportedPrivateKey imported;
     try {
@@ -68,12 +69,19 @@ final class KeyImport {
     }
     Attributes attrs;
     try {
-      attrs = keyTemplate(template, c, type, imported.publicAttrs, defaultId(imported.publicAttrs));
+      attrs =
+          keyTemplate(
+              template,
+              c,
+              type,
+              imported.publicAttrs,
+              defaultId(imported.publicAttrs),
+              KeyOrigin.OUTSIDE);
     } catch (RuntimeException e) {
       imported.pkcs8.destroy();
       throw e;
     }
-    return objects.insertSecret(keyringId, c, type, attrs, imported.pkcs8);
+    return objects.insertSecret(keyringId, c, type, attrs, KeyOrigin.OUTSIDE, imported.pkcs8);
   }
 
   private record ImportedPrivateKey(SecretBytes pkcs8, Attributes publicAttrs) {}

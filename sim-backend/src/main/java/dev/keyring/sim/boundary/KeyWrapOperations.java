@@ -15,9 +15,10 @@ import java.util.UUID;
 import javax.crypto.Cipher;
 
 /**
- * Key wrapping: secret keys wrapped out under a key with CKA_WRAP (AES-KWP, RSA-OAEP), private and
- * secret keys unwrapped in under a key with CKA_UNWRAP (AES-KWP, RSA-OAEP, RSA PKCS#1 v1.5).
- * Private keys are never wrapped out.
+ * Key wrapping: secret keys wrapped out with AES-KWP under an AES key generated on the keyring with
+ * CKA_WRAP, private and secret keys unwrapped in under a key with CKA_UNWRAP (AES-KWP, RSA-OAEP,
+ * RSA PKCS#1 v1.5). Private keys and wrapping keys are never wrapped out; {@link KeyUseRules} says
+ * why.
  */
 final class KeyWrapOperations {
   private final CryptoEngines engines;
@@ -94,47 +95,27 @@ final class KeyWrapOperations {
     }
   }
 
-  /** Wraps a secret key (raw bytes) under a key with CKA_WRAP: AES-KWP or RSA-OAEP. */
+  /**
+   * Wraps a secret key (raw bytes) with AES-KWP under an AES key generated on the keyring with
+   * CKA_WRAP and without CKA_DECRYPT.
+   */
   byte[] wrapKey(
       UUID keyringId, long wrappingKey, Mechanism mechanism, MechanismParams params, long key) {
     try (LoadedKey w = objects.use(keyringId, wrappingKey);
         LoadedKey target = objects.use(keyringId, key)) {
-      w.requireFlag(AttributeType.CKA_WRAP, "wrap");
-      if (target.objectClass != ObjectClass.SECRET_KEY) {
-        throw new HsmException(
-            ResultCode.CKR_KEY_UNEXTRACTABLE,
-            target.describe()
-                + " is a "
-                + target.objectClass
-                + "; only secret keys can be wrapped"
-                + " out of a keyring, private keys never leave it");
-      }
+      KeyUseRules.checkWrappingKey(w, mechanism);
+      KeyUseRules.checkWrapTarget(target);
       byte[] raw = target.secret().reveal(SecretKeyAccess.INSTANCE);
       try {
-        return wrap(w, mechanism, params, raw);
+        return kwp(Cipher.ENCRYPT_MODE, w).doFinal(raw);
+      } catch (GeneralSecurityException | RuntimeException e) {
+        if (e instanceof HsmException) {
+          throw (HsmException) e;
+        }
+        throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "wrapping failed");
       } finally {
         Arrays.fill(raw, (byte) 0);
       }
-    }
-  }
-
-  private byte[] wrap(LoadedKey w, Mechanism mechanism, MechanismParams params, byte[] raw) {
-    try {
-      switch (mechanism) {
-        case CKM_AES_KEY_WRAP_KWP:
-          return kwp(Cipher.ENCRYPT_MODE, w).doFinal(raw);
-        case CKM_RSA_PKCS_OAEP:
-          if (w.keyType != KeyType.RSA) {
-            throw w.typeMismatch(mechanism);
-          }
-          return rsa.oaep(Cipher.ENCRYPT_MODE, w, params, raw);
-        default:
-          throw new HsmException(ResultCode.CKR_MECHANISM_INVALID, mechanism + " cannot wrap keys");
-      }
-    } catch (HsmException e) {
-      throw e;
-    } catch (GeneralSecurityException | RuntimeException e) {
-      throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "wrapping failed: " + e.getMessage());
     }
   }
 

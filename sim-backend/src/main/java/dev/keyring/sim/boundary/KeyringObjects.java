@@ -4,6 +4,7 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.store.KeyringStore;
@@ -76,16 +77,22 @@ final class KeyringObjects {
   }
 
   /**
-   * Stores a private or secret key: seals {@code secret} and inserts the object. The cache keeps
-   * the secret from then on; when the object cannot be stored, the secret is wiped.
+   * Stores a private or secret key of the given origin: seals {@code secret} and inserts the
+   * object. The cache keeps the secret from then on; when the object cannot be stored, the secret
+   * is wiped.
    */
   ObjectRecord insertSecret(
-      UUID keyringId, ObjectClass c, KeyType type, Attributes attrs, SecretBytes secret) {
+      UUID keyringId,
+      ObjectClass c,
+      KeyType type,
+      Attributes attrs,
+      KeyOrigin origin,
+      SecretBytes secret) {
     UUID id = UUID.randomUUID();
     byte kind = c == ObjectClass.PRIVATE_KEY ? SksBlob.KIND_PKCS8 : SksBlob.KIND_RAW_SECRET;
     ObjectRecord rec;
     try {
-      byte[] blob = vault.seal(kind, type, secret, clusterId(), keyringId, id, attrs);
+      byte[] blob = vault.seal(kind, type, origin, secret, clusterId(), keyringId, id, attrs);
       rec = writer.write(tx -> tx.insertObject(keyringId, id, c, attrs, blob));
     } catch (RuntimeException e) {
       secret.destroy(); // nothing refers to it: the object was not stored
@@ -96,8 +103,8 @@ final class KeyringObjects {
   }
 
   /**
-   * Stores both halves of a key pair in one transaction; the cache keeps the private key from then
-   * on; when the pair cannot be stored, {@code pkcs8} is wiped.
+   * Stores both halves of a key pair generated inside in one transaction; the cache keeps the
+   * private key from then on; when the pair cannot be stored, {@code pkcs8} is wiped.
    */
   KeyPairObjects insertKeyPair(
       UUID keyringId, KeyType type, Attributes pub, Attributes priv, SecretBytes pkcs8) {
@@ -106,7 +113,15 @@ final class KeyringObjects {
       UUID pubId = UUID.randomUUID();
       UUID privId = UUID.randomUUID();
       byte[] blob =
-          vault.seal(SksBlob.KIND_PKCS8, type, pkcs8, clusterId(), keyringId, privId, priv);
+          vault.seal(
+              SksBlob.KIND_PKCS8,
+              type,
+              KeyOrigin.INSIDE,
+              pkcs8,
+              clusterId(),
+              keyringId,
+              privId,
+              priv);
       recs =
           writer.write(
               tx ->
@@ -127,7 +142,10 @@ final class KeyringObjects {
     return writer.write(tx -> tx.insertObject(keyringId, id, c, attrs, null));
   }
 
-  /** Changes CKA_LABEL, CKA_ID or CKA_TOKEN; the blob is sealed again over the new attributes. */
+  /**
+   * Changes CKA_LABEL, CKA_ID or CKA_TOKEN; the blob is sealed again over the new attributes, with
+   * the same origin.
+   */
   ObjectRecord setAttributes(UUID keyringId, long handle, Attributes changes) {
     for (AttributeType t : changes.types()) {
       if (t != AttributeType.CKA_LABEL
@@ -138,6 +156,7 @@ final class KeyringObjects {
             t + " cannot be changed after creation; only CKA_LABEL, CKA_ID and CKA_TOKEN can");
       }
     }
+    KeyringLimits.checkObjectAttributes(changes);
     ObjectRecord updated;
     try (LoadedKey k = use(keyringId, handle)) {
       Attributes next = k.record.attributes().merge(changes);
@@ -146,6 +165,7 @@ final class KeyringObjects {
               ? vault.seal(
                   k.record.blob()[5],
                   k.keyType,
+                  k.origin(),
                   k.secret(),
                   clusterId(),
                   keyringId,

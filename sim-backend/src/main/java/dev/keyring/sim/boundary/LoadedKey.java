@@ -102,6 +102,15 @@ final class LoadedKey implements AutoCloseable {
     parsed.clear();
   }
 
+  /**
+   * Where the key's value came from, as its blob records it (the blob was opened, or just sealed,
+   * so the record is authentic); OUTSIDE for objects without a secret part.
+   */
+  KeyOrigin origin() {
+    byte[] blob = record.blob();
+    return blob == null ? KeyOrigin.OUTSIDE : SksBlob.origin(SksBlob.parseHeader(blob, describe()));
+  }
+
   boolean hasSecret() {
     return secret != null;
   }
@@ -110,12 +119,12 @@ final class LoadedKey implements AutoCloseable {
     return secret == null ? 0 : secret.length();
   }
 
-  String label() {
-    return record.attributes().label().orElse("");
-  }
-
+  /**
+   * "object 7": what messages name it by. The handle only: a label may be long, and messages do not
+   * repeat what callers chose.
+   */
   String describe() {
-    return "object " + record.handle() + (label().isEmpty() ? "" : " '" + label() + "'");
+    return "object " + record.handle();
   }
 
   /** The private key as an engine key object of provider {@code p}, parsed once per engine. */

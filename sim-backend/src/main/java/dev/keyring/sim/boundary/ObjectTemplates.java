@@ -4,6 +4,7 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.PublicKeyAttributes;
 import dev.keyring.protocol.ResultCode;
@@ -17,7 +18,8 @@ import java.util.List;
 
 /**
  * The attribute rules of keyring objects: which attributes a caller may set on what, the defaults
- * the HSM fills in, and the attributes it computes itself (public parts, CKA_ID).
+ * the HSM fills in, the attributes it computes itself (public parts, CKA_ID), and the sizes of
+ * CKA_LABEL and CKA_ID ({@link KeyringLimits#checkObjectAttributes}).
  */
 final class ObjectTemplates {
   /** Flags that grant a use of a private or secret part, so never belong on a public key. */
@@ -26,9 +28,18 @@ final class ObjectTemplates {
 
   private ObjectTemplates() {}
 
-  /** The template with defaults filled and the HSM-set attributes checked and added. */
+  /**
+   * The template with defaults filled and the HSM-set attributes checked and added, for a key of
+   * the given origin (the key model's creation rules, {@link KeyUseRules}, are checked on it).
+   */
   static Attributes keyTemplate(
-      Attributes template, ObjectClass c, KeyType type, Attributes publicAttrs, byte[] defaultId) {
+      Attributes template,
+      ObjectClass c,
+      KeyType type,
+      Attributes publicAttrs,
+      byte[] defaultId,
+      KeyOrigin origin) {
+    KeyringLimits.checkObjectAttributes(template);
     for (AttributeType t :
         List.of(
             AttributeType.CKA_VALUE,
@@ -71,7 +82,7 @@ final class ObjectTemplates {
         break;
       case SECRET_KEY:
         b.flag(AttributeType.CKA_SIGN, type == KeyType.GENERIC_SECRET)
-            .flag(AttributeType.CKA_DECRYPT, type == KeyType.AES)
+            .flag(AttributeType.CKA_DECRYPT, KeyUseRules.decryptByDefault(type, template))
             .flag(AttributeType.CKA_WRAP, false)
             .flag(AttributeType.CKA_UNWRAP, false);
         break;
@@ -81,8 +92,13 @@ final class ObjectTemplates {
     if (defaultId != null) {
       b.id(defaultId);
     }
-    Attributes merged = b.build().merge(template).merge(publicAttrs);
-    return merged.toBuilder().objectClass(c).keyType(type).build();
+    Attributes merged =
+        b.build().merge(template).merge(publicAttrs).toBuilder()
+            .objectClass(c)
+            .keyType(type)
+            .build();
+    KeyUseRules.checkNewObject(c, type, merged, origin);
+    return merged;
   }
 
   /**
@@ -91,6 +107,7 @@ final class ObjectTemplates {
    * object; CKA_TOKEN defaults to true. Private and secret keys are refused.
    */
   static Attributes objectWithoutSecret(ObjectClass c, Attributes template) {
+    KeyringLimits.checkObjectAttributes(template);
     Attributes attrs = template;
     switch (c) {
       case PRIVATE_KEY:
@@ -103,6 +120,7 @@ final class ObjectTemplates {
         {
           PublicKey pk = PublicKeyAttributes.toPublicKey(template); // validates
           rejectPrivateUses(template);
+          KeyUseRules.checkNewObject(c, null, template, KeyOrigin.OUTSIDE);
           if (template.has(AttributeType.CKA_VALUE)) {
             throw new HsmException(
                 ResultCode.CKR_TEMPLATE_INCONSISTENT, "a public key object takes no CKA_VALUE");

@@ -180,10 +180,11 @@ final class SmkVault {
     smk = null;
   }
 
-  /** Encrypts a secret part into a new blob bound to its place and attributes. */
+  /** Encrypts a secret part into a new blob bound to its place, attributes and origin. */
   byte[] seal(
       byte kind,
       KeyType keyType,
+      KeyOrigin origin,
       SecretBytes plaintext,
       UUID clusterId,
       UUID keyringId,
@@ -192,7 +193,7 @@ final class SmkVault {
     ActiveSmk s = requireSmk();
     byte[] nonce = new byte[12];
     random.nextBytes(nonce);
-    byte[] header = SksBlob.header(kind, keyType, s.fingerprint, nonce);
+    byte[] header = SksBlob.header(kind, keyType, origin, s.fingerprint, nonce);
     byte[] aad = SksBlob.associatedData(header, clusterId, keyringId, objectId, attributes);
     byte[] pt = plaintext.reveal(SecretKeyAccess.INSTANCE);
     try {
@@ -241,7 +242,7 @@ final class SmkVault {
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", gcmProvider);
       gcm.init(Cipher.DECRYPT_MODE, s.key, new GCMParameterSpec(128, SksBlob.nonce(header)));
       gcm.updateAAD(aad);
-      byte[] pt = gcm.doFinal(blob, SksBlob.HEADER_LENGTH, blob.length - SksBlob.HEADER_LENGTH);
+      byte[] pt = gcm.doFinal(blob, header.length, blob.length - header.length);
       return SecretBytes.adopt(pt);
     } catch (javax.crypto.AEADBadTagException e) {
       throw SksBlob.invalid(

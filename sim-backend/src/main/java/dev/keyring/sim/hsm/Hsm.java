@@ -136,7 +136,7 @@ public final class Hsm {
     if (!"V1".equalsIgnoreCase(version)) {
       throw new HsmException(
           ResultCode.CKR_ARGUMENTS_BAD,
-          "only V1 partitions can hold a cluster's SMK; got version '" + version + "'");
+          "only V1 partitions can hold a cluster's SMK; the version must be V1");
     }
     if (state.partition != null) {
       throw new HsmException(
@@ -406,9 +406,7 @@ public final class Hsm {
           ResultCode.CKR_ARGUMENTS_BAD,
           what
               + " must be 1 to 32 characters of letters, digits, '_', '.', '-', starting with a"
-              + " letter or digit; got '"
-              + label
-              + "'");
+              + " letter or digit");
     }
   }
 

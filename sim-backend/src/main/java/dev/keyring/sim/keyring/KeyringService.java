@@ -109,9 +109,7 @@ public final class KeyringService {
       throw new HsmException(
           ResultCode.CKR_ARGUMENTS_BAD,
           "keyring label must be 1 to 64 characters of letters, digits, '_', '.', '-', starting"
-              + " with a letter or digit; got '"
-              + label
-              + "'");
+              + " with a letter or digit");
     }
     Passwords.requireValidNew(initialPassword, "keyring initial");
     // one KDF run for the whole batch: they all start with the same password
@@ -124,7 +122,9 @@ public final class KeyringService {
       if (name.length() > 64) {
         throw new HsmException(
             ResultCode.CKR_ARGUMENTS_BAD,
-            "keyring label '" + name + "' is longer than 64 characters");
+            "the keyring label with index "
+                + ((index == null ? 0 : index) + i)
+                + " appended is longer than 64 characters");
       }
       records.add(
           new KeyringRecord(
@@ -151,9 +151,7 @@ public final class KeyringService {
     }
     return r.orElseThrow(
         () ->
-            new HsmException(
-                ResultCode.CKR_SLOT_ID_INVALID,
-                "no keyring has the UUID or label '" + idOrLabel + "'"));
+            new HsmException(ResultCode.CKR_SLOT_ID_INVALID, "no keyring has that UUID or label"));
   }
 
   public List<KeyringRecord> keyrings() {

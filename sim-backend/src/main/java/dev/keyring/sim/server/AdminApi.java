@@ -137,9 +137,9 @@ final class AdminApi extends Handler.Abstract {
               + "' has the "
               + who.role().wireName()
               + " role; "
-              + x.method
+              + m.route().method()
               + " "
-              + path
+              + m.route().template()
               + " needs the "
               + need.wireName()
               + " role");

@@ -39,7 +39,7 @@ final class AdminCall {
   <T> T body(Class<T> type) throws IOException {
     byte[] b = requestBody.read();
     if (b.length == 0) {
-      throw ApiError.badRequest(x.method + " " + x.path + " needs a JSON body");
+      throw ApiError.badRequest("this request needs a JSON body");
     }
     T value;
     try {
@@ -56,7 +56,7 @@ final class AdminCall {
   /** Refuses any body. */
   void noBody() throws IOException {
     if (requestBody.read().length != 0) {
-      throw ApiError.badRequest(x.method + " " + x.path + " takes no body");
+      throw ApiError.badRequest("this request takes no body");
     }
   }
 
@@ -71,8 +71,7 @@ final class AdminCall {
         throw ApiError.badRequest("the JSON body is null; send nothing or {}");
       }
     } catch (JsonProcessingException e) {
-      throw ApiError.badRequest(
-          JsonExchange.describe(e) + " (" + x.method + " " + x.path + " takes no fields)");
+      throw ApiError.badRequest(JsonExchange.describe(e) + " (this request takes no fields)");
     }
   }
 

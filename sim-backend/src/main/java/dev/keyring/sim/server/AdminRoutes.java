@@ -20,7 +20,12 @@ final class AdminRoutes {
   }
 
   /** One route; {@code role} null means no login (only the auth endpoints). */
-  record Route(String method, String[] pattern, ApplianceRole role, Action action) {}
+  record Route(String method, String[] pattern, ApplianceRole role, Action action) {
+    /** The route as written, with its parameters as {name}: never a value of a request. */
+    String template() {
+      return "/" + String.join("/", pattern);
+    }
+  }
 
   /** A matched route with its path parameters. */
   record Match(Route route, Map<String, String> params) {}
@@ -47,12 +52,12 @@ final class AdminRoutes {
       allowed.add(r.method);
     }
     if (allowed.isEmpty()) {
-      throw ApiError.notFound("no such resource: " + path);
+      throw ApiError.notFound("no such resource");
     }
     throw new ApiError(
         405,
         ResultCode.CKR_FUNCTION_REJECTED,
-        method + " is not allowed on " + path + "; allowed: " + String.join(", ", allowed),
+        "this method is not allowed on this resource; allowed: " + String.join(", ", allowed),
         Map.of("Allow", String.join(", ", allowed)));
   }
 

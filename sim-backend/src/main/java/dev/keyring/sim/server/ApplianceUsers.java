@@ -468,7 +468,7 @@ final class ApplianceUsers {
   private StoredUser requireExisting(String name) {
     StoredUser u = name == null ? null : state.users.get(name);
     if (u == null) {
-      throw ApiError.notFound("no appliance user '" + name + "'");
+      throw ApiError.notFound("no appliance user has that name");
     }
     return u;
   }

@@ -426,7 +426,7 @@ final class CryptoApi extends Handler.Abstract {
     MultiPartOperation op = s.operations.get(opId);
     if (op == null) {
       throw new HsmException(
-          ResultCode.CKR_OPERATION_NOT_INITIALIZED, "no operation " + opId + " in this session");
+          ResultCode.CKR_OPERATION_NOT_INITIALIZED, "this session has no operation with that id");
     }
     if (req.signature() != null && (!req.last() || op.kind != MultiPartOperation.Kind.VERIFY)) {
       throw new HsmException(
@@ -503,7 +503,7 @@ final class CryptoApi extends Handler.Abstract {
             () ->
                 new HsmException(
                     ResultCode.CKR_OBJECT_HANDLE_INVALID,
-                    "keyring '" + s.label + "' has no object with handle " + handle));
+                    "the session's keyring has no object with handle " + handle));
   }
 
   private static Mechanism mechanism(MechanismSpec spec) {
@@ -538,10 +538,10 @@ final class CryptoApi extends Handler.Abstract {
 
   private static JsonExchange.BadRequest wrongMethod(JsonExchange x, String allowed) {
     return new JsonExchange.BadRequest(
-        405, x.method + " is not allowed on " + x.path + "; use " + allowed);
+        405, "this method is not allowed on this resource; use " + allowed);
   }
 
   static JsonExchange.BadRequest notFound(JsonExchange x) {
-    return new JsonExchange.BadRequest(404, "no such resource: " + x.method + " " + x.path);
+    return new JsonExchange.BadRequest(404, "no such resource");
   }
 }

@@ -53,7 +53,7 @@ final class CryptoSessions implements AutoCloseable {
       if (s == null) {
         throw new HsmException(
             ResultCode.CKR_USER_NOT_LOGGED_IN,
-            "session " + id + " on keyring '" + label + "' is not logged in");
+            "this session is not logged in: log in as the KRCO first");
       }
       return s;
     }
@@ -103,7 +103,7 @@ final class CryptoSessions implements AutoCloseable {
     if (e == null || !e.owner.equals(owner)) {
       throw new HsmException(
           ResultCode.CKR_SESSION_HANDLE_INVALID,
-          "no open session " + id + " for this client (closed, expired, or never opened)");
+          "no open session of this client has that id (closed, expired, or never opened)");
     }
     e.lastUsedNanos = ticker.nanoTime();
     return e;

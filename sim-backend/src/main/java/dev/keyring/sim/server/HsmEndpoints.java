@@ -249,7 +249,7 @@ final class HsmEndpoints {
 
   private static void requireCoRole(AdminCall call) {
     if (!"co".equals(call.param("roleid"))) {
-      throw ApiError.notFound("no role '" + call.param("roleid") + "' here: only the CO role (co)");
+      throw ApiError.notFound("no such role here: only the CO role (co)");
     }
   }
 

@@ -176,7 +176,7 @@ final class JoinFlow {
               if (p == null || !p.joinerName().equals(b.name())) {
                 throw ApiError.conflict(
                     ResultCode.CKR_FUNCTION_FAILED,
-                    "no join of " + b.name() + " is in progress: start with join-requests");
+                    "no join of that member is in progress: start with join-requests");
               }
               return m.next(
                       list -> {

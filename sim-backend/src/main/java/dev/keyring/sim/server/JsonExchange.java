@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.InvalidNullException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.keyring.protocol.FieldNames;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.wire.CryptoHeaders;
@@ -114,7 +115,7 @@ final class JsonExchange {
   /** Refuses a body where none belongs. */
   void noBody() throws IOException {
     if (body().length != 0) {
-      throw new BadRequest(400, method + " " + path + " takes no body");
+      throw new BadRequest(400, "this request takes no body");
     }
   }
 
@@ -201,14 +202,17 @@ final class JsonExchange {
       String path =
           ((JsonMappingException) e)
               .getPath().stream()
-                  .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                  .map(
+                      r ->
+                          r.getFieldName() != null
+                              ? shownName(r.getFieldName())
+                              : "[" + r.getIndex() + "]")
                   .collect(Collectors.joining("."));
       where = path.isEmpty() ? "" : " at '" + path.replace(".[", "[") + "'";
     }
     if (e instanceof UnrecognizedPropertyException) {
-      return "unknown field '"
-          + ((UnrecognizedPropertyException) e).getPropertyName()
-          + "'"
+      return "unknown field "
+          + FieldNames.quoted(((UnrecognizedPropertyException) e).getPropertyName())
           + where;
     }
     if (e instanceof InvalidNullException) {
@@ -225,6 +229,12 @@ final class JsonExchange {
     JsonLocation loc = e.getLocation();
     return "malformed JSON"
         + (loc == null ? "" : " at line " + loc.getLineNr() + ", column " + loc.getColumnNr());
+  }
+
+  /** A field name of the request's JSON path as a message shows it (see {@link FieldNames}). */
+  private static String shownName(String name) {
+    String q = FieldNames.quoted(name);
+    return q.startsWith("'") ? q.substring(1, q.length() - 1) : "?";
   }
 
   private static String article(String type) {

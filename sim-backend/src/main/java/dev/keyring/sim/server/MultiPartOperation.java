@@ -51,7 +51,6 @@ final class MultiPartOperation {
       }
     }
     throw new HsmException(
-        ResultCode.CKR_ARGUMENTS_BAD,
-        "operation kind must be sign, verify, encrypt or decrypt; got '" + kind + "'");
+        ResultCode.CKR_ARGUMENTS_BAD, "operation kind must be sign, verify, encrypt or decrypt");
   }
 }

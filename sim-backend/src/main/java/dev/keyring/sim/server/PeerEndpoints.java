@@ -40,7 +40,7 @@ final class PeerEndpoints {
     // a poll or a status probe from an ex-member is answered: that is how it learns it was removed
     if (!member && !op.equals("poll") && !op.equals("status")) {
       throw new HsmException(
-          ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may call " + x.path);
+          ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may call this resource");
     }
     switch (op) {
       case "poll":

@@ -160,9 +160,7 @@ final class ServiceEndpoints {
         return;
       default:
         throw ApiError.notFound(
-            "no action '"
-                + action
-                + "' on the cluster service: use start, stop, restart, enable, disable or"
+            "no such action on the cluster service: use start, stop, restart, enable, disable or"
                 + " factoryreset");
     }
     LOG.info("cluster service {} by {}", action, call.principal.user());
@@ -224,8 +222,7 @@ final class ServiceEndpoints {
 
   private static void requireCluster(String serviceId) {
     if (!"cluster".equals(serviceId)) {
-      throw ApiError.notFound(
-          "no service '" + serviceId + "' here: this simulator has the cluster service only");
+      throw ApiError.notFound("no such service here: this simulator has the cluster service only");
     }
   }
 

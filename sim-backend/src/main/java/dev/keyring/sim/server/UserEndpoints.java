@@ -71,7 +71,7 @@ final class UserEndpoints {
     call.x.ok(
         api.users
             .get(name)
-            .orElseThrow(() -> ApiError.notFound("no appliance user '" + name + "'")));
+            .orElseThrow(() -> ApiError.notFound("no appliance user has that name")));
   }
 
   private void update(AdminCall call) throws IOException {

@@ -56,7 +56,7 @@ final class WireMapping {
         if (curve.isEdwards() != (type == KeyType.EC_EDWARDS)) {
           throw new HsmException(
               ResultCode.CKR_TEMPLATE_INCONSISTENT,
-              "curve " + spec.curve() + " does not go with key type " + type);
+              "curve " + curve + " does not go with key type " + type);
         }
         return KeyGenParams.ec(curve);
     }

@@ -572,7 +572,11 @@ class BoundaryOperationsTest {
 
   @Test
   void ecdhDerive_matchesAJdkEcdhWithThePeer() throws Exception {
-    KeyPairObjects mine = generate(KeyGenParams.ec(Curve.P256), Attributes.empty());
+    // a key-agreement key: an EC key without CKA_SIGN
+    KeyPairObjects mine =
+        generate(
+            KeyGenParams.ec(Curve.P256),
+            Attributes.builder().flag(AttributeType.CKA_SIGN, false).build());
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
     g.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair peer = g.generateKeyPair();
@@ -661,15 +665,15 @@ class BoundaryOperationsTest {
 
   @Test
   void wrapAndUnwrapKwp_ofASecretKey_roundTrips() throws Exception {
-    byte[] wrapRaw = randomBytes(32);
     ObjectRecord wrapper =
-        importAes(
-            wrapRaw,
-            Attributes.builder()
-                .label("kek")
-                .flag(AttributeType.CKA_WRAP, true)
-                .flag(AttributeType.CKA_UNWRAP, true)
-                .build());
+        b().generateKey(
+                ring(),
+                KeyGenParams.aes(256),
+                Attributes.builder()
+                    .label("kek")
+                    .flag(AttributeType.CKA_WRAP, true)
+                    .flag(AttributeType.CKA_UNWRAP, true)
+                    .build());
     byte[] targetRaw = randomBytes(48);
     ObjectRecord target = kr.importSecretKey(KeyType.GENERIC_SECRET, targetRaw, Attributes.empty());
 
@@ -680,9 +684,7 @@ class BoundaryOperationsTest {
                 Mechanism.CKM_AES_KEY_WRAP_KWP,
                 MechanismParams.NONE,
                 target.handle());
-    Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
-    kwp.init(Cipher.DECRYPT_MODE, new SecretKeySpec(wrapRaw, "AES"));
-    assertArrayEquals(targetRaw, kwp.doFinal(wrapped), "the wrapped bytes are the key");
+    assertEquals(48 + 8, wrapped.length, "AES-KWP adds one 8-byte block to 48 bytes");
 
     ObjectRecord back =
         b().unwrapKey(
@@ -697,9 +699,12 @@ class BoundaryOperationsTest {
                     .label("unwrapped")
                     .build());
     assertNotEquals(target.handle(), back.handle());
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(targetRaw, "HmacSHA256"));
     assertArrayEquals(
-        b().sign(ring(), target.handle(), Mechanism.CKM_SHA256_HMAC, MechanismParams.NONE, DATA),
-        b().sign(ring(), back.handle(), Mechanism.CKM_SHA256_HMAC, MechanismParams.NONE, DATA));
+        mac.doFinal(DATA),
+        b().sign(ring(), back.handle(), Mechanism.CKM_SHA256_HMAC, MechanismParams.NONE, DATA),
+        "the unwrapped copy is the wrapped key");
 
     // a damaged wrapped key is refused
     byte[] bad = wrapped.clone();
@@ -717,32 +722,38 @@ class BoundaryOperationsTest {
                         .objectClass(ObjectClass.SECRET_KEY)
                         .keyType(KeyType.GENERIC_SECRET)
                         .build()));
+  }
 
-    // RSA-OAEP wrap with the public key, unwrap with the private key (needs CKA_UNWRAP)
+  @Test
+  void unwrapRsaOaep_ofAKeyWrappedOutside_underTheKeyringsPublicKey() throws Exception {
     KeyPairObjects rsaKek =
         b().generateKeyPair(
                 ring(),
                 KeyGenParams.rsa(2048),
-                Attributes.builder().flag(AttributeType.CKA_WRAP, true).build(),
+                Attributes.empty(),
                 Attributes.builder().flag(AttributeType.CKA_UNWRAP, true).build());
-    ObjectRecord rsaPubWrapper = rsaKek.publicKey();
-    MechanismParams.Oaep oaep = new MechanismParams.Oaep(Digest.SHA256, Digest.SHA256, null);
-    byte[] rsaWrapped =
-        b().wrapKey(
-                ring(), rsaPubWrapper.handle(), Mechanism.CKM_RSA_PKCS_OAEP, oaep, target.handle());
+    byte[] targetRaw = randomBytes(32);
+    Cipher oaep = Cipher.getInstance("RSA/ECB/OAEPPadding");
+    oaep.init(
+        Cipher.ENCRYPT_MODE,
+        publicKey(rsaKek),
+        new OAEPParameterSpec(
+            "SHA-256", "MGF1", MGF1ParameterSpec.SHA256, PSource.PSpecified.DEFAULT));
     ObjectRecord viaRsa =
         b().unwrapKey(
                 ring(),
                 rsaKek.privateKey().handle(),
                 Mechanism.CKM_RSA_PKCS_OAEP,
-                oaep,
-                rsaWrapped,
+                new MechanismParams.Oaep(Digest.SHA256, Digest.SHA256, null),
+                oaep.doFinal(targetRaw),
                 Attributes.builder()
                     .objectClass(ObjectClass.SECRET_KEY)
                     .keyType(KeyType.GENERIC_SECRET)
                     .build());
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(targetRaw, "HmacSHA256"));
     assertArrayEquals(
-        b().sign(ring(), target.handle(), Mechanism.CKM_SHA256_HMAC, MechanismParams.NONE, DATA),
+        mac.doFinal(DATA),
         b().sign(ring(), viaRsa.handle(), Mechanism.CKM_SHA256_HMAC, MechanismParams.NONE, DATA));
   }
 

@@ -230,6 +230,7 @@ class PkiSealedStorageTest {
         vault.seal(
             SksBlob.KIND_PKCS8,
             KeyType.EC,
+            KeyOrigin.INSIDE,
             SecretBytes.adopt(new byte[] {1, 2, 3}),
             c,
             k,

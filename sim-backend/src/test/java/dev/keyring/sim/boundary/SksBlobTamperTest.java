@@ -390,13 +390,42 @@ class SksBlobTamperTest {
     ObjectRecord key = importAes("version");
     byte[] blob = key.blob();
     assertEquals(SksBlob.VERSION, blob[4]);
-    for (int v : new int[] {0, 2, 0xff}) {
+    for (int v : new int[] {0, 3, 0xff}) {
       byte[] b = blob.clone();
       b[4] = (byte) v;
       writeBlob(key, b);
       HsmException e = assertBlobInvalid(encrypt(key));
       assertTrue(e.detail().contains("version " + v + " is not supported"), () -> e.detail());
     }
+    // version 1 is read, but the header it then has is not the one the blob was sealed with
+    byte[] v1 = blob.clone();
+    v1[4] = SksBlob.VERSION_1;
+    writeBlob(key, v1);
+    HsmException e = assertBlobInvalid(encrypt(key));
+    assertTrue(e.detail().contains("authentication failed"), e.detail());
+    restore(key);
+    assertWorks(encrypt(key));
+  }
+
+  @Test
+  void blobWithAnotherOrigin_isRejected_andAnUnknownOne_namingIt() {
+    ObjectRecord key = importAes("origin");
+    byte[] blob = key.blob();
+    assertEquals(KeyOrigin.OUTSIDE.code(), blob[SksBlob.V1_HEADER_LENGTH]);
+
+    // an imported key claiming to have been generated inside does not open
+    byte[] b = blob.clone();
+    b[SksBlob.V1_HEADER_LENGTH] = KeyOrigin.INSIDE.code();
+    writeBlob(key, b);
+    HsmException e = assertBlobInvalid(encrypt(key));
+    assertTrue(e.detail().contains("authentication failed"), e.detail());
+
+    b = blob.clone();
+    b[SksBlob.V1_HEADER_LENGTH] = 7;
+    writeBlob(key, b);
+    e = assertBlobInvalid(encrypt(key));
+    assertTrue(e.detail().contains("origin 7 is unknown"), e.detail());
+
     restore(key);
     assertWorks(encrypt(key));
   }

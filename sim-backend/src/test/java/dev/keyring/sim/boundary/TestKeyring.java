@@ -36,6 +36,10 @@ public final class TestKeyring implements AutoCloseable {
   public final Boundary boundary;
   public final UUID clusterId = UUID.randomUUID();
   public final UUID keyringId;
+
+  /** The SMK as the HSM keeps it (wrapped under the device key), for tests that seal blobs. */
+  final ProtectedSmk smk;
+
   private final byte[] transportKey = new byte[32];
   private final long transportHandle;
 
@@ -50,7 +54,7 @@ public final class TestKeyring implements AutoCloseable {
   public TestKeyring(KeyringStore store, BoundaryConfig config) {
     this.store = store;
     this.boundary = Boundary.open(config, store);
-    boundary.createSmk();
+    this.smk = boundary.createSmk();
     KeyringRecord kr =
         new KeyringRecord(
             UUID.randomUUID(),
@@ -149,9 +153,16 @@ public final class TestKeyring implements AutoCloseable {
 
   /** Creates a public key object from a JDK public key. */
   public ObjectRecord importPublicKey(PublicKey key) {
+    return importPublicKey(key, Attributes.empty());
+  }
+
+  /** Creates a public key object from a JDK public key, with the given extra attributes. */
+  public ObjectRecord importPublicKey(PublicKey key, Attributes extra) {
     return boundary.createObject(
         keyringId,
-        PublicKeyAttributes.of(key).toBuilder().objectClass(ObjectClass.PUBLIC_KEY).build());
+        extra.merge(PublicKeyAttributes.of(key)).toBuilder()
+            .objectClass(ObjectClass.PUBLIC_KEY)
+            .build());
   }
 
   @Override
