@@ -45,7 +45,7 @@ public final class Appliance implements AutoCloseable {
               store,
               writer);
       PasswordHasher hasher = new PasswordHasher(config.kdfIterations());
-      this.hsm = Hsm.open(store, boundary, hasher);
+      this.hsm = Hsm.open(store, boundary, hasher, config.ticker());
       this.keyrings = new KeyringService(store, boundary, hsm, hasher, writer, config.ticker());
     } catch (RuntimeException e) {
       store.close();

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.boundary.Boundary;
 import dev.keyring.sim.boundary.ProtectedSmk;
 import dev.keyring.store.KeyringStore;
@@ -38,13 +39,16 @@ public final class Hsm {
   private final KeyringStore store;
   private final Boundary boundary;
   private final PasswordHasher hasher;
+  private final RoleLockout lockout;
   private HsmState state;
 
-  private Hsm(KeyringStore store, Boundary boundary, PasswordHasher hasher, HsmState state) {
+  private Hsm(
+      KeyringStore store, Boundary boundary, PasswordHasher hasher, HsmState state, Ticker ticker) {
     this.store = store;
     this.boundary = boundary;
     this.hasher = hasher;
     this.state = state;
+    this.lockout = new RoleLockout(ticker);
   }
 
   /**
@@ -52,6 +56,15 @@ public final class Hsm {
    * policies. A partition SMK is loaded into the boundary.
    */
   public static Hsm open(KeyringStore store, Boundary boundary, PasswordHasher hasher) {
+    return open(store, boundary, hasher, Ticker.SYSTEM);
+  }
+
+  /**
+   * {@link #open(KeyringStore, Boundary, PasswordHasher)} with the ticker the lockout of the SO, PO
+   * and CO passwords reads.
+   */
+  public static Hsm open(
+      KeyringStore store, Boundary boundary, PasswordHasher hasher, Ticker ticker) {
     Optional<byte[]> raw = store.hsmState(STATE_KEY);
     HsmState s;
     if (raw.isPresent()) {
@@ -65,7 +78,7 @@ public final class Hsm {
       s.serial = Integer.toString(1_000_000 + new SecureRandom().nextInt(9_000_000));
       s.policies.put(POLICY_FORCE_PIN_CHANGE, 1);
     }
-    Hsm hsm = new Hsm(store, boundary, hasher, s);
+    Hsm hsm = new Hsm(store, boundary, hasher, s, ticker);
     if (raw.isEmpty()) {
       hsm.persist(s);
     }
@@ -104,9 +117,20 @@ public final class Hsm {
   /** Checks the HSM SO password (CKR_PIN_INCORRECT when wrong). */
   public synchronized void authenticateSo(String soPassword) {
     requireInitialized();
-    if (soPassword == null || !hasher.verify(soPassword, state.soVerifier)) {
-      throw new HsmException(ResultCode.CKR_PIN_INCORRECT, "the HSM SO password is wrong");
+    check(RoleLockout.Role.SO, soPassword, state.soVerifier, "the HSM SO password is wrong");
+  }
+
+  /**
+   * Checks a password of one of the HSM's roles, counting wrong ones towards its lockout; while the
+   * role is locked, even the right one is refused.
+   */
+  private void check(RoleLockout.Role role, String password, String verifier, String wrong) {
+    lockout.requireUnlocked(role);
+    if (password == null || !hasher.verify(password, verifier)) {
+      lockout.failed(role);
+      throw new HsmException(ResultCode.CKR_PIN_INCORRECT, wrong);
     }
+    lockout.succeeded(role);
   }
 
   public synchronized int policy(int id) {
@@ -215,9 +239,7 @@ public final class Hsm {
   /** Changes the CO password (needs the current one). */
   public synchronized void changeCoPassword(String oldPassword, String newPassword) {
     HsmState.PartitionState p = requireCo();
-    if (oldPassword == null || !hasher.verify(oldPassword, p.coVerifier)) {
-      throw new HsmException(ResultCode.CKR_PIN_INCORRECT, "the partition CO password is wrong");
-    }
+    check(RoleLockout.Role.CO, oldPassword, p.coVerifier, "the partition CO password is wrong");
     Passwords.requireValidNew(newPassword, "partition CO");
     if (newPassword.equals(oldPassword)) {
       throw new HsmException(
@@ -235,9 +257,7 @@ public final class Hsm {
    */
   public synchronized void authenticateCo(String coPassword) {
     HsmState.PartitionState p = requireCo();
-    if (coPassword == null || !hasher.verify(coPassword, p.coVerifier)) {
-      throw new HsmException(ResultCode.CKR_PIN_INCORRECT, "the partition CO password is wrong");
-    }
+    check(RoleLockout.Role.CO, coPassword, p.coVerifier, "the partition CO password is wrong");
     if (p.coMustChange) {
       throw new HsmException(
           ResultCode.CKR_PIN_EXPIRED,
@@ -357,9 +377,7 @@ public final class Hsm {
       throw new HsmException(
           ResultCode.CKR_USER_PIN_NOT_INITIALIZED, "partition '" + p.label + "' has no PO yet");
     }
-    if (poPassword == null || !hasher.verify(poPassword, p.poVerifier)) {
-      throw new HsmException(ResultCode.CKR_PIN_INCORRECT, "the partition PO password is wrong");
-    }
+    check(RoleLockout.Role.PO, poPassword, p.poVerifier, "the partition PO password is wrong");
   }
 
   private HsmState.PartitionState requireCo() {
