@@ -103,6 +103,15 @@ public enum CallKind {
     return routed;
   }
 
+  /**
+   * Whether a slow member's attempt may be doubled on a second member (a hedge) and abandoned at
+   * the answer deadline ({@link Hedging}): repeatable reads that any member answers. Never a write,
+   * nor what only the primary answers (there is no second member to ask).
+   */
+  public boolean hedged() {
+    return repeatable && routed && !write && !primary;
+  }
+
   /** Whether the failed attempt is made once more on the same member, on a fresh connection. */
   public boolean againOnSameMember(TransportException e) {
     return e.transientFailure() && (!e.requestSent() || repeatable);
