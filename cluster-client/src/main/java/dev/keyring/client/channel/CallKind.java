@@ -35,6 +35,11 @@ import dev.keyring.protocol.ResultCode;
  *       <td colspan="3">view refreshed (once per call), call repeated on the primary; when the
  *       primary was tried already or is not known, on another member (never for {@link
  *       #READ_PRIMARY})</td><td>thrown</td></tr>
+ *   <tr><td>no answer yet (a slow or paused member)</td>
+ *       <td>{@link #READ_REPEATABLE}: after the hedge delay also sent to a second member, first
+ *       answer taken; after the answer deadline the member is marked down and the call goes on
+ *       elsewhere ({@link Hedging}); {@link #READ_PRIMARY}: waited for</td>
+ *       <td colspan="3">waited for; a write is never sent twice</td></tr>
  *   <tr><td>TLS, PROTOCOL, CONFIGURATION, any other refusal</td>
  *       <td colspan="4">thrown, never repeated</td></tr>
  * </table>
