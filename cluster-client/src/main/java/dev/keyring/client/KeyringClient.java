@@ -6,6 +6,7 @@ import dev.keyring.client.api.Slot;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.channel.CallKind;
+import dev.keyring.client.channel.Hedging;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.client.config.ClientConfig;
@@ -72,6 +73,7 @@ public final class KeyringClient implements AutoCloseable {
   private final ClusterEntry cluster;
   private final TransportOptions options;
   private final ClusterRouter router;
+  private final Hedging hedging;
   private final Set<KeyringChannel> sessions = ConcurrentHashMap.newKeySet();
   private volatile boolean closed;
 
@@ -79,6 +81,7 @@ public final class KeyringClient implements AutoCloseable {
     this.cluster = cluster;
     this.options = options;
     this.router = router;
+    this.hedging = Hedging.of(options);
   }
 
   /**
@@ -146,7 +149,7 @@ public final class KeyringClient implements AutoCloseable {
   /** The cluster's keyrings, as slots. */
   public List<Slot> slots() throws TransportException {
     return RecoveringChannel.call(
-        router(), CallKind.READ_REPEATABLE, "GET /v1/slots", MemberChannel::slots);
+        router(), hedging, CallKind.READ_REPEATABLE, "GET /v1/slots", MemberChannel::slots);
   }
 
   /**
@@ -158,6 +161,7 @@ public final class KeyringClient implements AutoCloseable {
   public Duration ping() throws TransportException {
     return RecoveringChannel.call(
         router(),
+        hedging,
         CallKind.READ_REPEATABLE,
         "GET /v1/health",
         c -> {
@@ -176,7 +180,8 @@ public final class KeyringClient implements AutoCloseable {
    */
   public KeyringChannel openSession(String keyringLabelOrId) throws TransportException {
     Objects.requireNonNull(keyringLabelOrId, "keyringLabelOrId");
-    KeyringChannel s = RecoveringChannel.open(router(), keyringLabelOrId, sessions::remove);
+    KeyringChannel s =
+        RecoveringChannel.open(router(), hedging, keyringLabelOrId, sessions::remove);
     sessions.add(s);
     if (closed) { // closed while opening: do not leave it behind
       closeQuietly(s);
@@ -236,6 +241,7 @@ public final class KeyringClient implements AutoCloseable {
       closeQuietly(s);
     }
     router.close();
+    hedging.close();
   }
 
   @Override

@@ -102,4 +102,37 @@ class TransportOptionsTest {
     assertEquals("east", copy.affinityGroup());
     assertEquals(12, copy.recoveryRetries());
   }
+
+  @Test
+  void hedgingDefaults_onBetween50And500ms_withA1sDeadline() {
+    TransportOptions d = TransportOptions.defaults();
+    assertEquals(true, d.hedging());
+    assertEquals(Duration.ofMillis(50), d.hedgeMinDelay());
+    assertEquals(Duration.ofMillis(500), d.hedgeMaxDelay());
+    assertEquals(Duration.ofSeconds(1), d.answerDeadline());
+    assertEquals(
+        Duration.ZERO,
+        TransportOptions.builder().answerDeadline(Duration.ZERO).build().answerDeadline(),
+        "no deadline");
+    TransportOptions off = TransportOptions.builder().hedging(false).build();
+    assertEquals(false, off.toBuilder().build().hedging());
+  }
+
+  @Test
+  void badHedgeDelays_areRefused_namingTheRule() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                TransportOptions.builder()
+                    .hedgeMinDelay(Duration.ofMillis(200))
+                    .hedgeMaxDelay(Duration.ofMillis(100))
+                    .build());
+    assertEquals("hedgeMaxDelay must be 200 ms to 10 s, got 100 ms", e.getMessage());
+    IllegalArgumentException f =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> TransportOptions.builder().answerDeadline(Duration.ofMillis(5)).build());
+    assertEquals("answerDeadline must be 10 ms to 1 h, got 5 ms", f.getMessage());
+  }
 }

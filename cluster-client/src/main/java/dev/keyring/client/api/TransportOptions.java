@@ -29,6 +29,16 @@ import java.util.Objects;
  *   <tr><td>recoveryRetries</td><td>-1 (forever)</td><td>-1, or 0 to 1,000,000 probes of a down
  *       member before the client stops probing it; it then comes back only when a fresh view lists
  *       it as visible and one probe succeeds</td></tr>
+ *   <tr><td>hedging</td><td>true</td><td>a repeatable read (sign, verify, encrypt, decrypt, find,
+ *       get, random, slots, ping) that its member has not answered within the hedge delay is sent to
+ *       a second member too, and the first answer taken; writes are never hedged</td></tr>
+ *   <tr><td>hedgeMinDelay</td><td>50 ms</td><td>1 ms to 10 s; the hedge delay is 3 × the p99 of
+ *       that call's recent latencies, clamped to [hedgeMinDelay, hedgeMaxDelay]</td></tr>
+ *   <tr><td>hedgeMaxDelay</td><td>500 ms</td><td>hedgeMinDelay to 10 s; also the delay before
+ *       enough latencies are known</td></tr>
+ *   <tr><td>answerDeadline</td><td>1 s</td><td>0 (none) or 10 ms to 1 h: a repeatable read its
+ *       member has not answered by then is abandoned there (its connection closed) and the member
+ *       marked down, when another member can take the call</td></tr>
  * </table>
  *
  * <p>The connection pool options apply to each member separately: a client of a three-member
@@ -56,6 +66,10 @@ public final class TransportOptions {
   private final String affinityGroup;
   private final Duration recoveryInterval;
   private final int recoveryRetries;
+  private final boolean hedging;
+  private final Duration hedgeMinDelay;
+  private final Duration hedgeMaxDelay;
+  private final Duration answerDeadline;
 
   private TransportOptions(Builder b) {
     this.httpVersion = b.httpVersion;
@@ -69,6 +83,10 @@ public final class TransportOptions {
     this.affinityGroup = b.affinityGroup;
     this.recoveryInterval = b.recoveryInterval;
     this.recoveryRetries = b.recoveryRetries;
+    this.hedging = b.hedging;
+    this.hedgeMinDelay = b.hedgeMinDelay;
+    this.hedgeMaxDelay = b.hedgeMaxDelay;
+    this.answerDeadline = b.answerDeadline;
   }
 
   /** The defaults in the table above. */
@@ -92,7 +110,11 @@ public final class TransportOptions {
         .viewRefresh(viewRefresh)
         .affinityGroup(affinityGroup)
         .recoveryInterval(recoveryInterval)
-        .recoveryRetries(recoveryRetries);
+        .recoveryRetries(recoveryRetries)
+        .hedging(hedging)
+        .hedgeMinDelay(hedgeMinDelay)
+        .hedgeMaxDelay(hedgeMaxDelay)
+        .answerDeadline(answerDeadline);
   }
 
   public HttpVersion httpVersion() {
@@ -147,6 +169,29 @@ public final class TransportOptions {
     return recoveryRetries;
   }
 
+  /** Whether a slow repeatable read is sent to a second member too (never a write). */
+  public boolean hedging() {
+    return hedging;
+  }
+
+  /** The shortest hedge delay. */
+  public Duration hedgeMinDelay() {
+    return hedgeMinDelay;
+  }
+
+  /** The longest hedge delay, and the delay used before enough latencies are known. */
+  public Duration hedgeMaxDelay() {
+    return hedgeMaxDelay;
+  }
+
+  /**
+   * How long a repeatable read waits for its member before it is abandoned there and the member
+   * marked down (when another member can take it); {@link Duration#ZERO} for no deadline.
+   */
+  public Duration answerDeadline() {
+    return answerDeadline;
+  }
+
   @Override
   public String toString() {
     return "TransportOptions["
@@ -171,6 +216,14 @@ public final class TransportOptions {
         + recoveryInterval
         + ", recoveryRetries="
         + recoveryRetries
+        + ", hedging="
+        + hedging
+        + ", hedgeDelay="
+        + Builder.human(hedgeMinDelay)
+        + ".."
+        + Builder.human(hedgeMaxDelay)
+        + ", answerDeadline="
+        + answerDeadline
         + "]";
   }
 
@@ -190,6 +243,10 @@ public final class TransportOptions {
     private String affinityGroup;
     private Duration recoveryInterval = Duration.ofSeconds(1);
     private int recoveryRetries = -1;
+    private boolean hedging = true;
+    private Duration hedgeMinDelay = Duration.ofMillis(50);
+    private Duration hedgeMaxDelay = Duration.ofMillis(500);
+    private Duration answerDeadline = Duration.ofSeconds(1);
 
     private Builder() {}
 
@@ -253,6 +310,33 @@ public final class TransportOptions {
       return this;
     }
 
+    /** Whether a slow repeatable read is sent to a second member too (default true). */
+    public Builder hedging(boolean v) {
+      this.hedging = v;
+      return this;
+    }
+
+    /** The shortest hedge delay (default 50 ms). */
+    public Builder hedgeMinDelay(Duration v) {
+      this.hedgeMinDelay = v;
+      return this;
+    }
+
+    /** The longest hedge delay, used too before latencies are known (default 500 ms). */
+    public Builder hedgeMaxDelay(Duration v) {
+      this.hedgeMaxDelay = v;
+      return this;
+    }
+
+    /**
+     * How long a repeatable read waits for its member before being abandoned there (default 1 s);
+     * {@link Duration#ZERO} for no deadline.
+     */
+    public Builder answerDeadline(Duration v) {
+      this.answerDeadline = v;
+      return this;
+    }
+
     /**
      * Checks every option.
      *
@@ -279,6 +363,12 @@ public final class TransportOptions {
       if (recoveryRetries < -1 || recoveryRetries > 1_000_000) {
         throw new IllegalArgumentException(
             "recoveryRetries must be -1 (forever) or 0 to 1000000, got " + recoveryRetries);
+      }
+      checkRange("hedgeMinDelay", hedgeMinDelay, Duration.ofMillis(1), Duration.ofSeconds(10));
+      checkRange("hedgeMaxDelay", hedgeMaxDelay, hedgeMinDelay, Duration.ofSeconds(10));
+      Objects.requireNonNull(answerDeadline, "answerDeadline");
+      if (!answerDeadline.isZero()) {
+        checkRange("answerDeadline", answerDeadline, Duration.ofMillis(10), MAX_TIMEOUT);
       }
       if (affinityGroup != null
           && (affinityGroup.isEmpty()

@@ -35,6 +35,11 @@ import dev.keyring.protocol.ResultCode;
  *       <td colspan="3">view refreshed (once per call), call repeated on the primary; when the
  *       primary was tried already or is not known, on another member (never for {@link
  *       #READ_PRIMARY})</td><td>thrown</td></tr>
+ *   <tr><td>no answer yet (a slow or paused member)</td>
+ *       <td>{@link #READ_REPEATABLE}: after the hedge delay also sent to a second member, first
+ *       answer taken; after the answer deadline the member is marked down and the call goes on
+ *       elsewhere ({@link Hedging}); {@link #READ_PRIMARY}: waited for</td>
+ *       <td colspan="3">waited for; a write is never sent twice</td></tr>
  *   <tr><td>TLS, PROTOCOL, CONFIGURATION, any other refusal</td>
  *       <td colspan="4">thrown, never repeated</td></tr>
  * </table>
@@ -101,6 +106,15 @@ public enum CallKind {
   /** Whether the call may go to another member after its member failed. */
   public boolean routed() {
     return routed;
+  }
+
+  /**
+   * Whether a slow member's attempt may be doubled on a second member (a hedge) and abandoned at
+   * the answer deadline ({@link Hedging}): repeatable reads that any member answers. Never a write,
+   * nor what only the primary answers (there is no second member to ask).
+   */
+  public boolean hedged() {
+    return repeatable && routed && !write && !primary;
   }
 
   /** Whether the failed attempt is made once more on the same member, on a fresh connection. */

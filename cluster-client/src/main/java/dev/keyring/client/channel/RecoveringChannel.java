@@ -59,6 +59,7 @@ public final class RecoveringChannel implements KeyringChannel {
   }
 
   private final MemberRouter router;
+  private final Hedging hedging;
   private final Consumer<RecoveringChannel> onClose;
   private final UUID keyringId;
   private final String keyringLabel;
@@ -71,10 +72,12 @@ public final class RecoveringChannel implements KeyringChannel {
 
   private RecoveringChannel(
       MemberRouter router,
+      Hedging hedging,
       Consumer<RecoveringChannel> onClose,
       RoutedMember first,
       SessionInfo info) {
     this.router = router;
+    this.hedging = hedging;
     this.onClose = onClose;
     this.keyringId = info.keyringId();
     this.keyringLabel = info.label();
@@ -91,7 +94,21 @@ public final class RecoveringChannel implements KeyringChannel {
   public static RecoveringChannel open(
       MemberRouter router, String keyringLabelOrId, Consumer<RecoveringChannel> onClose)
       throws TransportException {
+    return open(router, Hedging.off(), keyringLabelOrId, onClose);
+  }
+
+  /**
+   * As {@link #open(MemberRouter, String, Consumer)}; the session's repeatable reads are hedged and
+   * given deadlines as {@code hedging} says.
+   */
+  public static RecoveringChannel open(
+      MemberRouter router,
+      Hedging hedging,
+      String keyringLabelOrId,
+      Consumer<RecoveringChannel> onClose)
+      throws TransportException {
     Objects.requireNonNull(router, "router");
+    Objects.requireNonNull(hedging, "hedging");
     Objects.requireNonNull(keyringLabelOrId, "keyringLabelOrId");
     Objects.requireNonNull(onClose, "onClose");
     return RecoveryLoop.route(
@@ -101,7 +118,7 @@ public final class RecoveringChannel implements KeyringChannel {
         m -> {
           SessionInfo info =
               PhysicalSessions.openOn(router, CallKind.READ_ONCE, m, keyringLabelOrId);
-          return new RecoveringChannel(router, onClose, m, info);
+          return new RecoveringChannel(router, hedging, onClose, m, info);
         });
   }
 
@@ -113,8 +130,19 @@ public final class RecoveringChannel implements KeyringChannel {
    */
   public static <T> T call(MemberRouter router, CallKind kind, String what, WireCall<T> call)
       throws TransportException {
+    return call(router, Hedging.off(), kind, what, call);
+  }
+
+  /** As {@link #call(MemberRouter, CallKind, String, WireCall)}, hedged as {@code hedging} says. */
+  public static <T> T call(
+      MemberRouter router, Hedging hedging, CallKind kind, String what, WireCall<T> call)
+      throws TransportException {
     return RecoveryLoop.route(
-        router, kind, what, m -> RecoveryLoop.onWire(kind, router, () -> call.apply(m.channel())));
+        router,
+        hedging,
+        kind,
+        what,
+        m -> RecoveryLoop.onWire(kind, router, () -> call.apply(m.channel())));
   }
 
   /**
@@ -408,7 +436,7 @@ public final class RecoveringChannel implements KeyringChannel {
   private <T> T onCluster(CallKind kind, String what, RoutedSessionCall<T> call)
       throws TransportException {
     requireOpen();
-    return RecoveryLoop.route(router, kind, what, m -> onMember(m, kind, call));
+    return RecoveryLoop.route(router, hedging, kind, what, m -> onMember(m, kind, call));
   }
 
   /**

@@ -46,6 +46,17 @@ final class RecoveryLoop {
    */
   static <T> T route(MemberRouter router, CallKind kind, String what, MemberCall<T> call)
       throws TransportException {
+    return route(router, Hedging.off(), kind, what, call);
+  }
+
+  /**
+   * As {@link #route(MemberRouter, CallKind, String, MemberCall)}; a call of a kind {@code hedging}
+   * applies to is hedged on a second member and abandoned at the deadline as it says.
+   */
+  static <T> T route(
+      MemberRouter router, Hedging hedging, CallKind kind, String what, MemberCall<T> call)
+      throws TransportException {
+    boolean hedged = hedging.applies(kind);
     boolean write = kind.write();
     Trail t = new Trail();
     t.toPrimary = kind.primary();
@@ -80,7 +91,7 @@ final class RecoveryLoop {
       boolean answered = false;
       m.begin();
       try {
-        T result = call.apply(m);
+        T result = hedged ? hedging.attempt(router, m, t.tried, kind, what, call) : call.apply(m);
         answered = true;
         return result;
       } catch (TransportException e) {
@@ -155,7 +166,9 @@ final class RecoveryLoop {
     try {
       return attempt.run();
     } catch (TransportException first) {
-      if (!router.isOpen() || !kind.againOnSameMember(first)) {
+      if (!router.isOpen()
+          || AttemptScope.current().abandoned()
+          || !kind.againOnSameMember(first)) {
         throw first;
       }
       try {

@@ -3,6 +3,8 @@ package dev.keyring.client.testing;
 import dev.keyring.client.api.KeyringKeyPair;
 import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.api.PartResult;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.channel.AttemptScope;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.SessionInfo;
 import dev.keyring.protocol.Attributes;
@@ -12,6 +14,7 @@ import dev.keyring.protocol.ResultCode;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -20,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -28,6 +33,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of a method throw; {@link #restart()} forgets every session, as a restarted member does. A call
  * on a session it does not know is refused with CKR_SESSION_HANDLE_INVALID, a crypto or object call
  * on a session not logged in with CKR_USER_NOT_LOGGED_IN; otherwise calls answer fixed values.
+ * {@link #hangNext} makes a call hang like a paused member, until recovery abandons it.
  */
 public final class ScriptedChannel implements InvocationHandler {
   /** The keyring every session is opened on. */
@@ -44,6 +50,7 @@ public final class ScriptedChannel implements InvocationHandler {
   // session id -> logged in
   private final Map<String, Boolean> sessions = new ConcurrentHashMap<>();
   private final AtomicInteger ids = new AtomicInteger();
+  private final AtomicInteger abandoned = new AtomicInteger();
 
   public ScriptedChannel(String name) {
     this.name = name;
@@ -62,6 +69,43 @@ public final class ScriptedChannel implements InvocationHandler {
   public ScriptedChannel failNext(String method, Exception e) {
     failures.computeIfAbsent(method, k -> new ArrayDeque<>()).add(e);
     return this;
+  }
+
+  /**
+   * Makes the next call of {@code method} (after those already scripted) hang, as a member paused
+   * mid-call: it answers after {@code max}, unless recovery abandons the attempt first ({@link
+   * AttemptScope}), in which case it fails as a cancelled exchange does.
+   */
+  public ScriptedChannel hangNext(String method, Duration max) {
+    failures.computeIfAbsent(method, k -> new ArrayDeque<>()).add(new Hang(max));
+    return this;
+  }
+
+  /** Calls abandoned by recovery while they hung. */
+  public int abandoned() {
+    return abandoned.get();
+  }
+
+  /** A scripted hang, queued among the failures. */
+  private static final class Hang extends Exception {
+    private static final long serialVersionUID = 1L;
+    final Duration max;
+
+    Hang(Duration max) {
+      super("hang", null, false, false);
+      this.max = max;
+    }
+  }
+
+  private void hang(Hang h) throws TransportException, InterruptedException {
+    CountDownLatch stop = new CountDownLatch(1);
+    AttemptScope scope = AttemptScope.current();
+    scope.onAbandon(stop::countDown);
+    if (stop.await(h.max.toNanos(), TimeUnit.NANOSECONDS)) {
+      abandoned.incrementAndGet();
+      throw new TransportException(
+          TransportException.Kind.IO, name + ": Canceled", null, true, true);
+    }
   }
 
   /** The calls made so far, by method name, in order. */
@@ -105,7 +149,9 @@ public final class ScriptedChannel implements InvocationHandler {
     calls.add(m);
     Deque<Exception> queued = failures.get(m);
     Exception failure = queued == null ? null : queued.poll();
-    if (failure != null) {
+    if (failure instanceof Hang) {
+      hang((Hang) failure);
+    } else if (failure != null) {
       throw failure;
     }
     switch (m) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportException.Kind;
 import dev.keyring.client.api.TransportOptions;
+import dev.keyring.client.channel.AttemptScope;
 import dev.keyring.client.channel.ReadYourWrites;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.protocol.wire.ClusterPosition;
@@ -285,12 +286,17 @@ public final class HttpTransport implements AutoCloseable {
     if (!limit.isZero()) {
       call.timeout().timeout(limit.toNanos(), TimeUnit.NANOSECONDS);
     }
+    // recovery may give up on this attempt (another member answered, or the deadline passed):
+    // cancelling closes the connection, which is never reused
+    AttemptScope scope = AttemptScope.current();
+    scope.onAbandon(call::cancel);
     try (Response r = call.execute()) {
       return new Answer(r.code(), readBody(r.body()), r.header(CryptoHeaders.LOG_POSITION));
     } catch (IOException caught) {
-      IOException e = diagnose(caught, tracker);
-      if (WireFailures.transientFailure(e)) {
+      IOException e = scope.abandoned() ? caught : diagnose(caught, tracker);
+      if (WireFailures.transientFailure(e) && (!scope.abandoned() || scope.memberSuspect())) {
         // idle connections may be as broken as this one was: the next call opens a fresh one
+        // (not when the member was only slower than another: it is not suspect)
         http.connectionPool().evictAll();
       }
       throw failure(request, tracker, e);
