@@ -156,15 +156,10 @@ final class FaultWorkload implements AutoCloseable {
         for (KeyringObject o : found) {
           s.destroyObject(o.handle());
         }
-        // "not there" proves nothing: an uncertain create may still be applied later
-        history.record(
-            t,
-            found.isEmpty() ? "look" : "delete",
-            l,
-            start,
-            FaultHistory.Outcome.OK,
-            found.isEmpty() ? "sweep: not there (yet)" : "sweep");
+        // "not there" proves nothing (an uncertain create may still be applied later) and changes
+        // nothing: only a destroy is an operation of the history
         if (!found.isEmpty()) {
+          history.record(t, "delete", l, start, FaultHistory.Outcome.OK, "sweep");
           uncertain.remove(l);
         }
       } catch (Exception e) {
