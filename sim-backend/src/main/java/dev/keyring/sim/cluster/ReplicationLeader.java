@@ -33,6 +33,13 @@ import org.slf4j.LoggerFactory;
 final class ReplicationLeader {
   private static final int MAX_ENTRIES_PER_POLL = 256;
 
+  /**
+   * At most this many bytes of entries per poll answer (always one entry at least): a follower must
+   * hear from the primary within the live window, and a few large entries (a hundred keyrings each)
+   * would otherwise make an answer that a busy member cannot deliver in time, poll after poll.
+   */
+  private static final long MAX_POLL_BYTES = 256 * 1024;
+
   /** How many of the newest entries a compaction always keeps. */
   static final int RETAINED_ENTRIES = 256;
 
@@ -262,8 +269,14 @@ final class ReplicationLeader {
       Thread.currentThread().interrupt();
     }
     List<byte[]> out = new ArrayList<>();
+    long bytes = 0;
     for (LogEntry e : state.store.entriesAfter(p.sequence(), MAX_ENTRIES_PER_POLL)) {
-      out.add(LogCodec.encode(e));
+      byte[] encoded = LogCodec.encode(e);
+      if (!out.isEmpty() && bytes + encoded.length > MAX_POLL_BYTES) {
+        break; // the rest comes with the next poll: an answer must arrive well within the window
+      }
+      out.add(encoded);
+      bytes += encoded.length;
     }
     liveness.polledBy(id);
     return answer("ok", out);
