@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
       "Settings come from the options, else from --config (a properties file with the keys",
       "adminPort, cryptoPort, bindAddress, kdfIterations, sessionIdleTimeoutSeconds,",
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
-      "and peerRoute.HOST:PORT = HOST:PORT for each peer reached through another address),",
+      "bufferBudgetBytes, and peerRoute.HOST:PORT = HOST:PORT for each peer reached through",
+      "another address),",
       "else from the defaults."
     })
 final class MemberCommand implements Callable<Integer> {
@@ -52,7 +53,8 @@ final class MemberCommand implements Callable<Integer> {
           "storeUser",
           "storePassword",
           "advertisedCryptoAddress",
-          "clockOffsetSeconds");
+          "clockOffsetSeconds",
+          "bufferBudgetBytes");
 
   @Spec CommandSpec spec;
 
@@ -131,6 +133,9 @@ final class MemberCommand implements Callable<Integer> {
     if (p.containsKey("clockOffsetSeconds")) {
       b.clockOffset(Duration.ofSeconds(intValue(p, "clockOffsetSeconds")));
     }
+    if (p.containsKey("bufferBudgetBytes")) {
+      b.bufferBudget(longValue(p, "bufferBudgetBytes"));
+    }
     for (String k : p.stringPropertyNames()) {
       if (k.startsWith("peerRoute.")) {
         b.peerRoute(k.substring("peerRoute.".length()), p.getProperty(k).strip());
@@ -168,6 +173,15 @@ final class MemberCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  private static long longValue(Properties p, String key) {
+    String v = p.getProperty(key).strip();
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new CliException(2, "--config: " + key + " must be an integer, got '" + v + "'");
+    }
   }
 
   private static int intValue(Properties p, String key) {

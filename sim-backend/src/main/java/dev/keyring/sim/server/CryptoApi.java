@@ -19,7 +19,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
@@ -44,14 +43,19 @@ final class CryptoApi extends Handler.Abstract {
   private final java.util.function.Supplier<CryptoMessages.ClusterView> view;
   private final java.util.concurrent.atomic.AtomicLong served;
   private final PeerEndpoints peers;
+  private final OperationEndpoints operations;
+  private final BufferBudget budget;
 
   CryptoApi(
       Appliance appliance,
       CryptoSessions sessions,
       java.util.function.Supplier<CryptoMessages.ClusterView> view,
       java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node,
-      java.util.concurrent.atomic.AtomicLong served) {
+      java.util.concurrent.atomic.AtomicLong served,
+      BufferBudget budget) {
     this.peers = new PeerEndpoints(node);
+    this.operations = new OperationEndpoints(budget);
+    this.budget = budget;
     this.served = served;
     this.appliance = appliance;
     this.sessions = sessions;
@@ -60,12 +64,15 @@ final class CryptoApi extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    JsonExchange x = new JsonExchange(request, response, callback, MAX_REQUEST_BYTES);
+    // members' replication is never refused for want of memory: clients cannot starve it
+    Lease lease = new Lease(peers.isMember(request) ? BufferBudget.UNBOUNDED : budget);
+    JsonExchange x =
+        new JsonExchange(request, response, lease.releasing(callback), MAX_REQUEST_BYTES);
     if (x.path.startsWith("/v1/sessions")) {
       served.incrementAndGet();
     }
     try {
-      route(x, clientIdentity(request));
+      route(x, clientIdentity(request), lease);
     } catch (HsmException e) {
       x.fail(e);
     } catch (JsonExchange.BadRequest e) {
@@ -98,7 +105,7 @@ final class CryptoApi extends Handler.Abstract {
         ResultCode.CKR_FUNCTION_REJECTED, "the crypto API needs a registered client certificate");
   }
 
-  private void route(JsonExchange x, String owner) throws java.io.IOException {
+  private void route(JsonExchange x, String owner, Lease lease) throws java.io.IOException {
     String[] p = x.path.split("/", -1);
     // p[0] is "" (leading slash)
     if (p.length < 3 || !p[1].equals("v1")) {
@@ -164,7 +171,7 @@ final class CryptoApi extends Handler.Abstract {
     }
     if (p.length == 6 && op.equals("operations")) {
       requireMethod(x, "POST");
-      operationPart(x, s, p[5]);
+      operations.part(x, s, p[5], lease);
       return;
     }
     if (p.length != 5) {
@@ -339,22 +346,8 @@ final class CryptoApi extends Handler.Abstract {
           return;
         }
       case "operations":
-        {
-          CryptoMessages.StartOperation req = x.read(CryptoMessages.StartOperation.class);
-          s.requireLogin();
-          MultiPartOperation.Kind kind = MultiPartOperation.parseKind(req.kind());
-          if (s.operations.size() >= 16) {
-            throw new HsmException(
-                ResultCode.CKR_OPERATION_ACTIVE, "a session may run at most 16 operations at once");
-          }
-          String id = UUID.randomUUID().toString();
-          s.operations.put(
-              id,
-              new MultiPartOperation(
-                  kind, req.key(), mechanism(req.mechanism()), params(req.mechanism())));
-          x.ok(new CryptoMessages.OperationInfo(id));
-          return;
-        }
+        operations.start(x, s);
+        return;
       default:
         throw notFound(x);
     }
@@ -417,51 +410,7 @@ final class CryptoApi extends Handler.Abstract {
     x.noContent();
   }
 
-  private void operationPart(JsonExchange x, CryptoSessions.Entry s, String opId)
-      throws java.io.IOException {
-    CryptoMessages.OperationPart req = x.read(CryptoMessages.OperationPart.class);
-    MultiPartOperation op = s.operations.get(opId);
-    if (op == null) {
-      throw new HsmException(
-          ResultCode.CKR_OPERATION_NOT_INITIALIZED, "no operation " + opId + " in this session");
-    }
-    if (req.signature() != null && (!req.last() || op.kind != MultiPartOperation.Kind.VERIFY)) {
-      throw new HsmException(
-          ResultCode.CKR_ARGUMENTS_BAD, "a signature goes only with the last part of a verify");
-    }
-    try {
-      op.append(req.data());
-    } catch (HsmException e) {
-      s.operations.remove(opId);
-      throw e;
-    }
-    if (!req.last()) {
-      x.noContent();
-      return;
-    }
-    s.operations.remove(opId);
-    KeyringSession k = s.requireLogin();
-    byte[] all = op.all();
-    switch (op.kind) {
-      case SIGN:
-        x.ok(new CryptoResult(k.sign(op.key, op.mechanism, op.params, all)));
-        return;
-      case VERIFY:
-        if (req.signature() == null) {
-          throw new HsmException(
-              ResultCode.CKR_ARGUMENTS_BAD, "the last part of a verify needs the signature");
-        }
-        x.ok(verify(k, op.key, op.mechanism, op.params, all, req.signature()));
-        return;
-      case ENCRYPT:
-        x.ok(new CryptoResult(k.encrypt(op.key, op.mechanism, op.params, all)));
-        return;
-      default:
-        x.ok(new CryptoResult(k.decrypt(op.key, op.mechanism, op.params, all)));
-    }
-  }
-
-  private static VerifyResult verify(
+  static VerifyResult verify(
       KeyringSession k, long key, Mechanism m, MechanismParams p, byte[] data, byte[] sig) {
     try {
       k.verify(key, m, p, data, sig);
@@ -503,14 +452,14 @@ final class CryptoApi extends Handler.Abstract {
                     "keyring '" + s.label + "' has no object with handle " + handle));
   }
 
-  private static Mechanism mechanism(MechanismSpec spec) {
+  static Mechanism mechanism(MechanismSpec spec) {
     if (spec == null) {
       throw new HsmException(ResultCode.CKR_MECHANISM_INVALID, "mechanism is required");
     }
     return spec.mechanism();
   }
 
-  private static MechanismParams params(MechanismSpec spec) {
+  static MechanismParams params(MechanismSpec spec) {
     return spec.params();
   }
 

@@ -36,6 +36,7 @@ public final class Member implements AutoCloseable {
   private final MemberConfig config;
   private final Appliance appliance;
   private final CryptoSessions sessions;
+  private final BufferBudget buffers;
   private final Server adminServer;
   private final AdminApi adminApi;
   private volatile ClusterNode node;
@@ -50,6 +51,7 @@ public final class Member implements AutoCloseable {
     this.config = config;
     this.appliance = Appliance.open(config.appliance());
     this.sessions = new CryptoSessions(config.sessionIdleTimeout(), config.ticker());
+    this.buffers = new BufferBudget(config.bufferBudget());
     Server admin = null;
     AdminApi api = null;
     try {
@@ -122,6 +124,11 @@ public final class Member implements AutoCloseable {
     return sessions.open();
   }
 
+  /** The budget of memory held for clients' data (multi-part input). */
+  public BufferBudget buffers() {
+    return buffers;
+  }
+
   /** Starts the crypto API (done on start, or when a cluster is created here). */
   public synchronized void startCryptoApi() throws Exception {
     if (cryptoServer != null) {
@@ -138,7 +145,7 @@ public final class Member implements AutoCloseable {
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             pki.cryptoServerContext(appliance.defaultMemberName()),
             true,
-            new CryptoApi(appliance, sessions, adminApi::clusterView, this::node, served),
+            new CryptoApi(appliance, sessions, adminApi::clusterView, this::node, served, buffers),
             "keyring-crypto");
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
     startNode();

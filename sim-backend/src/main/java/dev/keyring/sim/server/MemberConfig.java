@@ -27,9 +27,16 @@ import java.util.Objects;
  *       member-to-member links); default none</td></tr>
  * <tr><td>clockOffset</td><td>added to this member's clock where members compare clocks (join);
  *       a simulated clock skew, default zero</td></tr>
+ *   <tr><td>bufferBudget</td><td>a quarter of the JVM's maximum heap</td><td>bytes the member
+ *       holds for clients' data at once: the input of multi-part operations, and multi-part
+ *       encrypt and decrypt answers while they are written; what would pass it is refused with
+ *       {@code CKR_DEVICE_MEMORY} (409); at least 1 MiB</td></tr>
  * </table>
  */
 public final class MemberConfig {
+  /** The smallest {@code bufferBudget}: 1 MiB. */
+  public static final long MIN_BUFFER_BUDGET = 1L << 20;
+
   private final ApplianceConfig appliance;
   private final String bindAddress;
   private final int adminPort;
@@ -39,8 +46,10 @@ public final class MemberConfig {
   private final String advertisedCryptoAddress;
   private final java.util.Map<String, String> peerRoutes;
   private final Duration clockOffset;
+  private final long bufferBudget;
 
   private MemberConfig(Builder b) {
+    this.bufferBudget = b.bufferBudget != null ? b.bufferBudget : defaultBufferBudget();
     this.advertisedCryptoAddress = b.advertisedCryptoAddress;
     this.peerRoutes = java.util.Map.copyOf(b.peerRoutes);
     this.clockOffset = b.clockOffset;
@@ -101,6 +110,16 @@ public final class MemberConfig {
     return clockOffset;
   }
 
+  /** Bytes held for clients' data at once (multi-part input, large answers). */
+  public long bufferBudget() {
+    return bufferBudget;
+  }
+
+  /** A quarter of the JVM's maximum heap (at least 1 MiB). */
+  public static long defaultBufferBudget() {
+    return Math.max(MIN_BUFFER_BUDGET, Runtime.getRuntime().maxMemory() / 4);
+  }
+
   @Override
   public String toString() {
     return "MemberConfig[data="
@@ -113,6 +132,8 @@ public final class MemberConfig {
         + cryptoPort
         + ", sessionIdleTimeout="
         + sessionIdleTimeout
+        + ", bufferBudget="
+        + bufferBudget
         + "]";
   }
 
@@ -127,8 +148,15 @@ public final class MemberConfig {
     private String advertisedCryptoAddress;
     private final java.util.Map<String, String> peerRoutes = new java.util.LinkedHashMap<>();
     private Duration clockOffset = Duration.ZERO;
+    private Long bufferBudget; // null: derived from the heap
 
     private Builder() {}
+
+    /** Bytes held for clients' data at once; default a quarter of the maximum heap. */
+    public Builder bufferBudget(long bytes) {
+      this.bufferBudget = bytes;
+      return this;
+    }
 
     public Builder advertisedCryptoAddress(String v) {
       this.advertisedCryptoAddress = v;
@@ -198,6 +226,10 @@ public final class MemberConfig {
       for (java.util.Map.Entry<String, String> e : peerRoutes.entrySet()) {
         checkAddress("peer route " + e.getKey(), e.getKey());
         checkAddress("peer route " + e.getKey() + " target", e.getValue());
+      }
+      if (bufferBudget != null && bufferBudget < MIN_BUFFER_BUDGET) {
+        throw new IllegalArgumentException(
+            "bufferBudget must be at least " + MIN_BUFFER_BUDGET + " bytes, got " + bufferBudget);
       }
       if (clockOffset == null || clockOffset.abs().compareTo(Duration.ofDays(1)) > 0) {
         throw new IllegalArgumentException(

@@ -28,6 +28,14 @@ final class PeerEndpoints {
     this.node = node;
   }
 
+  /** Whether {@code request} is a peer call from a current member of the cluster. */
+  boolean isMember(Request request) {
+    ClusterNode n = node.get();
+    return n != null
+        && Request.getPathInContext(request).startsWith("/v1/peer/")
+        && n.membership().byFingerprint(fingerprint(request)).isPresent();
+  }
+
   void handle(JsonExchange x, String op) throws IOException {
     ClusterNode n = node.get();
     if (n == null) {
