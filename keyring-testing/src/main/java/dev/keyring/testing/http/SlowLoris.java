@@ -20,6 +20,8 @@ public final class SlowLoris implements AutoCloseable {
   private final int port;
   private final byte[] head;
   private final Duration dribble;
+  private final Duration ramp;
+  private final boolean reopen;
   private final List<Thread> threads = new ArrayList<>();
   private final List<RawHttp> open = new ArrayList<>();
   private volatile boolean running = true;
@@ -28,11 +30,14 @@ public final class SlowLoris implements AutoCloseable {
   private final AtomicInteger bytes = new AtomicInteger();
   private final AtomicInteger failedConnects = new AtomicInteger();
 
-  private SlowLoris(SSLContext tls, int port, String head, Duration dribble) {
+  private SlowLoris(
+      SSLContext tls, int port, String head, Duration dribble, Duration ramp, boolean reopen) {
     this.tls = tls;
     this.port = port;
     this.head = head.getBytes(StandardCharsets.ISO_8859_1);
     this.dribble = dribble;
+    this.ramp = ramp;
+    this.reopen = reopen;
   }
 
   /**
@@ -41,7 +46,23 @@ public final class SlowLoris implements AutoCloseable {
    */
   public static SlowLoris start(
       SSLContext tls, int port, int connections, String head, Duration dribble) {
-    SlowLoris s = new SlowLoris(tls, port, head, dribble);
+    return start(tls, port, connections, head, dribble, Duration.ofSeconds(2), true);
+  }
+
+  /**
+   * As {@link #start(SSLContext, int, int, String, Duration)}, the connections opening at random
+   * over {@code ramp}; without {@code reopen}, a connection the server answers or closes is not
+   * opened again.
+   */
+  public static SlowLoris start(
+      SSLContext tls,
+      int port,
+      int connections,
+      String head,
+      Duration dribble,
+      Duration ramp,
+      boolean reopen) {
+    SlowLoris s = new SlowLoris(tls, port, head, dribble, ramp, reopen);
     for (int i = 0; i < connections; i++) {
       Thread t = new Thread(s::loop, "slowloris-" + port + "-" + i);
       t.setDaemon(true);
@@ -52,7 +73,7 @@ public final class SlowLoris implements AutoCloseable {
   }
 
   private void loop() {
-    sleep(ThreadLocalRandom.current().nextLong(2_000));
+    sleep(ThreadLocalRandom.current().nextLong(Math.max(1, ramp.toMillis())));
     while (running) {
       RawHttp c;
       try {
@@ -88,6 +109,9 @@ public final class SlowLoris implements AutoCloseable {
           open.remove(c);
         }
         c.close();
+      }
+      if (!reopen) {
+        return;
       }
     }
   }

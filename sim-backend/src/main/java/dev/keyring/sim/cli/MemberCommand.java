@@ -37,8 +37,9 @@ import picocli.CommandLine.Spec;
       "Settings come from the options, else from --config (a properties file with the keys",
       "adminPort, cryptoPort, bindAddress, kdfIterations, sessionIdleTimeoutSeconds,",
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
-      "bufferBudgetBytes, and peerRoute.HOST:PORT = HOST:PORT for each peer reached through",
-      "another address),",
+      "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
+      "maxConcurrentStreams, and peerRoute.HOST:PORT = HOST:PORT for each peer reached",
+      "through another address),",
       "else from the defaults."
     })
 final class MemberCommand implements Callable<Integer> {
@@ -54,7 +55,11 @@ final class MemberCommand implements Callable<Integer> {
           "storePassword",
           "advertisedCryptoAddress",
           "clockOffsetSeconds",
-          "bufferBudgetBytes");
+          "bufferBudgetBytes",
+          "minRequestDataRate",
+          "idleTimeoutSeconds",
+          "maxConnections",
+          "maxConcurrentStreams");
 
   @Spec CommandSpec spec;
 
@@ -135,6 +140,18 @@ final class MemberCommand implements Callable<Integer> {
     }
     if (p.containsKey("bufferBudgetBytes")) {
       b.bufferBudget(longValue(p, "bufferBudgetBytes"));
+    }
+    if (p.containsKey("minRequestDataRate")) {
+      b.minRequestDataRate(longValue(p, "minRequestDataRate"));
+    }
+    if (p.containsKey("idleTimeoutSeconds")) {
+      b.idleTimeout(Duration.ofSeconds(intValue(p, "idleTimeoutSeconds")));
+    }
+    if (p.containsKey("maxConnections")) {
+      b.maxConnections(intValue(p, "maxConnections"));
+    }
+    if (p.containsKey("maxConcurrentStreams")) {
+      b.maxConcurrentStreams(intValue(p, "maxConcurrentStreams"));
     }
     for (String k : p.stringPropertyNames()) {
       if (k.startsWith("peerRoute.")) {

@@ -6,10 +6,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The member-wide budget of memory held for clients' data: the input multi-part operations gather,
- * and the answers of multi-part encrypt and decrypt while they are written. Every holder reserves
- * before it holds and releases when it lets go; a reservation that would pass the limit is refused
- * and changes nothing, so one client's large uploads cannot exhaust the heap and every small
- * request still gets through. Thread-safe.
+ * request bodies over {@link BodyReader#FREE_BYTES} while they arrive and are handled, and the
+ * answers of multi-part encrypt and decrypt while they are written. Every holder reserves before it
+ * holds and releases when it lets go; a reservation that would pass the limit is refused and
+ * changes nothing, so one client's large uploads cannot exhaust the heap and every small request
+ * still gets through. Thread-safe.
  */
 public final class BufferBudget {
   /** A budget nothing is refused by: for calls between members, which clients cannot make. */

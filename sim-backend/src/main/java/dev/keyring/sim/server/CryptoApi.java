@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * The crypto API, for registered clients only (the TLS layer has already refused any certificate
  * the cluster CA did not issue, or revoked). Every keyring is a slot; a session belongs to the
  * client certificate that opened it and to one keyring, so a client logged in to keyring A has no
- * way to name an object of keyring B. Every refusal is a PKCS#11-style code and a message.
+ * way to name an object of keyring B. Every refusal is a PKCS#11-style code and a message. A
+ * request's body is read in full, without holding a thread, before the request is handled (see
+ * {@link BodyReader}).
  */
 final class CryptoApi extends Handler.Abstract {
   static final int MAX_REQUEST_BYTES = 16 << 20;
@@ -45,6 +47,7 @@ final class CryptoApi extends Handler.Abstract {
   private final PeerEndpoints peers;
   private final OperationEndpoints operations;
   private final BufferBudget budget;
+  private final BodyLimits bodyLimits;
 
   CryptoApi(
       Appliance appliance,
@@ -52,10 +55,12 @@ final class CryptoApi extends Handler.Abstract {
       java.util.function.Supplier<CryptoMessages.ClusterView> view,
       java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node,
       java.util.concurrent.atomic.AtomicLong served,
-      BufferBudget budget) {
+      BufferBudget budget,
+      BodyLimits bodyLimits) {
     this.peers = new PeerEndpoints(node);
     this.operations = new OperationEndpoints(budget);
     this.budget = budget;
+    this.bodyLimits = bodyLimits;
     this.served = served;
     this.appliance = appliance;
     this.sessions = sessions;
@@ -66,22 +71,58 @@ final class CryptoApi extends Handler.Abstract {
   public boolean handle(Request request, Response response, Callback callback) {
     // members' replication is never refused for want of memory: clients cannot starve it
     Lease lease = new Lease(peers.isMember(request) ? BufferBudget.UNBOUNDED : budget);
-    JsonExchange x =
-        new JsonExchange(request, response, lease.releasing(callback), MAX_REQUEST_BYTES);
+    JsonExchange x = new JsonExchange(request, response, lease.releasing(callback));
     if (x.path.startsWith("/v1/sessions")) {
       served.incrementAndGet();
     }
+    String owner;
     try {
-      route(x, clientIdentity(request), lease);
+      owner = clientIdentity(request);
+    } catch (HsmException e) {
+      BodyReader.drain(
+          request,
+          bodyLimits,
+          "crypto API",
+          drained -> {
+            if (!drained) {
+              x.closeAfter();
+            }
+            x.fail(e);
+          });
+      return true;
+    }
+    BodyReader.read(
+        request,
+        bodyLimits,
+        "crypto API",
+        lease,
+        MAX_REQUEST_BYTES,
+        new BodyReader.Listener() {
+          @Override
+          public void onBody(byte[] body) {
+            x.body(body);
+            serve(x, owner, lease);
+          }
+
+          @Override
+          public void onRefused(BodyReader.Refusal r) {
+            x.fail(r);
+          }
+        });
+    return true;
+  }
+
+  private void serve(JsonExchange x, String owner, Lease lease) {
+    try {
+      route(x, owner, lease);
     } catch (HsmException e) {
       x.fail(e);
     } catch (JsonExchange.BadRequest e) {
       x.fail(e.status, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
-    } catch (RuntimeException | java.io.IOException e) {
+    } catch (RuntimeException e) {
       LOG.warn("crypto API {} {} failed", x.method, x.path, e);
       x.fail(500, ResultCode.CKR_GENERAL_ERROR, "internal error; see the member's log");
     }
-    return true;
   }
 
   /**
@@ -105,7 +146,7 @@ final class CryptoApi extends Handler.Abstract {
         ResultCode.CKR_FUNCTION_REJECTED, "the crypto API needs a registered client certificate");
   }
 
-  private void route(JsonExchange x, String owner, Lease lease) throws java.io.IOException {
+  private void route(JsonExchange x, String owner, Lease lease) {
     String[] p = x.path.split("/", -1);
     // p[0] is "" (leading slash)
     if (p.length < 3 || !p[1].equals("v1")) {
@@ -353,8 +394,7 @@ final class CryptoApi extends Handler.Abstract {
     }
   }
 
-  private void objectByHandle(JsonExchange x, CryptoSessions.Entry s, long handle)
-      throws java.io.IOException {
+  private void objectByHandle(JsonExchange x, CryptoSessions.Entry s, long handle) {
     switch (x.method) {
       case "GET":
         x.noBody();
@@ -393,7 +433,7 @@ final class CryptoApi extends Handler.Abstract {
         ResultCode.CKR_OBJECT_HANDLE_INVALID, "object handle must be a positive integer");
   }
 
-  private void login(JsonExchange x, CryptoSessions.Entry s) throws java.io.IOException {
+  private void login(JsonExchange x, CryptoSessions.Entry s) {
     CryptoMessages.Login req = x.read(CryptoMessages.Login.class);
     if (req.role() == null) {
       throw new HsmException(ResultCode.CKR_USER_TYPE_INVALID, "login needs a role (po or co)");

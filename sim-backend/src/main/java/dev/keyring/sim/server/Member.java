@@ -11,6 +11,7 @@ import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
+import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -32,6 +33,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Member implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Member.class);
+
+  /** Request headers beyond this many bytes are refused (431). */
+  static final int MAX_HEADER_BYTES = 8 << 10;
+
+  /** How long a request body may take before its rate counts (see {@link BodyReader}). */
+  static final java.time.Duration BODY_GRACE = java.time.Duration.ofSeconds(5);
 
   private final MemberConfig config;
   private final Appliance appliance;
@@ -63,7 +70,8 @@ public final class Member implements AutoCloseable {
               pki.adminServerContext(appliance.hsm().serialNumber()),
               false,
               api,
-              "keyring-admin");
+              "keyring-admin",
+              bodyLimits(2L * AdminApi.MAX_BODY));
       this.adminServer = admin;
       this.adminApi = api;
       if (appliance.cluster().isPresent() && pki.hasClusterCa()) {
@@ -124,9 +132,14 @@ public final class Member implements AutoCloseable {
     return sessions.open();
   }
 
-  /** The budget of memory held for clients' data (multi-part input). */
+  /** The budget of memory held for clients' data (multi-part input, large bodies). */
   public BufferBudget buffers() {
     return buffers;
+  }
+
+  /** How request bodies are bounded, with {@code drainLimit} for refused ones. */
+  BodyLimits bodyLimits(long drainLimit) {
+    return new BodyLimits(config.minRequestDataRate(), BODY_GRACE, drainLimit, config.ticker());
   }
 
   /** Starts the crypto API (done on start, or when a cluster is created here). */
@@ -145,8 +158,16 @@ public final class Member implements AutoCloseable {
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             pki.cryptoServerContext(appliance.defaultMemberName()),
             true,
-            new CryptoApi(appliance, sessions, adminApi::clusterView, this::node, served, buffers),
-            "keyring-crypto");
+            new CryptoApi(
+                appliance,
+                sessions,
+                adminApi::clusterView,
+                this::node,
+                served,
+                buffers,
+                bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES)),
+            "keyring-crypto",
+            bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
     startNode();
   }
@@ -218,21 +239,38 @@ public final class Member implements AutoCloseable {
     sessions.closeAll(); // the service is down: every session is logged out
   }
 
+  /**
+   * One API's server. No request holds a worker thread while its body arrives ({@link BodyReader});
+   * a connection idle for {@link MemberConfig#idleTimeout()} is closed; an HTTP/2 connection may
+   * have {@link MemberConfig#maxConcurrentStreams()} streams open (more are refused), each closed
+   * when idle as long; at most {@link MemberConfig#maxConnections()} connections are open at once
+   * (more wait to be accepted); request headers are limited to {@value #MAX_HEADER_BYTES} bytes
+   * (431 beyond).
+   */
   private Server tlsServer(
-      int port, SSLContext context, boolean needClientAuth, Handler handler, String name)
+      int port,
+      SSLContext context,
+      boolean needClientAuth,
+      Handler handler,
+      String name,
+      BodyLimits errorBodies)
       throws Exception {
     QueuedThreadPool pool = new QueuedThreadPool(64, 4);
     pool.setName(name);
     pool.setDaemon(true);
     Server server = new Server(pool);
+    long idle = config.idleTimeout().toMillis();
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
+    http.setRequestHeaderSize(MAX_HEADER_BYTES);
     SecureRequestCustomizer secure = new SecureRequestCustomizer();
     secure.setSniHostCheck(false);
     http.addCustomizer(secure);
     HttpConnectionFactory h1 = new HttpConnectionFactory(http);
     HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+    h2.setMaxConcurrentStreams(config.maxConcurrentStreams());
+    h2.setStreamIdleTimeout(idle);
     ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
     alpn.setDefaultProtocol(h1.getProtocol());
     SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -246,9 +284,11 @@ public final class Member implements AutoCloseable {
     connector.setPort(port);
     connector.setAcceptedTcpNoDelay(true);
     connector.setReuseAddress(true);
+    connector.setIdleTimeout(idle);
     server.addConnector(connector);
+    server.addBean(new ConnectionLimit(config.maxConnections(), connector));
     server.setHandler(handler);
-    server.setErrorHandler(new JsonErrorHandler());
+    server.setErrorHandler(new JsonErrorHandler(errorBodies));
     server.setStopTimeout(5_000);
     server.start();
     return server;

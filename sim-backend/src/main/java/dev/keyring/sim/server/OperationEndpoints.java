@@ -27,7 +27,7 @@ final class OperationEndpoints {
     this.budget = budget;
   }
 
-  void start(JsonExchange x, CryptoSessions.Entry s) throws java.io.IOException {
+  void start(JsonExchange x, CryptoSessions.Entry s) {
     CryptoMessages.StartOperation req = x.read(CryptoMessages.StartOperation.class);
     s.requireLogin();
     MultiPartOperation.Kind kind = MultiPartOperation.parseKind(req.kind());
@@ -48,8 +48,7 @@ final class OperationEndpoints {
     x.ok(new CryptoMessages.OperationInfo(id));
   }
 
-  void part(JsonExchange x, CryptoSessions.Entry s, String opId, Lease lease)
-      throws java.io.IOException {
+  void part(JsonExchange x, CryptoSessions.Entry s, String opId, Lease lease) {
     CryptoMessages.OperationPart req = x.read(CryptoMessages.OperationPart.class);
     MultiPartOperation op = s.operations.get(opId);
     if (op == null) {

@@ -7,7 +7,6 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.cluster.PeerMessages;
-import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
@@ -36,7 +35,7 @@ final class PeerEndpoints {
         && n.membership().byFingerprint(fingerprint(request)).isPresent();
   }
 
-  void handle(JsonExchange x, String op) throws IOException {
+  void handle(JsonExchange x, String op) {
     ClusterNode n = node.get();
     if (n == null) {
       throw new HsmException(
