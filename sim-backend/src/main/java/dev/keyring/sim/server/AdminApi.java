@@ -113,7 +113,7 @@ final class AdminApi extends Handler.Abstract {
         MAX_BODY,
         new BodyReader.Listener() {
           @Override
-          public void onBody(byte[] body) {
+          public void onBody(RequestBytes body) {
             x.body(body);
             try {
               action.run(call);

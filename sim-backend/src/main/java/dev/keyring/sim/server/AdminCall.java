@@ -31,7 +31,7 @@ final class AdminCall {
 
   /** The body as {@code type}; an empty or {@code null} body is refused. */
   <T> T body(Class<T> type) throws IOException {
-    byte[] b = x.body();
+    byte[] b = x.body().bytes();
     if (b.length == 0) {
       throw ApiError.badRequest(x.method + " " + x.path + " needs a JSON body");
     }
@@ -49,14 +49,14 @@ final class AdminCall {
 
   /** Refuses any body. */
   void noBody() throws IOException {
-    if (x.body().length != 0) {
+    if (x.body().bytes().length != 0) {
       throw ApiError.badRequest(x.method + " " + x.path + " takes no body");
     }
   }
 
   /** Accepts no body or an empty JSON object; refuses anything else. */
   void noBodyOrEmptyObject() throws IOException {
-    byte[] b = x.body();
+    byte[] b = x.body().bytes();
     if (b.length == 0) {
       return;
     }

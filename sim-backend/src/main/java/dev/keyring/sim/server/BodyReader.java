@@ -54,7 +54,7 @@ final class BodyReader implements Runnable {
   /** What becomes of the body. */
   interface Listener {
     /** The whole body; its reservation is in the lease, released when the answer is written. */
-    void onBody(byte[] body);
+    void onBody(RequestBytes body);
 
     void onRefused(Refusal refusal);
   }
@@ -105,7 +105,7 @@ final class BodyReader implements Runnable {
     Listener l =
         new Listener() {
           @Override
-          public void onBody(byte[] body) {
+          public void onBody(RequestBytes body) {
             then.accept(true);
           }
 
@@ -250,7 +250,7 @@ final class BodyReader implements Runnable {
       Refusal r = refusal;
       return () -> listener.onRefused(r);
     }
-    byte[] body = join(parts, (int) received);
+    RequestBytes body = new RequestBytes(parts, (int) received);
     parts = null;
     return () -> listener.onBody(body);
   }
@@ -266,19 +266,6 @@ final class BodyReader implements Runnable {
     }
     reserved += need;
     return true;
-  }
-
-  private static byte[] join(List<byte[]> parts, int size) {
-    if (parts.size() == 1) {
-      return parts.get(0);
-    }
-    byte[] all = new byte[size];
-    int at = 0;
-    for (byte[] p : parts) {
-      System.arraycopy(p, 0, all, at, p.length);
-      at += p.length;
-    }
-    return all;
   }
 
   /** Checks the rate in a second, unless a check is due already or the body is done with. */

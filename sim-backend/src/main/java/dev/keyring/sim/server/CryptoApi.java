@@ -99,7 +99,7 @@ final class CryptoApi extends Handler.Abstract {
         MAX_REQUEST_BYTES,
         new BodyReader.Listener() {
           @Override
-          public void onBody(byte[] body) {
+          public void onBody(RequestBytes body) {
             x.body(body);
             serve(x, owner, lease);
           }

@@ -28,14 +28,13 @@ import org.eclipse.jetty.util.Callback;
  */
 final class JsonExchange {
   static final ObjectMapper JSON = WireJson.mapper();
-  private static final byte[] EMPTY = new byte[0];
 
   final Request request;
   final Response response;
   final Callback callback;
   final String method;
   final String path;
-  private byte[] body = EMPTY;
+  private RequestBytes body = RequestBytes.EMPTY;
 
   JsonExchange(Request request, Response response, Callback callback) {
     this.request = request;
@@ -57,23 +56,22 @@ final class JsonExchange {
   }
 
   /** Gives the body, read in full. */
-  void body(byte[] b) {
+  void body(RequestBytes b) {
     body = b;
   }
 
   /** The body (empty when there is none). */
-  byte[] body() {
+  RequestBytes body() {
     return body;
   }
 
   /** The body as {@code type}; an empty body is refused. */
   <T> T read(Class<T> type) {
-    byte[] b = body;
-    if (b.length == 0) {
+    if (body.length() == 0) {
       throw new BadRequest(400, "this request needs a JSON body");
     }
     try {
-      T value = JSON.readValue(b, type);
+      T value = JSON.readValue(body.stream(), type);
       if (value == null) {
         throw new BadRequest(400, "the JSON body is null");
       }
@@ -81,13 +79,13 @@ final class JsonExchange {
     } catch (JsonProcessingException e) {
       throw new BadRequest(400, describe(e));
     } catch (IOException e) {
-      throw new UncheckedIOException(e); // not from a byte array
+      throw new UncheckedIOException(e); // not from bytes in memory
     }
   }
 
   /** Refuses a body where none belongs. */
   void noBody() {
-    if (body.length != 0) {
+    if (body.length() != 0) {
       throw new BadRequest(400, method + " " + path + " takes no body");
     }
   }
