@@ -162,9 +162,14 @@ final class CryptoTestMember implements AutoCloseable {
   }
 
   Answer send(HttpClient http, String method, String path, byte[] body) throws Exception {
+    return send(http, method, path, body, Duration.ofSeconds(60));
+  }
+
+  Answer send(HttpClient http, String method, String path, byte[] body, Duration timeout)
+      throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + cryptoPort() + "/v1" + path))
-            .timeout(Duration.ofSeconds(60));
+            .timeout(timeout);
     if (body == null) {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     } else {

@@ -6,9 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.testing.http.Latencies;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryMXBean;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -32,12 +35,16 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>By default the storm is small (12 uploads of 8 MiB against a 32 MiB budget). With {@code
  * -Dkeyring.heavy=true} it is the issue's: 200 concurrent uploads of 64 MiB against the default
- * budget (a quarter of the heap; run it with {@code -DargLine=-Xmx1g} to size the heap); it prints
- * the budget's and the heap's peaks and the good client's latencies.
+ * budget (a quarter of the heap; run it with {@code -DargLine=-Xmx1g} to size the heap). Both print
+ * the budget's and the heap's peaks and the good client's latencies. The heavy storm overloads a
+ * small machine: uploads the member cuts for arriving too slowly, or that end without an answer
+ * (the uploader timed out, or the connection closed), are counted and allowed there; an answer 5xx,
+ * a failed good sign or a budget not back to zero fail either run.
  */
 class MultiPartBudgetTest {
   private static final boolean HEAVY = Boolean.getBoolean("keyring.heavy");
   private static final long MIB = 1L << 20;
+  private static final Duration PATIENCE = Duration.ofSeconds(HEAVY ? 300 : 60);
 
   @TempDir Path dir;
   private CryptoTestMember m;
@@ -71,12 +78,14 @@ class MultiPartBudgetTest {
 
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
     AtomicLong heapPeak = new AtomicLong();
+    AtomicLong livePeak = new AtomicLong();
     AtomicBoolean storm = new AtomicBoolean(true);
     Thread sampler =
         new Thread(
             () -> {
               while (storm.get()) {
                 heapPeak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
+                livePeak.accumulateAndGet(liveAfterGc(), Math::max);
                 sleep(10);
               }
             },
@@ -112,6 +121,12 @@ class MultiPartBudgetTest {
     }
     Map<String, Integer> outcomes = new ConcurrentHashMap<>();
     List<String> problems = new ArrayList<>();
+    // the heavy storm overloads this machine: an upload may also be cut by the member for
+    // arriving too slowly, or give up on the client's side; never may the member fail (5xx)
+    List<String> allowed =
+        HEAVY
+            ? List.of("completed", "refused", "cut", "no answer")
+            : List.of("completed", "refused");
     ExecutorService pool = Executors.newFixedThreadPool(uploads);
     long started = System.nanoTime();
     try {
@@ -122,11 +137,10 @@ class MultiPartBudgetTest {
       }
       for (Future<String> f : runs) {
         String outcome = f.get();
-        outcomes.merge(outcome.startsWith("other") ? "other" : outcome, 1, Integer::sum);
-        if (outcome.startsWith("other")) {
-          synchronized (problems) {
-            problems.add(outcome);
-          }
+        String kind = outcome.contains(":") ? outcome.substring(0, outcome.indexOf(':')) : outcome;
+        outcomes.merge(kind, 1, Integer::sum);
+        if (!allowed.contains(kind)) {
+          problems.add(outcome);
         }
       }
     } finally {
@@ -139,7 +153,8 @@ class MultiPartBudgetTest {
     awaitEmpty(budget);
     System.out.printf(
         "multi-part storm: %d uploads of %d MiB in %d-byte parts over %d s: %s; budget %d MiB,"
-            + " peak reserved %d MiB; heap peak used %d MiB of max %d MiB%n%s%n",
+            + " peak reserved %d MiB; heap of this JVM (member and uploaders): peak used %d MiB,"
+            + " peak live after a collection %d MiB, max %d MiB%n%s%n",
         uploads,
         total / MIB,
         part,
@@ -148,10 +163,12 @@ class MultiPartBudgetTest {
         budget.limit() / MIB,
         budget.peak() / MIB,
         heapPeak.get() / MIB,
+        livePeak.get() / MIB,
         Runtime.getRuntime().maxMemory() / MIB,
         goodSigns);
 
-    assertTrue(problems.isEmpty(), "uploads that failed otherwise than refused: " + problems);
+    assertTrue(
+        problems.isEmpty(), "uploads that ended otherwise than " + allowed + ": " + problems);
     assertTrue(outcomes.getOrDefault("refused", 0) > 0, "nothing was refused: " + outcomes);
     assertTrue(budget.peak() <= budget.limit());
     assertEquals(0, goodSigns.failures(), goodSigns.toString());
@@ -262,13 +279,15 @@ class MultiPartBudgetTest {
       String op = start(http, session, "sign");
       String path = "/sessions/" + session + "/operations/" + op;
       for (long sent = 0; sent < total; sent += part) {
-        CryptoTestMember.Answer a = m.send(http, "POST", path, partBody);
+        CryptoTestMember.Answer a = m.send(http, "POST", path, partBody, PATIENCE);
         if (a.status() != 204) {
           return judge(a);
         }
       }
-      CryptoTestMember.Answer a = m.send(http, "POST", path, last);
+      CryptoTestMember.Answer a = m.send(http, "POST", path, last, PATIENCE);
       return a.status() == 200 ? "completed" : judge(a);
+    } catch (java.io.IOException e) {
+      return "no answer: " + e;
     } catch (Exception e) {
       return "other: " + e;
     } finally {
@@ -285,6 +304,10 @@ class MultiPartBudgetTest {
   private static String judge(CryptoTestMember.Answer a) throws Exception {
     if (a.status() == 409 && a.code().equals("CKR_DEVICE_MEMORY")) {
       return "refused";
+    }
+    if (a.status() == 400
+        && (a.body().contains("arrived too slowly") || a.body().contains("could not be read"))) {
+      return "cut: " + a.body();
     }
     return "other: " + a.status() + " " + a.body();
   }
@@ -307,6 +330,17 @@ class MultiPartBudgetTest {
     for (int i = 0; i < 1000 && budget.used() > bytes; i++) {
       sleep(10);
     }
+  }
+
+  /** Heap in use right after the last collection of each pool: what was alive then. */
+  private static long liveAfterGc() {
+    long live = 0;
+    for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
+      if (p.getType() == MemoryType.HEAP && p.getCollectionUsage() != null) {
+        live += p.getCollectionUsage().getUsed();
+      }
+    }
+    return live;
   }
 
   private static void sleep(long millis) {
