@@ -295,7 +295,12 @@ final class BodyReader implements Runnable {
         return;
       }
       long late = limits.ticker().nanoTime() - started - limits.grace().toNanos();
-      slow = late > 0 && received < (long) (limits.minDataRate() * (late / 1e9));
+      long due = (long) (limits.minDataRate() * (late / 1e9));
+      long declared = request.getLength();
+      if (declared >= 0) {
+        due = Math.min(due, declared); // all of it in: only its end is still to be seen
+      }
+      slow = late > 0 && received < due;
       if (slow && reading) {
         expired = true; // the reading thread answers when its read returns
         return;

@@ -15,6 +15,7 @@ import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.keyring.KeyringSession;
 import dev.keyring.store.KeyringRecord;
 import dev.keyring.testing.admin.AdminRestClient;
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -173,8 +174,13 @@ final class CryptoTestMember implements AutoCloseable {
     if (body == null) {
       b.method(method, HttpRequest.BodyPublishers.noBody());
     } else {
+      // streamed from the array, not copied: uploads that share one large body cost nothing each
       b.header("Content-Type", "application/json")
-          .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
+          .method(
+              method,
+              HttpRequest.BodyPublishers.fromPublisher(
+                  HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(body)),
+                  body.length));
     }
     HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     return new Answer(r.statusCode(), r.body());
