@@ -173,6 +173,9 @@ final class CryptoTestMember implements AutoCloseable {
             .timeout(timeout);
     if (body == null) {
       b.method(method, HttpRequest.BodyPublishers.noBody());
+    } else if (body.length == 0) {
+      b.header("Content-Type", "application/json")
+          .method(method, HttpRequest.BodyPublishers.ofByteArray(body));
     } else {
       // streamed from the array, not copied: uploads that share one large body cost nothing each
       b.header("Content-Type", "application/json")
