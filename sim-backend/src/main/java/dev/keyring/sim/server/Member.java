@@ -11,7 +11,6 @@ import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
-import org.eclipse.jetty.server.ConnectionLimit;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
@@ -44,6 +43,8 @@ public final class Member implements AutoCloseable {
   private final Appliance appliance;
   private final CryptoSessions sessions;
   private final BufferBudget buffers;
+  private final java.util.Map<String, EndpointLimit> limits =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Server adminServer;
   private final AdminApi adminApi;
   private volatile ClusterNode node;
@@ -135,6 +136,11 @@ public final class Member implements AutoCloseable {
   /** The budget of memory held for clients' data (multi-part input, large bodies). */
   public BufferBudget buffers() {
     return buffers;
+  }
+
+  /** The connection limit of the admin API ({@code crypto} false) or of the crypto API. */
+  EndpointLimit connectionLimit(boolean crypto) {
+    return limits.get(crypto ? "keyring-crypto" : "keyring-admin");
   }
 
   /** How request bodies are bounded, with {@code drainLimit} for refused ones. */
@@ -286,7 +292,9 @@ public final class Member implements AutoCloseable {
     connector.setReuseAddress(true);
     connector.setIdleTimeout(idle);
     server.addConnector(connector);
-    server.addBean(new ConnectionLimit(config.maxConnections(), connector));
+    EndpointLimit limit = new EndpointLimit(connector, config.maxConnections());
+    connector.addBean(limit);
+    limits.put(name, limit);
     server.setHandler(handler);
     server.setErrorHandler(new JsonErrorHandler(errorBodies));
     server.setStopTimeout(5_000);
