@@ -12,6 +12,9 @@ import dev.keyring.sim.embedded.EmbeddedCluster;
 import dev.keyring.sim.keyring.KeyringSession;
 import dev.keyring.sim.server.Member;
 import dev.keyring.store.KeyringRecord;
+import dev.keyring.testing.http.LogCapture;
+import dev.keyring.testing.http.MalformedBodies;
+import dev.keyring.testing.http.RawHttp;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -32,6 +35,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -50,7 +54,9 @@ import org.junit.jupiter.api.TestInstance;
  * them, bad attributes, bad handles and session ids, wrong methods and paths, an oversized body,
  * and wrong passwords of six characters or less (which never count toward lockout). Every answer
  * must be a 4xx with a JSON error carrying a PKCS#11-style code, the member's state digest must be
- * unchanged, and a good session must still sign afterwards.
+ * unchanged, and a good session must still sign afterwards. Over raw sockets, broken chunked
+ * encodings and bodies cut short are answered 400 (or the connection ends), never 500, and log no
+ * stack trace.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CryptoApiMalformedInputTest {
@@ -391,6 +397,76 @@ class CryptoApiMalformedInputTest {
     assertEquals(200, ok.statusCode(), new String(ok.body(), StandardCharsets.UTF_8));
     send(h1, new Call("DELETE", s, null, "close"));
     assertEquals(0, member.openSessions());
+  }
+
+  @Test
+  void brokenChunkedAndCutShortBodies_overRawSockets_areAnswered400_neverWith500()
+      throws Exception {
+    HttpClient h1 = client(HttpClient.Version.HTTP_1_1);
+    String session = openLoggedInSession(h1);
+    String s = "/v1/sessions/" + session;
+    HttpResponse<byte[]> started =
+        send(
+            h1,
+            post(
+                s + "/operations",
+                "{\"kind\":\"sign\",\"key\":"
+                    + keyHandle
+                    + ",\"mechanism\":{\"name\":\"CKM_ECDSA_SHA256\"}}",
+                "start"));
+    assertEquals(200, started.statusCode(), new String(started.body(), StandardCharsets.UTF_8));
+    String op = JSON.readTree(started.body()).get("operationId").textValue();
+    String digestBefore = member.appliance().store().stateDigest();
+    Map<Integer, Integer> byStatus = new TreeMap<>();
+    List<String> failures = new ArrayList<>();
+    int requests = 0;
+    try (LogCapture log = LogCapture.stderr()) {
+      for (String path :
+          List.of(s + "/sign", s + "/operations/" + op, "/v1/sessions", "/v1/sessions/nope/sign")) {
+        for (MalformedBodies.Case c : MalformedBodies.cases("POST", path, Map.of())) {
+          requests++;
+          int status;
+          try (RawHttp r = RawHttp.open(tls, member.cryptoPort(), Duration.ofSeconds(10))) {
+            try {
+              r.send(c.bytes());
+              if (c.endOutput()) {
+                r.endOutput();
+              }
+            } catch (java.io.IOException e) {
+              // answered and closed before all was sent: read what the member said
+            }
+            status = r.status(Duration.ofSeconds(20));
+          }
+          byStatus.merge(status, 1, Integer::sum);
+          if (status >= 500 || (status != -1 && status < 400)) {
+            failures.add(path + " (" + c.what() + ") -> " + status);
+          }
+        }
+      }
+      assertEquals(List.of(), log.stackTraceLines(), "stack traces in the log");
+    }
+    System.out.println(
+        "crypto API broken and cut-short bodies over raw sockets: "
+            + requests
+            + " requests, statuses "
+            + byStatus
+            + " (-1: the connection ended without an answer)");
+    assertEquals(List.of(), failures);
+    assertTrue(byStatus.getOrDefault(400, 0) > 0, byStatus.toString());
+    assertEquals(digestBefore, member.appliance().store().stateDigest(), "state changed");
+    HttpResponse<byte[]> ok =
+        send(
+            h1,
+            post(
+                s + "/sign",
+                "{\"key\":"
+                    + keyHandle
+                    + ",\"mechanism\":{\"name\":\"CKM_ECDSA_SHA256\"},\"data\":\"AAEC\"}",
+                "good sign"));
+    assertEquals(200, ok.statusCode(), new String(ok.body(), StandardCharsets.UTF_8));
+    send(h1, new Call("DELETE", s, null, "close"));
+    assertEquals(0, member.openSessions());
+    assertEquals(0, member.buffers().used(), "nothing held for clients");
   }
 
   private String openLoggedInSession(HttpClient c) throws Exception {

@@ -1,13 +1,17 @@
 package dev.keyring.protocol;
 
-import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The input of one multi-part operation, gathered part by part up to {@link
- * KeyringLimits#MAX_MULTIPART_BYTES} and used whole with the last part. Thread-safe.
+ * KeyringLimits#MAX_MULTIPART_BYTES} and used whole with the last part. The parts are kept as they
+ * came (not copied, so the caller must not change one after adding it), so the input takes no more
+ * memory than its bytes until {@link #all()} joins them. Thread-safe.
  */
 public final class MultiPartInput {
-  private final ByteArrayOutputStream data = new ByteArrayOutputStream();
+  private final List<byte[]> parts = new ArrayList<>();
+  private long size;
 
   /**
    * Adds a part ({@code null} adds nothing).
@@ -18,18 +22,32 @@ public final class MultiPartInput {
     if (part == null) {
       return;
     }
-    if ((long) data.size() + part.length > KeyringLimits.MAX_MULTIPART_BYTES) {
+    if (size + part.length > KeyringLimits.MAX_MULTIPART_BYTES) {
       throw new HsmException(
           ResultCode.CKR_DATA_LEN_RANGE,
           "a multi-part operation takes at most "
               + (KeyringLimits.MAX_MULTIPART_BYTES >> 20)
               + " MiB in all");
     }
-    data.writeBytes(part);
+    if (part.length > 0) {
+      parts.add(part);
+      size += part.length;
+    }
   }
 
-  /** Everything appended so far. */
+  /** Bytes gathered so far. */
+  public synchronized long size() {
+    return size;
+  }
+
+  /** Everything appended so far, in one array. */
   public synchronized byte[] all() {
-    return data.toByteArray();
+    byte[] all = new byte[(int) size];
+    int at = 0;
+    for (byte[] p : parts) {
+      System.arraycopy(p, 0, all, at, p.length);
+      at += p.length;
+    }
+    return all;
   }
 }

@@ -14,6 +14,8 @@ class MultiPartInputTest {
     in.append(null);
     in.append(new byte[] {3});
     assertArrayEquals(new byte[] {1, 2, 3}, in.all());
+    assertEquals(3, in.size());
+    assertArrayEquals(new byte[] {1, 2, 3}, in.all(), "all() leaves the input as it was");
   }
 
   @Test

@@ -37,7 +37,9 @@ import picocli.CommandLine.Spec;
       "Settings come from the options, else from --config (a properties file with the keys",
       "adminPort, cryptoPort, bindAddress, kdfIterations, sessionIdleTimeoutSeconds,",
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
-      "and peerRoute.HOST:PORT = HOST:PORT for each peer reached through another address),",
+      "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
+      "maxConcurrentStreams, and peerRoute.HOST:PORT = HOST:PORT for each peer reached",
+      "through another address),",
       "else from the defaults."
     })
 final class MemberCommand implements Callable<Integer> {
@@ -52,7 +54,12 @@ final class MemberCommand implements Callable<Integer> {
           "storeUser",
           "storePassword",
           "advertisedCryptoAddress",
-          "clockOffsetSeconds");
+          "clockOffsetSeconds",
+          "bufferBudgetBytes",
+          "minRequestDataRate",
+          "idleTimeoutSeconds",
+          "maxConnections",
+          "maxConcurrentStreams");
 
   @Spec CommandSpec spec;
 
@@ -131,6 +138,21 @@ final class MemberCommand implements Callable<Integer> {
     if (p.containsKey("clockOffsetSeconds")) {
       b.clockOffset(Duration.ofSeconds(intValue(p, "clockOffsetSeconds")));
     }
+    if (p.containsKey("bufferBudgetBytes")) {
+      b.bufferBudget(longValue(p, "bufferBudgetBytes"));
+    }
+    if (p.containsKey("minRequestDataRate")) {
+      b.minRequestDataRate(longValue(p, "minRequestDataRate"));
+    }
+    if (p.containsKey("idleTimeoutSeconds")) {
+      b.idleTimeout(Duration.ofSeconds(intValue(p, "idleTimeoutSeconds")));
+    }
+    if (p.containsKey("maxConnections")) {
+      b.maxConnections(intValue(p, "maxConnections"));
+    }
+    if (p.containsKey("maxConcurrentStreams")) {
+      b.maxConcurrentStreams(intValue(p, "maxConcurrentStreams"));
+    }
     for (String k : p.stringPropertyNames()) {
       if (k.startsWith("peerRoute.")) {
         b.peerRoute(k.substring("peerRoute.".length()), p.getProperty(k).strip());
@@ -168,6 +190,15 @@ final class MemberCommand implements Callable<Integer> {
       out.flush();
     }
     return 0;
+  }
+
+  private static long longValue(Properties p, String key) {
+    String v = p.getProperty(key).strip();
+    try {
+      return Long.parseLong(v);
+    } catch (NumberFormatException e) {
+      throw new CliException(2, "--config: " + key + " must be an integer, got '" + v + "'");
+    }
   }
 
   private static int intValue(Properties p, String key) {

@@ -53,6 +53,7 @@ final class AdminApi extends Handler.Abstract {
   final Object clusterLock = new Object();
 
   private final AdminRoutes routes = new AdminRoutes();
+  private final BodyLimits bodyLimits;
 
   AdminApi(Member member) {
     this.member = member;
@@ -66,6 +67,7 @@ final class AdminApi extends Handler.Abstract {
             member.config().ticker());
     this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
+    this.bodyLimits = member.bodyLimits(2L * MAX_BODY);
     appliance.cluster().ifPresent(state::member);
     routes
         .add("POST", "/auth/session", null, this::login)
@@ -81,34 +83,75 @@ final class AdminApi extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    JsonExchange x = new JsonExchange(request, response, callback, MAX_BODY);
-    RequestBody body = new RequestBody(request, MAX_BODY);
+    Lease lease = new Lease(member.buffers());
+    JsonExchange x = new JsonExchange(request, response, lease.releasing(callback));
+    AdminCall call;
+    AdminRoutes.Action action;
     try {
-      dispatch(x, body);
-    } catch (ApiError e) {
-      e.headers.forEach((k, v) -> response.getHeaders().put(k, v));
-      fail(x, body, e.status, e.code, e.getMessage());
-    } catch (HsmException e) {
-      fail(x, body, ErrorResponse.httpStatus(e.code()), e.code(), e.detail());
-    } catch (JsonExchange.BadRequest e) {
-      fail(x, body, e.status, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
+      Admitted m = admit(x);
+      call = new AdminCall(x, m.principal(), m.match().params());
+      action = m.match().route().action();
     } catch (Exception e) {
-      LOG.warn("admin API {} {} failed", x.method, x.path, e);
-      fail(x, body, 500, ResultCode.CKR_GENERAL_ERROR, "internal error; see the member's log");
+      // refused on its headers alone: the body is thrown away (within bounds), never kept
+      BodyReader.drain(
+          request,
+          bodyLimits,
+          "admin API",
+          drained -> {
+            if (!drained) {
+              x.closeAfter();
+            }
+            fail(x, e);
+          });
+      return true;
     }
+    BodyReader.read(
+        request,
+        bodyLimits,
+        "admin API",
+        lease,
+        MAX_BODY,
+        new BodyReader.Listener() {
+          @Override
+          public void onBody(RequestBytes body) {
+            x.body(body);
+            try {
+              action.run(call);
+            } catch (Exception e) {
+              fail(x, e);
+            }
+          }
+
+          @Override
+          public void onRefused(BodyReader.Refusal r) {
+            x.fail(r);
+          }
+        });
     return true;
   }
 
-  /** Answers an error after draining what the client sent (or closing when that is too much). */
-  private static void fail(
-      JsonExchange x, RequestBody body, int status, ResultCode code, String message) {
-    if (!body.drain()) {
-      x.response.getHeaders().put(HttpHeader.CONNECTION, "close");
+  /** Answers a refusal (or an internal error) after the body was read or thrown away. */
+  private static void fail(JsonExchange x, Exception e) {
+    if (e instanceof ApiError) {
+      ApiError a = (ApiError) e;
+      a.headers.forEach((k, v) -> x.response.getHeaders().put(k, v));
+      x.fail(a.status, a.code, a.getMessage());
+    } else if (e instanceof HsmException) {
+      HsmException h = (HsmException) e;
+      x.fail(ErrorResponse.httpStatus(h.code()), h.code(), h.detail());
+    } else if (e instanceof JsonExchange.BadRequest) {
+      x.fail(((JsonExchange.BadRequest) e).status, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
+    } else {
+      LOG.warn("admin API {} {} failed", x.method, x.path, e);
+      x.fail(500, ResultCode.CKR_GENERAL_ERROR, "internal error; see the member's log");
     }
-    x.fail(status, code, message);
   }
 
-  private void dispatch(JsonExchange x, RequestBody body) throws Exception {
+  /** A request admitted on its headers: its route and who made it. */
+  private record Admitted(AdminRoutes.Match match, ApplianceUsers.Principal principal) {}
+
+  /** Checks what the headers say (path, credentials, route, role) before any body is read. */
+  private Admitted admit(JsonExchange x) {
     if (x.request.getHttpURI().getQuery() != null) {
       throw ApiError.badRequest("this API takes no query parameters");
     }
@@ -144,7 +187,7 @@ final class AdminApi extends Handler.Abstract {
               + need.wireName()
               + " role");
     }
-    m.route().action().run(new AdminCall(x, body, who, m.params()));
+    return new Admitted(m, who);
   }
 
   // ------------------------------------------------------------------ authentication

@@ -17,16 +17,10 @@ final class AdminCall {
 
   final JsonExchange x;
   final ApplianceUsers.Principal principal;
-  private final RequestBody requestBody;
   private final Map<String, String> params;
 
-  AdminCall(
-      JsonExchange x,
-      RequestBody requestBody,
-      ApplianceUsers.Principal principal,
-      Map<String, String> params) {
+  AdminCall(JsonExchange x, ApplianceUsers.Principal principal, Map<String, String> params) {
     this.x = x;
-    this.requestBody = requestBody;
     this.principal = principal;
     this.params = params;
   }
@@ -37,7 +31,7 @@ final class AdminCall {
 
   /** The body as {@code type}; an empty or {@code null} body is refused. */
   <T> T body(Class<T> type) throws IOException {
-    byte[] b = requestBody.read();
+    byte[] b = x.body().bytes();
     if (b.length == 0) {
       throw ApiError.badRequest("this request needs a JSON body");
     }
@@ -55,14 +49,14 @@ final class AdminCall {
 
   /** Refuses any body. */
   void noBody() throws IOException {
-    if (requestBody.read().length != 0) {
+    if (x.body().bytes().length != 0) {
       throw ApiError.badRequest("this request takes no body");
     }
   }
 
   /** Accepts no body or an empty JSON object; refuses anything else. */
   void noBodyOrEmptyObject() throws IOException {
-    byte[] b = requestBody.read();
+    byte[] b = x.body().bytes();
     if (b.length == 0) {
       return;
     }

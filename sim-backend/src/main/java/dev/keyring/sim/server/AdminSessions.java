@@ -6,6 +6,7 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -15,13 +16,15 @@ import java.util.Optional;
 /**
  * Cookie sessions of the admin API: a random 128-bit id (hex) per login, bound to one user,
  * expiring after an idle period (10 minutes by default; every use restarts it). Ids are kept only
- * as SHA-256 hashes, so a lookup's timing says nothing about stored ids. At most {@value
- * #MAX_SESSIONS} sessions: a new one beyond that ends the least recently used.
+ * as SHA-256 hashes, so a lookup's timing says nothing about stored ids. Each user may hold at most
+ * {@value #MAX_SESSIONS_PER_USER} sessions: a login beyond that ends the least recently used
+ * session <em>of that user</em>, so one user's logins never end another's. The total is bounded by
+ * the number of users (at most {@link ApplianceUsers#MAX_USERS}) times that.
  */
 final class AdminSessions {
   static final String COOKIE = "KEYRING_SESSION";
   static final Duration DEFAULT_IDLE = Duration.ofMinutes(10);
-  static final int MAX_SESSIONS = 1024;
+  static final int MAX_SESSIONS_PER_USER = 32;
 
   private final long idleNanos;
   private final Ticker ticker;
@@ -29,6 +32,9 @@ final class AdminSessions {
 
   /** Access-ordered: the first entry is the least recently used. */
   private final LinkedHashMap<String, Entry> byHash = new LinkedHashMap<>(16, 0.75f, true);
+
+  /** Sessions per user. */
+  private final Map<String, Integer> perUser = new HashMap<>();
 
   private static final class Entry {
     final String user;
@@ -49,15 +55,23 @@ final class AdminSessions {
   synchronized String open(String user) {
     long now = ticker.nanoTime();
     sweep(now);
-    while (byHash.size() >= MAX_SESSIONS) {
-      Iterator<Map.Entry<String, Entry>> it = byHash.entrySet().iterator();
-      it.next();
-      it.remove();
+    if (perUser.getOrDefault(user, 0) >= MAX_SESSIONS_PER_USER) {
+      // the user's least recently used session goes; nobody else's
+      Iterator<Entry> it = byHash.values().iterator();
+      while (it.hasNext()) {
+        Entry e = it.next();
+        if (e.user.equals(user)) {
+          it.remove();
+          forget(e);
+          break;
+        }
+      }
     }
     byte[] raw = new byte[16];
     random.nextBytes(raw);
     String id = HexFormat.of().formatHex(raw);
     byHash.put(hash(id), new Entry(user, now));
+    perUser.merge(user, 1, Integer::sum);
     return id;
   }
 
@@ -74,6 +88,7 @@ final class AdminSessions {
     long now = ticker.nanoTime();
     if (now - e.lastUsedNanos > idleNanos) {
       byHash.remove(h);
+      forget(e);
       return Optional.empty();
     }
     e.lastUsedNanos = now;
@@ -82,12 +97,23 @@ final class AdminSessions {
 
   /** Ends a session; false when there was none. */
   synchronized boolean close(String id) {
-    return id != null && byHash.remove(hash(id)) != null;
+    Entry e = id == null ? null : byHash.remove(hash(id));
+    if (e == null) {
+      return false;
+    }
+    forget(e);
+    return true;
   }
 
   /** Ends every session of {@code user} (password changed, user deleted). */
   synchronized void closeUser(String user) {
     byHash.values().removeIf(e -> e.user.equals(user));
+    perUser.remove(user);
+  }
+
+  /** Sessions {@code user} holds. */
+  synchronized int count(String user) {
+    return perUser.getOrDefault(user, 0);
   }
 
   synchronized int size() {
@@ -95,7 +121,18 @@ final class AdminSessions {
   }
 
   private void sweep(long now) {
-    byHash.values().removeIf(e -> now - e.lastUsedNanos > idleNanos);
+    Iterator<Entry> it = byHash.values().iterator();
+    while (it.hasNext()) {
+      Entry e = it.next();
+      if (now - e.lastUsedNanos > idleNanos) {
+        it.remove();
+        forget(e);
+      }
+    }
+  }
+
+  private void forget(Entry e) {
+    perUser.computeIfPresent(e.user, (u, n) -> n > 1 ? n - 1 : null);
   }
 
   private static String hash(String id) {

@@ -19,7 +19,6 @@ import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.Handler;
@@ -33,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * The crypto API, for registered clients only (the TLS layer has already refused any certificate
  * the cluster CA did not issue, or revoked). Every keyring is a slot; a session belongs to the
  * client certificate that opened it and to one keyring, so a client logged in to keyring A has no
- * way to name an object of keyring B. Every refusal is a PKCS#11-style code and a message.
+ * way to name an object of keyring B. Every refusal is a PKCS#11-style code and a message. A
+ * request's body is read in full, without holding a thread, before the request is handled (see
+ * {@link BodyReader}).
  */
 final class CryptoApi extends Handler.Abstract {
   static final int MAX_REQUEST_BYTES = 16 << 20;
@@ -45,15 +46,23 @@ final class CryptoApi extends Handler.Abstract {
   private final java.util.concurrent.atomic.AtomicLong served;
   private final PeerEndpoints peers;
   private final ReadConsistency consistency;
+  private final OperationEndpoints operations;
+  private final BufferBudget budget;
+  private final BodyLimits bodyLimits;
 
   CryptoApi(
       Appliance appliance,
       CryptoSessions sessions,
       java.util.function.Supplier<CryptoMessages.ClusterView> view,
       java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node,
-      java.util.concurrent.atomic.AtomicLong served) {
+      java.util.concurrent.atomic.AtomicLong served,
+      BufferBudget budget,
+      BodyLimits bodyLimits) {
     this.peers = new PeerEndpoints(node);
     this.consistency = new ReadConsistency(appliance, node);
+    this.operations = new OperationEndpoints(budget);
+    this.budget = budget;
+    this.bodyLimits = bodyLimits;
     this.served = served;
     this.appliance = appliance;
     this.sessions = sessions;
@@ -62,21 +71,60 @@ final class CryptoApi extends Handler.Abstract {
 
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
-    JsonExchange x = new JsonExchange(request, response, callback, MAX_REQUEST_BYTES);
+    // members' replication is never refused for want of memory: clients cannot starve it
+    Lease lease = new Lease(peers.isMember(request) ? BufferBudget.UNBOUNDED : budget);
+    JsonExchange x = new JsonExchange(request, response, lease.releasing(callback));
     if (x.path.startsWith("/v1/sessions")) {
       served.incrementAndGet();
     }
+    String owner;
     try {
-      route(x, clientIdentity(request));
+      owner = clientIdentity(request);
+    } catch (HsmException e) {
+      BodyReader.drain(
+          request,
+          bodyLimits,
+          "crypto API",
+          drained -> {
+            if (!drained) {
+              x.closeAfter();
+            }
+            x.fail(e);
+          });
+      return true;
+    }
+    BodyReader.read(
+        request,
+        bodyLimits,
+        "crypto API",
+        lease,
+        MAX_REQUEST_BYTES,
+        new BodyReader.Listener() {
+          @Override
+          public void onBody(RequestBytes body) {
+            x.body(body);
+            serve(x, owner, lease);
+          }
+
+          @Override
+          public void onRefused(BodyReader.Refusal r) {
+            x.fail(r);
+          }
+        });
+    return true;
+  }
+
+  private void serve(JsonExchange x, String owner, Lease lease) {
+    try {
+      route(x, owner, lease);
     } catch (HsmException e) {
       x.fail(e);
     } catch (JsonExchange.BadRequest e) {
       x.fail(e.status, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
-    } catch (RuntimeException | java.io.IOException e) {
+    } catch (RuntimeException e) {
       LOG.warn("crypto API {} {} failed", x.method, x.path, e);
       x.fail(500, ResultCode.CKR_GENERAL_ERROR, "internal error; see the member's log");
     }
-    return true;
   }
 
   /**
@@ -100,7 +148,7 @@ final class CryptoApi extends Handler.Abstract {
         ResultCode.CKR_FUNCTION_REJECTED, "the crypto API needs a registered client certificate");
   }
 
-  private void route(JsonExchange x, String owner) throws java.io.IOException {
+  private void route(JsonExchange x, String owner, Lease lease) {
     String[] p = x.path.split("/", -1);
     // p[0] is "" (leading slash)
     if (p.length < 3 || !p[1].equals("v1")) {
@@ -167,7 +215,7 @@ final class CryptoApi extends Handler.Abstract {
     }
     if (p.length == 6 && op.equals("operations")) {
       requireMethod(x, "POST");
-      operationPart(x, s, p[5]);
+      operations.part(x, s, p[5], lease);
       return;
     }
     if (p.length != 5) {
@@ -342,29 +390,14 @@ final class CryptoApi extends Handler.Abstract {
           return;
         }
       case "operations":
-        {
-          CryptoMessages.StartOperation req = x.read(CryptoMessages.StartOperation.class);
-          s.requireLogin();
-          MultiPartOperation.Kind kind = MultiPartOperation.parseKind(req.kind());
-          if (s.operations.size() >= 16) {
-            throw new HsmException(
-                ResultCode.CKR_OPERATION_ACTIVE, "a session may run at most 16 operations at once");
-          }
-          String id = UUID.randomUUID().toString();
-          s.operations.put(
-              id,
-              new MultiPartOperation(
-                  kind, req.key(), mechanism(req.mechanism()), params(req.mechanism())));
-          x.ok(new CryptoMessages.OperationInfo(id));
-          return;
-        }
+        operations.start(x, s);
+        return;
       default:
         throw notFound(x);
     }
   }
 
-  private void objectByHandle(JsonExchange x, CryptoSessions.Entry s, long handle)
-      throws java.io.IOException {
+  private void objectByHandle(JsonExchange x, CryptoSessions.Entry s, long handle) {
     switch (x.method) {
       case "GET":
         x.noBody();
@@ -403,7 +436,7 @@ final class CryptoApi extends Handler.Abstract {
         ResultCode.CKR_OBJECT_HANDLE_INVALID, "object handle must be a positive integer");
   }
 
-  private void login(JsonExchange x, CryptoSessions.Entry s) throws java.io.IOException {
+  private void login(JsonExchange x, CryptoSessions.Entry s) {
     CryptoMessages.Login req = x.read(CryptoMessages.Login.class);
     if (req.role() == null) {
       throw new HsmException(ResultCode.CKR_USER_TYPE_INVALID, "login needs a role (po or co)");
@@ -420,51 +453,7 @@ final class CryptoApi extends Handler.Abstract {
     x.noContent();
   }
 
-  private void operationPart(JsonExchange x, CryptoSessions.Entry s, String opId)
-      throws java.io.IOException {
-    CryptoMessages.OperationPart req = x.read(CryptoMessages.OperationPart.class);
-    MultiPartOperation op = s.operations.get(opId);
-    if (op == null) {
-      throw new HsmException(
-          ResultCode.CKR_OPERATION_NOT_INITIALIZED, "this session has no operation with that id");
-    }
-    if (req.signature() != null && (!req.last() || op.kind != MultiPartOperation.Kind.VERIFY)) {
-      throw new HsmException(
-          ResultCode.CKR_ARGUMENTS_BAD, "a signature goes only with the last part of a verify");
-    }
-    try {
-      op.append(req.data());
-    } catch (HsmException e) {
-      s.operations.remove(opId);
-      throw e;
-    }
-    if (!req.last()) {
-      x.noContent();
-      return;
-    }
-    s.operations.remove(opId);
-    KeyringSession k = s.requireLogin();
-    byte[] all = op.all();
-    switch (op.kind) {
-      case SIGN:
-        x.ok(new CryptoResult(k.sign(op.key, op.mechanism, op.params, all)));
-        return;
-      case VERIFY:
-        if (req.signature() == null) {
-          throw new HsmException(
-              ResultCode.CKR_ARGUMENTS_BAD, "the last part of a verify needs the signature");
-        }
-        x.ok(verify(k, op.key, op.mechanism, op.params, all, req.signature()));
-        return;
-      case ENCRYPT:
-        x.ok(new CryptoResult(k.encrypt(op.key, op.mechanism, op.params, all)));
-        return;
-      default:
-        x.ok(new CryptoResult(k.decrypt(op.key, op.mechanism, op.params, all)));
-    }
-  }
-
-  private static VerifyResult verify(
+  static VerifyResult verify(
       KeyringSession k, long key, Mechanism m, MechanismParams p, byte[] data, byte[] sig) {
     try {
       k.verify(key, m, p, data, sig);
@@ -506,14 +495,14 @@ final class CryptoApi extends Handler.Abstract {
                     "the session's keyring has no object with handle " + handle));
   }
 
-  private static Mechanism mechanism(MechanismSpec spec) {
+  static Mechanism mechanism(MechanismSpec spec) {
     if (spec == null) {
       throw new HsmException(ResultCode.CKR_MECHANISM_INVALID, "mechanism is required");
     }
     return spec.mechanism();
   }
 
-  private static MechanismParams params(MechanismSpec spec) {
+  static MechanismParams params(MechanismSpec spec) {
     return spec.params();
   }
 

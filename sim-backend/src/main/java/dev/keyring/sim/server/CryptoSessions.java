@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * The crypto API's sessions: each belongs to the client certificate that opened it and to one
  * keyring; it holds that keyring's login (if any) and its multi-part operations. Sessions idle
- * longer than the timeout (by the ticker) are closed (and logged out) by a background sweep.
+ * longer than the timeout (by the ticker) are closed (and logged out) by a background sweep. Logout
+ * and closing a session, by the client, the sweep or the service stopping, abort its multi-part
+ * operations, so what they gathered goes back to the member's {@link BufferBudget}.
  */
 final class CryptoSessions implements AutoCloseable {
   static final int MAX_SESSIONS_PER_CLIENT = 256;
@@ -61,9 +63,19 @@ final class CryptoSessions implements AutoCloseable {
     synchronized void logout() {
       KeyringSession s = login;
       login = null;
-      operations.clear();
+      abortOperations();
       if (s != null) {
         s.close();
+      }
+    }
+
+    /** Ends every multi-part operation; what they gathered goes back to the budget. */
+    void abortOperations() {
+      for (String id : operations.keySet()) {
+        MultiPartOperation op = operations.remove(id);
+        if (op != null) {
+          op.abort();
+        }
       }
     }
   }

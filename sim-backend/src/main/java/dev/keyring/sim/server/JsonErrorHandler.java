@@ -16,7 +16,8 @@ import org.eclipse.jetty.util.Callback;
 /**
  * Errors Jetty answers itself, before any handler runs (malformed or ambiguous URIs, oversized
  * headers, bad HTTP), in the API's JSON error form instead of an HTML page. The message is the
- * status text; it never repeats request data. A request body left unread is drained first.
+ * status text; it never repeats request data. A request body left unread is thrown away first,
+ * within the API's bounds (see {@link BodyReader}), without holding a thread.
  *
  * <p>Jetty closes the connection after a request it cannot parse. It sends {@code Connection:
  * close} for most of them, but not for an unparsable request line (such as a NUL in the path),
@@ -24,6 +25,12 @@ import org.eclipse.jetty.util.Callback;
  * connection failing. Over HTTP/2 such requests end the connection with GOAWAY.
  */
 final class JsonErrorHandler extends ErrorHandler {
+  private final BodyLimits limits;
+
+  JsonErrorHandler(BodyLimits limits) {
+    this.limits = limits;
+  }
+
   @Override
   public boolean handle(Request request, Response response, Callback callback) {
     int status = response.getStatus();
@@ -35,13 +42,20 @@ final class JsonErrorHandler extends ErrorHandler {
       status = 500;
     }
     byte[] body = body(status);
-    if (!new RequestBody(request, 0).drain()) {
-      response.getHeaders().put(HttpHeader.CONNECTION, "close");
-    }
-    response.setStatus(status);
-    response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
-    response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
-    response.write(true, ByteBuffer.wrap(body), callback);
+    int answer = status;
+    BodyReader.drain(
+        request,
+        limits,
+        "HTTP layer",
+        drained -> {
+          if (!drained) {
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+          }
+          response.setStatus(answer);
+          response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/json");
+          response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+          response.write(true, ByteBuffer.wrap(body), callback);
+        });
     return true;
   }
 

@@ -14,20 +14,20 @@ import dev.keyring.protocol.wire.CryptoHeaders;
 import dev.keyring.protocol.wire.ErrorResponse;
 import dev.keyring.protocol.wire.WireJson;
 import java.io.IOException;
-import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpHeader;
-import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 
 /**
- * One JSON request and its answer. Bodies are read up to a limit; malformed or mistyped JSON is
- * answered 400 with a message that names the field and the problem but never repeats a value from
- * the request (it could be a password).
+ * One JSON request and its answer. The body has been read beforehand (see {@link BodyReader}) and
+ * is given with {@link #body(byte[])}; malformed or mistyped JSON is answered 400 with a message
+ * that names the field and the problem but never repeats a value from the request (it could be a
+ * password).
  */
 final class JsonExchange {
   static final ObjectMapper JSON = WireJson.mapper();
@@ -37,15 +37,14 @@ final class JsonExchange {
   final Callback callback;
   final String method;
   final String path;
-  private final int maxBody;
+  private RequestBytes body = RequestBytes.EMPTY;
 
-  JsonExchange(Request request, Response response, Callback callback, int maxBody) {
+  JsonExchange(Request request, Response response, Callback callback) {
     this.request = request;
     this.response = response;
     this.callback = callback;
     this.method = request.getMethod();
     this.path = Request.getPathInContext(request);
-    this.maxBody = maxBody;
   }
 
   /** Thrown for a request the API cannot take at all (too large, not JSON). */
@@ -59,62 +58,39 @@ final class JsonExchange {
     }
   }
 
-  /**
-   * How much of a body over the limit is read and thrown away so that an HTTP/1.1 client, still
-   * sending, gets to read the 413 answer; beyond this the connection is closed instead.
-   */
-  static final long MAX_SWALLOW = 64L << 20;
-
-  private boolean bodyRead;
   private Supplier<String> position;
 
-  byte[] body() throws IOException {
-    bodyRead = true;
-    long declared = request.getLength();
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      if (declared > maxBody) {
-        throw tooLarge(in, declared <= maxBody + MAX_SWALLOW);
-      }
-      byte[] b = in.readNBytes(maxBody + 1);
-      if (b.length > maxBody) {
-        throw tooLarge(in, true);
-      }
-      return b;
-    }
+  /** Gives the body, read in full. */
+  void body(RequestBytes b) {
+    body = b;
   }
 
-  private BadRequest tooLarge(InputStream in, boolean swallow) throws IOException {
-    if (swallow) {
-      byte[] sink = new byte[64 << 10];
-      long left = MAX_SWALLOW;
-      int n;
-      while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
-        left -= n;
-      }
-    }
-    return new BadRequest(413, "the request body is larger than " + maxBody + " bytes");
+  /** The body (empty when there is none). */
+  RequestBytes body() {
+    return body;
   }
 
   /** The body as {@code type}; an empty body is refused. */
-  <T> T read(Class<T> type) throws IOException {
-    byte[] b = body();
-    if (b.length == 0) {
+  <T> T read(Class<T> type) {
+    if (body.length() == 0) {
       throw new BadRequest(400, "this request needs a JSON body");
     }
     try {
-      T value = JSON.readValue(b, type);
+      T value = JSON.readValue(body.stream(), type);
       if (value == null) {
         throw new BadRequest(400, "the JSON body is null");
       }
       return value;
     } catch (JsonProcessingException e) {
       throw new BadRequest(400, describe(e));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e); // not from bytes in memory
     }
   }
 
   /** Refuses a body where none belongs. */
-  void noBody() throws IOException {
-    if (body().length != 0) {
+  void noBody() {
+    if (body.length() != 0) {
       throw new BadRequest(400, "this request takes no body");
     }
   }
@@ -141,6 +117,11 @@ final class JsonExchange {
     }
   }
 
+  /** The connection closes after the answer (what the client sent was not all read). */
+  void closeAfter() {
+    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+  }
+
   void reply(int status, Object body) {
     byte[] json;
     try {
@@ -165,35 +146,19 @@ final class JsonExchange {
   }
 
   void fail(HsmException e) {
-    drainUnreadBody();
     reply(ErrorResponse.httpStatus(e.code()), ErrorResponse.of(e));
   }
 
   void fail(int status, ResultCode code, String message) {
-    drainUnreadBody();
     reply(status, ErrorResponse.of(code, message));
   }
 
-  /**
-   * A request refused before its body was read (bad path, method or handle) would otherwise leave
-   * the body on an HTTP/1.1 connection, which the server then closes without telling the client;
-   * reading it (up to {@link #MAX_SWALLOW}) keeps the connection usable.
-   */
-  private void drainUnreadBody() {
-    if (bodyRead) {
-      return;
+  /** Answers a refused body, closing the connection when the refusal says so. */
+  void fail(BodyReader.Refusal r) {
+    if (r.close()) {
+      closeAfter();
     }
-    bodyRead = true;
-    try (InputStream in = Content.Source.asInputStream(request)) {
-      byte[] sink = new byte[64 << 10];
-      long left = MAX_SWALLOW;
-      int n;
-      while (left > 0 && (n = in.read(sink, 0, (int) Math.min(sink.length, left))) > 0) {
-        left -= n;
-      }
-    } catch (IOException e) {
-      // the connection is going away anyway; the answer below may still reach the client
-    }
+    fail(r.status(), r.code(), r.message());
   }
 
   static String describe(JsonProcessingException e) {

@@ -33,9 +33,18 @@ import org.slf4j.LoggerFactory;
 public final class Member implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Member.class);
 
+  /** Request headers beyond this many bytes are refused (431). */
+  static final int MAX_HEADER_BYTES = 8 << 10;
+
+  /** How long a request body may take before its rate counts (see {@link BodyReader}). */
+  static final java.time.Duration BODY_GRACE = java.time.Duration.ofSeconds(5);
+
   private final MemberConfig config;
   private final Appliance appliance;
   private final CryptoSessions sessions;
+  private final BufferBudget buffers;
+  private final java.util.Map<String, EndpointLimit> limits =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final Server adminServer;
   private final AdminApi adminApi;
   private volatile ClusterNode node;
@@ -50,6 +59,7 @@ public final class Member implements AutoCloseable {
     this.config = config;
     this.appliance = Appliance.open(config.appliance());
     this.sessions = new CryptoSessions(config.sessionIdleTimeout(), config.ticker());
+    this.buffers = new BufferBudget(config.bufferBudget());
     Server admin = null;
     AdminApi api = null;
     try {
@@ -61,7 +71,8 @@ public final class Member implements AutoCloseable {
               pki.adminServerContext(appliance.hsm().serialNumber()),
               false,
               api,
-              "keyring-admin");
+              "keyring-admin",
+              bodyLimits(2L * AdminApi.MAX_BODY));
       this.adminServer = admin;
       this.adminApi = api;
       if (appliance.cluster().isPresent() && pki.hasClusterCa()) {
@@ -122,6 +133,21 @@ public final class Member implements AutoCloseable {
     return sessions.open();
   }
 
+  /** The budget of memory held for clients' data (multi-part input, large bodies). */
+  public BufferBudget buffers() {
+    return buffers;
+  }
+
+  /** The connection limit of the admin API ({@code crypto} false) or of the crypto API. */
+  EndpointLimit connectionLimit(boolean crypto) {
+    return limits.get(crypto ? "keyring-crypto" : "keyring-admin");
+  }
+
+  /** How request bodies are bounded, with {@code drainLimit} for refused ones. */
+  BodyLimits bodyLimits(long drainLimit) {
+    return new BodyLimits(config.minRequestDataRate(), BODY_GRACE, drainLimit, config.ticker());
+  }
+
   /** Starts the crypto API (done on start, or when a cluster is created here). */
   public synchronized void startCryptoApi() throws Exception {
     if (cryptoServer != null) {
@@ -138,8 +164,16 @@ public final class Member implements AutoCloseable {
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             pki.cryptoServerContext(appliance.defaultMemberName()),
             true,
-            new CryptoApi(appliance, sessions, adminApi::clusterView, this::node, served),
-            "keyring-crypto");
+            new CryptoApi(
+                appliance,
+                sessions,
+                adminApi::clusterView,
+                this::node,
+                served,
+                buffers,
+                bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES)),
+            "keyring-crypto",
+            bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
     startNode();
   }
@@ -211,21 +245,38 @@ public final class Member implements AutoCloseable {
     sessions.closeAll(); // the service is down: every session is logged out
   }
 
+  /**
+   * One API's server. No request holds a worker thread while its body arrives ({@link BodyReader});
+   * a connection idle for {@link MemberConfig#idleTimeout()} is closed; an HTTP/2 connection may
+   * have {@link MemberConfig#maxConcurrentStreams()} streams open (more are refused), each closed
+   * when idle as long; at most {@link MemberConfig#maxConnections()} connections are open at once
+   * (more wait to be accepted); request headers are limited to {@value #MAX_HEADER_BYTES} bytes
+   * (431 beyond).
+   */
   private Server tlsServer(
-      int port, SSLContext context, boolean needClientAuth, Handler handler, String name)
+      int port,
+      SSLContext context,
+      boolean needClientAuth,
+      Handler handler,
+      String name,
+      BodyLimits errorBodies)
       throws Exception {
     QueuedThreadPool pool = new QueuedThreadPool(64, 4);
     pool.setName(name);
     pool.setDaemon(true);
     Server server = new Server(pool);
+    long idle = config.idleTimeout().toMillis();
     HttpConfiguration http = new HttpConfiguration();
     http.setSendServerVersion(false);
     http.setSendXPoweredBy(false);
+    http.setRequestHeaderSize(MAX_HEADER_BYTES);
     SecureRequestCustomizer secure = new SecureRequestCustomizer();
     secure.setSniHostCheck(false);
     http.addCustomizer(secure);
     HttpConnectionFactory h1 = new HttpConnectionFactory(http);
     HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
+    h2.setMaxConcurrentStreams(config.maxConcurrentStreams());
+    h2.setStreamIdleTimeout(idle);
     ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
     alpn.setDefaultProtocol(h1.getProtocol());
     SslContextFactory.Server ssl = new SslContextFactory.Server();
@@ -239,9 +290,13 @@ public final class Member implements AutoCloseable {
     connector.setPort(port);
     connector.setAcceptedTcpNoDelay(true);
     connector.setReuseAddress(true);
+    connector.setIdleTimeout(idle);
     server.addConnector(connector);
+    EndpointLimit limit = new EndpointLimit(connector, config.maxConnections());
+    connector.addBean(limit);
+    limits.put(name, limit);
     server.setHandler(handler);
-    server.setErrorHandler(new JsonErrorHandler());
+    server.setErrorHandler(new JsonErrorHandler(errorBodies));
     server.setStopTimeout(5_000);
     server.start();
     return server;

@@ -27,9 +27,26 @@ import java.util.Objects;
  *       member-to-member links); default none</td></tr>
  * <tr><td>clockOffset</td><td>added to this member's clock where members compare clocks (join);
  *       a simulated clock skew, default zero</td></tr>
+ *   <tr><td>bufferBudget</td><td>a quarter of the JVM's maximum heap</td><td>bytes the member
+ *       holds for clients' data at once: the input of multi-part operations, request bodies past
+ *       their first 64 KiB while they arrive and are handled, multi-part encrypt and decrypt
+ *       answers while they are written; what would pass it is refused with {@code
+ *       CKR_DEVICE_MEMORY} (409); at least 1 MiB</td></tr>
+ *   <tr><td>minRequestDataRate</td><td>16,384</td><td>bytes a second a request body must arrive
+ *       at on average, counted from 5 s after the request began; a slower body is answered 400 and
+ *       its connection closed; 1 to 1 GiB</td></tr>
+ *   <tr><td>idleTimeout</td><td>30 s</td><td>a connection (and an HTTP/2 stream) of either API
+ *       idle this long is closed; 1 s to 1 h</td></tr>
+ *   <tr><td>maxConnections</td><td>1,024</td><td>connections each API holds open at once; more
+ *       wait to be accepted; 16 to 65,536</td></tr>
+ *   <tr><td>maxConcurrentStreams</td><td>32</td><td>streams one HTTP/2 connection may have open
+ *       at once; more are refused; 1 to 1,024</td></tr>
  * </table>
  */
 public final class MemberConfig {
+  /** The smallest {@code bufferBudget}: 1 MiB. */
+  public static final long MIN_BUFFER_BUDGET = 1L << 20;
+
   private final ApplianceConfig appliance;
   private final String bindAddress;
   private final int adminPort;
@@ -39,8 +56,18 @@ public final class MemberConfig {
   private final String advertisedCryptoAddress;
   private final java.util.Map<String, String> peerRoutes;
   private final Duration clockOffset;
+  private final long bufferBudget;
+  private final long minRequestDataRate;
+  private final Duration idleTimeout;
+  private final int maxConnections;
+  private final int maxConcurrentStreams;
 
   private MemberConfig(Builder b) {
+    this.bufferBudget = b.bufferBudget != null ? b.bufferBudget : defaultBufferBudget();
+    this.minRequestDataRate = b.minRequestDataRate;
+    this.idleTimeout = b.idleTimeout;
+    this.maxConnections = b.maxConnections;
+    this.maxConcurrentStreams = b.maxConcurrentStreams;
     this.advertisedCryptoAddress = b.advertisedCryptoAddress;
     this.peerRoutes = java.util.Map.copyOf(b.peerRoutes);
     this.clockOffset = b.clockOffset;
@@ -101,6 +128,36 @@ public final class MemberConfig {
     return clockOffset;
   }
 
+  /** Bytes held for clients' data at once (multi-part input, large bodies, large answers). */
+  public long bufferBudget() {
+    return bufferBudget;
+  }
+
+  /** A quarter of the JVM's maximum heap (at least 1 MiB). */
+  public static long defaultBufferBudget() {
+    return Math.max(MIN_BUFFER_BUDGET, Runtime.getRuntime().maxMemory() / 4);
+  }
+
+  /** Bytes a second a request body must arrive at, from 5 s after the request began. */
+  public long minRequestDataRate() {
+    return minRequestDataRate;
+  }
+
+  /** How long a connection or HTTP/2 stream may be idle before it is closed. */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /** Connections each API holds open at once. */
+  public int maxConnections() {
+    return maxConnections;
+  }
+
+  /** Streams one HTTP/2 connection may have open at once. */
+  public int maxConcurrentStreams() {
+    return maxConcurrentStreams;
+  }
+
   @Override
   public String toString() {
     return "MemberConfig[data="
@@ -113,6 +170,16 @@ public final class MemberConfig {
         + cryptoPort
         + ", sessionIdleTimeout="
         + sessionIdleTimeout
+        + ", bufferBudget="
+        + bufferBudget
+        + ", minRequestDataRate="
+        + minRequestDataRate
+        + ", idleTimeout="
+        + idleTimeout
+        + ", maxConnections="
+        + maxConnections
+        + ", maxConcurrentStreams="
+        + maxConcurrentStreams
         + "]";
   }
 
@@ -127,8 +194,39 @@ public final class MemberConfig {
     private String advertisedCryptoAddress;
     private final java.util.Map<String, String> peerRoutes = new java.util.LinkedHashMap<>();
     private Duration clockOffset = Duration.ZERO;
+    private Long bufferBudget; // null: derived from the heap
+    private long minRequestDataRate = 16 << 10;
+    private Duration idleTimeout = Duration.ofSeconds(30);
+    private int maxConnections = 1024;
+    private int maxConcurrentStreams = 32;
 
     private Builder() {}
+
+    /** Bytes held for clients' data at once; default a quarter of the maximum heap. */
+    public Builder bufferBudget(long bytes) {
+      this.bufferBudget = bytes;
+      return this;
+    }
+
+    public Builder minRequestDataRate(long bytesPerSecond) {
+      this.minRequestDataRate = bytesPerSecond;
+      return this;
+    }
+
+    public Builder idleTimeout(Duration v) {
+      this.idleTimeout = v;
+      return this;
+    }
+
+    public Builder maxConnections(int v) {
+      this.maxConnections = v;
+      return this;
+    }
+
+    public Builder maxConcurrentStreams(int v) {
+      this.maxConcurrentStreams = v;
+      return this;
+    }
 
     public Builder advertisedCryptoAddress(String v) {
       this.advertisedCryptoAddress = v;
@@ -198,6 +296,27 @@ public final class MemberConfig {
       for (java.util.Map.Entry<String, String> e : peerRoutes.entrySet()) {
         checkAddress("peer route " + e.getKey(), e.getKey());
         checkAddress("peer route " + e.getKey() + " target", e.getValue());
+      }
+      if (bufferBudget != null && bufferBudget < MIN_BUFFER_BUDGET) {
+        throw new IllegalArgumentException(
+            "bufferBudget must be at least " + MIN_BUFFER_BUDGET + " bytes, got " + bufferBudget);
+      }
+      if (minRequestDataRate < 1 || minRequestDataRate > (1L << 30)) {
+        throw new IllegalArgumentException(
+            "minRequestDataRate must be 1 to 1073741824 bytes a second, got " + minRequestDataRate);
+      }
+      if (idleTimeout == null
+          || idleTimeout.compareTo(Duration.ofSeconds(1)) < 0
+          || idleTimeout.compareTo(Duration.ofHours(1)) > 0) {
+        throw new IllegalArgumentException("idleTimeout must be 1 s to 1 h, got " + idleTimeout);
+      }
+      if (maxConnections < 16 || maxConnections > 65536) {
+        throw new IllegalArgumentException(
+            "maxConnections must be 16 to 65536, got " + maxConnections);
+      }
+      if (maxConcurrentStreams < 1 || maxConcurrentStreams > 1024) {
+        throw new IllegalArgumentException(
+            "maxConcurrentStreams must be 1 to 1024, got " + maxConcurrentStreams);
       }
       if (clockOffset == null || clockOffset.abs().compareTo(Duration.ofDays(1)) > 0) {
         throw new IllegalArgumentException(

@@ -7,7 +7,6 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.cluster.PeerMessages;
-import java.io.IOException;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
@@ -29,7 +28,15 @@ final class PeerEndpoints {
     this.node = node;
   }
 
-  void handle(JsonExchange x, String op) throws IOException {
+  /** Whether {@code request} is a peer call from a current member of the cluster. */
+  boolean isMember(Request request) {
+    ClusterNode n = node.get();
+    return n != null
+        && Request.getPathInContext(request).startsWith("/v1/peer/")
+        && n.membership().byFingerprint(fingerprint(request)).isPresent();
+  }
+
+  void handle(JsonExchange x, String op) {
     ClusterNode n = node.get();
     if (n == null) {
       throw new HsmException(

@@ -392,6 +392,33 @@ class AdminApiFlowTest {
   }
 
   @Test
+  void a1030MonitorLogins_neverLogTheAdminOut() {
+    AdminTestSupport.setPassword(c, "monitor", "monitor-pw-1");
+    String admin = cookie(c.call("POST", "/auth/session").as(ADMIN, ADMIN_PW).send());
+    String firstMonitor =
+        cookie(c.call("POST", "/auth/session").as("monitor", "monitor-pw-1").send());
+    String lastMonitor = firstMonitor;
+    for (int i = 1; i < 1030; i++) {
+      lastMonitor = cookie(c.call("POST", "/auth/session").as("monitor", "monitor-pw-1").send());
+    }
+    c.call("GET", "/api/lunasa/hsms").cookie(AdminSessions.COOKIE, admin).send().expect(200);
+    c.call("GET", "/api/lunasa/hsms").cookie(AdminSessions.COOKIE, lastMonitor).send().expect(200);
+    // the monitor's own oldest session made way for its newest
+    assertEquals(
+        401,
+        c.call("GET", "/api/lunasa/hsms")
+            .cookie(AdminSessions.COOKIE, firstMonitor)
+            .send()
+            .status());
+  }
+
+  private static String cookie(AdminRestClient.Reply login) {
+    assertEquals(204, login.status(), login.body());
+    String setCookie = login.headers().firstValue("Set-Cookie").orElseThrow();
+    return setCookie.substring(setCookie.indexOf('=') + 1, setCookie.indexOf(';'));
+  }
+
+  @Test
   void clusterConfig_acceptsOnlyTheSeedsPortRanges_andAskForARestart() {
     String[][] refused = {
       {"crypto", "50054"},

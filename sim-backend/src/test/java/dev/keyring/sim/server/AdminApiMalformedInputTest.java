@@ -13,8 +13,12 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.store.StoreConfig;
 import dev.keyring.testing.admin.AdminRestClient;
+import dev.keyring.testing.http.LogCapture;
+import dev.keyring.testing.http.MalformedBodies;
+import dev.keyring.testing.http.RawHttp;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -27,6 +31,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -38,6 +43,7 @@ import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +54,9 @@ import org.junit.jupiter.api.io.TempDir;
  * mistyped JSON, unknown and missing fields, out-of-range and huge numbers, bad values, bad UUIDs
  * and labels in paths, oversized bodies, wrong methods, unknown paths, and missing, wrong or
  * insufficient credentials. Every answer must be a 4xx with a JSON error body, and the store (its
- * state digest and every {@code hsm_state} entry) must be exactly as before.
+ * state digest and every {@code hsm_state} entry) must be exactly as before. Over raw sockets,
+ * broken chunked encodings, bodies cut short and bodies that stop arriving are answered 400 (or the
+ * connection ends), never 500, with one log line each and no stack trace.
  */
 class AdminApiMalformedInputTest {
   private static final ObjectMapper PLAIN =
@@ -237,6 +245,111 @@ class AdminApiMalformedInputTest {
     assertTrue(refused > 0);
     assertEquals(digest, member.appliance().store().stateDigest());
     assertEquals(hsmState, hsmState());
+  }
+
+  @Test
+  void brokenChunkedAndCutShortBodies_overRawSockets_areAnswered400_neverWith500()
+      throws Exception {
+    String digest = member.appliance().store().stateDigest();
+    SSLContext tls = AdminRestClient.trusting(member.adminCertificate());
+    // read in full before being handled (a login and a keyring creation), and refused on the
+    // headers alone (no credentials; a wrong password), whose bodies are thrown away
+    Map<String, Map<String, String>> targets = new LinkedHashMap<>();
+    targets.put("POST /api/keyrings", admin());
+    targets.put(
+        "POST /auth/session", Map.of("Authorization", AdminRestClient.basic(ADMIN, ADMIN_PW)));
+    targets.put("PUT /api/cluster/config", Map.of());
+    targets.put(
+        "POST /api/clusters",
+        Map.of("Authorization", AdminRestClient.basic("watcher", "not-the-password")));
+    Map<Integer, Integer> statuses = new TreeMap<>();
+    List<String> failures = new ArrayList<>();
+    int cases = 0;
+    try (LogCapture log = LogCapture.stderr()) {
+      for (Map.Entry<String, Map<String, String>> t : targets.entrySet()) {
+        String[] mp = t.getKey().split(" ");
+        for (MalformedBodies.Case c : MalformedBodies.cases(mp[0], mp[1], t.getValue())) {
+          cases++;
+          int status = rawStatus(tls, c);
+          statuses.merge(status, 1, Integer::sum);
+          String where = t.getKey() + " (" + c.what() + ") -> " + status;
+          if (status >= 500 || (status != -1 && status < 400)) {
+            failures.add(where);
+          }
+        }
+      }
+      assertEquals(List.of(), log.stackTraceLines(), "stack traces in the log");
+      long lines =
+          log.lines().stream().filter(l -> l.contains("refused, connection closed")).count();
+      assertTrue(lines <= cases, lines + " log lines for " + cases + " requests");
+    }
+    System.out.println(
+        "admin API broken and cut-short bodies over raw sockets: "
+            + cases
+            + " requests, statuses "
+            + statuses
+            + " (-1: the connection ended without an answer)");
+    assertEquals(List.of(), failures);
+    assertTrue(statuses.getOrDefault(400, 0) > 0, statuses.toString());
+    assertEquals(digest, member.appliance().store().stateDigest());
+    h1.call("GET", "/api/keyrings").as(ADMIN, ADMIN_PW).send().expect(200);
+  }
+
+  @Test
+  void bodiesThatStopArriving_areAnswered400AndClosed_byRateOrIdleTimeout(@TempDir Path other)
+      throws Exception {
+    String head =
+        MalformedBodies.head("POST", "/api/keyrings", admin(), "Content-Length: 1000") + "{\"ke";
+    // the member of this test: the body is too slow once 5 s have passed
+    try (RawHttp c =
+        RawHttp.open(
+            AdminRestClient.trusting(member.adminCertificate()),
+            member.adminPort(),
+            Duration.ofSeconds(10))) {
+      c.send(head);
+      assertEquals(400, c.status(Duration.ofSeconds(30)));
+      assertTrue(c.rest(Duration.ofSeconds(10)).contains("arrived too slowly"));
+    }
+    // a member whose connections time out after 1 s idle: Jetty's idle timeout ends the read
+    try (Member quick =
+            Member.start(
+                MemberConfig.builder()
+                    .appliance(ApplianceConfig.builder().dataDir(other).kdfIterations(1000).build())
+                    .adminPort(0)
+                    .cryptoPort(0)
+                    .initialAdminPassword(ADMIN_PW)
+                    .idleTimeout(Duration.ofSeconds(1))
+                    .build());
+        RawHttp c =
+            RawHttp.open(
+                AdminRestClient.trusting(quick.adminCertificate()),
+                quick.adminPort(),
+                Duration.ofSeconds(10))) {
+      c.send(
+          MalformedBodies.head(
+                  "POST",
+                  "/auth/session",
+                  Map.of("Authorization", AdminRestClient.basic(ADMIN, ADMIN_PW)),
+                  "Content-Length: 100")
+              + "{");
+      assertEquals(400, c.status(Duration.ofSeconds(30)));
+      assertTrue(c.rest(Duration.ofSeconds(10)).contains("idle timeout"));
+    }
+  }
+
+  /** Sends one raw request; its status, or -1 when the connection ended without one. */
+  private int rawStatus(SSLContext tls, MalformedBodies.Case c) throws IOException {
+    try (RawHttp r = RawHttp.open(tls, member.adminPort(), Duration.ofSeconds(10))) {
+      try {
+        r.send(c.bytes());
+        if (c.endOutput()) {
+          r.endOutput();
+        }
+      } catch (IOException e) {
+        // the member answered and closed before all was sent: read what it said
+      }
+      return r.status(Duration.ofSeconds(20));
+    }
   }
 
   private static String check(AdminRestClient client, Bad b, Map<Integer, Integer> statuses) {

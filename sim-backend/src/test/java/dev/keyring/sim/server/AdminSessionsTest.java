@@ -7,10 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.testing.FakeTicker;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-/** Cookie sessions: 128-bit ids, sliding idle expiry, logout, per-user ending, bounded count. */
+/**
+ * Cookie sessions: 128-bit ids, sliding idle expiry, logout, per-user ending, a bounded count per
+ * user that never touches another user's sessions.
+ */
 class AdminSessionsTest {
   private final FakeTicker ticker = new FakeTicker();
   private final AdminSessions sessions = new AdminSessions(Duration.ofMinutes(10), ticker);
@@ -62,15 +67,56 @@ class AdminSessionsTest {
   }
 
   @Test
-  void sessionCount_isBounded_leastRecentlyUsedGoesFirst() {
+  void sessionCountPerUser_isBounded_thatUsersLeastRecentlyUsedGoesFirst() {
     String first = sessions.open("u0");
-    String second = sessions.open("u1");
+    String second = sessions.open("u0");
     sessions.user(first); // first is now more recent than second
-    for (int i = 2; i < AdminSessions.MAX_SESSIONS + 1; i++) {
-      sessions.open("u" + i);
+    for (int i = 2; i < AdminSessions.MAX_SESSIONS_PER_USER + 1; i++) {
+      sessions.open("u0");
     }
-    assertEquals(AdminSessions.MAX_SESSIONS, sessions.size());
+    assertEquals(AdminSessions.MAX_SESSIONS_PER_USER, sessions.size());
+    assertEquals(AdminSessions.MAX_SESSIONS_PER_USER, sessions.count("u0"));
     assertEquals(Optional.of("u0"), sessions.user(first));
     assertEquals(Optional.empty(), sessions.user(second));
+  }
+
+  @Test
+  void oneUsersLogins_neverEndAnotherUsersSession() {
+    String admin = sessions.open("admin");
+    String otherMonitor = sessions.open("watcher");
+    List<String> monitor = new ArrayList<>();
+    for (int i = 0; i < 1030; i++) {
+      monitor.add(sessions.open("monitor"));
+      advance(Duration.ofMillis(1));
+    }
+    assertEquals(Optional.of("admin"), sessions.user(admin));
+    assertEquals(Optional.of("watcher"), sessions.user(otherMonitor));
+    assertEquals(AdminSessions.MAX_SESSIONS_PER_USER, sessions.count("monitor"));
+    assertEquals(AdminSessions.MAX_SESSIONS_PER_USER + 2, sessions.size());
+    // the monitor's newest logins are the ones kept
+    for (String id : monitor.subList(0, monitor.size() - AdminSessions.MAX_SESSIONS_PER_USER)) {
+      assertEquals(Optional.empty(), sessions.user(id));
+    }
+    for (String id : monitor.subList(monitor.size() - AdminSessions.MAX_SESSIONS_PER_USER, 1030)) {
+      assertEquals(Optional.of("monitor"), sessions.user(id));
+    }
+  }
+
+  @Test
+  void perUserCount_followsLogoutExpiryAndUserChanges() {
+    String a = sessions.open("alice");
+    sessions.open("alice");
+    sessions.open("bob");
+    assertEquals(2, sessions.count("alice"));
+    assertTrue(sessions.close(a));
+    assertEquals(1, sessions.count("alice"));
+    sessions.closeUser("alice");
+    assertEquals(0, sessions.count("alice"));
+    advance(Duration.ofMinutes(11));
+    for (int i = 0; i < AdminSessions.MAX_SESSIONS_PER_USER; i++) {
+      sessions.open("alice"); // the sweep ended bob's expired session
+    }
+    assertEquals(0, sessions.count("bob"));
+    assertEquals(AdminSessions.MAX_SESSIONS_PER_USER, sessions.size());
   }
 }
