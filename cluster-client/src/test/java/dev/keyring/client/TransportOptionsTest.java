@@ -104,9 +104,9 @@ class TransportOptionsTest {
   }
 
   @Test
-  void hedgingDefaults_onBetween50And500ms_withA1sDeadline() {
+  void hedgingDefaults_offBetween50And500ms_withA1sDeadline() {
     TransportOptions d = TransportOptions.defaults();
-    assertEquals(true, d.hedging());
+    assertEquals(false, d.hedging()); // off until hedged attempts close their sessions
     assertEquals(Duration.ofMillis(50), d.hedgeMinDelay());
     assertEquals(Duration.ofMillis(500), d.hedgeMaxDelay());
     assertEquals(Duration.ofSeconds(1), d.answerDeadline());
@@ -114,8 +114,8 @@ class TransportOptionsTest {
         Duration.ZERO,
         TransportOptions.builder().answerDeadline(Duration.ZERO).build().answerDeadline(),
         "no deadline");
-    TransportOptions off = TransportOptions.builder().hedging(false).build();
-    assertEquals(false, off.toBuilder().build().hedging());
+    TransportOptions on = TransportOptions.builder().hedging(true).build();
+    assertEquals(true, on.toBuilder().build().hedging());
   }
 
   @Test

@@ -48,6 +48,7 @@ class HedgingTest {
 
   private static TransportOptions.Builder options(Duration hedgeDelay, Duration deadline) {
     return TransportOptions.builder()
+        .hedging(true)
         .hedgeMinDelay(hedgeDelay)
         .hedgeMaxDelay(hedgeDelay)
         .answerDeadline(deadline);
