@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
-import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.testing.cluster.ClusterHarness;
@@ -92,10 +91,7 @@ class AcknowledgedWritesTest {
           h.registerClient(1, "ack-client", dir.resolve("client").resolve("Chrystoki.conf"));
       try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
           KeyringChannel s = client.openSession("app1")) {
-        s.login(Role.KRSO, INITIAL);
-        s.changePassword(INITIAL, PASSWORD);
-        s.initKrco(PASSWORD);
-        s.logout();
+        KeyringSetup.initialize(s, INITIAL, PASSWORD);
       }
       h.awaitConverged(SETTLE);
       String oldPrimary = h.localMemberId(0);

@@ -50,10 +50,7 @@ class ClusterScaleJoinTest {
         for (int i = 0; i < SAMPLE; i++) {
           String label = "k" + (i * (KEYRINGS / SAMPLE));
           try (KeyringChannel s = client.openSession(label)) {
-            s.login(Role.KRSO, INITIAL);
-            s.changePassword(INITIAL, PASSWORD);
-            s.initKrco(PASSWORD);
-            s.logout();
+            KeyringSetup.initialize(s, INITIAL, PASSWORD);
             s.login(Role.KRCO, PASSWORD);
             for (int k = 0; k < 2; k++) {
               s.generateKeyPair(

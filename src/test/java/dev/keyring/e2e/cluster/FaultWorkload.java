@@ -54,10 +54,7 @@ final class FaultWorkload implements AutoCloseable {
     try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0)) {
       for (int t = 0; t < threads(members); t++) {
         try (KeyringChannel s = client.openSession(keyring(t))) {
-          s.login(Role.KRSO, INITIAL);
-          s.changePassword(INITIAL, PASSWORD);
-          s.initKrco(PASSWORD);
-          s.logout();
+          KeyringSetup.initialize(s, INITIAL, PASSWORD);
         }
       }
     }

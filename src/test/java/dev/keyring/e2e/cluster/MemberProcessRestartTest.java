@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
-import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.testing.cluster.ClusterHarness;
 import dev.keyring.testing.cluster.MemberProcess;
@@ -43,10 +42,7 @@ class MemberProcessRestartTest {
           h.registerClient(0, "process-client", dir.resolve("client").resolve("Chrystoki.conf"));
       try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
           KeyringChannel s = client.openSession("app100")) {
-        s.login(Role.KRSO, KEYRING_INITIAL);
-        s.changePassword(KEYRING_INITIAL, KEYRING_PW);
-        s.initKrco(KEYRING_PW);
-        s.logout();
+        KeyringSetup.initialize(s, KEYRING_INITIAL, KEYRING_PW);
       }
 
       KeyringProvider provider = new KeyringProvider(conf);

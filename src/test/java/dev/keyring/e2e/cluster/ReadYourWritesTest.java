@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
-import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.testing.cluster.ClusterHarness;
@@ -46,10 +45,7 @@ class ReadYourWritesTest {
       Path otherConf = h.registerClient(0, "other", dir.resolve("other").resolve("k.conf"));
       try (KeyringClient client = KeyringClient.open(ClientConfig.read(otherConf), 0);
           KeyringChannel s = client.openSession("app100")) {
-        s.login(Role.KRSO, KEYRING_INITIAL);
-        s.changePassword(KEYRING_INITIAL, KEYRING_PW);
-        s.initKrco(KEYRING_PW);
-        s.logout();
+        KeyringSetup.initialize(s, KEYRING_INITIAL, KEYRING_PW);
       }
       h.awaitConverged(SETTLE);
 
