@@ -51,7 +51,7 @@ final class ServiceCommand extends CommandGroup {
           "Service",
           "cluster",
           "Status",
-          text(s.path("status")),
+          s.path("starting").asBoolean(false) ? "starting" : text(s.path("status")),
           "On Boot",
           yesNo(s.path("onBoot")),
           "Crypto API Port",
