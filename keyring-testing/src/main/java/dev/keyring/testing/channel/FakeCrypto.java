@@ -17,6 +17,7 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECPublicKeySpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
@@ -51,6 +52,14 @@ final class FakeCrypto {
         return mac(k, m, data);
       }
       requireType(k, ObjectClass.PRIVATE_KEY, signKeyType(m), m);
+      if (m == Mechanism.CKM_RSA_PKCS) {
+        int max = (((RSAPublicKey) k.publicKey()).getModulus().bitLength() + 7) / 8 - 11;
+        if (data.length > max) {
+          throw new HsmException(
+              ResultCode.CKR_DATA_LEN_RANGE,
+              "CKM_RSA_PKCS signs at most " + max + " bytes with this key, got " + data.length);
+        }
+      }
       Signature s = signature(m, p);
       s.initSign(k.privateKey());
       s.update(data);
@@ -285,6 +294,8 @@ final class FakeCrypto {
   private static Signature signature(Mechanism m, MechanismParams p)
       throws GeneralSecurityException {
     switch (m) {
+      case CKM_RSA_PKCS:
+        return Signature.getInstance("NONEwithRSA");
       case CKM_SHA256_RSA_PKCS:
       case CKM_SHA384_RSA_PKCS:
       case CKM_SHA512_RSA_PKCS:
@@ -327,7 +338,7 @@ final class FakeCrypto {
   }
 
   private static KeyType signKeyType(Mechanism m) {
-    if (m.use() != Mechanism.Use.SIGN) {
+    if (!m.signs()) {
       throw new HsmException(ResultCode.CKR_MECHANISM_INVALID, m + " is not a signature mechanism");
     }
     if (m == Mechanism.CKM_EDDSA) {
