@@ -28,6 +28,7 @@ public enum Mechanism {
   CKM_AES_KEY_GEN(0x1080, Use.GENERATE),
   CKM_AES_CBC_PAD(0x1085, Use.ENCRYPT_DECRYPT),
   CKM_AES_GCM(0x1087, Use.ENCRYPT_DECRYPT),
+  CKM_AES_KEY_WRAP(0x2109, Use.WRAP),
   CKM_AES_KEY_WRAP_KWP(0x210B, Use.WRAP);
 
   /** What a mechanism is for. */

@@ -267,6 +267,7 @@ public final class KeyringProvider extends Provider {
         KeyringAesCipherSpi.Kwp::new,
         List.of("AESWrapPad"),
         SECRET_KEYS);
+    add("Cipher", "AES/KW/NoPadding", KeyringAesCipherSpi.Kw::new, List.of("AESWrap"), SECRET_KEYS);
     add(
         "Cipher",
         "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",

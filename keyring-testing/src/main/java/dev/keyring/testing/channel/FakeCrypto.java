@@ -181,10 +181,12 @@ final class FakeCrypto {
    * CKA_DECRYPT; private keys and wrapping keys never leave.
    */
   static byte[] wrap(FakeObject wrapping, Mechanism m, MechanismParams p, FakeObject target) {
-    if (m != Mechanism.CKM_AES_KEY_WRAP_KWP) {
+    if (m != Mechanism.CKM_AES_KEY_WRAP_KWP && m != Mechanism.CKM_AES_KEY_WRAP) {
       throw new HsmException(
           ResultCode.CKR_MECHANISM_INVALID,
-          m + " cannot wrap keys: keys are wrapped out only with CKM_AES_KEY_WRAP_KWP");
+          m
+              + " cannot wrap keys: keys are wrapped out only with CKM_AES_KEY_WRAP_KWP or"
+              + " CKM_AES_KEY_WRAP");
     }
     requireFlag(wrapping, AttributeType.CKA_WRAP, "wrap");
     if (wrapping.flag(AttributeType.CKA_DECRYPT)) {
@@ -209,6 +211,11 @@ final class FakeCrypto {
     }
     byte[] raw = target.secretValue();
     try {
+      if (m == Mechanism.CKM_AES_KEY_WRAP && (raw.length % 8 != 0 || raw.length < 16)) {
+        throw new HsmException(
+            ResultCode.CKR_KEY_SIZE_RANGE,
+            "CKM_AES_KEY_WRAP wraps keys of a multiple of 8 bytes, at least 16; got " + raw.length);
+      }
       return kwp(Cipher.ENCRYPT_MODE, wrapping, m).doFinal(raw);
     } catch (GeneralSecurityException e) {
       throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "wrapping failed");
@@ -223,6 +230,7 @@ final class FakeCrypto {
     try {
       switch (m) {
         case CKM_AES_KEY_WRAP_KWP:
+        case CKM_AES_KEY_WRAP:
           return kwp(Cipher.DECRYPT_MODE, k, m).doFinal(wrapped);
         case CKM_RSA_PKCS_OAEP:
           requireType(k, ObjectClass.PRIVATE_KEY, KeyType.RSA, m);
@@ -401,7 +409,9 @@ final class FakeCrypto {
 
   private static Cipher kwp(int mode, FakeObject k, Mechanism m) throws GeneralSecurityException {
     requireType(k, ObjectClass.SECRET_KEY, KeyType.AES, m);
-    Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding");
+    Cipher kwp =
+        Cipher.getInstance(
+            m == Mechanism.CKM_AES_KEY_WRAP ? "AES/KW/NoPadding" : "AES/KWP/NoPadding");
     kwp.init(mode, k.secretKey("AES"));
     return kwp;
   }
