@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
+import dev.keyring.provider.api.KeyringKeyGenParameterSpec.Purpose;
 import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.samples.LocalCluster;
 import java.nio.charset.StandardCharsets;
@@ -23,6 +25,10 @@ import java.security.spec.ECGenParameterSpec;
 import java.util.HexFormat;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Cipher;
+import javax.crypto.KeyGenerator;
+import javax.crypto.SecretKey;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -34,7 +40,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  * The JCA names that real libraries call, against the JDK's providers, on a one-member cluster over
  * mutual TLS: raw RSA PKCS#1 v1.5 ({@code NONEwithRSA}, and {@code RSA/ECB/PKCS1Padding} in encrypt
  * mode with the private key, what a TLS 1.2 stack falls back to) against SunJCE and SunRsaSign;
- * SHA-224 and SHA-1 against SunRsaSign and SunEC; the P1363 names against SunEC. Each direction is
+ * SHA-224 and SHA-1 against SunRsaSign and SunEC; the P1363 names against SunEC; AES/KW/NoPadding
+ * against SunJCE (SunJCE wraps under a KEK of known value, the keyring unwraps). Each direction is
  * checked: what the keyring makes the JDK verifies, what the JDK makes the keyring verifies. The
  * number of cross-checks is printed at the end.
  */
@@ -50,13 +57,14 @@ class JcaNamesInteropTest {
   static LocalCluster cluster;
   static KeyringProvider provider;
   static KeyPair rsa;
+  static KeyStore ks;
 
   @BeforeAll
   static void start() throws Exception {
     cluster = WatchedClusters.start(dir);
     cluster.createKeyring(KEYRING, PASSWORD);
     provider = new KeyringProvider(cluster.clientConfig());
-    KeyStore ks = KeyStore.getInstance("Keyring", provider);
+    ks = KeyStore.getInstance("Keyring", provider);
     ks.load(cluster.slotProperties(KEYRING), PASSWORD.toCharArray());
     KeyPairGenerator g = KeyPairGenerator.getInstance("RSA", provider);
     g.initialize(2048);
@@ -168,6 +176,76 @@ class JcaNamesInteropTest {
     }
     Signature s = Signature.getInstance("SHA1withRSA", provider);
     assertThrows(InvalidKeyException.class, () -> s.initSign(rsa.getPrivate()));
+  }
+
+  @Test
+  void aesKw_sunJceWrapsUnderAKnownKek_theKeyringUnwraps_andAGeneratedKekRoundTrips()
+      throws Exception {
+    // RFC 3394 4.6, then random keys: SunJCE wraps, the keyring unwraps under the imported KEK
+    byte[][] keks = {
+      HexFormat.of().parseHex("000102030405060708090A0B0C0D0E0F101112131415161718191A1B1C1D1E1F"),
+      random(16),
+      random(32)
+    };
+    byte[][] keys = {
+      HexFormat.of().parseHex("00112233445566778899AABBCCDDEEFF000102030405060708090A0B0C0D0E0F"),
+      random(32),
+      random(16)
+    };
+    for (int i = 0; i < keks.length; i++) {
+      Cipher jdkWrap = Cipher.getInstance("AES/KW/NoPadding", jdk("SunJCE"));
+      jdkWrap.init(Cipher.WRAP_MODE, new SecretKeySpec(keks[i], "AES"));
+      byte[] wrapped = jdkWrap.wrap(new SecretKeySpec(keys[i], "AES"));
+      if (i == 0) {
+        assertArrayEquals(
+            HexFormat.of()
+                .parseHex(
+                    "28C9F404C4B810F4CBCCB35CFB87F8263F5786E2D80ED326CBC7F0E71A99F43BFB988B9B7A02DD21"),
+            wrapped);
+      }
+      ks.setKeyEntry("kw-kek-" + i, new SecretKeySpec(keks[i], "AES"), null, null);
+      Cipher u = Cipher.getInstance(i == 1 ? "AESWrap" : "AES/KW/NoPadding", provider);
+      u.init(Cipher.UNWRAP_MODE, (SecretKey) ks.getKey("kw-kek-" + i, null));
+      SecretKey unwrapped = (SecretKey) u.unwrap(wrapped, "AES", Cipher.SECRET_KEY);
+      assertArrayEquals(jdkGcm(keys[i]), keyringGcm(unwrapped));
+      CHECKS.incrementAndGet();
+      ks.deleteEntry("kw-kek-" + i);
+    }
+    KeyGenerator g = KeyGenerator.getInstance("AES", provider);
+    g.init(KeyringKeyGenParameterSpec.builder().keySize(256).purpose(Purpose.KEY_WRAP).build());
+    SecretKey kek = g.generateKey();
+    KeyGenerator d = KeyGenerator.getInstance("AES", provider);
+    d.init(128);
+    SecretKey data = d.generateKey();
+    Cipher w = Cipher.getInstance("AES/KW/NoPadding", provider);
+    w.init(Cipher.WRAP_MODE, kek);
+    byte[] wrapped = w.wrap(data);
+    assertEquals(24, wrapped.length);
+    Cipher u = Cipher.getInstance("AES/KW/NoPadding", provider);
+    u.init(Cipher.UNWRAP_MODE, kek);
+    SecretKey back = (SecretKey) u.unwrap(wrapped, "AES", Cipher.SECRET_KEY);
+    assertArrayEquals(keyringGcm(data), keyringGcm(back));
+    CHECKS.incrementAndGet();
+  }
+
+  private static byte[] random(int n) {
+    byte[] b = new byte[n];
+    new java.security.SecureRandom().nextBytes(b);
+    return b;
+  }
+
+  private static final byte[] GCM_IV = new byte[12];
+
+  private static byte[] jdkGcm(byte[] raw) throws Exception {
+    Cipher c = Cipher.getInstance("AES/GCM/NoPadding", jdk("SunJCE"));
+    c.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(raw, "AES"), new GCMParameterSpec(128, GCM_IV));
+    return c.doFinal(message(0));
+  }
+
+  private static byte[] keyringGcm(SecretKey k) throws Exception {
+    Cipher c = Cipher.getInstance("AES/GCM/NoPadding", provider);
+    c.init(Cipher.ENCRYPT_MODE, k, new GCMParameterSpec(128, GCM_IV));
+    return c.doFinal(message(0));
   }
 
   @ParameterizedTest
