@@ -126,6 +126,22 @@ class CheckedExceptionsTest {
   }
 
   @Test
+  void generator_refusals_areInvalidAlgorithmParameterExceptions() throws Exception {
+    KeyPairGenerator ec = KeyPairGenerator.getInstance("EC", fake.provider());
+    assertThrows(
+        InvalidAlgorithmParameterException.class,
+        () -> ec.initialize(new ECGenParameterSpec("brainpoolP256r1")));
+    KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA", fake.provider());
+    assertThrows(
+        InvalidAlgorithmParameterException.class,
+        () -> rsa.initialize(KeyringKeyGenParameterSpec.builder().keySize(1024).build()));
+    KeyGenerator aes = KeyGenerator.getInstance("AES", fake.provider());
+    assertThrows(
+        InvalidAlgorithmParameterException.class,
+        () -> aes.init(KeyringKeyGenParameterSpec.builder().keySize(100).build()));
+  }
+
+  @Test
   void mac_refusals_areInvalidKeyExceptions() throws Exception {
     Mac m = Mac.getInstance("HmacSHA256", fake.provider());
     assertThrows(InvalidKeyException.class, () -> m.init(aes(Purpose.DEFAULT)));
