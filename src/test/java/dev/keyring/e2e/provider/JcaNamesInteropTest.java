@@ -147,7 +147,8 @@ class JcaNamesInteropTest {
   }
 
   @Test
-  void pkcs1CipherEncrypt_withThePrivateKey_isChosenByDelayedSelection() throws Exception {
+  void pkcs1CipherEncrypt_andNoneWithRsa_withThePrivateKey_areChosenByDelayedSelection()
+      throws Exception {
     // no provider named, as JSSE asks: the keyring key picks the Keyring provider, last in the
     // list, past SunJCE (whose RSA cipher takes RSAPrivateKey, which keyring handles are not)
     java.security.Security.addProvider(provider);
@@ -158,6 +159,14 @@ class JcaNamesInteropTest {
       byte[] out = c.doFinal(di);
       assertEquals(provider, c.getProvider());
       assertVerifies("SHA256withRSA", jdk("SunRsaSign"), rsa, message(0), out);
+      // and NONEwithRSA by name alone, as JSSE asks for it
+      Signature s = Signature.getInstance("NONEwithRSA");
+      s.initSign(rsa.getPrivate());
+      s.update(di);
+      byte[] sig = s.sign();
+      assertEquals(provider, s.getProvider());
+      assertArrayEquals(out, sig);
+      CHECKS.incrementAndGet();
     } finally {
       java.security.Security.removeProvider(provider.getName());
     }
