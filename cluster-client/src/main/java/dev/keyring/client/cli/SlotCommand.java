@@ -43,6 +43,7 @@ final class SlotCommand extends CommandGroup {
         out().printf("\tSlot Id ->              %d%n", s.slotId());
         out().printf("\tLabel ->                %s%n", s.label());
         out().printf("\tKeyring ID ->           %s%n", s.keyringId());
+        out().printf("\tSerial Number ->        %s%n", s.serialNumber());
         out().printf("\tStatus ->               %s%n", status(s));
       }
       out().println();

@@ -430,6 +430,26 @@ final class SmkVault {
     }
   }
 
+  /**
+   * {@code length} bytes derived from the active SMK with HKDF-SHA256 for one purpose ({@code
+   * info}); the caller wipes them. Every member holding the SMK derives the same bytes.
+   */
+  byte[] deriveFromSmk(byte[] info, int length) {
+    ActiveSmk s = requireSmk();
+    byte[] raw = s.key.getEncoded();
+    try {
+      org.bouncycastle.crypto.generators.HKDFBytesGenerator hkdf =
+          new org.bouncycastle.crypto.generators.HKDFBytesGenerator(
+              new org.bouncycastle.crypto.digests.SHA256Digest());
+      hkdf.init(new org.bouncycastle.crypto.params.HKDFParameters(raw, s.fingerprint, info));
+      byte[] okm = new byte[length];
+      hkdf.generateBytes(okm, 0, length);
+      return okm;
+    } finally {
+      Arrays.fill(raw, (byte) 0);
+    }
+  }
+
   private ActiveSmk requireSmk() {
     ActiveSmk s = smk;
     if (s == null) {
