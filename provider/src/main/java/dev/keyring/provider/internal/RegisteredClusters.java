@@ -3,7 +3,12 @@ package dev.keyring.provider.internal;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.TransportException;
+import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.ha.ClusterClients;
+import dev.keyring.client.ha.HaGroups;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -18,8 +23,31 @@ final class RegisteredClusters implements ChannelOpener {
     this.settings = settings;
   }
 
+  /**
+   * A slot named like an HA group of the configuration ({@code VirtualToken}) opens the group's
+   * virtual slot, over the members on every registered cluster; any other name is a keyring of the
+   * cluster at {@code clusterIndex}.
+   */
   @Override
   public KeyringChannel open(int clusterIndex, String keyringLabelOrId) throws TransportException {
+    Optional<KeyringChannel> group =
+        HaGroups.openIfGroup(
+            settings.config(),
+            keyringLabelOrId,
+            new ClusterClients() {
+              @Override
+              public KeyringClient client(int index) throws TransportException {
+                return RegisteredClusters.this.client(index);
+              }
+
+              @Override
+              public List<Integer> indexes() {
+                return settings.config().clusters().stream().map(ClusterEntry::index).toList();
+              }
+            });
+    if (group.isPresent()) {
+      return group.get();
+    }
     return client(clusterIndex).openSession(keyringLabelOrId);
   }
 
