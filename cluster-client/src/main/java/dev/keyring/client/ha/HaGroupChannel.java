@@ -130,6 +130,35 @@ public final class HaGroupChannel implements KeyringChannel {
     return replication.synchronizeAll();
   }
 
+  /**
+   * The serials of the members in rotation that lack an object another member in rotation holds
+   * (each member's objects are read again).
+   */
+  public List<String> membersNeedingSync() throws TransportException {
+    java.util.Set<UUID> all = new java.util.HashSet<>();
+    List<HaMember> alive = rotation();
+    for (HaMember m : alive) {
+      refresh(m);
+      all.addAll(m.handles.keySet());
+    }
+    List<String> out = new ArrayList<>();
+    for (HaMember m : members) {
+      if (m.down || !m.handles.keySet().containsAll(all)) {
+        out.add(m.serial);
+      }
+    }
+    return out;
+  }
+
+  /** Each member's serial and the label of its keyring ("" while it was not found). */
+  public Map<String, String> memberLabels() {
+    Map<String, String> out = new LinkedHashMap<>();
+    for (HaMember m : members) {
+      out.put(m.serial, m.label);
+    }
+    return out;
+  }
+
   List<HaMember> members() {
     return members;
   }

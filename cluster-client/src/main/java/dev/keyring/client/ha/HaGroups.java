@@ -13,9 +13,11 @@ import java.util.Optional;
 public final class HaGroups {
   private HaGroups() {}
 
-  /** The group with this label in the configuration (labels compare as written), if any. */
+  /**
+   * The group with this label in the configuration (labels compare without regard to case), if any.
+   */
   public static Optional<HaGroupEntry> find(ClientConfig config, String label) {
-    return config.haGroups().stream().filter(g -> g.label().equals(label)).findFirst();
+    return config.haGroup(label);
   }
 
   /**
