@@ -88,6 +88,9 @@ class HaGroupFailoverTest {
       CliRun listed = cm(env, "hagroup", "listgroups", "-password", PW);
       assertTrue(listed.out().contains("Needs sync:      no"), listed.toString());
       assertEquals(2, count(listed.out(), " alive"), listed.toString());
+      ClientConfig withGroup = ClientConfig.read(conf);
+      assertEquals(
+          2, withGroup.haGroup("web").orElseThrow().memberSerials().size(), "written by keyringcm");
 
       KeyringProvider provider = new KeyringProvider(conf);
       try {
@@ -128,13 +131,16 @@ class HaGroupFailoverTest {
 
         // counters of a second virtual slot on the same group: both members serve
         try (Clients clients = new Clients(cfg);
-            HaGroupChannel group = HaGroups.open(cfg, cfg.haGroup("web").orElseThrow(), clients)) {
+            HaGroupChannel group =
+                HaGroups.open(withGroup, withGroup.haGroup("web").orElseThrow(), clients)) {
           group.login(Role.KRCO, PW);
+          List<dev.keyring.client.api.KeyringObject> found =
+              group.findObjects(Attributes.builder().label("tls").build());
           long handle =
-              group.findObjects(Attributes.builder().label("tls").build()).stream()
-                  .filter(o -> o.objectClass().name().equals("PRIVATE_KEY"))
+              found.stream()
+                  .filter(o -> o.objectClass() == dev.keyring.protocol.ObjectClass.PRIVATE_KEY)
                   .findFirst()
-                  .orElseThrow()
+                  .orElseThrow(() -> new AssertionError("no private key 'tls': " + found))
                   .handle();
           for (int i = 0; i < 10; i++) {
             group.sign(
