@@ -291,8 +291,7 @@ class HaGroupFailoverTest {
       this.cfg = cfg;
     }
 
-    @Override
-    public synchronized KeyringClient client(int index)
+    private synchronized KeyringClient client(int index)
         throws dev.keyring.client.api.TransportException {
       KeyringClient c = open.get(index);
       if (c == null) {
@@ -305,6 +304,18 @@ class HaGroupFailoverTest {
     @Override
     public List<Integer> indexes() {
       return cfg.clusters().stream().map(ClusterEntry::index).toList();
+    }
+
+    @Override
+    public List<dev.keyring.client.api.Slot> slots(int index)
+        throws dev.keyring.client.api.TransportException {
+      return client(index).slots();
+    }
+
+    @Override
+    public KeyringChannel openSession(int index, String keyringId)
+        throws dev.keyring.client.api.TransportException {
+      return client(index).openSession(keyringId);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.keyring.client.cli;
 
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.Slot;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportOptions;
@@ -94,32 +95,46 @@ abstract class HaCommand implements Callable<Integer> {
                     2, "no HA group '" + label + "' in " + path + " (see hagroup listgroups)"));
   }
 
-  /** The clients of every registered cluster, opened on first use and closed at the end. */
+  /** The client of the cluster at {@code index}, opened on first use and closed at the end. */
+  KeyringClient clientOf(int index) throws TransportException {
+    KeyringClient c = clients.get(index);
+    if (c == null) {
+      Duration t = Duration.ofSeconds(client.timeoutSeconds);
+      try {
+        c =
+            KeyringClient.open(
+                config,
+                index,
+                TransportOptions.builder()
+                    .connectTimeout(t)
+                    .readTimeout(t)
+                    .writeTimeout(t)
+                    .callTimeout(t.multipliedBy(2))
+                    .build());
+      } catch (IllegalArgumentException e) {
+        throw new CliException(2, e.getMessage());
+      }
+      clients.put(index, c);
+    }
+    return c;
+  }
+
+  /** Every registered cluster, through {@link #clientOf}. */
   ClusterClients clusters() {
     return new ClusterClients() {
       @Override
-      public KeyringClient client(int index) throws TransportException {
-        KeyringClient c = clients.get(index);
-        if (c == null) {
-          Duration t = Duration.ofSeconds(client.timeoutSeconds);
-          c =
-              KeyringClient.open(
-                  config,
-                  index,
-                  TransportOptions.builder()
-                      .connectTimeout(t)
-                      .readTimeout(t)
-                      .writeTimeout(t)
-                      .callTimeout(t.multipliedBy(2))
-                      .build());
-          clients.put(index, c);
-        }
-        return c;
+      public List<Integer> indexes() {
+        return config.clusters().stream().map(ClusterEntry::index).toList();
       }
 
       @Override
-      public List<Integer> indexes() {
-        return config.clusters().stream().map(ClusterEntry::index).toList();
+      public List<Slot> slots(int index) throws TransportException {
+        return clientOf(index).slots();
+      }
+
+      @Override
+      public KeyringChannel openSession(int index, String keyringId) throws TransportException {
+        return clientOf(index).openSession(keyringId);
       }
     };
   }
@@ -137,12 +152,12 @@ abstract class HaCommand implements Callable<Integer> {
     }
     if (slotName != null) {
       int index = client.index();
-      return new Found(index, ClientCommand.slot(clusters().client(index), slotName));
+      return new Found(index, ClientCommand.slot(clientOf(index), slotName));
     }
     TransportException unreachable = null;
     for (int index : clusters().indexes()) {
       try {
-        for (Slot s : clusters().client(index).slots()) {
+        for (Slot s : clientOf(index).slots()) {
           if (s.serialNumber().equals(serial)) {
             return new Found(index, s);
           }

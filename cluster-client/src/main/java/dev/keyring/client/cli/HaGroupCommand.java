@@ -106,7 +106,7 @@ final class HaGroupCommand extends CommandGroup {
       }
       try (KeyringChannel s =
           ClientCommand.login(
-              clusters().client(f.clusterIndex()), f.slot(), Role.KRCO, password(password))) {
+              clientOf(f.clusterIndex()), f.slot(), Role.KRCO, password(password))) {
         s.cloningOffer(); // the member answers for its cloning policies and domain
       }
       save(config().withHaGroup(entry));
@@ -163,8 +163,7 @@ final class HaGroupCommand extends CommandGroup {
       CloningMessages.CloningOffer primary = anyMemberOffer(g, pw);
       KeyringChannel candidate;
       try {
-        candidate =
-            ClientCommand.login(clusters().client(f.clusterIndex()), f.slot(), Role.KRCO, pw);
+        candidate = ClientCommand.login(clientOf(f.clusterIndex()), f.slot(), Role.KRCO, pw);
       } catch (HsmException e) {
         if (e.code() == ResultCode.CKR_PIN_INCORRECT) {
           throw HaPrerequisites.credentialDiffers(g.label(), serial, e);
@@ -220,7 +219,7 @@ final class HaGroupCommand extends CommandGroup {
         try {
           Found m = member(null, s);
           try (KeyringChannel c =
-              ClientCommand.login(clusters().client(m.clusterIndex()), m.slot(), Role.KRCO, pw)) {
+              ClientCommand.login(clientOf(m.clusterIndex()), m.slot(), Role.KRCO, pw)) {
             return c.cloningOffer();
           }
         } catch (TransportException | HsmException e) {

@@ -26,7 +26,7 @@ final class HaLocator {
     if (m.clusterIndex < 0) {
       locate(m);
     }
-    return clients.client(m.clusterIndex).openSession(m.keyringId.toString());
+    return clients.openSession(m.clusterIndex, m.keyringId.toString());
   }
 
   /**
@@ -39,7 +39,7 @@ final class HaLocator {
     TransportException unreachable = null;
     for (int index : clients.indexes()) {
       try {
-        for (Slot s : clients.client(index).slots()) {
+        for (Slot s : clients.slots(index)) {
           if (s.serialNumber().equals(m.serial)) {
             m.keyringId = s.keyringId();
             m.label = s.label();

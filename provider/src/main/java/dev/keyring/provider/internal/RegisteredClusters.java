@@ -2,6 +2,7 @@ package dev.keyring.provider.internal;
 
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.Slot;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.ha.ClusterClients;
@@ -36,13 +37,19 @@ final class RegisteredClusters implements ChannelOpener {
             keyringLabelOrId,
             new ClusterClients() {
               @Override
-              public KeyringClient client(int index) throws TransportException {
-                return RegisteredClusters.this.client(index);
+              public List<Integer> indexes() {
+                return settings.config().clusters().stream().map(ClusterEntry::index).toList();
               }
 
               @Override
-              public List<Integer> indexes() {
-                return settings.config().clusters().stream().map(ClusterEntry::index).toList();
+              public List<Slot> slots(int index) throws TransportException {
+                return client(index).slots();
+              }
+
+              @Override
+              public KeyringChannel openSession(int index, String keyringId)
+                  throws TransportException {
+                return client(index).openSession(keyringId);
               }
             });
     if (group.isPresent()) {
