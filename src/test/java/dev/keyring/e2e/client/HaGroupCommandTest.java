@@ -147,6 +147,8 @@ class HaGroupCommandTest {
     assertEquals(7, cfg.haSettings().autoReconnectInterval().orElseThrow().getSeconds());
 
     CliRun listed = ok("hagroup", "listgroups", "-password", PW);
+    System.out.println("$ keyringcm hagroup creategroup -label pay -slot a1\n" + created.out());
+    System.out.println("$ keyringcm hagroup listgroups\n" + listed.out());
     assertTrue(listed.out().contains("HA Group Number: 1" + sa), listed.out());
     assertTrue(listed.out().contains("Needs sync:      no"), listed.out());
 
