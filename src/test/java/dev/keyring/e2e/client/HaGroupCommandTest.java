@@ -294,6 +294,47 @@ class HaGroupCommandTest {
     }
   }
 
+  @Test
+  void haOnly_hidesMemberSlots_fromSlotListAndTheProvider() throws Exception {
+    ok("hagroup", "creategroup", "-label", "pay", "-slot", "a1", "-password", PW);
+    ok("hagroup", "addmember", "-group", "pay", "-slot", "b1", "--cluster", "01", "-password", PW);
+    ok("hagroup", "haonly", "-enable");
+    String sa = serial(0, "a1");
+    CliRun list = ok("slot", "list");
+    assertFalse(list.out().contains("Serial Number ->        " + sa), list.out());
+    assertFalse(list.out().matches("(?s).*Label ->\\s+a1\\s.*"), list.out());
+    assertTrue(list.out().contains("HA Virtual Slot ->      pay"), list.out());
+    assertTrue(list.out().contains("a2"), "a slot in no group stays listed: " + list.out());
+
+    dev.keyring.provider.KeyringProvider provider = new dev.keyring.provider.KeyringProvider(conf);
+    try {
+      java.security.KeyStore member = java.security.KeyStore.getInstance("Keyring", provider);
+      java.io.IOException hidden =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.io.IOException.class,
+              () ->
+                  member.load(
+                      new java.io.ByteArrayInputStream("slot=a1".getBytes(StandardCharsets.UTF_8)),
+                      PW.toCharArray()));
+      assertTrue(hidden.getMessage().contains("HA-only mode"), hidden.getMessage());
+      java.security.KeyStore group = java.security.KeyStore.getInstance("Keyring", provider);
+      group.load(
+          new java.io.ByteArrayInputStream("slot=pay".getBytes(StandardCharsets.UTF_8)),
+          PW.toCharArray());
+      java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC", provider);
+      java.security.KeyPair kp = g.generateKeyPair();
+      Signature s = Signature.getInstance("SHA256withECDSA", provider);
+      s.initSign(kp.getPrivate());
+      s.update(DATA);
+      Signature v = Signature.getInstance("SHA256withECDSA");
+      v.initVerify(kp.getPublic());
+      v.update(DATA);
+      assertTrue(v.verify(s.sign()), "the group's virtual slot signs");
+    } finally {
+      provider.close();
+    }
+  }
+
   private CliRun addMember(int cluster, String keyring, String... more) {
     String[] base = {
       "hagroup",
