@@ -182,6 +182,10 @@ class HaGroupFailoverTest {
               after.get(serialA),
               "no operation on A once it is dead: " + before + " → " + after);
           assertTrue(after.get(serialB) >= before.get(serialB) + 10, before + " → " + after);
+          System.out.printf(
+              "HA figures: %d provider signatures before the kill, %d after it; failures %d;"
+                  + " operations by member (second virtual slot) %s before, %s after%n",
+              beforeKill, signed.get() - beforeKill, failures.size(), before, after);
         }
 
         // a key generated while A is down is made on B only, then reaches a1 when A is back
@@ -190,12 +194,19 @@ class HaGroupFailoverTest {
         assertTrue(signsAndVerifies(provider, later));
         a.member(0).restart();
         a.member(1).restart();
+        long restarted = System.nanoTime();
         ClusterHarness.await(
             "auto-recovery gives a1 the key generated while A was down",
             Duration.ofSeconds(180),
             () -> objectsLabelledQuietly(cfg, 0, "a1", "later") == 1);
+        System.out.printf(
+            "HA figures: a1 held the key generated while A was down %d ms after A's restart%n",
+            (System.nanoTime() - restarted) / 1_000_000);
         stop.set(true);
         loop.join();
+        System.out.printf(
+            "HA figures: %d provider signatures in all, %d failed%n",
+            signed.get(), failures.size());
         synchronized (failures) {
           assertEquals(List.of(), failures, "no signature failed at all");
         }
