@@ -255,6 +255,20 @@ public final class Boundary implements AutoCloseable {
   // ---------------------------------------------------------------- object cloning
 
   /**
+   * Derives the partition's cloning domain key from the domain's secret and keeps it for object
+   * cloning; returns it sealed under the device key, for the partition to persist and {@link
+   * #loadCloningDomain} at start.
+   */
+  public byte[] protectCloningDomain(String cloningDomain) {
+    return cloning.protectCloningDomain(cloningDomain);
+  }
+
+  /** Loads the partition's sealed cloning domain key. */
+  public void loadCloningDomain(byte[] sealed) {
+    cloning.loadCloningDomain(sealed);
+  }
+
+  /**
    * The cluster's cloning public key (X.509 DER, EC P-256), derived from the SMK: every member of
    * the cluster offers the same one, and opens clones made for it ({@link ObjectClone}).
    */

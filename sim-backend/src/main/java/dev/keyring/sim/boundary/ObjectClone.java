@@ -16,8 +16,10 @@ import java.util.UUID;
  * that cluster derives from the cluster's SMK (HKDF-SHA256, info {@code "keyring object clone key
  * v1"}), so any member of the target cluster can open a clone made for its cluster, and nobody
  * without that SMK can. The source makes a one-time EC P-256 key pair for each clone, agrees an
- * AES-256 key by ECDH with the target's cloning key and HKDF-SHA256, and encrypts the object with
- * AES-256-GCM.
+ * AES-256 key by ECDH with the target's cloning key and HKDF-SHA256 over the ECDH secret followed
+ * by the partition's cloning domain key (derived from the domain's secret when the partition was
+ * initialized, kept sealed under the device key), and encrypts the object with AES-256-GCM. Without
+ * the domain's secret nobody can make a clone a target accepts, nor open one.
  *
  * <pre>
  * offset size

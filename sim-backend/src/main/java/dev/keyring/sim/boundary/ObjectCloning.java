@@ -58,6 +58,11 @@ final class ObjectCloning {
   private final KeyringObjects objects;
   private final KeyringStore store;
   private volatile CloningKey cloningKey;
+  private volatile SecretBytes domainKey;
+
+  private static final String DOMAIN_KEY_LABEL = "cloning domain key";
+  private static final byte[] DOMAIN_SALT =
+      "keyring cloning domain v1".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   /** The cluster's cloning key pair, derived from the SMK whose fingerprint it carries. */
   private record CloningKey(String smkFingerprint, PrivateKey privateKey, byte[] publicKey) {}
@@ -73,6 +78,56 @@ final class ObjectCloning {
     this.gcmProvider = gcmProvider;
     this.objects = objects;
     this.store = store;
+  }
+
+  /**
+   * Derives the partition's cloning domain key from the domain's secret (HKDF-SHA256), keeps it for
+   * cloning and returns it sealed under the device key for the partition to persist. Two HSMs clone
+   * to each other only when they were given the same domain: the key enters every clone's transport
+   * key, so a clone cannot be made, or opened, with public facts alone.
+   */
+  byte[] protectCloningDomain(String domain) {
+    byte[] ikm = domain.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] okm = new byte[32];
+    try {
+      HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+      hkdf.init(
+          new HKDFParameters(
+              ikm,
+              DOMAIN_SALT,
+              DOMAIN_KEY_LABEL.getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+      hkdf.generateBytes(okm, 0, okm.length);
+    } finally {
+      Arrays.fill(ikm, (byte) 0);
+    }
+    SecretBytes key = SecretBytes.adopt(okm);
+    byte[] sealed = vault.sealWithDeviceKey(DOMAIN_KEY_LABEL, key);
+    replaceDomainKey(key);
+    return sealed;
+  }
+
+  /** Loads the partition's sealed cloning domain key (see {@link #protectCloningDomain}). */
+  void loadCloningDomain(byte[] sealed) {
+    replaceDomainKey(vault.openWithDeviceKey(DOMAIN_KEY_LABEL, sealed));
+  }
+
+  private void replaceDomainKey(SecretBytes next) {
+    SecretBytes old = domainKey;
+    domainKey = next;
+    if (old != null) {
+      old.destroy();
+    }
+  }
+
+  private SecretBytes requireDomainKey() {
+    SecretBytes k = domainKey;
+    if (k == null) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "this partition holds no cloning domain key (it was initialized before objects could be"
+              + " cloned): objects cannot be cloned to or from it");
+    }
+    return k;
   }
 
   /** The cluster's cloning public key (X.509 DER, EC P-256): what a target offers to sources. */
@@ -114,7 +169,7 @@ final class ObjectCloning {
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", gcmProvider);
       gcm.init(
           Cipher.ENCRYPT_MODE,
-          transportKey(source.getPrivate(), target),
+          transportKey(source.getPrivate(), target, requireDomainKey()),
           new GCMParameterSpec(128, iv));
       gcm.updateAAD(ObjectClone.associatedData(domainFingerprint, sourcePublic, targetPublicKey));
       return ObjectClone.encode(sourcePublic, targetPublicKey, iv, gcm.doFinal(plain));
@@ -151,7 +206,7 @@ final class ObjectCloning {
       Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding", gcmProvider);
       gcm.init(
           Cipher.DECRYPT_MODE,
-          transportKey(own.privateKey(), source),
+          transportKey(own.privateKey(), source, requireDomainKey()),
           new GCMParameterSpec(128, parsed.iv()));
       gcm.updateAAD(
           ObjectClone.associatedData(
@@ -239,20 +294,27 @@ final class ObjectCloning {
     }
   }
 
-  private static SecretKeySpec transportKey(PrivateKey own, PublicKey peer)
+  /** HKDF-SHA256 over the ECDH secret followed by the cloning domain key. */
+  private static SecretKeySpec transportKey(PrivateKey own, PublicKey peer, SecretBytes domain)
       throws GeneralSecurityException {
     KeyAgreement ka = KeyAgreement.getInstance("ECDH", "SunEC");
     ka.init(own);
     ka.doPhase(peer, true);
     byte[] shared = ka.generateSecret();
+    byte[] domainBytes = domain.reveal(SecretKeyAccess.INSTANCE);
+    byte[] ikm = new byte[shared.length + domainBytes.length];
+    System.arraycopy(shared, 0, ikm, 0, shared.length);
+    System.arraycopy(domainBytes, 0, ikm, shared.length, domainBytes.length);
+    Arrays.fill(domainBytes, (byte) 0);
     byte[] okm = new byte[32];
     try {
       HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-      hkdf.init(new HKDFParameters(shared, ObjectClone.LABEL, ObjectClone.HKDF_INFO));
+      hkdf.init(new HKDFParameters(ikm, ObjectClone.LABEL, ObjectClone.HKDF_INFO));
       hkdf.generateBytes(okm, 0, okm.length);
       return new SecretKeySpec(okm, "AES");
     } finally {
       Arrays.fill(shared, (byte) 0);
+      Arrays.fill(ikm, (byte) 0);
       Arrays.fill(okm, (byte) 0);
     }
   }

@@ -110,6 +110,9 @@ public final class Hsm {
     if (s.partition != null && s.partition.smk != null) {
       boundary.loadSmk(ProtectedSmk.decode(s.partition.smk));
     }
+    if (s.partition != null && s.partition.domainKey != null) {
+      boundary.loadCloningDomain(java.util.Base64.getDecoder().decode(s.partition.domainKey));
+    }
     return hsm;
   }
 
@@ -252,6 +255,8 @@ public final class Hsm {
     next.partition.initialized = true;
     next.partition.poVerifier = hasher.hash(poPassword);
     next.partition.domainFingerprint = PasswordHasher.fingerprint("cloning domain", cloningDomain);
+    next.partition.domainKey =
+        java.util.Base64.getEncoder().encodeToString(boundary.protectCloningDomain(cloningDomain));
     persist(next);
   }
 

@@ -47,6 +47,13 @@ class ObjectCloneTest {
 
   private final List<byte[]> relayed = new ArrayList<>();
 
+  /** A keyring of its own cluster whose partition was given the cloning domain {@code domain}. */
+  private TestKeyring keyring(String name, String domain) {
+    TestKeyring k = new TestKeyring(dir.resolve(name));
+    k.boundary.protectCloningDomain(domain);
+    return k;
+  }
+
   /** Clones {@code handle} of {@code source} into {@code target}, keeping what was relayed. */
   private ObjectRecord cloneInto(TestKeyring source, long handle, TestKeyring target) {
     byte[] offer = target.boundary.cloningPublicKey();
@@ -67,8 +74,8 @@ class ObjectCloneTest {
     KeyPair known = p256();
     byte[] pkcs8 = known.getPrivate().getEncoded();
     byte[] scalar = fixed32(((ECPrivateKey) known.getPrivate()).getS().toByteArray());
-    try (TestKeyring a = new TestKeyring(dir.resolve("a"));
-        TestKeyring b = new TestKeyring(dir.resolve("b"))) {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-a")) {
       ObjectRecord src =
           a.importPrivateKey(
               KeyType.EC,
@@ -104,8 +111,8 @@ class ObjectCloneTest {
   void secretKey_clonedToAnotherCluster_decryptsWhatTheSourceEncrypted() {
     byte[] raw = new byte[32];
     new java.security.SecureRandom().nextBytes(raw);
-    try (TestKeyring a = new TestKeyring(dir.resolve("a"));
-        TestKeyring b = new TestKeyring(dir.resolve("b"))) {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-a")) {
       ObjectRecord src =
           a.importSecretKey(
               KeyType.AES,
@@ -127,8 +134,8 @@ class ObjectCloneTest {
 
   @Test
   void publicObject_clonesWithItsIdentity() throws Exception {
-    try (TestKeyring a = new TestKeyring(dir.resolve("a"));
-        TestKeyring b = new TestKeyring(dir.resolve("b"))) {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-a")) {
       ObjectRecord src =
           a.importPublicKey(p256().getPublic(), Attributes.builder().label("pub").build());
       ObjectRecord copy = cloneInto(a, src.handle(), b);
@@ -139,8 +146,8 @@ class ObjectCloneTest {
 
   @Test
   void anotherCloningDomain_isRefused_andNothingIsStored() throws Exception {
-    try (TestKeyring a = new TestKeyring(dir.resolve("a"));
-        TestKeyring b = new TestKeyring(dir.resolve("b"))) {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-a")) {
       long h = a.importPrivateKey(KeyType.EC, p256().getPrivate().getEncoded(), sign()).handle();
       byte[] bundle =
           a.boundary.cloneObjectOut(a.keyringId, h, b.boundary.cloningPublicKey(), DOMAIN);
@@ -156,10 +163,85 @@ class ObjectCloneTest {
   }
 
   @Test
-  void cloneMadeForAnotherCluster_isRefused() throws Exception {
+  void sameFingerprintButAnotherDomainSecret_isRefused() throws Exception {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-b")) {
+      long h = a.importPrivateKey(KeyType.EC, p256().getPrivate().getEncoded(), sign()).handle();
+      byte[] bundle =
+          a.boundary.cloneObjectOut(a.keyringId, h, b.boundary.cloningPublicKey(), DOMAIN);
+      HsmException e =
+          assertThrows(
+              HsmException.class, () -> b.boundary.cloneObjectIn(b.keyringId, bundle, DOMAIN, ANY));
+      assertEquals(ObjectClone.FAILED, e.detail());
+    }
+  }
+
+  @Test
+  void cloneForgedFromTheOfferAlone_isRefused() throws Exception {
+    try (TestKeyring b = keyring("b", "domain-a")) {
+      byte[] offer = b.boundary.cloningPublicKey();
+      // whoever relays clones sees the offer and the domain fingerprint, not the domain's secret
+      byte[] raw = new byte[32];
+      byte[] plain =
+          ObjectClone.encodePayload(
+              new ObjectClone.Payload(
+                  java.util.UUID.randomUUID(),
+                  SksBlob.KIND_RAW_SECRET,
+                  KeyOrigin.INSIDE.code(),
+                  ObjectClass.SECRET_KEY.name(),
+                  ("{\"CKA_CLASS\":\"SECRET_KEY\",\"CKA_KEY_TYPE\":\"AES\","
+                          + "\"CKA_LABEL\":\"forged\",\"CKA_WRAP\":true}")
+                      .getBytes(StandardCharsets.UTF_8),
+                  raw));
+      KeyPair eph = SmkClone.newKeyPair(new java.security.SecureRandom());
+      javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("ECDH");
+      ka.init(eph.getPrivate());
+      ka.doPhase(SmkClone.parsePublicKey(offer, "offer"), true);
+      org.bouncycastle.crypto.generators.HKDFBytesGenerator hkdf =
+          new org.bouncycastle.crypto.generators.HKDFBytesGenerator(
+              new org.bouncycastle.crypto.digests.SHA256Digest());
+      hkdf.init(
+          new org.bouncycastle.crypto.params.HKDFParameters(
+              ka.generateSecret(), ObjectClone.LABEL, ObjectClone.HKDF_INFO));
+      byte[] key = new byte[32];
+      hkdf.generateBytes(key, 0, 32);
+      byte[] iv = new byte[12];
+      javax.crypto.Cipher gcm = javax.crypto.Cipher.getInstance("AES/GCM/NoPadding");
+      gcm.init(
+          javax.crypto.Cipher.ENCRYPT_MODE,
+          new javax.crypto.spec.SecretKeySpec(key, "AES"),
+          new javax.crypto.spec.GCMParameterSpec(128, iv));
+      byte[] source = eph.getPublic().getEncoded();
+      gcm.updateAAD(ObjectClone.associatedData(DOMAIN, source, offer));
+      byte[] forged = ObjectClone.encode(source, offer, iv, gcm.doFinal(plain));
+      int before = b.store.objectCount(b.keyringId);
+      HsmException e =
+          assertThrows(
+              HsmException.class, () -> b.boundary.cloneObjectIn(b.keyringId, forged, DOMAIN, ANY));
+      assertEquals(ObjectClone.FAILED, e.detail());
+      assertEquals(before, b.store.objectCount(b.keyringId));
+    }
+  }
+
+  @Test
+  void partitionWithoutADomainKey_refusesToClone_withTheReason() throws Exception {
     try (TestKeyring a = new TestKeyring(dir.resolve("a"));
-        TestKeyring b = new TestKeyring(dir.resolve("b"));
-        TestKeyring c = new TestKeyring(dir.resolve("c"))) {
+        TestKeyring b = keyring("b", "domain-a")) {
+      long h = a.importPrivateKey(KeyType.EC, p256().getPrivate().getEncoded(), sign()).handle();
+      HsmException e =
+          assertThrows(
+              HsmException.class,
+              () ->
+                  a.boundary.cloneObjectOut(a.keyringId, h, b.boundary.cloningPublicKey(), DOMAIN));
+      assertTrue(e.getMessage().contains("no cloning domain key"), e.getMessage());
+    }
+  }
+
+  @Test
+  void cloneMadeForAnotherCluster_isRefused() throws Exception {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-a");
+        TestKeyring c = keyring("c", "domain-a")) {
       long h = a.importPrivateKey(KeyType.EC, p256().getPrivate().getEncoded(), sign()).handle();
       byte[] forC =
           a.boundary.cloneObjectOut(a.keyringId, h, c.boundary.cloningPublicKey(), DOMAIN);
@@ -173,8 +255,8 @@ class ObjectCloneTest {
 
   @Test
   void alteredClone_isRefused_everyByteOfTheCiphertext() throws Exception {
-    try (TestKeyring a = new TestKeyring(dir.resolve("a"));
-        TestKeyring b = new TestKeyring(dir.resolve("b"))) {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-a")) {
       long h = a.importPrivateKey(KeyType.EC, p256().getPrivate().getEncoded(), sign()).handle();
       byte[] bundle =
           a.boundary.cloneObjectOut(a.keyringId, h, b.boundary.cloningPublicKey(), DOMAIN);
@@ -199,8 +281,8 @@ class ObjectCloneTest {
 
   @Test
   void repeatedClone_changesNothing_conflictingVersion_isReportedNotOverwritten() throws Exception {
-    try (TestKeyring a = new TestKeyring(dir.resolve("a"));
-        TestKeyring b = new TestKeyring(dir.resolve("b"))) {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-a")) {
       long h = a.importPrivateKey(KeyType.EC, p256().getPrivate().getEncoded(), sign()).handle();
       ObjectRecord first = cloneInto(a, h, b);
       ObjectRecord again = cloneInto(a, h, b);
@@ -218,8 +300,8 @@ class ObjectCloneTest {
 
   @Test
   void refusedByTheTargetsPolicy_storesNothing() throws Exception {
-    try (TestKeyring a = new TestKeyring(dir.resolve("a"));
-        TestKeyring b = new TestKeyring(dir.resolve("b"))) {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-a")) {
       long h = a.importPrivateKey(KeyType.EC, p256().getPrivate().getEncoded(), sign()).handle();
       byte[] bundle =
           a.boundary.cloneObjectOut(a.keyringId, h, b.boundary.cloningPublicKey(), DOMAIN);
@@ -242,8 +324,8 @@ class ObjectCloneTest {
 
   @Test
   void cloningKey_isTheSameWhereverTheSmkIsLoaded_andDiffersBetweenClusters() {
-    try (TestKeyring a = new TestKeyring(dir.resolve("a"));
-        TestKeyring b = new TestKeyring(dir.resolve("b"))) {
+    try (TestKeyring a = keyring("a", "domain-a");
+        TestKeyring b = keyring("b", "domain-a")) {
       byte[] offer = a.boundary.cloningPublicKey();
       try (Boundary again =
           Boundary.open(
