@@ -57,13 +57,19 @@ public final class TestMember implements AutoCloseable {
 
   /** Starts a member in {@code dir} with a cluster and the keyrings labelled {@code keyrings}. */
   public static TestMember start(Path dir, String... keyrings) throws Exception {
+    return startInDomain(dir, DOMAIN, keyrings);
+  }
+
+  /** {@link #start}, with the partition initialized in cloning domain {@code domain}. */
+  public static TestMember startInDomain(Path dir, String domain, String... keyrings)
+      throws Exception {
     Member m = Member.start(config(dir, 0));
     try {
       Appliance a = m.appliance();
       Hsm hsm = a.hsm();
       hsm.initialize("hsm1", SO);
       hsm.createPartition(SO, "clusterpar", "V1");
-      hsm.initializePartition(SO, PO, DOMAIN);
+      hsm.initializePartition(SO, PO, domain);
       hsm.setPartitionPolicy(PO, Hsm.POLICY_PER_KEY_AUTH, 0);
       hsm.initCo(PO, CO_INITIAL);
       hsm.changeCoPassword(CO_INITIAL, CO);

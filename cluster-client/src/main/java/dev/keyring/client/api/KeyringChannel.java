@@ -6,6 +6,7 @@ import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.wire.CloningMessages;
 import java.util.List;
 import java.util.UUID;
 
@@ -124,6 +125,25 @@ public interface KeyringChannel extends AutoCloseable {
 
   /** {@code length} random bytes from the HSM. */
   byte[] random(int length) throws TransportException;
+
+  // ---- cloning (HA groups): the client relays what one HSM encrypted for another
+
+  /**
+   * The keyring's cloning offer: its serial number, cloning domain fingerprint, its cluster's
+   * cloning public key and the cloning policies of the member that answered.
+   */
+  CloningMessages.CloningOffer cloningOffer() throws TransportException;
+
+  /** The keyring's objects with the object id that names each one on every keyring it is on. */
+  List<CloningMessages.ClonableObject> clonableObjects() throws TransportException;
+
+  /** Object {@code handle} encrypted by the member for the target that made {@code offer}. */
+  byte[] cloneOut(long handle, CloningMessages.CloningOffer offer) throws TransportException;
+
+  /**
+   * Stores a clone made for this keyring's cluster; a repeat of the same version changes nothing.
+   */
+  KeyringObject cloneIn(byte[] bundle) throws TransportException;
 
   /**
    * Starts a multi-part operation; feed it with {@link KeyringOperation#update}. It stays on the

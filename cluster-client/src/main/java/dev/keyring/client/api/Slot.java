@@ -1,5 +1,6 @@
 package dev.keyring.client.api;
 
+import dev.keyring.protocol.KeyringSerial;
 import java.util.UUID;
 
 /**
@@ -18,4 +19,12 @@ public record Slot(
     String label,
     boolean locked,
     boolean krcoInitialized,
-    boolean passwordChangeRequired) {}
+    boolean passwordChangeRequired) {
+  /**
+   * The keyring's serial number: twelve digits, the same on every member and stable for the
+   * keyring's life; HA groups name their members by it.
+   */
+  public String serialNumber() {
+    return KeyringSerial.of(keyringId);
+  }
+}

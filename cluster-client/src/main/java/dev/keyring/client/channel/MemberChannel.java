@@ -12,6 +12,7 @@ import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.wire.CloningMessages;
 import java.util.List;
 
 /**
@@ -123,6 +124,19 @@ public interface MemberChannel {
       throws TransportException;
 
   byte[] random(String sessionId, int length) throws TransportException;
+
+  /** The keyring's cloning offer ({@code GET .../cloning}). */
+  CloningMessages.CloningOffer cloningOffer(String sessionId) throws TransportException;
+
+  /** The keyring's objects with their object ids ({@code GET .../cloning/objects}). */
+  List<CloningMessages.ClonableObject> clonableObjects(String sessionId) throws TransportException;
+
+  /** Object {@code handle} encrypted for the target that made {@code offer}. */
+  byte[] cloneOut(String sessionId, long handle, CloningMessages.CloningOffer offer)
+      throws TransportException;
+
+  /** Stores a clone made for this keyring's cluster; answers the object as stored. */
+  KeyringObject cloneIn(String sessionId, byte[] bundle) throws TransportException;
 
   /** Starts a multi-part operation on the session; returns the operation's id. */
   String startOperation(

@@ -12,6 +12,7 @@ import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.wire.CloningMessages;
 import java.lang.System.Logger.Level;
 import java.util.Arrays;
 import java.util.List;
@@ -363,6 +364,28 @@ public final class RecoveringChannel implements KeyringChannel {
   @Override
   public byte[] random(int length) throws TransportException {
     return onSession(CallKind.READ_REPEATABLE, "random", (c, sid) -> c.random(sid, length));
+  }
+
+  @Override
+  public CloningMessages.CloningOffer cloningOffer() throws TransportException {
+    return onSession(CallKind.READ_REPEATABLE, "cloning offer", MemberChannel::cloningOffer);
+  }
+
+  @Override
+  public List<CloningMessages.ClonableObject> clonableObjects() throws TransportException {
+    return onSession(CallKind.READ_REPEATABLE, "cloning objects", MemberChannel::clonableObjects);
+  }
+
+  @Override
+  public byte[] cloneOut(long handle, CloningMessages.CloningOffer offer)
+      throws TransportException {
+    return onSession(
+        CallKind.READ_REPEATABLE, "clone out", (c, sid) -> c.cloneOut(sid, handle, offer));
+  }
+
+  @Override
+  public KeyringObject cloneIn(byte[] bundle) throws TransportException {
+    return onSession(CallKind.WRITE, "clone in", (c, sid) -> c.cloneIn(sid, bundle));
   }
 
   @Override

@@ -55,7 +55,8 @@ import picocli.CommandLine.Spec;
       PartitionCommand.class,
       KeyCommand.class,
       SignCommand.Sign.class,
-      SignCommand.Verify.class
+      SignCommand.Verify.class,
+      HaGroupCommand.class
     })
 public final class KeyringCm implements Runnable {
   /** Done. */

@@ -3,6 +3,8 @@ package dev.keyring.client.cli;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.Slot;
 import dev.keyring.client.api.TransportException;
+import dev.keyring.client.config.ClientConfig;
+import dev.keyring.client.config.HaGroupEntry;
 import dev.keyring.protocol.cli.CommandGroup;
 import java.util.List;
 import picocli.CommandLine.Command;
@@ -37,16 +39,41 @@ final class SlotCommand extends CommandGroup {
     @Override
     void run(KeyringClient kc) throws TransportException {
       List<Slot> slots = kc.slots();
+      ClientConfig cfg = client.read(env());
+      java.util.Set<String> hidden = new java.util.HashSet<>();
+      if (cfg.haSettings().haOnly()) {
+        cfg.haGroups().forEach(g -> hidden.addAll(g.memberSerials()));
+      }
       out().println("Cluster " + kc.cluster().indexSuffix() + " at " + kc.cluster().server());
+      int shown = 0;
       for (Slot s : slots) {
+        if (hidden.contains(s.serialNumber())) {
+          continue;
+        }
+        shown++;
         out().println();
         out().printf("\tSlot Id ->              %d%n", s.slotId());
         out().printf("\tLabel ->                %s%n", s.label());
         out().printf("\tKeyring ID ->           %s%n", s.keyringId());
+        out().printf("\tSerial Number ->        %s%n", s.serialNumber());
         out().printf("\tStatus ->               %s%n", status(s));
       }
+      if (cfg.haSettings().haOnly()) {
+        for (HaGroupEntry g : cfg.haGroups()) {
+          out().println();
+          out().printf("\tHA Virtual Slot ->      %s%n", g.label());
+          out().printf("\tSerial Number ->        %s%n", g.serialNumber());
+          out().printf("\tMembers ->              %s%n", String.join(", ", g.memberSerials()));
+        }
+      }
       out().println();
-      out().println(slots.size() + (slots.size() == 1 ? " slot" : " slots"));
+      out()
+          .println(
+              shown
+                  + (shown == 1 ? " slot" : " slots")
+                  + (shown < slots.size()
+                      ? " (" + (slots.size() - shown) + " HA group members hidden: HAOnly is on)"
+                      : ""));
     }
   }
 }

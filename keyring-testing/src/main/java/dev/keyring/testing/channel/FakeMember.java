@@ -17,6 +17,7 @@ import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.wire.CloningMessages;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -289,6 +290,33 @@ public final class FakeMember implements MemberChannel {
           }
           return List.copyOf(out);
         });
+  }
+
+  @Override
+  public CloningMessages.CloningOffer cloningOffer(String sessionId) throws TransportException {
+    return serve("cloningOffer", false, FakeMember::noCloning);
+  }
+
+  @Override
+  public List<CloningMessages.ClonableObject> clonableObjects(String sessionId)
+      throws TransportException {
+    return serve("clonableObjects", false, FakeMember::noCloning);
+  }
+
+  @Override
+  public byte[] cloneOut(String sessionId, long handle, CloningMessages.CloningOffer offer)
+      throws TransportException {
+    return serve("cloneOut", false, FakeMember::noCloning);
+  }
+
+  @Override
+  public KeyringObject cloneIn(String sessionId, byte[] bundle) throws TransportException {
+    return serve("cloneIn", true, FakeMember::noCloning);
+  }
+
+  /** Cloning needs two HSM boundaries: HA group tests use real members; a fake refuses. */
+  private static <T> T noCloning() {
+    throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "a fake member does not clone objects");
   }
 
   @Override

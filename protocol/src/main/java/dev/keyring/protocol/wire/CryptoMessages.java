@@ -18,7 +18,12 @@ public final class CryptoMessages {
       String label,
       boolean locked,
       boolean krcoInitialized,
-      boolean passwordChangeRequired) {}
+      boolean passwordChangeRequired) {
+    /** The keyring's serial number ({@link dev.keyring.protocol.KeyringSerial}). */
+    public String serialNumber() {
+      return dev.keyring.protocol.KeyringSerial.of(keyringId);
+    }
+  }
 
   /** {@code GET /v1/slots}. */
   public record SlotList(List<Slot> slots) {}

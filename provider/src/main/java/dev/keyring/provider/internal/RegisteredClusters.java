@@ -2,8 +2,17 @@ package dev.keyring.provider.internal;
 
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.Slot;
 import dev.keyring.client.api.TransportException;
+import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.config.HaGroupEntry;
+import dev.keyring.client.ha.ClusterClients;
+import dev.keyring.client.ha.HaGroups;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -18,9 +27,65 @@ final class RegisteredClusters implements ChannelOpener {
     this.settings = settings;
   }
 
+  /**
+   * A slot named like an HA group of the configuration ({@code VirtualToken}) opens the group's
+   * virtual slot, over the members on every registered cluster; any other name is a keyring of the
+   * cluster at {@code clusterIndex}.
+   */
   @Override
   public KeyringChannel open(int clusterIndex, String keyringLabelOrId) throws TransportException {
+    Optional<KeyringChannel> group =
+        HaGroups.openIfGroup(
+            settings.config(),
+            keyringLabelOrId,
+            new ClusterClients() {
+              @Override
+              public List<Integer> indexes() {
+                return settings.config().clusters().stream().map(ClusterEntry::index).toList();
+              }
+
+              @Override
+              public List<Slot> slots(int index) throws TransportException {
+                return client(index).slots();
+              }
+
+              @Override
+              public KeyringChannel openSession(int index, String keyringId)
+                  throws TransportException {
+                return client(index).openSession(keyringId);
+              }
+            });
+    if (group.isPresent()) {
+      return group.get();
+    }
+    if (settings.config().haSettings().haOnly()) {
+      refuseHiddenMember(clusterIndex, keyringLabelOrId);
+    }
     return client(clusterIndex).openSession(keyringLabelOrId);
+  }
+
+  /** In HA-only mode, a member slot of an HA group is not opened directly. */
+  private void refuseHiddenMember(int clusterIndex, String name) throws TransportException {
+    for (Slot s : client(clusterIndex).slots()) {
+      if (!s.label().equals(name)
+          && !s.keyringId().toString().equalsIgnoreCase(name)
+          && !s.serialNumber().equals(name)) {
+        continue;
+      }
+      for (HaGroupEntry g : settings.config().haGroups()) {
+        if (g.memberSerials().contains(s.serialNumber())) {
+          throw new HsmException(
+              ResultCode.CKR_SLOT_ID_INVALID,
+              "HA-only mode (HAOnly = 1) hides slot "
+                  + s.serialNumber()
+                  + ", a member of HA group '"
+                  + g.label()
+                  + "': open the group (slot="
+                  + g.label()
+                  + ")");
+        }
+      }
+    }
   }
 
   /** The client of the cluster at {@code index}, opened on first use. */

@@ -48,6 +48,7 @@ public final class Boundary implements AutoCloseable {
   private final CipherOperations ciphers;
   private final KeyWrapOperations wrapping;
   private final KeyDerivation derivation;
+  private final ObjectCloning cloning;
 
   private Boundary(BoundaryConfig config, KeyringStore store, ReplicatedWriter writer) {
     Objects.requireNonNull(store, "store");
@@ -65,6 +66,9 @@ public final class Boundary implements AutoCloseable {
     this.ciphers = new CipherOperations(engines, drbg, objects, rsa);
     this.wrapping = new KeyWrapOperations(engines, objects, imports, rsa);
     this.derivation = new KeyDerivation(engines, objects, imports);
+    this.cloning =
+        new ObjectCloning(
+            vault, drbg.secureRandom(), engines.provider(EngineFamily.AES_GCM), objects, store);
   }
 
   /** Opens the boundary over a member's store; picks the crypto engines (once per JVM). */
@@ -260,6 +264,40 @@ public final class Boundary implements AutoCloseable {
   /** Drops one cached key (the object changed or was deleted elsewhere). */
   public void evictObject(UUID keyringId, long handle) {
     cache.invalidate(keyringId, handle);
+  }
+
+  // ---------------------------------------------------------------- object cloning
+
+  /**
+   * The cluster's cloning public key (X.509 DER, EC P-256), derived from the SMK: every member of
+   * the cluster offers the same one, and opens clones made for it ({@link ObjectClone}).
+   */
+  public byte[] cloningPublicKey() {
+    return cloning.cloningPublicKey();
+  }
+
+  /**
+   * Encrypts object {@code handle} of the keyring for the cluster whose cloning public key is
+   * {@code targetPublicKey}, bound to {@code cloningDomainFingerprint} (this HSM's): only a member
+   * of that cluster and of the same cloning domain opens it.
+   */
+  public byte[] cloneObjectOut(
+      UUID keyringId, long handle, byte[] targetPublicKey, String cloningDomainFingerprint) {
+    return cloning.cloneOut(keyringId, handle, targetPublicKey, cloningDomainFingerprint);
+  }
+
+  /**
+   * Opens an object clone made for this cluster and stores the object in the keyring, sealed under
+   * this cluster's SMK, with its object id, attributes and origin; refused with "the object clone
+   * could not be opened: …" when the cloning domains differ or the bundle was altered. {@code
+   * admit} is shown the object's class before it is stored and throws to refuse it.
+   */
+  public ObjectRecord cloneObjectIn(
+      UUID keyringId,
+      byte[] bundle,
+      String cloningDomainFingerprint,
+      java.util.function.Consumer<ObjectClass> admit) {
+    return cloning.cloneIn(keyringId, bundle, cloningDomainFingerprint, admit);
   }
 
   // ---------------------------------------------------------------- operations

@@ -136,6 +136,42 @@ final class KeyringObjects {
     return new KeyPairObjects(recs.get(0), recs.get(1));
   }
 
+  /**
+   * Stores an object cloned from another HSM under its own object id: a private or secret key's
+   * value ({@code secret}, owned from here on; wiped when the object cannot be stored) is sealed
+   * under this cluster's SMK with the origin its source recorded; an object without a secret part
+   * is stored as it came.
+   */
+  ObjectRecord insertCloned(
+      UUID keyringId,
+      UUID objectId,
+      ObjectClass c,
+      Attributes attrs,
+      byte kind,
+      KeyOrigin origin,
+      SecretBytes secret) {
+    if (secret == null) {
+      return writer.write(tx -> tx.insertObject(keyringId, objectId, c, attrs, null));
+    }
+    KeyType type =
+        attrs
+            .keyType()
+            .orElseThrow(
+                () ->
+                    new HsmException(
+                        ResultCode.CKR_TEMPLATE_INCOMPLETE, "a cloned key has no CKA_KEY_TYPE"));
+    ObjectRecord rec;
+    try {
+      byte[] blob = vault.seal(kind, type, origin, secret, clusterId(), keyringId, objectId, attrs);
+      rec = writer.write(tx -> tx.insertObject(keyringId, objectId, c, attrs, blob));
+    } catch (RuntimeException e) {
+      secret.destroy();
+      throw e;
+    }
+    cache.add(new LoadedKey(rec, secret));
+    return rec;
+  }
+
   /** Stores an object with no secret part (public key, certificate, data). */
   ObjectRecord insertPublic(UUID keyringId, ObjectClass c, Attributes attrs) {
     UUID id = UUID.randomUUID();

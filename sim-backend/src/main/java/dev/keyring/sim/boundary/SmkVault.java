@@ -41,7 +41,7 @@ final class SmkVault {
 
   private final SecretKeySpec deviceKey;
   // this HSM's cloning domain key (CloningDomainKey), or null before its partition is initialized
-  private volatile byte[] domainKey;
+  private volatile SecretBytes domainKey;
   private final SecureRandom random;
   private final Provider gcmProvider;
   private final LongSupplier nanoClock;
@@ -429,7 +429,7 @@ final class SmkVault {
       kwp.init(Cipher.WRAP_MODE, deviceKey);
       String sealed =
           java.util.Base64.getEncoder().encodeToString(kwp.wrap(new SecretKeySpec(key, "AES")));
-      domainKey = key.clone();
+      replaceDomainKey(SecretBytes.adopt(key.clone()));
       return sealed;
     } catch (GeneralSecurityException e) {
       throw new HsmException(ResultCode.CKR_DEVICE_ERROR, "sealing the cloning domain failed");
@@ -445,9 +445,10 @@ final class SmkVault {
     try {
       Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
       kwp.init(Cipher.UNWRAP_MODE, deviceKey);
-      domainKey =
-          kwp.unwrap(java.util.Base64.getDecoder().decode(sealed), "AES", Cipher.SECRET_KEY)
-              .getEncoded();
+      replaceDomainKey(
+          SecretBytes.adopt(
+              kwp.unwrap(java.util.Base64.getDecoder().decode(sealed), "AES", Cipher.SECRET_KEY)
+                  .getEncoded()));
     } catch (GeneralSecurityException | IllegalArgumentException e) {
       throw new HsmException(
           ResultCode.CKR_DEVICE_ERROR,
@@ -455,8 +456,21 @@ final class SmkVault {
     }
   }
 
-  private byte[] requireDomainKey() {
-    byte[] k = domainKey;
+  private void replaceDomainKey(SecretBytes next) {
+    SecretBytes old = domainKey;
+    domainKey = next;
+    if (old != null) {
+      old.destroy();
+    }
+  }
+
+  /** This HSM's cloning domain key, or null before its partition was initialized. */
+  SecretBytes domainKey() {
+    return domainKey;
+  }
+
+  private SecretBytes requireDomainKey() {
+    SecretBytes k = domainKey;
     if (k == null) {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_FAILED,
@@ -473,7 +487,7 @@ final class SmkVault {
    */
   private SecretKeySpec transportKey(PrivateKey own, PublicKey peer)
       throws GeneralSecurityException {
-    byte[] domain = requireDomainKey();
+    byte[] domain = requireDomainKey().reveal(SecretKeyAccess.INSTANCE);
     KeyAgreement ka = KeyAgreement.getInstance("ECDH", "SunEC");
     ka.init(own);
     ka.doPhase(peer, true);
@@ -484,6 +498,26 @@ final class SmkVault {
     } finally {
       Arrays.fill(shared, (byte) 0);
       Arrays.fill(okm, (byte) 0);
+    }
+  }
+
+  /**
+   * {@code length} bytes derived from the active SMK with HKDF-SHA256 for one purpose ({@code
+   * info}); the caller wipes them. Every member holding the SMK derives the same bytes.
+   */
+  byte[] deriveFromSmk(byte[] info, int length) {
+    ActiveSmk s = requireSmk();
+    byte[] raw = s.key.getEncoded();
+    try {
+      org.bouncycastle.crypto.generators.HKDFBytesGenerator hkdf =
+          new org.bouncycastle.crypto.generators.HKDFBytesGenerator(
+              new org.bouncycastle.crypto.digests.SHA256Digest());
+      hkdf.init(new org.bouncycastle.crypto.params.HKDFParameters(raw, s.fingerprint, info));
+      byte[] okm = new byte[length];
+      hkdf.generateBytes(okm, 0, length);
+      return okm;
+    } finally {
+      Arrays.fill(raw, (byte) 0);
     }
   }
 

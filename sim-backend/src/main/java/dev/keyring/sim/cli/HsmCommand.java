@@ -12,12 +12,12 @@ import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code hsm init|show}: the member's HSM. */
+/** {@code hsm init|show|policy}: the member's HSM. */
 @Command(
     name = "hsm",
     mixinStandardHelpOptions = true,
-    description = "The member's HSM: initialize it and its SO, show it.",
-    subcommands = {HsmCommand.Init.class, HsmCommand.Show.class})
+    description = "The member's HSM: initialize it and its SO, show it, set its policies.",
+    subcommands = {HsmCommand.Init.class, HsmCommand.Show.class, HsmPolicyCommand.class})
 final class HsmCommand extends CommandGroup {
 
   @Command(

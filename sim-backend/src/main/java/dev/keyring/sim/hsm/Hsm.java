@@ -24,6 +24,28 @@ import java.util.Optional;
  * State lives in the member's store ({@code hsm_state}), written in one transaction per change.
  */
 public final class Hsm {
+  /** Partition policy 0: allow private key cloning (default on; HA groups need it). */
+  public static final int POLICY_PRIVATE_KEY_CLONING = 0;
+
+  /** Partition policy 4: allow secret key cloning (default on; HA groups need it). */
+  public static final int POLICY_SECRET_KEY_CLONING = 4;
+
+  /**
+   * Partition policy 28: allow key management functions (default on): generating, creating,
+   * importing, deriving, changing and destroying objects. Cloning in is not creation and stays
+   * allowed when it is 0.
+   */
+  public static final int POLICY_KEY_MANAGEMENT = 28;
+
+  /** HSM policy 7: allow cloning (default on; HA groups need it). */
+  public static final int POLICY_CLONING = 7;
+
+  /** HSM policy 12: allow non-FIPS algorithms (default on); HA group members must agree on it. */
+  public static final int POLICY_NON_FIPS_ALGORITHMS = 12;
+
+  /** HSM policy 16: allow network replication (default on; HA groups need it). */
+  public static final int POLICY_NETWORK_REPLICATION = 16;
+
   /** HSM policy 21: force user PIN change after set/reset (default on). */
   public static final int POLICY_FORCE_PIN_CHANGE = 21;
 
@@ -76,6 +98,9 @@ public final class Hsm {
     } else {
       s = new HsmState();
       s.serial = Integer.toString(1_000_000 + new SecureRandom().nextInt(9_000_000));
+      s.policies.put(POLICY_CLONING, 1);
+      s.policies.put(POLICY_NON_FIPS_ALGORITHMS, 1);
+      s.policies.put(POLICY_NETWORK_REPLICATION, 1);
       s.policies.put(POLICY_FORCE_PIN_CHANGE, 1);
     }
     Hsm hsm = new Hsm(store, boundary, hasher, s, ticker);
@@ -136,8 +161,35 @@ public final class Hsm {
     lockout.succeeded(role);
   }
 
+  /**
+   * The value of HSM policy {@code id}; policies 7, 12 and 16, unset in HSMs made before they were
+   * modelled, count as their default 1.
+   */
   public synchronized int policy(int id) {
-    return state.policies.getOrDefault(id, 0);
+    return state.policies.getOrDefault(id, hsmPolicyDefault(id));
+  }
+
+  private static int hsmPolicyDefault(int id) {
+    return id == POLICY_CLONING
+            || id == POLICY_NON_FIPS_ALGORITHMS
+            || id == POLICY_NETWORK_REPLICATION
+        ? 1
+        : 0;
+  }
+
+  /**
+   * The value of partition policy {@code id}; policies 0, 4 and 28, unset in partitions made before
+   * they were modelled, count as their default 1. CKR_TOKEN_NOT_PRESENT without a partition.
+   */
+  public synchronized int partitionPolicy(int id) {
+    HsmState.PartitionState p = requirePartition();
+    int fallback =
+        id == POLICY_PRIVATE_KEY_CLONING
+                || id == POLICY_SECRET_KEY_CLONING
+                || id == POLICY_KEY_MANAGEMENT
+            ? 1
+            : 0;
+    return p.policies.getOrDefault(id, fallback);
   }
 
   public synchronized Map<Integer, Integer> policies() {
@@ -178,6 +230,9 @@ public final class Hsm {
     next.partition = new HsmState.PartitionState();
     next.partition.label = label;
     next.partition.version = "V1";
+    next.partition.policies.put(POLICY_PRIVATE_KEY_CLONING, 1);
+    next.partition.policies.put(POLICY_SECRET_KEY_CLONING, 1);
+    next.partition.policies.put(POLICY_KEY_MANAGEMENT, 1);
     next.partition.policies.put(POLICY_PER_KEY_AUTH, 1);
     persist(next);
   }

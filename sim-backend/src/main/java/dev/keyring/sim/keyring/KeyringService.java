@@ -2,6 +2,7 @@ package dev.keyring.sim.keyring;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyringLimits;
+import dev.keyring.protocol.KeyringSerial;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
 import dev.keyring.protocol.time.Ticker;
@@ -115,6 +116,10 @@ public final class KeyringService {
     // one KDF run for the whole batch: they all start with the same password
     String credential = KeyringCredential.create(hasher, initialPassword);
     List<KeyringRecord> records = new ArrayList<>(total);
+    java.util.Set<String> serials = new java.util.HashSet<>();
+    for (KeyringRecord k : store.keyrings()) {
+      serials.add(KeyringSerial.of(k.id()));
+    }
     Instant now = Instant.ofEpochMilli(ticker.currentTimeMillis());
     for (int i = 0; i < total; i++) {
       String name =
@@ -128,7 +133,7 @@ public final class KeyringService {
       }
       records.add(
           new KeyringRecord(
-              UUID.randomUUID(), cluster.id(), name, credential, true, false, false, 0, now));
+              uniqueSerialId(serials), cluster.id(), name, credential, true, false, false, 0, now));
       if (progress != null) {
         progress.accept(i + 1);
       }
@@ -136,7 +141,33 @@ public final class KeyringService {
     return writer.write(tx -> tx.createKeyrings(cluster.id(), records));
   }
 
-  /** A keyring by UUID or label (CKR_SLOT_ID_INVALID when there is none). */
+  /**
+   * A new keyring UUID whose serial number ({@link KeyringSerial}) is not yet among {@code taken},
+   * which it joins: serials stay unique within the cluster.
+   */
+  private static UUID uniqueSerialId(java.util.Set<String> taken) {
+    while (true) {
+      UUID id = UUID.randomUUID();
+      if (taken.add(KeyringSerial.of(id))) {
+        return id;
+      }
+    }
+  }
+
+  /**
+   * Refuses with CKR_FUNCTION_REJECTED when partition policy 28 (allow key management functions) is
+   * 0: no object may then be generated, created, imported, derived, changed or destroyed.
+   */
+  void requireKeyManagement() {
+    if (hsm.partitionPolicy(Hsm.POLICY_KEY_MANAGEMENT) != 1) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_REJECTED,
+          "partition policy 28 (allow key management functions) is 0: objects cannot be"
+              + " generated, created, imported, derived, changed or destroyed on this partition");
+    }
+  }
+
+  /** A keyring by UUID, label or serial number (CKR_SLOT_ID_INVALID when there is none). */
   public KeyringRecord keyring(String idOrLabel) {
     Optional<KeyringRecord> r = Optional.empty();
     if (idOrLabel != null && idOrLabel.length() == 36) {
@@ -149,9 +180,17 @@ public final class KeyringService {
     if (r.isEmpty() && idOrLabel != null) {
       r = store.keyringByLabel(idOrLabel);
     }
+    if (r.isEmpty() && KeyringSerial.isSerial(idOrLabel)) {
+      r =
+          store.keyrings().stream()
+              .filter(k -> KeyringSerial.of(k.id()).equals(idOrLabel))
+              .findFirst();
+    }
     return r.orElseThrow(
         () ->
-            new HsmException(ResultCode.CKR_SLOT_ID_INVALID, "no keyring has that UUID or label"));
+            new HsmException(
+                ResultCode.CKR_SLOT_ID_INVALID,
+                "no keyring has that UUID, label or serial number"));
   }
 
   public List<KeyringRecord> keyrings() {

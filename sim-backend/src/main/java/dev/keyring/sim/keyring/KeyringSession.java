@@ -79,22 +79,26 @@ public final class KeyringSession implements AutoCloseable {
   public KeyPairObjects generateKeyPair(
       KeyGenParams params, Attributes publicTemplate, Attributes privateTemplate) {
     requireCrypto();
+    service.requireKeyManagement();
     return boundary.generateKeyPair(keyringId, params, publicTemplate, privateTemplate);
   }
 
   public ObjectRecord generateKey(KeyGenParams params, Attributes template) {
     requireCrypto();
+    service.requireKeyManagement();
     return boundary.generateKey(keyringId, params, template);
   }
 
   public ObjectRecord createObject(Attributes template) {
     requireCrypto();
+    service.requireKeyManagement();
     return boundary.createObject(keyringId, template);
   }
 
   public ObjectRecord unwrapKey(
       long unwrappingKey, Mechanism m, MechanismParams p, byte[] wrapped, Attributes template) {
     requireCrypto();
+    service.requireKeyManagement();
     return boundary.unwrapKey(keyringId, unwrappingKey, m, p, wrapped, template);
   }
 
@@ -105,6 +109,7 @@ public final class KeyringSession implements AutoCloseable {
 
   public ObjectRecord deriveKey(long baseKey, Mechanism m, MechanismParams p, Attributes template) {
     requireCrypto();
+    service.requireKeyManagement();
     return boundary.deriveKey(keyringId, baseKey, m, p, template);
   }
 
@@ -130,11 +135,13 @@ public final class KeyringSession implements AutoCloseable {
 
   public ObjectRecord setAttributes(long handle, Attributes changes) {
     requireCrypto();
+    service.requireKeyManagement();
     return boundary.setAttributes(keyringId, handle, changes);
   }
 
   public void destroyObject(long handle) {
     requireCrypto();
+    service.requireKeyManagement();
     boundary.destroyObject(keyringId, handle);
   }
 
@@ -142,6 +149,33 @@ public final class KeyringSession implements AutoCloseable {
   public List<ObjectRecord> findObjects(Attributes template) {
     requireCrypto();
     return store.findObjects(keyringId, template);
+  }
+
+  /** The keyring's cluster's cloning public key (KRCO only): the offer of a clone target. */
+  public byte[] cloningPublicKey() {
+    requireCrypto();
+    return boundary.cloningPublicKey();
+  }
+
+  /**
+   * Encrypts object {@code handle} for the cluster whose cloning key is {@code targetKey} (KRCO
+   * only); the caller has checked the HSM's cloning policies.
+   */
+  public byte[] cloneOut(long handle, byte[] targetKey, String cloningDomainFingerprint) {
+    requireCrypto();
+    return boundary.cloneObjectOut(keyringId, handle, targetKey, cloningDomainFingerprint);
+  }
+
+  /**
+   * Stores an object cloned for this keyring's cluster (KRCO only); the caller has checked the
+   * HSM's cloning policies. Cloning is not creation: no key-management permission is needed.
+   */
+  public ObjectRecord cloneIn(
+      byte[] bundle,
+      String cloningDomainFingerprint,
+      java.util.function.Consumer<dev.keyring.protocol.ObjectClass> admit) {
+    requireCrypto();
+    return boundary.cloneObjectIn(keyringId, bundle, cloningDomainFingerprint, admit);
   }
 
   public byte[] random(int length) {

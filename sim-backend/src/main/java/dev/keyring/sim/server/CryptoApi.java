@@ -47,6 +47,7 @@ final class CryptoApi extends Handler.Abstract {
   private final PeerEndpoints peers;
   private final ReadConsistency consistency;
   private final OperationEndpoints operations;
+  private final CloningEndpoints cloning;
   private final BufferBudget budget;
   private final BodyLimits bodyLimits;
 
@@ -61,6 +62,7 @@ final class CryptoApi extends Handler.Abstract {
     this.peers = new PeerEndpoints(node);
     this.consistency = new ReadConsistency(appliance, node);
     this.operations = new OperationEndpoints(budget);
+    this.cloning = new CloningEndpoints(appliance);
     this.budget = budget;
     this.bodyLimits = bodyLimits;
     this.served = served;
@@ -216,6 +218,10 @@ final class CryptoApi extends Handler.Abstract {
     if (p.length == 6 && op.equals("operations")) {
       requireMethod(x, "POST");
       operations.part(x, s, p[5], lease);
+      return;
+    }
+    if (op.equals("cloning") && p.length <= 6) {
+      cloning.handle(x, s, p.length == 6 ? p[5] : "");
       return;
     }
     if (p.length != 5) {

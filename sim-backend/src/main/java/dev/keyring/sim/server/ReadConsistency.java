@@ -159,6 +159,9 @@ final class ReadConsistency {
     if (p.length == 5 && p[2].equals("sessions")) {
       return method.equals("POST") && CHANGES.contains(p[4]);
     }
+    if (p.length == 6 && p[4].equals("cloning") && p[5].equals("in")) {
+      return method.equals("POST") && p[2].equals("sessions");
+    }
     return p.length == 6
         && p[2].equals("sessions")
         && p[4].equals("objects")

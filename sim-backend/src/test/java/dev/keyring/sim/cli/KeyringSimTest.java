@@ -375,4 +375,21 @@ class KeyringSimTest {
     Files.writeString(p, content + "\n");
     return p.toString();
   }
+
+  @Test
+  @Order(9)
+  void hsmPolicy_setAsTheSo_showsInHsmShow_andBadInputIsRefused() {
+    ok("hsm", "policy", "-policy", "12", "-value", "0", "-password", SO);
+    assertTrue(ok("hsm", "show").out().contains("12=0"), "policy 12 shown as set");
+    ok("hsm", "policy", "-policy", "12", "-value", "1", "-password", SO);
+    CliRun shown = ok("hsm", "show");
+    for (String p : new String[] {"7=1", "12=1", "16=1"}) {
+      assertTrue(shown.out().contains(p), () -> p + " not in:\n" + shown.out());
+    }
+    refused(
+        "CKR_PIN_INCORRECT", "hsm", "policy", "-policy", "7", "-value", "0", "-password", "x" + SO);
+    CliRun bad = sim("hsm", "policy", "-policy", "7", "-value", "2", "-password", SO);
+    assertEquals(2, bad.exit(), bad::toString);
+    assertTrue(bad.err().contains("-value must be 0 or 1"), bad::toString);
+  }
 }

@@ -13,6 +13,7 @@ import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.wire.CloningMessages;
 import dev.keyring.protocol.wire.CryptoMessages;
 import java.util.ArrayList;
 import java.util.List;
@@ -172,6 +173,49 @@ public final class HttpMemberChannel implements MemberChannel {
             "objects",
             "find");
     return each(list.objects(), WireTypes::object);
+  }
+
+  @Override
+  public CloningMessages.CloningOffer cloningOffer(String sessionId) throws TransportException {
+    return transport.get(
+        CloningMessages.CloningOffer.class, "v1", "sessions", sessionId, "cloning");
+  }
+
+  @Override
+  public List<CloningMessages.ClonableObject> clonableObjects(String sessionId)
+      throws TransportException {
+    return transport
+        .get(
+            CloningMessages.ClonableObjects.class,
+            "v1",
+            "sessions",
+            sessionId,
+            "cloning",
+            "objects")
+        .objects();
+  }
+
+  @Override
+  public byte[] cloneOut(String sessionId, long handle, CloningMessages.CloningOffer offer)
+      throws TransportException {
+    return post(
+            sessionId,
+            new CloningMessages.CloneOut(handle, offer),
+            CloningMessages.ObjectCloneBundle.class,
+            "cloning",
+            "out")
+        .bundle();
+  }
+
+  @Override
+  public KeyringObject cloneIn(String sessionId, byte[] bundle) throws TransportException {
+    return WireTypes.object(
+        post(
+            sessionId,
+            new CloningMessages.ObjectCloneBundle(bundle),
+            CryptoMessages.ObjectInfo.class,
+            "cloning",
+            "in"));
   }
 
   @Override

@@ -1,0 +1,58 @@
+package dev.keyring.client.ha;
+
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.protocol.wire.CloningMessages;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One member of an open HA group: a keyring slot named by its serial number, the cluster it was
+ * found on, its session, whether it is in rotation, and the handles of the group's objects on it.
+ */
+final class HaMember {
+  final String serial;
+  volatile int clusterIndex = -1;
+  volatile UUID keyringId;
+  volatile String label = "";
+  volatile KeyringChannel channel;
+  volatile boolean down;
+  volatile boolean needsSync;
+  volatile CloningMessages.CloningOffer offer;
+  volatile int failedRecoveries;
+  final AtomicLong operations = new AtomicLong();
+
+  /** Object id → handle on this member, and back. */
+  final Map<UUID, Long> handles = new ConcurrentHashMap<>();
+
+  final Map<Long, UUID> ids = new ConcurrentHashMap<>();
+
+  HaMember(String serial) {
+    this.serial = serial;
+  }
+
+  void learn(UUID objectId, long handle) {
+    handles.put(objectId, handle);
+    ids.put(handle, objectId);
+  }
+
+  void forget(UUID objectId) {
+    Long h = handles.remove(objectId);
+    if (h != null) {
+      ids.remove(h);
+    }
+  }
+
+  /** Where it is, for messages and logs: serial, label, cluster. */
+  String describe() {
+    return serial
+        + (label.isEmpty() ? "" : " (" + label + ")")
+        + (clusterIndex < 0 ? "" : String.format(" on cluster %02d", clusterIndex));
+  }
+
+  @Override
+  public String toString() {
+    return "HaMember[" + describe() + (down ? " down" : " alive") + "]";
+  }
+}

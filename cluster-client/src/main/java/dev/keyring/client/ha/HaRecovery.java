@@ -1,0 +1,118 @@
+package dev.keyring.client.ha;
+
+import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.config.HaSettings;
+import dev.keyring.protocol.HsmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Brings HA group members that went down back into rotation: on demand ({@link #recoverNow()}, the
+ * {@code hagroup recover} command) and, while the group is logged in, in the background every
+ * {@code AutoReconnectInterval} seconds (default 60), up to {@code reconnAtt} attempts per member
+ * ({@code -1}, the default, for no limit; {@code 0} turns auto-recovery off). A member that comes
+ * back is logged in again and given every object, deletion and change it missed before it serves.
+ */
+final class HaRecovery {
+  private static final System.Logger LOG = System.getLogger(HaRecovery.class.getName());
+
+  /** The pause between background attempts when the configuration file sets none. */
+  static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(60);
+
+  private final HaGroupChannel group;
+  private final Duration interval;
+  private final int attempts;
+  private ScheduledExecutorService scheduler;
+
+  HaRecovery(HaGroupChannel group, HaSettings settings) {
+    this.group = group;
+    this.interval = settings.autoReconnectInterval().orElse(DEFAULT_INTERVAL);
+    this.attempts = settings.reconnectAttempts().orElse(-1);
+  }
+
+  /** Starts the background attempts (once logged in); nothing when auto-recovery is off. */
+  synchronized void start() {
+    if (scheduler != null || attempts == 0) {
+      return;
+    }
+    scheduler =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "keyring-ha-recovery-" + group.group().label());
+              t.setDaemon(true);
+              return t;
+            });
+    long ms = interval.toMillis();
+    scheduler.scheduleWithFixedDelay(this::background, ms, ms, TimeUnit.MILLISECONDS);
+  }
+
+  synchronized void stop() {
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+      scheduler = null;
+    }
+  }
+
+  private void background() {
+    for (HaMember m : group.members()) {
+      if (!m.down || (attempts > 0 && m.failedRecoveries >= attempts)) {
+        continue;
+      }
+      tryMember(m);
+    }
+  }
+
+  /** Tries every member that is down now; returns the serials of those back in rotation. */
+  List<String> recoverNow() {
+    List<String> back = new ArrayList<>();
+    for (HaMember m : group.members()) {
+      if (m.down && tryMember(m)) {
+        back.add(m.serial);
+      }
+    }
+    return back;
+  }
+
+  private boolean tryMember(HaMember m) {
+    try {
+      KeyringChannel c = m.channel;
+      if (c == null) {
+        c = group.locator().open(m);
+        m.channel = c;
+        if (group.role() != null) {
+          c.login(group.role(), group.password());
+        }
+      }
+      int cloned = group.replication().catchUp(m);
+      m.failedRecoveries = 0;
+      LOG.log(
+          System.Logger.Level.INFO,
+          "HA group {0}: member {1} recovered and synchronized ({2} objects cloned to it)",
+          group.group().label(),
+          m.describe(),
+          cloned);
+      return true;
+    } catch (TransportException | HsmException e) {
+      m.failedRecoveries++;
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          "HA group {0}: member {1} not recovered yet: {2}",
+          group.group().label(),
+          m.describe(),
+          e.getMessage());
+      return false;
+    } catch (RuntimeException e) {
+      m.failedRecoveries++;
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "HA group " + group.group().label() + ": recovering member " + m.serial + " failed",
+          e);
+      return false;
+    }
+  }
+}

@@ -1,0 +1,349 @@
+package dev.keyring.client.ha;
+
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.ResultCode;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Writes through an HA group: made on one member, then cloned to every other member in rotation
+ * before the call returns; a member that cannot be reached then is marked down and "needs sync",
+ * and gets the object (or the deletion, or the label change) when it is recovered. The client only
+ * relays what one member's HSM encrypted for the other's.
+ *
+ * <p>Writes are serialized with each other and with the synchronization of a recovered member, so
+ * that none is missed between a member's catching up and its return to rotation.
+ */
+final class HaReplication {
+  private static final System.Logger LOG = System.getLogger(HaReplication.class.getName());
+
+  private final HaGroupChannel group;
+  private final Object writeLock = new Object();
+
+  /** Deletions and attribute changes a member missed while it was down, by member serial. */
+  private final Map<String, Set<UUID>> missedDeletes = new ConcurrentHashMap<>();
+
+  private final Map<String, Map<UUID, Attributes>> missedChanges = new ConcurrentHashMap<>();
+
+  HaReplication(HaGroupChannel group) {
+    this.group = group;
+  }
+
+  /** Runs a write on the first member in rotation that can be reached. */
+  private <T> WriteResult<T> onOneMember(String what, HaGroupChannel.MemberCall<T> call)
+      throws TransportException {
+    TransportException failure = null;
+    for (HaMember m : group.members()) {
+      if (m.down || m.channel == null) {
+        continue;
+      }
+      try {
+        T r = call.apply(m);
+        m.operations.incrementAndGet();
+        return new WriteResult<>(m, r);
+      } catch (TransportException e) {
+        group.markDown(m, e);
+        if (failure != null) {
+          e.addSuppressed(failure);
+        }
+        failure = e;
+        if (e.requestSent()) {
+          throw e; // it may have been made: never made twice
+        }
+      }
+    }
+    throw new TransportException(
+        TransportException.Kind.CONNECT,
+        "no member of HA group '" + group.group().label() + "' could make the " + what,
+        failure);
+  }
+
+  private record WriteResult<T>(HaMember member, T value) {}
+
+  /** A write that creates one object; it is cloned to the other members before this returns. */
+  KeyringObject created(String what, HaGroupChannel.MemberCall<KeyringObject> call)
+      throws TransportException {
+    synchronized (writeLock) {
+      WriteResult<KeyringObject> r = onOneMember(what, call);
+      KeyringObject v = group.virtual(r.member(), r.value());
+      replicate(r.member(), group.objectId(v.handle()));
+      return v;
+    }
+  }
+
+  KeyringKeyPair generateKeyPair(KeyGenParams params, Attributes pub, Attributes priv)
+      throws TransportException {
+    synchronized (writeLock) {
+      WriteResult<KeyringKeyPair> r =
+          onOneMember("key pair", m -> m.channel.generateKeyPair(params, pub, priv));
+      KeyringObject vPub = group.virtual(r.member(), r.value().publicKey());
+      KeyringObject vPriv = group.virtual(r.member(), r.value().privateKey());
+      replicate(r.member(), group.objectId(vPub.handle()));
+      replicate(r.member(), group.objectId(vPriv.handle()));
+      return new KeyringKeyPair(vPub, vPriv);
+    }
+  }
+
+  /** Clones object {@code id} from {@code source} to every other member in rotation. */
+  private void replicate(HaMember source, UUID id) throws TransportException {
+    for (HaMember target : group.members()) {
+      if (target == source || target.down || target.channel == null) {
+        if (target != source) {
+          target.needsSync = true;
+        }
+        continue;
+      }
+      try {
+        cloneObject(source, id, target);
+      } catch (SourceFailure e) {
+        // the member that made the write is gone before it could be copied: the write may or
+        // may not survive there, so it is not acknowledged
+        group.markDown(source, e.cause);
+        throw e.cause;
+      } catch (TransportException e) {
+        group.markDown(target, e);
+      } catch (HsmException e) {
+        target.needsSync = true;
+        target.offer = null; // asked again next time: the target's cluster may be another now
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "HA group {0}: object {1} was not replicated to member {2}: {3}",
+            group.group().label(),
+            id,
+            target.describe(),
+            e.getMessage());
+      }
+    }
+  }
+
+  /** The source of a clone could not be reached (the target's failures are thrown as they are). */
+  static final class SourceFailure extends TransportException {
+    private static final long serialVersionUID = 1L;
+    final transient TransportException cause;
+
+    SourceFailure(TransportException cause) {
+      super(cause.kind(), cause.getMessage(), cause);
+      this.cause = cause;
+    }
+  }
+
+  /** One clone: the target's offer, the source's clone for it, the target stores it. */
+  void cloneObject(HaMember source, UUID id, HaMember target) throws TransportException {
+    Long handle = source.handles.get(id);
+    if (handle == null) {
+      group.refresh(source);
+      handle = source.handles.get(id);
+    }
+    if (handle == null) {
+      throw new HsmException(
+          ResultCode.CKR_OBJECT_HANDLE_INVALID,
+          "member " + source.serial + " no longer holds object " + id);
+    }
+    if (target.offer == null) {
+      target.offer = target.channel.cloningOffer();
+    }
+    byte[] bundle;
+    try {
+      bundle = source.channel.cloneOut(handle, target.offer);
+    } catch (SourceFailure e) {
+      throw e;
+    } catch (TransportException e) {
+      throw new SourceFailure(e);
+    }
+    KeyringObject stored = target.channel.cloneIn(bundle);
+    target.learn(id, stored.handle());
+  }
+
+  KeyringObject setAttributes(long handle, Attributes changes) throws TransportException {
+    synchronized (writeLock) {
+      UUID id = requireId(handle);
+      KeyringObject result = null;
+      for (HaMember m : group.members()) {
+        if (m.down || m.channel == null) {
+          missedChanges
+              .computeIfAbsent(m.serial, k -> new ConcurrentHashMap<>())
+              .merge(id, changes, Attributes::merge);
+          continue;
+        }
+        try {
+          KeyringObject o = m.channel.setAttributes(group.handleOn(m, handle), changes);
+          if (result == null) {
+            result = group.virtual(m, o);
+          }
+        } catch (TransportException e) {
+          group.markDown(m, e);
+          missedChanges
+              .computeIfAbsent(m.serial, k -> new ConcurrentHashMap<>())
+              .merge(id, changes, Attributes::merge);
+        }
+      }
+      if (result == null) {
+        throw unreachable("attribute change");
+      }
+      return result;
+    }
+  }
+
+  void destroy(long handle) throws TransportException {
+    synchronized (writeLock) {
+      UUID id = requireId(handle);
+      boolean done = false;
+      for (HaMember m : group.members()) {
+        if (m.down || m.channel == null) {
+          missedDeletes.computeIfAbsent(m.serial, k -> ConcurrentHashMap.newKeySet()).add(id);
+          continue;
+        }
+        try {
+          Long own = m.handles.get(id);
+          if (own == null) {
+            group.refresh(m);
+            own = m.handles.get(id);
+          }
+          if (own != null) {
+            m.channel.destroyObject(own);
+            m.forget(id);
+          }
+          done = true;
+        } catch (TransportException e) {
+          group.markDown(m, e);
+          missedDeletes.computeIfAbsent(m.serial, k -> ConcurrentHashMap.newKeySet()).add(id);
+        }
+      }
+      if (!done) {
+        throw unreachable("deletion");
+      }
+    }
+  }
+
+  /** Runs {@code call} on every member in rotation; at least one must answer. */
+  void onEveryMember(String what, HaGroupChannel.MemberCall<Void> call) throws TransportException {
+    synchronized (writeLock) {
+      boolean done = false;
+      for (HaMember m : group.members()) {
+        if (m.down || m.channel == null) {
+          continue;
+        }
+        try {
+          call.apply(m);
+          done = true;
+        } catch (TransportException e) {
+          group.markDown(m, e);
+        }
+      }
+      if (!done) {
+        throw unreachable(what);
+      }
+    }
+  }
+
+  /**
+   * Brings a member that was down up to date with the members in rotation (objects it lacks,
+   * deletions and changes it missed), then puts it back in rotation. Returns how many objects were
+   * cloned onto it.
+   */
+  int catchUp(HaMember m) throws TransportException {
+    synchronized (writeLock) {
+      m.offer = null;
+      group.refresh(m);
+      int cloned = 0;
+      Set<UUID> deletes = missedDeletes.getOrDefault(m.serial, Set.of());
+      for (UUID id : deletes) {
+        Long own = m.handles.get(id);
+        if (own != null) {
+          m.channel.destroyObject(own);
+          m.forget(id);
+        }
+      }
+      Map<UUID, Attributes> changes = missedChanges.getOrDefault(m.serial, Map.of());
+      for (Map.Entry<UUID, Attributes> c : changes.entrySet()) {
+        Long own = m.handles.get(c.getKey());
+        if (own != null) {
+          m.channel.setAttributes(own, c.getValue());
+        }
+      }
+      for (HaMember source : group.members()) {
+        if (source == m || source.down || source.channel == null) {
+          continue;
+        }
+        group.refresh(source);
+        for (UUID id : new ArrayList<>(source.handles.keySet())) {
+          if (!m.handles.containsKey(id) && !deletes.contains(id)) {
+            cloneObject(source, id, m);
+            cloned++;
+          }
+        }
+      }
+      missedDeletes.remove(m.serial);
+      missedChanges.remove(m.serial);
+      m.needsSync = false;
+      m.down = false;
+      return cloned;
+    }
+  }
+
+  /**
+   * Gives every member in rotation every object another member in rotation holds; returns how many
+   * clones were made.
+   */
+  int synchronizeAll() throws TransportException {
+    synchronized (writeLock) {
+      List<HaMember> alive = new ArrayList<>();
+      for (HaMember m : group.members()) {
+        if (!m.down && m.channel != null) {
+          group.refresh(m);
+          alive.add(m);
+        }
+      }
+      Set<UUID> all = new LinkedHashSet<>();
+      for (HaMember m : alive) {
+        all.addAll(m.handles.keySet());
+      }
+      int cloned = 0;
+      for (UUID id : all) {
+        HaMember source = null;
+        for (HaMember m : alive) {
+          if (m.handles.containsKey(id)) {
+            source = m;
+            break;
+          }
+        }
+        for (HaMember target : alive) {
+          if (!target.handles.containsKey(id)) {
+            cloneObject(source, id, target);
+            cloned++;
+          }
+        }
+      }
+      for (HaMember m : alive) {
+        m.needsSync = false;
+      }
+      return cloned;
+    }
+  }
+
+  private UUID requireId(long handle) {
+    UUID id = group.objectId(handle);
+    if (id == null) {
+      throw new HsmException(
+          ResultCode.CKR_OBJECT_HANDLE_INVALID,
+          "HA group '" + group.group().label() + "' has no object with handle " + handle);
+    }
+    return id;
+  }
+
+  private TransportException unreachable(String what) {
+    return new TransportException(
+        TransportException.Kind.CONNECT,
+        "no member of HA group '" + group.group().label() + "' could make the " + what);
+  }
+}
