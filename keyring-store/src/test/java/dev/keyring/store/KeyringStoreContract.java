@@ -1281,6 +1281,25 @@ abstract class KeyringStoreContract {
   }
 
   @Test
+  void clusterValuesByPrefix_listsOnlyThoseNames_inOrder_withLikeCharactersTakenLiterally() {
+    store.write(
+        tx -> {
+          tx.putClusterValue("client.b2", new byte[] {2});
+          tx.putClusterValue("client.a1", new byte[] {1});
+          tx.putClusterValue("clientXa", new byte[] {3});
+          tx.putClusterValue("client_a", new byte[] {4});
+          tx.putClusterValue("other", new byte[] {5});
+          return null;
+        });
+    var found = store.clusterValues("client.");
+    assertEquals(List.of("client.a1", "client.b2"), List.copyOf(found.keySet()));
+    assertArrayEquals(new byte[] {1}, found.get("client.a1"));
+    assertEquals(List.of("client_a"), List.copyOf(store.clusterValues("client_").keySet()));
+    assertEquals(5, store.clusterValues("").size());
+    assertEquals(0, store.clusterValues("none.").size());
+  }
+
+  @Test
   void writeAsPrimary_refusesMemberLocalWrites_andAnOlderEpoch_loggingNothing() {
     UUID cluster = createCluster(store);
     store.writeAsPrimary(2, tx -> tx.createKeyrings(cluster, List.of(newKeyring(cluster, "k"))));

@@ -293,11 +293,23 @@ public final class MemberPki {
   }
 
   /**
-   * Revokes a certificate serial number; persisted, and refused at the next handshake of the crypto
-   * API. Returns false when it was already revoked.
+   * Revokes a certificate serial number on this member alone; persisted, and refused at the next
+   * handshake of the crypto API. Returns false when it was already revoked. A cluster's revocations
+   * are replicated state instead (see {@link #clusterRevocations}).
    */
   public synchronized boolean revoke(BigInteger serial) {
     return revocations.revoke(serial);
+  }
+
+  /**
+   * The serial numbers the cluster's replicated client list holds revoked now (replacing the set
+   * given before). A certificate among them is refused at the next handshake, and TLS sessions
+   * established before are dropped when one is new.
+   *
+   * @return the serials revoked now that were not before, ascending
+   */
+  public List<BigInteger> clusterRevocations(java.util.Set<BigInteger> revoked) {
+    return revocations.replicated(revoked);
   }
 
   public boolean isRevoked(BigInteger serial) {

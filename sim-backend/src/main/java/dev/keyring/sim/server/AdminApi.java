@@ -8,7 +8,6 @@ import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.store.ClusterRecord;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +47,7 @@ final class AdminApi extends Handler.Abstract {
   final ApplianceUsers users;
   final AdminSessions sessions;
   final ClusterServiceState state;
+  final RegisteredClients clients;
 
   /** Serializes the calls that change cluster membership or the service's state. */
   final Object clusterLock = new Object();
@@ -67,6 +67,8 @@ final class AdminApi extends Handler.Abstract {
             member.config().ticker());
     this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
+    this.clients = new RegisteredClients(appliance, state, member::clientRevoked);
+    clients.reload();
     this.bodyLimits = member.bodyLimits(2L * MAX_BODY);
     appliance.cluster().ifPresent(state::member);
     routes
@@ -353,10 +355,6 @@ final class AdminApi extends Handler.Abstract {
   /** The partition's label, or null. */
   String partitionLabel() {
     return appliance.hsm().partition().map(p -> p.label()).orElse(null);
-  }
-
-  static Duration clientValidity() {
-    return Duration.ofDays(3650);
   }
 
   /** The cluster view clients route by ({@code GET /v1/cluster} on the crypto API). */
