@@ -278,6 +278,37 @@ public final class MemberPki {
   // ---------------------------------------------------------------- revocation
 
   /**
+   * What restores this member's cluster CA and member certificate to what they are now (kept
+   * sealed, as stored): a join that fails part-way runs it. The revocation list kept here is
+   * restored too.
+   */
+  public synchronized Runnable clusterIdentitiesRestorer() {
+    List<String> rows =
+        List.of(SealedIdentities.CLUSTER_CA, SealedIdentities.MEMBER, RevocationList.ROW);
+    java.util.Map<String, Optional<byte[]>> saved = new java.util.LinkedHashMap<>();
+    for (String row : rows) {
+      saved.put(row, store.hsmState(row));
+    }
+    return () -> {
+      synchronized (this) {
+        store.write(
+            tx -> {
+              saved.forEach(
+                  (row, value) -> {
+                    if (value.isPresent()) {
+                      tx.putHsmState(row, value.get());
+                    } else {
+                      tx.deleteHsmState(row);
+                    }
+                  });
+              return null;
+            });
+        revocations.reload();
+      }
+    };
+  }
+
+  /**
    * Forgets everything this member holds for its cluster (factory reset of the cluster service):
    * the cluster CA, the member certificate and the revocation list. The appliance identity stays.
    */

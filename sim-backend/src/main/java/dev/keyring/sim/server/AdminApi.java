@@ -60,7 +60,7 @@ final class AdminApi extends Handler.Abstract {
     this.appliance = member.appliance();
     this.users =
         ApplianceUsers.open(
-            appliance.store(),
+            new UserStateStore(appliance.store(), appliance.writer(), () -> member.node() != null),
             new PasswordHasher(appliance.config().kdfIterations()),
             appliance.config().dataDir(),
             member.config().initialAdminPassword(),
@@ -199,7 +199,7 @@ final class AdminApi extends Handler.Abstract {
     String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     if (header != null) {
       String[] basic = basicCredentials(header);
-      return users.authenticate(basic[0], basic[1]);
+      return users.authenticate(basic[0], basic[1], source(request));
     }
     String id = sessionCookie(request);
     if (id != null) {
@@ -213,6 +213,22 @@ final class AdminApi extends Handler.Abstract {
     throw unauthorized(
         "log in: send HTTP Basic credentials of an appliance user, or the session cookie from"
             + " POST /auth/session");
+  }
+
+  /** The address a request came from: password failures are counted per user and source. */
+  static String source(Request request) {
+    String a = Request.getRemoteAddr(request);
+    return a == null ? "" : a;
+  }
+
+  /**
+   * The appliance users changed under this member (replicated state): sessions of users deleted, or
+   * whose password or role changed, end.
+   */
+  void usersChanged() {
+    for (String user : users.reload()) {
+      sessions.closeUser(user);
+    }
   }
 
   private static String[] basicCredentials(String header) {
@@ -261,7 +277,7 @@ final class AdminApi extends Handler.Abstract {
       throw unauthorized("POST /auth/session needs HTTP Basic credentials of an appliance user");
     }
     String[] basic = basicCredentials(header);
-    ApplianceUsers.Principal who = users.authenticate(basic[0], basic[1]);
+    ApplianceUsers.Principal who = users.authenticate(basic[0], basic[1], source(r));
     call.noBodyOrEmptyObject();
     String id = sessions.open(who.user());
     call.x

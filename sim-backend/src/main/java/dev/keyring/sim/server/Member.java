@@ -213,7 +213,9 @@ public final class Member implements AutoCloseable {
       return;
     }
     dev.keyring.store.ClusterRecord c = appliance.cluster().orElseThrow();
-    adminApi.clients.reload(); // the store may hold a copied state (join) or a changed one
+    // the store may hold a copied state (join) or one changed while the service was stopped
+    adminApi.clients.reload();
+    adminApi.usersChanged();
     String name = appliance.defaultMemberName();
     MemberPki pki = appliance.pki();
     ClusterNode n =
@@ -230,7 +232,9 @@ public final class Member implements AutoCloseable {
                 config.ticker()),
             PeerTransport.overTls(pki.peerClientContext(name), config.peerRoutes()),
             new ReplicatedViews(
-                new BoundaryCacheInvalidation(appliance.boundary()), adminApi.clients));
+                new BoundaryCacheInvalidation(appliance.boundary()),
+                adminApi.clients,
+                adminApi::usersChanged));
     appliance.replicateThrough(n);
     n.start();
     node = n;

@@ -6,16 +6,20 @@ import java.util.UUID;
 /**
  * What a member keeps in memory of replicated state, told when that state changes under it: the
  * boundary's cache of unwrapped keys ({@link BoundaryCacheInvalidation}) and the registered clients
- * with their revocations ({@link RegisteredClients}), which take effect before the entry that
- * changed them counts as held by this member.
+ * with their revocations ({@link RegisteredClients}) and the appliance users ({@link
+ * ApplianceUsers}), which take effect before the entry that changed them counts as held by this
+ * member.
  */
 final class ReplicatedViews implements AppliedEntryListener {
   private final BoundaryCacheInvalidation keys;
   private final RegisteredClients clients;
+  private final Runnable usersChanged;
 
-  ReplicatedViews(BoundaryCacheInvalidation keys, RegisteredClients clients) {
+  ReplicatedViews(
+      BoundaryCacheInvalidation keys, RegisteredClients clients, Runnable usersChanged) {
     this.keys = keys;
     this.clients = clients;
+    this.usersChanged = usersChanged;
   }
 
   @Override
@@ -32,11 +36,14 @@ final class ReplicatedViews implements AppliedEntryListener {
   public void clusterValueChanged(String name) {
     if (name.startsWith(RegisteredClients.PREFIX)) {
       clients.reload();
+    } else if (name.equals(UserStateStore.KEY)) {
+      usersChanged.run();
     }
   }
 
   @Override
   public void stateReplaced() {
     clients.reload();
+    usersChanged.run();
   }
 }

@@ -183,8 +183,11 @@ final class ServiceEndpoints {
             "stop the cluster service before a factory reset (POST"
                 + " /api/lunasa/services/cluster/actions/stop)");
       }
+      api.users.keepLocally(); // the cluster's users stay this appliance's
       api.appliance.factoryResetCluster(so);
       api.state.forgetCluster();
+      api.usersChanged();
+      api.clients.reload();
       LOG.info("cluster service factory reset by {}", call.principal.user());
       call.x.ok(view());
     }

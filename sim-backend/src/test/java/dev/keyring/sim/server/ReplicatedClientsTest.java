@@ -90,10 +90,13 @@ class ReplicatedClientsTest {
         .expect(200);
   }
 
-  /** Waits (real time: the member polls the primary in the background) until it caught up. */
+  /**
+   * Waits (real time: the member polls the primary in the background) until it caught up and is
+   * read-write.
+   */
   static void awaitCaughtUp(Member m) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (m.node() == null || !m.node().caughtUp()) {
+    while (m.node() == null || !m.node().caughtUp() || !m.node().readWrite()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("the member never caught up with the primary");
       }
