@@ -4,6 +4,7 @@ import static dev.keyring.sim.server.AdminMessages.password;
 import static dev.keyring.sim.server.AdminMessages.required;
 
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.server.AdminMessages.DataList;
 import dev.keyring.sim.server.AdminMessages.PartitionLabel;
 import dev.keyring.sim.server.ClusterServiceState.Endpoint;
@@ -130,12 +131,14 @@ final class ServiceEndpoints {
       case "stop":
         call.noBodyOrEmptyObject();
         synchronized (api.clusterLock) {
+          requireAdminOnPrimary(call, action);
           stop();
         }
         break;
       case "restart":
         call.noBodyOrEmptyObject();
         synchronized (api.clusterLock) {
+          requireAdminOnPrimary(call, action);
           requirePartition();
           stop();
           start();
@@ -165,6 +168,25 @@ final class ServiceEndpoints {
     }
     LOG.info("cluster service {} by {}", action, call.principal.user());
     call.x.ok(view());
+  }
+
+  /**
+   * Stopping the cluster service of the primary member takes the whole cluster's writes down until
+   * a member is promoted or it is started again: the administration guide has the admin do it, so
+   * the operator role may stop (or restart) the service of other members only.
+   */
+  private void requireAdminOnPrimary(AdminCall call, String action) {
+    ClusterNode node = api.member.node();
+    if (!call.is(ApplianceRole.ADMIN) && node != null && node.isPrimary()) {
+      throw new ApiError(
+          403,
+          ResultCode.CKR_FUNCTION_REJECTED,
+          "member "
+              + api.appliance.defaultMemberName()
+              + " is the cluster's primary: only the admin role may "
+              + action
+              + " its cluster service (the operator role may do it on other members)");
+    }
   }
 
   private void factoryReset(AdminCall call) throws IOException {
