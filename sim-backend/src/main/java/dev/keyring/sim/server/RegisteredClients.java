@@ -110,7 +110,7 @@ final class RegisteredClients {
             .write(
                 tx -> {
                   byte[] raw =
-                      tx.clusterValue(name)
+                      tx.lockClusterValue(name)
                           .orElseThrow(
                               () ->
                                   ApiError.notFound("no client has certificate serial " + serial));

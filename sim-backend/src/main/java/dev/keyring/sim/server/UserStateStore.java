@@ -71,7 +71,8 @@ final class UserStateStore {
     }
     return writer.write(
         tx -> {
-          byte[] current = tx.clusterValue(KEY).orElseGet(() -> store.hsmState(KEY).orElse(null));
+          byte[] current =
+              tx.lockClusterValue(KEY).orElseGet(() -> store.hsmState(KEY).orElse(null));
           byte[] next = change.apply(current);
           tx.putClusterValue(KEY, next);
           return next;

@@ -143,13 +143,23 @@ class ReplicatedUsersTest {
         .expect(200);
     assertEquals(401, login(a0, "alice", "alice-password-2"));
     assertEquals(204, login(a0, "alice", "alice-password-3"));
-    // users created at once through both members are both kept
-    CompletableFuture<Void> bob =
-        CompletableFuture.runAsync(() -> create(a0, "bob", "monitor", "bob-password-1"));
-    create(a1, "carol", "admin", "carol-password-1");
-    bob.get(30, TimeUnit.SECONDS);
-    assertEquals(204, login(a1, "bob", "bob-password-1"));
-    assertEquals(204, login(a0, "carol", "carol-password-1"));
+    // users created at once through both members are all kept (each change is made to the
+    // freshest users, under the value's lock on the primary)
+    java.util.List<CompletableFuture<Void>> creating = new java.util.ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      String n = Integer.toString(i);
+      creating.add(
+          CompletableFuture.runAsync(() -> create(a0, "bob" + n, "monitor", "bob-password-1")));
+      creating.add(
+          CompletableFuture.runAsync(() -> create(a1, "carol" + n, "admin", "carol-password-1")));
+    }
+    for (CompletableFuture<Void> f : creating) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    for (int i = 0; i < 4; i++) {
+      assertEquals(204, login(a1, "bob" + i, "bob-password-1"));
+      assertEquals(204, login(a0, "carol" + i, "carol-password-1"));
+    }
     // deleted through member 1, gone on member 0
     a1.call("DELETE", "/users/alice").as(ADMIN, ADMIN_PW).send().expect(204);
     assertEquals(401, login(a0, "alice", "alice-password-3"));
