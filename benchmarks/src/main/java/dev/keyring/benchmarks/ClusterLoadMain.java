@@ -35,7 +35,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * </ol>
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar dev.keyring.benchmarks.ClusterLoadMain
- * [threads] [seconds] [warm-up seconds]} (defaults 8, 20 and 60). It prints a Markdown table.
+ * [threads] [seconds] [warm-up seconds] [svg file]} (defaults 8, 20, 60 and {@code
+ * cluster-failover.svg}). It prints a Markdown table, and draws the run with the kill as an SVG
+ * (sign latency p50, p99 and max per 250 ms, the kill marked, failed signs in red).
  */
 public final class ClusterLoadMain {
   private static final String INITIAL = "keyring-initial-1";
@@ -47,6 +49,7 @@ public final class ClusterLoadMain {
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 8;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 60;
+    Path svg = Path.of(args.length > 3 ? args[3] : "cluster-failover.svg");
     Path dir = Files.createTempDirectory("keyring-cluster-load");
     System.err.println("starting 3 members in " + dir + " ...");
     try (ClusterHarness h = ClusterHarness.startCluster(dir, 3, 3)) {
@@ -119,6 +122,22 @@ public final class ClusterLoadMain {
                 killAtNanos + Duration.ofSeconds(2).toNanos(),
                 Long.MAX_VALUE,
                 one));
+
+        List<LatencyChart.Point> points = new ArrayList<>();
+        for (Sample p : kill.samples()) {
+          points.add(new LatencyChart.Point(p.startNanos(), p.latencyNanos(), p.failed()));
+        }
+        LatencyChart.write(
+            svg,
+            String.format(
+                "P-256 signs through the provider, %d threads, 3 member JVMs on %d cores:"
+                    + " kill -9 of one member",
+                threads, Runtime.getRuntime().availableProcessors()),
+            points,
+            kill.durationNanos(),
+            Duration.ofMillis(250).toNanos(),
+            List.of(new LatencyChart.Mark(killAtNanos, "kill -9 member 2")));
+        System.err.println("chart written to " + svg.toAbsolutePath());
 
         System.out.println();
         System.out.printf(

@@ -5,7 +5,7 @@ import java.util.Locale;
 /** The mechanisms a keyring supports, with their PKCS#11 values. */
 public enum Mechanism {
   CKM_RSA_PKCS_KEY_PAIR_GEN(0x0000, Use.GENERATE),
-  CKM_RSA_PKCS(0x0001, Use.DECRYPT_UNWRAP),
+  CKM_RSA_PKCS(0x0001, Use.SIGN_DECRYPT_UNWRAP),
   CKM_RSA_PKCS_OAEP(0x0009, Use.ENCRYPT_DECRYPT_WRAP),
   CKM_SHA256_RSA_PKCS(0x0040, Use.SIGN),
   CKM_SHA384_RSA_PKCS(0x0041, Use.SIGN),
@@ -28,6 +28,7 @@ public enum Mechanism {
   CKM_AES_KEY_GEN(0x1080, Use.GENERATE),
   CKM_AES_CBC_PAD(0x1085, Use.ENCRYPT_DECRYPT),
   CKM_AES_GCM(0x1087, Use.ENCRYPT_DECRYPT),
+  CKM_AES_KEY_WRAP(0x2109, Use.WRAP),
   CKM_AES_KEY_WRAP_KWP(0x210B, Use.WRAP);
 
   /** What a mechanism is for. */
@@ -38,8 +39,12 @@ public enum Mechanism {
     ENCRYPT_DECRYPT,
     /** Encrypt, decrypt, wrap and unwrap (RSA-OAEP). */
     ENCRYPT_DECRYPT_WRAP,
-    /** Decrypt and unwrap only (RSA PKCS#1 v1.5: no new encryption under it). */
-    DECRYPT_UNWRAP,
+    /**
+     * Raw RSA PKCS#1 v1.5: signs the data as given with type 1 padding (a DigestInfo the caller
+     * built, at most the modulus length less 11 bytes), verifies such signatures, decrypts and
+     * unwraps; no new encryption under it.
+     */
+    SIGN_DECRYPT_UNWRAP,
     WRAP,
     DERIVE
   }
@@ -58,6 +63,11 @@ public enum Mechanism {
 
   public Use use() {
     return use;
+  }
+
+  /** Whether the mechanism makes signatures: the SIGN ones and raw RSA PKCS#1 v1.5. */
+  public boolean signs() {
+    return use == Use.SIGN || use == Use.SIGN_DECRYPT_UNWRAP;
   }
 
   /** The digest a hash-and-sign or HMAC mechanism uses, or null for the others. */

@@ -5,12 +5,14 @@ import dev.keyring.provider.api.KeyringSecretKey;
 import dev.keyring.provider.api.ProviderOperation;
 import dev.keyring.provider.internal.ChannelOpener;
 import dev.keyring.provider.internal.KeyringAesCipherSpi;
+import dev.keyring.provider.internal.KeyringEcdsaSignatureSpi;
 import dev.keyring.provider.internal.KeyringKeyAgreementSpi;
 import dev.keyring.provider.internal.KeyringKeyFactorySpi;
 import dev.keyring.provider.internal.KeyringKeyGeneratorSpi;
 import dev.keyring.provider.internal.KeyringKeyPairGeneratorSpi;
 import dev.keyring.provider.internal.KeyringKeyStoreSpi;
 import dev.keyring.provider.internal.KeyringMacSpi;
+import dev.keyring.provider.internal.KeyringRawRsaSignatureSpi;
 import dev.keyring.provider.internal.KeyringRsaCipherSpi;
 import dev.keyring.provider.internal.KeyringSecureRandomSpi;
 import dev.keyring.provider.internal.KeyringSignatureSpi;
@@ -230,6 +232,31 @@ public final class KeyringProvider extends Provider {
     sig("SHA512withECDSA", KeyringSignatureSpi.Sha512WithEcdsa::new, List.of());
     sig("NONEwithECDSA", KeyringSignatureSpi.NoneWithEcdsa::new, List.of());
     sig("Ed25519", KeyringSignatureSpi.Ed25519::new, List.of());
+    // raw RSA PKCS#1 v1.5 (CKM_RSA_PKCS): a DigestInfo built here or by the caller
+    sig("NONEwithRSA", KeyringRawRsaSignatureSpi.NoneWithRsa::new, List.of());
+    sig("SHA224withRSA", KeyringRawRsaSignatureSpi.Sha224WithRsa::new, List.of());
+    sig("SHA1withRSA", KeyringRawRsaSignatureSpi.Sha1WithRsa::new, List.of());
+    // ECDSA with the other hashes, and in P1363 format (r || s)
+    sig("SHA224withECDSA", KeyringEcdsaSignatureSpi.Sha224WithEcdsa::new, List.of());
+    sig("SHA1withECDSA", KeyringEcdsaSignatureSpi.Sha1WithEcdsa::new, List.of());
+    sig("NONEwithECDSAinP1363Format", KeyringEcdsaSignatureSpi.NoneWithEcdsaP1363::new, List.of());
+    sig("SHA1withECDSAinP1363Format", KeyringEcdsaSignatureSpi.Sha1WithEcdsaP1363::new, List.of());
+    sig(
+        "SHA224withECDSAinP1363Format",
+        KeyringEcdsaSignatureSpi.Sha224WithEcdsaP1363::new,
+        List.of());
+    sig(
+        "SHA256withECDSAinP1363Format",
+        KeyringEcdsaSignatureSpi.Sha256WithEcdsaP1363::new,
+        List.of());
+    sig(
+        "SHA384withECDSAinP1363Format",
+        KeyringEcdsaSignatureSpi.Sha384WithEcdsaP1363::new,
+        List.of());
+    sig(
+        "SHA512withECDSAinP1363Format",
+        KeyringEcdsaSignatureSpi.Sha512WithEcdsaP1363::new,
+        List.of());
 
     // ciphers
     add("Cipher", "AES/GCM/NoPadding", KeyringAesCipherSpi.Gcm::new, List.of(), SECRET_KEYS);
@@ -240,6 +267,7 @@ public final class KeyringProvider extends Provider {
         KeyringAesCipherSpi.Kwp::new,
         List.of("AESWrapPad"),
         SECRET_KEYS);
+    add("Cipher", "AES/KW/NoPadding", KeyringAesCipherSpi.Kw::new, List.of("AESWrap"), SECRET_KEYS);
     add(
         "Cipher",
         "RSA/ECB/OAEPWithSHA-256AndMGF1Padding",

@@ -331,17 +331,20 @@ enum WycheproofProviderFamily {
       if (size != null) {
         return size;
       }
-      if (jcaHash(c.groupText("sha")) == null) {
+      if (c.groupText("sha").equals("SHA-1")) {
+        return "RSA PKCS#1 v1.5 signing with SHA-1: keyring keys verify SHA-1 signatures only";
+      }
+      if (pkcs1Hash(c.groupText("sha")) == null) {
         return "RSA PKCS#1 v1.5 with "
             + c.groupText("sha")
-            + ": the provider offers SHA256/384/512withRSA";
+            + ": the provider offers SHA224/256/384/512withRSA";
       }
       return null;
     }
 
     @Override
     void run(WycheproofCase c) throws Exception {
-      String alg = jcaHash(c.groupText("sha")) + "withRSA";
+      String alg = pkcs1Hash(c.groupText("sha")) + "withRSA";
       PrivateKey key = rsaPrivateKey(c);
       PublicKey pub = rsaPublicKey(c);
       byte[] msg = c.hex("msg");
@@ -543,6 +546,11 @@ enum WycheproofProviderFamily {
   }
 
   /** "SHA256" for "SHA-256" (and 384, 512), null for hashes the provider does not offer. */
+  /** SHA224withRSA too: the provider signs it with a DigestInfo built on the client. */
+  static String pkcs1Hash(String wycheproofName) {
+    return wycheproofName.equals("SHA-224") ? "SHA224" : jcaHash(wycheproofName);
+  }
+
   static String jcaHash(String wycheproofName) {
     switch (wycheproofName) {
       case "SHA-256":

@@ -35,6 +35,9 @@ import dev.keyring.protocol.ResultCode;
  *       <td colspan="3">view refreshed (once per call), call repeated on the primary; when the
  *       primary was tried already or is not known, on another member (never for {@link
  *       #READ_PRIMARY})</td><td>thrown</td></tr>
+ *   <tr><td>CKR_DEVICE_ERROR (the member's store or engine failed)</td>
+ *       <td>{@link #READ_REPEATABLE}: repeated on another member (each member once); thrown when
+ *       none is left; {@link #READ_PRIMARY}: thrown</td><td colspan="3">thrown</td></tr>
  *   <tr><td>no answer yet (a slow or paused member)</td>
  *       <td>{@link #READ_REPEATABLE}: after the hedge delay also sent to a second member, first
  *       answer taken; after the answer deadline the member is marked down and the call goes on
@@ -146,6 +149,15 @@ public enum CallKind {
    */
   public boolean toPrimaryAfter(ResultCode code) {
     return routed && code == ResultCode.CKR_MEMBER_BEHIND;
+  }
+
+  /**
+   * Whether refusal {@code code} sends a repeatable read to another member: CKR_DEVICE_ERROR, which
+   * a member answers when its own store or engine failed (a full disk, a closed database). A read
+   * changes nothing, so another member may answer it; the primary-only lookup has no other member.
+   */
+  public boolean elsewhereAfterDeviceError(ResultCode code) {
+    return repeatable && routed && !write && !primary && code == ResultCode.CKR_DEVICE_ERROR;
   }
 
   /** Whether {@code code} says the member no longer knows the physical session. */

@@ -104,10 +104,15 @@ final class PhysicalSessions {
     }
   }
 
-  /** Closes {@code sid} on {@code m}; a failure is logged, the member expires it. */
+  /**
+   * Closes {@code sid} on {@code m}; a failure is logged, the member expires it. The close runs in
+   * a scope of its own: cleaning up after an attempt that recovery abandoned (a hedge that lost, a
+   * login past the deadline) must not be cut off with it, or the session stays open on the member.
+   */
   void closeQuietly(RoutedMember m, String sid) {
     try {
-      RecoveryLoop.onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, sid));
+      new AttemptScope()
+          .run(() -> RecoveryLoop.onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, sid)));
     } catch (TransportException | RuntimeException e) {
       LOG.log(
           System.Logger.Level.DEBUG,

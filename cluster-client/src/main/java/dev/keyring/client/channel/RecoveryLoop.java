@@ -35,6 +35,7 @@ final class RecoveryLoop {
     boolean probed;
     boolean toPrimary;
     HsmException behind;
+    HsmException deviceError;
   }
 
   /**
@@ -84,6 +85,13 @@ final class RecoveryLoop {
         t.failures.forEach(e::addSuppressed);
         throw e;
       }
+      if (m == null && t.deviceError != null) {
+        // every member that could answer failed on its own store: the last refusal is the answer
+        HsmException e = t.deviceError;
+        t.failures.remove(e);
+        t.failures.forEach(e::addSuppressed);
+        throw e;
+      }
       if (m == null) {
         throw router.noMember(write, what, t.failures);
       }
@@ -121,6 +129,12 @@ final class RecoveryLoop {
             t.refreshedForBehind = true;
             router.refreshView();
           }
+          continue;
+        }
+        if (kind.elsewhereAfterDeviceError(e.code())) {
+          // the member's store failed; a read changes nothing, so another member answers it
+          t.failures.add(e);
+          t.deviceError = e;
           continue;
         }
         t.failures.forEach(e::addSuppressed);

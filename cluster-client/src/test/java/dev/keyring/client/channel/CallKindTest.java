@@ -1,5 +1,6 @@
 package dev.keyring.client.channel;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,6 +83,17 @@ class CallKindTest {
       assertFalse(k.toPrimaryAfter(ResultCode.CKR_TOKEN_WRITE_PROTECTED), k.name());
     }
     assertFalse(CallKind.ON_MEMBER.toPrimaryAfter(ResultCode.CKR_MEMBER_BEHIND));
+  }
+
+  @Test
+  void deviceError_sendsOnlyRepeatableReads_elsewhere() {
+    for (CallKind k : CallKind.values()) {
+      assertEquals(
+          k == CallKind.READ_REPEATABLE,
+          k.elsewhereAfterDeviceError(ResultCode.CKR_DEVICE_ERROR),
+          k + ": only a read any member answers goes to another member after a store failure");
+      assertFalse(k.elsewhereAfterDeviceError(ResultCode.CKR_GENERAL_ERROR), k.name());
+    }
   }
 
   @Test

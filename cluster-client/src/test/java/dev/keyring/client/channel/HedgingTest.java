@@ -85,6 +85,22 @@ class HedgingTest {
   }
 
   @Test
+  void aHedgeThatLost_whileLoggingIn_closesTheSessionItOpened() throws Exception {
+    RecoveringChannel s =
+        loggedIn(new FixedRouter(link1, link2), options(Duration.ofMillis(20), LONG).build());
+    m1.hangNext("sign", Duration.ofMillis(300)); // slow, but answers: the first attempt wins
+    m2.hangNext("login", LONG); // the hedge opens a session on m2 and hangs logging in
+    assertArrayEquals(new byte[] {1}, sign(s));
+    // the hedge's login was abandoned when m1 answered; the hedge thread then closes its session
+    long deadline = System.nanoTime() + LONG.toNanos(); // a guard against a hang, not a measure
+    while (m2.openSessions() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertEquals(List.of("openSession", "login", "closeSession"), m2.calls());
+    assertEquals(0, m2.openSessions(), "no session left open on the member the hedge tried");
+  }
+
+  @Test
   void aWriteItsMemberDoesNotAnswer_isNeverHedged_norAbandoned_norRepeated() throws Exception {
     RecoveringChannel s =
         loggedIn(

@@ -315,6 +315,59 @@ class RecoveringChannelTest {
     assertEquals(1, router.refreshes(), "the view is refreshed once per call");
   }
 
+  // ---- CKR_DEVICE_ERROR: the member's own store failed
+
+  private static HsmException storeFailed() {
+    return new HsmException(ResultCode.CKR_DEVICE_ERROR, "the member's store is not answering");
+  }
+
+  @Test
+  void readRefusedDeviceError_isRepeatedOnAnotherMember_withoutMarkingItDown() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("sign", storeFailed());
+    assertArrayEquals(new byte[] {1}, sign(s));
+    assertEquals(1, m1.count("sign"));
+    assertEquals(1, m2.count("sign"), "answered by the other member");
+    assertTrue(link1.up(), "a member whose store failed is not marked down");
+  }
+
+  @Test
+  void deviceErrorEverywhere_throwsTheLastRefusal_withTheOthersAttached() throws Exception {
+    RecoveringChannel s = loggedIn();
+    m1.failNext("findObjects", storeFailed());
+    m2.failNext("findObjects", storeFailed());
+    HsmException e =
+        assertThrows(
+            HsmException.class, () -> s.findObjects(dev.keyring.protocol.Attributes.empty()));
+    assertEquals(ResultCode.CKR_DEVICE_ERROR, e.code());
+    assertEquals(1, e.getSuppressed().length, "the first member's refusal is attached");
+    assertEquals(1, m1.count("findObjects"));
+    assertEquals(1, m2.count("findObjects"));
+  }
+
+  @Test
+  void writeRefusedDeviceError_isThrown_notRepeated() throws Exception {
+    link1.primary(true);
+    RecoveringChannel s = loggedIn();
+    m1.failNext("destroyObject", storeFailed());
+    HsmException e = assertThrows(HsmException.class, () -> s.destroyObject(7));
+    assertEquals(ResultCode.CKR_DEVICE_ERROR, e.code());
+    assertEquals(0, m2.count("destroyObject"), "a write may or may not be kept: never repeated");
+  }
+
+  @Test
+  void lookupOnThePrimary_refusedDeviceError_isThrown() throws Exception {
+    link2.primary(true);
+    RecoveringChannel s = loggedIn();
+    m2.failNext("findObjectsOnPrimary", storeFailed());
+    HsmException e =
+        assertThrows(
+            HsmException.class,
+            () -> s.findObjectsOnPrimary(dev.keyring.protocol.Attributes.empty()));
+    assertEquals(ResultCode.CKR_DEVICE_ERROR, e.code());
+    assertEquals(0, m1.count("findObjectsOnPrimary"));
+  }
+
   @Test
   void lookupOnThePrimary_goesToThePrimaryOnly() throws Exception {
     link2.primary(true);

@@ -33,7 +33,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * of a method throw; {@link #restart()} forgets every session, as a restarted member does. A call
  * on a session it does not know is refused with CKR_SESSION_HANDLE_INVALID, a crypto or object call
  * on a session not logged in with CKR_USER_NOT_LOGGED_IN; otherwise calls answer fixed values.
- * {@link #hangNext} makes a call hang like a paused member, until recovery abandons it.
+ * {@link #hangNext} makes a call hang like a paused member, until recovery abandons it; a call made
+ * in an attempt recovery already abandoned fails at once, as a cancelled HTTP exchange does.
  */
 public final class ScriptedChannel implements InvocationHandler {
   /** The keyring every session is opened on. */
@@ -147,6 +148,12 @@ public final class ScriptedChannel implements InvocationHandler {
       return name;
     }
     calls.add(m);
+    if (AttemptScope.current().abandoned()) {
+      // as the HTTP transport: an exchange started in an abandoned attempt is cancelled at once
+      abandoned.incrementAndGet();
+      throw new TransportException(
+          TransportException.Kind.IO, name + ": Canceled", null, true, true);
+    }
     Deque<Exception> queued = failures.get(m);
     Exception failure = queued == null ? null : queued.poll();
     if (failure instanceof Hang) {

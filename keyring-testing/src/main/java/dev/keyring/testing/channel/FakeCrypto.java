@@ -17,6 +17,7 @@ import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
 import java.security.spec.ECPublicKeySpec;
 import java.security.spec.MGF1ParameterSpec;
 import java.security.spec.PSSParameterSpec;
@@ -51,6 +52,14 @@ final class FakeCrypto {
         return mac(k, m, data);
       }
       requireType(k, ObjectClass.PRIVATE_KEY, signKeyType(m), m);
+      if (m == Mechanism.CKM_RSA_PKCS) {
+        int max = (((RSAPublicKey) k.publicKey()).getModulus().bitLength() + 7) / 8 - 11;
+        if (data.length > max) {
+          throw new HsmException(
+              ResultCode.CKR_DATA_LEN_RANGE,
+              "CKM_RSA_PKCS signs at most " + max + " bytes with this key, got " + data.length);
+        }
+      }
       Signature s = signature(m, p);
       s.initSign(k.privateKey());
       s.update(data);
@@ -172,10 +181,12 @@ final class FakeCrypto {
    * CKA_DECRYPT; private keys and wrapping keys never leave.
    */
   static byte[] wrap(FakeObject wrapping, Mechanism m, MechanismParams p, FakeObject target) {
-    if (m != Mechanism.CKM_AES_KEY_WRAP_KWP) {
+    if (m != Mechanism.CKM_AES_KEY_WRAP_KWP && m != Mechanism.CKM_AES_KEY_WRAP) {
       throw new HsmException(
           ResultCode.CKR_MECHANISM_INVALID,
-          m + " cannot wrap keys: keys are wrapped out only with CKM_AES_KEY_WRAP_KWP");
+          m
+              + " cannot wrap keys: keys are wrapped out only with CKM_AES_KEY_WRAP_KWP or"
+              + " CKM_AES_KEY_WRAP");
     }
     requireFlag(wrapping, AttributeType.CKA_WRAP, "wrap");
     if (wrapping.flag(AttributeType.CKA_DECRYPT)) {
@@ -200,6 +211,11 @@ final class FakeCrypto {
     }
     byte[] raw = target.secretValue();
     try {
+      if (m == Mechanism.CKM_AES_KEY_WRAP && (raw.length % 8 != 0 || raw.length < 16)) {
+        throw new HsmException(
+            ResultCode.CKR_KEY_SIZE_RANGE,
+            "CKM_AES_KEY_WRAP wraps keys of a multiple of 8 bytes, at least 16; got " + raw.length);
+      }
       return kwp(Cipher.ENCRYPT_MODE, wrapping, m).doFinal(raw);
     } catch (GeneralSecurityException e) {
       throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "wrapping failed");
@@ -214,6 +230,7 @@ final class FakeCrypto {
     try {
       switch (m) {
         case CKM_AES_KEY_WRAP_KWP:
+        case CKM_AES_KEY_WRAP:
           return kwp(Cipher.DECRYPT_MODE, k, m).doFinal(wrapped);
         case CKM_RSA_PKCS_OAEP:
           requireType(k, ObjectClass.PRIVATE_KEY, KeyType.RSA, m);
@@ -285,6 +302,8 @@ final class FakeCrypto {
   private static Signature signature(Mechanism m, MechanismParams p)
       throws GeneralSecurityException {
     switch (m) {
+      case CKM_RSA_PKCS:
+        return Signature.getInstance("NONEwithRSA");
       case CKM_SHA256_RSA_PKCS:
       case CKM_SHA384_RSA_PKCS:
       case CKM_SHA512_RSA_PKCS:
@@ -327,7 +346,7 @@ final class FakeCrypto {
   }
 
   private static KeyType signKeyType(Mechanism m) {
-    if (m.use() != Mechanism.Use.SIGN) {
+    if (!m.signs()) {
       throw new HsmException(ResultCode.CKR_MECHANISM_INVALID, m + " is not a signature mechanism");
     }
     if (m == Mechanism.CKM_EDDSA) {
@@ -390,7 +409,9 @@ final class FakeCrypto {
 
   private static Cipher kwp(int mode, FakeObject k, Mechanism m) throws GeneralSecurityException {
     requireType(k, ObjectClass.SECRET_KEY, KeyType.AES, m);
-    Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding");
+    Cipher kwp =
+        Cipher.getInstance(
+            m == Mechanism.CKM_AES_KEY_WRAP ? "AES/KW/NoPadding" : "AES/KWP/NoPadding");
     kwp.init(mode, k.secretKey("AES"));
     return kwp;
   }

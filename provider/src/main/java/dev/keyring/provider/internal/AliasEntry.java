@@ -5,6 +5,7 @@ import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.ObjectClass;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.KeyStoreException;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
@@ -60,6 +61,20 @@ final class AliasEntry {
     }
     out.values().removeIf(v -> v.key == null && v.certs.isEmpty());
     return out;
+  }
+
+  /**
+   * The kind of entry this is: a private key is a {@code PrivateKeyEntry} with or without a
+   * certificate, a secret key a {@code SecretKeyEntry}, certificates alone a {@code
+   * TrustedCertificateEntry}.
+   */
+  Class<? extends KeyStore.Entry> entryType() {
+    if (key == null) {
+      return KeyStore.TrustedCertificateEntry.class;
+    }
+    return key.objectClass() == ObjectClass.PRIVATE_KEY
+        ? KeyStore.PrivateKeyEntry.class
+        : KeyStore.SecretKeyEntry.class;
   }
 
   /**

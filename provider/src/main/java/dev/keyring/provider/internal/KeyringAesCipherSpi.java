@@ -27,10 +27,10 @@ import javax.crypto.spec.IvParameterSpec;
 
 /**
  * AES with a keyring key: GCM and CBC with PKCS#5 padding (encrypt and decrypt on the cluster), and
- * KWP (wrap and unwrap of keyring keys). Input is gathered here and sent with {@code doFinal}; no
- * output appears before it. An IV the caller does not give is made here from a {@link SecureRandom}
- * and is available from {@code getIV()} at once. As with the JDK, a GCM cipher that encrypted must
- * be initialized again (with another IV) before it encrypts again.
+ * KWP (RFC 5649) and KW (RFC 3394) to wrap and unwrap keyring keys. Input is gathered here and sent
+ * with {@code doFinal}; no output appears before it. An IV the caller does not give is made here
+ * from a {@link SecureRandom} and is available from {@code getIV()} at once. As with the JDK, a GCM
+ * cipher that encrypted must be initialized again (with another IV) before it encrypts again.
  */
 public abstract class KeyringAesCipherSpi extends CipherSpi {
   private static final int BLOCK = 16;
@@ -41,7 +41,12 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
   enum Mode {
     GCM,
     CBC,
-    KWP
+    KWP,
+    KW;
+
+    boolean wraps() {
+      return this == KWP || this == KW;
+    }
   }
 
   private final Mode mode;
@@ -75,7 +80,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
 
   @Override
   protected int engineGetBlockSize() {
-    return mode == Mode.KWP ? 8 : BLOCK;
+    return mode.wraps() ? 8 : BLOCK;
   }
 
   @Override
@@ -152,17 +157,24 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
       throw new InvalidKeyException("AES/" + mode + " needs an AES key, got " + h);
     }
     boolean wrapping = opmode == Cipher.WRAP_MODE || opmode == Cipher.UNWRAP_MODE;
-    if (mode == Mode.KWP) {
+    if (mode.wraps()) {
       if (!wrapping) {
         throw new InvalidKeyException(
-            "AES/KWP/NoPadding on a keyring wraps and unwraps keys only (WRAP_MODE, UNWRAP_MODE)");
+            "AES/"
+                + mode
+                + "/NoPadding on a keyring wraps and unwraps keys only (WRAP_MODE, UNWRAP_MODE):"
+                + " a key that wraps never decrypts");
       }
       if (params != null) {
-        throw new InvalidAlgorithmParameterException("AES/KWP takes no parameters");
+        throw new InvalidAlgorithmParameterException(
+            "AES/" + mode + " takes no parameters (the RFC's default IV)");
       }
     } else if (wrapping) {
       throw new InvalidKeyException(
-          "AES/" + mode + " encrypts and decrypts; wrap and unwrap keys with AES/KWP/NoPadding");
+          "AES/"
+              + mode
+              + " encrypts and decrypts; wrap and unwrap keys with AES/KWP/NoPadding or"
+              + " AES/KW/NoPadding");
     }
     byte[] newIv = null;
     int newTag = 128;
@@ -194,7 +206,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
             "the CBC IV must be 16 bytes, got " + newIv.length);
       }
     }
-    if (newIv == null && mode != Mode.KWP) {
+    if (newIv == null && !mode.wraps()) {
       if (opmode == Cipher.DECRYPT_MODE) {
         throw new InvalidAlgorithmParameterException(
             "decryption with AES/" + mode + " needs the IV used to encrypt");
@@ -338,8 +350,8 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
     if (key == null) {
       throw new IllegalStateException("the cipher is not initialized");
     }
-    if (mode == Mode.KWP) {
-      throw new IllegalStateException("AES/KWP wraps keys: use wrap() and unwrap()");
+    if (mode.wraps()) {
+      throw new IllegalStateException("AES/" + mode + " wraps keys: use wrap() and unwrap()");
     }
     if (needsReinit) {
       throw new IllegalStateException(
@@ -368,7 +380,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
               s ->
                   s.wrapKey(
                       k.objectHandle(),
-                      Mechanism.CKM_AES_KEY_WRAP_KWP,
+                      wrapMechanism(),
                       MechanismParams.NONE,
                       target.objectHandle()));
     } catch (TransportException | RuntimeException e) {
@@ -393,7 +405,7 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
                   s ->
                       s.unwrapKey(
                           k.objectHandle(),
-                          Mechanism.CKM_AES_KEY_WRAP_KWP,
+                          wrapMechanism(),
                           MechanismParams.NONE,
                           wrapped,
                           template));
@@ -404,6 +416,10 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
               Errors.message(k.slot(), "unwrapping a " + algorithm + " key", e)),
           e);
     }
+  }
+
+  private Mechanism wrapMechanism() {
+    return mode == Mode.KW ? Mechanism.CKM_AES_KEY_WRAP : Mechanism.CKM_AES_KEY_WRAP_KWP;
   }
 
   @Override
@@ -434,6 +450,13 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
   public static final class Kwp extends KeyringAesCipherSpi {
     public Kwp(ProviderContext c) {
       super(Mode.KWP);
+    }
+  }
+
+  /** AES/KW/NoPadding (RFC 3394, alias AESWrap): wrap and unwrap only. */
+  public static final class Kw extends KeyringAesCipherSpi {
+    public Kw(ProviderContext c) {
+      super(Mode.KW);
     }
   }
 }

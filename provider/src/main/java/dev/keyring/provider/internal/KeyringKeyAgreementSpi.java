@@ -4,6 +4,7 @@ import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
@@ -60,15 +61,31 @@ public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
           "ECDH needs the peer's EC public key, got " + (k == null ? "null" : k.getAlgorithm()));
     }
     ECPublicKey p = (ECPublicKey) k;
-    if (p.getParams().getCurve().getField().getFieldSize() != key.bits()) {
+    if (!sameCurve(p.getParams(), key.getParams())) {
       throw new InvalidKeyException(
-          "the peer's key is on another curve than " + key + " (" + key.curve() + ")");
+          "the peer's key is on another curve than "
+              + key
+              + " ("
+              + key.curve()
+              + "): its domain parameters (prime, coefficients, generator, order) differ");
     }
     if (!onCurve(p)) {
       throw new InvalidKeyException("the peer's public point is not on " + key.curve());
     }
     peer = p;
     return null;
+  }
+
+  /**
+   * Whether two domain parameter sets name the same curve: field, coefficients, generator, order
+   * and cofactor. Curves of the same size (P-384 and brainpoolP384r1) differ in all but the size.
+   */
+  static boolean sameCurve(
+      java.security.spec.ECParameterSpec a, java.security.spec.ECParameterSpec b) {
+    return a.getCurve().equals(b.getCurve())
+        && a.getGenerator().equals(b.getGenerator())
+        && a.getOrder().equals(b.getOrder())
+        && a.getCofactor() == b.getCofactor();
   }
 
   /** Whether the point satisfies y^2 = x^3 + ax + b over the curve's prime field. */
@@ -135,6 +152,10 @@ public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
                     + " is a signing key; ECDH takes an EC key generated for key agreement"
                     + " (KeyringKeyGenParameterSpec.Purpose.KEY_AGREEMENT)"),
             e);
+      }
+      if (e instanceof HsmException) {
+        throw Errors.withCause(
+            new InvalidKeyException(Errors.message(k.slot(), "ECDH with " + k, e)), e);
       }
       throw Errors.provider(k.slot(), "ECDH with " + k, e);
     }

@@ -342,6 +342,17 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
+  /** By the key's class, not by whether it has a certificate (the JDK's default's test). */
+  @Override
+  public boolean engineEntryInstanceOf(String alias, Class<? extends KeyStore.Entry> entryClass) {
+    try {
+      AliasEntry v = view(alias);
+      return v != null && entryClass != null && entryClass.isAssignableFrom(v.entryType());
+    } catch (KeyStoreException e) {
+      throw Errors.provider(slot, "reading entry '" + alias + "'", e);
+    }
+  }
+
   @Override
   public boolean engineIsCertificateEntry(String alias) {
     try {

@@ -7,6 +7,7 @@ import dev.keyring.protocol.Digest;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
+import dev.keyring.provider.api.KeyringKey;
 import dev.keyring.provider.api.ProviderOperation;
 import java.io.ByteArrayOutputStream;
 import java.security.AlgorithmParameters;
@@ -32,9 +33,12 @@ import javax.crypto.spec.PSource;
 /**
  * RSA encryption on the cluster. OAEP: decrypt and unwrap with a keyring private key; encrypt with
  * a public key (an ordinary JDK one, created on the keyring for the operation). PKCS#1 v1.5:
- * decrypt and unwrap only, as JSSE uses it for the TLS_RSA key exchange; keyrings make no new
- * PKCS#1 v1.5 ciphertexts. Keyring keys are never wrapped under an RSA public key: whoever holds
- * its private half would have them ({@code AES/KWP/NoPadding} wraps them, under a keyring AES key).
+ * decrypt and unwrap, as JSSE uses it for the TLS_RSA key exchange; keyrings make no new PKCS#1
+ * v1.5 ciphertexts. Encrypt mode with a keyring private key is the raw PKCS#1 v1.5 signature (type
+ * 1 padding, the same as {@code NONEwithRSA}), which a TLS 1.2 stack asks for when it signs a
+ * DigestInfo it built; its result opens with the public key in any provider. Keyring keys are never
+ * wrapped under an RSA public key: whoever holds its private half would have them ({@code
+ * AES/KWP/NoPadding} wraps them, under a keyring AES key).
  *
  * <p>OAEP's MGF1 hash is the OAEP hash unless an {@link OAEPParameterSpec} says otherwise (the JDK
  * defaults to MGF1-SHA1, which keyrings do not offer; see DIFFERENCES.md).
@@ -144,7 +148,10 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
               + " could unwrap them; wrap with AES/KWP/NoPadding under an AES key generated on the"
               + " keyring for KEY_WRAP (KeyringKeyGenParameterSpec.Purpose)");
     }
-    boolean usesPrivate = opmode == Cipher.DECRYPT_MODE || opmode == Cipher.UNWRAP_MODE;
+    boolean usesPrivate =
+        opmode == Cipher.DECRYPT_MODE
+            || opmode == Cipher.UNWRAP_MODE
+            || (opmode == Cipher.ENCRYPT_MODE && oaepHash == null && key instanceof KeyringKey);
     MechanismParams.Oaep newOaep = null;
     if (oaepHash != null) {
       newOaep = oaepParams(params);
@@ -163,7 +170,9 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
         throw new InvalidKeyException(
             "keyrings make no new RSA PKCS#1 v1.5 ciphertexts: "
                 + name()
-                + " decrypts and unwraps only; encrypt with OAEP or with another provider");
+                + " decrypts and unwraps with a keyring private key, and in ENCRYPT_MODE with a"
+                + " keyring private key makes a PKCS#1 v1.5 signature of the data; encrypt with"
+                + " OAEP or with another provider");
       }
       if (!(key instanceof RSAPublicKey)) {
         throw new InvalidKeyException(
@@ -249,6 +258,9 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
     input.reset();
     Mechanism m = mechanism();
     MechanismParams p = params();
+    if (opmode == Cipher.ENCRYPT_MODE && privateKey != null) {
+      return signRaw(privateKey, data);
+    }
     if (opmode == Cipher.DECRYPT_MODE) {
       if (data.length != modulusBytes) {
         throw new IllegalBlockSizeException(
@@ -280,6 +292,26 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
             new IllegalBlockSizeException("the data is too long for " + name()), e);
       }
       throw Errors.provider(slot, name() + " encryption", e);
+    }
+  }
+
+  /** ENCRYPT_MODE with a keyring private key: the PKCS#1 v1.5 type 1 signature of {@code data}. */
+  private byte[] signRaw(PrivateKeyHandle k, byte[] data) throws IllegalBlockSizeException {
+    if (data.length > modulusBytes - 11) {
+      throw new IllegalBlockSizeException(
+          name()
+              + " with a private key signs at most "
+              + (modulusBytes - 11)
+              + " bytes with this key (the modulus length less 11), got "
+              + data.length);
+    }
+    try {
+      return k.slot()
+          .call(
+              ProviderOperation.SIGN,
+              s -> s.sign(k.objectHandle(), Mechanism.CKM_RSA_PKCS, MechanismParams.NONE, data));
+    } catch (TransportException | RuntimeException e) {
+      throw Errors.provider(k.slot(), name() + " signing (ENCRYPT_MODE with " + k + ")", e);
     }
   }
 

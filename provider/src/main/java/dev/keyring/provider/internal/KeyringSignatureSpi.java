@@ -89,6 +89,7 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
   protected void engineInitSign(PrivateKey key) throws InvalidKeyException {
     PrivateKeyHandle h =
         KeyHandles.require(key, keyClass, algorithm + " needs a keyring " + keyName());
+    checkSignKey(h);
     reset();
     signKey = h;
     verifyKey = null;
@@ -151,6 +152,7 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
       feed(b, off, len);
       return;
     }
+    checkGathered(buffer.size() + len);
     buffer.write(b, off, len);
     if (buffer.size() > STREAM_THRESHOLD && signKey != null) {
       startStreaming();
@@ -201,12 +203,13 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
         streaming = null;
         byte[] sig = op.finish();
         ctx.counters().add(ProviderOperation.SIGN);
-        return sig;
+        return fromMemberSignature(sig);
       }
-      byte[] data = takeData();
+      byte[] data = memberData(takeData());
       Mechanism m = mechanism();
       MechanismParams p = params();
-      return key.slot().call(ProviderOperation.SIGN, s -> s.sign(key.objectHandle(), m, p, data));
+      return fromMemberSignature(
+          key.slot().call(ProviderOperation.SIGN, s -> s.sign(key.objectHandle(), m, p, data)));
     } catch (TransportException | RuntimeException e) {
       throw Errors.signature(key.slot(), algorithm + " signing with " + key, e);
     } finally {
@@ -222,6 +225,8 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
     }
     byte[] data = takeData();
     softReset();
+    data = memberData(data);
+    byte[] signature = toMemberSignature(sigBytes);
     Mechanism m;
     MechanismParams p;
     try {
@@ -231,13 +236,48 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
       throw new SignatureException(e.getMessage(), e);
     }
     SlotSession slot = ctx.activeSlot();
+    byte[] memberBytes = data;
     try {
       return slot.call(
           ProviderOperation.VERIFY,
-          s -> TransientPublicKey.with(s, verifyTemplate, h -> s.verify(h, m, p, data, sigBytes)));
+          s ->
+              TransientPublicKey.with(
+                  s, verifyTemplate, h -> s.verify(h, m, p, memberBytes, signature)));
     } catch (TransportException | RuntimeException e) {
       throw Errors.signature(slot, algorithm + " verification", e);
     }
+  }
+
+  // ---- what variants of an algorithm change (P1363 encoding, a DigestInfo built here)
+
+  /** Refuses a signing key beyond its class (SHA-1 signing, for one). */
+  void checkSignKey(PrivateKeyHandle key) throws InvalidKeyException {}
+
+  /** Refuses a message that has grown to {@code total} bytes (raw RSA's length limit). */
+  void checkGathered(int total) throws SignatureException {}
+
+  /** The bytes the member signs or verifies, from the digest or message gathered here. */
+  byte[] memberData(byte[] gathered) throws SignatureException {
+    return gathered;
+  }
+
+  /** The caller's form of a signature the member made. */
+  byte[] fromMemberSignature(byte[] signature) throws SignatureException {
+    return signature;
+  }
+
+  /** The member's form of a signature the caller gave to verify. */
+  byte[] toMemberSignature(byte[] signature) throws SignatureException {
+    return signature;
+  }
+
+  /** The public key of the key in use: the signing key's public half, or the verification key. */
+  PublicKey keyInUse() {
+    return signKey != null ? signKey.publicKey() : verifyKey;
+  }
+
+  String algorithm() {
+    return algorithm;
   }
 
   private byte[] takeData() {

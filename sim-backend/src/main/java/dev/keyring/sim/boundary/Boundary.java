@@ -113,6 +113,20 @@ public final class Boundary implements AutoCloseable {
   // ---------------------------------------------------------------- SMK cloning
 
   /**
+   * Derives the key of cloning domain {@code domain} (the partition's domain secret) inside the
+   * boundary, makes it this HSM's, and returns it sealed under the device key for the partition to
+   * persist. Every clone's transport key includes it.
+   */
+  public String sealCloningDomain(String domain) {
+    return vault.sealDomain(domain);
+  }
+
+  /** Loads the partition's sealed cloning domain key ({@link #sealCloningDomain}). */
+  public void loadCloningDomain(String sealed) {
+    vault.loadDomain(sealed);
+  }
+
+  /**
    * Joiner side of an SMK clone: makes a one-time EC P-256 key pair inside and returns its public
    * half (X.509 DER). The private half never leaves; there is one pending clone at a time (a new
    * call replaces it), used by one {@link #importSmkClone} and expiring after 10 minutes.

@@ -21,9 +21,10 @@ import dev.keyring.protocol.ResultCode;
  *   <li>A key that wraps does not decrypt: CKA_WRAP and CKA_DECRYPT exclude each other
  *       (CKR_TEMPLATE_INCONSISTENT). An AES key that decrypts also encrypts, and AES-CBC decryption
  *       gives the AES block decryption of any block, which undoes AES-KWP.
- *   <li>Keys are wrapped out with CKM_AES_KEY_WRAP_KWP only (CKR_MECHANISM_INVALID for another
- *       mechanism), under a key that meets rules 1 and 2 as stored; a stored key that does not,
- *       such as one written before these rules, is refused with CKR_KEY_FUNCTION_NOT_PERMITTED.
+ *   <li>Keys are wrapped out with CKM_AES_KEY_WRAP_KWP or CKM_AES_KEY_WRAP only
+ *       (CKR_MECHANISM_INVALID for another mechanism), under a key that meets rules 1 and 2 as
+ *       stored; a stored key that does not, such as one written before these rules, is refused with
+ *       CKR_KEY_FUNCTION_NOT_PERMITTED.
  *   <li>Only secret keys without CKA_WRAP can be wrapped out (CKR_KEY_UNEXTRACTABLE). Private keys
  *       never leave; a wrapping key never leaves, so no copy of it exists under other flags.
  *   <li>An EC private key signs or agrees, not both: with CKA_SIGN (the default) it signs and does
@@ -75,12 +76,12 @@ final class KeyUseRules {
 
   /** Rule 3: the wrapping mechanism and the wrapping key as stored. */
   static void checkWrappingKey(LoadedKey w, Mechanism m) {
-    if (m != Mechanism.CKM_AES_KEY_WRAP_KWP) {
+    if (m != Mechanism.CKM_AES_KEY_WRAP_KWP && m != Mechanism.CKM_AES_KEY_WRAP) {
       throw new HsmException(
           ResultCode.CKR_MECHANISM_INVALID,
           m
-              + " cannot wrap keys: keys are wrapped out only with CKM_AES_KEY_WRAP_KWP under an"
-              + " AES key generated on the keyring");
+              + " cannot wrap keys: keys are wrapped out only with CKM_AES_KEY_WRAP_KWP or"
+              + " CKM_AES_KEY_WRAP under an AES key generated on the keyring");
     }
     w.requireFlag(AttributeType.CKA_WRAP, "wrap");
     if (w.record.attributes().flag(AttributeType.CKA_DECRYPT, false)) {

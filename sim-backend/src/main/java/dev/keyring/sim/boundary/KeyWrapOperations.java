@@ -10,15 +10,17 @@ import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.store.ObjectRecord;
 import java.security.GeneralSecurityException;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
 import java.util.UUID;
 import javax.crypto.Cipher;
+import javax.crypto.NoSuchPaddingException;
 
 /**
- * Key wrapping: secret keys wrapped out with AES-KWP under an AES key generated on the keyring with
- * CKA_WRAP, private and secret keys unwrapped in under a key with CKA_UNWRAP (AES-KWP, RSA-OAEP,
- * RSA PKCS#1 v1.5). Private keys and wrapping keys are never wrapped out; {@link KeyUseRules} says
- * why.
+ * Key wrapping: secret keys wrapped out with AES-KWP (RFC 5649) or AES-KW (RFC 3394, for keys of a
+ * multiple of 8 bytes, at least 16) under an AES key generated on the keyring with CKA_WRAP,
+ * private and secret keys unwrapped in under a key with CKA_UNWRAP (AES-KWP, AES-KW, RSA-OAEP, RSA
+ * PKCS#1 v1.5). Private keys and wrapping keys are never wrapped out; {@link KeyUseRules} says why.
  */
 final class KeyWrapOperations {
   private final CryptoEngines engines;
@@ -68,7 +70,8 @@ final class KeyWrapOperations {
     try {
       switch (mechanism) {
         case CKM_AES_KEY_WRAP_KWP:
-          return kwp(Cipher.DECRYPT_MODE, k).doFinal(wrapped);
+        case CKM_AES_KEY_WRAP:
+          return aesWrap(mechanism, Cipher.DECRYPT_MODE, k).doFinal(wrapped);
         case CKM_RSA_PKCS_OAEP:
           k.requireType(ObjectClass.PRIVATE_KEY, KeyType.RSA, mechanism);
           return rsa.oaep(Cipher.DECRYPT_MODE, k, params, wrapped);
@@ -107,7 +110,16 @@ final class KeyWrapOperations {
       KeyUseRules.checkWrapTarget(target);
       byte[] raw = target.secret().reveal(SecretKeyAccess.INSTANCE);
       try {
-        return kwp(Cipher.ENCRYPT_MODE, w).doFinal(raw);
+        if (mechanism == Mechanism.CKM_AES_KEY_WRAP && (raw.length % 8 != 0 || raw.length < 16)) {
+          throw new HsmException(
+              ResultCode.CKR_KEY_SIZE_RANGE,
+              "CKM_AES_KEY_WRAP wraps keys of a multiple of 8 bytes, at least 16; "
+                  + target.describe()
+                  + " is "
+                  + raw.length
+                  + " bytes: wrap it with CKM_AES_KEY_WRAP_KWP");
+        }
+        return aesWrap(mechanism, Cipher.ENCRYPT_MODE, w).doFinal(raw);
       } catch (GeneralSecurityException | RuntimeException e) {
         if (e instanceof HsmException) {
           throw (HsmException) e;
@@ -119,10 +131,23 @@ final class KeyWrapOperations {
     }
   }
 
-  /** An AES-KWP (CKM_AES_KEY_WRAP_KWP) cipher over the AES key {@code k}. */
-  private Cipher kwp(int mode, LoadedKey k) throws GeneralSecurityException {
-    k.requireType(ObjectClass.SECRET_KEY, KeyType.AES, Mechanism.CKM_AES_KEY_WRAP_KWP);
-    Cipher c = Cipher.getInstance("AES/KWP/NoPadding", engines.provider(EngineFamily.AES_KWP));
+  /**
+   * An AES-KWP (CKM_AES_KEY_WRAP_KWP) or AES-KW (CKM_AES_KEY_WRAP) cipher over the AES key {@code
+   * k}; AES-KW from the JDK when the engine of the family has none.
+   */
+  private Cipher aesWrap(Mechanism m, int mode, LoadedKey k) throws GeneralSecurityException {
+    k.requireType(ObjectClass.SECRET_KEY, KeyType.AES, m);
+    String transformation =
+        m == Mechanism.CKM_AES_KEY_WRAP ? "AES/KW/NoPadding" : "AES/KWP/NoPadding";
+    Cipher c;
+    try {
+      c = Cipher.getInstance(transformation, engines.provider(EngineFamily.AES_KWP));
+    } catch (NoSuchAlgorithmException | NoSuchPaddingException e) {
+      if (m != Mechanism.CKM_AES_KEY_WRAP) {
+        throw e;
+      }
+      c = Cipher.getInstance(transformation, "SunJCE");
+    }
     c.init(mode, k.secretKey("AES"));
     return c;
   }

@@ -11,6 +11,7 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.Provider;
 import java.security.PublicKey;
+import java.security.Security;
 import java.security.Signature;
 import java.security.SignatureException;
 import java.security.spec.MGF1ParameterSpec;
@@ -19,9 +20,9 @@ import java.util.UUID;
 import javax.crypto.Mac;
 
 /**
- * Signatures and MACs: RSA PKCS#1 v1.5 and PSS, ECDSA, Ed25519, HMAC. Signing needs CKA_SIGN on a
- * private key (or an HMAC key); verification takes a public key object or a private key's public
- * part and needs no flag.
+ * Signatures and MACs: RSA PKCS#1 v1.5 (hash-and-sign, and raw CKM_RSA_PKCS over a DigestInfo the
+ * caller built), PSS, ECDSA, Ed25519, HMAC. Signing needs CKA_SIGN on a private key (or an HMAC
+ * key); verification takes a public key object or a private key's public part and needs no flag.
  */
 final class SignOperations {
   private final CryptoEngines engines;
@@ -42,7 +43,10 @@ final class SignOperations {
           return mac(k, mechanism, data);
         }
         k.requireType(ObjectClass.PRIVATE_KEY, keyType(mechanism), mechanism);
-        Provider p = engines.provider(family(mechanism));
+        if (mechanism == Mechanism.CKM_RSA_PKCS) {
+          requireRawRsaLength(k, data);
+        }
+        Provider p = provider(mechanism);
         Signature s = signature(mechanism, params, p);
         s.initSign(k.privateKey(p));
         s.update(data);
@@ -108,7 +112,7 @@ final class SignOperations {
         || (k.objectClass != ObjectClass.PUBLIC_KEY && k.objectClass != ObjectClass.PRIVATE_KEY)) {
       throw k.typeMismatch(mechanism);
     }
-    Provider p = engines.provider(family(mechanism));
+    Provider p = provider(mechanism);
     PublicKey pub = k.publicKey(p);
     if (k.keyType == KeyType.RSA) {
       int modLen = k.record.attributes().bytes(AttributeType.CKA_MODULUS).get().length;
@@ -128,6 +132,35 @@ final class SignOperations {
     }
   }
 
+  /**
+   * CKM_RSA_PKCS signs at most the modulus length less 11 bytes (type 1 padding needs 8 bytes of
+   * 0xFF and 3 fixed bytes).
+   */
+  private static void requireRawRsaLength(LoadedKey k, byte[] data) {
+    int modLen = k.record.attributes().bytes(AttributeType.CKA_MODULUS).get().length;
+    if (data.length > modLen - 11) {
+      throw new HsmException(
+          ResultCode.CKR_DATA_LEN_RANGE,
+          "CKM_RSA_PKCS signs at most "
+              + (modLen - 11)
+              + " bytes with this key (modulus length less 11), got "
+              + data.length);
+    }
+  }
+
+  /**
+   * The engine of the mechanism's family; for raw RSA PKCS#1 v1.5 the JDK's (SunJCE, whose RSA
+   * cipher {@code Signature.getInstance("NONEwithRSA", p)} adapts) when that engine has no
+   * NONEwithRSA signature.
+   */
+  private Provider provider(Mechanism m) {
+    Provider p = engines.provider(family(m));
+    if (m == Mechanism.CKM_RSA_PKCS && p.getService("Signature", "NONEwithRSA") == null) {
+      return Security.getProvider("SunJCE");
+    }
+    return p;
+  }
+
   private byte[] mac(LoadedKey k, Mechanism mechanism, byte[] data)
       throws GeneralSecurityException {
     String alg = "Hmac" + mechanism.digest().name();
@@ -138,6 +171,7 @@ final class SignOperations {
 
   private static KeyType keyType(Mechanism m) {
     switch (m) {
+      case CKM_RSA_PKCS:
       case CKM_SHA256_RSA_PKCS:
       case CKM_SHA384_RSA_PKCS:
       case CKM_SHA512_RSA_PKCS:
@@ -172,6 +206,8 @@ final class SignOperations {
   private static Signature signature(Mechanism m, MechanismParams params, Provider p)
       throws GeneralSecurityException {
     switch (m) {
+      case CKM_RSA_PKCS:
+        return Signature.getInstance("NONEwithRSA", p);
       case CKM_SHA256_RSA_PKCS:
         return Signature.getInstance("SHA256withRSA", p);
       case CKM_SHA384_RSA_PKCS:

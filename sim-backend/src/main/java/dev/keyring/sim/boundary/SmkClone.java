@@ -33,24 +33,29 @@ import org.bouncycastle.crypto.params.HKDFParameters;
  * <pre>
  * offset size
  *  0      4   magic "KSMC"
- *  4      1   format version (1)
+ *  4      1   format version (2)
  *  5      2   n, length of the sender's public key (big-endian)
  *  7      n   the sender's one-time public key (X.509 DER, EC P-256)
  *  7+n   12   IV
  * 19+n   48   ciphertext of the 32-byte SMK, then the 16-byte tag
  * </pre>
  *
- * HKDF: salt {@code "keyring smk clone v1"}, info {@code "keyring smk clone v1 aes-256-gcm"}. The
+ * HKDF: input the ECDH shared secret followed by the 32-byte cloning domain key ({@link
+ * CloningDomainKey}, derived from the domain secret and held only inside the HSMs of the domain),
+ * salt {@code "keyring smk clone v1"}, info {@code "keyring smk clone v1 aes-256-gcm"}. The
  * associated data is {@code "keyring smk clone v1" || version || cluster id (16 bytes) || for the
  * cloning domain fingerprint (UTF-8), the sender's and the joiner's public keys: a 2-byte length
  * and the bytes}; so a bundle opens only for the joiner whose pending key it was made for, for the
  * same cluster, and when both members name the same cloning domain.
  *
- * <p>The boundary does not authenticate the joiner's public key: whoever asks a member for a clone
- * must already be trusted (the cluster's join protocol authenticates both ends).
+ * <p>The boundary does not authenticate the joiner's public key, and need not: a bundle made for a
+ * key pair outside an HSM of the domain cannot be opened without the domain key, so an appliance
+ * administrator who asks for a clone with a key pair of his own learns nothing (format version 1
+ * derived the key from the ECDH secret alone, and so gave the SMK to any such caller; it is
+ * refused).
  */
 final class SmkClone {
-  static final byte VERSION = 1;
+  static final byte VERSION = 2;
   static final int IV_LENGTH = 12;
   static final Duration PENDING_LIFETIME = Duration.ofMinutes(10);
   static final String FAILED =
@@ -193,13 +198,23 @@ final class SmkClone {
         .array();
   }
 
-  /** HKDF-SHA256 of the ECDH shared secret: 32 bytes, which the caller wipes. */
-  static byte[] deriveKey(byte[] sharedSecret) {
-    HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-    hkdf.init(new HKDFParameters(sharedSecret, LABEL, HKDF_INFO));
-    byte[] okm = new byte[32];
-    hkdf.generateBytes(okm, 0, okm.length);
-    return okm;
+  /**
+   * HKDF-SHA256 of the ECDH shared secret followed by the cloning domain key ({@link
+   * CloningDomainKey}): 32 bytes, which the caller wipes.
+   */
+  static byte[] deriveKey(byte[] sharedSecret, byte[] domainKey) {
+    byte[] ikm = new byte[sharedSecret.length + domainKey.length];
+    System.arraycopy(sharedSecret, 0, ikm, 0, sharedSecret.length);
+    System.arraycopy(domainKey, 0, ikm, sharedSecret.length, domainKey.length);
+    try {
+      HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
+      hkdf.init(new HKDFParameters(ikm, LABEL, HKDF_INFO));
+      byte[] okm = new byte[32];
+      hkdf.generateBytes(okm, 0, okm.length);
+      return okm;
+    } finally {
+      java.util.Arrays.fill(ikm, (byte) 0);
+    }
   }
 
   static HsmException failed(ResultCode code) {

@@ -40,6 +40,8 @@ final class SmkVault {
       "keyring smk fingerprint".getBytes(StandardCharsets.US_ASCII);
 
   private final SecretKeySpec deviceKey;
+  // this HSM's cloning domain key (CloningDomainKey), or null before its partition is initialized
+  private volatile byte[] domainKey;
   private final SecureRandom random;
   private final Provider gcmProvider;
   private final LongSupplier nanoClock;
@@ -414,14 +416,69 @@ final class SmkVault {
     }
   }
 
-  /** AES-256 from ECDH(own private, peer public) through HKDF-SHA256; the secret is wiped. */
-  private static SecretKeySpec transportKey(PrivateKey own, PublicKey peer)
+  // ---------------------------------------------------------------- the cloning domain key
+
+  /**
+   * Derives the key of cloning domain {@code domain}, makes it this HSM's and returns it wrapped
+   * (AES-KWP) under the device key, Base64, as the partition persists it.
+   */
+  String sealDomain(String domain) {
+    byte[] key = CloningDomainKey.derive(domain);
+    try {
+      Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
+      kwp.init(Cipher.WRAP_MODE, deviceKey);
+      String sealed =
+          java.util.Base64.getEncoder().encodeToString(kwp.wrap(new SecretKeySpec(key, "AES")));
+      domainKey = key.clone();
+      return sealed;
+    } catch (GeneralSecurityException e) {
+      throw new HsmException(ResultCode.CKR_DEVICE_ERROR, "sealing the cloning domain failed");
+    } finally {
+      Arrays.fill(key, (byte) 0);
+    }
+  }
+
+  /**
+   * Unwraps the partition's sealed cloning domain key with the device key and makes it this HSM's.
+   */
+  void loadDomain(String sealed) {
+    try {
+      Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
+      kwp.init(Cipher.UNWRAP_MODE, deviceKey);
+      domainKey =
+          kwp.unwrap(java.util.Base64.getDecoder().decode(sealed), "AES", Cipher.SECRET_KEY)
+              .getEncoded();
+    } catch (GeneralSecurityException | IllegalArgumentException e) {
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR,
+          "the stored cloning domain cannot be unwrapped with this HSM's device key");
+    }
+  }
+
+  private byte[] requireDomainKey() {
+    byte[] k = domainKey;
+    if (k == null) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED,
+          "this HSM's partition holds no cloning domain key (it was initialized before clones were"
+              + " bound to the domain secret): initialize the partition again with its cloning"
+              + " domain");
+    }
+    return k;
+  }
+
+  /**
+   * AES-256 from ECDH(own private, peer public) and this HSM's cloning domain key through
+   * HKDF-SHA256; the secrets are wiped.
+   */
+  private SecretKeySpec transportKey(PrivateKey own, PublicKey peer)
       throws GeneralSecurityException {
+    byte[] domain = requireDomainKey();
     KeyAgreement ka = KeyAgreement.getInstance("ECDH", "SunEC");
     ka.init(own);
     ka.doPhase(peer, true);
     byte[] shared = ka.generateSecret();
-    byte[] okm = SmkClone.deriveKey(shared);
+    byte[] okm = SmkClone.deriveKey(shared, domain);
     try {
       return new SecretKeySpec(okm, "AES");
     } finally {

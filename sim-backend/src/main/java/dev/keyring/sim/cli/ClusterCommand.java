@@ -281,14 +281,14 @@ final class ClusterCommand extends CommandGroup {
               yesNo(m.path("authorized")));
         }
         t.print(out());
-        out().println("(P primary, * local, x not visible, R read-only)");
+        out().println("(P primary, * local, x not visible, R its cluster service needs a restart)");
       }
 
       static String markers(JsonNode m) {
         return (m.path("primaryNode").asBoolean() ? "P" : " ")
             + (m.path("local").asBoolean() ? "*" : " ")
             + (m.path("visibleToServicingNode").asBoolean(true) ? " " : "x")
-            + ("Read-Only".equals(m.path("mode").asText()) ? "R" : " ");
+            + (m.path("restartService").asBoolean(false) ? "R" : " ");
       }
     }
 

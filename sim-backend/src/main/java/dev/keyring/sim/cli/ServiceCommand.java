@@ -3,21 +3,25 @@ package dev.keyring.sim.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keyring.protocol.cli.CliException;
 import dev.keyring.protocol.cli.CommandGroup;
+import dev.keyring.protocol.cli.Secrets;
+import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code service start|stop|restart|status cluster}: the member's cluster service. */
+/** {@code service start|stop|restart|status|factoryreset cluster}: the member's cluster service. */
 @Command(
     name = "service",
     mixinStandardHelpOptions = true,
     description =
-        "The member's cluster service: start, stop, restart, status. Stopped, it refuses"
-            + " cluster and keyring calls and closes its crypto API.",
+        "The member's cluster service: start, stop, restart, status, factoryreset. Stopped, it"
+            + " refuses cluster and keyring calls and closes its crypto API.",
     subcommands = {
       ServiceCommand.Start.class,
       ServiceCommand.Stop.class,
       ServiceCommand.Restart.class,
-      ServiceCommand.Status.class
+      ServiceCommand.Status.class,
+      ServiceCommand.FactoryReset.class
     })
 final class ServiceCommand extends CommandGroup {
 
@@ -28,6 +32,11 @@ final class ServiceCommand extends CommandGroup {
 
     abstract String action();
 
+    /** The request body of the action, or null for none. */
+    Object body() {
+      return null;
+    }
+
     @Override
     void run(AdminConnection c) {
       if (!"cluster".equals(service)) {
@@ -36,13 +45,13 @@ final class ServiceCommand extends CommandGroup {
       JsonNode s =
           action() == null
               ? c.get("/api/lunasa/services/cluster")
-              : c.send("POST", "/api/lunasa/services/cluster/actions/" + action(), null);
+              : c.send("POST", "/api/lunasa/services/cluster/actions/" + action(), body());
       fields(
           out(),
           "Service",
           "cluster",
           "Status",
-          text(s.path("status")),
+          s.path("starting").asBoolean(false) ? "starting" : text(s.path("status")),
           "On Boot",
           yesNo(s.path("onBoot")),
           "Crypto API Port",
@@ -93,6 +102,35 @@ final class ServiceCommand extends CommandGroup {
     @Override
     String action() {
       return null;
+    }
+  }
+
+  @Command(
+      name = "factoryreset",
+      mixinStandardHelpOptions = true,
+      description = {
+        "Factory-resets the stopped service (POST"
+            + " /api/lunasa/services/cluster/actions/factoryreset; LunaSH: sysconf config"
+            + " factoryreset -service cluster), as admin with the HSM SO's password.",
+        "The member forgets its cluster, keyrings, SMK and cluster CA; the HSM and its partition"
+            + " stay. A member deleted from a cluster does this before it joins again."
+      })
+  static final class FactoryReset extends Action {
+    @Option(
+        names = {"-sopassword", "--sopassword"},
+        paramLabel = "SO_PASSWORD",
+        description = "The HSM SO's password (asked for when absent).")
+    String soPassword;
+
+    @Override
+    String action() {
+      return "factoryreset";
+    }
+
+    @Override
+    Object body() {
+      String so = Secrets.of(soPassword, "-sopassword", "the HSM SO's password");
+      return Map.of("authentication", credential("SO", so, null));
     }
   }
 }

@@ -82,6 +82,9 @@ public final class Hsm {
     if (raw.isEmpty()) {
       hsm.persist(s);
     }
+    if (s.partition != null && s.partition.domainKey != null) {
+      boundary.loadCloningDomain(s.partition.domainKey);
+    }
     if (s.partition != null && s.partition.smk != null) {
       boundary.loadSmk(ProtectedSmk.decode(s.partition.smk));
     }
@@ -197,6 +200,7 @@ public final class Hsm {
     next.partition.initialized = true;
     next.partition.poVerifier = hasher.hash(poPassword);
     next.partition.domainFingerprint = PasswordHasher.fingerprint("cloning domain", cloningDomain);
+    next.partition.domainKey = boundary.sealCloningDomain(cloningDomain);
     persist(next);
   }
 

@@ -20,6 +20,9 @@ final class HsmState {
     public boolean coMustChange;
     public TreeMap<Integer, Integer> policies = new TreeMap<>();
 
+    /** The cloning domain key wrapped under the device key (Base64), or null before init. */
+    public String domainKey;
+
     /** The SMK in protected form ({@code ProtectedSmk.encode()}), or null. */
     public String smk;
   }

@@ -74,6 +74,7 @@ final class ClusterServiceState {
   private ServiceRow service;
   private ClientsRow clients;
   private volatile boolean running = true;
+  private volatile boolean starting;
   private volatile boolean restartRequired;
 
   ClusterServiceState(KeyringStore store) {
@@ -89,7 +90,7 @@ final class ClusterServiceState {
     }
   }
 
-  /** Forgets the cluster membership and registered clients (factory reset). */
+  /** Forgets the cluster membership, registered clients and core IP address (factory reset). */
   synchronized void forgetCluster() {
     store.write(
         tx -> {
@@ -98,6 +99,12 @@ final class ClusterServiceState {
           return null;
         });
     member = null;
+    // the core IP address is set once and changes only after a factory reset: forget it too
+    updateService(
+        s -> {
+          s.coreIpAddress = null;
+          return s;
+        });
     clients = new ClientsRow();
   }
 
@@ -160,6 +167,15 @@ final class ClusterServiceState {
 
   boolean running() {
     return running;
+  }
+
+  /** Whether a start of the service is under way (its status reads stopped until it ends). */
+  boolean starting() {
+    return starting;
+  }
+
+  void starting(boolean value) {
+    starting = value;
   }
 
   void running(boolean value) {

@@ -77,7 +77,12 @@ public final class Member implements AutoCloseable {
               bodyLimits(2L * AdminApi.MAX_BODY));
       this.adminServer = admin;
       this.adminApi = api;
-      if (appliance.cluster().isPresent() && pki.hasClusterCa()) {
+      java.util.Optional<String> clock =
+          ServiceClock.outsideValidity(pki, ServiceClock.now(config));
+      if (clock.isPresent()) {
+        api.state.running(false); // the guide's rule: no cluster service with a wrong clock
+        LOG.warn("cluster service not started: {}", clock.get());
+      } else if (appliance.cluster().isPresent() && pki.hasClusterCa()) {
         startCryptoApi();
       }
     } catch (Exception | Error e) {

@@ -25,8 +25,9 @@ import java.util.Objects;
  * <tr><td>peerRoutes</td><td>{@code host:port} of another member's advertised crypto address to
  *       the {@code host:port} this member connects to instead (fault-injecting proxies on
  *       member-to-member links); default none</td></tr>
- * <tr><td>clockOffset</td><td>added to this member's clock where members compare clocks (join);
- *       a simulated clock skew, default zero</td></tr>
+ * <tr><td>clockOffset</td><td>added to this member's clock where members compare clocks (join)
+ *       and where the cluster service checks its clock against the cluster certificates (start);
+ *       a simulated clock skew or wrong clock, within 20 years; default zero</td></tr>
  *   <tr><td>bufferBudget</td><td>a quarter of the JVM's maximum heap</td><td>bytes the member
  *       holds for clients' data at once: the input of multi-part operations, request bodies past
  *       their first 64 KiB while they arrive and are handled, multi-part encrypt and decrypt
@@ -64,6 +65,10 @@ public final class MemberConfig {
   private final String initialAdminPassword;
   private final String advertisedCryptoAddress;
   private final java.util.Map<String, String> peerRoutes;
+
+  /** The largest simulated clock error: past the 10-year life of the cluster certificates. */
+  static final Duration MAX_CLOCK_OFFSET = Duration.ofDays(20 * 366);
+
   private final Duration clockOffset;
   private final long bufferBudget;
   private final long minRequestDataRate;
@@ -350,9 +355,9 @@ public final class MemberConfig {
         throw new IllegalArgumentException(
             "clientCertificateValidity must be 1 to 3650 days, got " + clientCertificateValidity);
       }
-      if (clockOffset == null || clockOffset.abs().compareTo(Duration.ofDays(1)) > 0) {
+      if (clockOffset == null || clockOffset.abs().compareTo(MAX_CLOCK_OFFSET) > 0) {
         throw new IllegalArgumentException(
-            "clockOffset must be within one day, got " + clockOffset);
+            "clockOffset must be within 20 years, got " + clockOffset);
       }
       return new MemberConfig(this);
     }

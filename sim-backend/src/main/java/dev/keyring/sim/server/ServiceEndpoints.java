@@ -61,10 +61,16 @@ final class ServiceEndpoints {
         .add("PUT", "/api/cluster/config", ApplianceRole.ADMIN, this::configure);
   }
 
-  /** The cluster service's state. */
+  /**
+   * The cluster service's state. {@code status} is {@code running} or {@code stopped}; as the guide
+   * says of this resource, it reads {@code stopped} until a start has finished, and {@code
+   * starting} says that one is under way (LunaSH's {@code starting}). A member without its V1
+   * partition reports {@code stopped}: the service cannot run there.
+   */
   record ServiceView(
       String serviceid,
       String status,
+      boolean starting,
       boolean onBoot,
       Integer cryptoApiPort,
       boolean restartRequired) {}
@@ -87,7 +93,8 @@ final class ServiceEndpoints {
     int port = api.member.cryptoPort();
     return new ServiceView(
         "cluster",
-        api.state.running() ? "running" : "stopped",
+        api.state.running() && api.appliance.hsm().partition().isPresent() ? "running" : "stopped",
+        api.state.starting(),
         api.state.service().onBoot,
         port < 0 ? null : port,
         api.state.restartRequired());
@@ -233,11 +240,21 @@ final class ServiceEndpoints {
 
   private void start() throws Exception {
     requirePartition();
-    if (api.appliance.cluster().isPresent() && api.appliance.pki().hasClusterCa()) {
-      api.member.startCryptoApi();
+    ServiceClock.outsideValidity(api.appliance.pki(), ServiceClock.now(api.member.config()))
+        .ifPresent(
+            why -> {
+              throw ApiError.conflict(ResultCode.CKR_FUNCTION_FAILED, why);
+            });
+    api.state.starting(true);
+    try {
+      if (api.appliance.cluster().isPresent() && api.appliance.pki().hasClusterCa()) {
+        api.member.startCryptoApi();
+      }
+      api.state.running(true);
+      api.state.restartRequired(false);
+    } finally {
+      api.state.starting(false);
     }
-    api.state.running(true);
-    api.state.restartRequired(false);
   }
 
   private void stop() {

@@ -342,6 +342,8 @@ class SmkCloneTest {
         SmkVault.open(
             dir.resolve("b/device.key"), random, Security.getProvider("SunJCE"), now::get);
     sender.create();
+    sender.sealDomain(TestAppliances.DOMAIN);
+    joiner.sealDomain(TestAppliances.DOMAIN);
     UUID cid = UUID.randomUUID();
 
     byte[] late = sender.exportClone(joiner.beginClone(), cid, "domain-fp");
@@ -468,7 +470,7 @@ class SmkCloneTest {
       byte[] bundle =
           a.boundary().exportSmkClone(joinerKey, clusterId(a), a.hsm().cloningDomainFingerprint());
       assertArrayEquals("KSMC".getBytes(StandardCharsets.US_ASCII), Arrays.copyOf(bundle, 4));
-      assertEquals(1, bundle[4]);
+      assertEquals(2, bundle[4]);
       int n = ((bundle[5] & 0xff) << 8) | (bundle[6] & 0xff);
       assertEquals(91, n);
       assertEquals(7 + n + 12 + 48, bundle.length);
@@ -476,5 +478,57 @@ class SmkCloneTest {
       String all = HexFormat.of().formatHex(bundle);
       assertFalse(all.contains(HexFormat.of().formatHex(smk, 0, 8)));
     }
+  }
+
+  /**
+   * An appliance administrator who knows the domain's public fingerprint asks a member for a clone
+   * made for a key pair of his own (as a join request lets him): without the domain secret the
+   * bundle does not open, not by the format's own derivation; with the domain key it would, so that
+   * key is what protects the SMK.
+   */
+  @Test
+  void aCloneForAKeyPairOutsideTheDomain_cannotBeOpened() throws Exception {
+    try (Appliance a = prepared("a", TestAppliances.DOMAIN)) {
+      a.createCluster(TestAppliances.SO, "clone-cluster");
+      java.security.KeyPair outsider = SmkClone.newKeyPair(new java.security.SecureRandom());
+      byte[] outsiderPublic = outsider.getPublic().getEncoded();
+      String fingerprint = a.hsm().cloningDomainFingerprint();
+      byte[] bundle = a.boundary().exportSmkClone(outsiderPublic, clusterId(a), fingerprint);
+
+      SmkClone.Parsed parsed = SmkClone.parse(bundle);
+      javax.crypto.KeyAgreement ka = javax.crypto.KeyAgreement.getInstance("ECDH", "SunEC");
+      ka.init(outsider.getPrivate());
+      ka.doPhase(SmkClone.parsePublicKey(parsed.senderPublicKey(), null), true);
+      byte[] shared = ka.generateSecret();
+      byte[] aad =
+          SmkClone.associatedData(
+              clusterId(a), fingerprint, parsed.senderPublicKey(), outsiderPublic);
+
+      // what the outsider can compute: the ECDH secret alone, or with a guessed domain
+      for (byte[] domainKey :
+          List.of(new byte[0], new byte[32], CloningDomainKey.derive("another-domain"))) {
+        assertThrows(
+            javax.crypto.AEADBadTagException.class,
+            () -> open(SmkClone.deriveKey(shared, domainKey), parsed, aad),
+            "opened with a domain key of " + domainKey.length + " bytes");
+      }
+      // inside an HSM of the domain the same bundle opens: the domain key is what protects it
+      byte[] smk =
+          open(
+              SmkClone.deriveKey(shared, CloningDomainKey.derive(TestAppliances.DOMAIN)),
+              parsed,
+              aad);
+      assertArrayEquals(rawSmk(a, "a"), smk);
+    }
+  }
+
+  private static byte[] open(byte[] key, SmkClone.Parsed parsed, byte[] aad) throws Exception {
+    Cipher gcm = Cipher.getInstance("AES/GCM/NoPadding");
+    gcm.init(
+        Cipher.DECRYPT_MODE,
+        new SecretKeySpec(key, "AES"),
+        new javax.crypto.spec.GCMParameterSpec(128, parsed.iv()));
+    gcm.updateAAD(aad);
+    return gcm.doFinal(parsed.ciphertext());
   }
 }
