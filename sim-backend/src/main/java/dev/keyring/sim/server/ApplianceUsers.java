@@ -364,7 +364,9 @@ final class ApplianceUsers {
   }
 
   /**
-   * Reads the users again from the store (the replicated state changed under this member).
+   * Reads the users again from the store (the replicated state changed under this member). Users
+   * that are not valid (a built-in user missing or with another role, {@code admin} disabled, a
+   * malformed verifier, ...) are refused with a warning, and the users stay as they were.
    *
    * @return the users deleted, or whose password or role changed: their sessions should end
    */
@@ -374,6 +376,14 @@ final class ApplianceUsers {
       State next;
       try {
         next = storage.load().map(ApplianceUsers::decode).orElse(null);
+        if (next != null) {
+          checkUsers(
+              next.users,
+              why ->
+                  new HsmException(
+                      ResultCode.CKR_DEVICE_ERROR,
+                      "the stored appliance users are not valid: " + why));
+        }
       } catch (HsmException e) {
         LOG.warn("{}; the appliance users are left as they were", e.getMessage());
         return Set.of();
@@ -463,43 +473,56 @@ final class ApplianceUsers {
     if (e.users == null || e.users.size() > MAX_USERS) {
       throw badExport("it must list 3 to " + MAX_USERS + " users");
     }
-    for (Map.Entry<String, StoredUser> entry : e.users.entrySet()) {
-      String name = entry.getKey();
-      StoredUser u = entry.getValue();
-      if (name == null || !NAME.matcher(name).matches()) {
-        throw badExport("a user name is not valid");
-      }
-      if (u == null) {
-        throw badExport("user '" + name + "' has no description");
-      }
-      ApplianceRole role = ApplianceRole.fromWire(u.role);
-      if (role == null) {
-        throw badExport("user '" + name + "' has an unknown role");
-      }
-      if (u.builtIn != BUILT_IN.contains(name)) {
-        throw badExport("user '" + name + "' is marked built-in wrongly");
-      }
-      if (u.builtIn && !role.wireName().equals(name)) {
-        throw badExport("the built-in user '" + name + "' must keep its own role");
-      }
-      if (u.verifier != null && !PasswordHasher.wellFormed(u.verifier)) {
-        throw badExport("user '" + name + "' has a malformed password verifier");
-      }
-      if (!u.builtIn && u.verifier == null) {
-        throw badExport("the custom user '" + name + "' has no password verifier");
-      }
-    }
-    for (String b : BUILT_IN) {
-      if (!e.users.containsKey(b)) {
-        throw badExport("the built-in user '" + b + "' is missing");
-      }
-    }
-    if (e.users.get("admin").verifier == null) {
-      throw badExport("'admin' must be enabled, or nobody could administer the appliance");
-    }
+    checkUsers(e.users, ApplianceUsers::badExport);
     State s = new State();
     s.users = e.users;
     return s;
+  }
+
+  /**
+   * Checks a set of users: valid names and roles, the three built-in users with their own roles,
+   * well-formed verifiers, every custom user with one, {@code admin} enabled. A refusal is made by
+   * {@code bad} from the reason.
+   */
+  private static void checkUsers(
+      Map<String, StoredUser> users, java.util.function.Function<String, HsmException> bad) {
+    if (users == null || users.size() > MAX_USERS) {
+      throw bad.apply("it must list 3 to " + MAX_USERS + " users");
+    }
+    for (Map.Entry<String, StoredUser> entry : users.entrySet()) {
+      String name = entry.getKey();
+      StoredUser u = entry.getValue();
+      if (name == null || !NAME.matcher(name).matches()) {
+        throw bad.apply("a user name is not valid");
+      }
+      if (u == null) {
+        throw bad.apply("user '" + name + "' has no description");
+      }
+      ApplianceRole role = ApplianceRole.fromWire(u.role);
+      if (role == null) {
+        throw bad.apply("user '" + name + "' has an unknown role");
+      }
+      if (u.builtIn != BUILT_IN.contains(name)) {
+        throw bad.apply("user '" + name + "' is marked built-in wrongly");
+      }
+      if (u.builtIn && !role.wireName().equals(name)) {
+        throw bad.apply("the built-in user '" + name + "' must keep its own role");
+      }
+      if (u.verifier != null && !PasswordHasher.wellFormed(u.verifier)) {
+        throw bad.apply("user '" + name + "' has a malformed password verifier");
+      }
+      if (!u.builtIn && u.verifier == null) {
+        throw bad.apply("the custom user '" + name + "' has no password verifier");
+      }
+    }
+    for (String b : BUILT_IN) {
+      if (!users.containsKey(b)) {
+        throw bad.apply("the built-in user '" + b + "' is missing");
+      }
+    }
+    if (users.get("admin").verifier == null) {
+      throw bad.apply("'admin' must be enabled, or nobody could administer the appliance");
+    }
   }
 
   private static HsmException badExport(String why) {
