@@ -269,6 +269,12 @@ final class JdbcTransaction implements StoreTransaction {
   }
 
   @Override
+  public Optional<byte[]> lockClusterValue(String name) {
+    Objects.requireNonNull(name, "name");
+    return sql("locking cluster value '" + name + "'", () -> readClusterValue(name, true));
+  }
+
+  @Override
   public void putClusterValue(String name, byte[] value) {
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(value, "value");

@@ -5,8 +5,11 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -191,6 +194,29 @@ public final class KeyringStore implements AutoCloseable {
   public Optional<byte[]> clusterValue(String name) {
     Objects.requireNonNull(name, "name");
     return namedValue("cluster_values", "reading cluster value '" + name + "'", name);
+  }
+
+  /**
+   * Every cluster value whose name starts with {@code prefix}, by name (in {@link String#compareTo}
+   * order, whatever the database's collation). The bytes are copies.
+   */
+  public SortedMap<String, byte[]> clusterValues(String prefix) {
+    Objects.requireNonNull(prefix, "prefix");
+    String escaped = prefix.replace("!", "!!").replace("%", "!%").replace("_", "!_");
+    String sql =
+        "SELECT name, "
+            + pool.dialect().valueColumn()
+            + " FROM cluster_values WHERE name LIKE ? ESCAPE '!'";
+    SortedMap<String, byte[]> out = new TreeMap<>();
+    for (Map.Entry<String, byte[]> e :
+        list(
+            "reading the cluster values named " + prefix + "...",
+            sql,
+            rs -> Map.entry(rs.getString(1), rs.getBytes(2)),
+            escaped + "%")) {
+      out.put(e.getKey(), e.getValue());
+    }
+    return out;
   }
 
   private Optional<byte[]> namedValue(String table, String what, String name) {

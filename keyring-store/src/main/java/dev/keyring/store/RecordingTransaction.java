@@ -164,6 +164,13 @@ final class RecordingTransaction implements StoreTransaction {
   }
 
   @Override
+  public Optional<byte[]> lockClusterValue(String name) {
+    Objects.requireNonNull(name, "name");
+    touchValue(name); // the before-image, read under the lock
+    return tx.lockClusterValue(name);
+  }
+
+  @Override
   public void putClusterValue(String name, byte[] value) {
     Objects.requireNonNull(name, "name");
     touchValue(name);

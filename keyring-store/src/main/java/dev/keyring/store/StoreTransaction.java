@@ -96,6 +96,13 @@ public interface StoreTransaction {
   Optional<byte[]> clusterValue(String name);
 
   /**
+   * A named cluster value, read and locked until the transaction ends: a read, change and write of
+   * it is then atomic against concurrent writers (one that changes it meanwhile waits, or is found
+   * in conflict). A value that does not exist yet is not locked. The bytes are a copy.
+   */
+  Optional<byte[]> lockClusterValue(String name);
+
+  /**
    * Sets a named cluster value, replacing any earlier one. Cluster values are replicated with the
    * keyrings. Names are at most 256 characters (else CKR_ARGUMENTS_BAD).
    */

@@ -1281,6 +1281,67 @@ abstract class KeyringStoreContract {
   }
 
   @Test
+  void lockClusterValue_makesAReadChangeWriteAtomic_underConcurrentWriters() throws Exception {
+    store.write(
+        tx -> {
+          tx.putClusterValue("counter", java.nio.ByteBuffer.allocate(4).putInt(0).array());
+          return null;
+        });
+    int threads = 4;
+    int each = 25;
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    try {
+      List<java.util.concurrent.Future<?>> done = new java.util.ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        done.add(
+            pool.submit(
+                () -> {
+                  for (int i = 0; i < each; i++) {
+                    store.write(
+                        tx -> {
+                          int v =
+                              java.nio.ByteBuffer.wrap(tx.lockClusterValue("counter").orElseThrow())
+                                  .getInt();
+                          tx.putClusterValue(
+                              "counter", java.nio.ByteBuffer.allocate(4).putInt(v + 1).array());
+                          return null;
+                        });
+                  }
+                }));
+      }
+      for (java.util.concurrent.Future<?> f : done) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(
+        threads * each,
+        java.nio.ByteBuffer.wrap(store.clusterValue("counter").orElseThrow()).getInt(),
+        "no increment lost");
+  }
+
+  @Test
+  void clusterValuesByPrefix_listsOnlyThoseNames_inOrder_withLikeCharactersTakenLiterally() {
+    store.write(
+        tx -> {
+          tx.putClusterValue("client.b2", new byte[] {2});
+          tx.putClusterValue("client.a1", new byte[] {1});
+          tx.putClusterValue("clientXa", new byte[] {3});
+          tx.putClusterValue("client_a", new byte[] {4});
+          tx.putClusterValue("other", new byte[] {5});
+          return null;
+        });
+    var found = store.clusterValues("client.");
+    assertEquals(List.of("client.a1", "client.b2"), List.copyOf(found.keySet()));
+    assertArrayEquals(new byte[] {1}, found.get("client.a1"));
+    assertEquals(List.of("client_a"), List.copyOf(store.clusterValues("client_").keySet()));
+    assertEquals(5, store.clusterValues("").size());
+    assertEquals(0, store.clusterValues("none.").size());
+  }
+
+  @Test
   void writeAsPrimary_refusesMemberLocalWrites_andAnOlderEpoch_loggingNothing() {
     UUID cluster = createCluster(store);
     store.writeAsPrimary(2, tx -> tx.createKeyrings(cluster, List.of(newKeyring(cluster, "k"))));

@@ -278,6 +278,37 @@ public final class MemberPki {
   // ---------------------------------------------------------------- revocation
 
   /**
+   * What restores this member's cluster CA and member certificate to what they are now (kept
+   * sealed, as stored): a join that fails part-way runs it. The revocation list kept here is
+   * restored too.
+   */
+  public synchronized Runnable clusterIdentitiesRestorer() {
+    List<String> rows =
+        List.of(SealedIdentities.CLUSTER_CA, SealedIdentities.MEMBER, RevocationList.ROW);
+    java.util.Map<String, Optional<byte[]>> saved = new java.util.LinkedHashMap<>();
+    for (String row : rows) {
+      saved.put(row, store.hsmState(row));
+    }
+    return () -> {
+      synchronized (this) {
+        store.write(
+            tx -> {
+              saved.forEach(
+                  (row, value) -> {
+                    if (value.isPresent()) {
+                      tx.putHsmState(row, value.get());
+                    } else {
+                      tx.deleteHsmState(row);
+                    }
+                  });
+              return null;
+            });
+        revocations.reload();
+      }
+    };
+  }
+
+  /**
    * Forgets everything this member holds for its cluster (factory reset of the cluster service):
    * the cluster CA, the member certificate and the revocation list. The appliance identity stays.
    */
@@ -293,11 +324,23 @@ public final class MemberPki {
   }
 
   /**
-   * Revokes a certificate serial number; persisted, and refused at the next handshake of the crypto
-   * API. Returns false when it was already revoked.
+   * Revokes a certificate serial number on this member alone; persisted, and refused at the next
+   * handshake of the crypto API. Returns false when it was already revoked. A cluster's revocations
+   * are replicated state instead (see {@link #clusterRevocations}).
    */
   public synchronized boolean revoke(BigInteger serial) {
     return revocations.revoke(serial);
+  }
+
+  /**
+   * The serial numbers the cluster's replicated client list holds revoked now (replacing the set
+   * given before). A certificate among them is refused at the next handshake, and TLS sessions
+   * established before are dropped when one is new.
+   *
+   * @return the serials revoked now that were not before, ascending
+   */
+  public List<BigInteger> clusterRevocations(java.util.Set<BigInteger> revoked) {
+    return revocations.replicated(revoked);
   }
 
   public boolean isRevoked(BigInteger serial) {

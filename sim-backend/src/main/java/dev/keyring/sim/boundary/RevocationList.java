@@ -14,15 +14,18 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 
 /**
- * The serial numbers of the client certificates the cluster revoked, persisted in the member's
- * {@code hsm_state} row {@value #ROW} (lowercase hexadecimal, one per line, ascending), and read
- * without a lock at every handshake. Thread-safe.
+ * The serial numbers of the client certificates the cluster revoked, read without a lock at every
+ * handshake. Two sources, both honoured: the cluster's replicated list of registered clients (given
+ * with {@link #replicated(Set)} whenever it changes), and revocations made on this member alone,
+ * persisted in its {@code hsm_state} row {@value #ROW} (lowercase hexadecimal, one per line,
+ * ascending), as members kept them before registrations were cluster state. Thread-safe.
  */
 final class RevocationList {
   static final String ROW = "pki.revoked";
 
   private final KeyringStore store;
   private volatile Set<BigInteger> revoked;
+  private volatile Set<BigInteger> replicated = Set.of();
 
   /** Counts revocations made here, so crypto contexts drop their sessions after each. */
   private final AtomicLong revocations = new AtomicLong();
@@ -63,12 +66,32 @@ final class RevocationList {
   }
 
   boolean isRevoked(BigInteger serial) {
-    return serial != null && revoked.contains(serial);
+    return serial != null && (revoked.contains(serial) || replicated.contains(serial));
+  }
+
+  /**
+   * The serial numbers the cluster's replicated state holds revoked now (it replaces the earlier
+   * set); a serial not revoked before starts a new generation, so TLS sessions established before
+   * it are dropped.
+   *
+   * @return the serials revoked now that were not before, ascending
+   */
+  synchronized List<BigInteger> replicated(Set<BigInteger> now) {
+    TreeSet<BigInteger> added = new TreeSet<>(now);
+    added.removeAll(replicated);
+    added.removeAll(revoked);
+    replicated = Collections.unmodifiableSet(new TreeSet<>(now));
+    if (!added.isEmpty()) {
+      revocations.incrementAndGet();
+    }
+    return List.copyOf(added);
   }
 
   /** The revoked serial numbers, ascending. */
   List<BigInteger> serials() {
-    return List.copyOf(revoked);
+    TreeSet<BigInteger> all = new TreeSet<>(revoked);
+    all.addAll(replicated);
+    return List.copyOf(all);
   }
 
   /** How many revocations were made here: it changes at each one. */
@@ -82,7 +105,7 @@ final class RevocationList {
   }
 
   int size() {
-    return revoked.size();
+    return serials().size();
   }
 
   private Set<BigInteger> load() {

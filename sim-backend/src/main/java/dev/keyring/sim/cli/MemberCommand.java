@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
       "adminPort, cryptoPort, bindAddress, kdfIterations, sessionIdleTimeoutSeconds,",
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
-      "maxConcurrentStreams, and peerRoute.HOST:PORT = HOST:PORT for each peer reached",
+      "maxConcurrentStreams, clientCertificateValidityDays, and peerRoute.HOST:PORT = HOST:PORT for each peer reached",
       "through another address),",
       "else from the defaults."
     })
@@ -59,7 +59,8 @@ final class MemberCommand implements Callable<Integer> {
           "minRequestDataRate",
           "idleTimeoutSeconds",
           "maxConnections",
-          "maxConcurrentStreams");
+          "maxConcurrentStreams",
+          "clientCertificateValidityDays");
 
   @Spec CommandSpec spec;
 
@@ -152,6 +153,9 @@ final class MemberCommand implements Callable<Integer> {
     }
     if (p.containsKey("maxConcurrentStreams")) {
       b.maxConcurrentStreams(intValue(p, "maxConcurrentStreams"));
+    }
+    if (p.containsKey("clientCertificateValidityDays")) {
+      b.clientCertificateValidity(Duration.ofDays(intValue(p, "clientCertificateValidityDays")));
     }
     for (String k : p.stringPropertyNames()) {
       if (k.startsWith("peerRoute.")) {

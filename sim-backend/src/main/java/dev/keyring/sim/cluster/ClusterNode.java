@@ -163,6 +163,15 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     return state.isPrimary();
   }
 
+  /**
+   * Whether this member caught up with the primary since its cluster service started (the primary
+   * always has): until then it may lack changes made while it was away, revocations of client
+   * certificates among them, so it serves no client.
+   */
+  public boolean caughtUp() {
+    return state.caughtUp();
+  }
+
   /** Read-write: the primary, or a member that heard from the primary within {@link #LIVE}. */
   public boolean readWrite() {
     return liveness.readWrite();

@@ -53,6 +53,8 @@ final class ReplicaState {
   private volatile String primaryHint;
   private volatile long lastSequence;
   private volatile boolean closed;
+  // this member held everything the primary had, at one of its answers since the service started
+  private volatile boolean caughtUp;
 
   ReplicaState(
       String memberId,
@@ -206,11 +208,28 @@ final class ReplicaState {
 
   /** An entry from the primary, now in the store. */
   void appliedFromPrimary(LogEntry entry) {
+    applied(entry.changes()); // the views first: once the entry counts as held, it took effect
     synchronized (logSignal) {
       lastSequence = Math.max(lastSequence, entry.position().sequence());
       logSignal.notifyAll();
     }
-    applied(entry.changes());
+  }
+
+  /**
+   * Whether this member caught up with the primary since its cluster service started: it held every
+   * entry the primary had when one of the primary's answers was made (or installed its state). The
+   * primary always has.
+   */
+  boolean caughtUp() {
+    return caughtUp || isPrimary();
+  }
+
+  /** The primary's answer said it had entries through {@code primarySequence}. */
+  void heardPrimaryAt(long primarySequence) {
+    if (!caughtUp && lastSequence >= primarySequence) {
+      caughtUp = true;
+      LOG.info("{} caught up with the primary at sequence {}", name, lastSequence);
+    }
   }
 
   /** The primary's state, now in the store in place of this member's. */
@@ -218,10 +237,12 @@ final class ReplicaState {
     for (KeyringRecord k : store.keyrings()) {
       listener.keyringChanged(k.id());
     }
+    listener.stateReplaced();
     synchronized (logSignal) {
       lastSequence = s.position().sequence();
       logSignal.notifyAll();
     }
+    caughtUp = true;
     Membership m = load();
     membership = m;
     sawEpoch(m.epoch());
@@ -238,8 +259,12 @@ final class ReplicaState {
         listener.objectChanged(o.keyringId(), o.handle());
       } else if (c instanceof RowChange.KeyringRow k && k.after() == null) {
         listener.keyringChanged(k.id());
-      } else if (c instanceof RowChange.ClusterValue v && v.name().equals(Membership.KEY)) {
-        members = true;
+      } else if (c instanceof RowChange.ClusterValue v) {
+        if (v.name().equals(Membership.KEY)) {
+          members = true;
+        } else {
+          listener.clusterValueChanged(v.name());
+        }
       }
     }
     if (members) {

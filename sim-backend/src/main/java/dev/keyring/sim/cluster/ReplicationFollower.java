@@ -122,6 +122,7 @@ final class ReplicationFollower {
           state.store.applyEntry(e);
           state.appliedFromPrimary(e);
         }
+        state.heardPrimaryAt(a.primarySequence());
         compactBehind(a.compactedThrough());
         break;
       case "notPrimary":

@@ -8,7 +8,6 @@ import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.store.ClusterRecord;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +47,7 @@ final class AdminApi extends Handler.Abstract {
   final ApplianceUsers users;
   final AdminSessions sessions;
   final ClusterServiceState state;
+  final RegisteredClients clients;
 
   /** Serializes the calls that change cluster membership or the service's state. */
   final Object clusterLock = new Object();
@@ -60,13 +60,15 @@ final class AdminApi extends Handler.Abstract {
     this.appliance = member.appliance();
     this.users =
         ApplianceUsers.open(
-            appliance.store(),
+            new UserStateStore(appliance.store(), appliance.writer(), () -> member.node() != null),
             new PasswordHasher(appliance.config().kdfIterations()),
             appliance.config().dataDir(),
             member.config().initialAdminPassword(),
             member.config().ticker());
     this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
+    this.clients = new RegisteredClients(appliance, state, member::clientRevoked);
+    clients.reload();
     this.bodyLimits = member.bodyLimits(2L * MAX_BODY);
     appliance.cluster().ifPresent(state::member);
     routes
@@ -197,7 +199,7 @@ final class AdminApi extends Handler.Abstract {
     String header = request.getHeaders().get(HttpHeader.AUTHORIZATION);
     if (header != null) {
       String[] basic = basicCredentials(header);
-      return users.authenticate(basic[0], basic[1]);
+      return users.authenticate(basic[0], basic[1], source(request));
     }
     String id = sessionCookie(request);
     if (id != null) {
@@ -211,6 +213,22 @@ final class AdminApi extends Handler.Abstract {
     throw unauthorized(
         "log in: send HTTP Basic credentials of an appliance user, or the session cookie from"
             + " POST /auth/session");
+  }
+
+  /** The address a request came from: password failures are counted per user and source. */
+  static String source(Request request) {
+    String a = Request.getRemoteAddr(request);
+    return a == null ? "" : a;
+  }
+
+  /**
+   * The appliance users changed under this member (replicated state): sessions of users deleted, or
+   * whose password or role changed, end.
+   */
+  void usersChanged() {
+    for (String user : users.reload()) {
+      sessions.closeUser(user);
+    }
   }
 
   private static String[] basicCredentials(String header) {
@@ -259,7 +277,7 @@ final class AdminApi extends Handler.Abstract {
       throw unauthorized("POST /auth/session needs HTTP Basic credentials of an appliance user");
     }
     String[] basic = basicCredentials(header);
-    ApplianceUsers.Principal who = users.authenticate(basic[0], basic[1]);
+    ApplianceUsers.Principal who = users.authenticate(basic[0], basic[1], source(r));
     call.noBodyOrEmptyObject();
     String id = sessions.open(who.user());
     call.x
@@ -353,10 +371,6 @@ final class AdminApi extends Handler.Abstract {
   /** The partition's label, or null. */
   String partitionLabel() {
     return appliance.hsm().partition().map(p -> p.label()).orElse(null);
-  }
-
-  static Duration clientValidity() {
-    return Duration.ofDays(3650);
   }
 
   /** The cluster view clients route by ({@code GET /v1/cluster} on the crypto API). */

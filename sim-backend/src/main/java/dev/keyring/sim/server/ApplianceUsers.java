@@ -9,6 +9,7 @@ import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.sim.hsm.Passwords;
 import dev.keyring.store.KeyringStore;
+import dev.keyring.store.ReplicatedWriter;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
@@ -19,7 +20,6 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,22 +31,23 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The appliance's users ({@code admin}, {@code operator}, {@code monitor}, and custom users holding
- * one of those roles) with their password verifiers, kept in the store's {@code hsm_state} under
- * {@value #STATE_KEY}. Passwords are never stored.
+ * one of those roles) with their password verifiers, kept under {@value #STATE_KEY}: the member's
+ * own {@code hsm_state} row outside a cluster, the replicated cluster value in a cluster (see
+ * {@link UserStateStore}), so that creating a user, setting a password or deleting a user through
+ * any member holds on every member. Passwords are never stored.
  *
  * <p>On first start {@code admin} gets the configured initial password or, without one, a random
  * one written to {@code DATA/initial-admin-password} (owner read/write only); {@code operator} and
  * {@code monitor} exist but are disabled until the admin sets their passwords.
  *
- * <p>Lockout: {@value #LOCKOUT_THRESHOLD} consecutive wrong passwords lock a user for 60 seconds;
- * while locked every attempt, right or wrong, is refused (HTTP 429 with {@code Retry-After}); a
- * success resets the count. Counters live in memory only, so they restart with the member.
+ * <p>Lockout, per user and source address, with a global bound, for every password check (logins
+ * and the current password of a user changing its own): see {@link AdminLockout}.
  */
 final class ApplianceUsers {
   static final String STATE_KEY = "appliance.users";
   static final String INITIAL_PASSWORD_FILE = "initial-admin-password";
-  static final int LOCKOUT_THRESHOLD = 10;
-  static final Duration LOCKOUT_DURATION = Duration.ofSeconds(60);
+  static final int LOCKOUT_THRESHOLD = AdminLockout.THRESHOLD;
+  static final Duration LOCKOUT_DURATION = AdminLockout.DURATION;
   static final int MAX_USERS = 100;
   static final Set<String> BUILT_IN = Set.of("admin", "operator", "monitor");
   static final String NAME_RULE = "[a-z][a-z0-9_.-]{0,31}";
@@ -96,24 +97,19 @@ final class ApplianceUsers {
     public TreeMap<String, StoredUser> users;
   }
 
-  private static final class Failures {
-    int consecutive;
-    long lockedUntilNanos;
-    boolean locked;
-  }
-
-  private final KeyringStore store;
+  private final UserStateStore storage;
   private final PasswordHasher hasher;
-  private final Ticker ticker;
-  private final Map<String, Failures> failures = new HashMap<>();
+  private final AdminLockout lockout;
   private final String dummyVerifier;
-  private State state;
+  private final Object writes = new Object();
+  private volatile State state;
 
-  private ApplianceUsers(KeyringStore store, PasswordHasher hasher, State state, Ticker ticker) {
-    this.store = store;
+  private ApplianceUsers(
+      UserStateStore storage, PasswordHasher hasher, State state, Ticker ticker) {
+    this.storage = storage;
     this.hasher = hasher;
     this.state = state;
-    this.ticker = ticker;
+    this.lockout = new AdminLockout(ticker);
     this.dummyVerifier = hasher.hash("keyring timing equalizer");
   }
 
@@ -134,17 +130,24 @@ final class ApplianceUsers {
       Path dataDir,
       String initialAdminPassword,
       Ticker ticker) {
-    Optional<byte[]> raw = store.hsmState(STATE_KEY);
+    return open(
+        new UserStateStore(store, ReplicatedWriter.local(store), () -> true),
+        hasher,
+        dataDir,
+        initialAdminPassword,
+        ticker);
+  }
+
+  /** Loads the users from {@code storage}, or creates them there on first start. */
+  static ApplianceUsers open(
+      UserStateStore storage,
+      PasswordHasher hasher,
+      Path dataDir,
+      String initialAdminPassword,
+      Ticker ticker) {
+    Optional<byte[]> raw = storage.load();
     if (raw.isPresent()) {
-      State s;
-      try {
-        s = JSON.readValue(raw.get(), State.class);
-      } catch (IOException e) {
-        throw new HsmException(
-            ResultCode.CKR_DEVICE_ERROR,
-            "the stored appliance users (" + STATE_KEY + ") are damaged");
-      }
-      return new ApplianceUsers(store, hasher, s, ticker);
+      return new ApplianceUsers(storage, hasher, decode(raw.get()), ticker);
     }
     String password = initialAdminPassword;
     if (password != null) {
@@ -168,9 +171,8 @@ final class ApplianceUsers {
     } else {
       LOG.info("appliance user 'admin' created with the configured initial password");
     }
-    ApplianceUsers users = new ApplianceUsers(store, hasher, s, ticker);
-    users.persist(s);
-    return users;
+    storage.saveLocally(encode(s));
+    return new ApplianceUsers(storage, hasher, s, ticker);
   }
 
   private static StoredUser stored(ApplianceRole role, String verifier, boolean builtIn) {
@@ -200,14 +202,20 @@ final class ApplianceUsers {
     }
   }
 
-  /**
-   * Checks a user's password. Unknown users and wrong passwords get the same 401; a disabled
-   * built-in user gets a 401 that says so; a locked user gets 429 with the seconds left.
-   */
+  /** {@link #authenticate(String, String, String)} from an unknown source. */
   Principal authenticate(String user, String password) {
+    return authenticate(user, password, "");
+  }
+
+  /**
+   * Checks a user's password, given from {@code source} (the client's address). Unknown users and
+   * wrong passwords get the same 401; a disabled built-in user gets a 401 that says so; a user
+   * locked from that source (or from everywhere) gets 429 with the seconds left.
+   */
+  Principal authenticate(String user, String password, String source) {
     StoredUser u;
     synchronized (this) {
-      requireNotLocked(user);
+      lockout.requireNotLocked(user, source);
       u = user == null ? null : state.users.get(user);
     }
     if (u == null || password == null || password.length() > MAX_PASSWORD_CHARS) {
@@ -223,58 +231,18 @@ final class ApplianceUsers {
     }
     boolean ok = hasher.verify(password, u.verifier);
     synchronized (this) {
-      requireNotLocked(user);
-      Failures f = failures.computeIfAbsent(user, k -> new Failures());
+      lockout.requireNotLocked(user, source);
       if (ok) {
-        failures.remove(user);
+        lockout.succeeded(user, source);
         StoredUser now = state.users.get(user);
         if (now == null || !u.verifier.equals(now.verifier)) {
           throw wrongPassword(); // deleted or changed meanwhile
         }
         return new Principal(user, ApplianceRole.fromWire(now.role));
       }
-      f.consecutive++;
-      if (f.consecutive >= LOCKOUT_THRESHOLD) {
-        f.consecutive = 0;
-        f.locked = true;
-        f.lockedUntilNanos = ticker.nanoTime() + LOCKOUT_DURATION.toNanos();
-        LOG.warn(
-            "appliance user '{}' locked for {} s after {} consecutive failed logins",
-            user,
-            LOCKOUT_DURATION.toSeconds(),
-            LOCKOUT_THRESHOLD);
-        throw locked(user, LOCKOUT_DURATION.toSeconds());
-      }
+      lockout.failed(user, source); // throws 429 when this failure locks the user
     }
     throw wrongPassword();
-  }
-
-  private void requireNotLocked(String user) {
-    Failures f = user == null ? null : failures.get(user);
-    if (f == null || !f.locked) {
-      return;
-    }
-    long left = f.lockedUntilNanos - ticker.nanoTime();
-    if (left <= 0) {
-      f.locked = false;
-      f.consecutive = 0;
-      return;
-    }
-    throw locked(user, Math.max(1, (left + 999_999_999L) / 1_000_000_000L));
-  }
-
-  private static ApiError locked(String user, long seconds) {
-    return new ApiError(
-        429,
-        ResultCode.CKR_PIN_LOCKED,
-        "user '"
-            + user
-            + "' is locked for "
-            + seconds
-            + " more seconds after "
-            + LOCKOUT_THRESHOLD
-            + " consecutive failed logins",
-        Map.of("Retry-After", Long.toString(seconds)));
   }
 
   private static ApiError wrongPassword() {
@@ -311,62 +279,146 @@ final class ApplianceUsers {
     requireName(name);
     Passwords.requireValidNew(password, "user");
     String verifier = hasher.hash(password);
-    synchronized (this) {
-      if (state.users.containsKey(name)) {
-        throw ApiError.conflict(
-            ResultCode.CKR_FUNCTION_FAILED, "user '" + name + "' already exists");
-      }
-      if (state.users.size() >= MAX_USERS) {
-        throw ApiError.conflict(
-            ResultCode.CKR_DEVICE_MEMORY, "the appliance already has " + MAX_USERS + " users");
-      }
-      State next = copy();
-      next.users.put(name, stored(role, verifier, false));
-      persist(next);
-      return view(name, next.users.get(name));
-    }
+    State next =
+        change(
+            s -> {
+              if (s.users.containsKey(name)) {
+                throw ApiError.conflict(
+                    ResultCode.CKR_FUNCTION_FAILED, "user '" + name + "' already exists");
+              }
+              if (s.users.size() >= MAX_USERS) {
+                throw ApiError.conflict(
+                    ResultCode.CKR_DEVICE_MEMORY,
+                    "the appliance already has " + MAX_USERS + " users");
+              }
+              s.users.put(name, stored(role, verifier, false));
+              return s;
+            });
+    return view(name, next.users.get(name));
   }
 
   /** Sets a user's password (enabling a disabled built-in user). */
   UserView setPassword(String name, String password) {
     Passwords.requireValidNew(password, "user");
     String verifier = hasher.hash(password);
+    State next =
+        change(
+            s -> {
+              requireExisting(s, name).verifier = verifier;
+              return s;
+            });
     synchronized (this) {
-      requireExisting(name);
-      State next = copy();
-      next.users.get(name).verifier = verifier;
-      persist(next);
-      failures.remove(name);
-      return view(name, next.users.get(name));
+      lockout.forget(name);
     }
+    return view(name, next.users.get(name));
   }
 
-  /** Checks a user's current password (for a user changing its own), without lockout counting. */
+  /** {@link #requirePassword(String, String, String)} from an unknown source. */
   void requirePassword(String name, String password) {
+    requirePassword(name, password, "");
+  }
+
+  /**
+   * Checks a user's current password (for a user changing its own), given from {@code source}. A
+   * wrong one counts towards the user's lockout like a failed login (a stolen session cookie does
+   * not become a way to guess the password); 429 while locked.
+   */
+  void requirePassword(String name, String password, String source) {
     StoredUser u;
     synchronized (this) {
-      u = requireExisting(name);
+      lockout.requireNotLocked(name, source);
+      u = requireExisting(state, name);
     }
-    if (password == null
-        || password.length() > MAX_PASSWORD_CHARS
-        || u.verifier == null
-        || !hasher.verify(password, u.verifier)) {
-      throw new ApiError(
-          403, ResultCode.CKR_PIN_INCORRECT, "the current password of '" + name + "' is wrong");
+    boolean ok =
+        password != null
+            && password.length() <= MAX_PASSWORD_CHARS
+            && u.verifier != null
+            && hasher.verify(password, u.verifier);
+    synchronized (this) {
+      if (ok) {
+        lockout.succeeded(name, source);
+        return;
+      }
+      lockout.failed(name, source); // throws 429 when this failure locks the user
     }
+    throw new ApiError(
+        403, ResultCode.CKR_PIN_INCORRECT, "the current password of '" + name + "' is wrong");
   }
 
   /** Deletes a custom user; built-in users cannot be deleted. */
-  synchronized void delete(String name) {
-    StoredUser u = requireExisting(name);
-    if (u.builtIn) {
-      throw ApiError.conflict(
-          ResultCode.CKR_FUNCTION_REJECTED, "the built-in user '" + name + "' cannot be deleted");
+  void delete(String name) {
+    change(
+        s -> {
+          StoredUser u = requireExisting(s, name);
+          if (u.builtIn) {
+            throw ApiError.conflict(
+                ResultCode.CKR_FUNCTION_REJECTED,
+                "the built-in user '" + name + "' cannot be deleted");
+          }
+          s.users.remove(name);
+          return s;
+        });
+    synchronized (this) {
+      lockout.forget(name);
     }
-    State next = copy();
-    next.users.remove(name);
-    persist(next);
-    failures.remove(name);
+  }
+
+  /**
+   * Reads the users again from the store (the replicated state changed under this member). Users
+   * that are not valid (a built-in user missing or with another role, {@code admin} disabled, a
+   * malformed verifier, ...) are refused with a warning, and the users stay as they were.
+   *
+   * @return the users deleted, or whose password or role changed: their sessions should end
+   */
+  Set<String> reload() {
+    Set<String> changed = new java.util.TreeSet<>();
+    synchronized (this) { // read and set under one lock: the view never goes back in time
+      State next;
+      try {
+        next = storage.load().map(ApplianceUsers::decode).orElse(null);
+        if (next != null) {
+          checkUsers(
+              next.users,
+              why ->
+                  new HsmException(
+                      ResultCode.CKR_DEVICE_ERROR,
+                      "the stored appliance users are not valid: " + why));
+        }
+      } catch (HsmException e) {
+        LOG.warn("{}; the appliance users are left as they were", e.getMessage());
+        return Set.of();
+      }
+      if (next == null) {
+        return Set.of();
+      }
+      state.users.forEach(
+          (name, was) -> {
+            StoredUser now = next.users.get(name);
+            if (now == null
+                || !java.util.Objects.equals(now.verifier, was.verifier)
+                || !java.util.Objects.equals(now.role, was.role)) {
+              changed.add(name);
+            }
+          });
+      state = next;
+      changed.forEach(lockout::forget);
+    }
+    return changed;
+  }
+
+  /**
+   * In a cluster that holds no users yet (created by an earlier version): publishes this member's
+   * users as the cluster's, through the replicated write path. Nothing to do otherwise.
+   */
+  void publishToCluster() {
+    if (storage.clusterLacksUsers()) {
+      change(s -> s);
+    }
+  }
+
+  /** Keeps the cluster's users as this member's own (it is about to forget its cluster). */
+  void keepLocally() {
+    storage.keepLocally();
   }
 
   /**
@@ -398,9 +450,9 @@ final class ApplianceUsers {
    */
   void replaceUsers(byte[] exported) {
     State next = validExport(exported);
+    change(s -> next);
     synchronized (this) {
-      persist(next);
-      failures.clear();
+      lockout.clear();
     }
     LOG.info("appliance users replaced: {} users", next.users.size());
   }
@@ -421,43 +473,56 @@ final class ApplianceUsers {
     if (e.users == null || e.users.size() > MAX_USERS) {
       throw badExport("it must list 3 to " + MAX_USERS + " users");
     }
-    for (Map.Entry<String, StoredUser> entry : e.users.entrySet()) {
-      String name = entry.getKey();
-      StoredUser u = entry.getValue();
-      if (name == null || !NAME.matcher(name).matches()) {
-        throw badExport("a user name is not valid");
-      }
-      if (u == null) {
-        throw badExport("user '" + name + "' has no description");
-      }
-      ApplianceRole role = ApplianceRole.fromWire(u.role);
-      if (role == null) {
-        throw badExport("user '" + name + "' has an unknown role");
-      }
-      if (u.builtIn != BUILT_IN.contains(name)) {
-        throw badExport("user '" + name + "' is marked built-in wrongly");
-      }
-      if (u.builtIn && !role.wireName().equals(name)) {
-        throw badExport("the built-in user '" + name + "' must keep its own role");
-      }
-      if (u.verifier != null && !PasswordHasher.wellFormed(u.verifier)) {
-        throw badExport("user '" + name + "' has a malformed password verifier");
-      }
-      if (!u.builtIn && u.verifier == null) {
-        throw badExport("the custom user '" + name + "' has no password verifier");
-      }
-    }
-    for (String b : BUILT_IN) {
-      if (!e.users.containsKey(b)) {
-        throw badExport("the built-in user '" + b + "' is missing");
-      }
-    }
-    if (e.users.get("admin").verifier == null) {
-      throw badExport("'admin' must be enabled, or nobody could administer the appliance");
-    }
+    checkUsers(e.users, ApplianceUsers::badExport);
     State s = new State();
     s.users = e.users;
     return s;
+  }
+
+  /**
+   * Checks a set of users: valid names and roles, the three built-in users with their own roles,
+   * well-formed verifiers, every custom user with one, {@code admin} enabled. A refusal is made by
+   * {@code bad} from the reason.
+   */
+  private static void checkUsers(
+      Map<String, StoredUser> users, java.util.function.Function<String, HsmException> bad) {
+    if (users == null || users.size() > MAX_USERS) {
+      throw bad.apply("it must list 3 to " + MAX_USERS + " users");
+    }
+    for (Map.Entry<String, StoredUser> entry : users.entrySet()) {
+      String name = entry.getKey();
+      StoredUser u = entry.getValue();
+      if (name == null || !NAME.matcher(name).matches()) {
+        throw bad.apply("a user name is not valid");
+      }
+      if (u == null) {
+        throw bad.apply("user '" + name + "' has no description");
+      }
+      ApplianceRole role = ApplianceRole.fromWire(u.role);
+      if (role == null) {
+        throw bad.apply("user '" + name + "' has an unknown role");
+      }
+      if (u.builtIn != BUILT_IN.contains(name)) {
+        throw bad.apply("user '" + name + "' is marked built-in wrongly");
+      }
+      if (u.builtIn && !role.wireName().equals(name)) {
+        throw bad.apply("the built-in user '" + name + "' must keep its own role");
+      }
+      if (u.verifier != null && !PasswordHasher.wellFormed(u.verifier)) {
+        throw bad.apply("user '" + name + "' has a malformed password verifier");
+      }
+      if (!u.builtIn && u.verifier == null) {
+        throw bad.apply("the custom user '" + name + "' has no password verifier");
+      }
+    }
+    for (String b : BUILT_IN) {
+      if (!users.containsKey(b)) {
+        throw bad.apply("the built-in user '" + b + "' is missing");
+      }
+    }
+    if (users.get("admin").verifier == null) {
+      throw bad.apply("'admin' must be enabled, or nobody could administer the appliance");
+    }
   }
 
   private static HsmException badExport(String why) {
@@ -465,8 +530,8 @@ final class ApplianceUsers {
         ResultCode.CKR_ARGUMENTS_BAD, "the exported appliance users are not valid: " + why);
   }
 
-  private StoredUser requireExisting(String name) {
-    StoredUser u = name == null ? null : state.users.get(name);
+  private static StoredUser requireExisting(State s, String name) {
+    StoredUser u = name == null ? null : s.users.get(name);
     if (u == null) {
       throw ApiError.notFound("no appliance user has that name");
     }
@@ -489,18 +554,38 @@ final class ApplianceUsers {
     }
   }
 
-  private void persist(State next) {
-    byte[] bytes;
+  /**
+   * Applies {@code edit} to the freshest stored users and stores them (replicated in a cluster);
+   * {@code edit} may run more than once and must only change the state it is given.
+   */
+  private State change(java.util.function.UnaryOperator<State> edit) {
+    synchronized (writes) {
+      State next =
+          decode(storage.update(raw -> encode(edit.apply(raw == null ? copy() : decode(raw)))));
+      reload(); // what the store holds now, with whatever other members changed meanwhile
+      return next;
+    }
+  }
+
+  private static State decode(byte[] raw) {
     try {
-      bytes = JSON.writeValueAsBytes(next);
+      State s = JSON.readValue(raw, State.class);
+      if (s == null || s.users == null) {
+        throw new IOException("no users");
+      }
+      return s;
+    } catch (IOException e) {
+      throw new HsmException(
+          ResultCode.CKR_DEVICE_ERROR,
+          "the stored appliance users (" + STATE_KEY + ") are damaged");
+    }
+  }
+
+  private static byte[] encode(State s) {
+    try {
+      return JSON.writeValueAsBytes(s);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
-    store.write(
-        tx -> {
-          tx.putHsmState(STATE_KEY, bytes);
-          return null;
-        });
-    state = next;
   }
 }

@@ -22,7 +22,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@code /api/clusters/{clusterID}/clients}: register a client (its CSR signed by the cluster CA),
- * list the registered clients, revoke one's certificate.
+ * list the registered clients, revoke one's certificate. Registrations and revocations are
+ * replicated cluster state ({@link RegisteredClients}): done through any member, they hold on every
+ * member. A certificate is valid for the member's {@code clientCertificateValidity} (two years by
+ * default); a client renews it by registering again (a new key and certificate), then the old
+ * certificate is revoked.
  */
 final class ClientEndpoints {
   static final int MAX_CLIENTS = 10_000;
@@ -87,6 +91,7 @@ final class ClientEndpoints {
     synchronized (api.clusterLock) {
       api.requireRunning();
       ClusterRecord c = api.requireCluster(call.param("clusterID"));
+      api.clients.migrateLegacy();
       int port = api.member.cryptoPort();
       String advertised = api.member.config().advertisedCryptoAddress();
       if (port > 0 && advertised != null) {
@@ -97,7 +102,7 @@ final class ClientEndpoints {
             ResultCode.CKR_FUNCTION_FAILED,
             "the crypto API is not running: restart the cluster service");
       }
-      if (api.state.clients().size() >= MAX_CLIENTS) {
+      if (api.clients.size() >= MAX_CLIENTS) {
         throw ApiError.conflict(
             ResultCode.CKR_DEVICE_MEMORY,
             "cluster " + c.id() + " already has " + MAX_CLIENTS + " registered clients");
@@ -105,7 +110,7 @@ final class ClientEndpoints {
       MemberPki pki = api.appliance.pki();
       X509Certificate cert;
       try {
-        cert = pki.issueClientCertificate(der, cn, AdminApi.clientValidity());
+        cert = pki.issueClientCertificate(der, cn, api.member.config().clientCertificateValidity());
       } catch (StackOverflowError e) {
         throw ApiError.badRequest("the CSR is not valid PKCS#10: it is nested too deeply");
       }
@@ -116,16 +121,9 @@ final class ClientEndpoints {
       row.monitorUser = b.monitorUser();
       row.notAfter = cert.getNotAfter().toInstant().toString();
       row.registeredAt = now().toString();
-      try {
-        api.state.updateClients(
-            all -> {
-              all.clients.add(row);
-              return all;
-            });
-      } catch (RuntimeException e) {
-        pki.revoke(cert.getSerialNumber()); // never leave a valid certificate unrecorded
-        throw e;
-      }
+      // the certificate is handed out only once its registration is acknowledged: a refused
+      // write leaves a certificate nobody received
+      api.clients.register(row);
       LOG.info(
           "client '{}' registered with cluster {} (certificate serial {}) by {}",
           cn,
@@ -166,7 +164,9 @@ final class ClientEndpoints {
     api.requireRunning();
     api.requireCluster(call.param("clusterID"));
     List<ClientView> out = new ArrayList<>();
-    for (ClientRow r : api.state.clients()) {
+    List<ClientRow> rows = new ArrayList<>(api.clients.list());
+    rows.addAll(api.state.clients()); // registrations of an earlier version, not moved yet
+    for (ClientRow r : rows) {
       out.add(
           new ClientView(
               r.serial,
@@ -195,24 +195,12 @@ final class ClientEndpoints {
     synchronized (api.clusterLock) {
       api.requireRunning();
       ClusterRecord c = api.requireCluster(call.param("clusterID"));
-      ClientRow row =
-          api.state.clients().stream()
-              .filter(r -> r.serial.equals(key))
-              .findFirst()
-              .orElseThrow(
-                  () ->
-                      ApiError.notFound(
-                          "no client of cluster " + c.id() + " has certificate serial " + key));
-      if (row.revokedAt == null) {
-        api.appliance.pki().revoke(serial);
-        String now = now().toString();
-        api.state.updateClients(
-            all -> {
-              all.clients.stream()
-                  .filter(r -> r.serial.equals(key))
-                  .forEach(r -> r.revokedAt = now);
-              return all;
-            });
+      api.clients.migrateLegacy();
+      if (api.clients.get(key).isEmpty()) {
+        throw ApiError.notFound(
+            "no client of cluster " + c.id() + " has certificate serial " + key);
+      }
+      if (api.clients.revoke(key, now().toString())) {
         LOG.info("client certificate {} revoked by {}", key, call.principal.user());
       }
       call.x.noContent();

@@ -183,7 +183,8 @@ final class ClusterEndpoints {
                   b.remoteClusterIpAddress(),
                   port,
                   b.remoteAdminPassword(),
-                  b.remoteCertificateFingerprint());
+                  b.remoteCertificateFingerprint(),
+                  co);
       LOG.info("joined cluster {} through {}:{}", clusterId, b.remoteClusterIpAddress(), port);
       call.x.ok(r);
     }

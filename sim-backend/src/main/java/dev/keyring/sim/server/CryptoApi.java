@@ -50,6 +50,7 @@ final class CryptoApi extends Handler.Abstract {
   private final CloningEndpoints cloning;
   private final BufferBudget budget;
   private final BodyLimits bodyLimits;
+  private final java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node;
 
   CryptoApi(
       Appliance appliance,
@@ -60,6 +61,7 @@ final class CryptoApi extends Handler.Abstract {
       BufferBudget budget,
       BodyLimits bodyLimits) {
     this.peers = new PeerEndpoints(node);
+    this.node = node;
     this.consistency = new ReadConsistency(appliance, node);
     this.operations = new OperationEndpoints(budget);
     this.cloning = new CloningEndpoints(appliance);
@@ -82,6 +84,7 @@ final class CryptoApi extends Handler.Abstract {
     String owner;
     try {
       owner = clientIdentity(request);
+      requireCaughtUp(request, x.path);
     } catch (HsmException e) {
       BodyReader.drain(
           request,
@@ -148,6 +151,28 @@ final class CryptoApi extends Handler.Abstract {
     }
     throw new HsmException(
         ResultCode.CKR_FUNCTION_REJECTED, "the crypto API needs a registered client certificate");
+  }
+
+  /**
+   * A member whose cluster service has not caught up with the primary since it started may lack
+   * what changed while it was away (a revoked client certificate among it): it serves no slot or
+   * session request of a client until it has, and the client asks another member. Other members'
+   * calls, the cluster view and the health check are served.
+   */
+  private void requireCaughtUp(Request request, String path) {
+    if (!path.startsWith("/v1/sessions") && !path.equals("/v1/slots")) {
+      return;
+    }
+    dev.keyring.sim.cluster.ClusterNode n = node.get();
+    if (n == null || n.caughtUp() || peers.isMember(request)) {
+      return;
+    }
+    throw new HsmException(
+        ResultCode.CKR_MEMBER_BEHIND,
+        "member "
+            + n.name()
+            + " has not caught up with the cluster's primary since it started; nothing was done:"
+            + " ask the primary or another member");
   }
 
   private void route(JsonExchange x, String owner, Lease lease) {

@@ -149,6 +149,22 @@ final class CryptoSessions implements AutoCloseable {
     }
   }
 
+  /**
+   * Closes and logs out every session of {@code owner} (its certificate was revoked).
+   *
+   * @return how many were closed
+   */
+  int closeOwnedBy(String owner) {
+    int n = 0;
+    for (Entry e : sessions.values()) {
+      if (e.owner.equals(owner) && sessions.containsKey(e.id)) {
+        remove(e);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Closes and logs out every session (the cluster service stopped). */
   void closeAll() {
     for (Entry e : sessions.values()) {

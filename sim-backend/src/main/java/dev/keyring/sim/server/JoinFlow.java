@@ -62,8 +62,7 @@ final class JoinFlow {
       long clockMillis) {}
 
   /** The member's answer to step 1. */
-  record Offer(
-      String clusterId, String clusterLabel, byte[] smkBundle, byte[] clusterCa, byte[] users) {}
+  record Offer(String clusterId, String clusterLabel, byte[] smkBundle, byte[] clusterCa) {}
 
   /** Step 2, joiner to member. */
   record Complete(
@@ -150,13 +149,11 @@ final class JoinFlow {
           return m.withPendingJoin(
               new Membership.PendingJoin(r.joinerName(), nowMillis + PENDING.toMillis()));
         });
+    // the users travel with the cluster's state: make sure it holds them (a cluster of an
+    // earlier version kept them per member)
+    api.users.publishToCluster();
     byte[] bundle = appliance.boundary().exportSmkClone(r.joinerPublicKey(), c.id(), domain);
-    return new Offer(
-        c.id().toString(),
-        c.label(),
-        bundle,
-        appliance.pki().exportClusterCa(),
-        api.users.exportUsers());
+    return new Offer(c.id().toString(), c.label(), bundle, appliance.pki().exportClusterCa());
   }
 
   Completed complete(ClusterRecord c, Complete b) {
@@ -228,7 +225,12 @@ final class JoinFlow {
   // ------------------------------------------------------------------ on the joiner
 
   Result join(
-      UUID clusterId, String host, int port, String adminPassword, String pinnedFingerprint) {
+      UUID clusterId,
+      String host,
+      int port,
+      String adminPassword,
+      String pinnedFingerprint,
+      String coPassword) {
     String name = appliance.defaultMemberName();
     String domain = appliance.hsm().cloningDomainFingerprint();
     appliance.hsm().requireReadyForCluster();
@@ -249,31 +251,57 @@ final class JoinFlow {
               + ", not "
               + clusterId);
     }
-    ProtectedSmk smk = appliance.boundary().importSmkClone(offer.smkBundle(), clusterId, domain);
-    appliance.hsm().installClonedSmk(smk);
-    appliance.pki().installClusterCa(offer.clusterCa());
-    api.users.replaceUsers(offer.users());
+    // from here on this member changes: whatever fails before the end puts it back as it was
+    Runnable restoreIdentities = appliance.pki().clusterIdentitiesRestorer();
+    boolean hadSmk = appliance.hsm().hasSmk();
     String memberId = UUID.randomUUID().toString();
-    String fingerprint = appliance.pki().memberCertificateFingerprint(name);
-    Completed done =
-        remote.post(
-            "/api/clusters/" + clusterId + "/join-requests/complete",
-            new Complete(
-                memberId, name, api.member.cryptoAddress(), api.member.adminAddress(), fingerprint),
-            Completed.class);
-    Ticker ticker = api.member.config().ticker();
-    long t0 = ticker.nanoTime();
-    int keyrings = copyState(name, done.primaryCryptoAddress());
-    long copyMillis = (ticker.nanoTime() - t0) / 1_000_000;
-    ClusterRecord c = appliance.cluster().orElseThrow();
-    api.state.updateMember(
-        c,
-        row -> {
-          row.memberId = memberId;
-          row.authorized = true;
-          row.primary = false;
-          return row;
-        });
+    boolean added = false;
+    int keyrings;
+    long copyMillis;
+    ClusterRecord c;
+    try {
+      ProtectedSmk smk = appliance.boundary().importSmkClone(offer.smkBundle(), clusterId, domain);
+      appliance.hsm().installClonedSmk(smk);
+      appliance.pki().installClusterCa(offer.clusterCa());
+      String fingerprint = appliance.pki().memberCertificateFingerprint(name);
+      Completed done =
+          remote.post(
+              "/api/clusters/" + clusterId + "/join-requests/complete",
+              new Complete(
+                  memberId,
+                  name,
+                  api.member.cryptoAddress(),
+                  api.member.adminAddress(),
+                  fingerprint),
+              Completed.class);
+      added = true;
+      Ticker ticker = api.member.config().ticker();
+      long t0 = ticker.nanoTime();
+      keyrings = copyState(name, done.primaryCryptoAddress());
+      copyMillis = (ticker.nanoTime() - t0) / 1_000_000;
+      c = appliance.cluster().orElseThrow();
+      api.state.updateMember(
+          c,
+          row -> {
+            row.memberId = memberId;
+            row.authorized = true;
+            row.primary = false;
+            return row;
+          });
+      api.usersChanged(); // the cluster's users, from its state, replace this member's
+      api.clients.reload();
+    } catch (RuntimeException | Error e) {
+      String undone = undo(restoreIdentities, hadSmk);
+      String withdrawn = added ? remote.withdraw(clusterId, memberId, coPassword) : "";
+      String note = "; the join was undone: " + undone + withdrawn;
+      if (e instanceof HsmException h) {
+        throw new HsmException(h.code(), h.detail() + note, h);
+      }
+      if (e instanceof ApiError a) {
+        throw new ApiError(a.status, a.code, a.getMessage() + note, a.headers);
+      }
+      throw e;
+    }
     try {
       api.member.startCryptoApi();
     } catch (Exception e) {
@@ -293,6 +321,38 @@ final class JoinFlow {
         copyMillis);
   }
 
+  /**
+   * Puts this member back as it was before a join that failed part-way: no cluster (nor its
+   * keyrings, users or clients), its own cluster CA and member certificate (none, usually), no SMK
+   * if it had none, its own appliance users.
+   *
+   * @return what was done, for the refusal's message
+   */
+  private String undo(Runnable restoreIdentities, boolean hadSmk) {
+    try {
+      appliance
+          .cluster()
+          .ifPresent(
+              c -> {
+                appliance.store().write(tx -> tx.deleteCluster(c.id()));
+                api.state.forgetCluster();
+              });
+      restoreIdentities.run();
+      if (!hadSmk) {
+        appliance.hsm().clearSmk();
+      }
+      api.usersChanged();
+      api.clients.reload();
+      return "this member holds no cluster, SMK or cluster CA from it, and keeps its own users";
+    } catch (RuntimeException e) {
+      org.slf4j.LoggerFactory.getLogger(JoinFlow.class)
+          .error("undoing a failed join left this member part-way: {}", e.toString());
+      return "undoing it failed too ("
+          + e.getMessage()
+          + "): factory-reset the cluster service before joining again";
+    }
+  }
+
   private int copyState(String name, String primaryCryptoAddress) {
     try (PeerTransport peers =
         PeerTransport.overTls(
@@ -305,6 +365,7 @@ final class JoinFlow {
   void leave(ClusterNode node) {
     node.leave();
     api.member.stopCryptoApi();
+    api.users.keepLocally(); // the cluster's users stay this appliance's
     ClusterRecord c = appliance.cluster().orElse(null);
     if (c != null) {
       appliance.store().write(tx -> tx.deleteCluster(c.id()));
@@ -312,6 +373,8 @@ final class JoinFlow {
     appliance.pki().forgetCluster();
     appliance.hsm().clearSmk();
     api.state.forgetCluster();
+    api.usersChanged();
+    api.clients.reload();
   }
 
   /** The remote member's admin API, as its admin user, over TLS with a pinned or first-seen key. */
@@ -375,6 +438,44 @@ final class JoinFlow {
 
     String seenFingerprint() {
       return seen.get();
+    }
+
+    /**
+     * Asks the member to delete the joiner it added (the join failed after that): best effort.
+     *
+     * @return what happened, for the refusal's message
+     */
+    String withdraw(UUID clusterId, String memberId, String coPassword) {
+      try {
+        HttpRequest req =
+            HttpRequest.newBuilder(
+                    URI.create(base + "/api/clusters/" + clusterId + "/members/" + memberId))
+                .timeout(Duration.ofSeconds(30))
+                .header("Authorization", authorization)
+                .header("Content-Type", "application/json")
+                .method(
+                    "DELETE",
+                    HttpRequest.BodyPublishers.ofByteArray(
+                        JSON.writeValueAsBytes(
+                            java.util.Map.of(
+                                "authentication",
+                                java.util.List.of(
+                                    new AdminMessages.Credential("CO", coPassword, null))))))
+                .build();
+        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() / 100 == 2) {
+          return "; the cluster no longer lists it";
+        }
+      } catch (IOException e) {
+        // reported below
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return "; the cluster still lists member "
+          + memberId
+          + ": delete it there (cluster member delete -memberid "
+          + memberId
+          + ")";
     }
 
     <T> T post(String path, Object body, Class<T> answer) {

@@ -51,6 +51,7 @@ public final class Member implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicLong served =
       new java.util.concurrent.atomic.AtomicLong();
   private volatile Server cryptoServer;
+  private final RevokedClientCutoff cutoff;
   // the crypto port first bound: a restart of the service keeps it, so registered clients'
   // configuration stays right even when the member was started on an ephemeral port
   private int cryptoPortBound = -1;
@@ -60,6 +61,7 @@ public final class Member implements AutoCloseable {
     this.appliance = Appliance.open(config.appliance());
     this.sessions = new CryptoSessions(config.sessionIdleTimeout(), config.ticker());
     this.buffers = new BufferBudget(config.bufferBudget());
+    this.cutoff = new RevokedClientCutoff(sessions, () -> cryptoServer);
     Server admin = null;
     AdminApi api = null;
     try {
@@ -153,6 +155,14 @@ public final class Member implements AutoCloseable {
     return new BodyLimits(config.minRequestDataRate(), BODY_GRACE, drainLimit, config.ticker());
   }
 
+  /**
+   * The cluster revoked the client certificate with serial {@code serial}: its sessions and
+   * connections on this member end now.
+   */
+  void clientRevoked(java.math.BigInteger serial) {
+    cutoff.cut(serial);
+  }
+
   /** Starts the crypto API (done on start, or when a cluster is created here). */
   public synchronized void startCryptoApi() throws Exception {
     if (cryptoServer != null) {
@@ -208,6 +218,9 @@ public final class Member implements AutoCloseable {
       return;
     }
     dev.keyring.store.ClusterRecord c = appliance.cluster().orElseThrow();
+    // the store may hold a copied state (join) or one changed while the service was stopped
+    adminApi.clients.reload();
+    adminApi.usersChanged();
     String name = appliance.defaultMemberName();
     MemberPki pki = appliance.pki();
     ClusterNode n =
@@ -223,7 +236,10 @@ public final class Member implements AutoCloseable {
                 ClusterEndpoints.VERSION,
                 config.ticker()),
             PeerTransport.overTls(pki.peerClientContext(name), config.peerRoutes()),
-            new BoundaryCacheInvalidation(appliance.boundary()));
+            new ReplicatedViews(
+                new BoundaryCacheInvalidation(appliance.boundary()),
+                adminApi.clients,
+                adminApi::usersChanged));
     appliance.replicateThrough(n);
     n.start();
     node = n;

@@ -38,6 +38,9 @@ import java.util.Objects;
  *       its connection closed; 1 to 1 GiB</td></tr>
  *   <tr><td>idleTimeout</td><td>30 s</td><td>a connection (and an HTTP/2 stream) of either API
  *       idle this long is closed; 1 s to 1 h</td></tr>
+ *   <tr><td>clientCertificateValidity</td><td>730 days</td><td>how long a client certificate
+ *       issued at registration is valid; a client renews by registering again; 1 to 3,650
+ *       days</td></tr>
  *   <tr><td>maxConnections</td><td>1,024</td><td>connections each API holds open at once; more
  *       wait to be accepted; 16 to 65,536</td></tr>
  *   <tr><td>maxConcurrentStreams</td><td>32</td><td>streams one HTTP/2 connection may have open
@@ -47,6 +50,12 @@ import java.util.Objects;
 public final class MemberConfig {
   /** The smallest {@code bufferBudget}: 1 MiB. */
   public static final long MIN_BUFFER_BUDGET = 1L << 20;
+
+  /** The default {@code clientCertificateValidity}: two years (730 days). */
+  public static final Duration DEFAULT_CLIENT_CERTIFICATE_VALIDITY = Duration.ofDays(730);
+
+  /** The longest {@code clientCertificateValidity}: 3,650 days. */
+  public static final Duration MAX_CLIENT_CERTIFICATE_VALIDITY = Duration.ofDays(3650);
 
   private final ApplianceConfig appliance;
   private final String bindAddress;
@@ -66,8 +75,10 @@ public final class MemberConfig {
   private final Duration idleTimeout;
   private final int maxConnections;
   private final int maxConcurrentStreams;
+  private final Duration clientCertificateValidity;
 
   private MemberConfig(Builder b) {
+    this.clientCertificateValidity = b.clientCertificateValidity;
     this.bufferBudget = b.bufferBudget != null ? b.bufferBudget : defaultBufferBudget();
     this.minRequestDataRate = b.minRequestDataRate;
     this.idleTimeout = b.idleTimeout;
@@ -158,6 +169,11 @@ public final class MemberConfig {
     return maxConnections;
   }
 
+  /** How long a client certificate issued at registration is valid. */
+  public Duration clientCertificateValidity() {
+    return clientCertificateValidity;
+  }
+
   /** Streams one HTTP/2 connection may have open at once. */
   public int maxConcurrentStreams() {
     return maxConcurrentStreams;
@@ -185,6 +201,8 @@ public final class MemberConfig {
         + maxConnections
         + ", maxConcurrentStreams="
         + maxConcurrentStreams
+        + ", clientCertificateValidity="
+        + clientCertificateValidity
         + "]";
   }
 
@@ -203,6 +221,14 @@ public final class MemberConfig {
     private long minRequestDataRate = 16 << 10;
     private Duration idleTimeout = Duration.ofSeconds(30);
     private int maxConnections = 1024;
+    private Duration clientCertificateValidity = DEFAULT_CLIENT_CERTIFICATE_VALIDITY;
+
+    /** How long client certificates issued at registration are valid: 1 to 3,650 days. */
+    public Builder clientCertificateValidity(Duration v) {
+      this.clientCertificateValidity = v;
+      return this;
+    }
+
     private int maxConcurrentStreams = 32;
 
     private Builder() {}
@@ -322,6 +348,12 @@ public final class MemberConfig {
       if (maxConcurrentStreams < 1 || maxConcurrentStreams > 1024) {
         throw new IllegalArgumentException(
             "maxConcurrentStreams must be 1 to 1024, got " + maxConcurrentStreams);
+      }
+      if (clientCertificateValidity == null
+          || clientCertificateValidity.compareTo(Duration.ofDays(1)) < 0
+          || clientCertificateValidity.compareTo(MAX_CLIENT_CERTIFICATE_VALIDITY) > 0) {
+        throw new IllegalArgumentException(
+            "clientCertificateValidity must be 1 to 3650 days, got " + clientCertificateValidity);
       }
       if (clockOffset == null || clockOffset.abs().compareTo(MAX_CLOCK_OFFSET) > 0) {
         throw new IllegalArgumentException(

@@ -4,6 +4,7 @@ import static dev.keyring.sim.server.AdminMessages.password;
 import static dev.keyring.sim.server.AdminMessages.required;
 
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.server.AdminMessages.DataList;
 import dev.keyring.sim.server.AdminMessages.PartitionLabel;
 import dev.keyring.sim.server.ClusterServiceState.Endpoint;
@@ -137,12 +138,14 @@ final class ServiceEndpoints {
       case "stop":
         call.noBodyOrEmptyObject();
         synchronized (api.clusterLock) {
+          requireAdminOnPrimary(call, action);
           stop();
         }
         break;
       case "restart":
         call.noBodyOrEmptyObject();
         synchronized (api.clusterLock) {
+          requireAdminOnPrimary(call, action);
           requirePartition();
           stop();
           start();
@@ -174,6 +177,25 @@ final class ServiceEndpoints {
     call.x.ok(view());
   }
 
+  /**
+   * Stopping the cluster service of the primary member takes the whole cluster's writes down until
+   * a member is promoted or it is started again: the administration guide has the admin do it, so
+   * the operator role may stop (or restart) the service of other members only.
+   */
+  private void requireAdminOnPrimary(AdminCall call, String action) {
+    ClusterNode node = api.member.node();
+    if (!call.is(ApplianceRole.ADMIN) && node != null && node.isPrimary()) {
+      throw new ApiError(
+          403,
+          ResultCode.CKR_FUNCTION_REJECTED,
+          "member "
+              + api.appliance.defaultMemberName()
+              + " is the cluster's primary: only the admin role may "
+              + action
+              + " its cluster service (the operator role may do it on other members)");
+    }
+  }
+
   private void factoryReset(AdminCall call) throws IOException {
     if (!call.is(ApplianceRole.ADMIN)) {
       throw new ApiError(
@@ -190,8 +212,11 @@ final class ServiceEndpoints {
             "stop the cluster service before a factory reset (POST"
                 + " /api/lunasa/services/cluster/actions/stop)");
       }
+      api.users.keepLocally(); // the cluster's users stay this appliance's
       api.appliance.factoryResetCluster(so);
       api.state.forgetCluster();
+      api.usersChanged();
+      api.clients.reload();
       LOG.info("cluster service factory reset by {}", call.principal.user());
       call.x.ok(view());
     }

@@ -79,9 +79,10 @@ final class UserEndpoints {
     String password = required(b.password(), "password");
     String name = selfOrAdmin(call);
     if (!call.is(ApplianceRole.ADMIN)) {
-      api.users.requirePassword(name, required(b.oldPassword(), "oldPassword"));
+      api.users.requirePassword(
+          name, required(b.oldPassword(), "oldPassword"), AdminApi.source(call.x.request));
     } else if (b.oldPassword() != null && name.equals(call.principal.user())) {
-      api.users.requirePassword(name, b.oldPassword());
+      api.users.requirePassword(name, b.oldPassword(), AdminApi.source(call.x.request));
     }
     ApplianceUsers.UserView u = api.users.setPassword(name, password);
     api.sessions.closeUser(name);

@@ -35,6 +35,26 @@ final class InProcessCluster implements AutoCloseable {
   static final class RecordingListener implements AppliedEntryListener {
     final List<UUID> keyrings = new CopyOnWriteArrayList<>();
     final List<String> objects = new CopyOnWriteArrayList<>();
+    final List<String> values = new CopyOnWriteArrayList<>();
+    // for each cluster value told, whether this member's log already counted its entry as held
+    final List<Boolean> heldWhenTold = new CopyOnWriteArrayList<>();
+    volatile ClusterNode node;
+    volatile int replaced;
+
+    @Override
+    public void clusterValueChanged(String name) {
+      values.add(name);
+      ClusterNode n = node;
+      if (n != null && !n.isPrimary()) {
+        // the entry is in the store: does the log signal already say this member holds it?
+        heldWhenTold.add(n.awaitPosition(n.position().sequence(), java.time.Duration.ZERO));
+      }
+    }
+
+    @Override
+    public void stateReplaced() {
+      replaced++;
+    }
 
     @Override
     public void objectChanged(UUID keyringId, long handle) {
@@ -95,6 +115,7 @@ final class InProcessCluster implements AutoCloseable {
     }
     RecordingListener listener = new RecordingListener();
     ClusterNode node = ClusterNode.open(store, settings, peers, listener);
+    listener.node = node;
     nodes.add(node);
     listeners.add(listener);
     network.nodes.put(address(i), node);

@@ -394,19 +394,27 @@ class AdminApiMalformedInputTest {
     return s.length() > 160 ? s.substring(0, 160) + "…" : s;
   }
 
-  /** Every hsm_state entry, read straight from the database. */
+  /**
+   * Every hsm_state entry and every cluster value (registered clients are cluster values), read
+   * straight from the database.
+   */
   private Map<String, String> hsmState() throws Exception {
     StoreConfig cfg = member.appliance().store().config();
     Map<String, String> out = new TreeMap<>();
     try (Connection c = DriverManager.getConnection(cfg.jdbcUrl(), cfg.username(), cfg.password());
-        Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SELECT name, \"VALUE\" FROM hsm_state")) {
-      while (rs.next()) {
-        out.put(rs.getString(1), HexFormat.of().formatHex(rs.getBytes(2)));
+        Statement s = c.createStatement()) {
+      for (String table : new String[] {"hsm_state", "cluster_values"}) {
+        try (ResultSet rs = s.executeQuery("SELECT name, \"VALUE\" FROM " + table)) {
+          while (rs.next()) {
+            out.put(table + ":" + rs.getString(1), HexFormat.of().formatHex(rs.getBytes(2)));
+          }
+        }
       }
     }
-    assertTrue(out.containsKey(ApplianceUsers.STATE_KEY), out.keySet().toString());
-    assertTrue(out.containsKey(ClusterServiceState.CLIENTS_KEY), out.keySet().toString());
+    assertTrue(out.containsKey("hsm_state:" + ApplianceUsers.STATE_KEY), out.keySet().toString());
+    assertTrue(
+        out.keySet().stream().anyMatch(k -> k.startsWith("cluster_values:client.")),
+        out.keySet().toString());
     return out;
   }
 

@@ -80,6 +80,45 @@ class ApplianceUsersTest {
   }
 
   @Test
+  void inACluster_theReplicatedUsersAreRead_andInvalidOnesAreRefused_keepingTheUsersAsTheyWere()
+      throws Exception {
+    ApplianceUsers u = users("admin-password-1");
+    store.write(tx -> tx.createCluster(java.util.UUID.randomUUID(), "c"));
+    u.add("alice", ApplianceRole.OPERATOR, "alice-password-1");
+    assertTrue(
+        store.clusterValue(ApplianceUsers.STATE_KEY).isPresent(), "written as cluster state");
+
+    // another member's change arrives: alice removed
+    var tree =
+        (com.fasterxml.jackson.databind.node.ObjectNode)
+            new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(store.clusterValue(ApplianceUsers.STATE_KEY).orElseThrow());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("users")).remove("alice");
+    byte[] withoutAlice = tree.toString().getBytes(StandardCharsets.UTF_8);
+    store.write(
+        tx -> {
+          tx.putClusterValue(ApplianceUsers.STATE_KEY, withoutAlice);
+          return null;
+        });
+    assertEquals(java.util.Set.of("alice"), u.reload());
+    assertEquals(
+        401,
+        assertThrows(ApiError.class, () -> u.authenticate("alice", "alice-password-1")).status);
+
+    // a value that would disable admin is refused: the users stay as they were
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("users").get("admin"))
+        .putNull("verifier");
+    byte[] adminDisabled = tree.toString().getBytes(StandardCharsets.UTF_8);
+    store.write(
+        tx -> {
+          tx.putClusterValue(ApplianceUsers.STATE_KEY, adminDisabled);
+          return null;
+        });
+    assertEquals(java.util.Set.of(), u.reload());
+    assertEquals(ApplianceRole.ADMIN, u.authenticate("admin", "admin-password-1").role());
+  }
+
+  @Test
   void tenConsecutiveFailures_lockTheUserForSixtySeconds_thenItMayTryAgain() {
     ApplianceUsers u = users("admin-password-1");
     for (int i = 1; i < ApplianceUsers.LOCKOUT_THRESHOLD; i++) {

@@ -218,6 +218,62 @@ class ClientRegistrationApiTest {
   }
 
   @Test
+  void registrationsKeptOnOneMemberByAnEarlierVersion_moveIntoTheClusterState_revokedStayRevoked()
+      throws Exception {
+    // an earlier version kept registrations in the member's own hsm_state row
+    dev.keyring.store.StoreConfig cfg = member.appliance().store().config();
+    member.close();
+    byte[] legacy =
+        ("{\"clients\":["
+                + "{\"serial\":\"1f2e3d\",\"commonName\":\"old-client\","
+                + "\"registeredAt\":\"2025-01-01T00:00:00Z\"},"
+                + "{\"serial\":\"4c5b6a\",\"commonName\":\"old-revoked\","
+                + "\"registeredAt\":\"2025-01-01T00:00:00Z\","
+                + "\"revokedAt\":\"2025-02-01T00:00:00Z\"}]}")
+            .getBytes(StandardCharsets.UTF_8);
+    try (dev.keyring.store.KeyringStore store = dev.keyring.store.KeyringStore.open(cfg)) {
+      store.write(
+          tx -> {
+            tx.putHsmState(ClusterServiceState.CLIENTS_KEY, legacy);
+            return null;
+          });
+    }
+    member = AdminTestSupport.start(dir);
+    c = new AdminRestClient(member.adminPort(), member.adminCertificate());
+    // listed before they move
+    assertEquals(2, clients().size());
+
+    KeyPair kp = ecKey();
+    assertEquals(201, register("new-client", csrPem(kp, "new-client"), null, null).status());
+
+    JsonNode listed = clients();
+    assertEquals(3, listed.size(), listed.toString());
+    assertEquals(
+        3, member.appliance().store().clusterValues(RegisteredClients.PREFIX).size(), "moved");
+    for (JsonNode n : listed) {
+      assertEquals(
+          n.path("commonName").asText().equals("old-revoked"), n.path("revoked").asBoolean());
+    }
+    assertTrue(member.appliance().pki().isRevoked(new BigInteger("4c5b6a", 16)));
+    assertFalse(member.appliance().pki().isRevoked(new BigInteger("1f2e3d", 16)));
+    // the old client is now revoked like any other
+    c.call("DELETE", "/api/clusters/" + cluster + "/clients/1f2e3d")
+        .as(ADMIN, ADMIN_PW)
+        .send()
+        .expect(204);
+    assertTrue(member.appliance().pki().isRevoked(new BigInteger("1f2e3d", 16)));
+  }
+
+  private JsonNode clients() {
+    return c.call("GET", "/api/clusters/" + cluster + "/clients")
+        .as(ADMIN, ADMIN_PW)
+        .send()
+        .expect(200)
+        .json()
+        .path("data");
+  }
+
+  @Test
   void registration_refusesBadRequests_andNeedsTheAdminRole() throws Exception {
     KeyPair kp = ecKey();
     AdminRestClient.Reply mismatch = register("app-2", csrPem(kp, "someone-else"), null, null);

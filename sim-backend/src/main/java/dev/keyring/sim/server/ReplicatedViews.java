@@ -1,0 +1,49 @@
+package dev.keyring.sim.server;
+
+import dev.keyring.sim.cluster.AppliedEntryListener;
+import java.util.UUID;
+
+/**
+ * What a member keeps in memory of replicated state, told when that state changes under it: the
+ * boundary's cache of unwrapped keys ({@link BoundaryCacheInvalidation}) and the registered clients
+ * with their revocations ({@link RegisteredClients}) and the appliance users ({@link
+ * ApplianceUsers}), which take effect before the entry that changed them counts as held by this
+ * member.
+ */
+final class ReplicatedViews implements AppliedEntryListener {
+  private final BoundaryCacheInvalidation keys;
+  private final RegisteredClients clients;
+  private final Runnable usersChanged;
+
+  ReplicatedViews(
+      BoundaryCacheInvalidation keys, RegisteredClients clients, Runnable usersChanged) {
+    this.keys = keys;
+    this.clients = clients;
+    this.usersChanged = usersChanged;
+  }
+
+  @Override
+  public void objectChanged(UUID keyringId, long handle) {
+    keys.objectChanged(keyringId, handle);
+  }
+
+  @Override
+  public void keyringChanged(UUID keyringId) {
+    keys.keyringChanged(keyringId);
+  }
+
+  @Override
+  public void clusterValueChanged(String name) {
+    if (name.startsWith(RegisteredClients.PREFIX)) {
+      clients.reload();
+    } else if (name.equals(UserStateStore.KEY)) {
+      usersChanged.run();
+    }
+  }
+
+  @Override
+  public void stateReplaced() {
+    clients.reload();
+    usersChanged.run();
+  }
+}
