@@ -293,6 +293,22 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     }
   }
 
+  /**
+   * One write of a restore, on the primary: logged like any write, but neither refused for want of
+   * a majority nor waiting for acknowledgements, since a restore runs while the other members'
+   * cluster services are stopped; they receive it when they start. Refused on any other member.
+   */
+  public <T> T writeForRestore(Function<StoreTransaction, T> work) {
+    if (state.removed()) {
+      throw state.removedError();
+    }
+    Recorded<T> done = leader.writeUnacknowledged(work);
+    if (done.entry() != null) {
+      writtenHere.set(done.entry().position());
+    }
+    return done.result();
+  }
+
   // ------------------------------------------------------------------ calls from other members
 
   /** The primary's side of a follower's write. */
