@@ -62,6 +62,11 @@ public final class ClusterBackup {
     this.clock = wallClockMillis;
   }
 
+  /** The wall clock, ms since the epoch (the member's ticker). */
+  public long now() {
+    return clock.getAsLong();
+  }
+
   /**
    * Backs the cluster up into {@code user}'s file {@code filename}, replacing a file of that name
    * only once the new one is whole.

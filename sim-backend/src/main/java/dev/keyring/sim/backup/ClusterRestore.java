@@ -79,6 +79,33 @@ public final class ClusterRestore {
   }
 
   /**
+   * A backup file read, authenticated and checked against this cluster, ready to be applied: holds
+   * the file's key until closed.
+   */
+  public static final class Prepared implements AutoCloseable {
+    private final Path file;
+    private final BackupHeader header;
+    private final BackupCipher cipher;
+    private final UUID targetCluster;
+
+    private Prepared(Path file, BackupHeader header, BackupCipher cipher, UUID targetCluster) {
+      this.file = file;
+      this.header = header;
+      this.cipher = cipher;
+      this.targetCluster = targetCluster;
+    }
+
+    public BackupHeader header() {
+      return header;
+    }
+
+    @Override
+    public void close() {
+      cipher.close();
+    }
+  }
+
+  /**
    * Checks the file against this cluster, then restores it keyring by keyring through {@code
    * writer}.
    *
@@ -92,6 +119,18 @@ public final class ClusterRestore {
       String targetSmk,
       Writer writer,
       BackupProgress progress) {
+    try (Prepared p = prepare(file, keys, targetCluster, targetSmk)) {
+      return apply(p, writer, progress);
+    }
+  }
+
+  /**
+   * The first pass, which writes nothing: the SMK fingerprint compared, the key derived, the whole
+   * body authenticated, and every keyring checked against the store (labels, object places,
+   * limits). Any failure: an {@link HsmException} saying why.
+   */
+  public Prepared prepare(
+      Path file, ClusterBackup.KeySource keys, UUID targetCluster, String targetSmk) {
     BackupHeader header = header(file);
     if (!header.smkFingerprintHex().equalsIgnoreCase(Objects.requireNonNull(targetSmk))) {
       throw new HsmException(
@@ -103,10 +142,24 @@ public final class ClusterRestore {
               + ": restore onto a cluster that holds the same SMK (cloned, or restored from the"
               + " backup HSM); nothing was changed");
     }
-    try (BackupCipher cipher = keys.derive(header.salt(), header.logN(), header.r(), header.p())) {
-      progress.total(header.keyrings());
+    BackupCipher cipher = keys.derive(header.salt(), header.logN(), header.r(), header.p());
+    try {
       check(file, cipher, targetCluster);
-      return apply(file, cipher, targetCluster, writer, progress);
+      return new Prepared(file, header, cipher, targetCluster);
+    } catch (IOException e) {
+      cipher.close();
+      throw new UncheckedIOException("reading the backup file failed", e);
+    } catch (RuntimeException e) {
+      cipher.close();
+      throw e;
+    }
+  }
+
+  /** The second pass: one replicated write per keyring (see the class comment). */
+  public Result apply(Prepared p, Writer writer, BackupProgress progress) {
+    progress.total(p.header.keyrings());
+    try {
+      return apply(p.file, p.cipher, p.targetCluster, writer, progress);
     } catch (IOException e) {
       throw new UncheckedIOException("reading the backup file failed", e);
     }

@@ -304,6 +304,7 @@ public final class Member implements AutoCloseable {
 
   @Override
   public void close() {
+    adminApi.close();
     stopNode();
     stopQuietly(cryptoServer);
     stopQuietly(adminServer);
