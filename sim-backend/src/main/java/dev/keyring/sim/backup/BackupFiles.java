@@ -17,7 +17,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -44,7 +43,7 @@ public final class BackupFiles {
   private static final String TEMP_PREFIX = ".tmp-";
 
   /** One file of a user: its name, size and last change. */
-  public record FileInfo(String name, long size, Instant modified) {}
+  public record FileInfo(String name, long size, String modified) {}
 
   private final Path root;
 
@@ -101,7 +100,7 @@ public final class BackupFiles {
         BasicFileAttributes a =
             Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         if (a.isRegularFile()) {
-          out.add(new FileInfo(n, a.size(), a.lastModifiedTime().toInstant()));
+          out.add(new FileInfo(n, a.size(), a.lastModifiedTime().toInstant().toString()));
         }
       }
     } catch (IOException e) {
