@@ -219,6 +219,7 @@ public final class Member implements AutoCloseable {
                 config.ticker()),
             PeerTransport.overTls(pki.peerClientContext(name), config.peerRoutes()),
             new BoundaryCacheInvalidation(appliance.boundary()));
+    n.authorization(() -> adminApi.state.member(c).authorized);
     appliance.replicateThrough(n);
     n.start();
     node = n;
