@@ -119,7 +119,8 @@ public final class ClusterBackup {
                 BackupWriter w = new BackupWriter(out, header, cipher);
                 int n = 0;
                 for (KeyringRecord k : keyrings) {
-                  List<ObjectRecord> objects = byKeyring.getOrDefault(k.id(), List.of());
+                  List<ObjectRecord> objects =
+                      new ArrayList<>(byKeyring.getOrDefault(k.id(), List.of()));
                   objects.sort(Comparator.comparingLong(ObjectRecord::handle));
                   w.keyring(new KeyringEntry(k, objects));
                   progress.keyringDone(objects.size());
