@@ -87,8 +87,15 @@ public final class ClusterRestore {
     private final BackupHeader header;
     private final BackupCipher cipher;
     private final UUID targetCluster;
+    private final java.util.Set<UUID> unchanged;
 
-    private Prepared(Path file, BackupHeader header, BackupCipher cipher, UUID targetCluster) {
+    private Prepared(
+        Path file,
+        BackupHeader header,
+        BackupCipher cipher,
+        UUID targetCluster,
+        java.util.Set<UUID> unchanged) {
+      this.unchanged = unchanged;
       this.file = file;
       this.header = header;
       this.cipher = cipher;
@@ -144,8 +151,8 @@ public final class ClusterRestore {
     }
     BackupCipher cipher = keys.derive(header.salt(), header.logN(), header.r(), header.p());
     try {
-      check(file, cipher, targetCluster);
-      return new Prepared(file, header, cipher, targetCluster);
+      java.util.Set<UUID> unchanged = check(file, cipher, targetCluster);
+      return new Prepared(file, header, cipher, targetCluster, unchanged);
     } catch (IOException e) {
       cipher.close();
       throw new UncheckedIOException("reading the backup file failed", e);
@@ -159,14 +166,20 @@ public final class ClusterRestore {
   public Result apply(Prepared p, Writer writer, BackupProgress progress) {
     progress.total(p.header.keyrings());
     try {
-      return apply(p.file, p.cipher, p.targetCluster, writer, progress);
+      return apply(p.file, p.cipher, p.targetCluster, p.unchanged, writer, progress);
     } catch (IOException e) {
       throw new UncheckedIOException("reading the backup file failed", e);
     }
   }
 
   /** The first pass: authenticates the whole body and checks it against the store. */
-  private void check(Path file, BackupCipher cipher, UUID targetCluster) throws IOException {
+  /**
+   * The first pass. Also finds the keyrings that already are as the backup holds them (same
+   * configuration, every object of the backup present and equal), which the second pass skips.
+   */
+  private java.util.Set<UUID> check(Path file, BackupCipher cipher, UUID targetCluster)
+      throws IOException {
+    java.util.Set<UUID> unchanged = new java.util.HashSet<>();
     Snapshot now = store.snapshot();
     Map<UUID, KeyringRecord> byId = new HashMap<>();
     Map<String, UUID> byLabel = new HashMap<>();
@@ -176,10 +189,12 @@ public final class ClusterRestore {
     }
     Map<UUID, String> objectPlace = new HashMap<>();
     Map<String, UUID> atHandle = new HashMap<>();
+    Map<String, ObjectRecord> rows = new HashMap<>();
     Map<UUID, Integer> held = new HashMap<>();
     for (ObjectRecord o : now.objects()) {
       objectPlace.put(o.objectId(), o.keyringId() + "/" + o.handle());
       atHandle.put(o.keyringId() + "/" + o.handle(), o.objectId());
+      rows.put(o.keyringId() + "/" + o.handle(), o);
       held.merge(o.keyringId(), 1, Integer::sum);
     }
     int keyringsAfter = now.keyrings().size();
@@ -223,6 +238,10 @@ public final class ClusterRestore {
             objects++;
           }
         }
+        if (sameAs(byId.get(k.id()), k, targetCluster)
+            && e.objects().stream().allMatch(o -> o.equals(rows.get(k.id() + "/" + o.handle())))) {
+          unchanged.add(k.id());
+        }
         if (objects > KeyringLimits.MAX_OBJECTS_PER_KEYRING) {
           throw refused(
               "keyring '"
@@ -241,6 +260,22 @@ public final class ClusterRestore {
               + " keyrings after the restore, past the limit of "
               + KeyringLimits.MAX_KEYRINGS_PER_CLUSTER);
     }
+    return unchanged;
+  }
+
+  /**
+   * Whether a keyring here already has the backup's configuration (and belongs to this cluster).
+   */
+  private static boolean sameAs(KeyringRecord here, KeyringRecord backup, UUID targetCluster) {
+    return here != null
+        && backup.clusterId().equals(targetCluster)
+        && here.clusterId().equals(targetCluster)
+        && here.label().equals(backup.label())
+        && here.credentialVerifier().equals(backup.credentialVerifier())
+        && here.passwordChangeRequired() == backup.passwordChangeRequired()
+        && here.krcoInitialized() == backup.krcoInitialized()
+        && here.locked() == backup.locked()
+        && here.failedLogins() == backup.failedLogins();
   }
 
   private static HsmException refused(String why) {
@@ -249,7 +284,12 @@ public final class ClusterRestore {
 
   /** The second pass: one replicated write per keyring. */
   private Result apply(
-      Path file, BackupCipher cipher, UUID targetCluster, Writer writer, BackupProgress progress)
+      Path file,
+      BackupCipher cipher,
+      UUID targetCluster,
+      java.util.Set<UUID> unchanged,
+      Writer writer,
+      BackupProgress progress)
       throws IOException {
     int keyrings = 0;
     int objects = 0;
@@ -258,6 +298,13 @@ public final class ClusterRestore {
       BackupReader r = new BackupReader(in, BackupReader.header(in), cipher);
       for (KeyringEntry e = r.next(); e != null; e = r.next()) {
         KeyringRecord backup = e.keyring();
+        if (unchanged.contains(backup.id())) {
+          // already as the backup holds it: nothing to write (a run again after an interruption)
+          keyrings++;
+          objects += e.objects().size();
+          progress.keyringDone(e.objects().size());
+          continue;
+        }
         UUID from = backup.clusterId();
         KeyringRecord k =
             new KeyringRecord(
