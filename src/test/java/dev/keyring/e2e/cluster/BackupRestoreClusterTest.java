@@ -42,6 +42,18 @@ class BackupRestoreClusterTest {
           BACKUP_PW);
       assertTrue(
           ClusterHarness.ok(h.member(0), "my", "file", "list").out().contains("before-change"));
+      MemberProcess.SimRun notPrimary =
+          h.member(1)
+              .sim(
+                  "cluster",
+                  "backup",
+                  "run",
+                  "-filename",
+                  "elsewhere",
+                  "-backuppassword",
+                  BACKUP_PW);
+      assertEquals(1, notPrimary.exit(), notPrimary.toString());
+      assertTrue(notPrimary.err().contains("primary member only"), notPrimary.toString());
 
       ClusterHarness.ok(
           h.member(0), "keyring", "delete", "-label", "app2", "-copassword", ClusterHarness.CO);
