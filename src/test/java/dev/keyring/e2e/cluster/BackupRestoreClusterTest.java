@@ -31,8 +31,9 @@ class BackupRestoreClusterTest {
     try (ClusterHarness h = ClusterHarness.startCluster(dir, 3, 3)) {
       h.createKeyrings(0, "app", INITIAL, 6, 1);
       ClusterHarness.State atBackup = h.awaitConverged(SETTLE);
-      ClusterHarness.ok(
-          h.member(0),
+      shown(
+          h,
+          0,
           "cluster",
           "backup",
           "run",
@@ -40,8 +41,7 @@ class BackupRestoreClusterTest {
           "before-change",
           "-backuppassword",
           BACKUP_PW);
-      assertTrue(
-          ClusterHarness.ok(h.member(0), "my", "file", "list").out().contains("before-change"));
+      assertTrue(shown(h, 0, "my", "file", "list").out().contains("before-change"));
       MemberProcess.SimRun notPrimary =
           h.member(1)
               .sim(
@@ -72,18 +72,22 @@ class BackupRestoreClusterTest {
                   "before-change",
                   "-restorepassword",
                   BACKUP_PW);
+      System.out.println(
+          "member0$ keyring-sim cluster restore run -filename before-change -restorepassword ****");
+      System.out.print(refused.err());
       assertEquals(1, refused.exit(), refused.toString());
       assertTrue(refused.err().contains("still running"), refused.toString());
 
-      ClusterHarness.ok(h.member(1), "service", "stop", "cluster");
-      ClusterHarness.ok(h.member(2), "service", "stop", "cluster");
+      shown(h, 1, "service", "stop", "cluster");
+      shown(h, 2, "service", "stop", "cluster");
       ClusterHarness.await(
           "the primary no longer sees the stopped members",
           SETTLE,
           () -> h.memberList(0).lines().filter(l -> l.matches("^[ P][ *]x.*")).count() == 2);
       MemberProcess.SimRun restored =
-          ClusterHarness.ok(
-              h.member(0),
+          shown(
+              h,
+              0,
               "cluster",
               "restore",
               "run",
@@ -96,10 +100,11 @@ class BackupRestoreClusterTest {
       assertTrue(restored.out().contains("completed, 6/6 keyrings"), restored.toString());
 
       for (int i = 1; i <= 2; i++) {
-        ClusterHarness.ok(h.member(i), "service", "start", "cluster");
+        shown(h, i, "service", "start", "cluster");
         String id = h.localMemberId(i);
         ClusterHarness.await(
             "member " + i + " is authorized (memberActive)", SETTLE, () -> active(h, id));
+        shown(h, 0, "cluster", "member", "list");
       }
       h.awaitConverged(SETTLE);
       // the keyring that is not in the backup is untouched; without it, the state is the backup's
@@ -110,6 +115,15 @@ class BackupRestoreClusterTest {
       assertEquals(6, after.keyrings());
       assertEquals(3, h.liveStates().size());
     }
+  }
+
+  /** Runs a command that must succeed on member {@code i} and prints it with its output. */
+  private static MemberProcess.SimRun shown(ClusterHarness h, int i, String... args) {
+    MemberProcess.SimRun r = ClusterHarness.ok(h.member(i), args);
+    System.out.println(
+        "member" + i + "$ keyring-sim " + String.join(" ", args).replace(BACKUP_PW, "****"));
+    System.out.print(r.out());
+    return r;
   }
 
   private static boolean active(ClusterHarness h, String memberId) {
