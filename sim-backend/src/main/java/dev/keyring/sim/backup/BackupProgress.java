@@ -43,7 +43,8 @@ public final class BackupProgress {
     return view.compareAndSet(v, new View("running", filename, 0, total, 0, now, null, null));
   }
 
-  void total(int total) {
+  /** Sets the total of keyrings (known once the file was read). */
+  public void total(int total) {
     view.updateAndGet(
         v ->
             new View(

@@ -357,6 +357,7 @@ final class BackupEndpoints {
       restoreProgress.end(false, Instant.ofEpochMilli(backup.now()).toString(), message(e));
       throw e;
     }
+    restoreProgress.total(prepared.header().keyrings());
     ClusterRestore.Writer writer =
         work -> {
           ClusterNode n = api.member.node();
