@@ -79,6 +79,9 @@ public final class Member implements AutoCloseable {
         startCryptoApi();
       }
     } catch (Exception | Error e) {
+      if (api != null) {
+        api.close();
+      }
       stopQuietly(admin);
       sessions.close();
       appliance.close();
