@@ -358,11 +358,6 @@ final class AdminApi extends Handler.Abstract {
     backups.close();
   }
 
-  /** The backup endpoints (their schedule), for tests. */
-  BackupEndpoints backups() {
-    return backups;
-  }
-
   /** The partition's label, or null. */
   String partitionLabel() {
     return appliance.hsm().partition().map(p -> p.label()).orElse(null);

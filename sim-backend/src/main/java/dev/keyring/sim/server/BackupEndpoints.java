@@ -135,11 +135,6 @@ final class BackupEndpoints {
     }
   }
 
-  /** The schedule, for tests that drive it with a fake ticker. */
-  BackupSchedule schedule() {
-    return schedule;
-  }
-
   private String memberId() {
     ClusterNode node = api.member.node();
     if (node != null) {
