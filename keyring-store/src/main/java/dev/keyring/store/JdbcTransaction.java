@@ -201,6 +201,73 @@ final class JdbcTransaction implements StoreTransaction {
   }
 
   @Override
+  public void putObject(ObjectRecord object) {
+    Objects.requireNonNull(object, "object");
+    UUID keyringId = object.keyringId();
+    long handle = object.handle();
+    sql(
+        "putting object " + handle + " of keyring " + keyringId,
+        () -> {
+          long next =
+              Sql.queryOne(
+                      connection,
+                      "SELECT next_handle FROM keyrings WHERE id = ? FOR UPDATE",
+                      rs -> rs.getLong(1),
+                      keyringId)
+                  .orElseThrow(
+                      () ->
+                          new HsmException(
+                              ResultCode.CKR_SLOT_ID_INVALID,
+                              "keyring " + keyringId + " does not exist"));
+          String sqlOther =
+              "SELECT COUNT(*) FROM objects WHERE object_id = ? AND NOT (keyring_id = ? AND"
+                  + " handle = ?)";
+          if (Sql.count(connection, sqlOther, object.objectId(), keyringId, handle) > 0) {
+            throw new HsmException(
+                ResultCode.CKR_ARGUMENTS_BAD,
+                "object id " + object.objectId() + " already exists in another place");
+          }
+          boolean present =
+              Sql.count(
+                      connection,
+                      "SELECT COUNT(*) FROM objects WHERE keyring_id = ? AND handle = ?",
+                      keyringId,
+                      handle)
+                  > 0;
+          if (present) {
+            Sql.update(
+                connection,
+                "DELETE FROM objects WHERE keyring_id = ? AND handle = ?",
+                keyringId,
+                handle);
+          } else {
+            int held =
+                Sql.count(
+                    connection, "SELECT COUNT(*) FROM objects WHERE keyring_id = ?", keyringId);
+            if (held >= KeyringLimits.MAX_OBJECTS_PER_KEYRING) {
+              throw new HsmException(
+                  ResultCode.CKR_DEVICE_MEMORY,
+                  "keyring "
+                      + keyringId
+                      + " holds "
+                      + held
+                      + " objects; adding 1 more would pass the limit of "
+                      + KeyringLimits.MAX_OBJECTS_PER_KEYRING);
+            }
+          }
+          Rows.OBJECTS.insertAll(connection, List.of(object));
+          if (next <= handle) {
+            Sql.update(
+                connection,
+                "UPDATE keyrings SET next_handle = ? WHERE id = ?",
+                handle + 1,
+                keyringId);
+          }
+          return null;
+        });
+  }
+
+  @Override
   public boolean deleteObject(UUID keyringId, long handle) {
     Objects.requireNonNull(keyringId, "keyringId");
     return sql(

@@ -132,6 +132,14 @@ final class RecordingTransaction implements StoreTransaction {
   }
 
   @Override
+  public void putObject(ObjectRecord object) {
+    Objects.requireNonNull(object, "object");
+    touchKeyring(object.keyringId());
+    touchObject(object.keyringId(), object.handle());
+    tx.putObject(object);
+  }
+
+  @Override
   public boolean deleteObject(UUID keyringId, long handle) {
     Objects.requireNonNull(keyringId, "keyringId");
     touchObject(keyringId, handle);

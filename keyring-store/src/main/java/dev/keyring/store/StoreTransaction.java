@@ -75,6 +75,15 @@ public interface StoreTransaction {
   boolean deleteObject(UUID keyringId, long handle);
 
   /**
+   * Puts an object row exactly as given (keyring, handle, id, class, attributes, blob, creation
+   * time), replacing the row at that handle if there is one, and raises the keyring's next handle
+   * past it so that the handle is never given again. What restoring a backup does. Refused with
+   * CKR_SLOT_ID_INVALID when the keyring does not exist, CKR_ARGUMENTS_BAD when the object id is
+   * used by another row, CKR_DEVICE_MEMORY when the keyring would hold more than 256 objects.
+   */
+  void putObject(ObjectRecord object);
+
+  /**
    * Sets a named entry of the member's HSM state (non-secret or already protected bytes), replacing
    * any earlier value. Names are at most 256 characters.
    */

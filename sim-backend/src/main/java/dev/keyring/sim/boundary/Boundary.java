@@ -3,6 +3,7 @@ package dev.keyring.sim.boundary;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.KeyType;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ObjectClass;
@@ -105,6 +106,72 @@ public final class Boundary implements AutoCloseable {
   /** The active SMK's fingerprint (16 hex digits), or null. */
   public String smkFingerprint() {
     return vault.fingerprint();
+  }
+
+  // ---------------------------------------------------------------- cluster backups
+
+  /**
+   * The key of a backup file, derived from {@code password} with scrypt (see {@link BackupCipher}).
+   * The password is not kept.
+   */
+  public BackupCipher backupCipher(String password, byte[] salt, int logN, int r, int p) {
+    return BackupCipher.derive(password, salt, logN, r, p);
+  }
+
+  /**
+   * Seals a backup password under this HSM's device key, bound to {@code label}: what a member
+   * keeps of the password of its scheduled backups. Only this HSM can open it.
+   */
+  public byte[] sealBackupPassword(String label, String password) {
+    return vault.sealWithDeviceKey(
+        label, SecretBytes.adopt(password.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+  }
+
+  /**
+   * The key of a backup file, derived from a password sealed by {@link #sealBackupPassword}; the
+   * password is opened and used here only.
+   */
+  public BackupCipher backupCipherFromSealedPassword(
+      String label, byte[] sealed, byte[] salt, int logN, int r, int p) {
+    SecretBytes password = vault.openWithDeviceKey(label, sealed);
+    byte[] pw = password.reveal(SecretKeyAccess.INSTANCE);
+    try {
+      return BackupCipher.derive(pw, salt, logN, r, p);
+    } finally {
+      java.util.Arrays.fill(pw, (byte) 0);
+      password.destroy();
+    }
+  }
+
+  /**
+   * An object's SKS blob made in another cluster with the same SMK, sealed again for this member's
+   * cluster (restoring a backup onto another cluster). The key stays inside; a blob that does not
+   * open (another SMK, altered) fails with CKR_ENCRYPTED_DATA_INVALID.
+   */
+  public byte[] rebindBlob(
+      byte[] blob,
+      UUID fromCluster,
+      UUID toCluster,
+      UUID keyringId,
+      UUID objectId,
+      Attributes attributes) {
+    KeyType type =
+        attributes
+            .keyType()
+            .orElseThrow(
+                () ->
+                    new HsmException(
+                        ResultCode.CKR_ENCRYPTED_DATA_INVALID,
+                        "object " + objectId + " has a blob but no CKA_KEY_TYPE"));
+    return vault.rebind(
+        blob,
+        fromCluster,
+        toCluster,
+        keyringId,
+        objectId,
+        attributes,
+        type,
+        "object " + objectId + " of keyring " + keyringId);
   }
 
   /** Forgets the SMK and every cached key (factory reset of the cluster service). */

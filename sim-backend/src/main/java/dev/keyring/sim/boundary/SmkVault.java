@@ -257,6 +257,37 @@ final class SmkVault {
   }
 
   /**
+   * Opens a blob bound to {@code fromCluster} and seals its secret again, with the same kind, key
+   * type and origin, for the same keyring, object and attributes in {@code toCluster}. The secret
+   * stays in this method. Fails like {@link #open} when the blob does not open.
+   */
+  byte[] rebind(
+      byte[] blob,
+      UUID fromCluster,
+      UUID toCluster,
+      UUID keyringId,
+      UUID objectId,
+      Attributes attributes,
+      KeyType keyType,
+      String where) {
+    byte[] header = SksBlob.parseHeader(blob, where);
+    SecretBytes secret = open(blob, fromCluster, keyringId, objectId, attributes, keyType, where);
+    try {
+      return seal(
+          SksBlob.kind(header),
+          keyType,
+          SksBlob.origin(header),
+          secret,
+          toCluster,
+          keyringId,
+          objectId,
+          attributes);
+    } finally {
+      secret.destroy();
+    }
+  }
+
+  /**
    * Seals a secret of this HSM itself (not a keyring object) under the device key: it can be opened
    * only on this HSM, under the same label. See {@link SealedState}.
    */

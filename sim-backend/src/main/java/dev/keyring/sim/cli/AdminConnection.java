@@ -31,6 +31,7 @@ final class AdminConnection implements AutoCloseable {
   private static final int MAX_ANSWER_BYTES = 4 << 20;
 
   private final String base;
+  private final String user;
   private final String authorization;
   private final Duration timeout;
   private final FingerprintTrust trust;
@@ -48,6 +49,7 @@ final class AdminConnection implements AutoCloseable {
       PrintWriter err) {
     String h = host.indexOf(':') >= 0 && !host.startsWith("[") ? "[" + host + "]" : host;
     this.base = "https://" + h + ":" + port;
+    this.user = user;
     this.authorization =
         "Basic "
             + Base64.getEncoder()
@@ -72,6 +74,11 @@ final class AdminConnection implements AutoCloseable {
   }
 
   /** The member's address, for messages. */
+  /** The appliance user this connection logs in as. */
+  String user() {
+    return user;
+  }
+
   String base() {
     return base;
   }

@@ -24,7 +24,9 @@ import picocli.CommandLine.Option;
       ClusterCommand.ListClusters.class,
       ClusterCommand.State.class,
       ClusterCommand.Member.class,
-      ClusterCommand.Group.class
+      ClusterCommand.Group.class,
+      BackupCommand.class,
+      RestoreCommand.class
     })
 final class ClusterCommand extends CommandGroup {
 

@@ -49,7 +49,8 @@ import picocli.CommandLine.Spec;
       ClusterCommand.class,
       KeyringCommand.class,
       ServiceCommand.class,
-      UserCommand.class
+      UserCommand.class,
+      MyCommand.class
     })
 public final class KeyringSim implements Runnable {
   /** Done. */

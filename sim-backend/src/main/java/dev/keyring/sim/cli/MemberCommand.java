@@ -38,8 +38,9 @@ import picocli.CommandLine.Spec;
       "adminPort, cryptoPort, bindAddress, kdfIterations, sessionIdleTimeoutSeconds,",
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
-      "maxConcurrentStreams, clientCertificateValidityDays, and peerRoute.HOST:PORT = HOST:PORT for each peer reached",
-      "through another address),",
+      "maxConcurrentStreams, clientCertificateValidityDays, backupHaltAt (crash tests: see",
+      "docs/backup.md), and peerRoute.HOST:PORT = HOST:PORT for each peer reached through another",
+      "address),",
       "else from the defaults."
     })
 final class MemberCommand implements Callable<Integer> {
@@ -56,6 +57,7 @@ final class MemberCommand implements Callable<Integer> {
           "advertisedCryptoAddress",
           "clockOffsetSeconds",
           "bufferBudgetBytes",
+          "backupHaltAt",
           "minRequestDataRate",
           "idleTimeoutSeconds",
           "maxConnections",
@@ -168,6 +170,10 @@ final class MemberCommand implements Callable<Integer> {
       } catch (IOException e) {
         throw new CliException(2, "cannot read --admin-password-file: " + e.getMessage());
       }
+    }
+    if (p.containsKey("backupHaltAt")) {
+      // crash tests only: halt the member at a point of a backup or restore (docs/backup.md)
+      System.setProperty("keyring.backup.haltAt", p.getProperty("backupHaltAt").strip());
     }
     MemberConfig mc;
     try {

@@ -58,6 +58,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
   private final ScheduledExecutorService scheduler;
   // the entry the calling thread last wrote as the primary, for the answer that reports it
   private final ThreadLocal<LogPosition> writtenHere = new ThreadLocal<>();
+  private volatile java.util.function.BooleanSupplier memberAuthorized = () -> true;
 
   private ClusterNode(
       KeyringStore store,
@@ -258,7 +259,30 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
         removed(),
         settings.restartRequired().getAsBoolean(),
         settings.version(),
-        state.promisedEpoch());
+        state.promisedEpoch(),
+        authorized(state.memberId));
+  }
+
+  /**
+   * Where this member's own authorization comes from (its cluster service's record of the {@code
+   * authorize} action); authorized until set.
+   */
+  public void authorization(java.util.function.BooleanSupplier memberAuthorized) {
+    this.memberAuthorized = memberAuthorized;
+  }
+
+  /**
+   * Whether a member is authorized. This member: its record says so and, unless it is the primary,
+   * it has caught up with the primary since its cluster service started (it takes its authorization
+   * from the primary, as the administration guide says of rejoining members). Another member: what
+   * it last said of itself, while this member sees it.
+   */
+  public boolean authorized(String id) {
+    if (id.equals(state.memberId)) {
+      return memberAuthorized.getAsBoolean() && (isPrimary() || follower.caughtUp());
+    }
+    PeerMessages.Status s = liveness.lastStatus(id);
+    return s != null && s.authorized() && visible(id);
   }
 
   // ------------------------------------------------------------------ writes
@@ -300,6 +324,22 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
                 + " times in a row; nothing was changed: try again");
       }
     }
+  }
+
+  /**
+   * One write of a restore, on the primary: logged like any write, but neither refused for want of
+   * a majority nor waiting for acknowledgements, since a restore runs while the other members'
+   * cluster services are stopped; they receive it when they start. Refused on any other member.
+   */
+  public <T> T writeForRestore(Function<StoreTransaction, T> work) {
+    if (state.removed()) {
+      throw state.removedError();
+    }
+    Recorded<T> done = leader.writeUnacknowledged(work);
+    if (done.entry() != null) {
+      writtenHere.set(done.entry().position());
+    }
+    return done.result();
   }
 
   // ------------------------------------------------------------------ calls from other members

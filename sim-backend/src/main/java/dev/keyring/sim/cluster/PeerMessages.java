@@ -39,7 +39,10 @@ public final class PeerMessages {
   public record SubmitAnswer(
       String status, long epoch, long sequence, String code, String message) {}
 
-  /** What a member says of itself. */
+  /**
+   * What a member says of itself. {@code authorized}: authorized as a member and, unless it is the
+   * primary, caught up with the primary since its cluster service started.
+   */
   public record Status(
       String memberId,
       String name,
@@ -52,7 +55,8 @@ public final class PeerMessages {
       boolean removed,
       boolean restartService,
       String version,
-      long promisedEpoch) {}
+      long promisedEpoch,
+      boolean authorized) {}
 
   /**
    * A member deleting an unrecoverable primary asks for a vote in {@code epoch}: the voter promises

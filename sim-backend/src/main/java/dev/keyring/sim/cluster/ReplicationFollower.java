@@ -31,6 +31,7 @@ final class ReplicationFollower {
   private final PeerTransport peers;
   private final Thread thread;
   private volatile long compacted;
+  private volatile boolean caughtUp;
 
   /** What one attempt of a write through the primary gave: done (with its result), or again. */
   record Attempt<T>(boolean done, T result) {}
@@ -105,6 +106,15 @@ final class ReplicationFollower {
    * @return the primary's answer: {@code ok}, {@code notPrimary}, {@code removed} or {@code resync}
    * @throws ReplicationGapException when an entry does not follow this member's log
    */
+  /**
+   * Whether this member has held everything the primary had, as of one of its answers, since this
+   * follower started: a member that starts its cluster service takes its authorization from the
+   * primary once it has the primary's state.
+   */
+  boolean caughtUp() {
+    return caughtUp;
+  }
+
   String pollOnce(long waitMillis) throws IOException {
     String target = state.primaryAddress();
     LogPosition pos = state.store.position();
@@ -124,6 +134,9 @@ final class ReplicationFollower {
         }
         state.heardPrimaryAt(a.primarySequence());
         compactBehind(a.compactedThrough());
+        if (state.store.position().sequence() >= a.primarySequence()) {
+          caughtUp = true;
+        }
         break;
       case "notPrimary":
         if (a.primaryId() != null && !a.primaryId().equals(state.memberId)) {

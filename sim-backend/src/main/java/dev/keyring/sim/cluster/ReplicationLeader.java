@@ -90,6 +90,30 @@ final class ReplicationLeader {
     return done;
   }
 
+  /**
+   * Runs {@code work} as the primary and appends its entry without asking for a majority and
+   * without waiting for any member: one keyring of a restore, which the operator runs while the
+   * cluster services of the other members are stopped. They take the entry (or a snapshot holding
+   * it) when they start again. Refused (CKR_FUNCTION_FAILED) when this member is not the primary.
+   */
+  <T> Recorded<T> writeUnacknowledged(Function<StoreTransaction, T> work) {
+    state.gate.readLock().lock();
+    try {
+      if (!state.isPrimary()) {
+        throw new HsmException(
+            ResultCode.CKR_FUNCTION_FAILED,
+            "member " + state.name + " is not the primary: a restore runs on the primary only");
+      }
+      Recorded<T> done = state.store.writeAsPrimary(state.membership().epoch(), work);
+      if (done.entry() != null) {
+        state.appended(done.entry());
+      }
+      return done;
+    } finally {
+      state.gate.readLock().unlock();
+    }
+  }
+
   private static boolean changesMembership(ChangeSet changes) {
     return changes.changes().stream()
         .anyMatch(c -> c instanceof RowChange.ClusterValue v && v.name().equals(Membership.KEY));

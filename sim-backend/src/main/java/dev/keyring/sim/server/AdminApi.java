@@ -53,6 +53,7 @@ final class AdminApi extends Handler.Abstract {
   final Object clusterLock = new Object();
 
   private final AdminRoutes routes = new AdminRoutes();
+  private final BackupEndpoints backups;
   private final BodyLimits bodyLimits;
 
   AdminApi(Member member) {
@@ -81,6 +82,8 @@ final class AdminApi extends Handler.Abstract {
     new MemberEndpoints(this).register(routes);
     new ClientEndpoints(this).register(routes);
     new KeyringEndpoints(this).register(routes);
+    backups = new BackupEndpoints(this);
+    backups.register(routes);
   }
 
   @Override
@@ -366,6 +369,11 @@ final class AdminApi extends Handler.Abstract {
               + m.memberId
               + " with action authorize and the partition CO's credential)");
     }
+  }
+
+  /** Stops the backup schedule's and restores' threads. */
+  void close() {
+    backups.close();
   }
 
   /** The partition's label, or null. */

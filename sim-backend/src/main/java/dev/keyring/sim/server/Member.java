@@ -86,6 +86,9 @@ public final class Member implements AutoCloseable {
         startCryptoApi();
       }
     } catch (Exception | Error e) {
+      if (api != null) {
+        api.close();
+      }
       stopQuietly(admin);
       sessions.close();
       appliance.close();
@@ -240,6 +243,7 @@ public final class Member implements AutoCloseable {
                 new BoundaryCacheInvalidation(appliance.boundary()),
                 adminApi.clients,
                 adminApi::usersChanged));
+    n.authorization(() -> adminApi.state.member(c).authorized);
     appliance.replicateThrough(n);
     n.start();
     node = n;
@@ -325,6 +329,7 @@ public final class Member implements AutoCloseable {
 
   @Override
   public void close() {
+    adminApi.close();
     stopNode();
     stopQuietly(cryptoServer);
     stopQuietly(adminServer);

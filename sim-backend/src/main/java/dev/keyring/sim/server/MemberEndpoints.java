@@ -315,14 +315,14 @@ final class MemberEndpoints {
         e.name(),
         c.id().toString(),
         admin.substring(0, admin.lastIndexOf(':')),
-        visible && (local ? api.state.member(c).authorized && !node.removed() : true),
+        visible && node.authorized(id) && !(local && node.removed()),
         visible,
         local ? node.isPrimary() : node.membership().isPrimary(id),
         node.readOnly(id) ? "Read-Only" : "Read-Write",
         node.restartService(id),
         local ? VERSION : node.version(id),
         e.group(),
-        !local || api.state.member(c).authorized,
+        node.authorized(id),
         local);
   }
 

@@ -1,0 +1,114 @@
+package dev.keyring.e2e.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.testing.cluster.ClusterHarness;
+import dev.keyring.testing.cluster.MemberProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The member halted at once (as {@code kill -9} would) in the middle of a backup and in the middle
+ * of a restore, at points chosen by the member's crash hook: the backup file under its name is the
+ * old one, whole; the interrupted restore left each keyring wholly restored or untouched, and runs
+ * again to completion.
+ */
+@Timeout(600)
+class BackupRestoreCrashTest {
+  private static final String INITIAL = "keyring-initial-1";
+  private static final String BACKUP_PW = "backup-password-1";
+  private static final Duration SETTLE = Duration.ofSeconds(60);
+  private static final int KEYRINGS = 8;
+
+  @Test
+  void haltedMidBackupAndMidRestore_leaveNoTornFile_andKeyringsWholeOrUntouched(@TempDir Path dir)
+      throws Exception {
+    try (ClusterHarness h = ClusterHarness.startCluster(dir, 1, 1)) {
+      h.createKeyrings(0, "app", INITIAL, KEYRINGS, 1);
+      String atBackup = h.state(0).digest();
+      backup(h);
+      Path files = dir.resolve("member0/data/files/admin");
+      byte[] whole = Files.readAllBytes(files.resolve("base"));
+
+      // halted while writing the backup again under the same name
+      restartWith(h, Map.of("backupHaltAt", "backup:3"));
+      MemberProcess.SimRun cut = h.member(0).sim(backupArgs());
+      assertNotEquals(0, cut.exit(), cut.toString());
+      awaitDead(h);
+      restartWith(h, Map.of());
+      assertArrayEquals(whole, Files.readAllBytes(files.resolve("base")), "the old file, whole");
+      try (Stream<Path> left = Files.list(files)) {
+        assertEquals(List.of("base"), left.map(p -> p.getFileName().toString()).toList());
+      }
+
+      for (int i = 1; i <= KEYRINGS; i++) {
+        ClusterHarness.ok(
+            h.member(0),
+            "keyring",
+            "delete",
+            "-label",
+            "app" + i,
+            "-copassword",
+            ClusterHarness.CO);
+      }
+      assertEquals(0, h.state(0).keyrings());
+
+      // halted inside the transaction of the 5th keyring of the restore
+      restartWith(h, Map.of("backupHaltAt", "restore-writing:5"));
+      MemberProcess.SimRun halted = h.member(0).sim(restoreArgs());
+      assertNotEquals(0, halted.exit(), halted.toString());
+      awaitDead(h);
+      restartWith(h, Map.of());
+      assertEquals(4, h.state(0).keyrings(), "four keyrings whole, the fifth not at all");
+
+      MemberProcess.SimRun done = ClusterHarness.ok(h.member(0), restoreArgs());
+      assertTrue(done.out().contains("completed, " + KEYRINGS + "/" + KEYRINGS), done.toString());
+      assertEquals(atBackup, h.state(0).digest());
+    }
+  }
+
+  private static String[] backupArgs() {
+    return new String[] {
+      "cluster", "backup", "run", "-filename", "base", "-backuppassword", BACKUP_PW
+    };
+  }
+
+  private static String[] restoreArgs() {
+    return new String[] {
+      "cluster",
+      "restore",
+      "run",
+      "-filename",
+      "base",
+      "-type",
+      "keyring",
+      "-restorepassword",
+      BACKUP_PW
+    };
+  }
+
+  private static void backup(ClusterHarness h) {
+    ClusterHarness.ok(h.member(0), backupArgs());
+  }
+
+  private static void restartWith(ClusterHarness h, Map<String, String> settings) throws Exception {
+    if (h.member(0).isAlive()) {
+      h.member(0).close();
+    }
+    h.startMember(0, settings);
+  }
+
+  private static void awaitDead(ClusterHarness h) throws InterruptedException {
+    ClusterHarness.await("the member halted", SETTLE, () -> !h.member(0).isAlive());
+  }
+}
