@@ -48,7 +48,12 @@ final class Quickstart implements AutoCloseable {
 
   /** What the command line asked for; null fields take the directory's or the default value. */
   record Settings(
-      Path dir, String keyring, String password, Integer adminPort, Integer cryptoPort) {}
+      Path dir,
+      String keyring,
+      String password,
+      Integer adminPort,
+      Integer cryptoPort,
+      Integer kdfIterations) {}
 
   private final EmbeddedCluster cluster;
   private final Path dir;
@@ -87,6 +92,12 @@ final class Quickstart implements AutoCloseable {
     if (s.password() != null) {
       Passwords.requireValidNew(s.password(), "--password: keyring");
     }
+    int kdf = s.kdfIterations() == null ? PasswordHasher.DEFAULT_ITERATIONS : s.kdfIterations();
+    if (kdf < PasswordHasher.MIN_ITERATIONS || kdf > 10_000_000) {
+      throw new CliException(
+          CommandLines.BAD_INPUT,
+          "--kdf-iterations must be " + PasswordHasher.MIN_ITERATIONS + " to 10000000, got " + kdf);
+    }
     QuickstartSecrets secrets = QuickstartSecrets.read(dir);
     boolean generated = secrets == null;
     if (generated) {
@@ -99,7 +110,7 @@ final class Quickstart implements AutoCloseable {
               + dir.resolve(QuickstartSecrets.FILE)
               + "); leave --password out to reuse it");
     }
-    EmbeddedCluster cluster = startCluster(dir, secrets, adminPort, cryptoPort);
+    EmbeddedCluster cluster = startCluster(dir, secrets, adminPort, cryptoPort, kdf);
     try {
       Member member = cluster.member(0);
       state.setProperty("keyring", keyring);
@@ -120,7 +131,8 @@ final class Quickstart implements AutoCloseable {
   }
 
   private static EmbeddedCluster startCluster(
-      Path dir, QuickstartSecrets secrets, int adminPort, int cryptoPort) throws Exception {
+      Path dir, QuickstartSecrets secrets, int adminPort, int cryptoPort, int kdfIterations)
+      throws Exception {
     try {
       return EmbeddedCluster.builder()
           .dataDir(dir.resolve("cluster"))
@@ -129,7 +141,7 @@ final class Quickstart implements AutoCloseable {
           .poPassword(secrets.partitionPo())
           .coPassword(secrets.partitionCo())
           .adminPassword(secrets.admin())
-          .kdfIterations(PasswordHasher.DEFAULT_ITERATIONS)
+          .kdfIterations(kdfIterations)
           .adminPort(adminPort)
           .cryptoPort(cryptoPort)
           .start();

@@ -69,13 +69,21 @@ final class QuickstartCommand implements Callable<Integer> {
       description = "first start: the crypto API's port (default 50052; 0 = any free port)")
   Integer cryptoPort;
 
+  @Option(
+      names = "--kdf-iterations",
+      paramLabel = "N",
+      description =
+          "first start: the PBKDF2 cost of the password verifiers (default 310000, as an"
+              + " appliance; 1000 to 10000000; a low value makes logins cheap in tests)")
+  Integer kdfIterations;
+
   private final CountDownLatch stopped = new CountDownLatch(1);
 
   @Override
   public Integer call() throws Exception {
     PrintWriter out = spec.commandLine().getOut();
     Quickstart.Settings settings =
-        new Quickstart.Settings(data, keyring, password, adminPort, cryptoPort);
+        new Quickstart.Settings(data, keyring, password, adminPort, cryptoPort, kdfIterations);
     try (Quickstart q = Quickstart.start(settings)) {
       Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "keyring-quickstart"));
       report(q, out);

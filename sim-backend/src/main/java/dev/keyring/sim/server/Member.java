@@ -175,6 +175,11 @@ public final class Member implements AutoCloseable {
             "keyring-crypto",
             bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
+    LOG.info(
+        "member {}: crypto API https://{}:{} started",
+        appliance.defaultMemberName(),
+        config.bindAddress(),
+        cryptoPortBound);
     startNode();
   }
 
