@@ -38,8 +38,11 @@ import java.util.Properties;
  * DIR/cluster/member0/        the member's data (H2 store, HSM device key)
  * DIR/client/Chrystoki.conf   the client configuration; certificates and key under DIR/client/certs
  * </pre>
+ *
+ * <p>{@code keyring-sim quickstart} runs it; the JUnit extension of {@code keyring-junit} starts
+ * its one-member clusters with it.
  */
-final class Quickstart implements AutoCloseable {
+public final class Quickstart implements AutoCloseable {
   static final String STATE_FILE = "quickstart.properties";
   static final String CLIENT_NAME = "quickstart-client";
   static final String DEFAULT_KEYRING = "app";
@@ -47,7 +50,7 @@ final class Quickstart implements AutoCloseable {
   static final int DEFAULT_CRYPTO_PORT = 50052;
 
   /** What the command line asked for; null fields take the directory's or the default value. */
-  record Settings(
+  public record Settings(
       Path dir,
       String keyring,
       String password,
@@ -78,7 +81,7 @@ final class Quickstart implements AutoCloseable {
   }
 
   /** Sets up what is missing in {@code s.dir()} and starts the member. */
-  static Quickstart start(Settings s) throws Exception {
+  public static Quickstart start(Settings s) throws Exception {
     Path dir = s.dir().toAbsolutePath().normalize();
     if (Files.exists(dir) && !Files.isDirectory(dir)) {
       throw new CliException(CommandLines.BAD_INPUT, "--data " + dir + " is not a directory");
@@ -206,15 +209,29 @@ final class Quickstart implements AutoCloseable {
     if (!record.passwordChangeRequired() && record.krcoInitialized()) {
       return;
     }
+    if (record.passwordChangeRequired()) {
+      firstLogin(conf, label, secrets.keyringInitial(), secrets.keyring());
+    } else {
+      try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
+          KeyringChannel s = client.openSession(label)) {
+        s.login(Role.KRSO, secrets.keyring());
+        s.initKrco(secrets.keyring());
+        s.logout();
+      }
+    }
+  }
+
+  /**
+   * The first login of a new keyring, through the client configuration {@code conf}: the KRSO
+   * replaces the initial password with {@code password}, then initializes the KRCO with it.
+   */
+  public static void firstLogin(Path conf, String label, String initial, String password)
+      throws Exception {
     try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
         KeyringChannel s = client.openSession(label)) {
-      if (record.passwordChangeRequired()) {
-        s.login(Role.KRSO, secrets.keyringInitial());
-        s.changePassword(secrets.keyringInitial(), secrets.keyring());
-      } else {
-        s.login(Role.KRSO, secrets.keyring());
-      }
-      s.initKrco(secrets.keyring());
+      s.login(Role.KRSO, initial);
+      s.changePassword(initial, password);
+      s.initKrco(password);
       s.logout();
     }
   }
@@ -280,15 +297,15 @@ final class Quickstart implements AutoCloseable {
     }
   }
 
-  EmbeddedCluster cluster() {
+  public EmbeddedCluster cluster() {
     return cluster;
   }
 
-  Path dir() {
+  public Path dir() {
     return dir;
   }
 
-  String keyring() {
+  public String keyring() {
     return keyring;
   }
 
@@ -296,15 +313,21 @@ final class Quickstart implements AutoCloseable {
     return secrets;
   }
 
+  /** The keyring's KRSO/KRCO password. */
+  public String keyringPassword() {
+    return secrets.keyring();
+  }
+
   /** Whether this start generated the secrets (the first start on the directory). */
   boolean secretsGenerated() {
     return secretsGenerated;
   }
 
-  Path clientConfig() {
+  public Path clientConfig() {
     return clientConfig;
   }
 
+  /** Stops the member; the directory stays as it is. */
   @Override
   public void close() {
     cluster.close();

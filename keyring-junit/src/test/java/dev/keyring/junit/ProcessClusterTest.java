@@ -1,0 +1,55 @@
+package dev.keyring.junit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.KeyStore;
+import java.security.Signature;
+import java.security.spec.ECGenParameterSpec;
+import org.junit.jupiter.api.Test;
+
+/** Two members as processes: a key made before a member is killed still signs after. */
+@KeyringCluster(members = 2, keyring = "pair")
+class ProcessClusterTest {
+
+  @Test
+  void keyMadeOnTheCluster_signsWhileAMemberIsDown_andAfterItIsBack(
+      TestCluster cluster, KeyStore ks) throws Exception {
+    assertEquals(2, cluster.members());
+    KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "Keyring");
+    g.initialize(new ECGenParameterSpec("secp256r1"));
+    KeyPair pair = g.generateKeyPair();
+
+    cluster.kill(1);
+    for (int i = 0; i < 5; i++) {
+      assertTrue(signsAndVerifies(pair, "message " + i), "signature " + i);
+    }
+    cluster.restart(1);
+    assertTrue(signsAndVerifies(pair, "after the restart"));
+    assertTrue(ks.size() >= 1, "the KeyStore lists the key made on the keyring");
+  }
+
+  @Test
+  void memberIndex_outOfRange_isRefused(TestCluster cluster) {
+    IllegalArgumentException e =
+        assertThrows(IllegalArgumentException.class, () -> cluster.cut(0, 2));
+    assertEquals("member index must be 0 to 1, got 2", e.getMessage());
+  }
+
+  /** Signs {@code message} on the keyring and verifies the signature with SunEC. */
+  private static boolean signsAndVerifies(KeyPair pair, String message) throws Exception {
+    byte[] data = message.getBytes(StandardCharsets.UTF_8);
+    Signature s = Signature.getInstance("SHA256withECDSA");
+    s.initSign(pair.getPrivate());
+    s.update(data);
+    byte[] sig = s.sign();
+    Signature v = Signature.getInstance("SHA256withECDSA", "SunEC");
+    v.initVerify(pair.getPublic());
+    v.update(data);
+    return v.verify(sig);
+  }
+}
