@@ -15,7 +15,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <ul>
  *   <li>{@link java.security.KeyStore} — a {@code Keyring} KeyStore loaded with the keyring's
- *       password (one per class; the KRCO is logged in);
+ *       password (one per class, loaded before the first test: the KRCO is logged in, so the
+ *       provider's generators make keys on the keyring even in tests that take no parameter);
  *   <li>{@link dev.keyring.provider.KeyringProvider} (or {@link java.security.Provider}) — the
  *       provider configured with the registered client; it is also installed in {@link
  *       java.security.Security} for the class, so that keyring keys find it by delayed selection;

@@ -81,6 +81,7 @@ public final class KeyringClusterExtension implements BeforeAllCallback, Paramet
       }
       Security.addProvider(r.provider);
       r.installed = true;
+      r.keyStore(); // the KRCO logs in: generators work whether or not a test asks for the store
       return r;
     } catch (Exception e) {
       r.close();

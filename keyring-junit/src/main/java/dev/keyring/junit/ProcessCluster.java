@@ -24,6 +24,8 @@ final class ProcessCluster {
         label,
         "-password",
         initial,
+        "-partition",
+        ClusterHarness.PARTITION,
         "-copassword",
         ClusterHarness.CO);
     Path conf = h.registerClient(0, "junit-client", dir.resolve("client/Chrystoki.conf"));
