@@ -65,6 +65,28 @@ class QuickstartIT {
       assertTrue(okhttp4.out().contains("signer Keyring, verified true"), okhttp4.toString());
       assertTrue(okhttp4.out().contains("SIGN=1"), okhttp4.toString());
       assertTrue(okhttp4.out().contains("keyring-provider-all.jar"), okhttp4.toString());
+
+      Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+      DistHome.Run listed =
+          DistHome.exec(
+              List.of(
+                  keytool.toString(),
+                  "-list",
+                  "-keystore",
+                  "NONE",
+                  "-storetype",
+                  "Keyring",
+                  "-storepass",
+                  password,
+                  "-providerClass",
+                  "dev.keyring.provider.KeyringProvider",
+                  "-providerArg",
+                  conf.toString(),
+                  "-providerPath",
+                  DistHome.home().resolve("lib/keyring-provider-all.jar").toString()),
+              Map.of());
+      assertEquals(0, listed.exit(), listed.toString());
+      assertTrue(listed.out().contains("Keystore provider: Keyring"), listed.toString());
     }
 
     try (Quickstarted again = Quickstarted.start(data)) {
