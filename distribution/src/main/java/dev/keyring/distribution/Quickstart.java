@@ -313,6 +313,11 @@ public final class Quickstart implements AutoCloseable {
     return secrets;
   }
 
+  /** The password of the appliance user {@code admin} (admin API). */
+  public String adminPassword() {
+    return secrets.admin();
+  }
+
   /** The keyring's KRSO/KRCO password. */
   public String keyringPassword() {
     return secrets.keyring();

@@ -2,6 +2,7 @@ package dev.keyring.junit;
 
 import dev.keyring.distribution.Quickstart;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.testing.admin.AdminRestClient;
 import dev.keyring.testing.cluster.ClusterHarness;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -59,14 +60,39 @@ public final class KeyringClusterExtension implements BeforeAllCallback, Paramet
             Quickstart.start(
                 new Quickstart.Settings(
                     r.dir, spec.keyring(), spec.password(), 0, 0, KDF_ITERATIONS));
+        Quickstart q = r.quickstart;
         r.cluster =
-            new TestCluster(1, r.quickstart.clientConfig(), spec.keyring(), spec.password(), null);
+            new TestCluster(
+                1,
+                q.clientConfig(),
+                spec.keyring(),
+                spec.password(),
+                null,
+                i -> {
+                  var m = q.cluster().member(i);
+                  return new AdminRestClient(m.adminPort(), m.adminCertificate())
+                      .send("GET", "/metrics", "admin", q.adminPassword(), null)
+                      .expect(200)
+                      .body();
+                });
       } else {
         r.harness = ClusterHarness.startCluster(r.dir, spec.members(), spec.members());
         Path conf =
             ProcessCluster.provisionKeyring(r.harness, r.dir, spec.keyring(), spec.password());
+        ClusterHarness h = r.harness;
         r.cluster =
-            new TestCluster(spec.members(), conf, spec.keyring(), spec.password(), r.harness);
+            new TestCluster(
+                spec.members(),
+                conf,
+                spec.keyring(),
+                spec.password(),
+                h,
+                i ->
+                    h.member(i)
+                        .rest()
+                        .send("GET", "/metrics", "admin", ClusterHarness.ADMIN_PW, null)
+                        .expect(200)
+                        .body());
       }
       r.provider = new KeyringProvider(r.cluster.clientConfig());
       Provider installed = Security.getProvider(r.provider.getName());

@@ -2,6 +2,7 @@ package dev.keyring.junit;
 
 import dev.keyring.testing.cluster.ClusterHarness;
 import java.nio.file.Path;
+import java.util.function.IntFunction;
 
 /**
  * The cluster of a {@link KeyringCluster} test class, as a test parameter: where its client
@@ -14,10 +15,17 @@ public final class TestCluster {
   private final String keyring;
   private final String password;
   private final ClusterHarness harness;
+  private final IntFunction<String> metrics;
 
   TestCluster(
-      int members, Path clientConfig, String keyring, String password, ClusterHarness harness) {
+      int members,
+      Path clientConfig,
+      String keyring,
+      String password,
+      ClusterHarness harness,
+      IntFunction<String> metrics) {
     this.members = members;
+    this.metrics = metrics;
     this.clientConfig = clientConfig;
     this.keyring = keyring;
     this.password = password;
@@ -42,6 +50,14 @@ public final class TestCluster {
   /** The keyring's KRSO/KRCO password. */
   public String password() {
     return password;
+  }
+
+  /**
+   * Member {@code i}'s metrics as Prometheus scrapes them: {@code GET /metrics} on its admin API,
+   * as the appliance user {@code admin} (see docs/metrics.md).
+   */
+  public String metrics(int i) {
+    return metrics.apply(check(i));
   }
 
   /** SIGKILL of member {@code i}, as a crash. */

@@ -71,7 +71,8 @@ final class AdminApi extends Handler.Abstract {
     appliance.cluster().ifPresent(state::member);
     routes
         .add("POST", "/auth/session", null, this::login)
-        .add("DELETE", "/auth/session", null, this::logout);
+        .add("DELETE", "/auth/session", null, this::logout)
+        .add("GET", "/metrics", ApplianceRole.MONITOR, this::metrics);
     new UserEndpoints(this).register(routes);
     new HsmEndpoints(this).register(routes);
     new ServiceEndpoints(this).register(routes);
@@ -79,6 +80,12 @@ final class AdminApi extends Handler.Abstract {
     new MemberEndpoints(this).register(routes);
     new ClientEndpoints(this).register(routes);
     new KeyringEndpoints(this).register(routes);
+  }
+
+  /** The member's metrics, Prometheus text format (see docs/metrics.md). */
+  private void metrics(AdminCall call) throws java.io.IOException {
+    call.noBody();
+    call.x.text(200, "text/plain; version=0.0.4; charset=utf-8", member.metricsText());
   }
 
   @Override

@@ -43,6 +43,7 @@ public final class Member implements AutoCloseable {
   private final Appliance appliance;
   private final CryptoSessions sessions;
   private final BufferBudget buffers;
+  private final MemberMetrics metrics;
   private final java.util.Map<String, EndpointLimit> limits =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final Server adminServer;
@@ -60,6 +61,7 @@ public final class Member implements AutoCloseable {
     this.appliance = Appliance.open(config.appliance());
     this.sessions = new CryptoSessions(config.sessionIdleTimeout(), config.ticker());
     this.buffers = new BufferBudget(config.bufferBudget());
+    this.metrics = new MemberMetrics(config.ticker());
     Server admin = null;
     AdminApi api = null;
     try {
@@ -133,6 +135,11 @@ public final class Member implements AutoCloseable {
     return sessions.open();
   }
 
+  /** The metrics of {@code GET /metrics} on the admin API, in the Prometheus text format. */
+  public String metricsText() {
+    return metrics.render(this);
+  }
+
   /** The budget of memory held for clients' data (multi-part input, large bodies). */
   public BufferBudget buffers() {
     return buffers;
@@ -164,14 +171,15 @@ public final class Member implements AutoCloseable {
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             pki.cryptoServerContext(appliance.defaultMemberName()),
             true,
-            new CryptoApi(
-                appliance,
-                sessions,
-                adminApi::clusterView,
-                this::node,
-                served,
-                buffers,
-                bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES)),
+            metrics.around(
+                new CryptoApi(
+                    appliance,
+                    sessions,
+                    adminApi::clusterView,
+                    this::node,
+                    served,
+                    buffers,
+                    bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES))),
             "keyring-crypto",
             bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
