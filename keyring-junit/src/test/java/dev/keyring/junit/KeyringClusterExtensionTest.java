@@ -9,13 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringPrivateKey;
 import dev.keyring.provider.api.ProviderOperation;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.security.Security;
-import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import org.junit.jupiter.api.Test;
 
@@ -45,16 +43,8 @@ class KeyringClusterExtensionTest {
     KeyPair pair = g.generateKeyPair();
     assertTrue(pair.getPrivate() instanceof KeyringPrivateKey);
     assertNull(pair.getPrivate().getEncoded());
-    byte[] data = "signed in a test".getBytes(StandardCharsets.UTF_8);
-    Signature s = Signature.getInstance("SHA256withECDSA"); // delayed selection finds Keyring
-    s.initSign(pair.getPrivate());
-    s.update(data);
-    byte[] sig = s.sign();
-    assertEquals("Keyring", s.getProvider().getName());
-    Signature v = Signature.getInstance("SHA256withECDSA", "SunEC");
-    v.initVerify(pair.getPublic());
-    v.update(data);
-    assertTrue(v.verify(sig));
+    byte[] sig = Signatures.sign(pair, "signed in a test");
+    assertTrue(Signatures.verifies(pair, "signed in a test", sig));
     assertEquals(before + 1, provider.operationCount(ProviderOperation.SIGN));
   }
 

@@ -3,10 +3,8 @@ package dev.keyring.junit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -44,7 +42,7 @@ class MemberMetricsScrapeTest {
           pool.submit(
               () -> {
                 for (int i = 0; i < each; i++) {
-                  sign(pair, i);
+                  Signatures.sign(pair, "load " + i);
                   if (i == each / 2) {
                     halfway.countDown();
                   }
@@ -75,13 +73,6 @@ class MemberMetricsScrapeTest {
     assertTrue(after.contains("# TYPE keyring_crypto_request_duration_seconds histogram"), after);
     assertTrue(after.contains("keyring_crypto_sessions_open "), after);
     assertEquals(1, value(after, "keyring_cluster_primary"), after);
-  }
-
-  private static void sign(KeyPair pair, int i) throws Exception {
-    Signature s = Signature.getInstance("SHA256withECDSA");
-    s.initSign(pair.getPrivate());
-    s.update(("load " + i).getBytes(StandardCharsets.UTF_8));
-    s.sign();
   }
 
   /** The value of the sample {@code name} (with its labels), or 0 when it is absent. */

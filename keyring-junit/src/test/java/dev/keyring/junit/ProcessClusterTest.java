@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.ProviderOperation;
-import java.nio.charset.StandardCharsets;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
-import java.security.Signature;
 import java.security.spec.ECGenParameterSpec;
 import org.junit.jupiter.api.Test;
 
@@ -39,16 +37,7 @@ class ProcessClusterTest {
     assertEquals("member index must be 0 to 1, got 2", e.getMessage());
   }
 
-  /** Signs {@code message} on the keyring and verifies the signature with SunEC. */
   private static boolean signsAndVerifies(KeyPair pair, String message) throws Exception {
-    byte[] data = message.getBytes(StandardCharsets.UTF_8);
-    Signature s = Signature.getInstance("SHA256withECDSA");
-    s.initSign(pair.getPrivate());
-    s.update(data);
-    byte[] sig = s.sign();
-    Signature v = Signature.getInstance("SHA256withECDSA", "SunEC");
-    v.initVerify(pair.getPublic());
-    v.update(data);
-    return v.verify(sig);
+    return Signatures.verifies(pair, message, Signatures.sign(pair, message));
   }
 }
