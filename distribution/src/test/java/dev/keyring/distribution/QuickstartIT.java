@@ -87,6 +87,18 @@ class QuickstartIT {
               Map.of());
       assertEquals(0, listed.exit(), listed.toString());
       assertTrue(listed.out().contains("Keystore provider: Keyring"), listed.toString());
+
+      // providers 1 to 12 are the JDK's own; the one jar lists the provider for ServiceLoader
+      Path security = tmp.resolve("keyring.security");
+      Files.writeString(security, "security.provider.13=Keyring " + conf + "\n");
+      DistHome.Run configured =
+          runApp(
+              "JavaSecurityLineApp",
+              List.of(),
+              List.of("-Djava.security.properties=" + security),
+              List.of(password));
+      assertEquals(0, configured.exit(), configured.toString());
+      assertEquals("signer Keyring, verified true\n", configured.out());
     }
 
     try (Quickstarted again = Quickstarted.start(data)) {
@@ -152,6 +164,12 @@ class QuickstartIT {
   /** Compiles {@code apps/name.java} against the one-jar provider and {@code libs}, and runs it. */
   private DistHome.Run runApp(String name, List<Path> libs, Path conf, String password)
       throws Exception {
+    return runApp(name, libs, List.of(), List.of(conf.toString(), password));
+  }
+
+  /** Compiles {@code apps/name.java} against the one jar and {@code libs}; runs it so. */
+  private DistHome.Run runApp(
+      String name, List<Path> libs, List<String> jvmOptions, List<String> args) throws Exception {
     List<Path> cp = new ArrayList<>(libs);
     cp.add(DistHome.home().resolve("lib/keyring-provider-all.jar"));
     String classPath = cp.stream().map(Path::toString).collect(Collectors.joining(":"));
@@ -171,9 +189,11 @@ class QuickstartIT {
             appSource(name).toString());
     assertEquals(0, compiled, "the application " + name + " does not compile");
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    return DistHome.exec(
-        List.of(java.toString(), "-cp", classes + ":" + classPath, name, conf.toString(), password),
-        Map.of());
+    List<String> cmd = new ArrayList<>(List.of(java.toString()));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-cp", classes + ":" + classPath, name));
+    cmd.addAll(args);
+    return DistHome.exec(cmd, Map.of());
   }
 
   /** A quickstart process, ready; closing it sends SIGTERM and waits for it to end. */
