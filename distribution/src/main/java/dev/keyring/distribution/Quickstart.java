@@ -17,11 +17,8 @@ import dev.keyring.store.KeyringRecord;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 
@@ -166,26 +163,16 @@ public final class Quickstart implements AutoCloseable {
   private static void register(EmbeddedCluster cluster, QuickstartSecrets secrets, Path conf)
       throws Exception {
     Member member = cluster.member(0);
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        RegisterCommand.run(
-            new PrintWriter(out),
-            new PrintWriter(err),
-            Map.of(RegisterCommand.PASSWORD_ENV, secrets.admin()),
-            "-n",
-            CLIENT_NAME,
-            "-i",
-            "127.0.0.1:" + member.adminPort(),
-            "-c",
-            cluster.clusterId().toString(),
-            "--config",
-            conf.toString(),
-            "--admin-fingerprint",
-            FingerprintTrust.fingerprint(member.adminCertificate()));
-    if (exit != RegisterCommand.OK) {
-      throw new CliException(
-          CommandLines.REFUSED, "client registration failed (exit " + exit + "): " + out + err);
+    try {
+      RegisterCommand.registerOnLoopback(
+          CLIENT_NAME,
+          member.adminPort(),
+          FingerprintTrust.fingerprint(member.adminCertificate()),
+          cluster.clusterId().toString(),
+          secrets.admin(),
+          conf);
+    } catch (IllegalStateException e) {
+      throw new CliException(CommandLines.REFUSED, e.getMessage());
     }
   }
 
