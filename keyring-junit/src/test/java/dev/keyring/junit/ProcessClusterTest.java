@@ -9,6 +9,7 @@ import dev.keyring.provider.api.ProviderOperation;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.spec.ECGenParameterSpec;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 /** Two members as processes: a key made before a member is killed signs while it is down. */
@@ -22,6 +23,16 @@ class ProcessClusterTest {
     KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "Keyring");
     g.initialize(new ECGenParameterSpec("secp256r1"));
     KeyPair pair = g.generateKeyPair();
+    // acknowledged only once both members held it: the primary sees member 1 caught up
+    String metrics = cluster.metrics(0);
+    assertTrue(metrics.contains("keyring_cluster_primary 1\n"), metrics);
+    assertTrue(
+        Pattern.compile(
+                "^keyring_cluster_replication_lag_entries\\{member=\"[^\"]+\"} 0$",
+                Pattern.MULTILINE)
+            .matcher(metrics)
+            .find(),
+        metrics);
 
     cluster.kill(1);
     for (int i = 0; i < 5; i++) {
