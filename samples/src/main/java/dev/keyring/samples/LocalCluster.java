@@ -7,14 +7,11 @@ import dev.keyring.client.registration.RegisterCommand;
 import dev.keyring.protocol.Role;
 import dev.keyring.sim.embedded.EmbeddedCluster;
 import dev.keyring.sim.server.Member;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.Map;
 
 /**
  * A one-member simulated cluster with a registered client, ready for the Keyring provider: {@link
@@ -93,27 +90,8 @@ public final class LocalCluster implements AutoCloseable {
       String clusterId,
       String adminPassword,
       Path conf) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    int exit =
-        RegisterCommand.run(
-            new PrintWriter(out),
-            new PrintWriter(err),
-            Map.of(RegisterCommand.PASSWORD_ENV, adminPassword),
-            "-n",
-            name,
-            "-i",
-            "127.0.0.1:" + adminPort,
-            "-c",
-            clusterId,
-            "--config",
-            conf.toString(),
-            "--admin-fingerprint",
-            adminFingerprint);
-    if (exit != RegisterCommand.OK) {
-      throw new IllegalStateException(
-          "client registration failed (exit " + exit + "): " + out + " " + err);
-    }
+    RegisterCommand.registerOnLoopback(
+        name, adminPort, adminFingerprint, clusterId, adminPassword, conf);
   }
 
   /**

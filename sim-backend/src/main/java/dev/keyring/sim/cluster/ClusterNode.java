@@ -244,6 +244,25 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     writtenHere.remove();
   }
 
+  /**
+   * On the primary: for each other member (by name), how many log entries it has not acknowledged
+   * yet, or -1 when it acknowledged none since this member became primary. Empty elsewhere.
+   */
+  public java.util.Map<String, Long> replicationLag() {
+    java.util.Map<String, Long> lag = new java.util.TreeMap<>();
+    if (!isPrimary()) {
+      return lag;
+    }
+    long last = position().sequence();
+    for (Membership.Entry m : state.membership().members()) {
+      if (!m.memberId().equals(state.memberId)) {
+        long acked = leader.acknowledged(m.memberId());
+        lag.put(m.name(), acked < 0 ? -1 : Math.max(0, last - acked));
+      }
+    }
+    return lag;
+  }
+
   /** This member's status, as other members ask for it. */
   public PeerMessages.Status status() {
     LogPosition p = state.store.position();

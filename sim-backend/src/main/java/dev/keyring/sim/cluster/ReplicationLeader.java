@@ -231,6 +231,11 @@ final class ReplicationLeader {
     return acked.getOrDefault(memberId, -1L);
   }
 
+  /** The last sequence {@code memberId} acknowledged to this primary, or -1. */
+  long acknowledged(String memberId) {
+    return ack(memberId);
+  }
+
   /** A live follower that has not acknowledged {@code sequence}, or null. */
   private String lagging(long sequence) {
     for (Membership.Entry m : state.membership().members()) {

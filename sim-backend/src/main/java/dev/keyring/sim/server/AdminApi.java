@@ -74,7 +74,8 @@ final class AdminApi extends Handler.Abstract {
     appliance.cluster().ifPresent(state::member);
     routes
         .add("POST", "/auth/session", null, this::login)
-        .add("DELETE", "/auth/session", null, this::logout);
+        .add("DELETE", "/auth/session", null, this::logout)
+        .add("GET", "/metrics", ApplianceRole.MONITOR, this::metrics);
     new UserEndpoints(this).register(routes);
     new HsmEndpoints(this).register(routes);
     new ServiceEndpoints(this).register(routes);
@@ -84,6 +85,12 @@ final class AdminApi extends Handler.Abstract {
     new KeyringEndpoints(this).register(routes);
     backups = new BackupEndpoints(this);
     backups.register(routes);
+  }
+
+  /** The member's metrics, Prometheus text format (see docs/metrics.md). */
+  private void metrics(AdminCall call) throws java.io.IOException {
+    call.noBody();
+    call.x.text(200, "text/plain; version=0.0.4; charset=utf-8", member.metricsText());
   }
 
   @Override

@@ -135,6 +135,14 @@ final class JsonExchange {
     response.write(true, ByteBuffer.wrap(json), callback);
   }
 
+  /** A text answer (the metrics), not JSON. */
+  void text(int status, String contentType, String body) {
+    response.setStatus(status);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    response.write(
+        true, ByteBuffer.wrap(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)), callback);
+  }
+
   void ok(Object body) {
     reply(200, body);
   }

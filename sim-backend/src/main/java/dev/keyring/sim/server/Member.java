@@ -43,6 +43,7 @@ public final class Member implements AutoCloseable {
   private final Appliance appliance;
   private final CryptoSessions sessions;
   private final BufferBudget buffers;
+  private final MemberMetrics metrics;
   private final java.util.Map<String, EndpointLimit> limits =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final Server adminServer;
@@ -62,6 +63,7 @@ public final class Member implements AutoCloseable {
     this.sessions = new CryptoSessions(config.sessionIdleTimeout(), config.ticker());
     this.buffers = new BufferBudget(config.bufferBudget());
     this.cutoff = new RevokedClientCutoff(sessions, () -> cryptoServer);
+    this.metrics = new MemberMetrics(config.ticker());
     Server admin = null;
     AdminApi api = null;
     try {
@@ -143,6 +145,11 @@ public final class Member implements AutoCloseable {
     return sessions.open();
   }
 
+  /** The metrics of {@code GET /metrics} on the admin API, in the Prometheus text format. */
+  public String metricsText() {
+    return metrics.render(this);
+  }
+
   /** The budget of memory held for clients' data (multi-part input, large bodies). */
   public BufferBudget buffers() {
     return buffers;
@@ -182,17 +189,23 @@ public final class Member implements AutoCloseable {
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             pki.cryptoServerContext(appliance.defaultMemberName()),
             true,
-            new CryptoApi(
-                appliance,
-                sessions,
-                adminApi::clusterView,
-                this::node,
-                served,
-                buffers,
-                bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES)),
+            metrics.around(
+                new CryptoApi(
+                    appliance,
+                    sessions,
+                    adminApi::clusterView,
+                    this::node,
+                    served,
+                    buffers,
+                    bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES))),
             "keyring-crypto",
             bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
+    LOG.info(
+        "member {}: crypto API https://{}:{} started",
+        appliance.defaultMemberName(),
+        config.bindAddress(),
+        cryptoPortBound);
     startNode();
   }
 

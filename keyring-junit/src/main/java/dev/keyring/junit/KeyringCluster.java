@@ -1,0 +1,56 @@
+package dev.keyring.junit;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * A simulated Keyring cluster for the annotated test class, started once before its first test and
+ * stopped after its last: provisioned (HSM, partition, cluster), with keyring {@link #keyring()}
+ * through its first login and a registered client. Test constructors and methods take as
+ * parameters:
+ *
+ * <ul>
+ *   <li>{@link java.security.KeyStore} — a {@code Keyring} KeyStore loaded with the keyring's
+ *       password (one per class, loaded before the first test: the KRCO is logged in, so the
+ *       provider's generators make keys on the keyring even in tests that take no parameter);
+ *   <li>{@link dev.keyring.provider.KeyringProvider} (or {@link java.security.Provider}) — the
+ *       provider configured with the registered client; it is also installed in {@link
+ *       java.security.Security} for the class, so that keyring keys find it by delayed selection;
+ *   <li>{@link TestCluster} — the configuration file, the password, and with {@code members > 1}
+ *       the faults: kill, restart, pause, resume, cut, isolate, heal.
+ * </ul>
+ *
+ * <pre>{@code
+ * @KeyringCluster
+ * class SignerTest {
+ *   @Test
+ *   void signs(KeyStore ks) throws Exception {
+ *     KeyPairGenerator g = KeyPairGenerator.getInstance("EC", "Keyring");
+ *     ...
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>With {@code members = 1} the member runs in the test's JVM (a real member on loopback: mutual
+ * TLS, H2 store). With more, each member is a JVM of its own (the simulator must be on the test
+ * class path, as it is with this module), joined one at a time, with a fault-injecting proxy on
+ * every link.
+ */
+@Target(ElementType.TYPE)
+@Retention(RetentionPolicy.RUNTIME)
+@Documented
+@ExtendWith(KeyringClusterExtension.class)
+public @interface KeyringCluster {
+  /** How many members: 1 (in this JVM) to 5 (processes). */
+  int members() default 1;
+
+  /** The keyring's label. */
+  String keyring() default "test";
+
+  /** The keyring's KRSO/KRCO password (17 characters or more: failed logins never lock it). */
+  String password() default "keyring-test-password";
+}

@@ -1,0 +1,235 @@
+package dev.keyring.junit;
+
+import dev.keyring.distribution.Quickstart;
+import dev.keyring.provider.KeyringProvider;
+import dev.keyring.testing.admin.AdminRestClient;
+import dev.keyring.testing.cluster.ClusterHarness;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.Provider;
+import java.security.Security;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionConfigurationException;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.ParameterContext;
+import org.junit.jupiter.api.extension.ParameterResolutionException;
+import org.junit.jupiter.api.extension.ParameterResolver;
+
+/**
+ * Starts the cluster of a {@link KeyringCluster} class before its first test, resolves its
+ * parameters, and stops everything after its last test (the cluster lives in the class's {@link
+ * ExtensionContext.Store}, closed by JUnit).
+ */
+public final class KeyringClusterExtension implements BeforeAllCallback, ParameterResolver {
+  private static final ExtensionContext.Namespace NS =
+      ExtensionContext.Namespace.create(KeyringClusterExtension.class);
+  private static final int MAX_MEMBERS = 5;
+
+  /** Password verifiers cost 10,000 PBKDF2 rounds (310,000 on an appliance): cheap logins. */
+  static final int KDF_ITERATIONS = 10_000;
+
+  @Override
+  public void beforeAll(ExtensionContext context) throws Exception {
+    Class<?> test = context.getRequiredTestClass();
+    KeyringCluster spec = test.getAnnotation(KeyringCluster.class);
+    if (spec == null) {
+      throw new ExtensionConfigurationException(
+          test.getName() + " uses KeyringClusterExtension without @KeyringCluster");
+    }
+    if (spec.members() < 1 || spec.members() > MAX_MEMBERS) {
+      throw new ExtensionConfigurationException(
+          "@KeyringCluster(members) must be 1 to " + MAX_MEMBERS + ", got " + spec.members());
+    }
+    context.getStore(NS).getOrComputeIfAbsent(Running.class, k -> start(spec), Running.class);
+  }
+
+  private static Running start(KeyringCluster spec) {
+    Running r = new Running();
+    try {
+      r.dir = Files.createTempDirectory("keyring-junit-");
+      if (spec.members() == 1) {
+        r.quickstart =
+            Quickstart.start(
+                new Quickstart.Settings(
+                    r.dir, spec.keyring(), spec.password(), 0, 0, KDF_ITERATIONS));
+        Quickstart q = r.quickstart;
+        r.cluster =
+            new TestCluster(
+                1,
+                q.clientConfig(),
+                spec.keyring(),
+                spec.password(),
+                null,
+                i -> {
+                  var m = q.cluster().member(i);
+                  return new AdminRestClient(m.adminPort(), m.adminCertificate())
+                      .send("GET", "/metrics", "admin", q.adminPassword(), null)
+                      .expect(200)
+                      .body();
+                });
+      } else {
+        r.harness = ClusterHarness.startCluster(r.dir, spec.members(), spec.members());
+        Path conf =
+            ProcessCluster.provisionKeyring(r.harness, r.dir, spec.keyring(), spec.password());
+        ClusterHarness h = r.harness;
+        r.cluster =
+            new TestCluster(
+                spec.members(),
+                conf,
+                spec.keyring(),
+                spec.password(),
+                h,
+                i ->
+                    h.member(i)
+                        .rest()
+                        .send("GET", "/metrics", "admin", ClusterHarness.ADMIN_PW, null)
+                        .expect(200)
+                        .body());
+      }
+      r.provider = new KeyringProvider(r.cluster.clientConfig());
+      Provider installed = Security.getProvider(r.provider.getName());
+      if (installed != null) {
+        throw new ExtensionConfigurationException(
+            "a provider named "
+                + r.provider.getName()
+                + " is installed already ("
+                + installed
+                + "); a @KeyringCluster class installs its own for its tests: remove the other,"
+                + " or run such classes one after the other");
+      }
+      Security.addProvider(r.provider);
+      r.installed = true;
+      r.keyStore(); // the KRCO logs in: generators work whether or not a test asks for the store
+      return r;
+    } catch (Exception e) {
+      r.close();
+      throw new ExtensionConfigurationException("the Keyring cluster did not start: " + e, e);
+    }
+  }
+
+  @Override
+  public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
+    Class<?> t = parameter.getParameter().getType();
+    return t == KeyStore.class
+        || t == KeyringProvider.class
+        || t == Provider.class
+        || t == TestCluster.class;
+  }
+
+  @Override
+  public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
+    Running r = running(context);
+    Class<?> t = parameter.getParameter().getType();
+    if (t == TestCluster.class) {
+      return r.cluster;
+    }
+    if (t == KeyStore.class) {
+      return r.keyStore();
+    }
+    return r.provider;
+  }
+
+  private static Running running(ExtensionContext context) {
+    for (ExtensionContext c = context; c != null; c = c.getParent().orElse(null)) {
+      Running r = c.getStore(NS).get(Running.class, Running.class);
+      if (r != null) {
+        return r;
+      }
+    }
+    throw new ParameterResolutionException(
+        "no Keyring cluster: annotate the test class with @KeyringCluster");
+  }
+
+  /** What one class's cluster holds; closed by JUnit with the class's store. */
+  private static final class Running implements ExtensionContext.Store.CloseableResource {
+    Path dir;
+    Quickstart quickstart;
+    ClusterHarness harness;
+    TestCluster cluster;
+    KeyringProvider provider;
+    boolean installed;
+    private KeyStore keyStore;
+
+    synchronized KeyStore keyStore() {
+      if (keyStore == null) {
+        try {
+          KeyStore ks = KeyStore.getInstance("Keyring", provider);
+          ks.load(
+              new ByteArrayInputStream(
+                  ("slot=" + cluster.keyring() + "\n").getBytes(StandardCharsets.UTF_8)),
+              cluster.password().toCharArray());
+          keyStore = ks;
+        } catch (Exception e) {
+          throw new ParameterResolutionException("the Keyring KeyStore did not load: " + e, e);
+        }
+      }
+      return keyStore;
+    }
+
+    @Override
+    public void close() {
+      List<Throwable> failures = new ArrayList<>();
+      if (installed) {
+        Security.removeProvider(provider.getName());
+      }
+      run(
+          failures,
+          () -> {
+            if (provider != null) {
+              provider.close();
+            }
+          });
+      run(
+          failures,
+          () -> {
+            if (quickstart != null) {
+              quickstart.close();
+            }
+          });
+      run(
+          failures,
+          () -> {
+            if (harness != null) {
+              harness.close();
+            }
+          });
+      run(failures, () -> deleteTree(dir));
+      if (!failures.isEmpty()) {
+        IllegalStateException e = new IllegalStateException("stopping the Keyring cluster failed");
+        failures.forEach(e::addSuppressed);
+        throw e;
+      }
+    }
+
+    private static void run(List<Throwable> failures, ThrowingStep step) {
+      try {
+        step.run();
+      } catch (Exception | Error e) {
+        failures.add(e);
+      }
+    }
+
+    private interface ThrowingStep {
+      void run() throws Exception;
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+      if (root == null || !Files.exists(root)) {
+        return;
+      }
+      try (Stream<Path> s = Files.walk(root)) {
+        for (Path p : s.sorted(Comparator.reverseOrder()).toArray(Path[]::new)) {
+          Files.deleteIfExists(p);
+        }
+      }
+    }
+  }
+}

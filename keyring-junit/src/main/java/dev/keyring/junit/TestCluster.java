@@ -1,0 +1,125 @@
+package dev.keyring.junit;
+
+import dev.keyring.testing.cluster.ClusterHarness;
+import java.nio.file.Path;
+import java.util.function.IntFunction;
+
+/**
+ * The cluster of a {@link KeyringCluster} test class, as a test parameter: where its client
+ * configuration is, the keyring and its password, and, on a cluster of several members (processes),
+ * the faults to inject. Members are numbered from 0; member 0 created the cluster.
+ */
+public final class TestCluster {
+  private final int members;
+  private final Path clientConfig;
+  private final String keyring;
+  private final String password;
+  private final ClusterHarness harness;
+  private final IntFunction<String> metrics;
+
+  TestCluster(
+      int members,
+      Path clientConfig,
+      String keyring,
+      String password,
+      ClusterHarness harness,
+      IntFunction<String> metrics) {
+    this.members = members;
+    this.metrics = metrics;
+    this.clientConfig = clientConfig;
+    this.keyring = keyring;
+    this.password = password;
+    this.harness = harness;
+  }
+
+  /** How many members the cluster was started with. */
+  public int members() {
+    return members;
+  }
+
+  /** The registered client's configuration ({@code Chrystoki.conf} syntax). */
+  public Path clientConfig() {
+    return clientConfig;
+  }
+
+  /** The keyring's label. */
+  public String keyring() {
+    return keyring;
+  }
+
+  /** The keyring's KRSO/KRCO password. */
+  public String password() {
+    return password;
+  }
+
+  /**
+   * Member {@code i}'s metrics as Prometheus scrapes them: {@code GET /metrics} on its admin API,
+   * as the appliance user {@code admin} (see docs/metrics.md).
+   */
+  public String metrics(int i) {
+    return metrics.apply(check(i));
+  }
+
+  /** SIGKILL of member {@code i}, as a crash. */
+  public void kill(int i) throws InterruptedException {
+    faults("kill").member(check(i)).kill();
+  }
+
+  /** Starts member {@code i} again on its data after {@link #kill}. */
+  public void restart(int i) throws Exception {
+    faults("restart").member(check(i)).restart();
+  }
+
+  /** SIGSTOP of member {@code i}: it hangs with its connections open. */
+  public void pause(int i) throws Exception {
+    faults("pause").member(check(i)).pause();
+  }
+
+  /** SIGCONT after {@link #pause}. */
+  public void resume(int i) throws Exception {
+    faults("resume").member(check(i)).resume();
+  }
+
+  /** Cuts the links between members {@code a} and {@code b}, both ways. */
+  public void cut(int a, int b) {
+    faults("cut").cut(check(a), check(b));
+  }
+
+  /** Cuts every link between member {@code i} and the other members (clients still reach it). */
+  public void isolate(int i) {
+    faults("isolate").isolate(check(i));
+  }
+
+  /** Cuts the link from clients to member {@code i}. */
+  public void cutClients(int i) {
+    faults("cutClients").clientLink(check(i)).cut();
+  }
+
+  /** Restores every link. */
+  public void heal() {
+    faults("heal").healAll();
+  }
+
+  private ClusterHarness faults(String what) {
+    if (harness == null) {
+      throw new UnsupportedOperationException(
+          what
+              + " needs members as processes: use @KeyringCluster(members = 2) or more (a"
+              + " one-member cluster runs in the test's JVM)");
+    }
+    return harness;
+  }
+
+  private int check(int i) {
+    if (i < 0 || i >= members) {
+      throw new IllegalArgumentException(
+          "member index must be 0 to " + (members - 1) + ", got " + i);
+    }
+    return i;
+  }
+
+  @Override
+  public String toString() {
+    return "TestCluster[" + members + " member(s), keyring " + keyring + "]";
+  }
+}
