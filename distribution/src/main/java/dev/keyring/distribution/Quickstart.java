@@ -4,7 +4,7 @@ import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ConfigFile;
-import dev.keyring.client.registration.RegisterCommand;
+import dev.keyring.client.registration.LoopbackRegistration;
 import dev.keyring.protocol.Role;
 import dev.keyring.protocol.cli.CliException;
 import dev.keyring.protocol.cli.CommandLines;
@@ -164,7 +164,7 @@ public final class Quickstart implements AutoCloseable {
       throws Exception {
     Member member = cluster.member(0);
     try {
-      RegisterCommand.registerOnLoopback(
+      LoopbackRegistration.register(
           CLIENT_NAME,
           member.adminPort(),
           FingerprintTrust.fingerprint(member.adminCertificate()),

@@ -3,7 +3,7 @@ package dev.keyring.samples;
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
-import dev.keyring.client.registration.RegisterCommand;
+import dev.keyring.client.registration.LoopbackRegistration;
 import dev.keyring.protocol.Role;
 import dev.keyring.sim.embedded.EmbeddedCluster;
 import dev.keyring.sim.server.Member;
@@ -90,7 +90,7 @@ public final class LocalCluster implements AutoCloseable {
       String clusterId,
       String adminPassword,
       Path conf) {
-    RegisterCommand.registerOnLoopback(
+    LoopbackRegistration.register(
         name, adminPort, adminFingerprint, clusterId, adminPassword, conf);
   }
 

@@ -218,13 +218,13 @@ public final class HaGroupChannel implements KeyringChannel {
         return result;
       } catch (TransportException e) {
         markDown(m, e);
-        failure = chain(failure, e);
+        failure = HaMember.suppressing(e, failure);
       } catch (HsmException e) {
         if (e.code() != ResultCode.CKR_OBJECT_HANDLE_INVALID) {
           throw e;
         }
         m.needsSync = true;
-        failure = chain(failure, e);
+        failure = HaMember.suppressing(e, failure);
       }
     }
     if (failure instanceof HsmException) {
@@ -240,14 +240,6 @@ public final class HaGroupChannel implements KeyringChannel {
                 + ": every member is down",
             failure);
     throw t;
-  }
-
-  private static Exception chain(Exception first, Exception next) {
-    if (first == null) {
-      return next;
-    }
-    next.addSuppressed(first);
-    return next;
   }
 
   /** Takes a member out of rotation until it is recovered. */

@@ -55,4 +55,12 @@ final class HaMember {
   public String toString() {
     return "HaMember[" + describe() + (down ? " down" : " alive") + "]";
   }
+
+  /** {@code next}, with {@code earlier} (if any) attached as suppressed: failures met in turn. */
+  static Exception suppressing(Exception next, Exception earlier) {
+    if (earlier != null) {
+      next.addSuppressed(earlier);
+    }
+    return next;
+  }
 }

@@ -218,45 +218,6 @@ public final class RegisterCommand implements Callable<Integer> {
         new CommandLine(new RegisterCommand(out, err, Map.copyOf(env))), out, err, args);
   }
 
-  /**
-   * Registers client {@code name} with cluster {@code clusterId} through the admin API on loopback
-   * port {@code adminPort}, pinned to the certificate with SHA-256 fingerprint {@code
-   * adminFingerprint}, writing the configuration {@code config}: what {@code keyring-register -n
-   * NAME -i 127.0.0.1:PORT -c CLUSTER_ID --config FILE --admin-fingerprint FP} does, for programs
-   * that set up a local cluster (the demo, quickstart).
-   *
-   * @throws IllegalStateException with the command's exit code and output when it fails
-   */
-  public static void registerOnLoopback(
-      String name,
-      int adminPort,
-      String adminFingerprint,
-      String clusterId,
-      String adminPassword,
-      java.nio.file.Path config) {
-    java.io.StringWriter out = new java.io.StringWriter();
-    java.io.StringWriter err = new java.io.StringWriter();
-    int exit =
-        run(
-            new PrintWriter(out),
-            new PrintWriter(err),
-            Map.of(PASSWORD_ENV, adminPassword),
-            "-n",
-            name,
-            "-i",
-            "127.0.0.1:" + adminPort,
-            "-c",
-            clusterId,
-            "--config",
-            config.toString(),
-            "--admin-fingerprint",
-            adminFingerprint);
-    if (exit != OK) {
-      throw new IllegalStateException(
-          "client registration failed (exit " + exit + "): " + out + " " + err);
-    }
-  }
-
   /** A problem with what the operator gave: exit code 2. */
   private static final class BadInput extends Exception {
     private static final long serialVersionUID = 1L;
