@@ -208,7 +208,8 @@ class BackupRestoreClusterTest {
           s.login(dev.keyring.protocol.Role.KRCO, PASSWORD); // the backup's password again
           java.util.Set<String> labels = new java.util.TreeSet<>();
           java.util.Set<Long> handles = new java.util.HashSet<>();
-          for (KeyringObject o : s.findObjects(Attributes.builder().objectClass(ObjectClass.DATA).build())) {
+          for (KeyringObject o :
+              s.findObjects(Attributes.builder().objectClass(ObjectClass.DATA).build())) {
             labels.add(o.attributes().label().orElseThrow());
             handles.add(o.handle());
           }
