@@ -109,7 +109,7 @@ class TransportOptionsTest {
     assertEquals(false, d.hedging()); // off until hedged attempts close their sessions
     assertEquals(Duration.ofMillis(50), d.hedgeMinDelay());
     assertEquals(Duration.ofMillis(500), d.hedgeMaxDelay());
-    assertEquals(Duration.ofSeconds(1), d.answerDeadline());
+    assertEquals(Duration.ofMillis(750), d.answerDeadline());
     assertEquals(
         Duration.ZERO,
         TransportOptions.builder().answerDeadline(Duration.ZERO).build().answerDeadline(),

@@ -36,9 +36,10 @@ import java.util.Objects;
  *       that call's recent latencies, clamped to [hedgeMinDelay, hedgeMaxDelay]</td></tr>
  *   <tr><td>hedgeMaxDelay</td><td>500 ms</td><td>hedgeMinDelay to 10 s; also the delay before
  *       enough latencies are known</td></tr>
- *   <tr><td>answerDeadline</td><td>1 s</td><td>0 (none) or 10 ms to 1 h: a repeatable read its
- *       member has not answered by then is abandoned there (its connection closed) and the member
- *       marked down, when another member can take the call</td></tr>
+ *   <tr><td>answerDeadline</td><td>750 ms</td><td>0 (none) or 10 ms to 1 h: a repeatable read
+ *       its member has not answered by then is abandoned there (its connection closed) and the
+ *       member marked down, when another member can take the call; 750 ms leaves the repeat on
+ *       another member room to end within 1 s of the call's start</td></tr>
  * </table>
  *
  * <p>The connection pool options apply to each member separately: a client of a three-member
@@ -246,7 +247,7 @@ public final class TransportOptions {
     private boolean hedging = false;
     private Duration hedgeMinDelay = Duration.ofMillis(50);
     private Duration hedgeMaxDelay = Duration.ofMillis(500);
-    private Duration answerDeadline = Duration.ofSeconds(1);
+    private Duration answerDeadline = Duration.ofMillis(750);
 
     private Builder() {}
 
