@@ -12,9 +12,7 @@ import dev.keyring.client.api.KeyringOperation;
 import dev.keyring.client.api.Slot;
 import dev.keyring.client.cli.KeyringCm;
 import dev.keyring.client.config.ClientConfig;
-import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.config.ConfigFile;
-import dev.keyring.client.ha.ClusterClients;
 import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.client.ha.HaGroups;
 import dev.keyring.protocol.Attributes;
@@ -33,7 +31,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.Signature;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -237,7 +234,7 @@ class HaGroupCommandTest {
     ok("hagroup", "creategroup", "-label", "pay", "-slot", "a1", "-password", PW);
     ok("hagroup", "addmember", "-group", "pay", "-slot", "b1", "--cluster", "01", "-password", PW);
     ClientConfig cfg = ClientConfig.read(conf);
-    try (Clients clients = new Clients(cfg);
+    try (ConfiguredClusters clients = new ConfiguredClusters(cfg);
         HaGroupChannel g = HaGroups.open(cfg, cfg.haGroup("pay").orElseThrow(), clients)) {
       g.login(Role.KRCO, PW);
       KeyringKeyPair kp =
@@ -366,47 +363,6 @@ class HaGroupCommandTest {
         }
       }
       return n;
-    }
-  }
-
-  /** The test's clients of the registered clusters. */
-  private static final class Clients implements ClusterClients, AutoCloseable {
-    private final ClientConfig cfg;
-    private final Map<Integer, KeyringClient> open = new HashMap<>();
-
-    Clients(ClientConfig cfg) {
-      this.cfg = cfg;
-    }
-
-    private synchronized KeyringClient client(int index)
-        throws dev.keyring.client.api.TransportException {
-      KeyringClient k = open.get(index);
-      if (k == null) {
-        k = KeyringClient.open(cfg, index);
-        open.put(index, k);
-      }
-      return k;
-    }
-
-    @Override
-    public List<Integer> indexes() {
-      return cfg.clusters().stream().map(ClusterEntry::index).toList();
-    }
-
-    @Override
-    public List<Slot> slots(int index) throws dev.keyring.client.api.TransportException {
-      return client(index).slots();
-    }
-
-    @Override
-    public KeyringChannel openSession(int index, String keyringId)
-        throws dev.keyring.client.api.TransportException {
-      return client(index).openSession(keyringId);
-    }
-
-    @Override
-    public synchronized void close() {
-      open.values().forEach(KeyringClient::close);
     }
   }
 }

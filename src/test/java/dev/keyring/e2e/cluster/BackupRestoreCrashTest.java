@@ -26,7 +26,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(600)
 class BackupRestoreCrashTest {
   private static final String INITIAL = "keyring-initial-1";
-  private static final String BACKUP_PW = "backup-password-1";
   private static final Duration SETTLE = Duration.ofSeconds(60);
   private static final int KEYRINGS = 8;
 
@@ -42,7 +41,7 @@ class BackupRestoreCrashTest {
 
       // halted while writing the backup again under the same name
       restartWith(h, Map.of("backupHaltAt", "backup:3"));
-      MemberProcess.SimRun cut = h.member(0).sim(backupArgs());
+      MemberProcess.SimRun cut = h.member(0).sim(BackupCli.backup("base"));
       assertNotEquals(0, cut.exit(), cut.toString());
       awaitDead(h);
       restartWith(h, Map.of());
@@ -65,40 +64,20 @@ class BackupRestoreCrashTest {
 
       // halted inside the transaction of the 5th keyring of the restore
       restartWith(h, Map.of("backupHaltAt", "restore-writing:5"));
-      MemberProcess.SimRun halted = h.member(0).sim(restoreArgs());
+      MemberProcess.SimRun halted = h.member(0).sim(BackupCli.restore("base"));
       assertNotEquals(0, halted.exit(), halted.toString());
       awaitDead(h);
       restartWith(h, Map.of());
       assertEquals(4, h.state(0).keyrings(), "four keyrings whole, the fifth not at all");
 
-      MemberProcess.SimRun done = ClusterHarness.ok(h.member(0), restoreArgs());
+      MemberProcess.SimRun done = ClusterHarness.ok(h.member(0), BackupCli.restore("base"));
       assertTrue(done.out().contains("completed, " + KEYRINGS + "/" + KEYRINGS), done.toString());
       assertEquals(atBackup, h.state(0).digest());
     }
   }
 
-  private static String[] backupArgs() {
-    return new String[] {
-      "cluster", "backup", "run", "-filename", "base", "-backuppassword", BACKUP_PW
-    };
-  }
-
-  private static String[] restoreArgs() {
-    return new String[] {
-      "cluster",
-      "restore",
-      "run",
-      "-filename",
-      "base",
-      "-type",
-      "keyring",
-      "-restorepassword",
-      BACKUP_PW
-    };
-  }
-
   private static void backup(ClusterHarness h) {
-    ClusterHarness.ok(h.member(0), backupArgs());
+    ClusterHarness.ok(h.member(0), BackupCli.backup("base"));
   }
 
   private static void restartWith(ClusterHarness h, Map<String, String> settings) throws Exception {

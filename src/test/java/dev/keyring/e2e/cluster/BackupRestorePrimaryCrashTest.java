@@ -28,7 +28,6 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(900)
 class BackupRestorePrimaryCrashTest {
   private static final String INITIAL = "keyring-initial-1";
-  private static final String BACKUP_PW = "backup-password-1";
   private static final Duration SETTLE = Duration.ofSeconds(60);
   private static final int KEYRINGS = 8;
 
@@ -37,12 +36,12 @@ class BackupRestorePrimaryCrashTest {
     try (ClusterHarness h = ClusterHarness.startCluster(dir, 3, 3)) {
       h.createKeyrings(0, "app", INITIAL, KEYRINGS, 1);
       String atBackup = h.awaitConverged(SETTLE).digest();
-      ClusterHarness.ok(h.member(0), backupArgs());
+      ClusterHarness.ok(h.member(0), BackupCli.backup("base"));
       Path files = dir.resolve("member0/data/files/admin");
       byte[] whole = Files.readAllBytes(files.resolve("base"));
 
       for (String point : List.of("backup:1", "backup:3")) {
-        haltAt(h, point, backupArgs());
+        haltAt(h, point, BackupCli.backup("base"));
         restart(h, Map.of());
         assertArrayEquals(
             whole, Files.readAllBytes(files.resolve("base")), point + ": the old file, whole");
@@ -69,13 +68,13 @@ class BackupRestorePrimaryCrashTest {
       ClusterHarness.ok(h.member(2), "service", "stop", "cluster");
 
       // halted inside the 3rd keyring's write, then inside the 6th on the run again
-      haltAt(h, "restore-writing:3", restoreArgs());
+      haltAt(h, "restore-writing:3", BackupCli.restore("base"));
       restart(h, Map.of());
       assertEquals(2, h.state(0).keyrings(), "two keyrings whole, the third not at all");
-      haltAt(h, "restore-writing:6", restoreArgs());
+      haltAt(h, "restore-writing:6", BackupCli.restore("base"));
       restart(h, Map.of());
       assertEquals(5, h.state(0).keyrings(), "five keyrings whole, the sixth not at all");
-      MemberProcess.SimRun done = ClusterHarness.ok(h.member(0), restoreArgs());
+      MemberProcess.SimRun done = ClusterHarness.ok(h.member(0), BackupCli.restore("base"));
       assertTrue(done.out().contains("completed, " + KEYRINGS + "/" + KEYRINGS), done.toString());
       assertEquals(atBackup, h.state(0).digest(), "the primary holds the backup's state");
 
@@ -110,25 +109,5 @@ class BackupRestorePrimaryCrashTest {
         "member 0 back as the primary",
         SETTLE,
         () -> h.memberList(0).lines().anyMatch(l -> l.startsWith("P*")));
-  }
-
-  private static String[] backupArgs() {
-    return new String[] {
-      "cluster", "backup", "run", "-filename", "base", "-backuppassword", BACKUP_PW
-    };
-  }
-
-  private static String[] restoreArgs() {
-    return new String[] {
-      "cluster",
-      "restore",
-      "run",
-      "-filename",
-      "base",
-      "-type",
-      "keyring",
-      "-restorepassword",
-      BACKUP_PW
-    };
   }
 }

@@ -7,11 +7,10 @@ import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.cli.KeyringCm;
 import dev.keyring.client.config.ClientConfig;
-import dev.keyring.client.config.ClusterEntry;
-import dev.keyring.client.ha.ClusterClients;
 import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.client.ha.HaGroups;
 import dev.keyring.client.registration.RegisterCommand;
+import dev.keyring.e2e.client.ConfiguredClusters;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Role;
 import dev.keyring.protocol.wire.CloningMessages;
@@ -28,7 +27,6 @@ import java.security.KeyStore;
 import java.security.Signature;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -130,7 +128,7 @@ class HaGroupFailoverTest {
             "signatures before the kill", Duration.ofSeconds(60), () -> signed.get() >= 20);
 
         // counters of a second virtual slot on the same group: both members serve
-        try (Clients clients = new Clients(cfg);
+        try (ConfiguredClusters clients = new ConfiguredClusters(cfg);
             HaGroupChannel group =
                 HaGroups.open(withGroup, withGroup.haGroup("web").orElseThrow(), clients)) {
           group.login(Role.KRCO, PW);
@@ -290,48 +288,6 @@ class HaGroupFailoverTest {
       return objectsLabelled(cfg, cluster, keyring, label);
     } catch (Exception e) {
       return -1;
-    }
-  }
-
-  /** The test's own clients of the registered clusters. */
-  private static final class Clients implements ClusterClients, AutoCloseable {
-    private final ClientConfig cfg;
-    private final Map<Integer, KeyringClient> open = new HashMap<>();
-
-    Clients(ClientConfig cfg) {
-      this.cfg = cfg;
-    }
-
-    private synchronized KeyringClient client(int index)
-        throws dev.keyring.client.api.TransportException {
-      KeyringClient c = open.get(index);
-      if (c == null) {
-        c = KeyringClient.open(cfg, index);
-        open.put(index, c);
-      }
-      return c;
-    }
-
-    @Override
-    public List<Integer> indexes() {
-      return cfg.clusters().stream().map(ClusterEntry::index).toList();
-    }
-
-    @Override
-    public List<dev.keyring.client.api.Slot> slots(int index)
-        throws dev.keyring.client.api.TransportException {
-      return client(index).slots();
-    }
-
-    @Override
-    public KeyringChannel openSession(int index, String keyringId)
-        throws dev.keyring.client.api.TransportException {
-      return client(index).openSession(keyringId);
-    }
-
-    @Override
-    public synchronized void close() {
-      open.values().forEach(KeyringClient::close);
     }
   }
 }
