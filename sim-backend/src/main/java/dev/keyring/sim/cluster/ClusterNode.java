@@ -70,7 +70,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     this.state =
         new ReplicaState(settings.memberId(), settings.name(), store, settings.ticker(), listener);
     this.liveness = new PeerLiveness(state, peers);
-    this.leader = new ReplicationLeader(state, liveness);
+    this.leader = new ReplicationLeader(state, liveness, settings.majorityGrace());
     this.follower = new ReplicationFollower(state, liveness, peers);
     this.changes = new MembershipChanges(state, this, liveness, leader, peers);
     this.scheduler =

@@ -1,6 +1,7 @@
 package dev.keyring.sim.cluster;
 
 import dev.keyring.protocol.time.Ticker;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.function.BooleanSupplier;
 
@@ -15,6 +16,10 @@ import java.util.function.BooleanSupplier;
  * @param restartRequired whether its cluster service waits for a restart
  * @param version the software version it reports
  * @param ticker the time every heartbeat, liveness window and wait reads
+ * @param majorityGrace how long the primary waits for a majority to poll it before it refuses a
+ *     write for want of one: a follower a little late (a busy machine, a pause for garbage
+ *     collection) costs the write that long instead of failing it; {@link ClusterNode#LIVE} by
+ *     default, zero where a test moves the ticker by hand
  */
 public record NodeSettings(
     String memberId,
@@ -24,7 +29,30 @@ public record NodeSettings(
     String certFingerprint,
     BooleanSupplier restartRequired,
     String version,
-    Ticker ticker) {
+    Ticker ticker,
+    Duration majorityGrace) {
+  /** The settings with the default grace ({@link ClusterNode#LIVE}). */
+  public NodeSettings(
+      String memberId,
+      String name,
+      String cryptoAddress,
+      String adminAddress,
+      String certFingerprint,
+      BooleanSupplier restartRequired,
+      String version,
+      Ticker ticker) {
+    this(
+        memberId,
+        name,
+        cryptoAddress,
+        adminAddress,
+        certFingerprint,
+        restartRequired,
+        version,
+        ticker,
+        ClusterNode.LIVE);
+  }
+
   /** Checks that nothing is missing. */
   public NodeSettings {
     Objects.requireNonNull(memberId, "memberId");
@@ -35,6 +63,10 @@ public record NodeSettings(
     Objects.requireNonNull(restartRequired, "restartRequired");
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(ticker, "ticker");
+    Objects.requireNonNull(majorityGrace, "majorityGrace");
+    if (majorityGrace.isNegative()) {
+      throw new IllegalArgumentException("majorityGrace is negative: " + majorityGrace);
+    }
   }
 
   /** This member's entry in a membership, in the default affinity group. */

@@ -48,14 +48,16 @@ final class ReplicationLeader {
 
   private final ReplicaState state;
   private final PeerLiveness liveness;
+  private final Duration majorityGrace;
   // each follower's acknowledged sequence
   private final Map<String, Long> acked = new ConcurrentHashMap<>();
   // the log is compacted through here (what this primary did, or what its store's base says)
   private volatile long compacted;
 
-  ReplicationLeader(ReplicaState state, PeerLiveness liveness) {
+  ReplicationLeader(ReplicaState state, PeerLiveness liveness, Duration majorityGrace) {
     this.state = state;
     this.liveness = liveness;
+    this.majorityGrace = majorityGrace;
     this.compacted = state.store.logBase().sequence();
   }
 
@@ -66,6 +68,9 @@ final class ReplicationLeader {
   <T> Recorded<T> writeIfPrimary(Function<StoreTransaction, T> work, boolean membershipChange) {
     Recorded<T> done;
     Set<String> counted;
+    if (!membershipChange) {
+      awaitMajority();
+    }
     state.gate.readLock().lock();
     try {
       if (!state.isPrimary()) {
@@ -125,6 +130,25 @@ final class ReplicationLeader {
     return out;
   }
 
+  /**
+   * Waits up to the grace for a majority to have polled this primary (outside the gate: a promotion
+   * or a membership change is never held up by it). Whether it came is checked again under the
+   * gate; a majority that stays away costs a write the grace, then refuses it.
+   */
+  private void awaitMajority() {
+    if (majorityGrace.isZero() || !state.isPrimary() || liveness.seesMajority()) {
+      return;
+    }
+    try {
+      state.awaitSignal(
+          () -> liveness.seesMajority() || !state.isPrimary() || state.closed(), majorityGrace);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_FAILED, "interrupted while awaiting a majority");
+    }
+  }
+
   private HsmException noMajority() {
     Membership m = state.membership();
     return new HsmException(
@@ -152,6 +176,9 @@ final class ReplicationLeader {
     ChangeSet changes = LogCodec.decode(s.changes()).changes();
     LogEntry entry;
     Set<String> counted;
+    if (!changesMembership(changes)) {
+      awaitMajority();
+    }
     state.gate.readLock().lock();
     try {
       Membership before = state.membership();

@@ -67,8 +67,20 @@ final class InProcessCluster implements AutoCloseable {
     }
   }
 
+  private final java.time.Duration majorityGrace;
+
+  private InProcessCluster(java.time.Duration majorityGrace) {
+    this.majorityGrace = majorityGrace;
+  }
+
   static InProcessCluster start(Path dir, int members) {
-    InProcessCluster c = new InProcessCluster();
+    // the ticker moves by hand: a wait for a majority by it would never end
+    return start(dir, members, java.time.Duration.ZERO);
+  }
+
+  /** {@link #start(Path, int)} whose primaries wait up to {@code majorityGrace} for a majority. */
+  static InProcessCluster start(Path dir, int members, java.time.Duration majorityGrace) {
+    InProcessCluster c = new InProcessCluster(majorityGrace);
     try {
       for (int i = 0; i < members; i++) {
         c.add(dir.resolve("member" + i), i);
@@ -92,7 +104,8 @@ final class InProcessCluster implements AutoCloseable {
             fingerprint(i),
             () -> false,
             "test",
-            ticker);
+            ticker,
+            majorityGrace);
     InProcessPeers peers = new InProcessPeers(network, fingerprint(i));
     if (i == 0) {
       store.write(tx -> tx.createCluster(clusterId, "in-process"));
