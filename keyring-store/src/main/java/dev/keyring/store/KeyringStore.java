@@ -11,6 +11,10 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,11 +37,33 @@ public final class KeyringStore implements AutoCloseable {
   /** How many times {@link #write} runs a transaction that keeps hitting transient errors. */
   public static final int MAX_WRITE_ATTEMPTS = 5;
 
+  /** How often an open H2 file store checks whether its file should be compacted. */
+  public static final long FILE_COMPACTION_INTERVAL_SECONDS = 30;
+
+  /** How long one compaction pass may hold writers back (checked between chunk moves). */
+  static final int FILE_COMPACTION_MAX_MILLIS = 1_000;
+
   private static final Logger LOG = LoggerFactory.getLogger(KeyringStore.class);
+
+  // one thread for every store of the process: passes never run two at a time
+  private static final ScheduledExecutorService MAINTENANCE =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "keyring-store-maintenance");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final StorePool pool;
   private final TransactionRunner runner;
   private final ReplicationLog log;
+  private volatile ScheduledFuture<?> maintenance;
+  // passes left out after one that gained little, and how many the last time (the one thread)
+  private int skipPasses;
+  private int skipBackoff;
+  // the file's size after the last compaction (0: none yet)
+  private final java.util.concurrent.atomic.AtomicLong compactedBytes =
+      new java.util.concurrent.atomic.AtomicLong();
 
   private KeyringStore(StorePool pool) {
     this.pool = pool;
@@ -61,7 +87,66 @@ public final class KeyringStore implements AutoCloseable {
       store.close();
       throw e;
     }
+    if (config.h2FileBase().isPresent()) {
+      store.maintenance =
+          MAINTENANCE.scheduleWithFixedDelay(
+              store::compactQuietly,
+              FILE_COMPACTION_INTERVAL_SECONDS,
+              FILE_COMPACTION_INTERVAL_SECONDS,
+              TimeUnit.SECONDS);
+    }
     return store;
+  }
+
+  /**
+   * Compacts an H2 file store's file when it is at least 8 MiB and at least twice the size the last
+   * complete compaction left (a pass that ran out of time is taken up by the next): the space H2
+   * keeps for old commits (45 s worth of them, some 15 KiB each) is given back to the file system.
+   * An open H2 file store does this by itself every {@link #FILE_COMPACTION_INTERVAL_SECONDS}
+   * seconds; writers wait during a pass (about a second at most), readers do not. Nothing for
+   * PostgreSQL, which reclaims space itself (autovacuum).
+   *
+   * @throws HsmException CKR_DEVICE_ERROR when the database fails
+   */
+  public FileCompaction compactFileIfGrown() {
+    long threshold = Math.max(H2FileCompaction.MIN_FILE_BYTES, 2 * compactedBytes.get());
+    return compacted(H2FileCompaction.run(pool, FILE_COMPACTION_MAX_MILLIS, threshold));
+  }
+
+  /** Compacts an H2 file store's file whatever its size, without a time bound. */
+  public FileCompaction compactFile() {
+    return compacted(H2FileCompaction.run(pool, Integer.MAX_VALUE, 0));
+  }
+
+  private FileCompaction compacted(FileCompaction c) {
+    if (c.ran() && c.complete() && 2 * c.bytesAfter() <= c.bytesBefore()) {
+      compactedBytes.set(c.bytesAfter()); // all moved: the next pass waits until the file doubles
+    }
+    return c;
+  }
+
+  private void compactQuietly() {
+    if (pool.isClosed() || !pool.healthy()) {
+      return;
+    }
+    if (skipPasses > 0) {
+      skipPasses--;
+      return;
+    }
+    try {
+      FileCompaction c = compactFileIfGrown();
+      if (c.ran() && 2 * c.bytesAfter() > c.bytesBefore()) {
+        // it gained little (the space is still held by versions in use, or the data is live):
+        // wait longer before the next try, up to 16 intervals
+        skipBackoff = Math.min(16, Math.max(1, 2 * skipBackoff));
+        skipPasses = skipBackoff;
+      } else if (c.ran()) {
+        skipBackoff = 0;
+      }
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "compacting the keyring store's file failed (tried again later): {}", e.getMessage());
+    }
   }
 
   /** Makes an H2 file database's files owner-only (they were just created, or closed). */
@@ -382,6 +467,10 @@ public final class KeyringStore implements AutoCloseable {
    */
   @Override
   public void close() {
+    ScheduledFuture<?> m = maintenance;
+    if (m != null) {
+      m.cancel(false);
+    }
     if (pool.close()) {
       try {
         restrictFiles();
