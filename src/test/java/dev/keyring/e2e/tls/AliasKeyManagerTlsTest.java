@@ -43,6 +43,7 @@ import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -186,6 +187,42 @@ class AliasKeyManagerTlsTest {
   }
 
   @Test
+  void mutualTls_theClientPresentsItsClientAlias_andTheServerItsServerAlias() throws Exception {
+    TrustManagerFactory tmf = TrustManagerFactory.getInstance("PKIX");
+    KeyStore trust = KeyStore.getInstance("PKCS12");
+    trust.load(null, null);
+    for (Map.Entry<String, X509Certificate> e : certificates.entrySet()) {
+      trust.setCertificateEntry(e.getKey(), e.getValue());
+    }
+    tmf.init(trust);
+    SSLContext serverTls =
+        KeyringAliasKeyManager.sslContext(
+            keyring, PASSWORD.toCharArray(), "web-rsa", tmf.getTrustManagers());
+    for (String clientAlias : new String[] {"web-ec-a", "web-ec-b"}) {
+      KeyringAliasKeyManager km =
+          KeyringAliasKeyManager.builder(keyring, PASSWORD.toCharArray())
+              .clientAlias(clientAlias)
+              .build();
+      SSLContext clientTls = SSLContext.getInstance("TLS");
+      clientTls.init(new javax.net.ssl.KeyManager[] {km}, tmf.getTrustManagers(), null);
+      try (SocketServer server = SocketServer.start(serverTls, "mutual\n", true)) {
+        HttpClient client = HttpClient.newBuilder().sslContext(clientTls).build();
+        HttpResponse<String> r =
+            client.send(
+                HttpRequest.newBuilder(URI.create("https://localhost:" + server.port() + "/"))
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("mutual\n", r.body());
+        assertEquals(
+            certificates.get("web-rsa"), r.sslSession().orElseThrow().getPeerCertificates()[0]);
+        assertEquals(List.of("CN=" + clientAlias), server.clientSubjects());
+        assertTrue(server.failures().isEmpty(), "server side: " + server.failures());
+      }
+    }
+  }
+
+  @Test
   void tomcat_certificateKeyAlias_picksAmongTheSameKeys_withNoCode() throws Exception {
     Path slotFile = cluster.writeSlotFile(KEYRING);
     for (String alias : new String[] {"web-ec-b", "web-rsa", "web-ec-a"}) {
@@ -223,6 +260,7 @@ class AliasKeyManagerTlsTest {
     private final SSLServerSocket socket;
     private final Thread thread;
     private final List<Throwable> failures = new CopyOnWriteArrayList<>();
+    private final List<String> clientSubjects = new CopyOnWriteArrayList<>();
 
     private SocketServer(SSLServerSocket socket, byte[] page) {
       this.socket = socket;
@@ -231,10 +269,17 @@ class AliasKeyManagerTlsTest {
     }
 
     static SocketServer start(SSLContext tls, String body) throws IOException {
+      return start(tls, body, false);
+    }
+
+    /** With {@code needClientAuth}, a client must present a certificate its trust store holds. */
+    static SocketServer start(SSLContext tls, String body, boolean needClientAuth)
+        throws IOException {
       SSLServerSocket s =
           (SSLServerSocket)
               tls.getServerSocketFactory()
                   .createServerSocket(0, 16, InetAddress.getLoopbackAddress());
+      s.setNeedClientAuth(needClientAuth);
       SocketServer server = new SocketServer(s, body.getBytes(StandardCharsets.UTF_8));
       server.thread.start();
       return server;
@@ -244,6 +289,12 @@ class AliasKeyManagerTlsTest {
       while (!socket.isClosed()) {
         try (SSLSocket c = (SSLSocket) socket.accept()) {
           c.startHandshake();
+          if (c.getNeedClientAuth()) {
+            clientSubjects.add(
+                ((X509Certificate) c.getSession().getPeerCertificates()[0])
+                    .getSubjectX500Principal()
+                    .getName());
+          }
           BufferedReader in =
               new BufferedReader(new InputStreamReader(c.getInputStream(), StandardCharsets.UTF_8));
           for (String line = in.readLine(); line != null && !line.isEmpty(); ) {
@@ -271,10 +322,20 @@ class AliasKeyManagerTlsTest {
       return new ArrayList<>(failures);
     }
 
+    /** The subject of each client certificate received, in order. */
+    List<String> clientSubjects() {
+      return new ArrayList<>(clientSubjects);
+    }
+
     @Override
-    public void close() throws Exception {
+    public void close() throws IOException {
       socket.close();
-      thread.join();
+      try {
+        thread.join();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while the server thread ends", e);
+      }
     }
   }
 }
