@@ -100,7 +100,8 @@ class ProviderArchitectureTest {
             "KeyringSecretKey",
             "KeyringKeyGenParameterSpec",
             "KeyringProviderException",
-            "ProviderOperation"),
+            "ProviderOperation",
+            "KeyringAliasKeyManager"),
         api);
   }
 }

@@ -44,8 +44,18 @@ public final class ServerCertificates {
    */
   public static X509Certificate selfSignedForLocalhost(KeyPair keyPair, Provider signer)
       throws Exception {
+    return selfSignedForLocalhost(keyPair, signer, "localhost");
+  }
+
+  /**
+   * As {@link #selfSignedForLocalhost(KeyPair, Provider)}, with subject {@code CN=commonName} (the
+   * alternative names stay {@code localhost} and {@code 127.0.0.1}): several certificates of one
+   * server, told apart by their subject.
+   */
+  public static X509Certificate selfSignedForLocalhost(
+      KeyPair keyPair, Provider signer, String commonName) throws Exception {
     Instant now = Instant.now();
-    X500Name name = new X500Name("CN=localhost");
+    X500Name name = new X500Name("CN=" + commonName);
     X509v3CertificateBuilder b =
         new JcaX509v3CertificateBuilder(
             name,

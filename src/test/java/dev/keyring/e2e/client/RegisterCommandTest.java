@@ -3,22 +3,28 @@ package dev.keyring.e2e.client;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.config.ConfigFile;
 import dev.keyring.client.registration.RegisterCommand;
+import dev.keyring.provider.KeyringProvider;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -102,6 +108,8 @@ class RegisterCommandTest {
             "--admin-fingerprint",
             "trusted on first use",
             "KEYRING_ADMIN_PASSWORD",
+            "--default-slot",
+            "'Keyring Provider' section",
             "Exit codes")) {
       assertTrue(r.out().contains(s), "help lacks '" + s + "':\n" + r.out());
     }
@@ -199,6 +207,86 @@ class RegisterCommandTest {
     String text = Files.readString(config());
     assertTrue(text.startsWith("# kept\nMisc = {\n   Keep = me;\n}\n"), text);
     assertEquals(1, text.split("LNHServer00 =", -1).length - 1, text);
+  }
+
+  @Test
+  void defaultSlot_writesTheKeyringProviderSection_thatTheProviderOpensOnLoadOfNull()
+      throws Exception {
+    RegisterRun r = register("slot-client", "--default-slot", "reg-keyring");
+    assertEquals(RegisterCommand.OK, r.exitCode(), r.toString());
+    assertTrue(
+        r.out().contains("Keyring Provider: DefaultSlot = reg-keyring; DefaultCluster = 00;"),
+        r.out());
+    ConfigFile file = ConfigFile.read(config());
+    assertEquals(Optional.of("reg-keyring"), file.get("Keyring Provider", "DefaultSlot"));
+    assertEquals(Optional.of("00"), file.get("Keyring Provider", "DefaultCluster"));
+    // the provider reads the section: KeyStore.load(null, …) logs in to that keyring (refused
+    // here, the keyring's KRCO being still uninitialized) instead of asking for a slot
+    KeyringProvider provider = new KeyringProvider(config());
+    try {
+      KeyStore ks = KeyStore.getInstance("Keyring", provider);
+      IOException e =
+          assertThrows(IOException.class, () -> ks.load(null, "wrong-password-1".toCharArray()));
+      assertTrue(e.getMessage().contains("cannot open keyring 'reg-keyring'"), e.getMessage());
+    } finally {
+      provider.close();
+    }
+  }
+
+  @Test
+  void withoutDefaultSlot_aMissingSectionIsWritten_anExistingOneIsKeptAsItIs() throws Exception {
+    RegisterRun first = register("plain");
+    assertEquals(RegisterCommand.OK, first.exitCode(), first.toString());
+    assertTrue(first.out().contains("Keyring Provider: DefaultCluster = 00;"), first.out());
+    assertTrue(first.out().contains("--default-slot KEYRING"), first.out());
+    ConfigFile file = ConfigFile.read(config());
+    assertEquals(Map.of("DefaultCluster", "00"), file.entries("Keyring Provider"));
+
+    // the user's own section, comments and spelling included, survives another registration
+    String own =
+        Files.readString(config())
+            .replace(
+                "Keyring Provider = {\n   DefaultCluster = 00;\n}",
+                "keyring provider = {   # mine\n   Generators = no;\n   DefaultSlot = \"a b\";\n}");
+    assertTrue(own.contains("# mine"), own);
+    Files.writeString(config(), own);
+    RegisterRun again = register("plain-2", "-m");
+    assertEquals(RegisterCommand.OK, again.exitCode(), again.toString());
+    String text = Files.readString(config());
+    assertTrue(
+        text.contains(
+            "keyring provider = {   # mine\n   Generators = no;\n   DefaultSlot = \"a b\";\n}"),
+        text);
+    assertEquals(
+        1, text.toLowerCase(java.util.Locale.ROOT).split("keyring provider", -1).length - 1);
+  }
+
+  @Test
+  void defaultSlot_withM_pointsDefaultClusterAtTheNewPosition_andKeepsOtherKeys() throws Exception {
+    Files.createDirectories(config().getParent());
+    Files.writeString(
+        config(), "Keyring Provider = {\n   Generators = no;\n   DefaultSlot = old;\n}\n");
+    assertEquals(0, register("p0").exitCode());
+    RegisterRun r = register("p1", "-m", "--default-slot", "reg-keyring");
+    assertEquals(RegisterCommand.OK, r.exitCode(), r.toString());
+    ConfigFile file = ConfigFile.read(config());
+    assertEquals(
+        Map.of("Generators", "no", "DefaultSlot", "reg-keyring", "DefaultCluster", "01"),
+        file.entries("Keyring Provider"));
+    assertTrue(
+        Files.readString(config()).startsWith("Keyring Provider = {\n   Generators = no;\n"),
+        Files.readString(config()));
+  }
+
+  @Test
+  void badDefaultSlot_isExit2_andNothingIsWritten() throws Exception {
+    for (String bad : new String[] {"", " padded", "a\tb", "x".repeat(257)}) {
+      RegisterRun r = register("bad-slot", "--default-slot", bad);
+      assertEquals(RegisterCommand.BAD_INPUT, r.exitCode(), r.toString());
+      assertTrue(r.err().contains("--default-slot must name a keyring"), r.err());
+    }
+    assertFalse(Files.exists(config()));
+    assertEquals(List.of(), filesUnder(certs()));
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.keyring.e2e.provider;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.keyring.client.config.ConfigFile;
 import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
@@ -74,12 +75,9 @@ class KeyStoreStoreTest {
   @Test
   void store_afterLoadingTheDefaultSlot_writesItsNameAndCluster() throws Exception {
     Path conf = dir.resolve("with-default.conf");
-    Files.writeString(
-        conf,
-        Files.readString(cluster.clientConfig())
-            + "\nKeyring Provider = {\n   DefaultSlot = "
-            + KEYRING
-            + ";\n}\n");
+    ConfigFile.read(cluster.clientConfig())
+        .set("Keyring Provider", "DefaultSlot", KEYRING)
+        .write(conf);
     KeyringProvider p = new KeyringProvider(conf);
     try {
       KeyStore ks = KeyStore.getInstance("Keyring", p);

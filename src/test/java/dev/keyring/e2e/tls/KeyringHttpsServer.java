@@ -27,6 +27,11 @@ final class KeyringHttpsServer implements AutoCloseable {
     kmf.init(keyring, password);
     SSLContext tls = SSLContext.getInstance("TLS");
     tls.init(kmf.getKeyManagers(), null, null);
+    return start(tls, body);
+  }
+
+  /** The same server on a TLS context of the caller's. */
+  static KeyringHttpsServer start(SSLContext tls, String body) throws Exception {
     HttpsServer server =
         HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(tls));

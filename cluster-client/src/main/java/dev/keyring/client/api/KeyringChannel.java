@@ -18,8 +18,8 @@ import java.util.UUID;
  * <p>An implementation hides where the calls go: the cluster's members, over whichever wire (the
  * REST/JSON crypto API today), with recovery (re-open and re-login of a lost session, failover of a
  * call that may be repeated, no repeat of a write cut off on the wire) done in one place, the
- * decorator that {@link KeyringClient#openSession(String)} returns. Callers never retry on their
- * own.
+ * decorator that {@link dev.keyring.client.KeyringClient#openSession(String)} returns. Callers
+ * never retry on their own.
  *
  * <p>Reads see this client's acknowledged writes, whichever member answers them (read-your-writes:
  * a member that has not applied them yet waits briefly or passes the call to the primary); {@link

@@ -1,9 +1,10 @@
 package dev.keyring.client.api;
 
 /**
- * One member of the cluster as a {@link KeyringClient} sees it at one moment: from the cluster view
- * ({@code GET /v1/cluster}) and from the client's own traffic. A read-only snapshot, for
- * monitoring, tests and benchmarks; see {@link KeyringClient#memberStates()}.
+ * One member of the cluster as a {@link dev.keyring.client.KeyringClient} sees it at one moment:
+ * from the cluster view ({@code GET /v1/cluster}) and from the client's own traffic. A read-only
+ * snapshot, for monitoring, tests and benchmarks; see {@link
+ * dev.keyring.client.KeyringClient#memberStates()}.
  *
  * @param memberId the member's id from the cluster view; null until the view named it
  * @param name the member's name (the CN of its certificate)

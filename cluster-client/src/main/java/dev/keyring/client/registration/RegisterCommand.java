@@ -37,8 +37,10 @@ import picocli.CommandLine.Option;
  * {@code keyring-register}: registers this client with a cluster, as Luna's {@code
  * LNHClientRegistration} does. It makes an EC P-256 key pair and a CSR, has the cluster CA sign it
  * through a member's admin API, saves the certificate, the key (mode 600) and the cluster CA, and
- * writes the cluster's five {@code LNHServer...NN} entries into the client configuration file.
- * Nothing is written unless the whole registration succeeded.
+ * writes the cluster's five {@code LNHServer...NN} entries into the client configuration file, with
+ * the JCA provider's {@code Keyring Provider} section ({@link ProviderSection}; {@code
+ * --default-slot} names its default keyring). Nothing is written unless the whole registration
+ * succeeded.
  *
  * <p>Exit codes: 0 registered; 1 refused by the appliance (its code and message are printed); 2 bad
  * usage or input (including all ten positions in use); 3 network or TLS failure.
@@ -61,7 +63,11 @@ import picocli.CommandLine.Option;
           + " LNHServerClientCertNN, LNHServerClientKeyNN, LNHServerCAFileNN and LNHServerCNNN"
           + " into the 'LunaSA Client' section of the configuration file.",
       "Without -m the cluster takes position 00 (an existing 00 is replaced); with -m the next"
-          + " free position 01..09. Nothing is written unless the whole registration succeeded."
+          + " free position 01..09. Nothing is written unless the whole registration succeeded.",
+      "It also writes the 'Keyring Provider' section the JCA provider reads: with --default-slot,"
+          + " DefaultSlot and DefaultCluster (this registration's position); without it, when"
+          + " the file has no such section yet, one with DefaultCluster (the provider's default"
+          + " cluster). Other keys and sections of the file are kept as they are."
     },
     footer = {
       "",
@@ -143,6 +149,15 @@ public final class RegisterCommand implements Callable<Integer> {
       names = "-m",
       description = "Add the cluster at the next free position (01..09) instead of replacing 00.")
   boolean multiple;
+
+  @Option(
+      names = "--default-slot",
+      paramLabel = "KEYRING",
+      description =
+          "The keyring (label or UUID) that KeyStore.load(null, password) opens: written as"
+              + " DefaultSlot, with DefaultCluster = this registration's position, in section"
+              + " 'Keyring Provider' of the configuration file.")
+  String defaultSlot;
 
   @Option(
       names = "--config",
@@ -286,6 +301,13 @@ public final class RegisterCommand implements Callable<Integer> {
     if (monitorUser != null && monitorUser.isBlank()) {
       throw new BadInput("-u must not be blank");
     }
+    if (defaultSlot != null && !ProviderSection.isSlotName(defaultSlot)) {
+      throw new BadInput(
+          "--default-slot must name a keyring: its label (1 to 256 UTF-8 bytes, no control"
+              + " characters, no leading or trailing blanks) or its UUID; got '"
+              + defaultSlot
+              + "'");
+    }
     Path configPath = configPath();
     Path certDir =
         (dir != null ? dir : configPath.toAbsolutePath().getParent().resolve("certs"))
@@ -345,7 +367,8 @@ public final class RegisterCommand implements Callable<Integer> {
           TransportException.Kind.PROTOCOL,
           "the appliance's answer cannot be written as a configuration entry: " + e.getMessage());
     }
-    ClientConfig updated = current.withoutCluster(index).withCluster(entry);
+    ClientConfig updated =
+        ProviderSection.apply(current.withoutCluster(index).withCluster(entry), entry, defaultSlot);
     StagedFiles files = new StagedFiles();
     try {
       files.directory(certDir);
@@ -382,6 +405,7 @@ public final class RegisterCommand implements Callable<Integer> {
     out.println("  LNHServerClientKey" + entry.indexSuffix() + " = " + keyFile + " (mode 600)");
     out.println("  LNHServerCAFile" + entry.indexSuffix() + " = " + caFile);
     out.println("  LNHServerCN" + entry.indexSuffix() + " = " + entry.serverCn());
+    ProviderSection.report(updated, out);
     return OK;
   }
 

@@ -5,7 +5,7 @@ import java.util.UUID;
 
 /**
  * A key that lives on a keyring: a handle to it, never its value. {@link #getFormat()} and {@link
- * #getEncoded()} return {@code null}; the key cannot be serialized; {@link #toString()} shows its
+ * #getEncoded()} return {@code null}; the key cannot be serialized; {@code toString()} shows its
  * algorithm, size and label only.
  */
 public interface KeyringKey extends Key {

@@ -4,7 +4,6 @@ import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
-import dev.keyring.protocol.ResultCode;
 import dev.keyring.provider.api.ProviderOperation;
 import java.io.ByteArrayOutputStream;
 import java.security.AlgorithmParameters;
@@ -314,16 +313,12 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
                       ? s.encrypt(k.objectHandle(), m, p, data)
                       : s.decrypt(k.objectHandle(), m, p, data));
     } catch (TransportException | RuntimeException e) {
-      if (!enc
-          && Errors.isCode(
-              e, ResultCode.CKR_ENCRYPTED_DATA_INVALID, ResultCode.CKR_ENCRYPTED_DATA_LEN_RANGE)) {
-        throw Errors.withCause(
-            mode == Mode.GCM
-                ? new AEADBadTagException("decryption failed")
-                : new BadPaddingException("decryption failed"),
-            e);
-      }
-      throw Errors.provider(k.slot(), "AES/" + mode + (enc ? " encryption" : " decryption"), e);
+      throw Errors.cipher(
+          k.slot(),
+          "AES/" + mode + (enc ? " encryption" : " decryption") + " with " + k,
+          !enc,
+          mode == Mode.GCM,
+          e);
     }
   }
 

@@ -4,7 +4,6 @@ import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
-import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
@@ -150,14 +149,13 @@ public final class KeyringKeyAgreementSpi extends KeyAgreementSpi {
             new InvalidKeyException(
                 k
                     + " is a signing key; ECDH takes an EC key generated for key agreement"
-                    + " (KeyringKeyGenParameterSpec.Purpose.KEY_AGREEMENT)"),
+                    + " (KeyringKeyGenParameterSpec.Purpose.KEY_AGREEMENT); the keyring said "
+                    + e.getMessage()),
             e);
       }
-      if (e instanceof HsmException) {
-        throw Errors.withCause(
-            new InvalidKeyException(Errors.message(k.slot(), "ECDH with " + k, e)), e);
-      }
-      throw Errors.provider(k.slot(), "ECDH with " + k, e);
+      // a refusal, or the cluster not reached: the key could not be derived (as SunPKCS11 says)
+      throw Errors.withCause(
+          new InvalidKeyException(Errors.message(k.slot(), "ECDH with " + k, e)), e);
     }
   }
 }

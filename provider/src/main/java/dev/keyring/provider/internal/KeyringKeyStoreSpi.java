@@ -218,7 +218,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     try {
       v = view(alias);
     } catch (KeyStoreException e) {
-      throw Errors.provider(slot, "reading entry '" + alias + "'", e);
+      throw Errors.unrecoverable(slot, "reading entry '" + alias + "'", e);
     }
     return v == null ? null : keyOf(v, alias, password);
   }

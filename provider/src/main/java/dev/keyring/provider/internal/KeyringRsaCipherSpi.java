@@ -271,10 +271,7 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
         return k.slot()
             .call(ProviderOperation.DECRYPT, s -> s.decrypt(k.objectHandle(), m, p, data));
       } catch (TransportException | RuntimeException e) {
-        if (e instanceof HsmException) {
-          throw Errors.withCause(new BadPaddingException("decryption failed"), e);
-        }
-        throw Errors.provider(k.slot(), name() + " decryption", e);
+        throw Errors.cipher(k.slot(), name() + " decryption with " + k, true, false, e);
       }
     }
     SlotSession slot = ctx.activeSlot();
@@ -283,20 +280,22 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
           ProviderOperation.ENCRYPT,
           s -> TransientPublicKey.with(s, publicTemplate, h -> s.encrypt(h, m, p, data)));
     } catch (TransportException | RuntimeException e) {
-      if (e instanceof HsmException
-          && Errors.isCode(
-              e,
-              dev.keyring.protocol.ResultCode.CKR_DATA_LEN_RANGE,
-              dev.keyring.protocol.ResultCode.CKR_DATA_INVALID)) {
+      if (Errors.isCode(
+          e,
+          dev.keyring.protocol.ResultCode.CKR_DATA_LEN_RANGE,
+          dev.keyring.protocol.ResultCode.CKR_DATA_INVALID)) {
         throw Errors.withCause(
-            new IllegalBlockSizeException("the data is too long for " + name()), e);
+            new IllegalBlockSizeException(
+                "the data is too long for " + name() + ": " + e.getMessage()),
+            e);
       }
-      throw Errors.provider(slot, name() + " encryption", e);
+      throw Errors.cipher(slot, name() + " encryption", false, false, e);
     }
   }
 
   /** ENCRYPT_MODE with a keyring private key: the PKCS#1 v1.5 type 1 signature of {@code data}. */
-  private byte[] signRaw(PrivateKeyHandle k, byte[] data) throws IllegalBlockSizeException {
+  private byte[] signRaw(PrivateKeyHandle k, byte[] data)
+      throws IllegalBlockSizeException, BadPaddingException {
     if (data.length > modulusBytes - 11) {
       throw new IllegalBlockSizeException(
           name()
@@ -311,7 +310,8 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
               ProviderOperation.SIGN,
               s -> s.sign(k.objectHandle(), Mechanism.CKM_RSA_PKCS, MechanismParams.NONE, data));
     } catch (TransportException | RuntimeException e) {
-      throw Errors.provider(k.slot(), name() + " signing (ENCRYPT_MODE with " + k + ")", e);
+      throw Errors.cipher(
+          k.slot(), name() + " signing (ENCRYPT_MODE with " + k + ")", false, false, e);
     }
   }
 

@@ -235,9 +235,10 @@ public abstract class KeyringSignatureSpi extends SignatureSpi {
     } catch (RuntimeException e) {
       throw new SignatureException(e.getMessage(), e);
     }
-    SlotSession slot = ctx.activeSlot();
+    SlotSession slot = null;
     byte[] memberBytes = data;
     try {
+      slot = ctx.activeSlot();
       return slot.call(
           ProviderOperation.VERIFY,
           s ->
