@@ -127,7 +127,7 @@ class SpringBootHttpsSampleTest {
     List<String> args = new ArrayList<>();
     args.addAll(List.of("-Djava.security.properties=" + securityFile, "-jar", prop("fatjar")));
     args.addAll(appArgs("keystore"));
-    try (SampleJvm app = SampleJvm.start(dir, "fat-line-alone", args, env())) {
+    try (SampleProcess app = SampleProcess.java(dir, "fat-line-alone", args, env())) {
       Optional<Matcher> started = app.awaitLine(STARTED);
       assertTrue(
           started.isEmpty(), "started although the provider is not loadable" + app.transcript());
@@ -146,7 +146,7 @@ class SpringBootHttpsSampleTest {
       throws Exception {
     List<String> args = new ArrayList<>(launch);
     args.addAll(appArgs(profile));
-    try (SampleJvm app = SampleJvm.start(dir, name, args, env())) {
+    try (SampleProcess app = SampleProcess.java(dir, name, args, env())) {
       Matcher started =
           app.awaitLine(STARTED)
               .orElseThrow(() -> new AssertionError("the application ended" + app.transcript()));

@@ -15,12 +15,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A sample application in a JVM of its own, started with the JDK that runs the tests, its output
- * (stdout and stderr together) in a file. {@link #awaitLine} waits for a line the application
- * prints when it is ready, or for its end; {@link #close()} stops it with SIGTERM, so that its
- * shutdown hooks (Spring's, the Keyring provider's logout) run, and waits for it to end.
+ * A sample application (or a peer such as {@code openssl s_server}) in a process of its own, its
+ * output (stdout and stderr together) in a file; a JVM is started with the JDK that runs the tests.
+ * {@link #awaitLine} waits for a line the application prints when it is ready, or for its end;
+ * {@link #close()} stops it with SIGTERM, so that its shutdown hooks (Spring's, the Keyring
+ * provider's logout) run, and waits for it to end.
  */
-final class SampleJvm implements AutoCloseable {
+final class SampleProcess implements AutoCloseable {
   /** The longest a sample is given to start or to stop: a limit, never an assertion. */
   private static final long LIMIT_SECONDS = 120;
 
@@ -28,18 +29,24 @@ final class SampleJvm implements AutoCloseable {
   private final Process process;
   private final Path log;
 
-  private SampleJvm(List<String> command, Process process, Path log) {
+  private SampleProcess(List<String> command, Process process, Path log) {
     this.command = command;
     this.process = process;
     this.log = log;
   }
 
   /** Starts {@code java <jvmArgs>} in {@code dir} with {@code env} added to the environment. */
-  static SampleJvm start(Path dir, String name, List<String> jvmArgs, Map<String, String> env)
+  static SampleProcess java(Path dir, String name, List<String> jvmArgs, Map<String, String> env)
       throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(jvmArgs);
+    return start(dir, name, cmd, env);
+  }
+
+  /** Starts {@code cmd} in {@code dir} with {@code env} added to the environment. */
+  static SampleProcess start(Path dir, String name, List<String> cmd, Map<String, String> env)
+      throws IOException {
     Path log = Files.createTempFile(dir, name + "-", ".log");
     ProcessBuilder b =
         new ProcessBuilder(cmd)
@@ -48,7 +55,7 @@ final class SampleJvm implements AutoCloseable {
             .redirectOutput(log.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
     b.environment().putAll(env);
-    return new SampleJvm(cmd, b.start(), log);
+    return new SampleProcess(cmd, b.start(), log);
   }
 
   /**
