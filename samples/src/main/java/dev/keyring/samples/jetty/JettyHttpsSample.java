@@ -46,9 +46,9 @@ import org.eclipse.jetty.util.ssl.SslContextFactory;
  * requires a client certificate signed by it ({@code setNeedClientAuth(true)}), and its page names
  * the SHA-256 of the certificate it received.
  *
- * <p>In XML ({@code jetty-ssl-context.xml}) the same settings are {@code
- * jetty.sslContext.keyStoreType=Keyring}, {@code jetty.sslContext.keyStorePath}, {@code
- * jetty.sslContext.keyStorePassword} and {@code jetty.sslContext.certAlias}.
+ * <p>With the {@code ssl} module of a Jetty distribution, the key store settings are the properties
+ * {@code jetty.sslContext.keyStoreType=Keyring}, {@code jetty.sslContext.keyStorePath} and {@code
+ * jetty.sslContext.keyStorePassword}.
  *
  * <p>Usage: {@code JettyHttpsSample <Chrystoki.conf> <slot file> <alias> [port]} with the KRCO
  * password in {@code KEYRING_KRCO_PASSWORD}; if the alias has no key, an EC P-256 key pair is
