@@ -47,6 +47,10 @@ class SpringBootHttpsSampleTest {
   private static final Pattern PEM =
       Pattern.compile("-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----");
 
+  /** JVM options that shorten a start on a small machine (C1 only, serial GC); nothing else. */
+  private static final List<String> QUICK_START =
+      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
   @TempDir static Path dir;
   static LocalCluster cluster;
   static Path slotFile;
@@ -124,7 +128,7 @@ class SpringBootHttpsSampleTest {
 
   @Test
   void fatJar_javaSecurityLineAlone_doesNotStart_theKeyringKeyStoreIsUnknown() throws Exception {
-    List<String> args = new ArrayList<>();
+    List<String> args = new ArrayList<>(QUICK_START);
     args.addAll(List.of("-Djava.security.properties=" + securityFile, "-jar", prop("fatjar")));
     args.addAll(appArgs("keystore"));
     try (SampleProcess app = SampleProcess.java(dir, "fat-line-alone", args, env())) {
@@ -144,7 +148,8 @@ class SpringBootHttpsSampleTest {
 
   private static void servesTheKeyringCertificate(String name, List<String> launch, String profile)
       throws Exception {
-    List<String> args = new ArrayList<>(launch);
+    List<String> args = new ArrayList<>(QUICK_START);
+    args.addAll(launch);
     args.addAll(appArgs(profile));
     try (SampleProcess app = SampleProcess.java(dir, name, args, env())) {
       Matcher started =
