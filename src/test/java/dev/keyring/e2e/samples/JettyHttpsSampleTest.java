@@ -3,6 +3,7 @@ package dev.keyring.e2e.samples;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
@@ -129,6 +130,29 @@ class JettyHttpsSampleTest {
       assertNotEquals(0, curl.exit(), curl.transcript());
       assertFalse(curl.out().contains("Hello"), curl.transcript());
     }
+  }
+
+  @Test
+  void jetty_withAMissingSlotFile_refusesToStart_namingTheFile() {
+    Path missing = dir.resolve("missing.keyring");
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> JettyHttpsSample.start(missing, PASSWORD, "web", 0, null));
+    assertTrue(e.getMessage().contains(missing.toString()), e.getMessage());
+  }
+
+  @Test
+  void jetty_withAWrongKrcoPassword_doesNotStart_andSaysWhy() {
+    Exception e =
+        assertThrows(
+            Exception.class,
+            () -> JettyHttpsSample.start(webSlot, "not-the-password-1", "web", 0, null));
+    StringBuilder causes = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      causes.append(t).append('\n');
+    }
+    assertTrue(causes.toString().contains("CKR_PIN_INCORRECT"), causes.toString());
   }
 
   private static PeerTool.Run curl(int port, String... extra) throws Exception {

@@ -1,6 +1,7 @@
 package dev.keyring.e2e.samples;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -142,6 +143,21 @@ class SpringBootHttpsSampleTest {
           app.transcript());
     }
     assertEquals(0, cluster.cluster().member(0).openSessions(), "sessions left open");
+  }
+
+  @Test
+  void fatJar_keyringConfigNamingNoFile_stopsBeforeSpringStarts_namingTheFile() throws Exception {
+    Path missing = dir.resolve("no-such-Chrystoki.conf");
+    List<String> args = new ArrayList<>(QUICK_START);
+    args.addAll(List.of("-Dkeyring.config=" + missing, "-jar", prop("fatjar")));
+    args.addAll(appArgs("bundle"));
+    try (SampleProcess app = SampleProcess.java(dir, "fat-no-config", args, env())) {
+      assertNotEquals(0, app.awaitExit(), app.transcript());
+      assertTrue(
+          app.output().contains("keyring.config names " + missing + ", which is not a file"),
+          app.transcript());
+      assertFalse(app.output().contains("Starting KeyringBootApp"), app.transcript());
+    }
   }
 
   // ------------------------------------------------------------------ helpers
