@@ -14,15 +14,15 @@ import org.junit.jupiter.api.Assumptions;
  * A TLS peer from the operating system ({@code openssl}, {@code curl}), run as a process with a
  * time limit and its output captured for the assertions and for failure messages.
  */
-final class PeerTool {
+public final class PeerTool {
   private static final long TIMEOUT_SECONDS = 60;
 
   private PeerTool() {}
 
   /** What one run printed and how it ended. */
-  record Run(List<String> command, int exit, String out, String err) {
+  public record Run(List<String> command, int exit, String out, String err) {
     /** The command and everything it printed, for an assertion message. */
-    String transcript() {
+    public String transcript() {
       return "\n$ "
           + String.join(" ", command)
           + "\n(exit "
@@ -39,7 +39,7 @@ final class PeerTool {
    * then the test fails when {@code CI=true} (CI installs it, see .ci/run) and is aborted
    * otherwise.
    */
-  static void require(String tool, String versionArg) {
+  public static void require(String tool, String versionArg) {
     String problem;
     try {
       Process p = new ProcessBuilder(tool, versionArg).redirectErrorStream(true).start();
@@ -76,7 +76,7 @@ final class PeerTool {
   }
 
   /** Runs {@code command} in {@code dir} with {@code stdin} as its input, within the time limit. */
-  static Run run(Path dir, String stdin, List<String> command) throws Exception {
+  public static Run run(Path dir, String stdin, List<String> command) throws Exception {
     Path in = Files.createTempFile(dir, "stdin-", ".txt");
     Path out = Files.createTempFile(dir, "stdout-", ".txt");
     Path err = Files.createTempFile(dir, "stderr-", ".txt");
