@@ -1,7 +1,7 @@
 package dev.keyring.store;
 
 /**
- * What one pass of {@link KeyringStore#compactFileIfSparse()} did to an H2 file store.
+ * What one pass of {@link KeyringStore#compactFileIfGrown()} did to an H2 file store.
  *
  * @param ran whether the file was compacted (false: not an H2 file, too small, or dense enough)
  * @param bytesBefore the database file's size before, in bytes (0 when not an H2 file)
