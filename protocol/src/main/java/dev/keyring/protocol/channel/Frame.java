@@ -19,6 +19,14 @@ public final class Frame {
     return new Frame(java.util.Arrays.copyOfRange(withLength, 4, withLength.length));
   }
 
+  /** The request id in the first four bytes of {@code header} (a frame after its length). */
+  public static int idOf(byte[] header) {
+    return ((header[0] & 0xFF) << 24)
+        | ((header[1] & 0xFF) << 16)
+        | ((header[2] & 0xFF) << 8)
+        | (header[3] & 0xFF);
+  }
+
   public int id() {
     return ((bytes[0] & 0xFF) << 24)
         | ((bytes[1] & 0xFF) << 16)

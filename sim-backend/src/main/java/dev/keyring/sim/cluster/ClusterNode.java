@@ -118,11 +118,13 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     Optional<Membership.Entry> me = state.membership().member(state.memberId);
     if (me.isPresent()
         && (!me.get().cryptoAddress().equals(settings.cryptoAddress())
-            || !me.get().adminAddress().equals(settings.adminAddress()))) {
+            || !me.get().adminAddress().equals(settings.adminAddress())
+            || me.get().channelPort() != settings.channelPort())) {
       scheduler.execute(
           () -> {
             try {
-              changes.refreshOwnAddresses(settings.cryptoAddress(), settings.adminAddress());
+              changes.refreshOwnAddresses(
+                  settings.cryptoAddress(), settings.adminAddress(), settings.channelPort());
             } catch (RuntimeException e) {
               LOG.warn("could not update this member's addresses: {}", e.getMessage());
             }
