@@ -204,6 +204,7 @@ final class ChannelConnection {
         refuse(f.id(), op, e.code(), e.detail());
         return;
       }
+      server.counted();
       if (op == Opcode.PING) {
         send(ChannelCodec.done(r.id, Opcode.PING, null), false);
         return;

@@ -45,6 +45,8 @@ public final class ChannelServer implements AutoCloseable {
   private final ThreadPoolExecutor workers;
   private final ScheduledExecutorService watchdog;
   private final Set<ChannelConnection> connections = ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.atomic.AtomicLong requests =
+      new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
 
   private ChannelServer(
@@ -123,6 +125,15 @@ public final class ChannelServer implements AutoCloseable {
   /** Connections open now. */
   public int connectionCount() {
     return connections.size();
+  }
+
+  /** Requests read since the server started (pings included, refusals of bad frames not). */
+  public long requests() {
+    return requests.get();
+  }
+
+  void counted() {
+    requests.incrementAndGet();
   }
 
   ChannelService service() {

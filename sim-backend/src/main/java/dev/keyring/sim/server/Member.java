@@ -149,6 +149,12 @@ public final class Member implements AutoCloseable {
     return c == null ? -1 : c.port();
   }
 
+  /** Requests the crypto channel has read since the member started (0 without a channel). */
+  public long channelRequests() {
+    ChannelServer c = channel;
+    return c == null ? 0 : c.requests();
+  }
+
   /** Open crypto channel connections. */
   public int channelConnections() {
     ChannelServer c = channel;
