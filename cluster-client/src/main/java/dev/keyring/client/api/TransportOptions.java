@@ -36,7 +36,8 @@ import java.util.Objects;
  *       that call's recent latencies, clamped to [hedgeMinDelay, hedgeMaxDelay]</td></tr>
  *   <tr><td>hedgeMaxDelay</td><td>500 ms</td><td>hedgeMinDelay to 10 s; also the delay before
  *       enough latencies are known</td></tr>
- *   <tr><td>wire</td><td>{@link Wire#HTTP}</td><td>how crypto calls travel: {@link Wire#HTTP}, the
+ *   <tr><td>wire</td><td>{@link Wire#HTTP}, or the system property {@value #WIRE_PROPERTY}
+ *       ({@code http} or {@code channel}) when set</td><td>how crypto calls travel: {@link Wire#HTTP}, the
  *       REST/JSON crypto API, or {@link Wire#CHANNEL}, the members' binary crypto channel (one
  *       persistent connection per member, pipelined; see {@code docs/crypto-channel.md}); a member
  *       whose view entry lists no channel port is reached over HTTP (logged once)</td></tr>
@@ -68,6 +69,13 @@ public final class TransportOptions {
     /** The binary crypto channel: one persistent mutual-TLS connection per member, pipelined. */
     CHANNEL
   }
+
+  /**
+   * The system property that, when set to {@code channel} (or {@code http}), gives the default of
+   * {@code wire}: so that clients configured by file (the provider) can be moved to the crypto
+   * channel without code.
+   */
+  public static final String WIRE_PROPERTY = "keyring.client.wire";
 
   private static final TransportOptions DEFAULTS = builder().build();
 
@@ -281,10 +289,26 @@ public final class TransportOptions {
     private Duration hedgeMinDelay = Duration.ofMillis(50);
     private Duration hedgeMaxDelay = Duration.ofMillis(500);
     private Duration answerDeadline = Duration.ofMillis(750);
-    private Wire wire = Wire.HTTP;
+    private Wire wire = defaultWire();
     private Duration heartbeatInterval = Duration.ofSeconds(5);
 
     private Builder() {}
+
+    private static Wire defaultWire() {
+      String v = System.getProperty(WIRE_PROPERTY);
+      if (v == null || v.isBlank()) {
+        return Wire.HTTP;
+      }
+      switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+        case "http":
+          return Wire.HTTP;
+        case "channel":
+          return Wire.CHANNEL;
+        default:
+          throw new IllegalArgumentException(
+              "system property " + WIRE_PROPERTY + " must be http or channel, got '" + v + "'");
+      }
+    }
 
     /** How crypto calls travel: {@link Wire#HTTP} (default) or {@link Wire#CHANNEL}. */
     public Builder wire(Wire v) {

@@ -172,6 +172,9 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
       if (b != null) {
         b.close();
       }
+      LOG.log(
+          System.Logger.Level.INFO,
+          describe() + ": crypto calls go over its crypto channel, port " + fresh.channelPort());
     }
   }
 

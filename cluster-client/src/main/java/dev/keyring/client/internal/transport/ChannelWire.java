@@ -83,12 +83,12 @@ final class ChannelWire implements AutoCloseable {
     this.out = socket.getOutputStream();
     this.in = in;
     this.heartbeatNanos = heartbeatInterval.toNanos();
-    Thread reader = new Thread(this::readLoop, "keyring-channel-reader");
-    reader.setDaemon(true);
-    reader.start();
     long period = Math.max(50, heartbeatInterval.toMillis() / 2);
     this.heartbeat =
         HEARTBEAT.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
+    Thread reader = new Thread(this::readLoop, "keyring-channel-reader");
+    reader.setDaemon(true);
+    reader.start();
   }
 
   /**
