@@ -71,10 +71,15 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
     return transport;
   }
 
+  /**
+   * The member's binary channel when the view listed its port and the last attempt to connect to it
+   * did not fail, else its HTTP channel: a member restarted on another channel port (the default
+   * port is any free one) is served over HTTP until the next view names the new port.
+   */
   @Override
   public MemberChannel channel() {
     ChannelMemberChannel b = binary;
-    return b != null ? b : channel;
+    return b != null && b.reachable() ? b : channel;
   }
 
   /** Whether this is the member the configuration names. */
@@ -158,6 +163,10 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
     }
     ChannelMemberChannel b = binary;
     if (fresh.channelPort() <= 0) {
+      if (b != null) {
+        binary = null;
+        b.close();
+      }
       if (!noChannelLogged) {
         noChannelLogged = true;
         LOG.log(
@@ -166,7 +175,9 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
       }
       return;
     }
-    if (b == null || b.port() != fresh.channelPort()) {
+    if (b != null && b.port() == fresh.channelPort()) {
+      b.retry(); // the view still lists it: try it again
+    } else {
       // the view's name for the certificate check; the configured host for the registered member
       binary = transports.openChannel(host, fresh.channelPort(), expectedName, describe());
       if (b != null) {

@@ -52,6 +52,7 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
   private final Object connectLock = new Object();
   private volatile ChannelWire wire;
   private volatile boolean closed;
+  private volatile boolean unreachable;
 
   ChannelMemberChannel(
       ClientTls tls,
@@ -76,6 +77,19 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
     return port;
   }
 
+  /**
+   * False once a connection could not be made (the member is down, or came back on another channel
+   * port); {@link #retry()} clears it. The link to the member sends over HTTP meanwhile.
+   */
+  public boolean reachable() {
+    return !unreachable;
+  }
+
+  /** Lets the next call try to connect again (a fresh view lists this port still). */
+  public void retry() {
+    unreachable = false;
+  }
+
   /** Whether a connection is open now. */
   public boolean connected() {
     ChannelWire w = wire;
@@ -96,15 +110,23 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
         throw new TransportException(
             Kind.CONNECT, name + ": this client is closed", null, false, false);
       }
-      w =
-          ChannelWire.open(
-              tls,
-              host,
-              port,
-              memberName,
-              name,
-              options.connectTimeout(),
-              options.heartbeatInterval());
+      try {
+        w =
+            ChannelWire.open(
+                tls,
+                host,
+                port,
+                memberName,
+                name,
+                options.connectTimeout(),
+                options.heartbeatInterval());
+      } catch (TransportException e) {
+        if (e.kind() == Kind.CONNECT) {
+          unreachable = true;
+        }
+        throw e;
+      }
+      unreachable = false;
       wire = w;
       return w;
     }
