@@ -133,7 +133,7 @@ final class ChannelConnection {
   }
 
   private void readLoop(InputStream in) throws IOException {
-    while (!closed) {
+    while (!closed && !closedForReading) {
       int length;
       try {
         length = ChannelFrames.readLength(in, settings.maxFrameBytes());
@@ -179,8 +179,8 @@ final class ChannelConnection {
       try {
         service.checkClient(client);
       } catch (HsmException revoked) {
-        refuse(f.id(), Opcode.ERROR, revoked.code(), revoked.detail());
-        close(revoked.detail());
+        // refused for the whole connection (id 0), written before it closes; nothing more is read
+        refuseConnection(revoked.code(), revoked.detail());
         return;
       }
       Opcode op = f.opcode();

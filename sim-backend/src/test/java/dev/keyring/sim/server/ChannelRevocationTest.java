@@ -47,4 +47,22 @@ class ChannelRevocationTest {
           "a new connection is refused at the handshake");
     }
   }
+
+  @Test
+  void certificateRevokedUnderAnOpenConnection_isRefusedAtItsNextFrame() throws Exception {
+    try (CryptoTestMember m = CryptoTestMember.start(dir, b -> {});
+        RawChannel c = RawChannel.open(m.clientTls, m.member.channelPort())) {
+      c.send(ChannelCodec.ping(1));
+      assertEquals(1, c.read().id);
+      // the revocation list alone, without the cut-off a revocation through the API also does:
+      // the frame check finds it
+      m.member.appliance().pki().revoke(new java.math.BigInteger(m.clientSerial, 16));
+      c.send(ChannelCodec.ping(2));
+      ChannelAnswer refusal = c.read();
+      assertEquals(0, refusal.id, "a refusal of the whole connection");
+      assertEquals(ResultCode.CKR_FUNCTION_REJECTED, refusal.code);
+      assertTrue(refusal.message.contains("revoked"), refusal.message);
+      assertTrue(c.readsToEnd(), "then the connection is closed");
+    }
+  }
 }
