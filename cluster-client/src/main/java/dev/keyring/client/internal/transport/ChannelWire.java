@@ -337,18 +337,21 @@ final class ChannelWire implements AutoCloseable {
 
   /** Closes the connection; every request under way fails with IO. */
   private void fail(String reason) {
-    if (!closed) {
-      closeReason = reason;
-      closed = true;
-      LOG.log(System.Logger.Level.DEBUG, name + ": crypto channel closed: " + reason);
+    synchronized (this) {
+      if (!closed) {
+        closeReason = reason;
+        closed = true;
+        LOG.log(System.Logger.Level.DEBUG, name + ": crypto channel closed: " + reason);
+      }
+    }
+    // the first reason, before the sockets close (the reader then fails too, with less to say)
+    IOException cause = new IOException(closeReason);
+    for (CompletableFuture<ChannelAnswer> f : pending.values()) {
+      f.completeExceptionally(cause);
     }
     closeQuietly(raw);
     closeQuietly(socket);
     heartbeat.cancel(false);
-    IOException cause = new IOException(reason);
-    for (CompletableFuture<ChannelAnswer> f : pending.values()) {
-      f.completeExceptionally(cause);
-    }
   }
 
   @Override
