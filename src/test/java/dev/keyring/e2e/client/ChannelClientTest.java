@@ -255,7 +255,9 @@ class ChannelClientTest {
       java.util.concurrent.ExecutionException underWay =
           assertThrows(java.util.concurrent.ExecutionException.class, slow::get);
       one.shutdownNow();
-      TransportException io = (TransportException) underWay.getCause();
+      TransportException io =
+          org.junit.jupiter.api.Assertions.assertInstanceOf(
+              TransportException.class, underWay.getCause());
       assertEquals(TransportException.Kind.IO, io.kind(), io.toString());
       assertTrue(io.requestSent(), "it may have been done: the layer above decides");
 

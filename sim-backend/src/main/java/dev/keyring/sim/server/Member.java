@@ -337,9 +337,9 @@ public final class Member implements AutoCloseable {
   public synchronized void stopCryptoApi() {
     Server s = cryptoServer;
     cryptoServer = null;
+    stopChannel(); // first: its requests under way are cut off, none is answered after this
     stopNode();
     stopQuietly(s);
-    stopChannel();
     sessions.closeAll(); // the service is down: every session is logged out
   }
 
@@ -403,9 +403,9 @@ public final class Member implements AutoCloseable {
   @Override
   public void close() {
     adminApi.close();
+    stopChannel();
     stopNode();
     stopQuietly(cryptoServer);
-    stopChannel();
     stopQuietly(adminServer);
     sessions.close();
     appliance.close();
