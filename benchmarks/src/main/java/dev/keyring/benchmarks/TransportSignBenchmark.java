@@ -58,6 +58,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *       separate pooled connections.
  *   <li>{@code http2}: the same with HTTP/2 (ALPN); concurrent threads multiplex one connection
  *       (the connection count is printed at teardown).
+ *   <li>{@code channel}: the same over the member's binary crypto channel ({@link
+ *       TransportOptions.Wire#CHANNEL}): one persistent connection, concurrent threads pipelined on
+ *       it.
  *   <li>{@code boundary-in-process}: {@link Boundary#sign} on the member's boundary, called
  *       directly with the same keyring, handle and mechanism, the key in the boundary's cache (a
  *       KRCO session stays logged in for the whole trial, as for the transport rows). The gap to
@@ -66,8 +69,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * </ul>
  *
  * <p>{@code ping*} is the floor of a round trip on the same client: {@link KeyringClient#ping()}
- * ({@code GET /v1/health}, no session, no crypto), at 1 and 8 threads only (24 trials of the whole
- * matrix would not fit in ten minutes).
+ * ({@code GET /v1/health}, no session, no crypto; a PING frame on the channel), at 1 and 8 threads
+ * only (24 trials of the whole matrix would not fit in ten minutes). {@code pingLatency*} are the
+ * same calls in JMH's sample mode: their p50 and p99 round trip with 1 and 8 calls in flight (on
+ * one connection for {@code http2} and {@code channel}; HTTP/1.1 opens a connection per thread).
  *
  * <p>Warm-up: the transport path (OkHttp, TLS, Jackson, Jetty) is much more code for the JIT than
  * the in-process sign; on two busy cores its throughput still climbs after 2 × 3 s of warm-up. For
@@ -112,9 +117,12 @@ public class TransportSignBenchmark {
           transport.equals("http2")
               ? TransportOptions.HttpVersion.HTTP_2
               : TransportOptions.HttpVersion.HTTP_1_1;
+      TransportOptions.Wire wire =
+          transport.equals("channel") ? TransportOptions.Wire.CHANNEL : TransportOptions.Wire.HTTP;
       client =
           KeyringClient.open(
-              issueClient("bench-client"), TransportOptions.builder().httpVersion(version).build());
+              issueClient("bench-client"),
+              TransportOptions.builder().httpVersion(version).wire(wire).build());
     }
 
     /** A client certificate from the cluster CA, written as PEM files, and its entry. */
@@ -182,7 +190,7 @@ public class TransportSignBenchmark {
   @State(Scope.Benchmark)
   public static class SignRig extends Rig {
     /** How the sign travels. */
-    @Param({"http1.1", "http2", IN_PROCESS})
+    @Param({"http1.1", "http2", "channel", IN_PROCESS})
     public String transport;
 
     /** The key type: {@code P-256} (ECDSA, SHA-256) or {@code RSA-2048} (PKCS#1 v1.5, SHA-256). */
@@ -218,6 +226,7 @@ public class TransportSignBenchmark {
       switch (transport) {
         case "http1.1":
         case "http2":
+        case "channel":
           break;
         case IN_PROCESS:
           inProcess = true;
@@ -290,8 +299,8 @@ public class TransportSignBenchmark {
   /** The shared state of the ping benchmarks: a cluster and a client, no keyring login. */
   @State(Scope.Benchmark)
   public static class PingRig extends Rig {
-    /** The HTTP version of the client. */
-    @Param({"http1.1", "http2"})
+    /** The HTTP version of the client, or its binary channel. */
+    @Param({"http1.1", "http2", "channel"})
     public String transport;
 
     private String what;
@@ -342,6 +351,22 @@ public class TransportSignBenchmark {
   @Benchmark
   @Threads(8)
   public Duration pingT8(PingRig rig) throws TransportException {
+    return rig.client.ping();
+  }
+
+  @Benchmark
+  @Threads(1)
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Duration pingLatencyT1(PingRig rig) throws TransportException {
+    return rig.client.ping();
+  }
+
+  @Benchmark
+  @Threads(8)
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Duration pingLatencyT8(PingRig rig) throws TransportException {
     return rig.client.ping();
   }
 

@@ -34,6 +34,28 @@ class TransportOptionsTest {
   }
 
   @Test
+  void wire_isHttpByDefault_channelOnRequest_withAHeartbeat() {
+    if (System.getProperty(TransportOptions.WIRE_PROPERTY) == null) {
+      assertEquals(TransportOptions.Wire.HTTP, TransportOptions.defaults().wire());
+    }
+    TransportOptions c = TransportOptions.builder().wire(TransportOptions.Wire.CHANNEL).build();
+    assertEquals(TransportOptions.Wire.CHANNEL, c.wire());
+    assertEquals(TransportOptions.Wire.CHANNEL, c.toBuilder().build().wire());
+    assertEquals(Duration.ofSeconds(5), c.heartbeatInterval());
+    assertEquals(
+        "heartbeatInterval must be 100 ms to 1 h, got 10 ms",
+        assertThrows(
+                IllegalArgumentException.class,
+                () -> TransportOptions.builder().heartbeatInterval(Duration.ofMillis(10)).build())
+            .getMessage());
+    assertEquals(
+        "wire must be HTTP or CHANNEL, got null",
+        assertThrows(
+                IllegalArgumentException.class, () -> TransportOptions.builder().wire(null).build())
+            .getMessage());
+  }
+
+  @Test
   void zeroCallTimeout_meansNone() {
     assertEquals(
         Duration.ZERO, TransportOptions.builder().callTimeout(Duration.ZERO).build().callTimeout());

@@ -37,7 +37,8 @@ public final class TestMember implements AutoCloseable {
   private final int cryptoPort;
   private final SessionLeaks.Watch leaks;
 
-  private TestMember(Member member, ClusterRecord cluster, Path dir) {
+  private TestMember(Member member, ClusterRecord cluster, Path dir, int channelPort) {
+    this.channelPort = channelPort;
     this.member = member;
     this.cluster = cluster;
     this.dir = dir;
@@ -45,8 +46,15 @@ public final class TestMember implements AutoCloseable {
     this.leaks = SessionLeaks.watch("the test member in " + dir, () -> this.member.openSessions());
   }
 
-  private static MemberConfig config(Path dir, int cryptoPort) {
+  private final int channelPort;
+
+  private MemberConfig config(Path dir, int cryptoPort) {
+    return config(dir, cryptoPort, channelPort);
+  }
+
+  private static MemberConfig config(Path dir, int cryptoPort, int channelPort) {
     return MemberConfig.builder()
+        .channelPort(channelPort)
         .appliance(
             ApplianceConfig.builder().dataDir(dir.resolve("member")).kdfIterations(1000).build())
         .adminPort(0)
@@ -63,7 +71,18 @@ public final class TestMember implements AutoCloseable {
   /** {@link #start}, with the partition initialized in cloning domain {@code domain}. */
   public static TestMember startInDomain(Path dir, String domain, String... keyrings)
       throws Exception {
-    Member m = Member.start(config(dir, 0));
+    return start(dir, domain, 0, keyrings);
+  }
+
+  /** {@link #start}, with the crypto channel on {@code channelPort} (-1: no channel). */
+  public static TestMember startWithChannelPort(Path dir, int channelPort, String... keyrings)
+      throws Exception {
+    return start(dir, DOMAIN, channelPort, keyrings);
+  }
+
+  private static TestMember start(Path dir, String domain, int channelPort, String... keyrings)
+      throws Exception {
+    Member m = Member.start(config(dir, 0, channelPort));
     try {
       Appliance a = m.appliance();
       Hsm hsm = a.hsm();
@@ -78,7 +97,7 @@ public final class TestMember implements AutoCloseable {
         a.pki().createClusterCa(c.id(), c.label());
       }
       m.startCryptoApi();
-      TestMember t = new TestMember(m, c, dir);
+      TestMember t = new TestMember(m, c, dir, channelPort);
       for (String label : keyrings) {
         t.createKeyring(label);
       }

@@ -36,6 +36,14 @@ import java.util.Objects;
  *       that call's recent latencies, clamped to [hedgeMinDelay, hedgeMaxDelay]</td></tr>
  *   <tr><td>hedgeMaxDelay</td><td>500 ms</td><td>hedgeMinDelay to 10 s; also the delay before
  *       enough latencies are known</td></tr>
+ *   <tr><td>wire</td><td>{@link Wire#HTTP}, or the system property {@value #WIRE_PROPERTY}
+ *       ({@code http} or {@code channel}) when set</td><td>how crypto calls travel: {@link Wire#HTTP}, the
+ *       REST/JSON crypto API, or {@link Wire#CHANNEL}, the members' binary crypto channel (one
+ *       persistent connection per member, pipelined; see {@code docs/crypto-channel.md}); a member
+ *       whose view entry lists no channel port is reached over HTTP (logged once)</td></tr>
+ *   <tr><td>heartbeatInterval</td><td>5 s</td><td>100 ms to 1 h: a channel connection that
+ *       received nothing this long is pinged, and closed when the ping is not answered within as
+ *       long (its requests under way fail with IO)</td></tr>
  *   <tr><td>answerDeadline</td><td>750 ms</td><td>0 (none) or 10 ms to 1 h: a repeatable read
  *       its member has not answered by then is abandoned there (its connection closed) and the
  *       member marked down, when another member can take the call; 750 ms leaves the repeat on
@@ -54,6 +62,21 @@ public final class TransportOptions {
     HTTP_2
   }
 
+  /** How crypto calls travel to a member. */
+  public enum Wire {
+    /** The REST/JSON crypto API over HTTPS (the default for now). */
+    HTTP,
+    /** The binary crypto channel: one persistent mutual-TLS connection per member, pipelined. */
+    CHANNEL
+  }
+
+  /**
+   * The system property that, when set to {@code channel} (or {@code http}), gives the default of
+   * {@code wire}: so that clients configured by file (the provider) can be moved to the crypto
+   * channel without code.
+   */
+  public static final String WIRE_PROPERTY = "keyring.client.wire";
+
   private static final TransportOptions DEFAULTS = builder().build();
 
   private final HttpVersion httpVersion;
@@ -71,8 +94,12 @@ public final class TransportOptions {
   private final Duration hedgeMinDelay;
   private final Duration hedgeMaxDelay;
   private final Duration answerDeadline;
+  private final Wire wire;
+  private final Duration heartbeatInterval;
 
   private TransportOptions(Builder b) {
+    this.wire = b.wire;
+    this.heartbeatInterval = b.heartbeatInterval;
     this.httpVersion = b.httpVersion;
     this.connectTimeout = b.connectTimeout;
     this.readTimeout = b.readTimeout;
@@ -115,7 +142,19 @@ public final class TransportOptions {
         .hedging(hedging)
         .hedgeMinDelay(hedgeMinDelay)
         .hedgeMaxDelay(hedgeMaxDelay)
-        .answerDeadline(answerDeadline);
+        .answerDeadline(answerDeadline)
+        .wire(wire)
+        .heartbeatInterval(heartbeatInterval);
+  }
+
+  /** How crypto calls travel to a member. */
+  public Wire wire() {
+    return wire;
+  }
+
+  /** How long a channel connection may receive nothing before it is pinged. */
+  public Duration heartbeatInterval() {
+    return heartbeatInterval;
   }
 
   public HttpVersion httpVersion() {
@@ -225,6 +264,8 @@ public final class TransportOptions {
         + Builder.human(hedgeMaxDelay)
         + ", answerDeadline="
         + answerDeadline
+        + ", wire="
+        + wire
         + "]";
   }
 
@@ -248,8 +289,38 @@ public final class TransportOptions {
     private Duration hedgeMinDelay = Duration.ofMillis(50);
     private Duration hedgeMaxDelay = Duration.ofMillis(500);
     private Duration answerDeadline = Duration.ofMillis(750);
+    private Wire wire = defaultWire();
+    private Duration heartbeatInterval = Duration.ofSeconds(5);
 
     private Builder() {}
+
+    private static Wire defaultWire() {
+      String v = System.getProperty(WIRE_PROPERTY);
+      if (v == null || v.isBlank()) {
+        return Wire.HTTP;
+      }
+      switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+        case "http":
+          return Wire.HTTP;
+        case "channel":
+          return Wire.CHANNEL;
+        default:
+          throw new IllegalArgumentException(
+              "system property " + WIRE_PROPERTY + " must be http or channel, got '" + v + "'");
+      }
+    }
+
+    /** How crypto calls travel: {@link Wire#HTTP} (default) or {@link Wire#CHANNEL}. */
+    public Builder wire(Wire v) {
+      this.wire = v;
+      return this;
+    }
+
+    /** How long a channel connection may receive nothing before it is pinged (default 5 s). */
+    public Builder heartbeatInterval(Duration v) {
+      this.heartbeatInterval = v;
+      return this;
+    }
 
     public Builder httpVersion(HttpVersion v) {
       this.httpVersion = v;
@@ -347,6 +418,10 @@ public final class TransportOptions {
       if (httpVersion == null) {
         throw new IllegalArgumentException("httpVersion must be HTTP_1_1 or HTTP_2, got null");
       }
+      if (wire == null) {
+        throw new IllegalArgumentException("wire must be HTTP or CHANNEL, got null");
+      }
+      checkRange("heartbeatInterval", heartbeatInterval, MIN_TIMEOUT, MAX_TIMEOUT);
       checkRange("connectTimeout", connectTimeout, MIN_TIMEOUT, Duration.ofMinutes(5));
       checkRange("readTimeout", readTimeout, MIN_TIMEOUT, MAX_TIMEOUT);
       checkRange("writeTimeout", writeTimeout, MIN_TIMEOUT, MAX_TIMEOUT);

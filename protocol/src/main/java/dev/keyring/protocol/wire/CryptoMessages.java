@@ -121,7 +121,8 @@ public final class CryptoMessages {
   /**
    * One member in the cluster view: where its crypto API is reached ({@code host}, {@code port}),
    * its affinity group, whether it is the primary, whether it accepts writes ({@code readOnly}
-   * false) and whether the member that answered sees it ({@code visible}).
+   * false), whether the member that answered sees it ({@code visible}), and the port of its binary
+   * crypto channel at {@code host} ({@code channelPort}; 0 or absent: it has none).
    */
   public record ClusterMember(
       String memberId,
@@ -131,5 +132,6 @@ public final class CryptoMessages {
       String group,
       boolean primary,
       boolean readOnly,
-      boolean visible) {}
+      boolean visible,
+      int channelPort) {}
 }

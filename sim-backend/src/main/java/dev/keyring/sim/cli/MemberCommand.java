@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
       "adminPort, cryptoPort, bindAddress, kdfIterations, sessionIdleTimeoutSeconds,",
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
-      "maxConcurrentStreams, clientCertificateValidityDays, backupHaltAt (crash tests: see",
+      "maxConcurrentStreams, clientCertificateValidityDays, channelPort, channelMaxInFlight,",
+      "channelWorkers, channelWriteTimeoutMillis, backupHaltAt (crash tests: see",
       "docs/backup.md), and peerRoute.HOST:PORT = HOST:PORT for each peer reached through another",
       "address),",
       "else from the defaults."
@@ -62,7 +63,11 @@ final class MemberCommand implements Callable<Integer> {
           "idleTimeoutSeconds",
           "maxConnections",
           "maxConcurrentStreams",
-          "clientCertificateValidityDays");
+          "clientCertificateValidityDays",
+          "channelPort",
+          "channelMaxInFlight",
+          "channelWorkers",
+          "channelWriteTimeoutMillis");
 
   @Spec CommandSpec spec;
 
@@ -158,6 +163,18 @@ final class MemberCommand implements Callable<Integer> {
     }
     if (p.containsKey("clientCertificateValidityDays")) {
       b.clientCertificateValidity(Duration.ofDays(intValue(p, "clientCertificateValidityDays")));
+    }
+    if (p.containsKey("channelPort")) {
+      b.channelPort(intValue(p, "channelPort"));
+    }
+    if (p.containsKey("channelMaxInFlight")) {
+      b.channelMaxInFlight(intValue(p, "channelMaxInFlight"));
+    }
+    if (p.containsKey("channelWorkers")) {
+      b.channelWorkers(intValue(p, "channelWorkers"));
+    }
+    if (p.containsKey("channelWriteTimeoutMillis")) {
+      b.channelWriteTimeout(Duration.ofMillis(longValue(p, "channelWriteTimeoutMillis")));
     }
     for (String k : p.stringPropertyNames()) {
       if (k.startsWith("peerRoute.")) {

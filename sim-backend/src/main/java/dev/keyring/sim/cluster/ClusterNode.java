@@ -45,6 +45,16 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
 
   private static final int MAX_WRITE_ATTEMPTS = 20;
   private static final long PROBE_INTERVAL_MS = 500;
+  static final long ADDRESS_CHECK_MS = 2_000;
+  private final java.util.concurrent.atomic.AtomicBoolean addressesWarned =
+      new java.util.concurrent.atomic.AtomicBoolean();
+  private final ScheduledExecutorService addressCheck =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "keyring-cluster-addresses");
+            t.setDaemon(true);
+            return t;
+          });
   private static final long COMPACT_INTERVAL_MS = 2_000;
   private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
 
@@ -112,22 +122,14 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
 
   /**
    * Starts following the primary and probing the other members; a member whose addresses changed
-   * (restarted on other ports) updates its entry.
+   * (restarted on other ports, or a joiner reporting its channel port) updates its entry, trying
+   * again every {@value #ADDRESS_CHECK_MS} ms until the membership holds them (a joiner's entry
+   * appears, and a write through the primary succeeds, only some time after its service started).
    */
   public void start() {
-    Optional<Membership.Entry> me = state.membership().member(state.memberId);
-    if (me.isPresent()
-        && (!me.get().cryptoAddress().equals(settings.cryptoAddress())
-            || !me.get().adminAddress().equals(settings.adminAddress()))) {
-      scheduler.execute(
-          () -> {
-            try {
-              changes.refreshOwnAddresses(settings.cryptoAddress(), settings.adminAddress());
-            } catch (RuntimeException e) {
-              LOG.warn("could not update this member's addresses: {}", e.getMessage());
-            }
-          });
-    }
+    // on a thread of its own: a write forwarded to the primary must never delay liveness probes
+    addressCheck.scheduleWithFixedDelay(
+        this::refreshOwnEntry, 0, ADDRESS_CHECK_MS, TimeUnit.MILLISECONDS);
     follower.start();
     scheduler.scheduleWithFixedDelay(liveness::probe, 0, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(
@@ -140,6 +142,24 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
         m.primaryId(),
         m.epoch(),
         state.store.position());
+  }
+
+  private void refreshOwnEntry() {
+    Optional<Membership.Entry> me = state.membership().member(state.memberId);
+    if (me.isEmpty()
+        || (me.get().cryptoAddress().equals(settings.cryptoAddress())
+            && me.get().adminAddress().equals(settings.adminAddress())
+            && me.get().channelPort() == settings.channelPort())) {
+      return;
+    }
+    try {
+      changes.refreshOwnAddresses(
+          settings.cryptoAddress(), settings.adminAddress(), settings.channelPort());
+    } catch (RuntimeException e) {
+      if (!addressesWarned.getAndSet(true)) {
+        LOG.warn("could not update this member's addresses (trying again): {}", e.getMessage());
+      }
+    }
   }
 
   // ------------------------------------------------------------------ state
@@ -471,6 +491,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
   @Override
   public void close() {
     state.close();
+    addressCheck.shutdownNow();
     scheduler.shutdownNow();
     follower.stop();
     peers.close();

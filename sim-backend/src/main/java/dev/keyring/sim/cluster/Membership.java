@@ -26,16 +26,22 @@ public record Membership(
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
-  /** One member: its crypto API address (as advertised), admin API address, group, certificate. */
+  /**
+   * One member: its crypto API address (as advertised), admin API address, group, certificate, and
+   * the port of its crypto channel (at the crypto address's host; 0 when it has none, or before it
+   * reported one).
+   */
   public record Entry(
       String memberId,
       String name,
       String cryptoAddress,
       String adminAddress,
       String group,
-      String certFingerprint) {
+      String certFingerprint,
+      int channelPort) {
     Entry withGroup(String g) {
-      return new Entry(memberId, name, cryptoAddress, adminAddress, g, certFingerprint);
+      return new Entry(
+          memberId, name, cryptoAddress, adminAddress, g, certFingerprint, channelPort);
     }
   }
 

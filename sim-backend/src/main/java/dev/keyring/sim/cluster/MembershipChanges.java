@@ -63,7 +63,7 @@ final class MembershipChanges {
   }
 
   /** Replaces this member's entry when its addresses changed (restarted on other ports). */
-  void refreshOwnAddresses(String cryptoAddress, String adminAddress) {
+  void refreshOwnAddresses(String cryptoAddress, String adminAddress, int channelPort) {
     change(
         m ->
             m.next(
@@ -77,7 +77,8 @@ final class MembershipChanges {
                                   cryptoAddress,
                                   adminAddress,
                                   e.group(),
-                                  e.certFingerprint())
+                                  e.certFingerprint(),
+                                  channelPort)
                               : e);
                   return list;
                 }));

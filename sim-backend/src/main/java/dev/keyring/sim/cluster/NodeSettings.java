@@ -16,6 +16,7 @@ import java.util.function.BooleanSupplier;
  * @param restartRequired whether its cluster service waits for a restart
  * @param version the software version it reports
  * @param ticker the time every heartbeat, liveness window and wait reads
+ * @param channelPort the port of its crypto channel, at the crypto address's host (0: none)
  * @param majorityGrace how long the primary waits for a majority to poll it before it refuses a
  *     write for want of one: a follower a little late (a busy machine, a pause for garbage
  *     collection) costs the write that long instead of failing it; {@link ClusterNode#LIVE} by
@@ -30,8 +31,33 @@ public record NodeSettings(
     BooleanSupplier restartRequired,
     String version,
     Ticker ticker,
-    Duration majorityGrace) {
-  /** The settings with the default grace ({@link ClusterNode#LIVE}). */
+    Duration majorityGrace,
+    int channelPort) {
+  /** The settings without a crypto channel. */
+  public NodeSettings(
+      String memberId,
+      String name,
+      String cryptoAddress,
+      String adminAddress,
+      String certFingerprint,
+      BooleanSupplier restartRequired,
+      String version,
+      Ticker ticker,
+      Duration majorityGrace) {
+    this(
+        memberId,
+        name,
+        cryptoAddress,
+        adminAddress,
+        certFingerprint,
+        restartRequired,
+        version,
+        ticker,
+        majorityGrace,
+        0);
+  }
+
+  /** The settings with the default grace ({@link ClusterNode#LIVE}), without a channel. */
   public NodeSettings(
       String memberId,
       String name,
@@ -64,6 +90,9 @@ public record NodeSettings(
     Objects.requireNonNull(version, "version");
     Objects.requireNonNull(ticker, "ticker");
     Objects.requireNonNull(majorityGrace, "majorityGrace");
+    if (channelPort < 0 || channelPort > 65535) {
+      throw new IllegalArgumentException("channelPort must be 0 to 65535, got " + channelPort);
+    }
     if (majorityGrace.isNegative()) {
       throw new IllegalArgumentException("majorityGrace is negative: " + majorityGrace);
     }
@@ -72,6 +101,12 @@ public record NodeSettings(
   /** This member's entry in a membership, in the default affinity group. */
   public Membership.Entry entry() {
     return new Membership.Entry(
-        memberId, name, cryptoAddress, adminAddress, Membership.DEFAULT_GROUP, certFingerprint);
+        memberId,
+        name,
+        cryptoAddress,
+        adminAddress,
+        Membership.DEFAULT_GROUP,
+        certFingerprint,
+        channelPort);
   }
 }

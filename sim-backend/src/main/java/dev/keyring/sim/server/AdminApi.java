@@ -414,7 +414,8 @@ final class AdminApi extends Handler.Abstract {
                 e.group(),
                 ms.isPrimary(e.memberId()),
                 node.readOnly(e.memberId()),
-                node.visible(e.memberId())));
+                node.visible(e.memberId()),
+                e.channelPort()));
       }
       return new dev.keyring.protocol.wire.CryptoMessages.ClusterView(
           c.id(), c.label(), ms.epoch(), ms.version(), out);
@@ -434,6 +435,7 @@ final class AdminApi extends Handler.Abstract {
                 m.group,
                 m.primary,
                 !(m.primary && state.running()),
-                true)));
+                true,
+                Math.max(0, member.channelPort()))));
   }
 }

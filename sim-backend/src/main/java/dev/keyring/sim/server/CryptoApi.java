@@ -40,15 +40,15 @@ final class CryptoApi extends Handler.Abstract {
   static final int MAX_REQUEST_BYTES = 16 << 20;
   private static final Logger LOG = LoggerFactory.getLogger(CryptoApi.class);
 
-  private final Appliance appliance;
-  private final CryptoSessions sessions;
+  final Appliance appliance;
+  final CryptoSessions sessions;
   private final java.util.function.Supplier<CryptoMessages.ClusterView> view;
-  private final java.util.concurrent.atomic.AtomicLong served;
+  final java.util.concurrent.atomic.AtomicLong served;
   private final PeerEndpoints peers;
-  private final ReadConsistency consistency;
+  final ReadConsistency consistency;
   private final OperationEndpoints operations;
   private final CloningEndpoints cloning;
-  private final BufferBudget budget;
+  final BufferBudget budget;
   private final BodyLimits bodyLimits;
   private final java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node;
 
@@ -84,7 +84,7 @@ final class CryptoApi extends Handler.Abstract {
     String owner;
     try {
       owner = clientIdentity(request);
-      requireCaughtUp(request, x.path);
+      requireCaughtUp(peers.isMember(request), x.path);
     } catch (HsmException e) {
       BodyReader.drain(
           request,
@@ -119,7 +119,7 @@ final class CryptoApi extends Handler.Abstract {
     return true;
   }
 
-  private void serve(JsonExchange x, String owner, Lease lease) {
+  void serve(JsonExchange x, String owner, Lease lease) {
     try {
       route(x, owner, lease);
     } catch (HsmException e) {
@@ -141,16 +141,36 @@ final class CryptoApi extends Handler.Abstract {
     if (data instanceof EndPoint.SslSessionData) {
       X509Certificate[] certs = ((EndPoint.SslSessionData) data).peerCertificates();
       if (certs != null && certs.length > 0) {
-        if (appliance.pki().isRevoked(certs[0].getSerialNumber())) {
-          throw new HsmException(
-              ResultCode.CKR_FUNCTION_REJECTED,
-              "this client's certificate has been revoked; register the client again");
-        }
-        return certs[0].getSerialNumber().toString(16);
+        return owner(certs[0]);
       }
     }
     throw new HsmException(
         ResultCode.CKR_FUNCTION_REJECTED, "the crypto API needs a registered client certificate");
+  }
+
+  /**
+   * The owner of the sessions the client with certificate {@code leaf} opens: its serial. A
+   * certificate revoked after its connection was opened is refused here, on every request (on the
+   * crypto channel, every frame).
+   */
+  String owner(X509Certificate leaf) {
+    if (leaf == null) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_REJECTED, "the crypto API needs a registered client certificate");
+    }
+    if (appliance.pki().isRevoked(leaf.getSerialNumber())) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_REJECTED,
+          "this client's certificate has been revoked; register the client again");
+    }
+    return leaf.getSerialNumber().toString(16);
+  }
+
+  /** Opens a session of {@code owner} on the keyring named by label, UUID or serial number. */
+  CryptoMessages.SessionInfo openSession(String owner, String keyring) {
+    KeyringRecord k = appliance.keyrings().keyring(keyring);
+    CryptoSessions.Entry e = sessions.open(owner, k.id(), k.label());
+    return new CryptoMessages.SessionInfo(e.id, k.id(), k.label());
   }
 
   /**
@@ -159,12 +179,12 @@ final class CryptoApi extends Handler.Abstract {
    * session request of a client until it has, and the client asks another member. Other members'
    * calls, the cluster view and the health check are served.
    */
-  private void requireCaughtUp(Request request, String path) {
+  void requireCaughtUp(boolean peer, String path) {
     if (!path.startsWith("/v1/sessions") && !path.equals("/v1/slots")) {
       return;
     }
     dev.keyring.sim.cluster.ClusterNode n = node.get();
-    if (n == null || n.caughtUp() || peers.isMember(request)) {
+    if (n == null || n.caughtUp() || peer) {
       return;
     }
     throw new HsmException(
@@ -211,9 +231,7 @@ final class CryptoApi extends Handler.Abstract {
     if (p.length == 3) {
       requireMethod(x, "POST");
       CryptoMessages.OpenSession req = x.read(CryptoMessages.OpenSession.class);
-      KeyringRecord k = appliance.keyrings().keyring(req.keyring());
-      CryptoSessions.Entry e = sessions.open(owner, k.id(), k.label());
-      x.ok(new CryptoMessages.SessionInfo(e.id, k.id(), k.label()));
+      x.ok(openSession(owner, req.keyring()));
       return;
     }
     String sid = p[3];
@@ -472,16 +490,20 @@ final class CryptoApi extends Handler.Abstract {
     if (req.role() == null) {
       throw new HsmException(ResultCode.CKR_USER_TYPE_INVALID, "login needs a role (po or co)");
     }
-    Role role = Role.parse(req.role());
+    login(s, Role.parse(req.role()), req.password());
+    x.noContent();
+  }
+
+  /** Logs session {@code s} in as {@code role}. */
+  void login(CryptoSessions.Entry s, Role role, String password) {
     synchronized (s) {
       if (s.login != null) {
         throw new HsmException(
             ResultCode.CKR_USER_ALREADY_LOGGED_IN,
             "session is already logged in as " + s.login.role() + "; log out first");
       }
-      s.login = appliance.keyrings().login(s.keyringId, role, req.password());
+      s.login = appliance.keyrings().login(s.keyringId, role, password);
     }
-    x.noContent();
   }
 
   static VerifyResult verify(

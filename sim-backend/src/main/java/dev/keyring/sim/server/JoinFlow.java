@@ -184,7 +184,8 @@ final class JoinFlow {
                                 b.cryptoAddress(),
                                 b.adminAddress(),
                                 Membership.DEFAULT_GROUP,
-                                b.certFingerprint()));
+                                b.certFingerprint(),
+                                0)); // the joiner reports its channel port when it starts
                         return list;
                       })
                   .withPendingJoin(null);

@@ -45,6 +45,36 @@ final class JsonExchange {
     this.callback = callback;
     this.method = request.getMethod();
     this.path = Request.getPathInContext(request);
+    this.headers = null;
+    this.sink = null;
+  }
+
+  /** Where the answer of an exchange that did not come over HTTP goes (the crypto channel). */
+  interface Sink {
+    /**
+     * The answer: {@code status} as HTTP would have it, {@code body} the object that would be
+     * written as JSON (an {@link ErrorResponse} for a refusal; null for 204), {@code position} the
+     * log position a success reports (or null).
+     */
+    void answer(int status, Object body, String position);
+  }
+
+  private final java.util.function.Function<String, String> headers;
+  private final Sink sink;
+
+  /**
+   * An exchange that came over the crypto channel: {@code headers} gives the request headers it
+   * stands for (the consistency headers), and the answer goes to {@code sink}.
+   */
+  JsonExchange(
+      String method, String path, java.util.function.Function<String, String> headers, Sink sink) {
+    this.request = null;
+    this.response = null;
+    this.callback = null;
+    this.method = method;
+    this.path = path;
+    this.headers = headers;
+    this.sink = sink;
   }
 
   /** Thrown for a request the API cannot take at all (too large, not JSON). */
@@ -97,7 +127,7 @@ final class JsonExchange {
 
   /** The value of request header {@code name}, or null. */
   String header(String name) {
-    return request.getHeaders().get(name);
+    return sink != null ? headers.apply(name) : request.getHeaders().get(name);
   }
 
   /**
@@ -119,10 +149,20 @@ final class JsonExchange {
 
   /** The connection closes after the answer (what the client sent was not all read). */
   void closeAfter() {
-    response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    if (sink == null) {
+      response.getHeaders().put(HttpHeader.CONNECTION, "close");
+    }
+  }
+
+  private String successPosition(int status) {
+    return position != null && status >= 200 && status < 300 ? position.get() : null;
   }
 
   void reply(int status, Object body) {
+    if (sink != null) {
+      sink.answer(status, body, successPosition(status));
+      return;
+    }
     byte[] json;
     try {
       json = JSON.writeValueAsBytes(body);
@@ -148,6 +188,10 @@ final class JsonExchange {
   }
 
   void noContent() {
+    if (sink != null) {
+      sink.answer(204, null, successPosition(204));
+      return;
+    }
     response.setStatus(204);
     positionHeader(204);
     response.write(true, null, callback);

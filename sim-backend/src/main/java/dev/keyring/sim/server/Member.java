@@ -2,8 +2,11 @@ package dev.keyring.sim.server;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.channel.ChannelFrames;
 import dev.keyring.sim.Appliance;
 import dev.keyring.sim.boundary.MemberPki;
+import dev.keyring.sim.channel.ChannelServer;
+import dev.keyring.sim.channel.ChannelSettings;
 import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.cluster.NodeSettings;
 import dev.keyring.sim.cluster.PeerTransport;
@@ -26,9 +29,10 @@ import org.slf4j.LoggerFactory;
 /**
  * A running cluster member: the appliance (store, HSM, boundary, keyrings) and its two APIs on
  * Jetty 12 — the admin REST API over TLS (port 50070 by default) and the crypto API over mutual TLS
- * (port 50052 by default), each speaking HTTP/2 (ALPN) and HTTP/1.1, with TCP_NODELAY. The crypto
- * API starts once the member belongs to a cluster, since its certificate and the client
- * certificates it accepts come from the cluster CA.
+ * (port 50052 by default), each speaking HTTP/2 (ALPN) and HTTP/1.1, with TCP_NODELAY; beside the
+ * crypto API, the binary crypto channel ({@link ChannelServer}, same TLS context) unless {@link
+ * MemberConfig#channelPort()} is -1. The crypto API starts once the member belongs to a cluster,
+ * since its certificate and the client certificates it accepts come from the cluster CA.
  */
 public final class Member implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(Member.class);
@@ -56,13 +60,22 @@ public final class Member implements AutoCloseable {
   // the crypto port first bound: a restart of the service keeps it, so registered clients'
   // configuration stays right even when the member was started on an ephemeral port
   private int cryptoPortBound = -1;
+  private volatile ChannelServer channel;
+  private int channelPortBound = -1;
 
   private Member(MemberConfig config) throws Exception {
     this.config = config;
     this.appliance = Appliance.open(config.appliance());
     this.sessions = new CryptoSessions(config.sessionIdleTimeout(), config.ticker());
     this.buffers = new BufferBudget(config.bufferBudget());
-    this.cutoff = new RevokedClientCutoff(sessions, () -> cryptoServer);
+    this.cutoff =
+        new RevokedClientCutoff(
+            sessions,
+            () -> cryptoServer,
+            serial -> {
+              ChannelServer c = channel;
+              return c == null ? 0 : c.closeConnectionsOf(serial);
+            });
     this.metrics = new MemberMetrics(config.ticker());
     Server admin = null;
     AdminApi api = null;
@@ -130,6 +143,24 @@ public final class Member implements AutoCloseable {
     return s == null ? -1 : ((ServerConnector) s.getConnectors()[0]).getLocalPort();
   }
 
+  /** The port the crypto channel listens on, or -1 when it is not listening. */
+  public int channelPort() {
+    ChannelServer c = channel;
+    return c == null ? -1 : c.port();
+  }
+
+  /** Requests the crypto channel has read since the member started (0 without a channel). */
+  public long channelRequests() {
+    ChannelServer c = channel;
+    return c == null ? 0 : c.requests();
+  }
+
+  /** Open crypto channel connections. */
+  public int channelConnections() {
+    ChannelServer c = channel;
+    return c == null ? 0 : c.connectionCount();
+  }
+
   /** The admin API's server certificate (self-signed appliance certificate). */
   public X509Certificate adminCertificate() {
     return appliance.pki().applianceCertificate(appliance.hsm().serialNumber());
@@ -184,29 +215,55 @@ public final class Member implements AutoCloseable {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_FAILED, "the crypto API needs a cluster: create or join one");
     }
+    SSLContext context = pki.cryptoServerContext(appliance.defaultMemberName());
+    CryptoApi api =
+        new CryptoApi(
+            appliance,
+            sessions,
+            adminApi::clusterView,
+            this::node,
+            served,
+            buffers,
+            bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
     cryptoServer =
         tlsServer(
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
-            pki.cryptoServerContext(appliance.defaultMemberName()),
+            context,
             true,
-            metrics.around(
-                new CryptoApi(
-                    appliance,
-                    sessions,
-                    adminApi::clusterView,
-                    this::node,
-                    served,
-                    buffers,
-                    bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES))),
+            metrics.around(api),
             "keyring-crypto",
             bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
+    if (config.channelPort() >= 0) {
+      try {
+        channel =
+            ChannelServer.start(context, channelSettings(), new ChannelCalls(api), config.ticker());
+      } catch (java.io.IOException | RuntimeException e) {
+        stopQuietly(cryptoServer);
+        cryptoServer = null;
+        throw e;
+      }
+      channelPortBound = channel.port();
+    }
     LOG.info(
-        "member {}: crypto API https://{}:{} started",
+        "member {}: crypto API https://{}:{} started{}",
         appliance.defaultMemberName(),
         config.bindAddress(),
-        cryptoPortBound);
+        cryptoPortBound,
+        channel == null ? "" : ", crypto channel port " + channelPortBound);
     startNode();
+  }
+
+  private ChannelSettings channelSettings() {
+    return new ChannelSettings(
+        config.bindAddress(),
+        channelPortBound > 0 ? channelPortBound : config.channelPort(),
+        config.maxConnections(),
+        config.channelMaxInFlight(),
+        config.channelWorkers(),
+        config.idleTimeout(),
+        config.channelWriteTimeout(),
+        ChannelFrames.DEFAULT_MAX_FRAME_BYTES);
   }
 
   /** This member's cluster service, or null while the crypto API is stopped. */
@@ -250,7 +307,9 @@ public final class Member implements AutoCloseable {
                 pki.memberCertificateFingerprint(name),
                 adminApi.state::restartRequired,
                 ClusterEndpoints.VERSION,
-                config.ticker()),
+                config.ticker(),
+                dev.keyring.sim.cluster.ClusterNode.LIVE,
+                Math.max(0, channelPort())),
             PeerTransport.overTls(pki.peerClientContext(name), config.peerRoutes()),
             new ReplicatedViews(
                 new BoundaryCacheInvalidation(appliance.boundary()),
@@ -278,6 +337,7 @@ public final class Member implements AutoCloseable {
   public synchronized void stopCryptoApi() {
     Server s = cryptoServer;
     cryptoServer = null;
+    stopChannel(); // first: its requests under way are cut off, none is answered after this
     stopNode();
     stopQuietly(s);
     sessions.closeAll(); // the service is down: every session is logged out
@@ -343,11 +403,20 @@ public final class Member implements AutoCloseable {
   @Override
   public void close() {
     adminApi.close();
+    stopChannel();
     stopNode();
     stopQuietly(cryptoServer);
     stopQuietly(adminServer);
     sessions.close();
     appliance.close();
+  }
+
+  private void stopChannel() {
+    ChannelServer c = channel;
+    channel = null;
+    if (c != null) {
+      c.close();
+    }
   }
 
   private static void stopQuietly(Server s) {

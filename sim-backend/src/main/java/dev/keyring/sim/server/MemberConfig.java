@@ -45,6 +45,19 @@ import java.util.Objects;
  *       wait to be accepted; 16 to 65,536</td></tr>
  *   <tr><td>maxConcurrentStreams</td><td>32</td><td>streams one HTTP/2 connection may have open
  *       at once; more are refused; 1 to 1,024</td></tr>
+ *   <tr><td>channelPort</td><td>0</td><td>the binary crypto channel (mutual TLS, same client
+ *       certificates as the crypto API; see {@code docs/crypto-channel.md}); 0 = any free port,
+ *       listed in the cluster view, kept across restarts of the cluster service; -1 = no
+ *       channel</td></tr>
+ *   <tr><td>channelMaxInFlight</td><td>256</td><td>requests one channel connection may have
+ *       under way (read, not yet answered on the wire); a request beyond is refused with {@code
+ *       CKR_DEVICE_MEMORY} and the connection goes on; 1 to 65,536</td></tr>
+ *   <tr><td>channelWorkers</td><td>twice the processors, at least 4</td><td>threads that serve
+ *       channel requests, shared by every connection in arrival order; 1 to 1,024</td></tr>
+ *   <tr><td>channelWriteTimeout</td><td>10 s</td><td>the longest one write of answers to a
+ *       channel connection may take (a client that does not read); the connection is closed
+ *       beyond; 100 ms to 10 min. An idle channel connection is closed after {@code
+ *       idleTimeout}</td></tr>
  * </table>
  */
 public final class MemberConfig {
@@ -76,8 +89,16 @@ public final class MemberConfig {
   private final int maxConnections;
   private final int maxConcurrentStreams;
   private final Duration clientCertificateValidity;
+  private final int channelPort;
+  private final int channelMaxInFlight;
+  private final int channelWorkers;
+  private final Duration channelWriteTimeout;
 
   private MemberConfig(Builder b) {
+    this.channelPort = b.channelPort;
+    this.channelMaxInFlight = b.channelMaxInFlight;
+    this.channelWorkers = b.channelWorkers;
+    this.channelWriteTimeout = b.channelWriteTimeout;
     this.clientCertificateValidity = b.clientCertificateValidity;
     this.bufferBudget = b.bufferBudget != null ? b.bufferBudget : defaultBufferBudget();
     this.minRequestDataRate = b.minRequestDataRate;
@@ -179,6 +200,26 @@ public final class MemberConfig {
     return maxConcurrentStreams;
   }
 
+  /** The crypto channel's port: 0 any free port, -1 no channel. */
+  public int channelPort() {
+    return channelPort;
+  }
+
+  /** Requests one channel connection may have under way. */
+  public int channelMaxInFlight() {
+    return channelMaxInFlight;
+  }
+
+  /** Threads serving channel requests. */
+  public int channelWorkers() {
+    return channelWorkers;
+  }
+
+  /** The longest one write to a channel connection may take. */
+  public Duration channelWriteTimeout() {
+    return channelWriteTimeout;
+  }
+
   @Override
   public String toString() {
     return "MemberConfig[data="
@@ -201,6 +242,8 @@ public final class MemberConfig {
         + maxConnections
         + ", maxConcurrentStreams="
         + maxConcurrentStreams
+        + ", channel="
+        + channelPort
         + ", clientCertificateValidity="
         + clientCertificateValidity
         + "]";
@@ -230,8 +273,36 @@ public final class MemberConfig {
     }
 
     private int maxConcurrentStreams = 32;
+    private int channelPort = 0;
+    private int channelMaxInFlight = 256;
+    private int channelWorkers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+    private Duration channelWriteTimeout = Duration.ofSeconds(10);
 
     private Builder() {}
+
+    /** The crypto channel's port: 0 (default) any free port, -1 no channel. */
+    public Builder channelPort(int v) {
+      this.channelPort = v;
+      return this;
+    }
+
+    /** Requests one channel connection may have under way (default 256). */
+    public Builder channelMaxInFlight(int v) {
+      this.channelMaxInFlight = v;
+      return this;
+    }
+
+    /** Threads serving channel requests (default twice the processors, at least 4). */
+    public Builder channelWorkers(int v) {
+      this.channelWorkers = v;
+      return this;
+    }
+
+    /** The longest one write to a channel connection may take (default 10 s). */
+    public Builder channelWriteTimeout(Duration v) {
+      this.channelWriteTimeout = v;
+      return this;
+    }
 
     /** Bytes held for clients' data at once; default a quarter of the maximum heap. */
     public Builder bufferBudget(long bytes) {
@@ -348,6 +419,28 @@ public final class MemberConfig {
       if (maxConcurrentStreams < 1 || maxConcurrentStreams > 1024) {
         throw new IllegalArgumentException(
             "maxConcurrentStreams must be 1 to 1024, got " + maxConcurrentStreams);
+      }
+      if (channelPort < -1 || channelPort > 65535) {
+        throw new IllegalArgumentException(
+            "channelPort must be -1 (none), 0 (any) or a port up to 65535, got " + channelPort);
+      }
+      if (channelPort > 0 && (channelPort == cryptoPort || channelPort == adminPort)) {
+        throw new IllegalArgumentException(
+            "channelPort must differ from adminPort and cryptoPort, got " + channelPort);
+      }
+      if (channelMaxInFlight < 1 || channelMaxInFlight > 65536) {
+        throw new IllegalArgumentException(
+            "channelMaxInFlight must be 1 to 65536, got " + channelMaxInFlight);
+      }
+      if (channelWorkers < 1 || channelWorkers > 1024) {
+        throw new IllegalArgumentException(
+            "channelWorkers must be 1 to 1024, got " + channelWorkers);
+      }
+      if (channelWriteTimeout == null
+          || channelWriteTimeout.compareTo(Duration.ofMillis(100)) < 0
+          || channelWriteTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
+        throw new IllegalArgumentException(
+            "channelWriteTimeout must be 100 ms to 10 min, got " + channelWriteTimeout);
       }
       if (clientCertificateValidity == null
           || clientCertificateValidity.compareTo(Duration.ofDays(1)) < 0

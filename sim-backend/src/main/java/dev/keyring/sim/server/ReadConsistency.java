@@ -64,22 +64,36 @@ final class ReadConsistency {
     if (!applies(x.method, p)) {
       return;
     }
-    ClusterNode n = node.get();
-    if (n != null) {
-      n.forgetWrites(); // the thread may have served another request before
-    }
     String from = x.header(CryptoHeaders.READ_FROM);
     boolean primaryOnly = from != null && from.trim().equalsIgnoreCase(CryptoHeaders.PRIMARY);
     if (from != null && !primaryOnly) {
       throw new JsonExchange.BadRequest(
           400, CryptoHeaders.READ_FROM + " takes one value: " + CryptoHeaders.PRIMARY);
     }
-    ClusterPosition wanted = wanted(x.header(CryptoHeaders.MIN_POSITION));
-    if (primaryOnly || changes(x.method, p)) {
+    if (check(x.method, p, primaryOnly, wanted(x.header(CryptoHeaders.MIN_POSITION)))) {
       x.reportPosition(this::position);
     }
+  }
+
+  /**
+   * The rules for {@code method} on path {@code p} with the request's {@code primaryOnly} and
+   * {@code wanted} position already read (the crypto channel carries them in its frames): waits for
+   * or refuses as they ask.
+   *
+   * @return whether a successful answer reports this member's position
+   * @throws HsmException CKR_MEMBER_BEHIND when this member cannot serve it consistently
+   */
+  boolean check(String method, String[] p, boolean primaryOnly, ClusterPosition wanted) {
+    if (!applies(method, p)) {
+      return false;
+    }
+    ClusterNode n = node.get();
+    if (n != null) {
+      n.forgetWrites(); // the thread may have served another request before
+    }
+    boolean report = primaryOnly || changes(method, p);
     if (n == null || n.isPrimary()) {
-      return; // the primary holds every acknowledged write
+      return report; // the primary holds every acknowledged write
     }
     if (primaryOnly) {
       throw new HsmException(
@@ -91,13 +105,13 @@ final class ReadConsistency {
               + "): this request is decided on the primary; send it there");
     }
     if (wanted == null || n.awaitPosition(wanted.sequence(), Duration.ZERO)) {
-      return;
+      return report;
     }
     if (!wanted.clusterId().equals(clusterId().orElse(null))) {
-      return; // another cluster's position says nothing about this one
+      return report; // another cluster's position says nothing about this one
     }
     if (n.awaitPosition(wanted.sequence(), MAX_WAIT)) {
-      return;
+      return report;
     }
     LogPosition held = n.position();
     throw new HsmException(
@@ -120,6 +134,12 @@ final class ReadConsistency {
 
   /** This member's position as the header spells it; null without a running cluster service. */
   String position() {
+    ClusterPosition p = positionValue();
+    return p == null ? null : p.toString();
+  }
+
+  /** This member's position; null without a running cluster service. */
+  ClusterPosition positionValue() {
     ClusterNode n = node.get();
     if (n == null) {
       return null;
@@ -130,7 +150,7 @@ final class ReadConsistency {
         return null;
       }
       LogPosition p = n.answerPosition();
-      return new ClusterPosition(id.get(), p.epoch(), p.sequence()).toString();
+      return new ClusterPosition(id.get(), p.epoch(), p.sequence());
     } catch (RuntimeException e) {
       // the change is made: answer it, without the position (the client reads as before)
       LOG.warn("the log position could not be read for an answer: {}", e.toString());

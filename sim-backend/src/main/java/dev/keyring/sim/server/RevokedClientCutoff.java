@@ -24,16 +24,25 @@ final class RevokedClientCutoff {
 
   private final CryptoSessions sessions;
   private final Supplier<Server> cryptoServer;
+  private final java.util.function.ToIntFunction<BigInteger> channelConnections;
 
-  RevokedClientCutoff(CryptoSessions sessions, Supplier<Server> cryptoServer) {
+  /**
+   * @param channelConnections closes the crypto channel connections of a certificate serial and
+   *     says how many
+   */
+  RevokedClientCutoff(
+      CryptoSessions sessions,
+      Supplier<Server> cryptoServer,
+      java.util.function.ToIntFunction<BigInteger> channelConnections) {
     this.sessions = sessions;
     this.cryptoServer = cryptoServer;
+    this.channelConnections = channelConnections;
   }
 
   /** Cuts off the client whose certificate has serial {@code serial}. */
   void cut(BigInteger serial) {
     int closed = sessions.closeOwnedBy(serial.toString(16));
-    int connections = closeConnections(serial);
+    int connections = closeConnections(serial) + channelConnections.applyAsInt(serial);
     LOG.info(
         "revoked client certificate {}: {} crypto session(s) closed, {} connection(s) cut",
         serial.toString(16),

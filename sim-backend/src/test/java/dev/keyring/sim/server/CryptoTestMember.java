@@ -45,9 +45,18 @@ final class CryptoTestMember implements AutoCloseable {
   final SSLContext clientTls;
   final SSLContext adminTls;
   final long signingKey;
+  final String cluster;
+  final String clientSerial;
 
   private CryptoTestMember(
-      Member member, SSLContext clientTls, SSLContext adminTls, long signingKey) {
+      Member member,
+      SSLContext clientTls,
+      SSLContext adminTls,
+      long signingKey,
+      String cluster,
+      String clientSerial) {
+    this.cluster = cluster;
+    this.clientSerial = clientSerial;
     this.member = member;
     this.clientTls = clientTls;
     this.adminTls = adminTls;
@@ -109,7 +118,9 @@ final class CryptoTestMember implements AutoCloseable {
           member,
           mutualTls(kp, cert, ca),
           AdminRestClient.trusting(member.adminCertificate()),
-          key);
+          key,
+          cluster,
+          cert.getSerialNumber().toString(16));
     } catch (Exception | Error e) {
       member.close();
       throw e;
@@ -132,6 +143,15 @@ final class CryptoTestMember implements AutoCloseable {
     SSLContext ctx = SSLContext.getInstance("TLS");
     ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
     return ctx;
+  }
+
+  /** Revokes the registered client's certificate through the admin API. */
+  void revokeClient() throws Exception {
+    new AdminRestClient(member.adminPort(), member.adminCertificate())
+        .call("DELETE", "/api/clusters/" + cluster + "/clients/" + clientSerial)
+        .as(ADMIN, ADMIN_PW)
+        .send()
+        .expect(204);
   }
 
   int cryptoPort() {

@@ -106,6 +106,8 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
                 entry.port(),
                 entry.serverCn(),
                 "member " + entry.server() + " (cluster " + entry.indexSuffix() + ")"),
+            transports,
+            options,
             entry.host(),
             entry.port(),
             entry.serverCn(),
@@ -417,6 +419,8 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
                           + " (cluster "
                           + entry.indexSuffix()
                           + ")"),
+                  transports,
+                  options,
                   vm.host(),
                   vm.port(),
                   vm.name(),
@@ -582,10 +586,10 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
     }
     synchronized (viewLock) {
       for (MemberLink m : snapshot.get().links()) {
-        m.transport().close();
+        m.close();
       }
       for (MemberLink m : retired) {
-        m.transport().close();
+        m.close();
       }
     }
   }

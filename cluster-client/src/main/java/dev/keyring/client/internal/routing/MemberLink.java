@@ -1,10 +1,13 @@
 package dev.keyring.client.internal.routing;
 
 import dev.keyring.client.api.MemberState;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.RoutedMember;
+import dev.keyring.client.internal.transport.ChannelMemberChannel;
 import dev.keyring.client.internal.transport.HttpMemberChannel;
 import dev.keyring.client.internal.transport.HttpTransport;
+import dev.keyring.client.internal.transport.MemberTransports;
 import dev.keyring.protocol.wire.CryptoMessages;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -13,10 +16,20 @@ import java.util.concurrent.atomic.AtomicLong;
  * The client's link to one member: its transport and the channel over it, what the cluster view
  * says about it, whether it is up, and its request and session counts. The transport and address
  * never change; a member that moves to another address gets a new link.
+ *
+ * <p>With the {@link TransportOptions.Wire#CHANNEL} wire, calls go over the member's binary crypto
+ * channel once the view lists its channel port (before that, and for a member that lists none, over
+ * HTTP); the HTTP transport still carries the router's own calls (view, health probes).
  */
 public final class MemberLink implements RouteCandidate, RoutedMember {
+  private static final System.Logger LOG = System.getLogger(MemberLink.class.getName());
+
   private final HttpTransport transport;
   private final HttpMemberChannel channel;
+  private final MemberTransports transports;
+  private final boolean wantChannel;
+  private volatile ChannelMemberChannel binary;
+  private volatile boolean noChannelLogged;
   private final String host;
   private final int port;
   private final String expectedName;
@@ -32,7 +45,20 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
 
   MemberLink(
       HttpTransport transport, String host, int port, String expectedName, boolean registered) {
+    this(transport, null, null, host, port, expectedName, registered);
+  }
+
+  MemberLink(
+      HttpTransport transport,
+      MemberTransports transports,
+      TransportOptions options,
+      String host,
+      int port,
+      String expectedName,
+      boolean registered) {
     this.transport = transport;
+    this.transports = transports;
+    this.wantChannel = options != null && options.wire() == TransportOptions.Wire.CHANNEL;
     this.channel = new HttpMemberChannel(transport);
     this.host = host;
     this.port = port;
@@ -45,9 +71,15 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
     return transport;
   }
 
+  /**
+   * The member's binary channel when the view listed its port and the last attempt to connect to it
+   * did not fail, else its HTTP channel: a member restarted on another channel port (the default
+   * port is any free one) is served over HTTP until the next view names the new port.
+   */
   @Override
   public MemberChannel channel() {
-    return channel;
+    ChannelMemberChannel b = binary;
+    return b != null && b.reachable() ? b : channel;
   }
 
   /** Whether this is the member the configuration names. */
@@ -126,11 +158,49 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
 
   void update(CryptoMessages.ClusterMember fresh) {
     this.info = fresh;
+    if (!wantChannel || removed) {
+      return;
+    }
+    ChannelMemberChannel b = binary;
+    if (fresh.channelPort() <= 0) {
+      if (b != null) {
+        binary = null;
+        b.close();
+      }
+      if (!noChannelLogged) {
+        noChannelLogged = true;
+        LOG.log(
+            System.Logger.Level.INFO,
+            describe() + " lists no crypto channel port; its calls go over HTTP");
+      }
+      return;
+    }
+    if (b != null && b.port() == fresh.channelPort()) {
+      b.retry(); // the view still lists it: try it again
+    } else {
+      // the view's name for the certificate check; the configured host for the registered member
+      binary = transports.openChannel(host, fresh.channelPort(), expectedName, describe());
+      if (b != null) {
+        b.close();
+      }
+      LOG.log(
+          System.Logger.Level.INFO,
+          describe() + ": crypto calls go over its crypto channel, port " + fresh.channelPort());
+    }
   }
 
   void remove() {
     removed = true;
+    close();
+  }
+
+  /** Closes the member's transport and channel. */
+  void close() {
     transport.close();
+    ChannelMemberChannel b = binary;
+    if (b != null) {
+      b.close();
+    }
   }
 
   /** A request is sent to this member; {@link #end} must follow in a {@code finally}. */

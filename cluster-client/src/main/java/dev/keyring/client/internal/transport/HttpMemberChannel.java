@@ -24,18 +24,18 @@ import java.util.function.Function;
 
 /**
  * The calls one member answers on its REST/JSON crypto API ({@code /v1/sessions/...}), over its
- * {@link HttpTransport}: one HTTP exchange per call, never repeated here.
+ * {@link HttpTransport}: one HTTP exchange per call, never repeated here. The crypto channel sends
+ * the calls it has no binary form for through the same class, as its JSON opcode.
  */
 public final class HttpMemberChannel implements MemberChannel {
-  private final HttpTransport transport;
+  private final JsonCalls transport;
 
   public HttpMemberChannel(HttpTransport transport) {
-    this.transport = Objects.requireNonNull(transport, "transport");
+    this((JsonCalls) transport);
   }
 
-  /** The transport this channel sends over. */
-  public HttpTransport transport() {
-    return transport;
+  HttpMemberChannel(JsonCalls transport) {
+    this.transport = Objects.requireNonNull(transport, "transport");
   }
 
   @Override

@@ -52,7 +52,7 @@ import okhttp3.ResponseBody;
  *
  * <p>Thread-safe.
  */
-public final class HttpTransport implements AutoCloseable {
+public final class HttpTransport implements JsonCalls, AutoCloseable {
   /** The most an answer body may hold. */
   static final int MAX_ANSWER_BYTES = 96 << 20;
 
@@ -174,6 +174,7 @@ public final class HttpTransport implements AutoCloseable {
   }
 
   /** {@code GET}. */
+  @Override
   public <T> T get(Class<T> answer, String... path) throws TransportException {
     return exchange("GET", null, answer, path);
   }
@@ -189,6 +190,7 @@ public final class HttpTransport implements AutoCloseable {
   }
 
   /** {@code POST} with a JSON body. */
+  @Override
   public <T> T post(Object body, Class<T> answer, String... path) throws TransportException {
     return exchange("POST", body, answer, path);
   }
@@ -197,17 +199,20 @@ public final class HttpTransport implements AutoCloseable {
    * {@code POST} with a JSON body that only the primary answers ({@code Keyring-Read-From:
    * primary}); another member refuses it with CKR_MEMBER_BEHIND.
    */
+  @Override
   public <T> T postToPrimary(Object body, Class<T> answer, String... path)
       throws TransportException {
     return exchange("POST", body, answer, callTimeout, true, path);
   }
 
   /** {@code PATCH} with a JSON body. */
+  @Override
   public <T> T patch(Object body, Class<T> answer, String... path) throws TransportException {
     return exchange("PATCH", body, answer, path);
   }
 
   /** {@code DELETE}. */
+  @Override
   public void delete(String... path) throws TransportException {
     exchange("DELETE", null, Void.class, path);
   }
@@ -431,6 +436,7 @@ public final class HttpTransport implements AutoCloseable {
   }
 
   /** The member this transport talks to, for messages. */
+  @Override
   public String name() {
     return name;
   }

@@ -45,6 +45,16 @@ public final class MemberTransports {
     return HttpTransport.open(tls, options, host, port, memberName, description, positions);
   }
 
+  /**
+   * The binary crypto channel to the member whose channel listens at {@code host}:{@code port} and
+   * whose certificate must carry {@code memberName}. No connection is made until the first call.
+   */
+  public ChannelMemberChannel openChannel(
+      String host, int port, String memberName, String description) {
+    return new ChannelMemberChannel(
+        tls, options, host, port, memberName, description + " channel :" + port, positions);
+  }
+
   /** The read-your-writes position every transport this builds sends and raises. */
   public ReadYourWrites positions() {
     return positions;

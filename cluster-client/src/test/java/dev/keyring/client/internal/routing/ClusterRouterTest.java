@@ -142,7 +142,7 @@ class ClusterRouterTest {
 
   private static CryptoMessages.ClusterMember member(String name, String group, boolean readOnly) {
     return new CryptoMessages.ClusterMember(
-        "id-" + name, name, "127.0.0.1", deadPort, group, name.equals("m1"), readOnly, true);
+        "id-" + name, name, "127.0.0.1", deadPort, group, name.equals("m1"), readOnly, true, 0);
   }
 
   private static CryptoMessages.ClusterView view(long version, CryptoMessages.ClusterMember... m) {
@@ -494,7 +494,7 @@ class ClusterRouterTest {
             member("m1", "east", false),
             member("m2", "east", false),
             new CryptoMessages.ClusterMember(
-                "id-m3", "m3", "127.0.0.1", deadPort, "west", false, false, true)),
+                "id-m3", "m3", "127.0.0.1", deadPort, "west", false, false, true, 0)),
         r.links().get(0));
     // member() marks m1 primary
     assertEquals("m1", execute(r, CallKind.READ_PRIMARY, "find", MemberLink::name));
@@ -503,11 +503,11 @@ class ClusterRouterTest {
         view(
             2,
             new CryptoMessages.ClusterMember(
-                "id-m1", "m1", "127.0.0.1", deadPort, "east", false, false, true),
+                "id-m1", "m1", "127.0.0.1", deadPort, "east", false, false, true, 0),
             new CryptoMessages.ClusterMember(
-                "id-m2", "m2", "127.0.0.1", deadPort, "east", false, false, true),
+                "id-m2", "m2", "127.0.0.1", deadPort, "east", false, false, true, 0),
             new CryptoMessages.ClusterMember(
-                "id-m3", "m3", "127.0.0.1", deadPort, "west", true, false, true)),
+                "id-m3", "m3", "127.0.0.1", deadPort, "west", true, false, true, 0)),
         r.links().get(0));
     assertEquals("m3", execute(r, CallKind.READ_PRIMARY, "find", MemberLink::name));
 

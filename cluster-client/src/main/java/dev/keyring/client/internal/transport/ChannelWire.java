@@ -1,0 +1,369 @@
+package dev.keyring.client.internal.transport;
+
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportException.Kind;
+import dev.keyring.client.channel.AttemptScope;
+import dev.keyring.protocol.channel.ChannelAnswer;
+import dev.keyring.protocol.channel.ChannelCodec;
+import dev.keyring.protocol.channel.ChannelFormatException;
+import dev.keyring.protocol.channel.ChannelFrames;
+import dev.keyring.protocol.channel.Frame;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+
+/**
+ * One persistent crypto channel connection to a member: mutual TLS, the hello, then requests
+ * written under a lock and answers read by one reader thread that hands each to the caller waiting
+ * for its request id, in whatever order they come. Every call is one attempt: a request is never
+ * written twice. A connection with nothing received for the heartbeat interval is pinged; one whose
+ * ping stays unanswered as long is closed, failing the requests under way.
+ *
+ * <p>Failures: no connection, or a connection already broken before the request was written, is
+ * {@link Kind#CONNECT} (the request never left); a connection that broke after the request was
+ * written, or no answer within the call timeout, is {@link Kind#IO}.
+ */
+final class ChannelWire implements AutoCloseable {
+  /** Requests one connection keeps under way; more wait (the member's default limit). */
+  static final int MAX_IN_FLIGHT = 256;
+
+  /** The longest answer read. */
+  static final int MAX_ANSWER_BYTES = HttpTransport.MAX_ANSWER_BYTES + (64 << 10);
+
+  private static final ScheduledExecutorService HEARTBEAT =
+      Executors.newSingleThreadScheduledExecutor(
+          r -> {
+            Thread t = new Thread(r, "keyring-channel-heartbeat");
+            t.setDaemon(true);
+            return t;
+          });
+
+  private static final System.Logger LOG = System.getLogger(ChannelWire.class.getName());
+
+  private final String name;
+  private final Socket raw;
+  private final SSLSocket socket;
+  private final OutputStream out;
+  private final InputStream in;
+  private final ConcurrentHashMap<Integer, CompletableFuture<ChannelAnswer>> pending =
+      new ConcurrentHashMap<>();
+  private final AtomicInteger ids = new AtomicInteger();
+  private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
+  private final Object writeLock = new Object();
+  private final long heartbeatNanos;
+  private final ScheduledFuture<?> heartbeat;
+  private volatile long lastReceivedNanos = System.nanoTime();
+  private volatile long pingSentNanos;
+  private volatile boolean closed;
+  private volatile String closeReason;
+
+  private ChannelWire(
+      String name, Socket raw, SSLSocket socket, InputStream in, Duration heartbeatInterval)
+      throws IOException {
+    this.name = name;
+    this.raw = raw;
+    this.socket = socket;
+    this.out = socket.getOutputStream();
+    this.in = in;
+    this.heartbeatNanos = heartbeatInterval.toNanos();
+    long period = Math.max(50, heartbeatInterval.toMillis() / 2);
+    this.heartbeat =
+        HEARTBEAT.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
+    Thread reader = new Thread(this::readLoop, "keyring-channel-reader");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /**
+   * Connects to {@code host}:{@code port}, checks the member's certificate names {@code memberName}
+   * (see {@link ServerNameVerifier}) and exchanges hellos.
+   *
+   * @throws TransportException CONNECT when no connection could be made, TLS when the handshake or
+   *     the name check failed, PROTOCOL when the member does not speak this channel version
+   */
+  static ChannelWire open(
+      ClientTls tls,
+      String host,
+      int port,
+      String memberName,
+      String name,
+      Duration connectTimeout,
+      Duration heartbeatInterval)
+      throws TransportException {
+    Socket raw = new Socket();
+    try {
+      raw.setTcpNoDelay(true);
+      raw.setKeepAlive(true);
+      raw.connect(new InetSocketAddress(host, port), (int) connectTimeout.toMillis());
+    } catch (IOException e) {
+      closeQuietly(raw);
+      throw new TransportException(
+          Kind.CONNECT,
+          name
+              + ": no crypto channel connection could be made: "
+              + e.getMessage()
+              + "; is the member up and its channel port right?",
+          e,
+          false,
+          !(e instanceof java.net.UnknownHostException));
+    }
+    SSLSocket s = null;
+    try {
+      s = (SSLSocket) tls.socketFactory.createSocket(raw, host, port, true);
+      s.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+      s.setSoTimeout((int) connectTimeout.toMillis());
+      s.startHandshake();
+      if (!ClientTls.verifierFor(memberName).verify(host, s.getSession())) {
+        throw new SSLException(
+            "the member's certificate does not name " + memberName + " nor cover " + host);
+      }
+      OutputStream o = s.getOutputStream();
+      ChannelFrames.writeHello(o);
+      InputStream in = new BufferedInputStream(s.getInputStream(), 16 << 10);
+      int version;
+      try {
+        version = ChannelFrames.readHello(in);
+      } catch (ChannelFormatException e) {
+        throw refusedHello(in, name, e);
+      }
+      if (version != ChannelFrames.VERSION) {
+        throw new TransportException(
+            Kind.PROTOCOL,
+            name
+                + ": the member answered crypto channel version "
+                + version
+                + ", not "
+                + ChannelFrames.VERSION);
+      }
+      s.setSoTimeout(0); // a silent connection is found by the heartbeat
+      return new ChannelWire(name, raw, s, in, heartbeatInterval);
+    } catch (SSLException e) {
+      closeQuietly(raw);
+      throw new TransportException(
+          Kind.TLS,
+          name
+              + ": the crypto channel's TLS handshake failed: "
+              + e.getMessage()
+              + "; check that the client certificate was issued by this cluster and is not"
+              + " revoked",
+          e,
+          false,
+          false);
+    } catch (TransportException e) {
+      closeQuietly(raw);
+      throw e;
+    } catch (IOException e) {
+      closeQuietly(raw);
+      throw new TransportException(
+          Kind.CONNECT,
+          name + ": the crypto channel connection broke before any request: " + e.getMessage(),
+          e,
+          false,
+          true);
+    }
+  }
+
+  /** The member refused the hello with an error frame (its first bytes were not a hello). */
+  private static TransportException refusedHello(
+      InputStream in, String name, ChannelFormatException e) {
+    return new TransportException(
+        Kind.PROTOCOL,
+        name
+            + ": the member refused the crypto channel hello or is not a Keyring member's channel"
+            + " port",
+        e,
+        false,
+        false);
+  }
+
+  /** Whether the connection can take requests. */
+  boolean open() {
+    return !closed;
+  }
+
+  /** A request id not under way. */
+  int nextId() {
+    int id;
+    do {
+      id = ids.incrementAndGet() & 0x7FFF_FFFF;
+    } while (id == 0 || pending.containsKey(id));
+    return id;
+  }
+
+  /**
+   * Sends the request frame {@code frame} (built with {@code id}) and waits for its answer.
+   *
+   * @param timeout zero for no limit
+   */
+  ChannelAnswer call(int id, byte[] frame, Duration timeout, String what)
+      throws TransportException {
+    if (closed) {
+      throw notSent(what);
+    }
+    try {
+      inFlight.acquire();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TransportException(Kind.IO, name + ": " + what + " interrupted", e, false, false);
+    }
+    CompletableFuture<ChannelAnswer> answer = new CompletableFuture<>();
+    try {
+      pending.put(id, answer);
+      if (closed) {
+        throw notSent(what);
+      }
+      AttemptScope scope = AttemptScope.current();
+      scope.onAbandon(() -> answer.completeExceptionally(new InterruptedIOException("abandoned")));
+      try {
+        synchronized (writeLock) {
+          out.write(frame);
+          out.flush();
+        }
+      } catch (IOException e) {
+        fail("the connection broke while a request was written: " + e.getMessage());
+        throw new TransportException(
+            Kind.IO, name + ": " + what + " failed: " + e.getMessage(), e, true, true);
+      }
+      try {
+        return timeout.isZero()
+            ? answer.get()
+            : answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        throw new TransportException(
+            Kind.IO,
+            name + ": " + what + " got no answer within " + timeout.toMillis() + " ms",
+            e,
+            true,
+            false);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new TransportException(Kind.IO, name + ": " + what + " interrupted", e, true, false);
+      } catch (ExecutionException e) {
+        Throwable c = e.getCause();
+        boolean abandoned = c instanceof InterruptedIOException;
+        throw new TransportException(
+            Kind.IO,
+            name + ": " + what + " failed: " + c.getMessage(),
+            c,
+            true,
+            !abandoned || scope.memberSuspect());
+      }
+    } finally {
+      pending.remove(id, answer);
+      inFlight.release();
+    }
+  }
+
+  private TransportException notSent(String what) {
+    return new TransportException(
+        Kind.CONNECT,
+        name
+            + ": "
+            + what
+            + " not sent: the crypto channel connection is closed"
+            + (closeReason == null ? "" : " (" + closeReason + ")"),
+        null,
+        false,
+        true);
+  }
+
+  private void readLoop() {
+    try {
+      while (!closed) {
+        int length = ChannelFrames.readLength(in, MAX_ANSWER_BYTES);
+        if (length < 0) {
+          fail("the member closed the connection");
+          return;
+        }
+        Frame f = ChannelFrames.readFrame(in, length);
+        lastReceivedNanos = System.nanoTime();
+        pingSentNanos = 0;
+        ChannelAnswer a = ChannelCodec.readAnswer(f);
+        if (a.id == 0) {
+          fail("the member refused the connection: " + a.code + " " + a.message);
+          return;
+        }
+        CompletableFuture<ChannelAnswer> waiting = pending.get(a.id);
+        if (waiting != null) {
+          waiting.complete(a);
+        } // else: abandoned, or the heartbeat's own ping
+      }
+    } catch (IOException e) {
+      fail(closed ? "closed" : "the connection broke: " + e.getMessage());
+    }
+  }
+
+  private void beat() {
+    if (closed) {
+      heartbeat.cancel(false);
+      return;
+    }
+    long now = System.nanoTime();
+    long sent = pingSentNanos;
+    if (sent != 0 && now - sent > heartbeatNanos) {
+      fail("no answer to a heartbeat within " + heartbeatNanos / 1_000_000 + " ms");
+      return;
+    }
+    if (sent == 0 && now - lastReceivedNanos > heartbeatNanos) {
+      pingSentNanos = now;
+      int id = nextId();
+      try {
+        synchronized (writeLock) {
+          out.write(ChannelCodec.ping(id));
+          out.flush();
+        }
+      } catch (IOException e) {
+        fail("the heartbeat could not be written: " + e.getMessage());
+      }
+    }
+  }
+
+  /** Closes the connection; every request under way fails with IO. */
+  private void fail(String reason) {
+    synchronized (this) {
+      if (!closed) {
+        closeReason = reason;
+        closed = true;
+        LOG.log(System.Logger.Level.DEBUG, name + ": crypto channel closed: " + reason);
+      }
+    }
+    // the first reason, before the sockets close (the reader then fails too, with less to say)
+    IOException cause = new IOException(closeReason);
+    for (CompletableFuture<ChannelAnswer> f : pending.values()) {
+      f.completeExceptionally(cause);
+    }
+    closeQuietly(raw);
+    closeQuietly(socket);
+    heartbeat.cancel(false);
+  }
+
+  @Override
+  public void close() {
+    fail("closed by the client");
+  }
+
+  private static void closeQuietly(java.io.Closeable c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // closing
+    }
+  }
+}

@@ -1,0 +1,390 @@
+package dev.keyring.sim.channel;
+
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.channel.ChannelCodec;
+import dev.keyring.protocol.channel.ChannelFormatException;
+import dev.keyring.protocol.channel.ChannelFrames;
+import dev.keyring.protocol.channel.ChannelRequest;
+import dev.keyring.protocol.channel.Frame;
+import dev.keyring.protocol.channel.Opcode;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.math.BigInteger;
+import java.net.SocketException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSocket;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client's channel connection: a reader thread that reads frames and hands requests to the
+ * server's shared workers, and a writer thread that writes their answers. Workers never write to
+ * the socket, so a client that does not read holds no worker: its answers wait in this connection's
+ * queue, its requests under way stay at the limit (further ones are refused), and a write blocked
+ * past the write timeout closes the connection. Answers that are ready together are written in one
+ * write (one TLS record up to 16 KiB).
+ */
+final class ChannelConnection {
+  private static final Logger LOG = LoggerFactory.getLogger(ChannelConnection.class);
+
+  /** A frame up to this size is read without asking the member's memory budget. */
+  static final int FREE_FRAME_BYTES = 64 << 10;
+
+  /** The most one coalesced write carries. */
+  private static final int MAX_WRITE_BYTES = 256 << 10;
+
+  private static final byte[] CLOSE = new byte[0];
+
+  private record Out(byte[] frame, boolean admitted) {}
+
+  private final ChannelServer server;
+  private final java.net.Socket raw;
+  private final SSLSocket socket;
+  private final ChannelService service;
+  private final ChannelSettings settings;
+  private final LinkedBlockingQueue<Out> out = new LinkedBlockingQueue<>();
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicInteger refusalsQueued = new AtomicInteger();
+  private volatile X509Certificate client;
+  private volatile boolean closed;
+  private volatile long lastActivityNanos;
+  private volatile long writeStartedNanos;
+  private volatile boolean writing;
+
+  ChannelConnection(ChannelServer server, java.net.Socket raw, SSLSocket socket) {
+    this.server = server;
+    this.raw = raw;
+    this.socket = socket;
+    this.service = server.service();
+    this.settings = server.settings();
+    this.lastActivityNanos = server.ticker().nanoTime();
+  }
+
+  /** The reader: handshake, hello, then frames until the end. */
+  void run() {
+    try {
+      socket.setSoTimeout((int) ChannelServer.HANDSHAKE_TIMEOUT.toMillis());
+      socket.startHandshake();
+      Certificate[] chain = socket.getSession().getPeerCertificates();
+      client = (X509Certificate) chain[0];
+      InputStream in = new BufferedInputStream(socket.getInputStream(), 16 << 10);
+      if (!hello(in)) {
+        return;
+      }
+      socket.setSoTimeout(0); // idleness is the watchdog's, on the member's ticker
+      Thread w = new Thread(this::writeLoop, "keyring-channel-writer");
+      w.setDaemon(true);
+      w.start();
+      readLoop(in);
+    } catch (SSLException e) {
+      LOG.debug(
+          "channel handshake with {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
+    } catch (IOException e) {
+      if (!closed) {
+        LOG.debug("channel connection {} ended: {}", socket.getRemoteSocketAddress(), e.toString());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("channel connection {} failed", socket.getRemoteSocketAddress(), e);
+    } finally {
+      if (!closedForReading) {
+        close(null);
+      } // else the writer sends the refusal, then closes
+    }
+  }
+
+  private boolean hello(InputStream in) throws IOException {
+    OutputStream o = socket.getOutputStream();
+    int version;
+    try {
+      version = ChannelFrames.readHello(in);
+    } catch (ChannelFormatException e) {
+      o.write(
+          ChannelCodec.refused(
+              0, Opcode.ERROR, ResultCode.CKR_ARGUMENTS_BAD.value(), e.getMessage()));
+      o.flush();
+      close(e.getMessage());
+      return false;
+    }
+    if (version != ChannelFrames.VERSION) {
+      String m =
+          "crypto channel version "
+              + version
+              + " is not spoken by this member; it speaks version "
+              + ChannelFrames.VERSION;
+      o.write(
+          ChannelCodec.refused(0, Opcode.ERROR, ResultCode.CKR_FUNCTION_NOT_SUPPORTED.value(), m));
+      o.flush();
+      close(m);
+      return false;
+    }
+    o.write(ChannelFrames.hello(ChannelFrames.VERSION));
+    o.flush();
+    return true;
+  }
+
+  private void readLoop(InputStream in) throws IOException {
+    while (!closed && !closedForReading) {
+      int length;
+      try {
+        length = ChannelFrames.readLength(in, settings.maxFrameBytes());
+      } catch (ChannelFormatException e) {
+        refuseConnection(ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
+        return;
+      }
+      if (length < 0) {
+        return; // the client closed
+      }
+      lastActivityNanos = server.ticker().nanoTime();
+      long held = 0;
+      if (length > FREE_FRAME_BYTES) {
+        if (!service.tryHold(length)) {
+          byte[] header = in.readNBytes(6);
+          ChannelFrames.skipFrame(in, length - header.length);
+          int id = header.length == 6 ? Frame.idOf(header) : 0;
+          refuse(
+              id,
+              Opcode.ERROR,
+              ResultCode.CKR_DEVICE_MEMORY,
+              "the member holds as much client data as it may (a frame of "
+                  + length
+                  + " bytes refused); try again later or send less at once");
+          continue;
+        }
+        held = length;
+      }
+      Frame f;
+      try {
+        f = ChannelFrames.readFrame(in, length);
+      } catch (IOException e) {
+        release(held);
+        throw e;
+      }
+      dispatch(f, held);
+    }
+  }
+
+  private void dispatch(Frame f, long held) {
+    boolean handedOver = false;
+    try {
+      try {
+        service.checkClient(client);
+      } catch (HsmException revoked) {
+        // refused for the whole connection (id 0), written before it closes; nothing more is read
+        refuseConnection(revoked.code(), revoked.detail());
+        return;
+      }
+      Opcode op = f.opcode();
+      if (op == null || op == Opcode.ERROR) {
+        refuse(
+            f.id(),
+            Opcode.ERROR,
+            ResultCode.CKR_FUNCTION_NOT_SUPPORTED,
+            "unknown opcode 0x"
+                + Integer.toHexString(f.opcodeByte())
+                + "; see docs/crypto-channel.md");
+        return;
+      }
+      ChannelRequest r;
+      try {
+        r = ChannelCodec.readRequest(f);
+      } catch (ChannelFormatException e) {
+        refuse(f.id(), op, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
+        return;
+      } catch (HsmException e) {
+        refuse(f.id(), op, e.code(), e.detail());
+        return;
+      }
+      server.counted();
+      if (op == Opcode.PING) {
+        send(ChannelCodec.done(r.id, Opcode.PING, null), false);
+        return;
+      }
+      if (inFlight.get() >= settings.maxInFlight()) {
+        refuse(
+            r.id,
+            op,
+            ResultCode.CKR_DEVICE_MEMORY,
+            "this connection has "
+                + settings.maxInFlight()
+                + " requests under way, the most it may; read their answers before sending more");
+        return;
+      }
+      inFlight.incrementAndGet();
+      try {
+        server.workers().execute(() -> serve(r, held));
+        handedOver = true;
+      } catch (RejectedExecutionException stopping) {
+        inFlight.decrementAndGet();
+        refuse(r.id, op, ResultCode.CKR_DEVICE_REMOVED, "the member is stopping");
+      }
+    } finally {
+      if (!handedOver) {
+        release(held);
+      }
+    }
+  }
+
+  private void serve(ChannelRequest r, long held) {
+    byte[] answer;
+    try {
+      answer = service.serve(r, client);
+    } catch (RuntimeException e) {
+      LOG.warn("channel request {} failed", r, e);
+      answer =
+          ChannelCodec.refused(
+              r.id,
+              r.opcode,
+              ResultCode.CKR_GENERAL_ERROR.value(),
+              "internal error; see the member's log");
+    } finally {
+      release(held);
+    }
+    send(answer, true);
+  }
+
+  private void release(long held) {
+    if (held > 0) {
+      service.release(held);
+    }
+  }
+
+  private void refuse(int id, Opcode op, ResultCode code, String message) {
+    if (refusalsQueued.incrementAndGet() > settings.maxInFlight()) {
+      close("the client sends requests without reading their answers");
+      return;
+    }
+    send(ChannelCodec.refused(id, op, code.value(), message), false);
+  }
+
+  /** Refuses the connection itself (a frame it could not read) with a frame of id 0, and closes. */
+  private void refuseConnection(ResultCode code, String message) {
+    out.add(new Out(ChannelCodec.refused(0, Opcode.ERROR, code.value(), message), false));
+    out.add(new Out(CLOSE, false));
+    LOG.info("channel connection {} refused: {}", socket.getRemoteSocketAddress(), message);
+    closedForReading = true;
+  }
+
+  private volatile boolean closedForReading;
+
+  private void send(byte[] frame, boolean admitted) {
+    if (closed) {
+      return;
+    }
+    out.add(new Out(frame, admitted));
+  }
+
+  private void writeLoop() {
+    List<Out> batch = new ArrayList<>();
+    try {
+      OutputStream o = socket.getOutputStream();
+      while (!closed) {
+        Out first = out.take();
+        batch.clear();
+        batch.add(first);
+        int size = first.frame.length;
+        Out next;
+        while (size < MAX_WRITE_BYTES && (next = out.peek()) != null) {
+          batch.add(out.poll());
+          size += next.frame.length;
+        }
+        byte[] buf = new byte[size];
+        int at = 0;
+        boolean end = false;
+        int admitted = 0;
+        int refusals = 0;
+        for (Out b : batch) {
+          if (b.frame == CLOSE) {
+            end = true;
+            break;
+          }
+          System.arraycopy(b.frame, 0, buf, at, b.frame.length);
+          at += b.frame.length;
+          if (b.admitted) {
+            admitted++;
+          } else {
+            refusals++;
+          }
+        }
+        if (at > 0) {
+          writeStartedNanos = server.ticker().nanoTime();
+          writing = true;
+          o.write(buf, 0, at);
+          o.flush();
+          writing = false;
+          lastActivityNanos = server.ticker().nanoTime();
+        }
+        inFlight.addAndGet(-admitted);
+        refusalsQueued.addAndGet(-refusals);
+        if (end) {
+          close(null);
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (SocketException e) {
+      // closed: by the watchdog, the reader, or the client
+    } catch (IOException e) {
+      LOG.debug("channel write to {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
+    } finally {
+      close(null);
+    }
+  }
+
+  /** Closes the connection if the member's ticker says it is idle or stuck in a write. */
+  void watch(long nowNanos) {
+    if (writing && nowNanos - writeStartedNanos > settings.writeTimeout().toNanos()) {
+      close("a write of answers took longer than " + settings.writeTimeout().toMillis() + " ms");
+    } else if (!writing
+        && inFlight.get() == 0
+        && out.isEmpty()
+        && nowNanos - lastActivityNanos > settings.idleTimeout().toNanos()) {
+      close("idle for " + settings.idleTimeout().toSeconds() + " s");
+    } else if (closedForReading && !writing && out.isEmpty()) {
+      close(null);
+    }
+  }
+
+  /** Whether the client presented the certificate with {@code serial}. */
+  boolean presented(BigInteger serial) {
+    X509Certificate c = client;
+    return c != null && c.getSerialNumber().equals(serial);
+  }
+
+  /** Closes the connection; {@code reason} (when not null) is logged once. */
+  void close(String reason) {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    if (reason != null) {
+      LOG.info("channel connection {} closed: {}", socket.getRemoteSocketAddress(), reason);
+    }
+    out.add(new Out(CLOSE, false));
+    try {
+      raw.close(); // first: a writer blocked on a client that does not read is released at once
+    } catch (IOException e) {
+      // closing
+    }
+    try {
+      socket.close();
+    } catch (IOException e) {
+      // closed underneath
+    }
+    server.closed(this);
+  }
+
+  boolean isClosed() {
+    return closed;
+  }
+}

@@ -1,0 +1,40 @@
+package dev.keyring.sim.channel;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The limits of one member's crypto channel (from its {@code MemberConfig}).
+ *
+ * @param bindAddress the address to listen on
+ * @param port the port; 0 any free one
+ * @param maxConnections connections held open at once; more are closed as they are accepted
+ * @param maxInFlight requests one connection may have under way; beyond, refused with
+ *     CKR_DEVICE_MEMORY
+ * @param workers threads serving requests, shared by every connection
+ * @param idleTimeout a connection with nothing under way and nothing received this long is closed
+ * @param writeTimeout one write of answers blocked longer closes the connection
+ * @param maxFrameBytes the longest frame read; a longer one is refused before it is read and the
+ *     connection closed
+ */
+public record ChannelSettings(
+    String bindAddress,
+    int port,
+    int maxConnections,
+    int maxInFlight,
+    int workers,
+    Duration idleTimeout,
+    Duration writeTimeout,
+    int maxFrameBytes) {
+  public ChannelSettings {
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    Objects.requireNonNull(idleTimeout, "idleTimeout");
+    Objects.requireNonNull(writeTimeout, "writeTimeout");
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
+    }
+    if (maxConnections < 1 || maxInFlight < 1 || workers < 1 || maxFrameBytes < 64) {
+      throw new IllegalArgumentException("channel limits must be positive");
+    }
+  }
+}

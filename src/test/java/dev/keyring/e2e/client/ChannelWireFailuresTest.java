@@ -1,0 +1,121 @@
+package dev.keyring.e2e.client;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
+import dev.keyring.client.channel.SessionInfo;
+import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.internal.transport.ChannelMemberChannel;
+import dev.keyring.client.internal.transport.MemberTransports;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.testing.cluster.FaultProxy;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A channel connection that goes silent (a fault proxy that forwards nothing any more, as a paused
+ * member or a dead network path would): the heartbeat finds it and fails the request under way with
+ * IO; without a heartbeat in time, the call timeout ends the request. Neither resends anything.
+ */
+@Timeout(300)
+class ChannelWireFailuresTest {
+  private static final String KEYRING = "silent";
+
+  @TempDir Path dir;
+  private TestMember member;
+  private FaultProxy proxy;
+  private ChannelMemberChannel channel;
+  private String session;
+  private MemberTransports transports;
+
+  @AfterEach
+  void stop() throws Exception {
+    if (channel != null) {
+      channel.close();
+      if (session != null) {
+        // the session is closed straight at the member, past the proxy
+        ChannelMemberChannel direct =
+            transports.openChannel(
+                "127.0.0.1", member.member().channelPort(), member.serverCn(), "member");
+        try {
+          direct.closeSession(session);
+        } finally {
+          direct.close();
+        }
+        assertEquals(0, member.member().openSessions(), "member sessions left open");
+      }
+    }
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (member != null) {
+      member.close();
+    }
+  }
+
+  /** A channel to the member through a proxy, with an open session; the session's id. */
+  private String start(TransportOptions options) throws Exception {
+    member = TestMember.startWithChannelPort(dir, 0, KEYRING);
+    ClusterEntry e = member.issueClient(dir, 0, "silent-client");
+    proxy = FaultProxy.start("127.0.0.1", member.member().channelPort());
+    transports = MemberTransports.load(e, options);
+    channel =
+        transports.openChannel(
+            "127.0.0.1", proxy.port(), member.serverCn(), "member behind a proxy");
+    SessionInfo s = channel.openSession(KEYRING);
+    session = s.sessionId();
+    return session;
+  }
+
+  private TransportException signIntoTheVoid(String session) {
+    assertTrue(channel.connected());
+    proxy.blackhole();
+    return assertThrows(
+        TransportException.class,
+        () ->
+            channel.sign(
+                session, 1, Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE, new byte[] {1}));
+  }
+
+  @Test
+  void silentConnection_isFoundByTheHeartbeat_andTheRequestFailsWithIo() throws Exception {
+    String session =
+        start(
+            TransportOptions.builder()
+                .wire(TransportOptions.Wire.CHANNEL)
+                .heartbeatInterval(Duration.ofMillis(300))
+                .callTimeout(Duration.ofMinutes(4))
+                .build());
+    TransportException e = signIntoTheVoid(session);
+    assertEquals(TransportException.Kind.IO, e.kind(), e.toString());
+    assertTrue(e.requestSent());
+    assertTrue(e.transientFailure(), "another connection may do better");
+    assertTrue(e.getMessage().contains("no answer to a heartbeat"), e.getMessage());
+    assertFalse(channel.connected(), "the silent connection was closed");
+  }
+
+  @Test
+  void noAnswerWithinTheCallTimeout_failsWithIo_notTransient() throws Exception {
+    String session =
+        start(
+            TransportOptions.builder()
+                .wire(TransportOptions.Wire.CHANNEL)
+                .heartbeatInterval(Duration.ofHours(1))
+                .callTimeout(Duration.ofSeconds(1))
+                .build());
+    TransportException e = signIntoTheVoid(session);
+    assertEquals(TransportException.Kind.IO, e.kind(), e.toString());
+    assertTrue(e.requestSent());
+    assertFalse(e.transientFailure(), "an expired call deadline, as over HTTP");
+    assertTrue(e.getMessage().contains("got no answer within 1000 ms"), e.getMessage());
+  }
+}
