@@ -61,6 +61,7 @@ public final class Quickstart implements AutoCloseable {
   private final QuickstartSecrets secrets;
   private final boolean secretsGenerated;
   private final Path clientConfig;
+  private final boolean reauthorized;
 
   private Quickstart(
       EmbeddedCluster cluster,
@@ -68,7 +69,9 @@ public final class Quickstart implements AutoCloseable {
       String keyring,
       QuickstartSecrets secrets,
       boolean secretsGenerated,
-      Path clientConfig) {
+      Path clientConfig,
+      boolean reauthorized) {
+    this.reauthorized = reauthorized;
     this.cluster = cluster;
     this.dir = dir;
     this.keyring = keyring;
@@ -113,6 +116,12 @@ public final class Quickstart implements AutoCloseable {
     EmbeddedCluster cluster = startCluster(dir, secrets, adminPort, cryptoPort, kdf);
     try {
       Member member = cluster.member(0);
+      // a member whose process ended without a clean stop comes back not authorized (it is the
+      // only member of its cluster): the quickstart authorizes it again with the CO it keeps
+      boolean reauthorized = !member.authorized();
+      if (reauthorized) {
+        member.authorize(secrets.partitionCo());
+      }
       state.setProperty("keyring", keyring);
       state.setProperty("adminPort", Integer.toString(member.adminPort()));
       state.setProperty("cryptoPort", Integer.toString(member.cryptoPort()));
@@ -123,7 +132,7 @@ public final class Quickstart implements AutoCloseable {
       }
       ConfigFile.read(conf).set("Keyring Provider", "DefaultSlot", keyring).write(conf);
       prepareKeyring(cluster, secrets, keyring, conf);
-      return new Quickstart(cluster, dir, keyring, secrets, generated, conf);
+      return new Quickstart(cluster, dir, keyring, secrets, generated, conf, reauthorized);
     } catch (Exception | Error e) {
       cluster.close();
       throw e;
@@ -282,6 +291,14 @@ public final class Quickstart implements AutoCloseable {
       throw new CliException(
           CommandLines.BAD_INPUT, STATE_FILE + ": " + key + " must be a port, got '" + v + "'");
     }
+  }
+
+  /**
+   * Whether the member had lost its authorization (its process ended without a clean stop) and this
+   * start authorized it again with the partition CO's password.
+   */
+  public boolean reauthorized() {
+    return reauthorized;
   }
 
   public EmbeddedCluster cluster() {

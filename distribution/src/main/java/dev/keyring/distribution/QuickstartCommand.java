@@ -78,6 +78,8 @@ final class QuickstartCommand implements Callable<Integer> {
   Integer kdfIterations;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
+  // the JVM ends when its shutdown hooks do: the hook waits until the member stopped cleanly
+  private final CountDownLatch closed = new CountDownLatch(1);
 
   @Override
   public Integer call() throws Exception {
@@ -85,7 +87,7 @@ final class QuickstartCommand implements Callable<Integer> {
     Quickstart.Settings settings =
         new Quickstart.Settings(data, keyring, password, adminPort, cryptoPort, kdfIterations);
     try (Quickstart q = Quickstart.start(settings)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "keyring-quickstart"));
+      Runtime.getRuntime().addShutdownHook(new Thread(this::stopThenAwait, "keyring-quickstart"));
       report(q, out);
       out.flush();
       stopped.await();
@@ -97,8 +99,20 @@ final class QuickstartCommand implements Callable<Integer> {
       throw new CliException(CommandLines.BAD_INPUT, "quickstart failed: " + e.getMessage());
     } catch (RuntimeException e) {
       throw new CliException(CommandLines.UNREACHABLE, "quickstart failed: " + e);
+    } finally {
+      closed.countDown();
     }
     return CommandLines.OK;
+  }
+
+  /** The shutdown hook: asks the command to stop, then waits (at most 30 s) until it stopped. */
+  private void stopThenAwait() {
+    stopped.countDown();
+    try {
+      closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void report(Quickstart q, PrintWriter out) {
@@ -117,6 +131,12 @@ final class QuickstartCommand implements Callable<Integer> {
         "member %s running: admin https://127.0.0.1:%d, crypto https://127.0.0.1:%d%n",
         m.appliance().defaultMemberName(), m.adminPort(), m.cryptoPort());
     out.printf("cluster %s (%s)%n", q.cluster().clusterLabel(), q.cluster().clusterId());
+    if (q.reauthorized()) {
+      out.printf(
+          "member %s was not stopped cleanly last time and came back not authorized: authorized"
+              + " again with the partition CO password in %s%n",
+          m.appliance().defaultMemberName(), secretsFile);
+    }
     out.printf("keyring %s ready: KRSO password changed, KRCO initialized%n", q.keyring());
     out.printf(
         "client %s registered: %s (Keyring Provider: DefaultSlot = %s)%n",

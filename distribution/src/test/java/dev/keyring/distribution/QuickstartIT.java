@@ -105,6 +105,24 @@ class QuickstartIT {
       assertTrue(again.out().startsWith("reusing " + data), again.out());
       assertFalse(again.out().contains(password), "a password was shown again:\n" + again.out());
       assertTrue(again.out().contains("admin https://127.0.0.1:" + adminPort + ","), again.out());
+      assertFalse(
+          again.out().contains("not stopped cleanly"), "stopped by SIGTERM:\n" + again.out());
+      DistHome.Run signed = runApp("SignWithKeyring", List.of(), conf, password);
+      assertEquals(0, signed.exit(), signed.toString());
+      assertEquals("signed on the keyring; SunEC verifies it: true\n", signed.out());
+      again.kill(); // SIGKILL: no clean stop
+    }
+
+    // the lone member comes back not authorized; the quickstart authorizes it again and says so
+    try (Quickstarted crashed = Quickstarted.start(data)) {
+      assertTrue(
+          crashed
+              .out()
+              .contains(
+                  "was not stopped cleanly last time and came back not authorized:"
+                      + " authorized again with the partition CO password in "
+                      + data.resolve("secrets.properties")),
+          crashed.out());
       DistHome.Run signed = runApp("SignWithKeyring", List.of(), conf, password);
       assertEquals(0, signed.exit(), signed.toString());
       assertEquals("signed on the keyring; SunEC verifies it: true\n", signed.out());
@@ -274,8 +292,17 @@ class QuickstartIT {
       return errText.toString();
     }
 
+    /** SIGKILL, as a crash: no shutdown hook runs. */
+    void kill() throws InterruptedException {
+      process.destroyForcibly();
+      process.waitFor(60, TimeUnit.SECONDS);
+    }
+
     @Override
     public void close() throws InterruptedException {
+      if (!process.isAlive()) {
+        return;
+      }
       process.destroy();
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
         process.destroyForcibly();

@@ -21,7 +21,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *       provider configured with the registered client; it is also installed in {@link
  *       java.security.Security} for the class, so that keyring keys find it by delayed selection;
  *   <li>{@link TestCluster} — the configuration file, the password, and with {@code members > 1}
- *       the faults: kill, restart, pause, resume, cut, isolate, heal.
+ *       the faults: kill, restart, pause, resume, cut, isolate, heal, and {@code authorize} (a
+ *       member started again after a kill takes its authorization from an authorized member that
+ *       stayed active; when every member was killed, the first one back must be authorized, as on
+ *       an appliance).
  * </ul>
  *
  * <pre>{@code

@@ -70,6 +70,21 @@ public final class TestCluster {
     faults("restart").member(check(i)).restart();
   }
 
+  /**
+   * Authorizes member {@code i} with the partition CO's credential. A member started again after a
+   * {@link #kill} takes its authorization from an authorized member that stayed active; when every
+   * member was killed, the first one back stays unauthorized (it signs, but refuses new keys and
+   * keyrings) until this is called for it, and the others then take their authorization from it.
+   */
+  public void authorize(int i) {
+    faults("authorize").authorize(check(i));
+  }
+
+  /** Whether member {@code i} reports itself authorized. */
+  public boolean authorized(int i) {
+    return faults("authorized").authorized(check(i));
+  }
+
   /** SIGSTOP of member {@code i}: it hangs with its connections open. */
   public void pause(int i) throws Exception {
     faults("pause").member(check(i)).pause();

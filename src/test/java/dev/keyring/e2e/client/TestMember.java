@@ -97,6 +97,7 @@ public final class TestMember implements AutoCloseable {
         a.pki().createClusterCa(c.id(), c.label());
       }
       m.startCryptoApi();
+      m.authorize(CO); // the first member of a cluster, as an operator authorizes it
       TestMember t = new TestMember(m, c, dir, channelPort);
       for (String label : keyrings) {
         t.createKeyring(label);

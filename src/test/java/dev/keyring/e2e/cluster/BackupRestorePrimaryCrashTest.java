@@ -2,6 +2,7 @@ package dev.keyring.e2e.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -70,9 +71,11 @@ class BackupRestorePrimaryCrashTest {
       // halted inside the 3rd keyring's write, then inside the 6th on the run again
       haltAt(h, "restore-writing:3", BackupCli.restore("base"));
       restart(h, Map.of());
+      authorizeAlone(h);
       assertEquals(2, h.state(0).keyrings(), "two keyrings whole, the third not at all");
       haltAt(h, "restore-writing:6", BackupCli.restore("base"));
       restart(h, Map.of());
+      authorizeAlone(h);
       assertEquals(5, h.state(0).keyrings(), "five keyrings whole, the sixth not at all");
       MemberProcess.SimRun done = ClusterHarness.ok(h.member(0), BackupCli.restore("base"));
       assertTrue(done.out().contains("completed, " + KEYRINGS + "/" + KEYRINGS), done.toString());
@@ -91,12 +94,31 @@ class BackupRestorePrimaryCrashTest {
     }
   }
 
+  /**
+   * The primary back from a crash while the other members' cluster services are stopped has no
+   * active member to take its authorization from: it refuses the restore, saying how to authorize
+   * it, until the operator authorizes it. (Back from the crashes of the backup, with the others
+   * running, it took its authorization from them.)
+   */
+  private static void authorizeAlone(ClusterHarness h) {
+    assertFalse(h.authorized(0), "alone after a crash: not authorized");
+    MemberProcess.SimRun refused = h.member(0).sim(BackupCli.restore("base"));
+    assertNotEquals(0, refused.exit(), refused.toString());
+    assertTrue(refused.toString().contains("is not authorized"), refused.toString());
+    assertTrue(
+        refused.toString().contains("keyring-sim cluster member authorize"), refused.toString());
+    h.authorize(0);
+  }
+
   /** Restarts the primary with crash hook {@code point}, runs {@code args}: it halts. */
   private static void haltAt(ClusterHarness h, String point, String[] args) throws Exception {
     restart(h, Map.of("backupHaltAt", point));
     MemberProcess.SimRun cut = h.member(0).sim(args);
     assertNotEquals(0, cut.exit(), point + ": " + cut);
-    ClusterHarness.await("the primary halted at " + point, SETTLE, () -> !h.member(0).isAlive());
+    ClusterHarness.await(
+        "the primary halted at " + point + " (the command gave: " + cut + ")",
+        SETTLE,
+        () -> !h.member(0).isAlive());
   }
 
   /** Restarts member 0 with {@code settings} and waits until it takes backups again. */

@@ -1,6 +1,7 @@
 package dev.keyring.e2e.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.KeyringClient;
@@ -193,6 +194,14 @@ class HaGroupFailoverTest {
         a.member(0).restart();
         a.member(1).restart();
         long restarted = System.nanoTime();
+        // every member of A failed: the first back is authorized by the operator (as the guide
+        // says), the other takes its authorization from it; until then A takes no new object
+        assertFalse(a.authorized(0), "the first member back after every member of A failed");
+        a.authorize(0);
+        ClusterHarness.await(
+            "a's second member takes its authorization from the first",
+            Duration.ofSeconds(60),
+            () -> a.authorized(1));
         ClusterHarness.await(
             "auto-recovery gives a1 the key generated while A was down",
             Duration.ofSeconds(180),

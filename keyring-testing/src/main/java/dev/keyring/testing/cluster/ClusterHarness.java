@@ -142,6 +142,30 @@ public final class ClusterHarness implements AutoCloseable {
     return clusterId;
   }
 
+  /**
+   * Authorizes member {@code i} with the partition CO's credential: what the operator does for the
+   * first member back after every member failed, or a lone member back from a crash.
+   */
+  public void authorize(int i) {
+    Provisioning.authorize(members[i].rest(), clusterId, localMemberId(i));
+  }
+
+  /** Whether member {@code i} reports itself authorized ({@code authorized} of its own entry). */
+  public boolean authorized(int i) {
+    for (JsonNode m :
+        members[i]
+            .rest()
+            .send("GET", "/api/clusters/" + clusterId + "/members", "admin", ADMIN_PW, null)
+            .expect(200)
+            .json()
+            .path("data")) {
+      if (m.path("local").asBoolean()) {
+        return m.path("authorized").asBoolean();
+      }
+    }
+    throw new IllegalStateException("member " + i + " does not list itself");
+  }
+
   /** The ID of member {@code i} as it lists itself. */
   public String localMemberId(int i) {
     return Provisioning.localMemberId(members[i].rest(), clusterId);

@@ -379,7 +379,9 @@ final class ClusterCommand extends CommandGroup {
         description = {
           "Authorizes a member to create objects on the cluster's keyrings, with the partition"
               + " CO's credential (PUT /api/clusters/{id}/members/{memberid}, action authorize).",
-          "Needed for the first member of a cluster."
+          "Needed for the first member of a cluster, and for a member that failed and came back"
+              + " with no other authorized member active (a single member, or the first back"
+              + " when every member failed)."
         })
     static final class Authorize extends MemberCoAction {
       @Override

@@ -40,7 +40,8 @@ import picocli.CommandLine.Spec;
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
       "maxConcurrentStreams, clientCertificateValidityDays, channelPort, channelMaxInFlight,",
       "channelWorkers, channelWriteTimeoutMillis, backupHaltAt (crash tests: see",
-      "docs/backup.md), and peerRoute.HOST:PORT = HOST:PORT for each peer reached through another",
+      "docs/backup.md), stopHaltAt (crash tests: see docs/cluster.md), and",
+      "peerRoute.HOST:PORT = HOST:PORT for each peer reached through another",
       "address),",
       "else from the defaults."
     })
@@ -59,6 +60,7 @@ final class MemberCommand implements Callable<Integer> {
           "clockOffsetSeconds",
           "bufferBudgetBytes",
           "backupHaltAt",
+          "stopHaltAt",
           "minRequestDataRate",
           "idleTimeoutSeconds",
           "maxConnections",
@@ -92,6 +94,9 @@ final class MemberCommand implements Callable<Integer> {
   Path adminPasswordFile;
 
   private final CountDownLatch stopped = new CountDownLatch(1);
+  // counted down once the member is closed: the JVM ends when its shutdown hooks do, so the hook
+  // waits for the clean stop (the clean-stop marker among it) to finish
+  private final CountDownLatch closed = new CountDownLatch(1);
 
   @Override
   public Integer call() throws Exception {
@@ -188,6 +193,10 @@ final class MemberCommand implements Callable<Integer> {
         throw new CliException(2, "cannot read --admin-password-file: " + e.getMessage());
       }
     }
+    if (p.containsKey("stopHaltAt")) {
+      // crash tests only: halt the member before or after it writes its clean-stop marker
+      System.setProperty("keyring.stop.haltAt", p.getProperty("stopHaltAt").strip());
+    }
     if (p.containsKey("backupHaltAt")) {
       // crash tests only: halt the member at a point of a backup or restore (docs/backup.md)
       System.setProperty("keyring.backup.haltAt", p.getProperty("backupHaltAt").strip());
@@ -199,7 +208,8 @@ final class MemberCommand implements Callable<Integer> {
       throw new CliException(2, e.getMessage());
     }
     try (Member member = Member.start(mc)) {
-      Runtime.getRuntime().addShutdownHook(new Thread(stopped::countDown, "keyring-member-stop"));
+      Runtime.getRuntime()
+          .addShutdownHook(new Thread(() -> stopThenAwait(stopped, closed), "keyring-member-stop"));
       out.printf(
           "member %s ready: admin https://%s:%d, crypto %s%n",
           member.appliance().defaultMemberName(),
@@ -215,8 +225,23 @@ final class MemberCommand implements Callable<Integer> {
       stopped.await();
       out.println("member stopping");
       out.flush();
+    } finally {
+      closed.countDown();
     }
     return 0;
+  }
+
+  /**
+   * A shutdown hook's work: asks the running command to stop, then waits (at most 30 s) until it
+   * closed the member, since the JVM ends as soon as its hooks do.
+   */
+  static void stopThenAwait(CountDownLatch stop, CountDownLatch done) {
+    stop.countDown();
+    try {
+      done.await(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static long longValue(Properties p, String key) {

@@ -68,7 +68,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
   private final ScheduledExecutorService scheduler;
   // the entry the calling thread last wrote as the primary, for the answer that reports it
   private final ThreadLocal<LogPosition> writtenHere = new ThreadLocal<>();
-  private volatile java.util.function.BooleanSupplier memberAuthorized = () -> true;
+  private volatile MemberAuthorization authorization = MemberAuthorization.of(() -> true);
 
   private ClusterNode(
       KeyringStore store,
@@ -132,6 +132,8 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
         this::refreshOwnEntry, 0, ADDRESS_CHECK_MS, TimeUnit.MILLISECONDS);
     follower.start();
     scheduler.scheduleWithFixedDelay(liveness::probe, 0, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
+    scheduler.scheduleWithFixedDelay(
+        this::takeLostAuthorization, PROBE_INTERVAL_MS, PROBE_INTERVAL_MS, TimeUnit.MILLISECONDS);
     scheduler.scheduleWithFixedDelay(
         this::compactLog, COMPACT_INTERVAL_MS, COMPACT_INTERVAL_MS, TimeUnit.MILLISECONDS);
     Membership m = state.membership();
@@ -307,21 +309,64 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
    * authorize} action); authorized until set.
    */
   public void authorization(java.util.function.BooleanSupplier memberAuthorized) {
-    this.memberAuthorized = memberAuthorized;
+    authorization(MemberAuthorization.of(memberAuthorized));
+  }
+
+  /** Where this member's own authorization comes from, and whether it was lost in a crash. */
+  public void authorization(MemberAuthorization authorization) {
+    this.authorization = authorization;
   }
 
   /**
    * Whether a member is authorized. This member: its record says so and, unless it is the primary,
    * it has caught up with the primary since its cluster service started (it takes its authorization
-   * from the primary, as the administration guide says of rejoining members). Another member: what
-   * it last said of itself, while this member sees it.
+   * from the primary, as the administration guide says of rejoining members); a member that lost
+   * its authorization in a crash takes it from another member it sees authorized (see {@link
+   * #takeAuthorization}). Another member: what it last said of itself, while this member sees it.
    */
   public boolean authorized(String id) {
     if (id.equals(state.memberId)) {
-      return memberAuthorized.getAsBoolean() && (isPrimary() || follower.caughtUp());
+      MemberAuthorization a = authorization;
+      if (!a.granted() && !(a.lost() && takeAuthorization(false))) {
+        return false;
+      }
+      return isPrimary() || follower.caughtUp();
     }
     PeerMessages.Status s = liveness.lastStatus(id);
     return s != null && s.authorized() && visible(id);
+  }
+
+  /**
+   * A member that lost its authorization in a crash takes it from another member that is active
+   * (seen now) and authorized; with no such member it stays unauthorized until the operator
+   * authorizes it. (Unless it is the primary, it is reported authorized only once it also holds the
+   * primary's state, as any member whose service starts.) {@code askNow}: ask the other members for
+   * their status first (each at most the probe timeout), rather than use what they last said.
+   *
+   * @return whether this member is authorized by its record now
+   */
+  public boolean takeAuthorization(boolean askNow) {
+    MemberAuthorization a = authorization;
+    if (a.granted()) {
+      return true;
+    }
+    if (!a.lost() || state.closed()) {
+      return false;
+    }
+    if (askNow) {
+      liveness.probeNow();
+    }
+    for (Membership.Entry e : state.membership().members()) {
+      String id = e.memberId();
+      PeerMessages.Status s = liveness.lastStatus(id);
+      if (!id.equals(state.memberId) && s != null && s.authorized() && visible(id)) {
+        a.takeFrom(e.name());
+        LOG.info(
+            "{} took its authorization from {}, an active authorized member", state.name, e.name());
+        return a.granted();
+      }
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------ writes
@@ -473,6 +518,15 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     } catch (RuntimeException e) {
       LOG.warn("{}: compacting the log failed: {}", state.name, e.getMessage());
       return 0;
+    }
+  }
+
+  private void takeLostAuthorization() {
+    try {
+      takeAuthorization(false);
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "{}: taking the authorization of another member failed: {}", state.name, e.getMessage());
     }
   }
 

@@ -123,7 +123,28 @@ final class PeerLiveness {
     }
   }
 
+  /**
+   * Asks every other member for its status now, on this thread (each at most the timeout), even one
+   * a background probe is asking already: the caller needs the answer, not the one in flight.
+   */
+  void probeNow() {
+    for (Membership.Entry e : state.membership().members()) {
+      if (!state.closed() && !e.memberId().equals(state.memberId)) {
+        ask(e);
+      }
+    }
+  }
+
   private void probe(Membership.Entry e) {
+    try {
+      ask(e);
+    } finally {
+      probing.remove(e.memberId());
+    }
+  }
+
+  /** Asks {@code e} for its status and records the answer (or nothing, when it does not answer). */
+  private void ask(Membership.Entry e) {
     try {
       PeerMessages.Status s = peers.status(e.cryptoAddress(), PROBE_TIMEOUT);
       lastSeen.put(e.memberId(), state.ticker.nanoTime());
@@ -138,8 +159,6 @@ final class PeerLiveness {
       }
     } catch (IOException | RuntimeException ex) {
       LOG.trace("{} did not answer: {}", e.name(), ex.getMessage());
-    } finally {
-      probing.remove(e.memberId());
     }
   }
 

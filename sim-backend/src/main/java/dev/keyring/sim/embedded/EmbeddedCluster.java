@@ -20,7 +20,10 @@ import java.util.stream.Stream;
  * EmbeddedCluster.builder().start()) { ... }}. Each member is a real {@link Member} with its admin
  * and crypto APIs on loopback (ephemeral ports by default), its own data directory and H2 store. On
  * first start the HSM, its V1 partition, the CO and the cluster are set up with the builder's
- * passwords; on a later start on the same directory everything is found as it was.
+ * passwords, and the member is authorized; on a later start on the same directory everything is
+ * found as it was. A member whose process ended without {@link #close()} (a crash) comes back not
+ * authorized: it signs with its keys but makes no new ones until {@link Member#authorize} (see
+ * docs/cluster.md).
  *
  * <table>
  *   <caption>Builder options</caption>
@@ -68,6 +71,9 @@ public final class EmbeddedCluster implements AutoCloseable {
                   .build());
       this.cluster = provision(m.appliance());
       m.startCryptoApi();
+      if (!m.authorized() && !m.authorizationLost()) {
+        m.authorize(b.coPassword); // the first member of a cluster, as the guide's creation
+      }
       this.members = List.of(m);
     } catch (Exception | Error e) {
       if (m != null) {

@@ -43,6 +43,8 @@ public final class KeyringService {
   private final PasswordHasher hasher;
   private final Ticker ticker;
   private final ConcurrentHashMap<UUID, AtomicInteger> openSessions = new ConcurrentHashMap<>();
+  // the member's authorization on its cluster, checked before an object changes
+  private volatile Runnable memberAuthorization = () -> {};
 
   public KeyringService(KeyringStore store, Boundary boundary, Hsm hsm, PasswordHasher hasher) {
     this(
@@ -158,7 +160,25 @@ public final class KeyringService {
    * Refuses with CKR_FUNCTION_REJECTED when partition policy 28 (allow key management functions) is
    * 0: no object may then be generated, created, imported, derived, changed or destroyed.
    */
+  /**
+   * The check that refuses object changes while the member is not authorized on its cluster (it
+   * throws an {@code HsmException} that says how to authorize it).
+   */
+  public void memberAuthorization(Runnable check) {
+    this.memberAuthorization = java.util.Objects.requireNonNull(check, "check");
+  }
+
+  /** Refuses a change of objects (even a clone) while the member is not authorized. */
+  void requireMemberAuthorized() {
+    memberAuthorization.run();
+  }
+
+  /**
+   * Refuses generating, creating, importing, deriving, changing or destroying objects without
+   * partition policy 28 or while the member is not authorized.
+   */
   void requireKeyManagement() {
+    requireMemberAuthorized();
     if (hsm.partitionPolicy(Hsm.POLICY_KEY_MANAGEMENT) != 1) {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_REJECTED,

@@ -175,6 +175,7 @@ public final class KeyringSession implements AutoCloseable {
       String cloningDomainFingerprint,
       java.util.function.Consumer<dev.keyring.protocol.ObjectClass> admit) {
     requireCrypto();
+    service.requireMemberAuthorized();
     return boundary.cloneObjectIn(keyringId, bundle, cloningDomainFingerprint, admit);
   }
 

@@ -68,6 +68,7 @@ final class AdminApi extends Handler.Abstract {
             member.config().ticker());
     this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
+    appliance.keyrings().memberAuthorization(this::requireAuthorizedForObjects);
     this.clients = new RegisteredClients(appliance, state, member::clientRevoked);
     clients.reload();
     this.bodyLimits = member.bodyLimits(2L * MAX_BODY);
@@ -360,21 +361,74 @@ final class AdminApi extends Handler.Abstract {
     }
   }
 
-  /** Refuses keyring changes until the local member is authorized. */
+  /**
+   * Refuses keyring changes (and backups, restores) until the local member is authorized. A member
+   * that lost its authorization in a crash first tries to take it from an active authorized member.
+   */
   void requireAuthorized(ClusterRecord cluster) {
     ClusterServiceState.MemberRow m = state.member(cluster);
-    if (!m.authorized) {
-      throw ApiError.conflict(
-          ResultCode.CKR_FUNCTION_FAILED,
-          "member "
-              + appliance.defaultMemberName()
-              + " is not authorized on cluster '"
-              + cluster.label()
-              + "': authorize it first (PUT /api/clusters/"
-              + cluster.id()
-              + "/members/"
-              + m.memberId
-              + " with action authorize and the partition CO's credential)");
+    if (m.authorized) {
+      return;
+    }
+    ClusterNode node = member.node();
+    if (m.authorizationLost && node != null && node.takeAuthorization(true)) {
+      return;
+    }
+    throw ApiError.conflict(ResultCode.CKR_FUNCTION_FAILED, notAuthorized(cluster, m));
+  }
+
+  /**
+   * Authorizes the local member with the partition CO's password (the {@code authorize} action).
+   */
+  ClusterServiceState.MemberRow authorizeLocalMember(ClusterRecord cluster, String coPassword) {
+    appliance.hsm().authenticateCo(coPassword);
+    return state.updateMember(
+        cluster,
+        row -> {
+          row.authorized = true;
+          row.authorizationLost = false;
+          return row;
+        });
+  }
+
+  /** Why this member refuses a change while it is not authorized, and how to authorize it. */
+  String notAuthorized(ClusterRecord cluster, ClusterServiceState.MemberRow m) {
+    return "member "
+        + appliance.defaultMemberName()
+        + " is not authorized on cluster '"
+        + cluster.label()
+        + "'"
+        + (m.authorizationLost
+            ? " (it lost its authorization when it started again after it failed, and no other"
+                + " authorized member is active)"
+            : "")
+        + ": authorize it with the partition CO's credential (keyring-sim cluster member authorize"
+        + " -memberid "
+        + m.memberId
+        + " -partition <label> -copassword <password>, or PUT /api/clusters/"
+        + cluster.id()
+        + "/members/"
+        + m.memberId
+        + " with action authorize)";
+  }
+
+  /**
+   * The check the keyrings' object changes make (crypto API: create, generate, import, unwrap,
+   * derive, copy, change, destroy): refused with CKR_FUNCTION_REJECTED while this member is not
+   * authorized.
+   */
+  void requireAuthorizedForObjects() {
+    if (state.authorized()) {
+      return; // the common case, without a read of the store
+    }
+    java.util.Optional<ClusterRecord> c = appliance.cluster();
+    if (c.isEmpty()) {
+      return;
+    }
+    try {
+      requireAuthorized(c.get());
+    } catch (ApiError e) {
+      throw new dev.keyring.protocol.HsmException(ResultCode.CKR_FUNCTION_REJECTED, e.getMessage());
     }
   }
 

@@ -25,6 +25,7 @@ final class ClusterServiceState {
   static final String MEMBER_KEY = "cluster.member";
   static final String SERVICE_KEY = "cluster.service";
   static final String CLIENTS_KEY = "cluster.clients";
+  static final String CLEAN_STOP_KEY = "member.cleanStop";
   static final String DEFAULT_GROUP = "local";
 
   private static final ObjectMapper JSON =
@@ -35,6 +36,9 @@ final class ClusterServiceState {
     public String clusterId;
     public String memberId;
     public boolean authorized;
+    // lost when the member started after a crash: it may take it again from an authorized member
+    // that is active, or be authorized by the operator
+    public boolean authorizationLost;
     public String group = DEFAULT_GROUP;
     public boolean primary = true;
   }
@@ -144,6 +148,80 @@ final class ClusterServiceState {
     return copy(next, MemberRow.class);
   }
 
+  /**
+   * Called once as the member starts, before its cluster service: whether the member stopped
+   * cleanly last time is read from the clean-stop marker ({@value #CLEAN_STOP_KEY}, written by
+   * {@link #recordCleanStop()}) and the marker is deleted. Without it (a crash, a kill, a power
+   * loss, or a first start) an authorized member loses its authorization, in the same transaction
+   * that deletes the marker: a crash at any point leaves either the marker (and nothing changed) or
+   * no marker, never an authorization that should have been lost.
+   *
+   * @return true when this start took the member's authorization away
+   */
+  synchronized boolean recordStart() {
+    boolean clean = store.hsmState(CLEAN_STOP_KEY).isPresent();
+    MemberRow next = member == null ? null : copy(member, MemberRow.class);
+    boolean lose = !clean && next != null && next.authorized;
+    if (lose) {
+      next.authorized = false;
+      next.authorizationLost = true;
+    }
+    byte[] row = lose ? json(next) : null;
+    store.write(
+        tx -> {
+          tx.deleteHsmState(CLEAN_STOP_KEY);
+          if (row != null) {
+            tx.putHsmState(MEMBER_KEY, row);
+          }
+          return null;
+        });
+    if (lose) {
+      member = next;
+    }
+    return lose;
+  }
+
+  /**
+   * Writes the clean-stop marker: the member stopped through its normal path, its writes are done,
+   * and the next start keeps its authorization. The last write of a member that stops.
+   */
+  synchronized void recordCleanStop() {
+    byte[] clean = "clean".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    store.write(
+        tx -> {
+          tx.putHsmState(CLEAN_STOP_KEY, clean);
+          return null;
+        });
+  }
+
+  /**
+   * The local member takes the authorization of member {@code from} (active, authorized), when it
+   * lost its own in a crash.
+   *
+   * @return whether it did (false when it was authorized already or had not lost it)
+   */
+  synchronized boolean takeAuthorization(String from) {
+    if (member == null || member.authorized || !member.authorizationLost) {
+      return false;
+    }
+    MemberRow next = copy(member, MemberRow.class);
+    next.authorized = true;
+    next.authorizationLost = false;
+    save(MEMBER_KEY, next);
+    member = next;
+    return true;
+  }
+
+  /** Whether the local member's record says it is authorized (false without a cluster). */
+  synchronized boolean authorized() {
+    return member != null && member.authorized;
+  }
+
+  /** Whether the local member lost its authorization in a crash and has not got it back. */
+  synchronized boolean authorizationLost() {
+    return member != null && !member.authorized && member.authorizationLost;
+  }
+
   synchronized ServiceRow service() {
     return copy(service, ServiceRow.class);
   }
@@ -190,13 +268,16 @@ final class ClusterServiceState {
     restartRequired = value;
   }
 
-  private void save(String key, Object value) {
-    byte[] bytes;
+  private static byte[] json(Object value) {
     try {
-      bytes = JSON.writeValueAsBytes(value);
+      return JSON.writeValueAsBytes(value);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  private void save(String key, Object value) {
+    byte[] bytes = json(value);
     store.write(
         tx -> {
           tx.putHsmState(key, bytes);

@@ -286,6 +286,7 @@ final class JoinFlow {
           row -> {
             row.memberId = memberId;
             row.authorized = true;
+            row.authorizationLost = false;
             row.primary = false;
             return row;
           });

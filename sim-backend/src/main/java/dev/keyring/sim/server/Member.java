@@ -81,6 +81,13 @@ public final class Member implements AutoCloseable {
     AdminApi api = null;
     try {
       api = new AdminApi(this);
+      if (api.state.recordStart()) {
+        LOG.warn(
+            "member {} did not stop cleanly last time: it is not authorized until it takes the"
+                + " authorization of an active authorized member of its cluster, or the operator"
+                + " authorizes it (keyring-sim cluster member authorize)",
+            appliance.defaultMemberName());
+      }
       MemberPki pki = appliance.pki();
       admin =
           tlsServer(
@@ -130,6 +137,41 @@ public final class Member implements AutoCloseable {
 
   public Appliance appliance() {
     return appliance;
+  }
+
+  /**
+   * Whether this member is authorized on its cluster by its own record (false without a cluster). A
+   * member that started after a crash with no other active member is not, until {@link #authorize}.
+   */
+  public boolean authorized() {
+    return adminApi.state.authorized();
+  }
+
+  /**
+   * Whether this member lost its authorization when it started after a crash (and has not taken it
+   * from another member, nor been authorized since).
+   */
+  public boolean authorizationLost() {
+    return adminApi.state.authorizationLost();
+  }
+
+  /**
+   * Authorizes this member on its cluster with the partition CO's password, as the admin API's
+   * {@code authorize} action does.
+   */
+  public void authorize(String coPassword) {
+    dev.keyring.store.ClusterRecord c =
+        appliance
+            .cluster()
+            .orElseThrow(
+                () ->
+                    new HsmException(
+                        ResultCode.CKR_FUNCTION_FAILED,
+                        "this member belongs to no cluster: create or join one first"));
+    synchronized (adminApi.clusterLock) {
+      adminApi.authorizeLocalMember(c, coPassword);
+    }
+    LOG.info("member {} authorized", appliance.defaultMemberName());
   }
 
   /** The port the admin API listens on. */
@@ -315,7 +357,24 @@ public final class Member implements AutoCloseable {
                 new BoundaryCacheInvalidation(appliance.boundary()),
                 adminApi.clients,
                 adminApi::usersChanged));
-    n.authorization(() -> adminApi.state.member(c).authorized);
+    ClusterServiceState state = adminApi.state;
+    n.authorization(
+        new dev.keyring.sim.cluster.MemberAuthorization() {
+          @Override
+          public boolean granted() {
+            return state.authorized();
+          }
+
+          @Override
+          public boolean lost() {
+            return state.authorizationLost();
+          }
+
+          @Override
+          public void takeFrom(String from) {
+            state.takeAuthorization(from);
+          }
+        });
     appliance.replicateThrough(n);
     n.start();
     node = n;
@@ -400,6 +459,11 @@ public final class Member implements AutoCloseable {
     return server;
   }
 
+  /**
+   * Stops the member cleanly: its APIs and cluster service stop, then the clean-stop marker is
+   * written (so that the next start keeps its authorization; see {@link
+   * ClusterServiceState#recordStart()}) and the store closes.
+   */
   @Override
   public void close() {
     adminApi.close();
@@ -408,6 +472,13 @@ public final class Member implements AutoCloseable {
     stopQuietly(cryptoServer);
     stopQuietly(adminServer);
     sessions.close();
+    haltForCrashTest("before-marker");
+    try {
+      adminApi.state.recordCleanStop();
+    } catch (RuntimeException e) {
+      LOG.warn("the clean-stop marker was not written: the next start counts as after a crash", e);
+    }
+    haltForCrashTest("after-marker");
     appliance.close();
   }
 
@@ -416,6 +487,16 @@ public final class Member implements AutoCloseable {
     channel = null;
     if (c != null) {
       c.close();
+    }
+  }
+
+  /**
+   * Process-level crash tests only: halts the JVM at once (as {@code kill -9} would) at {@code
+   * point} of a clean stop when the system property {@code keyring.stop.haltAt} names it.
+   */
+  private static void haltForCrashTest(String point) {
+    if (point.equals(System.getProperty("keyring.stop.haltAt"))) {
+      Runtime.getRuntime().halt(137);
     }
   }
 

@@ -158,14 +158,7 @@ final class MemberEndpoints {
           api.requireRunning();
           ClusterRecord c = api.requireCluster(call.param("clusterID"));
           requireMember(c, call.param("memberID"));
-          api.appliance.hsm().authenticateCo(co);
-          MemberRow m =
-              api.state.updateMember(
-                  c,
-                  row -> {
-                    row.authorized = true;
-                    return row;
-                  });
+          MemberRow m = api.authorizeLocalMember(c, co);
           LOG.info("member {} authorized by {}", m.memberId, call.principal.user());
           call.x.ok(memberView(c, m));
         }
