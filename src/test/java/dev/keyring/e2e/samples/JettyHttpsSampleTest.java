@@ -73,13 +73,7 @@ class JettyHttpsSampleTest {
 
   @AfterAll
   static void stop() {
-    Security.removeProvider(KeyringProvider.NAME);
-    if (provider != null) {
-      provider.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+    ProviderTeardown.close(provider, cluster);
   }
 
   @Test

@@ -96,13 +96,7 @@ class MutualTlsClientSampleTest {
 
   @AfterAll
   static void stop() {
-    Security.removeProvider(KeyringProvider.NAME);
-    if (provider != null) {
-      provider.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+    ProviderTeardown.close(provider, cluster);
   }
 
   @Test

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.e2e.WatchedClusters;
+import dev.keyring.e2e.samples.ProviderTeardown;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringAliasKeyManager;
 import dev.keyring.provider.api.ProviderOperation;
@@ -101,13 +102,7 @@ class AliasKeyManagerTlsTest {
 
   @AfterAll
   static void stop() {
-    Security.removeProvider(KeyringProvider.NAME);
-    if (provider != null) {
-      provider.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
+    ProviderTeardown.close(provider, cluster);
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.keyring.samples.httpclient;
 
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.samples.SampleCommandLine;
 import java.io.InputStream;
 import java.math.BigInteger;
 import java.net.URI;
@@ -159,18 +160,12 @@ public final class MutualTlsClientSample {
   }
 
   public static void main(String[] args) throws Exception {
-    if (args.length != 5) {
-      System.err.println(
-          "usage: MutualTlsClientSample <Chrystoki.conf> <slot file> <alias> <server CA PEM>"
-              + " <https URL>");
-      System.err.println("  the keyring's KRCO password in the environment: KEYRING_KRCO_PASSWORD");
-      System.exit(2);
-    }
-    String password = System.getenv("KEYRING_KRCO_PASSWORD");
-    if (password == null) {
-      System.err.println("error: set KEYRING_KRCO_PASSWORD to the keyring's KRCO password");
-      System.exit(2);
-    }
+    SampleCommandLine.requireArgs(
+        args,
+        5,
+        5,
+        "MutualTlsClientSample <Chrystoki.conf> <slot file> <alias> <server CA PEM> <https URL>");
+    String password = SampleCommandLine.krcoPassword();
     Security.addProvider(new KeyringProvider().configure(args[0]));
     KeyStore keyring = KeyStore.getInstance("Keyring");
     try (InputStream in = Files.newInputStream(Path.of(args[1]))) {

@@ -2,6 +2,7 @@ package dev.keyring.samples.tomcat;
 
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
+import dev.keyring.samples.SampleCommandLine;
 import dev.keyring.samples.ServerCertificates;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -177,16 +178,9 @@ public final class TomcatHttpsSample implements AutoCloseable {
       demo();
       return;
     }
-    if (args.length < 3 || args.length > 4) {
-      System.err.println("usage: TomcatHttpsSample <Chrystoki.conf> <slot file> <alias> [port]");
-      System.err.println("  the keyring's KRCO password in the environment: KEYRING_KRCO_PASSWORD");
-      System.exit(2);
-    }
-    String password = System.getenv("KEYRING_KRCO_PASSWORD");
-    if (password == null) {
-      System.err.println("error: set KEYRING_KRCO_PASSWORD to the keyring's KRCO password");
-      System.exit(2);
-    }
+    SampleCommandLine.requireArgs(
+        args, 3, 4, "TomcatHttpsSample <Chrystoki.conf> <slot file> <alias> [port]");
+    String password = SampleCommandLine.krcoPassword();
     Security.addProvider(new KeyringProvider().configure(args[0]));
     Path slotFile = Path.of(args[1]);
     ensureServerKey(slotFile, password, args[2]);
