@@ -253,18 +253,7 @@ class BackupRestoreClusterTest {
   }
 
   private static boolean active(ClusterHarness h, String memberId) {
-    JsonNode members =
-        h.member(0)
-            .rest()
-            .send(
-                "GET",
-                "/api/clusters/" + h.clusterId() + "/members",
-                "admin",
-                ClusterHarness.ADMIN_PW,
-                null)
-            .expect(200)
-            .json()
-            .path("data");
+    JsonNode members = h.members(0);
     for (JsonNode m : members) {
       if (m.path("memberID").asText().equals(memberId)) {
         return m.path("memberActive").asBoolean() && m.path("authorized").asBoolean();

@@ -210,18 +210,7 @@ class LostAuthorizationTest {
   }
 
   private static JsonNode self(ClusterHarness h) {
-    JsonNode list =
-        h.member(0)
-            .rest()
-            .send(
-                "GET",
-                "/api/clusters/" + h.clusterId() + "/members",
-                "admin",
-                ClusterHarness.ADMIN_PW,
-                null)
-            .expect(200)
-            .json()
-            .path("data");
+    JsonNode list = h.members(0);
     for (JsonNode m : list) {
       if (m.path("local").asBoolean()) {
         return m;

@@ -166,6 +166,16 @@ public final class ClusterHarness implements AutoCloseable {
     throw new IllegalStateException("member " + i + " does not list itself");
   }
 
+  /** The members as member {@code i} lists them ({@code GET /api/clusters/{id}/members}). */
+  public JsonNode members(int i) {
+    return members[i]
+        .rest()
+        .send("GET", "/api/clusters/" + clusterId + "/members", "admin", ADMIN_PW, null)
+        .expect(200)
+        .json()
+        .path("data");
+  }
+
   /** The ID of member {@code i} as it lists itself. */
   public String localMemberId(int i) {
     return Provisioning.localMemberId(members[i].rest(), clusterId);
