@@ -33,30 +33,6 @@ public record NodeSettings(
     Ticker ticker,
     Duration majorityGrace,
     int channelPort) {
-  /** The settings without a crypto channel. */
-  public NodeSettings(
-      String memberId,
-      String name,
-      String cryptoAddress,
-      String adminAddress,
-      String certFingerprint,
-      BooleanSupplier restartRequired,
-      String version,
-      Ticker ticker,
-      Duration majorityGrace) {
-    this(
-        memberId,
-        name,
-        cryptoAddress,
-        adminAddress,
-        certFingerprint,
-        restartRequired,
-        version,
-        ticker,
-        majorityGrace,
-        0);
-  }
-
   /** The settings with the default grace ({@link ClusterNode#LIVE}), without a channel. */
   public NodeSettings(
       String memberId,
@@ -76,7 +52,38 @@ public record NodeSettings(
         restartRequired,
         version,
         ticker,
-        ClusterNode.LIVE);
+        ClusterNode.LIVE,
+        0);
+  }
+
+  /** These settings with another {@link #majorityGrace}. */
+  public NodeSettings withMajorityGrace(Duration grace) {
+    return new NodeSettings(
+        memberId,
+        name,
+        cryptoAddress,
+        adminAddress,
+        certFingerprint,
+        restartRequired,
+        version,
+        ticker,
+        grace,
+        channelPort);
+  }
+
+  /** These settings with another {@link #channelPort}. */
+  public NodeSettings withChannelPort(int port) {
+    return new NodeSettings(
+        memberId,
+        name,
+        cryptoAddress,
+        adminAddress,
+        certFingerprint,
+        restartRequired,
+        version,
+        ticker,
+        majorityGrace,
+        port);
   }
 
   /** Checks that nothing is missing. */

@@ -342,16 +342,15 @@ public final class Member implements AutoCloseable {
         ClusterNode.open(
             appliance.store(),
             new NodeSettings(
-                adminApi.state.member(c).memberId,
-                name,
-                cryptoAddress(),
-                adminAddress(),
-                pki.memberCertificateFingerprint(name),
-                adminApi.state::restartRequired,
-                ClusterEndpoints.VERSION,
-                config.ticker(),
-                dev.keyring.sim.cluster.ClusterNode.LIVE,
-                Math.max(0, channelPort())),
+                    adminApi.state.member(c).memberId,
+                    name,
+                    cryptoAddress(),
+                    adminAddress(),
+                    pki.memberCertificateFingerprint(name),
+                    adminApi.state::restartRequired,
+                    ClusterEndpoints.VERSION,
+                    config.ticker())
+                .withChannelPort(Math.max(0, channelPort())),
             PeerTransport.overTls(pki.peerClientContext(name), config.peerRoutes()),
             new ReplicatedViews(
                 new BoundaryCacheInvalidation(appliance.boundary()),

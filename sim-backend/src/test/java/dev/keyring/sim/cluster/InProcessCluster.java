@@ -97,15 +97,15 @@ final class InProcessCluster implements AutoCloseable {
     stores.add(store);
     NodeSettings settings =
         new NodeSettings(
-            "member-" + i,
-            "LNH-" + i,
-            address(i),
-            "127.0.0.1:" + (50070 + i),
-            fingerprint(i),
-            () -> false,
-            "test",
-            ticker,
-            majorityGrace);
+                "member-" + i,
+                "LNH-" + i,
+                address(i),
+                "127.0.0.1:" + (50070 + i),
+                fingerprint(i),
+                () -> false,
+                "test",
+                ticker)
+            .withMajorityGrace(majorityGrace);
     InProcessPeers peers = new InProcessPeers(network, fingerprint(i));
     if (i == 0) {
       store.write(tx -> tx.createCluster(clusterId, "in-process"));

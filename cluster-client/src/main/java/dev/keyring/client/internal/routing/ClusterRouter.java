@@ -100,19 +100,19 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.transports = transports;
     MemberLink seed =
-        new MemberLink(
-            transports.open(
-                entry.host(),
-                entry.port(),
-                entry.serverCn(),
-                "member " + entry.server() + " (cluster " + entry.indexSuffix() + ")"),
-            transports,
-            options,
+        link(
             entry.host(),
             entry.port(),
             entry.serverCn(),
+            "member " + entry.server() + " (cluster " + entry.indexSuffix() + ")",
             true);
     this.snapshot = new AtomicReference<>(new Snapshot(null, List.of(seed)));
+  }
+
+  /** A link to the member at {@code host:port} (its certificate's CN {@code cn}), not yet up. */
+  private MemberLink link(String host, int port, String cn, String description, boolean seed) {
+    return new MemberLink(
+        transports.open(host, port, cn, description), transports, options, host, port, cn, seed);
   }
 
   /**
@@ -406,24 +406,13 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
       for (CryptoMessages.ClusterMember vm : v.members()) {
         MemberLink link = match(unused, vm);
         if (link == null) {
+          String name = vm.name() + " at " + hostPort(vm.host(), vm.port());
           link =
-              new MemberLink(
-                  transports.open(
-                      vm.host(),
-                      vm.port(),
-                      vm.name(),
-                      "member "
-                          + vm.name()
-                          + " at "
-                          + hostPort(vm.host(), vm.port())
-                          + " (cluster "
-                          + entry.indexSuffix()
-                          + ")"),
-                  transports,
-                  options,
+              link(
                   vm.host(),
                   vm.port(),
                   vm.name(),
+                  "member " + name + " (cluster " + entry.indexSuffix() + ")",
                   false);
         } else {
           unused.remove(link);
