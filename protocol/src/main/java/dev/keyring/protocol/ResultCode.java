@@ -69,7 +69,13 @@ public enum ResultCode {
    * must be decided on the primary and it is not the primary. Nothing was done: the client tries
    * the primary (or another member).
    */
-  CKR_MEMBER_BEHIND(0x80000101L);
+  CKR_MEMBER_BEHIND(0x80000101L),
+  /**
+   * Vendor-defined: a member of an HA group accepts one access ID per client, and this client
+   * already uses it another way (a session directly on the member slot, or the group's virtual
+   * slot). Log out of the other slot first.
+   */
+  CKR_ACCESS_ID_ALREADY_EXISTS(0x80000102L);
 
   private static final Map<Long, ResultCode> BY_VALUE = new HashMap<>();
 

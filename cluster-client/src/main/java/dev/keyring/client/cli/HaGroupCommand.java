@@ -6,6 +6,7 @@ import dev.keyring.client.config.HaGroupEntry;
 import dev.keyring.client.config.HaSettings;
 import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.client.ha.HaGroups;
+import dev.keyring.client.ha.HaSynchronization;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyringSerial;
 import dev.keyring.protocol.ResultCode;
@@ -40,7 +41,10 @@ import picocli.CommandLine.Option;
       HaGroupCommand.ListGroups.class,
       HaGroupCommand.Synchronize.class,
       HaGroupCommand.Recover.class,
+      HaStandbyCommands.AddStandby.class,
+      HaStandbyCommands.RemoveStandby.class,
       HaGroupCommand.HaOnly.class,
+      HaLogCommand.class,
       HaGroupCommand.Retry.class,
       HaGroupCommand.Interval.class,
       HaGroupCommand.DeleteGroup.class
@@ -201,7 +205,7 @@ final class HaGroupCommand extends CommandGroup {
       }
       List<String> members = new ArrayList<>(g.memberSerials());
       members.add(serial);
-      HaGroupEntry next = new HaGroupEntry(g.index(), g.label(), g.serialNumber(), members);
+      HaGroupEntry next = g.withMembers(members);
       save(config().withHaGroup(next));
       out().println("Member " + serial + " successfully added to group " + g.label() + ".");
       out().println("Needs sync: " + (needsSync ? "yes" : "no"));
@@ -265,7 +269,15 @@ final class HaGroupCommand extends CommandGroup {
       }
       List<String> members = new ArrayList<>(g.memberSerials());
       members.remove(serial);
-      save(config().withHaGroup(new HaGroupEntry(g.index(), g.label(), g.serialNumber(), members)));
+      if (g.activeSerials().equals(List.of(serial))) {
+        throw new CliException(
+            2,
+            serial
+                + " is the only active member of '"
+                + g.label()
+                + "': make a standby member active first (hagroup removestandby)");
+      }
+      save(config().withHaGroup(g.withMembers(members)));
       out().println("Member " + serial + " removed from group " + g.label() + ".");
     }
   }
@@ -313,9 +325,10 @@ final class HaGroupCommand extends CommandGroup {
       HaGroupEntry g = group(groupLabel);
       try (HaGroupChannel c = HaGroups.open(config(), g, clusters())) {
         c.login(Role.KRCO, password(password));
-        int n = c.synchronize();
-        out().println("Synchronized group " + g.label() + ": " + n + " objects cloned.");
+        HaSynchronization r = c.synchronize();
+        out().println("Synchronized group " + g.label() + ": " + r.cloned() + " objects cloned.");
         HaGroupText.print(out(), g, c.memberStatus(), c.memberLabels(), List.of());
+        HaGroupText.conflicts(r);
       }
     }
   }
@@ -338,7 +351,8 @@ final class HaGroupCommand extends CommandGroup {
       try (HaGroupChannel c = HaGroups.open(config(), g, clusters())) {
         c.login(Role.KRCO, password(password));
         List<String> back = c.recover();
-        int n = c.synchronize();
+        HaSynchronization r = c.synchronize();
+        int n = r.cloned();
         out()
             .println(
                 "Recovered: "
@@ -347,6 +361,7 @@ final class HaGroupCommand extends CommandGroup {
                     + n
                     + " objects cloned.");
         HaGroupText.print(out(), g, c.memberStatus(), c.memberLabels(), List.of());
+        HaGroupText.conflicts(r);
       }
     }
   }

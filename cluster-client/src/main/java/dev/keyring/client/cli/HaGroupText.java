@@ -1,6 +1,8 @@
 package dev.keyring.client.cli;
 
 import dev.keyring.client.config.HaGroupEntry;
+import dev.keyring.client.ha.HaSynchronization;
+import dev.keyring.protocol.cli.CliException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Map;
@@ -32,14 +34,34 @@ final class HaGroupText {
     out.println(
         "Needs sync:      "
             + (needingSync == null ? "unknown" : needingSync.isEmpty() ? "no" : "yes"));
-    out.println("Standby Members: <none>");
+    out.println(
+        "Standby Members: "
+            + (g.standbySerials().isEmpty() ? "<none>" : String.join(", ", g.standbySerials())));
     out.println();
     out.printf("%-14s %-20s %s%n", "Member S/N", "Member Label", "Status");
     out.printf("%-14s %-20s %s%n", "==========", "============", "======");
     for (String s : g.memberSerials()) {
       String label = labels.getOrDefault(s, "");
-      out.printf(
-          "%-14s %-20s %s%n", s, label.isEmpty() ? "-" : label, status.getOrDefault(s, "unknown"));
+      String state = status.getOrDefault(s, "unknown");
+      if (g.standbySerials().contains(s) && !state.contains("standby")) {
+        state = state + ", standby";
+      }
+      out.printf("%-14s %-20s %s%n", s, label.isEmpty() ? "-" : label, state);
     }
+  }
+
+  /**
+   * Refuses (exit code 1) when synchronization found objects held in different versions, naming
+   * each; they were left as they are.
+   */
+  static void conflicts(HaSynchronization r) {
+    if (r.conflicts().isEmpty()) {
+      return;
+    }
+    throw new CliException(
+        1,
+        r.conflicts().size()
+            + " objects are held in different versions and were not synchronized:\n  "
+            + String.join("\n  ", r.conflicts()));
   }
 }

@@ -48,12 +48,14 @@ public final class ClientConfig {
   private final List<ClusterEntry> clusters;
   private final List<HaGroupEntry> haGroups;
   private final HaSettings haSettings;
+  private final HaLogSettings haLog;
 
   private ClientConfig(ConfigFile file) {
     this.file = file;
     this.clusters = ClientConfigReader.clusters(file);
     this.haGroups = ClientConfigReader.haGroups(file);
     this.haSettings = ClientConfigReader.haSettings(file);
+    this.haLog = ClientConfigReader.haLogSettings(file);
   }
 
   /**
@@ -216,6 +218,13 @@ public final class ClientConfig {
                 VIRTUAL_TOKEN_SECTION,
                 GroupKey.MEMBERS.key(i),
                 String.join(",", group.memberSerials()));
+    f =
+        group.standbySerials().isEmpty()
+            ? f.remove(VIRTUAL_TOKEN_SECTION, GroupKey.STANDBY.key(i))
+            : f.set(
+                VIRTUAL_TOKEN_SECTION,
+                GroupKey.STANDBY.key(i),
+                String.join(",", group.standbySerials()));
     return of(f);
   }
 
@@ -267,6 +276,37 @@ public final class ClientConfig {
                   ConfigKeys.RECONNECT_INTERVAL,
                   Long.toString(settings.autoReconnectInterval().get().getSeconds()))
               : f.remove(HA_SECTION, ConfigKeys.RECONNECT_INTERVAL);
+    }
+    return f == file ? this : of(f);
+  }
+
+  /** The HA logging settings; {@link HaLogSettings#NONE} when the file has none. */
+  public HaLogSettings haLog() {
+    return haLog;
+  }
+
+  /**
+   * Returns a configuration with these HA logging settings ({@code haLogStatus}, {@code HALogPath},
+   * {@code haLogToStdout}, {@code logLen}); only keys whose meaning changes are written, and an
+   * empty directory removes {@code HALogPath}.
+   */
+  public ClientConfig withHaLog(HaLogSettings log) {
+    Objects.requireNonNull(log, "log");
+    ConfigFile f = file;
+    if (log.enabled() != haLog.enabled()) {
+      f = f.set(HA_SECTION, ConfigKeys.HA_LOG_STATUS, log.enabled() ? "enabled" : "disabled");
+    }
+    if (!log.directory().equals(haLog.directory())) {
+      f =
+          log.directory().isPresent()
+              ? f.set(HA_SECTION, ConfigKeys.HA_LOG_PATH, log.directory().get().toString())
+              : f.remove(HA_SECTION, ConfigKeys.HA_LOG_PATH);
+    }
+    if (log.toStdout() != haLog.toStdout()) {
+      f = f.set(HA_SECTION, ConfigKeys.HA_LOG_TO_STDOUT, log.toStdout() ? "enabled" : "disabled");
+    }
+    if (log.maxLength() != haLog.maxLength()) {
+      f = f.set(HA_SECTION, ConfigKeys.HA_LOG_LENGTH, Long.toString(log.maxLength()));
     }
     return f == file ? this : of(f);
   }

@@ -4,6 +4,7 @@ import dev.keyring.client.config.ConfigKeys.ClusterKey;
 import dev.keyring.client.config.ConfigKeys.GroupKey;
 import dev.keyring.client.config.Node.Entry;
 import dev.keyring.client.config.Node.Section;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +29,7 @@ final class ClientConfigReader {
   private static final Pattern CLUSTER_KEY =
       Pattern.compile("LNHServer(ClientCert|ClientKey|CAFile|CN)?(\\d+)", Pattern.CASE_INSENSITIVE);
   private static final Pattern GROUP_KEY =
-      Pattern.compile("VirtualToken(\\d+)(Label|SN|Members)", Pattern.CASE_INSENSITIVE);
+      Pattern.compile("VirtualToken(\\d+)(Label|SN|Members|Standby)", Pattern.CASE_INSENSITIVE);
   private static final Pattern TWO_DIGITS = Pattern.compile("\\d\\d");
 
   private ClientConfigReader() {}
@@ -189,7 +190,7 @@ final class ClientConfigReader {
       Map<GroupKey, Entry> keys = g.getValue();
       Entry first = keys.values().stream().min((a, b) -> a.line() - b.line()).orElseThrow();
       for (GroupKey k : GroupKey.values()) {
-        if (!keys.containsKey(k)) {
+        if (k.required && !keys.containsKey(k)) {
           throw new ConfigFileException(
               file.source(),
               first.line(),
@@ -203,23 +204,11 @@ final class ClientConfigReader {
                   + " is missing (each group needs its Label, SN and Members)");
         }
       }
-      Entry memberEntry = keys.get(GroupKey.MEMBERS);
-      List<String> members = new ArrayList<>();
-      if (!memberEntry.value().isBlank()) {
-        for (String m : memberEntry.value().split(",", -1)) {
-          if (m.isBlank()) {
-            throw new ConfigFileException(
-                file.source(),
-                memberEntry.line(),
-                0,
-                "'"
-                    + memberEntry.key()
-                    + "' has an empty place between commas; expected serial numbers separated"
-                    + " by ','");
-          }
-          members.add(m.strip());
-        }
-      }
+      List<String> members = serials(file, keys.get(GroupKey.MEMBERS));
+      List<String> standby =
+          keys.containsKey(GroupKey.STANDBY)
+              ? serials(file, keys.get(GroupKey.STANDBY))
+              : List.of();
       HaGroupEntry group;
       try {
         group =
@@ -227,7 +216,8 @@ final class ClientConfigReader {
                 index,
                 keys.get(GroupKey.LABEL).value(),
                 keys.get(GroupKey.SERIAL).value(),
-                members);
+                members,
+                standby);
       } catch (IllegalArgumentException e) {
         throw new ConfigFileException(
             file.source(),
@@ -252,6 +242,27 @@ final class ClientConfigReader {
       out.add(group);
     }
     return Collections.unmodifiableList(out);
+  }
+
+  /** The comma-separated serial numbers of a {@code Members} or {@code Standby} entry. */
+  private static List<String> serials(ConfigFile file, Entry entry) {
+    List<String> out = new ArrayList<>();
+    if (!entry.value().isBlank()) {
+      for (String m : entry.value().split(",", -1)) {
+        if (m.isBlank()) {
+          throw new ConfigFileException(
+              file.source(),
+              entry.line(),
+              0,
+              "'"
+                  + entry.key()
+                  + "' has an empty place between commas; expected serial numbers separated"
+                  + " by ','");
+        }
+        out.add(m.strip());
+      }
+    }
+    return out;
   }
 
   static HaSettings haSettings(ConfigFile file) {
@@ -280,6 +291,42 @@ final class ClientConfigReader {
       }
     }
     return new HaSettings(haOnly, log, attempts, interval);
+  }
+
+  static HaLogSettings haLogSettings(ConfigFile file) {
+    boolean enabled = false;
+    Optional<Path> directory = Optional.empty();
+    boolean toStdout = false;
+    long length = HaLogSettings.DEFAULT_LENGTH;
+    for (Entry e : entriesOf(file, ClientConfig.HA_SECTION)) {
+      String key = e.key();
+      if (key.equalsIgnoreCase(ConfigKeys.HA_LOG_STATUS)) {
+        enabled = flag(file, e, "enabled", "disabled");
+      } else if (key.equalsIgnoreCase(ConfigKeys.HA_LOG_TO_STDOUT)) {
+        toStdout = flag(file, e, "enabled", "disabled");
+      } else if (key.equalsIgnoreCase(ConfigKeys.HA_LOG_PATH)) {
+        if (e.value().isBlank()) {
+          throw bad(file, e, "a directory");
+        }
+        try {
+          directory = Optional.of(Path.of(e.value().strip()));
+        } catch (InvalidPathException ipe) {
+          throw bad(file, e, "a directory (" + ipe.getReason() + ")");
+        }
+      } else if (key.equalsIgnoreCase(ConfigKeys.HA_LOG_LENGTH)) {
+        String rule =
+            "a number of bytes, " + HaLogSettings.MIN_LENGTH + " to " + HaLogSettings.MAX_LENGTH;
+        try {
+          length = Long.parseLong(e.value().strip());
+        } catch (NumberFormatException nfe) {
+          throw bad(file, e, rule);
+        }
+        if (length < HaLogSettings.MIN_LENGTH || length > HaLogSettings.MAX_LENGTH) {
+          throw bad(file, e, rule);
+        }
+      }
+    }
+    return new HaLogSettings(enabled, directory, toStdout, length);
   }
 
   private static boolean flag(ConfigFile file, Entry e, String on, String off) {

@@ -16,6 +16,15 @@ final class ConfigKeys {
   /** HAConfiguration: seconds between tries to recover a failed member. */
   static final String RECONNECT_INTERVAL = "AutoReconnectInterval";
 
+  /** HAConfiguration: the directory of the HA log file. */
+  static final String HA_LOG_PATH = "HALogPath";
+
+  /** HAConfiguration: HA log lines also to standard output. */
+  static final String HA_LOG_TO_STDOUT = "haLogToStdout";
+
+  /** HAConfiguration: the largest size of the HA log file, in bytes. */
+  static final String HA_LOG_LENGTH = "logLen";
+
   private ConfigKeys() {}
 
   /** The five keys of a cluster, in the order they are written. */
@@ -53,16 +62,19 @@ final class ConfigKeys {
     }
   }
 
-  /** The three keys of an HA group. */
+  /** The keys of an HA group: three required, the standby list optional. */
   enum GroupKey {
-    LABEL("Label"),
-    SERIAL("SN"),
-    MEMBERS("Members");
+    LABEL("Label", true),
+    SERIAL("SN", true),
+    MEMBERS("Members", true),
+    STANDBY("Standby", false);
 
     final String suffix;
+    final boolean required;
 
-    GroupKey(String suffix) {
+    GroupKey(String suffix, boolean required) {
       this.suffix = suffix;
+      this.required = required;
     }
 
     String key(int index) {

@@ -11,6 +11,7 @@ import java.util.Objects;
  *   <li>{@code VirtualTokenNNLabel}: {@link #label()}
  *   <li>{@code VirtualTokenNNSN}: {@link #serialNumber()}
  *   <li>{@code VirtualTokenNNMembers}: {@link #memberSerials()}, comma-separated
+ *   <li>{@code VirtualTokenNNStandby} (optional): {@link #standbySerials()}, comma-separated
  * </ul>
  *
  * <p>This is the file's record of the group only; adding, removing and synchronizing members is
@@ -22,9 +23,21 @@ import java.util.Objects;
  *     serial of the primary member)
  * @param memberSerials serial numbers (digits) of the member partitions, in file order, no
  *     duplicates
+ * @param standbySerials the members (a subset of {@code memberSerials}) that are standby: they
+ *     receive every object but serve only while every active member is down; at least one member
+ *     stays active
  */
 public record HaGroupEntry(
-    int index, String label, String serialNumber, List<String> memberSerials) {
+    int index,
+    String label,
+    String serialNumber,
+    List<String> memberSerials,
+    List<String> standbySerials) {
+
+  /** A group without standby members. */
+  public HaGroupEntry(int index, String label, String serialNumber, List<String> memberSerials) {
+    this(index, label, serialNumber, memberSerials, List.of());
+  }
 
   /** The highest HA group index plus one (indexes are two digits). */
   public static final int MAX_GROUPS = 100;
@@ -60,6 +73,45 @@ public record HaGroupEntry(
             "member serial number " + member + " appears twice in HA group '" + label + "'");
       }
     }
+    standbySerials = List.copyOf(standbySerials);
+    for (int i = 0; i < standbySerials.size(); i++) {
+      String standby = standbySerials.get(i);
+      if (!memberSerials.contains(standby)) {
+        throw new IllegalArgumentException(
+            "standby member " + standby + " is not a member of HA group '" + label + "'");
+      }
+      if (standbySerials.subList(0, i).contains(standby)) {
+        throw new IllegalArgumentException(
+            "standby member " + standby + " appears twice in HA group '" + label + "'");
+      }
+    }
+    if (!memberSerials.isEmpty() && standbySerials.size() == memberSerials.size()) {
+      throw new IllegalArgumentException(
+          "HA group '" + label + "' needs at least one active member; every member is standby");
+    }
+  }
+
+  /** The members that are not standby, in file order. */
+  public List<String> activeSerials() {
+    return memberSerials.stream().filter(s -> !standbySerials.contains(s)).toList();
+  }
+
+  /** This group with {@code serials} as its standby members. */
+  public HaGroupEntry withStandby(List<String> serials) {
+    return new HaGroupEntry(index, label, serialNumber, memberSerials, serials);
+  }
+
+  /**
+   * This group with {@code serials} as its members; standby members no longer among them are
+   * dropped from the standby list.
+   */
+  public HaGroupEntry withMembers(List<String> serials) {
+    return new HaGroupEntry(
+        index,
+        label,
+        serialNumber,
+        serials,
+        standbySerials.stream().filter(serials::contains).toList());
   }
 
   private static void requireDigits(String what, String value) {

@@ -6,6 +6,7 @@ import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.api.KeyringOperation;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.config.HaGroupEntry;
+import dev.keyring.client.config.HaLogSettings;
 import dev.keyring.client.config.HaSettings;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
@@ -22,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The virtual slot of an HA group: one {@link KeyringChannel} over the keyrings of its members,
@@ -30,11 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
  * channel; this class decides only which member serves a call.
  *
  * <ul>
- *   <li>Reads and single-part cryptography go round-robin to the members in rotation. A member
- *       whose cluster cannot be reached at all is taken out of rotation (marked down and "needs
- *       sync") and the call, which may be repeated, goes to the next member: the application sees
- *       no error while one member is alive. A member that does not hold the object yet is passed
- *       over the same way.
+ *   <li>Reads and single-part cryptography go round-robin to the active members in rotation ({@link
+ *       HaRotation}); standby members serve only while every active member is down. A member whose
+ *       cluster cannot be reached at all is taken out of rotation (marked down and "needs sync")
+ *       and the call, which may be repeated, goes to the next member: the application sees no error
+ *       while one member is alive. A member that does not hold the object yet is passed over the
+ *       same way.
  *   <li>A multi-part operation stays on the member where it started.
  *   <li>Handles are virtual ({@link VirtualHandles}): taken from the object id, the same on every
  *       member; each member's own handles are looked up underneath.
@@ -46,30 +47,37 @@ import java.util.concurrent.atomic.AtomicInteger;
  * </ul>
  */
 public final class HaGroupChannel implements KeyringChannel {
-  private static final System.Logger LOG = System.getLogger(HaGroupChannel.class.getName());
-
   private final HaGroupEntry group;
   private final UUID virtualId;
   private final List<HaMember> members;
   private final HaLocator locator;
   private final HaReplication replication;
   private final HaRecovery recovery;
-  private final AtomicInteger next = new AtomicInteger();
+  private final HaRotation rotation;
+  private final HaLog log;
   private final Map<Long, UUID> objectIds = new ConcurrentHashMap<>();
   private volatile boolean open = true;
   private volatile Role role;
   private volatile String password;
 
   HaGroupChannel(HaGroupEntry group, HaSettings settings, HaLocator locator) {
+    this(group, settings, new HaLog(HaLogSettings.NONE, group.label()), locator);
+  }
+
+  HaGroupChannel(HaGroupEntry group, HaSettings settings, HaLog log, HaLocator locator) {
     this.group = group;
     this.virtualId =
         UUID.nameUUIDFromBytes(
             ("keyring ha group " + group.serialNumber()).getBytes(StandardCharsets.UTF_8));
     List<HaMember> list = new ArrayList<>();
     for (String serial : group.memberSerials()) {
-      list.add(new HaMember(serial));
+      HaMember m = new HaMember(serial);
+      m.standby = group.standbySerials().contains(serial);
+      list.add(m);
     }
     this.members = List.copyOf(list);
+    this.log = log;
+    this.rotation = new HaRotation(group.label(), members, log);
     this.locator = locator;
     this.replication = new HaReplication(this);
     this.recovery = new HaRecovery(this, settings);
@@ -99,11 +107,18 @@ public final class HaGroupChannel implements KeyringChannel {
     return group;
   }
 
-  /** Each member's serial and state: "alive" or "down", and whether it needs synchronizing. */
+  /**
+   * Each member's serial and state: "alive" or "down", whether it is standby and whether it needs
+   * synchronizing.
+   */
   public Map<String, String> memberStatus() {
     Map<String, String> out = new LinkedHashMap<>();
     for (HaMember m : members) {
-      out.put(m.serial, (m.down ? "down" : "alive") + (m.needsSync ? ", needs sync" : ""));
+      out.put(
+          m.serial,
+          (m.down ? "down" : "alive")
+              + (m.standby ? ", standby" : "")
+              + (m.needsSync ? ", needs sync" : ""));
     }
     return out;
   }
@@ -125,18 +140,21 @@ public final class HaGroupChannel implements KeyringChannel {
     return recovery.recoverNow();
   }
 
-  /** Clones every object that a member in rotation lacks onto it; returns how many were cloned. */
-  public int synchronize() throws TransportException {
+  /**
+   * Clones every object that a member that is up lacks onto it, and compares the versions of the
+   * objects several members hold: those that differ are reported, never overwritten.
+   */
+  public HaSynchronization synchronize() throws TransportException {
     return replication.synchronizeAll();
   }
 
   /**
-   * The serials of the members in rotation that lack an object another member in rotation holds
-   * (each member's objects are read again).
+   * The serials of the members that are down, or lack an object another member that is up holds
+   * (each member's objects are read again; standby members count like active ones).
    */
   public List<String> membersNeedingSync() throws TransportException {
     java.util.Set<UUID> all = new java.util.HashSet<>();
-    List<HaMember> alive = rotation();
+    List<HaMember> alive = rotation.writers();
     for (HaMember m : alive) {
       refresh(m);
       all.addAll(m.handles.keySet());
@@ -171,6 +189,14 @@ public final class HaGroupChannel implements KeyringChannel {
     return replication;
   }
 
+  HaLog log() {
+    return log;
+  }
+
+  HaRotation rotations() {
+    return rotation;
+  }
+
   Role role() {
     return role;
   }
@@ -186,75 +212,19 @@ public final class HaGroupChannel implements KeyringChannel {
     T apply(HaMember m) throws TransportException;
   }
 
-  /** The members in rotation, starting with the next in turn. */
+  /** The members that serve now, starting with the next in turn ({@link HaRotation}). */
   List<HaMember> rotation() {
-    List<HaMember> alive = new ArrayList<>();
-    for (HaMember m : members) {
-      if (!m.down && m.channel != null) {
-        alive.add(m);
-      }
-    }
-    if (alive.size() > 1) {
-      int start = Math.floorMod(next.getAndIncrement(), alive.size());
-      List<HaMember> turned = new ArrayList<>(alive.subList(start, alive.size()));
-      turned.addAll(alive.subList(0, start));
-      return turned;
-    }
-    return alive;
+    return rotation.rotation();
   }
 
-  /**
-   * Runs a call that may be repeated on the members in rotation until one answers: a member that
-   * cannot be reached is marked down, one that lacks the object is marked as needing sync, and the
-   * call goes on to the next.
-   */
+  /** Runs a call that may be repeated on the members in rotation until one answers. */
   <T> T onAnyMember(String what, MemberCall<T> call) throws TransportException {
-    List<HaMember> order = rotation();
-    Exception failure = null;
-    for (HaMember m : order) {
-      try {
-        T result = call.apply(m);
-        m.operations.incrementAndGet();
-        return result;
-      } catch (TransportException e) {
-        markDown(m, e);
-        failure = HaMember.suppressing(e, failure);
-      } catch (HsmException e) {
-        if (e.code() != ResultCode.CKR_OBJECT_HANDLE_INVALID) {
-          throw e;
-        }
-        m.needsSync = true;
-        failure = HaMember.suppressing(e, failure);
-      }
-    }
-    if (failure instanceof HsmException) {
-      throw (HsmException) failure;
-    }
-    TransportException t =
-        new TransportException(
-            TransportException.Kind.CONNECT,
-            "no member of HA group '"
-                + group.label()
-                + "' could serve "
-                + what
-                + ": every member is down",
-            failure);
-    throw t;
+    return rotation.onAnyMember(what, call);
   }
 
   /** Takes a member out of rotation until it is recovered. */
   void markDown(HaMember m, Exception why) {
-    if (!m.down) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "HA group {0}: member {1} is down, taken out of rotation: {2}",
-          group.label(),
-          m.describe(),
-          why.getMessage());
-      m.failedRecoveries = 0;
-    }
-    m.down = true;
-    m.needsSync = true;
+    rotation.markDown(m, why);
   }
 
   /** The member's own handle of virtual handle {@code handle}, learning its objects when needed. */

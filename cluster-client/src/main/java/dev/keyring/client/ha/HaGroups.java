@@ -29,7 +29,12 @@ public final class HaGroups {
    */
   public static HaGroupChannel open(ClientConfig config, HaGroupEntry group, ClusterClients clients)
       throws TransportException {
-    HaGroupChannel c = new HaGroupChannel(group, config.haSettings(), new HaLocator(clients));
+    HaGroupChannel c =
+        new HaGroupChannel(
+            group,
+            config.haSettings(),
+            new HaLog(config.haLog(), group.label()),
+            new HaLocator(clients));
     c.connect();
     return c;
   }

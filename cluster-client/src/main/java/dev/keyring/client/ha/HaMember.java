@@ -9,7 +9,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One member of an open HA group: a keyring slot named by its serial number, the cluster it was
- * found on, its session, whether it is in rotation, and the handles of the group's objects on it.
+ * found on, its session, whether it is standby, whether it is in rotation, and the handles of the
+ * group's objects on it.
  */
 final class HaMember {
   final String serial;
@@ -18,6 +19,10 @@ final class HaMember {
   volatile String label = "";
   volatile KeyringChannel channel;
   volatile boolean down;
+
+  /** A standby member receives every object but serves only while every active member is down. */
+  volatile boolean standby;
+
   volatile boolean needsSync;
   volatile CloningMessages.CloningOffer offer;
   volatile int failedRecoveries;

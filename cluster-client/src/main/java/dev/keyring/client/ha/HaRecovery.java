@@ -96,6 +96,7 @@ final class HaRecovery {
           group.group().label(),
           m.describe(),
           cloned);
+      group.log().memberRecovered(m, cloned);
       return true;
     } catch (TransportException | HsmException e) {
       m.failedRecoveries++;

@@ -39,14 +39,14 @@ final class HaReplication {
     this.group = group;
   }
 
-  /** Runs a write on the first member in rotation that can be reached. */
+  /**
+   * Runs a write on the first member that can be reached: an active member, or a standby one when
+   * every active member is down.
+   */
   private <T> WriteResult<T> onOneMember(String what, HaGroupChannel.MemberCall<T> call)
       throws TransportException {
     TransportException failure = null;
-    for (HaMember m : group.members()) {
-      if (m.down || m.channel == null) {
-        continue;
-      }
+    for (HaMember m : group.rotations().writers()) {
       try {
         T r = call.apply(m);
         m.operations.incrementAndGet();
@@ -94,7 +94,7 @@ final class HaReplication {
     }
   }
 
-  /** Clones object {@code id} from {@code source} to every other member in rotation. */
+  /** Clones object {@code id} from {@code source} to every other member that is up, standby too. */
   private void replicate(HaMember source, UUID id) throws TransportException {
     for (HaMember target : group.members()) {
       if (target == source || target.down || target.channel == null) {
@@ -112,6 +112,7 @@ final class HaReplication {
         throw e.cause;
       } catch (TransportException e) {
         group.markDown(target, e);
+        group.log().replicationFailed(id, target, e.getMessage());
       } catch (HsmException e) {
         target.needsSync = true;
         target.offer = null; // asked again next time: the target's cluster may be another now
@@ -122,6 +123,7 @@ final class HaReplication {
             id,
             target.describe(),
             e.getMessage());
+        group.log().replicationFailed(id, target, e.getMessage());
       }
     }
   }
@@ -292,10 +294,11 @@ final class HaReplication {
   }
 
   /**
-   * Gives every member in rotation every object another member in rotation holds; returns how many
-   * clones were made.
+   * Gives every member that is up every object another member that is up holds, and compares the
+   * versions of the objects several of them hold (their attributes as each member answers them): an
+   * object held in different versions is reported and left as it is on every member.
    */
-  int synchronizeAll() throws TransportException {
+  HaSynchronization synchronizeAll() throws TransportException {
     synchronized (writeLock) {
       List<HaMember> alive = new ArrayList<>();
       for (HaMember m : group.members()) {
@@ -309,17 +312,23 @@ final class HaReplication {
         all.addAll(m.handles.keySet());
       }
       int cloned = 0;
+      List<String> conflicts = new ArrayList<>();
       for (UUID id : all) {
-        HaMember source = null;
+        List<HaMember> holders = new ArrayList<>();
         for (HaMember m : alive) {
           if (m.handles.containsKey(id)) {
-            source = m;
-            break;
+            holders.add(m);
           }
+        }
+        String conflict = HaVersions.compare(id, holders);
+        if (conflict != null) {
+          conflicts.add(conflict);
+          group.log().conflict(conflict);
+          continue; // which version is right is the operator's decision: none is copied
         }
         for (HaMember target : alive) {
           if (!target.handles.containsKey(id)) {
-            cloneObject(source, id, target);
+            cloneObject(holders.get(0), id, target);
             cloned++;
           }
         }
@@ -327,7 +336,8 @@ final class HaReplication {
       for (HaMember m : alive) {
         m.needsSync = false;
       }
-      return cloned;
+      group.log().synchronizedGroup(alive.size(), cloned, conflicts.size());
+      return new HaSynchronization(cloned, conflicts);
     }
   }
 

@@ -1,0 +1,144 @@
+package dev.keyring.client.ha;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.client.api.KeyringKeyPair;
+import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.config.HaGroupEntry;
+import dev.keyring.client.config.HaLogSettings;
+import dev.keyring.client.config.HaSettings;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.Curve;
+import dev.keyring.protocol.KeyGenParams;
+import dev.keyring.protocol.Mechanism;
+import dev.keyring.protocol.MechanismParams;
+import dev.keyring.protocol.Role;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Standby members of an HA group's virtual slot, on in-memory members. */
+class HaStandbyTest {
+  private static final String PW = "co-password";
+  private static final byte[] MSG = "message".getBytes(StandardCharsets.UTF_8);
+
+  private final FakeHaMember a = new FakeHaMember("a1", PW);
+  private final FakeHaMember b = new FakeHaMember("b1", PW);
+  private final FakeHaMember s = new FakeHaMember("s1", PW);
+  private final ByteArrayOutputStream logged = new ByteArrayOutputStream();
+  private HaGroupChannel group;
+
+  private HaGroupChannel open(List<String> standby) throws Exception {
+    HaGroupEntry entry =
+        new HaGroupEntry(
+            0, "pay", "1" + a.serial(), List.of(a.serial(), b.serial(), s.serial()), standby);
+    HaLog log =
+        new HaLog(
+            new HaLogSettings(true, Optional.empty(), true, HaLogSettings.DEFAULT_LENGTH),
+            "pay",
+            new PrintStream(logged, true, StandardCharsets.UTF_8),
+            Clock.systemUTC());
+    group =
+        new HaGroupChannel(
+            entry,
+            HaSettings.NONE.withReconnectAttempts(0),
+            log,
+            new HaLocator(FakeHaMember.clusters(List.of(a, b, s))));
+    group.connect();
+    group.login(Role.KRCO, PW);
+    return group;
+  }
+
+  @AfterEach
+  void close() {
+    if (group != null) {
+      group.close();
+    }
+  }
+
+  private KeyringKeyPair generate(String label) throws Exception {
+    return group.generateKeyPair(
+        KeyGenParams.ec(Curve.P256), FakeHaMember.labelled(label), FakeHaMember.labelled(label));
+  }
+
+  private byte[] sign(KeyringObject key) throws Exception {
+    return group.sign(key.handle(), Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE, MSG);
+  }
+
+  @Test
+  void standbyReceivesEveryObjectButServesNothingWhileAnActiveMemberIsUp() throws Exception {
+    open(List.of(s.serial()));
+    KeyringKeyPair kp = generate("tls");
+    KeyringObject secret =
+        group.generateKey(KeyGenParams.aes(256), Attributes.builder().label("aes").build());
+    assertEquals(3, s.objectsById().size(), "the pair and the secret key were cloned to standby");
+    assertEquals(a.objectsById().keySet(), s.objectsById().keySet());
+    assertEquals(b.objectsById().keySet(), s.objectsById().keySet());
+    assertTrue(secret.handle() > 0);
+    for (int i = 0; i < 20; i++) {
+      sign(kp.privateKey());
+    }
+    assertEquals(0, s.signs.get(), "standby serves nothing while an active member is up");
+    assertTrue(a.signs.get() > 0 && b.signs.get() > 0, a.signs + " / " + b.signs);
+    assertTrue(
+        group.memberStatus().get(s.serial()).contains("standby"), group.memberStatus().toString());
+  }
+
+  @Test
+  void standbyServesWhenEveryActiveMemberIsDownAndStopsWhenOneIsBack() throws Exception {
+    open(List.of(s.serial()));
+    KeyringKeyPair kp = generate("tls");
+    a.down = true;
+    b.down = true;
+    for (int i = 0; i < 5; i++) {
+      assertEquals("signed by s1", new String(sign(kp.privateKey()), StandardCharsets.UTF_8));
+    }
+    assertEquals(5, s.signs.get());
+    // a write while every active member is down is made on the standby member
+    KeyringKeyPair meanwhile = generate("meanwhile");
+    assertTrue(s.objectsById().size() >= 4);
+    a.down = false;
+    assertEquals(List.of(a.serial()), group.recover().subList(0, 1));
+    assertTrue(
+        a.objectsById().keySet().containsAll(s.objectsById().keySet()),
+        "a1 got what was written on the standby member");
+    int before = s.signs.get();
+    for (int i = 0; i < 5; i++) {
+      sign(meanwhile.privateKey());
+    }
+    assertEquals(before, s.signs.get(), "back to the active member");
+    assertEquals(5, a.signs.get());
+    String log = logged.toString(StandardCharsets.UTF_8);
+    assertTrue(log.contains("standby members serve (" + s.serial()), log);
+  }
+
+  @Test
+  void aStandbyMemberDownAtAWriteNeedsSyncAndGetsTheObjectWhenRecovered() throws Exception {
+    open(List.of(s.serial()));
+    s.down = true;
+    KeyringKeyPair kp = generate("tls");
+    assertTrue(group.memberStatus().get(s.serial()).contains("needs sync"));
+    assertEquals(0, s.objectsById().size());
+    s.down = false;
+    group.recover();
+    assertEquals(2, s.objectsById().size(), "recovered standby member holds the pair");
+    sign(kp.privateKey());
+    assertEquals(0, s.signs.get());
+  }
+
+  @Test
+  void withoutStandbyMembersEveryMemberServes() throws Exception {
+    open(List.of());
+    KeyringKeyPair kp = generate("tls");
+    for (int i = 0; i < 30; i++) {
+      sign(kp.privateKey());
+    }
+    assertEquals(10, s.signs.get(), "round-robin over three active members");
+  }
+}
