@@ -159,6 +159,17 @@ public final class KeyringProvider extends Provider {
   }
 
   /**
+   * Logs out of keyring or HA group {@code slot} (label, UUID or serial number, as it was loaded)
+   * and closes its session; a KeyStore loaded on it must be loaded again before use. This is how an
+   * application leaves a member slot of an HA group before it uses the group's slot, which is
+   * refused with {@code CKR_ACCESS_ID_ALREADY_EXISTS} while the member slot is open (and the
+   * reverse). Returns whether a session was open.
+   */
+  public boolean logout(String slot) {
+    return context != null && context.logout(slot);
+  }
+
+  /**
    * Logs out of every keyring and closes the connections; the provider is unusable after. A
    * configured provider that is never closed does this when the JVM exits.
    */

@@ -2,7 +2,10 @@ package dev.keyring.provider.internal;
 
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.TransportException;
+import dev.keyring.client.ha.HaAccessIds;
+import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.KeyringSerial;
 import dev.keyring.protocol.Role;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +23,9 @@ public final class ProviderContext implements AutoCloseable {
   private final OperationCounters counters = new OperationCounters();
   private final ChannelOpener channels;
   private final Map<String, SlotSession> slots = new ConcurrentHashMap<>();
+  // a member of an HA group takes one access ID per client: its slot or its group's, not both
+  private final HaAccessIds accessIds = new HaAccessIds();
+  private final Map<SlotSession, HaAccessIds.Claim> claims = new ConcurrentHashMap<>();
   private volatile SlotSession active;
   private Thread exitHook;
 
@@ -48,7 +54,8 @@ public final class ProviderContext implements AutoCloseable {
    * use.
    *
    * @throws HsmException as the member refused (CKR_PIN_INCORRECT, CKR_PIN_LOCKED,
-   *     CKR_SLOT_ID_INVALID, ...)
+   *     CKR_SLOT_ID_INVALID, ...), or CKR_ACCESS_ID_ALREADY_EXISTS for a member slot of an HA group
+   *     this provider uses (or the group of a member slot it has open)
    */
   public SlotSession login(int index, String slot, char[] password) throws TransportException {
     String key = index + "/" + slot;
@@ -58,9 +65,14 @@ public final class ProviderContext implements AutoCloseable {
       return existing;
     }
     KeyringChannel s = channels.open(index, slot);
+    HaAccessIds.Claim claim = null;
     try {
+      claim = claim(s, slot);
       s.login(Role.KRCO, new String(password));
     } catch (TransportException | RuntimeException e) {
+      if (claim != null) {
+        claim.close();
+      }
       try {
         s.close();
       } catch (TransportException | RuntimeException suppressed) {
@@ -69,14 +81,56 @@ public final class ProviderContext implements AutoCloseable {
       throw e;
     }
     SlotSession fresh = new SlotSession(index, s, password, counters);
+    claims.put(fresh, claim);
     logOutAtExit();
     SlotSession old = slots.put(key, fresh);
     if (old != null) {
-      old.close();
+      release(old);
     }
     // the same keyring may be named by label and by UUID: keep one entry per spelling
     active = fresh;
     return fresh;
+  }
+
+  /** An HA group's slot claims its members' access IDs; any other slot its own. */
+  private HaAccessIds.Claim claim(KeyringChannel s, String slot) {
+    if (s instanceof HaGroupChannel) {
+      HaGroupChannel g = (HaGroupChannel) s;
+      return accessIds.group(g.group().label(), g.group().memberSerials());
+    }
+    return accessIds.direct(KeyringSerial.of(s.keyringId()), slot);
+  }
+
+  private void release(SlotSession s) {
+    HaAccessIds.Claim c = claims.remove(s);
+    if (c != null) {
+      c.close();
+    }
+    s.close();
+  }
+
+  /**
+   * Logs out of every session on {@code slot} (as it was loaded, or the keyring's label, UUID or
+   * serial number) and closes them; returns whether there was one.
+   */
+  public boolean logout(String slot) {
+    boolean any = false;
+    for (Map.Entry<String, SlotSession> e : slots.entrySet()) {
+      SlotSession s = e.getValue();
+      boolean named =
+          e.getKey().endsWith("/" + slot)
+              || s.label().equals(slot)
+              || s.keyringId().toString().equalsIgnoreCase(slot)
+              || KeyringSerial.of(s.keyringId()).equals(slot);
+      if (named && slots.remove(e.getKey(), s)) {
+        if (active == s) {
+          active = null;
+        }
+        release(s);
+        any = true;
+      }
+    }
+    return any;
   }
 
   /** The keyring key generators use: the one most recently loaded as a KeyStore. */
@@ -150,7 +204,7 @@ public final class ProviderContext implements AutoCloseable {
     slots.clear();
     active = null;
     for (SlotSession s : all) {
-      s.close();
+      release(s);
     }
     channels.close();
   }
