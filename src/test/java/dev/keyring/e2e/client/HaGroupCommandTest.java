@@ -15,6 +15,7 @@ import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ConfigFile;
 import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.client.ha.HaGroups;
+import dev.keyring.client.ha.HaMemberKey;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Curve;
 import dev.keyring.protocol.HsmException;
@@ -330,6 +331,203 @@ class HaGroupCommandTest {
     } finally {
       provider.close();
     }
+  }
+
+  @Test
+  void standbyMember_receivesEveryObject_servesNothingWhileAnActiveOneIsUp() throws Exception {
+    ok("hagroup", "creategroup", "-label", "pay", "-slot", "a1", "-password", PW);
+    ok("hagroup", "addmember", "-group", "pay", "-slot", "b1", "--cluster", "01", "-password", PW);
+    String sa = serial(0, "a1");
+    String sb = serial(1, "b1");
+    CliRun added = ok("hagroup", "addstandby", "-group", "pay", "-slot", "b1", "--cluster", "01");
+    assertTrue(added.out().contains("Standby Members: " + sb), added.out());
+    assertEquals(
+        List.of(sb), ClientConfig.read(conf).haGroup("pay").orElseThrow().standbySerials());
+    assertTrue(Files.readString(conf).contains("VirtualToken00Standby = " + sb));
+    assertTrue(Files.readString(conf).contains("# kept comment"));
+
+    CliRun only = cm("hagroup", "addstandby", "-group", "pay", "-serialnumber", sa);
+    assertEquals(2, only.exit(), only.toString());
+    assertTrue(only.err().contains("only active member"), only.toString());
+    CliRun notMember = cm("hagroup", "addstandby", "-group", "pay", "-slot", "a2");
+    assertEquals(2, notMember.exit(), notMember.toString());
+    assertTrue(
+        notMember.err().contains("add it with hagroup addmember first"), notMember.toString());
+
+    CliRun listed = ok("hagroup", "listgroups", "-password", PW);
+    System.out.println("$ keyringcm hagroup listgroups\n" + listed.out());
+    assertTrue(listed.out().contains("Standby Members: " + sb), listed.out());
+    assertTrue(listed.out().matches("(?s).*" + sb + "\\s+b1\\s+alive, standby.*"), listed.out());
+
+    ClientConfig cfg = ClientConfig.read(conf);
+    try (ConfiguredClusters clients = new ConfiguredClusters(cfg);
+        HaGroupChannel g = HaGroups.open(cfg, cfg.haGroup("pay").orElseThrow(), clients)) {
+      g.login(Role.KRCO, PW);
+      KeyringKeyPair kp =
+          g.generateKeyPair(
+              KeyGenParams.ec(Curve.P256),
+              Attributes.builder().label("web").build(),
+              Attributes.builder().label("web").build());
+      assertEquals(1, labelled(1, "b1", "web"), "cloned to the standby member before returning");
+      for (int i = 0; i < 6; i++) {
+        g.sign(kp.privateKey().handle(), Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE, DATA);
+      }
+      assertEquals(0L, g.operationsByMember().get(sb), "standby: " + g.operationsByMember());
+      assertEquals(7L, g.operationsByMember().get(sa), "active: " + g.operationsByMember());
+    }
+
+    ok("hagroup", "removestandby", "-group", "pay", "-serialnumber", sb);
+    assertEquals(List.of(), ClientConfig.read(conf).haGroup("pay").orElseThrow().standbySerials());
+    assertFalse(Files.readString(conf).contains("Standby"));
+  }
+
+  @Test
+  void haLog_settingsWritten_andAMemberSlotBesideItsGroupIsRefused() throws Exception {
+    ok("hagroup", "creategroup", "-label", "pay", "-slot", "a1", "-password", PW);
+    ok("hagroup", "addmember", "-group", "pay", "-slot", "b1", "--cluster", "01", "-password", PW);
+    Path logs = dir.resolve("halog");
+    CliRun set = ok("hagroup", "halog", "-enable", "-path", logs.toString(), "-maxlength", "4096");
+    assertTrue(set.out().contains("HA Log Status:  enabled"), set.out());
+    ClientConfig cfg = ClientConfig.read(conf);
+    assertTrue(cfg.haLog().enabled());
+    assertEquals(logs, cfg.haLog().directory().orElseThrow());
+    assertEquals(4096, cfg.haLog().maxLength());
+    CliRun bad = cm("hagroup", "halog", "-maxlength", "10");
+    assertEquals(2, bad.exit(), bad.toString());
+
+    dev.keyring.provider.KeyringProvider provider = new dev.keyring.provider.KeyringProvider(conf);
+    try {
+      load(provider, "a1");
+      java.io.IOException refused =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.io.IOException.class, () -> load(provider, "pay"));
+      assertTrue(
+          refused.getMessage().contains("CKR_ACCESS_ID_ALREADY_EXISTS"), refused.getMessage());
+      assertTrue(
+          refused.getMessage().contains("log out of the member slot first"), refused.getMessage());
+      assertTrue(provider.logout("a1"));
+      load(provider, "pay");
+      java.io.IOException reverse =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              java.io.IOException.class, () -> load(provider, "b1\ncluster=01"));
+      assertTrue(
+          reverse.getMessage().contains("CKR_ACCESS_ID_ALREADY_EXISTS"), reverse.getMessage());
+    } finally {
+      provider.close();
+    }
+  }
+
+  @Test
+  void groupMemberKey_anotherClientCreatingTheGroup_choosesCopyRemoveOrQuit() throws Exception {
+    String sa = serial(0, "a1");
+    ok("hagroup", "creategroup", "-label", "pay", "-slot", "a1", "-password", PW);
+    List<CloningMessages.ClonableObject> keys = memberKeys(0, "a1");
+    assertEquals(1, keys.size(), "creategroup leaves the member key: " + keys);
+    assertEquals(HaMemberKey.LABEL_PREFIX + "1" + sa, keys.get(0).label());
+    ok("hagroup", "addmember", "-group", "pay", "-slot", "b1", "--cluster", "01", "-password", PW);
+    assertEquals(1, memberKeys(1, "b1").size(), "addmember leaves it on the new member");
+
+    // a second application server: its own client file, the same keyrings
+    Path second = dir.resolve("second.conf");
+    ClientConfig.read(conf).withoutHaGroup(0).write(second);
+    Map<String, String> env2 = Map.of("KEYRING_CONFIG", second.toString());
+    CliRun asked =
+        CliRun.run(
+            KeyringCm::run,
+            env2,
+            "hagroup",
+            "creategroup",
+            "-label",
+            "web",
+            "-slot",
+            "a1",
+            "-password",
+            PW);
+    assertEquals(2, asked.exit(), asked.toString());
+    assertTrue(
+        asked.err().contains("already carries the HA group member key of group 1" + sa),
+        asked.toString());
+    assertTrue(asked.err().contains("-existing copy, remove or quit"), asked.toString());
+    CliRun quit =
+        CliRun.run(
+            KeyringCm::run,
+            env2,
+            "hagroup",
+            "creategroup",
+            "-label",
+            "web",
+            "-slot",
+            "a1",
+            "-password",
+            PW,
+            "-existing",
+            "quit");
+    assertEquals(0, quit.exit(), quit.toString());
+    assertTrue(ClientConfig.read(second).haGroups().isEmpty(), "quit writes nothing");
+    CliRun copy =
+        CliRun.run(
+            KeyringCm::run,
+            env2,
+            "hagroup",
+            "creategroup",
+            "-label",
+            "web",
+            "-slot",
+            "a1",
+            "-password",
+            PW,
+            "-existing",
+            "copy");
+    assertEquals(0, copy.exit(), copy.toString());
+    assertTrue(copy.out().contains("this client shares group 1" + sa), copy.out());
+    assertEquals("1" + sa, ClientConfig.read(second).haGroup("web").orElseThrow().serialNumber());
+    assertEquals(keys, memberKeys(0, "a1"), "copy keeps the member key as it was");
+
+    CliRun remove =
+        CliRun.run(
+            KeyringCm::run,
+            env2,
+            "hagroup",
+            "creategroup",
+            "-label",
+            "fresh",
+            "-slot",
+            "a1",
+            "-password",
+            PW,
+            "-existing",
+            "remove");
+    assertEquals(0, remove.exit(), remove.toString());
+    List<CloningMessages.ClonableObject> after = memberKeys(0, "a1");
+    assertEquals(1, after.size(), after.toString());
+    assertFalse(after.get(0).objectId().equals(keys.get(0).objectId()), "a new member key");
+
+    // the virtual slot neither lists nor replicates member keys
+    ClientConfig cfg = ClientConfig.read(conf);
+    try (ConfiguredClusters clients = new ConfiguredClusters(cfg);
+        HaGroupChannel g = HaGroups.open(cfg, cfg.haGroup("pay").orElseThrow(), clients)) {
+      g.login(Role.KRCO, PW);
+      assertEquals(List.of(), g.findObjects(Attributes.empty()));
+      assertEquals(0, g.synchronize().cloned());
+    }
+    assertEquals(1, memberKeys(1, "b1").size());
+  }
+
+  private List<CloningMessages.ClonableObject> memberKeys(int cluster, String keyring)
+      throws Exception {
+    try (KeyringClient k = KeyringClient.open(ClientConfig.read(conf), cluster);
+        KeyringChannel s = k.openSession(keyring)) {
+      s.login(Role.KRCO, PW);
+      return HaMemberKey.markers(s.clonableObjects());
+    }
+  }
+
+  private static void load(dev.keyring.provider.KeyringProvider provider, String slot)
+      throws Exception {
+    java.security.KeyStore ks = java.security.KeyStore.getInstance("Keyring", provider);
+    ks.load(
+        new java.io.ByteArrayInputStream(("slot=" + slot).getBytes(StandardCharsets.UTF_8)),
+        PW.toCharArray());
   }
 
   private CliRun addMember(int cluster, String keyring, String... more) {

@@ -179,6 +179,30 @@ abstract class HaCommand implements Callable<Integer> {
     return Secrets.of(given, "-password", "the crypto officer's password");
   }
 
+  /**
+   * {@code given} (copy, remove or quit) when a flag gave it; otherwise asks on the console, and
+   * without a console refuses, asking for {@code -existing}.
+   */
+  static String choose(String given, String question) {
+    if (given != null) {
+      return given;
+    }
+    java.io.Console console = System.console();
+    if (console == null) {
+      throw new CliException(2, question + ": give -existing copy, remove or quit");
+    }
+    while (true) {
+      String answer = console.readLine("%s%n> ", question);
+      if (answer == null) {
+        throw new CliException(2, "no answer: give -existing copy, remove or quit");
+      }
+      answer = answer.strip().toLowerCase(java.util.Locale.ROOT);
+      if (List.of("copy", "remove", "quit").contains(answer)) {
+        return answer;
+      }
+    }
+  }
+
   /** The lowest free {@code VirtualToken} index. */
   int nextGroupIndex() {
     for (int i = 0; i < HaGroupEntry.MAX_GROUPS; i++) {

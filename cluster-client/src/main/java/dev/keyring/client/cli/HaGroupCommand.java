@@ -6,6 +6,7 @@ import dev.keyring.client.config.HaGroupEntry;
 import dev.keyring.client.config.HaSettings;
 import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.client.ha.HaGroups;
+import dev.keyring.client.ha.HaMemberKey;
 import dev.keyring.client.ha.HaSynchronization;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyringSerial;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -78,7 +80,12 @@ final class HaGroupCommand extends CommandGroup {
       name = "creategroup",
       mixinStandardHelpOptions = true,
       sortOptions = false,
-      description = "Creates an HA group whose primary member is the given slot.")
+      description = {
+        "Creates an HA group whose primary member is the given slot, and leaves the HA group"
+            + " member key on it.",
+        "When the slot already carries a group member key (another client's group), -existing"
+            + " says what to do: copy (keep it and share that group), remove (start over) or quit."
+      })
   static final class CreateGroup extends WithPassword {
     @Option(
         names = {"-label", "--label"},
@@ -90,8 +97,17 @@ final class HaGroupCommand extends CommandGroup {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Which which;
 
+    @Option(
+        names = {"-existing", "--existing"},
+        paramLabel = "copy|remove|quit",
+        description = "What to do with a group member key already on the slot.")
+    String existing;
+
     @Override
     void run() throws TransportException {
+      if (existing != null && !List.of("copy", "remove", "quit").contains(existing)) {
+        throw new CliException(2, "-existing must be copy, remove or quit, got '" + existing + "'");
+      }
       if (label.equalsIgnoreCase("HA")) {
         throw new CliException(2, "the group label 'HA' is reserved; choose another label");
       }
@@ -100,18 +116,47 @@ final class HaGroupCommand extends CommandGroup {
       }
       Found f = member(which.slot, which.serial);
       String serial = f.slot().serialNumber();
-      HaGroupEntry entry;
-      try {
-        entry =
-            new HaGroupEntry(
-                nextGroupIndex(), label, KeyringSerial.groupNumber(serial), List.of(serial));
-      } catch (IllegalArgumentException e) {
-        throw new CliException(2, e.getMessage());
-      }
+      String number = KeyringSerial.groupNumber(serial);
       try (KeyringChannel s =
           ClientCommand.login(
               clientOf(f.clusterIndex()), f.slot(), Role.KRCO, password(password))) {
         s.cloningOffer(); // the member answers for its cloning policies and domain
+        List<CloningMessages.ClonableObject> keys = HaMemberKey.markers(s.clonableObjects());
+        if (keys.isEmpty()) {
+          s.createObject(HaMemberKey.template(number, label));
+        } else {
+          String other = HaMemberKey.groupNumber(keys.get(0).label()).orElseThrow();
+          String action =
+              choose(
+                  existing,
+                  "slot "
+                      + serial
+                      + " already carries the HA group member key of group "
+                      + other
+                      + ". Type 'copy' to keep it and share that group, 'remove' to remove it and"
+                      + " start over, or 'quit' to create nothing");
+          if (action.equals("quit")) {
+            out().println("No group was created.");
+            return;
+          }
+          if (action.equals("copy")) {
+            number = other;
+            out()
+                .println(
+                    "Keeping the HA group member key: this client shares group " + other + ".");
+          } else {
+            for (CloningMessages.ClonableObject k : keys) {
+              s.destroyObject(k.handle());
+            }
+            s.createObject(HaMemberKey.template(number, label));
+          }
+        }
+      }
+      HaGroupEntry entry;
+      try {
+        entry = new HaGroupEntry(nextGroupIndex(), label, number, List.of(serial));
+      } catch (IllegalArgumentException e) {
+        throw new CliException(2, e.getMessage());
       }
       save(config().withHaGroup(entry));
       out()
@@ -177,7 +222,14 @@ final class HaGroupCommand extends CommandGroup {
       boolean needsSync;
       try (candidate) {
         HaPrerequisites.require(g.label(), primary, candidate.cloningOffer());
-        List<CloningMessages.ClonableObject> objects = candidate.clonableObjects();
+        List<CloningMessages.ClonableObject> objects =
+            candidate.clonableObjects().stream()
+                .filter(
+                    o ->
+                        !HaMemberKey.groupNumber(o.label())
+                            .map(g.serialNumber()::equals)
+                            .orElse(false))
+                .toList();
         needsSync = !objects.isEmpty();
         if (!objects.isEmpty()) {
           String action = existing;
@@ -201,6 +253,11 @@ final class HaGroupCommand extends CommandGroup {
             }
             needsSync = false;
           }
+        }
+        if (candidate.clonableObjects().stream()
+            .noneMatch(
+                o -> HaMemberKey.groupNumber(o.label()).equals(Optional.of(g.serialNumber())))) {
+          candidate.createObject(HaMemberKey.template(g.serialNumber(), g.label()));
         }
       }
       List<String> members = new ArrayList<>(g.memberSerials());

@@ -263,6 +263,9 @@ public final class HaGroupChannel implements KeyringChannel {
     m.handles.clear();
     m.ids.clear();
     for (CloningMessages.ClonableObject o : list) {
+      if (HaMemberKey.isMarker(o)) {
+        continue; // each member keeps its own group member key
+      }
       m.learn(o.objectId(), o.handle());
       objectIds.put(VirtualHandles.of(o.objectId()), o.objectId());
     }
@@ -291,6 +294,9 @@ public final class HaGroupChannel implements KeyringChannel {
   List<KeyringObject> virtual(HaMember m, List<KeyringObject> list) throws TransportException {
     List<KeyringObject> out = new ArrayList<>(list.size());
     for (KeyringObject o : list) {
+      if (HaMemberKey.isMarker(o.attributes().label().orElse(null))) {
+        continue;
+      }
       out.add(virtual(m, o));
     }
     return out;
