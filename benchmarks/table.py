@@ -24,6 +24,7 @@ import sys
 DEFAULT_BASELINE = ("impl", "jdk-in-process")
 BASELINES = {
     "TransportSignBenchmark": ("transport", "boundary-in-process"),
+    "HaGroupSignBenchmark": ("target", "one-member-direct"),
 }
 
 
