@@ -117,6 +117,12 @@ final class HaGroupCommand extends CommandGroup {
       Found f = member(which.slot, which.serial);
       String serial = f.slot().serialNumber();
       String number = KeyringSerial.groupNumber(serial);
+      int index = nextGroupIndex();
+      try {
+        new HaGroupEntry(index, label, number, List.of(serial)); // refused before the slot changes
+      } catch (IllegalArgumentException e) {
+        throw new CliException(2, e.getMessage());
+      }
       try (KeyringChannel s =
           ClientCommand.login(
               clientOf(f.clusterIndex()), f.slot(), Role.KRCO, password(password))) {
@@ -152,12 +158,7 @@ final class HaGroupCommand extends CommandGroup {
           }
         }
       }
-      HaGroupEntry entry;
-      try {
-        entry = new HaGroupEntry(nextGroupIndex(), label, number, List.of(serial));
-      } catch (IllegalArgumentException e) {
-        throw new CliException(2, e.getMessage());
-      }
+      HaGroupEntry entry = new HaGroupEntry(index, label, number, List.of(serial));
       save(config().withHaGroup(entry));
       out()
           .println(

@@ -36,7 +36,7 @@ class HaLogTest {
   @TempDir Path dir;
 
   @Test
-  void memberDownRecoveredSynchronizedAndFailedReplicationAreOneLineEach() throws Exception {
+  void memberDownRecoveredAndSynchronizedAreOneLineEach() throws Exception {
     FakeHaMember a = new FakeHaMember("a1", PW);
     FakeHaMember b = new FakeHaMember("b1", PW);
     HaGroupEntry entry =
@@ -75,7 +75,8 @@ class HaLogTest {
     }
     List<String> lines = Files.readAllLines(dir.resolve(HaLogSettings.FILE_NAME));
     String all = String.join("\n", lines);
-    assertEquals(1, count(lines, "member " + b_serial(lines) + " (b1) on cluster 01 is down"), all);
+    assertEquals(
+        1, count(lines, "member " + serialOfB(lines) + " (b1) on cluster 01 is down"), all);
     assertEquals(1, count(lines, "(b1) on cluster 01 recovered, 2 objects cloned to it"), all);
     assertEquals(
         1, count(lines, "synchronized 2 members: 1 objects cloned, 0 conflicting versions"), all);
@@ -85,7 +86,7 @@ class HaLogTest {
     assertFalse(all.contains(PW), "no password in the HA log");
   }
 
-  private static String b_serial(List<String> lines) {
+  private static String serialOfB(List<String> lines) {
     for (String l : lines) {
       int at = l.indexOf(" (b1)");
       if (at > 0) {
