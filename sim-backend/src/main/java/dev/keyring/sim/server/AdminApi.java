@@ -48,6 +48,7 @@ final class AdminApi extends Handler.Abstract {
   final AdminSessions sessions;
   final ClusterServiceState state;
   final RegisteredClients clients;
+  final KeyringAssignments assignments;
 
   /** Serializes the calls that change cluster membership or the service's state. */
   final Object clusterLock = new Object();
@@ -71,6 +72,8 @@ final class AdminApi extends Handler.Abstract {
     appliance.keyrings().memberAuthorization(this::requireAuthorizedForObjects);
     this.clients = new RegisteredClients(appliance, state, member::clientRevoked);
     clients.reload();
+    this.assignments = new KeyringAssignments(appliance, clients, member.cryptoSessions());
+    assignments.reload();
     this.bodyLimits = member.bodyLimits(2L * MAX_BODY);
     appliance.cluster().ifPresent(state::member);
     routes
@@ -84,6 +87,7 @@ final class AdminApi extends Handler.Abstract {
     new MemberEndpoints(this).register(routes);
     new ClientEndpoints(this).register(routes);
     new KeyringEndpoints(this).register(routes);
+    new KeyringAssignmentEndpoints(this).register(routes);
     backups = new BackupEndpoints(this);
     backups.register(routes);
   }

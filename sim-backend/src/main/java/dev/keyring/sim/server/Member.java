@@ -223,6 +223,11 @@ public final class Member implements AutoCloseable {
     return metrics.render(this);
   }
 
+  /** The crypto API's sessions of this member. */
+  CryptoSessions cryptoSessions() {
+    return sessions;
+  }
+
   /** The budget of memory held for clients' data (multi-part input, large bodies). */
   public BufferBudget buffers() {
     return buffers;
@@ -264,6 +269,7 @@ public final class Member implements AutoCloseable {
             sessions,
             adminApi::clusterView,
             this::node,
+            adminApi.assignments,
             served,
             buffers,
             bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
@@ -335,6 +341,7 @@ public final class Member implements AutoCloseable {
     dev.keyring.store.ClusterRecord c = appliance.cluster().orElseThrow();
     // the store may hold a copied state (join) or one changed while the service was stopped
     adminApi.clients.reload();
+    adminApi.assignments.reload();
     adminApi.usersChanged();
     String name = appliance.defaultMemberName();
     MemberPki pki = appliance.pki();
@@ -355,6 +362,7 @@ public final class Member implements AutoCloseable {
             new ReplicatedViews(
                 new BoundaryCacheInvalidation(appliance.boundary()),
                 adminApi.clients,
+                adminApi.assignments,
                 adminApi::usersChanged));
     ClusterServiceState state = adminApi.state;
     n.authorization(
