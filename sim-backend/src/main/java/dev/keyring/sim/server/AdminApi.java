@@ -49,6 +49,7 @@ final class AdminApi extends Handler.Abstract {
   final ClusterServiceState state;
   final RegisteredClients clients;
   final KeyringAssignments assignments;
+  final SharedLockouts lockouts;
 
   /** Serializes the calls that change cluster membership or the service's state. */
   final Object clusterLock = new Object();
@@ -67,6 +68,9 @@ final class AdminApi extends Handler.Abstract {
             appliance.config().dataDir(),
             member.config().initialAdminPassword(),
             member.config().ticker());
+    this.lockouts =
+        new SharedLockouts(appliance, () -> member.node() != null, member.config().ticker());
+    users.shareLockouts(lockouts);
     this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
     appliance.keyrings().memberAuthorization(this::requireAuthorizedForObjects);
@@ -439,6 +443,7 @@ final class AdminApi extends Handler.Abstract {
   /** Stops the backup schedule's and restores' threads. */
   void close() {
     backups.close();
+    lockouts.close();
   }
 
   /** The partition's label, or null. */

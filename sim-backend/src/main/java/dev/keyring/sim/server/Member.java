@@ -223,6 +223,11 @@ public final class Member implements AutoCloseable {
     return metrics.render(this);
   }
 
+  /** This member's admin API. */
+  AdminApi adminApi() {
+    return adminApi;
+  }
+
   /** The crypto API's sessions of this member. */
   CryptoSessions cryptoSessions() {
     return sessions;
@@ -342,6 +347,7 @@ public final class Member implements AutoCloseable {
     // the store may hold a copied state (join) or one changed while the service was stopped
     adminApi.clients.reload();
     adminApi.assignments.reload();
+    adminApi.lockouts.reloadAll();
     adminApi.usersChanged();
     String name = appliance.defaultMemberName();
     MemberPki pki = appliance.pki();
@@ -363,6 +369,7 @@ public final class Member implements AutoCloseable {
                 new BoundaryCacheInvalidation(appliance.boundary()),
                 adminApi.clients,
                 adminApi.assignments,
+                adminApi.lockouts,
                 adminApi::usersChanged));
     ClusterServiceState state = adminApi.state;
     n.authorization(
