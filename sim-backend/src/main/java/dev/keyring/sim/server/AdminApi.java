@@ -51,6 +51,9 @@ final class AdminApi extends Handler.Abstract {
   final KeyringAssignments assignments;
   final SharedLockouts lockouts;
 
+  /** Told of each step a join on this member reaches; tests fail joins there. */
+  volatile java.util.function.Consumer<JoinFlow.Step> joinHook = step -> {};
+
   /** Serializes the calls that change cluster membership or the service's state. */
   final Object clusterLock = new Object();
 

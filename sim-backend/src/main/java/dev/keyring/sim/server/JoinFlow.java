@@ -85,6 +85,35 @@ final class JoinFlow {
       int keyrings,
       long copyMillis) {}
 
+  /**
+   * The points of a join on the joiner after which it has changed something, in order. A test hook
+   * ({@code AdminApi.joinHook}) may fail the join at any of them; the system property {@code
+   * keyring.join.haltAt} naming one stops the process there at once (exit code 137), as a crash
+   * would (crash tests).
+   */
+  enum Step {
+    /** The SMK clone was opened inside the boundary. */
+    SMK_IMPORTED,
+    /** The cluster's SMK is the partition's. */
+    SMK_INSTALLED,
+    /** The cluster CA (and this member's certificate under it) are installed. */
+    CA_INSTALLED,
+    /**
+     * About to ask to be added to the membership (the answer may be lost after the cluster did).
+     */
+    COMPLETING,
+    /** The cluster's membership lists this member. */
+    MEMBERSHIP_ADDED,
+    /** The cluster's state (keyrings, users, clients) is copied into the store. */
+    STATE_COPIED,
+    /** This member's own row records its membership. */
+    MEMBER_RECORDED,
+    /** The cluster's users and clients replaced this member's. */
+    USERS_REPLACED,
+    /** The crypto API and the cluster service run. */
+    SERVICE_STARTED
+  }
+
   private final AdminApi api;
   private final Appliance appliance;
 
@@ -262,9 +291,16 @@ final class JoinFlow {
     ClusterRecord c;
     try {
       ProtectedSmk smk = appliance.boundary().importSmkClone(offer.smkBundle(), clusterId, domain);
+      reached(Step.SMK_IMPORTED);
       appliance.hsm().installClonedSmk(smk);
+      reached(Step.SMK_INSTALLED);
       appliance.pki().installClusterCa(offer.clusterCa());
       String fingerprint = appliance.pki().memberCertificateFingerprint(name);
+      reached(Step.CA_INSTALLED);
+      // from the moment it is asked, the cluster may have added this member even if its answer
+      // never arrives: a failure from here on asks it to drop the member
+      added = true;
+      reached(Step.COMPLETING);
       Completed done =
           remote.post(
               "/api/clusters/" + clusterId + "/join-requests/complete",
@@ -275,11 +311,12 @@ final class JoinFlow {
                   api.member.adminAddress(),
                   fingerprint),
               Completed.class);
-      added = true;
+      reached(Step.MEMBERSHIP_ADDED);
       Ticker ticker = api.member.config().ticker();
       long t0 = ticker.nanoTime();
       keyrings = copyState(name, done.primaryCryptoAddress());
       copyMillis = (ticker.nanoTime() - t0) / 1_000_000;
+      reached(Step.STATE_COPIED);
       c = appliance.cluster().orElseThrow();
       api.state.updateMember(
           c,
@@ -290,8 +327,18 @@ final class JoinFlow {
             row.primary = false;
             return row;
           });
-      api.usersChanged(); // the cluster's users, from its state, replace this member's
-      api.clients.reload();
+      reached(Step.MEMBER_RECORDED);
+      reloadViews(); // the cluster's users and clients, from its state, replace this member's
+      reached(Step.USERS_REPLACED);
+      try {
+        api.member.startCryptoApi();
+      } catch (Exception e) {
+        throw new HsmException(
+            ResultCode.CKR_FUNCTION_FAILED,
+            "the crypto API and cluster service did not start: " + e.getMessage(),
+            e);
+      }
+      reached(Step.SERVICE_STARTED);
     } catch (RuntimeException | Error e) {
       String undone = undo(restoreIdentities, hadSmk);
       String withdrawn = added ? remote.withdraw(clusterId, memberId, coPassword) : "";
@@ -303,15 +350,6 @@ final class JoinFlow {
         throw new ApiError(a.status, a.code, a.getMessage() + note, a.headers);
       }
       throw e;
-    }
-    try {
-      api.member.startCryptoApi();
-    } catch (Exception e) {
-      throw new HsmException(
-          ResultCode.CKR_FUNCTION_FAILED,
-          "joined, but the crypto API did not start ("
-              + e.getMessage()
-              + "); start the cluster service");
     }
     return new Result(
         c.label(),
@@ -332,6 +370,7 @@ final class JoinFlow {
    */
   private String undo(Runnable restoreIdentities, boolean hadSmk) {
     try {
+      api.member.stopCryptoApi(); // nothing to do unless it was started
       appliance
           .cluster()
           .ifPresent(
@@ -343,8 +382,7 @@ final class JoinFlow {
       if (!hadSmk) {
         appliance.hsm().clearSmk();
       }
-      api.usersChanged();
-      api.clients.reload();
+      reloadViews();
       return "this member holds no cluster, SMK or cluster CA from it, and keeps its own users";
     } catch (RuntimeException e) {
       org.slf4j.LoggerFactory.getLogger(JoinFlow.class)
@@ -375,8 +413,23 @@ final class JoinFlow {
     appliance.pki().forgetCluster();
     appliance.hsm().clearSmk();
     api.state.forgetCluster();
+    reloadViews();
+  }
+
+  /** The member's views of replicated state read again (the store changed under them). */
+  private void reloadViews() {
     api.usersChanged();
     api.clients.reload();
+    api.assignments.reload();
+    api.lockouts.reloadAll();
+  }
+
+  /** The join reached {@code step} on the joiner: the crash and test hooks. */
+  private void reached(Step step) {
+    if (step.name().equalsIgnoreCase(System.getProperty("keyring.join.haltAt"))) {
+      Runtime.getRuntime().halt(137);
+    }
+    api.joinHook.accept(step);
   }
 
   /** The remote member's admin API, as its admin user, over TLS with a pinned or first-seen key. */
@@ -465,7 +518,7 @@ final class JoinFlow {
                                     new AdminMessages.Credential("CO", coPassword, null))))))
                 .build();
         HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() / 100 == 2) {
+        if (r.statusCode() / 100 == 2 || r.statusCode() == 404) {
           return "; the cluster no longer lists it";
         }
       } catch (IOException e) {
