@@ -76,6 +76,7 @@ final class AdminApi extends Handler.Abstract {
     users.shareLockouts(lockouts);
     this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
+    JoinFlow.recoverInterrupted(appliance, state, users::reload);
     appliance.keyrings().memberAuthorization(this::requireAuthorizedForObjects);
     this.clients = new RegisteredClients(appliance, state, member::clientRevoked);
     clients.reload();

@@ -114,6 +114,21 @@ final class JoinFlow {
     SERVICE_STARTED
   }
 
+  /**
+   * The member's own {@code hsm_state} row that marks a join under way on the joiner, written
+   * before its first change and deleted once the join is done or undone: found at start, the join
+   * was cut short by a crash and is undone ({@link #recoverInterrupted}).
+   */
+  static final String JOURNAL = "join.pending";
+
+  /** What the joiner had before the join, and how far the join got. */
+  record Journal(
+      String clusterId,
+      String memberId,
+      boolean hadSmk,
+      boolean hadClusterCa,
+      boolean completing) {}
+
   private final AdminApi api;
   private final Appliance appliance;
 
@@ -284,11 +299,13 @@ final class JoinFlow {
     // from here on this member changes: whatever fails before the end puts it back as it was
     Runnable restoreIdentities = appliance.pki().clusterIdentitiesRestorer();
     boolean hadSmk = appliance.hsm().hasSmk();
+    boolean hadClusterCa = appliance.pki().hasClusterCa();
     String memberId = UUID.randomUUID().toString();
     boolean added = false;
     int keyrings;
     long copyMillis;
     ClusterRecord c;
+    journal(new Journal(clusterId.toString(), memberId, hadSmk, hadClusterCa, false));
     try {
       ProtectedSmk smk = appliance.boundary().importSmkClone(offer.smkBundle(), clusterId, domain);
       reached(Step.SMK_IMPORTED);
@@ -300,6 +317,7 @@ final class JoinFlow {
       // from the moment it is asked, the cluster may have added this member even if its answer
       // never arrives: a failure from here on asks it to drop the member
       added = true;
+      journal(new Journal(clusterId.toString(), memberId, hadSmk, hadClusterCa, true));
       reached(Step.COMPLETING);
       Completed done =
           remote.post(
@@ -339,6 +357,7 @@ final class JoinFlow {
             e);
       }
       reached(Step.SERVICE_STARTED);
+      journal(null);
     } catch (RuntimeException | Error e) {
       String undone = undo(restoreIdentities, hadSmk);
       String withdrawn = added ? remote.withdraw(clusterId, memberId, coPassword) : "";
@@ -383,6 +402,7 @@ final class JoinFlow {
         appliance.hsm().clearSmk();
       }
       reloadViews();
+      journal(null);
       return "this member holds no cluster, SMK or cluster CA from it, and keeps its own users";
     } catch (RuntimeException e) {
       org.slf4j.LoggerFactory.getLogger(JoinFlow.class)
@@ -414,6 +434,85 @@ final class JoinFlow {
     appliance.hsm().clearSmk();
     api.state.forgetCluster();
     reloadViews();
+  }
+
+  /** Writes the join's journal row, or deletes it ({@code null}). */
+  private void journal(Journal j) {
+    byte[] row = j == null ? null : encode(j);
+    appliance
+        .store()
+        .write(
+            tx -> {
+              if (row == null) {
+                tx.deleteHsmState(JOURNAL);
+              } else {
+                tx.putHsmState(JOURNAL, row);
+              }
+              return null;
+            });
+  }
+
+  private static byte[] encode(Journal j) {
+    try {
+      return JSON.writeValueAsBytes(j);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * At start, before anything else reads the cluster's state: a join that a crash cut short (its
+   * journal row is there) is undone, as a failed join is: no cluster, keyrings, SMK or cluster CA
+   * from it, the member's own users. When the crash came after the cluster was asked to add this
+   * member, the cluster may list it: the warning names the member to delete there.
+   *
+   * @param users the member's users, read again once their cluster copy is gone
+   */
+  static void recoverInterrupted(Appliance appliance, ClusterServiceState state, Runnable users) {
+    java.util.Optional<byte[]> row = appliance.store().hsmState(JOURNAL);
+    if (row.isEmpty()) {
+      return;
+    }
+    Journal j;
+    try {
+      j = JSON.readValue(row.get(), Journal.class);
+    } catch (IOException e) {
+      j = new Journal("?", "?", false, false, true);
+    }
+    appliance
+        .cluster()
+        .ifPresent(
+            c -> {
+              appliance.store().write(tx -> tx.deleteCluster(c.id()));
+              state.forgetCluster();
+            });
+    if (!j.hadClusterCa()) {
+      appliance.pki().forgetCluster();
+    }
+    if (!j.hadSmk()) {
+      appliance.hsm().clearSmk();
+    }
+    users.run();
+    appliance
+        .store()
+        .write(
+            tx -> {
+              tx.deleteHsmState(JOURNAL);
+              return null;
+            });
+    org.slf4j.LoggerFactory.getLogger(JoinFlow.class)
+        .warn(
+            "a join of cluster {} was cut short (this member stopped during it) and is undone:"
+                + " this member holds no cluster, SMK or cluster CA from it, and keeps its own"
+                + " users{}",
+            j.clusterId(),
+            j.completing()
+                ? "; the cluster may list it as member "
+                    + j.memberId()
+                    + ": delete it there (cluster member delete -memberid "
+                    + j.memberId()
+                    + ") before it joins again"
+                : "");
   }
 
   /** The member's views of replicated state read again (the store changed under them). */

@@ -152,4 +152,78 @@ class JoinAtomicityTest {
     assertEquals("shared", m1.appliance().keyrings().keyring("shared").label());
     assertTrue(m1.appliance().hsm().hasSmk());
   }
+
+  /**
+   * A crash of the joiner between steps: the join's thread stops for good at {@code crashAt} (as
+   * the process would), the member is closed and started again on the same data directory, as after
+   * a restart. It finds the join's journal and undoes the join.
+   */
+  @ParameterizedTest
+  @EnumSource(
+      value = JoinFlow.Step.class,
+      names = {"SMK_INSTALLED", "CA_INSTALLED", "STATE_COPIED", "USERS_REPLACED"})
+  void aJoinerCrashingAtThisStep_isAsItWasOnceRestarted(JoinFlow.Step crashAt) throws Exception {
+    java.util.concurrent.CountDownLatch crashed = new java.util.concurrent.CountDownLatch(1);
+    m1.adminApi().joinHook =
+        step -> {
+          if (step == crashAt) {
+            crashed.countDown();
+            while (true) { // nothing after this step ever runs
+              Thread.interrupted(); // an interrupt (the server stopping) is ignored, not spun on
+              java.util.concurrent.locks.LockSupport.park();
+            }
+          }
+        };
+    java.util.concurrent.CompletableFuture.runAsync(this::join);
+    assertTrue(crashed.await(60, TimeUnit.SECONDS), "the join reached " + crashAt);
+    Path data = dir.resolve("m1");
+    m1.close();
+    m1 = null;
+
+    m1 =
+        Member.start(
+            MemberConfig.builder()
+                .appliance(ApplianceConfig.builder().dataDir(data).kdfIterations(1000).build())
+                .adminPort(0)
+                .cryptoPort(0)
+                .build());
+    a1 = new AdminRestClient(m1.adminPort(), m1.adminCertificate());
+
+    assertTrue(m1.appliance().cluster().isEmpty(), "no cluster");
+    assertTrue(m1.appliance().store().keyrings().isEmpty(), "no keyring of the cluster");
+    assertFalse(m1.appliance().hsm().hasSmk(), "no SMK");
+    assertFalse(m1.appliance().pki().hasClusterCa(), "no cluster CA");
+    assertTrue(m1.appliance().store().hsmState(JoinFlow.JOURNAL).isEmpty(), "journal done");
+    assertEquals(-1, m1.cryptoPort(), "no crypto API");
+    assertEquals(204, login(a1, ADMIN, JOINER_ADMIN_PW), "its own users");
+    assertEquals(401, login(a1, ADMIN, ADMIN_PW));
+    if (crashAt.compareTo(JoinFlow.Step.COMPLETING) > 0) {
+      // asked to add it before the crash: the operator deletes it there, as the warning says
+      assertEquals(2, members());
+      String id = null;
+      for (com.fasterxml.jackson.databind.JsonNode m :
+          a0.call("GET", "/api/clusters/" + cluster + "/members")
+              .as(ADMIN, ADMIN_PW)
+              .send()
+              .expect(200)
+              .json()
+              .path("data")) {
+        if (!m.path("local").asBoolean()) {
+          id = m.path("memberID").asText();
+        }
+      }
+      a0.call("DELETE", "/api/clusters/" + cluster + "/members/" + id)
+          .as(ADMIN, ADMIN_PW)
+          .json(Map.of("authentication", AdminTestSupport.co()))
+          .send()
+          .expect(200);
+    }
+    assertEquals(1, members(), "the cluster does not keep the half-added member");
+
+    // it joins later
+    AdminRestClient.Reply joined = join();
+    assertEquals(200, joined.status(), joined.body());
+    assertEquals(2, members());
+    assertEquals("shared", m1.appliance().keyrings().keyring("shared").label());
+  }
 }
