@@ -77,4 +77,43 @@ class ReplicatedUsersProcessTest {
           oldOn1, newOn1, deletedOn0);
     }
   }
+
+  /**
+   * The lockout holds across members (issue 12: counters replicated where the role is
+   * cluster-wide): ten wrong passwords for {@code monitor} through member 0 lock it on member 1
+   * from the same source. At most five wrong attempts are made on member 1 while the lock travels
+   * (its own count stays under ten, so a 429 there is the cluster's lock), then the right password
+   * is refused there too.
+   */
+  @Test
+  void aUserLockedThroughOneMember_isLockedOnTheOther(@TempDir Path dir) throws Exception {
+    try (ClusterHarness h = ClusterHarness.startCluster(dir, 2, 2)) {
+      ClusterHarness.await(
+          "member 1 read-write", SETTLE, () -> "Read-Write".equals(h.state(1).mode()));
+      asAdmin(h, 0, "PATCH", "/users/monitor", Map.of("password", "monitor-password-1"))
+          .expect(200);
+      for (int i = 1; i < 10; i++) {
+        assertEquals(401, login(h, 0, "monitor", "wrong-password-" + i));
+      }
+      assertEquals(429, login(h, 0, "monitor", "wrong-password-10"));
+      long t0 = System.nanoTime();
+      int attempts = 0;
+      int seen = 0;
+      while (attempts < 5 && seen != 429) {
+        attempts++;
+        seen = login(h, 1, "monitor", "wrong-password-on-1");
+        if (seen != 429) {
+          Thread.sleep(200);
+        }
+      }
+      long millis = (System.nanoTime() - t0) / 1_000_000;
+      assertEquals(429, seen, "member 1 never saw the lock");
+      int rightOn1 = login(h, 1, "monitor", "monitor-password-1");
+      assertEquals(429, rightOn1, "the right password through member 1, while locked");
+      System.out.printf(
+          "replicated lockout: 10 wrong on member 0 -> member 1 answered 429 after %d attempt(s),"
+              + " %d ms; the right password on member 1: %d%n",
+          attempts, millis, rightOn1);
+    }
+  }
 }

@@ -14,17 +14,25 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code keyring create|list|show|delete|unlock}: the cluster's keyrings. */
+/**
+ * {@code keyring create|list|show|delete|unlock}: the cluster's keyrings; {@code assignments,
+ * assign, unassign, assignment-mode}: which clients see them ({@link KeyringAssignmentCommands}).
+ */
 @Command(
     name = "keyring",
     mixinStandardHelpOptions = true,
-    description = "The cluster's keyrings: create, list, show, unlock, delete.",
+    description =
+        "The cluster's keyrings: create, list, show, unlock, delete; assign them to clients.",
     subcommands = {
       KeyringCommand.Create.class,
       KeyringCommand.ListKeyrings.class,
       KeyringCommand.Show.class,
       KeyringCommand.Delete.class,
-      KeyringCommand.Unlock.class
+      KeyringCommand.Unlock.class,
+      KeyringAssignmentCommands.Show.class,
+      KeyringAssignmentCommands.Assign.class,
+      KeyringAssignmentCommands.Unassign.class,
+      KeyringAssignmentCommands.Mode.class
     })
 final class KeyringCommand extends CommandGroup {
 

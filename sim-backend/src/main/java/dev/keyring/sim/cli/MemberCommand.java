@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
       "maxConcurrentStreams, clientCertificateValidityDays, channelPort, channelMaxInFlight,",
       "channelWorkers, channelWriteTimeoutMillis, backupHaltAt (crash tests: see",
-      "docs/backup.md), stopHaltAt (crash tests: see docs/cluster.md), and",
+      "docs/backup.md), stopHaltAt and joinHaltAt (crash tests: see docs/cluster.md), and",
       "peerRoute.HOST:PORT = HOST:PORT for each peer reached through another",
       "address),",
       "else from the defaults."
@@ -61,6 +61,7 @@ final class MemberCommand implements Callable<Integer> {
           "bufferBudgetBytes",
           "backupHaltAt",
           "stopHaltAt",
+          "joinHaltAt",
           "minRequestDataRate",
           "idleTimeoutSeconds",
           "maxConnections",
@@ -196,6 +197,10 @@ final class MemberCommand implements Callable<Integer> {
     if (p.containsKey("stopHaltAt")) {
       // crash tests only: halt the member before or after it writes its clean-stop marker
       System.setProperty("keyring.stop.haltAt", p.getProperty("stopHaltAt").strip());
+    }
+    if (p.containsKey("joinHaltAt")) {
+      // crash tests only: halt the joiner right after a step of a join (docs/cluster.md)
+      System.setProperty("keyring.join.haltAt", p.getProperty("joinHaltAt").strip());
     }
     if (p.containsKey("backupHaltAt")) {
       // crash tests only: halt the member at a point of a backup or restore (docs/backup.md)

@@ -48,6 +48,11 @@ final class AdminApi extends Handler.Abstract {
   final AdminSessions sessions;
   final ClusterServiceState state;
   final RegisteredClients clients;
+  final KeyringAssignments assignments;
+  final SharedLockouts lockouts;
+
+  /** Told of each step a join on this member reaches; tests fail joins there. */
+  volatile java.util.function.Consumer<JoinFlow.Step> joinHook = step -> {};
 
   /** Serializes the calls that change cluster membership or the service's state. */
   final Object clusterLock = new Object();
@@ -66,11 +71,17 @@ final class AdminApi extends Handler.Abstract {
             appliance.config().dataDir(),
             member.config().initialAdminPassword(),
             member.config().ticker());
+    this.lockouts =
+        new SharedLockouts(appliance, () -> member.node() != null, member.config().ticker());
+    users.shareLockouts(lockouts);
     this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
+    JoinFlow.recoverInterrupted(appliance, state, users::reload);
     appliance.keyrings().memberAuthorization(this::requireAuthorizedForObjects);
     this.clients = new RegisteredClients(appliance, state, member::clientRevoked);
     clients.reload();
+    this.assignments = new KeyringAssignments(appliance, clients, member.cryptoSessions());
+    assignments.reload();
     this.bodyLimits = member.bodyLimits(2L * MAX_BODY);
     appliance.cluster().ifPresent(state::member);
     routes
@@ -84,6 +95,7 @@ final class AdminApi extends Handler.Abstract {
     new MemberEndpoints(this).register(routes);
     new ClientEndpoints(this).register(routes);
     new KeyringEndpoints(this).register(routes);
+    new KeyringAssignmentEndpoints(this).register(routes);
     backups = new BackupEndpoints(this);
     backups.register(routes);
   }
@@ -435,6 +447,7 @@ final class AdminApi extends Handler.Abstract {
   /** Stops the backup schedule's and restores' threads. */
   void close() {
     backups.close();
+    lockouts.close();
   }
 
   /** The partition's label, or null. */

@@ -24,8 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * Every password check counts: logins, HTTP Basic credentials on any call, and the current password
  * a user gives to change its own. Counters live in memory (they restart with the member) and each
- * member counts its own. At most {@value #MAX_TRACKED} (user, source) pairs are tracked; beyond
- * that, pairs that are not locked are forgotten. Guarded by the caller's lock.
+ * member counts its own; once the member is in a cluster, each failure is also counted in the
+ * cluster's replicated state ({@link SharedLockouts}), and a lock of either kind is enforced. At
+ * most {@value #MAX_TRACKED} (user, source) pairs are tracked; beyond that, pairs that are not
+ * locked are forgotten. Guarded by the caller's lock.
  */
 final class AdminLockout {
   static final int THRESHOLD = 10;
@@ -48,9 +50,15 @@ final class AdminLockout {
   private final Ticker ticker;
   private final Map<String, Failures> bySource = new HashMap<>();
   private final Map<String, Window> byUser = new HashMap<>();
+  private SharedLockouts shared;
 
   AdminLockout(Ticker ticker) {
     this.ticker = ticker;
+  }
+
+  /** Counts in the cluster's state too from now on (this member is in a cluster). */
+  void share(SharedLockouts cluster) {
+    this.shared = cluster;
   }
 
   /** Refuses (429) when {@code user} is locked from {@code source} or from everywhere. */
@@ -68,16 +76,22 @@ final class AdminLockout {
       throw locked(user, w.startNanos + DURATION.toNanos() - now, true);
     }
     Failures f = bySource.get(key(user, source));
-    if (f == null || !f.locked) {
-      return;
-    }
-    long left = f.lockedUntilNanos - now;
-    if (left <= 0) {
+    if (f != null && f.locked) {
+      long left = f.lockedUntilNanos - now;
+      if (left > 0) {
+        throw locked(user, left, false);
+      }
       f.locked = false;
       f.consecutive = 0;
-      return;
     }
-    throw locked(user, left, false);
+    if (shared != null) {
+      shared
+          .lock(user, source)
+          .ifPresent(
+              l -> {
+                throw locked(user, l.millisLeft() * 1_000_000L, l.everywhere());
+              });
+    }
   }
 
   /**
@@ -85,6 +99,9 @@ final class AdminLockout {
    * (from that source, or from everywhere), else returns.
    */
   void failed(String user, String source) {
+    if (shared != null) {
+      shared.failed(user, source);
+    }
     long now = ticker.nanoTime();
     Window w = byUser.computeIfAbsent(user, u -> new Window());
     if (w.failures == 0 || now - w.startNanos >= DURATION.toNanos()) {
@@ -123,12 +140,18 @@ final class AdminLockout {
   /** A right password for {@code user} from {@code source}: that source's count starts again. */
   void succeeded(String user, String source) {
     bySource.remove(key(user, source));
+    if (shared != null) {
+      shared.succeeded(user, source);
+    }
   }
 
   /** Forgets every count of {@code user} (its password was set, or it was deleted). */
   void forget(String user) {
     bySource.keySet().removeIf(k -> k.startsWith(user + "\n"));
     byUser.remove(user);
+    if (shared != null) {
+      shared.forget(user);
+    }
   }
 
   /** Forgets every count. */

@@ -202,6 +202,11 @@ final class ApplianceUsers {
     }
   }
 
+  /** Counts failed password checks in the cluster's state too ({@link SharedLockouts}). */
+  synchronized void shareLockouts(SharedLockouts cluster) {
+    lockout.share(cluster);
+  }
+
   /** {@link #authenticate(String, String, String)} from an unknown source. */
   Principal authenticate(String user, String password) {
     return authenticate(user, password, "");

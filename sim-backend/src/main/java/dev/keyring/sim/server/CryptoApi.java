@@ -51,17 +51,20 @@ final class CryptoApi extends Handler.Abstract {
   final BufferBudget budget;
   private final BodyLimits bodyLimits;
   private final java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node;
+  private final KeyringAssignments assignments;
 
   CryptoApi(
       Appliance appliance,
       CryptoSessions sessions,
       java.util.function.Supplier<CryptoMessages.ClusterView> view,
       java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node,
+      KeyringAssignments assignments,
       java.util.concurrent.atomic.AtomicLong served,
       BufferBudget budget,
       BodyLimits bodyLimits) {
     this.peers = new PeerEndpoints(node);
     this.node = node;
+    this.assignments = assignments;
     this.consistency = new ReadConsistency(appliance, node);
     this.operations = new OperationEndpoints(budget);
     this.cloning = new CloningEndpoints(appliance);
@@ -166,9 +169,10 @@ final class CryptoApi extends Handler.Abstract {
     return leaf.getSerialNumber().toString(16);
   }
 
-  /** Opens a session of {@code owner} on the keyring named by label, UUID or serial number. */
+  /** Opens a session of {@code owner} on a keyring (label, UUID or serial) it may see. */
   CryptoMessages.SessionInfo openSession(String owner, String keyring) {
     KeyringRecord k = appliance.keyrings().keyring(keyring);
+    assignments.requireAllowed(owner, k.id());
     CryptoSessions.Entry e = sessions.open(owner, k.id(), k.label());
     return new CryptoMessages.SessionInfo(e.id, k.id(), k.label());
   }
@@ -206,7 +210,7 @@ final class CryptoApi extends Handler.Abstract {
     if (p.length == 3 && p[2].equals("slots")) {
       requireMethod(x, "GET");
       x.noBody();
-      x.ok(slots());
+      x.ok(slots(owner));
       return;
     }
     if (p.length == 4 && p[2].equals("peer")) {
@@ -496,6 +500,7 @@ final class CryptoApi extends Handler.Abstract {
 
   /** Logs session {@code s} in as {@code role}. */
   void login(CryptoSessions.Entry s, Role role, String password) {
+    assignments.requireAllowed(s.owner, s.keyringId); // before the password is looked at
     synchronized (s) {
       if (s.login != null) {
         throw new HsmException(
@@ -520,10 +525,14 @@ final class CryptoApi extends Handler.Abstract {
     }
   }
 
-  private CryptoMessages.SlotList slots() {
+  /** The keyrings {@code owner} may see, each a slot. */
+  private CryptoMessages.SlotList slots(String owner) {
     List<CryptoMessages.Slot> out = new ArrayList<>();
     long slot = 0;
     for (KeyringRecord k : appliance.keyrings().keyrings()) {
+      if (!assignments.allows(owner, k.id())) {
+        continue;
+      }
       out.add(
           new CryptoMessages.Slot(
               slot++,

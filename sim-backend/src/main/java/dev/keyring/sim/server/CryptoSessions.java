@@ -165,6 +165,23 @@ final class CryptoSessions implements AutoCloseable {
     return n;
   }
 
+  /**
+   * Closes and logs out every session for whose owner and keyring {@code refused} holds (the
+   * keyring is no longer assigned to that client).
+   *
+   * @return how many were closed
+   */
+  int closeWhere(java.util.function.BiPredicate<String, UUID> refused) {
+    int n = 0;
+    for (Entry e : sessions.values()) {
+      if (refused.test(e.owner, e.keyringId) && sessions.containsKey(e.id)) {
+        remove(e);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Closes and logs out every session (the cluster service stopped). */
   void closeAll() {
     for (Entry e : sessions.values()) {

@@ -12,23 +12,8 @@ import dev.keyring.sim.cluster.Membership;
 import dev.keyring.sim.cluster.PeerTransport;
 import dev.keyring.store.ClusterRecord;
 import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Base64;
-import java.util.HexFormat;
-import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * Joining a cluster, in two calls from the joiner to a member of the cluster's admin API (as its
@@ -84,6 +69,50 @@ final class JoinFlow {
       String remoteCertificateFingerprint,
       int keyrings,
       long copyMillis) {}
+
+  /**
+   * The points of a join on the joiner after which it has changed something, in order. A test hook
+   * ({@code AdminApi.joinHook}) may fail the join at any of them; the system property {@code
+   * keyring.join.haltAt} naming one stops the process there at once (exit code 137), as a crash
+   * would (crash tests).
+   */
+  enum Step {
+    /** The SMK clone was opened inside the boundary. */
+    SMK_IMPORTED,
+    /** The cluster's SMK is the partition's. */
+    SMK_INSTALLED,
+    /** The cluster CA (and this member's certificate under it) are installed. */
+    CA_INSTALLED,
+    /**
+     * About to ask to be added to the membership (the answer may be lost after the cluster did).
+     */
+    COMPLETING,
+    /** The cluster's membership lists this member. */
+    MEMBERSHIP_ADDED,
+    /** The cluster's state (keyrings, users, clients) is copied into the store. */
+    STATE_COPIED,
+    /** This member's own row records its membership. */
+    MEMBER_RECORDED,
+    /** The cluster's users and clients replaced this member's. */
+    USERS_REPLACED,
+    /** The crypto API and the cluster service run. */
+    SERVICE_STARTED
+  }
+
+  /**
+   * The member's own {@code hsm_state} row that marks a join under way on the joiner, written
+   * before its first change and deleted once the join is done or undone: found at start, the join
+   * was cut short by a crash and is undone ({@link #recoverInterrupted}).
+   */
+  static final String JOURNAL = "join.pending";
+
+  /** What the joiner had before the join, and how far the join got. */
+  record Journal(
+      String clusterId,
+      String memberId,
+      boolean hadSmk,
+      boolean hadClusterCa,
+      boolean completing) {}
 
   private final AdminApi api;
   private final Appliance appliance;
@@ -255,16 +284,26 @@ final class JoinFlow {
     // from here on this member changes: whatever fails before the end puts it back as it was
     Runnable restoreIdentities = appliance.pki().clusterIdentitiesRestorer();
     boolean hadSmk = appliance.hsm().hasSmk();
+    boolean hadClusterCa = appliance.pki().hasClusterCa();
     String memberId = UUID.randomUUID().toString();
     boolean added = false;
     int keyrings;
     long copyMillis;
     ClusterRecord c;
+    journal(new Journal(clusterId.toString(), memberId, hadSmk, hadClusterCa, false));
     try {
       ProtectedSmk smk = appliance.boundary().importSmkClone(offer.smkBundle(), clusterId, domain);
+      reached(Step.SMK_IMPORTED);
       appliance.hsm().installClonedSmk(smk);
+      reached(Step.SMK_INSTALLED);
       appliance.pki().installClusterCa(offer.clusterCa());
       String fingerprint = appliance.pki().memberCertificateFingerprint(name);
+      reached(Step.CA_INSTALLED);
+      // from the moment it is asked, the cluster may have added this member even if its answer
+      // never arrives: a failure from here on asks it to drop the member
+      added = true;
+      journal(new Journal(clusterId.toString(), memberId, hadSmk, hadClusterCa, true));
+      reached(Step.COMPLETING);
       Completed done =
           remote.post(
               "/api/clusters/" + clusterId + "/join-requests/complete",
@@ -275,11 +314,12 @@ final class JoinFlow {
                   api.member.adminAddress(),
                   fingerprint),
               Completed.class);
-      added = true;
+      reached(Step.MEMBERSHIP_ADDED);
       Ticker ticker = api.member.config().ticker();
       long t0 = ticker.nanoTime();
       keyrings = copyState(name, done.primaryCryptoAddress());
       copyMillis = (ticker.nanoTime() - t0) / 1_000_000;
+      reached(Step.STATE_COPIED);
       c = appliance.cluster().orElseThrow();
       api.state.updateMember(
           c,
@@ -290,8 +330,19 @@ final class JoinFlow {
             row.primary = false;
             return row;
           });
-      api.usersChanged(); // the cluster's users, from its state, replace this member's
-      api.clients.reload();
+      reached(Step.MEMBER_RECORDED);
+      reloadViews(); // the cluster's users and clients, from its state, replace this member's
+      reached(Step.USERS_REPLACED);
+      try {
+        api.member.startCryptoApi();
+      } catch (Exception e) {
+        throw new HsmException(
+            ResultCode.CKR_FUNCTION_FAILED,
+            "the crypto API and cluster service did not start: " + e.getMessage(),
+            e);
+      }
+      reached(Step.SERVICE_STARTED);
+      journal(null);
     } catch (RuntimeException | Error e) {
       String undone = undo(restoreIdentities, hadSmk);
       String withdrawn = added ? remote.withdraw(clusterId, memberId, coPassword) : "";
@@ -303,15 +354,6 @@ final class JoinFlow {
         throw new ApiError(a.status, a.code, a.getMessage() + note, a.headers);
       }
       throw e;
-    }
-    try {
-      api.member.startCryptoApi();
-    } catch (Exception e) {
-      throw new HsmException(
-          ResultCode.CKR_FUNCTION_FAILED,
-          "joined, but the crypto API did not start ("
-              + e.getMessage()
-              + "); start the cluster service");
     }
     return new Result(
         c.label(),
@@ -332,6 +374,7 @@ final class JoinFlow {
    */
   private String undo(Runnable restoreIdentities, boolean hadSmk) {
     try {
+      api.member.stopCryptoApi(); // nothing to do unless it was started
       appliance
           .cluster()
           .ifPresent(
@@ -343,8 +386,8 @@ final class JoinFlow {
       if (!hadSmk) {
         appliance.hsm().clearSmk();
       }
-      api.usersChanged();
-      api.clients.reload();
+      reloadViews();
+      journal(null);
       return "this member holds no cluster, SMK or cluster CA from it, and keeps its own users";
     } catch (RuntimeException e) {
       org.slf4j.LoggerFactory.getLogger(JoinFlow.class)
@@ -375,145 +418,101 @@ final class JoinFlow {
     appliance.pki().forgetCluster();
     appliance.hsm().clearSmk();
     api.state.forgetCluster();
-    api.usersChanged();
-    api.clients.reload();
+    reloadViews();
   }
 
-  /** The remote member's admin API, as its admin user, over TLS with a pinned or first-seen key. */
-  private static final class RemoteAdmin {
-    private final String base;
-    private final String authorization;
-    private final HttpClient http;
-    private final AtomicReference<String> seen = new AtomicReference<>();
-
-    RemoteAdmin(String host, int port, String password, String pinned) {
-      this.base = "https://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-      this.authorization =
-          "Basic "
-              + Base64.getEncoder()
-                  .encodeToString(("admin:" + password).getBytes(StandardCharsets.UTF_8));
-      String pin = pinned == null ? null : pinned.replace(":", "").toLowerCase(Locale.ROOT);
-      X509TrustManager tm =
-          new X509TrustManager() {
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) {
-              throw new UnsupportedOperationException();
-            }
-
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType)
-                throws java.security.cert.CertificateException {
-              String fp;
-              try {
-                fp =
-                    HexFormat.of()
-                        .formatHex(
-                            MessageDigest.getInstance("SHA-256").digest(chain[0].getEncoded()));
-              } catch (GeneralSecurityException e) {
-                throw new java.security.cert.CertificateException(e);
+  /** Writes the join's journal row, or deletes it ({@code null}). */
+  private void journal(Journal j) {
+    byte[] row = j == null ? null : encode(j);
+    appliance
+        .store()
+        .write(
+            tx -> {
+              if (row == null) {
+                tx.deleteHsmState(JOURNAL);
+              } else {
+                tx.putHsmState(JOURNAL, row);
               }
-              if (pin != null && !pin.equals(fp)) {
-                throw new java.security.cert.CertificateException(
-                    "the remote admin certificate's fingerprint " + fp + " is not the pinned one");
-              }
-              seen.set(fp);
-            }
+              return null;
+            });
+  }
 
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-              return new X509Certificate[0];
-            }
-          };
-      try {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new javax.net.ssl.TrustManager[] {tm}, new SecureRandom());
-        this.http =
-            HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .sslContext(ctx)
-                .connectTimeout(Duration.ofSeconds(5))
-                .build();
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException(e);
-      }
+  private static byte[] encode(Journal j) {
+    try {
+      return JSON.writeValueAsBytes(j);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
     }
+  }
 
-    String seenFingerprint() {
-      return seen.get();
+  /**
+   * At start, before anything else reads the cluster's state: a join that a crash cut short (its
+   * journal row is there) is undone, as a failed join is: no cluster, keyrings, SMK or cluster CA
+   * from it, the member's own users. When the crash came after the cluster was asked to add this
+   * member, the cluster may list it: the warning names the member to delete there.
+   *
+   * @param users the member's users, read again once their cluster copy is gone
+   */
+  static void recoverInterrupted(Appliance appliance, ClusterServiceState state, Runnable users) {
+    java.util.Optional<byte[]> row = appliance.store().hsmState(JOURNAL);
+    if (row.isEmpty()) {
+      return;
     }
+    Journal j;
+    try {
+      j = JSON.readValue(row.get(), Journal.class);
+    } catch (IOException e) {
+      j = new Journal("?", "?", false, false, true);
+    }
+    appliance
+        .cluster()
+        .ifPresent(
+            c -> {
+              appliance.store().write(tx -> tx.deleteCluster(c.id()));
+              state.forgetCluster();
+            });
+    if (!j.hadClusterCa()) {
+      appliance.pki().forgetCluster();
+    }
+    if (!j.hadSmk()) {
+      appliance.hsm().clearSmk();
+    }
+    users.run();
+    appliance
+        .store()
+        .write(
+            tx -> {
+              tx.deleteHsmState(JOURNAL);
+              return null;
+            });
+    org.slf4j.LoggerFactory.getLogger(JoinFlow.class)
+        .warn(
+            "a join of cluster {} was cut short (this member stopped during it) and is undone:"
+                + " this member holds no cluster, SMK or cluster CA from it, and keeps its own"
+                + " users{}",
+            j.clusterId(),
+            j.completing()
+                ? "; the cluster may list it as member "
+                    + j.memberId()
+                    + ": delete it there (cluster member delete -memberid "
+                    + j.memberId()
+                    + ") before it joins again"
+                : "");
+  }
 
-    /**
-     * Asks the member to delete the joiner it added (the join failed after that): best effort.
-     *
-     * @return what happened, for the refusal's message
-     */
-    String withdraw(UUID clusterId, String memberId, String coPassword) {
-      try {
-        HttpRequest req =
-            HttpRequest.newBuilder(
-                    URI.create(base + "/api/clusters/" + clusterId + "/members/" + memberId))
-                .timeout(Duration.ofSeconds(30))
-                .header("Authorization", authorization)
-                .header("Content-Type", "application/json")
-                .method(
-                    "DELETE",
-                    HttpRequest.BodyPublishers.ofByteArray(
-                        JSON.writeValueAsBytes(
-                            java.util.Map.of(
-                                "authentication",
-                                java.util.List.of(
-                                    new AdminMessages.Credential("CO", coPassword, null))))))
-                .build();
-        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() / 100 == 2) {
-          return "; the cluster no longer lists it";
-        }
-      } catch (IOException e) {
-        // reported below
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return "; the cluster still lists member "
-          + memberId
-          + ": delete it there (cluster member delete -memberid "
-          + memberId
-          + ")";
-    }
+  /** The member's views of replicated state read again (the store changed under them). */
+  private void reloadViews() {
+    api.usersChanged();
+    api.clients.reload();
+    api.assignments.reload();
+    api.lockouts.reloadAll();
+  }
 
-    <T> T post(String path, Object body, Class<T> answer) {
-      try {
-        HttpRequest req =
-            HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofSeconds(60))
-                .header("Authorization", authorization)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)))
-                .build();
-        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-        if (r.statusCode() / 100 != 2) {
-          String text = new String(r.body(), StandardCharsets.UTF_8);
-          String message = text;
-          try {
-            message = JSON.readTree(r.body()).path("message").asText(text);
-          } catch (IOException notJson) {
-            // keep the text
-          }
-          if (r.statusCode() == 401) {
-            message = "the remote admin password was refused";
-          }
-          throw ApiError.conflict(
-              ResultCode.CKR_FUNCTION_FAILED,
-              "the cluster member at " + base + " refused: " + message);
-        }
-        return JSON.readValue(r.body(), answer);
-      } catch (IOException e) {
-        throw ApiError.conflict(
-            ResultCode.CKR_FUNCTION_FAILED,
-            "the cluster member at " + base + " could not be reached: " + e.getMessage());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new HsmException(ResultCode.CKR_FUNCTION_FAILED, "interrupted while joining");
-      }
+  /** The join reached {@code step} on the joiner: the crash and test hooks. */
+  private void reached(Step step) {
+    if (step.name().equalsIgnoreCase(System.getProperty("keyring.join.haltAt"))) {
+      Runtime.getRuntime().halt(137);
     }
+    api.joinHook.accept(step);
   }
 }

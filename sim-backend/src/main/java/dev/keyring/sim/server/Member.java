@@ -223,6 +223,16 @@ public final class Member implements AutoCloseable {
     return metrics.render(this);
   }
 
+  /** This member's admin API. */
+  AdminApi adminApi() {
+    return adminApi;
+  }
+
+  /** The crypto API's sessions of this member. */
+  CryptoSessions cryptoSessions() {
+    return sessions;
+  }
+
   /** The budget of memory held for clients' data (multi-part input, large bodies). */
   public BufferBudget buffers() {
     return buffers;
@@ -264,6 +274,7 @@ public final class Member implements AutoCloseable {
             sessions,
             adminApi::clusterView,
             this::node,
+            adminApi.assignments,
             served,
             buffers,
             bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
@@ -335,6 +346,8 @@ public final class Member implements AutoCloseable {
     dev.keyring.store.ClusterRecord c = appliance.cluster().orElseThrow();
     // the store may hold a copied state (join) or one changed while the service was stopped
     adminApi.clients.reload();
+    adminApi.assignments.reload();
+    adminApi.lockouts.reloadAll();
     adminApi.usersChanged();
     String name = appliance.defaultMemberName();
     MemberPki pki = appliance.pki();
@@ -355,6 +368,8 @@ public final class Member implements AutoCloseable {
             new ReplicatedViews(
                 new BoundaryCacheInvalidation(appliance.boundary()),
                 adminApi.clients,
+                adminApi.assignments,
+                adminApi.lockouts,
                 adminApi::usersChanged));
     ClusterServiceState state = adminApi.state;
     n.authorization(
