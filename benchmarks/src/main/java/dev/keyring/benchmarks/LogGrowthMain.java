@@ -158,7 +158,7 @@ public final class LogGrowthMain {
     }
 
     @Override
-    public PeerMessages.SnapshotAnswer snapshot(String a, Duration t) throws IOException {
+    public <T> T snapshot(String a, Duration t, StreamReader<T> reader) throws IOException {
       throw none();
     }
 

@@ -126,9 +126,9 @@ class TransportOptionsTest {
   }
 
   @Test
-  void hedgingDefaults_offBetween50And500ms_withA1sDeadline() {
+  void hedgingDefaults_onBetween50And500ms_withA750msDeadline() {
     TransportOptions d = TransportOptions.defaults();
-    assertEquals(false, d.hedging()); // off until hedged attempts close their sessions
+    assertEquals(true, d.hedging());
     assertEquals(Duration.ofMillis(50), d.hedgeMinDelay());
     assertEquals(Duration.ofMillis(500), d.hedgeMaxDelay());
     assertEquals(Duration.ofMillis(750), d.answerDeadline());
@@ -136,8 +136,8 @@ class TransportOptionsTest {
         Duration.ZERO,
         TransportOptions.builder().answerDeadline(Duration.ZERO).build().answerDeadline(),
         "no deadline");
-    TransportOptions on = TransportOptions.builder().hedging(true).build();
-    assertEquals(true, on.toBuilder().build().hedging());
+    TransportOptions off = TransportOptions.builder().hedging(false).build();
+    assertEquals(false, off.toBuilder().build().hedging());
   }
 
   @Test

@@ -3,6 +3,8 @@ package dev.keyring.store;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -435,6 +437,38 @@ public final class KeyringStore implements AutoCloseable {
   public void installSnapshot(Snapshot snapshot) {
     Objects.requireNonNull(snapshot, "snapshot");
     log.installSnapshot(snapshot);
+  }
+
+  /**
+   * Writes the replicated state to {@code out} as it reads it, in the form {@link SnapshotStream}
+   * describes: one repeatable-read transaction (every row at the returned position), {@code chunk}
+   * rows per query, so memory does not grow with the state.
+   *
+   * @throws java.io.UncheckedIOException when writing to {@code out} failed
+   */
+  public LogPosition writeSnapshot(OutputStream out, int chunk) {
+    Objects.requireNonNull(out, "out");
+    return log.writeSnapshot(out, positiveChunk(chunk));
+  }
+
+  /**
+   * As {@link #installSnapshot(Snapshot)}, from a stream {@link #writeSnapshot} wrote, read and
+   * inserted {@code chunk} rows at a time in one transaction: a stream cut off, broken or malformed
+   * rolls it back, leaving the state as it was.
+   *
+   * @throws HsmException CKR_ARGUMENTS_BAD for a malformed or cut-off stream
+   * @throws java.io.UncheckedIOException when reading {@code in} failed
+   */
+  public SnapshotStream.Installed installSnapshot(InputStream in, int chunk) {
+    Objects.requireNonNull(in, "in");
+    return log.installSnapshot(in, positiveChunk(chunk));
+  }
+
+  private static int positiveChunk(int chunk) {
+    if (chunk < 1 || chunk > 100_000) {
+      throw new IllegalArgumentException("a snapshot chunk is 1 to 100,000 rows, not " + chunk);
+    }
+    return chunk;
   }
 
   /**

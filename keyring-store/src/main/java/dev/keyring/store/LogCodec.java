@@ -130,7 +130,7 @@ public final class LogCodec {
 
   // ------------------------------------------------------------------ encoding
 
-  private static ObjectNode header(LogPosition p) {
+  static ObjectNode header(LogPosition p) {
     ObjectNode root = NODES.objectNode();
     root.put("v", VERSION);
     root.put("epoch", p.epoch());
@@ -138,7 +138,7 @@ public final class LogCodec {
     return root;
   }
 
-  private static byte[] write(ObjectNode root) {
+  static byte[] write(ObjectNode root) {
     try {
       return JSON.writeValueAsBytes(root);
     } catch (JsonProcessingException e) {
@@ -170,7 +170,7 @@ public final class LogCodec {
     return n;
   }
 
-  private static ObjectNode keyring(KeyringRecord k) {
+  static ObjectNode keyring(KeyringRecord k) {
     ObjectNode n = NODES.objectNode();
     n.put("id", k.id().toString());
     n.put("clusterId", k.clusterId().toString());
@@ -185,7 +185,7 @@ public final class LogCodec {
     return n;
   }
 
-  private static ObjectNode object(ObjectRecord o) {
+  static ObjectNode object(ObjectRecord o) {
     ObjectNode n = NODES.objectNode();
     n.put("keyringId", o.keyringId().toString());
     n.put("handle", o.handle());
@@ -197,18 +197,18 @@ public final class LogCodec {
     return n;
   }
 
-  private static String base64(byte[] b) {
+  static String base64(byte[] b) {
     return b == null ? null : Base64.getEncoder().encodeToString(b);
   }
 
   // ------------------------------------------------------------------ decoding
 
   @FunctionalInterface
-  private interface Reader<T> {
+  interface Reader<T> {
     T read(JsonNode root);
   }
 
-  private static <T> T decoding(String what, byte[] bytes, Reader<T> reader) {
+  static <T> T decoding(String what, byte[] bytes, Reader<T> reader) {
     if (bytes == null) {
       throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "cannot decode a " + what + ": null");
     }
@@ -250,7 +250,7 @@ public final class LogCodec {
   }
 
   /** A malformed record, turned into CKR_ARGUMENTS_BAD by {@link #decoding}. */
-  private static final class BadRecord extends RuntimeException {
+  static final class BadRecord extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     BadRecord(String message) {
@@ -258,11 +258,11 @@ public final class LogCodec {
     }
   }
 
-  private static BadRecord bad(String message) {
+  static BadRecord bad(String message) {
     return new BadRecord(message);
   }
 
-  private static LogPosition position(JsonNode root) {
+  static LogPosition position(JsonNode root) {
     return new LogPosition(number(root, "epoch"), number(root, "sequence"));
   }
 
@@ -295,7 +295,7 @@ public final class LogCodec {
     return v.isNull() ? null : reader.read(v);
   }
 
-  private static KeyringRecord keyring(JsonNode n) {
+  static KeyringRecord keyring(JsonNode n) {
     long failed = number(n, "failedLogins");
     if (failed != (int) failed) {
       throw bad("failedLogins " + failed + " is out of range");
@@ -313,7 +313,7 @@ public final class LogCodec {
         number(n, "nextHandle"));
   }
 
-  private static ObjectRecord object(JsonNode n) {
+  static ObjectRecord object(JsonNode n) {
     JsonNode attributes = field(n, "attributes");
     if (!attributes.isObject()) {
       throw bad("attributes is not an object");
@@ -335,7 +335,7 @@ public final class LogCodec {
         instant(n, "createdAt"));
   }
 
-  private static JsonNode field(JsonNode n, String name) {
+  static JsonNode field(JsonNode n, String name) {
     JsonNode v = n.get(name);
     if (v == null) {
       throw bad("field '" + name + "' is missing");
@@ -351,7 +351,7 @@ public final class LogCodec {
     return v;
   }
 
-  private static String text(JsonNode n, String name) {
+  static String text(JsonNode n, String name) {
     JsonNode v = field(n, name);
     if (!v.isTextual()) {
       throw bad("field '" + name + "' is not a string");
@@ -359,7 +359,7 @@ public final class LogCodec {
     return v.textValue();
   }
 
-  private static long number(JsonNode n, String name) {
+  static long number(JsonNode n, String name) {
     JsonNode v = field(n, name);
     if (!v.isIntegralNumber() || !v.canConvertToLong()) {
       throw bad("field '" + name + "' is not an integer");
@@ -375,7 +375,7 @@ public final class LogCodec {
     return v.booleanValue();
   }
 
-  private static UUID uuid(JsonNode n, String name) {
+  static UUID uuid(JsonNode n, String name) {
     String s = text(n, name);
     try {
       return UUID.fromString(s);
@@ -384,7 +384,7 @@ public final class LogCodec {
     }
   }
 
-  private static Instant instant(JsonNode n, String name) {
+  static Instant instant(JsonNode n, String name) {
     String s = text(n, name);
     try {
       return Instant.parse(s);
@@ -393,7 +393,7 @@ public final class LogCodec {
     }
   }
 
-  private static byte[] bytes(JsonNode v, String name) {
+  static byte[] bytes(JsonNode v, String name) {
     if (!v.isTextual()) {
       throw bad("field '" + name + "' is not a base64 string");
     }

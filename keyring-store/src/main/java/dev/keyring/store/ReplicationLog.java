@@ -2,6 +2,10 @@ package dev.keyring.store;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.util.List;
 import java.util.Optional;
@@ -186,6 +190,26 @@ final class ReplicationLog {
   /** The position the log starts after (its base), {@link LogPosition#ZERO} without one. */
   LogPosition base() {
     return pool.read("reading the log base", ReplicationSql::base);
+  }
+
+  /** Writes the state to {@code out} as {@link SnapshotStream} says, in one consistent read. */
+  LogPosition writeSnapshot(OutputStream out, int chunk) {
+    return pool.readConsistent(
+        "streaming a snapshot",
+        c -> {
+          try {
+            return SnapshotStream.write(c, pool.dialect(), out, chunk);
+          } catch (IOException e) {
+            throw new UncheckedIOException("writing a snapshot failed: " + e.getMessage(), e);
+          }
+        });
+  }
+
+  /** Installs a streamed snapshot in one transaction (rolled back if the stream is cut off). */
+  SnapshotStream.Installed installSnapshot(InputStream in, int chunk) {
+    SnapshotStream.Installed done = locked(tx -> SnapshotStream.install(tx, in, chunk));
+    LOG.info("installed a streamed snapshot: {}", done);
+    return done;
   }
 
   void installSnapshot(Snapshot snapshot) {

@@ -41,9 +41,7 @@ final class SnapshotSql {
         "installing a snapshot at " + s.position(),
         () -> {
           Connection c = tx.connection();
-          for (String table : REPLACED_TABLES) {
-            Sql.update(c, "DELETE FROM " + table);
-          }
+          empty(c);
           if (s.cluster() != null) {
             Rows.CLUSTER.insertAll(c, List.of(s.cluster()));
           }
@@ -52,12 +50,24 @@ final class SnapshotSql {
           for (Map.Entry<String, byte[]> e : s.clusterValues().entrySet()) {
             Sql.upsert(c, tx.dialect().upsertClusterValue(), e.getKey(), e.getValue());
           }
-          Sql.update(
-              c,
-              "INSERT INTO replication_base (id, seq, epoch) VALUES (1, ?, ?)",
-              s.position().sequence(),
-              s.position().epoch());
+          setBase(c, s.position());
           return null;
         });
+  }
+
+  /** Empties the replicated tables, the log and its base (in the caller's transaction). */
+  static void empty(Connection c) throws SQLException {
+    for (String table : REPLACED_TABLES) {
+      Sql.update(c, "DELETE FROM " + table);
+    }
+  }
+
+  /** Makes {@code position} the log's base (after {@link #empty}). */
+  static void setBase(Connection c, LogPosition position) throws SQLException {
+    Sql.update(
+        c,
+        "INSERT INTO replication_base (id, seq, epoch) VALUES (1, ?, ?)",
+        position.sequence(),
+        position.epoch());
   }
 }

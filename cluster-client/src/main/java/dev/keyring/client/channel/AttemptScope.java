@@ -51,6 +51,11 @@ public final class AttemptScope {
     }
   }
 
+  /** Whether recovery may abandon this attempt (false outside an attempt recovery runs). */
+  boolean abandonable() {
+    return this != NONE;
+  }
+
   /** Whether recovery gave up waiting for this attempt. */
   public boolean abandoned() {
     return state != Abandoned.NOT;

@@ -65,10 +65,12 @@ public final class RecoveringChannel implements KeyringChannel {
   private final UUID keyringId;
   private final String keyringLabel;
   private final PhysicalSessions physical;
-  // guards opening physical sessions and the credentials
+  private final SessionOpener opener;
+  // guards the credentials and their number, and closing
   private final Object lock = new Object();
   private Role role;
   private char[] password;
+  private long loginState;
   private volatile boolean closed;
 
   private RecoveringChannel(
@@ -83,6 +85,35 @@ public final class RecoveringChannel implements KeyringChannel {
     this.keyringId = info.keyringId();
     this.keyringLabel = info.label();
     this.physical = new PhysicalSessions(router, first, info.sessionId());
+    this.opener = new SessionOpener(physical, hedging, keyringId, lock, new LoginState());
+  }
+
+  /** The login state physical sessions are opened for, read under {@code lock}. */
+  private final class LoginState implements SessionOpener.Owner {
+    @Override
+    public void requireOpen() {
+      RecoveringChannel.this.requireOpen();
+    }
+
+    @Override
+    public boolean closed() {
+      return closed;
+    }
+
+    @Override
+    public long loginState() {
+      return loginState;
+    }
+
+    @Override
+    public Role role() {
+      return role;
+    }
+
+    @Override
+    public char[] password() {
+      return password;
+    }
   }
 
   /**
@@ -222,6 +253,7 @@ public final class RecoveringChannel implements KeyringChannel {
       if (role != null) {
         Arrays.fill(password, '\0');
         password = newPassword.toCharArray();
+        loginState++; // a session being opened with the old password is not kept
       }
     }
   }
@@ -491,51 +523,31 @@ public final class RecoveringChannel implements KeyringChannel {
     return id();
   }
 
+  /** The physical session on {@code m}, opened and logged in if there is none (see opener). */
   private String physicalSession(RoutedMember m) throws TransportException {
-    String sid = physical.on(m);
-    if (sid != null) {
-      return sid;
-    }
-    synchronized (lock) {
-      sid = physical.on(m);
-      if (sid != null) {
-        return sid;
-      }
-      requireOpen();
-      sid = openAndLogIn(m);
-      physical.put(m, sid);
-      return sid;
-    }
+    return opener.sessionOn(m);
   }
 
   /** Replaces {@code broken} on {@code m} (unless another thread already did). */
   private String reopen(RoutedMember m, String broken) throws TransportException {
-    synchronized (lock) {
-      String current = physical.on(m);
-      if (current != null && !current.equals(broken)) {
-        return current;
-      }
-      requireOpen();
-      if (current != null) {
-        physical.forget(m, current, true);
-      }
-      String fresh = openAndLogIn(m);
-      physical.put(m, fresh);
-      String how = role != null ? "opened and logged in again" : "opened again";
-      LOG.log(
-          Level.DEBUG,
-          "the session on '" + keyringLabel + "' was lost on " + m.describe() + "; " + how);
-      return fresh;
+    requireOpen();
+    String current = physical.on(m);
+    if (current != null && !current.equals(broken)) {
+      return current;
     }
-  }
-
-  /** A new physical session on {@code m}, logged in as this session is. Called under lock. */
-  private String openAndLogIn(RoutedMember m) throws TransportException {
-    return physical.openLoggedIn(m, keyringId, role, password);
+    if (current != null) {
+      physical.forget(m, current, true);
+    }
+    String fresh = opener.sessionOn(m);
+    LOG.log(
+        Level.DEBUG,
+        "the session on '" + keyringLabel + "' was lost on " + m.describe() + "; opened again");
+    return fresh;
   }
 
   /** Called under lock. */
   private void clearCredentials() {
+    loginState++;
     role = null;
     if (password != null) {
       Arrays.fill(password, '\0');

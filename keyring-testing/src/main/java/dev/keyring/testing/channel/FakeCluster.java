@@ -4,6 +4,7 @@ import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.api.Slot;
 import dev.keyring.client.api.TransportException;
+import dev.keyring.client.channel.Hedging;
 import dev.keyring.client.channel.ReadYourWrites;
 import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.protocol.Attributes;
@@ -161,6 +162,14 @@ public final class FakeCluster {
    */
   public KeyringChannel openChannel(String labelOrId) throws TransportException {
     return RecoveringChannel.open(router, labelOrId, c -> {});
+  }
+
+  /**
+   * As {@link #openChannel(String)}, the channel's repeatable reads hedged and given deadlines as
+   * {@code hedging} says (the test closes {@code hedging}).
+   */
+  public KeyringChannel openChannel(String labelOrId, Hedging hedging) throws TransportException {
+    return RecoveringChannel.open(router, hedging, labelOrId, c -> {});
   }
 
   /**

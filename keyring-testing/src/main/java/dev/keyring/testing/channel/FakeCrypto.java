@@ -44,6 +44,14 @@ final class FakeCrypto {
 
   private FakeCrypto() {}
 
+  /** {@code data}, which a call requires; CKR_ARGUMENTS_BAD when it is missing. */
+  static byte[] required(byte[] data) {
+    if (data == null) {
+      throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "data is required");
+    }
+    return data;
+  }
+
   static byte[] sign(FakeObject k, Mechanism m, MechanismParams p, byte[] data) {
     requireFlag(k, AttributeType.CKA_SIGN, "sign");
     try {

@@ -1,5 +1,7 @@
 package dev.keyring.testing.channel;
 
+import static dev.keyring.testing.channel.FakeCrypto.required;
+
 import dev.keyring.client.api.KeyringKeyPair;
 import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.api.KeyringOperation;
@@ -51,6 +53,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       reads see the keyrings as they were) and refuses with CKR_MEMBER_BEHIND what is behind the
  *       client's position; only the cluster's {@linkplain FakeCluster#primary() primary} answers
  *       {@link #findObjectsOnPrimary}.
+ *   <li>{@link #holdNext(String)}: the next call of a method is carried out, its answer held.
  * </ul>
  *
  * <p>{@link #calls(String)} counts the calls that reached the member, by method name ({@code
@@ -104,6 +107,11 @@ public final class FakeMember implements MemberChannel {
    */
   public void failNextCall(TransportException.Kind kind) {
     wire.failNext.set(Objects.requireNonNull(kind, "kind"));
+  }
+
+  /** The next call of {@code method} is carried out, then its answer held ({@link FakeHold}). */
+  public FakeHold holdNext(String method) {
+    return wire.holdNext(Objects.requireNonNull(method, "method"));
   }
 
   /** Whether writes are refused with CKR_TOKEN_WRITE_PROTECTED. */
@@ -576,13 +584,6 @@ public final class FakeMember implements MemberChannel {
   /** Key {@code handle} of the session's keyring, as this member holds it. */
   private FakeObject at(String sessionId, long handle) {
     return crypto(sessionId).get(handle, replica.readAt());
-  }
-
-  private static byte[] required(byte[] data) {
-    if (data == null) {
-      throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "data is required");
-    }
-    return data;
   }
 
   @Override

@@ -18,6 +18,7 @@ final class FakeWire {
   private final String name;
   private final FakeReplica replica;
   private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
+  private final Map<String, FakeHold> holds = new ConcurrentHashMap<>();
   final AtomicBoolean cutOffNextWrite = new AtomicBoolean();
   final AtomicReference<TransportException.Kind> failNext = new AtomicReference<>();
   volatile boolean down;
@@ -37,6 +38,13 @@ final class FakeWire {
     return n == null ? 0 : n.get();
   }
 
+  /** The answer of the next call of {@code method} is held ({@link FakeHold}). */
+  FakeHold holdNext(String method) {
+    FakeHold h = new FakeHold(method);
+    holds.put(method, h);
+    return h;
+  }
+
   /** What one call does on the member. */
   @FunctionalInterface
   interface Served<T> {
@@ -47,7 +55,8 @@ final class FakeWire {
    * Serves one call: refused at once while down or when a failure before sending is armed; else
    * counted and carried out (refused by a member behind the client or not the primary a {@code
    * primaryOnly} call needs, a write refused on a read-only member), its answer lost when a failure
-   * after sending, or a cut off of the next write, is armed for it.
+   * after sending, or a cut off of the next write, is armed for it, or held when a {@link FakeHold}
+   * is.
    */
   <T> T serve(String method, boolean write, boolean primaryOnly, Served<T> call)
       throws TransportException {
@@ -84,6 +93,12 @@ final class FakeWire {
     }
     if (answerLost) {
       throw lostAnswer(method, failure);
+    }
+    FakeHold hold = holds.remove(method);
+    if (hold != null && !hold.hold()) {
+      throw new TransportException(
+          TransportException.Kind.IO,
+          name + ": " + method + " was carried out, then abandoned before its answer came");
     }
     if (write || primaryOnly) {
       replica.answered(write);

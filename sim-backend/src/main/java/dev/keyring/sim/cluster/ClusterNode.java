@@ -6,9 +6,9 @@ import dev.keyring.store.KeyringStore;
 import dev.keyring.store.LogPosition;
 import dev.keyring.store.Recorded;
 import dev.keyring.store.ReplicatedWriter;
-import dev.keyring.store.Snapshot;
 import dev.keyring.store.StoreTransaction;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -438,9 +438,17 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     return leader.poll(p, fingerprint);
   }
 
-  /** This member's state, for a member of the cluster. */
-  public PeerMessages.SnapshotAnswer snapshot(String fingerprint) {
-    return leader.snapshot(fingerprint);
+  /** Refuses (CKR_FUNCTION_REJECTED) a caller that may not copy this member's state. */
+  public void checkSnapshotCaller(String fingerprint) {
+    leader.checkSnapshotCaller(fingerprint);
+  }
+
+  /**
+   * Streams this member's state to {@code out}, for a member of the cluster ({@link
+   * dev.keyring.store.SnapshotStream}).
+   */
+  public void writeSnapshot(String fingerprint, OutputStream out) {
+    leader.writeSnapshot(fingerprint, out);
   }
 
   /** A vote asked for by a member that deletes an unrecoverable primary. */
@@ -471,9 +479,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
    */
   public static int copyState(KeyringStore store, PeerTransport peers, String primaryAddress) {
     try {
-      Snapshot s = ReplicationFollower.fetchSnapshot(peers, primaryAddress);
-      store.installSnapshot(s);
-      return s.keyrings().size();
+      return ReplicationFollower.installSnapshot(peers, primaryAddress, store).keyrings();
     } catch (IOException e) {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_FAILED,

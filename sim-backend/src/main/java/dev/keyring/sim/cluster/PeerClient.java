@@ -3,13 +3,17 @@ package dev.keyring.sim.cluster;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -61,8 +65,49 @@ final class PeerClient implements PeerTransport {
   }
 
   @Override
-  public PeerMessages.SnapshotAnswer snapshot(String address, Duration timeout) throws IOException {
-    return get(address, "/v1/peer/snapshot", PeerMessages.SnapshotAnswer.class, timeout);
+  public <T> T snapshot(String address, Duration timeout, StreamReader<T> reader)
+      throws IOException {
+    HttpRequest req =
+        HttpRequest.newBuilder(uri(address, "/v1/peer/snapshot")).timeout(timeout).GET().build();
+    HttpResponse<InputStream> r;
+    try {
+      r = http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+    try (InputStream in = r.body()) {
+      if (r.statusCode() != 200) {
+        throw new IOException(
+            "member at "
+                + req.uri().getAuthority()
+                + " answered "
+                + r.statusCode()
+                + " to "
+                + req.uri().getPath()
+                + ": "
+                + new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8));
+      }
+      // the request's timeout ends when the answer starts: the stream gets as long again, then it
+      // is closed under the reader, which fails and leaves its store as it was
+      CompletableFuture<Void> watchdog =
+          CompletableFuture.runAsync(
+              () -> closeQuietly(in),
+              CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS));
+      try {
+        return reader.read(in);
+      } finally {
+        watchdog.cancel(false);
+      }
+    }
+  }
+
+  private static void closeQuietly(InputStream in) {
+    try {
+      in.close();
+    } catch (IOException e) {
+      // closing is all that was wanted
+    }
   }
 
   @Override

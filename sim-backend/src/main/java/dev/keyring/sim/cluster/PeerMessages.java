@@ -81,5 +81,4 @@ public final class PeerMessages {
   public record Done(boolean ok, String message) {}
 
   /** The primary's state (LogCodec). */
-  public record SnapshotAnswer(byte[] snapshot) {}
 }

@@ -1,6 +1,7 @@
 package dev.keyring.sim.cluster;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Duration;
 import java.util.Map;
 import javax.net.ssl.SSLContext;
@@ -29,8 +30,18 @@ public interface PeerTransport extends AutoCloseable {
   /** What a member says of itself. */
   PeerMessages.Status status(String address, Duration timeout) throws IOException;
 
-  /** A member's whole replicated state. */
-  PeerMessages.SnapshotAnswer snapshot(String address, Duration timeout) throws IOException;
+  /** Reads a streamed answer as it arrives. */
+  @FunctionalInterface
+  interface StreamReader<T> {
+    T read(InputStream in) throws IOException;
+  }
+
+  /**
+   * A member's whole replicated state, streamed ({@link dev.keyring.store.SnapshotStream}) into
+   * {@code reader} as it arrives; {@code timeout} bounds the wait for the answer to start and,
+   * again, the reading of the stream.
+   */
+  <T> T snapshot(String address, Duration timeout, StreamReader<T> reader) throws IOException;
 
   /** Asks a member to become the primary. */
   PeerMessages.Done promote(String address, PeerMessages.Promote promote, Duration timeout)

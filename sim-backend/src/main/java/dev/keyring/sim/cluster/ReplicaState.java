@@ -7,8 +7,8 @@ import dev.keyring.store.ChangeSet;
 import dev.keyring.store.KeyringRecord;
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.LogEntry;
+import dev.keyring.store.LogPosition;
 import dev.keyring.store.RowChange;
-import dev.keyring.store.Snapshot;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Optional;
@@ -233,13 +233,13 @@ final class ReplicaState {
   }
 
   /** The primary's state, now in the store in place of this member's. */
-  void installed(Snapshot s) {
+  void installed(LogPosition installedAt) {
     for (KeyringRecord k : store.keyrings()) {
       listener.keyringChanged(k.id());
     }
     listener.stateReplaced();
     synchronized (logSignal) {
-      lastSequence = s.position().sequence();
+      lastSequence = installedAt.sequence();
       logSignal.notifyAll();
     }
     caughtUp = true;

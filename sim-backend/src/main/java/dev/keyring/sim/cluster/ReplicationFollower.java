@@ -2,14 +2,16 @@ package dev.keyring.sim.cluster;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.store.KeyringStore;
 import dev.keyring.store.LogCodec;
 import dev.keyring.store.LogEntry;
 import dev.keyring.store.LogPosition;
 import dev.keyring.store.Recorded;
 import dev.keyring.store.ReplicationGapException;
-import dev.keyring.store.Snapshot;
+import dev.keyring.store.SnapshotStream;
 import dev.keyring.store.StoreTransaction;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -181,14 +183,27 @@ final class ReplicationFollower {
   }
 
   private void resync(String target) throws IOException {
-    Snapshot s = fetchSnapshot(peers, target);
-    state.store.installSnapshot(s);
-    state.installed(s);
-    LOG.info("{}: installed the primary's state at {}", state.name, s.position());
+    SnapshotStream.Installed s = installSnapshot(peers, target, state.store);
+    state.installed(s.position());
+    LOG.info("{}: installed the primary's state, streamed: {}", state.name, s);
   }
 
-  static Snapshot fetchSnapshot(PeerTransport peers, String target) throws IOException {
-    return LogCodec.decodeSnapshot(peers.snapshot(target, Duration.ofMinutes(2)).snapshot());
+  /**
+   * Streams the state of the member at {@code target} into {@code store}, in one transaction: a
+   * stream cut off leaves the store as it was (the caller tries again later).
+   */
+  static SnapshotStream.Installed installSnapshot(
+      PeerTransport peers, String target, KeyringStore store) throws IOException {
+    return peers.snapshot(
+        target,
+        Duration.ofMinutes(2),
+        in -> {
+          try {
+            return store.installSnapshot(in, SnapshotStream.DEFAULT_CHUNK);
+          } catch (UncheckedIOException e) {
+            throw e.getCause();
+          }
+        });
   }
 
   // ------------------------------------------------------------------ writes

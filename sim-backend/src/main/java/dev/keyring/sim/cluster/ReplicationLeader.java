@@ -9,7 +9,9 @@ import dev.keyring.store.LogPosition;
 import dev.keyring.store.Recorded;
 import dev.keyring.store.ReplicationConflictException;
 import dev.keyring.store.RowChange;
+import dev.keyring.store.SnapshotStream;
 import dev.keyring.store.StoreTransaction;
+import java.io.OutputStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -374,12 +376,23 @@ final class ReplicationLeader {
     return dropped;
   }
 
-  /** This member's whole state, for a member of the cluster that catches up or joins. */
-  PeerMessages.SnapshotAnswer snapshot(String fingerprint) {
+  /**
+   * Refuses a caller that is not a member of the cluster; called before a snapshot is streamed, so
+   * that the refusal is an answer of its own.
+   */
+  void checkSnapshotCaller(String fingerprint) {
     if (state.membership().byFingerprint(fingerprint).isEmpty()) {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may copy its state");
     }
-    return new PeerMessages.SnapshotAnswer(LogCodec.encode(state.store.snapshot()));
+  }
+
+  /**
+   * Streams this member's whole state to {@code out} (a member of the cluster catches up or joins):
+   * rows written as they are read, in one consistent read, a chunk at a time.
+   */
+  LogPosition writeSnapshot(String fingerprint, OutputStream out) {
+    checkSnapshotCaller(fingerprint);
+    return state.store.writeSnapshot(out, SnapshotStream.DEFAULT_CHUNK);
   }
 }

@@ -14,11 +14,13 @@ import dev.keyring.protocol.wire.CryptoHeaders;
 import dev.keyring.protocol.wire.ErrorResponse;
 import dev.keyring.protocol.wire.WireJson;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
@@ -185,6 +187,33 @@ final class JsonExchange {
 
   void ok(Object body) {
     reply(200, body);
+  }
+
+  /** Writes a streamed answer's body. */
+  @FunctionalInterface
+  interface BodyWriter {
+    void write(OutputStream out) throws IOException;
+  }
+
+  /**
+   * A 200 answer whose body {@code writer} writes as it goes (sent as it is written, never held
+   * whole). A failure once writing began aborts the answer: the caller sees the body cut short.
+   */
+  void stream(String contentType, BodyWriter writer) {
+    if (sink != null) {
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_NOT_SUPPORTED, "this answer is streamed over HTTP only");
+    }
+    response.setStatus(200);
+    response.getHeaders().put(HttpHeader.CONTENT_TYPE, contentType);
+    OutputStream out = Content.Sink.asOutputStream(response);
+    try {
+      writer.write(out);
+      out.close();
+      callback.succeeded();
+    } catch (IOException | RuntimeException e) {
+      callback.failed(e);
+    }
   }
 
   void noContent() {

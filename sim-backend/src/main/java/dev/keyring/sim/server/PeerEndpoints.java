@@ -66,7 +66,8 @@ final class PeerEndpoints {
       case "snapshot":
         requireMethod(x, "GET");
         x.noBody();
-        x.ok(n.snapshot(fp));
+        n.checkSnapshotCaller(fp);
+        x.stream("application/x-ndjson", out -> n.writeSnapshot(fp, out));
         return;
       case "promote":
         requireMethod(x, "POST");

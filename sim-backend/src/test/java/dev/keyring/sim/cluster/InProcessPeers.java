@@ -1,6 +1,8 @@
 package dev.keyring.sim.cluster;
 
 import java.io.IOException;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
@@ -53,9 +55,32 @@ final class InProcessPeers implements PeerTransport {
     return at(address).status();
   }
 
+  /**
+   * The target writes its state into a pipe on a thread of its own while {@code reader} reads the
+   * other end, as over a connection: neither side holds the whole state.
+   */
   @Override
-  public PeerMessages.SnapshotAnswer snapshot(String address, Duration timeout) throws IOException {
-    return at(address).snapshot(fingerprint);
+  public <T> T snapshot(String address, Duration timeout, StreamReader<T> reader)
+      throws IOException {
+    ClusterNode n = at(address);
+    n.checkSnapshotCaller(fingerprint);
+    PipedInputStream in = new PipedInputStream(64 * 1024);
+    PipedOutputStream out = new PipedOutputStream(in);
+    Thread writer =
+        new Thread(
+            () -> {
+              try (out) {
+                n.writeSnapshot(fingerprint, out);
+              } catch (IOException | RuntimeException e) {
+                // the reader sees the stream end early
+              }
+            },
+            "in-process-snapshot");
+    writer.setDaemon(true);
+    writer.start();
+    try (in) {
+      return reader.read(in);
+    }
   }
 
   @Override

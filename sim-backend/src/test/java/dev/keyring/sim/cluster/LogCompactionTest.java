@@ -3,9 +3,16 @@ package dev.keyring.sim.cluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.ObjectClass;
+import dev.keyring.store.KeyringRecord;
 import dev.keyring.store.LogPosition;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -62,6 +69,61 @@ class LogCompactionTest {
 
       assertEquals(c.store(0).position(), c.store(2).position());
       assertEquals(c.store(0).stateDigest(), c.store(2).stateDigest());
+    }
+  }
+
+  @Test
+  void memberBehindTheBase_withThousandsOfObjects_installsTheStreamedState_andConverges()
+      throws Exception {
+    try (InProcessCluster c = InProcessCluster.start(dir, 3)) {
+      c.ticker.advance(ClusterNode.LIVE); // member 2 is away: it does not hold the log back
+      UUID cluster = c.store(0).cluster().orElseThrow().id();
+      List<KeyringRecord> keyrings = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        keyrings.add(
+            new KeyringRecord(
+                UUID.randomUUID(),
+                cluster,
+                "app" + i,
+                "v1$app",
+                false,
+                true,
+                false,
+                0,
+                Instant.now()));
+      }
+      c.writeAcknowledged(0, tx -> tx.createKeyrings(cluster, keyrings), 1);
+      for (KeyringRecord k : keyrings) {
+        c.writeAcknowledged(
+            0,
+            tx -> {
+              for (int i = 0; i < 250; i++) {
+                tx.insertObject(
+                    k.id(),
+                    UUID.randomUUID(),
+                    ObjectClass.DATA,
+                    Attributes.builder().objectClass(ObjectClass.DATA).label("d" + i).build(),
+                    null);
+              }
+              return null;
+            },
+            1);
+      }
+      for (int i = 0; i < 300; i++) {
+        c.putAcknowledged(0, "k" + (i % 10), "v" + i, 1);
+      }
+      c.node(0).compactLog();
+      assertTrue(c.store(2).position().sequence() < c.store(0).logBase().sequence());
+
+      assertEquals("resync", c.node(2).pollPrimary(0));
+
+      assertEquals(c.store(0).position(), c.store(2).position());
+      assertEquals(c.store(0).stateDigest(), c.store(2).stateDigest());
+      int objects = 0;
+      for (KeyringRecord k : c.store(2).keyrings()) {
+        objects += c.store(2).findObjects(k.id(), Attributes.empty()).size();
+      }
+      assertEquals(3000, objects);
     }
   }
 
