@@ -48,6 +48,7 @@ final class AdminApi extends Handler.Abstract {
   final AdminSessions sessions;
   final ClusterServiceState state;
   final RegisteredClients clients;
+  final dev.keyring.sim.packages.InstalledPackages packages;
 
   /** Serializes the calls that change cluster membership or the service's state. */
   final Object clusterLock = new Object();
@@ -68,6 +69,7 @@ final class AdminApi extends Handler.Abstract {
             member.config().ticker());
     this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
+    this.packages = new dev.keyring.sim.packages.InstalledPackages(appliance.store());
     appliance.keyrings().memberAuthorization(this::requireAuthorizedForObjects);
     this.clients = new RegisteredClients(appliance, state, member::clientRevoked);
     clients.reload();
@@ -84,6 +86,7 @@ final class AdminApi extends Handler.Abstract {
     new MemberEndpoints(this).register(routes);
     new ClientEndpoints(this).register(routes);
     new KeyringEndpoints(this).register(routes);
+    new PackageEndpoints(this).register(routes);
     backups = new BackupEndpoints(this);
     backups.register(routes);
   }
@@ -399,8 +402,8 @@ final class AdminApi extends Handler.Abstract {
         + cluster.label()
         + "'"
         + (m.authorizationLost
-            ? " (it lost its authorization when it started again after it failed, and no other"
-                + " authorized member is active)"
+            ? " (it lost its authorization when it started again after it failed, or with a new"
+                + " cluster service version, and no other authorized member is active)"
             : "")
         + ": authorize it with the partition CO's credential (keyring-sim cluster member authorize"
         + " -memberid "
