@@ -49,6 +49,7 @@ import picocli.CommandLine.Spec;
       ClusterCommand.class,
       KeyringCommand.class,
       ServiceCommand.class,
+      PackageCommand.class,
       UserCommand.class,
       MyCommand.class
     })

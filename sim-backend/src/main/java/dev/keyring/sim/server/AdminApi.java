@@ -53,6 +53,7 @@ final class AdminApi extends Handler.Abstract {
 
   /** Told of each step a join on this member reaches; tests fail joins there. */
   volatile java.util.function.Consumer<JoinFlow.Step> joinHook = step -> {};
+  final dev.keyring.sim.packages.InstalledPackages packages;
 
   /** Serializes the calls that change cluster membership or the service's state. */
   final Object clusterLock = new Object();
@@ -77,6 +78,7 @@ final class AdminApi extends Handler.Abstract {
     this.sessions = new AdminSessions(AdminSessions.DEFAULT_IDLE, member.config().ticker());
     this.state = new ClusterServiceState(appliance.store());
     JoinFlow.recoverInterrupted(appliance, state, users::reload);
+    this.packages = new dev.keyring.sim.packages.InstalledPackages(appliance.store());
     appliance.keyrings().memberAuthorization(this::requireAuthorizedForObjects);
     this.clients = new RegisteredClients(appliance, state, member::clientRevoked);
     clients.reload();
@@ -96,6 +98,7 @@ final class AdminApi extends Handler.Abstract {
     new ClientEndpoints(this).register(routes);
     new KeyringEndpoints(this).register(routes);
     new KeyringAssignmentEndpoints(this).register(routes);
+    new PackageEndpoints(this).register(routes);
     backups = new BackupEndpoints(this);
     backups.register(routes);
   }
@@ -411,8 +414,8 @@ final class AdminApi extends Handler.Abstract {
         + cluster.label()
         + "'"
         + (m.authorizationLost
-            ? " (it lost its authorization when it started again after it failed, and no other"
-                + " authorized member is active)"
+            ? " (it lost its authorization when it started again after it failed, or with a new"
+                + " cluster service version, and no other authorized member is active)"
             : "")
         + ": authorize it with the partition CO's credential (keyring-sim cluster member authorize"
         + " -memberid "

@@ -212,6 +212,24 @@ final class ClusterServiceState {
     return true;
   }
 
+  /**
+   * The local member loses its authorization as after a crash (a new cluster service version
+   * started): it takes it again from an active authorized member, or the operator authorizes it.
+   *
+   * @return whether it was authorized
+   */
+  synchronized boolean loseAuthorization() {
+    if (member == null || !member.authorized) {
+      return false;
+    }
+    MemberRow next = copy(member, MemberRow.class);
+    next.authorized = false;
+    next.authorizationLost = true;
+    save(MEMBER_KEY, next);
+    member = next;
+    return true;
+  }
+
   /** Whether the local member's record says it is authorized (false without a cluster). */
   synchronized boolean authorized() {
     return member != null && member.authorized;

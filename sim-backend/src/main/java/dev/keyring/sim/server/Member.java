@@ -350,6 +350,7 @@ public final class Member implements AutoCloseable {
     adminApi.lockouts.reloadAll();
     adminApi.usersChanged();
     String name = appliance.defaultMemberName();
+    installPendingPackage(name);
     MemberPki pki = appliance.pki();
     ClusterNode n =
         ClusterNode.open(
@@ -360,8 +361,9 @@ public final class Member implements AutoCloseable {
                     cryptoAddress(),
                     adminAddress(),
                     pki.memberCertificateFingerprint(name),
-                    adminApi.state::restartRequired,
-                    ClusterEndpoints.VERSION,
+                    () ->
+                        adminApi.state.restartRequired() || adminApi.packages.pending().isPresent(),
+                    adminApi.packages.installed(),
                     config.ticker())
                 .withChannelPort(Math.max(0, channelPort())),
             PeerTransport.overTls(pki.peerClientContext(name), config.peerRoutes()),
@@ -392,6 +394,26 @@ public final class Member implements AutoCloseable {
     appliance.replicateThrough(n);
     n.start();
     node = n;
+  }
+
+  /**
+   * A cluster service version installed by an upgrade runs from this start. As the guide's update
+   * procedures have it, the member then needs authorizing again: it takes the authorization of an
+   * active authorized member (the multi-member procedure), or waits for the operator (a
+   * single-member cluster).
+   */
+  private void installPendingPackage(String name) {
+    if (adminApi.packages.installPending()) {
+      boolean lost = adminApi.state.loseAuthorization();
+      LOG.warn(
+          "member {}: cluster service {} installed{}",
+          name,
+          adminApi.packages.installedPackage(),
+          lost
+              ? "; the member is not authorized until it takes the authorization of an active"
+                  + " authorized member, or the operator authorizes it"
+              : "");
+    }
   }
 
   private void stopNode() {

@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
  */
 final class MemberEndpoints {
   private static final Pattern LABEL = ClusterEndpoints.LABEL;
-  private static final String VERSION = ClusterEndpoints.VERSION;
   private static final Logger LOG = LoggerFactory.getLogger(MemberEndpoints.class);
 
   private final AdminApi api;
@@ -313,7 +312,7 @@ final class MemberEndpoints {
         local ? node.isPrimary() : node.membership().isPrimary(id),
         node.readOnly(id) ? "Read-Only" : "Read-Write",
         node.restartService(id),
-        local ? VERSION : node.version(id),
+        local ? api.packages.installed() : node.version(id),
         e.group(),
         node.authorized(id),
         local);
@@ -333,7 +332,7 @@ final class MemberEndpoints {
         m.primary,
         mode(m),
         api.state.restartRequired(),
-        VERSION,
+        api.packages.installed(),
         m.group,
         m.authorized,
         true);
