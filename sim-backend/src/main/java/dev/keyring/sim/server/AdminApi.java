@@ -53,6 +53,7 @@ final class AdminApi extends Handler.Abstract {
 
   /** Told of each step a join on this member reaches; tests fail joins there. */
   volatile java.util.function.Consumer<JoinFlow.Step> joinHook = step -> {};
+
   final dev.keyring.sim.packages.InstalledPackages packages;
 
   /** Serializes the calls that change cluster membership or the service's state. */
