@@ -551,9 +551,27 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
   @Override
   public void close() {
     state.close();
-    addressCheck.shutdownNow();
-    scheduler.shutdownNow();
+    addressCheck.shutdown();
+    scheduler.shutdown();
     follower.stop();
+    stopQuietly(addressCheck);
+    stopQuietly(scheduler);
     peers.close();
+  }
+
+  /**
+   * Waits a little for a running task to end before interrupting it: an interrupt that lands while
+   * a task writes to the store (compaction, the member's own entry) closes the store's H2 file, and
+   * with it the member's store until it is opened again.
+   */
+  private static void stopQuietly(ScheduledExecutorService executor) {
+    try {
+      if (!executor.awaitTermination(2, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
   }
 }

@@ -51,8 +51,22 @@ final class ReplicationFollower {
     thread.start();
   }
 
+  /**
+   * Stops following; the node's state is closed first, so the loop ends at its next turn. The
+   * thread is not interrupted: an interrupt that lands while it applies an entry closes the store's
+   * H2 file (its file channel is closed by the interrupt) and with it the member's store, until the
+   * process restarts. It is waited for, as long as one poll may last, so that no entry is applied
+   * after the node closed.
+   */
   void stop() {
-    thread.interrupt();
+    if (Thread.currentThread() == thread) {
+      return;
+    }
+    try {
+      thread.join(POLL_WAIT_MS + 2_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   // ------------------------------------------------------------------ following
