@@ -127,10 +127,22 @@ final class ReplicationFollower {
     switch (a.status()) {
       case "ok":
         liveness.primaryAnswered();
-        for (byte[] raw : a.entries()) {
-          LogEntry e = LogCodec.decode(raw);
-          state.store.applyEntry(e);
-          state.appliedFromPrimary(e);
+        try {
+          for (byte[] raw : a.entries()) {
+            LogEntry e = LogCodec.decode(raw);
+            state.store.applyEntry(e);
+            state.appliedFromPrimary(e);
+          }
+        } catch (ReplicationGapException e) {
+          throw e;
+        } catch (HsmException e) {
+          if (e.code() == ResultCode.CKR_DEVICE_ERROR) {
+            state.applyFailing = true; // read-only until entries apply again
+          }
+          throw e;
+        }
+        if (!a.entries().isEmpty()) {
+          state.applyFailing = false;
         }
         state.heardPrimaryAt(a.primarySequence());
         compactBehind(a.compactedThrough());
