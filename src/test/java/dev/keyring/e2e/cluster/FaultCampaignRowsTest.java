@@ -5,7 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.config.ClientConfig;
+import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.testing.cluster.ClusterHarness;
@@ -16,7 +19,9 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.KeyStore;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -195,13 +200,15 @@ class FaultCampaignRowsTest {
   static final class Run implements AutoCloseable {
     final ClusterHarness h;
     final FaultHistory history = new FaultHistory();
+    private final Path conf;
     private final KeyringProvider provider;
     private final ProviderLoad load;
     private final OutageWatch outage;
     private boolean stopped;
 
-    private Run(ClusterHarness h, KeyringProvider provider, KeyPair signing) {
+    private Run(ClusterHarness h, Path conf, KeyringProvider provider, KeyPair signing) {
       this.h = h;
+      this.conf = conf;
       this.provider = provider;
       this.load =
           new ProviderLoad(
@@ -241,7 +248,7 @@ class FaultCampaignRowsTest {
                 .build());
         KeyPair signing = g.generateKeyPair();
         h.awaitConverged(SETTLE);
-        return new Run(h, provider, signing);
+        return new Run(h, conf, provider, signing);
       } catch (Exception | Error e) {
         if (provider != null) {
           provider.close();
@@ -295,6 +302,13 @@ class FaultCampaignRowsTest {
           h.liveStates().size(),
           converged.position(),
           more.isEmpty() ? "" : "; " + more);
+      for (String label : c.undone()) {
+        System.out.print("  undone delete of " + label + ":\n" + history.opsOn(label));
+        System.out.println("  objects labelled " + label + " now: " + objectsLabelled(label));
+      }
+      for (String label : c.lost()) {
+        System.out.print("  lost create of " + label + ":\n" + history.opsOn(label));
+      }
       if (load.keygenFailures.get() + load.deleteFailures.get() + load.signFailures.get() > 0) {
         System.out.println("  failures: " + load.failureSummary());
       }
@@ -303,6 +317,19 @@ class FaultCampaignRowsTest {
           history.count(FaultHistory.Outcome.OK) >= 30,
           "the application kept writing: " + history.count(FaultHistory.Outcome.OK));
       return c;
+    }
+
+    /** The keyring's objects labelled {@code label}: class and handle of each. */
+    private String objectsLabelled(String label) throws Exception {
+      List<String> out = new ArrayList<>();
+      try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
+          KeyringChannel s = client.openSession("app1")) {
+        s.login(Role.KRCO, PASSWORD);
+        for (KeyringObject o : s.findObjects(Attributes.builder().label(label).build())) {
+          out.add(o.objectClass() + " handle " + o.handle());
+        }
+      }
+      return out.toString();
     }
 
     @Override

@@ -106,6 +106,17 @@ final class FaultHistory {
     return labels("delete", Set.of(Outcome.OK, Outcome.UNCERTAIN));
   }
 
+  /** The operations on {@code label}, one a line. */
+  String opsOn(String label) {
+    StringBuilder sb = new StringBuilder();
+    for (Op op : snapshot()) {
+      if (op.label().equals(label)) {
+        sb.append(op).append('\n');
+      }
+    }
+    return sb.toString();
+  }
+
   String dump() {
     StringBuilder sb = new StringBuilder();
     for (Op op : snapshot()) {
