@@ -127,22 +127,10 @@ final class ReplicationFollower {
     switch (a.status()) {
       case "ok":
         liveness.primaryAnswered();
-        try {
-          for (byte[] raw : a.entries()) {
-            LogEntry e = LogCodec.decode(raw);
-            state.store.applyEntry(e);
-            state.appliedFromPrimary(e);
-          }
-        } catch (ReplicationGapException e) {
-          throw e;
-        } catch (HsmException e) {
-          if (e.code() == ResultCode.CKR_DEVICE_ERROR) {
-            state.applyFailing = true; // read-only until entries apply again
-          }
-          throw e;
-        }
-        if (!a.entries().isEmpty()) {
-          state.applyFailing = false;
+        for (byte[] raw : a.entries()) {
+          LogEntry e = LogCodec.decode(raw);
+          apply(e);
+          state.appliedFromPrimary(e);
         }
         state.heardPrimaryAt(a.primarySequence());
         compactBehind(a.compactedThrough());
@@ -192,9 +180,28 @@ final class ReplicationFollower {
     }
   }
 
+  /**
+   * Applies one of the primary's entries; a store failure (CKR_DEVICE_ERROR: a full disk, on which
+   * reads may still work) makes this member read-only until an entry applies again.
+   */
+  private void apply(LogEntry e) {
+    try {
+      state.store.applyEntry(e);
+    } catch (ReplicationGapException gap) {
+      throw gap;
+    } catch (HsmException x) {
+      if (x.code() == ResultCode.CKR_DEVICE_ERROR) {
+        state.applyFailing = true;
+      }
+      throw x;
+    }
+    state.applyFailing = false;
+  }
+
   private void resync(String target) throws IOException {
     Snapshot s = fetchSnapshot(peers, target);
     state.store.installSnapshot(s);
+    state.applyFailing = false;
     state.installed(s);
     LOG.info("{}: installed the primary's state at {}", state.name, s.position());
   }
