@@ -69,6 +69,11 @@ enum Dialect {
   // DATABASE_IS_CLOSED, DATABASE_CALLED_AT_SHUTDOWN, IO_EXCEPTION_1, IO_EXCEPTION_2, FILE_CORRUPTED
   private static final Set<Integer> GONE_H2_CODES = Set.of(90098, 90121, 90028, 90031, 90030);
 
+  // GENERAL_ERROR_1: how H2 reports a failure of its storage layer (MVStoreException) it has no
+  // code for, such as a write that failed on a full disk, or a connection's transaction that the
+  // storage closed then ("Transaction 1 is closed"): such a connection never works again
+  private static final int H2_GENERAL_ERROR = 50000;
+
   private final String binaryType;
   private final String textType;
   private final String valueColumn;
@@ -119,8 +124,9 @@ enum Dialect {
    */
   /**
    * Whether {@code e} says the database itself is gone rather than one statement failing: H2's
-   * "database closed" (after a failed write to its file, such as on a full disk) and its I/O
-   * errors; PostgreSQL's connection failures (class 08) and shutdown (57P01..57P03).
+   * "database closed" (after a failed write to its file, such as on a full disk), its I/O errors
+   * and the general errors of its storage layer (a connection whose transaction it closed then);
+   * PostgreSQL's connection failures (class 08) and shutdown (57P01..57P03).
    */
   static boolean isDatabaseGone(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
@@ -134,7 +140,8 @@ enum Dialect {
           return true;
         }
         if (s.getClass().getName().startsWith("org.h2.")
-            && GONE_H2_CODES.contains(s.getErrorCode())) {
+            && (GONE_H2_CODES.contains(s.getErrorCode())
+                || s.getErrorCode() == H2_GENERAL_ERROR && isH2StorageFailure(s.getCause()))) {
           return true;
         }
       }
@@ -143,6 +150,10 @@ enum Dialect {
       }
     }
     return false;
+  }
+
+  private static boolean isH2StorageFailure(Throwable cause) {
+    return cause != null && cause.getClass().getName().equals("org.h2.mvstore.MVStoreException");
   }
 
   static boolean isTransient(SQLException e) {

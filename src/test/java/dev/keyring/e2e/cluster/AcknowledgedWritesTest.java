@@ -111,7 +111,7 @@ class AcknowledgedWritesTest {
         try (ProviderLoad load =
             new ProviderLoad(
                 provider, signing, "app1", "ack", THREADS, KEYGEN_EVERY, MAX_KEYGENS)) {
-          outage = new OutageWatch(load);
+          outage = new OutageWatch(load.acknowledged::size);
           ClusterHarness.await(
               "key generations before the fault", SETTLE, () -> load.acknowledged.size() >= 10);
           fault.strike(h);
@@ -201,47 +201,5 @@ class AcknowledgedWritesTest {
         new ByteArrayInputStream("slot=app1\n".getBytes(StandardCharsets.UTF_8)),
         PASSWORD.toCharArray());
     return ks;
-  }
-
-  /** The longest time without a new acknowledged key generation, sampled every 20 ms. */
-  private static final class OutageWatch {
-    private final Thread thread;
-    private volatile boolean running = true;
-    private volatile long longestNanos;
-
-    OutageWatch(ProviderLoad load) {
-      thread =
-          new Thread(
-              () -> {
-                int seen = load.acknowledged.size();
-                long since = System.nanoTime();
-                while (running) {
-                  int now = load.acknowledged.size();
-                  long t = System.nanoTime();
-                  if (now != seen) {
-                    seen = now;
-                    since = t;
-                  }
-                  longestNanos = Math.max(longestNanos, t - since);
-                  try {
-                    Thread.sleep(20);
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                }
-              },
-              "outage-watch");
-      thread.setDaemon(true);
-      thread.start();
-    }
-
-    void stop() throws InterruptedException {
-      running = false;
-      thread.join();
-    }
-
-    long longestMillis() {
-      return longestNanos / 1_000_000;
-    }
   }
 }

@@ -38,6 +38,7 @@ final class FaultHistory {
   private final long origin = System.nanoTime();
   private final AtomicLong ids = new AtomicLong();
   private final List<Op> ops = new ArrayList<>();
+  private final AtomicLong acknowledged = new AtomicLong();
 
   long now() {
     return (System.nanoTime() - origin) / 1_000_000;
@@ -45,6 +46,9 @@ final class FaultHistory {
 
   void record(int thread, String kind, String label, long start, Outcome o, String detail) {
     Op op = new Op(ids.incrementAndGet(), thread, kind, label, start, now(), o, detail);
+    if (o == Outcome.OK) {
+      acknowledged.incrementAndGet();
+    }
     synchronized (ops) {
       ops.add(op);
     }
@@ -58,6 +62,18 @@ final class FaultHistory {
 
   int size() {
     return snapshot().size();
+  }
+
+  /** Operations acknowledged so far (cheap: for an {@link OutageWatch}). */
+  long acknowledged() {
+    return acknowledged.get();
+  }
+
+  /** Operations acknowledged that ended at or after {@code millis} (of {@link #now()}). */
+  long acknowledgedSince(long millis) {
+    return snapshot().stream()
+        .filter(op -> op.outcome() == Outcome.OK && op.endMillis() >= millis)
+        .count();
   }
 
   long count(Outcome o) {
@@ -88,6 +104,17 @@ final class FaultHistory {
 
   Set<String> deletedOrMaybeDeleted() {
     return labels("delete", Set.of(Outcome.OK, Outcome.UNCERTAIN));
+  }
+
+  /** The operations on {@code label}, one a line. */
+  String opsOn(String label) {
+    StringBuilder sb = new StringBuilder();
+    for (Op op : snapshot()) {
+      if (op.label().equals(label)) {
+        sb.append(op).append('\n');
+      }
+    }
+    return sb.toString();
   }
 
   String dump() {

@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -79,7 +78,7 @@ class RandomizedFaultTest {
             () -> history.acknowledgedCreates().size() >= before + 10);
         load.close();
         ClusterHarness.State converged = h.awaitConverged(SETTLE);
-        Check c = check(client, n, history);
+        FaultCheck c = check(client, n, history);
         Files.writeString(
             Path.of("target", "fault-history-" + seed + ".txt"),
             history.dump() + "\n" + nemesis.log() + "\n" + c,
@@ -98,15 +97,15 @@ class RandomizedFaultTest {
                 history.count(FaultHistory.Outcome.UNCERTAIN),
                 nemesis.faults(),
                 nemesis.kinds(),
-                c.lost.size(),
-                c.undone.size(),
-                c.refusedButApplied.size(),
+                c.lost().size(),
+                c.undone().size(),
+                c.refusedButApplied().size(),
                 h.liveStates().size(),
                 converged.position());
-        assertEquals(Set.of(), c.lost, "acknowledged creates missing; seed " + seed);
-        assertEquals(Set.of(), c.undone, "acknowledged deletes undone; seed " + seed);
+        assertEquals(Set.of(), c.lost(), "acknowledged creates missing; seed " + seed);
+        assertEquals(Set.of(), c.undone(), "acknowledged deletes undone; seed " + seed);
         assertEquals(
-            Set.of(), c.refusedButApplied, "creates refused for sure but applied; seed " + seed);
+            Set.of(), c.refusedButApplied(), "creates refused for sure but applied; seed " + seed);
         assertTrue(nemesis.faults() > 0, "the nemesis struck");
         assertTrue(history.count(FaultHistory.Outcome.OK) > 50, "the workload made progress");
         return line;
@@ -114,15 +113,9 @@ class RandomizedFaultTest {
     }
   }
 
-  private record Check(Set<String> lost, Set<String> undone, Set<String> refusedButApplied) {
-    @Override
-    public String toString() {
-      return "lost " + lost + "\nundone " + undone + "\nrefused but applied " + refusedButApplied;
-    }
-  }
-
   /** What the cluster holds (the live members' digests are equal), against the history. */
-  private static Check check(KeyringClient client, int n, FaultHistory history) throws Exception {
+  private static FaultCheck check(KeyringClient client, int n, FaultHistory history)
+      throws Exception {
     Set<String> present = new TreeSet<>();
     for (int t = 0; t < FaultWorkload.threads(n); t++) {
       try (KeyringChannel s = client.openSession(FaultWorkload.keyring(t))) {
@@ -133,13 +126,6 @@ class RandomizedFaultTest {
         }
       }
     }
-    Set<String> lost = new TreeSet<>(history.acknowledgedCreates());
-    lost.removeAll(history.deletedOrMaybeDeleted());
-    lost.removeAll(present);
-    Set<String> undone = new TreeSet<>(history.acknowledgedDeletes());
-    undone.retainAll(present);
-    Set<String> refusedButApplied = new HashSet<>(history.refusedCreates());
-    refusedButApplied.retainAll(present);
-    return new Check(lost, undone, new TreeSet<>(refusedButApplied));
+    return FaultCheck.against(history, present);
   }
 }

@@ -69,6 +69,8 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
   // the entry the calling thread last wrote as the primary, for the answer that reports it
   private final ThreadLocal<LogPosition> writtenHere = new ThreadLocal<>();
   private volatile MemberAuthorization authorization = MemberAuthorization.of(() -> true);
+  // the log position the last status read from the store: what it says while the store cannot
+  private volatile LogPosition lastStatusPosition;
 
   private ClusterNode(
       KeyringStore store,
@@ -285,9 +287,22 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
     return lag;
   }
 
-  /** This member's status, as other members ask for it. */
+  /**
+   * This member's status, as other members ask for it. While its store cannot be read (a full
+   * disk), it still answers, read-only, with the position it last read: a failed answer would leave
+   * the others with what it last said, read-write, and the cluster view would send it writes.
+   */
   public PeerMessages.Status status() {
-    LogPosition p = state.store.position();
+    LogPosition p;
+    try {
+      p = state.store.position();
+      lastStatusPosition = p;
+    } catch (HsmException e) {
+      p = lastStatusPosition;
+      if (p == null || state.store.healthy()) {
+        throw e;
+      }
+    }
     return new PeerMessages.Status(
         state.memberId,
         state.name,

@@ -63,8 +63,10 @@ final class PeerLiveness {
    * window; never while its store is unhealthy.
    */
   boolean readWrite() {
-    if (!state.store.healthy()) {
-      return false; // its database failed (a full disk): reads go on, writes wait until it answers
+    if (!state.store.healthy() || (state.applyFailing && !state.isPrimary())) {
+      // its database failed (a full disk): reads go on, writes wait until it answers, and a
+      // follower waits until the primary's entries apply again (reads alone may succeed)
+      return false;
     }
     if (state.isPrimary()) {
       return seesMajority();

@@ -53,6 +53,9 @@ final class ReplicaState {
   private volatile String primaryHint;
   private volatile long lastSequence;
   private volatile boolean closed;
+  // applying the primary's entries failed in the store (a full disk, on which reads may still
+  // work and so make the store look healthy again); cleared by the next entries applied
+  volatile boolean applyFailing;
   // this member held everything the primary had, at one of its answers since the service started
   private volatile boolean caughtUp;
 

@@ -145,7 +145,7 @@ final class ReplicationFollower {
         liveness.primaryAnswered();
         for (byte[] raw : a.entries()) {
           LogEntry e = LogCodec.decode(raw);
-          state.store.applyEntry(e);
+          apply(e);
           state.appliedFromPrimary(e);
         }
         state.heardPrimaryAt(a.primarySequence());
@@ -196,8 +196,27 @@ final class ReplicationFollower {
     }
   }
 
+  /**
+   * Applies one of the primary's entries; a store failure (CKR_DEVICE_ERROR: a full disk, on which
+   * reads may still work) makes this member read-only until an entry applies again.
+   */
+  private void apply(LogEntry e) {
+    try {
+      state.store.applyEntry(e);
+    } catch (ReplicationGapException gap) {
+      throw gap;
+    } catch (HsmException x) {
+      if (x.code() == ResultCode.CKR_DEVICE_ERROR) {
+        state.applyFailing = true;
+      }
+      throw x;
+    }
+    state.applyFailing = false;
+  }
+
   private void resync(String target) throws IOException {
     SnapshotStream.Installed s = installSnapshot(peers, target, state.store);
+    state.applyFailing = false;
     state.installed(s.position());
     LOG.info("{}: installed the primary's state, streamed: {}", state.name, s);
   }
