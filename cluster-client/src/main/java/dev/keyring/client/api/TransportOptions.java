@@ -29,7 +29,7 @@ import java.util.Objects;
  *   <tr><td>recoveryRetries</td><td>-1 (forever)</td><td>-1, or 0 to 1,000,000 probes of a down
  *       member before the client stops probing it; it then comes back only when a fresh view lists
  *       it as visible and one probe succeeds</td></tr>
- *   <tr><td>hedging</td><td>true</td><td>a repeatable read (sign, verify, encrypt, decrypt, find,
+ *   <tr><td>hedging</td><td>false</td><td>a repeatable read (sign, verify, encrypt, decrypt, find,
  *       get, random, slots, ping) that its member has not answered within the hedge delay is sent to
  *       a second member too, and the first answer taken; writes are never hedged</td></tr>
  *   <tr><td>hedgeMinDelay</td><td>50 ms</td><td>1 ms to 10 s; the hedge delay is 3 × the p99 of
@@ -285,7 +285,7 @@ public final class TransportOptions {
     private String affinityGroup;
     private Duration recoveryInterval = Duration.ofSeconds(1);
     private int recoveryRetries = -1;
-    private boolean hedging = true;
+    private boolean hedging = false;
     private Duration hedgeMinDelay = Duration.ofMillis(50);
     private Duration hedgeMaxDelay = Duration.ofMillis(500);
     private Duration answerDeadline = Duration.ofMillis(750);
