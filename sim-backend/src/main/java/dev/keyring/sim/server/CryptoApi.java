@@ -181,20 +181,20 @@ final class CryptoApi extends Handler.Abstract {
    * A member whose cluster service has not caught up with the primary since it started may lack
    * what changed while it was away (a revoked client certificate among it): it serves no slot or
    * session request of a client until it has, and the client asks another member. Other members'
-   * calls, the cluster view and the health check are served.
+   * calls, the cluster view and the health check are served. The crypto API opens just before the
+   * cluster service starts: in between, the member counts as not caught up.
    */
   void requireCaughtUp(boolean peer, String path) {
     if (!path.startsWith("/v1/sessions") && !path.equals("/v1/slots")) {
       return;
     }
-    dev.keyring.sim.cluster.ClusterNode n = node.get();
-    if (n == null || n.caughtUp() || peer) {
+    dev.keyring.sim.cluster.ClusterNode n = node.get(); // null: the service is still starting
+    if (peer || (n == null ? appliance.cluster().isEmpty() : n.caughtUp())) {
       return;
     }
     throw new HsmException(
         ResultCode.CKR_MEMBER_BEHIND,
-        "member "
-            + n.name()
+        (n == null ? "this member (its cluster service still starting)" : "member " + n.name())
             + " has not caught up with the cluster's primary since it started; nothing was done:"
             + " ask the primary or another member");
   }
