@@ -17,15 +17,8 @@ import picocli.CommandLine.Option;
 final class HaStandbyCommands {
   private HaStandbyCommands() {}
 
-  @Command(
-      name = "addstandby",
-      mixinStandardHelpOptions = true,
-      sortOptions = false,
-      description = {
-        "Makes a member of an HA group a standby member: it receives every object but serves only"
-            + " while every active member is down. At least one member stays active."
-      })
-  static final class AddStandby extends HaCommand {
+  /** The group and the member both commands name; the change itself is each command's. */
+  abstract static class StandbyChange extends HaCommand {
     @Option(
         names = {"-group", "--group"},
         required = true,
@@ -39,8 +32,24 @@ final class HaStandbyCommands {
     @Override
     void run() throws TransportException {
       HaGroupEntry g = group(groupLabel);
-      String serial =
-          which.serial != null ? which.serial : member(which.slot, null).slot().serialNumber();
+      change(
+          g, which.serial != null ? which.serial : member(which.slot, null).slot().serialNumber());
+    }
+
+    abstract void change(HaGroupEntry g, String serial);
+  }
+
+  @Command(
+      name = "addstandby",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "Makes a member of an HA group a standby member: it receives every object but serves only"
+            + " while every active member is down. At least one member stays active."
+      })
+  static final class AddStandby extends StandbyChange {
+    @Override
+    void change(HaGroupEntry g, String serial) {
       if (!g.memberSerials().contains(serial)) {
         throw new CliException(
             2,
@@ -75,22 +84,9 @@ final class HaStandbyCommands {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = "Makes a standby member of an HA group an active member again.")
-  static final class RemoveStandby extends HaCommand {
-    @Option(
-        names = {"-group", "--group"},
-        required = true,
-        paramLabel = "LABEL",
-        description = "The group's label.")
-    String groupLabel;
-
-    @ArgGroup(exclusive = true, multiplicity = "1")
-    HaGroupCommand.Which which;
-
+  static final class RemoveStandby extends StandbyChange {
     @Override
-    void run() throws TransportException {
-      HaGroupEntry g = group(groupLabel);
-      String serial =
-          which.serial != null ? which.serial : member(which.slot, null).slot().serialNumber();
+    void change(HaGroupEntry g, String serial) {
       if (!g.standbySerials().contains(serial)) {
         throw new CliException(
             2, serial + " is not a standby member of HA group '" + g.label() + "'");
