@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
       "maxConcurrentStreams, clientCertificateValidityDays, channelPort, channelMaxInFlight,",
-      "channelWorkers, channelWriteTimeoutMillis, backupHaltAt (crash tests: see",
+      "channelWorkers, channelWriteTimeoutMillis, advertisedChannelPort, backupHaltAt (crash tests: see",
       "docs/backup.md), stopHaltAt (crash tests: see docs/cluster.md), and",
       "peerRoute.HOST:PORT = HOST:PORT for each peer reached through another",
       "address),",
@@ -67,6 +67,7 @@ final class MemberCommand implements Callable<Integer> {
           "maxConcurrentStreams",
           "clientCertificateValidityDays",
           "channelPort",
+          "advertisedChannelPort",
           "channelMaxInFlight",
           "channelWorkers",
           "channelWriteTimeoutMillis");
@@ -171,6 +172,9 @@ final class MemberCommand implements Callable<Integer> {
     }
     if (p.containsKey("channelPort")) {
       b.channelPort(intValue(p, "channelPort"));
+    }
+    if (p.containsKey("advertisedChannelPort")) {
+      b.advertisedChannelPort(intValue(p, "advertisedChannelPort"));
     }
     if (p.containsKey("channelMaxInFlight")) {
       b.channelMaxInFlight(intValue(p, "channelMaxInFlight"));
