@@ -46,9 +46,8 @@ final class ChannelCalls implements ChannelService {
     this.metrics = metrics;
   }
 
-  /** What one request is counted as: its operation, and its status once known. */
+  /** The status one request is counted with, once known. */
   private static final class Outcome {
-    String operation;
     int status = 500; // left so when serving ended in an unexpected failure
   }
 
@@ -75,10 +74,7 @@ final class ChannelCalls implements ChannelService {
       return answer(r, client, outcome);
     } finally {
       metrics.record(
-          MemberMetrics.CHANNEL,
-          outcome.operation == null ? operation(r) : outcome.operation,
-          outcome.status,
-          metrics.ticker().nanoTime() - start);
+          MemberMetrics.CHANNEL, operation(r), outcome.status, metrics.ticker().nanoTime() - start);
     }
   }
 
@@ -161,6 +157,7 @@ final class ChannelCalls implements ChannelService {
             return ChannelCodec.result(r.id, Opcode.DECRYPT, position(report), out);
           }
         default:
+          outcome.status = ErrorResponse.httpStatus(ResultCode.CKR_FUNCTION_NOT_SUPPORTED);
           return ChannelCodec.refused(
               r.id,
               r.opcode,
