@@ -47,8 +47,8 @@ def fmt(v):
 
 # ProviderSignBenchmark: the providers the ratios are taken against, and the display order
 PROVIDER_BENCHMARK = "ProviderSignBenchmark"
-PROVIDER_REFERENCES = ("jdk", "sunpkcs11-softhsm2")
-PROVIDER_ORDER = ("keyring", "jdk", "sunpkcs11-softhsm2")
+PROVIDER_REFERENCES = ("keyring-http", "jdk", "sunpkcs11-softhsm2")
+PROVIDER_ORDER = ("keyring", "keyring-http", "jdk", "sunpkcs11-softhsm2")
 OP_ORDER = ("RSA-2048-PKCS1", "RSA-2048-PSS", "P-256-ECDSA", "Ed25519", "AES-GCM-1KiB")
 
 

@@ -12,23 +12,49 @@ import java.security.Provider;
  * The Keyring provider on an embedded one-member cluster in the benchmark's JVM: every operation is
  * a round trip over loopback mutual TLS to the member, whose boundary holds the key. Client, member
  * and crypto share the JVM and its cores.
+ *
+ * <p>Two rows: {@value #NAME}, the client's default wire (the binary crypto channel), and {@value
+ * #HTTP_NAME}, the wire pinned to the REST/JSON crypto API over HTTPS. The rig sets the client's
+ * wire property ({@code keyring.client.wire}) in the trial's JVM before the provider exists, and
+ * after the keys are generated checks the member's request counters: a row whose requests went over
+ * the other wire fails instead of being measured.
  */
 final class KeyringRig extends ProviderRig {
   static final String NAME = "keyring";
+  static final String HTTP_NAME = "keyring-http";
   private static final String KEYRING = "bench";
   private static final String PASSWORD = "bench-password-1";
+  private static final String WIRE_PROPERTY = "keyring.client.wire";
 
+  private final String name;
+  private final String wire; // the metrics' wire label, and the property's value
   private Path dir;
   private LocalCluster cluster;
   private KeyringProvider provider;
 
+  /** The row over the default wire, the crypto channel. */
+  KeyringRig() {
+    this(NAME, "channel");
+  }
+
+  private KeyringRig(String name, String wire) {
+    this.name = name;
+    this.wire = wire;
+  }
+
+  /** The row over the REST/JSON crypto API. */
+  static KeyringRig http() {
+    return new KeyringRig(HTTP_NAME, "http");
+  }
+
   @Override
   String name() {
-    return NAME;
+    return name;
   }
 
   @Override
   void setUp(ProviderOp op) throws Exception {
+    System.setProperty(WIRE_PROPERTY, wire); // before any client options exist in this JVM
     dir = Files.createTempDirectory("keyring-bench-provider-");
     cluster = LocalCluster.start(dir);
     cluster.createKeyring(KEYRING, PASSWORD);
@@ -36,6 +62,29 @@ final class KeyringRig extends ProviderRig {
     KeyStore.getInstance("Keyring", provider)
         .load(cluster.slotProperties(KEYRING), PASSWORD.toCharArray());
     generateKeys(op, provider);
+    requireWire();
+  }
+
+  /** Fails unless the key generation went over this row's wire. */
+  private void requireWire() {
+    String metrics = cluster.cluster().member(0).metricsText();
+    boolean ours = false;
+    boolean other = false;
+    for (String line : metrics.split("\n")) {
+      if (line.startsWith("keyring_crypto_requests_total{operation=\"keypairs\"")
+          || line.startsWith("keyring_crypto_requests_total{operation=\"keys\"")) {
+        ours |= line.contains("wire=\"" + wire + "\"");
+        other |= !line.contains("wire=\"" + wire + "\"");
+      }
+    }
+    if (!ours || other) {
+      throw new IllegalStateException(
+          name
+              + ": the provider's key generation did not go over the "
+              + wire
+              + " wire alone; the member counted:\n"
+              + metrics);
+    }
   }
 
   @Override

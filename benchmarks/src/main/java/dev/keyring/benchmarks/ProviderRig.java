@@ -42,6 +42,8 @@ abstract class ProviderRig {
         return new SoftHsmRig();
       case KeyringRig.NAME:
         return new KeyringRig();
+      case KeyringRig.HTTP_NAME:
+        return KeyringRig.http();
       default:
         throw new IllegalArgumentException("unknown provider " + name);
     }

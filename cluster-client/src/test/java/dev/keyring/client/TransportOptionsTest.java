@@ -34,10 +34,13 @@ class TransportOptionsTest {
   }
 
   @Test
-  void wire_isHttpByDefault_channelOnRequest_withAHeartbeat() {
+  void wire_isTheChannelByDefault_httpOnRequest_withAHeartbeat() {
     if (System.getProperty(TransportOptions.WIRE_PROPERTY) == null) {
-      assertEquals(TransportOptions.Wire.HTTP, TransportOptions.defaults().wire());
+      assertEquals(TransportOptions.Wire.CHANNEL, TransportOptions.defaults().wire());
     }
+    TransportOptions h = TransportOptions.builder().wire(TransportOptions.Wire.HTTP).build();
+    assertEquals(TransportOptions.Wire.HTTP, h.wire());
+    assertEquals(TransportOptions.Wire.HTTP, h.toBuilder().build().wire());
     TransportOptions c = TransportOptions.builder().wire(TransportOptions.Wire.CHANNEL).build();
     assertEquals(TransportOptions.Wire.CHANNEL, c.wire());
     assertEquals(TransportOptions.Wire.CHANNEL, c.toBuilder().build().wire());
@@ -53,6 +56,27 @@ class TransportOptionsTest {
         assertThrows(
                 IllegalArgumentException.class, () -> TransportOptions.builder().wire(null).build())
             .getMessage());
+  }
+
+  @Test
+  void wireProperty_choosesTheDefault_andABadValueIsRefusedByName() {
+    String was = System.getProperty(TransportOptions.WIRE_PROPERTY);
+    try {
+      System.setProperty(TransportOptions.WIRE_PROPERTY, "http");
+      assertEquals(TransportOptions.Wire.HTTP, TransportOptions.builder().build().wire());
+      System.setProperty(TransportOptions.WIRE_PROPERTY, " Channel ");
+      assertEquals(TransportOptions.Wire.CHANNEL, TransportOptions.builder().build().wire());
+      System.setProperty(TransportOptions.WIRE_PROPERTY, "rest");
+      assertEquals(
+          "system property keyring.client.wire must be http or channel, got 'rest'",
+          assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
+    } finally {
+      if (was == null) {
+        System.clearProperty(TransportOptions.WIRE_PROPERTY);
+      } else {
+        System.setProperty(TransportOptions.WIRE_PROPERTY, was);
+      }
+    }
   }
 
   @Test

@@ -17,20 +17,32 @@ import org.junit.jupiter.api.Test;
 
 /**
  * {@code GET /metrics} on the member's admin API, scraped while four threads sign through the
- * provider: the counters move between scrapes and account for every signature.
+ * provider: the counters of the provider's wire (the crypto channel by default) move between
+ * scrapes and account for every signature.
  */
 @KeyringCluster
 class MemberMetricsScrapeTest {
+  // the provider's wire: the crypto channel unless the JVM chose HTTP
+  private static final String WIRE =
+      "http".equalsIgnoreCase(System.getProperty("keyring.client.wire", "").strip())
+          ? "http"
+          : "channel";
+  private static final String OTHER_WIRE = WIRE.equals("http") ? "channel" : "http";
   private static final String SIGN_OK =
-      "keyring_crypto_requests_total{operation=\"sign\",status=\"200\"}";
+      "keyring_crypto_requests_total{operation=\"sign\",status=\"200\",wire=\"" + WIRE + "\"}";
   private static final String SIGN_COUNT =
-      "keyring_crypto_request_duration_seconds_count{operation=\"sign\"}";
+      "keyring_crypto_request_duration_seconds_count{operation=\"sign\",wire=\"" + WIRE + "\"}";
 
   @Test
   void scrapedDuringLoad_countersMove_andCountEverySignature(TestCluster cluster) throws Exception {
     KeyPair pair = KeyPairGenerator.getInstance("EC", "Keyring").generateKeyPair();
     String before = cluster.metrics(0);
     long signedBefore = value(before, SIGN_OK);
+    String signOther =
+        "keyring_crypto_requests_total{operation=\"sign\",status=\"200\",wire=\""
+            + OTHER_WIRE
+            + "\"}";
+    long otherBefore = value(before, signOther);
 
     int threads = 4;
     int each = 40;
@@ -67,8 +79,11 @@ class MemberMetricsScrapeTest {
         signedAfter,
         value(
             after,
-            "keyring_crypto_request_duration_seconds_bucket{operation=\"sign\",le=\"+Inf\"}"),
+            "keyring_crypto_request_duration_seconds_bucket{operation=\"sign\",wire=\""
+                + WIRE
+                + "\",le=\"+Inf\"}"),
         after);
+    assertEquals(otherBefore, value(after, signOther), "no signature went over the other wire");
     assertTrue(value(after, "keyring_boundary_key_cache_hits_total") > 0, after);
     assertTrue(after.contains("# TYPE keyring_crypto_request_duration_seconds histogram"), after);
     assertTrue(after.contains("keyring_crypto_sessions_open "), after);

@@ -140,6 +140,13 @@ class ChannelClientTest {
               new MechanismParams.Gcm(iv, new byte[] {1, 2}, 128),
               java.util.Arrays.copyOfRange(ct, 12, ct.length));
       assertArrayEquals(plain, back);
+      // an IV longer than the frame's 255 bytes (GCM allows it): the call goes as JSON, same result
+      byte[] longIv = new byte[257];
+      longIv[0] = 7;
+      MechanismParams longGcm = new MechanismParams.Gcm(longIv, new byte[] {1, 2}, 128);
+      byte[] longCt = s.encrypt(aes.handle(), Mechanism.CKM_AES_GCM, longGcm, plain);
+      assertEquals(1024 + 16, longCt.length, "the caller's IV is not put in front");
+      assertArrayEquals(plain, s.decrypt(aes.handle(), Mechanism.CKM_AES_GCM, longGcm, longCt));
 
       // a refusal carries the same PKCS#11 code as over REST
       HsmException e =

@@ -2,10 +2,15 @@ package dev.keyring.e2e.client;
 
 import dev.keyring.client.api.TransportOptions;
 
-/** {@link ClientFlowContract} over HTTP/2 (ALPN). */
+/** {@link ClientFlowContract} over HTTP/2 (ALPN), the REST crypto API (the wire pinned to HTTP). */
 class Http2ClientFlowTest extends ClientFlowContract {
   @Override
   TransportOptions.HttpVersion httpVersion() {
     return TransportOptions.HttpVersion.HTTP_2;
+  }
+
+  @Override
+  TransportOptions options() {
+    return super.options().toBuilder().wire(TransportOptions.Wire.HTTP).build();
   }
 }

@@ -11,6 +11,7 @@ import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.e2e.WatchedClusters;
 import dev.keyring.samples.LocalCluster;
+import dev.keyring.testing.cluster.ClusterHarness;
 import dev.keyring.testing.cluster.FaultProxy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The fault proxy on a real client-to-member link (mutual TLS through it). */
 class FaultProxyTest {
+  private static final Duration SETTLE = Duration.ofSeconds(60);
 
   @Test
   void proxy_cutsSilencesDelaysAndRestoresAMemberLink(@TempDir Path dir) throws Exception {
@@ -37,6 +39,7 @@ class FaultProxyTest {
               direct.serverCn());
       TransportOptions quick =
           TransportOptions.builder()
+              .wire(TransportOptions.Wire.HTTP) // the proxy sits on the HTTP crypto port only
               .connectTimeout(Duration.ofSeconds(2))
               .readTimeout(Duration.ofSeconds(1))
               .writeTimeout(Duration.ofSeconds(1))
@@ -70,6 +73,88 @@ class FaultProxyTest {
         assertTrue(slow.compareTo(Duration.ofMillis(300)) >= 0, "round trip " + slow);
         proxy.restore();
         client.ping();
+      }
+    }
+  }
+
+  /**
+   * The harness's client link of a member process covers both wires: the member advertises its
+   * channel proxy's port in the cluster view, the client's crypto channel goes through that proxy,
+   * and a cut or a blackhole of {@code clientLink} reaches it too.
+   */
+  @Test
+  void harnessClientLink_cutsTheCryptoChannelToo(@TempDir Path dir) throws Exception {
+    try (ClusterHarness h = ClusterHarness.startCluster(dir, 1, 1)) {
+      Path conf = h.registerClient(0, "proxied", dir.resolve("client").resolve("k.conf"));
+      TransportOptions quick =
+          TransportOptions.builder()
+              .wire(TransportOptions.Wire.CHANNEL)
+              .connectTimeout(Duration.ofSeconds(2))
+              .readTimeout(Duration.ofSeconds(2))
+              .writeTimeout(Duration.ofSeconds(2))
+              .callTimeout(Duration.ofSeconds(4))
+              .recoveryInterval(Duration.ofMillis(200))
+              .build();
+      FaultProxy channel = h.channelLink(0);
+      assertEquals(channel, h.clientLink(0).companion());
+      // the client learns the channel port from the view only: the proxy's, not the member's own
+      assertTrue(
+          h.member(0).channelAddress() != null
+              && h.member(0).channelAddress().getPort() != channel.port(),
+          "the member listens on its own channel port: " + h.member(0).channelAddress());
+      try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0, quick)) {
+        ClusterHarness.await(
+            "the client's crypto channel goes through the channel proxy",
+            SETTLE,
+            () -> {
+              try {
+                client.ping();
+              } catch (TransportException e) {
+                return false;
+              }
+              return channel.acceptedConnections() >= 1 && channel.openSockets() >= 2;
+            });
+        long viaHttp = h.clientLink(0).acceptedConnections();
+
+        h.clientLink(0).cut();
+        assertEquals(FaultProxy.Mode.CUT, channel.mode(), "the cut reached the channel proxy");
+        assertEquals(0, channel.openSockets(), "the channel's connection was reset");
+        assertThrows(TransportException.class, client::ping);
+
+        h.clientLink(0).restore();
+        assertEquals(FaultProxy.Mode.FORWARD, channel.mode());
+        long before = channel.acceptedConnections();
+        ClusterHarness.await(
+            "the client is back on its crypto channel",
+            SETTLE,
+            () -> {
+              try {
+                client.ping();
+              } catch (TransportException e) {
+                return false;
+              }
+              return channel.acceptedConnections() > before && channel.openSockets() >= 2;
+            });
+
+        h.clientLink(0).blackhole();
+        assertEquals(FaultProxy.Mode.BLACKHOLE, channel.mode(), "the blackhole reached it too");
+        assertThrows(TransportException.class, client::ping);
+        h.healAll();
+        assertEquals(FaultProxy.Mode.FORWARD, channel.mode(), "healAll restores the channel proxy");
+        ClusterHarness.await(
+            "the client is served again",
+            SETTLE,
+            () -> {
+              try {
+                client.ping();
+                return true;
+              } catch (TransportException e) {
+                return false;
+              }
+            });
+        System.out.printf(
+            "client link: %d HTTP connections, %d channel connections through the proxies%n",
+            h.clientLink(0).acceptedConnections() - viaHttp, channel.acceptedConnections());
       }
     }
   }

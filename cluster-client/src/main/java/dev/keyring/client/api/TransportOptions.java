@@ -36,11 +36,12 @@ import java.util.Objects;
  *       that call's recent latencies, clamped to [hedgeMinDelay, hedgeMaxDelay]</td></tr>
  *   <tr><td>hedgeMaxDelay</td><td>500 ms</td><td>hedgeMinDelay to 10 s; also the delay before
  *       enough latencies are known</td></tr>
- *   <tr><td>wire</td><td>{@link Wire#HTTP}, or the system property {@value #WIRE_PROPERTY}
- *       ({@code http} or {@code channel}) when set</td><td>how crypto calls travel: {@link Wire#HTTP}, the
- *       REST/JSON crypto API, or {@link Wire#CHANNEL}, the members' binary crypto channel (one
- *       persistent connection per member, pipelined; see {@code docs/crypto-channel.md}); a member
- *       whose view entry lists no channel port is reached over HTTP (logged once)</td></tr>
+ *   <tr><td>wire</td><td>{@link Wire#CHANNEL}, or the system property {@value #WIRE_PROPERTY}
+ *       ({@code channel} or {@code http}) when set</td><td>how crypto calls travel: {@link
+ *       Wire#CHANNEL}, the members' binary crypto channel (one persistent connection per member,
+ *       pipelined; see {@code docs/crypto-channel.md}), or {@link Wire#HTTP}, the REST/JSON crypto
+ *       API; on the channel, a member whose view entry lists no channel port (logged once), or whose
+ *       channel cannot be connected to, is reached over HTTP</td></tr>
  *   <tr><td>heartbeatInterval</td><td>5 s</td><td>100 ms to 1 h: a channel connection that
  *       received nothing this long is pinged, and closed when the ping is not answered within as
  *       long (its requests under way fail with IO)</td></tr>
@@ -64,16 +65,19 @@ public final class TransportOptions {
 
   /** How crypto calls travel to a member. */
   public enum Wire {
-    /** The REST/JSON crypto API over HTTPS (the default for now). */
+    /** The REST/JSON crypto API over HTTPS (for scripts, curl and other languages). */
     HTTP,
-    /** The binary crypto channel: one persistent mutual-TLS connection per member, pipelined. */
+    /**
+     * The binary crypto channel (the default): one persistent mutual-TLS connection per member,
+     * pipelined.
+     */
     CHANNEL
   }
 
   /**
-   * The system property that, when set to {@code channel} (or {@code http}), gives the default of
-   * {@code wire}: so that clients configured by file (the provider) can be moved to the crypto
-   * channel without code.
+   * The system property that, when set to {@code http} (or {@code channel}), gives the default of
+   * {@code wire}: so that clients configured by file (the provider) can be moved back to the REST
+   * crypto API without code.
    */
   public static final String WIRE_PROPERTY = "keyring.client.wire";
 
@@ -297,7 +301,7 @@ public final class TransportOptions {
     private static Wire defaultWire() {
       String v = System.getProperty(WIRE_PROPERTY);
       if (v == null || v.isBlank()) {
-        return Wire.HTTP;
+        return Wire.CHANNEL;
       }
       switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
         case "http":
@@ -310,7 +314,7 @@ public final class TransportOptions {
       }
     }
 
-    /** How crypto calls travel: {@link Wire#HTTP} (default) or {@link Wire#CHANNEL}. */
+    /** How crypto calls travel: {@link Wire#CHANNEL} (default) or {@link Wire#HTTP}. */
     public Builder wire(Wire v) {
       this.wire = v;
       return this;

@@ -49,7 +49,7 @@ abstract class ClientCommand implements Callable<Integer> {
     prepare();
     Duration t = Duration.ofSeconds(client.timeoutSeconds);
     TransportOptions options =
-        TransportOptions.builder()
+        ClientOptions.transport()
             .connectTimeout(t.compareTo(Duration.ofMinutes(5)) > 0 ? Duration.ofMinutes(5) : t)
             .readTimeout(t)
             .writeTimeout(t)

@@ -60,4 +60,19 @@ final class ClientOptions {
       throw new CliException(2, p + " cannot be read: " + e.getMessage());
     }
   }
+
+  /**
+   * The transport options of a command line, before its timeouts: the REST crypto API (a command
+   * makes a call or a few and exits, so a crypto channel connection per member would only add a
+   * handshake), unless the JVM's {@value dev.keyring.client.api.TransportOptions#WIRE_PROPERTY}
+   * property chooses a wire.
+   */
+  static dev.keyring.client.api.TransportOptions.Builder transport() {
+    dev.keyring.client.api.TransportOptions.Builder b =
+        dev.keyring.client.api.TransportOptions.builder();
+    String chosen = System.getProperty(dev.keyring.client.api.TransportOptions.WIRE_PROPERTY);
+    return chosen == null || chosen.isBlank()
+        ? b.wire(dev.keyring.client.api.TransportOptions.Wire.HTTP)
+        : b;
+  }
 }

@@ -4,7 +4,6 @@ import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.Slot;
 import dev.keyring.client.api.TransportException;
-import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.config.HaGroupEntry;
@@ -105,7 +104,7 @@ abstract class HaCommand implements Callable<Integer> {
             KeyringClient.open(
                 config,
                 index,
-                TransportOptions.builder()
+                ClientOptions.transport()
                     .connectTimeout(t)
                     .readTimeout(t)
                     .writeTimeout(t)

@@ -18,10 +18,12 @@ import java.util.function.BooleanSupplier;
  * MemberProcess}), each with its own data directory, and a fault-injecting TCP proxy on every link:
  * one in front of each member's crypto API for clients (the address the member advertises), and one
  * for each ordered pair of members (member i reaches member j's crypto API through {@code link(i,
- * j)}, by a peer route in i's settings). Links can be cut, blackholed, delayed and restored;
- * members can be killed with SIGKILL and restarted (on new ports: the proxies follow). The harness
- * provisions through the members' admin REST API; {@link MemberProcess#sim} runs the admin CLI as
- * an operator would.
+ * j)}, by a peer route in i's settings). The member's binary crypto channel has a proxy of its own
+ * ({@link #channelLink(int)}, the channel port the member advertises), the companion of its client
+ * proxy: a fault on {@link #clientLink(int)} cuts both wires. Links can be cut, blackholed, delayed
+ * and restored; members can be killed with SIGKILL and restarted (on new ports: the proxies
+ * follow). The harness provisions through the members' admin REST API; {@link MemberProcess#sim}
+ * runs the admin CLI as an operator would.
  */
 public final class ClusterHarness implements AutoCloseable {
   public static final String ADMIN_PW = Provisioning.ADMIN_PW;
@@ -34,6 +36,7 @@ public final class ClusterHarness implements AutoCloseable {
   private final Path dir;
   private final int capacity;
   private final FaultProxy[] clientProxies;
+  private final FaultProxy[] channelProxies;
   private final FaultProxy[][] links;
   private final MemberProcess[] members;
   private String clusterId;
@@ -42,11 +45,13 @@ public final class ClusterHarness implements AutoCloseable {
     this.dir = dir;
     this.capacity = capacity;
     this.clientProxies = new FaultProxy[capacity];
+    this.channelProxies = new FaultProxy[capacity];
     this.links = new FaultProxy[capacity][capacity];
     this.members = new MemberProcess[capacity];
     for (int i = 0; i < capacity; i++) {
       int to = i;
-      clientProxies[i] = FaultProxy.start(() -> cryptoAddress(to));
+      channelProxies[i] = FaultProxy.start(() -> channelAddress(to));
+      clientProxies[i] = FaultProxy.start(() -> cryptoAddress(to)).alsoApplyTo(channelProxies[i]);
       for (int j = 0; j < capacity; j++) {
         if (i != j) {
           int peer = j;
@@ -63,6 +68,15 @@ public final class ClusterHarness implements AutoCloseable {
       m = members[i];
     }
     return m == null ? null : m.cryptoAddress();
+  }
+
+  /** Where member {@code i}'s crypto channel listens now; null while that is not known. */
+  private java.net.InetSocketAddress channelAddress(int i) {
+    MemberProcess m;
+    synchronized (members) {
+      m = members[i];
+    }
+    return m == null ? null : m.channelAddress();
   }
 
   /** Proxies for {@code capacity} members; no member runs yet. */
@@ -100,6 +114,7 @@ public final class ClusterHarness implements AutoCloseable {
   public MemberProcess startMember(int i, Map<String, String> extra) throws Exception {
     Map<String, String> settings = new LinkedHashMap<>(extra);
     settings.put("advertisedCryptoAddress", advertised(i));
+    settings.putIfAbsent("advertisedChannelPort", Integer.toString(channelProxies[i].port()));
     for (int j = 0; j < capacity; j++) {
       if (j != i) {
         settings.put("peerRoute." + advertised(j), "127.0.0.1:" + links[i][j].port());
@@ -311,9 +326,17 @@ public final class ClusterHarness implements AutoCloseable {
     return links[from][to];
   }
 
-  /** The proxy clients reach member {@code i} through. */
+  /**
+   * The proxy clients reach member {@code i}'s crypto API through; its faults reach the member's
+   * channel proxy ({@link #channelLink(int)}) too.
+   */
   public FaultProxy clientLink(int i) {
     return clientProxies[i];
+  }
+
+  /** The proxy clients reach member {@code i}'s binary crypto channel through. */
+  public FaultProxy channelLink(int i) {
+    return channelProxies[i];
   }
 
   /** Cuts both directions between two members. */
@@ -334,7 +357,7 @@ public final class ClusterHarness implements AutoCloseable {
   /** Restores every link. */
   public void healAll() {
     for (int i = 0; i < capacity; i++) {
-      clientProxies[i].restore();
+      clientProxies[i].restore(); // and its channel proxy
       for (int j = 0; j < capacity; j++) {
         if (links[i][j] != null) {
           links[i][j].restore();
@@ -364,6 +387,7 @@ public final class ClusterHarness implements AutoCloseable {
     }
     for (int i = 0; i < capacity; i++) {
       clientProxies[i].close();
+      channelProxies[i].close();
       for (int j = 0; j < capacity; j++) {
         if (links[i][j] != null) {
           links[i][j].close();

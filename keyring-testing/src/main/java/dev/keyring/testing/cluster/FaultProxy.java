@@ -26,6 +26,10 @@ import java.util.function.Supplier;
  *   <li>{@link #delay(Duration)}: every chunk is held this long before it is forwarded;
  *   <li>{@link #restore()}: back to forwarding; connections cut before stay closed.
  * </ul>
+ *
+ * <p>A proxy may carry a {@link #alsoApplyTo companion}: the proxy of another port of the same peer
+ * (a member's crypto channel beside its HTTP crypto API), which every fault and restore of this one
+ * reaches too, so that one link fault cuts both wires.
  */
 public final class FaultProxy implements AutoCloseable {
   /** What the proxy does with traffic. */
@@ -43,6 +47,7 @@ public final class FaultProxy implements AutoCloseable {
   private volatile Mode mode = Mode.FORWARD;
   private volatile long delayNanos;
   private volatile boolean closed;
+  private volatile FaultProxy companion;
 
   private FaultProxy(ServerSocket listener, Supplier<InetSocketAddress> target) {
     this.listener = listener;
@@ -88,28 +93,61 @@ public final class FaultProxy implements AutoCloseable {
     return open.size();
   }
 
+  /**
+   * Makes every later {@link #cut}, {@link #blackhole}, {@link #delay} and {@link #restore} of this
+   * proxy apply to {@code other} as well (one companion; its own calls stay its own). Returns this.
+   */
+  public FaultProxy alsoApplyTo(FaultProxy other) {
+    if (other == this) {
+      throw new IllegalArgumentException("a proxy cannot be its own companion");
+    }
+    this.companion = other;
+    return this;
+  }
+
+  /** The proxy this one's faults also reach, or null. */
+  public FaultProxy companion() {
+    return companion;
+  }
+
   /** Resets every open connection and closes new ones at once. */
   public void cut() {
     mode = Mode.CUT;
     for (Socket s : open) {
       closeQuietly(s, true);
     }
+    FaultProxy c = companion;
+    if (c != null) {
+      c.cut();
+    }
   }
 
   /** Keeps connections open but forwards nothing, either way. */
   public void blackhole() {
     mode = Mode.BLACKHOLE;
+    FaultProxy c = companion;
+    if (c != null) {
+      c.blackhole();
+    }
   }
 
   /** Holds every chunk {@code d} before forwarding it (zero: no delay). */
   public void delay(Duration d) {
     delayNanos = d.toNanos();
+    FaultProxy c = companion;
+    if (c != null) {
+      c.delay(d);
+    }
   }
 
   /** Forwards again, without delay. */
   public void restore() {
     delayNanos = 0;
     mode = Mode.FORWARD;
+    FaultProxy c = companion;
+    if (c != null) {
+      c.restore();
+    }
   }
 
   private void acceptLoop() {

@@ -51,6 +51,8 @@ public final class MemberProcess implements AutoCloseable {
   private String fingerprint;
   private volatile int adminPort = -1;
   private volatile int cryptoPort = -1;
+  private volatile int channelPort = -1;
+  private volatile boolean channelAsked;
   private volatile AdminRestClient rest;
   private SessionLeaks.Watch watch;
 
@@ -100,6 +102,8 @@ public final class MemberProcess implements AutoCloseable {
   private void startProcess() throws Exception {
     adminPort = -1;
     cryptoPort = -1;
+    channelPort = -1;
+    channelAsked = false;
     rest = null;
     List<String> cmd = new ArrayList<>(CliRun.javaCommand());
     cmd.add(SIM_MAIN);
@@ -145,6 +149,9 @@ public final class MemberProcess implements AutoCloseable {
           "the member process did not become ready:\n" + String.join("\n", output));
     }
     rest = AdminRestClient.pinned(adminPort, fingerprint);
+    if (cryptoPort > 0) {
+      cryptoPort(); // its ready line named the crypto port: learn the channel's too
+    }
     if (watch == null) {
       watch = SessionLeaks.watch("member process " + data, this::openSessions);
     }
@@ -232,19 +239,37 @@ public final class MemberProcess implements AutoCloseable {
    */
   public int cryptoPort() {
     int known = cryptoPort;
-    if (known > 0 || !isAlive()) {
-      return isAlive() ? known : -1;
+    if (!isAlive()) {
+      return -1;
+    }
+    if (known > 0 && channelAsked) {
+      return known;
     }
     for (JsonNode s :
         rest.send("GET", "/api/cluster/config", "admin", adminPassword, null)
             .expect(200)
             .json()
             .path("data")) {
-      if ("crypto".equals(s.path("service").asText()) && s.path("listeningPort").asInt(-1) > 0) {
-        cryptoPort = s.path("listeningPort").asInt();
+      int listening = s.path("listeningPort").asInt(-1);
+      if ("channel".equals(s.path("service").asText()) && listening > 0) {
+        channelPort = listening;
+      }
+      if ("crypto".equals(s.path("service").asText()) && listening > 0) {
+        cryptoPort = listening;
       }
     }
+    channelAsked = cryptoPort > 0; // the channel starts with the crypto API
     return cryptoPort;
+  }
+
+  /**
+   * Where the binary crypto channel listens, as last reported with the crypto port, or null while
+   * that is not known, the member runs no channel or is down. Like {@link #cryptoAddress()} it
+   * never asks the member.
+   */
+  public InetSocketAddress channelAddress() {
+    int port = channelPort;
+    return port > 0 && isAlive() ? new InetSocketAddress("127.0.0.1", port) : null;
   }
 
   /**

@@ -44,6 +44,24 @@ public final class MechanismCodec {
 
   private MechanismCodec() {}
 
+  /** The longest IV the mechanism encoding carries (a {@code bytes8}). */
+  public static final int MAX_IV_BYTES = 255;
+
+  /**
+   * Whether {@link #write} can carry {@code p}: not an AES-GCM or AES-CBC IV longer than {@value
+   * #MAX_IV_BYTES} bytes (GCM allows longer IVs; a request with one travels as its REST request,
+   * the JSON opcode, which carries any length).
+   */
+  public static boolean fits(MechanismParams p) {
+    if (p instanceof MechanismParams.Gcm g) {
+      return g.iv() == null || g.iv().length <= MAX_IV_BYTES;
+    }
+    if (p instanceof MechanismParams.Cbc c) {
+      return c.iv() == null || c.iv().length <= MAX_IV_BYTES;
+    }
+    return true;
+  }
+
   /** Writes {@code m} with {@code p}. */
   public static void write(FrameBuilder b, Mechanism m, MechanismParams p) {
     b.i32((int) m.value());

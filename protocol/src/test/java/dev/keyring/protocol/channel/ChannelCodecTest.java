@@ -69,6 +69,20 @@ class ChannelCodecTest {
   }
 
   @Test
+  void ivsLongerThanTheFrameCarries_doNotFit_andTheWriterRefusesThem() {
+    assertTrue(MechanismCodec.fits(MechanismParams.NONE));
+    assertTrue(MechanismCodec.fits(MechanismParams.Gcm.generatedIv(new byte[] {1})));
+    assertTrue(MechanismCodec.fits(new MechanismParams.Gcm(new byte[255], new byte[0], 128)));
+    MechanismParams.Gcm longGcm = new MechanismParams.Gcm(new byte[256], new byte[0], 128);
+    assertFalse(MechanismCodec.fits(longGcm));
+    assertFalse(MechanismCodec.fits(new MechanismParams.Cbc(new byte[300])));
+    assertTrue(MechanismCodec.fits(new MechanismParams.Cbc(new byte[16])));
+    assertThrows(
+        IllegalArgumentException.class,
+        () -> MechanismCodec.write(new FrameBuilder(64), Mechanism.CKM_AES_GCM, longGcm));
+  }
+
+  @Test
   void verifyAndCiphers_roundTrip_everyParameterKind() throws IOException {
     MechanismParams[] params = {
       MechanismParams.NONE,

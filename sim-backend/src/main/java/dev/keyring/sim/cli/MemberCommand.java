@@ -39,8 +39,8 @@ import picocli.CommandLine.Spec;
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
       "maxConcurrentStreams, clientCertificateValidityDays, channelPort, channelMaxInFlight,",
-      "channelWorkers, channelWriteTimeoutMillis, backupHaltAt (crash tests: see",
-      "docs/backup.md), stopHaltAt and joinHaltAt (crash tests: see docs/cluster.md), and",
+      "channelWorkers, channelWriteTimeoutMillis, advertisedChannelPort, backupHaltAt (crash tests:",
+      "see docs/backup.md), stopHaltAt and joinHaltAt (crash tests: see docs/cluster.md), and",
       "peerRoute.HOST:PORT = HOST:PORT for each peer reached through another",
       "address),",
       "else from the defaults."
@@ -68,6 +68,7 @@ final class MemberCommand implements Callable<Integer> {
           "maxConcurrentStreams",
           "clientCertificateValidityDays",
           "channelPort",
+          "advertisedChannelPort",
           "channelMaxInFlight",
           "channelWorkers",
           "channelWriteTimeoutMillis");
@@ -172,6 +173,9 @@ final class MemberCommand implements Callable<Integer> {
     }
     if (p.containsKey("channelPort")) {
       b.channelPort(intValue(p, "channelPort"));
+    }
+    if (p.containsKey("advertisedChannelPort")) {
+      b.advertisedChannelPort(intValue(p, "advertisedChannelPort"));
     }
     if (p.containsKey("channelMaxInFlight")) {
       b.channelMaxInFlight(intValue(p, "channelMaxInFlight"));

@@ -507,6 +507,6 @@ final class AdminApi extends Handler.Abstract {
                 m.primary,
                 !(m.primary && state.running()),
                 true,
-                Math.max(0, member.channelPort()))));
+                Math.max(0, member.advertisedChannelPort()))));
   }
 }

@@ -22,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * same "caught up" and read-your-writes rules ({@link ReadConsistency}), the same sessions and the
  * same boundary calls as its REST endpoints. The hot operations go straight from the frame's fields
  * to the keyring session; a JSON request goes through the REST routes themselves ({@link
- * CryptoApi#serve}).
+ * CryptoApi#serve}). Every request is counted in the member's metrics with the wire label {@code
+ * channel}: its operation (as the REST path it stands for names it), the HTTP status the REST API
+ * answers for its result, and its time.
  */
 final class ChannelCalls implements ChannelService {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelCalls.class);
@@ -37,9 +39,16 @@ final class ChannelCalls implements ChannelService {
   private static final String[] DECRYPT = {"", "v1", "sessions", "-", "decrypt"};
 
   private final CryptoApi api;
+  private final MemberMetrics metrics;
 
-  ChannelCalls(CryptoApi api) {
+  ChannelCalls(CryptoApi api, MemberMetrics metrics) {
     this.api = api;
+    this.metrics = metrics;
+  }
+
+  /** The status one request is counted with, once known. */
+  private static final class Outcome {
+    int status = 500; // left so when serving ended in an unexpected failure
   }
 
   @Override
@@ -59,11 +68,49 @@ final class ChannelCalls implements ChannelService {
 
   @Override
   public byte[] serve(ChannelRequest r, X509Certificate client) {
+    long start = metrics.ticker().nanoTime();
+    Outcome outcome = new Outcome();
+    try {
+      return answer(r, client, outcome);
+    } finally {
+      metrics.record(
+          MemberMetrics.CHANNEL, operation(r), outcome.status, metrics.ticker().nanoTime() - start);
+    }
+  }
+
+  /** The metrics' name of a request's operation, as its REST path names it. */
+  private static String operation(ChannelRequest r) {
+    switch (r.opcode) {
+      case OPEN_SESSION:
+        return "open_session";
+      case CLOSE_SESSION:
+        return "close_session";
+      case LOGIN:
+        return "login";
+      case SIGN:
+        return "sign";
+      case VERIFY:
+        return "verify";
+      case ENCRYPT:
+        return "encrypt";
+      case DECRYPT:
+        return "decrypt";
+      case JSON:
+        return r.method == null || r.path == null
+            ? "other"
+            : MemberMetrics.operation(r.method, r.path);
+      default:
+        return "other";
+    }
+  }
+
+  private byte[] answer(ChannelRequest r, X509Certificate client, Outcome outcome) {
     try {
       String owner = api.owner(client);
       if (r.opcode == Opcode.JSON) {
-        return json(r, owner);
+        return json(r, owner, outcome);
       }
+      outcome.status = 200; // unless refused below
       api.served.incrementAndGet();
       api.requireCaughtUp(false, "/v1/sessions");
       switch (r.opcode) {
@@ -110,6 +157,7 @@ final class ChannelCalls implements ChannelService {
             return ChannelCodec.result(r.id, Opcode.DECRYPT, position(report), out);
           }
         default:
+          outcome.status = ErrorResponse.httpStatus(ResultCode.CKR_FUNCTION_NOT_SUPPORTED);
           return ChannelCodec.refused(
               r.id,
               r.opcode,
@@ -117,8 +165,10 @@ final class ChannelCalls implements ChannelService {
               r.opcode + " is not a request");
       }
     } catch (HsmException e) {
+      outcome.status = ErrorResponse.httpStatus(e.code());
       return ChannelCodec.refused(r.id, r.opcode, e.code().value(), e.detail());
     } catch (JsonExchange.BadRequest e) {
+      outcome.status = e.status;
       return ChannelCodec.refused(
           r.id, r.opcode, ResultCode.CKR_ARGUMENTS_BAD.value(), e.getMessage());
     }
@@ -137,7 +187,7 @@ final class ChannelCalls implements ChannelService {
     return report ? api.consistency.positionValue() : null;
   }
 
-  private byte[] json(ChannelRequest r, String owner) {
+  private byte[] json(ChannelRequest r, String owner, Outcome outcome) {
     byte[][] answer = new byte[1][];
     JsonExchange x =
         new JsonExchange(
@@ -152,7 +202,10 @@ final class ChannelCalls implements ChannelService {
               }
               return null;
             },
-            (status, body, position) -> answer[0] = jsonAnswer(r.id, status, body, position));
+            (status, body, position) -> {
+              outcome.status = status;
+              answer[0] = jsonAnswer(r.id, status, body, position);
+            });
     serveJson(x, owner, r.json);
     if (answer[0] == null) {
       LOG.warn("channel request {} {} was not answered", r.method, r.path);

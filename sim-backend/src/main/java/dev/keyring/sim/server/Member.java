@@ -191,6 +191,15 @@ public final class Member implements AutoCloseable {
     return c == null ? -1 : c.port();
   }
 
+  /**
+   * The channel port clients are told to reach (the cluster view's {@code channelPort}): {@code
+   * advertisedChannelPort} when set, else the port the channel listens on; -1 without a channel.
+   */
+  public int advertisedChannelPort() {
+    int bound = channelPort();
+    return bound > 0 && config.advertisedChannelPort() > 0 ? config.advertisedChannelPort() : bound;
+  }
+
   /** Requests the crypto channel has read since the member started (0 without a channel). */
   public long channelRequests() {
     ChannelServer c = channel;
@@ -290,7 +299,8 @@ public final class Member implements AutoCloseable {
     if (config.channelPort() >= 0) {
       try {
         channel =
-            ChannelServer.start(context, channelSettings(), new ChannelCalls(api), config.ticker());
+            ChannelServer.start(
+                context, channelSettings(), new ChannelCalls(api, metrics), config.ticker());
       } catch (java.io.IOException | RuntimeException e) {
         stopQuietly(cryptoServer);
         cryptoServer = null;
@@ -365,7 +375,7 @@ public final class Member implements AutoCloseable {
                         adminApi.state.restartRequired() || adminApi.packages.pending().isPresent(),
                     adminApi.packages.installed(),
                     config.ticker())
-                .withChannelPort(Math.max(0, channelPort())),
+                .withChannelPort(Math.max(0, advertisedChannelPort())),
             PeerTransport.overTls(pki.peerClientContext(name), config.peerRoutes()),
             new ReplicatedViews(
                 new BoundaryCacheInvalidation(appliance.boundary()),

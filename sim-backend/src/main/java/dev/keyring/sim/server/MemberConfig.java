@@ -49,6 +49,9 @@ import java.util.Objects;
  *       certificates as the crypto API; see {@code docs/crypto-channel.md}); 0 = any free port,
  *       listed in the cluster view, kept across restarts of the cluster service; -1 = no
  *       channel</td></tr>
+ *   <tr><td>advertisedChannelPort</td><td>0</td><td>the channel port clients are told to reach
+ *       this member at, on the host of the advertised crypto address (a proxy in front of the
+ *       channel, for instance); 0 = the port the channel listens on; 1 to 65535 otherwise</td></tr>
  *   <tr><td>channelMaxInFlight</td><td>256</td><td>requests one channel connection may have
  *       under way (read, not yet answered on the wire); a request beyond is refused with {@code
  *       CKR_DEVICE_MEMORY} and the connection goes on; 1 to 65,536</td></tr>
@@ -90,12 +93,14 @@ public final class MemberConfig {
   private final int maxConcurrentStreams;
   private final Duration clientCertificateValidity;
   private final int channelPort;
+  private final int advertisedChannelPort;
   private final int channelMaxInFlight;
   private final int channelWorkers;
   private final Duration channelWriteTimeout;
 
   private MemberConfig(Builder b) {
     this.channelPort = b.channelPort;
+    this.advertisedChannelPort = b.advertisedChannelPort;
     this.channelMaxInFlight = b.channelMaxInFlight;
     this.channelWorkers = b.channelWorkers;
     this.channelWriteTimeout = b.channelWriteTimeout;
@@ -205,6 +210,11 @@ public final class MemberConfig {
     return channelPort;
   }
 
+  /** The channel port clients are told to reach: 0 the one the channel listens on. */
+  public int advertisedChannelPort() {
+    return advertisedChannelPort;
+  }
+
   /** Requests one channel connection may have under way. */
   public int channelMaxInFlight() {
     return channelMaxInFlight;
@@ -274,6 +284,7 @@ public final class MemberConfig {
 
     private int maxConcurrentStreams = 32;
     private int channelPort = 0;
+    private int advertisedChannelPort = 0;
     private int channelMaxInFlight = 256;
     private int channelWorkers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     private Duration channelWriteTimeout = Duration.ofSeconds(10);
@@ -283,6 +294,15 @@ public final class MemberConfig {
     /** The crypto channel's port: 0 (default) any free port, -1 no channel. */
     public Builder channelPort(int v) {
       this.channelPort = v;
+      return this;
+    }
+
+    /**
+     * The channel port clients are told to reach, at the advertised crypto address's host: 0
+     * (default) the port the channel listens on.
+     */
+    public Builder advertisedChannelPort(int v) {
+      this.advertisedChannelPort = v;
       return this;
     }
 
@@ -427,6 +447,11 @@ public final class MemberConfig {
       if (channelPort > 0 && (channelPort == cryptoPort || channelPort == adminPort)) {
         throw new IllegalArgumentException(
             "channelPort must differ from adminPort and cryptoPort, got " + channelPort);
+      }
+      if (advertisedChannelPort < 0 || advertisedChannelPort > 65535) {
+        throw new IllegalArgumentException(
+            "advertisedChannelPort must be 0 (the listening port) or a port up to 65535, got "
+                + advertisedChannelPort);
       }
       if (channelMaxInFlight < 1 || channelMaxInFlight > 65536) {
         throw new IllegalArgumentException(

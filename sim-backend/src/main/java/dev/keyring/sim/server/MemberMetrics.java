@@ -15,7 +15,8 @@ import org.eclipse.jetty.util.Callback;
 
 /**
  * What the member counts of its crypto API, and its state, in the Prometheus text format ({@code
- * GET /metrics} on the admin API): requests by operation and HTTP status, their latency as a
+ * GET /metrics} on the admin API): requests by operation, HTTP status and wire (the REST API over
+ * HTTPS, {@value #HTTP}, or the binary crypto channel, {@value #CHANNEL}), their latency as a
  * histogram, open sessions, the boundary's key cache, the buffer budget, and the replication lag of
  * each member as the primary sees it. Counting is lock-free ({@link LongAdder}s); reading is a
  * snapshot of each counter in turn.
@@ -25,6 +26,12 @@ final class MemberMetrics {
   static final double[] BUCKETS = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5
   };
+
+  /** The {@code wire} label of a request to the REST/JSON crypto API. */
+  static final String HTTP = "http";
+
+  /** The {@code wire} label of a request over the binary crypto channel. */
+  static final String CHANNEL = "channel";
 
   private final Ticker ticker;
   private final Map<String, LongAdder> requests = new ConcurrentHashMap<>();
@@ -83,13 +90,13 @@ final class MemberMetrics {
     return new Callback() {
       @Override
       public void succeeded() {
-        record(operation, response.getStatus(), ticker.nanoTime() - start);
+        record(HTTP, operation, response.getStatus(), ticker.nanoTime() - start);
         callback.succeeded();
       }
 
       @Override
       public void failed(Throwable x) {
-        record(operation, 0, ticker.nanoTime() - start); // the answer could not be written
+        record(HTTP, operation, 0, ticker.nanoTime() - start); // the answer could not be written
         callback.failed(x);
       }
 
@@ -100,9 +107,20 @@ final class MemberMetrics {
     };
   }
 
-  void record(String operation, int status, long nanos) {
-    requests.computeIfAbsent(operation + ' ' + status, k -> new LongAdder()).increment();
-    latency.computeIfAbsent(operation, k -> new Histogram()).add(Math.max(0, nanos));
+  /** The ticker requests are timed on. */
+  Ticker ticker() {
+    return ticker;
+  }
+
+  /**
+   * Counts one request: its wire ({@link #HTTP} or {@link #CHANNEL}), operation, HTTP status (on
+   * the channel, the status the REST API answers for its result) and time.
+   */
+  void record(String wire, String operation, int status, long nanos) {
+    requests
+        .computeIfAbsent(operation + ' ' + status + ' ' + wire, k -> new LongAdder())
+        .increment();
+    latency.computeIfAbsent(operation + ' ' + wire, k -> new Histogram()).add(Math.max(0, nanos));
   }
 
   /**
@@ -138,13 +156,16 @@ final class MemberMetrics {
         out,
         "keyring_crypto_requests_total",
         "counter",
-        "crypto API requests answered, by operation and HTTP status (0: the answer could not be written)");
+        "crypto API requests answered, by operation, HTTP status (0: the answer could not be written)"
+            + " and wire (http or channel)");
     for (Map.Entry<String, LongAdder> e : new TreeMap<>(requests).entrySet()) {
       String[] k = e.getKey().split(" ");
       out.append("keyring_crypto_requests_total{operation=\"")
           .append(k[0])
           .append("\",status=\"")
           .append(k[1])
+          .append("\",wire=\"")
+          .append(k[2])
           .append("\"} ")
           .append(e.getValue().sum())
           .append('\n');
@@ -153,10 +174,11 @@ final class MemberMetrics {
         out,
         "keyring_crypto_request_duration_seconds",
         "histogram",
-        "time from a crypto API request's arrival to its answer, by operation");
+        "time from a crypto API request's arrival to its answer, by operation and wire");
     for (Map.Entry<String, Histogram> e : new TreeMap<>(latency).entrySet()) {
       String name = "keyring_crypto_request_duration_seconds";
-      String op = "operation=\"" + e.getKey() + "\"";
+      String[] k = e.getKey().split(" ");
+      String op = "operation=\"" + k[0] + "\",wire=\"" + k[1] + "\"";
       Histogram h = e.getValue();
       long cumulative = 0;
       for (int i = 0; i < BUCKETS.length; i++) {

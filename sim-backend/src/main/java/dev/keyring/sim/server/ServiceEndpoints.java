@@ -284,7 +284,13 @@ final class ServiceEndpoints {
                     null,
                     s.crypto.networkInterface,
                     s.crypto.port,
-                    api.member.cryptoPort() < 0 ? null : api.member.cryptoPort())),
+                    api.member.cryptoPort() < 0 ? null : api.member.cryptoPort()),
+                new ConfigView(
+                    "channel",
+                    null,
+                    null,
+                    null,
+                    api.member.channelPort() < 0 ? null : api.member.channelPort())),
             api.state.restartRequired(),
             note()));
   }

@@ -21,6 +21,7 @@ import dev.keyring.protocol.Role;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.ChannelFormatException;
+import dev.keyring.protocol.channel.MechanismCodec;
 import dev.keyring.protocol.channel.Opcode;
 import dev.keyring.protocol.wire.CloningMessages;
 import dev.keyring.protocol.wire.WireJson;
@@ -32,10 +33,11 @@ import java.util.function.IntFunction;
 /**
  * The calls one member answers on its binary crypto channel: one persistent mutual-TLS connection
  * ({@link ChannelWire}), opened at the first call and again at the first call after it broke. Sign,
- * verify, encrypt, decrypt, ping and the session calls have binary frames; every other call is the
- * REST API's JSON request carried by the JSON opcode, decoded by the same code as over HTTP ({@link
- * HttpMemberChannel}). One attempt per call, never repeated here; the read-your-writes position
- * travels in every frame and is raised by every answer that reports one.
+ * verify, encrypt, decrypt, ping and the session calls have binary frames (a sign, verify, encrypt
+ * or decrypt whose AES IV is longer than the frame's 255 bytes goes as JSON); every other call is
+ * the REST API's JSON request carried by the JSON opcode, decoded by the same code as over HTTP
+ * ({@link HttpMemberChannel}). One attempt per call, never repeated here; the read-your-writes
+ * position travels in every frame and is raised by every answer that reports one.
  */
 public final class ChannelMemberChannel implements MemberChannel, AutoCloseable {
   private static final ObjectMapper JSON = WireJson.mapper();
@@ -272,6 +274,9 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
   public byte[] sign(
       String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
       throws TransportException {
+    if (!MechanismCodec.fits(params)) {
+      return json.sign(sessionId, key, mechanism, params, data);
+    }
     return crypto(Opcode.SIGN, sessionId, key, mechanism, params, data, null).body.rest();
   }
 
@@ -284,6 +289,9 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
       byte[] data,
       byte[] signature)
       throws TransportException {
+    if (!MechanismCodec.fits(params)) {
+      return json.verify(sessionId, key, mechanism, params, data, signature);
+    }
     ChannelAnswer a =
         crypto(
             Opcode.VERIFY,
@@ -304,6 +312,9 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
   public byte[] encrypt(
       String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
       throws TransportException {
+    if (!MechanismCodec.fits(params)) {
+      return json.encrypt(sessionId, key, mechanism, params, data);
+    }
     return crypto(Opcode.ENCRYPT, sessionId, key, mechanism, params, data, null).body.rest();
   }
 
@@ -311,6 +322,9 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
   public byte[] decrypt(
       String sessionId, long key, Mechanism mechanism, MechanismParams params, byte[] data)
       throws TransportException {
+    if (!MechanismCodec.fits(params)) {
+      return json.decrypt(sessionId, key, mechanism, params, data);
+    }
     return crypto(Opcode.DECRYPT, sessionId, key, mechanism, params, data, null).body.rest();
   }
 

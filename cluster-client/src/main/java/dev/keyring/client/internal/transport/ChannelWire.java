@@ -156,16 +156,7 @@ final class ChannelWire implements AutoCloseable {
       return new ChannelWire(name, raw, s, in, heartbeatInterval);
     } catch (SSLException e) {
       closeQuietly(raw);
-      throw new TransportException(
-          Kind.TLS,
-          name
-              + ": the crypto channel's TLS handshake failed: "
-              + e.getMessage()
-              + "; check that the client certificate was issued by this cluster and is not"
-              + " revoked",
-          e,
-          false,
-          false);
+      throw handshakeFailure(name, e);
     } catch (TransportException e) {
       closeQuietly(raw);
       throw e;
@@ -178,6 +169,37 @@ final class ChannelWire implements AutoCloseable {
           false,
           true);
     }
+  }
+
+  /**
+   * What a failed TLS handshake is: a refusal (a certificate, a name, an alert) is TLS and not
+   * repeated; a handshake the peer broke off by closing or resetting the connection ("Remote host
+   * terminated the handshake": a member that went away behind a proxy or load balancer, which
+   * accepted the TCP connection for it) is CONNECT, never sent and transient, as over HTTP ({@link
+   * WireFailures#isTls}), so that the call goes to another member.
+   */
+  static TransportException handshakeFailure(String name, SSLException e) {
+    if (!WireFailures.isTls(e)) {
+      return new TransportException(
+          Kind.CONNECT,
+          name
+              + ": the crypto channel connection was closed during its TLS handshake: "
+              + e.getMessage()
+              + "; is the member up?",
+          e,
+          false,
+          true);
+    }
+    return new TransportException(
+        Kind.TLS,
+        name
+            + ": the crypto channel's TLS handshake failed: "
+            + e.getMessage()
+            + "; check that the client certificate was issued by this cluster and is not"
+            + " revoked",
+        e,
+        false,
+        false);
   }
 
   /** The member refused the hello with an error frame (its first bytes were not a hello). */
