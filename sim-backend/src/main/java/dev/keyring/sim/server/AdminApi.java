@@ -54,6 +54,9 @@ final class AdminApi extends Handler.Abstract {
   /** Told of each step a join on this member reaches; tests fail joins there. */
   volatile java.util.function.Consumer<JoinFlow.Step> joinHook = step -> {};
 
+  /** Run once a start of the cluster service is under way; tests hold the start there. */
+  volatile Runnable serviceStartHook = () -> {};
+
   final dev.keyring.sim.packages.InstalledPackages packages;
 
   /** Serializes the calls that change cluster membership or the service's state. */

@@ -93,7 +93,9 @@ final class ServiceEndpoints {
     int port = api.member.cryptoPort();
     return new ServiceView(
         "cluster",
-        api.state.running() && api.appliance.hsm().partition().isPresent() ? "running" : "stopped",
+        api.state.running() && !api.state.starting() && api.appliance.hsm().partition().isPresent()
+            ? "running"
+            : "stopped",
         api.state.starting(),
         api.state.service().onBoot,
         port < 0 ? null : port,
@@ -247,6 +249,7 @@ final class ServiceEndpoints {
             });
     api.state.starting(true);
     try {
+      api.serviceStartHook.run();
       if (api.appliance.cluster().isPresent() && api.appliance.pki().hasClusterCa()) {
         api.member.startCryptoApi();
       }

@@ -66,6 +66,37 @@ class ClusterServiceStatesTest {
   }
 
   @Test
+  void aStartUnderWay_readsStoppedAndStarting_untilItHasFinished() throws Exception {
+    try (Member m = start(dir, Duration.ZERO)) {
+      AdminTestSupport.prepareHsm(new AdminRestClient(m.adminPort(), m.adminCertificate()));
+      java.util.concurrent.CountDownLatch held = new java.util.concurrent.CountDownLatch(1);
+      java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+      m.adminApi().serviceStartHook =
+          () -> {
+            held.countDown();
+            try {
+              release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            }
+          };
+      java.util.concurrent.CompletableFuture<Integer> startCall =
+          java.util.concurrent.CompletableFuture.supplyAsync(
+              () -> admin(m, "POST", "/api/lunasa/services/cluster/actions/start").send().status());
+      held.await();
+      JsonNode during = status(m);
+      assertEquals("stopped", during.path("status").asText(), during.toString());
+      assertTrue(during.path("starting").asBoolean(), during.toString());
+
+      release.countDown();
+      assertEquals(200, startCall.get());
+      JsonNode after = status(m);
+      assertEquals("running", after.path("status").asText(), after.toString());
+      assertFalse(after.path("starting").asBoolean(), after.toString());
+    }
+  }
+
+  @Test
   void aClockOutsideTheCertificates_keepsTheServiceStopped_atBootAndOnStart() throws Exception {
     try (Member m = start(dir, Duration.ZERO)) {
       AdminTestSupport.provision(new AdminRestClient(m.adminPort(), m.adminCertificate()));
