@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +35,7 @@ final class PacedKeyLoad implements AutoCloseable {
   final AtomicLong signFailures = new AtomicLong();
   final AtomicLong keygenFailures = new AtomicLong();
   final Queue<String> acknowledged = new ConcurrentLinkedQueue<>();
-  final Queue<String> failures = new ConcurrentLinkedQueue<>();
+  final LoadFailures failures = new LoadFailures();
 
   PacedKeyLoad(
       Provider provider,
@@ -114,24 +113,12 @@ final class PacedKeyLoad implements AutoCloseable {
   }
 
   private void note(String what, Throwable e) {
-    if (failures.size() < 200) {
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
-      }
-      failures.add(what + ": " + e + (root != e ? " <- " + root : ""));
-    }
+    failures.note(what, e);
   }
 
   /** Failure messages by kind (first 200), for reports. */
   Map<String, Integer> failureSummary() {
-    Map<String, Integer> m = new TreeMap<>();
-    for (String f : failures) {
-      String key = f.length() > 300 ? f.substring(0, 300) : f;
-      key = key.replaceAll("-\\d+:", "-N:");
-      m.merge(key, 1, Integer::sum);
-    }
-    return m;
+    return failures.summary(300);
   }
 
   @Override

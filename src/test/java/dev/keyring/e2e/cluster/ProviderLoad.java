@@ -13,7 +13,6 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
-import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,7 +41,7 @@ final class ProviderLoad implements AutoCloseable {
   final AtomicLong keygenFailures = new AtomicLong();
   final AtomicLong deleteFailures = new AtomicLong();
   final Queue<String> acknowledged = new ConcurrentLinkedQueue<>();
-  final Queue<String> failures = new ConcurrentLinkedQueue<>();
+  final LoadFailures failures = new LoadFailures();
   private final AtomicInteger sequence = new AtomicInteger();
   private final String prefix;
   private final int maxKeygens;
@@ -187,24 +186,12 @@ final class ProviderLoad implements AutoCloseable {
   }
 
   private void note(String what, Throwable e) {
-    if (failures.size() < 200) {
-      Throwable root = e;
-      while (root.getCause() != null && root.getCause() != root) {
-        root = root.getCause();
-      }
-      failures.add(what + ": " + e + (root != e ? " <- " + root : ""));
-    }
+    failures.note(what, e);
   }
 
   /** Failure messages by kind (first 200), for reports. */
   Map<String, Integer> failureSummary() {
-    Map<String, Integer> m = new TreeMap<>();
-    for (String f : failures) {
-      String key = f.length() > 400 ? f.substring(0, 400) : f;
-      key = key.replaceAll("-\\d+:", "-N:");
-      m.merge(key, 1, Integer::sum);
-    }
-    return m;
+    return failures.summary(400);
   }
 
   @Override
