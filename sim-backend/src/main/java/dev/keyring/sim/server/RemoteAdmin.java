@@ -97,6 +97,9 @@ final class RemoteAdmin {
    *
    * @return what happened, for the refusal's message
    */
+  /** How long a withdrawal asks again while the cluster still sees the member. */
+  static final Duration WITHDRAW_PATIENCE = Duration.ofSeconds(5);
+
   String withdraw(UUID clusterId, String memberId, String coPassword) {
     try {
       HttpRequest req =
@@ -114,9 +117,18 @@ final class RemoteAdmin {
                               java.util.List.of(
                                   new AdminMessages.Credential("CO", coPassword, null))))))
               .build();
-      HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
-      if (r.statusCode() / 100 == 2 || r.statusCode() == 404) {
-        return "; the cluster no longer lists it";
+      // the cluster refuses to delete a member it still sees, and it sees this one until its last
+      // poll ages past the live window: ask again for a while
+      long deadline = System.nanoTime() + WITHDRAW_PATIENCE.toNanos();
+      while (true) {
+        HttpResponse<byte[]> r = http.send(req, HttpResponse.BodyHandlers.ofByteArray());
+        if (r.statusCode() / 100 == 2 || r.statusCode() == 404) {
+          return "; the cluster no longer lists it";
+        }
+        if (r.statusCode() / 100 != 4 || System.nanoTime() > deadline) {
+          break;
+        }
+        Thread.sleep(250);
       }
     } catch (IOException e) {
       // reported below
