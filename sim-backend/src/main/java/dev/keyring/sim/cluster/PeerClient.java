@@ -78,15 +78,7 @@ final class PeerClient implements PeerTransport {
     }
     try (InputStream in = r.body()) {
       if (r.statusCode() != 200) {
-        throw new IOException(
-            "member at "
-                + req.uri().getAuthority()
-                + " answered "
-                + r.statusCode()
-                + " to "
-                + req.uri().getPath()
-                + ": "
-                + new String(in.readNBytes(64 * 1024), StandardCharsets.UTF_8));
+        throw refused(req, r.statusCode(), in.readNBytes(64 * 1024));
       }
       // the request's timeout ends when the answer starts: the stream gets as long again, then it
       // is closed under the reader, which fails and leaves its store as it was
@@ -165,17 +157,22 @@ final class PeerClient implements PeerTransport {
   private <T> T send(HttpRequest req, Class<T> answer) throws IOException {
     HttpResponse<byte[]> r = call(req);
     if (r.statusCode() != 200) {
-      throw new IOException(
-          "member at "
-              + req.uri().getAuthority()
-              + " answered "
-              + r.statusCode()
-              + " to "
-              + req.uri().getPath()
-              + ": "
-              + new String(r.body(), java.nio.charset.StandardCharsets.UTF_8));
+      throw refused(req, r.statusCode(), r.body());
     }
     return JSON.readValue(r.body(), answer);
+  }
+
+  /** A peer's answer other than 200, with what it said. */
+  private static IOException refused(HttpRequest req, int status, byte[] body) {
+    return new IOException(
+        "member at "
+            + req.uri().getAuthority()
+            + " answered "
+            + status
+            + " to "
+            + req.uri().getPath()
+            + ": "
+            + new String(body, StandardCharsets.UTF_8));
   }
 
   private HttpResponse<byte[]> call(HttpRequest req) throws IOException {
