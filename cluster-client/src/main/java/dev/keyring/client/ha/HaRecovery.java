@@ -51,9 +51,22 @@ final class HaRecovery {
     scheduler.scheduleWithFixedDelay(this::background, ms, ms, TimeUnit.MILLISECONDS);
   }
 
+  /**
+   * Stops recovering. A recovery under way is let finish (bounded) rather than interrupted: one cut
+   * off while it opens a session on a member would leave that session open there, unknown to the
+   * group, which closes its members' sessions next.
+   */
   synchronized void stop() {
     if (scheduler != null) {
-      scheduler.shutdownNow();
+      scheduler.shutdown();
+      try {
+        if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
+          scheduler.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        scheduler.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
       scheduler = null;
     }
   }
