@@ -26,7 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.Signature;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,19 +57,8 @@ class LostAuthorizationTest {
     try (ClusterHarness h = ClusterHarness.startCluster(dir, 1, 1)) {
       h.createKeyrings(0, "app", INITIAL, 1, 1);
       Path conf = h.registerClient(0, "lone-client", dir.resolve("client/Chrystoki.conf"));
-      List<KeyringKeyPair> acknowledged = new ArrayList<>();
-      try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
-          KeyringChannel s = client.openSession("app1")) {
-        KeyringSetup.initialize(s, INITIAL, PASSWORD);
-        s.login(Role.KRCO, PASSWORD);
-        for (int i = 0; i < 5; i++) {
-          acknowledged.add(
-              s.generateKeyPair(
-                  KeyGenParams.ec(Curve.P256),
-                  Attributes.builder().label("before-" + i).build(),
-                  Attributes.builder().label("before-" + i).build()));
-        }
-      }
+      List<KeyringKeyPair> acknowledged =
+          KeyringSetup.initializeWithKeys(conf, "app1", INITIAL, PASSWORD, 5);
       ClusterHarness.ok(h.member(0), BackupCli.backup("before"));
       String digest = h.state(0).digest();
 

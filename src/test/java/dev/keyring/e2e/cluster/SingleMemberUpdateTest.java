@@ -24,7 +24,6 @@ import dev.keyring.testing.cluster.MemberProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.Signature;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -52,19 +51,8 @@ class SingleMemberUpdateTest {
     try (ClusterHarness h = ClusterHarness.startCluster(dir, 1, 1)) {
       h.createKeyrings(0, "app", INITIAL, 1, 1);
       Path conf = h.registerClient(0, "lone-client", dir.resolve("client/Chrystoki.conf"));
-      List<KeyringKeyPair> before = new ArrayList<>();
-      try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0);
-          KeyringChannel s = client.openSession("app1")) {
-        KeyringSetup.initialize(s, INITIAL, PASSWORD);
-        s.login(Role.KRCO, PASSWORD);
-        for (int i = 0; i < 3; i++) {
-          before.add(
-              s.generateKeyPair(
-                  KeyGenParams.ec(Curve.P256),
-                  Attributes.builder().label("before-" + i).build(),
-                  Attributes.builder().label("before-" + i).build()));
-        }
-      }
+      List<KeyringKeyPair> before =
+          KeyringSetup.initializeWithKeys(conf, "app1", INITIAL, PASSWORD, 3);
       MemberProcess m = h.member(0);
       ClusterHarness.ok(m, "service", "stop", "cluster");
       RollingUpdateTest.action(m, "disable");
