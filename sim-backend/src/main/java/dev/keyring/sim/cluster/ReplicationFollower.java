@@ -183,13 +183,12 @@ final class ReplicationFollower {
   }
 
   /**
-   * Drops from this member's log what every member holds (as the primary says), keeping as many of
-   * the newest entries as the primary keeps: should this member become primary, members a little
-   * behind still catch up from its log.
+   * Drops from this member's log what the primary dropped: what every live member holds, and while
+   * a member is away, all but the newest entries the primary keeps for it. Should this member
+   * become primary, members a little behind still catch up from its log.
    */
   private void compactBehind(long primaryCompacted) {
-    long through =
-        Math.min(primaryCompacted, state.lastSequence() - ReplicationLeader.RETAINED_ENTRIES);
+    long through = Math.min(primaryCompacted, state.lastSequence());
     if (through > compacted) {
       state.store.compactLogThrough(through);
       compacted = through;

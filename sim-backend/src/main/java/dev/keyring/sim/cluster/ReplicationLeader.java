@@ -42,7 +42,10 @@ final class ReplicationLeader {
    */
   private static final long MAX_POLL_BYTES = 256 * 1024;
 
-  /** How many of the newest entries a compaction always keeps. */
+  /**
+   * How many of the newest entries a compaction keeps while a member of the membership is away (has
+   * not polled within the live window), so that it catches up from the log if it returns soon.
+   */
   static final int RETAINED_ENTRIES = 256;
 
   private static final Duration MAX_POLL_WAIT = Duration.ofSeconds(1);
@@ -351,10 +354,12 @@ final class ReplicationLeader {
   }
 
   /**
-   * Compacts the log through the last entry every member holds, keeping at least {@link
-   * #RETAINED_ENTRIES} entries so that a member a little behind (restarting) catches up from the
-   * log rather than a snapshot. A member that does not poll within the live window does not hold
-   * the log back: when it returns behind the log's base, it installs a snapshot.
+   * Compacts the log through the last entry every live member holds. While every member of the
+   * membership polls, that is all of it they hold: the log keeps only what some member still lacks,
+   * so the store stays near the size of the live state. While a member is away (it has not polled
+   * within the live window), the newest {@link #RETAINED_ENTRIES} entries are kept as well, so that
+   * it catches up from the log rather than a snapshot if it returns soon; it does not hold the log
+   * back otherwise: when it returns behind the log's base, it installs a snapshot.
    *
    * @return how many entries were dropped
    */
@@ -362,11 +367,20 @@ final class ReplicationLeader {
     if (!state.isPrimary()) {
       return 0;
     }
-    long through = state.lastSequence() - RETAINED_ENTRIES;
+    long through = state.lastSequence();
+    boolean someoneAway = false;
     for (Membership.Entry e : state.membership().members()) {
-      if (!e.memberId().equals(state.memberId) && liveness.polledRecently(e.memberId())) {
-        through = Math.min(through, ack(e.memberId()));
+      if (e.memberId().equals(state.memberId)) {
+        continue;
       }
+      if (liveness.polledRecently(e.memberId())) {
+        through = Math.min(through, ack(e.memberId()));
+      } else {
+        someoneAway = true;
+      }
+    }
+    if (someoneAway) {
+      through = Math.min(through, state.lastSequence() - RETAINED_ENTRIES);
     }
     if (through <= compacted) {
       return 0;

@@ -19,9 +19,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The log is bounded: compacted through what every live member holds, keeping the newest {@link
- * ReplicationLeader#RETAINED_ENTRIES}; followers drop what the primary dropped; a member behind the
- * log's base installs a snapshot.
+ * The log is bounded: compacted through what every live member holds (all of it while every member
+ * polls; all but the newest {@link ReplicationLeader#RETAINED_ENTRIES} while one is away);
+ * followers drop what the primary dropped; a member behind the log's base installs a snapshot.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS) // a guard against a hang, not a measure
 class LogCompactionTest {
@@ -30,7 +30,8 @@ class LogCompactionTest {
   @TempDir Path dir;
 
   @Test
-  void primaryAndFollower_keepOnlyTheNewestEntries_theirPositionUnchanged() throws Exception {
+  void everyMemberPolling_primaryAndFollowerKeepNothingTheyAllHold_theirPositionUnchanged()
+      throws Exception {
     try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
       for (int i = 0; i < WRITES; i++) {
         c.putAcknowledged(0, "k" + (i % 10), "v" + i);
@@ -40,18 +41,42 @@ class LogCompactionTest {
 
       assertTrue(c.node(0).compactLog() > 0);
 
-      assertEquals(ReplicationLeader.RETAINED_ENTRIES, logged(c, 0));
+      assertEquals(0, logged(c, 0), "the follower holds every entry: none is kept");
       assertEquals(last, c.store(0).position());
-      assertEquals(
-          last.sequence() - ReplicationLeader.RETAINED_ENTRIES, c.store(0).logBase().sequence());
+      assertEquals(last.sequence(), c.store(0).logBase().sequence());
       assertEquals(0, c.node(0).compactLog(), "nothing more to drop");
 
       c.putAcknowledged(0, "after", "compaction"); // the follower hears how far the primary got
       assertTrue(
-          logged(c, 1) <= ReplicationLeader.RETAINED_ENTRIES + 2,
-          "the follower keeps what the primary keeps, and what came since: " + logged(c, 1));
+          logged(c, 1) <= 2,
+          "the follower drops what the primary dropped, and keeps what came since: "
+              + logged(c, 1));
       assertEquals(Optional.of("compaction"), c.value(1, "after"));
       assertEquals(c.store(0).stateDigest(), c.store(1).stateDigest());
+    }
+  }
+
+  @Test
+  void aMemberAway_theNewestEntriesAreKeptForIt_andItCatchesUpFromTheLog() throws Exception {
+    try (InProcessCluster c = InProcessCluster.start(dir, 3)) {
+      for (int i = 0; i < 200; i++) {
+        c.putAcknowledged(0, "early" + (i % 10), "v" + i);
+      }
+      c.ticker.advance(ClusterNode.LIVE); // member 2 is away from here on
+      for (int i = 0; i < 100; i++) {
+        c.putAcknowledged(0, "k" + (i % 10), "v" + i, 1);
+      }
+      LogPosition last = c.store(0).position();
+
+      assertTrue(c.node(0).compactLog() > 0);
+
+      assertEquals(ReplicationLeader.RETAINED_ENTRIES, logged(c, 0));
+      assertEquals(
+          last.sequence() - ReplicationLeader.RETAINED_ENTRIES, c.store(0).logBase().sequence());
+      assertTrue(c.store(2).position().sequence() >= c.store(0).logBase().sequence());
+      assertEquals("ok", c.node(2).pollPrimary(0), "it catches up from the log, no snapshot");
+      assertEquals(last, c.store(2).position());
+      assertEquals(c.store(0).stateDigest(), c.store(2).stateDigest());
     }
   }
 
