@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -85,17 +87,16 @@ public final class ClusterHarness implements AutoCloseable {
   }
 
   /**
-   * Starts {@code n} members: the first provisioned and holding a new cluster (authorized), the
-   * others provisioned and joined one at a time.
+   * Starts {@code n} members: their JVMs all at once, then the first provisioned and holding a new
+   * cluster (authorized), the others provisioned and joined one at a time.
    */
   public static ClusterHarness startCluster(Path dir, int n, int capacity) throws Exception {
     ClusterHarness h = create(dir, capacity);
     try {
-      h.startMember(0);
+      h.startMembers(n);
       h.provisionPartition(0);
       h.createCluster();
       for (int i = 1; i < n; i++) {
-        h.startMember(i);
         h.provisionPartition(i);
         h.join(i, 0);
       }
@@ -103,6 +104,35 @@ public final class ClusterHarness implements AutoCloseable {
     } catch (Exception | Error e) {
       h.close();
       throw e;
+    }
+  }
+
+  /**
+   * Starts members {@code 0} to {@code n - 1}, their JVMs side by side (each start is mostly the
+   * JVM's own start-up), and returns once each serves or one failed (the first failure thrown).
+   */
+  public void startMembers(int n) throws Exception {
+    List<FutureTask<MemberProcess>> starts = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      int member = i;
+      FutureTask<MemberProcess> t = new FutureTask<>(() -> startMember(member));
+      starts.add(t);
+      Thread thread = new Thread(t, "start-member-" + i);
+      thread.setDaemon(true);
+      thread.start();
+    }
+    Exception failed = null;
+    for (FutureTask<MemberProcess> t : starts) {
+      try {
+        t.get();
+      } catch (ExecutionException e) {
+        if (failed == null) {
+          failed = e.getCause() instanceof Exception ex ? ex : e;
+        }
+      }
+    }
+    if (failed != null) {
+      throw failed;
     }
   }
 
