@@ -7,6 +7,7 @@ import dev.keyring.client.config.HaSettings;
 import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.client.ha.HaGroups;
 import dev.keyring.client.ha.HaMemberKey;
+import dev.keyring.client.ha.HaRecoveryReport;
 import dev.keyring.client.ha.HaSynchronization;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyringSerial;
@@ -17,6 +18,7 @@ import dev.keyring.protocol.cli.CommandGroup;
 import dev.keyring.protocol.wire.CloningMessages;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -408,18 +410,20 @@ final class HaGroupCommand extends CommandGroup {
       HaGroupEntry g = group(groupLabel);
       try (HaGroupChannel c = HaGroups.open(config(), g, clusters())) {
         c.login(Role.KRCO, password(password));
-        List<String> back = c.recover();
+        HaRecoveryReport back = c.recover();
         HaSynchronization r = c.synchronize();
-        int n = r.cloned();
+        int n = back.cloned() + r.cloned();
         out()
             .println(
                 "Recovered: "
-                    + (back.isEmpty() ? "<none>" : String.join(", ", back))
+                    + (back.recovered().isEmpty() ? "<none>" : String.join(", ", back.recovered()))
                     + "; "
                     + n
                     + " objects cloned.");
         HaGroupText.print(out(), g, c.memberStatus(), c.memberLabels(), List.of());
-        HaGroupText.conflicts(r);
+        LinkedHashSet<String> conflicts = new LinkedHashSet<>(back.conflicts());
+        conflicts.addAll(r.conflicts()); // recovery and synchronization report one conflict alike
+        HaGroupText.conflicts(new HaSynchronization(n, List.copyOf(conflicts)));
       }
     }
   }

@@ -73,6 +73,16 @@ final class FakeHaMember {
     return h;
   }
 
+  /**
+   * Changes this member's version of object {@code id} as if another application changed it
+   * directly on this member slot: its attributes merged with {@code changes}.
+   */
+  void change(UUID id, Attributes changes) {
+    objects.replaceAll(
+        (h, o) ->
+            o.id.equals(id) ? new Stored(o.id, o.objectClass, o.attributes.merge(changes)) : o);
+  }
+
   /** A new session on this member. */
   KeyringChannel open() throws TransportException {
     reachable();
