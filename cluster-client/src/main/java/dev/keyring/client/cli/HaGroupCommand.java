@@ -7,6 +7,7 @@ import dev.keyring.client.config.HaSettings;
 import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.client.ha.HaGroups;
 import dev.keyring.client.ha.HaMemberKey;
+import dev.keyring.client.ha.HaMemberKeyRemoval;
 import dev.keyring.client.ha.HaRecoveryReport;
 import dev.keyring.client.ha.HaSynchronization;
 import dev.keyring.protocol.HsmException;
@@ -51,7 +52,8 @@ import picocli.CommandLine.Option;
       HaLogCommand.class,
       HaGroupCommand.Retry.class,
       HaGroupCommand.Interval.class,
-      HaGroupCommand.DeleteGroup.class
+      HaGroupCommand.DeleteGroup.class,
+      HaMemberKeyCommands.RemoveMemberKey.class
     })
 final class HaGroupCommand extends CommandGroup {
 
@@ -301,8 +303,10 @@ final class HaGroupCommand extends CommandGroup {
       name = "removemember",
       mixinStandardHelpOptions = true,
       sortOptions = false,
-      description = "Removes a member (by serial number) from an HA group; its objects stay on it.")
-  static final class RemoveMember extends HaCommand {
+      description =
+          "Removes a member (by serial number) from an HA group and its HA group member key from"
+              + " it (logs in); its other objects stay on it.")
+  static final class RemoveMember extends WithPassword {
     @Option(
         names = {"-group", "--group"},
         required = true,
@@ -337,8 +341,12 @@ final class HaGroupCommand extends CommandGroup {
                 + g.label()
                 + "': make a standby member active first (hagroup removestandby)");
       }
+      List<HaMemberKeyRemoval.Outcome> keys =
+          HaMemberKeyRemoval.remove(
+              clusters(), g.serialNumber(), List.of(serial), password(password));
       save(config().withHaGroup(g.withMembers(members)));
       out().println("Member " + serial + " removed from group " + g.label() + ".");
+      HaMemberKeyCommands.report(out(), g.serialNumber(), keys);
     }
   }
 
@@ -506,8 +514,10 @@ final class HaGroupCommand extends CommandGroup {
   @Command(
       name = "deletegroup",
       mixinStandardHelpOptions = true,
-      description = "Deletes an HA group from the configuration; the members' objects stay.")
-  static final class DeleteGroup extends HaCommand {
+      description =
+          "Deletes an HA group from the configuration and its HA group member key from every"
+              + " member (logs in); the members' other objects stay.")
+  static final class DeleteGroup extends WithPassword {
     @Option(
         names = {"-label", "--label"},
         required = true,
@@ -518,8 +528,12 @@ final class HaGroupCommand extends CommandGroup {
     @Override
     void run() {
       HaGroupEntry g = group(label);
+      List<HaMemberKeyRemoval.Outcome> keys =
+          HaMemberKeyRemoval.remove(
+              clusters(), g.serialNumber(), g.memberSerials(), password(password));
       save(config().withoutHaGroup(g.index()));
       out().println("HA group " + g.label() + " deleted.");
+      HaMemberKeyCommands.report(out(), g.serialNumber(), keys);
     }
   }
 }
