@@ -125,6 +125,22 @@ class HaMemberKeyCommandsTest {
   }
 
   @Test
+  void recover_listsAConflictFoundByTheRecoveryOnce_andExitsOne() throws Exception {
+    UUID id = UUID.randomUUID();
+    a.put(id, ObjectClass.DATA, FakeHaMember.labelled("v1"));
+    b.put(id, ObjectClass.DATA, FakeHaMember.labelled("v2"));
+    b.failNext.set(1); // b1 cannot be reached when the command opens the group
+    Run r = cm("hagroup", "recover", "-group", "pay", "-password", PW);
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.out().contains("Recovered: " + b.serial()), r.out());
+    assertTrue(r.err().contains("1 objects are held in different versions"), r.err());
+    assertEquals(2, r.err().split(id.toString(), -1).length, "listed once: " + r.err());
+    assertTrue(r.err().contains("differing: CKA_LABEL"), r.err());
+    assertEquals("v1", a.objectsById().get(id).label().orElseThrow());
+    assertEquals("v2", b.objectsById().get(id).label().orElseThrow());
+  }
+
+  @Test
   void aWrongPassword_changesNothing() throws Exception {
     String before = Files.readString(conf);
     Run r = cm("hagroup", "deletegroup", "-label", "pay", "-password", "wrong");

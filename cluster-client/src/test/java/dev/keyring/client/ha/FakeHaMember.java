@@ -90,8 +90,11 @@ public final class FakeHaMember {
     return new Session();
   }
 
+  /** How many of the next calls fail as if the member could not be reached. */
+  public final AtomicInteger failNext = new AtomicInteger();
+
   private void reachable() throws TransportException {
-    if (down) {
+    if (down || failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new TransportException(
           TransportException.Kind.CONNECT, "member " + label + " cannot be reached");
     }
