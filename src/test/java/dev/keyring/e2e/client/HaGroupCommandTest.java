@@ -150,9 +150,9 @@ class HaGroupCommandTest {
     assertTrue(listed.out().contains("HA Group Number: 1" + sa), listed.out());
     assertTrue(listed.out().contains("Needs sync:      no"), listed.out());
 
-    ok("hagroup", "removemember", "-group", "pay", "-serial", sb);
+    ok("hagroup", "removemember", "-group", "pay", "-serial", sb, "-password", PW);
     assertEquals(List.of(sa), ClientConfig.read(conf).haGroup("pay").orElseThrow().memberSerials());
-    ok("hagroup", "deletegroup", "-label", "pay");
+    ok("hagroup", "deletegroup", "-label", "pay", "-password", PW);
     assertTrue(ClientConfig.read(conf).haGroups().isEmpty());
     assertTrue(Files.readString(conf).contains("# kept comment"));
   }
@@ -511,6 +511,141 @@ class HaGroupCommandTest {
       assertEquals(0, g.synchronize().cloned());
     }
     assertEquals(1, memberKeys(1, "b1").size());
+  }
+
+  @Test
+  void removeMemberAndDeleteGroup_removeTheMemberKeys_soCreateGroupThereAsksNothing()
+      throws Exception {
+    String sa = serial(0, "a1");
+    String sb = serial(1, "b1");
+    String key = HaMemberKey.LABEL_PREFIX + "1" + sa;
+    ok("hagroup", "creategroup", "-label", "pay", "-slot", "a1", "-password", PW);
+    ok("hagroup", "addmember", "-group", "pay", "-slot", "b1", "--cluster", "01", "-password", PW);
+    generateThroughGroup("pay", "web");
+    assertEquals(1, memberKeys(1, "b1").size());
+
+    CliRun removed = ok("hagroup", "removemember", "-group", "pay", "-serial", sb, "-password", PW);
+    System.out.println(
+        "$ keyringcm hagroup removemember -group pay -serial " + sb + "\n" + removed.out());
+    assertTrue(
+        removed.out().contains("Member key " + key + " removed from member " + sb + " (b1)."),
+        removed.out());
+    assertEquals(List.of(), memberKeys(1, "b1"), "the member key left with b1");
+    assertEquals(1, labelled(1, "b1", "web"), "b1's application key stays");
+    assertEquals(1, memberKeys(0, "a1").size(), "a1 stays in the group with its member key");
+    CliRun there =
+        ok(
+            "hagroup",
+            "creategroup",
+            "-label",
+            "solo",
+            "-slot",
+            "b1",
+            "--cluster",
+            "01",
+            "-password",
+            PW);
+    assertFalse(there.out().contains("Keeping"), there.out());
+
+    CliRun deleted = ok("hagroup", "deletegroup", "-label", "pay", "-password", PW);
+    assertTrue(deleted.out().contains("HA group pay deleted."), deleted.out());
+    assertTrue(
+        deleted.out().contains("Member key " + key + " removed from member " + sa + " (a1)."),
+        deleted.out());
+    assertEquals(List.of(), memberKeys(0, "a1"));
+    assertEquals(1, labelled(0, "a1", "web"), "a1's application key stays");
+    CliRun again = ok("hagroup", "creategroup", "-label", "pay2", "-slot", "a1", "-password", PW);
+    assertTrue(again.out().contains("group number 1" + sa), "asked nothing: " + again.out());
+    assertEquals(1, memberKeys(0, "a1").size(), "a new member key");
+  }
+
+  @Test
+  void deleteGroup_withAMemberDown_deletesTheGroup_andNamesTheMemberKeepingItsKey()
+      throws Exception {
+    String sa = serial(0, "a1");
+    String sb = serial(1, "b1");
+    String number = "1" + sa;
+    ok("hagroup", "creategroup", "-label", "pay", "-slot", "a1", "-password", PW);
+    ok("hagroup", "addmember", "-group", "pay", "-slot", "b1", "--cluster", "01", "-password", PW);
+    CliRun stillMember =
+        cm(
+            "hagroup",
+            "removememberkey",
+            "-serialnumber",
+            sb,
+            "-groupnumber",
+            number,
+            "-password",
+            PW);
+    assertEquals(KeyringCm.BAD_INPUT, stillMember.exit(), stillMember.toString());
+    assertTrue(stillMember.err().contains("is a member of HA group 'pay' here"), stillMember.err());
+    CliRun badNumber = cm("hagroup", "removememberkey", "-serialnumber", sb, "-groupnumber", "12");
+    assertEquals(KeyringCm.BAD_INPUT, badNumber.exit(), badNumber.toString());
+    assertTrue(badNumber.err().contains("-groupnumber must be 1 followed by"), badNumber.err());
+    assertEquals(1, memberKeys(1, "b1").size(), "refusals remove nothing");
+    CliRun wrong = cm("hagroup", "deletegroup", "-label", "pay", "-password", "not-the-password");
+    assertEquals(KeyringCm.REFUSED, wrong.exit(), wrong.toString());
+    assertTrue(wrong.err().contains("CKR_PIN_INCORRECT"), wrong.toString());
+    assertTrue(ClientConfig.read(conf).haGroup("pay").isPresent(), "a wrong password: no change");
+    assertEquals(1, memberKeys(0, "a1").size());
+
+    b.stop();
+    CliRun r = cm("hagroup", "deletegroup", "-label", "pay", "-password", PW, "--timeout", "5");
+    System.out.println(
+        "$ keyringcm hagroup deletegroup -label pay   # b1's cluster stopped\n"
+            + r.out()
+            + r.err());
+    assertEquals(KeyringCm.REFUSED, r.exit(), r.toString());
+    assertTrue(ClientConfig.read(conf).haGroups().isEmpty(), "the file changed: " + r);
+    assertTrue(r.out().contains("HA group pay deleted."), r.toString());
+    assertTrue(r.out().contains("removed from member " + sa + " (a1)"), r.toString());
+    assertTrue(
+        r.err()
+            .contains(
+                "member " + sb + " keeps its member key " + HaMemberKey.LABEL_PREFIX + number),
+        r.toString());
+    String later =
+        "keyringcm hagroup removememberkey -serialnumber " + sb + " -groupnumber " + number;
+    assertTrue(r.err().contains(later), r.toString());
+    assertFalse(r.out().contains("Command Result : No Error"), r.toString());
+    assertEquals(List.of(), memberKeys(0, "a1"));
+
+    b.restart();
+    CliRun removedLater =
+        ok(
+            "hagroup",
+            "removememberkey",
+            "-serialnumber",
+            sb,
+            "-groupnumber",
+            number,
+            "-password",
+            PW);
+    assertTrue(removedLater.out().contains("removed from member " + sb), removedLater.out());
+    assertEquals(List.of(), memberKeys(1, "b1"));
+    ok(
+        "hagroup",
+        "creategroup",
+        "-label",
+        "web",
+        "-slot",
+        "b1",
+        "--cluster",
+        "01",
+        "-password",
+        PW);
+  }
+
+  private void generateThroughGroup(String group, String label) throws Exception {
+    ClientConfig cfg = ClientConfig.read(conf);
+    try (ConfiguredClusters clients = new ConfiguredClusters(cfg);
+        HaGroupChannel g = HaGroups.open(cfg, cfg.haGroup(group).orElseThrow(), clients)) {
+      g.login(Role.KRCO, PW);
+      g.generateKeyPair(
+          KeyGenParams.ec(Curve.P256),
+          Attributes.builder().label(label).build(),
+          Attributes.builder().label(label).build());
+    }
   }
 
   private List<CloningMessages.ClonableObject> memberKeys(int cluster, String keyring)

@@ -120,6 +120,10 @@ abstract class HaCommand implements Callable<Integer> {
 
   /** Every registered cluster, through {@link #clientOf}. */
   ClusterClients clusters() {
+    Object root = spec.root().userObject();
+    if (root instanceof KeyringCm cm && cm.clusters() != null) {
+      return cm.clusters();
+    }
     return new ClusterClients() {
       @Override
       public List<Integer> indexes() {

@@ -7,6 +7,8 @@ import dev.keyring.client.config.HaSettings;
 import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.client.ha.HaGroups;
 import dev.keyring.client.ha.HaMemberKey;
+import dev.keyring.client.ha.HaMemberKeyRemoval;
+import dev.keyring.client.ha.HaRecoveryReport;
 import dev.keyring.client.ha.HaSynchronization;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyringSerial;
@@ -17,6 +19,7 @@ import dev.keyring.protocol.cli.CommandGroup;
 import dev.keyring.protocol.wire.CloningMessages;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,7 +52,8 @@ import picocli.CommandLine.Option;
       HaLogCommand.class,
       HaGroupCommand.Retry.class,
       HaGroupCommand.Interval.class,
-      HaGroupCommand.DeleteGroup.class
+      HaGroupCommand.DeleteGroup.class,
+      HaMemberKeyCommands.RemoveMemberKey.class
     })
 final class HaGroupCommand extends CommandGroup {
 
@@ -299,8 +303,10 @@ final class HaGroupCommand extends CommandGroup {
       name = "removemember",
       mixinStandardHelpOptions = true,
       sortOptions = false,
-      description = "Removes a member (by serial number) from an HA group; its objects stay on it.")
-  static final class RemoveMember extends HaCommand {
+      description =
+          "Removes a member (by serial number) from an HA group and its HA group member key from"
+              + " it (logs in); its other objects stay on it.")
+  static final class RemoveMember extends WithPassword {
     @Option(
         names = {"-group", "--group"},
         required = true,
@@ -335,8 +341,12 @@ final class HaGroupCommand extends CommandGroup {
                 + g.label()
                 + "': make a standby member active first (hagroup removestandby)");
       }
+      List<HaMemberKeyRemoval.Outcome> keys =
+          HaMemberKeyRemoval.remove(
+              clusters(), g.serialNumber(), List.of(serial), password(password));
       save(config().withHaGroup(g.withMembers(members)));
       out().println("Member " + serial + " removed from group " + g.label() + ".");
+      HaMemberKeyCommands.report(out(), g.serialNumber(), keys);
     }
   }
 
@@ -408,18 +418,20 @@ final class HaGroupCommand extends CommandGroup {
       HaGroupEntry g = group(groupLabel);
       try (HaGroupChannel c = HaGroups.open(config(), g, clusters())) {
         c.login(Role.KRCO, password(password));
-        List<String> back = c.recover();
+        HaRecoveryReport back = c.recover();
         HaSynchronization r = c.synchronize();
-        int n = r.cloned();
+        int n = back.cloned() + r.cloned();
         out()
             .println(
                 "Recovered: "
-                    + (back.isEmpty() ? "<none>" : String.join(", ", back))
+                    + (back.recovered().isEmpty() ? "<none>" : String.join(", ", back.recovered()))
                     + "; "
                     + n
                     + " objects cloned.");
         HaGroupText.print(out(), g, c.memberStatus(), c.memberLabels(), List.of());
-        HaGroupText.conflicts(r);
+        LinkedHashSet<String> conflicts = new LinkedHashSet<>(back.conflicts());
+        conflicts.addAll(r.conflicts()); // recovery and synchronization report one conflict alike
+        HaGroupText.conflicts(new HaSynchronization(n, List.copyOf(conflicts)));
       }
     }
   }
@@ -502,8 +514,10 @@ final class HaGroupCommand extends CommandGroup {
   @Command(
       name = "deletegroup",
       mixinStandardHelpOptions = true,
-      description = "Deletes an HA group from the configuration; the members' objects stay.")
-  static final class DeleteGroup extends HaCommand {
+      description =
+          "Deletes an HA group from the configuration and its HA group member key from every"
+              + " member (logs in); the members' other objects stay.")
+  static final class DeleteGroup extends WithPassword {
     @Option(
         names = {"-label", "--label"},
         required = true,
@@ -514,8 +528,12 @@ final class HaGroupCommand extends CommandGroup {
     @Override
     void run() {
       HaGroupEntry g = group(label);
+      List<HaMemberKeyRemoval.Outcome> keys =
+          HaMemberKeyRemoval.remove(
+              clusters(), g.serialNumber(), g.memberSerials(), password(password));
       save(config().withoutHaGroup(g.index()));
       out().println("HA group " + g.label() + " deleted.");
+      HaMemberKeyCommands.report(out(), g.serialNumber(), keys);
     }
   }
 }

@@ -1,6 +1,7 @@
 package dev.keyring.client.cli;
 
 import dev.keyring.client.api.TransportException;
+import dev.keyring.client.ha.ClusterClients;
 import dev.keyring.protocol.cli.CliException;
 import dev.keyring.protocol.cli.CommandLines;
 import java.io.PrintWriter;
@@ -74,13 +75,20 @@ public final class KeyringCm implements Runnable {
   @Spec CommandSpec spec;
 
   private final Map<String, String> env;
+  private final ClusterClients clusters;
 
-  private KeyringCm(Map<String, String> env) {
+  private KeyringCm(Map<String, String> env, ClusterClients clusters) {
     this.env = Map.copyOf(env);
+    this.clusters = clusters;
   }
 
   Map<String, String> env() {
     return env;
+  }
+
+  /** Where {@code hagroup} commands reach the members, or null for the registered clusters. */
+  ClusterClients clusters() {
+    return clusters;
   }
 
   @Override
@@ -104,9 +112,22 @@ public final class KeyringCm implements Runnable {
    * returns the exit code.
    */
   public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
+    return run(out, err, env, null, args);
+  }
+
+  /**
+   * {@link #run(PrintWriter, PrintWriter, Map, String...)} with the {@code hagroup} commands
+   * reaching the members through {@code clusters} (null: the clusters the file registers).
+   */
+  static int run(
+      PrintWriter out,
+      PrintWriter err,
+      Map<String, String> env,
+      ClusterClients clusters,
+      String... args) {
     CommandLine cl =
         CommandLines.withFailureReports(
-            new CommandLine(new KeyringCm(env)), KeyringCm::reportTransportFailure);
+            new CommandLine(new KeyringCm(env, clusters)), KeyringCm::reportTransportFailure);
     return CommandLines.execute(cl, out, err, args);
   }
 

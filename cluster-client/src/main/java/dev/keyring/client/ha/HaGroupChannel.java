@@ -133,10 +133,11 @@ public final class HaGroupChannel implements KeyringChannel {
   }
 
   /**
-   * Tries every member that is down now: reaches it, logs it in and gives it the objects it missed;
-   * returns the serials of those that came back.
+   * Tries every member that is down now: reaches it, logs it in, gives it the objects it missed and
+   * compares the versions of the objects it held already; returns the members that came back, the
+   * objects cloned and the conflicts found (reported, never overwritten).
    */
-  public List<String> recover() {
+  public HaRecoveryReport recover() {
     return recovery.recoverNow();
   }
 
@@ -227,8 +228,18 @@ public final class HaGroupChannel implements KeyringChannel {
     rotation.markDown(m, why);
   }
 
-  /** The member's own handle of virtual handle {@code handle}, learning its objects when needed. */
+  /**
+   * The member's own handle of virtual handle {@code handle} for a call it serves: refused when it
+   * lacks the object or holds it in another version than the reference member (passed over).
+   */
   long handleOn(HaMember m, long handle) throws TransportException {
+    long own = ownHandle(m, handle);
+    m.requireSameVersion(objectIds.get(handle));
+    return own;
+  }
+
+  /** The member's own handle of virtual handle {@code handle}, learning its objects when needed. */
+  long ownHandle(HaMember m, long handle) throws TransportException {
     UUID id = objectIds.get(handle);
     if (id == null) {
       refresh(m);
@@ -291,7 +302,9 @@ public final class HaGroupChannel implements KeyringChannel {
     return new KeyringObject(VirtualHandles.of(id), o.objectClass(), o.attributes());
   }
 
+  /** A find's answer with virtual handles; a member holding conflicting versions is passed over. */
   List<KeyringObject> virtual(HaMember m, List<KeyringObject> list) throws TransportException {
+    m.requireNoConflicts();
     List<KeyringObject> out = new ArrayList<>(list.size());
     for (KeyringObject o : list) {
       if (HaMemberKey.isMarker(o.attributes().label().orElse(null))) {

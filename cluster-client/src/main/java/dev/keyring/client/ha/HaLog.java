@@ -18,8 +18,9 @@ import java.util.UUID;
 /**
  * The HA log ({@code haLogStatus}, {@code HALogPath}, {@code haLogToStdout}, {@code logLen}): one
  * line per event of a group: a member down, a member recovered, a synchronization with its counts,
- * a replication that failed, standby members taking over. Lines name members by serial number and
- * label and objects by id; they carry no key material and no password.
+ * a conflicting version found by either, a replication that failed, standby members taking over.
+ * Lines name members by serial number and label and objects by id; they carry no key material and
+ * no password.
  *
  * <p>A file that would grow past {@code logLen} is renamed {@code haErrorLog.txt.1} (replacing the
  * older one) and a new one begun. A log that cannot be written does not stop the group: the failure
@@ -52,8 +53,22 @@ final class HaLog {
     write("member " + m.describe() + " is down, taken out of rotation: " + reason);
   }
 
-  void memberRecovered(HaMember m, int cloned) {
-    write("member " + m.describe() + " recovered, " + cloned + " objects cloned to it");
+  void memberRecovered(HaMember m, int cloned, int conflicts) {
+    write(
+        "member "
+            + m.describe()
+            + " recovered, "
+            + cloned
+            + " objects cloned to it"
+            + (conflicts == 0
+                ? ""
+                : ", "
+                    + conflicts
+                    + " conflicting versions (passed over on the members that differ)"));
+  }
+
+  void recoveryConflict(HaMember m, String line) {
+    write("conflicting versions found recovering member " + m.describe() + ": " + line);
   }
 
   void synchronizedGroup(int members, int cloned, int conflicts) {

@@ -1,6 +1,8 @@
 package dev.keyring.client.ha;
 
 import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.protocol.HsmException;
+import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.wire.CloningMessages;
 import java.util.Map;
 import java.util.UUID;
@@ -33,6 +35,13 @@ final class HaMember {
 
   final Map<Long, UUID> ids = new ConcurrentHashMap<>();
 
+  /**
+   * Objects this member holds in another version than the reference member (the first member in
+   * file order that holds them): object id → the reference member's serial. The member passes them
+   * over until the conflict is resolved.
+   */
+  final Map<UUID, String> conflicting = new ConcurrentHashMap<>();
+
   HaMember(String serial) {
     this.serial = serial;
   }
@@ -43,9 +52,41 @@ final class HaMember {
   }
 
   void forget(UUID objectId) {
+    conflicting.remove(objectId);
     Long h = handles.remove(objectId);
     if (h != null) {
       ids.remove(h);
+    }
+  }
+
+  /**
+   * Refuses object {@code id} when this member holds it in another version than the reference
+   * member: CKR_OBJECT_HANDLE_INVALID, so that the call goes on to the next member, as for an
+   * object a member lacks.
+   */
+  void requireSameVersion(UUID id) {
+    String reference = id == null ? null : conflicting.get(id);
+    if (reference != null) {
+      throw new HsmException(
+          ResultCode.CKR_OBJECT_HANDLE_INVALID,
+          "member "
+              + serial
+              + " holds another version of object "
+              + id
+              + " than member "
+              + reference
+              + ": passed over until the conflict is resolved (hagroup synchronize lists it)");
+    }
+  }
+
+  /**
+   * Refuses a find while this member holds any object in another version than the reference member
+   * (its answer could differ from the reference member's): passed over like {@link
+   * #requireSameVersion}.
+   */
+  void requireNoConflicts() {
+    for (UUID id : conflicting.keySet()) {
+      requireSameVersion(id);
     }
   }
 

@@ -16,7 +16,10 @@ import java.util.concurrent.TimeUnit;
  * {@code hagroup recover} command) and, while the group is logged in, in the background every
  * {@code AutoReconnectInterval} seconds (default 60), up to {@code reconnAtt} attempts per member
  * ({@code -1}, the default, for no limit; {@code 0} turns auto-recovery off). A member that comes
- * back is logged in again and given every object, deletion and change it missed before it serves.
+ * back is logged in again and given every object, deletion and change it missed before it serves;
+ * the objects it held already are compared with the other members' versions ({@link HaVersions}). A
+ * conflict is reported and overwrites nothing; the member still returns to rotation, passing over
+ * only the objects it holds in another version than the reference member.
  */
 final class HaRecovery {
   private static final System.Logger LOG = System.getLogger(HaRecovery.class.getName());
@@ -80,18 +83,30 @@ final class HaRecovery {
     }
   }
 
-  /** Tries every member that is down now; returns the serials of those back in rotation. */
-  List<String> recoverNow() {
+  /**
+   * Tries every member that is down now; returns those back in rotation, the objects cloned to them
+   * and the conflicting versions found.
+   */
+  HaRecoveryReport recoverNow() {
     List<String> back = new ArrayList<>();
+    List<String> conflicts = new ArrayList<>();
+    int cloned = 0;
     for (HaMember m : group.members()) {
-      if (m.down && tryMember(m)) {
+      if (!m.down) {
+        continue;
+      }
+      HaSynchronization r = tryMember(m);
+      if (r != null) {
         back.add(m.serial);
+        cloned += r.cloned();
+        conflicts.addAll(r.conflicts());
       }
     }
-    return back;
+    return new HaRecoveryReport(back, cloned, conflicts);
   }
 
-  private boolean tryMember(HaMember m) {
+  /** Recovers one member: what it was given, or null when it is still down. */
+  private HaSynchronization tryMember(HaMember m) {
     try {
       KeyringChannel c = m.channel;
       if (c == null) {
@@ -101,16 +116,18 @@ final class HaRecovery {
           c.login(group.role(), group.password());
         }
       }
-      int cloned = group.replication().catchUp(m);
+      HaSynchronization r = group.replication().catchUp(m);
       m.failedRecoveries = 0;
       LOG.log(
           System.Logger.Level.INFO,
-          "HA group {0}: member {1} recovered and synchronized ({2} objects cloned to it)",
+          "HA group {0}: member {1} recovered and synchronized ({2} objects cloned to it, {3}"
+              + " conflicting versions)",
           group.group().label(),
           m.describe(),
-          cloned);
-      group.log().memberRecovered(m, cloned);
-      return true;
+          r.cloned(),
+          r.conflicts().size());
+      group.log().memberRecovered(m, r.cloned(), r.conflicts().size());
+      return r;
     } catch (TransportException | HsmException e) {
       m.failedRecoveries++;
       LOG.log(
@@ -119,14 +136,14 @@ final class HaRecovery {
           group.group().label(),
           m.describe(),
           e.getMessage());
-      return false;
+      return null;
     } catch (RuntimeException e) {
       m.failedRecoveries++;
       LOG.log(
           System.Logger.Level.WARNING,
           "HA group " + group.group().label() + ": recovering member " + m.serial + " failed",
           e);
-      return false;
+      return null;
     }
   }
 }

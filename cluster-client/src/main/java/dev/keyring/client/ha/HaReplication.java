@@ -178,7 +178,7 @@ final class HaReplication {
           continue;
         }
         try {
-          KeyringObject o = m.channel.setAttributes(group.handleOn(m, handle), changes);
+          KeyringObject o = m.channel.setAttributes(group.ownHandle(m, handle), changes);
           if (result == null) {
             result = group.virtual(m, o);
           }
@@ -250,14 +250,17 @@ final class HaReplication {
 
   /**
    * Brings a member that was down up to date with the members in rotation (objects it lacks,
-   * deletions and changes it missed), then puts it back in rotation. Returns how many objects were
-   * cloned onto it.
+   * deletions and changes it missed), compares the versions of the objects it held already with the
+   * other members' ({@link HaVersions}), then puts it back in rotation. A conflict is reported (HA
+   * log, result), overwrites nothing and does not stop the recovery: the member returns to rotation
+   * and passes over only the objects whose version differs from the reference member's.
+   *
+   * @return how many objects were cloned onto it, and the conflicts found
    */
-  int catchUp(HaMember m) throws TransportException {
+  HaSynchronization catchUp(HaMember m) throws TransportException {
     synchronized (writeLock) {
       m.offer = null;
       group.refresh(m);
-      int cloned = 0;
       Set<UUID> deletes = missedDeletes.getOrDefault(m.serial, Set.of());
       for (UUID id : deletes) {
         Long own = m.handles.get(id);
@@ -273,6 +276,8 @@ final class HaReplication {
           m.channel.setAttributes(own, c.getValue());
         }
       }
+      Set<UUID> held = new LinkedHashSet<>(m.handles.keySet());
+      int cloned = 0;
       for (HaMember source : group.members()) {
         if (source == m || source.down || source.channel == null) {
           continue;
@@ -285,18 +290,58 @@ final class HaReplication {
           }
         }
       }
+      List<String> conflicts = compareHeld(m, held);
       missedDeletes.remove(m.serial);
       missedChanges.remove(m.serial);
       m.needsSync = false;
       m.down = false;
-      return cloned;
+      return new HaSynchronization(cloned, conflicts);
     }
+  }
+
+  /**
+   * Compares each object a recovering member held already with the versions the members in rotation
+   * hold: the first holder in file order is the reference. Each conflict is logged and marked on
+   * the members that differ; an object that went away meanwhile is skipped.
+   */
+  private List<String> compareHeld(HaMember m, Set<UUID> held) throws TransportException {
+    m.conflicting.clear();
+    List<String> conflicts = new ArrayList<>();
+    for (UUID id : held) {
+      List<HaMember> holders = new ArrayList<>();
+      for (HaMember h : group.members()) {
+        boolean up = h == m || (!h.down && h.channel != null);
+        if (up && h.handles.containsKey(id)) {
+          holders.add(h);
+        }
+      }
+      HaVersions.Conflict c;
+      try {
+        c = HaVersions.find(id, holders);
+      } catch (HsmException e) {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "HA group {0}: object {1} not compared: {2}",
+            group.group().label(),
+            id,
+            e.getMessage());
+        continue;
+      }
+      holders.forEach(h -> h.conflicting.remove(id));
+      if (c != null) {
+        c.markDiffering();
+        conflicts.add(c.line());
+        group.log().recoveryConflict(m, c.line());
+      }
+    }
+    return conflicts;
   }
 
   /**
    * Gives every member that is up every object another member that is up holds, and compares the
    * versions of the objects several of them hold (their attributes as each member answers them): an
-   * object held in different versions is reported and left as it is on every member.
+   * object held in different versions is reported and left as it is on every member, and the
+   * members whose version differs from the reference member's pass it over.
    */
   HaSynchronization synchronizeAll() throws TransportException {
     synchronized (writeLock) {
@@ -304,6 +349,7 @@ final class HaReplication {
       for (HaMember m : group.members()) {
         if (!m.down && m.channel != null) {
           group.refresh(m);
+          m.conflicting.clear();
           alive.add(m);
         }
       }
@@ -320,10 +366,11 @@ final class HaReplication {
             holders.add(m);
           }
         }
-        String conflict = HaVersions.compare(id, holders);
+        HaVersions.Conflict conflict = HaVersions.find(id, holders);
         if (conflict != null) {
-          conflicts.add(conflict);
-          group.log().conflict(conflict);
+          conflict.markDiffering();
+          conflicts.add(conflict.line());
+          group.log().conflict(conflict.line());
           continue; // which version is right is the operator's decision: none is copied
         }
         for (HaMember target : alive) {

@@ -29,9 +29,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * An HA group member in memory, for the virtual slot's unit tests: a keyring that holds objects by
  * id, clones them to another fake member (the "clone" is a token that names the object in a shared
  * vault: fake objects carry no key material), counts the calls it served, and can be taken down
- * (every call fails as an unreachable cluster would) and brought back.
+ * (every call fails as an unreachable cluster would) and brought back. Public for the {@code
+ * hagroup} command tests, which reach members through it.
  */
-final class FakeHaMember {
+public final class FakeHaMember {
   /** Clones in flight: the token a clone-out returns, and what it carries. */
   private static final Map<String, Stored> VAULT = new ConcurrentHashMap<>();
 
@@ -44,14 +45,14 @@ final class FakeHaMember {
   private final AtomicLong handles = new AtomicLong(100);
   final AtomicInteger signs = new AtomicInteger();
   final AtomicInteger clonesIn = new AtomicInteger();
-  volatile boolean down;
+  public volatile boolean down;
 
-  FakeHaMember(String label, String password) {
+  public FakeHaMember(String label, String password) {
     this.label = label;
     this.password = password;
   }
 
-  String serial() {
+  public String serial() {
     return slot().serialNumber();
   }
 
@@ -60,17 +61,27 @@ final class FakeHaMember {
   }
 
   /** Objects by id as this member holds them. */
-  Map<UUID, Attributes> objectsById() {
+  public Map<UUID, Attributes> objectsById() {
     Map<UUID, Attributes> out = new ConcurrentHashMap<>();
     objects.values().forEach(o -> out.put(o.id, o.attributes));
     return out;
   }
 
   /** Stores an object as if made directly on this member slot. */
-  long put(UUID id, ObjectClass c, Attributes a) {
+  public long put(UUID id, ObjectClass c, Attributes a) {
     long h = handles.incrementAndGet();
     objects.put(h, new Stored(id, c, a));
     return h;
+  }
+
+  /**
+   * Changes this member's version of object {@code id} as if another application changed it
+   * directly on this member slot: its attributes merged with {@code changes}.
+   */
+  void change(UUID id, Attributes changes) {
+    objects.replaceAll(
+        (h, o) ->
+            o.id.equals(id) ? new Stored(o.id, o.objectClass, o.attributes.merge(changes)) : o);
   }
 
   /** A new session on this member. */
@@ -79,8 +90,11 @@ final class FakeHaMember {
     return new Session();
   }
 
+  /** How many of the next calls fail as if the member could not be reached. */
+  public final AtomicInteger failNext = new AtomicInteger();
+
   private void reachable() throws TransportException {
-    if (down) {
+    if (down || failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new TransportException(
           TransportException.Kind.CONNECT, "member " + label + " cannot be reached");
     }
@@ -331,7 +345,7 @@ final class FakeHaMember {
   }
 
   /** The registered "clusters" of a test: member i is alone on cluster i. */
-  static ClusterClients clusters(List<FakeHaMember> members) {
+  public static ClusterClients clusters(List<FakeHaMember> members) {
     return new ClusterClients() {
       @Override
       public List<Integer> indexes() {
@@ -356,7 +370,7 @@ final class FakeHaMember {
   }
 
   /** A label attribute set, for templates. */
-  static Attributes labelled(String label) {
+  public static Attributes labelled(String label) {
     return Attributes.builder().label(label).set(AttributeType.CKA_SIGN, true).build();
   }
 }
