@@ -181,6 +181,75 @@ final class JdbcTransaction implements StoreTransaction {
   }
 
   @Override
+  public List<ObjectRecord> insertObjects(UUID keyringId, List<NewObject> objects) {
+    Objects.requireNonNull(keyringId, "keyringId");
+    Objects.requireNonNull(objects, "objects");
+    java.util.Set<UUID> ids = new java.util.HashSet<>();
+    for (NewObject o : objects) {
+      if (!ids.add(Objects.requireNonNull(o, "object").objectId())) {
+        throw new HsmException(
+            ResultCode.CKR_ARGUMENTS_BAD, "object id " + o.objectId() + " appears twice");
+      }
+    }
+    return sql(
+        "inserting " + objects.size() + " objects into keyring " + keyringId,
+        () -> {
+          long handle =
+              Sql.queryOne(
+                      connection,
+                      "SELECT next_handle FROM keyrings WHERE id = ? FOR UPDATE",
+                      rs -> rs.getLong(1),
+                      keyringId)
+                  .orElseThrow(
+                      () ->
+                          new HsmException(
+                              ResultCode.CKR_SLOT_ID_INVALID,
+                              "keyring " + keyringId + " does not exist"));
+          int held =
+              Sql.count(connection, "SELECT COUNT(*) FROM objects WHERE keyring_id = ?", keyringId);
+          int max = KeyringLimits.MAX_OBJECTS_PER_KEYRING;
+          if (held + objects.size() > max) {
+            throw new HsmException(
+                ResultCode.CKR_DEVICE_MEMORY,
+                "keyring "
+                    + keyringId
+                    + " holds "
+                    + held
+                    + " objects; adding "
+                    + objects.size()
+                    + " more would pass the limit of "
+                    + max);
+          }
+          Optional<String> used =
+              Sql.firstExisting(connection, "objects", "object_id", List.copyOf(ids));
+          if (used.isPresent()) {
+            throw new HsmException(
+                ResultCode.CKR_ARGUMENTS_BAD, "object id " + used.get() + " already exists");
+          }
+          if (objects.isEmpty()) {
+            return List.<ObjectRecord>of();
+          }
+          java.time.Instant now = Rows.now();
+          List<ObjectRecord> rows = new java.util.ArrayList<>(objects.size());
+          for (NewObject o : objects) {
+            rows.add(
+                new ObjectRecord(
+                    keyringId,
+                    handle++,
+                    o.objectId(),
+                    o.objectClass(),
+                    o.attributes(),
+                    o.blob(),
+                    now));
+          }
+          Rows.OBJECTS.insertAll(connection, rows);
+          Sql.update(
+              connection, "UPDATE keyrings SET next_handle = ? WHERE id = ?", handle, keyringId);
+          return List.copyOf(rows);
+        });
+  }
+
+  @Override
   public void updateObject(ObjectRecord object) {
     Objects.requireNonNull(object, "object");
     sql(

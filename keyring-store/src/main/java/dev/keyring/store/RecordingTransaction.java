@@ -125,6 +125,18 @@ final class RecordingTransaction implements StoreTransaction {
   }
 
   @Override
+  public List<ObjectRecord> insertObjects(UUID keyringId, List<NewObject> objects) {
+    Objects.requireNonNull(keyringId, "keyringId");
+    touchKeyring(keyringId);
+    List<ObjectRecord> stored = tx.insertObjects(keyringId, objects);
+    for (ObjectRecord o : stored) {
+      // handles are never reused, so the rows did not exist
+      before.putIfAbsent(new ObjectKey(keyringId, o.handle()), ABSENT);
+    }
+    return stored;
+  }
+
+  @Override
   public void updateObject(ObjectRecord object) {
     Objects.requireNonNull(object, "object");
     touchObject(object.keyringId(), object.handle());

@@ -414,6 +414,66 @@ abstract class KeyringStoreContract {
   }
 
   @Test
+  void insertObjects_assignsTheNextHandlesInOrder_andReadsBackAsInsertObjectWould() {
+    UUID cluster = createCluster(store);
+    UUID k = createKeyring(store, cluster, "k");
+    insertObject(store, k, "first");
+    List<NewObject> batch = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      batch.add(
+          new NewObject(
+              UUID.randomUUID(), ObjectClass.PRIVATE_KEY, attributes("b" + i), new byte[] {7, 8}));
+    }
+    List<ObjectRecord> stored = store.write(tx -> tx.insertObjects(k, batch));
+    assertEquals(List.of(2L, 3L, 4L), stored.stream().map(ObjectRecord::handle).toList());
+    for (int i = 0; i < 3; i++) {
+      ObjectRecord read = store.object(k, 2 + i).orElseThrow();
+      assertEquals(batch.get(i).objectId(), read.objectId());
+      assertEquals(batch.get(i).attributes(), read.attributes());
+      assertArrayEquals(new byte[] {7, 8}, read.blob());
+    }
+    assertEquals(5, insertObject(store, k, "after").handle(), "the next handle moved past them");
+    assertEquals(List.of(), store.write(tx -> tx.insertObjects(k, List.of())));
+    assertEquals(5, store.objectCount(k));
+  }
+
+  @Test
+  void insertObjects_pastTheLimit_usedOrRepeatedIds_orAnUnknownKeyring_areRefusedWhole() {
+    UUID cluster = createCluster(store);
+    UUID k = createKeyring(store, cluster, "k");
+    ObjectRecord first = insertObject(store, k, "first");
+    List<NewObject> full = new ArrayList<>();
+    for (int i = 0; i < OBJECT_LIMIT; i++) {
+      full.add(new NewObject(UUID.randomUUID(), ObjectClass.DATA, attributes("o" + i), null));
+    }
+    String before = store.stateDigest();
+    HsmException e =
+        assertRefused(
+            ResultCode.CKR_DEVICE_MEMORY, () -> store.write(tx -> tx.insertObjects(k, full)));
+    assertEquals(
+        "keyring " + k + " holds 1 objects; adding 256 more would pass the limit of 256",
+        e.detail());
+    NewObject a = new NewObject(UUID.randomUUID(), ObjectClass.DATA, attributes("a"), null);
+    NewObject used = new NewObject(first.objectId(), ObjectClass.DATA, attributes("u"), null);
+    assertRefused(
+        ResultCode.CKR_ARGUMENTS_BAD,
+        () -> store.write(tx -> tx.insertObjects(k, List.of(a, used))));
+    assertRefused(
+        ResultCode.CKR_ARGUMENTS_BAD, () -> store.write(tx -> tx.insertObjects(k, List.of(a, a))));
+    UUID unknown = UUID.randomUUID();
+    assertRefused(
+        ResultCode.CKR_SLOT_ID_INVALID,
+        () -> store.write(tx -> tx.insertObjects(unknown, List.of(a))));
+    assertEquals(before, store.stateDigest(), "nothing of a refused batch is stored");
+    assertEquals(1, store.objectCount(k));
+    // 255 fit beside the first
+    assertEquals(
+        OBJECT_LIMIT - 1,
+        store.write(tx -> tx.insertObjects(k, full.subList(0, OBJECT_LIMIT - 1))).size());
+    assertEquals(OBJECT_LIMIT, store.objectCount(k));
+  }
+
+  @Test
   void objects_roundTripAttributesJsonWithByteValues_andBlobsByteExact() {
     UUID cluster = createCluster(store);
     UUID k = createKeyring(store, cluster, "k");

@@ -11,6 +11,7 @@ import dev.keyring.protocol.ResultCode;
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.ObjectRecord;
 import dev.keyring.store.ReplicatedWriter;
+import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
 
@@ -258,6 +259,18 @@ public final class Boundary implements AutoCloseable {
   public KeyPairObjects generateKeyPair(
       UUID keyringId, KeyGenParams params, Attributes publicTemplate, Attributes privateTemplate) {
     return generation.generateKeyPair(keyringId, params, publicTemplate, privateTemplate);
+  }
+
+  /**
+   * Generates one key pair inside per template (applied to both halves, as {@link
+   * #generateKeyPair}'s templates are) and stores them all in one transaction: a keyring filled
+   * with real keys at the cost of one batch of inserts. The new private keys are not cached. 1 to
+   * 128 pairs (CKR_ARGUMENTS_BAD otherwise); refused whole with CKR_DEVICE_MEMORY when the keyring
+   * would hold more than 256 objects.
+   */
+  public List<KeyPairObjects> generateKeyPairs(
+      UUID keyringId, KeyGenParams params, List<Attributes> templates) {
+    return generation.generateKeyPairs(keyringId, params, List.copyOf(templates));
   }
 
   /** Generates an AES or generic secret key inside. */

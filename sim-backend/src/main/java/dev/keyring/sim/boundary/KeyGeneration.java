@@ -19,6 +19,8 @@ import java.security.PublicKey;
 import java.security.spec.ECGenParameterSpec;
 import java.security.spec.RSAKeyGenParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /** Key generation inside the boundary: RSA, EC and Ed25519 key pairs, AES and generic secrets. */
@@ -68,6 +70,45 @@ final class KeyGeneration {
       throw e;
     }
     return objects.insertKeyPair(keyringId, type, pub, priv, pkcs8);
+  }
+
+  /**
+   * Generates one key pair inside per template (the template applies to both halves) and stores
+   * them all in one transaction; the private keys are not kept in the cache (a bulk fill would only
+   * push out the keys in use). If the pairs cannot be stored, none is.
+   */
+  List<KeyPairObjects> generateKeyPairs(
+      UUID keyringId, KeyGenParams params, List<Attributes> templates) {
+    KeyType type = params.keyType();
+    if (type.isSecret()) {
+      throw new HsmException(
+          ResultCode.CKR_MECHANISM_INVALID, type + " keys are generated with generateKey");
+    }
+    int max = dev.keyring.protocol.KeyringLimits.MAX_OBJECTS_PER_KEYRING / 2;
+    if (templates.isEmpty() || templates.size() > max) {
+      throw new HsmException(
+          ResultCode.CKR_ARGUMENTS_BAD,
+          "a bulk generation makes 1 to " + max + " key pairs, not " + templates.size());
+    }
+    List<KeyringObjects.NewPair> pairs = new ArrayList<>(templates.size());
+    try {
+      for (Attributes template : templates) {
+        KeyPair kp = newKeyPair(params);
+        Attributes pubAttrs = PublicKeyAttributes.of(jdkPublic(kp.getPublic(), type));
+        byte[] id = defaultId(pubAttrs);
+        Attributes pub =
+            keyTemplate(template, ObjectClass.PUBLIC_KEY, type, pubAttrs, id, KeyOrigin.INSIDE);
+        Attributes priv =
+            keyTemplate(template, ObjectClass.PRIVATE_KEY, type, pubAttrs, id, KeyOrigin.INSIDE);
+        pairs.add(
+            new KeyringObjects.NewPair(pub, priv, SecretBytes.adopt(kp.getPrivate().getEncoded())));
+      }
+      return objects.insertKeyPairs(keyringId, type, pairs);
+    } finally {
+      for (KeyringObjects.NewPair p : pairs) {
+        p.pkcs8().destroy();
+      }
+    }
   }
 
   private KeyPair newKeyPair(KeyGenParams params) {

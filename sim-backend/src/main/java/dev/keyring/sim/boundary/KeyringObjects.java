@@ -8,8 +8,10 @@ import dev.keyring.protocol.KeyringLimits;
 import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.store.KeyringStore;
+import dev.keyring.store.NewObject;
 import dev.keyring.store.ObjectRecord;
 import dev.keyring.store.ReplicatedWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.UUID;
@@ -134,6 +136,41 @@ final class KeyringObjects {
     }
     cache.add(new LoadedKey(recs.get(1), pkcs8));
     return new KeyPairObjects(recs.get(0), recs.get(1));
+  }
+
+  /** One key pair of a bulk generation: both halves' attributes and the private key's PKCS#8. */
+  record NewPair(Attributes publicKey, Attributes privateKey, SecretBytes pkcs8) {}
+
+  /**
+   * Stores key pairs generated inside, all in one transaction (one batch of inserts): each private
+   * key sealed under the SMK over its own object id and attributes. The caller keeps and wipes the
+   * PKCS#8 bytes; the cache does not take them.
+   */
+  List<KeyPairObjects> insertKeyPairs(UUID keyringId, KeyType type, List<NewPair> pairs) {
+    List<NewObject> rows = new ArrayList<>(2 * pairs.size());
+    UUID cluster = clusterId();
+    for (NewPair p : pairs) {
+      UUID pubId = UUID.randomUUID();
+      UUID privId = UUID.randomUUID();
+      byte[] blob =
+          vault.seal(
+              SksBlob.KIND_PKCS8,
+              type,
+              KeyOrigin.INSIDE,
+              p.pkcs8(),
+              cluster,
+              keyringId,
+              privId,
+              p.privateKey());
+      rows.add(new NewObject(pubId, ObjectClass.PUBLIC_KEY, p.publicKey(), null));
+      rows.add(new NewObject(privId, ObjectClass.PRIVATE_KEY, p.privateKey(), blob));
+    }
+    List<ObjectRecord> stored = writer.write(tx -> tx.insertObjects(keyringId, rows));
+    List<KeyPairObjects> out = new ArrayList<>(pairs.size());
+    for (int i = 0; i < stored.size(); i += 2) {
+      out.add(new KeyPairObjects(stored.get(i), stored.get(i + 1)));
+    }
+    return out;
   }
 
   /**
