@@ -224,8 +224,10 @@ final class SmkBackupEndpoints {
     String co = required(b.coPassword(), "coPassword");
     requireHsm(call);
     String partition = call.param("partitionid");
-    SmkBackups.Outcome o =
-        notFoundWhenAbsent(() -> backups().restore(partition, serial, tokenpar, pw, co));
+    SmkBackups.Outcome o;
+    synchronized (api.clusterLock) { // no cluster is created or joined meanwhile
+      o = notFoundWhenAbsent(() -> backups().restore(partition, serial, tokenpar, pw, co));
+    }
     LOG.info(
         "SMK {} restored into partition '{}' from '{}' on backup HSM {} by {}",
         o.smkId(),
