@@ -137,6 +137,11 @@ public final class BackupHsmPort {
       Files.createDirectories(listFile.getParent());
       Path tmp = listFile.resolveSibling("backup-hsms.tmp");
       Files.writeString(tmp, sb.toString(), StandardCharsets.UTF_8);
+      try {
+        Files.setPosixFilePermissions(tmp, dev.keyring.store.OwnerOnlyFiles.FILE);
+      } catch (UnsupportedOperationException e) {
+        // not a POSIX file system
+      }
       Files.move(
           tmp, listFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     } catch (IOException e) {

@@ -19,6 +19,7 @@ import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.PublicKeyAttributes;
 import dev.keyring.protocol.Role;
 import dev.keyring.sim.boundary.KeyPairObjects;
+import dev.keyring.sim.boundary.ProtectedSmk;
 import dev.keyring.sim.keyring.KeyringSession;
 import dev.keyring.store.KeyringRecord;
 import dev.keyring.testing.admin.AdminRestClient;
@@ -273,6 +274,35 @@ class SmkBackupApiTest {
       assertEquals(400, again.status(), again.body());
       assertTrue(again.message().contains("already encrypts cluster"), again.message());
     }
+
+    // the SMK is in no answer of the API and in no file of the backup HSM, in any form
+    byte[] smk = rawSmk(a, dir.resolve("a"));
+    assertEquals(32, smk.length);
+    for (String body : replies) {
+      assertFalse(BackupHsmScan.anyForm(body.getBytes(StandardCharsets.UTF_8), smk), body);
+    }
+    List<Path> files;
+    try (java.util.stream.Stream<Path> s = Files.walk(usb)) {
+      files = s.filter(Files::isRegularFile).toList();
+    }
+    assertEquals(2, files.size(), files::toString); // state.json and device.key
+    for (Path f : files) {
+      assertFalse(BackupHsmScan.anyForm(Files.readAllBytes(f), smk), f::toString);
+    }
+  }
+
+  /** Member {@code m}'s SMK, unwrapped here with its device key file: what must never show. */
+  static byte[] rawSmk(Member m, Path dataDir) throws Exception {
+    JsonNode state =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(m.appliance().store().hsmState("hsm").orElseThrow());
+    ProtectedSmk p = ProtectedSmk.decode(state.path("partition").path("smk").asText());
+    javax.crypto.Cipher kwp = javax.crypto.Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
+    kwp.init(
+        javax.crypto.Cipher.UNWRAP_MODE,
+        new javax.crypto.spec.SecretKeySpec(
+            Files.readAllBytes(dataDir.resolve("hsm/device.key")), "AES"));
+    return kwp.unwrap(p.wrapped(), "AES", javax.crypto.Cipher.SECRET_KEY).getEncoded();
   }
 
   @Test
