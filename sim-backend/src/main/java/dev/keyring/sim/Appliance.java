@@ -51,7 +51,7 @@ public final class Appliance implements AutoCloseable {
       PasswordHasher hasher = new PasswordHasher(config.kdfIterations());
       this.hsm = Hsm.open(store, boundary, hasher, config.ticker());
       this.keyrings = new KeyringService(store, boundary, hsm, hasher, writer, config.ticker());
-      this.backupHsms = BackupHsmPort.open(config.dataDir(), hasher);
+      this.backupHsms = BackupHsmPort.open(config.dataDir(), hasher, config.ticker());
       this.smkBackups =
           new SmkBackups(
               hsm,

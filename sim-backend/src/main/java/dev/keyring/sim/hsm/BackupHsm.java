@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.boundary.BackupHsmVault;
 import dev.keyring.sim.boundary.ProtectedSmk;
 import dev.keyring.store.OwnerOnlyFiles;
@@ -70,19 +71,21 @@ public final class BackupHsm {
   private final RoleLockout lockout;
   private State state;
 
-  private BackupHsm(Path dir, BackupHsmVault vault, PasswordHasher hasher, State state) {
+  private BackupHsm(
+      Path dir, BackupHsmVault vault, PasswordHasher hasher, State state, Ticker ticker) {
     this.dir = dir;
     this.vault = vault;
     this.hasher = hasher;
     this.state = state;
-    this.lockout = new RoleLockout(dev.keyring.protocol.time.Ticker.SYSTEM);
+    this.lockout = new RoleLockout(ticker);
   }
 
   /**
    * Opens the backup HSM in {@code dir}; an empty or missing directory becomes a new, uninitialized
-   * backup HSM with a new serial number.
+   * backup HSM with a new serial number. {@code ticker} is the time the lockout of its SO and
+   * backup partition passwords reads.
    */
-  public static BackupHsm open(Path dir, PasswordHasher hasher) {
+  public static BackupHsm open(Path dir, PasswordHasher hasher, Ticker ticker) {
     Path abs = dir.toAbsolutePath().normalize();
     if (Files.exists(abs) && !Files.isDirectory(abs)) {
       throw new HsmException(
@@ -116,7 +119,7 @@ public final class BackupHsm {
       s.serial = Integer.toString(7_000_000 + new SecureRandom().nextInt(1_000_000));
     }
     BackupHsmVault vault = BackupHsmVault.open(abs.resolve("device.key"));
-    BackupHsm b = new BackupHsm(abs, vault, hasher, s);
+    BackupHsm b = new BackupHsm(abs, vault, hasher, s, ticker);
     if (!Files.exists(file)) {
       b.persist(s);
     }

@@ -2,6 +2,7 @@ package dev.keyring.sim.hsm;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.time.Ticker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,23 +26,28 @@ public final class BackupHsmPort {
   private final Path listFile;
   private final Path memberDataDir;
   private final PasswordHasher hasher;
+  private final Ticker ticker;
   private final Map<String, BackupHsm> connected = new LinkedHashMap<>();
 
-  private BackupHsmPort(Path memberDataDir, PasswordHasher hasher) {
+  private BackupHsmPort(Path memberDataDir, PasswordHasher hasher, Ticker ticker) {
+    this.ticker = ticker;
     this.memberDataDir = memberDataDir.toAbsolutePath().normalize();
     this.listFile = this.memberDataDir.resolve("hsm").resolve("backup-hsms");
     this.hasher = hasher;
   }
 
-  /** The port of the member whose data directory is {@code memberDataDir}, with what it holds. */
-  public static BackupHsmPort open(Path memberDataDir, PasswordHasher hasher) {
-    BackupHsmPort port = new BackupHsmPort(memberDataDir, hasher);
+  /**
+   * The port of the member whose data directory is {@code memberDataDir}, with what it holds;
+   * {@code ticker} is the time the backup HSMs' password lockouts read.
+   */
+  public static BackupHsmPort open(Path memberDataDir, PasswordHasher hasher, Ticker ticker) {
+    BackupHsmPort port = new BackupHsmPort(memberDataDir, hasher, ticker);
     if (Files.exists(port.listFile)) {
       try {
         for (String line : Files.readAllLines(port.listFile, StandardCharsets.UTF_8)) {
           Path p = Path.of(line.trim());
           if (!line.isBlank() && Files.isRegularFile(p.resolve("state.json"))) {
-            BackupHsm b = BackupHsm.open(p, hasher);
+            BackupHsm b = BackupHsm.open(p, hasher, port.ticker);
             port.connected.put(b.serial(), b);
           }
         }
@@ -87,7 +93,7 @@ public final class BackupHsmPort {
           ResultCode.CKR_FUNCTION_FAILED,
           "at most " + MAX_CONNECTED + " backup HSMs may be connected at once");
     }
-    BackupHsm b = BackupHsm.open(p, hasher);
+    BackupHsm b = BackupHsm.open(p, hasher, ticker);
     if (connected.containsKey(b.serial())) {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_FAILED,

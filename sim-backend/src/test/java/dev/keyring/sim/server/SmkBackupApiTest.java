@@ -306,6 +306,36 @@ class SmkBackupApiTest {
   }
 
   @Test
+  void anAttachedBackupHsm_staysConnectedAcrossARestart_andOneWhoseDirectoryIsGoneIsPassedBy()
+      throws Exception {
+    Path kept = dir.resolve("usb-kept");
+    Path gone = dir.resolve("usb-gone");
+    String serial = attach(ca, kept);
+    init(ca, serial);
+    backup(ca, backupBody(serial, "tokenpar", "kept")).expect(200);
+    attach(ca, gone);
+    a.close();
+    try (java.util.stream.Stream<Path> files = Files.walk(gone)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+    a = AdminTestSupport.start(dir.resolve("a"));
+    ca = new AdminRestClient(a.adminPort(), a.adminCertificate());
+    JsonNode listed = send(ca, "GET", "/api/lunasa/token/backup", null).expect(200).json();
+    assertEquals(1, listed.path("data").size(), listed::toString);
+    assertEquals(serial, listed.path("data").get(0).path("serial").asText());
+    assertTrue(listed.path("data").get(0).path("initialized").asBoolean());
+    assertEquals(
+        "kept",
+        send(ca, "GET", "/api/lunasa/token/backup/" + serial + "/partitions", null)
+            .expect(200)
+            .json()
+            .path("data")
+            .get(0)
+            .path("tokenpar")
+            .asText());
+  }
+
+  @Test
   void aClusterBackup_isRefusedByAClusterWithAnotherSmk_namingTheMismatch_andNothingChanges()
       throws Exception {
     keyringWithKey(a, "payments");
