@@ -323,6 +323,14 @@ class SmkBackupRefusalsTest {
               ADMIN_PW,
               restoreBody(serial, "first", BPW));
       refused("another cloning domain", r, 400, "CKR_FUNCTION_FAILED", "another cloning domain");
+      Map<String, Object> body =
+          backupBody(serial, "tokenpar", "none-yet", "domain", "another-domain");
+      refused(
+          "a partition with no SMK backs up nothing",
+          co.send("POST", otherPartition + "/backup", ADMIN, ADMIN_PW, body),
+          400,
+          "CKR_FUNCTION_FAILED",
+          "holds no SMK to back up");
       assertFalse(
           co.send("GET", otherPartition, ADMIN, ADMIN_PW, null)
               .json()
