@@ -17,7 +17,6 @@ import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -256,10 +255,6 @@ public final class BackupHsm {
               ProtectedSmk.decode(p.smk).fingerprint()));
     }
     return out;
-  }
-
-  public synchronized Optional<BackupInfo> partition(String label) {
-    return partitions().stream().filter(b -> b.label().equals(label)).findFirst();
   }
 
   /** Stores (or replaces) a backup partition; its SMK is already wrapped under the device key. */

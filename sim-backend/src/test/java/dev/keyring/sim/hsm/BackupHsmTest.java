@@ -71,6 +71,26 @@ class BackupHsmTest {
     assertFalse(Files.exists(dir.resolve("other/device.key")));
   }
 
+  @Test
+  void thePort_connectsAtMostEight_andForgetsOneDetached() throws Exception {
+    BackupHsmPort port = BackupHsmPort.open(dir.resolve("member"), hasher, ticker);
+    for (int i = 0; i < BackupHsmPort.MAX_CONNECTED; i++) {
+      port.attach(dir.resolve("usb" + i).toString());
+    }
+    HsmException ninth =
+        assertThrows(HsmException.class, () -> port.attach(dir.resolve("usb9").toString()));
+    assertTrue(ninth.getMessage().contains("at most 8"), ninth.getMessage());
+    assertFalse(Files.exists(dir.resolve("usb9")));
+    String first = port.list().get(0).serial();
+    port.detach(first);
+    assertEquals(
+        BackupHsmPort.MAX_CONNECTED - 1,
+        BackupHsmPort.open(dir.resolve("member"), hasher, ticker).list().size());
+    HsmException gone = assertThrows(HsmException.class, () -> port.find(first));
+    assertEquals(ResultCode.CKR_TOKEN_NOT_PRESENT, gone.code());
+    assertEquals("rw-------", perms(dir.resolve("member/hsm/backup-hsms")));
+  }
+
   static String perms(Path p) throws Exception {
     return PosixFilePermissions.toString(Files.getPosixFilePermissions(p));
   }
