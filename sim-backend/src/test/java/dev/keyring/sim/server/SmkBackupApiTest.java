@@ -306,6 +306,32 @@ class SmkBackupApiTest {
   }
 
   @Test
+  void aMemberHoldingTheRestoredSmk_joinsTheClusterOfThatSmk() throws Exception {
+    Path usb = dir.resolve("usb");
+    String serial = attach(ca, usb);
+    init(ca, serial);
+    backup(ca, backupBody(serial, "tokenpar", "a-smk")).expect(200);
+    send(ca, "DELETE", "/api/lunasa/token/backup/" + serial, null).expect(204);
+    String smkA = smkFingerprint(ca);
+    try (Member b = AdminTestSupport.start(dir.resolve("b"))) {
+      AdminRestClient cb = new AdminRestClient(b.adminPort(), b.adminCertificate());
+      AdminTestSupport.prepareHsm(cb);
+      attach(cb, usb);
+      restore(cb, serial, "a-smk", BPW).expect(200);
+      Map<String, Object> join = new java.util.HashMap<>();
+      join.put("action", "join");
+      join.put("authentication", AdminTestSupport.co());
+      join.put("remoteClusterIpAddress", "127.0.0.1");
+      join.put("remoteAdminPort", a.adminPort());
+      join.put("remoteAdminPassword", ADMIN_PW);
+      send(cb, "PUT", "/api/clusters/" + clusterA, join).expect(200);
+      assertEquals(smkA, smkFingerprint(cb));
+      assertEquals(
+          clusterA, b.appliance().cluster().orElseThrow().id().toString(), "B is in A's cluster");
+    }
+  }
+
+  @Test
   void anAttachedBackupHsm_staysConnectedAcrossARestart_andOneWhoseDirectoryIsGoneIsPassedBy()
       throws Exception {
     Path kept = dir.resolve("usb-kept");
