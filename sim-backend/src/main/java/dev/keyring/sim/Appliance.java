@@ -5,8 +5,10 @@ import dev.keyring.protocol.ResultCode;
 import dev.keyring.sim.boundary.Boundary;
 import dev.keyring.sim.boundary.BoundaryConfig;
 import dev.keyring.sim.boundary.MemberPki;
+import dev.keyring.sim.hsm.BackupHsmPort;
 import dev.keyring.sim.hsm.Hsm;
 import dev.keyring.sim.hsm.PasswordHasher;
+import dev.keyring.sim.hsm.SmkBackups;
 import dev.keyring.sim.keyring.KeyringService;
 import dev.keyring.store.ClusterRecord;
 import dev.keyring.store.KeyringStore;
@@ -27,6 +29,8 @@ public final class Appliance implements AutoCloseable {
   private final Hsm hsm;
   private final KeyringService keyrings;
   private final SwitchableWriter writer;
+  private final BackupHsmPort backupHsms;
+  private final SmkBackups smkBackups;
   private MemberPki pki;
 
   private Appliance(ApplianceConfig config) {
@@ -47,6 +51,14 @@ public final class Appliance implements AutoCloseable {
       PasswordHasher hasher = new PasswordHasher(config.kdfIterations());
       this.hsm = Hsm.open(store, boundary, hasher, config.ticker());
       this.keyrings = new KeyringService(store, boundary, hsm, hasher, writer, config.ticker());
+      this.backupHsms = BackupHsmPort.open(config.dataDir(), hasher, config.ticker());
+      this.smkBackups =
+          new SmkBackups(
+              hsm,
+              boundary,
+              backupHsms,
+              () -> store.cluster().map(c -> "'" + c.label() + "' (" + c.id() + ")"),
+              config.ticker());
     } catch (RuntimeException e) {
       store.close();
       throw e;
@@ -78,6 +90,16 @@ public final class Appliance implements AutoCloseable {
       pki = MemberPki.open(boundary, store);
     }
     return pki;
+  }
+
+  /** The Luna Backup HSMs connected to this appliance (simulated USB port). */
+  public BackupHsmPort backupHsms() {
+    return backupHsms;
+  }
+
+  /** Backup and restore of the partition's SMK to and from a connected backup HSM. */
+  public SmkBackups smkBackups() {
+    return smkBackups;
   }
 
   public KeyringService keyrings() {
@@ -112,9 +134,10 @@ public final class Appliance implements AutoCloseable {
 
   /**
    * Creates a cluster on this appliance as the HSM SO: the partition must be ready (see {@link
-   * Hsm#requireReadyForCluster()}); the SMK is generated inside the partition and the cluster CA
-   * (which issues member and client certificates) inside the boundary. Only one cluster per
-   * appliance.
+   * Hsm#requireReadyForCluster()}); the SMK is generated inside the partition, unless one was
+   * restored there from a backup HSM ({@link SmkBackups#restore}), which the cluster then uses; the
+   * cluster CA (which issues member and client certificates) is made inside the boundary. Only one
+   * cluster per appliance.
    */
   public synchronized ClusterRecord createCluster(String soPassword, String label) {
     hsm.authenticateSo(soPassword);
@@ -136,7 +159,9 @@ public final class Appliance implements AutoCloseable {
               + "'");
     }
     hsm.requireReadyForCluster();
-    hsm.createSmk();
+    if (!hsm.hasSmk()) {
+      hsm.createSmk();
+    }
     UUID id = UUID.randomUUID();
     // the CA first: if it fails, no cluster row exists and a retry starts clean
     pki().createClusterCa(id, label);

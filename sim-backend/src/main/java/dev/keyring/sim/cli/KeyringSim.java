@@ -46,6 +46,7 @@ import picocli.CommandLine.Spec;
       MemberCommand.class,
       HsmCommand.class,
       PartitionCommand.class,
+      TokenCommand.class,
       ClusterCommand.class,
       KeyringCommand.class,
       ServiceCommand.class,

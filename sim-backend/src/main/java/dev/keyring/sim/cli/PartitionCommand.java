@@ -22,13 +22,15 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     description =
         "The HSM's V1 partition for the cluster: create, initialize (PO, cloning domain), set a"
-            + " policy, initialize and change the CO.",
+            + " policy, initialize and change the CO, back up and restore its SMK.",
     subcommands = {
       PartitionCommand.Create.class,
       PartitionCommand.Init.class,
       PartitionCommand.Show.class,
       PartitionCommand.Policy.class,
-      PartitionCommand.Co.class
+      PartitionCommand.Co.class,
+      PartitionBackupCommands.Backup.class,
+      PartitionBackupCommands.Restore.class
     })
 final class PartitionCommand extends CommandGroup {
 
@@ -166,6 +168,8 @@ final class PartitionCommand extends CommandGroup {
           text(p.path("cloningDomainFingerprint")),
           "SMK Present",
           yesNo(p.path("smkPresent")),
+          "SMK Fingerprint",
+          text(p.path("smkFingerprint")),
           "Policies",
           policies.isEmpty() ? "-" : String.join(", ", policies));
     }

@@ -103,6 +103,7 @@ final class AdminApi extends Handler.Abstract {
     new KeyringEndpoints(this).register(routes);
     new KeyringAssignmentEndpoints(this).register(routes);
     new PackageEndpoints(this).register(routes);
+    new SmkBackupEndpoints(this).register(routes);
     backups = new BackupEndpoints(this);
     backups.register(routes);
   }

@@ -78,6 +78,13 @@ final class AdminTestSupport {
     return Provisioning.provision(c, "hsm1", DOMAIN, "test-cluster").path("clusterUUID").asText();
   }
 
+  /** Creates a cluster on a prepared HSM and authorizes its member; returns the cluster UUID. */
+  static String provisionCluster(AdminRestClient c, String label) {
+    String cluster = createCluster(c, label);
+    authorize(c, cluster, memberId(c, cluster));
+    return cluster;
+  }
+
   /** Sets a built-in or custom user's password as admin. */
   static void setPassword(AdminRestClient c, String user, String password) {
     c.call("PATCH", "/users/" + user)

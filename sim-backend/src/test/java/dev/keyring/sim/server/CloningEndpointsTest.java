@@ -114,6 +114,44 @@ class CloningEndpointsTest {
     assertEquals(idOnA, objectId(b, httpB, sessionB, handleOnB));
   }
 
+  /**
+   * What {@code hagroup addmember} does to a member of another cluster: objects cloned in, never
+   * the SMK. The target cluster keeps its own SMK, and the keys it held before still sign.
+   */
+  @Test
+  void cloningIntoAClusterWithAnotherSmk_keepsItsSmk_andItsExistingKeysSign() throws Exception {
+    String smkA = a.member.appliance().boundary().smkFingerprint();
+    String smkB = b.member.appliance().boundary().smkFingerprint();
+    assertNotEquals(smkA, smkB);
+    int before = objectCount(b);
+    CryptoTestMember.Answer sigBefore =
+        b.post(httpB, "/sessions/" + sessionB + "/sign", b.signRequest());
+    assertEquals(200, sigBefore.status(), sigBefore.body());
+
+    CryptoTestMember.Answer out = cloneOut(offerOfB());
+    assertEquals(200, out.status(), out.body());
+    assertEquals(200, cloneIn(out.json().path("bundle").asText()).status());
+
+    assertEquals(smkB, b.member.appliance().boundary().smkFingerprint());
+    assertEquals(smkB, b.member.appliance().hsm().partition().orElseThrow().smkFingerprint());
+    assertEquals(smkA, a.member.appliance().boundary().smkFingerprint());
+    assertEquals(before + 1, objectCount(b));
+    CryptoTestMember.Answer sig = b.post(httpB, "/sessions/" + sessionB + "/sign", b.signRequest());
+    assertEquals(200, sig.status(), sig.body());
+    CryptoTestMember.Answer verify =
+        b.post(
+            httpB,
+            "/sessions/" + sessionB + "/verify",
+            "{\"key\":"
+                + b.signingKey
+                + ",\"mechanism\":{\"name\":\"CKM_ECDSA_SHA256\"},\"data\":\"AAECAwQFBgc=\","
+                + "\"signature\":\""
+                + sigBefore.json().path("data").asText()
+                + "\"}");
+    assertEquals(200, verify.status(), verify.body());
+    assertTrue(verify.json().path("valid").asBoolean(), verify.body());
+  }
+
   @Test
   void targetOfAnotherCloningDomain_isRefusedBeforeAnythingIsEncrypted() throws Exception {
     ObjectNode offer = (ObjectNode) offerOfB();
