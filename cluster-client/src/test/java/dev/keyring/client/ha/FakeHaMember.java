@@ -46,6 +46,12 @@ final class FakeHaMember {
   final AtomicInteger clonesIn = new AtomicInteger();
   volatile boolean down;
 
+  /** Runs inside every sign this member serves, before it answers (a test may hold it there). */
+  volatile Runnable duringSign = () -> {};
+
+  /** Runs inside every clone stored on this member, before it is stored. */
+  volatile Runnable duringCloneIn = () -> {};
+
   FakeHaMember(String label, String password) {
     this.label = label;
     this.password = password;
@@ -221,6 +227,7 @@ final class FakeHaMember {
         throws TransportException {
       ready();
       get(key);
+      duringSign.run();
       signs.incrementAndGet();
       return ("signed by " + label).getBytes(StandardCharsets.UTF_8);
     }
@@ -299,6 +306,7 @@ final class FakeHaMember {
     @Override
     public KeyringObject cloneIn(byte[] bundle) throws TransportException {
       ready();
+      duringCloneIn.run();
       Stored s = VAULT.remove(new String(bundle, StandardCharsets.UTF_8));
       if (s == null) {
         throw new HsmException(ResultCode.CKR_DATA_INVALID, "not a clone");
