@@ -1,26 +1,16 @@
 package dev.keyring.e2e.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.client.KeyringClient;
-import dev.keyring.client.api.KeyringChannel;
-import dev.keyring.client.cli.KeyringCm;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.ha.HaGroupChannel;
 import dev.keyring.client.ha.HaGroups;
-import dev.keyring.client.registration.RegisterCommand;
 import dev.keyring.e2e.client.ConfiguredClusters;
-import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Role;
-import dev.keyring.protocol.wire.CloningMessages;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
-import dev.keyring.testing.cli.CliRun;
 import dev.keyring.testing.cluster.ClusterHarness;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
@@ -46,9 +36,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(600)
 class HaGroupFailoverTest {
-  private static final String INITIAL = "keyring-initial-1";
-  private static final String PW = "keyring-password-2";
-  private static final byte[] MSG = "signed by the group".getBytes(StandardCharsets.UTF_8);
+  private static final String INITIAL = HaGroupSetup.INITIAL;
+  private static final String PW = HaGroupSetup.PW;
+  private static final byte[] MSG = HaGroupSetup.MSG;
 
   @TempDir Path dir;
 
@@ -60,48 +50,26 @@ class HaGroupFailoverTest {
       a.createKeyrings(0, "a", INITIAL, 1, 1);
       b.createKeyrings(0, "b", INITIAL, 1, 1);
       Path conf = a.registerClient(0, "ha-client", dir.resolve("client/Chrystoki.conf"));
-      registerSecond(b, conf);
+      HaGroupSetup.registerWith(b, conf);
       ClientConfig cfg = ClientConfig.read(conf);
       assertEquals(2, cfg.clusters().size(), "one client registered with both clusters");
-      initialize(cfg, 0, "a1");
-      initialize(cfg, 1, "b1");
+      HaGroupSetup.initialize(cfg, 0, "a1");
+      HaGroupSetup.initialize(cfg, 1, "b1");
 
       // the group, as an operator makes it
-      Map<String, String> env = Map.of("KEYRING_CONFIG", conf.toString());
-      cm(env, "hagroup", "creategroup", "-label", "web", "-slot", "a1", "-password", PW);
-      CliRun added =
-          cm(
-              env,
-              "hagroup",
-              "addmember",
-              "-group",
-              "web",
-              "-slot",
-              "b1",
-              "--cluster",
-              "01",
-              "-password",
-              PW);
-      assertTrue(added.out().contains("successfully added"), added.toString());
-      cm(env, "hagroup", "interval", "-seconds", "1");
-      CliRun listed = cm(env, "hagroup", "listgroups", "-password", PW);
-      assertTrue(listed.out().contains("Needs sync:      no"), listed.toString());
-      assertEquals(2, count(listed.out(), " alive"), listed.toString());
+      HaGroupSetup.makeGroup(conf, "web", "a1", "b1", "01");
       ClientConfig withGroup = ClientConfig.read(conf);
-      assertEquals(
-          2, withGroup.haGroup("web").orElseThrow().memberSerials().size(), "written by keyringcm");
 
       KeyringProvider provider = new KeyringProvider(conf);
       try {
-        KeyStore ks = KeyStore.getInstance("Keyring", provider);
-        ks.load(
-            new ByteArrayInputStream("slot=web\n".getBytes(StandardCharsets.UTF_8)),
-            PW.toCharArray());
+        KeyStore ks = HaGroupSetup.groupKeyStore(provider, "web");
         KeyPairGenerator g = KeyPairGenerator.getInstance("EC", provider);
         g.initialize(KeyringKeyGenParameterSpec.builder().label("tls").curve("P-256").build());
         KeyPair kp = g.generateKeyPair();
-        assertEquals(1, objectsLabelled(cfg, 0, "a1", "tls"), "generated and cloned to a1");
-        assertEquals(1, objectsLabelled(cfg, 1, "b1", "tls"), "generated and cloned to b1");
+        assertEquals(
+            1, HaGroupSetup.objectsLabelled(cfg, 0, "a1", "tls"), "generated and cloned to a1");
+        assertEquals(
+            1, HaGroupSetup.objectsLabelled(cfg, 1, "b1", "tls"), "generated and cloned to b1");
 
         // the application signs in a loop
         AtomicBoolean stop = new AtomicBoolean();
@@ -133,21 +101,8 @@ class HaGroupFailoverTest {
             HaGroupChannel group =
                 HaGroups.open(withGroup, withGroup.haGroup("web").orElseThrow(), clients)) {
           group.login(Role.KRCO, PW);
-          List<dev.keyring.client.api.KeyringObject> found =
-              group.findObjects(Attributes.builder().label("tls").build());
-          long handle =
-              found.stream()
-                  .filter(o -> o.objectClass() == dev.keyring.protocol.ObjectClass.PRIVATE_KEY)
-                  .findFirst()
-                  .orElseThrow(() -> new AssertionError("no private key 'tls': " + found))
-                  .handle();
-          for (int i = 0; i < 10; i++) {
-            group.sign(
-                handle,
-                dev.keyring.protocol.Mechanism.CKM_ECDSA_SHA256,
-                dev.keyring.protocol.MechanismParams.NONE,
-                MSG);
-          }
+          long handle = HaGroupSetup.privateKeyHandle(group, "tls");
+          HaGroupSetup.sign(group, handle, 10);
           Map<String, Long> before = group.operationsByMember();
           assertTrue(
               before.values().stream().allMatch(n -> n >= 3),
@@ -165,13 +120,7 @@ class HaGroupFailoverTest {
           }
           String serialA = group.group().memberSerials().get(0);
           String serialB = group.group().memberSerials().get(1);
-          for (int i = 0; i < 10; i++) {
-            group.sign(
-                handle,
-                dev.keyring.protocol.Mechanism.CKM_ECDSA_SHA256,
-                dev.keyring.protocol.MechanismParams.NONE,
-                MSG);
-          }
+          HaGroupSetup.sign(group, handle, 10);
           Map<String, Long> after = group.operationsByMember();
           assertTrue(
               group.memberStatus().get(serialA).startsWith("down"),
@@ -191,24 +140,10 @@ class HaGroupFailoverTest {
         g.initialize(KeyringKeyGenParameterSpec.builder().label("later").curve("P-256").build());
         KeyPair later = g.generateKeyPair();
         assertTrue(signsAndVerifies(provider, later));
-        a.member(0).restart();
-        a.member(1).restart();
-        long restarted = System.nanoTime();
-        // every member of A failed: the first back is authorized by the operator (as the guide
-        // says), the other takes its authorization from it; until then A takes no new object
-        assertFalse(a.authorized(0), "the first member back after every member of A failed");
-        a.authorize(0);
-        ClusterHarness.await(
-            "a's second member takes its authorization from the first",
-            Duration.ofSeconds(60),
-            () -> a.authorized(1));
-        ClusterHarness.await(
-            "auto-recovery gives a1 the key generated while A was down",
-            Duration.ofSeconds(180),
-            () -> objectsLabelledQuietly(cfg, 0, "a1", "later") == 1);
+        long recovered = HaGroupSetup.restartAndAwaitRecovery(a, cfg, "a1", "later");
         System.out.printf(
             "HA figures: a1 held the key generated while A was down %d ms after A's restart%n",
-            (System.nanoTime() - restarted) / 1_000_000);
+            recovered);
         stop.set(true);
         loop.join();
         System.out.printf(
@@ -233,70 +168,5 @@ class HaGroupFailoverTest {
     v.initVerify(kp.getPublic());
     v.update(MSG);
     return v.verify(sig);
-  }
-
-  private static int count(String text, String what) {
-    int n = 0;
-    for (int i = text.indexOf(what); i >= 0; i = text.indexOf(what, i + 1)) {
-      n++;
-    }
-    return n;
-  }
-
-  private static CliRun cm(Map<String, String> env, String... args) {
-    CliRun r = CliRun.run(KeyringCm::run, env, args);
-    assertEquals(0, r.exit(), r.toString());
-    return r;
-  }
-
-  /** Registers the same client with cluster B, at the next free position of its file. */
-  private static void registerSecond(ClusterHarness b, Path conf) {
-    CliRun r =
-        CliRun.run(
-            RegisterCommand::run,
-            Map.of(RegisterCommand.PASSWORD_ENV, ClusterHarness.ADMIN_PW),
-            "-n",
-            "ha-client",
-            "-i",
-            "127.0.0.1:" + b.member(0).adminPort(),
-            "-c",
-            b.clusterId(),
-            "--config",
-            conf.toString(),
-            "--admin-fingerprint",
-            b.member(0).fingerprint(),
-            "-m");
-    assertEquals(RegisterCommand.OK, r.exit(), r.toString());
-  }
-
-  private static void initialize(ClientConfig cfg, int cluster, String keyring) throws Exception {
-    try (KeyringClient c = KeyringClient.open(cfg, cluster);
-        KeyringChannel s = c.openSession(keyring)) {
-      KeyringSetup.initialize(s, INITIAL, PW);
-    }
-  }
-
-  private static int objectsLabelled(ClientConfig cfg, int cluster, String keyring, String label)
-      throws Exception {
-    try (KeyringClient c = KeyringClient.open(cfg, cluster);
-        KeyringChannel s = c.openSession(keyring)) {
-      s.login(Role.KRCO, PW);
-      int n = 0;
-      for (CloningMessages.ClonableObject o : s.clonableObjects()) {
-        if (o.label().equals(label) && o.objectClass().equals("PRIVATE_KEY")) {
-          n++;
-        }
-      }
-      return n;
-    }
-  }
-
-  private static int objectsLabelledQuietly(
-      ClientConfig cfg, int cluster, String keyring, String label) {
-    try {
-      return objectsLabelled(cfg, cluster, keyring, label);
-    } catch (Exception e) {
-      return -1;
-    }
   }
 }

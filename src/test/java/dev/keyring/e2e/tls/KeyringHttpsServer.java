@@ -15,14 +15,15 @@ import javax.net.ssl.SSLContext;
  * through a {@link KeyManagerFactory} ("SunX509", the JDK's default): every handshake's private-key
  * operation runs on the keyring. It serves {@code body} on every path.
  */
-final class KeyringHttpsServer implements AutoCloseable {
+public final class KeyringHttpsServer implements AutoCloseable {
   private final HttpsServer server;
 
   private KeyringHttpsServer(HttpsServer server) {
     this.server = server;
   }
 
-  static KeyringHttpsServer start(KeyStore keyring, char[] password, String body) throws Exception {
+  public static KeyringHttpsServer start(KeyStore keyring, char[] password, String body)
+      throws Exception {
     KeyManagerFactory kmf = KeyManagerFactory.getInstance("SunX509");
     kmf.init(keyring, password);
     SSLContext tls = SSLContext.getInstance("TLS");
@@ -31,7 +32,7 @@ final class KeyringHttpsServer implements AutoCloseable {
   }
 
   /** The same server on a TLS context of the caller's. */
-  static KeyringHttpsServer start(SSLContext tls, String body) throws Exception {
+  public static KeyringHttpsServer start(SSLContext tls, String body) throws Exception {
     HttpsServer server =
         HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
     server.setHttpsConfigurator(new HttpsConfigurator(tls));
@@ -49,7 +50,7 @@ final class KeyringHttpsServer implements AutoCloseable {
     return new KeyringHttpsServer(server);
   }
 
-  int port() {
+  public int port() {
     return server.getAddress().getPort();
   }
 

@@ -2,10 +2,11 @@ package dev.keyring.client.ha;
 
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The access IDs of one client: a member of an HA group accepts one access ID per client, so a
@@ -22,10 +23,10 @@ public final class HaAccessIds {
 
   private final Map<String, String> directNames = new HashMap<>();
 
-  /** Open virtual slots per member serial: group label (folded) to count. */
-  private final Map<String, Map<String, Integer>> groups = new HashMap<>();
+  /** The open virtual slots: each claim's group label and its members as they are now. */
+  private final List<GroupClaim> groups = new ArrayList<>();
 
-  private final Map<String, String> groupLabels = new HashMap<>();
+  private record GroupClaim(String label, Supplier<List<String>> members) {}
 
   /** A claim on access IDs, released by {@link #close()} (more than once is harmless). */
   public interface Claim extends AutoCloseable {
@@ -41,9 +42,11 @@ public final class HaAccessIds {
    *     a member of
    */
   public synchronized Claim direct(String serial, String slotName) {
-    Map<String, Integer> using = groups.get(serial);
-    if (using != null && !using.isEmpty()) {
-      String label = groupLabels.get(using.keySet().iterator().next());
+    for (GroupClaim g : groups) {
+      if (!g.members().get().contains(serial)) {
+        continue;
+      }
+      String label = g.label();
       throw new HsmException(
           ResultCode.CKR_ACCESS_ID_ALREADY_EXISTS,
           "slot '"
@@ -69,7 +72,20 @@ public final class HaAccessIds {
    *     on one of the members
    */
   public synchronized Claim group(String label, List<String> memberSerials) {
-    for (String serial : memberSerials) {
+    List<String> serials = List.copyOf(memberSerials);
+    return group(label, () -> serials);
+  }
+
+  /**
+   * Claims the members of HA group {@code label} for its virtual slot, as they are at each check:
+   * an open group whose members change (members added to or removed from the client file while it
+   * runs) claims its members of the moment.
+   *
+   * @throws HsmException CKR_ACCESS_ID_ALREADY_EXISTS when this client has a session open directly
+   *     on one of the members
+   */
+  public synchronized Claim group(String label, Supplier<List<String>> memberSerials) {
+    for (String serial : memberSerials.get()) {
       if (direct.getOrDefault(serial, 0) > 0) {
         throw new HsmException(
             ResultCode.CKR_ACCESS_ID_ALREADY_EXISTS,
@@ -83,24 +99,9 @@ public final class HaAccessIds {
                 + " first");
       }
     }
-    String key = label.toLowerCase(Locale.ROOT);
-    groupLabels.put(key, label);
-    for (String serial : memberSerials) {
-      groups.computeIfAbsent(serial, k -> new HashMap<>()).merge(key, 1, Integer::sum);
-    }
-    List<String> serials = List.copyOf(memberSerials);
-    return once(
-        () -> {
-          for (String serial : serials) {
-            Map<String, Integer> using = groups.get(serial);
-            if (using != null) {
-              release(using, key);
-              if (using.isEmpty()) {
-                groups.remove(serial);
-              }
-            }
-          }
-        });
+    GroupClaim claim = new GroupClaim(label, memberSerials);
+    groups.add(claim);
+    return once(() -> groups.removeIf(g -> g == claim));
   }
 
   private static void release(Map<String, Integer> counts, String key) {

@@ -17,6 +17,7 @@ import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
 import dev.keyring.protocol.wire.CloningMessages;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,16 +45,22 @@ import java.util.concurrent.ConcurrentHashMap;
  *       HaRecovery}).
  *   <li>Administration through the virtual slot is refused, except a password change, which is made
  *       on every member.
+ *   <li>Opened with its configuration file, the group follows the members added to it, removed from
+ *       it or made standby there while it is logged in ({@link HaMembership}).
  * </ul>
  */
 public final class HaGroupChannel implements KeyringChannel {
-  private final HaGroupEntry group;
+  private volatile HaGroupEntry group;
   private final UUID virtualId;
-  private final List<HaMember> members;
+
+  /** The members now, in file order: a snapshot, replaced whole when the group changes. */
+  private volatile List<HaMember> members;
+
   private final HaLocator locator;
   private final HaReplication replication;
   private final HaRecovery recovery;
   private final HaRotation rotation;
+  private final HaMembership membership;
   private final HaLog log;
   private final Map<Long, UUID> objectIds = new ConcurrentHashMap<>();
   private volatile boolean open = true;
@@ -61,26 +68,29 @@ public final class HaGroupChannel implements KeyringChannel {
   private volatile String password;
 
   HaGroupChannel(HaGroupEntry group, HaSettings settings, HaLocator locator) {
-    this(group, settings, new HaLog(HaLogSettings.NONE, group.label()), locator);
+    this(group, settings, new HaLog(HaLogSettings.NONE, group.label()), locator, null);
   }
 
   HaGroupChannel(HaGroupEntry group, HaSettings settings, HaLog log, HaLocator locator) {
+    this(group, settings, log, locator, null);
+  }
+
+  /**
+   * @param file the client configuration file to follow while logged in ({@link HaMembership}), or
+   *     null to keep the members {@code group} names
+   */
+  HaGroupChannel(HaGroupEntry group, HaSettings settings, HaLog log, HaLocator locator, Path file) {
     this.group = group;
     this.virtualId =
         UUID.nameUUIDFromBytes(
             ("keyring ha group " + group.serialNumber()).getBytes(StandardCharsets.UTF_8));
-    List<HaMember> list = new ArrayList<>();
-    for (String serial : group.memberSerials()) {
-      HaMember m = new HaMember(serial);
-      m.standby = group.standbySerials().contains(serial);
-      list.add(m);
-    }
-    this.members = List.copyOf(list);
+    this.members = HaMember.of(group);
     this.log = log;
-    this.rotation = new HaRotation(group.label(), members, log);
+    this.rotation = new HaRotation(group.label(), this::members, log);
     this.locator = locator;
     this.replication = new HaReplication(this);
     this.recovery = new HaRecovery(this, settings);
+    this.membership = new HaMembership(this, file);
   }
 
   /** Opens a session on every member that can be reached; the others start out down. */
@@ -154,19 +164,7 @@ public final class HaGroupChannel implements KeyringChannel {
    * (each member's objects are read again; standby members count like active ones).
    */
   public List<String> membersNeedingSync() throws TransportException {
-    java.util.Set<UUID> all = new java.util.HashSet<>();
-    List<HaMember> alive = rotation.writers();
-    for (HaMember m : alive) {
-      refresh(m);
-      all.addAll(m.handles.keySet());
-    }
-    List<String> out = new ArrayList<>();
-    for (HaMember m : members) {
-      if (m.down || !m.handles.keySet().containsAll(all)) {
-        out.add(m.serial);
-      }
-    }
-    return out;
+    return replication.membersNeedingSync();
   }
 
   /** Each member's serial and the label of its keyring ("" while it was not found). */
@@ -180,6 +178,16 @@ public final class HaGroupChannel implements KeyringChannel {
 
   List<HaMember> members() {
     return members;
+  }
+
+  /** Replaces the members and the group's record (under the replication's write lock). */
+  void changeMembers(HaGroupEntry entry, List<HaMember> now) {
+    this.members = List.copyOf(now);
+    this.group = entry;
+  }
+
+  HaMembership membership() {
+    return membership;
   }
 
   HaLocator locator() {
@@ -366,12 +374,14 @@ public final class HaGroupChannel implements KeyringChannel {
     this.role = role;
     this.password = password;
     recovery.start();
+    membership.start();
   }
 
   @Override
   public void logout() throws TransportException {
     role = null;
     password = null;
+    membership.stop();
     recovery.stop();
     HsmException refused = null;
     for (HaMember m : members) {
@@ -567,8 +577,11 @@ public final class HaGroupChannel implements KeyringChannel {
     open = false;
     role = null;
     password = null;
+    membership.stop();
     recovery.stop();
-    for (HaMember m : members) {
+    List<HaMember> all = new ArrayList<>(members);
+    all.addAll(membership.closeRetired());
+    for (HaMember m : all) {
       KeyringChannel c = m.channel;
       if (c != null) {
         try {

@@ -4,6 +4,7 @@ import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.client.config.HaGroupEntry;
+import java.nio.file.Path;
 import java.util.Optional;
 
 /**
@@ -29,12 +30,28 @@ public final class HaGroups {
    */
   public static HaGroupChannel open(ClientConfig config, HaGroupEntry group, ClusterClients clients)
       throws TransportException {
+    return open(config, group, clients, null);
+  }
+
+  /**
+   * {@link #open(ClientConfig, HaGroupEntry, ClusterClients)}, the group then following the client
+   * configuration file {@code file} while it is logged in: members added to the group's entry are
+   * brought in sync and put in rotation, members removed leave it, standby changes take effect, all
+   * without opening the group again (checked once a second; see docs/ha-groups.md). A null {@code
+   * file} keeps the members {@code group} names.
+   *
+   * @throws TransportException when no member can be reached
+   */
+  public static HaGroupChannel open(
+      ClientConfig config, HaGroupEntry group, ClusterClients clients, Path file)
+      throws TransportException {
     HaGroupChannel c =
         new HaGroupChannel(
             group,
             config.haSettings(),
             new HaLog(config.haLog(), group.label()),
-            new HaLocator(clients));
+            new HaLocator(clients),
+            file);
     c.connect();
     return c;
   }
@@ -42,10 +59,20 @@ public final class HaGroups {
   /** {@link #open} for the group with this label; empty when the configuration has none. */
   public static Optional<KeyringChannel> openIfGroup(
       ClientConfig config, String label, ClusterClients clients) throws TransportException {
+    return openIfGroup(config, label, clients, null);
+  }
+
+  /**
+   * {@link #open(ClientConfig, HaGroupEntry, ClusterClients, Path)} for the group with this label,
+   * following {@code file}; empty when the configuration has none.
+   */
+  public static Optional<KeyringChannel> openIfGroup(
+      ClientConfig config, String label, ClusterClients clients, Path file)
+      throws TransportException {
     Optional<HaGroupEntry> g = find(config, label);
     if (g.isEmpty()) {
       return Optional.empty();
     }
-    return Optional.of(open(config, g.get(), clients));
+    return Optional.of(open(config, g.get(), clients, file));
   }
 }

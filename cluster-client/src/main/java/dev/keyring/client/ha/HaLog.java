@@ -90,6 +90,40 @@ final class HaLog {
     write("object " + objectId + " not replicated to member " + target.describe() + ": " + reason);
   }
 
+  void memberAdded(HaMember m, int cloned) {
+    write(
+        "member "
+            + m.describe()
+            + " added from the configuration file, "
+            + cloned
+            + " objects cloned to it before it entered rotation");
+  }
+
+  void memberAddedDown(HaMember m, String reason) {
+    write(
+        "member "
+            + m.describe()
+            + " added from the configuration file but cannot be brought in sync yet ("
+            + reason
+            + "): it stays out of rotation until it is recovered");
+  }
+
+  void memberRemoved(HaMember m) {
+    write("member " + m.describe() + " removed from the configuration file, out of rotation");
+  }
+
+  void standbyChanged(HaMember m) {
+    write(
+        "member "
+            + m.describe()
+            + (m.standby ? " is standby" : " is active")
+            + " from the configuration file");
+  }
+
+  void configurationKept(String reason) {
+    write(reason + "; the group keeps its members");
+  }
+
   void standbyServing(List<HaMember> standby) {
     StringBuilder b = new StringBuilder();
     for (HaMember m : standby) {

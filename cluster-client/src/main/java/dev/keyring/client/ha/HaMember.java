@@ -1,9 +1,12 @@
 package dev.keyring.client.ha;
 
 import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.config.HaGroupEntry;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.wire.CloningMessages;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,6 +47,17 @@ final class HaMember {
 
   HaMember(String serial) {
     this.serial = serial;
+  }
+
+  /** The members {@code group} names, in its order, each standby or not as it says. */
+  static List<HaMember> of(HaGroupEntry group) {
+    List<HaMember> list = new ArrayList<>();
+    for (String serial : group.memberSerials()) {
+      HaMember m = new HaMember(serial);
+      m.standby = group.standbySerials().contains(serial);
+      list.add(m);
+    }
+    return List.copyOf(list);
   }
 
   void learn(UUID objectId, long handle) {

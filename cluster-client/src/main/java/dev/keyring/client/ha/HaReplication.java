@@ -338,6 +338,30 @@ final class HaReplication {
   }
 
   /**
+   * Runs {@code change} with no write under way: a member that leaves the group then misses no
+   * write made through it, and one that enters it none made before.
+   */
+  void exclusively(Runnable change) {
+    synchronized (writeLock) {
+      change.run();
+    }
+  }
+
+  /**
+   * Brings a member new to the group in sync ({@link #catchUp}), then runs {@code enter}, which
+   * puts it in rotation, before any other write: it serves only once it holds every object of the
+   * group. Returns how many objects were cloned onto it (conflicting versions it already held are
+   * logged and marked as a recovery does).
+   */
+  int admit(HaMember m, Runnable enter) throws TransportException {
+    synchronized (writeLock) {
+      int cloned = catchUp(m).cloned();
+      enter.run();
+      return cloned;
+    }
+  }
+
+  /**
    * Gives every member that is up every object another member that is up holds, and compares the
    * versions of the objects several of them hold (their attributes as each member answers them): an
    * object held in different versions is reported and left as it is on every member, and the
@@ -386,6 +410,22 @@ final class HaReplication {
       group.log().synchronizedGroup(alive.size(), cloned, conflicts.size());
       return new HaSynchronization(cloned, conflicts);
     }
+  }
+
+  /** The members that are down, or lack an object a member that is up holds (read again). */
+  List<String> membersNeedingSync() throws TransportException {
+    Set<UUID> all = new java.util.HashSet<>();
+    for (HaMember m : group.rotations().writers()) {
+      group.refresh(m);
+      all.addAll(m.handles.keySet());
+    }
+    List<String> out = new ArrayList<>();
+    for (HaMember m : group.members()) {
+      if (m.down || !m.handles.keySet().containsAll(all)) {
+        out.add(m.serial);
+      }
+    }
+    return out;
   }
 
   private UUID requireId(long handle) {

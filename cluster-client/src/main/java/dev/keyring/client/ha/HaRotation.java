@@ -6,6 +6,7 @@ import dev.keyring.protocol.ResultCode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 /**
  * Which members of an HA group serve a call. Active members take turns (round-robin); standby
@@ -16,12 +17,12 @@ final class HaRotation {
   private static final System.Logger LOG = System.getLogger(HaRotation.class.getName());
 
   private final String label;
-  private final List<HaMember> members;
+  private final Supplier<List<HaMember>> members;
   private final HaLog log;
   private final AtomicInteger next = new AtomicInteger();
   private volatile boolean standbyServing;
 
-  HaRotation(String label, List<HaMember> members, HaLog log) {
+  HaRotation(String label, Supplier<List<HaMember>> members, HaLog log) {
     this.label = label;
     this.members = members;
     this.log = log;
@@ -60,7 +61,7 @@ final class HaRotation {
 
   private List<HaMember> serving(boolean standby) {
     List<HaMember> out = new ArrayList<>();
-    for (HaMember m : members) {
+    for (HaMember m : members.get()) {
       if (m.standby == standby && !m.down && m.channel != null) {
         out.add(m);
       }

@@ -47,6 +47,12 @@ public final class FakeHaMember {
   final AtomicInteger clonesIn = new AtomicInteger();
   public volatile boolean down;
 
+  /** Runs inside every sign this member serves, before it answers (a test may hold it there). */
+  volatile Runnable duringSign = () -> {};
+
+  /** Runs inside every clone stored on this member, before it is stored. */
+  volatile Runnable duringCloneIn = () -> {};
+
   public FakeHaMember(String label, String password) {
     this.label = label;
     this.password = password;
@@ -235,6 +241,7 @@ public final class FakeHaMember {
         throws TransportException {
       ready();
       get(key);
+      duringSign.run();
       signs.incrementAndGet();
       return ("signed by " + label).getBytes(StandardCharsets.UTF_8);
     }
@@ -313,6 +320,7 @@ public final class FakeHaMember {
     @Override
     public KeyringObject cloneIn(byte[] bundle) throws TransportException {
       ready();
+      duringCloneIn.run();
       Stored s = VAULT.remove(new String(bundle, StandardCharsets.UTF_8));
       if (s == null) {
         throw new HsmException(ResultCode.CKR_DATA_INVALID, "not a clone");

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** One access ID per client and member: a member slot and its group's slot exclude each other. */
@@ -41,5 +42,20 @@ class HaAccessIdsTest {
     second.close(); // twice is harmless
     ids.direct("211061551419", "a1").close();
     ids.direct("629620263835", "b1").close();
+  }
+
+  @Test
+  void aGroupWhoseMembersChange_claimsItsMembersOfTheMoment() {
+    AtomicReference<List<String>> members =
+        new AtomicReference<>(List.of("211061551419", "629620263835"));
+    HaAccessIds.Claim group = ids.group("pay", members::get);
+    ids.direct("555310472286", "c1").close(); // not a member yet
+    members.set(List.of("211061551419", "555310472286")); // c1 added, b1 removed
+    HsmException e = assertThrows(HsmException.class, () -> ids.direct("555310472286", "c1"));
+    assertEquals(ResultCode.CKR_ACCESS_ID_ALREADY_EXISTS, e.code());
+    assertTrue(e.getMessage().contains("HA group 'pay'"), e.getMessage());
+    ids.direct("629620263835", "b1").close(); // no longer the group's
+    group.close();
+    ids.direct("555310472286", "c1").close();
   }
 }

@@ -96,7 +96,7 @@ public final class ProviderContext implements AutoCloseable {
   private HaAccessIds.Claim claim(KeyringChannel s, String slot) {
     if (s instanceof HaGroupChannel) {
       HaGroupChannel g = (HaGroupChannel) s;
-      return accessIds.group(g.group().label(), g.group().memberSerials());
+      return accessIds.group(g.group().label(), () -> g.group().memberSerials());
     }
     return accessIds.direct(KeyringSerial.of(s.keyringId()), slot);
   }

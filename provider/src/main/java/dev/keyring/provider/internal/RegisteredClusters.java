@@ -52,13 +52,14 @@ final class RegisteredClusters implements ChannelOpener {
 
   /**
    * A slot named like an HA group of the configuration ({@code VirtualToken}) opens the group's
-   * virtual slot, over the members on every registered cluster; any other name is a keyring of the
-   * cluster at {@code clusterIndex}.
+   * virtual slot, over the members on every registered cluster, which follows the group's changes
+   * to the configuration file while it is logged in; any other name is a keyring of the cluster at
+   * {@code clusterIndex}.
    */
   @Override
   public KeyringChannel open(int clusterIndex, String keyringLabelOrId) throws TransportException {
     Optional<KeyringChannel> group =
-        HaGroups.openIfGroup(settings.config(), keyringLabelOrId, clusters);
+        HaGroups.openIfGroup(settings.config(), keyringLabelOrId, clusters, settings.file());
     if (group.isPresent()) {
       return group.get();
     }
