@@ -71,8 +71,9 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * <p>{@code ping*} is the floor of a round trip on the same client: {@link KeyringClient#ping()}
  * ({@code GET /v1/health}, no session, no crypto; a PING frame on the channel), at 1 and 8 threads
  * only (24 trials of the whole matrix would not fit in ten minutes). {@code pingLatency*} are the
- * same calls in JMH's sample mode: their p50 and p99 round trip with 1 and 8 calls in flight (on
- * one connection for {@code http2} and {@code channel}; HTTP/1.1 opens a connection per thread).
+ * same calls in JMH's sample mode: their p50 and p99 round trip with 1, 8 and 64 calls in flight
+ * (on one connection for {@code http2} and {@code channel}; HTTP/1.1 opens a connection per
+ * thread).
  *
  * <p>Warm-up: the transport path (OkHttp, TLS, Jackson, Jetty) is much more code for the JIT than
  * the in-process sign; on two busy cores its throughput still climbs after 2 × 3 s of warm-up. For
@@ -367,6 +368,14 @@ public class TransportSignBenchmark {
   @BenchmarkMode(Mode.SampleTime)
   @OutputTimeUnit(TimeUnit.MICROSECONDS)
   public Duration pingLatencyT8(PingRig rig) throws TransportException {
+    return rig.client.ping();
+  }
+
+  @Benchmark
+  @Threads(64)
+  @BenchmarkMode(Mode.SampleTime)
+  @OutputTimeUnit(TimeUnit.MICROSECONDS)
+  public Duration pingLatencyT64(PingRig rig) throws TransportException {
     return rig.client.ping();
   }
 

@@ -96,15 +96,17 @@ public final class ChannelCodec {
     if ((op == Opcode.VERIFY) != (signature != null)) {
       throw new IllegalArgumentException("a signature belongs to VERIFY, and VERIFY needs one");
     }
+    // the exact size for ASCII session ids and the parameters' own size, so that finish() hands
+    // over the builder's array instead of copying the frame (a longer frame grows as it is written)
     int size =
         1
             + session.length()
             + 8
-            + 6
+            + MechanismCodec.size(params)
             + 4
             + data.length
             + (signature == null ? 0 : 4 + signature.length);
-    FrameBuilder b = request(id, op, pos, false, size + 64).text8(session).i64(key);
+    FrameBuilder b = request(id, op, pos, false, size).text8(session).i64(key);
     MechanismCodec.write(b, mechanism, params);
     b.bytes32(data);
     if (signature != null) {
@@ -214,7 +216,10 @@ public final class ChannelCodec {
   private static FrameBuilder answer(int id, Opcode op, ClusterPosition pos, int body) {
     FrameBuilder b =
         FrameBuilder.start(
-            id, op, pos != null ? ChannelFrames.FLAG_POSITION : 0, 4 + POSITION_BYTES + body);
+            id,
+            op,
+            pos != null ? ChannelFrames.FLAG_POSITION : 0,
+            4 + (pos != null ? POSITION_BYTES : 0) + body);
     b.i32(0);
     if (pos != null) {
       position(b, pos);

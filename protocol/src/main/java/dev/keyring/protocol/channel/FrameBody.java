@@ -32,9 +32,32 @@ public final class FrameBody {
 
   private void need(int n, String what) throws ChannelFormatException {
     if (n < 0 || n > end - at) {
-      throw new ChannelFormatException(
-          "the " + what + " runs past the end of its frame (" + (end - at) + " bytes left)");
+      throw pastEnd(what, "");
     }
+  }
+
+  /** As {@link #need} for the length in front of field {@code what} (no name built unless due). */
+  private void needLength(int n, String what) throws ChannelFormatException {
+    if (n > end - at) {
+      throw pastEnd(what, " length");
+    }
+  }
+
+  private ChannelFormatException pastEnd(String what, String suffix) {
+    return new ChannelFormatException(
+        "the " + what + suffix + " runs past the end of its frame (" + (end - at) + " bytes left)");
+  }
+
+  private int lengthU8(String what) throws ChannelFormatException {
+    needLength(1, what);
+    return bytes[at++] & 0xFF;
+  }
+
+  private int lengthU16(String what) throws ChannelFormatException {
+    needLength(2, what);
+    int v = ((bytes[at] & 0xFF) << 8) | (bytes[at + 1] & 0xFF);
+    at += 2;
+    return v;
   }
 
   public int u8(String what) throws ChannelFormatException {
@@ -89,22 +112,28 @@ public final class FrameBody {
 
   /** Bytes preceded by a u8 length. */
   public byte[] bytes8(String what) throws ChannelFormatException {
-    return raw(u8(what + " length"), what);
+    return raw(lengthU8(what), what);
   }
 
   /** Bytes preceded by a u32 length. */
   public byte[] bytes32(String what) throws ChannelFormatException {
-    long n = u32(what + " length");
+    needLength(4, what);
+    long n =
+        (((bytes[at] & 0xFF) << 24)
+                | ((bytes[at + 1] & 0xFF) << 16)
+                | ((bytes[at + 2] & 0xFF) << 8)
+                | (bytes[at + 3] & 0xFF))
+            & 0xFFFF_FFFFL;
+    at += 4;
     if (n > end - at) {
-      throw new ChannelFormatException(
-          "the " + what + " runs past the end of its frame (" + (end - at) + " bytes left)");
+      throw pastEnd(what, "");
     }
     return raw((int) n, what);
   }
 
   /** UTF-8 text preceded by a u8 length. */
   public String text8(String what) throws ChannelFormatException {
-    int n = u8(what + " length");
+    int n = lengthU8(what);
     need(n, what);
     String s = new String(bytes, at, n, StandardCharsets.UTF_8);
     at += n;
@@ -113,7 +142,7 @@ public final class FrameBody {
 
   /** UTF-8 text preceded by a u16 length. */
   public String text16(String what) throws ChannelFormatException {
-    int n = u16(what + " length");
+    int n = lengthU16(what);
     need(n, what);
     String s = new String(bytes, at, n, StandardCharsets.UTF_8);
     at += n;

@@ -88,7 +88,26 @@ public final class FrameBuilder {
   }
 
   public FrameBuilder text8(String s) {
+    int n = s.length();
+    if (n <= 0xFF && ascii(s)) {
+      // the common case (session ids, methods): written in place, no encoded copy
+      ensure(1 + n);
+      buf[at++] = (byte) n;
+      for (int i = 0; i < n; i++) {
+        buf[at++] = (byte) s.charAt(i);
+      }
+      return this;
+    }
     return bytes8(s.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static boolean ascii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** UTF-8 text of at most 65,535 bytes. */

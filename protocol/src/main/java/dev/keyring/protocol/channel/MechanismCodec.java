@@ -34,12 +34,16 @@ public final class MechanismCodec {
   static final int ECDH = 5;
   static final int TLS = 6;
 
-  private static final java.util.Map<Long, Mechanism> BY_VALUE = new java.util.HashMap<>();
+  /** Every mechanism, looked up by value without boxing it. */
+  private static final Mechanism[] ALL = Mechanism.values();
 
-  static {
-    for (Mechanism m : Mechanism.values()) {
-      BY_VALUE.put(m.value(), m);
+  private static Mechanism byValue(long value) {
+    for (Mechanism m : ALL) {
+      if (m.value() == value) {
+        return m;
+      }
     }
+    return null;
   }
 
   private MechanismCodec() {}
@@ -82,6 +86,31 @@ public final class MechanismCodec {
     }
   }
 
+  /** Bytes {@link #write} writes for a mechanism with {@code p}. */
+  public static int size(MechanismParams p) {
+    int fields;
+    if (p instanceof MechanismParams.Gcm g) {
+      fields = 1 + length(g.iv()) + 4 + length(g.aad()) + 2;
+    } else if (p instanceof MechanismParams.Cbc c) {
+      fields = 1 + length(c.iv());
+    } else if (p instanceof MechanismParams.Oaep o) {
+      fields = 2 + 4 + length(o.label());
+    } else if (p instanceof MechanismParams.Pss) {
+      fields = 2 + 4;
+    } else if (p instanceof MechanismParams.Ecdh e) {
+      fields = 4 + length(e.peerPublicKey());
+    } else if (p instanceof MechanismParams.TlsPremaster) {
+      fields = 4;
+    } else {
+      fields = 0;
+    }
+    return 4 + 1 + fields;
+  }
+
+  private static int length(byte[] b) {
+    return b == null ? 0 : b.length;
+  }
+
   /** A mechanism and its parameters as read, not yet checked against each other. */
   public record Read(Mechanism mechanism, MechanismParams params) {}
 
@@ -94,7 +123,7 @@ public final class MechanismCodec {
    */
   public static Read read(FrameBody in) throws ChannelFormatException {
     long value = in.u32("mechanism");
-    Mechanism m = BY_VALUE.get(value);
+    Mechanism m = byValue(value);
     int kind = in.u8("mechanism parameter kind");
     MechanismParams p;
     switch (kind) {

@@ -40,9 +40,16 @@ public enum Opcode {
   }
 
   private final int code;
+  private final String label;
 
   Opcode(int code) {
     this.code = code;
+    this.label = name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ');
+  }
+
+  /** The opcode's name in lower case with spaces ({@code open session}), for messages. */
+  public String label() {
+    return label;
   }
 
   /** The byte on the wire. */

@@ -60,6 +60,7 @@ final class ChannelConnection {
   private volatile long lastActivityNanos;
   private volatile long writeStartedNanos;
   private volatile boolean writing;
+  private byte[] joined = new byte[0]; // the writer's
 
   ChannelConnection(ChannelServer server, java.net.Socket raw, SSLSocket socket) {
     this.server = server;
@@ -297,7 +298,19 @@ final class ChannelConnection {
           batch.add(out.poll());
           size += next.frame.length;
         }
-        byte[] buf = new byte[size];
+        // one answer alone goes out as it is; several are joined in a buffer kept for the
+        // connection (grown up to the write limit; a larger batch gets one of its own)
+        byte[] buf;
+        if (batch.size() == 1 && first.frame != CLOSE) {
+          buf = null;
+        } else if (size <= MAX_WRITE_BYTES) {
+          if (joined.length < size) {
+            joined = new byte[Math.min(MAX_WRITE_BYTES, Math.max(size, 2 * joined.length))];
+          }
+          buf = joined;
+        } else {
+          buf = new byte[size];
+        }
         int at = 0;
         boolean end = false;
         int admitted = 0;
@@ -307,7 +320,9 @@ final class ChannelConnection {
             end = true;
             break;
           }
-          System.arraycopy(b.frame, 0, buf, at, b.frame.length);
+          if (buf != null) {
+            System.arraycopy(b.frame, 0, buf, at, b.frame.length);
+          }
           at += b.frame.length;
           if (b.admitted) {
             admitted++;
@@ -318,7 +333,7 @@ final class ChannelConnection {
         if (at > 0) {
           writeStartedNanos = server.ticker().nanoTime();
           writing = true;
-          o.write(buf, 0, at);
+          o.write(buf == null ? first.frame : buf, 0, at);
           o.flush();
           writing = false;
           lastActivityNanos = server.ticker().nanoTime();

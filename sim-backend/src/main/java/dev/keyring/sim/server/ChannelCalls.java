@@ -13,6 +13,7 @@ import dev.keyring.protocol.wire.MechanismSpec;
 import dev.keyring.sim.channel.ChannelService;
 import dev.keyring.sim.keyring.KeyringSession;
 import java.security.cert.X509Certificate;
+import java.util.EnumMap;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,9 +42,17 @@ final class ChannelCalls implements ChannelService {
   private final CryptoApi api;
   private final MemberMetrics metrics;
 
+  /** The counters of each opcode but JSON (whose operation is its request's path), made once. */
+  private final EnumMap<Opcode, MemberMetrics.Counters> counters = new EnumMap<>(Opcode.class);
+
   ChannelCalls(CryptoApi api, MemberMetrics metrics) {
     this.api = api;
     this.metrics = metrics;
+    for (Opcode op : Opcode.values()) {
+      if (op != Opcode.JSON) {
+        counters.put(op, metrics.counters(MemberMetrics.CHANNEL, operation(op)));
+      }
+    }
   }
 
   /** The status one request is counted with, once known. */
@@ -73,14 +82,22 @@ final class ChannelCalls implements ChannelService {
     try {
       return answer(r, client, outcome);
     } finally {
-      metrics.record(
-          MemberMetrics.CHANNEL, operation(r), outcome.status, metrics.ticker().nanoTime() - start);
+      long nanos = metrics.ticker().nanoTime() - start;
+      if (r.opcode == Opcode.JSON) {
+        String operation =
+            r.method == null || r.path == null
+                ? "other"
+                : MemberMetrics.operation(r.method, r.path);
+        metrics.record(MemberMetrics.CHANNEL, operation, outcome.status, nanos);
+      } else {
+        counters.get(r.opcode).record(outcome.status, nanos);
+      }
     }
   }
 
-  /** The metrics' name of a request's operation, as its REST path names it. */
-  private static String operation(ChannelRequest r) {
-    switch (r.opcode) {
+  /** The metrics' name of an opcode's operation (but JSON's), as its REST path names it. */
+  private static String operation(Opcode op) {
+    switch (op) {
       case OPEN_SESSION:
         return "open_session";
       case CLOSE_SESSION:
@@ -95,10 +112,6 @@ final class ChannelCalls implements ChannelService {
         return "encrypt";
       case DECRYPT:
         return "decrypt";
-      case JSON:
-        return r.method == null || r.path == null
-            ? "other"
-            : MemberMetrics.operation(r.method, r.path);
       default:
         return "other";
     }
@@ -180,7 +193,26 @@ final class ChannelCalls implements ChannelService {
 
   /** The parameters checked against the mechanism exactly as the REST API's mechanism object. */
   private static dev.keyring.protocol.MechanismParams params(ChannelRequest r) {
+    if (r.params == dev.keyring.protocol.MechanismParams.NONE && takesNone(r.mechanism)) {
+      return r.params; // what the check below answers for these, without a round trip by name
+    }
     return MechanismSpec.of(r.mechanism, r.params).params();
+  }
+
+  /** Whether {@code m} without parameters stays without them ({@code MechanismSpec.params}). */
+  private static boolean takesNone(dev.keyring.protocol.Mechanism m) {
+    switch (m) {
+      case CKM_AES_GCM:
+      case CKM_AES_CBC_PAD:
+      case CKM_RSA_PKCS_OAEP:
+      case CKM_SHA256_RSA_PKCS_PSS:
+      case CKM_SHA384_RSA_PKCS_PSS:
+      case CKM_SHA512_RSA_PKCS_PSS:
+      case CKM_ECDH1_DERIVE:
+        return false;
+      default:
+        return true;
+    }
   }
 
   private ClusterPosition position(boolean report) {

@@ -161,12 +161,13 @@ final class CryptoApi extends Handler.Abstract {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_REJECTED, "the crypto API needs a registered client certificate");
     }
-    if (appliance.pki().isRevoked(leaf.getSerialNumber())) {
+    OwnerNames.Known k = OwnerNames.of(leaf);
+    if (appliance.pki().isRevoked(k.serial())) {
       throw new HsmException(
           ResultCode.CKR_FUNCTION_REJECTED,
           "this client's certificate has been revoked; register the client again");
     }
-    return leaf.getSerialNumber().toString(16);
+    return k.name();
   }
 
   /** Opens a session of {@code owner} on a keyring (label, UUID or serial) it may see. */

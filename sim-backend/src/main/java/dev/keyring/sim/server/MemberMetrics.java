@@ -7,6 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.concurrent.atomic.LongAdder;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -121,6 +122,51 @@ final class MemberMetrics {
         .computeIfAbsent(operation + ' ' + status + ' ' + wire, k -> new LongAdder())
         .increment();
     latency.computeIfAbsent(operation + ' ' + wire, k -> new Histogram()).add(Math.max(0, nanos));
+  }
+
+  /**
+   * The counters of one operation on one wire, for a caller that knows its operation ahead (a
+   * channel opcode): counting a request with them builds no key and allocates nothing once each
+   * status was seen. They enter the metrics at their first request, as {@link #record} does.
+   */
+  Counters counters(String wire, String operation) {
+    return new Counters(wire, operation);
+  }
+
+  /** See {@link #counters}. */
+  final class Counters {
+    private final String wire;
+    private final String operation;
+    private final String latencyKey;
+    private final AtomicReferenceArray<LongAdder> byStatus = new AtomicReferenceArray<>(600);
+    private volatile Histogram histogram;
+
+    private Counters(String wire, String operation) {
+      this.wire = wire;
+      this.operation = operation;
+      this.latencyKey = operation + ' ' + wire;
+    }
+
+    /** Counts one request: its HTTP status (as {@link #record}) and time. */
+    void record(int status, long nanos) {
+      if (status < 0 || status >= byStatus.length()) {
+        MemberMetrics.this.record(wire, operation, status, nanos);
+        return;
+      }
+      LongAdder count = byStatus.get(status);
+      if (count == null) {
+        count =
+            requests.computeIfAbsent(operation + ' ' + status + ' ' + wire, k -> new LongAdder());
+        byStatus.set(status, count);
+      }
+      count.increment();
+      Histogram h = histogram;
+      if (h == null) {
+        h = latency.computeIfAbsent(latencyKey, k -> new Histogram());
+        histogram = h;
+      }
+      h.add(Math.max(0, nanos));
+    }
   }
 
   /**

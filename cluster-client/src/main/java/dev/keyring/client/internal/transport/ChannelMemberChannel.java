@@ -344,7 +344,7 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
         id ->
             ChannelCodec.crypto(
                 id, op, positions.current(), sessionId, key, mechanism, params, data, signature),
-        op.name().toLowerCase(java.util.Locale.ROOT));
+        op.label());
   }
 
   @Override

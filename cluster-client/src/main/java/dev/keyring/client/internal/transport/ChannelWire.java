@@ -16,7 +16,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -31,10 +30,11 @@ import javax.net.ssl.SSLSocket;
 
 /**
  * One persistent crypto channel connection to a member: mutual TLS, the hello, then requests
- * written under a lock and answers read by one reader thread that hands each to the caller waiting
- * for its request id, in whatever order they come. Every call is one attempt: a request is never
- * written twice. A connection with nothing received for the heartbeat interval is pinged; one whose
- * ping stays unanswered as long is closed, failing the requests under way.
+ * written by a {@link FrameWriter} (frames of several threads ready together go out in one write)
+ * and answers read by one reader thread that hands each to the caller waiting for its request id,
+ * in whatever order they come. Every call is one attempt: a request is never written twice. A
+ * connection with nothing received for the heartbeat interval is pinged; one whose ping stays
+ * unanswered as long is closed, failing the requests under way.
  *
  * <p>Failures: no connection, or a connection already broken before the request was written, is
  * {@link Kind#CONNECT} (the request never left); a connection that broke after the request was
@@ -60,13 +60,12 @@ final class ChannelWire implements AutoCloseable {
   private final String name;
   private final Socket raw;
   private final SSLSocket socket;
-  private final OutputStream out;
+  private final FrameWriter writer;
   private final InputStream in;
-  private final ConcurrentHashMap<Integer, CompletableFuture<ChannelAnswer>> pending =
+  private final ConcurrentHashMap<Integer, FrameWriter.Outgoing<ChannelAnswer>> pending =
       new ConcurrentHashMap<>();
   private final AtomicInteger ids = new AtomicInteger();
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
-  private final Object writeLock = new Object();
   private final long heartbeatNanos;
   private final ScheduledFuture<?> heartbeat;
   private volatile long lastReceivedNanos = System.nanoTime();
@@ -80,7 +79,7 @@ final class ChannelWire implements AutoCloseable {
     this.name = name;
     this.raw = raw;
     this.socket = socket;
-    this.out = socket.getOutputStream();
+    this.writer = new FrameWriter(socket.getOutputStream());
     this.in = in;
     this.heartbeatNanos = heartbeatInterval.toNanos();
     long period = Math.max(50, heartbeatInterval.toMillis() / 2);
@@ -245,7 +244,7 @@ final class ChannelWire implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new TransportException(Kind.IO, name + ": " + what + " interrupted", e, false, false);
     }
-    CompletableFuture<ChannelAnswer> answer = new CompletableFuture<>();
+    FrameWriter.Outgoing<ChannelAnswer> answer = new FrameWriter.Outgoing<>(frame);
     try {
       pending.put(id, answer);
       if (closed) {
@@ -254,14 +253,12 @@ final class ChannelWire implements AutoCloseable {
       AttemptScope scope = AttemptScope.current();
       scope.onAbandon(() -> answer.completeExceptionally(new InterruptedIOException("abandoned")));
       try {
-        synchronized (writeLock) {
-          out.write(frame);
-          out.flush();
-        }
+        writer.write(answer);
       } catch (IOException e) {
-        fail("the connection broke while a request was written: " + e.getMessage());
-        throw new TransportException(
-            Kind.IO, name + ": " + what + " failed: " + e.getMessage(), e, true, true);
+        if (!(e instanceof FrameWriter.NotWrittenException)) {
+          fail("the connection broke while a request was written: " + e.getMessage());
+        }
+        throw writeFailure(name, what, e);
       }
       try {
         return timeout.isZero()
@@ -293,6 +290,31 @@ final class ChannelWire implements AutoCloseable {
     }
   }
 
+  /**
+   * The failure of a request whose frame could not be written: IO and sent when the write that
+   * carried it (alone or with other threads' frames) failed, since some of it may have reached the
+   * member (never repeated here; the layer above decides by {@code CallKind}); CONNECT and never
+   * sent when an earlier write had failed before its frame was taken ({@link
+   * FrameWriter.NotWrittenException}).
+   */
+  static TransportException writeFailure(String name, String what, IOException e) {
+    if (e instanceof FrameWriter.NotWrittenException) {
+      return new TransportException(
+          Kind.CONNECT,
+          name
+              + ": "
+              + what
+              + " not sent: the crypto channel connection is closed ("
+              + e.getMessage()
+              + ")",
+          e,
+          false,
+          true);
+    }
+    return new TransportException(
+        Kind.IO, name + ": " + what + " failed: " + e.getMessage(), e, true, true);
+  }
+
   private TransportException notSent(String what) {
     return new TransportException(
         Kind.CONNECT,
@@ -322,7 +344,7 @@ final class ChannelWire implements AutoCloseable {
           fail("the member refused the connection: " + a.code + " " + a.message);
           return;
         }
-        CompletableFuture<ChannelAnswer> waiting = pending.get(a.id);
+        FrameWriter.Outgoing<ChannelAnswer> waiting = pending.get(a.id);
         if (waiting != null) {
           waiting.complete(a);
         } // else: abandoned, or the heartbeat's own ping
@@ -347,14 +369,18 @@ final class ChannelWire implements AutoCloseable {
       pingSentNanos = now;
       int id = nextId();
       try {
-        synchronized (writeLock) {
-          out.write(ChannelCodec.ping(id));
-          out.flush();
-        }
+        writer.write(new FrameWriter.Outgoing<Void>(ChannelCodec.ping(id)));
+      } catch (FrameWriter.NotWrittenException e) {
+        // an earlier write failed and closed the connection
       } catch (IOException e) {
         fail("the heartbeat could not be written: " + e.getMessage());
       }
     }
+  }
+
+  /** Socket writes of requests made so far on this connection. */
+  long writes() {
+    return writer.writes();
   }
 
   /** Closes the connection; every request under way fails with IO. */
@@ -368,7 +394,7 @@ final class ChannelWire implements AutoCloseable {
     }
     // the first reason, before the sockets close (the reader then fails too, with less to say)
     IOException cause = new IOException(closeReason);
-    for (CompletableFuture<ChannelAnswer> f : pending.values()) {
+    for (FrameWriter.Outgoing<ChannelAnswer> f : pending.values()) {
       f.completeExceptionally(cause);
     }
     closeQuietly(raw);
