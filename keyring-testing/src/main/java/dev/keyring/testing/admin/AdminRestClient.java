@@ -61,7 +61,10 @@ public final class AdminRestClient {
         HttpClient.newBuilder()
             .sslContext(tls)
             .version(version)
-            .connectTimeout(Duration.ofSeconds(10))
+            // the JDK client counts the TLS handshake in its connect timeout: a member JVM that
+            // has just started on a busy machine (C1 only, crypto classes still loading) took
+            // over 10 s for its first handshake in process-level fault runs
+            .connectTimeout(TIMEOUT)
             .build();
   }
 
