@@ -132,52 +132,8 @@ final class JdbcTransaction implements StoreTransaction {
   public ObjectRecord insertObject(
       UUID keyringId, UUID objectId, ObjectClass objectClass, Attributes attributes, byte[] blob) {
     Objects.requireNonNull(keyringId, "keyringId");
-    Objects.requireNonNull(objectId, "objectId");
-    Objects.requireNonNull(objectClass, "objectClass");
-    Objects.requireNonNull(attributes, "attributes");
-    return sql(
-        "inserting object " + objectId + " into keyring " + keyringId,
-        () -> {
-          long handle =
-              Sql.queryOne(
-                      connection,
-                      "SELECT next_handle FROM keyrings WHERE id = ? FOR UPDATE",
-                      rs -> rs.getLong(1),
-                      keyringId)
-                  .orElseThrow(
-                      () ->
-                          new HsmException(
-                              ResultCode.CKR_SLOT_ID_INVALID,
-                              "keyring " + keyringId + " does not exist"));
-          int held =
-              Sql.count(connection, "SELECT COUNT(*) FROM objects WHERE keyring_id = ?", keyringId);
-          int max = KeyringLimits.MAX_OBJECTS_PER_KEYRING;
-          if (held >= max) {
-            throw new HsmException(
-                ResultCode.CKR_DEVICE_MEMORY,
-                "keyring "
-                    + keyringId
-                    + " holds "
-                    + held
-                    + " objects; adding 1 more would pass the limit of "
-                    + max);
-          }
-          if (Sql.firstExisting(connection, "objects", "object_id", List.of(objectId))
-              .isPresent()) {
-            throw new HsmException(
-                ResultCode.CKR_ARGUMENTS_BAD, "object id " + objectId + " already exists");
-          }
-          ObjectRecord object =
-              new ObjectRecord(
-                  keyringId, handle, objectId, objectClass, attributes, blob, Rows.now());
-          Rows.OBJECTS.insertAll(connection, List.of(object));
-          Sql.update(
-              connection,
-              "UPDATE keyrings SET next_handle = ? WHERE id = ?",
-              handle + 1,
-              keyringId);
-          return object;
-        });
+    return insertObjects(keyringId, List.of(new NewObject(objectId, objectClass, attributes, blob)))
+        .get(0);
   }
 
   @Override
