@@ -1,7 +1,9 @@
 package dev.keyring.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.api.TransportOptions;
 import java.time.Duration;
@@ -75,6 +77,28 @@ class TransportOptionsTest {
         System.clearProperty(TransportOptions.WIRE_PROPERTY);
       } else {
         System.setProperty(TransportOptions.WIRE_PROPERTY, was);
+      }
+    }
+  }
+
+  @Test
+  void hedgingProperty_choosesTheDefault_andABadValueIsRefusedByName() {
+    String was = System.getProperty(TransportOptions.HEDGING_PROPERTY);
+    try {
+      System.setProperty(TransportOptions.HEDGING_PROPERTY, "true");
+      assertTrue(TransportOptions.builder().build().hedging());
+      assertFalse(TransportOptions.builder().hedging(false).build().hedging());
+      System.setProperty(TransportOptions.HEDGING_PROPERTY, " FALSE ");
+      assertFalse(TransportOptions.builder().build().hedging());
+      System.setProperty(TransportOptions.HEDGING_PROPERTY, "yes");
+      assertEquals(
+          "system property keyring.client.hedging must be true or false, got 'yes'",
+          assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
+    } finally {
+      if (was == null) {
+        System.clearProperty(TransportOptions.HEDGING_PROPERTY);
+      } else {
+        System.setProperty(TransportOptions.HEDGING_PROPERTY, was);
       }
     }
   }

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.provider.KeyringProvider;
@@ -33,6 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * deadline and the sign goes on elsewhere (hedging, off by default, would also send it to a second
  * member earlier). Each pause prints the signs started during it, their maximum and p99 latency,
  * and the failed signs; the test asserts only that no sign failed (timings depend on the machine).
+ * The provider takes the client's defaults, so {@code -Dkeyring.client.hedging=true|false} and
+ * {@code -Dkeyring.client.wire=http|channel} on the Maven command line choose what is measured; the
+ * output names both.
  */
 @Timeout(600)
 class PausedMemberSignsTest {
@@ -87,6 +91,12 @@ class PausedMemberSignsTest {
           for (Thread t : threads) {
             t.join(60_000);
           }
+          TransportOptions defaults = TransportOptions.builder().build();
+          System.out.printf(
+              "paused members: hedging %s, answer deadline %d ms, wire %s%n",
+              defaults.hedging() ? "on" : "off",
+              defaults.answerDeadline().toMillis(),
+              defaults.wire());
           report("follower (member 1, the registered one) paused 15 s", follower, samples);
           report("primary (member 0) paused 15 s", primary, samples);
           long failed = samples.stream().filter(x -> x.failure() != null).count();
