@@ -31,9 +31,10 @@ import org.junit.jupiter.api.io.TempDir;
  * A paused member does not hold up signatures: three members as their own JVMs, application threads
  * signing through the provider, a follower stopped ({@code kill -STOP}) for 15 s and then the
  * primary for 15 s, with the client's defaults: the silent member is abandoned at the answer
- * deadline and the sign goes on elsewhere (hedging, off by default, would also send it to a second
- * member earlier). Each pause prints the signs started during it, their maximum and p99 latency,
- * and the failed signs; the test asserts only that no sign failed (timings depend on the machine).
+ * deadline and the sign goes on elsewhere (hedging, on by default, sends it to a second member
+ * earlier, after the hedge delay). Each pause prints the signs started during it, their maximum
+ * and p99 latency, and the failed signs; the test asserts only that no sign failed (timings depend
+ * on the machine).
  * The provider takes the client's defaults, so {@code -Dkeyring.client.hedging=true|false} and
  * {@code -Dkeyring.client.wire=http|channel} on the Maven command line choose what is measured; the
  * output names both.

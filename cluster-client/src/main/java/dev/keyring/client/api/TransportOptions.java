@@ -29,7 +29,7 @@ import java.util.Objects;
  *   <tr><td>recoveryRetries</td><td>-1 (forever)</td><td>-1, or 0 to 1,000,000 probes of a down
  *       member before the client stops probing it; it then comes back only when a fresh view lists
  *       it as visible and one probe succeeds</td></tr>
- *   <tr><td>hedging</td><td>false, or the system property {@value #HEDGING_PROPERTY} ({@code true}
+ *   <tr><td>hedging</td><td>true, or the system property {@value #HEDGING_PROPERTY} ({@code true}
  *       or {@code false}) when set</td><td>a repeatable read (sign, verify, encrypt, decrypt, find,
  *       get, random, slots, ping) that its member has not answered within the hedge delay is sent to
  *       a second member too, and the first answer taken; writes are never hedged</td></tr>
@@ -309,7 +309,7 @@ public final class TransportOptions {
     private static boolean defaultHedging() {
       String v = System.getProperty(HEDGING_PROPERTY);
       if (v == null || v.isBlank()) {
-        return false;
+        return true;
       }
       switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
         case "true":
@@ -411,7 +411,7 @@ public final class TransportOptions {
     }
 
     /**
-     * Whether a slow repeatable read is sent to a second member too (default false, or the system
+     * Whether a slow repeatable read is sent to a second member too (default true, or the system
      * property {@value TransportOptions#HEDGING_PROPERTY} when set).
      */
     public Builder hedging(boolean v) {
