@@ -1,7 +1,9 @@
 package dev.keyring.client;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.api.TransportOptions;
 import java.time.Duration;
@@ -80,6 +82,28 @@ class TransportOptionsTest {
   }
 
   @Test
+  void hedgingProperty_choosesTheDefault_andABadValueIsRefusedByName() {
+    String was = System.getProperty(TransportOptions.HEDGING_PROPERTY);
+    try {
+      System.setProperty(TransportOptions.HEDGING_PROPERTY, "true");
+      assertTrue(TransportOptions.builder().build().hedging());
+      assertFalse(TransportOptions.builder().hedging(false).build().hedging());
+      System.setProperty(TransportOptions.HEDGING_PROPERTY, " FALSE ");
+      assertFalse(TransportOptions.builder().build().hedging());
+      System.setProperty(TransportOptions.HEDGING_PROPERTY, "yes");
+      assertEquals(
+          "system property keyring.client.hedging must be true or false, got 'yes'",
+          assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
+    } finally {
+      if (was == null) {
+        System.clearProperty(TransportOptions.HEDGING_PROPERTY);
+      } else {
+        System.setProperty(TransportOptions.HEDGING_PROPERTY, was);
+      }
+    }
+  }
+
+  @Test
   void zeroCallTimeout_meansNone() {
     assertEquals(
         Duration.ZERO, TransportOptions.builder().callTimeout(Duration.ZERO).build().callTimeout());
@@ -150,9 +174,11 @@ class TransportOptionsTest {
   }
 
   @Test
-  void hedgingDefaults_offBetween50And500ms_withA750msDeadline() {
+  void hedgingDefaults_onBetween50And500ms_withA750msDeadline() {
     TransportOptions d = TransportOptions.defaults();
-    assertEquals(false, d.hedging());
+    if (System.getProperty(TransportOptions.HEDGING_PROPERTY) == null) {
+      assertEquals(true, d.hedging());
+    }
     assertEquals(Duration.ofMillis(50), d.hedgeMinDelay());
     assertEquals(Duration.ofMillis(500), d.hedgeMaxDelay());
     assertEquals(Duration.ofMillis(750), d.answerDeadline());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
+import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
@@ -30,9 +31,12 @@ import org.junit.jupiter.api.io.TempDir;
  * A paused member does not hold up signatures: three members as their own JVMs, application threads
  * signing through the provider, a follower stopped ({@code kill -STOP}) for 15 s and then the
  * primary for 15 s, with the client's defaults: the silent member is abandoned at the answer
- * deadline and the sign goes on elsewhere (hedging, off by default, would also send it to a second
- * member earlier). Each pause prints the signs started during it, their maximum and p99 latency,
- * and the failed signs; the test asserts only that no sign failed (timings depend on the machine).
+ * deadline and the sign goes on elsewhere (hedging, on by default, sends it to a second member
+ * earlier, after the hedge delay). Each pause prints the signs started during it, their maximum and
+ * p99 latency, and the failed signs; the test asserts only that no sign failed (timings depend on
+ * the machine). The provider takes the client's defaults, so {@code
+ * -Dkeyring.client.hedging=true|false} and {@code -Dkeyring.client.wire=http|channel} on the Maven
+ * command line choose what is measured; the output names both.
  */
 @Timeout(600)
 class PausedMemberSignsTest {
@@ -87,6 +91,12 @@ class PausedMemberSignsTest {
           for (Thread t : threads) {
             t.join(60_000);
           }
+          TransportOptions defaults = TransportOptions.builder().build();
+          System.out.printf(
+              "paused members: hedging %s, answer deadline %d ms, wire %s%n",
+              defaults.hedging() ? "on" : "off",
+              defaults.answerDeadline().toMillis(),
+              defaults.wire());
           report("follower (member 1, the registered one) paused 15 s", follower, samples);
           report("primary (member 0) paused 15 s", primary, samples);
           long failed = samples.stream().filter(x -> x.failure() != null).count();

@@ -29,7 +29,8 @@ import java.util.Objects;
  *   <tr><td>recoveryRetries</td><td>-1 (forever)</td><td>-1, or 0 to 1,000,000 probes of a down
  *       member before the client stops probing it; it then comes back only when a fresh view lists
  *       it as visible and one probe succeeds</td></tr>
- *   <tr><td>hedging</td><td>false</td><td>a repeatable read (sign, verify, encrypt, decrypt, find,
+ *   <tr><td>hedging</td><td>true, or the system property {@value #HEDGING_PROPERTY} ({@code true}
+ *       or {@code false}) when set</td><td>a repeatable read (sign, verify, encrypt, decrypt, find,
  *       get, random, slots, ping) that its member has not answered within the hedge delay is sent to
  *       a second member too, and the first answer taken; writes are never hedged</td></tr>
  *   <tr><td>hedgeMinDelay</td><td>50 ms</td><td>1 ms to 10 s; the hedge delay is 3 × the p99 of
@@ -80,6 +81,13 @@ public final class TransportOptions {
    * crypto API without code.
    */
   public static final String WIRE_PROPERTY = "keyring.client.wire";
+
+  /**
+   * The system property that, when set to {@code true} or {@code false}, gives the default of
+   * {@code hedging}: so that clients configured by file (the provider) can turn it on or off
+   * without code.
+   */
+  public static final String HEDGING_PROPERTY = "keyring.client.hedging";
 
   private static final TransportOptions DEFAULTS = builder().build();
 
@@ -289,7 +297,7 @@ public final class TransportOptions {
     private String affinityGroup;
     private Duration recoveryInterval = Duration.ofSeconds(1);
     private int recoveryRetries = -1;
-    private boolean hedging = false;
+    private boolean hedging = defaultHedging();
     private Duration hedgeMinDelay = Duration.ofMillis(50);
     private Duration hedgeMaxDelay = Duration.ofMillis(500);
     private Duration answerDeadline = Duration.ofMillis(750);
@@ -297,6 +305,22 @@ public final class TransportOptions {
     private Duration heartbeatInterval = Duration.ofSeconds(5);
 
     private Builder() {}
+
+    private static boolean defaultHedging() {
+      String v = System.getProperty(HEDGING_PROPERTY);
+      if (v == null || v.isBlank()) {
+        return true;
+      }
+      switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
+        case "true":
+          return true;
+        case "false":
+          return false;
+        default:
+          throw new IllegalArgumentException(
+              "system property " + HEDGING_PROPERTY + " must be true or false, got '" + v + "'");
+      }
+    }
 
     private static Wire defaultWire() {
       String v = System.getProperty(WIRE_PROPERTY);
@@ -386,7 +410,10 @@ public final class TransportOptions {
       return this;
     }
 
-    /** Whether a slow repeatable read is sent to a second member too (default true). */
+    /**
+     * Whether a slow repeatable read is sent to a second member too (default true, or the system
+     * property {@value TransportOptions#HEDGING_PROPERTY} when set).
+     */
     public Builder hedging(boolean v) {
       this.hedging = v;
       return this;
@@ -405,8 +432,8 @@ public final class TransportOptions {
     }
 
     /**
-     * How long a repeatable read waits for its member before being abandoned there (default 1 s);
-     * {@link Duration#ZERO} for no deadline.
+     * How long a repeatable read waits for its member before being abandoned there (default 750
+     * ms); {@link Duration#ZERO} for no deadline.
      */
     public Builder answerDeadline(Duration v) {
       this.answerDeadline = v;

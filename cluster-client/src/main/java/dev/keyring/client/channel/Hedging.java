@@ -10,6 +10,7 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -168,8 +169,24 @@ public final class Hedging implements AutoCloseable {
     return new HedgedAttempt<>(this, router, m, tried, kind, what, call).run();
   }
 
+  /**
+   * Runs {@code task} on a hedge thread after {@code nanos}: the timer's one thread only hands it
+   * over, so a task that blocks (an abandon action closing a connection to a paused peer, a member
+   * marked down) never holds back the other calls' hedges and deadlines.
+   */
   ScheduledFuture<?> schedule(Runnable task, long nanos) {
-    return timer().schedule(task, nanos, TimeUnit.NANOSECONDS);
+    ScheduledExecutorService t = timer();
+    ExecutorService w = workers;
+    return t.schedule(
+        () -> {
+          try {
+            w.execute(task);
+          } catch (RejectedExecutionException closing) {
+            // the client is closing: nothing is hedged or abandoned any more
+          }
+        },
+        nanos,
+        TimeUnit.NANOSECONDS);
   }
 
   void execute(Runnable task) {

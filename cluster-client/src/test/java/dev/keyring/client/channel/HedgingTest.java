@@ -19,6 +19,12 @@ import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -133,6 +139,48 @@ class HedgingTest {
     assertArrayEquals(new byte[] {1}, sign(s));
     assertEquals(1, m1.count("sign"), "following calls go elsewhere at once");
     assertEquals(2, m2.count("sign"));
+  }
+
+  @Test
+  void anAbandonThatBlocks_holdsBackNoOtherCallsDeadline() throws Exception {
+    RecoveringChannel s =
+        loggedIn(
+            new FixedRouter(link1, link2, link3),
+            options(Duration.ofMillis(10), Duration.ofMillis(50)).hedging(false).build());
+    CountDownLatch release = new CountDownLatch(1);
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      // the first sign's member is silent, and abandoning it blocks (a close on a paused peer)
+      m1.hangNextAbandonBlocking("sign", LONG, release);
+      Future<byte[]> first = pool.submit(() -> sign(s));
+      await(() -> m1.abandonsBlocked() == 1, "the first sign's abandon is under way and blocked");
+      // the second sign's member is silent too: its own deadline must still fire
+      m2.hangNext("sign", LONG);
+      Future<byte[]> second = pool.submit(() -> sign(s));
+      assertArrayEquals(new byte[] {1}, second.get(LONG.toMillis(), TimeUnit.MILLISECONDS));
+      assertEquals(1, m2.abandoned(), "m2 was abandoned at its deadline");
+      assertEquals(1, m3.count("sign"), "and the sign answered by m3");
+      assertEquals(1, m1.abandonsBlocked(), "while the first abandon was still blocked");
+      assertFalse(first.isDone());
+      release.countDown();
+      assertArrayEquals(new byte[] {1}, first.get(LONG.toMillis(), TimeUnit.MILLISECONDS));
+      assertFalse(link1.up());
+      assertFalse(link2.up());
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  /** Waits (bounded by {@link #LONG}, a guard against a hang, not a measure) for {@code done}. */
+  private static void await(BooleanSupplier done, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + LONG.toNanos();
+    while (!done.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("never happened: " + what);
+      }
+      Thread.sleep(2);
+    }
   }
 
   @Test

@@ -52,6 +52,7 @@ public final class ScriptedChannel implements InvocationHandler {
   private final Map<String, Boolean> sessions = new ConcurrentHashMap<>();
   private final AtomicInteger ids = new AtomicInteger();
   private final AtomicInteger abandoned = new AtomicInteger();
+  private final AtomicInteger abandonsBlocked = new AtomicInteger();
 
   public ScriptedChannel(String name) {
     this.name = name;
@@ -82,6 +83,22 @@ public final class ScriptedChannel implements InvocationHandler {
     return this;
   }
 
+  /**
+   * As {@link #hangNext(String, Duration)}, but the abandon action itself blocks until {@code
+   * release} opens, as closing a connection whose peer is paused can: recovery's abandon of this
+   * call does not return before then, nor does the call.
+   */
+  public ScriptedChannel hangNextAbandonBlocking(
+      String method, Duration max, CountDownLatch release) {
+    failures.computeIfAbsent(method, k -> new ArrayDeque<>()).add(new Hang(max, release));
+    return this;
+  }
+
+  /** Abandon actions started and not yet returned (see {@link #hangNextAbandonBlocking}). */
+  public int abandonsBlocked() {
+    return abandonsBlocked.get();
+  }
+
   /** Calls abandoned by recovery while they hung. */
   public int abandoned() {
     return abandoned.get();
@@ -91,17 +108,39 @@ public final class ScriptedChannel implements InvocationHandler {
   private static final class Hang extends Exception {
     private static final long serialVersionUID = 1L;
     final Duration max;
+    final CountDownLatch release;
 
     Hang(Duration max) {
+      this(max, null);
+    }
+
+    Hang(Duration max, CountDownLatch release) {
       super("hang", null, false, false);
       this.max = max;
+      this.release = release;
     }
   }
 
   private void hang(Hang h) throws TransportException, InterruptedException {
     CountDownLatch stop = new CountDownLatch(1);
     AttemptScope scope = AttemptScope.current();
-    scope.onAbandon(stop::countDown);
+    if (h.release == null) {
+      scope.onAbandon(stop::countDown);
+    } else {
+      scope.onAbandon(
+          () -> {
+            // the exchange ends only once the action returns, as a close that blocks
+            abandonsBlocked.incrementAndGet();
+            try {
+              h.release.await();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+            } finally {
+              abandonsBlocked.decrementAndGet();
+              stop.countDown();
+            }
+          });
+    }
     if (stop.await(h.max.toNanos(), TimeUnit.NANOSECONDS)) {
       abandoned.incrementAndGet();
       throw new TransportException(

@@ -43,18 +43,12 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
   private static final ObjectMapper JSON = WireJson.mapper();
   private static final System.Logger LOG = System.getLogger(ChannelMemberChannel.class.getName());
 
-  private final ClientTls tls;
   private final TransportOptions options;
-  private final String host;
   private final int port;
-  private final String memberName;
   private final String name;
   private final ReadYourWrites positions;
   private final HttpMemberChannel json;
-  private final Object connectLock = new Object();
-  private volatile ChannelWire wire;
-  private volatile boolean closed;
-  private volatile boolean unreachable;
+  private final ChannelConnector connector;
 
   ChannelMemberChannel(
       ClientTls tls,
@@ -64,12 +58,10 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
       String memberName,
       String name,
       ReadYourWrites positions) {
-    this.tls = tls;
     this.options = options;
-    this.host = host;
     this.port = port;
-    this.memberName = memberName;
     this.name = name;
+    this.connector = new ChannelConnector(tls, options, host, port, memberName, name);
     this.positions = Objects.requireNonNull(positions, "positions");
     this.json = new HttpMemberChannel(new Json());
   }
@@ -84,60 +76,23 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
    * port); {@link #retry()} clears it. The link to the member sends over HTTP meanwhile.
    */
   public boolean reachable() {
-    return !unreachable;
+    return connector.reachable();
   }
 
   /** Lets the next call try to connect again (a fresh view lists this port still). */
   public void retry() {
-    unreachable = false;
+    connector.retry();
   }
 
   /** Whether a connection is open now. */
   public boolean connected() {
-    ChannelWire w = wire;
-    return w != null && w.open();
-  }
-
-  private ChannelWire wire() throws TransportException {
-    ChannelWire w = wire;
-    if (w != null && w.open()) {
-      return w;
-    }
-    synchronized (connectLock) {
-      w = wire;
-      if (w != null && w.open()) {
-        return w;
-      }
-      if (closed) {
-        throw new TransportException(
-            Kind.CONNECT, name + ": this client is closed", null, false, false);
-      }
-      try {
-        w =
-            ChannelWire.open(
-                tls,
-                host,
-                port,
-                memberName,
-                name,
-                options.connectTimeout(),
-                options.heartbeatInterval());
-      } catch (TransportException e) {
-        if (e.kind() == Kind.CONNECT) {
-          unreachable = true;
-        }
-        throw e;
-      }
-      unreachable = false;
-      wire = w;
-      return w;
-    }
+    return connector.connected();
   }
 
   /** One request with its answer; a refusal is thrown as the member's HsmException. */
   private ChannelAnswer call(Opcode op, IntFunction<byte[]> frame, String what)
       throws TransportException {
-    ChannelWire w = wire();
+    ChannelWire w = connector.wire();
     int id = w.nextId();
     ChannelAnswer a = w.call(id, frame.apply(id), options.callTimeout(), what);
     if (a.position != null && !positions.advance(a.position)) {
@@ -425,11 +380,7 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
   /** Closes the connection; calls under way fail with IO, later ones with CONNECT. */
   @Override
   public void close() {
-    closed = true;
-    ChannelWire w = wire;
-    if (w != null) {
-      w.close();
-    }
+    connector.close();
   }
 
   @Override
