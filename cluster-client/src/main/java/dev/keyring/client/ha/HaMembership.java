@@ -15,9 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Keeps an open HA group's members in step with the client configuration file while the application
@@ -60,44 +57,26 @@ final class HaMembership {
   private final Path file;
   private final List<Retired> retired = new ArrayList<>();
   private FileState seen;
-  private ScheduledExecutorService scheduler;
+  private final HaBackgroundTask task;
 
   HaMembership(HaGroupChannel group, Path file) {
     this.group = group;
+    this.task = new HaBackgroundTask("keyring-ha-members-" + group.group().label());
     this.file = file;
     this.seen = null; // read at the first check: it may have changed since the group was opened
   }
 
   /** Starts looking at the file (once logged in); nothing when the group follows no file. */
-  synchronized void start() {
-    if (scheduler != null || file == null) {
+  void start() {
+    if (file == null) {
       return;
     }
-    scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "keyring-ha-members-" + group.group().label());
-              t.setDaemon(true);
-              return t;
-            });
-    long ms = CHECK_INTERVAL.toMillis();
-    scheduler.scheduleWithFixedDelay(this::background, ms, ms, TimeUnit.MILLISECONDS);
+    task.start(CHECK_INTERVAL, this::background);
   }
 
   /** Stops looking; a change being applied is let finish (bounded), as recovery does. */
-  synchronized void stop() {
-    if (scheduler != null) {
-      scheduler.shutdown();
-      try {
-        if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
-          scheduler.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        scheduler.shutdownNow();
-        Thread.currentThread().interrupt();
-      }
-      scheduler = null;
-    }
+  void stop() {
+    task.stop();
   }
 
   private void background() {

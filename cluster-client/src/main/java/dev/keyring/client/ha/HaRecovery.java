@@ -7,9 +7,6 @@ import dev.keyring.protocol.HsmException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Brings HA group members that went down back into rotation: on demand ({@link #recoverNow()}, the
@@ -30,28 +27,21 @@ final class HaRecovery {
   private final HaGroupChannel group;
   private final Duration interval;
   private final int attempts;
-  private ScheduledExecutorService scheduler;
+  private final HaBackgroundTask task;
 
   HaRecovery(HaGroupChannel group, HaSettings settings) {
     this.group = group;
+    this.task = new HaBackgroundTask("keyring-ha-recovery-" + group.group().label());
     this.interval = settings.autoReconnectInterval().orElse(DEFAULT_INTERVAL);
     this.attempts = settings.reconnectAttempts().orElse(-1);
   }
 
   /** Starts the background attempts (once logged in); nothing when auto-recovery is off. */
-  synchronized void start() {
-    if (scheduler != null || attempts == 0) {
+  void start() {
+    if (attempts == 0) {
       return;
     }
-    scheduler =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, "keyring-ha-recovery-" + group.group().label());
-              t.setDaemon(true);
-              return t;
-            });
-    long ms = interval.toMillis();
-    scheduler.scheduleWithFixedDelay(this::background, ms, ms, TimeUnit.MILLISECONDS);
+    task.start(interval, this::background);
   }
 
   /**
@@ -59,19 +49,8 @@ final class HaRecovery {
    * off while it opens a session on a member would leave that session open there, unknown to the
    * group, which closes its members' sessions next.
    */
-  synchronized void stop() {
-    if (scheduler != null) {
-      scheduler.shutdown();
-      try {
-        if (!scheduler.awaitTermination(10, TimeUnit.SECONDS)) {
-          scheduler.shutdownNow();
-        }
-      } catch (InterruptedException e) {
-        scheduler.shutdownNow();
-        Thread.currentThread().interrupt();
-      }
-      scheduler = null;
-    }
+  void stop() {
+    task.stop();
   }
 
   private void background() {
