@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,8 +37,13 @@ import org.junit.jupiter.api.io.TempDir;
  * then promote an updated member and update the old primary the same way. No signature fails; key
  * generations fail only while a member's service is down or the primary changes (counted per step);
  * every acknowledged key is on every member afterwards, and every member shows the new version.
+ *
+ * <p>Tagged {@code long}: it runs with {@code -Dkeyring.long=true} (about 75 s); CI runs the update
+ * procedure on one member ({@code SingleMemberUpdateTest}) and the version flags of the member list
+ * ({@code MemberListFlagsTest}).
  */
 @Timeout(600)
+@Tag("long")
 class RollingUpdateTest {
   private static final String INITIAL = "keyring-initial-1";
   private static final String PASSWORD = "keyring-password-2";
