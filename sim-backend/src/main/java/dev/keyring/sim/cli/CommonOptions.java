@@ -24,6 +24,21 @@ final class CommonOptions {
     }
   }
 
+  /** {@code -serial SN}, required: a connected backup HSM's serial number. */
+  static final class BackupSerial {
+    @Option(
+        names = {"-serial", "--serial"},
+        required = true,
+        paramLabel = "SN",
+        description = "The backup HSM's serial number (token backup list).")
+    String value;
+
+    /** The serial, checked (exit code 2 when it cannot be one). */
+    String checked() {
+      return TokenCommand.serial(value);
+    }
+  }
+
   /** {@code -memberid ID}, required: a member's ID or name. */
   static final class MemberId {
     @Option(

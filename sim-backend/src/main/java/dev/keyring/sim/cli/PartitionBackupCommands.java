@@ -27,12 +27,7 @@ final class PartitionBackupCommands {
   static final class Backup extends AdminCommand {
     @Mixin CommonOptions.Partition partitionOption;
 
-    @Option(
-        names = {"-serial", "--serial"},
-        required = true,
-        paramLabel = "SN",
-        description = "The backup HSM's serial number (token backup list).")
-    String serial;
+    @Mixin CommonOptions.BackupSerial serial;
 
     @Option(
         names = {"-tokenpar", "--tokenpar"},
@@ -70,7 +65,7 @@ final class PartitionBackupCommands {
     @Override
     void run(AdminConnection c) {
       String partition = partitionOption.label();
-      String sn = TokenCommand.serial(serial);
+      String sn = serial.checked();
       if (tokenpar != null) {
         label(tokenpar, "-tokenpar");
       }
@@ -124,12 +119,7 @@ final class PartitionBackupCommands {
         description = "The backup's label (token backup partition list).")
     String tokenpar;
 
-    @Option(
-        names = {"-serial", "--serial"},
-        required = true,
-        paramLabel = "SN",
-        description = "The backup HSM's serial number.")
-    String serial;
+    @Mixin CommonOptions.BackupSerial serial;
 
     @Option(
         names = {"-add", "--add"},
@@ -148,7 +138,7 @@ final class PartitionBackupCommands {
     @Override
     void run(AdminConnection c) {
       String partition = partitionOption.label();
-      String sn = TokenCommand.serial(serial);
+      String sn = serial.checked();
       label(tokenpar, "-tokenpar");
       Map<String, Object> body = new LinkedHashMap<>();
       body.put("serial", sn);

@@ -8,6 +8,7 @@ import dev.keyring.protocol.cli.Table;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -104,17 +105,12 @@ final class TokenCommand extends CommandGroup {
             "Disconnects a backup HSM (DELETE /api/lunasa/token/backup/{serial}); its backups"
                 + " stay in its directory.")
     static final class Detach extends AdminCommand {
-      @Option(
-          names = {"-serial", "--serial"},
-          required = true,
-          paramLabel = "SN",
-          description = "The backup HSM's serial number.")
-      String serial;
+      @Mixin CommonOptions.BackupSerial serial;
 
       @Override
       void run(AdminConnection c) {
-        c.send("DELETE", PATH + "/" + serial(serial), null);
-        out().println("backup HSM " + serial + " disconnected");
+        c.send("DELETE", PATH + "/" + serial.checked(), null);
+        out().println("backup HSM " + serial.value + " disconnected");
       }
     }
 
@@ -133,12 +129,7 @@ final class TokenCommand extends CommandGroup {
           description = "The backup HSM's label.")
       String label;
 
-      @Option(
-          names = {"-serial", "--serial"},
-          required = true,
-          paramLabel = "SN",
-          description = "The backup HSM's serial number.")
-      String serial;
+      @Mixin CommonOptions.BackupSerial serial;
 
       @Option(
           names = {"-sopassword", "--sopassword"},
@@ -154,7 +145,7 @@ final class TokenCommand extends CommandGroup {
 
       @Override
       void run(AdminConnection c) {
-        String sn = serial(serial);
+        String sn = serial.checked();
         String so = Secrets.of(soPassword, "-sopassword", "the backup HSM SO's new password");
         String d = Secrets.of(domain, "-domain", "the backup HSM's cloning domain");
         Map<String, Object> body = new LinkedHashMap<>();
@@ -180,17 +171,12 @@ final class TokenCommand extends CommandGroup {
                   + " /api/lunasa/token/backup/{serial}/partitions); the SMK column is a"
                   + " fingerprint of the key, never the key.")
       static final class ListBackups extends AdminCommand {
-        @Option(
-            names = {"-serial", "--serial"},
-            required = true,
-            paramLabel = "SN",
-            description = "The backup HSM's serial number.")
-        String serial;
+        @Mixin CommonOptions.BackupSerial serial;
 
         @Override
         void run(AdminConnection c) {
           Table t = new Table("Label", "Source Partition", "Source HSM", "Created", "SMK");
-          for (JsonNode n : list(c.get(PATH + "/" + serial(serial) + "/partitions"))) {
+          for (JsonNode n : list(c.get(PATH + "/" + serial.checked() + "/partitions"))) {
             t.row(
                 text(n.path("tokenpar")),
                 text(n.path("sourcePartition")),
@@ -199,7 +185,7 @@ final class TokenCommand extends CommandGroup {
                 text(n.path("smkFingerprint")));
           }
           if (t.size() == 0) {
-            out().println("Backup HSM " + serial + " holds no backup.");
+            out().println("Backup HSM " + serial.value + " holds no backup.");
             return;
           }
           t.print(out());
