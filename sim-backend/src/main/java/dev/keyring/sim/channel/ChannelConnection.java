@@ -330,16 +330,21 @@ final class ChannelConnection {
             refusals++;
           }
         }
+        // the batch's requests stop counting before their answers are written: a client that
+        // has read an answer may send the next request at once (a blocked write still holds at
+        // most one batch, so the answers held per connection stay within twice the bound)
         if (at > 0) {
           writeStartedNanos = server.ticker().nanoTime();
           writing = true;
+        }
+        inFlight.addAndGet(-admitted);
+        refusalsQueued.addAndGet(-refusals);
+        if (at > 0) {
           o.write(buf == null ? first.frame : buf, 0, at);
           o.flush();
           writing = false;
           lastActivityNanos = server.ticker().nanoTime();
         }
-        inFlight.addAndGet(-admitted);
-        refusalsQueued.addAndGet(-refusals);
         if (end) {
           close(null);
           return;
