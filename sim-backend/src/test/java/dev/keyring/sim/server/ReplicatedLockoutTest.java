@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.testing.admin.AdminRestClient;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -59,9 +61,19 @@ class ReplicatedLockoutTest {
     return c.call("POST", "/auth/session").as(user, password).send().status();
   }
 
-  /** Waits until the lockout events counted on {@code m} are written to the cluster. */
-  private static void flush(Member m) throws InterruptedException {
+  /**
+   * Waits until the lockout events counted on {@code m} are written to the cluster and both members
+   * hold them (a write is acknowledged once a majority holds it, so the other member may still be
+   * applying it when the writer returns; on a loaded machine it was, now and then).
+   */
+  private void flush(Member m) throws InterruptedException {
     m.adminApi().lockouts.flush();
+    long written = Math.max(m0.node().position().sequence(), m1.node().position().sequence());
+    for (Member each : List.of(m0, m1)) {
+      assertTrue(
+          each.node().awaitPosition(written, Duration.ofSeconds(30)),
+          "a member never held the lockout events");
+    }
   }
 
   @Test
