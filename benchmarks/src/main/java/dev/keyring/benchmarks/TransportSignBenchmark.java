@@ -98,6 +98,12 @@ public class TransportSignBenchmark {
   private static final String KEYRING_INITIAL = "bench-initial-1";
   private static final String KEYRING_PASSWORD = "bench-password-2";
 
+  /** The channel, each request written alone: what the client's write coalescing saves. */
+  static final String CHANNEL_UNCOALESCED = "channel-uncoalesced";
+
+  /** The client's switch for write coalescing on the channel (a measuring aid). */
+  static final String COALESCE_PROPERTY = "keyring.client.channel.coalesce";
+
   /** A member with one keyring and a client of it; shared by all threads of a trial. */
   abstract static class Rig {
     EmbeddedCluster cluster;
@@ -119,7 +125,11 @@ public class TransportSignBenchmark {
               ? TransportOptions.HttpVersion.HTTP_2
               : TransportOptions.HttpVersion.HTTP_1_1;
       TransportOptions.Wire wire =
-          transport.equals("channel") ? TransportOptions.Wire.CHANNEL : TransportOptions.Wire.HTTP;
+          transport.startsWith("channel")
+              ? TransportOptions.Wire.CHANNEL
+              : TransportOptions.Wire.HTTP;
+      // the trial's own JVM (one fork per trial): the switch holds for this client alone
+      System.setProperty(COALESCE_PROPERTY, String.valueOf(!transport.equals(CHANNEL_UNCOALESCED)));
       client =
           KeyringClient.open(
               issueClient("bench-client"),
@@ -300,8 +310,11 @@ public class TransportSignBenchmark {
   /** The shared state of the ping benchmarks: a cluster and a client, no keyring login. */
   @State(Scope.Benchmark)
   public static class PingRig extends Rig {
-    /** The HTTP version of the client, or its binary channel. */
-    @Param({"http1.1", "http2", "channel"})
+    /**
+     * The HTTP version of the client, or its binary channel; {@value #CHANNEL_UNCOALESCED}: the
+     * channel with the client's write coalescing switched off (every request a write of its own).
+     */
+    @Param({"http1.1", "http2", "channel", CHANNEL_UNCOALESCED})
     public String transport;
 
     private String what;

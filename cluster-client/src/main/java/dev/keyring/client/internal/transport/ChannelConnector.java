@@ -99,7 +99,7 @@ final class ChannelConnector {
     }
     if (start) {
       CompletableFuture<ChannelWire> mine = c;
-      Thread t = new Thread(() -> connect(mine), "keyring-channel-connect");
+      Thread t = new Thread(() -> connect(mine), "keyring-client-channel-connect");
       t.setDaemon(true);
       t.start();
     }

@@ -50,7 +50,7 @@ final class ChannelWire implements AutoCloseable {
   private static final ScheduledExecutorService HEARTBEAT =
       Executors.newSingleThreadScheduledExecutor(
           r -> {
-            Thread t = new Thread(r, "keyring-channel-heartbeat");
+            Thread t = new Thread(r, "keyring-client-channel-heartbeat");
             t.setDaemon(true);
             return t;
           });
@@ -79,13 +79,13 @@ final class ChannelWire implements AutoCloseable {
     this.name = name;
     this.raw = raw;
     this.socket = socket;
-    this.writer = new FrameWriter(socket.getOutputStream());
+    this.writer = new FrameWriter(socket.getOutputStream(), FrameWriter.coalescing());
     this.in = in;
     this.heartbeatNanos = heartbeatInterval.toNanos();
     long period = Math.max(50, heartbeatInterval.toMillis() / 2);
     this.heartbeat =
         HEARTBEAT.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
-    Thread reader = new Thread(this::readLoop, "keyring-channel-reader");
+    Thread reader = new Thread(this::readLoop, "keyring-client-channel-reader");
     reader.setDaemon(true);
     reader.start();
   }

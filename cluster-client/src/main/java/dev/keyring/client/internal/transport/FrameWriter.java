@@ -48,7 +48,14 @@ final class FrameWriter {
     }
   }
 
+  /**
+   * The system property that, set to {@code false}, makes every frame a write of its own (still in
+   * queue order, under the same lock): a switch to measure what coalescing does, not a tuning knob.
+   */
+  static final String COALESCE_PROPERTY = "keyring.client.channel.coalesce";
+
   private final OutputStream out;
+  private final int framesPerWrite;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final ArrayDeque<Outgoing<?>> queue = new ArrayDeque<>();
   private final Outgoing<?>[] batch = new Outgoing<?>[BATCH_FRAMES];
@@ -57,7 +64,31 @@ final class FrameWriter {
   private volatile long writes;
 
   FrameWriter(OutputStream out) {
+    this(out, true);
+  }
+
+  /** With {@code coalesce} false, each frame is written alone. */
+  FrameWriter(OutputStream out, boolean coalesce) {
     this.out = out;
+    this.framesPerWrite = coalesce ? BATCH_FRAMES : 1;
+  }
+
+  /**
+   * Whether frames are coalesced: {@code true} unless the system property {@value
+   * #COALESCE_PROPERTY} says {@code false}.
+   *
+   * @throws IllegalArgumentException when the property is neither {@code true} nor {@code false}
+   */
+  static boolean coalescing() {
+    String v = System.getProperty(COALESCE_PROPERTY);
+    if (v == null || v.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (v.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        "system property " + COALESCE_PROPERTY + " must be true or false, got '" + v + "'");
   }
 
   /**
@@ -107,7 +138,7 @@ final class FrameWriter {
     int bytes = 0;
     synchronized (queue) {
       Outgoing<?> next;
-      while (n < batch.length && (next = queue.peekFirst()) != null) {
+      while (n < framesPerWrite && (next = queue.peekFirst()) != null) {
         if (n > 0 && bytes + next.frame.length > BATCH_BYTES) {
           break;
         }

@@ -163,6 +163,55 @@ class FrameWriterTest {
   }
 
   @Test
+  void coalescingOff_framesQueuedDuringAWrite_goOutOneByOne_inOrder() throws Exception {
+    RecordingStream out = new RecordingStream(true, 0);
+    FrameWriter w = new FrameWriter(out, false);
+    List<byte[]> frames = new ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      frames.add(frame(i, 100));
+    }
+    IOException[] thrown = new IOException[16];
+    List<Thread> threads = writers(w, frames.subList(0, 1), thrown, 0);
+    assertTrue(out.firstWriteEntered.await(30, TimeUnit.SECONDS));
+    threads.addAll(writers(w, frames, thrown, 1));
+    await(() -> w.queued() == 15, "15 frames queued behind the held write");
+    out.releaseFirstWrite.countDown();
+    for (Thread t : threads) {
+      t.join();
+    }
+    for (IOException e : thrown) {
+      assertEquals(null, e);
+    }
+    assertEquals(16, w.writes(), "a write per frame");
+    for (int i = 0; i < 16; i++) {
+      assertEquals(104, out.lengths.get(i), "write " + i + " carries one frame");
+    }
+    assertEquals(16 * 104, out.all.size());
+  }
+
+  @Test
+  void coalescingSwitch_readsTrueOrFalse_andRefusesAnythingElse() {
+    String before = System.getProperty(FrameWriter.COALESCE_PROPERTY);
+    try {
+      System.clearProperty(FrameWriter.COALESCE_PROPERTY);
+      assertTrue(FrameWriter.coalescing());
+      System.setProperty(FrameWriter.COALESCE_PROPERTY, "false");
+      assertEquals(false, FrameWriter.coalescing());
+      System.setProperty(FrameWriter.COALESCE_PROPERTY, "no");
+      IllegalArgumentException e =
+          org.junit.jupiter.api.Assertions.assertThrows(
+              IllegalArgumentException.class, FrameWriter::coalescing);
+      assertTrue(e.getMessage().contains("must be true or false, got 'no'"), e.getMessage());
+    } finally {
+      if (before == null) {
+        System.clearProperty(FrameWriter.COALESCE_PROPERTY);
+      } else {
+        System.setProperty(FrameWriter.COALESCE_PROPERTY, before);
+      }
+    }
+  }
+
+  @Test
   void largeFrames_queuedTogether_areSplitAtTheBatchBound() throws Exception {
     RecordingStream out = new RecordingStream(true, 0);
     FrameWriter w = new FrameWriter(out);
