@@ -2,6 +2,8 @@
 """Prints a JMH JSON result file (-rf json) as a Markdown table.
 
 Usage: table.py [jmh-result.json]
+       table.py --side-by-side A.json B.json   (ProviderSignBenchmark of two runs,
+                                                e.g. JDK 17 and JDK 25)
 
 One row per benchmark x key x impl (x thread count), with the score, its error
 (99.9% confidence half-width, as JMH reports it) and the ratio to the baseline
@@ -48,8 +50,94 @@ def fmt(v):
 # ProviderSignBenchmark: the providers the ratios are taken against, and the display order
 PROVIDER_BENCHMARK = "ProviderSignBenchmark"
 PROVIDER_REFERENCES = ("keyring-http", "jdk", "sunpkcs11-softhsm2")
-PROVIDER_ORDER = ("keyring", "keyring-http", "jdk", "sunpkcs11-softhsm2")
-OP_ORDER = ("RSA-2048-PKCS1", "RSA-2048-PSS", "P-256-ECDSA", "Ed25519", "AES-GCM-1KiB")
+PROVIDER_ORDER = ("keyring", "keyring-http", "jdk", "sunpkcs11-softhsm2", "accp")
+OP_ORDER = (
+    "RSA-2048-PKCS1",
+    "RSA-2048-PSS",
+    "P-256-ECDSA",
+    "P-384-ECDSA",
+    "Ed25519",
+    "AES-GCM-1KiB",
+    "HMAC-SHA256-1KiB",
+)
+
+
+def rank(order, v):
+    return (order.index(v), v) if v in order else (len(order), v)
+
+
+def provider_cells(results):
+    """(op, threads, provider) -> (score, lowest, highest measured iteration) of ProviderSign."""
+    cells = {}
+    for r in results:
+        if r["benchmark"].rsplit(".", 2)[-2] != PROVIDER_BENCHMARK:
+            continue
+        params = r.get("params") or {}
+        metric = r["primaryMetric"]
+        key = (params.get("op", ""), int(r.get("threads", 1)), params.get("provider", ""))
+        raw = [number(v) for fork in metric.get("rawData") or [] for v in fork]
+        low, high = (min(raw), max(raw)) if raw else (math.nan, math.nan)
+        cells[key] = (number(metric["score"]), low, high)
+    return cells
+
+
+def ratio_text(cells, key, ref):
+    score = cells.get(key, (math.nan,))[0]
+    base = cells.get((key[0], key[1], ref), (math.nan,))[0]
+    if math.isnan(base) or math.isnan(score) or base == 0:
+        return "n/a"
+    ratio = score / base
+    return f"{ratio:.2f}×" if ratio >= 0.1 else f"{ratio:.2g}×"
+
+
+def side_by_side(path_a, path_b):
+    """Two ProviderSignBenchmark runs (e.g. JDK 17 and JDK 25), a row per op x threads x provider.
+
+    Beside each score, the lowest and highest of its measured iterations: with few iterations
+    JMH's 99.9% interval is wider than the scatter it comes from.
+    """
+    runs = []
+    for path in (path_a, path_b):
+        with open(path, encoding="utf-8") as f:
+            results = json.load(f)
+        version = results[0].get("vmVersion", path) if results else path
+        runs.append((version.split("+")[0], provider_cells(results), not_run(path)))
+    keys = set()
+    for _, cells, reasons in runs:
+        keys |= set(cells)
+    ops = sorted({k[0] for k in keys}, key=lambda v: rank(OP_ORDER, v))
+    threads = sorted({k[1] for k in keys})
+    providers = sorted({k[2] for k in keys}, key=lambda v: rank(PROVIDER_ORDER, v))
+    head = "| op | threads | provider |"
+    rule = "|---|---:|---|"
+    for version, _, _ in runs:
+        head += f" JDK {version} ops/s | iterations | vs jdk | vs sunpkcs11-softhsm2 |"
+        rule += "---:|---:|---:|---:|"
+    print(head)
+    print(rule)
+    for op in ops:
+        for t in threads:
+            for p in providers:
+                line = f"| {op} | {t} | {p} |"
+                for _, cells, reasons in runs:
+                    cell = cells.get((op, t, p))
+                    if cell is None:
+                        line += " n/a | | | |"
+                        continue
+                    line += (
+                        f" {fmt(cell[0])} | {fmt(cell[1])}–{fmt(cell[2])} |"
+                        f" {ratio_text(cells, (op, t, p), 'jdk')} |"
+                        f" {ratio_text(cells, (op, t, p), 'sunpkcs11-softhsm2')} |"
+                    )
+                print(line)
+    notes = []
+    for version, _, reasons in runs:
+        for (p, op), reason in sorted(reasons.items()):
+            notes.append(f"JDK {version}, {p} × {op}: not run, {reason}")
+    if notes:
+        print()
+        for note in notes:
+            print(f"- {note}")
 
 
 def not_run(path):
@@ -78,9 +166,6 @@ def provider_table(results, reasons):
     ops = {k[0] for k in cells} | {op for (_, op) in reasons}
     threads = sorted({k[1] for k in cells}) or [1]
     providers = {k[2] for k in cells} | {p for (p, _) in reasons}
-
-    def rank(order, v):
-        return (order.index(v), v) if v in order else (len(order), v)
 
     ops = sorted(ops, key=lambda v: rank(OP_ORDER, v))
     providers = sorted(providers, key=lambda v: rank(PROVIDER_ORDER, v))
@@ -199,4 +284,7 @@ def main(path):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/target/jmh-result.json")
+    if len(sys.argv) == 4 and sys.argv[1] == "--side-by-side":
+        side_by_side(sys.argv[2], sys.argv[3])
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else "benchmarks/target/jmh-result.json")

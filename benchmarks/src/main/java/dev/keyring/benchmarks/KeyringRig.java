@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.Provider;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The Keyring provider on an embedded one-member cluster in the benchmark's JVM: every operation is
@@ -65,18 +66,31 @@ final class KeyringRig extends ProviderRig {
     requireWire();
   }
 
-  /** Fails unless the key generation went over this row's wire. */
-  private void requireWire() {
-    String metrics = cluster.cluster().member(0).metricsText();
-    boolean ours = false;
-    boolean other = false;
-    for (String line : metrics.split("\n")) {
-      if (line.startsWith("keyring_crypto_requests_total{operation=\"keypairs\"")
-          || line.startsWith("keyring_crypto_requests_total{operation=\"keys\"")) {
-        ours |= line.contains("wire=\"" + wire + "\"");
-        other |= !line.contains("wire=\"" + wire + "\"");
+  /**
+   * Fails unless the key generation went over this row's wire. The member counts a request once its
+   * answer is written, so the count may trail the answer the client read: it is looked for during a
+   * few seconds.
+   */
+  private void requireWire() throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    String metrics;
+    boolean ours;
+    boolean other;
+    do {
+      metrics = cluster.cluster().member(0).metricsText();
+      ours = false;
+      other = false;
+      for (String line : metrics.split("\n")) {
+        if (line.startsWith("keyring_crypto_requests_total{operation=\"keypairs\"")
+            || line.startsWith("keyring_crypto_requests_total{operation=\"keys\"")) {
+          ours |= line.contains("wire=\"" + wire + "\"");
+          other |= !line.contains("wire=\"" + wire + "\"");
+        }
       }
-    }
+      if (!ours) {
+        Thread.sleep(20);
+      }
+    } while (!ours && System.nanoTime() < deadline);
     if (!ours || other) {
       throw new IllegalStateException(
           name

@@ -17,22 +17,25 @@ enum ProviderOp {
   RSA_2048_PSS("RSA-2048-PSS", "RSA", "RSASSA-PSS", "SunRsaSign", 256),
   /** {@code SHA256withECDSA} with a P-256 (secp256r1) key, 256-byte message. */
   P_256_ECDSA("P-256-ECDSA", "EC", "SHA256withECDSA", "SunEC", 256),
+  /** {@code SHA384withECDSA} with a P-384 (secp384r1) key, 256-byte message. */
+  P_384_ECDSA("P-384-ECDSA", "EC", "SHA384withECDSA", "SunEC", 256),
   /** {@code Ed25519} (pure EdDSA), 256-byte message. */
   ED25519("Ed25519", "Ed25519", "Ed25519", "SunEC", 256),
   /** {@code AES/GCM/NoPadding} encryption of 1 KiB with an AES-256 key, 128-bit tag. */
-  AES_GCM_1KIB("AES-GCM-1KiB", "AES", "AES/GCM/NoPadding", "SunJCE", 1024);
+  AES_GCM_1KIB("AES-GCM-1KiB", "AES", "AES/GCM/NoPadding", "SunJCE", 1024),
+  /** {@code HmacSHA256} over 1 KiB with a 256-bit key. */
+  HMAC_SHA256_1KIB("HMAC-SHA256-1KiB", "HmacSHA256", "HmacSHA256", "SunJCE", 1024);
 
   /** The PSS parameters of {@link #RSA_2048_PSS}. */
   static final PSSParameterSpec PSS_SHA256 =
       new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1);
 
-  /** RSA modulus size, AES key size. */
+  /** RSA modulus size, AES key size, HMAC key size. */
   static final int RSA_BITS = 2048;
 
   static final int AES_BITS = 256;
 
-  /** The EC curve of {@link #P_256_ECDSA}, as {@code ECGenParameterSpec} names it. */
-  static final String EC_CURVE = "secp256r1";
+  static final int HMAC_BITS = 256;
 
   /** The GCM tag length in bits. */
   static final int GCM_TAG_BITS = 128;
@@ -61,9 +64,34 @@ enum ProviderOp {
     this.messageLength = messageLength;
   }
 
-  /** {@code true} for the cipher operation, {@code false} for the signatures. */
+  /** {@code true} for the cipher operation. */
   boolean isCipher() {
     return this == AES_GCM_1KIB;
+  }
+
+  /** {@code true} for the MAC operation. */
+  boolean isMac() {
+    return this == HMAC_SHA256_1KIB;
+  }
+
+  /** {@code true} for the operations with a secret key (cipher, MAC), {@code false} for pairs. */
+  boolean isSecret() {
+    return isCipher() || isMac();
+  }
+
+  /** The JCA engine type: {@code Cipher}, {@code Mac} or {@code Signature}. */
+  String engineType() {
+    return isCipher() ? "Cipher" : isMac() ? "Mac" : "Signature";
+  }
+
+  /** The EC curve, as {@code ECGenParameterSpec} names it ({@code null} for other keys). */
+  String ecCurve() {
+    return this == P_256_ECDSA ? "secp256r1" : this == P_384_ECDSA ? "secp384r1" : null;
+  }
+
+  /** The key size for the secret-key generator. */
+  int secretKeyBits() {
+    return isMac() ? HMAC_BITS : AES_BITS;
   }
 
   /** The parameters to set on the {@code Signature} before {@code initSign}, or {@code null}. */

@@ -21,8 +21,8 @@ import javax.crypto.KeyGenerator;
  * <p>Adding a provider is one subclass plus its name in {@link #forName} and in the benchmark's
  * {@code provider} parameter list. A subclass usually logs in and then calls {@link
  * #generateKeys(ProviderOp, Provider)}, which generates through the standard JCA generators ({@code
- * KeyPairGenerator} {@code RSA}/{@code EC}/{@code Ed25519}, {@code KeyGenerator} {@code AES}) of
- * the given provider.
+ * KeyPairGenerator} {@code RSA}/{@code EC}/{@code Ed25519}, {@code KeyGenerator} {@code AES}/{@code
+ * HmacSHA256}) of the given provider.
  *
  * <p>Lifecycle, per trial: {@link #unsupported} (may also be called, without {@code setUp}, by
  * {@link ProviderSignMain} to leave combinations out), {@link #setUp}, then {@link #provider},
@@ -44,6 +44,8 @@ abstract class ProviderRig {
         return new KeyringRig();
       case KeyringRig.HTTP_NAME:
         return KeyringRig.http();
+      case AccpRig.NAME:
+        return new AccpRig();
       default:
         throw new IllegalArgumentException("unknown provider " + name);
     }
@@ -74,7 +76,7 @@ abstract class ProviderRig {
 
   /**
    * The public key of {@code op} as a JDK key object (so the JDK's own providers verify with it),
-   * or {@code null} for the cipher operation.
+   * or {@code null} for the secret-key operations.
    */
   PublicKey verifyKey(ProviderOp op) {
     requireOp(op);
@@ -91,9 +93,9 @@ abstract class ProviderRig {
   protected final void generateKeys(ProviderOp op, Provider keyProvider)
       throws GeneralSecurityException {
     this.op = op;
-    if (op.isCipher()) {
+    if (op.isSecret()) {
       KeyGenerator g = KeyGenerator.getInstance(op.keyAlgorithm, keyProvider);
-      g.init(ProviderOp.AES_BITS);
+      g.init(op.secretKeyBits());
       signingKey = g.generateKey();
       verifyKey = null;
       return;
@@ -104,7 +106,7 @@ abstract class ProviderRig {
         g.initialize(ProviderOp.RSA_BITS);
         break;
       case "EC":
-        g.initialize(new ECGenParameterSpec(ProviderOp.EC_CURVE));
+        g.initialize(new ECGenParameterSpec(op.ecCurve()));
         break;
       default:
         // Ed25519: the algorithm name fixes the curve

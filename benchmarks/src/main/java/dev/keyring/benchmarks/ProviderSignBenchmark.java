@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.crypto.Cipher;
+import javax.crypto.Mac;
 import javax.crypto.SecretKey;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
@@ -50,13 +51,17 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code sunpkcs11-softhsm2}: SunPKCS11 over SoftHSM2 ({@link SoftHsmRig}), keys generated on
  *       a token the benchmark initializes for itself. The launcher must export {@code
  *       SOFTHSM2_CONF} (benchmarks/run.sh does): see {@link SoftHsmRig} for why and how.
+ *   <li>{@code accp}, only when asked for ({@code -p provider=keyring,accp}): Amazon Corretto
+ *       Crypto Provider in process ({@link AccpRig}), the engine of the member's boundary: the
+ *       ceiling of the {@code keyring} rows on the same cores.
  * </ul>
  *
  * <p>Operations ({@code op} parameter, {@link ProviderOp}): {@code RSA-2048-PKCS1} ({@code
  * SHA256withRSA}), {@code RSA-2048-PSS} ({@code RSASSA-PSS}, SHA-256, MGF1-SHA-256, salt 32),
- * {@code P-256-ECDSA} ({@code SHA256withECDSA}), {@code Ed25519}: each signs a 256-byte message;
- * {@code AES-GCM-1KiB}: {@code AES/GCM/NoPadding} encryption of 1 KiB with an AES-256 key and a
- * 128-bit tag.
+ * {@code P-256-ECDSA} ({@code SHA256withECDSA}), {@code P-384-ECDSA} ({@code SHA384withECDSA}),
+ * {@code Ed25519}: each signs a 256-byte message; {@code AES-GCM-1KiB}: {@code AES/GCM/NoPadding}
+ * encryption of 1 KiB with an AES-256 key and a 128-bit tag; {@code HMAC-SHA256-1KiB}: {@code
+ * HmacSHA256} of 1 KiB with a 256-bit key.
  *
  * <p>What one operation is. Every engine comes from {@code getInstance(alg, provider)} with the
  * rig's provider object, never from the provider list. Each JMH thread has its own {@code
@@ -65,14 +70,17 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  * per trial (a {@code Signature} is ready for the next message after {@code sign()}). A cipher op
  * is {@code init(ENCRYPT_MODE, key, GCMParameterSpec)} + {@code doFinal(plaintext)} with a fresh
  * 12-byte IV: 4 bytes of thread index and an 8-byte per-thread counter (no {@code SecureRandom} in
- * the measured path). Methods {@code t1} and {@code t2} run with 1 and 2 threads.
+ * the measured path). A MAC op is {@code update(message)} + {@code doFinal()} on a {@code Mac}
+ * initialized once per trial. Methods {@code t1}, {@code t2} and {@code t8} run with 1, 2 and 8
+ * threads.
  *
  * <p>Correctness. At setup one output is produced outside measurement and checked; after every
  * iteration each thread checks its last output: signatures are verified by the JDK's provider
  * (SunRsaSign / SunEC) with the public key re-encoded into a JDK key; AES-GCM ciphertexts are
- * decrypted by the provider under test and, when the secret key is extractable, also by SunJCE. A
- * failed check fails the trial, so no row measures a broken operation. Each thread prints how many
- * outputs it checked.
+ * decrypted by the provider under test and, when the secret key is extractable, also by SunJCE;
+ * MACs are recomputed by SunJCE when the key is extractable, else compared with a MAC the provider
+ * computed at setup. A failed check fails the trial, so no row measures a broken operation. Each
+ * thread prints how many outputs it checked.
  *
  * <p>Unsupported combinations (today SunPKCS11 × Ed25519: JDK 17's SunPKCS11 has no EdDSA) are left
  * out by {@link ProviderSignMain}, which benchmarks/run.sh uses for {@code ProviderSign}; it prints
@@ -102,7 +110,15 @@ public class ProviderSignBenchmark {
     public String provider;
 
     /** The operation ({@link ProviderOp#label}). */
-    @Param({"RSA-2048-PKCS1", "RSA-2048-PSS", "P-256-ECDSA", "Ed25519", "AES-GCM-1KiB"})
+    @Param({
+      "RSA-2048-PKCS1",
+      "RSA-2048-PSS",
+      "P-256-ECDSA",
+      "P-384-ECDSA",
+      "Ed25519",
+      "AES-GCM-1KiB",
+      "HMAC-SHA256-1KiB"
+    })
     public String op;
 
     ProviderOp kind;
@@ -151,6 +167,9 @@ public class ProviderSignBenchmark {
      * returns how, or throws if it is wrong.
      */
     String check(byte[] output, byte[] iv) throws GeneralSecurityException {
+      if (kind.isMac()) {
+        return checkMac(output);
+      }
       if (!kind.isCipher()) {
         Signature v = Signature.getInstance(kind.algorithm, Security.getProvider(kind.jdkProvider));
         kind.configure(v);
@@ -179,6 +198,41 @@ public class ProviderSignBenchmark {
       return how;
     }
 
+    /**
+     * A MAC is checked against the same MAC computed by the JDK when the key's bytes can be read
+     * (the JDK's own row), else against a MAC of the same message computed again by the engine's
+     * provider at setup: the provider must be deterministic, and its correctness against published
+     * vectors is the Wycheproof suites' business.
+     */
+    private String checkMac(byte[] output) throws GeneralSecurityException {
+      if (output.length != ProviderOp.HMAC_BITS / 8) {
+        throw new IllegalStateException(
+            "WRONG OUTPUT (" + what + "): MAC of " + output.length + " bytes");
+      }
+      byte[] raw = key.getEncoded();
+      if (raw != null) {
+        Mac jdk = Mac.getInstance(kind.algorithm, Security.getProvider(kind.jdkProvider));
+        jdk.init(new SecretKeySpec(raw, kind.algorithm));
+        if (!Arrays.equals(jdk.doFinal(message), output)) {
+          throw new IllegalStateException(
+              "WRONG OUTPUT (" + what + "): the MAC differs from " + kind.jdkProvider + "'s");
+        }
+        return "recomputed by " + kind.jdkProvider;
+      }
+      if (referenceMac == null) {
+        Mac m = Mac.getInstance(kind.algorithm, engineProvider);
+        m.init(key);
+        referenceMac = m.doFinal(message);
+      }
+      if (!Arrays.equals(referenceMac, output)) {
+        throw new IllegalStateException(
+            "WRONG OUTPUT (" + what + "): the MAC differs from the one computed at setup");
+      }
+      return "equal to the setup's (the key is not extractable: no JDK check)";
+    }
+
+    private byte[] referenceMac;
+
     private void decryptAndCompare(Cipher c, Key k, byte[] output, byte[] iv)
         throws GeneralSecurityException {
       if (output.length != message.length + ProviderOp.GCM_TAG_BITS / 8) {
@@ -204,6 +258,7 @@ public class ProviderSignBenchmark {
   static final class Operation {
     private final Signature signature;
     private final Cipher cipher;
+    private final Mac mac;
     private final Key key;
     private final byte[] message;
     final byte[] iv = new byte[12];
@@ -214,22 +269,33 @@ public class ProviderSignBenchmark {
       key = rig.key;
       message = rig.message;
       ivCounter.putInt(0, threadIndex);
-      if (rig.kind.isCipher()) {
+      if (rig.kind.isMac()) {
         signature = null;
+        cipher = null;
+        mac = Mac.getInstance(rig.kind.algorithm, rig.engineProvider);
+        mac.init(key);
+      } else if (rig.kind.isCipher()) {
+        signature = null;
+        mac = null;
         cipher = Cipher.getInstance(rig.kind.algorithm, rig.engineProvider);
       } else {
         cipher = null;
+        mac = null;
         signature = Signature.getInstance(rig.kind.algorithm, rig.engineProvider);
         rig.kind.configure(signature);
         signature.initSign((PrivateKey) key);
       }
     }
 
-    /** One signature, or one encryption under the next IV. */
+    /** One signature, one MAC, or one encryption under the next IV. */
     byte[] run() throws GeneralSecurityException {
       if (signature != null) {
         signature.update(message);
         return signature.sign();
+      }
+      if (mac != null) {
+        mac.update(message);
+        return mac.doFinal();
       }
       ivCounter.putLong(4, ++counter);
       cipher.init(
@@ -240,7 +306,9 @@ public class ProviderSignBenchmark {
     String engineName() {
       return signature != null
           ? signature.getAlgorithm() + " of " + signature.getProvider().getName()
-          : cipher.getAlgorithm() + " of " + cipher.getProvider().getName();
+          : mac != null
+              ? mac.getAlgorithm() + " of " + mac.getProvider().getName()
+              : cipher.getAlgorithm() + " of " + cipher.getProvider().getName();
     }
   }
 
@@ -298,6 +366,12 @@ public class ProviderSignBenchmark {
   @Benchmark
   @Threads(2)
   public byte[] t2(ThreadEngine e) throws GeneralSecurityException {
+    return e.run();
+  }
+
+  @Benchmark
+  @Threads(8)
+  public byte[] t8(ThreadEngine e) throws GeneralSecurityException {
     return e.run();
   }
 }

@@ -85,7 +85,7 @@ final class SoftHsmRig extends ProviderRig {
     p11 = token();
     KeyStore ks = KeyStore.getInstance("PKCS11", p11);
     ks.load(null, PIN.toCharArray());
-    String type = op.isCipher() ? "Cipher" : "Signature";
+    String type = op.engineType();
     if (p11.getService(type, op.algorithm) == null) {
       throw new IllegalStateException(
           "n/a: " + p11.getName() + " offers no " + type + " " + op.algorithm + " on this token");
