@@ -114,6 +114,25 @@ class FrameWriterTest {
     return threads;
   }
 
+  /**
+   * Writes the first frame and holds its write, queues the other frames behind it (a thread each),
+   * then lets the write go on; returns what each thread's write threw.
+   */
+  private static IOException[] writeBehindHeldWrite(
+      FrameWriter w, RecordingStream out, List<byte[]> frames) throws InterruptedException {
+    IOException[] thrown = new IOException[frames.size()];
+    List<Thread> threads = writers(w, frames.subList(0, 1), thrown, 0);
+    assertTrue(out.firstWriteEntered.await(30, TimeUnit.SECONDS));
+    threads.addAll(writers(w, frames, thrown, 1));
+    int behind = frames.size() - 1;
+    await(() -> w.queued() == behind, behind + " frames queued behind the held write");
+    out.releaseFirstWrite.countDown();
+    for (Thread t : threads) {
+      t.join();
+    }
+    return thrown;
+  }
+
   @Test
   void loneFrame_isWrittenAtOnce_alone_withoutACopy() throws IOException {
     RecordingStream out = new RecordingStream(false, 0);
@@ -133,15 +152,7 @@ class FrameWriterTest {
     for (int i = 0; i < 64; i++) {
       frames.add(frame(i, 200 + i));
     }
-    IOException[] thrown = new IOException[64];
-    List<Thread> threads = writers(w, frames.subList(0, 1), thrown, 0);
-    assertTrue(out.firstWriteEntered.await(30, TimeUnit.SECONDS));
-    threads.addAll(writers(w, frames, thrown, 1));
-    await(() -> w.queued() == 63, "63 frames queued behind the held write");
-    out.releaseFirstWrite.countDown();
-    for (Thread t : threads) {
-      t.join();
-    }
+    IOException[] thrown = writeBehindHeldWrite(w, out, frames);
     for (IOException e : thrown) {
       assertEquals(null, e);
     }
@@ -170,15 +181,7 @@ class FrameWriterTest {
     for (int i = 0; i < 16; i++) {
       frames.add(frame(i, 100));
     }
-    IOException[] thrown = new IOException[16];
-    List<Thread> threads = writers(w, frames.subList(0, 1), thrown, 0);
-    assertTrue(out.firstWriteEntered.await(30, TimeUnit.SECONDS));
-    threads.addAll(writers(w, frames, thrown, 1));
-    await(() -> w.queued() == 15, "15 frames queued behind the held write");
-    out.releaseFirstWrite.countDown();
-    for (Thread t : threads) {
-      t.join();
-    }
+    IOException[] thrown = writeBehindHeldWrite(w, out, frames);
     for (IOException e : thrown) {
       assertEquals(null, e);
     }
@@ -219,15 +222,7 @@ class FrameWriterTest {
     for (int i = 0; i < 9; i++) {
       frames.add(frame(i, 20_000));
     }
-    IOException[] thrown = new IOException[9];
-    List<Thread> threads = writers(w, frames.subList(0, 1), thrown, 0);
-    assertTrue(out.firstWriteEntered.await(30, TimeUnit.SECONDS));
-    threads.addAll(writers(w, frames, thrown, 1));
-    await(() -> w.queued() == 8, "8 frames queued behind the held write");
-    out.releaseFirstWrite.countDown();
-    for (Thread t : threads) {
-      t.join();
-    }
+    IOException[] thrown = writeBehindHeldWrite(w, out, frames);
     // 8 frames of 20,004 bytes: 3 to a write within 64 KiB, so 3 writes after the first
     assertEquals(4, w.writes());
     for (int len : out.lengths) {
@@ -244,15 +239,7 @@ class FrameWriterTest {
     for (int i = 0; i < 33; i++) {
       frames.add(frame(i, 100));
     }
-    IOException[] thrown = new IOException[33];
-    List<Thread> threads = writers(w, frames.subList(0, 1), thrown, 0);
-    assertTrue(out.firstWriteEntered.await(30, TimeUnit.SECONDS));
-    threads.addAll(writers(w, frames, thrown, 1));
-    await(() -> w.queued() == 32, "32 frames queued behind the held write");
-    out.releaseFirstWrite.countDown();
-    for (Thread t : threads) {
-      t.join();
-    }
+    IOException[] thrown = writeBehindHeldWrite(w, out, frames);
     assertEquals(null, thrown[0], "the first write went through");
     IOException batchFailure = thrown[1];
     for (int i = 1; i < 33; i++) {
