@@ -27,6 +27,8 @@ DEFAULT_BASELINE = ("impl", "jdk-in-process")
 BASELINES = {
     "TransportSignBenchmark": ("transport", "boundary-in-process"),
     "HaGroupSignBenchmark": ("target", "one-member-direct"),
+    "WireEncodingBenchmark": ("encoding", "tlv"),
+    "WireStackBenchmark": ("stack", "jdk-socket"),
 }
 
 
@@ -227,13 +229,21 @@ def main(path):
         rows.append(
             {
                 "benchmark": cls + "." + method,
-                "key": params.get("key", ""),
+                # the key column also carries WireStackBenchmark's requests in flight
+                "key": params.get("key", "")
+                or (f"inFlight={params['inFlight']}" if "inFlight" in params else ""),
                 "impl": params.get(impl_param, ""),
                 "baseline": baseline,
                 "threads": int(r.get("threads", 1)),
                 "score": number(metric["score"]),
                 "error": number(metric["scoreError"]),
                 "unit": metric["scoreUnit"],
+                # with -prof gc: bytes allocated per operation
+                "alloc": number(
+                    ((r.get("secondaryMetrics") or {}).get("gc.alloc.rate.norm") or {}).get(
+                        "score"
+                    )
+                ),
             }
         )
 
@@ -252,10 +262,12 @@ def main(path):
     used = sorted({x["baseline"] for x in rows if group(x) in base_score})
     ratio_head = f"ratio vs {used[0]}" if len(used) == 1 else "ratio vs baseline"
     threads = any(x["threads"] != 1 for x in rows)
+    alloc = any(not math.isnan(x["alloc"]) for x in rows)
     print(
         f"| benchmark | key | impl |{' threads |' if threads else ''} {unit} | ± error | {ratio_head} |"
+        + (" B/op |" if alloc else "")
     )
-    print(f"|---|---|---|{'---:|' if threads else ''}---:|---:|---:|")
+    print(f"|---|---|---|{'---:|' if threads else ''}---:|---:|---:|" + ("---:|" if alloc else ""))
     for x in rows:
         base = base_score.get(group(x))
         if base and not math.isnan(base) and not math.isnan(x["score"]):
@@ -266,6 +278,7 @@ def main(path):
         t = f" {x['threads']} |" if threads else ""
         print(
             f"| {x['benchmark']} | {x['key']} | {x['impl']} |{t} {score} | {fmt(x['error'])} | {ratio_s} |"
+            + (f" {fmt(x['alloc'])} |" if alloc else "")
         )
     if len(used) > 1:
         print()
