@@ -13,8 +13,6 @@ import dev.keyring.store.StoreConfig;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.stream.Stream;
 import javax.crypto.Cipher;
@@ -39,28 +37,6 @@ class BackupHsmVaultTest {
     Cipher kwp = Cipher.getInstance("AES/KWP/NoPadding", "SunJCE");
     kwp.init(Cipher.UNWRAP_MODE, new SecretKeySpec(Files.readAllBytes(deviceKeyFile), "AES"));
     return kwp.unwrap(p.wrapped(), "AES", Cipher.SECRET_KEY).getEncoded();
-  }
-
-  static boolean anyForm(byte[] hay, byte[] needle) {
-    String text = new String(hay, StandardCharsets.ISO_8859_1);
-    return indexOf(hay, needle) >= 0
-        || text.toLowerCase().contains(HexFormat.of().formatHex(needle))
-        || text.contains(Base64.getEncoder().encodeToString(needle))
-        || text.contains(Base64.getEncoder().withoutPadding().encodeToString(needle))
-        || text.contains(Base64.getUrlEncoder().withoutPadding().encodeToString(needle));
-  }
-
-  static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 
   @Test
@@ -114,10 +90,10 @@ class BackupHsmVaultTest {
       }
       assertTrue(files.size() >= 3, files::toString);
       for (Path f : files) {
-        assertFalse(anyForm(Files.readAllBytes(f), smk), "the SMK in " + f);
+        assertFalse(SecretScan.anyForm(Files.readAllBytes(f), smk), "the SMK in " + f);
       }
-      assertFalse(anyForm(stored.encode().getBytes(StandardCharsets.US_ASCII), smk));
-      assertFalse(anyForm(stored.toString().getBytes(StandardCharsets.US_ASCII), smk));
+      assertFalse(SecretScan.anyForm(stored.encode().getBytes(StandardCharsets.US_ASCII), smk));
+      assertFalse(SecretScan.anyForm(stored.toString().getBytes(StandardCharsets.US_ASCII), smk));
     }
   }
 

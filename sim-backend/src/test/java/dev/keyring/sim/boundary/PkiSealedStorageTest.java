@@ -103,7 +103,7 @@ class PkiSealedStorageTest {
       for (PrivateKey k : keys.values()) {
         for (byte[] needle : needles(k)) {
           for (byte[] row : rows) {
-            assertEquals(-1, indexOf(row, needle), "a row holds private key material");
+            assertEquals(-1, SecretScan.indexOf(row, needle), "a row holds private key material");
           }
         }
       }
@@ -122,10 +122,10 @@ class PkiSealedStorageTest {
       byte[] content = Files.readAllBytes(f);
       for (PrivateKey k : keys.values()) {
         for (byte[] needle : needles(k)) {
-          assertEquals(-1, indexOf(content, needle), f + " holds private key material");
+          assertEquals(-1, SecretScan.indexOf(content, needle), f + " holds private key material");
         }
       }
-      certificateFound |= indexOf(content, certificates.get(1)) >= 0;
+      certificateFound |= SecretScan.indexOf(content, certificates.get(1)) >= 0;
     }
     assertTrue(certificateFound, "the scan finds what is there: the CA certificate in clear");
   }
@@ -338,18 +338,5 @@ class PkiSealedStorageTest {
       }
     }
     return false;
-  }
-
-  private static int indexOf(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return i;
-    }
-    return -1;
   }
 }

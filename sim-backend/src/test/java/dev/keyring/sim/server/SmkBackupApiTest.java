@@ -20,6 +20,7 @@ import dev.keyring.protocol.PublicKeyAttributes;
 import dev.keyring.protocol.Role;
 import dev.keyring.sim.boundary.KeyPairObjects;
 import dev.keyring.sim.boundary.ProtectedSmk;
+import dev.keyring.sim.boundary.SecretScan;
 import dev.keyring.sim.keyring.KeyringSession;
 import dev.keyring.store.KeyringRecord;
 import dev.keyring.testing.admin.AdminRestClient;
@@ -279,7 +280,7 @@ class SmkBackupApiTest {
     byte[] smk = rawSmk(a, dir.resolve("a"));
     assertEquals(32, smk.length);
     for (String body : replies) {
-      assertFalse(BackupHsmScan.anyForm(body.getBytes(StandardCharsets.UTF_8), smk), body);
+      assertFalse(SecretScan.anyForm(body.getBytes(StandardCharsets.UTF_8), smk), body);
     }
     List<Path> files;
     try (java.util.stream.Stream<Path> s = Files.walk(usb)) {
@@ -287,7 +288,7 @@ class SmkBackupApiTest {
     }
     assertEquals(2, files.size(), files::toString); // state.json and device.key
     for (Path f : files) {
-      assertFalse(BackupHsmScan.anyForm(Files.readAllBytes(f), smk), f::toString);
+      assertFalse(SecretScan.anyForm(Files.readAllBytes(f), smk), f::toString);
     }
   }
 
