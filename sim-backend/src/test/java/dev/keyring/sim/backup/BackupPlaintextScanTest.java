@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.KeyType;
+import dev.keyring.sim.boundary.SecretScan;
 import dev.keyring.sim.boundary.SmkAccess;
 import dev.keyring.sim.boundary.TestKeyring;
 import java.io.ByteArrayOutputStream;
@@ -58,16 +59,7 @@ class BackupPlaintextScanTest {
   }
 
   private static boolean contains(byte[] hay, byte[] needle) {
-    outer:
-    for (int i = 0; i + needle.length <= hay.length; i++) {
-      for (int j = 0; j < needle.length; j++) {
-        if (hay[i + j] != needle[j]) {
-          continue outer;
-        }
-      }
-      return true;
-    }
-    return false;
+    return SecretScan.indexOf(hay, needle) >= 0;
   }
 
   private static boolean anyForm(byte[] hay, byte[] secret) {
