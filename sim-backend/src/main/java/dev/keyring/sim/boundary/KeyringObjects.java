@@ -114,16 +114,7 @@ final class KeyringObjects {
     try {
       UUID pubId = UUID.randomUUID();
       UUID privId = UUID.randomUUID();
-      byte[] blob =
-          vault.seal(
-              SksBlob.KIND_PKCS8,
-              type,
-              KeyOrigin.INSIDE,
-              pkcs8,
-              clusterId(),
-              keyringId,
-              privId,
-              priv);
+      byte[] blob = sealInside(type, pkcs8, clusterId(), keyringId, privId, priv);
       recs =
           writer.write(
               tx ->
@@ -136,6 +127,13 @@ final class KeyringObjects {
     }
     cache.add(new LoadedKey(recs.get(1), pkcs8));
     return new KeyPairObjects(recs.get(0), recs.get(1));
+  }
+
+  /** A private key generated inside, sealed under the SMK over its object id and attributes. */
+  private byte[] sealInside(
+      KeyType type, SecretBytes pkcs8, UUID cluster, UUID keyringId, UUID privId, Attributes priv) {
+    return vault.seal(
+        SksBlob.KIND_PKCS8, type, KeyOrigin.INSIDE, pkcs8, cluster, keyringId, privId, priv);
   }
 
   /** One key pair of a bulk generation: both halves' attributes and the private key's PKCS#8. */
@@ -152,16 +150,7 @@ final class KeyringObjects {
     for (NewPair p : pairs) {
       UUID pubId = UUID.randomUUID();
       UUID privId = UUID.randomUUID();
-      byte[] blob =
-          vault.seal(
-              SksBlob.KIND_PKCS8,
-              type,
-              KeyOrigin.INSIDE,
-              p.pkcs8(),
-              cluster,
-              keyringId,
-              privId,
-              p.privateKey());
+      byte[] blob = sealInside(type, p.pkcs8(), cluster, keyringId, privId, p.privateKey());
       rows.add(new NewObject(pubId, ObjectClass.PUBLIC_KEY, p.publicKey(), null));
       rows.add(new NewObject(privId, ObjectClass.PRIVATE_KEY, p.privateKey(), blob));
     }
