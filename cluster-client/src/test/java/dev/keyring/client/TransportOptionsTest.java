@@ -104,6 +104,46 @@ class TransportOptionsTest {
   }
 
   @Test
+  void channelSpin_is50MicrosByDefault_0to1ms_andItsPropertyChoosesTheDefault() {
+    String was = System.getProperty(TransportOptions.CHANNEL_SPIN_PROPERTY);
+    try {
+      System.clearProperty(TransportOptions.CHANNEL_SPIN_PROPERTY);
+      assertEquals(Duration.ofNanos(50_000), TransportOptions.defaults().channelSpin());
+      assertEquals(
+          Duration.ZERO,
+          TransportOptions.builder().channelSpin(Duration.ZERO).build().channelSpin());
+      TransportOptions o = TransportOptions.builder().channelSpin(Duration.ofNanos(7_000)).build();
+      assertEquals(Duration.ofNanos(7_000), o.toBuilder().build().channelSpin());
+      assertTrue(o.toString().contains("channelSpin=7 µs"), o.toString());
+      assertEquals(
+          "channelSpin must be 0 s to 1 ms, got 1001 µs",
+          assertThrows(
+                  IllegalArgumentException.class,
+                  () -> TransportOptions.builder().channelSpin(Duration.ofNanos(1_001_000)).build())
+              .getMessage());
+      System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, " 0 ");
+      assertEquals(Duration.ZERO, TransportOptions.builder().build().channelSpin());
+      System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, "200");
+      assertEquals(Duration.ofNanos(200_000), TransportOptions.builder().build().channelSpin());
+      for (String bad : new String[] {"1001", "-1", "50us"}) {
+        System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, bad);
+        assertEquals(
+            "system property keyring.client.channel.spinMicros must be a whole number of"
+                + " microseconds from 0 to 1000, got '"
+                + bad
+                + "'",
+            assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
+      }
+    } finally {
+      if (was == null) {
+        System.clearProperty(TransportOptions.CHANNEL_SPIN_PROPERTY);
+      } else {
+        System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, was);
+      }
+    }
+  }
+
+  @Test
   void zeroCallTimeout_meansNone() {
     assertEquals(
         Duration.ZERO, TransportOptions.builder().callTimeout(Duration.ZERO).build().callTimeout());

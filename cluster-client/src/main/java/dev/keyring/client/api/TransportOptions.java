@@ -46,6 +46,12 @@ import java.util.Objects;
  *   <tr><td>heartbeatInterval</td><td>5 s</td><td>100 ms to 1 h: a channel connection that
  *       received nothing this long is pinged, and closed when the ping is not answered within as
  *       long (its requests under way fail with IO)</td></tr>
+ *   <tr><td>channelSpin</td><td>50 µs, or the system property {@value #CHANNEL_SPIN_PROPERTY}
+ *       (microseconds) when set</td><td>0 (never) to 1 ms: how long a call that is alone on its
+ *       channel connection waits for its answer on the CPU (spinning) before it sleeps. An answer
+ *       that comes within it wakes no thread: on an idle machine, and more on a virtual one, waking a
+ *       sleeping core costs tens of microseconds, more than a ping's whole round trip. Costs at most
+ *       that much CPU per call; calls with others under way on the connection never spin</td></tr>
  *   <tr><td>answerDeadline</td><td>750 ms</td><td>0 (none) or 10 ms to 1 h: a repeatable read
  *       its member has not answered by then is abandoned there (its connection closed) and the
  *       member marked down, when another member can take the call; 750 ms leaves the repeat on
@@ -89,6 +95,16 @@ public final class TransportOptions {
    */
   public static final String HEDGING_PROPERTY = "keyring.client.hedging";
 
+  /**
+   * The system property that, when set to a whole number of microseconds (0 to 1,000), gives the
+   * default of {@code channelSpin}: so that clients configured by file (the provider) can change it
+   * without code.
+   */
+  public static final String CHANNEL_SPIN_PROPERTY = "keyring.client.channel.spinMicros";
+
+  /** The longest {@code channelSpin}: 1 ms. */
+  public static final Duration MAX_CHANNEL_SPIN = Duration.ofMillis(1);
+
   private static final TransportOptions DEFAULTS = builder().build();
 
   private final HttpVersion httpVersion;
@@ -108,9 +124,11 @@ public final class TransportOptions {
   private final Duration answerDeadline;
   private final Wire wire;
   private final Duration heartbeatInterval;
+  private final Duration channelSpin;
 
   private TransportOptions(Builder b) {
     this.wire = b.wire;
+    this.channelSpin = b.channelSpin;
     this.heartbeatInterval = b.heartbeatInterval;
     this.httpVersion = b.httpVersion;
     this.connectTimeout = b.connectTimeout;
@@ -156,7 +174,8 @@ public final class TransportOptions {
         .hedgeMaxDelay(hedgeMaxDelay)
         .answerDeadline(answerDeadline)
         .wire(wire)
-        .heartbeatInterval(heartbeatInterval);
+        .heartbeatInterval(heartbeatInterval)
+        .channelSpin(channelSpin);
   }
 
   /** How crypto calls travel to a member. */
@@ -167,6 +186,11 @@ public final class TransportOptions {
   /** How long a channel connection may receive nothing before it is pinged. */
   public Duration heartbeatInterval() {
     return heartbeatInterval;
+  }
+
+  /** How long a call alone on its channel connection spins for its answer before it sleeps. */
+  public Duration channelSpin() {
+    return channelSpin;
   }
 
   public HttpVersion httpVersion() {
@@ -278,6 +302,10 @@ public final class TransportOptions {
         + answerDeadline
         + ", wire="
         + wire
+        + ", heartbeat="
+        + Builder.human(heartbeatInterval)
+        + ", channelSpin="
+        + Builder.human(channelSpin)
         + "]";
   }
 
@@ -303,8 +331,33 @@ public final class TransportOptions {
     private Duration answerDeadline = Duration.ofMillis(750);
     private Wire wire = defaultWire();
     private Duration heartbeatInterval = Duration.ofSeconds(5);
+    private Duration channelSpin = defaultChannelSpin();
 
     private Builder() {}
+
+    private static Duration defaultChannelSpin() {
+      String v = System.getProperty(CHANNEL_SPIN_PROPERTY);
+      if (v == null || v.isBlank()) {
+        return Duration.ofNanos(50_000);
+      }
+      long micros;
+      try {
+        micros = Long.parseLong(v.strip());
+      } catch (NumberFormatException e) {
+        micros = -1;
+      }
+      if (micros < 0 || micros > MAX_CHANNEL_SPIN.toNanos() / 1000) {
+        throw new IllegalArgumentException(
+            "system property "
+                + CHANNEL_SPIN_PROPERTY
+                + " must be a whole number of microseconds from 0 to "
+                + MAX_CHANNEL_SPIN.toNanos() / 1000
+                + ", got '"
+                + v
+                + "'");
+      }
+      return Duration.ofNanos(micros * 1000);
+    }
 
     private static boolean defaultHedging() {
       String v = System.getProperty(HEDGING_PROPERTY);
@@ -347,6 +400,15 @@ public final class TransportOptions {
     /** How long a channel connection may receive nothing before it is pinged (default 5 s). */
     public Builder heartbeatInterval(Duration v) {
       this.heartbeatInterval = v;
+      return this;
+    }
+
+    /**
+     * How long a call alone on its channel connection spins for its answer before it sleeps (0 to 1
+     * ms; default 50 µs, or the system property {@value TransportOptions#CHANNEL_SPIN_PROPERTY}).
+     */
+    public Builder channelSpin(Duration v) {
+      this.channelSpin = v;
       return this;
     }
 
@@ -453,6 +515,7 @@ public final class TransportOptions {
         throw new IllegalArgumentException("wire must be HTTP or CHANNEL, got null");
       }
       checkRange("heartbeatInterval", heartbeatInterval, MIN_TIMEOUT, MAX_TIMEOUT);
+      checkRange("channelSpin", channelSpin, Duration.ZERO, MAX_CHANNEL_SPIN);
       checkRange("connectTimeout", connectTimeout, MIN_TIMEOUT, Duration.ofMinutes(5));
       checkRange("readTimeout", readTimeout, MIN_TIMEOUT, MAX_TIMEOUT);
       checkRange("writeTimeout", writeTimeout, MIN_TIMEOUT, MAX_TIMEOUT);
@@ -504,6 +567,9 @@ public final class TransportOptions {
     }
 
     private static String human(Duration d) {
+      if (d.toNanos() % 1_000_000 != 0 && d.compareTo(Duration.ofSeconds(1)) < 0) {
+        return d.toNanos() / 1000 + " µs";
+      }
       if (d.toMillis() % 1000 != 0) {
         return d.toMillis() + " ms";
       }

@@ -119,7 +119,8 @@ final class ChannelConnector {
               memberName,
               name,
               options.connectTimeout(),
-              options.heartbeatInterval());
+              options.heartbeatInterval(),
+              options.channelSpin());
     } catch (TransportException e) {
       failure = e;
     } catch (RuntimeException e) {

@@ -32,9 +32,10 @@ import javax.net.ssl.SSLSocket;
  * One persistent crypto channel connection to a member: mutual TLS, the hello, then requests
  * written by a {@link FrameWriter} (frames of several threads ready together go out in one write)
  * and answers read by one reader thread that hands each to the caller waiting for its request id,
- * in whatever order they come. Every call is one attempt: a request is never written twice. A
- * connection with nothing received for the heartbeat interval is pinged; one whose ping stays
- * unanswered as long is closed, failing the requests under way.
+ * in whatever order they come (a call alone on the connection first spins for its answer for the
+ * {@code channelSpin} of {@code TransportOptions}, then sleeps). Every call is one attempt: a
+ * request is never written twice. A connection with nothing received for the heartbeat interval is
+ * pinged; one whose ping stays unanswered as long is closed, failing the requests under way.
  *
  * <p>Failures: no connection, or a connection already broken before the request was written, is
  * {@link Kind#CONNECT} (the request never left); a connection that broke after the request was
@@ -67,6 +68,7 @@ final class ChannelWire implements AutoCloseable {
   private final AtomicInteger ids = new AtomicInteger();
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
   private final long heartbeatNanos;
+  private final long spinNanos;
   private final ScheduledFuture<?> heartbeat;
   private volatile long lastReceivedNanos = System.nanoTime();
   private volatile long pingSentNanos;
@@ -74,8 +76,14 @@ final class ChannelWire implements AutoCloseable {
   private volatile String closeReason;
 
   private ChannelWire(
-      String name, Socket raw, SSLSocket socket, InputStream in, Duration heartbeatInterval)
+      String name,
+      Socket raw,
+      SSLSocket socket,
+      InputStream in,
+      Duration heartbeatInterval,
+      Duration spin)
       throws IOException {
+    this.spinNanos = spin.toNanos();
     this.name = name;
     this.raw = raw;
     this.socket = socket;
@@ -104,7 +112,8 @@ final class ChannelWire implements AutoCloseable {
       String memberName,
       String name,
       Duration connectTimeout,
-      Duration heartbeatInterval)
+      Duration heartbeatInterval,
+      Duration spin)
       throws TransportException {
     Socket raw = new Socket();
     try {
@@ -152,7 +161,7 @@ final class ChannelWire implements AutoCloseable {
                 + ChannelFrames.VERSION);
       }
       s.setSoTimeout(0); // a silent connection is found by the heartbeat
-      return new ChannelWire(name, raw, s, in, heartbeatInterval);
+      return new ChannelWire(name, raw, s, in, heartbeatInterval, spin);
     } catch (SSLException e) {
       closeQuietly(raw);
       throw handshakeFailure(name, e);
@@ -259,6 +268,13 @@ final class ChannelWire implements AutoCloseable {
           fail("the connection broke while a request was written: " + e.getMessage());
         }
         throw writeFailure(name, what, e);
+      }
+      if (spinNanos > 0 && inFlight.availablePermits() == MAX_IN_FLIGHT - 1) {
+        // alone on the connection: wait on the CPU a little, so that a quick answer wakes no one
+        long end = System.nanoTime() + spinNanos;
+        while (!answer.isDone() && System.nanoTime() - end < 0) {
+          Thread.yield();
+        }
       }
       try {
         return timeout.isZero()
