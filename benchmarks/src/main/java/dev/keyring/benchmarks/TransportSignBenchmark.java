@@ -61,6 +61,10 @@ import org.openjdk.jmh.infra.BenchmarkParams;
  *   <li>{@code channel}: the same over the member's binary crypto channel ({@link
  *       TransportOptions.Wire#CHANNEL}): one persistent connection, concurrent threads pipelined on
  *       it.
+ *   <li>{@code channel-queued}: the channel with the member's serving on the reader switched off
+ *       (system property {@code keyring.member.channel.inline=false}): every request handed to the
+ *       member's workers and every answer to its writer thread, what the channel did before a
+ *       request that comes alone was served on the connection's reader.
  *   <li>{@code boundary-in-process}: {@link Boundary#sign} on the member's boundary, called
  *       directly with the same keyring, handle and mechanism, the key in the boundary's cache (a
  *       KRCO session stays logged in for the whole trial, as for the transport rows). The gap to
@@ -101,6 +105,12 @@ public class TransportSignBenchmark {
   /** The channel, each request written alone: what the client's write coalescing saves. */
   static final String CHANNEL_UNCOALESCED = "channel-uncoalesced";
 
+  /** The channel, every request through the member's workers and writer thread. */
+  static final String CHANNEL_QUEUED = "channel-queued";
+
+  /** The member's switch for serving a lone request on the connection's reader. */
+  static final String INLINE_PROPERTY = "keyring.member.channel.inline";
+
   /** The client's switch for write coalescing on the channel (a measuring aid). */
   static final String COALESCE_PROPERTY = "keyring.client.channel.coalesce";
 
@@ -114,6 +124,8 @@ public class TransportSignBenchmark {
     /** Starts the cluster, creates the keyring and opens a client speaking {@code transport}. */
     void start(String transport) throws Exception {
       clientDir = Files.createTempDirectory("keyring-bench-client-");
+      // the trial's own JVM (one fork per trial): the switch holds for this member alone
+      System.setProperty(INLINE_PROPERTY, String.valueOf(!transport.equals(CHANNEL_QUEUED)));
       cluster = EmbeddedCluster.builder().start();
       member = cluster.member(0);
       member
@@ -201,7 +213,7 @@ public class TransportSignBenchmark {
   @State(Scope.Benchmark)
   public static class SignRig extends Rig {
     /** How the sign travels. */
-    @Param({"http1.1", "http2", "channel", IN_PROCESS})
+    @Param({"http1.1", "http2", "channel", CHANNEL_QUEUED, IN_PROCESS})
     public String transport;
 
     /** The key type: {@code P-256} (ECDSA, SHA-256) or {@code RSA-2048} (PKCS#1 v1.5, SHA-256). */
@@ -238,6 +250,7 @@ public class TransportSignBenchmark {
         case "http1.1":
         case "http2":
         case "channel":
+        case CHANNEL_QUEUED:
           break;
         case IN_PROCESS:
           inProcess = true;
@@ -312,9 +325,10 @@ public class TransportSignBenchmark {
   public static class PingRig extends Rig {
     /**
      * The HTTP version of the client, or its binary channel; {@value #CHANNEL_UNCOALESCED}: the
-     * channel with the client's write coalescing switched off (every request a write of its own).
+     * channel with the client's write coalescing switched off (every request a write of its own);
+     * {@value #CHANNEL_QUEUED}: the channel with every request through the member's workers.
      */
-    @Param({"http1.1", "http2", "channel", CHANNEL_UNCOALESCED})
+    @Param({"http1.1", "http2", "channel", CHANNEL_UNCOALESCED, CHANNEL_QUEUED})
     public String transport;
 
     private String what;

@@ -21,6 +21,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
@@ -33,6 +34,19 @@ import org.slf4j.LoggerFactory;
  * queue, its requests under way stay at the limit (further ones are refused), and a write blocked
  * past the write timeout closes the connection. Answers that are ready together are written in one
  * write (one TLS record up to 16 KiB).
+ *
+ * <p>A request that comes alone (nothing else under way on the connection, nothing more read) is
+ * served on the reader itself when it is a quick single-part sign, verify, encrypt or decrypt
+ * ({@link ChannelServer#quick}), or a ping, and its answer written by the reader when the writer is
+ * idle: no hand-off to another thread, which on an idle machine costs a core's wake-up each. The
+ * reader is this connection's own thread, so a client that does not read its answers blocks only
+ * itself; requests that come while others are under way go to the shared workers as before, so that
+ * one connection's requests are still served side by side.
+ *
+ * <p>Before the reader sleeps in a read, it may first spin a little for the client's next request
+ * (see {@link ChannelServer#SPIN_PROPERTY}): only when that client's last request came within the
+ * spin, yielding the CPU to any thread that wants it, and with at most half the processors' worth
+ * of readers spinning at once.
  */
 final class ChannelConnection {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelConnection.class);
@@ -61,6 +75,9 @@ final class ChannelConnection {
   private volatile long writeStartedNanos;
   private volatile boolean writing;
   private byte[] joined = new byte[0]; // the writer's
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private OutputStream output; // after the hello
+  private InputStream input; // after the hello
 
   ChannelConnection(ChannelServer server, java.net.Socket raw, SSLSocket socket) {
     this.server = server;
@@ -83,6 +100,8 @@ final class ChannelConnection {
         return;
       }
       socket.setSoTimeout(0); // idleness is the watchdog's, on the member's ticker
+      output = socket.getOutputStream();
+      input = in;
       Thread w = new Thread(this::writeLoop, "keyring-channel-writer");
       w.setDaemon(true);
       w.start();
@@ -134,7 +153,17 @@ final class ChannelConnection {
   }
 
   private void readLoop(InputStream in) throws IOException {
+    InputStream rawIn = raw.getInputStream();
+    long spin = server.spinNanos();
+    boolean quick = true; // the client's last request came quickly: it sends in a loop
     while (!closed && !closedForReading) {
+      long idleSince = 0;
+      if (spin > 0 && in.available() == 0) {
+        idleSince = System.nanoTime();
+        if (quick && inFlight.get() == 0) { // with requests at the workers, cores are busy
+          spinFor(rawIn, idleSince, spin);
+        }
+      }
       int length;
       try {
         length = ChannelFrames.readLength(in, settings.maxFrameBytes());
@@ -144,6 +173,10 @@ final class ChannelConnection {
       }
       if (length < 0) {
         return; // the client closed
+      }
+      if (idleSince != 0) {
+        // twice the spin: a wait without spinning includes this thread's own wake-up
+        quick = System.nanoTime() - idleSince <= 2 * spin;
       }
       lastActivityNanos = server.ticker().nanoTime();
       long held = 0;
@@ -171,6 +204,25 @@ final class ChannelConnection {
         throw e;
       }
       dispatch(f, held);
+    }
+  }
+
+  /**
+   * Before the reader sleeps in a read of a client whose last request came within the spin (one
+   * sending in a loop): when one of the member's spinning slots is free, waits for the next bytes
+   * on the CPU, polling the bytes the socket has received, for up to {@code spin} from {@code
+   * start}, so that the next request wakes no sleeping thread.
+   */
+  private void spinFor(InputStream rawIn, long start, long spin) throws IOException {
+    if (!server.startSpin()) {
+      return;
+    }
+    try {
+      while (rawIn.available() == 0 && System.nanoTime() - start < spin && !closed) {
+        Thread.yield();
+      }
+    } finally {
+      server.endSpin();
     }
   }
 
@@ -207,7 +259,11 @@ final class ChannelConnection {
       }
       server.counted();
       if (op == Opcode.PING) {
-        send(ChannelCodec.done(r.id, Opcode.PING, null), false);
+        if (alone(0)) {
+          writeNow(ChannelCodec.done(r.id, Opcode.PING, null), false);
+        } else {
+          send(ChannelCodec.done(r.id, Opcode.PING, null), false);
+        }
         return;
       }
       if (inFlight.get() >= settings.maxInFlight()) {
@@ -221,6 +277,12 @@ final class ChannelConnection {
         return;
       }
       inFlight.incrementAndGet();
+      if (served(op) && ChannelServer.quick(r) && alone(1)) {
+        handedOver = true; // answer releases what is held
+        server.servedOnReaderCounted();
+        writeNow(answer(r, held), true);
+        return;
+      }
       try {
         server.workers().execute(() -> serve(r, held));
         handedOver = true;
@@ -235,7 +297,32 @@ final class ChannelConnection {
     }
   }
 
+  /** Whether a request of {@code op} may be served on the reader when it comes alone. */
+  private static boolean served(Opcode op) {
+    return op == Opcode.SIGN || op == Opcode.VERIFY || op == Opcode.ENCRYPT || op == Opcode.DECRYPT;
+  }
+
+  /**
+   * Whether the request just read is alone: serving on the reader is on, {@code counted} requests
+   * are under way (the request itself, or none for a ping) and no further bytes have been read.
+   */
+  private boolean alone(int counted) {
+    if (!server.inline() || inFlight.get() != counted) {
+      return false;
+    }
+    try {
+      return input.available() == 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private void serve(ChannelRequest r, long held) {
+    send(answer(r, held), true);
+  }
+
+  /** Serves {@code r} and answers its frame; releases {@code held}. */
+  private byte[] answer(ChannelRequest r, long held) {
     byte[] answer;
     try {
       answer = service.serve(r, client);
@@ -250,7 +337,39 @@ final class ChannelConnection {
     } finally {
       release(held);
     }
-    send(answer, true);
+    return answer;
+  }
+
+  /**
+   * Writes {@code frame} on the reader when the writer is idle with nothing queued, else queues it
+   * for the writer. A write that blocks is timed by the watchdog like the writer's.
+   */
+  private void writeNow(byte[] frame, boolean admitted) {
+    if (closed) {
+      return;
+    }
+    if (!out.isEmpty() || !writeLock.tryLock()) {
+      send(frame, admitted);
+      return;
+    }
+    try {
+      writeStartedNanos = server.ticker().nanoTime();
+      writing = true;
+      if (admitted) {
+        inFlight.decrementAndGet();
+      }
+      output.write(frame);
+      output.flush();
+      writing = false;
+      lastActivityNanos = server.ticker().nanoTime();
+    } catch (IOException e) {
+      if (!closed) {
+        LOG.debug("channel write to {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
+      }
+      close(null);
+    } finally {
+      writeLock.unlock();
+    }
   }
 
   private void release(long held) {
@@ -333,17 +452,20 @@ final class ChannelConnection {
         // the batch's requests stop counting before their answers are written: a client that
         // has read an answer may send the next request at once (a blocked write still holds at
         // most one batch, so the answers held per connection stay within twice the bound)
-        if (at > 0) {
-          writeStartedNanos = server.ticker().nanoTime();
-          writing = true;
-        }
         inFlight.addAndGet(-admitted);
         refusalsQueued.addAndGet(-refusals);
         if (at > 0) {
-          o.write(buf == null ? first.frame : buf, 0, at);
-          o.flush();
-          writing = false;
-          lastActivityNanos = server.ticker().nanoTime();
+          writeLock.lock();
+          try {
+            writeStartedNanos = server.ticker().nanoTime();
+            writing = true;
+            o.write(buf == null ? first.frame : buf, 0, at);
+            o.flush();
+            writing = false;
+            lastActivityNanos = server.ticker().nanoTime();
+          } finally {
+            writeLock.unlock();
+          }
         }
         if (end) {
           close(null);

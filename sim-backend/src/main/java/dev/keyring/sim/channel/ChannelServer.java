@@ -28,11 +28,32 @@ import org.slf4j.LoggerFactory;
  * CA, client certificates and revocation check) on plain JDK sockets with TCP_NODELAY. Each
  * connection has a reader and a writer thread ({@link ChannelConnection}); requests are served by
  * one pool of workers shared by every connection in arrival order, each connection holding at most
- * {@link ChannelSettings#maxInFlight()} of them. A watchdog on the member's ticker closes idle
- * connections and those whose client stopped reading.
+ * {@link ChannelSettings#maxInFlight()} of them; a request that comes alone on its connection is
+ * served by the connection's reader (see {@link ChannelConnection}). A watchdog on the member's
+ * ticker closes idle connections and those whose client stopped reading.
  */
 public final class ChannelServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);
+
+  /**
+   * The system property that, set to {@code false}, sends every request to the shared workers and
+   * every answer through the connection's writer, even a request that comes alone: a switch to
+   * measure what serving on the reader saves, not a tuning knob.
+   */
+  public static final String INLINE_PROPERTY = "keyring.member.channel.inline";
+
+  /**
+   * The system property giving, in whole microseconds (0 to 1,000; default 50), how long a
+   * connection's reader waits for its client's next request spinning on the CPU before it sleeps in
+   * a read, when that client's last request came within as long; 0 never spins.
+   */
+  public static final String SPIN_PROPERTY = "keyring.member.channel.spinMicros";
+
+  /** The default of {@value #SPIN_PROPERTY}, in microseconds. */
+  static final long DEFAULT_SPIN_MICROS = 50;
+
+  /** A request with more data than this is never served on a reader. */
+  static final int QUICK_DATA_BYTES = 16 << 10;
 
   /** The longest a TLS handshake and hello may take. */
   static final Duration HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
@@ -46,6 +67,16 @@ public final class ChannelServer implements AutoCloseable {
   private final ScheduledExecutorService watchdog;
   private final Set<ChannelConnection> connections = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.atomic.AtomicLong requests =
+      new java.util.concurrent.atomic.AtomicLong();
+  private final boolean inline = inlineProperty();
+  private final long spinNanos = spinProperty() * 1000;
+
+  /** Readers spinning at once: at most half the processors (at least one). */
+  private final java.util.concurrent.Semaphore spinners =
+      new java.util.concurrent.Semaphore(
+          Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+
+  private final java.util.concurrent.atomic.AtomicLong servedOnReader =
       new java.util.concurrent.atomic.AtomicLong();
   private volatile boolean closed;
 
@@ -130,6 +161,105 @@ public final class ChannelServer implements AutoCloseable {
   /** Requests read since the server started (pings included, refusals of bad frames not). */
   public long requests() {
     return requests.get();
+  }
+
+  /** Requests served on their connection's reader since the server started (pings not counted). */
+  public long servedOnReader() {
+    return servedOnReader.get();
+  }
+
+  void servedOnReaderCounted() {
+    servedOnReader.incrementAndGet();
+  }
+
+  /**
+   * Whether {@code r} is quick enough to serve on a reader: an elliptic-curve, EdDSA, AES or HMAC
+   * mechanism (tens of microseconds), with at most {@link #QUICK_DATA_BYTES} of data. RSA is not:
+   * its private-key operations take hundreds of microseconds, which would hold back the
+   * connection's other requests that the workers serve side by side.
+   */
+  static boolean quick(dev.keyring.protocol.channel.ChannelRequest r) {
+    if (r.mechanism == null || (r.data != null && r.data.length > QUICK_DATA_BYTES)) {
+      return false;
+    }
+    switch (r.mechanism) {
+      case CKM_ECDSA:
+      case CKM_ECDSA_SHA256:
+      case CKM_ECDSA_SHA384:
+      case CKM_ECDSA_SHA512:
+      case CKM_EDDSA:
+      case CKM_AES_GCM:
+      case CKM_AES_CBC_PAD:
+      case CKM_SHA256_HMAC:
+      case CKM_SHA384_HMAC:
+      case CKM_SHA512_HMAC:
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  /** How long a reader may spin for its client's next request; 0 never. */
+  long spinNanos() {
+    return spinNanos;
+  }
+
+  /** Takes one of the spinning slots; false when every one is taken. */
+  boolean startSpin() {
+    return spinners.tryAcquire();
+  }
+
+  void endSpin() {
+    spinners.release();
+  }
+
+  /**
+   * {@value #SPIN_PROPERTY} in microseconds: {@value #DEFAULT_SPIN_MICROS} unless set.
+   *
+   * @throws IllegalArgumentException when it is not a whole number from 0 to 1,000
+   */
+  public static long spinProperty() {
+    String v = System.getProperty(SPIN_PROPERTY);
+    if (v == null || v.isBlank()) {
+      return DEFAULT_SPIN_MICROS;
+    }
+    long micros;
+    try {
+      micros = Long.parseLong(v.strip());
+    } catch (NumberFormatException e) {
+      micros = -1;
+    }
+    if (micros < 0 || micros > 1000) {
+      throw new IllegalArgumentException(
+          "system property "
+              + SPIN_PROPERTY
+              + " must be a whole number of microseconds from 0 to 1000, got '"
+              + v
+              + "'");
+    }
+    return micros;
+  }
+
+  /** Whether a request that comes alone is served on its connection's reader. */
+  boolean inline() {
+    return inline;
+  }
+
+  /**
+   * {@value #INLINE_PROPERTY}: true unless it says {@code false}.
+   *
+   * @throws IllegalArgumentException when it is neither {@code true} nor {@code false}
+   */
+  public static boolean inlineProperty() {
+    String v = System.getProperty(INLINE_PROPERTY);
+    if (v == null || v.equalsIgnoreCase("true")) {
+      return true;
+    }
+    if (v.equalsIgnoreCase("false")) {
+      return false;
+    }
+    throw new IllegalArgumentException(
+        "system property " + INLINE_PROPERTY + " must be true or false, got '" + v + "'");
   }
 
   void counted() {

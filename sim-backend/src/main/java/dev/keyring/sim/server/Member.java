@@ -206,6 +206,15 @@ public final class Member implements AutoCloseable {
     return c == null ? 0 : c.requests();
   }
 
+  /**
+   * Channel requests served on their connection's reader (alone on it) rather than by the shared
+   * workers, since the member started (0 without a channel).
+   */
+  public long channelServedOnReader() {
+    ChannelServer c = channel;
+    return c == null ? 0 : c.servedOnReader();
+  }
+
   /** Open crypto channel connections. */
   public int channelConnections() {
     ChannelServer c = channel;

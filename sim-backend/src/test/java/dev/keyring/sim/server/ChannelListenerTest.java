@@ -201,6 +201,37 @@ class ChannelListenerTest {
   }
 
   @Test
+  void aLoneRequest_isServedOnTheReader_requestsReadTogetherByTheWorkers() throws Exception {
+    try (RawChannel c = open()) {
+      String sid = login(c);
+      long before = m.member.channelServedOnReader();
+      c.send(sign(40, sid));
+      ChannelAnswer lone = c.read();
+      assertTrue(lone.ok(), String.valueOf(lone.message));
+      assertEquals(before + 1, m.member.channelServedOnReader(), "a lone sign, on the reader");
+
+      // sixteen signs in one write: the first is read with the others behind it, and those
+      // under way or behind others go to the workers
+      int n = 16;
+      java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+      for (int i = 0; i < n; i++) {
+        all.write(sign(100 + i, sid));
+      }
+      long mid = m.member.channelServedOnReader();
+      c.send(all.toByteArray());
+      java.util.Set<Integer> ids = new java.util.HashSet<>();
+      for (int i = 0; i < n; i++) {
+        ChannelAnswer a = c.read();
+        assertTrue(a.ok(), String.valueOf(a.message));
+        assertTrue(ids.add(a.id));
+      }
+      assertEquals(n, ids.size());
+      long onReader = m.member.channelServedOnReader() - mid;
+      assertTrue(onReader < n, "pipelined signs served by the workers, " + onReader + " on reader");
+    }
+  }
+
+  @Test
   void manyRequestsInFlight_onOneConnection_areEachAnsweredUnderTheirId() throws Exception {
     try (RawChannel c = open()) {
       String sid = login(c);
@@ -398,6 +429,54 @@ class ChannelListenerTest {
       anotherClientIsServed();
       awaitConnections(0); // this connection included: the others closed theirs
       assertTrue(c.readsToEnd(), "the member closed the connection");
+    }
+    anotherClientIsServed();
+  }
+
+  @Test
+  void slowReaderOfLoneRequests_isCutAtTheWriteTimeout_whileOthersAreServed() throws Exception {
+    try (RawChannel c = open()) {
+      String sid = login(c);
+      c.send(
+          ChannelCodec.json(
+              901,
+              null,
+              false,
+              "POST",
+              "/v1/sessions/" + sid + "/keys",
+              "{\"spec\":{\"type\":\"AES\",\"bits\":256},\"template\":{\"CKA_LABEL\":\"slow\"}}"
+                  .getBytes(StandardCharsets.UTF_8)));
+      ChannelAnswer made = c.read();
+      assertTrue(made.ok(), String.valueOf(made.message));
+      long aes = WireJson.mapper().readTree(made.body.rest()).path("handle").asLong();
+      long before = m.member.channelServedOnReader();
+      // one encryption of 16 KiB at a time, never read: each comes alone, so the reader serves it
+      // and writes its answer itself until the loopback buffers are full and its write blocks
+      byte[] plain = new byte[16 << 10];
+      int sent = 0;
+      try {
+        for (int i = 0; i < 4000; i++) {
+          c.send(
+              ChannelCodec.crypto(
+                  2000 + i,
+                  Opcode.ENCRYPT,
+                  null,
+                  sid,
+                  aes,
+                  Mechanism.CKM_AES_GCM,
+                  MechanismParams.NONE,
+                  plain,
+                  null));
+          sent++;
+          Thread.sleep(1);
+        }
+      } catch (IOException cut) {
+        // the member closed the connection while requests were still going out
+      }
+      assertTrue(m.member.channelServedOnReader() > before, "lone encryptions on the reader");
+      anotherClientIsServed();
+      awaitConnections(0);
+      assertTrue(c.readsToEnd(), "the member closed the connection after " + sent + " requests");
     }
     anotherClientIsServed();
   }
