@@ -36,12 +36,14 @@ import org.slf4j.LoggerFactory;
  * write (one TLS record up to 16 KiB).
  *
  * <p>A request that comes alone (nothing else under way on the connection, nothing more read) is
- * served on the reader itself when it is a quick single-part sign, verify, encrypt or decrypt
- * ({@link ChannelServer#quick}), or a ping, and its answer written by the reader when the writer is
- * idle: no hand-off to another thread, which on an idle machine costs a core's wake-up each. The
- * reader is this connection's own thread, so a client that does not read its answers blocks only
- * itself; requests that come while others are under way go to the shared workers as before, so that
- * one connection's requests are still served side by side.
+ * served on the reader itself when it is a single-part sign, verify, encrypt or decrypt with little
+ * data ({@link ChannelServer#small}) that is quick ({@link ChannelServer#quick}) or comes from a
+ * client that has sent one request at a time for {@link #SEQUENTIAL_NANOS}, or a ping, and its
+ * answer written by the reader when the writer is idle: no hand-off to another thread, which on an
+ * idle machine costs a core's wake-up each. The reader is this connection's own thread, so a client
+ * that does not read its answers blocks only itself; requests that come while others are under way
+ * go to the shared workers as before, so that one connection's requests are still served side by
+ * side.
  *
  * <p>Before the reader sleeps in a read, it may first spin a little for the client's next request
  * (see {@link ChannelServer#SPIN_PROPERTY}): only when that client's last request came within the
@@ -53,6 +55,12 @@ final class ChannelConnection {
 
   /** A frame up to this size is read without asking the member's memory budget. */
   static final int FREE_FRAME_BYTES = 64 << 10;
+
+  /**
+   * A slow request (RSA) that comes alone is served on the reader only when none of the client's
+   * requests has overlapped another for this long: a client sending one request at a time.
+   */
+  static final long SEQUENTIAL_NANOS = 10_000_000;
 
   /** The most one coalesced write carries. */
   private static final int MAX_WRITE_BYTES = 256 << 10;
@@ -77,6 +85,7 @@ final class ChannelConnection {
   private byte[] joined = new byte[0]; // the writer's
   private final ReentrantLock writeLock = new ReentrantLock();
   private OutputStream output; // after the hello
+  private long overlapNanos = System.nanoTime() - SEQUENTIAL_NANOS - 1; // the reader's
   private InputStream input; // after the hello
 
   ChannelConnection(ChannelServer server, java.net.Socket raw, SSLSocket socket) {
@@ -276,12 +285,21 @@ final class ChannelConnection {
                 + " requests under way, the most it may; read their answers before sending more");
         return;
       }
-      inFlight.incrementAndGet();
-      if (served(op) && ChannelServer.quick(r) && alone(1)) {
-        handedOver = true; // answer releases what is held
-        server.servedOnReaderCounted();
-        writeNow(answer(r, held), true);
-        return;
+      if (inFlight.incrementAndGet() > 1) {
+        overlapNanos = System.nanoTime(); // others of this client's requests are at the workers
+      }
+      if (served(op) && ChannelServer.small(r) && alone(1)) {
+        boolean quick = ChannelServer.quick(r);
+        if (quick || System.nanoTime() - overlapNanos > SEQUENTIAL_NANOS) {
+          handedOver = true; // answer releases what is held
+          server.servedOnReaderCounted();
+          byte[] answer = answer(r, held);
+          if (!quick && bytesWaiting()) {
+            overlapNanos = System.nanoTime(); // the next request came while this one was served
+          }
+          writeNow(answer, true);
+          return;
+        }
       }
       try {
         server.workers().execute(() -> serve(r, held));
@@ -314,6 +332,15 @@ final class ChannelConnection {
       return input.available() == 0;
     } catch (IOException e) {
       return false;
+    }
+  }
+
+  /** Whether bytes of the client's next request have arrived (read or not yet). */
+  private boolean bytesWaiting() {
+    try {
+      return input.available() > 0 || raw.getInputStream().available() > 0;
+    } catch (IOException e) {
+      return false; // closed: the next read says so
     }
   }
 

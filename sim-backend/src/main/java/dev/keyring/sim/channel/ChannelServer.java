@@ -172,14 +172,18 @@ public final class ChannelServer implements AutoCloseable {
     servedOnReader.incrementAndGet();
   }
 
+  /** Whether {@code r} carries at most {@link #QUICK_DATA_BYTES} of data. */
+  static boolean small(dev.keyring.protocol.channel.ChannelRequest r) {
+    return r.data == null || r.data.length <= QUICK_DATA_BYTES;
+  }
+
   /**
-   * Whether {@code r} is quick enough to serve on a reader: an elliptic-curve, EdDSA, AES or HMAC
-   * mechanism (tens of microseconds), with at most {@link #QUICK_DATA_BYTES} of data. RSA is not:
-   * its private-key operations take hundreds of microseconds, which would hold back the
-   * connection's other requests that the workers serve side by side.
+   * Whether {@code r}'s mechanism is quick: elliptic-curve, EdDSA, AES or HMAC (tens of
+   * microseconds). RSA is not: its private-key operations take hundreds of microseconds, which on a
+   * reader would hold back the connection's other requests that the workers serve side by side.
    */
   static boolean quick(dev.keyring.protocol.channel.ChannelRequest r) {
-    if (r.mechanism == null || (r.data != null && r.data.length > QUICK_DATA_BYTES)) {
+    if (r.mechanism == null || !small(r)) {
       return false;
     }
     switch (r.mechanism) {

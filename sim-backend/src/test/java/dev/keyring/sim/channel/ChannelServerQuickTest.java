@@ -52,6 +52,8 @@ class ChannelServerQuickTest {
           Mechanism.CKM_RSA_PKCS_OAEP
         }) {
       assertFalse(ChannelServer.quick(request(Opcode.SIGN, m, 32)), m.name());
+      assertTrue(ChannelServer.small(request(Opcode.SIGN, m, 32)), m.name());
+      assertFalse(ChannelServer.small(request(Opcode.ENCRYPT, m, (16 << 10) + 1)), m.name());
     }
   }
 }

@@ -232,6 +232,62 @@ class ChannelListenerTest {
   }
 
   @Test
+  void slowRequests_areServedOnTheReaderOnlyForAClientSendingOneAtATime() throws Exception {
+    try (RawChannel c = open()) {
+      String sid = login(c);
+      c.send(
+          ChannelCodec.json(
+              902,
+              null,
+              false,
+              "POST",
+              "/v1/sessions/" + sid + "/keypairs",
+              ("{\"spec\":{\"type\":\"RSA\",\"bits\":2048},\"publicTemplate\":"
+                      + "{\"CKA_LABEL\":\"rsa-pub\"},\"privateTemplate\":{\"CKA_LABEL\":\"rsa\"}}")
+                  .getBytes(StandardCharsets.UTF_8)));
+      ChannelAnswer made = c.read();
+      assertTrue(made.ok(), String.valueOf(made.message));
+      long rsa =
+          WireJson.mapper().readTree(made.body.rest()).path("privateKey").path("handle").asLong();
+      // a new connection, one request at a time: even an RSA signature is served on the reader
+      try (RawChannel one = open()) {
+        String s2 = login(one);
+        long before = m.member.channelServedOnReader();
+        one.send(rsaSign(50, s2, rsa));
+        ChannelAnswer signed = one.read();
+        assertTrue(signed.ok(), String.valueOf(signed.message));
+        assertEquals(
+            before + 1, m.member.channelServedOnReader(), "a lone RSA sign, on the reader");
+        // eight RSA signatures in one write overlap: they go to the workers
+        java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 8; i++) {
+          all.write(rsaSign(60 + i, s2, rsa));
+        }
+        long mid = m.member.channelServedOnReader();
+        one.send(all.toByteArray());
+        for (int i = 0; i < 8; i++) {
+          ChannelAnswer a = one.read();
+          assertTrue(a.ok(), String.valueOf(a.message));
+        }
+        assertTrue(m.member.channelServedOnReader() - mid < 8, "overlapping RSA signs at workers");
+      }
+    }
+  }
+
+  private static byte[] rsaSign(int id, String sid, long key) {
+    return ChannelCodec.crypto(
+        id,
+        Opcode.SIGN,
+        null,
+        sid,
+        key,
+        Mechanism.CKM_SHA256_RSA_PKCS,
+        MechanismParams.NONE,
+        DATA,
+        null);
+  }
+
+  @Test
   void manyRequestsInFlight_onOneConnection_areEachAnsweredUnderTheirId() throws Exception {
     try (RawChannel c = open()) {
       String sid = login(c);
