@@ -1,5 +1,6 @@
 package dev.keyring.client.api;
 
+import dev.keyring.protocol.SystemProperties;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -336,43 +337,14 @@ public final class TransportOptions {
     private Builder() {}
 
     private static Duration defaultChannelSpin() {
-      String v = System.getProperty(CHANNEL_SPIN_PROPERTY);
-      if (v == null || v.isBlank()) {
-        return Duration.ofNanos(50_000);
-      }
-      long micros;
-      try {
-        micros = Long.parseLong(v.strip());
-      } catch (NumberFormatException e) {
-        micros = -1;
-      }
-      if (micros < 0 || micros > MAX_CHANNEL_SPIN.toNanos() / 1000) {
-        throw new IllegalArgumentException(
-            "system property "
-                + CHANNEL_SPIN_PROPERTY
-                + " must be a whole number of microseconds from 0 to "
-                + MAX_CHANNEL_SPIN.toNanos() / 1000
-                + ", got '"
-                + v
-                + "'");
-      }
-      return Duration.ofNanos(micros * 1000);
+      return Duration.ofNanos(
+          1000
+              * SystemProperties.wholeNumber(
+                  CHANNEL_SPIN_PROPERTY, 50, MAX_CHANNEL_SPIN.toNanos() / 1000, "microseconds"));
     }
 
     private static boolean defaultHedging() {
-      String v = System.getProperty(HEDGING_PROPERTY);
-      if (v == null || v.isBlank()) {
-        return true;
-      }
-      switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
-        case "true":
-          return true;
-        case "false":
-          return false;
-        default:
-          throw new IllegalArgumentException(
-              "system property " + HEDGING_PROPERTY + " must be true or false, got '" + v + "'");
-      }
+      return SystemProperties.flag(HEDGING_PROPERTY, true);
     }
 
     private static Wire defaultWire() {

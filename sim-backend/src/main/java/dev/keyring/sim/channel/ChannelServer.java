@@ -223,25 +223,8 @@ public final class ChannelServer implements AutoCloseable {
    * @throws IllegalArgumentException when it is not a whole number from 0 to 1,000
    */
   public static long spinProperty() {
-    String v = System.getProperty(SPIN_PROPERTY);
-    if (v == null || v.isBlank()) {
-      return DEFAULT_SPIN_MICROS;
-    }
-    long micros;
-    try {
-      micros = Long.parseLong(v.strip());
-    } catch (NumberFormatException e) {
-      micros = -1;
-    }
-    if (micros < 0 || micros > 1000) {
-      throw new IllegalArgumentException(
-          "system property "
-              + SPIN_PROPERTY
-              + " must be a whole number of microseconds from 0 to 1000, got '"
-              + v
-              + "'");
-    }
-    return micros;
+    return dev.keyring.protocol.SystemProperties.wholeNumber(
+        SPIN_PROPERTY, DEFAULT_SPIN_MICROS, 1000, "microseconds");
   }
 
   /** Whether a request that comes alone is served on its connection's reader. */
@@ -255,15 +238,7 @@ public final class ChannelServer implements AutoCloseable {
    * @throws IllegalArgumentException when it is neither {@code true} nor {@code false}
    */
   public static boolean inlineProperty() {
-    String v = System.getProperty(INLINE_PROPERTY);
-    if (v == null || v.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (v.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new IllegalArgumentException(
-        "system property " + INLINE_PROPERTY + " must be true or false, got '" + v + "'");
+    return dev.keyring.protocol.SystemProperties.flag(INLINE_PROPERTY, true);
   }
 
   void counted() {

@@ -80,15 +80,7 @@ final class FrameWriter {
    * @throws IllegalArgumentException when the property is neither {@code true} nor {@code false}
    */
   static boolean coalescing() {
-    String v = System.getProperty(COALESCE_PROPERTY);
-    if (v == null || v.equalsIgnoreCase("true")) {
-      return true;
-    }
-    if (v.equalsIgnoreCase("false")) {
-      return false;
-    }
-    throw new IllegalArgumentException(
-        "system property " + COALESCE_PROPERTY + " must be true or false, got '" + v + "'");
+    return dev.keyring.protocol.SystemProperties.flag(COALESCE_PROPERTY, true);
   }
 
   /**
