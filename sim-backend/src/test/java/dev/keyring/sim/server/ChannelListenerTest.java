@@ -10,7 +10,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
-import dev.keyring.protocol.Role;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.ChannelFrames;
@@ -63,14 +62,16 @@ class ChannelListenerTest {
 
   /** Opens a session on the test keyring and logs it in as KRCO over {@code c}; its id. */
   private static String login(RawChannel c) throws IOException {
-    c.send(ChannelCodec.openSession(1, null, CryptoTestMember.KEYRING));
-    ChannelAnswer opened = c.read();
-    assertTrue(opened.ok(), String.valueOf(opened.message));
-    String sid = opened.body.text8("session");
-    c.send(ChannelCodec.login(2, null, sid, Role.KRCO, CryptoTestMember.PASSWORD));
-    ChannelAnswer in = c.read();
-    assertTrue(in.ok(), String.valueOf(in.message));
-    return sid;
+    return c.loginKrco();
+  }
+
+  /** A REST call through the JSON opcode that must succeed; its JSON answer. */
+  private static com.fasterxml.jackson.databind.JsonNode post(
+      RawChannel c, int id, String path, String body) throws IOException {
+    c.send(ChannelCodec.json(id, null, false, "POST", path, body.getBytes(StandardCharsets.UTF_8)));
+    ChannelAnswer a = c.read();
+    assertTrue(a.ok(), String.valueOf(a.message));
+    return WireJson.mapper().readTree(a.body.rest());
   }
 
   private static byte[] sign(int id, String sid) {
@@ -235,20 +236,16 @@ class ChannelListenerTest {
   void slowRequests_areServedOnTheReaderOnlyForAClientSendingOneAtATime() throws Exception {
     try (RawChannel c = open()) {
       String sid = login(c);
-      c.send(
-          ChannelCodec.json(
-              902,
-              null,
-              false,
-              "POST",
-              "/v1/sessions/" + sid + "/keypairs",
-              ("{\"spec\":{\"type\":\"RSA\",\"bits\":2048},\"publicTemplate\":"
-                      + "{\"CKA_LABEL\":\"rsa-pub\"},\"privateTemplate\":{\"CKA_LABEL\":\"rsa\"}}")
-                  .getBytes(StandardCharsets.UTF_8)));
-      ChannelAnswer made = c.read();
-      assertTrue(made.ok(), String.valueOf(made.message));
       long rsa =
-          WireJson.mapper().readTree(made.body.rest()).path("privateKey").path("handle").asLong();
+          post(
+                  c,
+                  902,
+                  "/v1/sessions/" + sid + "/keypairs",
+                  "{\"spec\":{\"type\":\"RSA\",\"bits\":2048},\"publicTemplate\":"
+                      + "{\"CKA_LABEL\":\"rsa-pub\"},\"privateTemplate\":{\"CKA_LABEL\":\"rsa\"}}")
+              .path("privateKey")
+              .path("handle")
+              .asLong();
       // a new connection, one request at a time: even an RSA signature is served on the reader
       try (RawChannel one = open()) {
         String s2 = login(one);
@@ -493,18 +490,14 @@ class ChannelListenerTest {
   void slowReaderOfLoneRequests_isCutAtTheWriteTimeout_whileOthersAreServed() throws Exception {
     try (RawChannel c = open()) {
       String sid = login(c);
-      c.send(
-          ChannelCodec.json(
-              901,
-              null,
-              false,
-              "POST",
-              "/v1/sessions/" + sid + "/keys",
-              "{\"spec\":{\"type\":\"AES\",\"bits\":256},\"template\":{\"CKA_LABEL\":\"slow\"}}"
-                  .getBytes(StandardCharsets.UTF_8)));
-      ChannelAnswer made = c.read();
-      assertTrue(made.ok(), String.valueOf(made.message));
-      long aes = WireJson.mapper().readTree(made.body.rest()).path("handle").asLong();
+      long aes =
+          post(
+                  c,
+                  901,
+                  "/v1/sessions/" + sid + "/keys",
+                  "{\"spec\":{\"type\":\"AES\",\"bits\":256},\"template\":{\"CKA_LABEL\":\"slow\"}}")
+              .path("handle")
+              .asLong();
       long before = m.member.channelServedOnReader();
       // one encryption of 16 KiB at a time, never read: each comes alone, so the reader serves it
       // and writes its answer itself until the loopback buffers are full and its write blocks

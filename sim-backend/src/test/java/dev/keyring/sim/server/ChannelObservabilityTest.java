@@ -9,7 +9,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
-import dev.keyring.protocol.Role;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.Opcode;
@@ -75,12 +74,7 @@ class ChannelObservabilityTest {
     String before = m.member.metricsText();
     long signedBefore = value(before, "sign", 200, "channel");
     try (RawChannel c = open()) {
-      c.send(ChannelCodec.openSession(1, null, CryptoTestMember.KEYRING));
-      ChannelAnswer opened = c.read();
-      assertTrue(opened.ok(), String.valueOf(opened.message));
-      String sid = opened.body.text8("session");
-      c.send(ChannelCodec.login(2, null, sid, Role.KRCO, CryptoTestMember.PASSWORD));
-      assertTrue(c.read().ok());
+      String sid = c.loginKrco();
       for (int i = 0; i < 3; i++) {
         c.send(sign(10 + i, sid));
         assertTrue(c.read().ok());

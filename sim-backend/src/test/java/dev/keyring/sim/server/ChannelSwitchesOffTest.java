@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
-import dev.keyring.protocol.Role;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.Opcode;
@@ -58,12 +57,7 @@ class ChannelSwitchesOffTest {
   @Test
   void loneRequests_goToTheWorkers_andAreAnswered() throws Exception {
     try (RawChannel c = RawChannel.open(m.clientTls, m.member.channelPort())) {
-      c.send(ChannelCodec.openSession(1, null, CryptoTestMember.KEYRING));
-      ChannelAnswer opened = c.read();
-      assertTrue(opened.ok(), String.valueOf(opened.message));
-      String sid = opened.body.text8("session");
-      c.send(ChannelCodec.login(2, null, sid, Role.KRCO, CryptoTestMember.PASSWORD));
-      assertTrue(c.read().ok());
+      String sid = c.loginKrco();
       for (int i = 0; i < 5; i++) {
         c.send(ChannelCodec.ping(10 + i));
         assertEquals(10 + i, c.read().id);

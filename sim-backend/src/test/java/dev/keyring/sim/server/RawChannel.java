@@ -47,6 +47,28 @@ final class RawChannel implements AutoCloseable {
     return c;
   }
 
+  /**
+   * Opens a session on the test keyring and logs it in as KRCO (requests 1 and 2); the session id.
+   *
+   * @throws IOException when the member refused either (with its code and message)
+   */
+  String loginKrco() throws IOException {
+    send(ChannelCodec.openSession(1, null, CryptoTestMember.KEYRING));
+    ChannelAnswer opened = read();
+    if (!opened.ok()) {
+      throw new IOException("open session refused: " + opened.code + " " + opened.message);
+    }
+    String sid = opened.body.text8("session");
+    send(
+        ChannelCodec.login(
+            2, null, sid, dev.keyring.protocol.Role.KRCO, CryptoTestMember.PASSWORD));
+    ChannelAnswer in = read();
+    if (!in.ok()) {
+      throw new IOException("login refused: " + in.code + " " + in.message);
+    }
+    return sid;
+  }
+
   void send(byte[] bytes) throws IOException {
     out.write(bytes);
     out.flush();
