@@ -75,16 +75,7 @@ class ChannelListenerTest {
   }
 
   private static byte[] sign(int id, String sid) {
-    return ChannelCodec.crypto(
-        id,
-        Opcode.SIGN,
-        null,
-        sid,
-        m.signingKey,
-        Mechanism.CKM_ECDSA_SHA256,
-        MechanismParams.NONE,
-        DATA,
-        null);
+    return m.signFrame(id, sid, DATA);
   }
 
   /** Another client, on a fresh connection, is served: a ping and a signature. */

@@ -6,12 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.keyring.protocol.Mechanism;
-import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
-import dev.keyring.protocol.channel.Opcode;
 import dev.keyring.protocol.wire.ErrorResponse;
 import dev.keyring.protocol.wire.WireJson;
 import dev.keyring.testing.admin.AdminRestClient;
@@ -57,16 +54,7 @@ class ChannelObservabilityTest {
   }
 
   private static byte[] sign(int id, String sid) {
-    return ChannelCodec.crypto(
-        id,
-        Opcode.SIGN,
-        null,
-        sid,
-        m.signingKey,
-        Mechanism.CKM_ECDSA_SHA256,
-        MechanismParams.NONE,
-        DATA,
-        null);
+    return m.signFrame(id, sid, DATA);
   }
 
   @Test

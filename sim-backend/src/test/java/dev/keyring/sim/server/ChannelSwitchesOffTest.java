@@ -4,11 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.keyring.protocol.Mechanism;
-import dev.keyring.protocol.MechanismParams;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
-import dev.keyring.protocol.channel.Opcode;
 import dev.keyring.sim.channel.ChannelServer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -61,17 +58,7 @@ class ChannelSwitchesOffTest {
       for (int i = 0; i < 5; i++) {
         c.send(ChannelCodec.ping(10 + i));
         assertEquals(10 + i, c.read().id);
-        c.send(
-            ChannelCodec.crypto(
-                20 + i,
-                Opcode.SIGN,
-                null,
-                sid,
-                m.signingKey,
-                Mechanism.CKM_ECDSA_SHA256,
-                MechanismParams.NONE,
-                "queued".getBytes(StandardCharsets.UTF_8),
-                null));
+        c.send(m.signFrame(20 + i, sid, "queued".getBytes(StandardCharsets.UTF_8)));
         ChannelAnswer signed = c.read();
         assertEquals(20 + i, signed.id);
         assertTrue(signed.ok(), String.valueOf(signed.message));

@@ -63,6 +63,20 @@ final class CryptoTestMember implements AutoCloseable {
     this.signingKey = signingKey;
   }
 
+  /** A channel SIGN frame: ECDSA with SHA-256 over {@code data} with the test's signing key. */
+  byte[] signFrame(int id, String sid, byte[] data) {
+    return dev.keyring.protocol.channel.ChannelCodec.crypto(
+        id,
+        dev.keyring.protocol.channel.Opcode.SIGN,
+        null,
+        sid,
+        signingKey,
+        dev.keyring.protocol.Mechanism.CKM_ECDSA_SHA256,
+        dev.keyring.protocol.MechanismParams.NONE,
+        data,
+        null);
+  }
+
   /** Starts and provisions a member in {@code dir}; {@code settings} may change its config. */
   static CryptoTestMember start(Path dir, Consumer<MemberConfig.Builder> settings)
       throws Exception {
