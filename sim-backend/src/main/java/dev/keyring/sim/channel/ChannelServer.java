@@ -68,8 +68,8 @@ public final class ChannelServer implements AutoCloseable {
   private final Set<ChannelConnection> connections = ConcurrentHashMap.newKeySet();
   private final java.util.concurrent.atomic.AtomicLong requests =
       new java.util.concurrent.atomic.AtomicLong();
-  private final boolean inline = inlineProperty();
-  private final long spinNanos = spinProperty() * 1000;
+  private final boolean inline;
+  private final long spinNanos;
 
   /** Readers spinning at once: at most half the processors (at least one). */
   private final java.util.concurrent.Semaphore spinners =
@@ -85,7 +85,11 @@ public final class ChannelServer implements AutoCloseable {
       SSLContext context,
       ChannelService service,
       ChannelSettings settings,
-      Ticker ticker) {
+      Ticker ticker,
+      boolean inline,
+      long spinMicros) {
+    this.inline = inline;
+    this.spinNanos = spinMicros * 1000;
     this.server = server;
     this.context = context;
     this.service = service;
@@ -131,6 +135,9 @@ public final class ChannelServer implements AutoCloseable {
     Objects.requireNonNull(service, "service");
     // plain TCP underneath, TLS layered per connection: closing the plain socket ends a connection
     // at once even while a thread is blocked writing to a client that does not read
+    // the switches first: a bad value refuses the start before any port is bound
+    boolean inline = inlineProperty();
+    long spinMicros = spinProperty();
     ServerSocket s = new ServerSocket();
     try {
       s.setReuseAddress(true);
@@ -141,7 +148,7 @@ public final class ChannelServer implements AutoCloseable {
       s.close();
       throw e;
     }
-    ChannelServer c = new ChannelServer(s, context, service, settings, ticker);
+    ChannelServer c = new ChannelServer(s, context, service, settings, ticker, inline, spinMicros);
     Thread acceptor = new Thread(c::acceptLoop, "keyring-channel-acceptor");
     acceptor.setDaemon(true);
     acceptor.start();
