@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
@@ -28,15 +27,13 @@ import javax.net.ssl.SSLSocket;
  * joined in one buffer the connection keeps (one write of at most 256 KiB), as {@code
  * ChannelConnection} does. No worker pool: the echo has no work to hand to one.
  */
-final class JdkSocketEchoServer implements EchoServer {
+final class JdkSocketEchoServer extends FailureKeeper {
   private static final int MAX_WRITE_BYTES = 256 << 10;
   private static final byte[] CLOSE = new byte[0];
 
   private final SSLContext context;
   private final ServerSocket listener;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  private volatile boolean closed;
 
   JdkSocketEchoServer(SSLContext context) throws IOException {
     this.context = context;
@@ -49,17 +46,6 @@ final class JdkSocketEchoServer implements EchoServer {
   @Override
   public int port() {
     return listener.getLocalPort();
-  }
-
-  @Override
-  public Throwable failure() {
-    return failure.get();
-  }
-
-  private void fail(Throwable t) {
-    if (!closed) {
-      failure.compareAndSet(null, t);
-    }
   }
 
   private void accept() {

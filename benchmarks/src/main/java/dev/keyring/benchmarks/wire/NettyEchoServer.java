@@ -22,7 +22,6 @@ import io.netty.handler.ssl.SslProvider;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The echo on Netty 4.2: the NIO transport with one event-loop thread (the listener's and the
@@ -37,11 +36,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * replaced by the former: when {@link OpenSsl#isAvailable()} is false, {@link #start} fails with
  * {@link OpenSsl#unavailabilityCause()}.
  */
-final class NettyEchoServer implements EchoServer {
+final class NettyEchoServer extends FailureKeeper {
   private final EventLoopGroup group;
   private final Channel listener;
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
-  private volatile boolean closed;
 
   private NettyEchoServer(SslContext tls) throws InterruptedException {
     group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
@@ -126,9 +123,7 @@ final class NettyEchoServer implements EchoServer {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      if (!closed) {
-        failure.compareAndSet(null, cause);
-      }
+      fail(cause);
       ctx.close();
     }
   }
@@ -136,11 +131,6 @@ final class NettyEchoServer implements EchoServer {
   @Override
   public int port() {
     return ((InetSocketAddress) listener.localAddress()).getPort();
-  }
-
-  @Override
-  public Throwable failure() {
-    return failure.get();
   }
 
   @Override

@@ -11,7 +11,6 @@ import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.util.Iterator;
-import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -26,13 +25,11 @@ import javax.net.ssl.SSLException;
  * waits for {@code OP_WRITE}. Buffers grow on {@code BUFFER_OVERFLOW} (and on {@code
  * BUFFER_UNDERFLOW} when the in-buffer is full), so a TLS record of any legal size fits.
  */
-final class NioEngineEchoServer implements EchoServer {
+final class NioEngineEchoServer extends FailureKeeper {
   private final SSLContext context;
   private final Selector selector;
   private final ServerSocketChannel listener;
-  private final AtomicReference<Throwable> failure = new AtomicReference<>();
   private final Thread loop;
-  private volatile boolean closed;
 
   NioEngineEchoServer(SSLContext context) throws IOException {
     this.context = context;
@@ -49,17 +46,6 @@ final class NioEngineEchoServer implements EchoServer {
   @Override
   public int port() {
     return listener.socket().getLocalPort();
-  }
-
-  @Override
-  public Throwable failure() {
-    return failure.get();
-  }
-
-  private void fail(Throwable t) {
-    if (!closed) {
-      failure.compareAndSet(null, t);
-    }
   }
 
   private void run() {
