@@ -40,23 +40,37 @@ public final class SystemProperties {
    * @throws IllegalArgumentException when it is set to anything else
    */
   public static long wholeNumber(String name, long dflt, long max, String unit) {
+    return wholeNumber(name, dflt, 0, max, unit);
+  }
+
+  /**
+   * The system property {@code name} as a whole number of {@code unit} from {@code min} to {@code
+   * max}, or {@code dflt} when it is not set.
+   *
+   * @throws IllegalArgumentException when it is set to anything else
+   */
+  public static long wholeNumber(String name, long dflt, long min, long max, String unit) {
     String v = System.getProperty(name);
     if (v == null || v.isBlank()) {
       return dflt;
     }
-    long n;
+    long n = 0;
+    boolean ok;
     try {
       n = Long.parseLong(v.strip());
+      ok = n >= min && n <= max;
     } catch (NumberFormatException e) {
-      n = -1;
+      ok = false;
     }
-    if (n < 0 || n > max) {
+    if (!ok) {
       throw new IllegalArgumentException(
           "system property "
               + name
               + " must be a whole number of "
               + unit
-              + " from 0 to "
+              + " from "
+              + min
+              + " to "
               + max
               + ", got '"
               + v

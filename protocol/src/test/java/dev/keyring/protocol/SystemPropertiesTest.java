@@ -52,4 +52,25 @@ class SystemPropertiesTest {
               .getMessage());
     }
   }
+
+  @Test
+  void wholeNumber_withALowerBound_refusesWhatIsBelowIt_byNameRuleAndValue() {
+    assertEquals(2, SystemProperties.wholeNumber(NAME, 2, 1, 16, "connections"));
+    System.setProperty(NAME, "1");
+    assertEquals(1, SystemProperties.wholeNumber(NAME, 2, 1, 16, "connections"));
+    System.setProperty(NAME, " 16");
+    assertEquals(16, SystemProperties.wholeNumber(NAME, 2, 1, 16, "connections"));
+    for (String bad : new String[] {"0", "17", "-3", "two"}) {
+      System.setProperty(NAME, bad);
+      assertEquals(
+          "system property keyring.test.system-properties must be a whole number of connections"
+              + " from 1 to 16, got '"
+              + bad
+              + "'",
+          assertThrows(
+                  IllegalArgumentException.class,
+                  () -> SystemProperties.wholeNumber(NAME, 2, 1, 16, "connections"))
+              .getMessage());
+    }
+  }
 }
