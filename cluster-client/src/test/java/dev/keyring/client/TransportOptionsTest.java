@@ -144,6 +144,45 @@ class TransportOptionsTest {
   }
 
   @Test
+  void channelConnections_are2ByDefault_1to16_andTheirPropertyChoosesTheDefault() {
+    String was = System.getProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY);
+    try {
+      System.clearProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY);
+      assertEquals(2, TransportOptions.defaults().channelConnections());
+      TransportOptions o = TransportOptions.builder().channelConnections(16).build();
+      assertEquals(16, o.toBuilder().build().channelConnections());
+      assertTrue(o.toString().contains("channelConnections=16"), o.toString());
+      assertEquals(
+          1, TransportOptions.builder().channelConnections(1).build().channelConnections());
+      for (int bad : new int[] {0, 17, -1}) {
+        assertEquals(
+            "channelConnections must be 1 to 16, got " + bad,
+            assertThrows(
+                    IllegalArgumentException.class,
+                    () -> TransportOptions.builder().channelConnections(bad).build())
+                .getMessage());
+      }
+      System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, " 1 ");
+      assertEquals(1, TransportOptions.builder().build().channelConnections());
+      for (String bad : new String[] {"0", "17", "two"}) {
+        System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, bad);
+        assertEquals(
+            "system property keyring.client.channel.connections must be a whole number of"
+                + " connections from 1 to 16, got '"
+                + bad
+                + "'",
+            assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
+      }
+    } finally {
+      if (was == null) {
+        System.clearProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY);
+      } else {
+        System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, was);
+      }
+    }
+  }
+
+  @Test
   void zeroCallTimeout_meansNone() {
     assertEquals(
         Duration.ZERO, TransportOptions.builder().callTimeout(Duration.ZERO).build().callTimeout());

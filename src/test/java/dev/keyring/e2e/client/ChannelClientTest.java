@@ -40,8 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@link KeyringClient} over the members' binary crypto channel ({@code wire(CHANNEL)}) against a
- * real member on loopback: the crypto calls, many threads pipelined on one connection, the fallback
- * to HTTP when the member has no channel, and what a call sees when its member goes away.
+ * real member on loopback: the crypto calls, many threads pipelined on one connection or spread
+ * over two, the fallback to HTTP when the member has no channel, and what a call sees when its
+ * member goes away.
  */
 @Timeout(300)
 class ChannelClientTest {
@@ -68,17 +69,26 @@ class ChannelClientTest {
   }
 
   private static TransportOptions channelOptions() {
+    return channelOptions(TransportOptions.defaults().channelConnections());
+  }
+
+  private static TransportOptions channelOptions(int connections) {
     return TransportOptions.builder()
         .wire(TransportOptions.Wire.CHANNEL)
         .connectTimeout(Duration.ofSeconds(5))
         .callTimeout(Duration.ofSeconds(60))
+        .channelConnections(connections)
         .build();
   }
 
   private KeyringClient start(int channelPort) throws Exception {
+    return start(channelPort, TransportOptions.defaults().channelConnections());
+  }
+
+  private KeyringClient start(int channelPort, int connections) throws Exception {
     member = TestMember.startWithChannelPort(dir, channelPort, KEYRING);
     ClusterEntry e = member.issueClient(dir, 0, "channel-client");
-    client = KeyringClient.open(e, channelOptions());
+    client = KeyringClient.open(e, channelOptions(connections));
     return client;
   }
 
@@ -159,13 +169,30 @@ class ChannelClientTest {
           e.toString());
       assertEquals(
           1, s.findObjects(Attributes.builder().label("aes").build()).size(), "JSON opcode");
-      assertEquals(1, member.member().channelConnections(), "one connection to the member");
+      assertEquals(
+          1,
+          member.member().channelConnections(),
+          "one thread calling keeps one connection to the member, whatever channelConnections");
     }
   }
 
   @Test
   void manyThreads_pipelinedOnOneConnection_eachGetTheirOwnAnswer() throws Exception {
-    KeyringClient c = start(0);
+    KeyringClient c = start(0, 1);
+    manyThreadsSign(c);
+    assertEquals(1, member.member().channelConnections(), "all of it on one connection");
+  }
+
+  @Test
+  void overlappingCalls_openTheSecondConnection_andNoMore() throws Exception {
+    KeyringClient c = start(0, 2);
+    manyThreadsSign(c);
+    assertEquals(
+        2, member.member().channelConnections(), "a second connection while calls overlapped");
+  }
+
+  /** 16 threads sign 40 times each through one session of {@code c}, each checking its answers. */
+  private void manyThreadsSign(KeyringClient c) throws Exception {
     try (KeyringChannel s = readyAsKrco(c)) {
       KeyringKeyPair kp =
           s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
@@ -204,7 +231,6 @@ class ChannelClientTest {
       } finally {
         pool.shutdownNow();
       }
-      assertEquals(1, member.member().channelConnections(), "all of it on one connection");
     }
   }
 

@@ -53,6 +53,13 @@ import java.util.Objects;
  *       that comes within it wakes no thread: on an idle machine, and more on a virtual one, waking a
  *       sleeping core costs tens of microseconds, more than a ping's whole round trip. Costs at most
  *       that much CPU per call; calls with others under way on the connection never spin</td></tr>
+ *   <tr><td>channelConnections</td><td>2, or the system property {@value
+ *       #CHANNEL_CONNECTIONS_PROPERTY} when set</td><td>1 to 16 channel connections to each member.
+ *       The first is opened at the first call; another only while calls overlap (every open one has
+ *       a request under way), and each call takes an idle one when there is one. A request alone on
+ *       its connection is answered by the member's reading thread with no hand-off, and only a call
+ *       alone on its connection spins (above): two threads calling together run as two lone
+ *       callers</td></tr>
  *   <tr><td>answerDeadline</td><td>750 ms</td><td>0 (none) or 10 ms to 1 h: a repeatable read
  *       its member has not answered by then is abandoned there (its connection closed) and the
  *       member marked down, when another member can take the call; 750 ms leaves the repeat on
@@ -103,6 +110,16 @@ public final class TransportOptions {
    */
   public static final String CHANNEL_SPIN_PROPERTY = "keyring.client.channel.spinMicros";
 
+  /**
+   * The system property that, when set to a whole number (1 to 16), gives the default of {@code
+   * channelConnections}: so that clients configured by file (the provider) can change it without
+   * code.
+   */
+  public static final String CHANNEL_CONNECTIONS_PROPERTY = "keyring.client.channel.connections";
+
+  /** The most {@code channelConnections} to one member: 16. */
+  public static final int MAX_CHANNEL_CONNECTIONS = 16;
+
   /** The longest {@code channelSpin}: 1 ms. */
   public static final Duration MAX_CHANNEL_SPIN = Duration.ofMillis(1);
 
@@ -126,10 +143,12 @@ public final class TransportOptions {
   private final Wire wire;
   private final Duration heartbeatInterval;
   private final Duration channelSpin;
+  private final int channelConnections;
 
   private TransportOptions(Builder b) {
     this.wire = b.wire;
     this.channelSpin = b.channelSpin;
+    this.channelConnections = b.channelConnections;
     this.heartbeatInterval = b.heartbeatInterval;
     this.httpVersion = b.httpVersion;
     this.connectTimeout = b.connectTimeout;
@@ -176,7 +195,8 @@ public final class TransportOptions {
         .answerDeadline(answerDeadline)
         .wire(wire)
         .heartbeatInterval(heartbeatInterval)
-        .channelSpin(channelSpin);
+        .channelSpin(channelSpin)
+        .channelConnections(channelConnections);
   }
 
   /** How crypto calls travel to a member. */
@@ -192,6 +212,11 @@ public final class TransportOptions {
   /** How long a call alone on its channel connection spins for its answer before it sleeps. */
   public Duration channelSpin() {
     return channelSpin;
+  }
+
+  /** How many channel connections a client keeps to one member at most. */
+  public int channelConnections() {
+    return channelConnections;
   }
 
   public HttpVersion httpVersion() {
@@ -307,6 +332,8 @@ public final class TransportOptions {
         + Builder.human(heartbeatInterval)
         + ", channelSpin="
         + Builder.human(channelSpin)
+        + ", channelConnections="
+        + channelConnections
         + "]";
   }
 
@@ -333,6 +360,7 @@ public final class TransportOptions {
     private Wire wire = defaultWire();
     private Duration heartbeatInterval = Duration.ofSeconds(5);
     private Duration channelSpin = defaultChannelSpin();
+    private int channelConnections = defaultChannelConnections();
 
     private Builder() {}
 
@@ -341,6 +369,12 @@ public final class TransportOptions {
           1000
               * SystemProperties.wholeNumber(
                   CHANNEL_SPIN_PROPERTY, 50, MAX_CHANNEL_SPIN.toNanos() / 1000, "microseconds"));
+    }
+
+    private static int defaultChannelConnections() {
+      return (int)
+          SystemProperties.wholeNumber(
+              CHANNEL_CONNECTIONS_PROPERTY, 2, 1, MAX_CHANNEL_CONNECTIONS, "connections");
     }
 
     private static boolean defaultHedging() {
@@ -381,6 +415,16 @@ public final class TransportOptions {
      */
     public Builder channelSpin(Duration v) {
       this.channelSpin = v;
+      return this;
+    }
+
+    /**
+     * How many channel connections to keep to one member at most (1 to 16; default 2, or the system
+     * property {@value TransportOptions#CHANNEL_CONNECTIONS_PROPERTY}); another than the first is
+     * opened only while calls overlap.
+     */
+    public Builder channelConnections(int v) {
+      this.channelConnections = v;
       return this;
     }
 
@@ -488,6 +532,13 @@ public final class TransportOptions {
       }
       checkRange("heartbeatInterval", heartbeatInterval, MIN_TIMEOUT, MAX_TIMEOUT);
       checkRange("channelSpin", channelSpin, Duration.ZERO, MAX_CHANNEL_SPIN);
+      if (channelConnections < 1 || channelConnections > MAX_CHANNEL_CONNECTIONS) {
+        throw new IllegalArgumentException(
+            "channelConnections must be 1 to "
+                + MAX_CHANNEL_CONNECTIONS
+                + ", got "
+                + channelConnections);
+      }
       checkRange("connectTimeout", connectTimeout, MIN_TIMEOUT, Duration.ofMinutes(5));
       checkRange("readTimeout", readTimeout, MIN_TIMEOUT, MAX_TIMEOUT);
       checkRange("writeTimeout", writeTimeout, MIN_TIMEOUT, MAX_TIMEOUT);

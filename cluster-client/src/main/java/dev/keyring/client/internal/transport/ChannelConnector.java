@@ -80,30 +80,60 @@ final class ChannelConnector {
     if (w != null && w.open()) {
       return w;
     }
+    CompletableFuture<ChannelWire> c = start();
+    if (c == null) {
+      return wire;
+    }
+    return await(c);
+  }
+
+  /** The open connection, or null when none is open now (none is made). */
+  ChannelWire openWire() {
+    ChannelWire w = wire;
+    return w != null && w.open() ? w : null;
+  }
+
+  /**
+   * Starts making a connection in the background when none is open or being made, the client is not
+   * closed and the last attempt did not find the member unreachable; returns at once.
+   */
+  void connectSoon() {
+    if (openWire() == null && !closed && !unreachable) {
+      try {
+        start();
+      } catch (TransportException e) {
+        // closed meanwhile: nothing to make
+      }
+    }
+  }
+
+  /**
+   * The connection being made (started now if none is), or null when one is open already.
+   *
+   * @throws TransportException when this client is closed
+   */
+  private CompletableFuture<ChannelWire> start() throws TransportException {
     CompletableFuture<ChannelWire> c;
-    boolean start = false;
     synchronized (lock) {
-      w = wire;
+      ChannelWire w = wire;
       if (w != null && w.open()) {
-        return w;
+        return null;
       }
       if (closed) {
         throw closedFailure();
       }
       c = connecting;
-      if (c == null) {
-        c = new CompletableFuture<>();
-        connecting = c;
-        start = true;
+      if (c != null) {
+        return c;
       }
+      c = new CompletableFuture<>();
+      connecting = c;
     }
-    if (start) {
-      CompletableFuture<ChannelWire> mine = c;
-      Thread t = new Thread(() -> connect(mine), "keyring-client-channel-connect");
-      t.setDaemon(true);
-      t.start();
-    }
-    return await(c);
+    CompletableFuture<ChannelWire> mine = c;
+    Thread t = new Thread(() -> connect(mine), "keyring-client-channel-connect");
+    t.setDaemon(true);
+    t.start();
+    return c;
   }
 
   /** Makes the connection {@code c} stands for; runs on a thread of its own. */

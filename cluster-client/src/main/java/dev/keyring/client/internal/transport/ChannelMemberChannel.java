@@ -31,13 +31,14 @@ import java.util.Objects;
 import java.util.function.IntFunction;
 
 /**
- * The calls one member answers on its binary crypto channel: one persistent mutual-TLS connection
- * ({@link ChannelWire}), opened at the first call and again at the first call after it broke. Sign,
- * verify, encrypt, decrypt, ping and the session calls have binary frames (a sign, verify, encrypt
- * or decrypt whose AES IV is longer than the frame's 255 bytes goes as JSON); every other call is
- * the REST API's JSON request carried by the JSON opcode, decoded by the same code as over HTTP
- * ({@link HttpMemberChannel}). One attempt per call, never repeated here; the read-your-writes
- * position travels in every frame and is raised by every answer that reports one.
+ * The calls one member answers on its binary crypto channel: persistent mutual-TLS connections
+ * ({@link ChannelWire}; one, and a second while calls overlap, see {@link ChannelPool}), opened at
+ * the first call and again at the first call after one broke. Sign, verify, encrypt, decrypt, ping
+ * and the session calls have binary frames (a sign, verify, encrypt or decrypt whose AES IV is
+ * longer than the frame's 255 bytes goes as JSON); every other call is the REST API's JSON request
+ * carried by the JSON opcode, decoded by the same code as over HTTP ({@link HttpMemberChannel}).
+ * One attempt per call, never repeated here; the read-your-writes position travels in every frame
+ * and is raised by every answer that reports one.
  */
 public final class ChannelMemberChannel implements MemberChannel, AutoCloseable {
   private static final ObjectMapper JSON = WireJson.mapper();
@@ -48,7 +49,7 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
   private final String name;
   private final ReadYourWrites positions;
   private final HttpMemberChannel json;
-  private final ChannelConnector connector;
+  private final ChannelPool connections;
 
   ChannelMemberChannel(
       ClientTls tls,
@@ -61,7 +62,7 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
     this.options = options;
     this.port = port;
     this.name = name;
-    this.connector = new ChannelConnector(tls, options, host, port, memberName, name);
+    this.connections = new ChannelPool(tls, options, host, port, memberName, name);
     this.positions = Objects.requireNonNull(positions, "positions");
     this.json = new HttpMemberChannel(new Json());
   }
@@ -76,23 +77,23 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
    * port); {@link #retry()} clears it. The link to the member sends over HTTP meanwhile.
    */
   public boolean reachable() {
-    return connector.reachable();
+    return connections.reachable();
   }
 
   /** Lets the next call try to connect again (a fresh view lists this port still). */
   public void retry() {
-    connector.retry();
+    connections.retry();
   }
 
   /** Whether a connection is open now. */
   public boolean connected() {
-    return connector.connected();
+    return connections.connected();
   }
 
   /** One request with its answer; a refusal is thrown as the member's HsmException. */
   private ChannelAnswer call(Opcode op, IntFunction<byte[]> frame, String what)
       throws TransportException {
-    ChannelWire w = connector.wire();
+    ChannelWire w = connections.wire();
     int id = w.nextId();
     ChannelAnswer a = w.call(id, frame.apply(id), options.callTimeout(), what);
     if (a.position != null && !positions.advance(a.position)) {
@@ -380,7 +381,7 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
   /** Closes the connection; calls under way fail with IO, later ones with CONNECT. */
   @Override
   public void close() {
-    connector.close();
+    connections.close();
   }
 
   @Override

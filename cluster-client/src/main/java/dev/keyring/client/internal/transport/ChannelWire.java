@@ -228,6 +228,11 @@ final class ChannelWire implements AutoCloseable {
     return !closed;
   }
 
+  /** The requests under way on this connection now. */
+  int inFlight() {
+    return MAX_IN_FLIGHT - inFlight.availablePermits();
+  }
+
   /** A request id not under way. */
   int nextId() {
     int id;
