@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -71,8 +70,8 @@ final class HedgedAttempt<T> {
   T run() throws TransportException {
     policy.earn();
     long start = policy.ticker().nanoTime();
-    ScheduledFuture<?> hedgeTimer = null;
-    ScheduledFuture<?> deadlineTimer = null;
+    CoarseTimer.Armed hedgeTimer = null;
+    CoarseTimer.Armed deadlineTimer = null;
     try {
       if (policy.hedges()) {
         hedgeTimer = policy.schedule(this::hedge, policy.delayNanos(what));
@@ -275,9 +274,9 @@ final class HedgedAttempt<T> {
         false);
   }
 
-  private static void cancel(ScheduledFuture<?> f) {
+  private static void cancel(CoarseTimer.Armed f) {
     if (f != null) {
-      f.cancel(false);
+      f.cancel();
     }
   }
 

@@ -11,11 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -40,7 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * A write is never hedged and has no deadline. Each attempt is still one attempt of the member
  * channel; this class only decides when a second one starts elsewhere and when one is given up.
- * Thread-safe; {@link #close()} stops its two thread pools (started at the first hedged call).
+ * Thread-safe; {@link #close()} stops its timer thread ({@link CoarseTimer}) and its hedge threads
+ * (started at the first hedged call).
  */
 public final class Hedging implements AutoCloseable {
   private static final int MULTIPLIER = 3;
@@ -58,7 +55,7 @@ public final class Hedging implements AutoCloseable {
   private final Map<String, LatencyWindow> windows = new ConcurrentHashMap<>();
   private final AtomicInteger budget = new AtomicInteger(BUDGET_CAP);
   private final Object startLock = new Object();
-  private volatile ScheduledExecutorService timer;
+  private volatile CoarseTimer timer;
   private volatile ExecutorService workers;
   private volatile boolean closed;
 
@@ -170,23 +167,15 @@ public final class Hedging implements AutoCloseable {
   }
 
   /**
-   * Runs {@code task} on a hedge thread after {@code nanos}: the timer's one thread only hands it
-   * over, so a task that blocks (an abandon action closing a connection to a paused peer, a member
-   * marked down) never holds back the other calls' hedges and deadlines.
+   * Runs {@code task} on a hedge thread after {@code nanos} (up to {@link CoarseTimer#TICK_NANOS}
+   * later): the timer's one thread only hands it over, so a task that blocks (an abandon action
+   * closing a connection to a paused peer, a member marked down) never holds back the other calls'
+   * hedges and deadlines.
+   *
+   * @throws RejectedExecutionException when this policy is closed
    */
-  ScheduledFuture<?> schedule(Runnable task, long nanos) {
-    ScheduledExecutorService t = timer();
-    ExecutorService w = workers;
-    return t.schedule(
-        () -> {
-          try {
-            w.execute(task);
-          } catch (RejectedExecutionException closing) {
-            // the client is closing: nothing is hedged or abandoned any more
-          }
-        },
-        nanos,
-        TimeUnit.NANOSECONDS);
+  CoarseTimer.Armed schedule(Runnable task, long nanos) {
+    return timer().schedule(task, nanos);
   }
 
   void execute(Runnable task) {
@@ -194,19 +183,17 @@ public final class Hedging implements AutoCloseable {
     workers.execute(task);
   }
 
-  private ScheduledExecutorService timer() {
-    ScheduledExecutorService t = timer;
+  private CoarseTimer timer() {
+    CoarseTimer t = timer;
     if (t != null) {
       return t;
     }
     synchronized (startLock) {
       if (timer == null) {
         int n = POOLS.incrementAndGet();
-        ScheduledThreadPoolExecutor s =
-            new ScheduledThreadPoolExecutor(1, daemons("keyring-hedge-timer-" + n));
-        s.setRemoveOnCancelPolicy(true);
-        workers = Executors.newCachedThreadPool(daemons("keyring-hedge-" + n));
-        timer = s;
+        ExecutorService w = Executors.newCachedThreadPool(daemons("keyring-hedge-" + n));
+        workers = w;
+        timer = new CoarseTimer("keyring-hedge-timer-" + n, w);
         if (closed) {
           close();
         }
@@ -233,7 +220,7 @@ public final class Hedging implements AutoCloseable {
     closed = true;
     synchronized (startLock) {
       if (timer != null) {
-        timer.shutdownNow();
+        timer.close();
         workers.shutdownNow();
       }
     }
