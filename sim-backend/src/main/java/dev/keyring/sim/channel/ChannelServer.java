@@ -1,5 +1,6 @@
 package dev.keyring.sim.channel;
 
+import dev.keyring.protocol.channel.ChannelTls;
 import dev.keyring.protocol.time.Ticker;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -298,7 +299,7 @@ public final class ChannelServer implements AutoCloseable {
                 context.getSocketFactory().createSocket(accepted, null, accepted.getPort(), true);
         socket.setUseClientMode(false);
         socket.setNeedClientAuth(true);
-        socket.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+        ChannelTls.apply(socket);
       } catch (IOException | RuntimeException e) {
         closeQuietly(accepted);
         continue;

@@ -7,6 +7,7 @@ import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.ChannelFormatException;
 import dev.keyring.protocol.channel.ChannelFrames;
+import dev.keyring.protocol.channel.ChannelTls;
 import dev.keyring.protocol.channel.Frame;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -135,7 +136,7 @@ final class ChannelWire implements AutoCloseable {
     SSLSocket s = null;
     try {
       s = (SSLSocket) tls.socketFactory.createSocket(raw, host, port, true);
-      s.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+      ChannelTls.apply(s);
       s.setSoTimeout((int) connectTimeout.toMillis());
       s.startHandshake();
       if (!ClientTls.verifierFor(memberName).verify(host, s.getSession())) {
