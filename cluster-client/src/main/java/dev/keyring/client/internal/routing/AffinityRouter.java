@@ -1,6 +1,5 @@
 package dev.keyring.client.internal.routing;
 
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
@@ -53,41 +52,49 @@ public final class AffinityRouter {
       List<T> members, String preferredGroup, boolean write, Collection<? super T> excluded) {
     Objects.requireNonNull(members, "members");
     Objects.requireNonNull(excluded, "excluded");
-    List<T> candidates = new ArrayList<>();
-    List<T> tied = new ArrayList<>();
+    // one array per call and no lists: this runs for every call of the client
+    boolean any = false;
+    boolean inGroupOnly = false;
     for (T m : members) {
-      if (m.up() && !excluded.contains(m) && !(write && m.readOnly())) {
-        candidates.add(m);
-      }
-    }
-    if (candidates.isEmpty()) {
-      return null;
-    }
-    List<T> pool = candidates;
-    if (preferredGroup != null) {
-      List<T> inGroup = new ArrayList<>();
-      for (T m : candidates) {
-        if (preferredGroup.equals(m.group())) {
-          inGroup.add(m);
+      if (fits(m, write, excluded)) {
+        any = true;
+        if (preferredGroup != null && preferredGroup.equals(m.group())) {
+          inGroupOnly = true;
+          break;
         }
       }
-      if (!inGroup.isEmpty()) {
-        pool = inGroup;
+    }
+    if (!any) {
+      return null;
+    }
+    int size = members.size();
+    long[] loads = new long[size]; // Long.MAX_VALUE: not in the pool
+    long least = Long.MAX_VALUE;
+    for (int i = 0; i < size; i++) {
+      T m = members.get(i);
+      loads[i] = Long.MAX_VALUE;
+      if (fits(m, write, excluded) && (!inGroupOnly || preferredGroup.equals(m.group()))) {
+        loads[i] = m.outstanding(); // read once: it moves under concurrent calls
+        least = Math.min(least, loads[i]);
       }
     }
-    int least = Integer.MAX_VALUE;
-    List<Integer> loads = new ArrayList<>(pool.size());
-    for (T m : pool) {
-      int load = m.outstanding(); // read once: it moves under concurrent calls
-      loads.add(load);
-      least = Math.min(least, load);
-    }
-    for (int i = 0; i < pool.size(); i++) {
-      if (loads.get(i) == least) {
-        tied.add(pool.get(i));
+    int tied = 0;
+    for (long load : loads) {
+      if (load == least) {
+        tied++;
       }
     }
-    int n = tied.size();
-    return tied.get(Math.floorMod(turn.getAndIncrement(), n));
+    int k = Math.floorMod(turn.getAndIncrement(), tied);
+    for (int i = 0; i < size; i++) {
+      if (loads[i] == least && k-- == 0) {
+        return members.get(i);
+      }
+    }
+    throw new IllegalStateException("no tied member left: " + tied);
+  }
+
+  private static <T extends RouteCandidate> boolean fits(
+      T m, boolean write, Collection<? super T> excluded) {
+    return m.up() && !excluded.contains(m) && !(write && m.readOnly());
   }
 }
