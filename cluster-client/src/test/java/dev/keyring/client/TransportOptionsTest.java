@@ -62,124 +62,110 @@ class TransportOptionsTest {
 
   @Test
   void wireProperty_choosesTheDefault_andABadValueIsRefusedByName() {
-    String was = System.getProperty(TransportOptions.WIRE_PROPERTY);
-    try {
-      System.setProperty(TransportOptions.WIRE_PROPERTY, "http");
-      assertEquals(TransportOptions.Wire.HTTP, TransportOptions.builder().build().wire());
-      System.setProperty(TransportOptions.WIRE_PROPERTY, " Channel ");
-      assertEquals(TransportOptions.Wire.CHANNEL, TransportOptions.builder().build().wire());
-      System.setProperty(TransportOptions.WIRE_PROPERTY, "rest");
-      assertEquals(
-          "system property keyring.client.wire must be http or channel, got 'rest'",
-          assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
-    } finally {
-      if (was == null) {
-        System.clearProperty(TransportOptions.WIRE_PROPERTY);
-      } else {
-        System.setProperty(TransportOptions.WIRE_PROPERTY, was);
-      }
-    }
+    restoring(
+        TransportOptions.WIRE_PROPERTY,
+        () -> {
+          System.setProperty(TransportOptions.WIRE_PROPERTY, "http");
+          assertEquals(TransportOptions.Wire.HTTP, TransportOptions.builder().build().wire());
+          System.setProperty(TransportOptions.WIRE_PROPERTY, " Channel ");
+          assertEquals(TransportOptions.Wire.CHANNEL, TransportOptions.builder().build().wire());
+          System.setProperty(TransportOptions.WIRE_PROPERTY, "rest");
+          assertEquals(
+              "system property keyring.client.wire must be http or channel, got 'rest'",
+              assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
+        });
   }
 
   @Test
   void hedgingProperty_choosesTheDefault_andABadValueIsRefusedByName() {
-    String was = System.getProperty(TransportOptions.HEDGING_PROPERTY);
-    try {
-      System.setProperty(TransportOptions.HEDGING_PROPERTY, "true");
-      assertTrue(TransportOptions.builder().build().hedging());
-      assertFalse(TransportOptions.builder().hedging(false).build().hedging());
-      System.setProperty(TransportOptions.HEDGING_PROPERTY, " FALSE ");
-      assertFalse(TransportOptions.builder().build().hedging());
-      System.setProperty(TransportOptions.HEDGING_PROPERTY, "yes");
-      assertEquals(
-          "system property keyring.client.hedging must be true or false, got 'yes'",
-          assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
-    } finally {
-      if (was == null) {
-        System.clearProperty(TransportOptions.HEDGING_PROPERTY);
-      } else {
-        System.setProperty(TransportOptions.HEDGING_PROPERTY, was);
-      }
-    }
+    restoring(
+        TransportOptions.HEDGING_PROPERTY,
+        () -> {
+          System.setProperty(TransportOptions.HEDGING_PROPERTY, "true");
+          assertTrue(TransportOptions.builder().build().hedging());
+          assertFalse(TransportOptions.builder().hedging(false).build().hedging());
+          System.setProperty(TransportOptions.HEDGING_PROPERTY, " FALSE ");
+          assertFalse(TransportOptions.builder().build().hedging());
+          System.setProperty(TransportOptions.HEDGING_PROPERTY, "yes");
+          assertEquals(
+              "system property keyring.client.hedging must be true or false, got 'yes'",
+              assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
+        });
   }
 
   @Test
   void channelSpin_is50MicrosByDefault_0to1ms_andItsPropertyChoosesTheDefault() {
-    String was = System.getProperty(TransportOptions.CHANNEL_SPIN_PROPERTY);
-    try {
-      System.clearProperty(TransportOptions.CHANNEL_SPIN_PROPERTY);
-      assertEquals(Duration.ofNanos(50_000), TransportOptions.defaults().channelSpin());
-      assertEquals(
-          Duration.ZERO,
-          TransportOptions.builder().channelSpin(Duration.ZERO).build().channelSpin());
-      TransportOptions o = TransportOptions.builder().channelSpin(Duration.ofNanos(7_000)).build();
-      assertEquals(Duration.ofNanos(7_000), o.toBuilder().build().channelSpin());
-      assertTrue(o.toString().contains("channelSpin=7 µs"), o.toString());
-      assertEquals(
-          "channelSpin must be 0 s to 1 ms, got 1001 µs",
-          assertThrows(
-                  IllegalArgumentException.class,
-                  () -> TransportOptions.builder().channelSpin(Duration.ofNanos(1_001_000)).build())
-              .getMessage());
-      System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, " 0 ");
-      assertEquals(Duration.ZERO, TransportOptions.builder().build().channelSpin());
-      System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, "200");
-      assertEquals(Duration.ofNanos(200_000), TransportOptions.builder().build().channelSpin());
-      for (String bad : new String[] {"1001", "-1", "50us"}) {
-        System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, bad);
-        assertEquals(
-            "system property keyring.client.channel.spinMicros must be a whole number of"
-                + " microseconds from 0 to 1000, got '"
-                + bad
-                + "'",
-            assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
-      }
-    } finally {
-      if (was == null) {
-        System.clearProperty(TransportOptions.CHANNEL_SPIN_PROPERTY);
-      } else {
-        System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, was);
-      }
-    }
+    restoring(
+        TransportOptions.CHANNEL_SPIN_PROPERTY,
+        () -> {
+          System.clearProperty(TransportOptions.CHANNEL_SPIN_PROPERTY);
+          assertEquals(Duration.ofNanos(50_000), TransportOptions.defaults().channelSpin());
+          assertEquals(
+              Duration.ZERO,
+              TransportOptions.builder().channelSpin(Duration.ZERO).build().channelSpin());
+          TransportOptions o =
+              TransportOptions.builder().channelSpin(Duration.ofNanos(7_000)).build();
+          assertEquals(Duration.ofNanos(7_000), o.toBuilder().build().channelSpin());
+          assertTrue(o.toString().contains("channelSpin=7 µs"), o.toString());
+          assertEquals(
+              "channelSpin must be 0 s to 1 ms, got 1001 µs",
+              assertThrows(
+                      IllegalArgumentException.class,
+                      () ->
+                          TransportOptions.builder()
+                              .channelSpin(Duration.ofNanos(1_001_000))
+                              .build())
+                  .getMessage());
+          System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, " 0 ");
+          assertEquals(Duration.ZERO, TransportOptions.builder().build().channelSpin());
+          System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, "200");
+          assertEquals(Duration.ofNanos(200_000), TransportOptions.builder().build().channelSpin());
+          for (String bad : new String[] {"1001", "-1", "50us"}) {
+            System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, bad);
+            assertEquals(
+                "system property keyring.client.channel.spinMicros must be a whole number of"
+                    + " microseconds from 0 to 1000, got '"
+                    + bad
+                    + "'",
+                assertThrows(IllegalArgumentException.class, TransportOptions::builder)
+                    .getMessage());
+          }
+        });
   }
 
   @Test
   void channelConnections_are2ByDefault_1to16_andTheirPropertyChoosesTheDefault() {
-    String was = System.getProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY);
-    try {
-      System.clearProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY);
-      assertEquals(2, TransportOptions.defaults().channelConnections());
-      TransportOptions o = TransportOptions.builder().channelConnections(16).build();
-      assertEquals(16, o.toBuilder().build().channelConnections());
-      assertTrue(o.toString().contains("channelConnections=16"), o.toString());
-      assertEquals(
-          1, TransportOptions.builder().channelConnections(1).build().channelConnections());
-      for (int bad : new int[] {0, 17, -1}) {
-        assertEquals(
-            "channelConnections must be 1 to 16, got " + bad,
-            assertThrows(
-                    IllegalArgumentException.class,
-                    () -> TransportOptions.builder().channelConnections(bad).build())
-                .getMessage());
-      }
-      System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, " 1 ");
-      assertEquals(1, TransportOptions.builder().build().channelConnections());
-      for (String bad : new String[] {"0", "17", "two"}) {
-        System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, bad);
-        assertEquals(
-            "system property keyring.client.channel.connections must be a whole number of"
-                + " connections from 1 to 16, got '"
-                + bad
-                + "'",
-            assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
-      }
-    } finally {
-      if (was == null) {
-        System.clearProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY);
-      } else {
-        System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, was);
-      }
-    }
+    restoring(
+        TransportOptions.CHANNEL_CONNECTIONS_PROPERTY,
+        () -> {
+          System.clearProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY);
+          assertEquals(2, TransportOptions.defaults().channelConnections());
+          TransportOptions o = TransportOptions.builder().channelConnections(16).build();
+          assertEquals(16, o.toBuilder().build().channelConnections());
+          assertTrue(o.toString().contains("channelConnections=16"), o.toString());
+          assertEquals(
+              1, TransportOptions.builder().channelConnections(1).build().channelConnections());
+          for (int bad : new int[] {0, 17, -1}) {
+            assertEquals(
+                "channelConnections must be 1 to 16, got " + bad,
+                assertThrows(
+                        IllegalArgumentException.class,
+                        () -> TransportOptions.builder().channelConnections(bad).build())
+                    .getMessage());
+          }
+          System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, " 1 ");
+          assertEquals(1, TransportOptions.builder().build().channelConnections());
+          for (String bad : new String[] {"0", "17", "two"}) {
+            System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, bad);
+            assertEquals(
+                "system property keyring.client.channel.connections must be a whole number of"
+                    + " connections from 1 to 16, got '"
+                    + bad
+                    + "'",
+                assertThrows(IllegalArgumentException.class, TransportOptions::builder)
+                    .getMessage());
+          }
+        });
   }
 
   @Test
@@ -285,5 +271,19 @@ class TransportOptionsTest {
             IllegalArgumentException.class,
             () -> TransportOptions.builder().answerDeadline(Duration.ofMillis(5)).build());
     assertEquals("answerDeadline must be 10 ms to 1 h, got 5 ms", f.getMessage());
+  }
+
+  /** Runs {@code body}, then gives the system property {@code name} back the value it had. */
+  private static void restoring(String name, Runnable body) {
+    String was = System.getProperty(name);
+    try {
+      body.run();
+    } finally {
+      if (was == null) {
+        System.clearProperty(name);
+      } else {
+        System.setProperty(name, was);
+      }
+    }
   }
 }
