@@ -1,6 +1,5 @@
 package dev.keyring.client.api;
 
-import dev.keyring.protocol.SystemProperties;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -353,49 +352,16 @@ public final class TransportOptions {
     private String affinityGroup;
     private Duration recoveryInterval = Duration.ofSeconds(1);
     private int recoveryRetries = -1;
-    private boolean hedging = defaultHedging();
+    private boolean hedging = PropertyDefaults.hedging();
     private Duration hedgeMinDelay = Duration.ofMillis(50);
     private Duration hedgeMaxDelay = Duration.ofMillis(500);
     private Duration answerDeadline = Duration.ofMillis(750);
-    private Wire wire = defaultWire();
+    private Wire wire = PropertyDefaults.wire();
     private Duration heartbeatInterval = Duration.ofSeconds(5);
-    private Duration channelSpin = defaultChannelSpin();
-    private int channelConnections = defaultChannelConnections();
+    private Duration channelSpin = PropertyDefaults.channelSpin();
+    private int channelConnections = PropertyDefaults.channelConnections();
 
     private Builder() {}
-
-    private static Duration defaultChannelSpin() {
-      return Duration.ofNanos(
-          1000
-              * SystemProperties.wholeNumber(
-                  CHANNEL_SPIN_PROPERTY, 50, MAX_CHANNEL_SPIN.toNanos() / 1000, "microseconds"));
-    }
-
-    private static int defaultChannelConnections() {
-      return (int)
-          SystemProperties.wholeNumber(
-              CHANNEL_CONNECTIONS_PROPERTY, 2, 1, MAX_CHANNEL_CONNECTIONS, "connections");
-    }
-
-    private static boolean defaultHedging() {
-      return SystemProperties.flag(HEDGING_PROPERTY, true);
-    }
-
-    private static Wire defaultWire() {
-      String v = System.getProperty(WIRE_PROPERTY);
-      if (v == null || v.isBlank()) {
-        return Wire.CHANNEL;
-      }
-      switch (v.strip().toLowerCase(java.util.Locale.ROOT)) {
-        case "http":
-          return Wire.HTTP;
-        case "channel":
-          return Wire.CHANNEL;
-        default:
-          throw new IllegalArgumentException(
-              "system property " + WIRE_PROPERTY + " must be http or channel, got '" + v + "'");
-      }
-    }
 
     /** How crypto calls travel: {@link Wire#CHANNEL} (default) or {@link Wire#HTTP}. */
     public Builder wire(Wire v) {
