@@ -65,8 +65,7 @@ final class ChannelConnector {
 
   /** Whether a connection is open now. */
   boolean connected() {
-    ChannelWire w = wire;
-    return w != null && w.open();
+    return openWire() != null;
   }
 
   /**
@@ -76,15 +75,12 @@ final class ChannelConnector {
    *     CONNECT, never sent, when recovery abandoned the calling attempt first
    */
   ChannelWire wire() throws TransportException {
-    ChannelWire w = wire;
-    if (w != null && w.open()) {
+    ChannelWire w = openWire();
+    if (w != null) {
       return w;
     }
     CompletableFuture<ChannelWire> c = start();
-    if (c == null) {
-      return wire;
-    }
-    return await(c);
+    return c == null ? wire : await(c);
   }
 
   /** The open connection, or null when none is open now (none is made). */
