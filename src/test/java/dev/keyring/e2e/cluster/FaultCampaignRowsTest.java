@@ -41,11 +41,11 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>With {@code -Dkeyring.long=true} the faults are held as in the campaign (row 3 watched 35 s
  * after the heal, row 4 cut 25 s) and the rolling restart of all three members runs too (tagged
- * {@code long}); by default (CI) row 3 is watched 15 s and row 4 cut 10 s, the same steps. Row 5
- * has 2 s of load between a kill and its restart and between restarts, besides waiting for each
- * member to catch up. The system property {@code keyring.campaign.seconds} sets every hold for
- * longer runs. Restarting the primary stops the writes until it is back (no member takes its place
- * unless an operator deletes it): the rolling restart's outage is that restart's length.
+ * {@code long}); by default (CI) row 3 is watched 10 s and row 4 cut 7 s, the same steps. Row 5 has
+ * 2 s of load between a kill and its restart and between restarts, besides waiting for each member
+ * to catch up. The system property {@code keyring.campaign.seconds} sets every hold for longer
+ * runs. Restarting the primary stops the writes until it is back (no member takes its place unless
+ * an operator deletes it): the rolling restart's outage is that restart's length.
  */
 @Timeout(900)
 class FaultCampaignRowsTest {
@@ -64,7 +64,7 @@ class FaultCampaignRowsTest {
   @Test
   void row3_primaryPaused_deletedFromASurvivor_resumed_healed_watched(@TempDir Path dir)
       throws Exception {
-    int watch = seconds(35, 15);
+    int watch = seconds(35, 10);
     try (Run r = Run.start(dir, 1)) {
       ClusterHarness h = r.h;
       String oldPrimary = h.localMemberId(0);
@@ -117,7 +117,7 @@ class FaultCampaignRowsTest {
 
   @Test
   void row4_oneMemberCutFromThePrimary_whileTheProviderDeletes(@TempDir Path dir) throws Exception {
-    int cut = seconds(25, 10);
+    int cut = seconds(25, 7);
     // the client is registered with member 1, the member cut off: it reads there when it can
     try (Run r = Run.start(dir, 1)) {
       ClusterHarness h = r.h;

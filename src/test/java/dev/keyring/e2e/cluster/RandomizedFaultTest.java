@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(7_200)
 class RandomizedFaultTest {
-  private static final int DEFAULT_SECONDS = 60;
+  private static final int DEFAULT_SECONDS = 40;
   private static final Duration SETTLE = Duration.ofSeconds(60);
 
   @Test
