@@ -191,6 +191,17 @@ class ChannelClientTest {
         2, member.member().channelConnections(), "a second connection while calls overlapped");
   }
 
+  @Test
+  void overlappingCalls_withTheDefaults_openFourConnections_andNoMore() throws Exception {
+    assertEquals(4, TransportOptions.defaults().channelConnections(), "the default");
+    KeyringClient c = start(0);
+    manyThreadsSign(c);
+    assertEquals(
+        4,
+        member.member().channelConnections(),
+        "16 threads calling together use the default's four connections, no more");
+  }
+
   /** 16 threads sign 40 times each through one session of {@code c}, each checking its answers. */
   private void manyThreadsSign(KeyringClient c) throws Exception {
     try (KeyringChannel s = readyAsKrco(c)) {

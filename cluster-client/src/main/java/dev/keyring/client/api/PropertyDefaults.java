@@ -23,12 +23,12 @@ final class PropertyDefaults {
                 "microseconds"));
   }
 
-  /** {@value TransportOptions#CHANNEL_CONNECTIONS_PROPERTY}, 1 to 16; else 2. */
+  /** {@value TransportOptions#CHANNEL_CONNECTIONS_PROPERTY}, 1 to 16; else 4. */
   static int channelConnections() {
     return (int)
         SystemProperties.wholeNumber(
             TransportOptions.CHANNEL_CONNECTIONS_PROPERTY,
-            2,
+            4,
             1,
             TransportOptions.MAX_CHANNEL_CONNECTIONS,
             "connections");

@@ -52,13 +52,13 @@ import java.util.Objects;
  *       that comes within it wakes no thread: on an idle machine, and more on a virtual one, waking a
  *       sleeping core costs tens of microseconds, more than a ping's whole round trip. Costs at most
  *       that much CPU per call; calls with others under way on the connection never spin</td></tr>
- *   <tr><td>channelConnections</td><td>2, or the system property {@value
+ *   <tr><td>channelConnections</td><td>4, or the system property {@value
  *       #CHANNEL_CONNECTIONS_PROPERTY} when set</td><td>1 to 16 channel connections to each member.
  *       The first is opened at the first call; another only while calls overlap (every open one has
  *       a request under way), and each call takes an idle one when there is one. A request alone on
  *       its connection is answered by the member's reading thread with no hand-off, and only a call
  *       alone on its connection spins (above): two threads calling together run as two lone
- *       callers</td></tr>
+ *       callers. Each connection holds two threads on the member while it is open</td></tr>
  *   <tr><td>answerDeadline</td><td>750 ms</td><td>0 (none) or 10 ms to 1 h: a repeatable read
  *       its member has not answered by then is abandoned there (its connection closed) and the
  *       member marked down, when another member can take the call; 750 ms leaves the repeat on
@@ -385,7 +385,7 @@ public final class TransportOptions {
     }
 
     /**
-     * How many channel connections to keep to one member at most (1 to 16; default 2, or the system
+     * How many channel connections to keep to one member at most (1 to 16; default 4, or the system
      * property {@value TransportOptions#CHANNEL_CONNECTIONS_PROPERTY}); another than the first is
      * opened only while calls overlap.
      */

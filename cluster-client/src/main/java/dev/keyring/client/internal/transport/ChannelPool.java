@@ -8,12 +8,12 @@ import dev.keyring.client.api.TransportOptions;
  * TransportOptions#channelConnections()}, each a {@link ChannelConnector}.
  *
  * <p>A call takes an open connection with nothing under way when there is one, else the open one
- * with the fewest requests under way; a second connection is opened only when calls overlap (all
- * open ones busy), in the background, and the call goes on the busiest-but-open one meanwhile. So a
- * client calling from one thread keeps one connection, and two threads calling together each get
- * one of their own: a request alone on its connection is served by the member's reading thread
- * without a hand-off, and its caller may spin for the answer. With one connection (the option's 1),
- * every call shares it, as before the option.
+ * with the fewest requests under way; another connection is opened only when calls overlap (all
+ * open ones busy), in the background, and the call goes on the least busy open one meanwhile. So a
+ * client calling from one thread keeps one connection, and two (up to {@code channelConnections})
+ * threads calling together each get one of their own: a request alone on its connection is served
+ * by the member's reading thread without a hand-off, and its caller may spin for the answer. With
+ * one connection (the option's 1), every call shares it, as before the option.
  */
 final class ChannelPool implements AutoCloseable {
   private final ChannelConnector[] connectors;
