@@ -52,7 +52,7 @@ import org.junit.jupiter.api.io.TempDir;
  * printed for the first and the last window (a minute, or a third of a short run): they are figures
  * to read, not assertions.
  *
- * <p>The short run (30 s) runs with the e2e tests. The full soak is tagged {@code long}: it runs
+ * <p>The short run (20 s) runs with the e2e tests. The full soak is tagged {@code long}: it runs
  * with {@code -Dkeyring.long=true}, for {@code keyring.soak.seconds} (600 by default).
  */
 class ChannelSoakTest {
@@ -68,9 +68,9 @@ class ChannelSoakTest {
 
   @Test
   @Timeout(600)
-  void thirtySeconds_eightThreads_noFailure_descriptorsBackAfterClose(@TempDir Path dir)
+  void twentySeconds_eightThreads_noFailure_descriptorsBackAfterClose(@TempDir Path dir)
       throws Exception {
-    soak(dir, Duration.ofSeconds(30), Duration.ofSeconds(10));
+    soak(dir, Duration.ofSeconds(20), Duration.ofSeconds(7));
   }
 
   @Test
