@@ -120,16 +120,12 @@ class TransportOptionsTest {
           assertEquals(Duration.ZERO, TransportOptions.builder().build().channelSpin());
           System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, "200");
           assertEquals(Duration.ofNanos(200_000), TransportOptions.builder().build().channelSpin());
-          for (String bad : new String[] {"1001", "-1", "50us"}) {
-            System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, bad);
-            assertEquals(
-                "system property keyring.client.channel.spinMicros must be a whole number of"
-                    + " microseconds from 0 to 1000, got '"
-                    + bad
-                    + "'",
-                assertThrows(IllegalArgumentException.class, TransportOptions::builder)
-                    .getMessage());
-          }
+          assertWholeNumberRefused(
+              TransportOptions.CHANNEL_SPIN_PROPERTY,
+              "microseconds from 0 to 1000",
+              "1001",
+              "-1",
+              "50us");
         });
   }
 
@@ -155,17 +151,29 @@ class TransportOptionsTest {
           }
           System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, " 1 ");
           assertEquals(1, TransportOptions.builder().build().channelConnections());
-          for (String bad : new String[] {"0", "17", "two"}) {
-            System.setProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY, bad);
-            assertEquals(
-                "system property keyring.client.channel.connections must be a whole number of"
-                    + " connections from 1 to 16, got '"
-                    + bad
-                    + "'",
-                assertThrows(IllegalArgumentException.class, TransportOptions::builder)
-                    .getMessage());
-          }
+          assertWholeNumberRefused(
+              TransportOptions.CHANNEL_CONNECTIONS_PROPERTY,
+              "connections from 1 to 16",
+              "0",
+              "17",
+              "two");
         });
+  }
+
+  /** Each of {@code bad} as {@code property} makes the builder refuse it, naming the range. */
+  private static void assertWholeNumberRefused(String property, String range, String... bad) {
+    for (String b : bad) {
+      System.setProperty(property, b);
+      assertEquals(
+          "system property "
+              + property
+              + " must be a whole number of "
+              + range
+              + ", got '"
+              + b
+              + "'",
+          assertThrows(IllegalArgumentException.class, TransportOptions::builder).getMessage());
+    }
   }
 
   @Test
