@@ -135,11 +135,12 @@ public final class ChannelServer implements AutoCloseable {
       throws IOException {
     Objects.requireNonNull(service, "service");
     // plain TCP underneath, TLS layered per connection: closing the plain socket ends a connection
-    // at once even while a thread is blocked writing to a client that does not read
+    // at once even while a thread is blocked writing to a client that does not read; its reads are
+    // buffered (ChannelSocket): one system call per TLS record instead of two
     // the switches first: a bad value refuses the start before any port is bound
     boolean inline = inlineProperty();
     long spinMicros = spinProperty();
-    ServerSocket s = new ServerSocket();
+    ServerSocket s = new dev.keyring.protocol.channel.ChannelSocket.Listening();
     try {
       s.setReuseAddress(true);
       s.bind(

@@ -7,6 +7,7 @@ import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.ChannelFormatException;
 import dev.keyring.protocol.channel.ChannelFrames;
+import dev.keyring.protocol.channel.ChannelSocket;
 import dev.keyring.protocol.channel.ChannelTls;
 import dev.keyring.protocol.channel.Frame;
 import java.io.BufferedInputStream;
@@ -116,7 +117,7 @@ final class ChannelWire implements AutoCloseable {
       Duration heartbeatInterval,
       Duration spin)
       throws TransportException {
-    Socket raw = new Socket();
+    Socket raw = new ChannelSocket(); // reads buffered: one system call per TLS record
     try {
       raw.setTcpNoDelay(true);
       raw.setKeepAlive(true);
