@@ -27,7 +27,8 @@ public final class ChannelSocket extends Socket {
   /** The read buffer: a TLS record of the most plaintext (16 KiB) and its overhead, and more. */
   public static final int BUFFER_BYTES = 20 << 10;
 
-  private InputStream buffered; // guarded by this
+  private final Object lock = new Object(); // not the socket's own monitor
+  private InputStream buffered; // guarded by lock
 
   /** An unconnected socket, connected by {@link #connect}. */
   public ChannelSocket() {
@@ -39,12 +40,14 @@ public final class ChannelSocket extends Socket {
    * come first: a closed, unconnected or input-shut-down socket throws as it would.
    */
   @Override
-  public synchronized InputStream getInputStream() throws IOException {
+  public InputStream getInputStream() throws IOException {
     InputStream plain = super.getInputStream();
-    if (buffered == null) {
-      buffered = new BufferedInputStream(plain, BUFFER_BYTES);
+    synchronized (lock) {
+      if (buffered == null) {
+        buffered = new BufferedInputStream(plain, BUFFER_BYTES);
+      }
+      return buffered;
     }
-    return buffered;
   }
 
   /** A listening socket whose accepted connections are {@link ChannelSocket}s. */
