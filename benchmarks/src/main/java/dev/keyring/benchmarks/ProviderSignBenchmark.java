@@ -130,6 +130,12 @@ public class ProviderSignBenchmark {
     String what;
     final AtomicInteger threadIndexes = new AtomicInteger();
 
+    /**
+     * Threads whose engine has not finished its last check: JMH tears this state down on the first
+     * thread done with the trial, while the others may still be checking their last output.
+     */
+    final AtomicInteger checking = new AtomicInteger();
+
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws Exception {
       kind = ProviderOp.of(op);
@@ -248,6 +254,16 @@ public class ProviderSignBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
+      // the provider stays up until every thread's last check is done (a session closed under a
+      // check failed it: the trial's last iteration was lost)
+      long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+      while (checking.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      if (checking.get() > 0) {
+        System.out.println(
+            "# " + what + ": " + checking.get() + " thread(s) still checking after a minute");
+      }
       if (rig != null) {
         rig.tearDown();
       }
@@ -327,6 +343,7 @@ public class ProviderSignBenchmark {
       this.rig = rig;
       threadIndex = rig.threadIndexes.getAndIncrement();
       operation = new Operation(rig, threadIndex);
+      rig.checking.incrementAndGet(); // set up: its report counts it off
     }
 
     byte[] run() throws GeneralSecurityException {
@@ -344,6 +361,7 @@ public class ProviderSignBenchmark {
 
     @TearDown(Level.Trial)
     public void report() {
+      rig.checking.decrementAndGet(); // its last check ran at the iteration's end, before this
       System.out.println();
       System.out.println(
           "# check ("
