@@ -19,56 +19,61 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(30)
 class ChannelSocketTest {
-  /** A connected pair over loopback: [0] the client's, [1] the one accepted. */
-  private static Socket[] pair(ChannelSocket.Listening listening) throws Exception {
-    listening.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-    ChannelSocket client = new ChannelSocket();
-    client.connect(
-        new InetSocketAddress(InetAddress.getLoopbackAddress(), listening.getLocalPort()));
-    Socket accepted = listening.accept();
-    return new Socket[] {client, accepted};
+  /** A listening socket and a connection over loopback to it: the client's and the one accepted. */
+  private record Pair(ChannelSocket.Listening listening, Socket client, Socket accepted)
+      implements AutoCloseable {
+    static Pair open() throws Exception {
+      ChannelSocket.Listening l = new ChannelSocket.Listening();
+      l.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      ChannelSocket client = new ChannelSocket();
+      client.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), l.getLocalPort()));
+      return new Pair(l, client, l.accept());
+    }
+
+    @Override
+    public void close() throws Exception {
+      accepted.close();
+      client.close();
+      listening.close();
+    }
   }
 
   @Test
   void accepted_connections_areChannelSockets_withOneBufferedStream() throws Exception {
-    try (ChannelSocket.Listening l = new ChannelSocket.Listening()) {
-      Socket[] p = pair(l);
-      try (Socket client = p[0];
-          Socket accepted = p[1]) {
-        assertInstanceOf(ChannelSocket.class, accepted);
-        InputStream in = accepted.getInputStream();
-        assertInstanceOf(BufferedInputStream.class, in);
-        assertSame(in, accepted.getInputStream(), "the TLS layer and the spin read one stream");
-        assertSame(client.getInputStream(), client.getInputStream());
-      }
+    try (Pair p = Pair.open()) {
+      Socket client = p.client();
+      Socket accepted = p.accepted();
+      assertInstanceOf(ChannelSocket.class, accepted);
+      InputStream in = accepted.getInputStream();
+      assertInstanceOf(BufferedInputStream.class, in);
+      assertSame(in, accepted.getInputStream(), "the TLS layer and the spin read one stream");
+      assertSame(client.getInputStream(), client.getInputStream());
     }
   }
 
   @Test
   void available_countsTheBufferedBytes_andThoseStillInTheKernel() throws Exception {
-    try (ChannelSocket.Listening l = new ChannelSocket.Listening()) {
-      Socket[] p = pair(l);
-      try (Socket client = p[0];
-          Socket accepted = p[1]) {
-        InputStream in = accepted.getInputStream();
-        assertEquals(0, in.available());
-        OutputStream out = client.getOutputStream();
-        out.write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
-        out.flush();
-        assertEquals(1, in.read()); // takes what the kernel holds into the buffer
-        while (in.available() < 9) {
-          Thread.onSpinWait(); // the other nine arrive with the first on loopback, or just after
-        }
-        assertEquals(9, in.available());
-        out.write(new byte[] {11, 12});
-        out.flush();
-        while (in.available() < 11) {
-          Thread.onSpinWait(); // now nine in the buffer and two in the kernel
-        }
-        byte[] rest = in.readNBytes(11);
-        assertArrayEquals(new byte[] {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, rest);
-        assertEquals(0, in.available());
+    try (Pair p = Pair.open()) {
+      Socket client = p.client();
+      Socket accepted = p.accepted();
+      InputStream in = accepted.getInputStream();
+      assertEquals(0, in.available());
+      OutputStream out = client.getOutputStream();
+      out.write(new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
+      out.flush();
+      assertEquals(1, in.read()); // takes what the kernel holds into the buffer
+      while (in.available() < 9) {
+        Thread.onSpinWait(); // the other nine arrive with the first on loopback, or just after
       }
+      assertEquals(9, in.available());
+      out.write(new byte[] {11, 12});
+      out.flush();
+      while (in.available() < 11) {
+        Thread.onSpinWait(); // now nine in the buffer and two in the kernel
+      }
+      byte[] rest = in.readNBytes(11);
+      assertArrayEquals(new byte[] {2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12}, rest);
+      assertEquals(0, in.available());
     }
   }
 
@@ -76,50 +81,47 @@ class ChannelSocketTest {
   void everyByte_comesThrough_inOrder_whateverTheReadSizes() throws Exception {
     byte[] sent = new byte[(1 << 20) + 17];
     new Random(7).nextBytes(sent);
-    try (ChannelSocket.Listening l = new ChannelSocket.Listening()) {
-      Socket[] p = pair(l);
-      try (Socket client = p[0];
-          Socket accepted = p[1]) {
-        Thread writer =
-            new Thread(
-                () -> {
-                  try {
-                    OutputStream out = client.getOutputStream();
-                    for (int off = 0; off < sent.length; off += 3_001) {
-                      out.write(sent, off, Math.min(3_001, sent.length - off));
-                    }
-                    out.flush();
-                  } catch (Exception e) {
-                    throw new IllegalStateException(e);
+    try (Pair p = Pair.open()) {
+      Socket client = p.client();
+      Socket accepted = p.accepted();
+      Thread writer =
+          new Thread(
+              () -> {
+                try {
+                  OutputStream out = client.getOutputStream();
+                  for (int off = 0; off < sent.length; off += 3_001) {
+                    out.write(sent, off, Math.min(3_001, sent.length - off));
                   }
-                });
-        writer.start();
-        InputStream in = accepted.getInputStream();
-        byte[] got = new byte[sent.length];
-        int off = 0;
-        int[] sizes = {5, 1, 16_384, 40_000, 77, ChannelSocket.BUFFER_BYTES};
-        for (int i = 0; off < got.length; i++) {
-          int want = Math.min(sizes[i % sizes.length], got.length - off);
-          int n = in.read(got, off, want);
-          if (n < 0) {
-            break;
-          }
-          off += n;
+                  out.flush();
+                } catch (Exception e) {
+                  throw new IllegalStateException(e);
+                }
+              });
+      writer.start();
+      InputStream in = accepted.getInputStream();
+      byte[] got = new byte[sent.length];
+      int off = 0;
+      int[] sizes = {5, 1, 16_384, 40_000, 77, ChannelSocket.BUFFER_BYTES};
+      for (int i = 0; off < got.length; i++) {
+        int want = Math.min(sizes[i % sizes.length], got.length - off);
+        int n = in.read(got, off, want);
+        if (n < 0) {
+          break;
         }
-        writer.join();
-        assertEquals(sent.length, off);
-        assertArrayEquals(sent, got);
+        off += n;
       }
+      writer.join();
+      assertEquals(sent.length, off);
+      assertArrayEquals(sent, got);
     }
   }
 
   @Test
   void aClosedSocket_refusesItsStream_asThePlainSocketDoes() throws Exception {
-    try (ChannelSocket.Listening l = new ChannelSocket.Listening()) {
-      Socket[] p = pair(l);
-      p[1].close();
-      p[0].close();
-      SocketException e = assertThrows(SocketException.class, p[0]::getInputStream);
+    try (Pair p = Pair.open()) {
+      p.accepted().close();
+      p.client().close();
+      SocketException e = assertThrows(SocketException.class, p.client()::getInputStream);
       assertEquals("Socket is closed", e.getMessage());
       assertThrows(SocketException.class, new ChannelSocket()::getInputStream);
     }
