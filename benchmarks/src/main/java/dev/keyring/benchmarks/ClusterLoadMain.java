@@ -7,6 +7,7 @@ import dev.keyring.protocol.Role;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.testing.cluster.ClusterHarness;
+import dev.keyring.testing.cluster.MemberProcess;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,6 +47,10 @@ public final class ClusterLoadMain {
   private ClusterLoadMain() {}
 
   public static void main(String[] args) throws Exception {
+    // members measured as they run in production: the JVM's own compilers and collector
+    System.setProperty(
+        MemberProcess.JVM_OPTIONS_PROPERTY,
+        System.getProperty(MemberProcess.JVM_OPTIONS_PROPERTY, ""));
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 8;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 60;

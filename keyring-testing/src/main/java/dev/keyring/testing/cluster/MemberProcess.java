@@ -35,6 +35,19 @@ public final class MemberProcess implements AutoCloseable {
   /** The simulator's command line, run by name: this module does not see the simulator. */
   public static final String SIM_MAIN = "dev.keyring.sim.cli.KeyringSim";
 
+  /**
+   * The system property that gives the options of the members' JVMs, separated by spaces; without
+   * it, {@value #DEFAULT_JVM_OPTIONS}: the client compiler only and the serial collector, which
+   * take about a third less CPU for a member's start (a start is mostly the JVM compiling the code
+   * it runs once), so that the three or four members of a test start side by side on a small
+   * machine. The member's signatures run in its native engine either way. An empty value gives the
+   * JVM's own defaults, for measuring a member (the benchmarks do).
+   */
+  public static final String JVM_OPTIONS_PROPERTY = "keyring.testing.memberJvmOptions";
+
+  /** The members' JVM options when {@value #JVM_OPTIONS_PROPERTY} is not set. */
+  public static final String DEFAULT_JVM_OPTIONS = "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC";
+
   private static final Pattern READY =
       Pattern.compile(
           "member (\\S+) ready: admin https://[^ ]+:(\\d+), crypto"
@@ -106,6 +119,7 @@ public final class MemberProcess implements AutoCloseable {
     channelAsked = false;
     rest = null;
     List<String> cmd = new ArrayList<>(CliRun.javaCommand());
+    cmd.addAll(1, jvmOptions());
     cmd.add(SIM_MAIN);
     cmd.add("member");
     cmd.add("--data");
@@ -155,6 +169,12 @@ public final class MemberProcess implements AutoCloseable {
     if (watch == null) {
       watch = SessionLeaks.watch("member process " + data, this::openSessions);
     }
+  }
+
+  /** The options of {@value #JVM_OPTIONS_PROPERTY}, else {@value #DEFAULT_JVM_OPTIONS}. */
+  static List<String> jvmOptions() {
+    String options = System.getProperty(JVM_OPTIONS_PROPERTY, DEFAULT_JVM_OPTIONS).strip();
+    return options.isEmpty() ? List.of() : List.of(options.split("\\s+"));
   }
 
   /** Reads one line (waiting at most 200 ms); the fingerprint once its line came, else null. */
