@@ -7,6 +7,7 @@ import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.SystemProperties;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.testing.cluster.ClusterHarness;
@@ -78,7 +79,9 @@ class ChannelSoakTest {
   @Timeout(value = 3, unit = TimeUnit.HOURS)
   void tenMinutes_eightThreads_noFailure_heapAndDescriptorsReported(@TempDir Path dir)
       throws Exception {
-    Duration length = Duration.ofSeconds(Long.getLong("keyring.soak.seconds", 600));
+    Duration length =
+        Duration.ofSeconds(
+            SystemProperties.wholeNumber("keyring.soak.seconds", 600, 1, 86_400, "seconds"));
     Duration window =
         length.compareTo(Duration.ofMinutes(3)) >= 0 ? Duration.ofMinutes(1) : length.dividedBy(3);
     soak(dir, length, window);

@@ -12,6 +12,7 @@ import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.AttributeType;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.ObjectClass;
+import dev.keyring.protocol.SystemProperties;
 import dev.keyring.testing.cluster.ClusterHarness;
 import dev.keyring.testing.cluster.MemberProcess;
 import java.nio.charset.StandardCharsets;
@@ -44,10 +45,12 @@ class BackupRestoreClusterTest {
   private static final String PASSWORD16 = "sixteen-chars-pw";
   private static final String BACKUP_PW = "backup-password-1";
   private static final Duration SETTLE = Duration.ofSeconds(60);
-  private static final int KEYRINGS = Math.max(6, Integer.getInteger("keyring.backup.keyrings", 6));
+  private static final int KEYRINGS =
+      (int) SystemProperties.wholeNumber("keyring.backup.keyrings", 6, 6, 3_500, "keyrings");
   private static final int OBJECT_KEYRINGS =
-      Math.max(3, Integer.getInteger("keyring.backup.objectKeyrings", 3));
-  private static final int OBJECTS = Integer.getInteger("keyring.backup.objects", 8);
+      (int) SystemProperties.wholeNumber("keyring.backup.objectKeyrings", 3, 3, 3_500, "keyrings");
+  private static final int OBJECTS =
+      (int) SystemProperties.wholeNumber("keyring.backup.objects", 8, 1, 256, "objects");
 
   private static Attributes labelled(String label) {
     return Attributes.builder().objectClass(ObjectClass.DATA).label(label).build();

@@ -9,6 +9,7 @@ import dev.keyring.client.api.KeyringObject;
 import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.SystemProperties;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.testing.cluster.ClusterHarness;
@@ -57,8 +58,13 @@ class FaultCampaignRowsTest {
   private static final int LIVE_PER_THREAD = 6;
 
   private static int seconds(int campaign, int ci) {
-    return Integer.getInteger(
-        "keyring.campaign.seconds", Boolean.getBoolean("keyring.long") ? campaign : ci);
+    return (int)
+        SystemProperties.wholeNumber(
+            "keyring.campaign.seconds",
+            SystemProperties.flag("keyring.long", false) ? campaign : ci,
+            1,
+            3_600,
+            "seconds");
   }
 
   @Test

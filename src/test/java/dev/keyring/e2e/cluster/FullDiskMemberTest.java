@@ -9,6 +9,7 @@ import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.MemberState;
 import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
+import dev.keyring.protocol.SystemProperties;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.store.StoreConfig;
@@ -58,7 +59,8 @@ class FullDiskMemberTest {
   @Test
   void aMembersStoreOnAFullDisk_isReadOnlyAndFailedOver_thenRecoversWithoutARestart(
       @TempDir Path dir) throws Exception {
-    int seconds = Integer.getInteger("keyring.fulldisk.seconds", 15);
+    int seconds =
+        (int) SystemProperties.wholeNumber("keyring.fulldisk.seconds", 15, 1, 3_600, "seconds");
     Path disk = dir.resolve("disk");
     Files.createDirectories(disk);
     String why = run("mount", "-t", "tmpfs", "-o", "size=64m", "tmpfs", disk.toString());

@@ -7,6 +7,7 @@ import dev.keyring.client.KeyringClient;
 import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
+import dev.keyring.protocol.SystemProperties;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.testing.cluster.ClusterHarness;
@@ -45,7 +46,8 @@ class PausedMemberSignsTest {
   private static final String PASSWORD = "keyring-password-2";
   private static final Duration SETTLE = Duration.ofSeconds(40);
   private static final Duration PAUSE =
-      Duration.ofSeconds(Integer.getInteger("keyring.paused.seconds", 10));
+      Duration.ofSeconds(
+          SystemProperties.wholeNumber("keyring.paused.seconds", 10, 1, 3_600, "seconds"));
   private static final int THREADS = 4;
 
   /** One sign: when it started, how long it took, whether it failed. */

@@ -10,6 +10,7 @@ import dev.keyring.client.config.ClientConfig;
 import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.Role;
+import dev.keyring.protocol.SystemProperties;
 import dev.keyring.testing.cluster.ClusterHarness;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -46,9 +47,11 @@ class RandomizedFaultTest {
   @Test
   void randomFaults_loseNoAcknowledgedWrite(@TempDir Path dir) throws Exception {
     String seeds = System.getProperty("keyring.faults.seeds", "20261204");
-    int seconds = Integer.getInteger("keyring.faults.seconds", DEFAULT_SECONDS);
-    int members = Integer.getInteger("keyring.faults.members", 3);
-    assertTrue(members >= 3 && members <= 5, "keyring.faults.members must be 3 to 5");
+    int seconds =
+        (int)
+            SystemProperties.wholeNumber(
+                "keyring.faults.seconds", DEFAULT_SECONDS, 1, 86_400, "seconds");
+    int members = (int) SystemProperties.wholeNumber("keyring.faults.members", 3, 3, 5, "members");
     List<String> summary = new ArrayList<>();
     for (String s : seeds.split(",")) {
       long seed = Long.parseLong(s.trim());

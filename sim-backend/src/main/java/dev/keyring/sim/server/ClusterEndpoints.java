@@ -25,7 +25,6 @@ import org.slf4j.LoggerFactory;
 final class ClusterEndpoints {
   static final String LABEL_RULE = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
   static final Pattern LABEL = Pattern.compile(LABEL_RULE);
-  static final String VERSION = version();
   private static final Logger LOG = LoggerFactory.getLogger(ClusterEndpoints.class);
 
   private final AdminApi api;
@@ -202,10 +201,5 @@ final class ClusterEndpoints {
     api.requireRunning();
     ClusterRecord c = api.requireCluster(call.param("clusterID"));
     call.x.ok(new JoinFlow(api).complete(c, b));
-  }
-
-  private static String version() {
-    String v = ClusterEndpoints.class.getPackage().getImplementationVersion();
-    return "keyring-sim-" + (v == null ? "0.1.0-SNAPSHOT" : v);
   }
 }
