@@ -226,9 +226,18 @@ public final class ClusterHarness implements AutoCloseable {
     return Provisioning.localMemberId(members[i].rest(), clusterId);
   }
 
-  /** Member {@code i} joins through member {@code through}, by the admin CLI. */
-  public MemberProcess.SimRun join(int i, int through) {
-    return ok(members[i], joinArgs(i, through));
+  /**
+   * Member {@code i} joins through member {@code through}, by the admin CLI, and this returns once
+   * the new member reaches the primary (its mode is read-write): a member that has just joined
+   * refuses writes as read-only until its first exchanges with the primary, a heartbeat or two.
+   */
+  public MemberProcess.SimRun join(int i, int through) throws InterruptedException {
+    MemberProcess.SimRun joined = ok(members[i], joinArgs(i, through));
+    await(
+        "member " + i + " reaches the primary after its join (read-write)",
+        Duration.ofSeconds(60),
+        () -> "Read-Write".equals(state(i).mode()));
+    return joined;
   }
 
   /** The join command line of member {@code i} through member {@code through}. */
