@@ -47,10 +47,7 @@ public final class ClusterLoadMain {
   private ClusterLoadMain() {}
 
   public static void main(String[] args) throws Exception {
-    // members measured as they run in production: the JVM's own compilers and collector
-    System.setProperty(
-        MemberProcess.JVM_OPTIONS_PROPERTY,
-        System.getProperty(MemberProcess.JVM_OPTIONS_PROPERTY, ""));
+    MemberProcess.jvmDefaultsUnlessSet(); // members measured as they run in production
     int threads = args.length > 0 ? Integer.parseInt(args[0]) : 8;
     int seconds = args.length > 1 ? Integer.parseInt(args[1]) : 20;
     int warmup = args.length > 2 ? Integer.parseInt(args[2]) : 60;

@@ -93,10 +93,7 @@ public final class StoreScaleMain {
       double signP99) {}
 
   public static void main(String[] args) throws Exception {
-    // members measured as they run in production: the JVM's own compilers and collector
-    System.setProperty(
-        MemberProcess.JVM_OPTIONS_PROPERTY,
-        System.getProperty(MemberProcess.JVM_OPTIONS_PROPERTY, ""));
+    MemberProcess.jvmDefaultsUnlessSet(); // members measured as they run in production
     String only = null;
     int keyrings = 3_500;
     String url = System.getenv("KEYRING_TEST_JDBC_URL");

@@ -40,8 +40,8 @@ public final class MemberProcess implements AutoCloseable {
    * it, {@value #DEFAULT_JVM_OPTIONS}: the client compiler only and the serial collector, which
    * take about a third less CPU for a member's start (a start is mostly the JVM compiling the code
    * it runs once), so that the three or four members of a test start side by side on a small
-   * machine. The member's signatures run in its native engine either way. An empty value gives the
-   * JVM's own defaults, for measuring a member (the benchmarks do).
+   * machine. (On Linux x86-64 a member's signatures run in its native engine either way.) An empty
+   * value gives the JVM's own defaults, for measuring a member: see {@link #jvmDefaultsUnlessSet}.
    */
   public static final String JVM_OPTIONS_PROPERTY = "keyring.testing.memberJvmOptions";
 
@@ -168,6 +168,17 @@ public final class MemberProcess implements AutoCloseable {
     }
     if (watch == null) {
       watch = SessionLeaks.watch("member process " + data, this::openSessions);
+    }
+  }
+
+  /**
+   * Makes the members started from now on run on the JVM's own defaults (compilers and collector),
+   * as in production, unless {@value #JVM_OPTIONS_PROPERTY} is set: for programs that measure
+   * members.
+   */
+  public static void jvmDefaultsUnlessSet() {
+    if (System.getProperty(JVM_OPTIONS_PROPERTY) == null) {
+      System.setProperty(JVM_OPTIONS_PROPERTY, "");
     }
   }
 

@@ -27,6 +27,15 @@ class MemberProcessOptionsTest {
   }
 
   @Test
+  void jvmDefaultsUnlessSet_emptiesAnUnsetProperty_andKeepsASetOne() {
+    MemberProcess.jvmDefaultsUnlessSet();
+    assertEquals(List.of(), MemberProcess.jvmOptions());
+    System.setProperty(MemberProcess.JVM_OPTIONS_PROPERTY, "-Xmx256m");
+    MemberProcess.jvmDefaultsUnlessSet();
+    assertEquals(List.of("-Xmx256m"), MemberProcess.jvmOptions());
+  }
+
+  @Test
   void anEmptyProperty_givesTheJvmsOwnDefaults() {
     System.setProperty(MemberProcess.JVM_OPTIONS_PROPERTY, " ");
     assertEquals(List.of(), MemberProcess.jvmOptions());
