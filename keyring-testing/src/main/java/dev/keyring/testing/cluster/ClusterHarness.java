@@ -229,10 +229,25 @@ public final class ClusterHarness implements AutoCloseable {
   /**
    * Member {@code i} joins through member {@code through}, by the admin CLI, and this returns once
    * the new member reaches the primary (its mode is read-write): a member that has just joined
-   * refuses writes as read-only until its first exchanges with the primary, a heartbeat or two.
+   * refuses writes as read-only until its first exchanges with the primary, a heartbeat or two. A
+   * join refused fails with the output of both members, the joiner's and the one joined through.
    */
   public MemberProcess.SimRun join(int i, int through) throws InterruptedException {
-    MemberProcess.SimRun joined = ok(members[i], joinArgs(i, through));
+    MemberProcess.SimRun joined = members[i].sim(joinArgs(i, through));
+    check(
+        joined.exit() == 0,
+        () ->
+            String.join(" ", joinArgs(i, through))
+                + "\n"
+                + joined
+                + "\n--- member "
+                + i
+                + " (the joiner)\n"
+                + members[i].output()
+                + "\n--- member "
+                + through
+                + " (joined through)\n"
+                + members[through].output());
     await(
         "member " + i + " reaches the primary after its join (read-write)",
         Duration.ofSeconds(60),
