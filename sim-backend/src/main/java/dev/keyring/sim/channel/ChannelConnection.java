@@ -67,6 +67,10 @@ final class ChannelConnection {
 
   private static final byte[] CLOSE = new byte[0];
 
+  /**
+   * A frame for the writer; {@code admitted}: the answer to a request the connection admitted,
+   * which holds its length in {@link #bytes} until written (refusals and pings hold nothing).
+   */
   private record Out(byte[] frame, boolean admitted) {}
 
   private final ChannelServer server;
@@ -77,6 +81,7 @@ final class ChannelConnection {
   private final LinkedBlockingQueue<Out> out = new LinkedBlockingQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger refusalsQueued = new AtomicInteger();
+  private final HeldBytes bytes;
   private volatile X509Certificate client;
   private volatile boolean closed;
   private volatile long lastActivityNanos;
@@ -94,6 +99,7 @@ final class ChannelConnection {
     this.socket = socket;
     this.service = server.service();
     this.settings = server.settings();
+    this.bytes = new HeldBytes(service);
     this.lastActivityNanos = server.ticker().nanoTime();
   }
 
@@ -190,7 +196,7 @@ final class ChannelConnection {
       lastActivityNanos = server.ticker().nanoTime();
       long held = 0;
       if (length > FREE_FRAME_BYTES) {
-        if (!service.tryHold(length)) {
+        if (!bytes.tryAdd(length)) {
           byte[] header = in.readNBytes(6);
           ChannelFrames.skipFrame(in, length - header.length);
           int id = header.length == 6 ? Frame.idOf(header) : 0;
@@ -200,7 +206,8 @@ final class ChannelConnection {
               ResultCode.CKR_DEVICE_MEMORY,
               "the member holds as much client data as it may (a frame of "
                   + length
-                  + " bytes refused); try again later or send less at once");
+                  + " bytes refused); read the answers under way, try again later or send less at"
+                  + " once");
           continue;
         }
         held = length;
@@ -209,7 +216,7 @@ final class ChannelConnection {
       try {
         f = ChannelFrames.readFrame(in, length);
       } catch (IOException e) {
-        release(held);
+        bytes.remove(held);
         throw e;
       }
       dispatch(f, held);
@@ -285,6 +292,21 @@ final class ChannelConnection {
                 + " requests under way, the most it may; read their answers before sending more");
         return;
       }
+      // the frame (unless held before it was read) and a bound on its answer, until answered
+      long admit = HeldBytes.answerBound(op, f.length()) + (held == 0 ? f.length() : 0);
+      if (!bytes.tryAdd(admit)) {
+        refuse(
+            r.id,
+            op,
+            ResultCode.CKR_DEVICE_MEMORY,
+            "the member holds as much client data as it may (a request of "
+                + f.length()
+                + " bytes refused); read the answers under way, try again later or send less at"
+                + " once");
+        return;
+      }
+      held += admit;
+      long admitted = held;
       if (inFlight.incrementAndGet() > 1) {
         overlapNanos = System.nanoTime(); // others of this client's requests are at the workers
       }
@@ -293,7 +315,7 @@ final class ChannelConnection {
         if (quick || System.nanoTime() - overlapNanos > SEQUENTIAL_NANOS) {
           handedOver = true; // answer releases what is held
           server.servedOnReaderCounted();
-          byte[] answer = answer(r, held);
+          byte[] answer = answer(r, admitted);
           if (!quick && bytesWaiting()) {
             overlapNanos = System.nanoTime(); // the next request came while this one was served
           }
@@ -302,7 +324,7 @@ final class ChannelConnection {
         }
       }
       try {
-        server.workers().execute(() -> serve(r, held));
+        server.workers().execute(() -> serve(r, admitted));
         handedOver = true;
       } catch (RejectedExecutionException stopping) {
         inFlight.decrementAndGet();
@@ -310,7 +332,7 @@ final class ChannelConnection {
       }
     } finally {
       if (!handedOver) {
-        release(held);
+        bytes.remove(held);
       }
     }
   }
@@ -348,9 +370,12 @@ final class ChannelConnection {
     send(answer(r, held), true);
   }
 
-  /** Serves {@code r} and answers its frame; releases {@code held}. */
+  /**
+   * Serves {@code r} and answers its frame, which the connection then holds in place of the {@code
+   * held} bytes its request was admitted with.
+   */
   private byte[] answer(ChannelRequest r, long held) {
-    byte[] answer;
+    byte[] answer = null;
     try {
       answer = service.serve(r, client);
     } catch (RuntimeException e) {
@@ -362,7 +387,11 @@ final class ChannelConnection {
               ResultCode.CKR_GENERAL_ERROR.value(),
               "internal error; see the member's log");
     } finally {
-      release(held);
+      if (answer == null) {
+        bytes.remove(held);
+      } else {
+        bytes.answered(held, answer.length);
+      }
     }
     return answer;
   }
@@ -373,6 +402,9 @@ final class ChannelConnection {
    */
   private void writeNow(byte[] frame, boolean admitted) {
     if (closed) {
+      if (admitted) {
+        bytes.remove(frame.length);
+      }
       return;
     }
     if (!out.isEmpty() || !writeLock.tryLock()) {
@@ -389,6 +421,9 @@ final class ChannelConnection {
       output.flush();
       writing = false;
       lastActivityNanos = server.ticker().nanoTime();
+      if (admitted) {
+        bytes.remove(frame.length);
+      }
     } catch (IOException e) {
       if (!closed) {
         LOG.debug("channel write to {} failed: {}", socket.getRemoteSocketAddress(), e.toString());
@@ -396,12 +431,6 @@ final class ChannelConnection {
       close(null);
     } finally {
       writeLock.unlock();
-    }
-  }
-
-  private void release(long held) {
-    if (held > 0) {
-      service.release(held);
     }
   }
 
@@ -425,6 +454,9 @@ final class ChannelConnection {
 
   private void send(byte[] frame, boolean admitted) {
     if (closed) {
+      if (admitted) {
+        bytes.remove(frame.length);
+      }
       return;
     }
     out.add(new Out(frame, admitted));
@@ -460,6 +492,7 @@ final class ChannelConnection {
         int at = 0;
         boolean end = false;
         int admitted = 0;
+        long admittedBytes = 0;
         int refusals = 0;
         for (Out b : batch) {
           if (b.frame == CLOSE) {
@@ -472,6 +505,7 @@ final class ChannelConnection {
           at += b.frame.length;
           if (b.admitted) {
             admitted++;
+            admittedBytes += b.frame.length;
           } else {
             refusals++;
           }
@@ -494,6 +528,7 @@ final class ChannelConnection {
             writeLock.unlock();
           }
         }
+        bytes.remove(admittedBytes);
         if (end) {
           close(null);
           return;
@@ -540,6 +575,7 @@ final class ChannelConnection {
       LOG.info("channel connection {} closed: {}", socket.getRemoteSocketAddress(), reason);
     }
     out.add(new Out(CLOSE, false));
+    bytes.close(); // what it borrowed goes back to the member's budget
     try {
       raw.close(); // first: a writer blocked on a client that does not read is released at once
     } catch (IOException e) {
@@ -551,6 +587,10 @@ final class ChannelConnection {
       // closed underneath
     }
     server.closed(this);
+  }
+
+  long heldBytes() {
+    return bytes.held();
   }
 
   boolean isClosed() {

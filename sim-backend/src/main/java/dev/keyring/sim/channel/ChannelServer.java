@@ -172,6 +172,18 @@ public final class ChannelServer implements AutoCloseable {
     return requests.get();
   }
 
+  /**
+   * Bytes the open connections hold for their clients now: requests admitted and not yet served,
+   * bounds on their answers, answers not yet written (see {@link HeldBytes}).
+   */
+  public long heldBytes() {
+    long n = 0;
+    for (ChannelConnection c : connections) {
+      n += c.heldBytes();
+    }
+    return n;
+  }
+
   /** Requests served on their connection's reader since the server started (pings not counted). */
   public long servedOnReader() {
     return servedOnReader.get();

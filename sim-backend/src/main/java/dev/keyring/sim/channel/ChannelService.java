@@ -25,8 +25,9 @@ public interface ChannelService {
   void checkClient(X509Certificate client);
 
   /**
-   * Reserves {@code bytes} of the member's memory budget for a large frame before it is read; false
-   * when the budget cannot hold it (the frame is then skipped and refused).
+   * Reserves {@code bytes} of the member's memory budget for what a connection holds beyond its own
+   * share ({@link HeldBytes}); false when the budget cannot hold them (the request is then
+   * refused).
    */
   boolean tryHold(long bytes);
 

@@ -215,6 +215,15 @@ public final class Member implements AutoCloseable {
     return c == null ? 0 : c.servedOnReader();
   }
 
+  /**
+   * Bytes the crypto channel's connections hold for their clients now (requests under way and
+   * answers not yet written); beyond a share per connection, borrowed from {@link #buffers()}.
+   */
+  public long channelHeldBytes() {
+    ChannelServer c = channel;
+    return c == null ? 0 : c.heldBytes();
+  }
+
   /** Open crypto channel connections. */
   public int channelConnections() {
     ChannelServer c = channel;

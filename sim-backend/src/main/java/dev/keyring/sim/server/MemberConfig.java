@@ -31,7 +31,8 @@ import java.util.Objects;
  *   <tr><td>bufferBudget</td><td>a quarter of the JVM's maximum heap</td><td>bytes the member
  *       holds for clients' data at once: the input of multi-part operations, request bodies past
  *       their first 64 KiB while they arrive and are handled, multi-part encrypt and decrypt
- *       answers while they are written; what would pass it is refused with {@code
+ *       answers while they are written, a crypto channel connection's requests and answers past its
+ *       first 64 KiB; what would pass it is refused with {@code
  *       CKR_DEVICE_MEMORY} (409); at least 1 MiB</td></tr>
  *   <tr><td>minRequestDataRate</td><td>16,384</td><td>bytes a second a request body must arrive
  *       at on average, counted from 5 s after the request began; a slower body is answered 400 and

@@ -28,7 +28,19 @@ final class RawChannel implements AutoCloseable {
 
   /** A connection with its TLS handshake done, no hello sent. */
   static RawChannel connect(SSLContext tls, int port) throws IOException {
+    return connect(tls, port, 0);
+  }
+
+  /**
+   * A connection with its TLS handshake done, no hello sent, whose socket receive buffer is {@code
+   * receiveBuffer} bytes (0: the system's default): a small one keeps the answers of a client that
+   * does not read in the member, not in the kernel.
+   */
+  static RawChannel connect(SSLContext tls, int port, int receiveBuffer) throws IOException {
     SSLSocket s = (SSLSocket) tls.getSocketFactory().createSocket();
+    if (receiveBuffer > 0) {
+      s.setReceiveBufferSize(receiveBuffer);
+    }
     s.connect(new InetSocketAddress("127.0.0.1", port), 10_000);
     s.setTcpNoDelay(true);
     s.setSoTimeout(60_000); // a safety net against a hung test only
@@ -38,7 +50,12 @@ final class RawChannel implements AutoCloseable {
 
   /** A connection past the hello of this version. */
   static RawChannel open(SSLContext tls, int port) throws IOException {
-    RawChannel c = connect(tls, port);
+    return open(tls, port, 0);
+  }
+
+  /** A connection past the hello of this version, with a receive buffer as {@link #connect}'s. */
+  static RawChannel open(SSLContext tls, int port, int receiveBuffer) throws IOException {
+    RawChannel c = connect(tls, port, receiveBuffer);
     c.send(ChannelFrames.hello(ChannelFrames.VERSION));
     int version = ChannelFrames.readHello(c.in);
     if (version != ChannelFrames.VERSION) {

@@ -1,0 +1,147 @@
+package dev.keyring.sim.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.channel.ChannelAnswer;
+import dev.keyring.protocol.channel.ChannelCodec;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a member holds for channel clients that send requests with large answers and do not read
+ * them: at most its memory budget and a share per connection, however many connections do it;
+ * beyond, requests are refused with CKR_DEVICE_MEMORY, and everything held is given back when the
+ * connections go.
+ */
+class ChannelHeldBytesTest {
+  private static final int MAX_IN_FLIGHT = 128;
+  private static final int CONNECTIONS = 8;
+  private static final long BUDGET = MemberConfig.MIN_BUFFER_BUDGET;
+
+  /** The share of memory a connection holds without borrowing from the budget. */
+  private static final long FREE_PER_CONNECTION = 64 << 10;
+
+  @TempDir static Path dir;
+  private static CryptoTestMember m;
+
+  @BeforeAll
+  static void start() throws Exception {
+    m =
+        CryptoTestMember.start(
+            dir,
+            b ->
+                b.bufferBudget(BUDGET)
+                    .channelMaxInFlight(MAX_IN_FLIGHT)
+                    .channelWorkers(4)
+                    .channelWriteTimeout(Duration.ofMinutes(2)));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (m != null) {
+      m.close();
+    }
+  }
+
+  @Test
+  void clientsThatDoNotReadLargeAnswers_holdAtMostTheBudget_andGiveItBackWhenTheyGo()
+      throws Exception {
+    AtomicLong mostHeld = new AtomicLong();
+    AtomicBoolean sampling = new AtomicBoolean(true);
+    Thread sampler =
+        new Thread(
+            () -> {
+              while (sampling.get()) {
+                mostHeld.accumulateAndGet(m.member.channelHeldBytes(), Math::max);
+                Thread.onSpinWait();
+              }
+            });
+    sampler.start();
+    List<RawChannel> clients = new ArrayList<>();
+    int ok = 0;
+    int refusedForMemory = 0;
+    try {
+      long requestsBefore = m.member.channelRequests();
+      for (int c = 0; c < CONNECTIONS; c++) {
+        // a small receive buffer: the answers wait in the member, not in the kernel
+        RawChannel client = RawChannel.open(m.clientTls, m.member.channelPort(), 16 << 10);
+        clients.add(client);
+        String sid = client.loginKrco();
+        byte[] random =
+            ChannelCodec.json(
+                0,
+                null,
+                false,
+                "POST",
+                "/v1/sessions/" + sid + "/random",
+                "{\"length\":65536}".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < MAX_IN_FLIGHT; i++) { // never more than the in-flight limit
+          random[7] = (byte) (10 + i);
+          client.send(random);
+        }
+      }
+      long all = requestsBefore + CONNECTIONS * (MAX_IN_FLIGHT + 2L);
+      for (int i = 0; i < 1200 && m.member.channelRequests() < all; i++) {
+        Thread.sleep(50);
+      }
+      assertEquals(all, m.member.channelRequests(), "requests the member has read");
+      Thread.sleep(300); // the workers finish what was admitted; nothing is read meanwhile
+      sampling.set(false);
+      sampler.join();
+      assertTrue(
+          mostHeld.get() <= BUDGET + CONNECTIONS * FREE_PER_CONNECTION,
+          "held "
+              + mostHeld.get()
+              + " bytes, more than the budget and a share per connection: "
+              + (BUDGET + CONNECTIONS * FREE_PER_CONNECTION));
+      for (RawChannel client : clients) {
+        for (int i = 0; i < MAX_IN_FLIGHT; i++) {
+          ChannelAnswer a = client.read();
+          if (a.ok()) {
+            ok++;
+            assertTrue(a.body.remaining() > 65536, "64 KiB of random bytes as JSON");
+          } else {
+            assertEquals(ResultCode.CKR_DEVICE_MEMORY, a.code, a.message);
+            assertTrue(a.message.contains("as much client data as it may"), a.message);
+            refusedForMemory++;
+          }
+        }
+      }
+    } finally {
+      sampling.set(false);
+      for (RawChannel c : clients) {
+        c.close();
+      }
+    }
+    System.out.printf(
+        "%d connections x %d requests for 64 KiB answers, never read until all were sent: at most"
+            + " %,d bytes held, %d answered, %d refused with CKR_DEVICE_MEMORY%n",
+        CONNECTIONS, MAX_IN_FLIGHT, mostHeld.get(), ok, refusedForMemory);
+    assertEquals(CONNECTIONS * MAX_IN_FLIGHT, ok + refusedForMemory);
+    assertTrue(refusedForMemory > 0, "some requests refused: the budget was full");
+    assertTrue(ok > 0, "some requests served");
+    for (int i = 0; i < 1200 && m.member.channelConnections() > 0; i++) {
+      Thread.sleep(50);
+    }
+    assertEquals(0, m.member.channelConnections());
+    assertEquals(0, m.member.channelHeldBytes(), "nothing held once the connections are gone");
+    assertEquals(0, m.member.buffers().used(), "everything borrowed is given back");
+    try (RawChannel c = RawChannel.open(m.clientTls, m.member.channelPort())) {
+      String sid = c.loginKrco();
+      c.send(m.signFrame(50, sid, "after".getBytes(StandardCharsets.UTF_8)));
+      ChannelAnswer signed = c.read();
+      assertTrue(signed.ok(), String.valueOf(signed.message));
+    }
+  }
+}
