@@ -33,13 +33,26 @@ import org.slf4j.LoggerFactory;
  * (at most {@value #MAX_PENDING} waiting; more are dropped), never by the thread checking the
  * password: a member that cannot reach a majority goes on answering, and its own counters still
  * count and lock (a failed write never unlocks anything; the member's lock and the cluster's are
- * both enforced). The lock reaches the other members within the time of one replicated write. Times
- * are wall-clock milliseconds of the member that wrote the event. Thread-safe.
+ * both enforced). A write that fails is tried again ({@value #ATTEMPTS} attempts, 0.1, 0.2 and 0.4
+ * s apart) while the member's cluster service runs; one that failed after it may have been made can
+ * then count twice, which locks sooner, never later. The lock reaches the other members within the
+ * time of one replicated write. Times are wall-clock milliseconds of the member that wrote the
+ * event. Thread-safe.
  */
 final class SharedLockouts implements AutoCloseable {
   static final String PREFIX = "appliance.lockout.";
   static final int MAX_PENDING = 1_000;
   static final int MAX_SOURCES_PER_USER = 1_000;
+
+  /**
+   * Attempts at writing one event before it is given up: a member that lost the primary for a
+   * moment (a forwarded write that failed under load) counts the event on the next one.
+   */
+  static final int ATTEMPTS = 4;
+
+  /** The wait before the second attempt; it doubles before each further one. */
+  static final long RETRY_MILLIS = 100;
+
   private static final Logger LOG = LoggerFactory.getLogger(SharedLockouts.class);
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
@@ -230,6 +243,30 @@ final class SharedLockouts implements AutoCloseable {
   }
 
   private void write(String user, UnaryOperator<UserCounts> change) {
+    for (int attempt = 1; ; attempt++) {
+      RuntimeException failed = writeOnce(user, change);
+      if (failed == null) {
+        return;
+      }
+      if (attempt >= ATTEMPTS
+          || appliance.cluster().isEmpty()
+          || !replicating.getAsBoolean()
+          || Thread.currentThread().isInterrupted()) {
+        givenUp(failed);
+        return;
+      }
+      try {
+        Thread.sleep(RETRY_MILLIS << (attempt - 1));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // closing
+        givenUp(failed);
+        return;
+      }
+    }
+  }
+
+  /** One attempt at writing an event; the failure, or null once it is written. */
+  private RuntimeException writeOnce(String user, UnaryOperator<UserCounts> change) {
     String name = PREFIX + user;
     try {
       appliance
@@ -253,17 +290,23 @@ final class SharedLockouts implements AutoCloseable {
         writing = true;
         LOG.info("failed password checks are counted in the cluster's state again");
       }
+      return null;
     } catch (RuntimeException e) {
-      // the member's own counters went on counting: nothing is unlocked by a failed write
-      if (writing) {
-        writing = false;
-        LOG.info(
-            "failed password checks are counted on this member only until the cluster takes"
-                + " writes again: {}",
-            e.getMessage());
-      } else {
-        LOG.debug("a lockout event was not written: {}", e.getMessage());
-      }
+      return e;
+    }
+  }
+
+  /** An event not written after its attempts: the member's own counters still hold it. */
+  private void givenUp(RuntimeException e) {
+    // the member's own counters went on counting: nothing is unlocked by a failed write
+    if (writing) {
+      writing = false;
+      LOG.info(
+          "failed password checks are counted on this member only until the cluster takes"
+              + " writes again: {}",
+          e.getMessage());
+    } else {
+      LOG.debug("a lockout event was not written: {}", e.getMessage());
     }
   }
 
