@@ -29,11 +29,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One client's channel connection: a reader thread that reads frames and hands requests to the
- * server's shared workers, and a writer thread that writes their answers. Workers never write to
- * the socket, so a client that does not read holds no worker: its answers wait in this connection's
- * queue, its requests under way stay at the limit (further ones are refused), and a write blocked
- * past the write timeout closes the connection. Answers that are ready together are written in one
- * write (one TLS record up to 16 KiB).
+ * server's shared workers (fairly between connections: {@link WorkerShare}), and a writer thread
+ * that writes their answers. Workers never write to the socket, so a client that does not read
+ * holds no worker: its answers wait in this connection's queue, its requests under way stay at the
+ * limit (further ones are refused), and a write blocked past the write timeout closes the
+ * connection. Answers that are ready together are written in one write (one TLS record up to 16
+ * KiB).
  *
  * <p>A request that comes alone (nothing else under way on the connection, nothing more read) is
  * served on the reader itself when it is a single-part sign, verify, encrypt or decrypt with little
@@ -42,8 +43,7 @@ import org.slf4j.LoggerFactory;
  * answer written by the reader when the writer is idle: no hand-off to another thread, which on an
  * idle machine costs a core's wake-up each. The reader is this connection's own thread, so a client
  * that does not read its answers blocks only itself; requests that come while others are under way
- * go to the shared workers as before, so that one connection's requests are still served side by
- * side.
+ * go to the workers, to be served side by side.
  *
  * <p>Before the reader sleeps in a read, it may first spin a little for the client's next request
  * (see {@link ChannelServer#SPIN_PROPERTY}): only when that client's last request came within the
@@ -53,7 +53,7 @@ import org.slf4j.LoggerFactory;
 final class ChannelConnection {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelConnection.class);
 
-  /** A frame up to this size is read without asking the member's memory budget. */
+  /** A frame up to this size is read before it is counted ({@link HeldBytes}). */
   static final int FREE_FRAME_BYTES = 64 << 10;
 
   /**
@@ -67,10 +67,7 @@ final class ChannelConnection {
 
   private static final byte[] CLOSE = new byte[0];
 
-  /**
-   * A frame for the writer; {@code admitted}: the answer to a request the connection admitted,
-   * which holds its length in {@link #bytes} until written (refusals and pings hold nothing).
-   */
+  /** A frame for the writer; an admitted request's answer holds its length until written. */
   private record Out(byte[] frame, boolean admitted) {}
 
   private final ChannelServer server;
@@ -82,6 +79,7 @@ final class ChannelConnection {
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger refusalsQueued = new AtomicInteger();
   private final HeldBytes bytes;
+  private final WorkerShare share; // this connection's turns at the shared workers
   private volatile X509Certificate client;
   private volatile boolean closed;
   private volatile long lastActivityNanos;
@@ -100,6 +98,7 @@ final class ChannelConnection {
     this.service = server.service();
     this.settings = server.settings();
     this.bytes = new HeldBytes(service);
+    this.share = new WorkerShare(server.workers(), settings.workers());
     this.lastActivityNanos = server.ticker().nanoTime();
   }
 
@@ -324,7 +323,7 @@ final class ChannelConnection {
         }
       }
       try {
-        server.workers().execute(() -> serve(r, admitted));
+        share.submit(() -> serve(r, admitted));
         handedOver = true;
       } catch (RejectedExecutionException stopping) {
         inFlight.decrementAndGet();

@@ -28,10 +28,10 @@ import org.slf4j.LoggerFactory;
  * A member's crypto channel listener: mutual TLS (the crypto API's own context, so the same cluster
  * CA, client certificates and revocation check) on plain JDK sockets with TCP_NODELAY. Each
  * connection has a reader and a writer thread ({@link ChannelConnection}); requests are served by
- * one pool of workers shared by every connection in arrival order, each connection holding at most
- * {@link ChannelSettings#maxInFlight()} of them; a request that comes alone on its connection is
- * served by the connection's reader (see {@link ChannelConnection}). A watchdog on the member's
- * ticker closes idle connections and those whose client stopped reading.
+ * one pool of workers shared by every connection, which take turns ({@link WorkerShare}), each
+ * connection holding at most {@link ChannelSettings#maxInFlight()} of them; a request that comes
+ * alone on its connection is served by the connection's reader (see {@link ChannelConnection}). A
+ * watchdog on the member's ticker closes idle connections and those whose client stopped reading.
  */
 public final class ChannelServer implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelServer.class);

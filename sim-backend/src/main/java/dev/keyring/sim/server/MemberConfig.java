@@ -57,7 +57,7 @@ import java.util.Objects;
  *       under way (read, not yet answered on the wire); a request beyond is refused with {@code
  *       CKR_DEVICE_MEMORY} and the connection goes on; 1 to 65,536</td></tr>
  *   <tr><td>channelWorkers</td><td>twice the processors, at least 4</td><td>threads that serve
- *       channel requests, shared by every connection in arrival order; 1 to 1,024</td></tr>
+ *       channel requests, shared by every connection, which take turns; 1 to 1,024</td></tr>
  *   <tr><td>channelWriteTimeout</td><td>10 s</td><td>the longest one write of answers to a
  *       channel connection may take (a client that does not read); the connection is closed
  *       beyond; 100 ms to 10 min. An idle channel connection is closed after {@code
