@@ -177,6 +177,18 @@ class ChannelClientTest {
   }
 
   @Test
+  void aMemberThatTakesOneConnectionOfThisClient_refusesTheOthers_andEveryCallIsServed()
+      throws Exception {
+    member = TestMember.startWith(dir, b -> b.channelMaxConnectionsPerClient(1), KEYRING);
+    ClusterEntry e = member.issueClient(dir, 0, "channel-client");
+    client = KeyringClient.open(e, channelOptions());
+    // overlapping calls ask for more connections (four with the defaults: the test below); the
+    // member refuses the second, and the calls go on the one connection it took
+    manyThreadsSign(client);
+    assertEquals(1, member.member().channelConnections(), "the one connection it may hold");
+  }
+
+  @Test
   void manyThreads_pipelinedOnOneConnection_eachGetTheirOwnAnswer() throws Exception {
     KeyringClient c = start(0, 1);
     manyThreadsSign(c);

@@ -37,8 +37,14 @@ public final class TestMember implements AutoCloseable {
   private final int cryptoPort;
   private final SessionLeaks.Watch leaks;
 
-  private TestMember(Member member, ClusterRecord cluster, Path dir, int channelPort) {
+  private TestMember(
+      Member member,
+      ClusterRecord cluster,
+      Path dir,
+      int channelPort,
+      java.util.function.Consumer<MemberConfig.Builder> settings) {
     this.channelPort = channelPort;
+    this.settings = settings;
     this.member = member;
     this.cluster = cluster;
     this.dir = dir;
@@ -47,20 +53,30 @@ public final class TestMember implements AutoCloseable {
   }
 
   private final int channelPort;
+  private final java.util.function.Consumer<MemberConfig.Builder> settings;
 
   private MemberConfig config(Path dir, int cryptoPort) {
-    return config(dir, cryptoPort, channelPort);
+    return config(dir, cryptoPort, channelPort, settings);
   }
 
-  private static MemberConfig config(Path dir, int cryptoPort, int channelPort) {
-    return MemberConfig.builder()
-        .channelPort(channelPort)
-        .appliance(
-            ApplianceConfig.builder().dataDir(dir.resolve("member")).kdfIterations(1000).build())
-        .adminPort(0)
-        .cryptoPort(cryptoPort)
-        .initialAdminPassword(ADMIN_PASSWORD)
-        .build();
+  private static MemberConfig config(
+      Path dir,
+      int cryptoPort,
+      int channelPort,
+      java.util.function.Consumer<MemberConfig.Builder> settings) {
+    MemberConfig.Builder b =
+        MemberConfig.builder()
+            .channelPort(channelPort)
+            .appliance(
+                ApplianceConfig.builder()
+                    .dataDir(dir.resolve("member"))
+                    .kdfIterations(1000)
+                    .build())
+            .adminPort(0)
+            .cryptoPort(cryptoPort)
+            .initialAdminPassword(ADMIN_PASSWORD);
+    settings.accept(b);
+    return b.build();
   }
 
   /** Starts a member in {@code dir} with a cluster and the keyrings labelled {@code keyrings}. */
@@ -71,18 +87,30 @@ public final class TestMember implements AutoCloseable {
   /** {@link #start}, with the partition initialized in cloning domain {@code domain}. */
   public static TestMember startInDomain(Path dir, String domain, String... keyrings)
       throws Exception {
-    return start(dir, domain, 0, keyrings);
+    return start(dir, domain, 0, b -> {}, keyrings);
   }
 
   /** {@link #start}, with the crypto channel on {@code channelPort} (-1: no channel). */
   public static TestMember startWithChannelPort(Path dir, int channelPort, String... keyrings)
       throws Exception {
-    return start(dir, DOMAIN, channelPort, keyrings);
+    return start(dir, DOMAIN, channelPort, b -> {}, keyrings);
   }
 
-  private static TestMember start(Path dir, String domain, int channelPort, String... keyrings)
+  /** {@link #start}, with {@code settings} applied to the member's configuration. */
+  public static TestMember startWith(
+      Path dir, java.util.function.Consumer<MemberConfig.Builder> settings, String... keyrings)
       throws Exception {
-    Member m = Member.start(config(dir, 0, channelPort));
+    return start(dir, DOMAIN, 0, settings, keyrings);
+  }
+
+  private static TestMember start(
+      Path dir,
+      String domain,
+      int channelPort,
+      java.util.function.Consumer<MemberConfig.Builder> settings,
+      String... keyrings)
+      throws Exception {
+    Member m = Member.start(config(dir, 0, channelPort, settings));
     try {
       Appliance a = m.appliance();
       Hsm hsm = a.hsm();
@@ -98,7 +126,7 @@ public final class TestMember implements AutoCloseable {
       }
       m.startCryptoApi();
       m.authorize(CO); // the first member of a cluster, as an operator authorizes it
-      TestMember t = new TestMember(m, c, dir, channelPort);
+      TestMember t = new TestMember(m, c, dir, channelPort, settings);
       for (String label : keyrings) {
         t.createKeyring(label);
       }

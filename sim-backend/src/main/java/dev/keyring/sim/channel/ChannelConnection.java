@@ -85,6 +85,7 @@ final class ChannelConnection {
   private volatile long lastActivityNanos;
   private volatile long writeStartedNanos;
   private volatile boolean writing;
+  private volatile boolean closedForReading;
   private byte[] joined = new byte[0]; // the writer's
   private final ReentrantLock writeLock = new ReentrantLock();
   private OutputStream output; // after the hello
@@ -142,12 +143,7 @@ final class ChannelConnection {
     try {
       version = ChannelFrames.readHello(in);
     } catch (ChannelFormatException e) {
-      o.write(
-          ChannelCodec.refused(
-              0, Opcode.ERROR, ResultCode.CKR_ARGUMENTS_BAD.value(), e.getMessage()));
-      o.flush();
-      close(e.getMessage());
-      return false;
+      return refuseHello(o, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
     }
     if (version != ChannelFrames.VERSION) {
       String m =
@@ -155,15 +151,23 @@ final class ChannelConnection {
               + version
               + " is not spoken by this member; it speaks version "
               + ChannelFrames.VERSION;
-      o.write(
-          ChannelCodec.refused(0, Opcode.ERROR, ResultCode.CKR_FUNCTION_NOT_SUPPORTED.value(), m));
-      o.flush();
-      close(m);
-      return false;
+      return refuseHello(o, ResultCode.CKR_FUNCTION_NOT_SUPPORTED, m);
+    }
+    String tooMany = server.admit(this, client); // before the hello: no request was sent
+    if (tooMany != null) {
+      return refuseHello(o, ResultCode.CKR_DEVICE_MEMORY, tooMany);
     }
     o.write(ChannelFrames.hello(ChannelFrames.VERSION));
     o.flush();
     return true;
+  }
+
+  /** Refuses the connection in place of the hello's answer (request id 0), and closes it. */
+  private boolean refuseHello(OutputStream o, ResultCode code, String message) throws IOException {
+    o.write(ChannelCodec.refused(0, Opcode.ERROR, code.value(), message));
+    o.flush();
+    close(message);
+    return false;
   }
 
   private void readLoop(InputStream in) throws IOException {
@@ -449,8 +453,6 @@ final class ChannelConnection {
     closedForReading = true;
   }
 
-  private volatile boolean closedForReading;
-
   private void send(byte[] frame, boolean admitted) {
     if (closed) {
       if (admitted) {
@@ -475,8 +477,7 @@ final class ChannelConnection {
           batch.add(out.poll());
           size += next.frame.length;
         }
-        // one answer alone goes out as it is; several are joined in a buffer kept for the
-        // connection (grown up to the write limit; a larger batch gets one of its own)
+        // one answer goes out as it is; several are joined in the connection's buffer
         byte[] buf;
         if (batch.size() == 1 && first.frame != CLOSE) {
           buf = null;

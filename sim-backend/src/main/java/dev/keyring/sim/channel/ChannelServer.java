@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -67,6 +68,9 @@ public final class ChannelServer implements AutoCloseable {
   private final ThreadPoolExecutor workers;
   private final ScheduledExecutorService watchdog;
   private final Set<ChannelConnection> connections = ConcurrentHashMap.newKeySet();
+  private final ConcurrentHashMap<BigInteger, Integer> perClient = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ChannelConnection, BigInteger> admitted =
+      new ConcurrentHashMap<>();
   private final java.util.concurrent.atomic.AtomicLong requests =
       new java.util.concurrent.atomic.AtomicLong();
   private final boolean inline;
@@ -334,6 +338,39 @@ public final class ChannelServer implements AutoCloseable {
 
   void closed(ChannelConnection c) {
     connections.remove(c);
+    BigInteger serial = admitted.remove(c);
+    if (serial != null) {
+      perClient.computeIfPresent(serial, (k, n) -> n <= 1 ? null : n - 1);
+    }
+  }
+
+  /**
+   * Counts connection {@code c} of the client with certificate {@code client}, before its hello is
+   * answered; null, or when that client already holds {@link
+   * ChannelSettings#maxConnectionsPerClient()} connections, why the connection is refused (nothing
+   * counted; the caller refuses and closes it).
+   */
+  String admit(ChannelConnection c, X509Certificate client) {
+    BigInteger serial = client.getSerialNumber();
+    boolean[] counted = new boolean[1];
+    perClient.compute(
+        serial,
+        (k, n) -> {
+          int now = n == null ? 0 : n;
+          counted[0] = now < settings.maxConnectionsPerClient();
+          return counted[0] ? now + 1 : n;
+        });
+    if (!counted[0]) {
+      return "this client already has "
+          + settings.maxConnectionsPerClient()
+          + " crypto channel connections open to this member, the most one client may"
+          + " (channelMaxConnectionsPerClient); close some, or use fewer at once";
+    }
+    admitted.put(c, serial);
+    if (c.isClosed()) {
+      closed(c); // closed meanwhile (revoked, the member stopping): not counted after all
+    }
+    return null;
   }
 
   /** Closes every connection of the client with certificate {@code serial}; how many. */

@@ -11,6 +11,8 @@ import java.util.Objects;
  * @param maxConnections connections held open at once; more are closed as they are accepted
  * @param maxInFlight requests one connection may have under way; beyond, refused with
  *     CKR_DEVICE_MEMORY
+ * @param maxConnectionsPerClient connections one client certificate may hold open at once; more are
+ *     refused after their handshake
  * @param workers threads serving requests, shared by every connection
  * @param idleTimeout a connection with nothing under way and nothing received this long is closed
  * @param writeTimeout one write of answers blocked longer closes the connection
@@ -22,6 +24,7 @@ public record ChannelSettings(
     int port,
     int maxConnections,
     int maxInFlight,
+    int maxConnectionsPerClient,
     int workers,
     Duration idleTimeout,
     Duration writeTimeout,
@@ -33,7 +36,11 @@ public record ChannelSettings(
     if (port < 0 || port > 65535) {
       throw new IllegalArgumentException("port must be 0 to 65535, got " + port);
     }
-    if (maxConnections < 1 || maxInFlight < 1 || workers < 1 || maxFrameBytes < 64) {
+    if (maxConnections < 1
+        || maxInFlight < 1
+        || maxConnectionsPerClient < 1
+        || workers < 1
+        || maxFrameBytes < 64) {
       throw new IllegalArgumentException("channel limits must be positive");
     }
   }

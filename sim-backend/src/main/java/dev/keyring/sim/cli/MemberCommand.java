@@ -39,7 +39,8 @@ import picocli.CommandLine.Spec;
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
       "maxConcurrentStreams, clientCertificateValidityDays, channelPort, channelMaxInFlight,",
-      "channelWorkers, channelWriteTimeoutMillis, advertisedChannelPort, backupHaltAt (crash tests:",
+      "channelMaxConnectionsPerClient, channelWorkers, channelWriteTimeoutMillis,",
+      "advertisedChannelPort, backupHaltAt (crash tests:",
       "see docs/backup.md), stopHaltAt and joinHaltAt (crash tests: see docs/cluster.md), and",
       "peerRoute.HOST:PORT = HOST:PORT for each peer reached through another",
       "address),",
@@ -70,6 +71,7 @@ final class MemberCommand implements Callable<Integer> {
           "channelPort",
           "advertisedChannelPort",
           "channelMaxInFlight",
+          "channelMaxConnectionsPerClient",
           "channelWorkers",
           "channelWriteTimeoutMillis");
 
@@ -179,6 +181,9 @@ final class MemberCommand implements Callable<Integer> {
     }
     if (p.containsKey("channelMaxInFlight")) {
       b.channelMaxInFlight(intValue(p, "channelMaxInFlight"));
+    }
+    if (p.containsKey("channelMaxConnectionsPerClient")) {
+      b.channelMaxConnectionsPerClient(intValue(p, "channelMaxConnectionsPerClient"));
     }
     if (p.containsKey("channelWorkers")) {
       b.channelWorkers(intValue(p, "channelWorkers"));

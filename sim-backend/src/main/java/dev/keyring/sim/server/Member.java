@@ -341,6 +341,7 @@ public final class Member implements AutoCloseable {
         channelPortBound > 0 ? channelPortBound : config.channelPort(),
         config.maxConnections(),
         config.channelMaxInFlight(),
+        config.channelMaxConnectionsPerClient(),
         config.channelWorkers(),
         config.idleTimeout(),
         config.channelWriteTimeout(),

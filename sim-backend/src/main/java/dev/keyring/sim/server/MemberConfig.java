@@ -56,6 +56,10 @@ import java.util.Objects;
  *   <tr><td>channelMaxInFlight</td><td>256</td><td>requests one channel connection may have
  *       under way (read, not yet answered on the wire); a request beyond is refused with {@code
  *       CKR_DEVICE_MEMORY} and the connection goes on; 1 to 65,536</td></tr>
+ *   <tr><td>channelMaxConnectionsPerClient</td><td>64</td><td>channel connections one client
+ *       (one client certificate) may hold open at once, so that one client cannot take every
+ *       connection of {@code maxConnections}; one more is refused after its handshake with {@code
+ *       CKR_DEVICE_MEMORY} and closed; 1 to 65,536</td></tr>
  *   <tr><td>channelWorkers</td><td>twice the processors, at least 4</td><td>threads that serve
  *       channel requests, shared by every connection, which take turns; 1 to 1,024</td></tr>
  *   <tr><td>channelWriteTimeout</td><td>10 s</td><td>the longest one write of answers to a
@@ -96,6 +100,7 @@ public final class MemberConfig {
   private final int channelPort;
   private final int advertisedChannelPort;
   private final int channelMaxInFlight;
+  private final int channelMaxConnectionsPerClient;
   private final int channelWorkers;
   private final Duration channelWriteTimeout;
 
@@ -103,6 +108,7 @@ public final class MemberConfig {
     this.channelPort = b.channelPort;
     this.advertisedChannelPort = b.advertisedChannelPort;
     this.channelMaxInFlight = b.channelMaxInFlight;
+    this.channelMaxConnectionsPerClient = b.channelMaxConnectionsPerClient;
     this.channelWorkers = b.channelWorkers;
     this.channelWriteTimeout = b.channelWriteTimeout;
     this.clientCertificateValidity = b.clientCertificateValidity;
@@ -221,6 +227,11 @@ public final class MemberConfig {
     return channelMaxInFlight;
   }
 
+  /** Channel connections one client certificate may hold open at once. */
+  public int channelMaxConnectionsPerClient() {
+    return channelMaxConnectionsPerClient;
+  }
+
   /** Threads serving channel requests. */
   public int channelWorkers() {
     return channelWorkers;
@@ -287,6 +298,7 @@ public final class MemberConfig {
     private int channelPort = 0;
     private int advertisedChannelPort = 0;
     private int channelMaxInFlight = 256;
+    private int channelMaxConnectionsPerClient = 64;
     private int channelWorkers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     private Duration channelWriteTimeout = Duration.ofSeconds(10);
 
@@ -310,6 +322,15 @@ public final class MemberConfig {
     /** Requests one channel connection may have under way (default 256). */
     public Builder channelMaxInFlight(int v) {
       this.channelMaxInFlight = v;
+      return this;
+    }
+
+    /**
+     * Channel connections one client (one client certificate) may hold open at once (default 64);
+     * more are refused after the handshake.
+     */
+    public Builder channelMaxConnectionsPerClient(int v) {
+      this.channelMaxConnectionsPerClient = v;
       return this;
     }
 
@@ -457,6 +478,11 @@ public final class MemberConfig {
       if (channelMaxInFlight < 1 || channelMaxInFlight > 65536) {
         throw new IllegalArgumentException(
             "channelMaxInFlight must be 1 to 65536, got " + channelMaxInFlight);
+      }
+      if (channelMaxConnectionsPerClient < 1 || channelMaxConnectionsPerClient > 65536) {
+        throw new IllegalArgumentException(
+            "channelMaxConnectionsPerClient must be 1 to 65536, got "
+                + channelMaxConnectionsPerClient);
       }
       if (channelWorkers < 1 || channelWorkers > 1024) {
         throw new IllegalArgumentException(

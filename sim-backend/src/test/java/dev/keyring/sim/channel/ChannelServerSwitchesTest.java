@@ -41,7 +41,7 @@ class ChannelServerSwitchesTest {
     }
     ChannelSettings settings =
         new ChannelSettings(
-            "127.0.0.1", port, 4, 4, 1, Duration.ofSeconds(30), Duration.ofSeconds(10), 1 << 16);
+            "127.0.0.1", port, 4, 4, 4, 1, Duration.ofSeconds(30), Duration.ofSeconds(10), 1 << 16);
     String was = System.getProperty(property);
     try {
       System.setProperty(property, value);

@@ -141,6 +141,24 @@ final class CryptoTestMember implements AutoCloseable {
     }
   }
 
+  /** Registers another client, {@code name}, with the cluster; its mutual TLS context. */
+  SSLContext registerClient(String name) throws Exception {
+    AdminRestClient c = new AdminRestClient(member.adminPort(), member.adminCertificate());
+    KeyPair kp = ClientRegistrationApiTest.ecKey();
+    AdminRestClient.Reply reply =
+        c.call("POST", "/api/clusters/" + cluster + "/clients")
+            .as(ADMIN, ADMIN_PW)
+            .json(Map.of("commonName", name, "csr", ClientRegistrationApiTest.csrPem(kp, name)))
+            .send();
+    assertEquals(201, reply.status(), reply.body());
+    ClientRegistration.Response r =
+        WireJson.mapper().readValue(reply.body(), ClientRegistration.Response.class);
+    return mutualTls(
+        kp,
+        ClientRegistrationApiTest.cert(r.certificate()),
+        ClientRegistrationApiTest.cert(r.caCertificate()));
+  }
+
   private static SSLContext mutualTls(KeyPair kp, X509Certificate cert, X509Certificate ca)
       throws Exception {
     KeyStore ks = KeyStore.getInstance("PKCS12");

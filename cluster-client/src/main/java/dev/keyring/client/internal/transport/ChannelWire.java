@@ -147,10 +147,12 @@ final class ChannelWire implements AutoCloseable {
       OutputStream o = s.getOutputStream();
       ChannelFrames.writeHello(o);
       InputStream in = new BufferedInputStream(s.getInputStream(), 16 << 10);
+      in.mark(ChannelFrames.HELLO_BYTES);
       int version;
       try {
         version = ChannelFrames.readHello(in);
       } catch (ChannelFormatException e) {
+        in.reset(); // what came instead of a hello: the member's refusal, read as a frame
         throw refusedHello(in, name, e);
       }
       if (version != ChannelFrames.VERSION) {
@@ -212,9 +214,35 @@ final class ChannelWire implements AutoCloseable {
         false);
   }
 
-  /** The member refused the hello with an error frame (its first bytes were not a hello). */
-  private static TransportException refusedHello(
-      InputStream in, String name, ChannelFormatException e) {
+  /**
+   * What came instead of a hello: the member's refusal of the connection (request id 0) with its
+   * code and message, CONNECT, never sent and transient when the member holds as many connections
+   * of this client as it may ({@code CKR_DEVICE_MEMORY}: another member, or this one later, takes
+   * the call), else PROTOCOL; or bytes of something that is no Keyring member's channel.
+   */
+  static TransportException refusedHello(InputStream in, String name, ChannelFormatException e) {
+    ChannelAnswer refusal = null;
+    try {
+      int length = ChannelFrames.readLength(in, 64 << 10);
+      if (length > 0) {
+        refusal = ChannelCodec.readAnswer(ChannelFrames.readFrame(in, length));
+      }
+    } catch (IOException | RuntimeException notAFrame) {
+      // not the member's refusal
+    }
+    if (refusal != null && refusal.id == 0 && refusal.code != null) {
+      boolean busy = refusal.code == dev.keyring.protocol.ResultCode.CKR_DEVICE_MEMORY;
+      return new TransportException(
+          busy ? Kind.CONNECT : Kind.PROTOCOL,
+          name
+              + ": the member refused the crypto channel connection: "
+              + refusal.code
+              + " "
+              + refusal.message,
+          e,
+          false,
+          busy);
+    }
     return new TransportException(
         Kind.PROTOCOL,
         name
