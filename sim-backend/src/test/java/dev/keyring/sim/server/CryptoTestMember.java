@@ -92,19 +92,7 @@ final class CryptoTestMember implements AutoCloseable {
       AdminRestClient c = new AdminRestClient(member.adminPort(), member.adminCertificate());
       String cluster = AdminTestSupport.provision(c);
       KeyPair kp = ClientRegistrationApiTest.ecKey();
-      AdminRestClient.Reply reply =
-          c.call("POST", "/api/clusters/" + cluster + "/clients")
-              .as(ADMIN, ADMIN_PW)
-              .json(
-                  Map.of(
-                      "commonName",
-                      "load-client",
-                      "csr",
-                      ClientRegistrationApiTest.csrPem(kp, "load-client")))
-              .send();
-      assertEquals(201, reply.status(), reply.body());
-      ClientRegistration.Response r =
-          WireJson.mapper().readValue(reply.body(), ClientRegistration.Response.class);
+      ClientRegistration.Response r = register(c, cluster, kp, "load-client");
       X509Certificate cert = ClientRegistrationApiTest.cert(r.certificate());
       X509Certificate ca = ClientRegistrationApiTest.cert(r.caCertificate());
 
@@ -143,20 +131,26 @@ final class CryptoTestMember implements AutoCloseable {
 
   /** Registers another client, {@code name}, with the cluster; its mutual TLS context. */
   SSLContext registerClient(String name) throws Exception {
-    AdminRestClient c = new AdminRestClient(member.adminPort(), member.adminCertificate());
     KeyPair kp = ClientRegistrationApiTest.ecKey();
+    ClientRegistration.Response r =
+        register(
+            new AdminRestClient(member.adminPort(), member.adminCertificate()), cluster, kp, name);
+    return mutualTls(
+        kp,
+        ClientRegistrationApiTest.cert(r.certificate()),
+        ClientRegistrationApiTest.cert(r.caCertificate()));
+  }
+
+  /** Registers client {@code name} with key pair {@code kp} through the admin API. */
+  private static ClientRegistration.Response register(
+      AdminRestClient c, String cluster, KeyPair kp, String name) throws Exception {
     AdminRestClient.Reply reply =
         c.call("POST", "/api/clusters/" + cluster + "/clients")
             .as(ADMIN, ADMIN_PW)
             .json(Map.of("commonName", name, "csr", ClientRegistrationApiTest.csrPem(kp, name)))
             .send();
     assertEquals(201, reply.status(), reply.body());
-    ClientRegistration.Response r =
-        WireJson.mapper().readValue(reply.body(), ClientRegistration.Response.class);
-    return mutualTls(
-        kp,
-        ClientRegistrationApiTest.cert(r.certificate()),
-        ClientRegistrationApiTest.cert(r.caCertificate()));
+    return WireJson.mapper().readValue(reply.body(), ClientRegistration.Response.class);
   }
 
   private static SSLContext mutualTls(KeyPair kp, X509Certificate cert, X509Certificate ca)
