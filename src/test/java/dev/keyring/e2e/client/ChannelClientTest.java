@@ -189,6 +189,43 @@ class ChannelClientTest {
   }
 
   @Test
+  void extraConnections_unusedForTwelveHeartbeats_areClosed_theFirstStays() throws Exception {
+    member = TestMember.startWithChannelPort(dir, 0, KEYRING);
+    ClusterEntry e = member.issueClient(dir, 0, "channel-client");
+    client =
+        KeyringClient.open(
+            e,
+            TransportOptions.builder()
+                .wire(TransportOptions.Wire.CHANNEL)
+                .connectTimeout(Duration.ofSeconds(5))
+                .callTimeout(Duration.ofSeconds(60))
+                .heartbeatInterval(Duration.ofMillis(100)) // extras closed after 1.2 s unused
+                .build());
+    manyThreadsSign(client);
+    int busy = member.member().channelConnections();
+    assertTrue(busy > 1, "overlapping calls opened extra connections: " + busy);
+    for (int i = 0; i < 600 && member.member().channelConnections() > 1; i++) {
+      Thread.sleep(50);
+    }
+    assertEquals(1, member.member().channelConnections(), "the extras closed, the first kept");
+    try (KeyringChannel s = client.openSession(KEYRING)) {
+      s.login(Role.KRCO, PASSWORD);
+      KeyringKeyPair kp =
+          s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
+      byte[] data = "after the extras closed".getBytes(StandardCharsets.UTF_8);
+      assertTrue(
+          verifies(
+              kp,
+              data,
+              s.sign(
+                  kp.privateKey().handle(),
+                  Mechanism.CKM_ECDSA_SHA256,
+                  MechanismParams.NONE,
+                  data)));
+    }
+  }
+
+  @Test
   void manyThreads_pipelinedOnOneConnection_eachGetTheirOwnAnswer() throws Exception {
     KeyringClient c = start(0, 1);
     manyThreadsSign(c);

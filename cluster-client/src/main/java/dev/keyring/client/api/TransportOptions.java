@@ -58,7 +58,9 @@ import java.util.Objects;
  *       a request under way), and each call takes an idle one when there is one. A request alone on
  *       its connection is answered by the member's reading thread with no hand-off, and only a call
  *       alone on its connection spins (above): two threads calling together run as two lone
- *       callers. Each connection holds two threads on the member while it is open</td></tr>
+ *       callers. Each connection holds two threads on the member while it is open; one other than
+ *       the first with no call for twelve {@code heartbeatInterval}s (60 s by default) is closed,
+ *       and made again when calls overlap again</td></tr>
  *   <tr><td>answerDeadline</td><td>750 ms</td><td>0 (none) or 10 ms to 1 h: a repeatable read
  *       its member has not answered by then is abandoned there (its connection closed) and the
  *       member marked down, when another member can take the call; 750 ms leaves the repeat on

@@ -29,6 +29,7 @@ final class ChannelConnector {
   private final int port;
   private final String memberName;
   private final String name;
+  private final boolean extra; // not the member's first connection: closed when long unused
   private final Object lock = new Object();
   private volatile ChannelWire wire;
   // guarded by lock: the connection being made, or null
@@ -42,7 +43,9 @@ final class ChannelConnector {
       String host,
       int port,
       String memberName,
-      String name) {
+      String name,
+      boolean extra) {
+    this.extra = extra;
     this.tls = tls;
     this.options = options;
     this.host = host;
@@ -146,7 +149,8 @@ final class ChannelConnector {
               name,
               options.connectTimeout(),
               options.heartbeatInterval(),
-              options.channelSpin());
+              options.channelSpin(),
+              extra);
     } catch (TransportException e) {
       failure = e;
     } catch (RuntimeException e) {

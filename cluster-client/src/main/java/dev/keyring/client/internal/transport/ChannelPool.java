@@ -13,7 +13,9 @@ import dev.keyring.client.api.TransportOptions;
  * client calling from one thread keeps one connection, and two (up to {@code channelConnections})
  * threads calling together each get one of their own: a request alone on its connection is served
  * by the member's reading thread without a hand-off, and its caller may spin for the answer. With
- * one connection (the option's 1), every call shares it, as before the option.
+ * one connection (the option's 1), every call shares it, as before the option. A connection other
+ * than the first that has had no call for {@link ChannelWire#IDLE_HEARTBEATS} heartbeat intervals
+ * (60 s by default) is closed, and made again when calls overlap again.
  */
 final class ChannelPool implements AutoCloseable {
   private final ChannelConnector[] connectors;
@@ -27,7 +29,7 @@ final class ChannelPool implements AutoCloseable {
       String name) {
     connectors = new ChannelConnector[options.channelConnections()];
     for (int i = 0; i < connectors.length; i++) {
-      connectors[i] = new ChannelConnector(tls, options, host, port, memberName, name);
+      connectors[i] = new ChannelConnector(tls, options, host, port, memberName, name, i > 0);
     }
   }
 

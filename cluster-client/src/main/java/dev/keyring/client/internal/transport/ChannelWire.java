@@ -47,6 +47,12 @@ final class ChannelWire implements AutoCloseable {
   /** Requests one connection keeps under way; more wait (the member's default limit). */
   static final int MAX_IN_FLIGHT = 256;
 
+  /**
+   * Heartbeat intervals without a call after which an extra connection (not a member's first) is
+   * closed: 60 s at the default interval of 5 s.
+   */
+  static final int IDLE_HEARTBEATS = 12;
+
   /** The longest answer read. */
   static final int MAX_ANSWER_BYTES = HttpTransport.MAX_ANSWER_BYTES + (64 << 10);
 
@@ -71,6 +77,8 @@ final class ChannelWire implements AutoCloseable {
   private final Semaphore inFlight = new Semaphore(MAX_IN_FLIGHT);
   private final long heartbeatNanos;
   private final long spinNanos;
+  private final long idleCloseNanos; // 0: never closed for want of calls
+  private volatile long lastCallNanos = System.nanoTime();
   private final ScheduledFuture<?> heartbeat;
   private volatile long lastReceivedNanos = System.nanoTime();
   private volatile long pingSentNanos;
@@ -83,9 +91,11 @@ final class ChannelWire implements AutoCloseable {
       SSLSocket socket,
       InputStream in,
       Duration heartbeatInterval,
-      Duration spin)
+      Duration spin,
+      boolean extra)
       throws IOException {
     this.spinNanos = spin.toNanos();
+    this.idleCloseNanos = extra ? IDLE_HEARTBEATS * heartbeatInterval.toNanos() : 0;
     this.name = name;
     this.raw = raw;
     this.socket = socket;
@@ -115,7 +125,8 @@ final class ChannelWire implements AutoCloseable {
       String name,
       Duration connectTimeout,
       Duration heartbeatInterval,
-      Duration spin)
+      Duration spin,
+      boolean extra)
       throws TransportException {
     Socket raw = new ChannelSocket(); // reads buffered: one system call per TLS record
     try {
@@ -165,7 +176,7 @@ final class ChannelWire implements AutoCloseable {
                 + ChannelFrames.VERSION);
       }
       s.setSoTimeout(0); // a silent connection is found by the heartbeat
-      return new ChannelWire(name, raw, s, in, heartbeatInterval, spin);
+      return new ChannelWire(name, raw, s, in, heartbeatInterval, spin, extra);
     } catch (SSLException e) {
       closeQuietly(raw);
       throw handshakeFailure(name, e);
@@ -288,6 +299,7 @@ final class ChannelWire implements AutoCloseable {
       Thread.currentThread().interrupt();
       throw new TransportException(Kind.IO, name + ": " + what + " interrupted", e, false, false);
     }
+    lastCallNanos = System.nanoTime();
     FrameWriter.Outgoing<ChannelAnswer> answer = new FrameWriter.Outgoing<>(frame);
     try {
       pending.put(id, answer);
@@ -411,6 +423,9 @@ final class ChannelWire implements AutoCloseable {
       return;
     }
     long now = System.nanoTime();
+    if (idleCloseNanos > 0 && now - lastCallNanos > idleCloseNanos && idleClosed(now)) {
+      return;
+    }
     long sent = pingSentNanos;
     if (sent != 0 && now - sent > heartbeatNanos) {
       fail("no answer to a heartbeat within " + heartbeatNanos / 1_000_000 + " ms");
@@ -426,6 +441,29 @@ final class ChannelWire implements AutoCloseable {
       } catch (IOException e) {
         fail("the heartbeat could not be written: " + e.getMessage());
       }
+    }
+  }
+
+  /**
+   * Closes this extra connection when no call is under way nor has started for {@code
+   * idleCloseNanos}: every call's permit is taken first, so a call that comes meanwhile waits and
+   * then finds the connection closed before anything of it is written (CONNECT, never sent).
+   */
+  private boolean idleClosed(long now) {
+    if (!inFlight.tryAcquire(MAX_IN_FLIGHT)) {
+      return false; // calls under way
+    }
+    try {
+      if (now - lastCallNanos <= idleCloseNanos) {
+        return false;
+      }
+      fail(
+          "no call for "
+              + idleCloseNanos / 1_000_000
+              + " ms: an extra connection, made again when calls overlap");
+      return true;
+    } finally {
+      inFlight.release(MAX_IN_FLIGHT);
     }
   }
 
