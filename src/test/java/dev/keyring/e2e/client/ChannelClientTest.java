@@ -102,6 +102,15 @@ class ChannelClientTest {
     return s;
   }
 
+  /** Generates a P-256 key pair through {@code s}, signs {@code data}, and the JDK verifies it. */
+  private static void signsWithANewKey(KeyringChannel s, byte[] data) throws Exception {
+    KeyringKeyPair kp =
+        s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
+    byte[] sig =
+        s.sign(kp.privateKey().handle(), Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE, data);
+    assertTrue(verifies(kp, data, sig), "the JDK verifies the member's signature");
+  }
+
   private static boolean verifies(KeyringKeyPair kp, byte[] data, byte[] sig) throws Exception {
     Signature v = Signature.getInstance("SHA256withECDSA");
     v.initVerify(kp.publicKey().toPublicKey());
@@ -210,18 +219,7 @@ class ChannelClientTest {
     assertEquals(1, member.member().channelConnections(), "the extras closed, the first kept");
     try (KeyringChannel s = client.openSession(KEYRING)) {
       s.login(Role.KRCO, PASSWORD);
-      KeyringKeyPair kp =
-          s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
-      byte[] data = "after the extras closed".getBytes(StandardCharsets.UTF_8);
-      assertTrue(
-          verifies(
-              kp,
-              data,
-              s.sign(
-                  kp.privateKey().handle(),
-                  Mechanism.CKM_ECDSA_SHA256,
-                  MechanismParams.NONE,
-                  data)));
+      signsWithANewKey(s, "after the extras closed".getBytes(StandardCharsets.UTF_8));
     }
   }
 
@@ -298,18 +296,7 @@ class ChannelClientTest {
   void memberWithoutAChannel_isReachedOverHttp() throws Exception {
     KeyringClient c = start(-1);
     try (KeyringChannel s = readyAsKrco(c)) {
-      KeyringKeyPair kp =
-          s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
-      byte[] data = {1, 2, 3};
-      assertTrue(
-          verifies(
-              kp,
-              data,
-              s.sign(
-                  kp.privateKey().handle(),
-                  Mechanism.CKM_ECDSA_SHA256,
-                  MechanismParams.NONE,
-                  data)));
+      signsWithANewKey(s, new byte[] {1, 2, 3});
       assertEquals(-1, member.member().channelPort());
     }
   }
