@@ -378,7 +378,7 @@ final class ChannelConnection {
    * held} bytes its request was admitted with.
    */
   private byte[] answer(ChannelRequest r, long held) {
-    byte[] answer = null;
+    byte[] answer;
     try {
       answer = service.serve(r, client);
     } catch (RuntimeException e) {
@@ -389,14 +389,11 @@ final class ChannelConnection {
               r.opcode,
               ResultCode.CKR_GENERAL_ERROR.value(),
               "internal error; see the member's log");
-    } finally {
-      if (answer == null) {
-        bytes.remove(held);
-      } else {
-        bytes.answered(held, answer.length);
-      }
+    } catch (Error e) {
+      bytes.remove(held);
+      throw e;
     }
-    return answer;
+    return bytes.hold(r, held, answer);
   }
 
   /**

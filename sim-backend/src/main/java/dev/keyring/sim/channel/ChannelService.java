@@ -33,4 +33,15 @@ public interface ChannelService {
 
   /** Gives back what {@link #tryHold} reserved. */
   void release(long bytes);
+
+  /**
+   * Whether serving {@code request} changed nothing on the member but what it answered (a read: a
+   * find, a {@code GET}, random bytes, a single-part signature or cipher), so that its answer may
+   * be dropped for a refusal after it was served and the client may ask again. False for anything
+   * else (a write, a session's login or close, a part of a multi-part operation): an answer of
+   * those is always sent. False unless said otherwise.
+   */
+  default boolean answerMayBeDropped(ChannelRequest request) {
+    return false;
+  }
 }

@@ -1,5 +1,10 @@
 package dev.keyring.sim.channel;
 
+import dev.keyring.protocol.ResultCode;
+import dev.keyring.protocol.channel.ChannelCodec;
+import dev.keyring.protocol.channel.ChannelRequest;
+import dev.keyring.protocol.channel.Opcode;
+
 /**
  * The memory one channel connection holds for its client: the frames of its requests from when they
  * are admitted until they are served, a bound on each answer until the answer exists, then the
@@ -8,17 +13,18 @@ package dev.keyring.sim.channel;
  * given back as the connection lets go, so that all connections together hold at most the budget
  * plus {@code maxConnections} times {@link #FREE_BYTES}, however many requests their clients send
  * and however slowly they read. A request that would pass that is refused (CKR_DEVICE_MEMORY)
- * before it is served; an answer larger than the bound its request was admitted with is held anyway
- * (it exists already), and the next request pays for it. Thread-safe: the reader, the workers and
- * the writer all count here.
+ * before it is served; an answer larger than the bound its request was admitted with borrows the
+ * rest, and when it cannot, a read's answer is refused in its turn and a write's is held anyway
+ * (see {@link #hold}). Thread-safe: the reader, the workers and the writer all count here.
  */
 final class HeldBytes {
   /** What a connection holds without borrowing: one frame of the largest kind read unasked. */
   static final long FREE_BYTES = ChannelConnection.FREE_FRAME_BYTES;
 
   /**
-   * The bound an answer of the {@code JSON} opcode is admitted with (a REST answer: 64 KiB of
-   * random bytes as JSON, a page of handles), whatever its request's size.
+   * The bound an answer of the {@code JSON} opcode is admitted with beyond its request's size (a
+   * REST answer: 64 KiB of random bytes as JSON, a page of handles; a write's answer repeats at
+   * most the attributes its request carried, in the same encoding).
    */
   static final long JSON_ANSWER_BYTES = 128 << 10;
 
@@ -36,13 +42,11 @@ final class HeldBytes {
 
   /**
    * The most the answer to a request of {@code op} whose frame has {@code frameBytes} is held with
-   * until it exists: a REST answer's bound for {@code JSON}, else the frame's size (an encryption's
-   * output is about its input) and {@link #ANSWER_OVERHEAD_BYTES}.
+   * until it exists: for {@code JSON} a REST answer's bound and the frame's size, else the frame's
+   * size (an encryption's output is about its input) and {@link #ANSWER_OVERHEAD_BYTES}.
    */
-  static long answerBound(dev.keyring.protocol.channel.Opcode op, long frameBytes) {
-    return op == dev.keyring.protocol.channel.Opcode.JSON
-        ? JSON_ANSWER_BYTES
-        : frameBytes + ANSWER_OVERHEAD_BYTES;
+  static long answerBound(Opcode op, long frameBytes) {
+    return op == Opcode.JSON ? JSON_ANSWER_BYTES + frameBytes : frameBytes + ANSWER_OVERHEAD_BYTES;
   }
 
   /**
@@ -94,15 +98,39 @@ final class HeldBytes {
   }
 
   /**
-   * The request held with {@code admitted} bytes has its answer of {@code answerBytes}: holds the
-   * answer in its place.
+   * Request {@code r}, held with {@code admitted} bytes, has its {@code answer}: holds the answer
+   * in their place and returns the frame to send. An answer larger than that borrows the rest; when
+   * the budget cannot lend it, the answer of a read ({@link ChannelService#answerMayBeDropped}) is
+   * dropped for a refusal (CKR_DEVICE_MEMORY) that the client may try again after, and any other is
+   * held anyway (a write's answer is never lost) and the connection's next request pays for it.
    */
-  void answered(long admitted, long answerBytes) {
-    if (answerBytes > admitted) {
-      add(answerBytes - admitted);
-    } else if (answerBytes < admitted) {
-      remove(admitted - answerBytes);
+  byte[] hold(ChannelRequest r, long admitted, byte[] answer) {
+    if (answer.length <= admitted) {
+      remove(admitted - answer.length);
+      return answer;
     }
+    if (tryAdd(answer.length - admitted)) {
+      return answer;
+    }
+    if (!budget.answerMayBeDropped(r)) {
+      add(answer.length - admitted);
+      return answer;
+    }
+    byte[] refused =
+        ChannelCodec.refused(
+            r.id,
+            r.opcode,
+            ResultCode.CKR_DEVICE_MEMORY.value(),
+            "the answer ("
+                + answer.length
+                + " bytes) is more than the member may hold for this connection now; read the"
+                + " answers under way, try again later or ask for less (a narrower template)");
+    if (refused.length <= admitted) {
+      remove(admitted - refused.length);
+    } else {
+      add(refused.length - admitted); // a few hundred bytes, for a request admitted with less
+    }
+    return refused;
   }
 
   /** Gives back everything borrowed: the connection is closed and holds nothing that counts. */

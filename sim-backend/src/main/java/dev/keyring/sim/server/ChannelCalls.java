@@ -95,6 +95,44 @@ final class ChannelCalls implements ChannelService {
     }
   }
 
+  @Override
+  public boolean answerMayBeDropped(ChannelRequest r) {
+    return reads(r);
+  }
+
+  /**
+   * Whether {@code r} only reads: a ping, a single-part signature, verification or cipher, a {@code
+   * GET}, a find or random bytes (its answer may be dropped and asked for again).
+   */
+  static boolean reads(ChannelRequest r) {
+    switch (r.opcode) {
+      case PING:
+      case SIGN:
+      case VERIFY:
+      case ENCRYPT:
+      case DECRYPT:
+        return true; // single-part: nothing is left in the session
+      case JSON:
+        if (r.method == null || r.path == null) {
+          return false;
+        }
+        if (r.method.equals("GET")) {
+          return true;
+        }
+        String[] p = r.path.split("/", -1); // as the routes read it: "", v1, sessions, id, ...
+        boolean onSession =
+            r.method.equals("POST")
+                && p.length >= 5
+                && p[1].equals("v1")
+                && p[2].equals("sessions");
+        return onSession
+            && (p.length == 5 && p[4].equals("random")
+                || p.length == 6 && p[4].equals("objects") && p[5].equals("find"));
+      default:
+        return false;
+    }
+  }
+
   /** The metrics' name of an opcode's operation (but JSON's), as its REST path names it. */
   private static String operation(Opcode op) {
     switch (op) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
+import dev.keyring.protocol.wire.WireJson;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -55,19 +56,103 @@ class ChannelHeldBytesTest {
   }
 
   @Test
+  void findsWhoseAnswersOutgrowTheirBound_holdAtMostTheBudget_theRestAreRefusedInTheirTurn()
+      throws Exception {
+    // 24 data objects of 8 KiB: a find of them answers about 400 KiB, over the 128 KiB a JSON
+    // answer is admitted with
+    String value = "ab".repeat(8 << 10);
+    try (RawChannel owner = RawChannel.open(m.clientTls, m.member.channelPort())) {
+      String sid = owner.loginKrco();
+      for (int i = 0; i < 24; i++) {
+        String template =
+            "{\"template\":{\"CKA_CLASS\":\"DATA\",\"CKA_TOKEN\":true,\"CKA_LABEL\":\"big\","
+                + "\"CKA_VALUE\":\""
+                + value
+                + "\"}}";
+        owner.send(
+            ChannelCodec.json(
+                10 + i,
+                null,
+                false,
+                "POST",
+                "/v1/sessions/" + sid + "/objects",
+                template.getBytes(StandardCharsets.UTF_8)));
+        ChannelAnswer made = owner.read();
+        assertTrue(made.ok(), String.valueOf(made.message));
+      }
+    }
+    int perConnection = 32;
+    AtomicLong mostHeld = new AtomicLong();
+    AtomicBoolean sampling = new AtomicBoolean(true);
+    Thread sampler = sampler(mostHeld, sampling);
+    List<RawChannel> clients = new ArrayList<>();
+    int ok = 0;
+    int refused = 0;
+    try {
+      long requestsBefore = m.member.channelRequests();
+      for (int c = 0; c < CONNECTIONS; c++) {
+        RawChannel client = RawChannel.open(m.clientTls, m.member.channelPort(), 16 << 10);
+        clients.add(client);
+        String sid = client.loginKrco();
+        byte[] find =
+            ChannelCodec.json(
+                0,
+                null,
+                false,
+                "POST",
+                "/v1/sessions/" + sid + "/objects/find",
+                "{\"template\":{\"CKA_LABEL\":\"big\"}}".getBytes(StandardCharsets.UTF_8));
+        for (int i = 0; i < perConnection; i++) {
+          find[7] = (byte) (10 + i);
+          client.send(find);
+        }
+      }
+      awaitRequests(requestsBefore + CONNECTIONS * (perConnection + 2L));
+      sampling.set(false);
+      sampler.join();
+      assertTrue(
+          mostHeld.get() <= BUDGET + CONNECTIONS * FREE_PER_CONNECTION,
+          "held "
+              + mostHeld.get()
+              + " bytes, more than the budget and a share per connection: "
+              + (BUDGET + CONNECTIONS * FREE_PER_CONNECTION));
+      for (RawChannel client : clients) {
+        for (int i = 0; i < perConnection; i++) {
+          ChannelAnswer a = client.read();
+          if (a.ok()) {
+            ok++;
+            assertEquals(
+                24,
+                WireJson.mapper().readTree(a.body.rest()).path("objects").size(),
+                "every object found");
+          } else {
+            assertEquals(ResultCode.CKR_DEVICE_MEMORY, a.code, a.message);
+            refused++;
+          }
+        }
+      }
+    } finally {
+      sampling.set(false);
+      for (RawChannel c : clients) {
+        c.close();
+      }
+    }
+    System.out.printf(
+        "%d connections x %d finds answering about 400 KiB each, never read until all were sent:"
+            + " at most %,d bytes held, %d answered, %d refused with CKR_DEVICE_MEMORY%n",
+        CONNECTIONS, perConnection, mostHeld.get(), ok, refused);
+    assertEquals(CONNECTIONS * perConnection, ok + refused);
+    assertTrue(refused > 0, "some finds refused: the budget was full");
+    assertTrue(ok > 0, "some finds answered");
+    awaitNothingHeld();
+  }
+
+  @Test
   void clientsThatDoNotReadLargeAnswers_holdAtMostTheBudget_andGiveItBackWhenTheyGo()
       throws Exception {
     AtomicLong mostHeld = new AtomicLong();
     AtomicBoolean sampling = new AtomicBoolean(true);
-    Thread sampler =
-        new Thread(
-            () -> {
-              while (sampling.get()) {
-                mostHeld.accumulateAndGet(m.member.channelHeldBytes(), Math::max);
-                Thread.onSpinWait();
-              }
-            });
-    sampler.start();
+    Thread sampler = sampler(mostHeld, sampling);
     List<RawChannel> clients = new ArrayList<>();
     int ok = 0;
     int refusedForMemory = 0;
@@ -91,12 +176,7 @@ class ChannelHeldBytesTest {
           client.send(random);
         }
       }
-      long all = requestsBefore + CONNECTIONS * (MAX_IN_FLIGHT + 2L);
-      for (int i = 0; i < 1200 && m.member.channelRequests() < all; i++) {
-        Thread.sleep(50);
-      }
-      assertEquals(all, m.member.channelRequests(), "requests the member has read");
-      Thread.sleep(300); // the workers finish what was admitted; nothing is read meanwhile
+      awaitRequests(requestsBefore + CONNECTIONS * (MAX_IN_FLIGHT + 2L));
       sampling.set(false);
       sampler.join();
       assertTrue(
@@ -131,6 +211,37 @@ class ChannelHeldBytesTest {
     assertEquals(CONNECTIONS * MAX_IN_FLIGHT, ok + refusedForMemory);
     assertTrue(refusedForMemory > 0, "some requests refused: the budget was full");
     assertTrue(ok > 0, "some requests served");
+    awaitNothingHeld();
+  }
+
+  /** Samples what the member's channel holds into {@code most} while {@code on}. */
+  private static Thread sampler(AtomicLong most, AtomicBoolean on) {
+    Thread sampler =
+        new Thread(
+            () -> {
+              while (on.get()) {
+                most.accumulateAndGet(m.member.channelHeldBytes(), Math::max);
+                Thread.onSpinWait();
+              }
+            });
+    sampler.start();
+    return sampler;
+  }
+
+  /** Waits until the member has read {@code all} requests, and its workers served them. */
+  private static void awaitRequests(long all) throws InterruptedException {
+    for (int i = 0; i < 1200 && m.member.channelRequests() < all; i++) {
+      Thread.sleep(50);
+    }
+    assertEquals(all, m.member.channelRequests(), "requests the member has read");
+    Thread.sleep(300); // the workers finish what was admitted; nothing is read meanwhile
+  }
+
+  /**
+   * Waits for the connections to be gone, then checks nothing is held or borrowed and a new client
+   * is served.
+   */
+  private static void awaitNothingHeld() throws Exception {
     for (int i = 0; i < 1200 && m.member.channelConnections() > 0; i++) {
       Thread.sleep(50);
     }
