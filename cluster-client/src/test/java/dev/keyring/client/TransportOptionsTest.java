@@ -17,6 +17,8 @@ class TransportOptionsTest {
     assertEquals(Duration.ofSeconds(5), d.connectTimeout());
     assertEquals(Duration.ofMinutes(2), d.callTimeout());
     assertEquals(8, d.maxIdleConnections());
+    assertEquals(16, d.maxConnections());
+    assertEquals(3, d.toBuilder().maxConnections(3).build().maxConnections());
   }
 
   @Test
@@ -31,6 +33,13 @@ class TransportOptionsTest {
             IllegalArgumentException.class,
             () -> TransportOptions.builder().maxIdleConnections(0).build());
     assertEquals("maxIdleConnections must be 1 to 256, got 0", f.getMessage());
+    for (int bad : new int[] {0, 1025}) {
+      IllegalArgumentException g =
+          assertThrows(
+              IllegalArgumentException.class,
+              () -> TransportOptions.builder().maxConnections(bad).build());
+      assertEquals("maxConnections must be 1 to 1024, got " + bad, g.getMessage());
+    }
     assertThrows(
         IllegalArgumentException.class, () -> TransportOptions.builder().httpVersion(null).build());
   }

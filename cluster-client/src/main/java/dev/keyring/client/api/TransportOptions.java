@@ -18,6 +18,11 @@ import java.util.Objects;
  *   <tr><td>writeTimeout</td><td>30 s</td><td>100 ms to 1 h, per write</td></tr>
  *   <tr><td>callTimeout</td><td>2 min</td><td>0 (none) or 100 ms to 1 h, a whole call with its retry</td></tr>
  *   <tr><td>maxIdleConnections</td><td>8</td><td>1 to 256 connections kept open while idle</td></tr>
+ *   <tr><td>maxConnections</td><td>16</td><td>1 to 1,024 HTTP/1.1 calls under way at once to
+ *       each member, one connection each (more wait their turn, within the call's time limit);
+ *       members hold at most {@code maxConnectionsPerClient} (64) crypto API connections per client
+ *       certificate, so 16 leaves room for four processes sharing one registration. Over HTTP/2 the
+ *       calls share a connection and this does not apply</td></tr>
  *   <tr><td>keepAlive</td><td>5 min</td><td>1 s to 1 h an idle connection is kept</td></tr>
  *   <tr><td>viewRefresh</td><td>5 s</td><td>100 ms to 1 h between fetches of the cluster view
  *       ({@code GET /v1/cluster}); a member failure also fetches it at once</td></tr>
@@ -132,6 +137,7 @@ public final class TransportOptions {
   private final Duration writeTimeout;
   private final Duration callTimeout;
   private final int maxIdleConnections;
+  private final int maxConnections;
   private final Duration keepAlive;
   private final Duration viewRefresh;
   private final String affinityGroup;
@@ -157,6 +163,7 @@ public final class TransportOptions {
     this.writeTimeout = b.writeTimeout;
     this.callTimeout = b.callTimeout;
     this.maxIdleConnections = b.maxIdleConnections;
+    this.maxConnections = b.maxConnections;
     this.keepAlive = b.keepAlive;
     this.viewRefresh = b.viewRefresh;
     this.affinityGroup = b.affinityGroup;
@@ -185,6 +192,7 @@ public final class TransportOptions {
         .writeTimeout(writeTimeout)
         .callTimeout(callTimeout)
         .maxIdleConnections(maxIdleConnections)
+        .maxConnections(maxConnections)
         .keepAlive(keepAlive)
         .viewRefresh(viewRefresh)
         .affinityGroup(affinityGroup)
@@ -243,6 +251,11 @@ public final class TransportOptions {
 
   public int maxIdleConnections() {
     return maxIdleConnections;
+  }
+
+  /** HTTP/1.1 calls under way at once to each member (one connection each). */
+  public int maxConnections() {
+    return maxConnections;
   }
 
   public Duration keepAlive() {
@@ -309,6 +322,8 @@ public final class TransportOptions {
         + callTimeout
         + ", maxIdle="
         + maxIdleConnections
+        + ", maxConnections="
+        + maxConnections
         + ", keepAlive="
         + keepAlive
         + ", viewRefresh="
@@ -349,6 +364,7 @@ public final class TransportOptions {
     private Duration writeTimeout = Duration.ofSeconds(30);
     private Duration callTimeout = Duration.ofMinutes(2);
     private int maxIdleConnections = 8;
+    private int maxConnections = 16;
     private Duration keepAlive = Duration.ofMinutes(5);
     private Duration viewRefresh = Duration.ofSeconds(5);
     private String affinityGroup;
@@ -427,6 +443,12 @@ public final class TransportOptions {
       return this;
     }
 
+    /** HTTP/1.1 calls under way at once to each member (default 16); more wait their turn. */
+    public Builder maxConnections(int v) {
+      this.maxConnections = v;
+      return this;
+    }
+
     public Builder keepAlive(Duration v) {
       this.keepAlive = v;
       return this;
@@ -500,13 +522,7 @@ public final class TransportOptions {
       }
       checkRange("heartbeatInterval", heartbeatInterval, MIN_TIMEOUT, MAX_TIMEOUT);
       checkRange("channelSpin", channelSpin, Duration.ZERO, MAX_CHANNEL_SPIN);
-      if (channelConnections < 1 || channelConnections > MAX_CHANNEL_CONNECTIONS) {
-        throw new IllegalArgumentException(
-            "channelConnections must be 1 to "
-                + MAX_CHANNEL_CONNECTIONS
-                + ", got "
-                + channelConnections);
-      }
+      checkRange("channelConnections", channelConnections, 1, MAX_CHANNEL_CONNECTIONS);
       checkRange("connectTimeout", connectTimeout, MIN_TIMEOUT, Duration.ofMinutes(5));
       checkRange("readTimeout", readTimeout, MIN_TIMEOUT, MAX_TIMEOUT);
       checkRange("writeTimeout", writeTimeout, MIN_TIMEOUT, MAX_TIMEOUT);
@@ -514,10 +530,8 @@ public final class TransportOptions {
       if (!callTimeout.isZero()) {
         checkRange("callTimeout", callTimeout, MIN_TIMEOUT, MAX_TIMEOUT);
       }
-      if (maxIdleConnections < 1 || maxIdleConnections > 256) {
-        throw new IllegalArgumentException(
-            "maxIdleConnections must be 1 to 256, got " + maxIdleConnections);
-      }
+      checkRange("maxIdleConnections", maxIdleConnections, 1, 256);
+      checkRange("maxConnections", maxConnections, 1, 1024);
       checkRange("keepAlive", keepAlive, Duration.ofSeconds(1), MAX_TIMEOUT);
       checkRange("viewRefresh", viewRefresh, MIN_TIMEOUT, MAX_TIMEOUT);
       checkRange("recoveryInterval", recoveryInterval, MIN_TIMEOUT, Duration.ofMinutes(10));
@@ -542,6 +556,12 @@ public final class TransportOptions {
                 + "'");
       }
       return new TransportOptions(this);
+    }
+
+    private static void checkRange(String name, int v, int min, int max) {
+      if (v < min || v > max) {
+        throw new IllegalArgumentException(name + " must be " + min + " to " + max + ", got " + v);
+      }
     }
 
     private static void checkRange(String name, Duration v, Duration min, Duration max) {

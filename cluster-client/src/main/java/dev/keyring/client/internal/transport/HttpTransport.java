@@ -17,6 +17,7 @@ import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
@@ -66,21 +67,35 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
   private final Duration callTimeout;
   private final TlsRefusalProbe probe;
   private final ReadYourWrites positions;
+
+  /**
+   * Calls under way at once over HTTP/1.1, one connection each: at most {@link
+   * TransportOptions#maxConnections()}, so that the member's limit of connections per client is not
+   * reached (null over HTTP/2, which multiplexes them on one connection).
+   */
+  private final Semaphore calls;
+
+  private final int maxCalls;
   private volatile boolean closed;
 
   private HttpTransport(
       OkHttpClient http,
       HttpUrl base,
       String name,
-      Duration callTimeout,
+      TransportOptions options,
       TlsRefusalProbe probe,
       ReadYourWrites positions) {
     this.http = http;
     this.base = base;
     this.name = name;
-    this.callTimeout = callTimeout;
+    this.callTimeout = options.callTimeout();
     this.probe = probe;
     this.positions = positions;
+    this.maxCalls = options.maxConnections();
+    this.calls =
+        options.httpVersion() == TransportOptions.HttpVersion.HTTP_1_1
+            ? new Semaphore(maxCalls)
+            : null;
   }
 
   /**
@@ -123,7 +138,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
         b.build(),
         base,
         description,
-        options.callTimeout(),
+        options,
         new TlsRefusalProbe(tls.socketFactory, host, port, options.connectTimeout()),
         Objects.requireNonNull(positions, "positions"));
   }
@@ -140,7 +155,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
         baseBuilder(options).connectionSpecs(List.of(ConnectionSpec.CLEARTEXT)).build(),
         base,
         "test server " + base.host() + ":" + base.port(),
-        options.callTimeout(),
+        options,
         null,
         positions);
   }
@@ -181,12 +196,13 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
 
   /**
    * {@code GET} that gives up after {@code limit}, whatever the call timeout: for health probes and
-   * view fetches, which must not hold the client's background thread for long.
+   * view fetches, which must not hold the client's background thread for long. It does not wait for
+   * a turn among the calls under way (a member busy with this client's calls is not down).
    */
   public <T> T getWithin(Duration limit, Class<T> answer, String... path)
       throws TransportException {
     Objects.requireNonNull(limit, "limit");
-    return exchange("GET", null, answer, limit, false, path);
+    return exchange("GET", null, answer, limit, false, false, path);
   }
 
   /** {@code POST} with a JSON body. */
@@ -202,7 +218,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
   @Override
   public <T> T postToPrimary(Object body, Class<T> answer, String... path)
       throws TransportException {
-    return exchange("POST", body, answer, callTimeout, true, path);
+    return exchange("POST", body, answer, callTimeout, true, true, path);
   }
 
   /** {@code PATCH} with a JSON body. */
@@ -225,11 +241,21 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
    */
   public <T> T exchange(String method, Object body, Class<T> answer, String... path)
       throws TransportException {
-    return exchange(method, body, answer, callTimeout, false, path);
+    return exchange(method, body, answer, callTimeout, false, true, path);
   }
 
-  private <T> T exchange(
-      String method, Object body, Class<T> answer, Duration limit, boolean primary, String... path)
+  /**
+   * One exchange within {@code limit}, to the primary only when {@code primary}, waiting for its
+   * turn among the calls under way when {@code turn} (see {@link TransportOptions#maxConnections}).
+   */
+  <T> T exchange(
+      String method,
+      Object body,
+      Class<T> answer,
+      Duration limit,
+      boolean primary,
+      boolean turn,
+      String... path)
       throws TransportException {
     if (closed) {
       throw new TransportException(
@@ -262,7 +288,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
       request.header(CryptoHeaders.READ_FROM, CryptoHeaders.PRIMARY);
     }
     Request built = request.build();
-    Answer a = send(built, limit);
+    Answer a = send(built, limit, turn);
     T decoded = decode(built, a, answer);
     if (a.position != null) {
       reported(a.position);
@@ -285,7 +311,61 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
 
   private record Answer(int status, byte[] body, String position) {}
 
-  private Answer send(Request request, Duration limit) throws TransportException {
+  private Answer send(Request request, Duration limit, boolean turn) throws TransportException {
+    if (calls == null || !turn) {
+      return sendNow(request, limit);
+    }
+    takeTurn(request, limit);
+    try {
+      return sendNow(request, limit);
+    } finally {
+      calls.release();
+    }
+  }
+
+  /**
+   * Waits until fewer than {@code maxConnections} calls are under way to this member (at most
+   * {@code limit}, unbounded when zero).
+   */
+  private void takeTurn(Request request, Duration limit) throws TransportException {
+    boolean taken;
+    try {
+      if (limit.isZero()) {
+        calls.acquire();
+        taken = true;
+      } else {
+        taken = calls.tryAcquire(limit.toNanos(), TimeUnit.NANOSECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new TransportException(
+          Kind.IO,
+          name + ": " + request.method() + " " + request.url().encodedPath() + " interrupted",
+          e,
+          false,
+          false);
+    }
+    if (!taken) {
+      throw new TransportException(
+          Kind.IO,
+          name
+              + ": "
+              + request.method()
+              + " "
+              + request.url().encodedPath()
+              + " not sent: "
+              + maxCalls
+              + " calls were under way to this member, the most at once over HTTP/1.1"
+              + " (TransportOptions.maxConnections), and none ended within "
+              + limit.toMillis()
+              + " ms",
+          null,
+          false,
+          !closed);
+    }
+  }
+
+  private Answer sendNow(Request request, Duration limit) throws TransportException {
     CallTracker tracker = new CallTracker();
     Call call = http.newCall(request.newBuilder().tag(CallTracker.class, tracker).build());
     if (!limit.isZero()) {

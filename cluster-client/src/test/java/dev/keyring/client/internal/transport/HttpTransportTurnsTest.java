@@ -1,0 +1,169 @@
+package dev.keyring.client.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportOptions;
+import dev.keyring.protocol.wire.CryptoMessages;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.HttpUrl;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Over HTTP/1.1 a transport has at most {@code maxConnections} calls under way to its member, one
+ * connection each, so that it keeps within the member's limit of connections per client: more wait
+ * their turn, and one whose turn does not come within its time limit is not sent.
+ */
+@Timeout(60)
+class HttpTransportTurnsTest {
+  private static final CryptoMessages.RandomRequest BODY = new CryptoMessages.RandomRequest(1);
+
+  private HttpServer server;
+  private final AtomicInteger underWay = new AtomicInteger();
+  private final AtomicInteger most = new AtomicInteger();
+  private final AtomicInteger served = new AtomicInteger();
+  private volatile CountDownLatch release = new CountDownLatch(0);
+
+  @BeforeEach
+  void start() throws Exception {
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    server.setExecutor(Executors.newFixedThreadPool(16));
+    server.createContext(
+        "/",
+        x -> {
+          most.accumulateAndGet(underWay.incrementAndGet(), Math::max);
+          try {
+            x.getRequestBody().readAllBytes();
+            release.await(30, TimeUnit.SECONDS);
+            byte[] body = "{\"data\":\"AQ==\"}".getBytes(StandardCharsets.UTF_8);
+            x.getResponseHeaders().add("Content-Type", "application/json");
+            underWay.decrementAndGet();
+            served.incrementAndGet();
+            x.sendResponseHeaders(200, body.length);
+            try (OutputStream out = x.getResponseBody()) {
+              out.write(body);
+            }
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          }
+        });
+    server.start();
+  }
+
+  @AfterEach
+  void stop() {
+    release.countDown();
+    server.stop(0);
+    ((ExecutorService) server.getExecutor()).shutdownNow();
+  }
+
+  private HttpTransport transport(TransportOptions options) {
+    return HttpTransport.plainForTests(
+        new HttpUrl.Builder()
+            .scheme("http")
+            .host("127.0.0.1")
+            .port(server.getAddress().getPort())
+            .build(),
+        options);
+  }
+
+  @Test
+  void twelveCallersAtOnce_haveAtMostTheLimitUnderWay_andAllAreAnswered() throws Exception {
+    release = new CountDownLatch(1);
+    HttpTransport t = transport(TransportOptions.builder().maxConnections(3).build());
+    ExecutorService callers = Executors.newFixedThreadPool(12);
+    try {
+      List<Future<CryptoMessages.CryptoResult>> calls = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        calls.add(
+            callers.submit(
+                () -> t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "r")));
+      }
+      for (int i = 0; i < 200 && underWay.get() < 3; i++) {
+        Thread.sleep(10);
+      }
+      Thread.sleep(200); // time for any more to arrive, were they not held back
+      assertEquals(3, underWay.get(), "calls at the member while all are held there");
+      release.countDown();
+      for (Future<CryptoMessages.CryptoResult> c : calls) {
+        c.get(30, TimeUnit.SECONDS);
+      }
+      assertEquals(12, served.get());
+      assertEquals(3, most.get(), "never more than maxConnections under way");
+      assertTrue(t.connectionCount() <= 3, "connections: " + t.connectionCount());
+    } finally {
+      callers.shutdownNow();
+      t.close();
+    }
+  }
+
+  @Test
+  void aCallWhoseTurnDoesNotComeWithinItsLimit_isNotSent() throws Exception {
+    release = new CountDownLatch(1);
+    HttpTransport t = transport(TransportOptions.builder().maxConnections(1).build());
+    ExecutorService callers = Executors.newFixedThreadPool(2);
+    try {
+      Future<CryptoMessages.CryptoResult> first =
+          callers.submit(
+              () -> t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "r"));
+      for (int i = 0; i < 200 && underWay.get() < 1; i++) {
+        Thread.sleep(10);
+      }
+      TransportException e =
+          assertThrows(
+              TransportException.class,
+              () ->
+                  t.exchange(
+                      "POST",
+                      BODY,
+                      CryptoMessages.CryptoResult.class,
+                      Duration.ofMillis(200),
+                      false,
+                      true,
+                      "v1",
+                      "sessions",
+                      "s",
+                      "r"));
+      assertFalse(e.requestSent(), "never sent");
+      assertTrue(e.transientFailure(), "another member, or this one later, may take it");
+      assertTrue(e.getMessage().contains("TransportOptions.maxConnections"), e.getMessage());
+      assertEquals(1, most.get());
+      // a health probe or a view fetch does not wait its turn: a busy member is not down
+      Future<CryptoMessages.CryptoResult> probe =
+          callers.submit(
+              () ->
+                  t.getWithin(
+                      Duration.ofSeconds(20), CryptoMessages.CryptoResult.class, "v1", "health"));
+      for (int i = 0; i < 200 && underWay.get() < 2; i++) {
+        Thread.sleep(10);
+      }
+      assertEquals(2, underWay.get(), "the probe is at the member beside the call under way");
+      release.countDown();
+      first.get(30, TimeUnit.SECONDS);
+      probe.get(30, TimeUnit.SECONDS);
+      assertEquals(2, served.get(), "the call that waited was never sent");
+    } finally {
+      callers.shutdownNow();
+      t.close();
+    }
+  }
+}
