@@ -38,7 +38,7 @@ import picocli.CommandLine.Spec;
       "adminPort, cryptoPort, bindAddress, kdfIterations, sessionIdleTimeoutSeconds,",
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
-      "maxConcurrentStreams, clientCertificateValidityDays, channelPort, channelMaxInFlight,",
+      "maxConnectionsPerClient, maxConcurrentStreams, clientCertificateValidityDays, channelPort, channelMaxInFlight,",
       "channelMaxConnectionsPerClient, channelWorkers, channelWriteTimeoutMillis,",
       "advertisedChannelPort, backupHaltAt (crash tests:",
       "see docs/backup.md), stopHaltAt and joinHaltAt (crash tests: see docs/cluster.md), and",
@@ -66,6 +66,7 @@ final class MemberCommand implements Callable<Integer> {
           "minRequestDataRate",
           "idleTimeoutSeconds",
           "maxConnections",
+          "maxConnectionsPerClient",
           "maxConcurrentStreams",
           "clientCertificateValidityDays",
           "channelPort",
@@ -166,6 +167,9 @@ final class MemberCommand implements Callable<Integer> {
     }
     if (p.containsKey("maxConnections")) {
       b.maxConnections(intValue(p, "maxConnections"));
+    }
+    if (p.containsKey("maxConnectionsPerClient")) {
+      b.maxConnectionsPerClient(intValue(p, "maxConnectionsPerClient"));
     }
     if (p.containsKey("maxConcurrentStreams")) {
       b.maxConcurrentStreams(intValue(p, "maxConcurrentStreams"));

@@ -44,7 +44,7 @@ final class CryptoApi extends Handler.Abstract {
   final CryptoSessions sessions;
   private final java.util.function.Supplier<CryptoMessages.ClusterView> view;
   final java.util.concurrent.atomic.AtomicLong served;
-  private final PeerEndpoints peers;
+  final PeerEndpoints peers; // also tells the per-client connection limit who is a member
   final ReadConsistency consistency;
   private final OperationEndpoints operations;
   private final CloningEndpoints cloning;

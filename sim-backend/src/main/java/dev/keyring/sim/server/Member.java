@@ -310,7 +310,9 @@ public final class Member implements AutoCloseable {
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             context,
             true,
-            metrics.around(api),
+            metrics.around(
+                new ClientConnectionLimit(
+                    api, config.maxConnectionsPerClient(), api.peers::isMember)),
             "keyring-crypto",
             bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
@@ -514,6 +516,13 @@ public final class Member implements AutoCloseable {
     connector.setReuseAddress(true);
     connector.setIdleTimeout(idle);
     server.addConnector(connector);
+    for (Handler h = handler;
+        h != null;
+        h = h instanceof Handler.Wrapper w ? w.getHandler() : null) {
+      if (h instanceof ClientConnectionLimit) {
+        connector.addBean(h, false); // told of each connection and handshake
+      }
+    }
     EndpointLimit limit = new EndpointLimit(connector, config.maxConnections());
     connector.addBean(limit);
     limits.put(name, limit);

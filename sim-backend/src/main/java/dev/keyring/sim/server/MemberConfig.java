@@ -44,6 +44,10 @@ import java.util.Objects;
  *       days</td></tr>
  *   <tr><td>maxConnections</td><td>1,024</td><td>connections each API holds open at once; more
  *       wait to be accepted; 16 to 65,536</td></tr>
+ *   <tr><td>maxConnectionsPerClient</td><td>64</td><td>crypto API connections one client (one
+ *       client certificate) may hold open at once, so that one client cannot take every connection
+ *       of {@code maxConnections}; a request on one more is answered 409 with {@code
+ *       CKR_DEVICE_MEMORY} and that connection closed; 1 to 65,536</td></tr>
  *   <tr><td>maxConcurrentStreams</td><td>32</td><td>streams one HTTP/2 connection may have open
  *       at once; more are refused; 1 to 1,024</td></tr>
  *   <tr><td>channelPort</td><td>0</td><td>the binary crypto channel (mutual TLS, same client
@@ -101,6 +105,7 @@ public final class MemberConfig {
   private final int advertisedChannelPort;
   private final int channelMaxInFlight;
   private final int channelMaxConnectionsPerClient;
+  private final int maxConnectionsPerClient;
   private final int channelWorkers;
   private final Duration channelWriteTimeout;
 
@@ -109,6 +114,7 @@ public final class MemberConfig {
     this.advertisedChannelPort = b.advertisedChannelPort;
     this.channelMaxInFlight = b.channelMaxInFlight;
     this.channelMaxConnectionsPerClient = b.channelMaxConnectionsPerClient;
+    this.maxConnectionsPerClient = b.maxConnectionsPerClient;
     this.channelWorkers = b.channelWorkers;
     this.channelWriteTimeout = b.channelWriteTimeout;
     this.clientCertificateValidity = b.clientCertificateValidity;
@@ -232,6 +238,11 @@ public final class MemberConfig {
     return channelMaxConnectionsPerClient;
   }
 
+  /** Crypto API connections one client certificate may hold open at once. */
+  public int maxConnectionsPerClient() {
+    return maxConnectionsPerClient;
+  }
+
   /** Threads serving channel requests. */
   public int channelWorkers() {
     return channelWorkers;
@@ -262,6 +273,8 @@ public final class MemberConfig {
         + idleTimeout
         + ", maxConnections="
         + maxConnections
+        + ", maxConnectionsPerClient="
+        + maxConnectionsPerClient
         + ", maxConcurrentStreams="
         + maxConcurrentStreams
         + ", channel="
@@ -299,6 +312,7 @@ public final class MemberConfig {
     private int advertisedChannelPort = 0;
     private int channelMaxInFlight = 256;
     private int channelMaxConnectionsPerClient = 64;
+    private int maxConnectionsPerClient = 64;
     private int channelWorkers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     private Duration channelWriteTimeout = Duration.ofSeconds(10);
 
@@ -331,6 +345,15 @@ public final class MemberConfig {
      */
     public Builder channelMaxConnectionsPerClient(int v) {
       this.channelMaxConnectionsPerClient = v;
+      return this;
+    }
+
+    /**
+     * Crypto API connections one client certificate may hold open at once (default 64); a request
+     * on one more is refused and that connection closed.
+     */
+    public Builder maxConnectionsPerClient(int v) {
+      this.maxConnectionsPerClient = v;
       return this;
     }
 
@@ -483,6 +506,10 @@ public final class MemberConfig {
         throw new IllegalArgumentException(
             "channelMaxConnectionsPerClient must be 1 to 65536, got "
                 + channelMaxConnectionsPerClient);
+      }
+      if (maxConnectionsPerClient < 1 || maxConnectionsPerClient > 65536) {
+        throw new IllegalArgumentException(
+            "maxConnectionsPerClient must be 1 to 65536, got " + maxConnectionsPerClient);
       }
       if (channelWorkers < 1 || channelWorkers > 1024) {
         throw new IllegalArgumentException(

@@ -90,20 +90,30 @@ final class PeerEndpoints {
     }
   }
 
+  /** Whether {@code certificate} is that of a current member of the cluster. */
+  boolean isMember(X509Certificate certificate) {
+    ClusterNode n = node.get();
+    return n != null && n.membership().byFingerprint(fingerprint(certificate)).isPresent();
+  }
+
   /** SHA-256 of the caller's certificate (hex), or empty without one. */
   private static String fingerprint(Request request) {
     Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
     if (data instanceof EndPoint.SslSessionData) {
       X509Certificate[] certs = ((EndPoint.SslSessionData) data).peerCertificates();
       if (certs != null && certs.length > 0) {
-        try {
-          return HexFormat.of()
-              .formatHex(MessageDigest.getInstance("SHA-256").digest(certs[0].getEncoded()));
-        } catch (GeneralSecurityException e) {
-          throw new IllegalStateException(e);
-        }
+        return fingerprint(certs[0]);
       }
     }
     return "";
+  }
+
+  private static String fingerprint(X509Certificate certificate) {
+    try {
+      return HexFormat.of()
+          .formatHex(MessageDigest.getInstance("SHA-256").digest(certificate.getEncoded()));
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
   }
 }
