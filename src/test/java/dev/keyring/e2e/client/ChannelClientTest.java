@@ -198,6 +198,25 @@ class ChannelClientTest {
   }
 
   @Test
+  void overHttp11_aClientKeepsWithinTheMembersConnectionsPerClient_andEveryCallIsServed()
+      throws Exception {
+    // with the client's maxConnections over the member's limit, some of these calls were answered
+    // CKR_DEVICE_MEMORY on connections beyond it
+    member = TestMember.startWith(dir, b -> b.maxConnectionsPerClient(4), KEYRING);
+    ClusterEntry e = member.issueClient(dir, 0, "http-client");
+    client =
+        KeyringClient.open(
+            e,
+            TransportOptions.builder()
+                .wire(TransportOptions.Wire.HTTP)
+                .httpVersion(TransportOptions.HttpVersion.HTTP_1_1)
+                .maxConnections(4) // 16 threads below take turns on four connections
+                .callTimeout(Duration.ofSeconds(60))
+                .build());
+    manyThreadsSign(client);
+  }
+
+  @Test
   void extraConnections_unusedForTwelveHeartbeats_areClosed_theFirstStays() throws Exception {
     member = TestMember.startWithChannelPort(dir, 0, KEYRING);
     ClusterEntry e = member.issueClient(dir, 0, "channel-client");
