@@ -590,6 +590,10 @@ final class ChannelConnection {
     return bytes.held();
   }
 
+  long ownBytes() {
+    return bytes.own();
+  }
+
   boolean isClosed() {
     return closed;
   }

@@ -188,6 +188,20 @@ public final class ChannelServer implements AutoCloseable {
     return n;
   }
 
+  /**
+   * The most bytes one open connection holds now beyond what it borrowed from the member's budget
+   * (its own share, {@link HeldBytes#FREE_BYTES}, unless a write's answer outgrew its bound). Each
+   * connection's figure is taken at one instant, unlike a sum of {@link #heldBytes()}'s, whose
+   * terms are read one after another while bytes move between connections.
+   */
+  public long mostOwnBytes() {
+    long most = 0;
+    for (ChannelConnection c : connections) {
+      most = Math.max(most, c.ownBytes());
+    }
+    return most;
+  }
+
   /** Requests served on their connection's reader since the server started (pings not counted). */
   public long servedOnReader() {
     return servedOnReader.get();

@@ -150,6 +150,14 @@ final class HeldBytes {
     return held;
   }
 
+  /**
+   * Bytes held now beyond what is borrowed (at most {@link #FREE_BYTES} but for a write's answer
+   * larger than its bound); 0 once closed.
+   */
+  synchronized long own() {
+    return closed ? 0 : held - borrowed;
+  }
+
   /** Bytes borrowed from the member's budget now. */
   synchronized long borrowed() {
     return borrowed;

@@ -224,6 +224,15 @@ public final class Member implements AutoCloseable {
     return c == null ? 0 : c.heldBytes();
   }
 
+  /**
+   * The most one crypto channel connection holds now beyond what it borrowed from {@link
+   * #buffers()}: its own share (64 KiB) at most, unless a write's answer outgrew its bound.
+   */
+  public long channelMostOwnBytes() {
+    ChannelServer c = channel;
+    return c == null ? 0 : c.mostOwnBytes();
+  }
+
   /** Open crypto channel connections. */
   public int channelConnections() {
     ChannelServer c = channel;

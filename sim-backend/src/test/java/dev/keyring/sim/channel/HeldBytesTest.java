@@ -108,6 +108,7 @@ class HeldBytesTest {
     byte[] answer = new byte[(int) FREE + 20_000]; // 20,000 beyond the share; the budget has 10,000
     assertSame(answer, h.hold(create, 1000, answer), "a write's answer is always sent");
     assertEquals(FREE + 20_000, h.held());
+    assertEquals(FREE + 20_000, h.own(), "beyond its share, borrowed from nothing");
     assertEquals(0, budget.used, "all or nothing: the budget could not take 20,000");
     assertFalse(h.tryAdd(1), "held past the share and the budget: nothing more is admitted");
     h.remove(FREE + 20_000);
@@ -128,6 +129,7 @@ class HeldBytesTest {
     assertEquals(ResultCode.CKR_DEVICE_MEMORY, a.code);
     assertTrue(a.message.contains("ask for less"), a.message);
     assertEquals(refused.length, h.held(), "the refusal in place of the answer");
+    assertEquals(refused.length, h.own());
     assertEquals(0, budget.used, "within the connection's own share: nothing borrowed");
     // with the budget to lend it, a larger answer is held and sent
     assertTrue(h.tryAdd(1000));
