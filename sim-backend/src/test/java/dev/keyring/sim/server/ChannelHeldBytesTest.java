@@ -87,25 +87,8 @@ class ChannelHeldBytesTest {
     int ok = 0;
     int refused = 0;
     try {
-      long requestsBefore = m.member.channelRequests();
-      for (int c = 0; c < CONNECTIONS; c++) {
-        RawChannel client = RawChannel.open(m.clientTls, m.member.channelPort(), 16 << 10);
-        clients.add(client);
-        String sid = client.loginKrco();
-        byte[] find =
-            ChannelCodec.json(
-                0,
-                null,
-                false,
-                "POST",
-                "/v1/sessions/" + sid + "/objects/find",
-                "{\"template\":{\"CKA_LABEL\":\"big\"}}".getBytes(StandardCharsets.UTF_8));
-        for (int i = 0; i < perConnection; i++) {
-          find[7] = (byte) (10 + i);
-          client.send(find);
-        }
-      }
-      awaitRequests(requestsBefore + CONNECTIONS * (perConnection + 2L));
+      sendWithoutReading(
+          clients, "/objects/find", "{\"template\":{\"CKA_LABEL\":\"big\"}}", perConnection);
       peaks.stopAndCheck();
       for (RawChannel client : clients) {
         for (int i = 0; i < perConnection; i++) {
@@ -153,26 +136,8 @@ class ChannelHeldBytesTest {
     int ok = 0;
     int refusedForMemory = 0;
     try {
-      long requestsBefore = m.member.channelRequests();
-      for (int c = 0; c < CONNECTIONS; c++) {
-        // a small receive buffer: the answers wait in the member, not in the kernel
-        RawChannel client = RawChannel.open(m.clientTls, m.member.channelPort(), 16 << 10);
-        clients.add(client);
-        String sid = client.loginKrco();
-        byte[] random =
-            ChannelCodec.json(
-                0,
-                null,
-                false,
-                "POST",
-                "/v1/sessions/" + sid + "/random",
-                "{\"length\":65536}".getBytes(StandardCharsets.UTF_8));
-        for (int i = 0; i < MAX_IN_FLIGHT; i++) { // never more than the in-flight limit
-          random[7] = (byte) (10 + i);
-          client.send(random);
-        }
-      }
-      awaitRequests(requestsBefore + CONNECTIONS * (MAX_IN_FLIGHT + 2L));
+      // never more than the in-flight limit
+      sendWithoutReading(clients, "/random", "{\"length\":65536}", MAX_IN_FLIGHT);
       peaks.stopAndCheck();
       for (RawChannel client : clients) {
         for (int i = 0; i < MAX_IN_FLIGHT; i++) {
@@ -254,6 +219,35 @@ class ChannelHeldBytesTest {
           borrowed.get() <= BUDGET,
           "borrowed " + borrowed.get() + " bytes, more than the budget: " + BUDGET);
     }
+  }
+
+  /**
+   * Opens {@link #CONNECTIONS} connections into {@code clients}, each with a small receive buffer
+   * (the answers wait in the member, not in the kernel), that log in and send {@code count}
+   * requests of the JSON opcode {@code POST /v1/sessions/<id>}{@code onSession} with {@code body}
+   * and read nothing; returns once the member has read them all and its workers served them.
+   */
+  private static void sendWithoutReading(
+      List<RawChannel> clients, String onSession, String body, int count) throws Exception {
+    long requestsBefore = m.member.channelRequests();
+    for (int c = 0; c < CONNECTIONS; c++) {
+      RawChannel client = RawChannel.open(m.clientTls, m.member.channelPort(), 16 << 10);
+      clients.add(client);
+      String sid = client.loginKrco();
+      byte[] request =
+          ChannelCodec.json(
+              0,
+              null,
+              false,
+              "POST",
+              "/v1/sessions/" + sid + onSession,
+              body.getBytes(StandardCharsets.UTF_8));
+      for (int i = 0; i < count; i++) {
+        request[7] = (byte) (10 + i);
+        client.send(request);
+      }
+    }
+    awaitRequests(requestsBefore + CONNECTIONS * (count + 2L));
   }
 
   /** Waits until the member has read {@code all} requests, and its workers served them. */

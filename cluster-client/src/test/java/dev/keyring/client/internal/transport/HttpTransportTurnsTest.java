@@ -86,6 +86,17 @@ class HttpTransportTurnsTest {
         options);
   }
 
+  private static CryptoMessages.CryptoResult post(HttpTransport t) throws TransportException {
+    return t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "r");
+  }
+
+  /** Waits (up to 2 s) until {@code n} calls are at the member. */
+  private void awaitUnderWay(int n) throws InterruptedException {
+    for (int i = 0; i < 200 && underWay.get() < n; i++) {
+      Thread.sleep(10);
+    }
+  }
+
   @Test
   void twelveCallersAtOnce_haveAtMostTheLimitUnderWay_andAllAreAnswered() throws Exception {
     release = new CountDownLatch(1);
@@ -94,13 +105,9 @@ class HttpTransportTurnsTest {
     try {
       List<Future<CryptoMessages.CryptoResult>> calls = new ArrayList<>();
       for (int i = 0; i < 12; i++) {
-        calls.add(
-            callers.submit(
-                () -> t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "r")));
+        calls.add(callers.submit(() -> post(t)));
       }
-      for (int i = 0; i < 200 && underWay.get() < 3; i++) {
-        Thread.sleep(10);
-      }
+      awaitUnderWay(3);
       Thread.sleep(200); // time for any more to arrive, were they not held back
       assertEquals(3, underWay.get(), "calls at the member while all are held there");
       release.countDown();
@@ -122,12 +129,8 @@ class HttpTransportTurnsTest {
     HttpTransport t = transport(TransportOptions.builder().maxConnections(1).build());
     ExecutorService callers = Executors.newFixedThreadPool(2);
     try {
-      Future<CryptoMessages.CryptoResult> first =
-          callers.submit(
-              () -> t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "r"));
-      for (int i = 0; i < 200 && underWay.get() < 1; i++) {
-        Thread.sleep(10);
-      }
+      Future<CryptoMessages.CryptoResult> first = callers.submit(() -> post(t));
+      awaitUnderWay(1);
       TransportException e =
           assertThrows(
               TransportException.class,
@@ -153,9 +156,7 @@ class HttpTransportTurnsTest {
               () ->
                   t.getWithin(
                       Duration.ofSeconds(20), CryptoMessages.CryptoResult.class, "v1", "health"));
-      for (int i = 0; i < 200 && underWay.get() < 2; i++) {
-        Thread.sleep(10);
-      }
+      awaitUnderWay(2);
       assertEquals(2, underWay.get(), "the probe is at the member beside the call under way");
       release.countDown();
       first.get(30, TimeUnit.SECONDS);
