@@ -477,14 +477,8 @@ public final class MemberConfig {
           || idleTimeout.compareTo(Duration.ofHours(1)) > 0) {
         throw new IllegalArgumentException("idleTimeout must be 1 s to 1 h, got " + idleTimeout);
       }
-      if (maxConnections < 16 || maxConnections > 65536) {
-        throw new IllegalArgumentException(
-            "maxConnections must be 16 to 65536, got " + maxConnections);
-      }
-      if (maxConcurrentStreams < 1 || maxConcurrentStreams > 1024) {
-        throw new IllegalArgumentException(
-            "maxConcurrentStreams must be 1 to 1024, got " + maxConcurrentStreams);
-      }
+      checkRange("maxConnections", maxConnections, 16, 65536);
+      checkRange("maxConcurrentStreams", maxConcurrentStreams, 1, 1024);
       if (channelPort < -1 || channelPort > 65535) {
         throw new IllegalArgumentException(
             "channelPort must be -1 (none), 0 (any) or a port up to 65535, got " + channelPort);
@@ -498,23 +492,10 @@ public final class MemberConfig {
             "advertisedChannelPort must be 0 (the listening port) or a port up to 65535, got "
                 + advertisedChannelPort);
       }
-      if (channelMaxInFlight < 1 || channelMaxInFlight > 65536) {
-        throw new IllegalArgumentException(
-            "channelMaxInFlight must be 1 to 65536, got " + channelMaxInFlight);
-      }
-      if (channelMaxConnectionsPerClient < 1 || channelMaxConnectionsPerClient > 65536) {
-        throw new IllegalArgumentException(
-            "channelMaxConnectionsPerClient must be 1 to 65536, got "
-                + channelMaxConnectionsPerClient);
-      }
-      if (maxConnectionsPerClient < 1 || maxConnectionsPerClient > 65536) {
-        throw new IllegalArgumentException(
-            "maxConnectionsPerClient must be 1 to 65536, got " + maxConnectionsPerClient);
-      }
-      if (channelWorkers < 1 || channelWorkers > 1024) {
-        throw new IllegalArgumentException(
-            "channelWorkers must be 1 to 1024, got " + channelWorkers);
-      }
+      checkRange("channelMaxInFlight", channelMaxInFlight, 1, 65536);
+      checkRange("channelMaxConnectionsPerClient", channelMaxConnectionsPerClient, 1, 65536);
+      checkRange("maxConnectionsPerClient", maxConnectionsPerClient, 1, 65536);
+      checkRange("channelWorkers", channelWorkers, 1, 1024);
       if (channelWriteTimeout == null
           || channelWriteTimeout.compareTo(Duration.ofMillis(100)) < 0
           || channelWriteTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
@@ -550,10 +531,14 @@ public final class MemberConfig {
       }
     }
 
-    private static void checkPort(String name, int port) {
-      if (port < 0 || port > 65535) {
-        throw new IllegalArgumentException(name + " must be 0 to 65535, got " + port);
+    private static void checkRange(String name, int v, int min, int max) {
+      if (v < min || v > max) {
+        throw new IllegalArgumentException(name + " must be " + min + " to " + max + ", got " + v);
       }
+    }
+
+    private static void checkPort(String name, int port) {
+      checkRange(name, port, 0, 65535);
     }
   }
 }
