@@ -95,6 +95,7 @@ public final class Member implements AutoCloseable {
               pki.adminServerContext(appliance.hsm().serialNumber()),
               false,
               api,
+              null,
               "keyring-admin",
               bodyLimits(2L * AdminApi.MAX_BODY));
       this.adminServer = admin;
@@ -314,14 +315,15 @@ public final class Member implements AutoCloseable {
             served,
             buffers,
             bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
+    ClientConnectionLimit perClient =
+        new ClientConnectionLimit(api, config.maxConnectionsPerClient(), api.peers::isMember);
     cryptoServer =
         tlsServer(
             cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
             context,
             true,
-            metrics.around(
-                new ClientConnectionLimit(
-                    api, config.maxConnectionsPerClient(), api.peers::isMember)),
+            metrics.around(perClient),
+            perClient,
             "keyring-crypto",
             bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
@@ -484,13 +486,15 @@ public final class Member implements AutoCloseable {
    * have {@link MemberConfig#maxConcurrentStreams()} streams open (more are refused), each closed
    * when idle as long; at most {@link MemberConfig#maxConnections()} connections are open at once
    * (more wait to be accepted); request headers are limited to {@value #MAX_HEADER_BYTES} bytes
-   * (431 beyond).
+   * (431 beyond). {@code connectionListener}, when not null, is told of each connection and TLS
+   * handshake (the crypto API's {@link ClientConnectionLimit}).
    */
   private Server tlsServer(
       int port,
       SSLContext context,
       boolean needClientAuth,
       Handler handler,
+      java.util.EventListener connectionListener,
       String name,
       BodyLimits errorBodies)
       throws Exception {
@@ -525,12 +529,8 @@ public final class Member implements AutoCloseable {
     connector.setReuseAddress(true);
     connector.setIdleTimeout(idle);
     server.addConnector(connector);
-    for (Handler h = handler;
-        h != null;
-        h = h instanceof Handler.Wrapper w ? w.getHandler() : null) {
-      if (h instanceof ClientConnectionLimit) {
-        connector.addBean(h, false); // told of each connection and handshake
-      }
+    if (connectionListener != null) {
+      connector.addBean(connectionListener, false); // told of each connection and handshake
     }
     EndpointLimit limit = new EndpointLimit(connector, config.maxConnections());
     connector.addBean(limit);
