@@ -16,6 +16,7 @@ import dev.keyring.protocol.MechanismParams;
 import dev.keyring.testing.cluster.FaultProxy;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -117,5 +118,41 @@ class ChannelWireFailuresTest {
     assertTrue(e.requestSent());
     assertFalse(e.transientFailure(), "an expired call deadline, as over HTTP");
     assertTrue(e.getMessage().contains("got no answer within 1000 ms"), e.getMessage());
+  }
+
+  @Test
+  void interruptedCaller_failsWithInterrupted_andTheConnectionServesTheNextCall() throws Exception {
+    String session =
+        start(
+            TransportOptions.builder()
+                .wire(TransportOptions.Wire.CHANNEL)
+                .heartbeatInterval(Duration.ofHours(1))
+                .callTimeout(Duration.ofMinutes(4))
+                .build());
+    assertTrue(channel.connected());
+    proxy.delay(Duration.ofSeconds(2));
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    Thread caller =
+        new Thread(
+            () -> {
+              try {
+                channel.slots();
+              } catch (Throwable t) {
+                failure.set(t);
+              }
+            });
+    caller.start();
+    Thread.sleep(300); // the request is on its way, its answer at least 2 s off
+    caller.interrupt();
+    caller.join(30_000);
+    TransportException e = (TransportException) failure.get();
+    assertEquals(TransportException.Kind.INTERRUPTED, e.kind(), e.toString());
+    assertTrue(e.requestSent());
+    assertFalse(e.transientFailure());
+    assertTrue(channel.connected(), "an interrupt says nothing of the connection");
+    proxy.restore();
+    assertTrue(
+        channel.slots().stream().anyMatch(x -> x.label().equals(KEYRING)),
+        "the same connection answers");
   }
 }

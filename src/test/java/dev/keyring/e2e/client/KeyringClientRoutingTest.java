@@ -32,6 +32,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Routing against a real one-member cluster: the view is fetched and names the registered member,
@@ -66,12 +68,17 @@ class KeyringClientRoutingTest {
   }
 
   private KeyringClient start() throws Exception {
+    return start(TransportOptions.Wire.CHANNEL);
+  }
+
+  private KeyringClient start(TransportOptions.Wire wire) throws Exception {
     member = TestMember.start(dir, KEYRING);
     ClusterEntry e = member.issueClient(dir, 0, "routing-client");
     client =
         KeyringClient.open(
             e,
             TransportOptions.builder()
+                .wire(wire)
                 .connectTimeout(Duration.ofSeconds(2))
                 .readTimeout(Duration.ofSeconds(20))
                 .callTimeout(Duration.ofSeconds(30))
@@ -204,6 +211,31 @@ class KeyringClientRoutingTest {
                 }
               });
       assertEquals(ResultCode.CKR_USER_NOT_LOGGED_IN, e.code(), e.getMessage());
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(TransportOptions.Wire.class)
+  void anInterruptedCaller_failsWithInterrupted_andLeavesTheMemberUp(TransportOptions.Wire wire)
+      throws Exception {
+    KeyringClient c = start(wire);
+    try (KeyringChannel s = readyAsKrco(c)) {
+      KeyringKeyPair kp =
+          s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
+      Thread.currentThread().interrupt();
+      TransportException e;
+      try {
+        e = assertThrows(TransportException.class, () -> signs(s, kp));
+        assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
+      } finally {
+        Thread.interrupted();
+      }
+      assertEquals(TransportException.Kind.INTERRUPTED, e.kind(), e.toString());
+      assertFalse(e.requestSent(), "interrupted before the request left");
+      assertTrue(registered(c).up(), "the member is not marked down for it");
+      assertEquals(0, registered(c).outstanding());
+      assertTrue(signs(s, kp), "the next call is served at once");
+      assertEquals(1, registered(c).sessions(), "the same physical session");
     }
   }
 }

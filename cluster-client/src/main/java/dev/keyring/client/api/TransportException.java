@@ -34,7 +34,21 @@ public class TransportException extends Exception {
     /** The connection broke or timed out while the request or its answer was under way. */
     IO,
     /** The member answered something that is not the wire format. */
-    PROTOCOL
+    PROTOCOL,
+    /**
+     * The calling thread was interrupted while the call was under way (waiting for a connection,
+     * its turn or its answer): nothing is known of the member, which is not marked down, and the
+     * call is not repeated. The thread's interrupt status is set again. {@link #requestSent()} says
+     * whether the request may have reached the member (a write may then have happened).
+     */
+    INTERRUPTED,
+    /**
+     * The client already had as many calls under way to the member as it allows ({@link
+     * TransportOptions#maxConnections()} over HTTP/1.1) and none ended within the call's time
+     * limit: the request never left, nothing is known of the member (it is not marked down), and
+     * the call is not repeated.
+     */
+    BUSY
   }
 
   private final Kind kind;
@@ -42,8 +56,9 @@ public class TransportException extends Exception {
   private final boolean transientFailure;
 
   /**
-   * A failure of {@code kind}: a {@link Kind#CONNECT} failure counts as a request that never left,
-   * a {@link Kind#IO} one as a request that may have been sent; both are transient.
+   * A failure of {@code kind}: a {@link Kind#CONNECT} or {@link Kind#BUSY} failure counts as a
+   * request that never left, any other as a request that may have been sent; {@link Kind#CONNECT}
+   * and {@link Kind#IO} failures are transient.
    */
   public TransportException(Kind kind, String message) {
     this(kind, message, null);
@@ -55,7 +70,7 @@ public class TransportException extends Exception {
         kind,
         message,
         cause,
-        kind != Kind.CONNECT && kind != Kind.CONFIGURATION,
+        kind != Kind.CONNECT && kind != Kind.CONFIGURATION && kind != Kind.BUSY,
         kind == Kind.CONNECT || kind == Kind.IO);
   }
 
@@ -79,6 +94,14 @@ public class TransportException extends Exception {
   }
 
   /**
+   * Whether the failure ended on the caller's side ({@link Kind#INTERRUPTED}, {@link Kind#BUSY}):
+   * it says nothing of the member, which is not marked down, and no other member would do better.
+   */
+  public boolean callerSide() {
+    return kind == Kind.INTERRUPTED || kind == Kind.BUSY;
+  }
+
+  /**
    * Whether the request may have reached the member: false only when it is known never to have left
    * the client (no connection, or the connection broke before the request started to go out).
    */
@@ -88,7 +111,8 @@ public class TransportException extends Exception {
 
   /**
    * Whether a second attempt on a fresh connection could succeed: false for TLS, protocol and
-   * configuration failures, an unknown host, an expired call deadline and an interrupt.
+   * configuration failures, an unknown host, an expired call deadline, an interrupt and a client
+   * busy with its own calls.
    */
   public boolean transientFailure() {
     return transientFailure;

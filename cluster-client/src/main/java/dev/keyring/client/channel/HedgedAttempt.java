@@ -151,7 +151,7 @@ final class HedgedAttempt<T> {
       Thread.currentThread().interrupt();
       secondScope.abandon(AttemptScope.Abandoned.ANSWERED_ELSEWHERE);
       throw new TransportException(
-          TransportException.Kind.IO, what + " was interrupted", e, true, false);
+          TransportException.Kind.INTERRUPTED, what + " was interrupted", e, true, false);
     } catch (ExecutionException e) {
       throw new IllegalStateException(e.getCause());
     }

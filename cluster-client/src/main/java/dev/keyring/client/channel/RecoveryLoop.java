@@ -104,6 +104,11 @@ final class RecoveryLoop {
         return result;
       } catch (TransportException e) {
         if (!CallKind.memberFailure(e)) {
+          // nothing is known of the member (an interrupted caller, a client busy with its own
+          // calls, a refused certificate...): it is not marked down, and the call ends here
+          if (write && e.requestSent() && e.kind() == TransportException.Kind.INTERRUPTED) {
+            throw notRepeated(what, m, e, t.failures);
+          }
           t.failures.forEach(e::addSuppressed);
           throw e;
         }

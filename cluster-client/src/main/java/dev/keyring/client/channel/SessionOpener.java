@@ -181,7 +181,7 @@ final class SessionOpener {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransportException(
-          TransportException.Kind.IO,
+          TransportException.Kind.INTERRUPTED,
           "opening a session on " + o.member.describe() + " was interrupted",
           e,
           true,

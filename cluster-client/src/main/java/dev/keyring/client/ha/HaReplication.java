@@ -52,6 +52,9 @@ final class HaReplication {
         m.operations.incrementAndGet();
         return new WriteResult<>(m, r);
       } catch (TransportException e) {
+        if (e.callerSide() && !e.requestSent()) {
+          throw e; // never sent: nothing happened, and nothing is known of the member
+        }
         group.markDown(m, e);
         if (failure != null) {
           e.addSuppressed(failure);

@@ -86,6 +86,9 @@ final class HaRotation {
           m.operations.incrementAndGet();
           return result;
         } catch (TransportException e) {
+          if (e.callerSide()) {
+            throw e; // a read: nothing changed, and nothing is known of the member
+          }
           markDown(m, e);
           failure = HaMember.suppressing(e, failure);
         } catch (HsmException e) {

@@ -185,6 +185,51 @@ class RecoveringChannelTest {
   }
 
   @Test
+  void interruptedRead_isNotRepeated_andMarksNothingDown() throws Exception {
+    RecoveringChannel s = loggedIn();
+    TransportException interrupted =
+        new TransportException(Kind.INTERRUPTED, "sign interrupted", null, true, false);
+    m1.failNext("sign", interrupted);
+    assertSame(interrupted, assertThrows(TransportException.class, () -> sign(s)));
+    assertEquals(1, m1.count("sign"));
+    assertEquals(0, m2.count("sign"), "not sent elsewhere either");
+    assertTrue(link1.up(), "an interrupted caller says nothing of its member");
+    assertArrayEquals(new byte[] {1}, sign(s), "the member serves the next call");
+    assertEquals(0, link1.outstanding());
+  }
+
+  @Test
+  void interruptedWrite_sent_isNotRepeated_andSaysItMayHaveHappened() throws Exception {
+    RecoveringChannel s = loggedIn();
+    TransportException interrupted =
+        new TransportException(Kind.INTERRUPTED, "generateKey interrupted", null, true, false);
+    m1.failNext("generateKey", interrupted);
+    TransportException e =
+        assertThrows(TransportException.class, () -> s.generateKey(KeyGenParams.aes(256), null));
+    assertEquals(Kind.INTERRUPTED, e.kind());
+    assertSame(interrupted, e.getCause());
+    assertTrue(e.getMessage().contains("may or may not have happened"), e.getMessage());
+    assertEquals(1, m1.count("generateKey"));
+    assertEquals(0, m2.count("generateKey"));
+    assertTrue(link1.up());
+  }
+
+  @Test
+  void busyClient_callNeverSent_isNotRepeated_andMarksNothingDown() throws Exception {
+    RecoveringChannel s = loggedIn();
+    TransportException busy = new TransportException(Kind.BUSY, "16 calls under way");
+    assertFalse(busy.requestSent(), "a busy client sent nothing");
+    assertFalse(busy.transientFailure(), "its time limit is spent");
+    m1.failNext("generateKey", busy);
+    assertSame(
+        busy,
+        assertThrows(TransportException.class, () -> s.generateKey(KeyGenParams.aes(256), null)));
+    assertEquals(1, m1.count("generateKey"));
+    assertEquals(0, m2.count("generateKey"));
+    assertTrue(link1.up(), "the member is not suspect");
+  }
+
+  @Test
   void failureNoSecondAttemptCouldOvercome_isNotRepeatedOnItsMember_butOnAnother()
       throws Exception {
     RecoveringChannel s = loggedIn();

@@ -24,6 +24,7 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * An HA group member in memory, for the virtual slot's unit tests: a keyring that holds objects by
@@ -99,7 +100,14 @@ public final class FakeHaMember {
   /** How many of the next calls fail as if the member could not be reached. */
   public final AtomicInteger failNext = new AtomicInteger();
 
+  /** A failure the next call meets instead of the member (once). */
+  public final AtomicReference<TransportException> failOnce = new AtomicReference<>();
+
   private void reachable() throws TransportException {
+    TransportException once = failOnce.getAndSet(null);
+    if (once != null) {
+      throw once;
+    }
     if (down || failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
       throw new TransportException(
           TransportException.Kind.CONNECT, "member " + label + " cannot be reached");

@@ -1,10 +1,12 @@
 package dev.keyring.client.ha;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.api.KeyringKeyPair;
 import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.client.config.HaGroupEntry;
 import dev.keyring.client.config.HaLogSettings;
 import dev.keyring.client.config.HaSettings;
@@ -140,5 +142,41 @@ class HaStandbyTest {
       sign(kp.privateKey());
     }
     assertEquals(10, s.signs.get(), "round-robin over three active members");
+  }
+
+  @Test
+  void aCallerSideFailure_endsTheCall_andMarksNoMemberDown() throws Exception {
+    open(List.of());
+    KeyringKeyPair kp = generate("tls");
+    for (FakeHaMember m : List.of(a, b, s)) {
+      m.failOnce.set(
+          new TransportException(
+              TransportException.Kind.INTERRUPTED, "interrupted", null, true, false));
+    }
+    TransportException read = assertThrows(TransportException.class, () -> sign(kp.privateKey()));
+    assertEquals(TransportException.Kind.INTERRUPTED, read.kind());
+    assertEquals(
+        2,
+        List.of(a, b, s).stream().filter(m -> m.failOnce.get() != null).count(),
+        "one member met it; the read went no further");
+    for (FakeHaMember m : List.of(a, b, s)) {
+      m.failOnce.set(null);
+    }
+    for (FakeHaMember m : List.of(a, b, s)) {
+      m.failOnce.set(new TransportException(TransportException.Kind.BUSY, "16 calls under way"));
+    }
+    int before = a.objectsById().size();
+    TransportException write = assertThrows(TransportException.class, () -> generate("busy"));
+    assertEquals(TransportException.Kind.BUSY, write.kind());
+    assertEquals(
+        2,
+        List.of(a, b, s).stream().filter(m -> m.failOnce.get() != null).count(),
+        "a write never sent is not tried on another member");
+    for (FakeHaMember m : List.of(a, b, s)) {
+      m.failOnce.set(null);
+      assertEquals(before, m.objectsById().size(), "nothing made");
+    }
+    group.memberStatus().values().forEach(v -> assertEquals("alive", v));
+    sign(kp.privateKey());
   }
 }

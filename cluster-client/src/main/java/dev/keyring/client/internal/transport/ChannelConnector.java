@@ -187,7 +187,7 @@ final class ChannelConnector {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransportException(
-          Kind.CONNECT, name + ": connecting was interrupted", e, false, false);
+          Kind.INTERRUPTED, name + ": connecting was interrupted", e, false, false);
     } catch (ExecutionException e) {
       // the connection failed: thrown below as this caller's own exception
     }

@@ -297,7 +297,8 @@ final class ChannelWire implements AutoCloseable {
       inFlight.acquire();
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new TransportException(Kind.IO, name + ": " + what + " interrupted", e, false, false);
+      throw new TransportException(
+          Kind.INTERRUPTED, name + ": " + what + " interrupted", e, false, false);
     }
     lastCallNanos = System.nanoTime();
     FrameWriter.Outgoing<ChannelAnswer> answer = new FrameWriter.Outgoing<>(frame);
@@ -336,7 +337,8 @@ final class ChannelWire implements AutoCloseable {
             false);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new TransportException(Kind.IO, name + ": " + what + " interrupted", e, true, false);
+        throw new TransportException(
+            Kind.INTERRUPTED, name + ": " + what + " interrupted", e, true, false);
       } catch (ExecutionException e) {
         Throwable c = e.getCause();
         boolean abandoned = c instanceof InterruptedIOException;

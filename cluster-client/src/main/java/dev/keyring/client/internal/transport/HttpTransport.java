@@ -339,7 +339,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransportException(
-          Kind.IO,
+          Kind.INTERRUPTED,
           name + ": " + request.method() + " " + request.url().encodedPath() + " interrupted",
           e,
           false,
@@ -347,7 +347,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
     }
     if (!taken) {
       throw new TransportException(
-          Kind.IO,
+          Kind.BUSY,
           name
               + ": "
               + request.method()
@@ -361,7 +361,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
               + " ms",
           null,
           false,
-          !closed);
+          false);
     }
   }
 
@@ -411,7 +411,12 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
 
   private TransportException failure(Request request, CallTracker tracker, IOException e) {
     String what = request.method() + " " + request.url().encodedPath();
-    Kind kind = WireFailures.kindOf(e, tracker.connected());
+    // an interrupted caller (okio checks the thread between reads and writes) says nothing of the
+    // member
+    Kind kind =
+        Thread.currentThread().isInterrupted()
+            ? Kind.INTERRUPTED
+            : WireFailures.kindOf(e, tracker.connected());
     String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     String hint;
     switch (kind) {
@@ -433,7 +438,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
         name + ": " + what + " failed: " + reason + hint,
         e,
         tracker.requestStarted(),
-        !closed && WireFailures.transientFailure(e));
+        !closed && kind != Kind.INTERRUPTED && WireFailures.transientFailure(e));
   }
 
   private static byte[] readBody(ResponseBody body) throws IOException {

@@ -22,6 +22,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.HttpUrl;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -146,9 +147,28 @@ class HttpTransportTurnsTest {
                       "sessions",
                       "s",
                       "r"));
+      assertEquals(TransportException.Kind.BUSY, e.kind(), "the member is not suspect");
       assertFalse(e.requestSent(), "never sent");
-      assertTrue(e.transientFailure(), "another member, or this one later, may take it");
+      assertFalse(e.transientFailure(), "its time limit is spent");
       assertTrue(e.getMessage().contains("TransportOptions.maxConnections"), e.getMessage());
+      // a caller interrupted while it waits for its turn: nothing sent, nothing said of the member
+      AtomicReference<TransportException> interrupted = new AtomicReference<>();
+      Thread waiting =
+          new Thread(
+              () -> {
+                try {
+                  post(t);
+                } catch (TransportException x) {
+                  interrupted.set(x);
+                }
+              });
+      waiting.start();
+      Thread.sleep(100);
+      waiting.interrupt();
+      waiting.join(10_000);
+      assertEquals(TransportException.Kind.INTERRUPTED, interrupted.get().kind());
+      assertFalse(interrupted.get().requestSent(), "never sent");
+      assertFalse(interrupted.get().transientFailure());
       assertEquals(1, most.get());
       // a health probe or a view fetch does not wait its turn: a busy member is not down
       Future<CryptoMessages.CryptoResult> probe =
