@@ -1,10 +1,12 @@
 package dev.keyring.e2e.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.KeyringClient;
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.config.ClientConfig;
@@ -21,6 +23,17 @@ import org.junit.jupiter.api.io.TempDir;
 /** The fault proxy on a real client-to-member link (mutual TLS through it). */
 class FaultProxyTest {
   private static final Duration SETTLE = Duration.ofSeconds(60);
+
+  private static TransportOptions quick() {
+    return TransportOptions.builder()
+        .wire(TransportOptions.Wire.CHANNEL)
+        .connectTimeout(Duration.ofSeconds(2))
+        .readTimeout(Duration.ofSeconds(2))
+        .writeTimeout(Duration.ofSeconds(2))
+        .callTimeout(Duration.ofSeconds(4))
+        .recoveryInterval(Duration.ofMillis(200))
+        .build();
+  }
 
   @Test
   void proxy_cutsSilencesDelaysAndRestoresAMemberLink(@TempDir Path dir) throws Exception {
@@ -86,15 +99,7 @@ class FaultProxyTest {
   void harnessClientLink_cutsTheCryptoChannelToo(@TempDir Path dir) throws Exception {
     try (ClusterHarness h = ClusterHarness.startCluster(dir, 1, 1)) {
       Path conf = h.registerClient(0, "proxied", dir.resolve("client").resolve("k.conf"));
-      TransportOptions quick =
-          TransportOptions.builder()
-              .wire(TransportOptions.Wire.CHANNEL)
-              .connectTimeout(Duration.ofSeconds(2))
-              .readTimeout(Duration.ofSeconds(2))
-              .writeTimeout(Duration.ofSeconds(2))
-              .callTimeout(Duration.ofSeconds(4))
-              .recoveryInterval(Duration.ofMillis(200))
-              .build();
+      TransportOptions quick = quick();
       FaultProxy channel = h.channelLink(0);
       assertEquals(channel, h.clientLink(0).companion());
       // the client learns the channel port from the view only: the proxy's, not the member's own
@@ -155,6 +160,30 @@ class FaultProxyTest {
         System.out.printf(
             "client link: %d HTTP connections, %d channel connections through the proxies%n",
             h.clientLink(0).acceptedConnections() - viaHttp, channel.acceptedConnections());
+      }
+    }
+  }
+
+  @Test
+  void aSessionClosedWhileItsMemberIsCutOff_isClosedThereOnceTheMemberAnswersAgain(
+      @TempDir Path dir) throws Exception {
+    try (ClusterHarness h = ClusterHarness.startCluster(dir, 1, 1)) {
+      h.createKeyrings(0, "app", "keyring-initial-1", 1, 1);
+      Path conf = h.registerClient(0, "leaver", dir.resolve("client").resolve("k.conf"));
+      try (KeyringClient client = KeyringClient.open(ClientConfig.read(conf), 0, quick())) {
+        KeyringChannel s = client.openSession("app1");
+        assertEquals(1, h.state(0).openSessions());
+        h.clientLink(0).cut();
+        assertThrows(TransportException.class, () -> s.random(8));
+        assertFalse(client.memberStates().get(0).up(), "the member is marked down");
+        s.close();
+        assertEquals(1, h.state(0).openSessions(), "the member holds the session still");
+        h.clientLink(0).restore();
+        ClusterHarness.await(
+            "the session is closed on the member once it answers a probe",
+            SETTLE,
+            () -> h.state(0).openSessions() == 0);
+        assertTrue(client.memberStates().get(0).up());
       }
     }
   }

@@ -85,12 +85,17 @@ final class PhysicalSessions {
     return sid;
   }
 
-  /** Stops using {@code sid} on {@code m}; {@code delete} asks the member to close it too. */
+  /**
+   * Stops using {@code sid} on {@code m}; {@code delete} asks the member to close it too (when it
+   * is back, if it is down).
+   */
   void forget(RoutedMember m, String sid, boolean delete) {
     if (byMember.remove(m, sid)) {
       m.sessionClosed();
       if (delete && m.up()) {
         closeQuietly(m, sid);
+      } else if (delete) {
+        m.closeWhenBack(sid);
       }
     }
   }
@@ -121,8 +126,8 @@ final class PhysicalSessions {
   }
 
   /**
-   * Logs out on every member that is up; the sessions on members that are down, or that the member
-   * no longer knows, are forgotten.
+   * Logs out on every member that is up; the sessions on members that are down are forgotten and
+   * closed when their member is back, those that the member no longer knows forgotten.
    *
    * @throws HsmException CKR_USER_NOT_LOGGED_IN if no member logged out
    */
@@ -133,7 +138,7 @@ final class PhysicalSessions {
     for (Map.Entry<RoutedMember, String> e : new ArrayList<>(byMember.entrySet())) {
       RoutedMember m = e.getKey();
       if (!m.up()) {
-        forget(m, e.getValue(), false);
+        forget(m, e.getValue(), true); // closed (so logged out) when the member is back
         continue;
       }
       boolean answered = false;
@@ -174,9 +179,9 @@ final class PhysicalSessions {
   }
 
   /**
-   * Closes every physical session on the members that are up and forgets them all; the first
-   * failure on a member that is up is thrown (a session the member already expired counts as
-   * closed).
+   * Closes every physical session on the members that are up (on those that are down when they are
+   * back) and forgets them all; the first failure on a member that is up is thrown (a session the
+   * member already expired counts as closed).
    */
   void closeEverywhere() throws TransportException {
     List<Map.Entry<RoutedMember, String>> open = new ArrayList<>(byMember.entrySet());
@@ -187,7 +192,8 @@ final class PhysicalSessions {
       RoutedMember m = e.getKey();
       m.sessionClosed();
       if (!m.up()) {
-        continue; // the member closes it after its idle timeout
+        m.closeWhenBack(e.getValue());
+        continue;
       }
       try {
         RecoveryLoop.onWire(CallKind.ON_MEMBER, router, () -> closeOn(m, e.getValue()));

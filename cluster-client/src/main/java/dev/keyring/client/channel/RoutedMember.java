@@ -25,4 +25,10 @@ public interface RoutedMember {
 
   /** A physical session on it was closed or forgotten. */
   void sessionClosed();
+
+  /**
+   * Session {@code sessionId}, which this client no longer uses, is to be closed on this member,
+   * which routing has marked down: closed when the member answers again ({@link DeferredCloses}).
+   */
+  void closeWhenBack(String sessionId);
 }

@@ -185,6 +185,21 @@ class RecoveringChannelTest {
   }
 
   @Test
+  void closing_leavesTheSessionOnAMemberMarkedDown_toBeClosedWhenItIsBack() throws Exception {
+    RecoveringChannel s = loggedIn();
+    String onM1 = s.id();
+    m1.failNext("sign", refused()).failNext("sign", refused());
+    sign(s); // m1 marked down, served by m2
+    assertFalse(link1.up());
+    s.close();
+    assertEquals(List.of(onM1), link1.closeWhenBack(), "left for m1's return");
+    assertEquals(0, m1.count("closeSession"), "nothing sent to a member marked down");
+    assertEquals(1, m2.count("closeSession"));
+    assertEquals(List.of(), link2.closeWhenBack());
+    assertEquals(0, link1.sessions() + link2.sessions());
+  }
+
+  @Test
   void interruptedRead_isNotRepeated_andMarksNothingDown() throws Exception {
     RecoveringChannel s = loggedIn();
     TransportException interrupted =

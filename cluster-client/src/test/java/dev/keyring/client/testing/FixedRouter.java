@@ -8,6 +8,7 @@ import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -27,6 +28,7 @@ public final class FixedRouter implements MemberRouter {
     private final AtomicInteger outstanding = new AtomicInteger();
     private final AtomicInteger answered = new AtomicInteger();
     private final AtomicInteger sessions = new AtomicInteger();
+    private final List<String> closeWhenBack = new CopyOnWriteArrayList<>();
 
     public Member(String name, MemberChannel channel) {
       this.name = name;
@@ -86,6 +88,16 @@ public final class FixedRouter implements MemberRouter {
     @Override
     public void sessionClosed() {
       sessions.decrementAndGet();
+    }
+
+    @Override
+    public void closeWhenBack(String sessionId) {
+      closeWhenBack.add(sessionId);
+    }
+
+    /** The sessions to close when the member is back, as the recovering channel left them. */
+    public List<String> closeWhenBack() {
+      return List.copyOf(closeWhenBack);
     }
 
     /** Calls under way. */

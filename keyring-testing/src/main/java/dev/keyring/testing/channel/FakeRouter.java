@@ -1,6 +1,7 @@
 package dev.keyring.testing.channel;
 
 import dev.keyring.client.api.TransportException;
+import dev.keyring.client.channel.DeferredCloses;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.MemberRouter;
 import dev.keyring.client.channel.RoutedMember;
@@ -17,8 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that the router's view shows read-write; the view is taken again by {@link #refreshView()}, so a
  * member made read-only after that refuses writes until the next refresh, as a real member would
  * before its client learns of it. A member marked down gets no traffic until a probe of its health
- * succeeds. What only the primary may answer goes to the cluster's primary. There is no background
- * thread: probes happen when the recovering channel asks.
+ * succeeds; the sessions let go on it meanwhile are then closed there. What only the primary may
+ * answer goes to the cluster's primary. There is no background thread: probes happen when the
+ * recovering channel asks.
  */
 public final class FakeRouter implements MemberRouter {
   private final List<Routed> members;
@@ -65,6 +67,7 @@ public final class FakeRouter implements MemberRouter {
         try {
           m.member.health();
           m.markedDown = false;
+          m.deferred.closeAll(m.describe(), m.member);
           any = true;
         } catch (TransportException stillDown) {
           // stays marked down
@@ -146,6 +149,7 @@ public final class FakeRouter implements MemberRouter {
     final FakeMember member;
     final AtomicInteger outstanding = new AtomicInteger();
     final AtomicInteger sessions = new AtomicInteger();
+    final DeferredCloses deferred = new DeferredCloses();
     volatile boolean markedDown;
     volatile boolean readOnlyInView;
 
@@ -186,6 +190,11 @@ public final class FakeRouter implements MemberRouter {
     @Override
     public void sessionClosed() {
       sessions.decrementAndGet();
+    }
+
+    @Override
+    public void closeWhenBack(String sessionId) {
+      deferred.add(sessionId);
     }
 
     @Override

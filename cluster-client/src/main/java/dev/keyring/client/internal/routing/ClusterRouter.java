@@ -99,13 +99,8 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
     this.options = Objects.requireNonNull(options, "options");
     this.ticker = Objects.requireNonNull(ticker, "ticker");
     this.transports = transports;
-    MemberLink seed =
-        link(
-            entry.host(),
-            entry.port(),
-            entry.serverCn(),
-            "member " + entry.server() + " (cluster " + entry.indexSuffix() + ")",
-            true);
+    String name = "member " + entry.server() + " (cluster " + entry.indexSuffix() + ")";
+    MemberLink seed = link(entry.host(), entry.port(), entry.serverCn(), name, true);
     this.snapshot = new AtomicReference<>(new Snapshot(null, List.of(seed)));
   }
 
@@ -314,18 +309,27 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
   }
 
   private void requestRefresh() {
+    if (refreshQueued.compareAndSet(false, true)
+        && !inBackground(
+            () -> {
+              refreshQueued.set(false);
+              refreshView();
+            })) {
+      refreshQueued.set(false);
+    }
+  }
+
+  /** Runs {@code work} on the background thread; false when it is not running (closed). */
+  private boolean inBackground(Runnable work) {
     ScheduledExecutorService ex = background;
-    if (ex == null || closed || !refreshQueued.compareAndSet(false, true)) {
-      return;
+    if (ex == null || closed) {
+      return false;
     }
     try {
-      ex.execute(
-          () -> {
-            refreshQueued.set(false);
-            refreshView();
-          });
+      ex.execute(work);
+      return true;
     } catch (RejectedExecutionException shutDown) {
-      refreshQueued.set(false);
+      return false;
     }
   }
 
@@ -471,19 +475,18 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
       return "it lists no member";
     }
     for (CryptoMessages.ClusterMember m : v.members()) {
-      if (m == null
-          || m.memberId() == null
-          || m.memberId().isBlank()
-          || m.name() == null
-          || m.name().isBlank()
-          || m.host() == null
-          || m.host().isBlank()
-          || m.port() < 1
-          || m.port() > 65535) {
-        return "a member has no id, name, host or a port outside 1-65535: " + m;
+      if (m == null || blank(m.memberId()) || blank(m.name()) || blank(m.host())) {
+        return "a member has no id, name or host: " + m;
+      }
+      if (m.port() < 1 || m.port() > 65535) {
+        return "a member has a port outside 1-65535: " + m;
       }
     }
     return null;
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
   }
 
   private void recover() {
@@ -519,6 +522,7 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
     if (m.markUp()) {
       LOG.log(System.Logger.Level.INFO, m.describe() + " answers again and takes traffic");
       requestRefresh();
+      inBackground(m::closeDeferredSessions);
     }
     return true;
   }

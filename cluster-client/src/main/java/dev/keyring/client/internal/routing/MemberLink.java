@@ -2,6 +2,7 @@ package dev.keyring.client.internal.routing;
 
 import dev.keyring.client.api.MemberState;
 import dev.keyring.client.api.TransportOptions;
+import dev.keyring.client.channel.DeferredCloses;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.RoutedMember;
 import dev.keyring.client.internal.transport.ChannelMemberChannel;
@@ -42,6 +43,7 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
   private final AtomicInteger outstanding = new AtomicInteger();
   private final AtomicLong completed = new AtomicLong();
   private final AtomicInteger sessions = new AtomicInteger();
+  private final DeferredCloses deferredCloses = new DeferredCloses();
 
   MemberLink(
       HttpTransport transport, String host, int port, String expectedName, boolean registered) {
@@ -256,6 +258,23 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
   @Override
   public void sessionClosed() {
     sessions.decrementAndGet();
+  }
+
+  @Override
+  public void closeWhenBack(String sessionId) {
+    deferredCloses.add(sessionId);
+  }
+
+  /** Closes the sessions let go while the member was down ({@link DeferredCloses}). */
+  void closeDeferredSessions() {
+    if (deferredCloses.pending() > 0) {
+      deferredCloses.closeAll(describe(), channel());
+    }
+  }
+
+  /** How many sessions wait to be closed until the member is back. */
+  public int deferredCloses() {
+    return deferredCloses.pending();
   }
 
   /** The figures of this member now. */
