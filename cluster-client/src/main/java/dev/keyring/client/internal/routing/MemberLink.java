@@ -272,11 +272,6 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
     }
   }
 
-  /** How many sessions wait to be closed until the member is back. */
-  public int deferredCloses() {
-    return deferredCloses.pending();
-  }
-
   /** The figures of this member now. */
   public MemberState state() {
     CryptoMessages.ClusterMember i = info;
