@@ -38,9 +38,9 @@ final class EntryRemoval {
       }
       if (cause instanceof TransportException) {
         return what
-            + ": may be left, the cluster could not be reached ("
-            + ((TransportException) cause).kind()
-            + "): "
+            + ": may be left, "
+            + Errors.reason((TransportException) cause)
+            + ": "
             + cause.getMessage();
       }
       return what + ": " + cause.getMessage();

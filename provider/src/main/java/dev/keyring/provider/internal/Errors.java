@@ -22,14 +22,24 @@ final class Errors {
       return what + where + " was refused: " + e.getMessage();
     }
     if (e instanceof TransportException) {
-      return what
-          + where
-          + " failed: the cluster could not be reached ("
-          + ((TransportException) e).kind()
-          + "): "
-          + e.getMessage();
+      return what + where + " failed: " + reason((TransportException) e) + ": " + e.getMessage();
     }
     return what + where + " failed: " + e;
+  }
+
+  /**
+   * Why a call did not reach its end, with its kind: the cluster could not be reached, or (for a
+   * failure on the caller's side) the calling thread was interrupted, or the client was busy.
+   */
+  static String reason(TransportException e) {
+    switch (e.kind()) {
+      case INTERRUPTED:
+        return "the calling thread was interrupted (INTERRUPTED)";
+      case BUSY:
+        return "this client had as many calls under way to the member as it allows (BUSY)";
+      default:
+        return "the cluster could not be reached (" + e.kind() + ")";
+    }
   }
 
   static SignatureException signature(SlotSession slot, String what, Exception e) {
