@@ -142,7 +142,11 @@ class ChannelWireFailuresTest {
               }
             });
     caller.start();
-    Thread.sleep(300); // the request is on its way, its answer at least 2 s off
+    // parked for its answer: the request is written, its answer at least 4 s off (2 s each way)
+    for (int i = 0; i < 1_000 && caller.getState() != Thread.State.TIMED_WAITING; i++) {
+      Thread.sleep(10);
+    }
+    assertEquals(Thread.State.TIMED_WAITING, caller.getState(), "the caller waits its answer");
     caller.interrupt();
     caller.join(30_000);
     TransportException e = (TransportException) failure.get();
