@@ -44,9 +44,9 @@ public class TransportException extends Exception {
     INTERRUPTED,
     /**
      * The client already had as many calls under way to the member as it allows ({@link
-     * TransportOptions#maxConnections()} over HTTP/1.1) and none ended within the call's time
-     * limit: the request never left, nothing is known of the member (it is not marked down), and
-     * the call is not repeated.
+     * TransportOptions#maxConnections()} over HTTP/1.1, 256 on a crypto channel connection) and
+     * none ended within the call's time limit: the request never left, nothing is known of the
+     * member (it is not marked down), and the call is not repeated.
      */
     BUSY
   }

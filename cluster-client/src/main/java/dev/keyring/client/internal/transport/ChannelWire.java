@@ -284,7 +284,9 @@ final class ChannelWire implements AutoCloseable {
   }
 
   /**
-   * Sends the request frame {@code frame} (built with {@code id}) and waits for its answer.
+   * Sends the request frame {@code frame} (built with {@code id}) and waits for its answer. At most
+   * {@value #MAX_IN_FLIGHT} requests are under way on the connection: a call waits for its turn
+   * within {@code timeout} as well, else fails BUSY, never sent.
    *
    * @param timeout zero for no limit
    */
@@ -294,7 +296,24 @@ final class ChannelWire implements AutoCloseable {
       throw notSent(what);
     }
     try {
-      inFlight.acquire();
+      if (timeout.isZero()) {
+        inFlight.acquire();
+      } else if (!inFlight.tryAcquire(timeout.toNanos(), TimeUnit.NANOSECONDS)) {
+        throw new TransportException(
+            Kind.BUSY,
+            name
+                + ": "
+                + what
+                + " not sent: "
+                + MAX_IN_FLIGHT
+                + " requests were under way on this crypto channel connection, the most at once,"
+                + " and none ended within "
+                + timeout.toMillis()
+                + " ms",
+            null,
+            false,
+            false);
+      }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new TransportException(

@@ -1,0 +1,189 @@
+package dev.keyring.client.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportException.Kind;
+import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.testing.TestPki;
+import dev.keyring.protocol.channel.ChannelCodec;
+import dev.keyring.protocol.channel.ChannelFrames;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A crypto channel connection has at most {@value ChannelWire#MAX_IN_FLIGHT} requests under way; a
+ * call that finds no turn within its time limit fails BUSY and is never written, as over HTTP. The
+ * member here completes the handshake and the hello, then reads every frame and answers none.
+ */
+@Timeout(60)
+class ChannelWireTurnsTest {
+  private static final char[] PW = "test-store".toCharArray();
+  @TempDir static Path dir;
+  private static ClusterEntry entry;
+  private static SSLContext memberTls;
+
+  @BeforeAll
+  static void identities() throws Exception {
+    KeyPair caKeys = TestPki.ecKeyPair();
+    X509Certificate ca = TestPki.selfSignedCa(caKeys, "Test cluster CA");
+    KeyPair client = TestPki.ecKeyPair();
+    X509Certificate cert = TestPki.issueForClients(ca, caKeys.getPrivate(), client, "turns-test");
+    entry =
+        new ClusterEntry(
+            0,
+            "127.0.0.1",
+            1,
+            TestPki.write(dir.resolve("client.pem"), TestPki.pem(cert)),
+            TestPki.write(dir.resolve("clientKey.pem"), TestPki.pkcs8Pem(client.getPrivate())),
+            TestPki.write(dir.resolve("ca.pem"), TestPki.pem(ca)),
+            "m1");
+    KeyPair member = TestPki.ecKeyPair();
+    X509Certificate memberCert = TestPki.issue(ca, caKeys.getPrivate(), member, "m1", "127.0.0.1");
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("m1", member.getPrivate(), PW, new Certificate[] {memberCert, ca});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, PW);
+    memberTls = SSLContext.getInstance("TLS");
+    memberTls.init(kmf.getKeyManagers(), null, null);
+  }
+
+  /** A member that takes every request and answers none. */
+  private static final class SilentMember implements AutoCloseable {
+    final SSLServerSocket server;
+    final AtomicInteger frames = new AtomicInteger();
+    final List<Socket> accepted = new ArrayList<>();
+    final Thread acceptor;
+
+    SilentMember() throws IOException {
+      server =
+          (SSLServerSocket)
+              memberTls
+                  .getServerSocketFactory()
+                  .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      acceptor = new Thread(this::serve, "silent-member");
+      acceptor.setDaemon(true);
+      acceptor.start();
+    }
+
+    private void serve() {
+      try (Socket s = server.accept()) {
+        synchronized (accepted) {
+          accepted.add(s);
+        }
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        ChannelFrames.readHello(in);
+        ChannelFrames.writeHello(out);
+        out.flush();
+        while (true) {
+          int length = ChannelFrames.readLength(in, 1 << 20);
+          ChannelFrames.readFrame(in, length);
+          frames.incrementAndGet();
+        }
+      } catch (IOException closed) {
+        // the client or the test closed it
+      }
+    }
+
+    void awaitFrames(int n) throws InterruptedException {
+      for (int i = 0; i < 3_000 && frames.get() < n; i++) {
+        Thread.sleep(10);
+      }
+      assertEquals(n, frames.get(), "requests received");
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      synchronized (accepted) {
+        for (Socket s : accepted) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  @Test
+  void aCallWhoseTurnDoesNotComeWithinItsTimeLimit_isBusy_andNeverWritten() throws Exception {
+    int max = ChannelWire.MAX_IN_FLIGHT;
+    ExecutorService callers = Executors.newFixedThreadPool(max);
+    try (SilentMember member = new SilentMember()) {
+      ChannelWire w =
+          ChannelWire.open(
+              ClientTls.load(entry),
+              "127.0.0.1",
+              member.port(),
+              "m1",
+              "member m1 channel",
+              Duration.ofSeconds(10),
+              Duration.ofHours(1),
+              Duration.ZERO,
+              false);
+      List<Future<?>> underWay = new ArrayList<>();
+      for (int i = 1; i <= max; i++) {
+        int id = i;
+        underWay.add(
+            callers.submit(() -> w.call(id, ChannelCodec.ping(id), Duration.ZERO, "ping " + id)));
+      }
+      member.awaitFrames(max);
+
+      TransportException e =
+          assertThrows(
+              TransportException.class,
+              () ->
+                  w.call(
+                      max + 1,
+                      ChannelCodec.ping(max + 1),
+                      Duration.ofMillis(200),
+                      "one ping more"));
+      assertEquals(Kind.BUSY, e.kind(), e.getMessage());
+      assertFalse(e.requestSent(), "never written");
+      assertFalse(e.transientFailure(), "its time limit is spent");
+      assertTrue(e.getMessage().contains(max + " requests were under way"), e.getMessage());
+      assertEquals(max, member.frames.get(), "the member received no more");
+
+      w.close();
+      for (Future<?> f : underWay) {
+        ExecutionException failed =
+            assertThrows(ExecutionException.class, () -> f.get(30, TimeUnit.SECONDS));
+        assertInstanceOf(TransportException.class, failed.getCause());
+      }
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+}
