@@ -1,5 +1,6 @@
 package dev.keyring.client.testing;
 
+import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.internal.transport.PemFiles;
 import java.io.IOException;
 import java.io.StringWriter;
@@ -224,5 +225,29 @@ public final class TestPki {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** A cluster CA and a client identity it issued, as the entry of a client configuration file. */
+  public record ClientIdentity(KeyPair caKeys, X509Certificate ca, ClusterEntry entry) {}
+
+  /**
+   * A new cluster CA and a client certificate {@code cn} it issued, written to {@code dir}; the
+   * entry names member {@code m1} at 127.0.0.1:{@code port}.
+   */
+  public static ClientIdentity clientOfNewCa(Path dir, String cn, int port) {
+    KeyPair caKeys = ecKeyPair();
+    X509Certificate ca = selfSignedCa(caKeys, "Test cluster CA");
+    KeyPair client = ecKeyPair();
+    X509Certificate cert = issue(ca, caKeys.getPrivate(), client, cn);
+    ClusterEntry entry =
+        new ClusterEntry(
+            0,
+            "127.0.0.1",
+            port,
+            write(dir.resolve("client.pem"), pem(cert)),
+            write(dir.resolve("clientKey.pem"), pkcs8Pem(client.getPrivate())),
+            write(dir.resolve("ca.pem"), pem(ca)),
+            "m1");
+    return new ClientIdentity(caKeys, ca, entry);
   }
 }

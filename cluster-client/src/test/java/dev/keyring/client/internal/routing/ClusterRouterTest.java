@@ -20,8 +20,6 @@ import dev.keyring.protocol.wire.CryptoMessages;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,22 +49,10 @@ class ClusterRouterTest {
 
   @BeforeAll
   static void identity() throws Exception {
-    KeyPair caKeys = TestPki.ecKeyPair();
-    X509Certificate ca = TestPki.selfSignedCa(caKeys, "Test cluster CA");
-    KeyPair client = TestPki.ecKeyPair();
-    X509Certificate cert = TestPki.issue(ca, caKeys.getPrivate(), client, "router-test");
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       deadPort = s.getLocalPort(); // closed below: connections to it are refused
     }
-    entry =
-        new ClusterEntry(
-            0,
-            "127.0.0.1",
-            deadPort,
-            TestPki.write(dir.resolve("client.pem"), TestPki.pem(cert)),
-            TestPki.write(dir.resolve("clientKey.pem"), TestPki.pkcs8Pem(client.getPrivate())),
-            TestPki.write(dir.resolve("ca.pem"), TestPki.pem(ca)),
-            "m1");
+    entry = TestPki.clientOfNewCa(dir, "router-test", deadPort).entry();
   }
 
   @AfterEach

@@ -18,8 +18,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,20 +44,8 @@ class ChannelConnectorTest {
   private static ClusterEntry entry;
 
   @BeforeAll
-  static void identity() throws Exception {
-    KeyPair caKeys = TestPki.ecKeyPair();
-    X509Certificate ca = TestPki.selfSignedCa(caKeys, "Test cluster CA");
-    KeyPair client = TestPki.ecKeyPair();
-    X509Certificate cert = TestPki.issue(ca, caKeys.getPrivate(), client, "connector-test");
-    entry =
-        new ClusterEntry(
-            0,
-            "127.0.0.1",
-            1,
-            TestPki.write(dir.resolve("client.pem"), TestPki.pem(cert)),
-            TestPki.write(dir.resolve("clientKey.pem"), TestPki.pkcs8Pem(client.getPrivate())),
-            TestPki.write(dir.resolve("ca.pem"), TestPki.pem(ca)),
-            "m1");
+  static void identity() {
+    entry = TestPki.clientOfNewCa(dir, "connector-test", 1).entry();
   }
 
   /** A member process that is stopped: connections are accepted and never answered. */

@@ -53,21 +53,12 @@ class ChannelWireTurnsTest {
 
   @BeforeAll
   static void identities() throws Exception {
-    KeyPair caKeys = TestPki.ecKeyPair();
-    X509Certificate ca = TestPki.selfSignedCa(caKeys, "Test cluster CA");
-    KeyPair client = TestPki.ecKeyPair();
-    X509Certificate cert = TestPki.issueForClients(ca, caKeys.getPrivate(), client, "turns-test");
-    entry =
-        new ClusterEntry(
-            0,
-            "127.0.0.1",
-            1,
-            TestPki.write(dir.resolve("client.pem"), TestPki.pem(cert)),
-            TestPki.write(dir.resolve("clientKey.pem"), TestPki.pkcs8Pem(client.getPrivate())),
-            TestPki.write(dir.resolve("ca.pem"), TestPki.pem(ca)),
-            "m1");
+    TestPki.ClientIdentity id = TestPki.clientOfNewCa(dir, "turns-test", 1);
+    entry = id.entry();
+    X509Certificate ca = id.ca();
     KeyPair member = TestPki.ecKeyPair();
-    X509Certificate memberCert = TestPki.issue(ca, caKeys.getPrivate(), member, "m1", "127.0.0.1");
+    X509Certificate memberCert =
+        TestPki.issue(ca, id.caKeys().getPrivate(), member, "m1", "127.0.0.1");
     KeyStore ks = KeyStore.getInstance("PKCS12");
     ks.load(null, null);
     ks.setKeyEntry("m1", member.getPrivate(), PW, new Certificate[] {memberCert, ca});
