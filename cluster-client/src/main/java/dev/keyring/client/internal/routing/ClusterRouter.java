@@ -309,27 +309,18 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
   }
 
   private void requestRefresh() {
-    if (refreshQueued.compareAndSet(false, true)
-        && !inBackground(
-            () -> {
-              refreshQueued.set(false);
-              refreshView();
-            })) {
-      refreshQueued.set(false);
-    }
-  }
-
-  /** Runs {@code work} on the background thread; false when it is not running (closed). */
-  private boolean inBackground(Runnable work) {
     ScheduledExecutorService ex = background;
-    if (ex == null || closed) {
-      return false;
+    if (ex == null || closed || !refreshQueued.compareAndSet(false, true)) {
+      return;
     }
     try {
-      ex.execute(work);
-      return true;
+      ex.execute(
+          () -> {
+            refreshQueued.set(false);
+            refreshView();
+          });
     } catch (RejectedExecutionException shutDown) {
-      return false;
+      refreshQueued.set(false);
     }
   }
 
@@ -522,7 +513,7 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
     if (m.markUp()) {
       LOG.log(System.Logger.Level.INFO, m.describe() + " answers again and takes traffic");
       requestRefresh();
-      inBackground(m::closeDeferredSessions);
+      m.closeDeferredSessions();
     }
     return true;
   }

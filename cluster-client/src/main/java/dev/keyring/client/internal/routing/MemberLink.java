@@ -265,10 +265,17 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
     deferredCloses.add(sessionId);
   }
 
-  /** Closes the sessions let go while the member was down ({@link DeferredCloses}). */
+  /**
+   * Closes the sessions let go while the member was down ({@link DeferredCloses}), on a thread of
+   * its own: a member that stops answering again holds up none of the router's background work.
+   */
   void closeDeferredSessions() {
     if (deferredCloses.pending() > 0) {
-      deferredCloses.closeAll(describe(), channel());
+      Thread t =
+          new Thread(
+              () -> deferredCloses.closeAll(describe(), channel()), "keyring-deferred-closes");
+      t.setDaemon(true);
+      t.start();
     }
   }
 
