@@ -284,9 +284,9 @@ final class ChannelWire implements AutoCloseable {
   }
 
   /**
-   * Sends the request frame {@code frame} (built with {@code id}) and waits for its answer. At most
-   * {@value #MAX_IN_FLIGHT} requests are under way on the connection: a call waits for its turn
-   * within {@code timeout} as well, else fails BUSY, never sent.
+   * Sends the request frame {@code frame} (built with {@code id}) and waits for its answer, both
+   * within {@code timeout}. At most {@value #MAX_IN_FLIGHT} requests are under way on the
+   * connection: a call whose turn does not come within {@code timeout} fails BUSY, never sent.
    *
    * @param timeout zero for no limit
    */
@@ -295,6 +295,7 @@ final class ChannelWire implements AutoCloseable {
     if (closed) {
       throw notSent(what);
     }
+    long started = System.nanoTime();
     try {
       if (timeout.isZero()) {
         inFlight.acquire();
@@ -344,9 +345,10 @@ final class ChannelWire implements AutoCloseable {
         }
       }
       try {
+        // the time limit covers the wait for a turn as well
         return timeout.isZero()
             ? answer.get()
-            : answer.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+            : answer.get(timeout.toNanos() - (System.nanoTime() - started), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         throw new TransportException(
             Kind.IO,

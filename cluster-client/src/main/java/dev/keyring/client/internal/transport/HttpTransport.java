@@ -315,9 +315,15 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
     if (calls == null || !turn) {
       return sendNow(request, limit);
     }
+    long started = System.nanoTime();
     takeTurn(request, limit);
     try {
-      return sendNow(request, limit);
+      // the time limit covers the wait for a turn as well (zero: none, so at least 1 ns is left)
+      return sendNow(
+          request,
+          limit.isZero()
+              ? limit
+              : Duration.ofNanos(Math.max(1, limit.toNanos() - (System.nanoTime() - started))));
     } finally {
       calls.release();
     }

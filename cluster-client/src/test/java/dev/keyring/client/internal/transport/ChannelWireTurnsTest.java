@@ -10,8 +10,10 @@ import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportException.Kind;
 import dev.keyring.client.config.ClusterEntry;
 import dev.keyring.client.testing.TestPki;
+import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.ChannelFrames;
+import dev.keyring.protocol.channel.Opcode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -68,12 +70,19 @@ class ChannelWireTurnsTest {
     memberTls.init(kmf.getKeyManagers(), null, null);
   }
 
-  /** A member that takes every request and answers none. */
+  /**
+   * A member that takes every request and answers none, but those it is told to answer, and the
+   * requests beyond the first {@code answerLaterBeyond}, which it answers {@code later} after they
+   * arrive.
+   */
   private static final class SilentMember implements AutoCloseable {
     final SSLServerSocket server;
     final AtomicInteger frames = new AtomicInteger();
     final List<Socket> accepted = new ArrayList<>();
     final Thread acceptor;
+    volatile OutputStream out;
+    volatile int answerLaterBeyond = Integer.MAX_VALUE;
+    volatile Duration later = Duration.ZERO;
 
     SilentMember() throws IOException {
       server =
@@ -92,14 +101,27 @@ class ChannelWireTurnsTest {
           accepted.add(s);
         }
         InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
+        out = s.getOutputStream();
         ChannelFrames.readHello(in);
         ChannelFrames.writeHello(out);
         out.flush();
         while (true) {
           int length = ChannelFrames.readLength(in, 1 << 20);
-          ChannelFrames.readFrame(in, length);
-          frames.incrementAndGet();
+          int id = ChannelFrames.readFrame(in, length).id();
+          if (frames.incrementAndGet() > answerLaterBeyond) {
+            Thread late =
+                new Thread(
+                    () -> {
+                      try {
+                        Thread.sleep(later.toMillis());
+                        answer(id);
+                      } catch (InterruptedException | IOException e) {
+                        // the test is over
+                      }
+                    });
+            late.setDaemon(true);
+            late.start();
+          }
         }
       } catch (IOException closed) {
         // the client or the test closed it
@@ -111,6 +133,14 @@ class ChannelWireTurnsTest {
         Thread.sleep(10);
       }
       assertEquals(n, frames.get(), "requests received");
+    }
+
+    /** Answers request {@code id} now. */
+    void answer(int id) throws IOException {
+      synchronized (this) {
+        out.write(ChannelCodec.done(id, Opcode.PING, null));
+        out.flush();
+      }
     }
 
     int port() {
@@ -133,17 +163,7 @@ class ChannelWireTurnsTest {
     int max = ChannelWire.MAX_IN_FLIGHT;
     ExecutorService callers = Executors.newFixedThreadPool(max);
     try (SilentMember member = new SilentMember()) {
-      ChannelWire w =
-          ChannelWire.open(
-              ClientTls.load(entry),
-              "127.0.0.1",
-              member.port(),
-              "m1",
-              "member m1 channel",
-              Duration.ofSeconds(10),
-              Duration.ofHours(1),
-              Duration.ZERO,
-              false);
+      ChannelWire w = open(member);
       List<Future<?>> underWay = new ArrayList<>();
       for (int i = 1; i <= max; i++) {
         int id = i;
@@ -176,5 +196,52 @@ class ChannelWireTurnsTest {
     } finally {
       callers.shutdownNow();
     }
+  }
+
+  /**
+   * The time limit covers the wait for a turn too: a call that waited 2 s of its 3 s for a turn
+   * waits at most what is left for its answer, which the member gives 2 s after the request.
+   */
+  @Test
+  void theTimeLimitCoversTheWaitForATurn() throws Exception {
+    int max = ChannelWire.MAX_IN_FLIGHT;
+    ExecutorService callers = Executors.newFixedThreadPool(max + 1);
+    try (SilentMember member = new SilentMember()) {
+      member.answerLaterBeyond = max;
+      member.later = Duration.ofSeconds(2);
+      ChannelWire w = open(member);
+      for (int i = 1; i <= max; i++) {
+        int id = i;
+        callers.submit(() -> w.call(id, ChannelCodec.ping(id), Duration.ZERO, "ping " + id));
+      }
+      member.awaitFrames(max);
+      Future<ChannelAnswer> waiting =
+          callers.submit(
+              () -> w.call(max + 1, ChannelCodec.ping(max + 1), Duration.ofSeconds(3), "late"));
+      Thread.sleep(2_000);
+      member.answer(1); // a turn at last, with about 1 s of the 3 left
+      ExecutionException failed =
+          assertThrows(ExecutionException.class, () -> waiting.get(30, TimeUnit.SECONDS));
+      TransportException e = assertInstanceOf(TransportException.class, failed.getCause());
+      assertTrue(
+          e.kind() == Kind.IO || e.kind() == Kind.BUSY,
+          "no answer within what was left (BUSY only if the turn came after 3 s): " + e);
+      w.close();
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  private static ChannelWire open(SilentMember member) throws TransportException {
+    return ChannelWire.open(
+        ClientTls.load(entry),
+        "127.0.0.1",
+        member.port(),
+        "m1",
+        "member m1 channel",
+        Duration.ofSeconds(10),
+        Duration.ofHours(1),
+        Duration.ZERO,
+        false);
   }
 }

@@ -2,6 +2,7 @@ package dev.keyring.client.internal.transport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -42,7 +44,11 @@ class HttpTransportTurnsTest {
   private final AtomicInteger underWay = new AtomicInteger();
   private final AtomicInteger most = new AtomicInteger();
   private final AtomicInteger served = new AtomicInteger();
+  private final AtomicInteger arrivals = new AtomicInteger();
   private volatile CountDownLatch release = new CountDownLatch(0);
+
+  /** When not zero, every request but the first is answered this long after it arrives. */
+  private volatile Duration laterAnswer = Duration.ZERO;
 
   @BeforeEach
   void start() throws Exception {
@@ -54,7 +60,11 @@ class HttpTransportTurnsTest {
           most.accumulateAndGet(underWay.incrementAndGet(), Math::max);
           try {
             x.getRequestBody().readAllBytes();
-            release.await(30, TimeUnit.SECONDS);
+            if (arrivals.incrementAndGet() > 1 && !laterAnswer.isZero()) {
+              Thread.sleep(laterAnswer.toMillis());
+            } else {
+              release.await(30, TimeUnit.SECONDS);
+            }
             byte[] body = "{\"data\":\"AQ==\"}".getBytes(StandardCharsets.UTF_8);
             x.getResponseHeaders().add("Content-Type", "application/json");
             underWay.decrementAndGet();
@@ -182,6 +192,48 @@ class HttpTransportTurnsTest {
       first.get(30, TimeUnit.SECONDS);
       probe.get(30, TimeUnit.SECONDS);
       assertEquals(2, served.get(), "the call that waited was never sent");
+    } finally {
+      callers.shutdownNow();
+      t.close();
+    }
+  }
+
+  /**
+   * The time limit covers the wait for a turn too: a call that waited 2 s of its 3 s for a turn
+   * waits at most what is left for its answer, which the member gives 2 s after the request.
+   */
+  @Test
+  void theTimeLimitCoversTheWaitForATurn() throws Exception {
+    release = new CountDownLatch(1);
+    laterAnswer = Duration.ofSeconds(2);
+    HttpTransport t = transport(TransportOptions.builder().maxConnections(1).build());
+    ExecutorService callers = Executors.newFixedThreadPool(2);
+    try {
+      Future<CryptoMessages.CryptoResult> first = callers.submit(() -> post(t));
+      awaitUnderWay(1);
+      Future<CryptoMessages.CryptoResult> second =
+          callers.submit(
+              () ->
+                  t.exchange(
+                      "POST",
+                      BODY,
+                      CryptoMessages.CryptoResult.class,
+                      Duration.ofSeconds(3),
+                      false,
+                      true,
+                      "v1",
+                      "sessions",
+                      "s",
+                      "r"));
+      Thread.sleep(2_000);
+      release.countDown(); // the first is answered: a turn at last, with about 1 s of the 3 left
+      first.get(30, TimeUnit.SECONDS);
+      ExecutionException failed =
+          assertThrows(ExecutionException.class, () -> second.get(30, TimeUnit.SECONDS));
+      TransportException e = assertInstanceOf(TransportException.class, failed.getCause());
+      assertTrue(
+          e.kind() == TransportException.Kind.IO || e.kind() == TransportException.Kind.BUSY,
+          "no answer within what was left (BUSY only if the turn came after 3 s): " + e);
     } finally {
       callers.shutdownNow();
       t.close();
