@@ -101,6 +101,22 @@ class HttpTransportTurnsTest {
     return t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "r");
   }
 
+  /** A call that takes a turn, with its own time limit. */
+  private static CryptoMessages.CryptoResult postWithin(HttpTransport t, Duration limit)
+      throws TransportException {
+    return t.exchange(
+        "POST",
+        BODY,
+        CryptoMessages.CryptoResult.class,
+        limit,
+        false,
+        true,
+        "v1",
+        "sessions",
+        "s",
+        "r");
+  }
+
   /** Waits (up to 2 s) until {@code n} calls are at the member. */
   private void awaitUnderWay(int n) throws InterruptedException {
     for (int i = 0; i < 200 && underWay.get() < n; i++) {
@@ -143,20 +159,7 @@ class HttpTransportTurnsTest {
       Future<CryptoMessages.CryptoResult> first = callers.submit(() -> post(t));
       awaitUnderWay(1);
       TransportException e =
-          assertThrows(
-              TransportException.class,
-              () ->
-                  t.exchange(
-                      "POST",
-                      BODY,
-                      CryptoMessages.CryptoResult.class,
-                      Duration.ofMillis(200),
-                      false,
-                      true,
-                      "v1",
-                      "sessions",
-                      "s",
-                      "r"));
+          assertThrows(TransportException.class, () -> postWithin(t, Duration.ofMillis(200)));
       assertEquals(TransportException.Kind.BUSY, e.kind(), "the member is not suspect");
       assertFalse(e.requestSent(), "never sent");
       assertFalse(e.transientFailure(), "its time limit is spent");
@@ -212,19 +215,7 @@ class HttpTransportTurnsTest {
       Future<CryptoMessages.CryptoResult> first = callers.submit(() -> post(t));
       awaitUnderWay(1);
       Future<CryptoMessages.CryptoResult> second =
-          callers.submit(
-              () ->
-                  t.exchange(
-                      "POST",
-                      BODY,
-                      CryptoMessages.CryptoResult.class,
-                      Duration.ofSeconds(3),
-                      false,
-                      true,
-                      "v1",
-                      "sessions",
-                      "s",
-                      "r"));
+          callers.submit(() -> postWithin(t, Duration.ofSeconds(3)));
       Thread.sleep(2_000);
       release.countDown(); // the first is answered: a turn at last, with about 1 s of the 3 left
       first.get(30, TimeUnit.SECONDS);
