@@ -20,6 +20,7 @@ public final class DeferredCloses {
 
   private final ConcurrentLinkedQueue<String> ids = new ConcurrentLinkedQueue<>();
   private final AtomicInteger size = new AtomicInteger();
+  private final AtomicInteger rounds = new AtomicInteger();
 
   /** Keeps {@code sessionId} to close later; false when {@link #MAX} wait already. */
   public boolean add(String sessionId) {
@@ -36,6 +37,11 @@ public final class DeferredCloses {
     return size.get();
   }
 
+  /** How many times {@link #closeAll} ran: the member's returns that found sessions waiting. */
+  public int rounds() {
+    return rounds.get();
+  }
+
   /**
    * Closes the waiting sessions on {@code member}, which answers again. A session the member no
    * longer knows (it restarted, or expired it) counts as closed; at the first failure on the wire
@@ -44,6 +50,7 @@ public final class DeferredCloses {
    * @return how many were closed
    */
   public int closeAll(String member, MemberChannel channel) {
+    rounds.incrementAndGet();
     int closed = 0;
     for (String id = ids.poll(); id != null; id = ids.poll()) {
       size.decrementAndGet();

@@ -262,7 +262,17 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
 
   @Override
   public void closeWhenBack(String sessionId) {
-    deferredCloses.add(sessionId);
+    // the member may have been brought back since the caller saw it down, and the probe that did
+    // it may have found nothing to close yet: then the closing starts here (a session taken by
+    // both is closed once)
+    if (deferredCloses.add(sessionId) && up()) {
+      closeDeferredSessions();
+    }
+  }
+
+  /** The sessions let go while the member was down, for tests. */
+  DeferredCloses deferredCloses() {
+    return deferredCloses;
   }
 
   /**

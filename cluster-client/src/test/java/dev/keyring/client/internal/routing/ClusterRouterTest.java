@@ -9,6 +9,7 @@ import dev.keyring.client.api.MemberState;
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.channel.CallKind;
+import dev.keyring.client.channel.DeferredCloses;
 import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.RecoveringChannel;
 import dev.keyring.client.config.ClusterEntry;
@@ -469,6 +470,30 @@ class ClusterRouterTest {
     assertEquals(2, m2.failedProbes());
     assertFalse(m2.up());
     assertEquals(0, r.links().get(0).failedProbes(), "members that are up are not probed");
+  }
+
+  @Test
+  void aSessionLetGoAsItsMemberComesBack_isClosedThen_notAtTheMembersNextReturn() throws Exception {
+    ClusterRouter r = threeMembers(router());
+    MemberLink m2 = r.links().get(1);
+    DeferredCloses waiting = m2.deferredCloses();
+    r.markDown(m2, reset());
+    m2.closeWhenBack("let-go-while-down");
+    assertEquals(1, waiting.pending());
+    assertEquals(0, waiting.rounds(), "kept for the member's return");
+    // the member is brought back between the caller's check (down) and its keeping the session:
+    // the return's closing round has come and gone
+    assertTrue(m2.markUp());
+    m2.closeWhenBack("let-go-as-it-came-back");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while (waiting.rounds() == 0 && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertEquals(1, waiting.rounds(), "closing started by the session kept while the member is up");
+    while (waiting.pending() < 2 && System.nanoTime() < deadline) {
+      Thread.sleep(10); // the round's first close is refused (the address refuses connections)
+    }
+    assertEquals(2, waiting.pending(), "refused on the wire: both kept for the next return");
   }
 
   @Test
