@@ -170,9 +170,7 @@ public final class HaGroupChannel implements KeyringChannel {
   /** Each member's serial and the label of its keyring ("" while it was not found). */
   public Map<String, String> memberLabels() {
     Map<String, String> out = new LinkedHashMap<>();
-    for (HaMember m : members) {
-      out.put(m.serial, m.label);
-    }
+    members.forEach(m -> out.put(m.serial, m.label));
     return out;
   }
 
@@ -298,13 +296,8 @@ public final class HaGroupChannel implements KeyringChannel {
       id = m.ids.get(o.handle());
     }
     if (id == null) {
-      throw new HsmException(
-          ResultCode.CKR_GENERAL_ERROR,
-          "member "
-              + m.serial
-              + " answered an object it does not list (handle "
-              + o.handle()
-              + ")");
+      String what = "member " + m.serial + " answered an object it does not list";
+      throw new HsmException(ResultCode.CKR_GENERAL_ERROR, what + " (handle " + o.handle() + ")");
     }
     objectIds.put(VirtualHandles.of(id), id);
     return new KeyringObject(VirtualHandles.of(id), o.objectClass(), o.attributes());
@@ -353,16 +346,19 @@ public final class HaGroupChannel implements KeyringChannel {
   public void login(Role role, String password) throws TransportException {
     TransportException unreachable = null;
     boolean any = false;
-    for (HaMember m : members) {
-      if (m.down || m.channel == null) {
-        continue;
-      }
-      try {
-        m.channel.login(role, password);
-        any = true;
-      } catch (TransportException e) {
-        markDown(m, e);
-        unreachable = e;
+    try (HeldInterrupt interrupt = new HeldInterrupt()) {
+      for (HaMember m : members) {
+        if (m.down || m.channel == null) {
+          continue;
+        }
+        try {
+          m.channel.login(role, password);
+          any = true;
+        } catch (TransportException e) {
+          interrupt.note(e);
+          markDown(m, e);
+          unreachable = e;
+        }
       }
     }
     if (!any) {
@@ -384,16 +380,19 @@ public final class HaGroupChannel implements KeyringChannel {
     membership.stop();
     recovery.stop();
     HsmException refused = null;
-    for (HaMember m : members) {
-      if (m.down || m.channel == null) {
-        continue;
-      }
-      try {
-        m.channel.logout();
-      } catch (TransportException e) {
-        markDown(m, e);
-      } catch (HsmException e) {
-        refused = e;
+    try (HeldInterrupt interrupt = new HeldInterrupt()) {
+      for (HaMember m : members) {
+        if (m.down || m.channel == null) {
+          continue;
+        }
+        try {
+          m.channel.logout();
+        } catch (TransportException e) {
+          interrupt.note(e);
+          markDown(m, e);
+        } catch (HsmException e) {
+          refused = e;
+        }
       }
     }
     if (refused != null) {

@@ -52,8 +52,13 @@ final class HaReplication {
         m.operations.incrementAndGet();
         return new WriteResult<>(m, r);
       } catch (TransportException e) {
-        if (e.callerSide() && !e.requestSent()) {
-          throw e; // never sent: nothing happened, and nothing is known of the member
+        if (e.callerSide()) {
+          // nothing is known of the member, which stays in rotation; a write that may have left
+          // may have been made there alone: its next synchronization compares what it holds
+          if (e.requestSent()) {
+            m.needsSync = true;
+          }
+          throw e;
         }
         group.markDown(m, e);
         if (failure != null) {
@@ -99,6 +104,13 @@ final class HaReplication {
 
   /** Clones object {@code id} from {@code source} to every other member that is up, standby too. */
   private void replicate(HaMember source, UUID id) throws TransportException {
+    try (HeldInterrupt interrupt = new HeldInterrupt()) {
+      replicate(source, id, interrupt);
+    }
+  }
+
+  private void replicate(HaMember source, UUID id, HeldInterrupt interrupt)
+      throws TransportException {
     for (HaMember target : group.members()) {
       if (target == source || target.down || target.channel == null) {
         if (target != source) {
@@ -109,12 +121,22 @@ final class HaReplication {
       try {
         cloneObject(source, id, target);
       } catch (SourceFailure e) {
-        // the member that made the write is gone before it could be copied: the write may or
-        // may not survive there, so it is not acknowledged
-        group.markDown(source, e.cause);
+        interrupt.note(e.cause);
+        // the member that made the write is gone before it could be copied (or the caller gave
+        // up reading it): the write may or may not survive there, so it is not acknowledged
+        if (e.cause.callerSide()) {
+          target.needsSync = true; // nothing is known of the source, which stays in rotation
+        } else {
+          group.markDown(source, e.cause);
+        }
         throw e.cause;
       } catch (TransportException e) {
-        group.markDown(target, e);
+        interrupt.note(e);
+        if (e.callerSide()) {
+          target.needsSync = true; // the caller's own failure says nothing of the target
+        } else {
+          group.markDown(target, e);
+        }
         group.log().replicationFailed(id, target, e.getMessage());
       } catch (HsmException e) {
         target.needsSync = true;
@@ -171,61 +193,67 @@ final class HaReplication {
 
   KeyringObject setAttributes(long handle, Attributes changes) throws TransportException {
     synchronized (writeLock) {
-      UUID id = requireId(handle);
-      KeyringObject result = null;
-      for (HaMember m : group.members()) {
-        if (m.down || m.channel == null) {
-          missedChanges
-              .computeIfAbsent(m.serial, k -> new ConcurrentHashMap<>())
-              .merge(id, changes, Attributes::merge);
-          continue;
-        }
-        try {
-          KeyringObject o = m.channel.setAttributes(group.ownHandle(m, handle), changes);
-          if (result == null) {
-            result = group.virtual(m, o);
+      try (HeldInterrupt interrupt = new HeldInterrupt()) {
+        UUID id = requireId(handle);
+        KeyringObject result = null;
+        for (HaMember m : group.members()) {
+          if (m.down || m.channel == null) {
+            missedChanges
+                .computeIfAbsent(m.serial, k -> new ConcurrentHashMap<>())
+                .merge(id, changes, Attributes::merge);
+            continue;
           }
-        } catch (TransportException e) {
-          group.markDown(m, e);
-          missedChanges
-              .computeIfAbsent(m.serial, k -> new ConcurrentHashMap<>())
-              .merge(id, changes, Attributes::merge);
+          try {
+            KeyringObject o = m.channel.setAttributes(group.ownHandle(m, handle), changes);
+            if (result == null) {
+              result = group.virtual(m, o);
+            }
+          } catch (TransportException e) {
+            interrupt.note(e);
+            group.markDown(m, e);
+            missedChanges
+                .computeIfAbsent(m.serial, k -> new ConcurrentHashMap<>())
+                .merge(id, changes, Attributes::merge);
+          }
         }
+        if (result == null) {
+          throw unreachable("attribute change");
+        }
+        return result;
       }
-      if (result == null) {
-        throw unreachable("attribute change");
-      }
-      return result;
     }
   }
 
   void destroy(long handle) throws TransportException {
     synchronized (writeLock) {
-      UUID id = requireId(handle);
-      boolean done = false;
-      for (HaMember m : group.members()) {
-        if (m.down || m.channel == null) {
-          missedDeletes.computeIfAbsent(m.serial, k -> ConcurrentHashMap.newKeySet()).add(id);
-          continue;
-        }
-        try {
-          Long own = m.handles.get(id);
-          if (own == null) {
-            group.refresh(m);
-            own = m.handles.get(id);
+      try (HeldInterrupt interrupt = new HeldInterrupt()) {
+        UUID id = requireId(handle);
+        boolean done = false;
+        for (HaMember m : group.members()) {
+          if (m.down || m.channel == null) {
+            missedDeletes.computeIfAbsent(m.serial, k -> ConcurrentHashMap.newKeySet()).add(id);
+            continue;
           }
-          if (own != null) {
-            m.channel.destroyObject(own);
-            m.forget(id);
+          try {
+            Long own = m.handles.get(id);
+            if (own == null) {
+              group.refresh(m);
+              own = m.handles.get(id);
+            }
+            if (own != null) {
+              m.channel.destroyObject(own);
+              m.forget(id);
+            }
+            done = true;
+          } catch (TransportException e) {
+            interrupt.note(e);
+            group.markDown(m, e);
+            missedDeletes.computeIfAbsent(m.serial, k -> ConcurrentHashMap.newKeySet()).add(id);
           }
-          done = true;
-        } catch (TransportException e) {
-          group.markDown(m, e);
-          missedDeletes.computeIfAbsent(m.serial, k -> ConcurrentHashMap.newKeySet()).add(id);
         }
-      }
-      if (!done) {
-        throw unreachable("deletion");
+        if (!done) {
+          throw unreachable("deletion");
+        }
       }
     }
   }
@@ -233,20 +261,23 @@ final class HaReplication {
   /** Runs {@code call} on every member in rotation; at least one must answer. */
   void onEveryMember(String what, HaGroupChannel.MemberCall<Void> call) throws TransportException {
     synchronized (writeLock) {
-      boolean done = false;
-      for (HaMember m : group.members()) {
-        if (m.down || m.channel == null) {
-          continue;
+      try (HeldInterrupt interrupt = new HeldInterrupt()) {
+        boolean done = false;
+        for (HaMember m : group.members()) {
+          if (m.down || m.channel == null) {
+            continue;
+          }
+          try {
+            call.apply(m);
+            done = true;
+          } catch (TransportException e) {
+            interrupt.note(e);
+            group.markDown(m, e);
+          }
         }
-        try {
-          call.apply(m);
-          done = true;
-        } catch (TransportException e) {
-          group.markDown(m, e);
+        if (!done) {
+          throw unreachable(what);
         }
-      }
-      if (!done) {
-        throw unreachable(what);
       }
     }
   }

@@ -100,12 +100,22 @@ public final class FakeHaMember {
   /** How many of the next calls fail as if the member could not be reached. */
   public final AtomicInteger failNext = new AtomicInteger();
 
-  /** A failure the next call meets instead of the member (once). */
+  /**
+   * A failure the next call meets instead of the member (once); an {@code INTERRUPTED} one leaves
+   * the calling thread's interrupt status set, and an interrupted thread's calls fail at once.
+   */
   public final AtomicReference<TransportException> failOnce = new AtomicReference<>();
 
   private void reachable() throws TransportException {
+    if (Thread.currentThread().isInterrupted()) { // as the client's transports: never sent
+      throw new TransportException(
+          TransportException.Kind.INTERRUPTED, "interrupted before the call", null, false, false);
+    }
     TransportException once = failOnce.getAndSet(null);
     if (once != null) {
+      if (once.kind() == TransportException.Kind.INTERRUPTED) {
+        Thread.currentThread().interrupt(); // as the client's transports: the status set again
+      }
       throw once;
     }
     if (down || failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {

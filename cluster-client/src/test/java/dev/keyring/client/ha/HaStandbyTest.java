@@ -21,6 +21,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -155,6 +156,7 @@ class HaStandbyTest {
     }
     TransportException read = assertThrows(TransportException.class, () -> sign(kp.privateKey()));
     assertEquals(TransportException.Kind.INTERRUPTED, read.kind());
+    assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
     assertEquals(
         2,
         List.of(a, b, s).stream().filter(m -> m.failOnce.get() != null).count(),
@@ -178,5 +180,67 @@ class HaStandbyTest {
     }
     group.memberStatus().values().forEach(v -> assertEquals("alive", v));
     sign(kp.privateKey());
+  }
+
+  @Test
+  void anInterruptedWriteThatMayHaveLeft_isNotRepeated_andTakesNoMemberOutOfRotation()
+      throws Exception {
+    open(List.of());
+    for (FakeHaMember m : List.of(a, b, s)) {
+      m.failOnce.set(
+          new TransportException(
+              TransportException.Kind.INTERRUPTED, "interrupted", null, true, false));
+    }
+    TransportException cut = assertThrows(TransportException.class, () -> generate("cut"));
+    assertEquals(TransportException.Kind.INTERRUPTED, cut.kind());
+    assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
+    List<FakeHaMember> met =
+        List.of(a, b, s).stream().filter(m -> m.failOnce.get() == null).toList();
+    assertEquals(1, met.size(), "made on one member at most, never repeated on another");
+    for (FakeHaMember m : List.of(a, b, s)) {
+      m.failOnce.set(null);
+    }
+    Map<String, String> status = group.memberStatus();
+    status.values().forEach(v -> assertTrue(v.startsWith("alive"), v));
+    assertEquals(
+        "alive, needs sync",
+        status.get(met.get(0).serial()),
+        "it may hold what the others do not: compared at the next synchronization");
+    KeyringKeyPair kp = generate("after");
+    for (int i = 0; i < 6; i++) {
+      sign(kp.privateKey());
+    }
+  }
+
+  private static TransportException cutOff() {
+    return new TransportException(
+        TransportException.Kind.INTERRUPTED, "interrupted", null, true, false);
+  }
+
+  @Test
+  void anInterruptedCaller_costsTheGroupNoMoreThanTheMemberItCutOff() throws Exception {
+    open(List.of());
+    // a copy cut off: the write is made and copied on; the member cut off waits for a sync
+    b.failOnce.set(cutOff());
+    KeyringKeyPair kp = generate("copied");
+    assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
+    assertEquals("alive, needs sync", group.memberStatus().get(b.serial()));
+    assertEquals("alive", group.memberStatus().get(s.serial()));
+    assertEquals(2, s.objectsById().size(), "copied to the member after the one cut off");
+    // a deletion cut off on the first member: made on the others; that one is recovered with it
+    a.failOnce.set(cutOff());
+    group.destroyObject(kp.publicKey().handle());
+    assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
+    Map<String, String> status = group.memberStatus();
+    assertEquals("down, needs sync", status.get(a.serial()), "its deletion may not be made");
+    assertTrue(status.get(b.serial()).startsWith("alive"), status.toString());
+    assertEquals("alive", status.get(s.serial()));
+    assertEquals(1, s.objectsById().size(), "deleted on the member after the one cut off");
+    sign(kp.privateKey());
+    // a logout cut off on one member: made on the other
+    b.failOnce.set(cutOff());
+    group.logout();
+    assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
+    assertEquals("alive", group.memberStatus().get(s.serial()), "logged out, in rotation");
   }
 }
