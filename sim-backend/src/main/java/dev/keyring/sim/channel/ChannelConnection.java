@@ -146,11 +146,8 @@ final class ChannelConnection {
       return refuseHello(o, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
     }
     if (version != ChannelFrames.VERSION) {
-      String m =
-          "crypto channel version "
-              + version
-              + " is not spoken by this member; it speaks version "
-              + ChannelFrames.VERSION;
+      String m = "crypto channel version " + version + " is not spoken by this member; it speaks";
+      m += " version " + ChannelFrames.VERSION;
       return refuseHello(o, ResultCode.CKR_FUNCTION_NOT_SUPPORTED, m);
     }
     String tooMany = server.admit(this, client); // before the hello: no request was sent
@@ -401,13 +398,7 @@ final class ChannelConnection {
    * for the writer. A write that blocks is timed by the watchdog like the writer's.
    */
   private void writeNow(byte[] frame, boolean admitted) {
-    if (closed) {
-      if (admitted) {
-        bytes.remove(frame.length);
-      }
-      return;
-    }
-    if (!out.isEmpty() || !writeLock.tryLock()) {
+    if (closed || !out.isEmpty() || !writeLock.tryLock()) {
       send(frame, admitted);
       return;
     }
@@ -444,10 +435,10 @@ final class ChannelConnection {
 
   /** Refuses the connection itself (a frame it could not read) with a frame of id 0, and closes. */
   private void refuseConnection(ResultCode code, String message) {
+    closedForReading = true; // first: the writer lingers when it meets the close
     out.add(new Out(ChannelCodec.refused(0, Opcode.ERROR, code.value(), message), false));
     out.add(new Out(CLOSE, false));
     LOG.info("channel connection {} refused: {}", socket.getRemoteSocketAddress(), message);
-    closedForReading = true;
   }
 
   private void send(byte[] frame, boolean admitted) {
@@ -527,6 +518,11 @@ final class ChannelConnection {
         }
         bytes.remove(admittedBytes);
         if (end) {
+          if (closedForReading) { // a refusal, kept for the client to read (timed as a write)
+            writeStartedNanos = server.ticker().nanoTime();
+            writing = true;
+            Linger.drain(raw);
+          }
           close(null);
           return;
         }
@@ -551,9 +547,7 @@ final class ChannelConnection {
         && out.isEmpty()
         && nowNanos - lastActivityNanos > settings.idleTimeout().toNanos()) {
       close("idle for " + settings.idleTimeout().toSeconds() + " s");
-    } else if (closedForReading && !writing && out.isEmpty()) {
-      close(null);
-    }
+    } // a refused connection is closed by its writer, once the client could read the refusal
   }
 
   /** Whether the client presented the certificate with {@code serial}. */

@@ -363,6 +363,24 @@ class ChannelListenerTest {
   }
 
   @Test
+  void aClientThatSentMoreBehindAFrameRefused_stillReadsTheRefusal_notAReset() throws Exception {
+    for (int round = 0; round < 20; round++) {
+      try (RawChannel c = open()) {
+        byte[] sent = new byte[64 * 1024];
+        sent[0] = 0x7F; // a length over the limit, then more the member never reads
+        c.send(sent);
+        Thread.sleep(20); // the member has refused and closed by now, the bytes unread
+        ChannelAnswer refusal = c.read();
+        assertEquals(0, refusal.id, "round " + round);
+        assertEquals(ResultCode.CKR_ARGUMENTS_BAD, refusal.code);
+        assertTrue(refusal.message.contains("over the limit"), refusal.message);
+        assertTrue(c.readsToEnd());
+      }
+    }
+    anotherClientIsServed();
+  }
+
+  @Test
   void unknownOpcode_isRefusedUnderItsId_andTheConnectionGoesOn() throws Exception {
     try (RawChannel c = open()) {
       byte[] frame = ChannelCodec.ping(42);
