@@ -117,10 +117,7 @@ public final class HaGroupChannel implements KeyringChannel {
     return group;
   }
 
-  /**
-   * Each member's serial and state: "alive" or "down", whether it is standby and whether it needs
-   * synchronizing.
-   */
+  /** Each member's serial and state: "alive" or "down", standby or not, whether it needs sync. */
   public Map<String, String> memberStatus() {
     Map<String, String> out = new LinkedHashMap<>();
     for (HaMember m : members) {
@@ -355,7 +352,9 @@ public final class HaGroupChannel implements KeyringChannel {
           m.channel.login(role, password);
           any = true;
         } catch (TransportException e) {
-          interrupt.note(e);
+          if (interrupt.stops(e, any)) {
+            throw e;
+          }
           markDown(m, e);
           unreachable = e;
         }

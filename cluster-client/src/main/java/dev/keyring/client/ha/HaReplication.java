@@ -209,7 +209,9 @@ final class HaReplication {
               result = group.virtual(m, o);
             }
           } catch (TransportException e) {
-            interrupt.note(e);
+            if (interrupt.stops(e, result != null)) {
+              throw e;
+            }
             group.markDown(m, e);
             missedChanges
                 .computeIfAbsent(m.serial, k -> new ConcurrentHashMap<>())
@@ -246,7 +248,9 @@ final class HaReplication {
             }
             done = true;
           } catch (TransportException e) {
-            interrupt.note(e);
+            if (interrupt.stops(e, done)) {
+              throw e;
+            }
             group.markDown(m, e);
             missedDeletes.computeIfAbsent(m.serial, k -> ConcurrentHashMap.newKeySet()).add(id);
           }
@@ -271,7 +275,9 @@ final class HaReplication {
             call.apply(m);
             done = true;
           } catch (TransportException e) {
-            interrupt.note(e);
+            if (interrupt.stops(e, done)) {
+              throw e;
+            }
             group.markDown(m, e);
           }
         }

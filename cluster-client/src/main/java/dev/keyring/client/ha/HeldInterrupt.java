@@ -21,6 +21,20 @@ final class HeldInterrupt implements AutoCloseable {
     }
   }
 
+  /**
+   * Whether {@code e} ends the operation: an interrupt stopped the call before it was sent, and the
+   * operation was made on no member yet ({@code started} false), so nothing happened anywhere and
+   * no member is marked down. Otherwise the interrupt is held back ({@link #note}) and the failure
+   * is handled as the member's.
+   */
+  boolean stops(TransportException e, boolean started) {
+    if (e.kind() == TransportException.Kind.INTERRUPTED && !e.requestSent() && !started) {
+      return true;
+    }
+    note(e);
+    return false;
+  }
+
   /** Sets the caller's interrupt status again if a call was cut off by it. */
   @Override
   public void close() {

@@ -243,4 +243,26 @@ class HaStandbyTest {
     assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
     assertEquals("alive", group.memberStatus().get(s.serial()), "logged out, in rotation");
   }
+
+  @Test
+  void aCallerInterruptedBeforeAGroupWide_change_deletionOrLogin_changesNothing() throws Exception {
+    open(List.of());
+    KeyringKeyPair kp = generate("kept");
+    Thread.currentThread().interrupt();
+    TransportException early =
+        assertThrows(TransportException.class, () -> group.destroyObject(kp.publicKey().handle()));
+    assertEquals(TransportException.Kind.INTERRUPTED, early.kind());
+    assertTrue(Thread.interrupted(), "the caller's interrupt status stays set");
+    Thread.currentThread().interrupt();
+    assertThrows(
+        TransportException.class,
+        () ->
+            group.setAttributes(kp.publicKey().handle(), Attributes.builder().label("x").build()));
+    assertTrue(Thread.interrupted(), "the caller's interrupt status stays set");
+    group.memberStatus().values().forEach(v -> assertEquals("alive", v));
+    for (FakeHaMember m : List.of(a, b, s)) {
+      assertEquals(2, m.objectsById().size(), "nothing deleted on " + m.serial());
+    }
+    sign(kp.privateKey());
+  }
 }
