@@ -47,7 +47,8 @@ public final class ChannelServer implements AutoCloseable {
   /**
    * The system property giving, in whole microseconds (0 to 1,000; default 50), how long a
    * connection's reader waits for its client's next request spinning on the CPU before it sleeps in
-   * a read, when that client's last request came within as long; 0 never spins.
+   * a read, when that client's last request came within as long; 0 never spins. It is the default
+   * of the member's {@code channelSpinMicros} setting, which a member's configuration file sets.
    */
   public static final String SPIN_PROPERTY = "keyring.member.channel.spinMicros";
 
@@ -143,7 +144,7 @@ public final class ChannelServer implements AutoCloseable {
     // buffered (ChannelSocket): one system call per TLS record instead of two
     // the switches first: a bad value refuses the start before any port is bound
     boolean inline = inlineProperty();
-    long spinMicros = spinProperty();
+    long spinMicros = settings.spinMicros();
     ServerSocket s = new dev.keyring.protocol.channel.ChannelSocket.Listening();
     try {
       s.setReuseAddress(true);

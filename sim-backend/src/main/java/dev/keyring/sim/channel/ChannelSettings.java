@@ -18,6 +18,9 @@ import java.util.Objects;
  * @param writeTimeout one write of answers blocked longer closes the connection
  * @param maxFrameBytes the longest frame read; a longer one is refused before it is read and the
  *     connection closed
+ * @param spinMicros how long a connection's reader may spin on the CPU for its client's next
+ *     request before it sleeps in a read (0 to 1,000 µs; 0 never spins): see {@link
+ *     ChannelServer#SPIN_PROPERTY}
  */
 public record ChannelSettings(
     String bindAddress,
@@ -28,7 +31,8 @@ public record ChannelSettings(
     int workers,
     Duration idleTimeout,
     Duration writeTimeout,
-    int maxFrameBytes) {
+    int maxFrameBytes,
+    long spinMicros) {
   public ChannelSettings {
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(idleTimeout, "idleTimeout");
@@ -42,6 +46,10 @@ public record ChannelSettings(
         || workers < 1
         || maxFrameBytes < 64) {
       throw new IllegalArgumentException("channel limits must be positive");
+    }
+    if (spinMicros < 0 || spinMicros > 1000) {
+      throw new IllegalArgumentException(
+          "the channel's spin must be 0 to 1000 microseconds, got " + spinMicros);
     }
   }
 }

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
       "storeJdbcUrl, storeUser, storePassword, advertisedCryptoAddress, clockOffsetSeconds,",
       "bufferBudgetBytes, minRequestDataRate, idleTimeoutSeconds, maxConnections,",
       "maxConnectionsPerClient, maxConcurrentStreams, clientCertificateValidityDays, channelPort, channelMaxInFlight,",
-      "channelMaxConnectionsPerClient, channelWorkers, channelWriteTimeoutMillis,",
+      "channelMaxConnectionsPerClient, channelWorkers, channelWriteTimeoutMillis, channelSpinMicros,",
       "advertisedChannelPort, backupHaltAt (crash tests:",
       "see docs/backup.md), stopHaltAt and joinHaltAt (crash tests: see docs/cluster.md), and",
       "peerRoute.HOST:PORT = HOST:PORT for each peer reached through another",
@@ -74,7 +74,8 @@ final class MemberCommand implements Callable<Integer> {
           "channelMaxInFlight",
           "channelMaxConnectionsPerClient",
           "channelWorkers",
-          "channelWriteTimeoutMillis");
+          "channelWriteTimeoutMillis",
+          "channelSpinMicros");
 
   @Spec CommandSpec spec;
 
@@ -194,6 +195,9 @@ final class MemberCommand implements Callable<Integer> {
     }
     if (p.containsKey("channelWriteTimeoutMillis")) {
       b.channelWriteTimeout(Duration.ofMillis(longValue(p, "channelWriteTimeoutMillis")));
+    }
+    if (p.containsKey("channelSpinMicros")) {
+      b.channelSpinMicros(intValue(p, "channelSpinMicros"));
     }
     for (String k : p.stringPropertyNames()) {
       if (k.startsWith("peerRoute.")) {

@@ -358,7 +358,8 @@ public final class Member implements AutoCloseable {
         config.channelWorkers(),
         config.idleTimeout(),
         config.channelWriteTimeout(),
-        ChannelFrames.DEFAULT_MAX_FRAME_BYTES);
+        ChannelFrames.DEFAULT_MAX_FRAME_BYTES,
+        config.channelSpinMicros());
   }
 
   /** This member's cluster service, or null while the crypto API is stopped. */

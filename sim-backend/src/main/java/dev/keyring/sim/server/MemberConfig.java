@@ -2,6 +2,7 @@ package dev.keyring.sim.server;
 
 import dev.keyring.protocol.time.Ticker;
 import dev.keyring.sim.ApplianceConfig;
+import dev.keyring.sim.channel.ChannelServer;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -70,6 +71,12 @@ import java.util.Objects;
  *       channel connection may take (a client that does not read); the connection is closed
  *       beyond; 100 ms to 10 min. An idle channel connection is closed after {@code
  *       idleTimeout}</td></tr>
+ *   <tr><td>channelSpinMicros</td><td>50 (or the system property {@code
+ *       keyring.member.channel.spinMicros})</td><td>how long a channel connection's reader spins
+ *       on the CPU for its client's next request before it sleeps in a read, for a client whose
+ *       last request came within as long (one sending in a loop), with at most half the
+ *       processors' readers spinning at once: a request that comes within it wakes no thread, at
+ *       the cost of CPU; 0 never spins (a member on a busy shared host); 0 to 1,000</td></tr>
  * </table>
  */
 public final class MemberConfig {
@@ -108,8 +115,10 @@ public final class MemberConfig {
   private final int maxConnectionsPerClient;
   private final int channelWorkers;
   private final Duration channelWriteTimeout;
+  private final int channelSpinMicros;
 
   private MemberConfig(Builder b) {
+    this.channelSpinMicros = b.channelSpinMicros;
     this.channelPort = b.channelPort;
     this.advertisedChannelPort = b.advertisedChannelPort;
     this.channelMaxInFlight = b.channelMaxInFlight;
@@ -253,6 +262,11 @@ public final class MemberConfig {
     return channelWriteTimeout;
   }
 
+  /** How long a channel connection's reader may spin for its client's next request, in µs. */
+  public int channelSpinMicros() {
+    return channelSpinMicros;
+  }
+
   @Override
   public String toString() {
     return "MemberConfig[data="
@@ -315,6 +329,7 @@ public final class MemberConfig {
     private int maxConnectionsPerClient = 64;
     private int channelWorkers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     private Duration channelWriteTimeout = Duration.ofSeconds(10);
+    private Integer channelSpinMicros; // null: the system property's, else 50
 
     private Builder() {}
 
@@ -366,6 +381,12 @@ public final class MemberConfig {
     /** The longest one write to a channel connection may take (default 10 s). */
     public Builder channelWriteTimeout(Duration v) {
       this.channelWriteTimeout = v;
+      return this;
+    }
+
+    /** How long a channel reader may spin for the next request, 0 to 1,000 µs (default 50). */
+    public Builder channelSpinMicros(int v) {
+      this.channelSpinMicros = v;
       return this;
     }
 
@@ -496,6 +517,10 @@ public final class MemberConfig {
       checkRange("channelMaxConnectionsPerClient", channelMaxConnectionsPerClient, 1, 65536);
       checkRange("maxConnectionsPerClient", maxConnectionsPerClient, 1, 65536);
       checkRange("channelWorkers", channelWorkers, 1, 1024);
+      if (channelSpinMicros == null) {
+        channelSpinMicros = (int) ChannelServer.spinProperty(); // a bad value refuses the settings
+      }
+      checkRange("channelSpinMicros", channelSpinMicros, 0, 1000);
       if (channelWriteTimeout == null
           || channelWriteTimeout.compareTo(Duration.ofMillis(100)) < 0
           || channelWriteTimeout.compareTo(Duration.ofMinutes(10)) > 0) {

@@ -41,7 +41,16 @@ class ChannelServerSwitchesTest {
     }
     ChannelSettings settings =
         new ChannelSettings(
-            "127.0.0.1", port, 4, 4, 4, 1, Duration.ofSeconds(30), Duration.ofSeconds(10), 1 << 16);
+            "127.0.0.1",
+            port,
+            4,
+            4,
+            4,
+            1,
+            Duration.ofSeconds(30),
+            Duration.ofSeconds(10),
+            1 << 16,
+            50);
     String was = System.getProperty(property);
     try {
       System.setProperty(property, value);
@@ -72,11 +81,22 @@ class ChannelServerSwitchesTest {
   }
 
   @Test
-  void badSpin_refusesTheStart_beforeThePortIsBound() throws Exception {
-    refusedBeforeBinding(
-        ChannelServer.SPIN_PROPERTY,
-        "5000",
-        "system property keyring.member.channel.spinMicros must be a whole number of"
-            + " microseconds from 0 to 1000, got '5000'");
+  void aSpinOutOfRange_isRefusedBySettings() {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () ->
+                new ChannelSettings(
+                    "127.0.0.1",
+                    0,
+                    4,
+                    4,
+                    4,
+                    1,
+                    Duration.ofSeconds(30),
+                    Duration.ofSeconds(10),
+                    1 << 16,
+                    5000));
+    assertEquals("the channel's spin must be 0 to 1000 microseconds, got 5000", e.getMessage());
   }
 }
