@@ -63,6 +63,16 @@ class ChannelWireFailuresTest {
     }
   }
 
+  /** {@link #start(TransportOptions)} on the channel wire with these two settings. */
+  private String start(Duration heartbeatInterval, Duration callTimeout) throws Exception {
+    return start(
+        TransportOptions.builder()
+            .wire(TransportOptions.Wire.CHANNEL)
+            .heartbeatInterval(heartbeatInterval)
+            .callTimeout(callTimeout)
+            .build());
+  }
+
   /** A channel to the member through a proxy, with an open session; the session's id. */
   private String start(TransportOptions options) throws Exception {
     member = TestMember.startWithChannelPort(dir, 0, KEYRING);
@@ -89,13 +99,7 @@ class ChannelWireFailuresTest {
 
   @Test
   void silentConnection_isFoundByTheHeartbeat_andTheRequestFailsWithIo() throws Exception {
-    String session =
-        start(
-            TransportOptions.builder()
-                .wire(TransportOptions.Wire.CHANNEL)
-                .heartbeatInterval(Duration.ofMillis(300))
-                .callTimeout(Duration.ofMinutes(4))
-                .build());
+    String session = start(Duration.ofMillis(300), Duration.ofMinutes(4));
     TransportException e = signIntoTheVoid(session);
     assertEquals(TransportException.Kind.IO, e.kind(), e.toString());
     assertTrue(e.requestSent());
@@ -106,13 +110,7 @@ class ChannelWireFailuresTest {
 
   @Test
   void noAnswerWithinTheCallTimeout_failsWithIo_notTransient() throws Exception {
-    String session =
-        start(
-            TransportOptions.builder()
-                .wire(TransportOptions.Wire.CHANNEL)
-                .heartbeatInterval(Duration.ofHours(1))
-                .callTimeout(Duration.ofSeconds(1))
-                .build());
+    String session = start(Duration.ofHours(1), Duration.ofSeconds(1));
     TransportException e = signIntoTheVoid(session);
     assertEquals(TransportException.Kind.IO, e.kind(), e.toString());
     assertTrue(e.requestSent());
@@ -122,13 +120,7 @@ class ChannelWireFailuresTest {
 
   @Test
   void interruptedCaller_failsWithInterrupted_andTheConnectionServesTheNextCall() throws Exception {
-    String session =
-        start(
-            TransportOptions.builder()
-                .wire(TransportOptions.Wire.CHANNEL)
-                .heartbeatInterval(Duration.ofHours(1))
-                .callTimeout(Duration.ofMinutes(4))
-                .build());
+    String session = start(Duration.ofHours(1), Duration.ofMinutes(4));
     assertTrue(channel.connected());
     proxy.delay(Duration.ofSeconds(2));
     AtomicReference<Throwable> failure = new AtomicReference<>();
