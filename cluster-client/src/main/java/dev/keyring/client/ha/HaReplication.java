@@ -203,14 +203,21 @@ final class HaReplication {
                 .merge(id, changes, Attributes::merge);
             continue;
           }
+          HaGroupChannel.MemberCall<KeyringObject> change =
+              on -> on.channel.setAttributes(group.ownHandle(on, handle), changes);
           try {
-            KeyringObject o = m.channel.setAttributes(group.ownHandle(m, handle), changes);
+            KeyringObject o = change.apply(m);
             if (result == null) {
               result = group.virtual(m, o);
             }
           } catch (TransportException e) {
             if (interrupt.stops(e, result != null)) {
               throw e;
+            }
+            Again<KeyringObject> again = again(m, e, interrupt, change);
+            if (again != null) {
+              result = result == null ? group.virtual(m, again.value()) : result;
+              continue;
             }
             group.markDown(m, e);
             missedChanges
@@ -237,19 +244,15 @@ final class HaReplication {
             continue;
           }
           try {
-            Long own = m.handles.get(id);
-            if (own == null) {
-              group.refresh(m);
-              own = m.handles.get(id);
-            }
-            if (own != null) {
-              m.channel.destroyObject(own);
-              m.forget(id);
-            }
+            deleteOn(m, id, false);
             done = true;
           } catch (TransportException e) {
             if (interrupt.stops(e, done)) {
               throw e;
+            }
+            if (again(m, e, interrupt, on -> deleteOn(on, id, true)) != null) {
+              done = true;
+              continue;
             }
             group.markDown(m, e);
             missedDeletes.computeIfAbsent(m.serial, k -> ConcurrentHashMap.newKeySet()).add(id);
@@ -261,6 +264,55 @@ final class HaReplication {
       }
     }
   }
+
+  /**
+   * Deletes object {@code id} on member {@code m}; {@code again}: a deletion cut off there before,
+   * which may have been made, so an object already gone counts as deleted.
+   */
+  private Void deleteOn(HaMember m, UUID id, boolean again) throws TransportException {
+    Long own = m.handles.get(id);
+    if (own == null) {
+      group.refresh(m);
+      own = m.handles.get(id);
+    }
+    if (own != null) {
+      try {
+        m.channel.destroyObject(own);
+      } catch (HsmException e) {
+        if (!again || e.code() != ResultCode.CKR_OBJECT_HANDLE_INVALID) {
+          throw e;
+        }
+      }
+      m.forget(id);
+    }
+    return null;
+  }
+
+  /**
+   * A change or a deletion cut off on the caller's side ({@link TransportException#callerSide()}:
+   * an interrupt, or the client's own limit of calls to the member), made once more on the same
+   * member, which is not at fault and stays in rotation; the same change or deletion made twice is
+   * made once. Null when {@code cut} is not the caller's side or the call fails again (the member
+   * is then marked down and given what it missed when it is recovered).
+   */
+  private static <T> Again<T> again(
+      HaMember m,
+      TransportException cut,
+      HeldInterrupt interrupt,
+      HaGroupChannel.MemberCall<T> call) {
+    if (!cut.callerSide()) {
+      return null;
+    }
+    try {
+      return new Again<>(call.apply(m));
+    } catch (TransportException e) {
+      interrupt.note(e);
+      cut.addSuppressed(e);
+      return null;
+    }
+  }
+
+  private record Again<T>(T value) {}
 
   /** Runs {@code call} on every member in rotation; at least one must answer. */
   void onEveryMember(String what, HaGroupChannel.MemberCall<Void> call) throws TransportException {

@@ -106,6 +106,22 @@ public final class FakeHaMember {
    */
   public final AtomicReference<TransportException> failOnce = new AtomicReference<>();
 
+  /**
+   * A failure the next change or deletion meets after it was made (once): its answer cut off, as an
+   * interrupt while reading it would; an {@code INTERRUPTED} one leaves the status set.
+   */
+  public final AtomicReference<TransportException> failAfterOnce = new AtomicReference<>();
+
+  private void answered() throws TransportException {
+    TransportException once = failAfterOnce.getAndSet(null);
+    if (once != null) {
+      if (once.kind() == TransportException.Kind.INTERRUPTED) {
+        Thread.currentThread().interrupt();
+      }
+      throw once;
+    }
+  }
+
   private void reachable() throws TransportException {
     if (Thread.currentThread().isInterrupted()) { // as the client's transports: never sent
       throw new TransportException(
@@ -244,6 +260,7 @@ public final class FakeHaMember {
       Stored s = get(handle);
       Stored changed = new Stored(s.id, s.objectClass, s.attributes.merge(changes));
       objects.put(handle, changed);
+      answered();
       return new KeyringObject(handle, s.objectClass, changed.attributes);
     }
 
@@ -252,6 +269,7 @@ public final class FakeHaMember {
       ready();
       get(handle);
       objects.remove(handle);
+      answered();
     }
 
     @Override

@@ -227,15 +227,17 @@ class HaStandbyTest {
     assertEquals("alive, needs sync", group.memberStatus().get(b.serial()));
     assertEquals("alive", group.memberStatus().get(s.serial()));
     assertEquals(2, s.objectsById().size(), "copied to the member after the one cut off");
-    // a deletion cut off on the first member: made on the others; that one is recovered with it
+    // a deletion cut off on the first member: made there once more, and on the others
     a.failOnce.set(cutOff());
     group.destroyObject(kp.publicKey().handle());
     assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
     Map<String, String> status = group.memberStatus();
-    assertEquals("down, needs sync", status.get(a.serial()), "its deletion may not be made");
+    assertEquals("alive", status.get(a.serial()), "the member cut off stays in rotation");
     assertTrue(status.get(b.serial()).startsWith("alive"), status.toString());
     assertEquals("alive", status.get(s.serial()));
-    assertEquals(1, s.objectsById().size(), "deleted on the member after the one cut off");
+    for (FakeHaMember m : List.of(a, s)) { // b lacks the copy cut off above
+      assertEquals(1, m.objectsById().size(), "deleted on " + m.serial());
+    }
     sign(kp.privateKey());
     // a logout cut off on one member: made on the other
     b.failOnce.set(cutOff());
@@ -264,5 +266,47 @@ class HaStandbyTest {
       assertEquals(2, m.objectsById().size(), "nothing deleted on " + m.serial());
     }
     sign(kp.privateKey());
+  }
+
+  @Test
+  void aChangeOrDeletionMadeButCutOffBeforeItsAnswer_isMadeOnceMore_andTheMemberStays()
+      throws Exception {
+    open(List.of());
+    KeyringKeyPair kp = generate("cut-after");
+    b.failAfterOnce.set(cutOff());
+    KeyringObject changed =
+        group.setAttributes(kp.publicKey().handle(), Attributes.builder().label("renamed").build());
+    assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
+    assertEquals("renamed", changed.attributes().label().orElseThrow());
+    for (FakeHaMember m : List.of(a, b, s)) {
+      assertTrue(
+          m.objectsById().values().stream()
+              .anyMatch(at -> at.label().filter("renamed"::equals).isPresent()),
+          "changed on " + m.serial());
+    }
+    a.failAfterOnce.set(cutOff());
+    group.destroyObject(kp.publicKey().handle()); // a's repeat finds it gone: counted as deleted
+    assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
+    group.memberStatus().values().forEach(v -> assertEquals("alive", v));
+    for (FakeHaMember m : List.of(a, b, s)) {
+      assertEquals(1, m.objectsById().size(), "deleted once on " + m.serial());
+    }
+    sign(kp.privateKey());
+  }
+
+  @Test
+  void aDeletionCutOffWhoseRepeatFails_marksThatMemberDown_andRecoveryDeletesThere()
+      throws Exception {
+    open(List.of());
+    KeyringKeyPair kp = generate("cut-twice");
+    b.failOnce.set(cutOff());
+    b.failNext.set(1); // the repeat finds the member unreachable
+    group.destroyObject(kp.publicKey().handle());
+    assertTrue(Thread.interrupted(), "the caller's interrupt status is set again");
+    assertEquals("down, needs sync", group.memberStatus().get(b.serial()));
+    assertEquals(2, b.objectsById().size(), "not deleted there yet");
+    group.recover();
+    assertEquals(1, b.objectsById().size(), "the missed deletion made at the recovery");
+    assertEquals("alive", group.memberStatus().get(b.serial()));
   }
 }
