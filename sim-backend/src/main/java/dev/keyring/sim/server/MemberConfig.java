@@ -117,8 +117,8 @@ public final class MemberConfig {
   private final Duration channelWriteTimeout;
   private final int channelSpinMicros;
 
-  private MemberConfig(Builder b) {
-    this.channelSpinMicros = b.channelSpinMicros;
+  private MemberConfig(Builder b, int channelSpinMicros) {
+    this.channelSpinMicros = channelSpinMicros;
     this.channelPort = b.channelPort;
     this.advertisedChannelPort = b.advertisedChannelPort;
     this.channelMaxInFlight = b.channelMaxInFlight;
@@ -517,10 +517,9 @@ public final class MemberConfig {
       checkRange("channelMaxConnectionsPerClient", channelMaxConnectionsPerClient, 1, 65536);
       checkRange("maxConnectionsPerClient", maxConnectionsPerClient, 1, 65536);
       checkRange("channelWorkers", channelWorkers, 1, 1024);
-      if (channelSpinMicros == null) {
-        channelSpinMicros = (int) ChannelServer.spinProperty(); // a bad value refuses the settings
-      }
-      checkRange("channelSpinMicros", channelSpinMicros, 0, 1000);
+      // read at each build, never kept in the builder: a bad property value refuses the settings
+      int spin = channelSpinMicros != null ? channelSpinMicros : (int) ChannelServer.spinProperty();
+      checkRange("channelSpinMicros", spin, 0, 1000);
       if (channelWriteTimeout == null
           || channelWriteTimeout.compareTo(Duration.ofMillis(100)) < 0
           || channelWriteTimeout.compareTo(Duration.ofMinutes(10)) > 0) {
@@ -537,7 +536,7 @@ public final class MemberConfig {
         throw new IllegalArgumentException(
             "clockOffset must be within 20 years, got " + clockOffset);
       }
-      return new MemberConfig(this);
+      return new MemberConfig(this, spin);
     }
 
     private static void checkAddress(String name, String v) {

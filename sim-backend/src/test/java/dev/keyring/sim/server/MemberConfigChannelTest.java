@@ -58,6 +58,10 @@ class MemberConfigChannelTest {
       System.setProperty(ChannelServer.SPIN_PROPERTY, "0");
       assertEquals(0, builder().build().channelSpinMicros());
       assertEquals(20, builder().channelSpinMicros(20).build().channelSpinMicros());
+      MemberConfig.Builder again = builder();
+      assertEquals(0, again.build().channelSpinMicros());
+      System.setProperty(ChannelServer.SPIN_PROPERTY, "70");
+      assertEquals(70, again.build().channelSpinMicros(), "read at each build, not kept");
       System.setProperty(ChannelServer.SPIN_PROPERTY, "5000");
       IllegalArgumentException e =
           assertThrows(IllegalArgumentException.class, () -> builder().build());
