@@ -433,8 +433,14 @@ final class ChannelConnection {
     send(ChannelCodec.refused(id, op, code.value(), message), false);
   }
 
-  /** Refuses the connection itself (a frame it could not read) with a frame of id 0, and closes. */
-  private void refuseConnection(ResultCode code, String message) {
+  /**
+   * Refuses the connection itself (a frame it could not read, its client revoked) with a frame of
+   * id 0, and closes; nothing when it is closed or refused already.
+   */
+  void refuseConnection(ResultCode code, String message) {
+    if (closed || closedForReading) {
+      return;
+    }
     closedForReading = true; // first: the writer lingers when it meets the close
     out.add(new Out(ChannelCodec.refused(0, Opcode.ERROR, code.value(), message), false));
     out.add(new Out(CLOSE, false));

@@ -1,5 +1,6 @@
 package dev.keyring.sim.channel;
 
+import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.channel.ChannelTls;
 import dev.keyring.protocol.time.Ticker;
 import java.io.IOException;
@@ -388,17 +389,24 @@ public final class ChannelServer implements AutoCloseable {
     return null;
   }
 
-  /** Closes every connection of the client with certificate {@code serial}; how many. */
+  /**
+   * Ends every connection of the client with certificate {@code serial} (revoked): each is refused
+   * with a frame of id 0 ({@code CKR_FUNCTION_REJECTED}, saying why), reads nothing more, and is
+   * closed once the refusal is written (at most {@link Linger#MAX_MILLIS} later); how many.
+   */
   public int closeConnectionsOf(BigInteger serial) {
     int n = 0;
     for (ChannelConnection c : connections) {
       if (c.presented(serial)) {
-        c.close("the client's certificate was revoked");
+        c.refuseConnection(ResultCode.CKR_FUNCTION_REJECTED, REVOKED);
         n++;
       }
     }
     return n;
   }
+
+  static final String REVOKED =
+      "this client's certificate has been revoked; register the client again";
 
   /** Stops listening and closes every connection; requests under way are dropped. */
   @Override
