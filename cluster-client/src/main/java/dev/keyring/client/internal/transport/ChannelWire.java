@@ -17,6 +17,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -27,17 +28,23 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
 /**
  * One persistent crypto channel connection to a member: mutual TLS, the hello, then requests
  * written by a {@link FrameWriter} (frames of several threads ready together go out in one write)
- * and answers read by one reader thread that hands each to the caller waiting for its request id,
- * in whatever order they come (a call alone on the connection first spins for its answer for the
- * {@code channelSpin} of {@code TransportOptions}, then sleeps). Every call is one attempt: a
- * request is never written twice. A connection with nothing received for the heartbeat interval is
- * pinged; one whose ping stays unanswered as long is closed, failing the requests under way.
+ * and answers read by whoever holds the connection's read turn, each handed to the caller waiting
+ * for its request id, in whatever order they come. A call alone on the connection reads its own
+ * answer in its own thread while bytes come within the {@code channelSpin} of {@code
+ * TransportOptions} (no thread is woken to hand it over); otherwise, and while calls overlap, the
+ * connection's reader thread reads, and the caller spins for its answer, then sleeps. The reader
+ * thread steps aside while calls come one after another, and reads on an idle connection (a
+ * refusal, the member's close, a heartbeat's answer). Every call is one attempt: a request is never
+ * written twice. A connection with nothing received for the heartbeat interval is pinged; one whose
+ * ping stays unanswered as long is closed, failing the requests under way.
  *
  * <p>Failures: no connection, or a connection already broken before the request was written, is
  * {@link Kind#CONNECT} (the request never left); a connection that broke after the request was
@@ -85,6 +92,19 @@ final class ChannelWire implements AutoCloseable {
   private volatile boolean closed;
   private volatile String closeReason;
 
+  /** The turn to read answers: the reader thread's, or a caller's reading its own (see call). */
+  private final ReentrantLock readTurn = new ReentrantLock();
+
+  private final InputStream rawIn; // the buffered socket under the TLS: polled for bytes
+  private final boolean callerReads;
+  private final Thread reader;
+
+  /** Calls waiting for the reader thread to read their answers (it steps aside when none). */
+  private final AtomicInteger readerWanted = new AtomicInteger();
+
+  private final java.util.concurrent.atomic.AtomicLong readByCallers =
+      new java.util.concurrent.atomic.AtomicLong();
+
   private ChannelWire(
       String name,
       Socket raw,
@@ -102,13 +122,29 @@ final class ChannelWire implements AutoCloseable {
     this.writer = new FrameWriter(socket.getOutputStream(), FrameWriter.coalescing());
     this.in = in;
     this.heartbeatNanos = heartbeatInterval.toNanos();
+    this.rawIn = raw.getInputStream();
+    this.callerReads = callerReads();
     long period = Math.max(50, heartbeatInterval.toMillis() / 2);
     this.heartbeat =
         HEARTBEAT.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
-    Thread reader = new Thread(this::readLoop, "keyring-client-channel-reader");
+    reader = new Thread(this::readLoop, "keyring-client-channel-reader");
     reader.setDaemon(true);
     reader.start();
   }
+
+  /**
+   * Whether a caller alone on its connection reads its own answer (system property {@value
+   * #CALLER_READS_PROPERTY}, true unless {@code false}; anything else is refused): a switch for
+   * measuring, as {@link FrameWriter#coalescing()} is.
+   */
+  static boolean callerReads() {
+    return dev.keyring.protocol.SystemProperties.flag(CALLER_READS_PROPERTY, true);
+  }
+
+  static final String CALLER_READS_PROPERTY = "keyring.client.channel.callerReads";
+
+  /** How long the reader thread stays aside after a call began, before it reads on its own. */
+  static final long STEP_ASIDE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
 
   /**
    * Connects to {@code host}:{@code port}, checks the member's certificate names {@code memberName}
@@ -164,7 +200,7 @@ final class ChannelWire implements AutoCloseable {
         version = ChannelFrames.readHello(in);
       } catch (ChannelFormatException e) {
         in.reset(); // what came instead of a hello: the member's refusal, read as a frame
-        throw refusedHello(in, name, e);
+        throw ChannelWireFailures.refusedHello(in, name, e);
       }
       if (version != ChannelFrames.VERSION) {
         throw new TransportException(
@@ -179,7 +215,7 @@ final class ChannelWire implements AutoCloseable {
       return new ChannelWire(name, raw, s, in, heartbeatInterval, spin, extra);
     } catch (SSLException e) {
       closeQuietly(raw);
-      throw handshakeFailure(name, e);
+      throw ChannelWireFailures.handshakeFailure(name, e);
     } catch (TransportException e) {
       closeQuietly(raw);
       throw e;
@@ -192,76 +228,6 @@ final class ChannelWire implements AutoCloseable {
           false,
           true);
     }
-  }
-
-  /**
-   * What a failed TLS handshake is: a refusal (a certificate, a name, an alert) is TLS and not
-   * repeated; a handshake the peer broke off by closing or resetting the connection ("Remote host
-   * terminated the handshake": a member that went away behind a proxy or load balancer, which
-   * accepted the TCP connection for it) is CONNECT, never sent and transient, as over HTTP ({@link
-   * WireFailures#isTls}), so that the call goes to another member.
-   */
-  static TransportException handshakeFailure(String name, SSLException e) {
-    if (!WireFailures.isTls(e)) {
-      return new TransportException(
-          Kind.CONNECT,
-          name
-              + ": the crypto channel connection was closed during its TLS handshake: "
-              + e.getMessage()
-              + "; is the member up?",
-          e,
-          false,
-          true);
-    }
-    return new TransportException(
-        Kind.TLS,
-        name
-            + ": the crypto channel's TLS handshake failed: "
-            + e.getMessage()
-            + "; check that the client certificate was issued by this cluster and is not"
-            + " revoked",
-        e,
-        false,
-        false);
-  }
-
-  /**
-   * What came instead of a hello: the member's refusal of the connection (request id 0) with its
-   * code and message, CONNECT, never sent and transient when the member holds as many connections
-   * of this client as it may ({@code CKR_DEVICE_MEMORY}: another member, or this one later, takes
-   * the call), else PROTOCOL; or bytes of something that is no Keyring member's channel.
-   */
-  static TransportException refusedHello(InputStream in, String name, ChannelFormatException e) {
-    ChannelAnswer refusal = null;
-    try {
-      int length = ChannelFrames.readLength(in, 64 << 10);
-      if (length > 0) {
-        refusal = ChannelCodec.readAnswer(ChannelFrames.readFrame(in, length));
-      }
-    } catch (IOException | RuntimeException notAFrame) {
-      // not the member's refusal
-    }
-    if (refusal != null && refusal.id == 0 && refusal.code != null) {
-      boolean busy = refusal.code == dev.keyring.protocol.ResultCode.CKR_DEVICE_MEMORY;
-      return new TransportException(
-          busy ? Kind.CONNECT : Kind.PROTOCOL,
-          name
-              + ": the member refused the crypto channel connection: "
-              + refusal.code
-              + " "
-              + refusal.message,
-          e,
-          false,
-          busy);
-    }
-    return new TransportException(
-        Kind.PROTOCOL,
-        name
-            + ": the member refused the crypto channel hello or is not a Keyring member's channel"
-            + " port",
-        e,
-        false,
-        false);
   }
 
   /** Whether the connection can take requests. */
@@ -322,6 +288,7 @@ final class ChannelWire implements AutoCloseable {
     }
     lastCallNanos = System.nanoTime();
     FrameWriter.Outgoing<ChannelAnswer> answer = new FrameWriter.Outgoing<>(frame);
+    boolean wanted = false;
     try {
       pending.put(id, answer);
       if (closed) {
@@ -335,14 +302,26 @@ final class ChannelWire implements AutoCloseable {
         if (!(e instanceof FrameWriter.NotWrittenException)) {
           fail("the connection broke while a request was written: " + e.getMessage());
         }
-        throw writeFailure(name, what, e);
+        throw ChannelWireFailures.writeFailure(name, what, e);
       }
-      if (spinNanos > 0 && inFlight.availablePermits() == MAX_IN_FLIGHT - 1) {
-        // alone on the connection: wait on the CPU a little, so that a quick answer wakes no one
+      boolean alone = spinNanos > 0 && inFlight.availablePermits() == MAX_IN_FLIGHT - 1;
+      if (alone && callerReads && readTurn.tryLock()) {
+        try { // alone, and the reader thread aside: read the answer here, handed to no one
+          readOwn(answer);
+        } finally {
+          readTurn.unlock();
+        }
+      } else if (alone) {
+        // wait on the CPU a little, so that a quick answer wakes no one
         long end = System.nanoTime() + spinNanos;
         while (!answer.isDone() && System.nanoTime() - end < 0) {
           Thread.yield();
         }
+      }
+      if (callerReads && !answer.isDone()) {
+        wanted = true;
+        readerWanted.incrementAndGet();
+        LockSupport.unpark(reader);
       }
       try {
         // the time limit covers the wait for a turn as well
@@ -371,34 +350,37 @@ final class ChannelWire implements AutoCloseable {
             !abandoned || scope.memberSuspect());
       }
     } finally {
+      if (wanted) {
+        readerWanted.decrementAndGet();
+      }
       pending.remove(id, answer);
       inFlight.release();
     }
   }
 
   /**
-   * The failure of a request whose frame could not be written: IO and sent when the write that
-   * carried it (alone or with other threads' frames) failed, since some of it may have reached the
-   * member (never repeated here; the layer above decides by {@code CallKind}); CONNECT and never
-   * sent when an earlier write had failed before its frame was taken ({@link
-   * FrameWriter.NotWrittenException}).
+   * Reads answers on the calling thread, each handed to its caller, until its own is in, while
+   * whole frames come within the spin; then the reader thread takes over. The caller never waits in
+   * a read ({@link #frameReady}): a frame that comes in parts, or late, is the reader thread's.
    */
-  static TransportException writeFailure(String name, String what, IOException e) {
-    if (e instanceof FrameWriter.NotWrittenException) {
-      return new TransportException(
-          Kind.CONNECT,
-          name
-              + ": "
-              + what
-              + " not sent: the crypto channel connection is closed ("
-              + e.getMessage()
-              + ")",
-          e,
-          false,
-          true);
+  private void readOwn(FrameWriter.Outgoing<ChannelAnswer> answer) {
+    long end = System.nanoTime() + spinNanos;
+    try {
+      while (!answer.isDone() && !closed) {
+        if (frameReady()) {
+          if (!readFrame()) {
+            return;
+          }
+          readByCallers.incrementAndGet();
+        } else if (System.nanoTime() - end < 0) {
+          Thread.yield();
+        } else {
+          return;
+        }
+      }
+    } catch (IOException e) {
+      fail(closed ? "closed" : "the connection broke: " + e.getMessage());
     }
-    return new TransportException(
-        Kind.IO, name + ": " + what + " failed: " + e.getMessage(), e, true, true);
   }
 
   private TransportException notSent(String what) {
@@ -414,30 +396,91 @@ final class ChannelWire implements AutoCloseable {
         true);
   }
 
+  /**
+   * Whether a whole answer frame can be read without waiting: its bytes are decrypted already, or
+   * the TLS record that carries it has come whole (its header says how long it is) and is decrypted
+   * now. False for a frame in several records or a record still coming.
+   */
+  private boolean frameReady() throws IOException {
+    if (in.available() == 0) {
+      if (rawIn.available() < 5) {
+        return false;
+      }
+      byte[] header = new byte[5];
+      rawIn.mark(5);
+      int got = rawIn.readNBytes(header, 0, 5); // there: no wait
+      rawIn.reset();
+      int record = ((header[3] & 0xFF) << 8) | (header[4] & 0xFF);
+      if (got < 5 || rawIn.available() < 5 + record) {
+        return false;
+      }
+      // the record opened (whole: no wait; a record with no data in it, a TLS key update, is
+      // followed to the next one), its first byte put back
+      in.mark(1);
+      if (in.read() < 0) {
+        return true; // the end: readFrame says so
+      }
+      in.reset();
+    }
+    if (in.available() < 4) {
+      return false;
+    }
+    byte[] length = new byte[4];
+    in.mark(4);
+    int got = in.readNBytes(length, 0, 4);
+    in.reset();
+    long n = ByteBuffer.wrap(length).getInt() & 0xFFFF_FFFFL;
+    return got == 4 && in.available() >= 4 + n; // a bad length is readFrame's to refuse
+  }
+
+  /**
+   * The reader thread: while calls come one after another and each caller reads its own answer, it
+   * stays aside (parked, at most {@link #STEP_ASIDE_NANOS} at a time); it reads when a call waits
+   * for it, and on an idle connection (a refusal, the member's close, a heartbeat's answer).
+   */
   private void readLoop() {
     try {
       while (!closed) {
-        int length = ChannelFrames.readLength(in, MAX_ANSWER_BYTES);
-        if (length < 0) {
-          fail("the member closed the connection");
-          return;
+        if (callerReads
+            && readerWanted.get() == 0
+            && System.nanoTime() - lastCallNanos < STEP_ASIDE_NANOS) {
+          LockSupport.parkNanos(this, STEP_ASIDE_NANOS);
+          continue;
         }
-        Frame f = ChannelFrames.readFrame(in, length);
-        lastReceivedNanos = System.nanoTime();
-        pingSentNanos = 0;
-        ChannelAnswer a = ChannelCodec.readAnswer(f);
-        if (a.id == 0) {
-          fail("the member refused the connection: " + a.code + " " + a.message);
-          return;
+        readTurn.lock();
+        try {
+          if (closed || !readFrame()) {
+            return;
+          }
+        } finally {
+          readTurn.unlock();
         }
-        FrameWriter.Outgoing<ChannelAnswer> waiting = pending.get(a.id);
-        if (waiting != null) {
-          waiting.complete(a);
-        } // else: abandoned, or the heartbeat's own ping
       }
     } catch (IOException e) {
       fail(closed ? "closed" : "the connection broke: " + e.getMessage());
     }
+  }
+
+  /** Reads one answer and hands it to its caller; false when the connection ended. */
+  private boolean readFrame() throws IOException {
+    int length = ChannelFrames.readLength(in, MAX_ANSWER_BYTES);
+    if (length < 0) {
+      fail("the member closed the connection");
+      return false;
+    }
+    Frame f = ChannelFrames.readFrame(in, length);
+    lastReceivedNanos = System.nanoTime();
+    pingSentNanos = 0;
+    ChannelAnswer a = ChannelCodec.readAnswer(f);
+    if (a.id == 0) {
+      fail("the member refused the connection: " + a.code + " " + a.message);
+      return false;
+    }
+    FrameWriter.Outgoing<ChannelAnswer> waiting = pending.get(a.id);
+    if (waiting != null) {
+      waiting.complete(a);
+    } // else: abandoned, or the heartbeat's own ping
+    return true;
   }
 
   private void beat() {
@@ -490,6 +533,11 @@ final class ChannelWire implements AutoCloseable {
     }
   }
 
+  /** Answers read by their callers' threads so far (the others: by the reader thread). */
+  long readByCallers() {
+    return readByCallers.get();
+  }
+
   /** Socket writes of requests made so far on this connection. */
   long writes() {
     return writer.writes();
@@ -512,6 +560,7 @@ final class ChannelWire implements AutoCloseable {
     closeQuietly(raw);
     closeQuietly(socket);
     heartbeat.cancel(false);
+    LockSupport.unpark(reader);
   }
 
   @Override

@@ -22,7 +22,7 @@ class ChannelWireHandshakeTest {
     SSLHandshakeException cutOff =
         new SSLHandshakeException("Remote host terminated the handshake");
     cutOff.initCause(new EOFException("SSL peer shut down incorrectly"));
-    TransportException e = ChannelWire.handshakeFailure("member m1 channel :1", cutOff);
+    TransportException e = ChannelWireFailures.handshakeFailure("member m1 channel :1", cutOff);
     assertEquals(Kind.CONNECT, e.kind());
     assertFalse(e.requestSent());
     assertTrue(e.transientFailure());
@@ -30,14 +30,14 @@ class ChannelWireHandshakeTest {
 
     SSLHandshakeException reset = new SSLHandshakeException("Connection reset");
     reset.initCause(new SocketException("Connection reset"));
-    assertEquals(Kind.CONNECT, ChannelWire.handshakeFailure("m", reset).kind());
+    assertEquals(Kind.CONNECT, ChannelWireFailures.handshakeFailure("m", reset).kind());
   }
 
   @Test
   void refusedCertificate_isTls_andNotRepeated() {
     SSLHandshakeException refused =
         new SSLHandshakeException("Received fatal alert: bad_certificate");
-    TransportException e = ChannelWire.handshakeFailure("member m1 channel :1", refused);
+    TransportException e = ChannelWireFailures.handshakeFailure("member m1 channel :1", refused);
     assertEquals(Kind.TLS, e.kind());
     assertFalse(e.requestSent());
     assertFalse(e.transientFailure());

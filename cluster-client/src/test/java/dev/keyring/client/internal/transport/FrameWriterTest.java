@@ -245,7 +245,8 @@ class FrameWriterTest {
     for (int i = 1; i < 33; i++) {
       assertSame(batchFailure, thrown[i], "frame " + i + " failed with its batch's write");
       assertFalse(thrown[i] instanceof FrameWriter.NotWrittenException);
-      TransportException t = ChannelWire.writeFailure("member m1 channel :1", "sign", thrown[i]);
+      TransportException t =
+          ChannelWireFailures.writeFailure("member m1 channel :1", "sign", thrown[i]);
       assertEquals(Kind.IO, t.kind());
       assertTrue(t.requestSent(), "a frame whose write failed may have reached the member");
       assertTrue(t.transientFailure());
@@ -256,7 +257,7 @@ class FrameWriterTest {
         assertThrows(
             IOException.class, () -> w.write(new FrameWriter.Outgoing<Void>(frame(99, 10))));
     assertInstanceOf(FrameWriter.NotWrittenException.class, later);
-    TransportException t = ChannelWire.writeFailure("member m1 channel :1", "sign", later);
+    TransportException t = ChannelWireFailures.writeFailure("member m1 channel :1", "sign", later);
     assertEquals(Kind.CONNECT, t.kind());
     assertFalse(t.requestSent());
     assertEquals(2, out.lengths.size(), "nothing written after the failed write");

@@ -20,7 +20,8 @@ class RefusedHelloTest {
       new ChannelFormatException("this is not a Keyring crypto channel");
 
   private static TransportException refused(byte[] bytes) {
-    return ChannelWire.refusedHello(new ByteArrayInputStream(bytes), "member m1", NOT_A_HELLO);
+    return ChannelWireFailures.refusedHello(
+        new ByteArrayInputStream(bytes), "member m1", NOT_A_HELLO);
   }
 
   @Test

@@ -1,0 +1,242 @@
+package dev.keyring.client.internal.transport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.client.api.TransportException;
+import dev.keyring.client.api.TransportException.Kind;
+import dev.keyring.client.config.ClusterEntry;
+import dev.keyring.client.testing.TestPki;
+import dev.keyring.protocol.channel.ChannelAnswer;
+import dev.keyring.protocol.channel.ChannelCodec;
+import dev.keyring.protocol.channel.ChannelFrames;
+import dev.keyring.protocol.channel.Opcode;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Who reads a crypto channel connection's answers: a call alone on its connection reads its own in
+ * its thread while it comes within the spin; a late answer, overlapping calls and an idle
+ * connection are the reader thread's. Every answer reaches the call it answers either way. The
+ * member here answers each request, after the delay it is told.
+ */
+@Timeout(60)
+class ChannelWireCallerReadsTest {
+  private static final char[] PW = "test-store".toCharArray();
+  @TempDir static Path dir;
+  private static ClusterEntry entry;
+  private static SSLContext memberTls;
+
+  @BeforeAll
+  static void identities() throws Exception {
+    TestPki.ClientIdentity id = TestPki.clientOfNewCa(dir, "caller-reads-test", 1);
+    entry = id.entry();
+    X509Certificate ca = id.ca();
+    KeyPair member = TestPki.ecKeyPair();
+    X509Certificate memberCert =
+        TestPki.issue(ca, id.caKeys().getPrivate(), member, "m1", "127.0.0.1");
+    KeyStore ks = KeyStore.getInstance("PKCS12");
+    ks.load(null, null);
+    ks.setKeyEntry("m1", member.getPrivate(), PW, new Certificate[] {memberCert, ca});
+    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    kmf.init(ks, PW);
+    memberTls = SSLContext.getInstance("TLS");
+    memberTls.init(kmf.getKeyManagers(), null, null);
+  }
+
+  /** Answers every ping after {@link #delay}; closes the connection after {@link #closeAfter}. */
+  private static final class EchoMember implements AutoCloseable {
+    final SSLServerSocket server;
+    final AtomicInteger frames = new AtomicInteger();
+    final List<Socket> accepted = new ArrayList<>();
+    volatile Duration delay = Duration.ZERO;
+    volatile int closeAfter = Integer.MAX_VALUE;
+
+    EchoMember() throws IOException {
+      server =
+          (SSLServerSocket)
+              memberTls
+                  .getServerSocketFactory()
+                  .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+      Thread t = new Thread(this::serve, "echo-member");
+      t.setDaemon(true);
+      t.start();
+    }
+
+    private void serve() {
+      try (Socket s = server.accept()) {
+        synchronized (accepted) {
+          accepted.add(s);
+        }
+        InputStream in = s.getInputStream();
+        OutputStream out = s.getOutputStream();
+        ChannelFrames.readHello(in);
+        ChannelFrames.writeHello(out);
+        out.flush();
+        while (true) {
+          int length = ChannelFrames.readLength(in, 1 << 20);
+          if (length < 0) {
+            return;
+          }
+          int id = ChannelFrames.readFrame(in, length).id();
+          if (frames.incrementAndGet() > closeAfter) {
+            return; // closes the connection, the request unanswered
+          }
+          long d = delay.toMillis();
+          if (d > 0) {
+            Thread.sleep(d);
+          }
+          out.write(ChannelCodec.done(id, Opcode.PING, null));
+          out.flush();
+        }
+      } catch (IOException | InterruptedException closed) {
+        // the client or the test closed it
+      }
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+      synchronized (accepted) {
+        for (Socket s : accepted) {
+          s.close();
+        }
+      }
+    }
+  }
+
+  private static ChannelWire open(EchoMember member, Duration spin) throws TransportException {
+    return ChannelWire.open(
+        ClientTls.load(entry),
+        "127.0.0.1",
+        member.port(),
+        "m1",
+        "member m1 channel",
+        Duration.ofSeconds(10),
+        Duration.ofHours(1),
+        spin,
+        false);
+  }
+
+  private static void ping(ChannelWire w, int id) throws TransportException {
+    ChannelAnswer a = w.call(id, ChannelCodec.ping(id), Duration.ofSeconds(20), "ping " + id);
+    assertEquals(id, a.id, "the answer to its own request");
+    assertTrue(a.ok(), String.valueOf(a.message));
+  }
+
+  @Test
+  void aCallAloneOnItsConnection_readsItsOwnAnswer() throws Exception {
+    try (EchoMember member = new EchoMember();
+        ChannelWire w = open(member, Duration.ofMillis(200))) {
+      for (int i = 1; i <= 50; i++) {
+        ping(w, i);
+      }
+      // the first may find the reader thread reading (an idle connection); then it steps aside
+      assertTrue(w.readByCallers() >= 25, "read by their callers: " + w.readByCallers() + " of 50");
+    }
+  }
+
+  @Test
+  void withTheSwitchOff_theReaderThreadReadsEveryAnswer() throws Exception {
+    String was = System.getProperty(ChannelWire.CALLER_READS_PROPERTY);
+    System.setProperty(ChannelWire.CALLER_READS_PROPERTY, "false");
+    try (EchoMember member = new EchoMember();
+        ChannelWire w = open(member, Duration.ofMillis(200))) {
+      for (int i = 1; i <= 20; i++) {
+        ping(w, i);
+      }
+      assertEquals(0, w.readByCallers());
+    } finally {
+      if (was == null) {
+        System.clearProperty(ChannelWire.CALLER_READS_PROPERTY);
+      } else {
+        System.setProperty(ChannelWire.CALLER_READS_PROPERTY, was);
+      }
+    }
+  }
+
+  @Test
+  void anAnswerLaterThanTheSpin_isReadByTheReaderThread() throws Exception {
+    try (EchoMember member = new EchoMember();
+        ChannelWire w = open(member, Duration.ofMillis(1))) {
+      ping(w, 1);
+      member.delay = Duration.ofMillis(300);
+      long before = w.readByCallers();
+      ping(w, 2); // the caller stops reading after 1 ms; the reader thread hands the answer over
+      assertEquals(before, w.readByCallers(), "not read by its caller");
+      member.delay = Duration.ZERO;
+      ping(w, 3);
+    }
+  }
+
+  @Test
+  void overlappingCalls_eachGetTheirOwnAnswer() throws Exception {
+    ExecutorService callers = Executors.newFixedThreadPool(8);
+    try (EchoMember member = new EchoMember();
+        ChannelWire w = open(member, Duration.ofMillis(1))) {
+      List<Future<?>> all = new ArrayList<>();
+      AtomicInteger ids = new AtomicInteger();
+      for (int t = 0; t < 8; t++) {
+        all.add(
+            callers.submit(
+                () -> {
+                  for (int i = 0; i < 200; i++) {
+                    ping(w, ids.incrementAndGet());
+                  }
+                  return null;
+                }));
+      }
+      for (Future<?> f : all) {
+        f.get(50, TimeUnit.SECONDS);
+      }
+      assertEquals(1_600, member.frames.get());
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
+  void theMemberClosingWhileACallerReads_failsTheCallWithIo_andClosesTheConnection()
+      throws Exception {
+    try (EchoMember member = new EchoMember();
+        ChannelWire w = open(member, Duration.ofMillis(200))) {
+      for (int i = 1; i <= 5; i++) {
+        ping(w, i);
+      }
+      member.closeAfter = 5;
+      TransportException e = assertThrows(TransportException.class, () -> ping(w, 6));
+      assertEquals(Kind.IO, e.kind(), e.toString());
+      assertTrue(e.requestSent());
+      assertFalse(w.open(), "the connection is closed");
+    }
+  }
+}
