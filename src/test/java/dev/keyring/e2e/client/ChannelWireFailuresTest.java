@@ -25,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A channel connection that goes silent (a fault proxy that forwards nothing any more, as a paused
  * member or a dead network path would): the heartbeat finds it and fails the request under way with
- * IO; without a heartbeat in time, the call timeout ends the request. Neither resends anything.
+ * IO; without a heartbeat in time, the call timeout ends the request, also when part of its answer
+ * came (a caller reading its own answer never waits in a read). Neither resends anything.
  */
 @Timeout(300)
 class ChannelWireFailuresTest {
@@ -115,6 +116,25 @@ class ChannelWireFailuresTest {
     assertEquals(TransportException.Kind.IO, e.kind(), e.toString());
     assertTrue(e.requestSent());
     assertFalse(e.transientFailure(), "an expired call deadline, as over HTTP");
+    assertTrue(e.getMessage().contains("got no answer within 1000 ms"), e.getMessage());
+  }
+
+  @Test
+  @Timeout(60)
+  void anAnswerCutShort_holdsItsCallerNoLongerThanTheCallTimeout() throws Exception {
+    String session = start(Duration.ofHours(1), Duration.ofSeconds(1));
+    for (int i = 0; i < 20; i++) { // calls one after another: each caller reads its own answer
+      channel.slots();
+    }
+    proxy.cutShortDown(8); // the next answer: its TLS record's header and 3 bytes, then nothing
+    TransportException e =
+        assertThrows(
+            TransportException.class,
+            () ->
+                channel.sign(
+                    session, 1, Mechanism.CKM_ECDSA_SHA256, MechanismParams.NONE, new byte[] {1}));
+    assertEquals(TransportException.Kind.IO, e.kind(), e.toString());
+    assertTrue(e.requestSent());
     assertTrue(e.getMessage().contains("got no answer within 1000 ms"), e.getMessage());
   }
 

@@ -24,6 +24,8 @@ import java.util.function.Supplier;
  *   <li>{@link #blackhole()}: connections stay open but nothing is forwarded either way (a
  *       partition where packets are lost, found only by timeouts);
  *   <li>{@link #delay(Duration)}: every chunk is held this long before it is forwarded;
+ *   <li>{@link #cutShortDown(int)}: the next chunk toward the client is forwarded cut short, and
+ *       nothing after it either way (an answer that stops arriving halfway);
  *   <li>{@link #restore()}: back to forwarding; connections cut before stay closed.
  * </ul>
  *
@@ -46,6 +48,7 @@ public final class FaultProxy implements AutoCloseable {
   private final AtomicLong accepted = new AtomicLong();
   private volatile Mode mode = Mode.FORWARD;
   private volatile long delayNanos;
+  private volatile int cutShortDown = -1; // bytes of the next chunk down, then a blackhole
   private volatile boolean closed;
   private volatile FaultProxy companion;
 
@@ -140,9 +143,22 @@ public final class FaultProxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Forwards only the first {@code bytes} of the next chunk from the target toward the client, then
+   * nothing more either way, as {@link #blackhole()}: the connection stays open with part of an
+   * answer delivered.
+   */
+  public void cutShortDown(int bytes) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException("bytes must be 0 or more, got " + bytes);
+    }
+    cutShortDown = bytes;
+  }
+
   /** Forwards again, without delay. */
   public void restore() {
     delayNanos = 0;
+    cutShortDown = -1;
     mode = Mode.FORWARD;
     FaultProxy c = companion;
     if (c != null) {
@@ -208,6 +224,12 @@ public final class FaultProxy implements AutoCloseable {
                   }
                   if (mode == Mode.CUT) {
                     break;
+                  }
+                  int cut = cutShortDown;
+                  if (cut >= 0 && direction.equals("down")) {
+                    cutShortDown = -1;
+                    mode = Mode.BLACKHOLE;
+                    n = Math.min(n, cut);
                   }
                   out.write(buf, 0, n);
                   out.flush();
