@@ -28,6 +28,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLException;
@@ -102,8 +103,7 @@ final class ChannelWire implements AutoCloseable {
   /** Calls waiting for the reader thread to read their answers (it steps aside when none). */
   private final AtomicInteger readerWanted = new AtomicInteger();
 
-  private final java.util.concurrent.atomic.AtomicLong readByCallers =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong readByCallers = new AtomicLong(); // answers read in calling threads
 
   private ChannelWire(
       String name,
@@ -533,7 +533,7 @@ final class ChannelWire implements AutoCloseable {
     }
   }
 
-  /** Answers read by their callers' threads so far (the others: by the reader thread). */
+  /** Answers read in calling threads so far (the others: by the reader thread). */
   long readByCallers() {
     return readByCallers.get();
   }
