@@ -12,13 +12,17 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
@@ -228,7 +232,26 @@ public final class TestPki {
   }
 
   /** A cluster CA and a client identity it issued, as the entry of a client configuration file. */
-  public record ClientIdentity(KeyPair caKeys, X509Certificate ca, ClusterEntry entry) {}
+  public record ClientIdentity(KeyPair caKeys, X509Certificate ca, ClusterEntry entry) {
+    /**
+     * The server-side TLS context of member {@code m1} at 127.0.0.1, its certificate issued by this
+     * identity's CA: for test members the client reaches through {@link #entry()}.
+     */
+    public SSLContext memberTls() throws GeneralSecurityException, IOException {
+      char[] pw = "test-store".toCharArray();
+      KeyPair member = ecKeyPair();
+      X509Certificate cert = issue(ca, caKeys.getPrivate(), member, "m1", "127.0.0.1");
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("m1", member.getPrivate(), pw, new Certificate[] {cert, ca});
+      KeyManagerFactory kmf =
+          KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, pw);
+      SSLContext tls = SSLContext.getInstance("TLS");
+      tls.init(kmf.getKeyManagers(), null, null);
+      return tls;
+    }
+  }
 
   /**
    * A new cluster CA and a client certificate {@code cn} it issued, written to {@code dir}; the

@@ -20,10 +20,6 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +29,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,7 +43,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(60)
 class ChannelWireTurnsTest {
-  private static final char[] PW = "test-store".toCharArray();
   @TempDir static Path dir;
   private static ClusterEntry entry;
   private static SSLContext memberTls;
@@ -57,17 +51,7 @@ class ChannelWireTurnsTest {
   static void identities() throws Exception {
     TestPki.ClientIdentity id = TestPki.clientOfNewCa(dir, "turns-test", 1);
     entry = id.entry();
-    X509Certificate ca = id.ca();
-    KeyPair member = TestPki.ecKeyPair();
-    X509Certificate memberCert =
-        TestPki.issue(ca, id.caKeys().getPrivate(), member, "m1", "127.0.0.1");
-    KeyStore ks = KeyStore.getInstance("PKCS12");
-    ks.load(null, null);
-    ks.setKeyEntry("m1", member.getPrivate(), PW, new Certificate[] {memberCert, ca});
-    KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-    kmf.init(ks, PW);
-    memberTls = SSLContext.getInstance("TLS");
-    memberTls.init(kmf.getKeyManagers(), null, null);
+    memberTls = id.memberTls();
   }
 
   /**
