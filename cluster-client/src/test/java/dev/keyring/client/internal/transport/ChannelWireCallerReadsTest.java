@@ -16,8 +16,6 @@ import dev.keyring.protocol.channel.Opcode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,7 +26,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -54,66 +51,32 @@ class ChannelWireCallerReadsTest {
   }
 
   /** Answers every ping after {@link #delay}; closes the connection after {@link #closeAfter}. */
-  private static final class EchoMember implements AutoCloseable {
-    final SSLServerSocket server;
+  private static final class EchoMember extends TestChannelMember {
     final AtomicInteger frames = new AtomicInteger();
-    final List<Socket> accepted = new ArrayList<>();
     volatile Duration delay = Duration.ZERO;
     volatile int closeAfter = Integer.MAX_VALUE;
 
     EchoMember() throws IOException {
-      server =
-          (SSLServerSocket)
-              memberTls
-                  .getServerSocketFactory()
-                  .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      Thread t = new Thread(this::serve, "echo-member");
-      t.setDaemon(true);
-      t.start();
-    }
-
-    private void serve() {
-      try (Socket s = server.accept()) {
-        synchronized (accepted) {
-          accepted.add(s);
-        }
-        InputStream in = s.getInputStream();
-        OutputStream out = s.getOutputStream();
-        ChannelFrames.readHello(in);
-        ChannelFrames.writeHello(out);
-        out.flush();
-        while (true) {
-          int length = ChannelFrames.readLength(in, 1 << 20);
-          if (length < 0) {
-            return;
-          }
-          int id = ChannelFrames.readFrame(in, length).id();
-          if (frames.incrementAndGet() > closeAfter) {
-            return; // closes the connection, the request unanswered
-          }
-          long d = delay.toMillis();
-          if (d > 0) {
-            Thread.sleep(d);
-          }
-          out.write(ChannelCodec.done(id, Opcode.PING, null));
-          out.flush();
-        }
-      } catch (IOException | InterruptedException closed) {
-        // the client or the test closed it
-      }
-    }
-
-    int port() {
-      return server.getLocalPort();
+      super(memberTls, "echo-member");
     }
 
     @Override
-    public void close() throws IOException {
-      server.close();
-      synchronized (accepted) {
-        for (Socket s : accepted) {
-          s.close();
+    void serve(InputStream in, OutputStream out) throws IOException, InterruptedException {
+      while (true) {
+        int length = ChannelFrames.readLength(in, 1 << 20);
+        if (length < 0) {
+          return;
         }
+        int id = ChannelFrames.readFrame(in, length).id();
+        if (frames.incrementAndGet() > closeAfter) {
+          return; // closes the connection, the request unanswered
+        }
+        long d = delay.toMillis();
+        if (d > 0) {
+          Thread.sleep(d);
+        }
+        out.write(ChannelCodec.done(id, Opcode.PING, null));
+        out.flush();
       }
     }
   }

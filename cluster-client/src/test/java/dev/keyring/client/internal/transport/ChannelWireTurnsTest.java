@@ -17,8 +17,6 @@ import dev.keyring.protocol.channel.Opcode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +28,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLServerSocket;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -59,56 +56,36 @@ class ChannelWireTurnsTest {
    * requests beyond the first {@code answerLaterBeyond}, which it answers {@code later} after they
    * arrive.
    */
-  private static final class SilentMember implements AutoCloseable {
-    final SSLServerSocket server;
+  private static final class SilentMember extends TestChannelMember {
     final AtomicInteger frames = new AtomicInteger();
-    final List<Socket> accepted = new ArrayList<>();
-    final Thread acceptor;
     volatile OutputStream out;
     volatile int answerLaterBeyond = Integer.MAX_VALUE;
     volatile Duration later = Duration.ZERO;
 
     SilentMember() throws IOException {
-      server =
-          (SSLServerSocket)
-              memberTls
-                  .getServerSocketFactory()
-                  .createServerSocket(0, 50, InetAddress.getLoopbackAddress());
-      acceptor = new Thread(this::serve, "silent-member");
-      acceptor.setDaemon(true);
-      acceptor.start();
+      super(memberTls, "silent-member");
     }
 
-    private void serve() {
-      try (Socket s = server.accept()) {
-        synchronized (accepted) {
-          accepted.add(s);
+    @Override
+    void serve(InputStream in, OutputStream out) throws IOException {
+      this.out = out;
+      while (true) {
+        int length = ChannelFrames.readLength(in, 1 << 20);
+        int id = ChannelFrames.readFrame(in, length).id();
+        if (frames.incrementAndGet() > answerLaterBeyond) {
+          Thread late =
+              new Thread(
+                  () -> {
+                    try {
+                      Thread.sleep(later.toMillis());
+                      answer(id);
+                    } catch (InterruptedException | IOException e) {
+                      // the test is over
+                    }
+                  });
+          late.setDaemon(true);
+          late.start();
         }
-        InputStream in = s.getInputStream();
-        out = s.getOutputStream();
-        ChannelFrames.readHello(in);
-        ChannelFrames.writeHello(out);
-        out.flush();
-        while (true) {
-          int length = ChannelFrames.readLength(in, 1 << 20);
-          int id = ChannelFrames.readFrame(in, length).id();
-          if (frames.incrementAndGet() > answerLaterBeyond) {
-            Thread late =
-                new Thread(
-                    () -> {
-                      try {
-                        Thread.sleep(later.toMillis());
-                        answer(id);
-                      } catch (InterruptedException | IOException e) {
-                        // the test is over
-                      }
-                    });
-            late.setDaemon(true);
-            late.start();
-          }
-        }
-      } catch (IOException closed) {
-        // the client or the test closed it
       }
     }
 
@@ -124,20 +101,6 @@ class ChannelWireTurnsTest {
       synchronized (this) {
         out.write(ChannelCodec.done(id, Opcode.PING, null));
         out.flush();
-      }
-    }
-
-    int port() {
-      return server.getLocalPort();
-    }
-
-    @Override
-    public void close() throws IOException {
-      server.close();
-      synchronized (accepted) {
-        for (Socket s : accepted) {
-          s.close();
-        }
       }
     }
   }
