@@ -52,13 +52,11 @@ import java.util.Objects;
  *       received nothing this long is pinged, and closed when the ping is not answered within as
  *       long (its requests under way fail with IO)</td></tr>
  *   <tr><td>channelSpin</td><td>50 µs, or the system property {@value #CHANNEL_SPIN_PROPERTY}
- *       (microseconds) when set</td><td>0 (never) to 1 ms: how long a call that is alone on its
- *       channel connection waits for its answer on the CPU (spinning) before it sleeps; meanwhile it
- *       reads the answer itself, in its own thread, when the connection's reader thread is aside (calls
- *       coming one after another). An answer that comes within it wakes no thread: on an idle
- *       machine, and more on a virtual one, waking a sleeping core costs tens of microseconds, more
- *       than a ping's whole round trip. Costs at most that much CPU per call; calls with others under
- *       way on the connection never spin</td></tr>
+ *       (microseconds) when set</td><td>0 (never) to 1 ms: how long a call alone on its channel
+ *       connection waits for its answer on the CPU (spinning, reading it itself while the reader
+ *       thread is aside) before it sleeps. An answer within it wakes no thread: on an idle (more so
+ *       a virtual) machine, waking a core costs more than a ping's round trip. Costs at most that
+ *       much CPU per call; calls with others under way on the connection never spin</td></tr>
  *   <tr><td>channelConnections</td><td>4, or the system property {@value
  *       #CHANNEL_CONNECTIONS_PROPERTY} when set</td><td>1 to 16 channel connections to each member.
  *       The first is opened at the first call; another only while calls overlap (every open one has
