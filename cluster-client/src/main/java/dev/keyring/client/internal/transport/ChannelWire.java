@@ -105,6 +105,8 @@ final class ChannelWire implements AutoCloseable {
 
   private final AtomicLong readByCallers = new AtomicLong(); // answers read in calling threads
 
+  private final byte[] peeked = new byte[5]; // frameReady's look ahead; the read turn's holder's
+
   private ChannelWire(
       String name,
       Socket raw,
@@ -406,11 +408,10 @@ final class ChannelWire implements AutoCloseable {
       if (rawIn.available() < 5) {
         return false;
       }
-      byte[] header = new byte[5];
       rawIn.mark(5);
-      int got = rawIn.readNBytes(header, 0, 5); // there: no wait
+      int got = rawIn.readNBytes(peeked, 0, 5); // there: no wait
       rawIn.reset();
-      int record = ((header[3] & 0xFF) << 8) | (header[4] & 0xFF);
+      int record = ((peeked[3] & 0xFF) << 8) | (peeked[4] & 0xFF);
       if (got < 5 || rawIn.available() < 5 + record) {
         return false;
       }
@@ -425,11 +426,10 @@ final class ChannelWire implements AutoCloseable {
     if (in.available() < 4) {
       return false;
     }
-    byte[] length = new byte[4];
     in.mark(4);
-    int got = in.readNBytes(length, 0, 4);
+    int got = in.readNBytes(peeked, 0, 4);
     in.reset();
-    long n = ByteBuffer.wrap(length).getInt() & 0xFFFF_FFFFL;
+    long n = ByteBuffer.wrap(peeked, 0, 4).getInt() & 0xFFFF_FFFFL;
     return got == 4 && in.available() >= 4 + n; // a bad length is readFrame's to refuse
   }
 
