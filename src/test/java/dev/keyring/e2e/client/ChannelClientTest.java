@@ -3,6 +3,7 @@ package dev.keyring.e2e.client;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -321,7 +322,7 @@ class ChannelClientTest {
   }
 
   @Test
-  void memberGoneMidFlight_callsUnderWayFailWithIo_newCallsWithConnect() throws Exception {
+  void memberStoppingMidFlight_answersTheCallUnderWay_newCallsFailWithConnect() throws Exception {
     member = TestMember.startWithChannelPort(dir, 0, KEYRING);
     ClusterEntry e = member.issueClient(dir, 0, "channel-wire");
     MemberTransports transports = MemberTransports.load(e, channelOptions());
@@ -336,7 +337,9 @@ class ChannelClientTest {
       ch.logout(so.sessionId());
       ch.login(so.sessionId(), Role.KRCO, PASSWORD);
 
-      // an RSA-4096 key pair takes the member long enough to be still under way when it stops
+      // an RSA key pair takes the member long enough to be under way when it begins to stop: a
+      // clean stop answers it before its goodbye (a member that dies mid-flight leaves the call
+      // failing with IO, sent: ChannelWireFailuresTest)
       long before = member.member().channelRequests();
       ExecutorService one = Executors.newSingleThreadExecutor();
       Future<?> slow =
@@ -344,21 +347,16 @@ class ChannelClientTest {
               () ->
                   ch.generateKeyPair(
                       so.sessionId(),
-                      KeyGenParams.rsa(4096),
+                      KeyGenParams.rsa(2048),
                       Attributes.empty(),
                       Attributes.empty()));
       while (member.member().channelRequests() == before) {
         Thread.sleep(5); // until the member has read the request
       }
       member.stop();
-      java.util.concurrent.ExecutionException underWay =
-          assertThrows(java.util.concurrent.ExecutionException.class, slow::get);
+      assertNotNull(
+          slow.get(60, java.util.concurrent.TimeUnit.SECONDS), "answered before it stopped");
       one.shutdownNow();
-      TransportException io =
-          org.junit.jupiter.api.Assertions.assertInstanceOf(
-              TransportException.class, underWay.getCause());
-      assertEquals(TransportException.Kind.IO, io.kind(), io.toString());
-      assertTrue(io.requestSent(), "it may have been done: the layer above decides");
 
       TransportException next =
           assertThrows(

@@ -78,6 +78,9 @@ final class ChannelConnection {
   private final LinkedBlockingQueue<Out> out = new LinkedBlockingQueue<>();
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger refusalsQueued = new AtomicInteger();
+  private final AtomicInteger owed = new AtomicInteger(); // admitted, answer not written/queued
+  private volatile boolean goingAway;
+  private volatile boolean goodbyeWritten;
   private final HeldBytes bytes;
   private final WorkerShare share; // this connection's turns at the shared workers
   private volatile X509Certificate client;
@@ -111,7 +114,10 @@ final class ChannelConnection {
       Certificate[] chain = socket.getSession().getPeerCertificates();
       client = (X509Certificate) chain[0];
       InputStream in = new BufferedInputStream(socket.getInputStream(), 16 << 10);
-      if (!hello(in)) {
+      String refused =
+          ChannelHello.exchange(in, socket.getOutputStream(), () -> server.admit(this, client));
+      if (refused != null) {
+        close(refused);
         return;
       }
       socket.setSoTimeout(0); // idleness is the watchdog's, on the member's ticker
@@ -135,36 +141,6 @@ final class ChannelConnection {
         close(null);
       } // else the writer sends the refusal, then closes
     }
-  }
-
-  private boolean hello(InputStream in) throws IOException {
-    OutputStream o = socket.getOutputStream();
-    int version;
-    try {
-      version = ChannelFrames.readHello(in);
-    } catch (ChannelFormatException e) {
-      return refuseHello(o, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
-    }
-    if (version != ChannelFrames.VERSION) {
-      String m = "crypto channel version " + version + " is not spoken by this member; it speaks";
-      m += " version " + ChannelFrames.VERSION;
-      return refuseHello(o, ResultCode.CKR_FUNCTION_NOT_SUPPORTED, m);
-    }
-    String tooMany = server.admit(this, client); // before the hello: no request was sent
-    if (tooMany != null) {
-      return refuseHello(o, ResultCode.CKR_DEVICE_MEMORY, tooMany);
-    }
-    o.write(ChannelFrames.hello(ChannelFrames.VERSION));
-    o.flush();
-    return true;
-  }
-
-  /** Refuses the connection in place of the hello's answer (request id 0), and closes it. */
-  private boolean refuseHello(OutputStream o, ResultCode code, String message) throws IOException {
-    o.write(ChannelCodec.refused(0, Opcode.ERROR, code.value(), message));
-    o.flush();
-    close(message);
-    return false;
   }
 
   private void readLoop(InputStream in) throws IOException {
@@ -307,6 +283,11 @@ final class ChannelConnection {
       }
       held += admit;
       long admitted = held;
+      owed.incrementAndGet(); // before goingAway is read: goAway's waiter sees one or the other
+      if (goingAway) {
+        owed.decrementAndGet();
+        return; // the member is stopping: not served, which its goodbye tells the client
+      }
       if (inFlight.incrementAndGet() > 1) {
         overlapNanos = System.nanoTime(); // others of this client's requests are at the workers
       }
@@ -320,6 +301,7 @@ final class ChannelConnection {
             overlapNanos = System.nanoTime(); // the next request came while this one was served
           }
           writeNow(answer, true);
+          owed.decrementAndGet();
           return;
         }
       }
@@ -328,6 +310,7 @@ final class ChannelConnection {
         handedOver = true;
       } catch (RejectedExecutionException stopping) {
         inFlight.decrementAndGet();
+        owed.decrementAndGet();
         refuse(r.id, op, ResultCode.CKR_DEVICE_REMOVED, "the member is stopping");
       }
     } finally {
@@ -368,6 +351,7 @@ final class ChannelConnection {
 
   private void serve(ChannelRequest r, long held) {
     send(answer(r, held), true);
+    owed.decrementAndGet();
   }
 
   /**
@@ -433,9 +417,24 @@ final class ChannelConnection {
     send(ChannelCodec.refused(id, op, code.value(), message), false);
   }
 
+  /** The member stops: requests read from now on are dropped unserved (its goodbye says so). */
+  void goAway() {
+    goingAway = true;
+  }
+
+  /** Requests admitted before {@link #goAway} whose answers are not yet written or queued. */
+  int owed() {
+    return owed.get();
+  }
+
+  /** Whether the refusal or close queued last has been written, or the connection closed. */
+  boolean ended() {
+    return goodbyeWritten || closed;
+  }
+
   /**
-   * Refuses the connection itself (a frame it could not read, its client revoked) with a frame of
-   * id 0, and closes; nothing when it is closed or refused already.
+   * Refuses the connection itself (a frame it could not read, its client revoked, the member
+   * stopping) with a frame of id 0, and closes; nothing when it is closed or refused already.
    */
   void refuseConnection(ResultCode code, String message) {
     if (closed || closedForReading) {
@@ -524,6 +523,7 @@ final class ChannelConnection {
         }
         bytes.remove(admittedBytes);
         if (end) {
+          goodbyeWritten = true;
           if (closedForReading) { // a refusal, kept for the client to read (timed as a write)
             writeStartedNanos = server.ticker().nanoTime();
             writing = true;

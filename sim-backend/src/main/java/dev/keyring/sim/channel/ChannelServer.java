@@ -339,6 +339,9 @@ public final class ChannelServer implements AutoCloseable {
       }
       ChannelConnection c = new ChannelConnection(this, accepted, socket);
       connections.add(c);
+      if (closed) {
+        c.goAway(); // accepted as the member began to stop, after close() told the others
+      }
       Thread reader = new Thread(c::run, "keyring-channel-reader");
       reader.setDaemon(true);
       reader.start();
@@ -408,9 +411,34 @@ public final class ChannelServer implements AutoCloseable {
   static final String REVOKED =
       "this client's certificate has been revoked; register the client again";
 
-  /** Stops listening and closes every connection; requests under way are dropped. */
+  /**
+   * The longest {@link #close()} waits for the requests under way to be answered before it drops
+   * them.
+   */
+  static final Duration STOP_GRACE = Duration.ofSeconds(5);
+
+  /**
+   * What the goodbye (a frame of id 0, {@code CKR_DEVICE_REMOVED}) of a member that stops says:
+   * every request of the connection left without an answer was not served.
+   */
+  static final String STOPPING =
+      "the member is stopping: the requests of this connection left without an answer were not"
+          + " served; send them to another member";
+
+  /**
+   * Stops cleanly: stops listening, serves no request read from now on, waits (at most {@link
+   * #STOP_GRACE}) until the requests under way are answered, then ends each connection with a
+   * goodbye ({@link #STOPPING}) after its last answer, so that its client knows every request left
+   * without an answer was not served, and may send it elsewhere, a write included. A connection
+   * whose requests are still under way after the grace is closed without a goodbye (its client
+   * cannot tell whether they were served).
+   */
   @Override
   public void close() {
+    close(STOP_GRACE);
+  }
+
+  void close(Duration grace) {
     closed = true;
     try {
       server.close();
@@ -418,10 +446,47 @@ public final class ChannelServer implements AutoCloseable {
       // closing
     }
     for (ChannelConnection c : connections) {
-      c.close(null);
+      c.goAway();
+    }
+    long deadline = System.nanoTime() + grace.toNanos();
+    while (connections.stream().anyMatch(c -> c.owed() > 0) && pausedBefore(deadline)) {
+      // answers still to come
+    }
+    for (ChannelConnection c : connections) {
+      if (c.owed() == 0) {
+        c.refuseConnection(ResultCode.CKR_DEVICE_REMOVED, STOPPING);
+      } else {
+        c.close("the member stopped with requests of this connection under way");
+      }
+    }
+    // the goodbyes written before the member goes on stopping (a process may end then)
+    deadline = System.nanoTime() + Linger.MAX_MILLIS * 1_000_000L;
+    while (!connections.stream().allMatch(ChannelConnection::ended) && pausedBefore(deadline)) {
+      // goodbyes still to be written
+    }
+    for (ChannelConnection c : connections) {
+      if (!c.ended()) {
+        c.close("its goodbye was not written within " + Linger.MAX_MILLIS + " ms");
+      }
     }
     watchdog.shutdownNow();
     workers.shutdownNow();
+  }
+
+  /**
+   * Sleeps a millisecond; false, without sleeping, once {@code deadline} is past or on interrupt.
+   */
+  private static boolean pausedBefore(long deadline) {
+    if (System.nanoTime() - deadline >= 0) {
+      return false;
+    }
+    try {
+      Thread.sleep(1);
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
   }
 
   private static void closeQuietly(Socket s) {

@@ -11,6 +11,8 @@ import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.cluster.NodeSettings;
 import dev.keyring.sim.cluster.PeerTransport;
 import java.security.cert.X509Certificate;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
 import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
 import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
@@ -53,14 +55,13 @@ public final class Member implements AutoCloseable {
   private final Server adminServer;
   private final AdminApi adminApi;
   private volatile ClusterNode node;
-  private final java.util.concurrent.atomic.AtomicLong served =
-      new java.util.concurrent.atomic.AtomicLong();
+  private final AtomicLong served = new AtomicLong();
   private volatile Server cryptoServer;
   private final RevokedClientCutoff cutoff;
-  // the crypto port first bound: a restart of the service keeps it, so registered clients'
-  // configuration stays right even when the member was started on an ephemeral port
+  // the crypto port first bound, kept by a restart (clients' configuration stays right)
   private int cryptoPortBound = -1;
   private volatile ChannelServer channel;
+  private final AtomicBoolean stopped = new AtomicBoolean();
   private int channelPortBound = -1;
 
   private Member(MemberConfig config) throws Exception {
@@ -546,10 +547,13 @@ public final class Member implements AutoCloseable {
   /**
    * Stops the member cleanly: its APIs and cluster service stop, then the clean-stop marker is
    * written (so that the next start keeps its authorization; see {@link
-   * ClusterServiceState#recordStart()}) and the store closes.
+   * ClusterServiceState#recordStart()}) and the store closes. Once: a second call does nothing.
    */
   @Override
   public void close() {
+    if (stopped.getAndSet(true)) {
+      return;
+    }
     adminApi.close();
     stopChannel();
     stopNode();
