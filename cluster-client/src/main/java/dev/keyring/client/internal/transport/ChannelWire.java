@@ -92,6 +92,8 @@ final class ChannelWire implements AutoCloseable {
   private volatile long pingSentNanos;
   private volatile boolean closed;
   private volatile String closeReason;
+  // closed by the member's goodbye (it stops): nothing it left unanswered was served
+  private volatile boolean goneAway;
 
   /** The turn to read answers: the reader thread's, or a caller's reading its own (see call). */
   private final ReentrantLock readTurn = new ReentrantLock();
@@ -304,7 +306,7 @@ final class ChannelWire implements AutoCloseable {
         if (!(e instanceof FrameWriter.NotWrittenException)) {
           fail("the connection broke while a request was written: " + e.getMessage());
         }
-        throw ChannelWireFailures.writeFailure(name, what, e);
+        throw goneAway ? notSent(what) : ChannelWireFailures.writeFailure(name, what, e);
       }
       boolean alone = spinNanos > 0 && inFlight.availablePermits() == MAX_IN_FLIGHT - 1;
       if (alone && callerReads && readTurn.tryLock()) {
@@ -343,6 +345,9 @@ final class ChannelWire implements AutoCloseable {
             Kind.INTERRUPTED, name + ": " + what + " interrupted", e, true, false);
       } catch (ExecutionException e) {
         Throwable c = e.getCause();
+        if (c instanceof ChannelWireFailures.NotServed) {
+          throw notSent(what); // the member's goodbye: it served nothing left unanswered
+        }
         boolean abandoned = c instanceof InterruptedIOException;
         throw new TransportException(
             Kind.IO,
@@ -391,7 +396,8 @@ final class ChannelWire implements AutoCloseable {
         name
             + ": "
             + what
-            + " not sent: the crypto channel connection is closed"
+            + (goneAway ? " not served" : " not sent")
+            + ": the crypto channel connection is closed"
             + (closeReason == null ? "" : " (" + closeReason + ")"),
         null,
         false,
@@ -473,6 +479,7 @@ final class ChannelWire implements AutoCloseable {
     pingSentNanos = 0;
     ChannelAnswer a = ChannelCodec.readAnswer(f);
     if (a.id == 0) {
+      goneAway = a.code == dev.keyring.protocol.ResultCode.CKR_DEVICE_REMOVED; // stopping
       fail("the member refused the connection: " + a.code + " " + a.message);
       return false;
     }
@@ -553,7 +560,8 @@ final class ChannelWire implements AutoCloseable {
       }
     }
     // the first reason, before the sockets close (the reader then fails too, with less to say)
-    IOException cause = new IOException(closeReason);
+    IOException cause =
+        goneAway ? new ChannelWireFailures.NotServed(closeReason) : new IOException(closeReason);
     for (FrameWriter.Outgoing<ChannelAnswer> f : pending.values()) {
       f.completeExceptionally(cause);
     }

@@ -18,6 +18,19 @@ final class ChannelWireFailures {
   private ChannelWireFailures() {}
 
   /**
+   * How a request left without an answer fails when the member ended the connection with its
+   * goodbye (a frame of id 0, {@code CKR_DEVICE_REMOVED}: it stops, and served none of them):
+   * CONNECT and never sent, so that it goes to another member, a write included.
+   */
+  static final class NotServed extends IOException {
+    private static final long serialVersionUID = 1L;
+
+    NotServed(String message) {
+      super(message);
+    }
+  }
+
+  /**
    * What a failed TLS handshake is: a refusal (a certificate, a name, an alert) is TLS and not
    * repeated; a handshake the peer broke off by closing or resetting the connection ("Remote host
    * terminated the handshake": a member that went away behind a proxy or load balancer, which
