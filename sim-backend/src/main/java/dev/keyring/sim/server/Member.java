@@ -476,7 +476,7 @@ public final class Member implements AutoCloseable {
   public synchronized void stopCryptoApi() {
     Server s = cryptoServer;
     cryptoServer = null;
-    stopChannel(); // first: its requests under way are cut off, none is answered after this
+    stopChannel(); // first: what it took is answered (5 s at most), nothing after this
     stopNode();
     stopQuietly(s);
     sessions.closeAll(); // the service is down: every session is logged out

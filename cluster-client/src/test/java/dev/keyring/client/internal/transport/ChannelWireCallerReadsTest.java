@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportException.Kind;
-import dev.keyring.client.config.ClusterEntry;
-import dev.keyring.client.testing.TestPki;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.ChannelFrames;
@@ -16,7 +14,6 @@ import dev.keyring.protocol.channel.Opcode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,11 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Who reads a crypto channel connection's answers: a call alone on its connection reads its own in
@@ -38,18 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * member here answers each request, after the delay it is told.
  */
 @Timeout(60)
-class ChannelWireCallerReadsTest {
-  @TempDir static Path dir;
-  private static ClusterEntry entry;
-  private static SSLContext memberTls;
-
-  @BeforeAll
-  static void identities() throws Exception {
-    TestPki.ClientIdentity id = TestPki.clientOfNewCa(dir, "caller-reads-test", 1);
-    entry = id.entry();
-    memberTls = id.memberTls();
-  }
-
+class ChannelWireCallerReadsTest extends ChannelWireTestSupport {
   /** Answers every ping after {@link #delay}; closes the connection after {@link #closeAfter}. */
   private static final class EchoMember extends TestChannelMember {
     final AtomicInteger frames = new AtomicInteger();
@@ -79,19 +62,6 @@ class ChannelWireCallerReadsTest {
         out.flush();
       }
     }
-  }
-
-  private static ChannelWire open(EchoMember member, Duration spin) throws TransportException {
-    return ChannelWire.open(
-        ClientTls.load(entry),
-        "127.0.0.1",
-        member.port(),
-        "m1",
-        "member m1 channel",
-        Duration.ofSeconds(10),
-        Duration.ofHours(1),
-        spin,
-        false);
   }
 
   private static void ping(ChannelWire w, int id) throws TransportException {

@@ -7,8 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportException.Kind;
-import dev.keyring.client.config.ClusterEntry;
-import dev.keyring.client.testing.TestPki;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
@@ -17,12 +15,9 @@ import dev.keyring.protocol.channel.Opcode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A member that stops ends each connection with a goodbye (a frame of id 0, CKR_DEVICE_REMOVED)
@@ -31,18 +26,7 @@ import org.junit.jupiter.api.io.TempDir;
  * (a revoked client) leaves them as before: IO after they were sent.
  */
 @Timeout(60)
-class ChannelWireGoodbyeTest {
-  @TempDir static Path dir;
-  private static ClusterEntry entry;
-  private static javax.net.ssl.SSLContext memberTls;
-
-  @BeforeAll
-  static void identities() throws Exception {
-    TestPki.ClientIdentity id = TestPki.clientOfNewCa(dir, "goodbye-test", 1);
-    entry = id.entry();
-    memberTls = id.memberTls();
-  }
-
+class ChannelWireGoodbyeTest extends ChannelWireTestSupport {
   /**
    * Answers {@code answered} pings; at the next request, waits {@code delay}, writes the refusal of
    * the connection with {@code code} instead of an answer, and drops what comes after until the
@@ -80,20 +64,6 @@ class ChannelWireGoodbyeTest {
         return;
       }
     }
-  }
-
-  private static ChannelWire open(TestChannelMember member, Duration spin)
-      throws TransportException {
-    return ChannelWire.open(
-        ClientTls.load(entry),
-        "127.0.0.1",
-        member.port(),
-        "m1",
-        "member m1 channel",
-        Duration.ofSeconds(10),
-        Duration.ofHours(1),
-        spin,
-        false);
   }
 
   private static ChannelAnswer ping(ChannelWire w, int id) throws TransportException {

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportException.Kind;
-import dev.keyring.client.config.ClusterEntry;
-import dev.keyring.client.testing.TestPki;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.ChannelFrames;
@@ -17,7 +15,6 @@ import dev.keyring.protocol.channel.Opcode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,11 +24,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.net.ssl.SSLContext;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A crypto channel connection has at most {@value ChannelWire#MAX_IN_FLIGHT} requests under way; a
@@ -39,18 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
  * member here completes the handshake and the hello, then reads every frame and answers none.
  */
 @Timeout(60)
-class ChannelWireTurnsTest {
-  @TempDir static Path dir;
-  private static ClusterEntry entry;
-  private static SSLContext memberTls;
-
-  @BeforeAll
-  static void identities() throws Exception {
-    TestPki.ClientIdentity id = TestPki.clientOfNewCa(dir, "turns-test", 1);
-    entry = id.entry();
-    memberTls = id.memberTls();
-  }
-
+class ChannelWireTurnsTest extends ChannelWireTestSupport {
   /**
    * A member that takes every request and answers none, but those it is told to answer, and the
    * requests beyond the first {@code answerLaterBeyond}, which it answers {@code later} after they
@@ -110,7 +93,7 @@ class ChannelWireTurnsTest {
     int max = ChannelWire.MAX_IN_FLIGHT;
     ExecutorService callers = Executors.newFixedThreadPool(max);
     try (SilentMember member = new SilentMember()) {
-      ChannelWire w = open(member);
+      ChannelWire w = open(member, Duration.ZERO);
       List<Future<?>> underWay = new ArrayList<>();
       for (int i = 1; i <= max; i++) {
         int id = i;
@@ -156,7 +139,7 @@ class ChannelWireTurnsTest {
     try (SilentMember member = new SilentMember()) {
       member.answerLaterBeyond = max;
       member.later = Duration.ofSeconds(2);
-      ChannelWire w = open(member);
+      ChannelWire w = open(member, Duration.ZERO);
       for (int i = 1; i <= max; i++) {
         int id = i;
         callers.submit(() -> w.call(id, ChannelCodec.ping(id), Duration.ZERO, "ping " + id));
@@ -177,18 +160,5 @@ class ChannelWireTurnsTest {
     } finally {
       callers.shutdownNow();
     }
-  }
-
-  private static ChannelWire open(SilentMember member) throws TransportException {
-    return ChannelWire.open(
-        ClientTls.load(entry),
-        "127.0.0.1",
-        member.port(),
-        "m1",
-        "member m1 channel",
-        Duration.ofSeconds(10),
-        Duration.ofHours(1),
-        Duration.ZERO,
-        false);
   }
 }
