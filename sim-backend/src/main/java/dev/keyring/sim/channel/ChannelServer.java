@@ -435,10 +435,6 @@ public final class ChannelServer implements AutoCloseable {
    */
   @Override
   public void close() {
-    close(STOP_GRACE);
-  }
-
-  void close(Duration grace) {
     closed = true;
     try {
       server.close();
@@ -448,7 +444,7 @@ public final class ChannelServer implements AutoCloseable {
     for (ChannelConnection c : connections) {
       c.goAway();
     }
-    long deadline = System.nanoTime() + grace.toNanos();
+    long deadline = System.nanoTime() + STOP_GRACE.toNanos();
     while (connections.stream().anyMatch(c -> c.owed() > 0) && pausedBefore(deadline)) {
       // answers still to come
     }
