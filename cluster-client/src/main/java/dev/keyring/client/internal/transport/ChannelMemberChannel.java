@@ -14,6 +14,7 @@ import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.ReadYourWrites;
 import dev.keyring.client.channel.SessionInfo;
 import dev.keyring.protocol.Attributes;
+import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
@@ -102,7 +103,12 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
           name + " reported a log position of another cluster than " + positions.clusterId());
     }
     if (!a.ok()) {
-      throw a.refusal();
+      HsmException refused = a.refusal();
+      TransportException gone = WireFailures.notServed(name, what, refused);
+      if (gone != null) {
+        throw gone;
+      }
+      throw refused;
     }
     if (a.opcode != op) {
       throw new TransportException(
