@@ -269,7 +269,10 @@ class HaMembershipTest {
     generate("tls");
     write(List.of(a, c), List.of());
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (!group.group().memberSerials().equals(List.of(a.serial(), c.serial()))
+    // the new list is taken before the added member is brought in sync: wait for both
+    while (!(group.group().memberSerials().equals(List.of(a.serial(), c.serial()))
+            && a.objectsById().keySet().equals(c.objectsById().keySet())
+            && List.copyOf(group.memberStatus().keySet()).equals(List.of(a.serial(), c.serial())))
         && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
