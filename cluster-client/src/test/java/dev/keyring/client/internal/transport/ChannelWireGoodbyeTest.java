@@ -131,12 +131,6 @@ class ChannelWireGoodbyeTest extends ChannelWireTestSupport {
       this.code = code;
     }
 
-    /** The client's member channel to this member, with the default options. */
-    ChannelMemberChannel channel() throws TransportException {
-      return MemberTransports.load(entry, TransportOptions.builder().build())
-          .openChannel("127.0.0.1", port(), "m1", "member m1");
-    }
-
     @Override
     void serve(InputStream in, OutputStream out) throws IOException {
       while (true) {
@@ -154,7 +148,9 @@ class ChannelWireGoodbyeTest extends ChannelWireTestSupport {
   @Test
   void aRefusalWithDeviceRemoved_isNotServed_soTheCallGoesElsewhere() throws Exception {
     try (RefusingMember member = new RefusingMember(ResultCode.CKR_DEVICE_REMOVED);
-        ChannelMemberChannel ch = member.channel()) {
+        ChannelMemberChannel ch =
+            MemberTransports.load(entry, TransportOptions.builder().build())
+                .openChannel("127.0.0.1", member.port(), "m1", "member m1")) {
       TransportException e = assertThrows(TransportException.class, () -> ch.openSession("app"));
       assertEquals(Kind.CONNECT, e.kind(), e.toString());
       assertFalse(e.requestSent(), "the member did nothing");
@@ -167,7 +163,9 @@ class ChannelWireGoodbyeTest extends ChannelWireTestSupport {
   @Test
   void anyOtherRefusal_isTheMembersHsmException() throws Exception {
     try (RefusingMember member = new RefusingMember(ResultCode.CKR_SLOT_ID_INVALID);
-        ChannelMemberChannel ch = member.channel()) {
+        ChannelMemberChannel ch =
+            MemberTransports.load(entry, TransportOptions.builder().build())
+                .openChannel("127.0.0.1", member.port(), "m1", "member m1")) {
       HsmException e = assertThrows(HsmException.class, () -> ch.openSession("app"));
       assertEquals(ResultCode.CKR_SLOT_ID_INVALID, e.code());
     }

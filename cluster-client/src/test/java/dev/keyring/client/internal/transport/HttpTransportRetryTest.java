@@ -55,13 +55,6 @@ class HttpTransportRetryTest {
     return RecoveringChannel.call(router, kind, "test call", call);
   }
 
-  /** A key generation (a write) through the recovering channel over {@code t}, which fails. */
-  private static TransportException failedKeyGeneration(HttpTransport t) {
-    return assertThrows(
-        TransportException.class,
-        () -> recovering(t, CallKind.WRITE, c -> c.generateKey("s", KeyGenParams.aes(256), null)));
-  }
-
   private static TransportException onlyFailure(TransportException noMember) {
     assertEquals(1, noMember.getSuppressed().length, noMember.toString());
     return (TransportException) noMember.getSuppressed()[0];
@@ -102,7 +95,12 @@ class HttpTransportRetryTest {
   void write_whoseConnectionBreaksAfterSending_isNotRepeated() throws Exception {
     try (FakeFlakyServer server = new FakeFlakyServer(Step.drop());
         HttpTransport t = transport(server.port())) {
-      TransportException e = failedKeyGeneration(t);
+      TransportException e =
+          assertThrows(
+              TransportException.class,
+              () ->
+                  recovering(
+                      t, CallKind.WRITE, c -> c.generateKey("s", KeyGenParams.aes(256), null)));
       assertEquals(TransportException.Kind.IO, e.kind(), e.getMessage());
       assertTrue(e.getMessage().contains("may or may not have happened"), e.getMessage());
       assertEquals(0, e.getSuppressed().length);
@@ -229,7 +227,12 @@ class HttpTransportRetryTest {
     try (FakeFlakyServer server =
             new FakeFlakyServer(Step.answer(503, error), Step.answer(503, error));
         HttpTransport t = transport(server.port())) {
-      TransportException e = failedKeyGeneration(t);
+      TransportException e =
+          assertThrows(
+              TransportException.class,
+              () ->
+                  recovering(
+                      t, CallKind.WRITE, c -> c.generateKey("s", KeyGenParams.aes(256), null)));
       TransportException last = onlyFailure(e);
       assertEquals(TransportException.Kind.CONNECT, last.kind(), last.toString());
       assertFalse(last.requestSent(), "the member did nothing");
