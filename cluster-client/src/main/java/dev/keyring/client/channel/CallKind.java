@@ -19,8 +19,7 @@ import dev.keyring.protocol.ResultCode;
  *   <tr><td>CONNECT or IO, the request never left the client</td>
  *       <td colspan="4">once more on the same member, on a fresh connection (not after an unknown
  *       host, an expired call deadline or an interrupt); if that fails too, see below</td></tr>
- *   <tr><td>CONNECT (no connection was made; or the member's goodbye, or its refusal
- *       CKR_DEVICE_REMOVED: it did nothing, and the transport reports the call as never sent)</td>
+ *   <tr><td>CONNECT (no connection was made)</td>
  *       <td colspan="3">member marked down, call repeated on another member</td>
  *       <td>thrown</td></tr>
  *   <tr><td>IO after the request was sent</td>

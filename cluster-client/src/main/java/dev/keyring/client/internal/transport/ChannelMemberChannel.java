@@ -14,7 +14,6 @@ import dev.keyring.client.channel.MemberChannel;
 import dev.keyring.client.channel.ReadYourWrites;
 import dev.keyring.client.channel.SessionInfo;
 import dev.keyring.protocol.Attributes;
-import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.KeyGenParams;
 import dev.keyring.protocol.Mechanism;
 import dev.keyring.protocol.MechanismParams;
@@ -103,12 +102,7 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
           name + " reported a log position of another cluster than " + positions.clusterId());
     }
     if (!a.ok()) {
-      HsmException refused = a.refusal();
-      TransportException gone = WireFailures.notServed(name, what, refused);
-      if (gone != null) {
-        throw gone;
-      }
-      throw refused;
+      throw a.refusal();
     }
     if (a.opcode != op) {
       throw new TransportException(

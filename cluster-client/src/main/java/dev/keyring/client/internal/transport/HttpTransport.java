@@ -8,7 +8,6 @@ import dev.keyring.client.api.TransportOptions;
 import dev.keyring.client.channel.AttemptScope;
 import dev.keyring.client.channel.ReadYourWrites;
 import dev.keyring.client.config.ClusterEntry;
-import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.wire.ClusterPosition;
 import dev.keyring.protocol.wire.CryptoHeaders;
 import dev.keyring.protocol.wire.ErrorResponse;
@@ -509,12 +508,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
               + a.status
               + " without the wire error body; is this a Keyring member's crypto port?");
     }
-    HsmException refused = error.toException();
-    TransportException gone = WireFailures.notServed(name, what, refused);
-    if (gone != null) {
-      throw gone;
-    }
-    throw refused;
+    throw error.toException();
   }
 
   /** Open connections (in use or idle) in the pool. */

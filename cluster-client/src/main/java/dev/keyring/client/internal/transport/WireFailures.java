@@ -1,9 +1,6 @@
 package dev.keyring.client.internal.transport;
 
-import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportException.Kind;
-import dev.keyring.protocol.HsmException;
-import dev.keyring.protocol.ResultCode;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -88,24 +85,5 @@ final class WireFailures {
       return Kind.PROTOCOL;
     }
     return Kind.IO;
-  }
-
-  /**
-   * What a member's refusal {@code refused} of {@code what} is when its code is {@code
-   * CKR_DEVICE_REMOVED} (the member is stopping, or was removed from its cluster, and says so
-   * before doing anything): CONNECT, never sent and transient, so that the call goes to another
-   * member, a write included; null for any other code (thrown as the member's {@link
-   * HsmException}).
-   */
-  static TransportException notServed(String name, String what, HsmException refused) {
-    if (refused.code() != ResultCode.CKR_DEVICE_REMOVED) {
-      return null;
-    }
-    return new TransportException(
-        Kind.CONNECT,
-        name + ": " + what + " not served: " + refused.getMessage(),
-        refused,
-        false,
-        true);
   }
 }

@@ -7,13 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.keyring.client.api.TransportException;
 import dev.keyring.client.api.TransportException.Kind;
-import dev.keyring.client.api.TransportOptions;
-import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import dev.keyring.protocol.channel.ChannelFrames;
-import dev.keyring.protocol.channel.Frame;
 import dev.keyring.protocol.channel.Opcode;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,12 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * A member that refuses a request with CKR_DEVICE_REMOVED did nothing (it is stopping, or was
- * removed from its cluster): the call fails CONNECT, never sent, and goes to another member. A
- * member that stops ends each connection with a goodbye (a frame of id 0, CKR_DEVICE_REMOVED) after
- * its last answer: the requests left without an answer were not served, so they fail CONNECT and
- * never sent, and go to another member, a write included. Any other refusal of the connection (a
- * revoked client) leaves them as before: IO after they were sent.
+ * A member that stops ends each connection with a goodbye (a frame of id 0, CKR_DEVICE_REMOVED)
+ * after its last answer: the requests left without an answer were not served, so they fail CONNECT
+ * and never sent, and go to another member, a write included. Any other refusal of the connection
+ * (a revoked client) leaves them as before: IO after they were sent.
  */
 @Timeout(60)
 class ChannelWireGoodbyeTest extends ChannelWireTestSupport {
@@ -119,55 +114,6 @@ class ChannelWireGoodbyeTest extends ChannelWireTestSupport {
       assertEquals(Kind.IO, e.kind(), e.toString());
       assertTrue(e.requestSent(), "sent: whether it was served is not known");
       assertTrue(e.getMessage().contains("CKR_FUNCTION_REJECTED"), e.getMessage());
-    }
-  }
-
-  /** Refuses every request with {@code code}, as a member removed from its cluster does. */
-  private static final class RefusingMember extends TestChannelMember {
-    private final ResultCode code;
-
-    RefusingMember(ResultCode code) throws IOException {
-      super(memberTls, "refusing-member");
-      this.code = code;
-    }
-
-    @Override
-    void serve(InputStream in, OutputStream out) throws IOException {
-      while (true) {
-        int length = ChannelFrames.readLength(in, 1 << 20);
-        if (length < 0) {
-          return;
-        }
-        Frame f = ChannelFrames.readFrame(in, length);
-        out.write(ChannelCodec.refused(f.id(), f.opcode(), code.value(), "refused here"));
-        out.flush();
-      }
-    }
-  }
-
-  @Test
-  void aRefusalWithDeviceRemoved_isNotServed_soTheCallGoesElsewhere() throws Exception {
-    try (RefusingMember member = new RefusingMember(ResultCode.CKR_DEVICE_REMOVED);
-        ChannelMemberChannel ch =
-            MemberTransports.load(entry, TransportOptions.builder().build())
-                .openChannel("127.0.0.1", member.port(), "m1", "member m1")) {
-      TransportException e = assertThrows(TransportException.class, () -> ch.openSession("app"));
-      assertEquals(Kind.CONNECT, e.kind(), e.toString());
-      assertFalse(e.requestSent(), "the member did nothing");
-      assertTrue(e.transientFailure());
-      assertTrue(e.getMessage().contains("not served"), e.getMessage());
-      assertTrue(e.getMessage().contains("refused here"), e.getMessage());
-    }
-  }
-
-  @Test
-  void anyOtherRefusal_isTheMembersHsmException() throws Exception {
-    try (RefusingMember member = new RefusingMember(ResultCode.CKR_SLOT_ID_INVALID);
-        ChannelMemberChannel ch =
-            MemberTransports.load(entry, TransportOptions.builder().build())
-                .openChannel("127.0.0.1", member.port(), "m1", "member m1")) {
-      HsmException e = assertThrows(HsmException.class, () -> ch.openSession("app"));
-      assertEquals(ResultCode.CKR_SLOT_ID_INVALID, e.code());
     }
   }
 }

@@ -220,29 +220,6 @@ class HttpTransportRetryTest {
   }
 
   @Test
-  void deviceRemovedRefusal_isNotServed_andRepeatedOnce_evenForAWrite() throws Exception {
-    String error =
-        "{\"error\":{\"code\":\"CKR_DEVICE_REMOVED\",\"value\":50,\"message\":\"member m1"
-            + " was removed from its cluster\"}}";
-    try (FakeFlakyServer server =
-            new FakeFlakyServer(Step.answer(503, error), Step.answer(503, error));
-        HttpTransport t = transport(server.port())) {
-      TransportException e =
-          assertThrows(
-              TransportException.class,
-              () ->
-                  recovering(
-                      t, CallKind.WRITE, c -> c.generateKey("s", KeyGenParams.aes(256), null)));
-      TransportException last = onlyFailure(e);
-      assertEquals(TransportException.Kind.CONNECT, last.kind(), last.toString());
-      assertFalse(last.requestSent(), "the member did nothing");
-      assertTrue(last.getMessage().contains("not served"), last.getMessage());
-      assertInstanceOf(HsmException.class, last.getCause());
-      assertEquals(2, server.requests(), "once more on the member, then it is marked down");
-    }
-  }
-
-  @Test
   void unknownErrorCode_isMappedByItsValue() throws Exception {
     String error = "{\"error\":{\"code\":\"CKR_NEWER_NAME\",\"value\":164,\"message\":\"locked\"}}";
     try (FakeFlakyServer server = new FakeFlakyServer(Step.answer(403, error));
