@@ -6,6 +6,7 @@ import static dev.keyring.sim.server.CryptoApi.requireMethod;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.sim.cluster.ClusterNode;
+import dev.keyring.sim.cluster.Membership;
 import dev.keyring.sim.cluster.PeerMessages;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -43,11 +44,11 @@ final class PeerEndpoints {
           ResultCode.CKR_FUNCTION_FAILED, "the cluster service is not running on this member");
     }
     String fp = fingerprint(x.request);
-    boolean member = n.membership().byFingerprint(fp).isPresent();
+    Membership members = n.membership();
+    boolean member = members.byFingerprint(fp).isPresent();
     // a poll or a status probe from an ex-member is answered: that is how it learns it was removed
     if (!member && !op.equals("poll") && !op.equals("status")) {
-      throw new HsmException(
-          ResultCode.CKR_FUNCTION_REJECTED, "only members of this cluster may call this resource");
+      throw new HsmException(ResultCode.CKR_FUNCTION_REJECTED, notAMember(fp, members));
     }
     switch (op) {
       case "poll":
@@ -97,6 +98,25 @@ final class PeerEndpoints {
   }
 
   /** SHA-256 of the caller's certificate (hex), or empty without one. */
+  /**
+   * The refusal of a peer call whose certificate ({@code fp}, empty when none came) is not in
+   * {@code members}: which certificate and which membership, so that a refused join or a member
+   * that lags behind a membership change can be told apart.
+   */
+  static String notAMember(String fp, Membership members) {
+    return "only members of this cluster may call this resource: "
+        + (fp.isEmpty()
+            ? "the call came with no client certificate"
+            : "the call's certificate (SHA-256 "
+                + fp.substring(0, Math.min(16, fp.length()))
+                + "…)")
+        + " is not in this member's membership (version "
+        + members.version()
+        + ", "
+        + members.members().size()
+        + (members.members().size() == 1 ? " member)" : " members)");
+  }
+
   private static String fingerprint(Request request) {
     Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
     if (data instanceof EndPoint.SslSessionData) {

@@ -13,6 +13,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.KeyPair;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.Map;
 
@@ -27,6 +28,10 @@ final class CryptoApiClient {
   final AdminRestClient admin;
   final String cluster;
   final String session;
+
+  /** The client certificate this client calls with. */
+  final X509Certificate certificate;
+
   private final HttpClient http;
   private final String base;
 
@@ -60,11 +65,10 @@ final class CryptoApiClient {
     assertEquals(201, reply.status(), reply.body());
     ClientRegistration.Response r =
         WireJson.mapper().readValue(reply.body(), ClientRegistration.Response.class);
+    certificate = ClientRegistrationApiTest.cert(r.certificate());
     http =
         ClientRegistrationApiTest.mtls(
-            kp.getPrivate(),
-            ClientRegistrationApiTest.cert(r.certificate()),
-            ClientRegistrationApiTest.cert(r.caCertificate()));
+            kp.getPrivate(), certificate, ClientRegistrationApiTest.cert(r.caCertificate()));
     base = "https://" + r.cryptoHost() + ":" + r.cryptoPort() + "/v1";
 
     member
