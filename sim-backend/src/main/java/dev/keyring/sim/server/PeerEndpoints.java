@@ -48,7 +48,9 @@ final class PeerEndpoints {
     boolean member = members.byFingerprint(fp).isPresent();
     // a poll or a status probe from an ex-member is answered: that is how it learns it was removed
     if (!member && !op.equals("poll") && !op.equals("status")) {
-      throw new HsmException(ResultCode.CKR_FUNCTION_REJECTED, notAMember(fp, members));
+      throw new HsmException(
+          ResultCode.CKR_FUNCTION_REJECTED,
+          notAMember(fp, members, n.name(), n.isPrimary(), n.position()));
     }
     switch (op) {
       case "poll":
@@ -100,21 +102,28 @@ final class PeerEndpoints {
   /** SHA-256 of the caller's certificate (hex), or empty without one. */
   /**
    * The refusal of a peer call whose certificate ({@code fp}, empty when none came) is not in
-   * {@code members}: which certificate and which membership, so that a refused join or a member
-   * that lags behind a membership change can be told apart.
+   * {@code members}: which certificate, and which member answered with which membership, so that a
+   * refused join or a member that lags behind a membership change can be told apart.
    */
-  static String notAMember(String fp, Membership members) {
+  static String notAMember(
+      String fp, Membership members, String name, boolean primary, Object position) {
+    int n = members.members().size();
     return "only members of this cluster may call this resource: "
         + (fp.isEmpty()
             ? "the call came with no client certificate"
             : "the call's certificate (SHA-256 "
                 + fp.substring(0, Math.min(16, fp.length()))
                 + "…)")
-        + " is not in this member's membership (version "
+        + " is not in the membership of member "
+        + name
+        + (primary ? " (the primary" : " (not the primary")
+        + ", log position "
+        + position
+        + "; membership version "
         + members.version()
         + ", "
-        + members.members().size()
-        + (members.members().size() == 1 ? " member)" : " members)");
+        + n
+        + (n == 1 ? " member)" : " members)");
   }
 
   private static String fingerprint(Request request) {

@@ -13,8 +13,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A member-to-member call from a certificate that is not a member's (a registered client's, over
- * the crypto API's mutual TLS) is refused, and the refusal says which certificate came and which
- * membership it was checked against: what tells a refused join from a member that lags behind.
+ * the crypto API's mutual TLS) is refused, and the refusal says which certificate came, and which
+ * member checked it against which membership: what tells a refused join from a member that lags
+ * behind.
  */
 class PeerCallerRefusalTest {
   @TempDir Path dir;
@@ -37,7 +38,12 @@ class PeerCallerRefusalTest {
             a.body().contains("the call's certificate (SHA-256 " + fp.substring(0, 16) + "…)"),
             a.body());
         assertTrue(
-            a.body().contains("is not in this member's membership (version ")
+            a.body()
+                    .contains(
+                        "is not in the membership of member "
+                            + member.appliance().defaultMemberName())
+                && a.body().contains("(the primary, log position ")
+                && a.body().contains("; membership version ")
                 && a.body().contains(", 1 member)"),
             a.body());
       }
