@@ -14,15 +14,18 @@ import java.util.function.Supplier;
 final class ChannelHello {
   private ChannelHello() {}
 
+  /** Why a connection is not admitted: the code and message of the refusal sent for the hello. */
+  record Refusal(ResultCode code, String message) {}
+
   /**
    * Reads the client's hello from {@code in} and answers it on {@code o}: with the member's hello
-   * when its version is spoken here and {@code admit} (which counts the connection) says nothing
-   * against it, else with a refusal of the connection (request id 0) in its place.
+   * when its version is spoken here and {@code admit} (which counts the connection) returns no
+   * refusal, else with a refusal of the connection (request id 0) in its place.
    *
    * @return null when the hello was answered, else the reason of the refusal written (the caller
    *     closes the connection)
    */
-  static String exchange(InputStream in, OutputStream o, Supplier<String> admit)
+  static String exchange(InputStream in, OutputStream o, Supplier<Refusal> admit)
       throws IOException {
     int version;
     try {
@@ -35,9 +38,9 @@ final class ChannelHello {
       m += " version " + ChannelFrames.VERSION;
       return refuse(o, ResultCode.CKR_FUNCTION_NOT_SUPPORTED, m);
     }
-    String tooMany = admit.get(); // before the hello: no request was sent
-    if (tooMany != null) {
-      return refuse(o, ResultCode.CKR_DEVICE_MEMORY, tooMany);
+    Refusal refused = admit.get(); // before the hello: no request was sent
+    if (refused != null) {
+      return refuse(o, refused.code(), refused.message());
     }
     o.write(ChannelFrames.hello(ChannelFrames.VERSION));
     o.flush();

@@ -365,11 +365,12 @@ public final class ChannelServer implements AutoCloseable {
 
   /**
    * Counts connection {@code c} of the client with certificate {@code client}, before its hello is
-   * answered; null, or when that client already holds {@link
-   * ChannelSettings#maxConnectionsPerClient()} connections, why the connection is refused (nothing
-   * counted; the caller refuses and closes it).
+   * answered; null, or the refusal when that client already holds {@link
+   * ChannelSettings#maxConnectionsPerClient()} connections ({@code CKR_DEVICE_MEMORY}) or the
+   * member is stopping ({@code CKR_DEVICE_REMOVED}): nothing counted then; the caller refuses and
+   * closes it.
    */
-  String admit(ChannelConnection c, X509Certificate client) {
+  ChannelHello.Refusal admit(ChannelConnection c, X509Certificate client) {
     BigInteger serial = client.getSerialNumber();
     boolean[] counted = new boolean[1];
     perClient.compute(
@@ -380,14 +381,22 @@ public final class ChannelServer implements AutoCloseable {
           return counted[0] ? now + 1 : n;
         });
     if (!counted[0]) {
-      return "this client already has "
-          + settings.maxConnectionsPerClient()
-          + " crypto channel connections open to this member, the most one client may"
-          + " (channelMaxConnectionsPerClient); close some, or use fewer at once";
+      return new ChannelHello.Refusal(
+          ResultCode.CKR_DEVICE_MEMORY,
+          "this client already has "
+              + settings.maxConnectionsPerClient()
+              + " crypto channel connections open to this member, the most one client may"
+              + " (channelMaxConnectionsPerClient); close some, or use fewer at once");
     }
     admitted.put(c, serial);
+    if (closed) {
+      // the stop began (it closes at once each connection it finds not admitted yet): this hello
+      // is refused, so the client knows at once that it sent nothing here
+      closed(c);
+      return new ChannelHello.Refusal(ResultCode.CKR_DEVICE_REMOVED, NOT_ADMITTED);
+    }
     if (c.isClosed()) {
-      closed(c); // closed meanwhile (revoked, the member stopping): not counted after all
+      closed(c); // closed meanwhile (revoked): not counted after all
     }
     return null;
   }
@@ -425,6 +434,11 @@ public final class ChannelServer implements AutoCloseable {
       "the member is stopping: the requests of this connection left without an answer were not"
           + " served; send them to another member";
 
+  /** The refusal of a hello that comes once the member began to stop. */
+  static final String NOT_ADMITTED =
+      "the member is stopping: it takes no new crypto channel connection; connect to another"
+          + " member";
+
   /**
    * Stops cleanly: stops listening, serves no request read from now on, waits (at most {@link
    * #STOP_GRACE}) until the requests under way are answered, then ends each connection with a
@@ -443,6 +457,11 @@ public final class ChannelServer implements AutoCloseable {
     }
     for (ChannelConnection c : connections) {
       c.goAway();
+      if (!admitted.containsKey(c)) {
+        // in its handshake or hello: it carried no request, and could not be told before its
+        // hello; one admitted from now on is refused instead (admit)
+        c.close("the member stopped before the connection's hello");
+      }
     }
     long deadline = System.nanoTime() + STOP_GRACE.toNanos();
     while (connections.stream().anyMatch(c -> c.owed() > 0) && pausedBefore(deadline)) {

@@ -9,7 +9,11 @@ import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.channel.ChannelAnswer;
 import dev.keyring.protocol.channel.ChannelCodec;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
@@ -94,6 +98,60 @@ class ChannelStopTest {
       if (stopper == null) {
         m.close();
       }
+    }
+  }
+
+  @Test
+  void aConnectionStillInItsHandshake_isClosedAtOnce_whileARequestUnderWayIsStillServed()
+      throws Exception {
+    CryptoTestMember m = CryptoTestMember.start(dir, b -> {});
+    Thread stopper = null;
+    try (RawChannel c = RawChannel.open(m.clientTls, m.member.channelPort());
+        Socket tcp = new Socket(InetAddress.getLoopbackAddress(), m.member.channelPort())) {
+      tcp.setSoTimeout(60_000); // a safety net against a hung test only
+      String sid = c.loginKrco();
+      UUID keyring =
+          m.member.appliance().store().keyringByLabel(CryptoTestMember.KEYRING).orElseThrow().id();
+      int objects = m.member.appliance().store().objectCount(keyring);
+      long taken = m.member.cryptoRequests();
+      c.send(
+          ChannelCodec.json(
+              10,
+              null,
+              false,
+              "POST",
+              "/v1/sessions/" + sid + "/keypairs",
+              ("{\"spec\":{\"type\":\"RSA\",\"bits\":4096},\"publicTemplate\":"
+                      + "{\"CKA_LABEL\":\"stop-pub\"},\"privateTemplate\":{\"CKA_LABEL\":\"stop\"}}")
+                  .getBytes(StandardCharsets.UTF_8)));
+      while (m.member.cryptoRequests() == taken) {
+        Thread.sleep(1); // until the member took the key pair: the stop waits for it
+      }
+      stopper = new Thread(m::close, "stop-test-stopper");
+      stopper.start();
+      assertTrue(ended(tcp), "the connection that sent nothing, not even its handshake, ends");
+      assertEquals(
+          objects,
+          m.member.appliance().store().objectCount(keyring),
+          "it ended while the RSA-4096 key pair under way was still being made, not after");
+      ChannelAnswer made = c.read();
+      assertEquals(10, made.id);
+      assertTrue(made.ok(), made.code + " " + made.message);
+      assertGoodbye(c.read());
+      stopper.join();
+    } finally {
+      if (stopper == null) {
+        m.close();
+      }
+    }
+  }
+
+  /** Whether the member ended {@code s} (its end, or a reset) before sending anything. */
+  private static boolean ended(Socket s) {
+    try {
+      return s.getInputStream().read() < 0;
+    } catch (IOException reset) {
+      return true;
     }
   }
 

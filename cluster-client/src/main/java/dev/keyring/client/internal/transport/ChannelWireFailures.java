@@ -78,7 +78,10 @@ final class ChannelWireFailures {
       // not the member's refusal
     }
     if (refusal != null && refusal.id == 0 && refusal.code != null) {
-      boolean busy = refusal.code == dev.keyring.protocol.ResultCode.CKR_DEVICE_MEMORY;
+      // too many connections of this client, or the member stopping: another member takes it
+      boolean busy =
+          refusal.code == dev.keyring.protocol.ResultCode.CKR_DEVICE_MEMORY
+              || refusal.code == dev.keyring.protocol.ResultCode.CKR_DEVICE_REMOVED;
       return new TransportException(
           busy ? Kind.CONNECT : Kind.PROTOCOL,
           name

@@ -41,6 +41,21 @@ class RefusedHelloTest {
   }
 
   @Test
+  void aMemberThatIsStopping_isConnect_neverSent_andTransient() {
+    TransportException e =
+        refused(
+            ChannelCodec.refused(
+                0,
+                Opcode.ERROR,
+                ResultCode.CKR_DEVICE_REMOVED.value(),
+                "the member is stopping: it takes no new crypto channel connection"));
+    assertEquals(Kind.CONNECT, e.kind());
+    assertFalse(e.requestSent());
+    assertTrue(e.transientFailure(), "another member takes the call");
+    assertTrue(e.getMessage().contains("CKR_DEVICE_REMOVED"), e.getMessage());
+  }
+
+  @Test
   void aVersionNotSpoken_isProtocol_withTheMembersMessage() {
     TransportException e =
         refused(
