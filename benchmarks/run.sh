@@ -4,6 +4,8 @@
 #   benchmarks/run.sh                      # every benchmark, defaults from the annotations
 #   benchmarks/run.sh BoundarySign -p key=P-256 -f 1 -wi 1 -i 3
 #   benchmarks/run.sh ProviderSign -p op=P-256-ECDSA -wi 1 -i 2
+#   ROUNDS=5 benchmarks/run.sh ProviderSign -p provider=keyring,sunpkcs11-softhsm2 -f 1 -wi 1 -i 2
+#                                          # the providers in turn, 5 times: ratios round by round
 #
 # Arguments go to JMH unchanged (java -jar benchmarks.jar -h lists them). The raw results are in
 # benchmarks/target/jmh-result.json. The jar is rebuilt when benchmarks/ changed; set REBUILD=1 to
@@ -55,7 +57,12 @@ trap 'rm -rf "$softhsm_dir"' EXIT
 export SOFTHSM2_CONF="$softhsm_dir/softhsm2.conf"
 
 rm -f "$result" "${result%.json}-na.tsv"
-java ${JAVA_OPTS:-} -cp "$jar" "$main" -rf json -rff "$result" "$@"
+# ROUNDS=N: ProviderSign runs the providers in turn N times and prints the ratios round by round
+rounds=()
+if [[ -n "${ROUNDS:-}" ]]; then
+  rounds=("-Dkeyring.bench.rounds=$ROUNDS")
+fi
+java ${JAVA_OPTS:-} "${rounds[@]}" -cp "$jar" "$main" -rf json -rff "$result" "$@"
 
 if [[ -s "$result" ]]; then
   echo

@@ -20,6 +20,7 @@ threads column appears only when some benchmark ran with more than one thread.
 import json
 import math
 import os
+import statistics
 import sys
 
 # benchmark class -> (parameter naming the implementation, the baseline's value)
@@ -157,14 +158,23 @@ def not_run(path):
 
 def provider_table(results, reasons):
     """The ProviderSignBenchmark table: per op x threads, one row per provider."""
-    cells = {}
+    runs = {}
     unit = "ops/s"
     for r in results:
         params = r.get("params") or {}
         metric = r["primaryMetric"]
         unit = metric["scoreUnit"]
         key = (params.get("op", ""), int(r.get("threads", 1)), params.get("provider", ""))
-        cells[key] = (number(metric["score"]), number(metric["scoreError"]))
+        runs.setdefault(key, []).append((number(metric["score"]), number(metric["scoreError"])))
+    # several rounds (ROUNDS=N): the median of the rounds' scores, ± half their range
+    cells = {}
+    rounds = max((len(v) for v in runs.values()), default=1)
+    for key, v in runs.items():
+        if len(v) == 1:
+            cells[key] = v[0]
+        else:
+            scores = sorted(x[0] for x in v)
+            cells[key] = (statistics.median(scores), (scores[-1] - scores[0]) / 2)
     ops = {k[0] for k in cells} | {op for (_, op) in reasons}
     threads = sorted({k[1] for k in cells}) or [1]
     providers = {k[2] for k in cells} | {p for (p, _) in reasons}
@@ -202,6 +212,12 @@ def provider_table(results, reasons):
                         ratio = score / base
                         ratios += f" {ratio:.2f}× |" if ratio >= 0.1 else f" {ratio:.2g}× |"
                 print(f"| {op} | {t} | {p} | {fmt(score)} | {fmt(error)} |{ratios}")
+    if rounds > 1:
+        print()
+        print(
+            f"Each score is the median of {rounds} rounds and ± half their range; the ratios of"
+            " the run's own output, taken round by round, are the steadier figures."
+        )
     if notes:
         print()
         for i, note in enumerate(notes, 1):
