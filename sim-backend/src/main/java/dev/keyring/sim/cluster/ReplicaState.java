@@ -44,6 +44,9 @@ final class ReplicaState {
 
   private final AppliedEntryListener listener;
   private final Object logSignal = new Object();
+  // the membership view is read from the store and set under this, so that two writes appended
+  // side by side (the primary's own and a follower's) cannot leave the older membership in view
+  private final Object membershipReload = new Object();
 
   private volatile Membership membership;
   private volatile boolean removed;
@@ -202,11 +205,13 @@ final class ReplicaState {
 
   // ------------------------------------------------------------------ the log
 
-  /** An entry this member appended as the primary. */
+  /**
+   * An entry this member appended as the primary. Entries are appended one at a time but told here
+   * side by side: the views first, then the position, which never goes back.
+   */
   void appended(LogEntry entry) {
-    lastSequence = entry.position().sequence();
     applied(entry.changes());
-    signal();
+    signal(() -> lastSequence = Math.max(lastSequence, entry.position().sequence()));
   }
 
   /** An entry from the primary, now in the store. */
@@ -246,9 +251,7 @@ final class ReplicaState {
       logSignal.notifyAll();
     }
     caughtUp = true;
-    Membership m = load();
-    membership = m;
-    sawEpoch(m.epoch());
+    Membership m = reloadMembership();
     if (m.member(memberId).isEmpty()) {
       removed = true;
     }
@@ -271,9 +274,7 @@ final class ReplicaState {
       }
     }
     if (members) {
-      Membership m = load();
-      membership = m;
-      sawEpoch(m.epoch());
+      Membership m = reloadMembership();
       if (primaryHint != null && primaryHint.equals(m.primaryId())) {
         primaryHint = null;
       }
@@ -281,6 +282,20 @@ final class ReplicaState {
         removed = true;
         LOG.warn("member {} was removed from the cluster", name);
       }
+    }
+  }
+
+  /**
+   * Reads the membership from the store into view. Reads and sets are serialized: of two reloads
+   * side by side, the one that read last sets last, so the view ends at the newest membership the
+   * store holds (read, then set, by two threads unserialized, an older one could be set last).
+   */
+  private Membership reloadMembership() {
+    synchronized (membershipReload) {
+      Membership m = load();
+      membership = m;
+      sawEpoch(m.epoch());
+      return m;
     }
   }
 
