@@ -13,6 +13,8 @@ import dev.keyring.protocol.channel.Opcode;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** What the client makes of what a member sends in place of the hello's answer. */
 class RefusedHelloTest {
@@ -24,35 +26,23 @@ class RefusedHelloTest {
         new ByteArrayInputStream(bytes), "member m1", NOT_A_HELLO);
   }
 
-  @Test
-  void tooManyConnectionsOfThisClient_isConnect_neverSent_andTransient() {
-    TransportException e =
-        refused(
-            ChannelCodec.refused(
-                0,
-                Opcode.ERROR,
-                ResultCode.CKR_DEVICE_MEMORY.value(),
-                "this client already has 64 crypto channel connections open to this member"));
+  /**
+   * Too many connections of this client (CKR_DEVICE_MEMORY), or a member that is stopping
+   * (CKR_DEVICE_REMOVED): another member, or this one later, takes the call.
+   */
+  @ParameterizedTest
+  @CsvSource({
+    "CKR_DEVICE_MEMORY, this client already has 64 crypto channel connections open to this member",
+    "CKR_DEVICE_REMOVED, the member is stopping: it takes no new crypto channel connection"
+  })
+  void aRefusalAnotherMemberWouldNotMake_isConnect_neverSent_andTransient(
+      ResultCode code, String message) {
+    TransportException e = refused(ChannelCodec.refused(0, Opcode.ERROR, code.value(), message));
     assertEquals(Kind.CONNECT, e.kind());
     assertFalse(e.requestSent());
     assertTrue(e.transientFailure(), "another member, or this one later, takes the call");
-    assertTrue(e.getMessage().contains("CKR_DEVICE_MEMORY"), e.getMessage());
-    assertTrue(e.getMessage().contains("64 crypto channel connections open"), e.getMessage());
-  }
-
-  @Test
-  void aMemberThatIsStopping_isConnect_neverSent_andTransient() {
-    TransportException e =
-        refused(
-            ChannelCodec.refused(
-                0,
-                Opcode.ERROR,
-                ResultCode.CKR_DEVICE_REMOVED.value(),
-                "the member is stopping: it takes no new crypto channel connection"));
-    assertEquals(Kind.CONNECT, e.kind());
-    assertFalse(e.requestSent());
-    assertTrue(e.transientFailure(), "another member takes the call");
-    assertTrue(e.getMessage().contains("CKR_DEVICE_REMOVED"), e.getMessage());
+    assertTrue(e.getMessage().contains(code.name()), e.getMessage());
+    assertTrue(e.getMessage().contains(message), e.getMessage());
   }
 
   @Test
