@@ -103,12 +103,12 @@ class TransportOptionsTest {
   }
 
   @Test
-  void channelSpin_is50MicrosByDefault_0to1ms_andItsPropertyChoosesTheDefault() {
+  void channelSpin_is200MicrosByDefault_0to1ms_andItsPropertyChoosesTheDefault() {
     restoring(
         TransportOptions.CHANNEL_SPIN_PROPERTY,
         () -> {
           System.clearProperty(TransportOptions.CHANNEL_SPIN_PROPERTY);
-          assertEquals(Duration.ofNanos(50_000), TransportOptions.defaults().channelSpin());
+          assertEquals(Duration.ofNanos(200_000), TransportOptions.defaults().channelSpin());
           assertEquals(
               Duration.ZERO,
               TransportOptions.builder().channelSpin(Duration.ZERO).build().channelSpin());
@@ -127,8 +127,8 @@ class TransportOptionsTest {
                   .getMessage());
           System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, " 0 ");
           assertEquals(Duration.ZERO, TransportOptions.builder().build().channelSpin());
-          System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, "200");
-          assertEquals(Duration.ofNanos(200_000), TransportOptions.builder().build().channelSpin());
+          System.setProperty(TransportOptions.CHANNEL_SPIN_PROPERTY, "120");
+          assertEquals(Duration.ofNanos(120_000), TransportOptions.builder().build().channelSpin());
           assertWholeNumberRefused(
               TransportOptions.CHANNEL_SPIN_PROPERTY,
               "microseconds from 0 to 1000",

@@ -12,13 +12,13 @@ import java.util.Locale;
 final class PropertyDefaults {
   private PropertyDefaults() {}
 
-  /** {@value TransportOptions#CHANNEL_SPIN_PROPERTY} in microseconds, 0 to 1,000; else 50 µs. */
+  /** {@value TransportOptions#CHANNEL_SPIN_PROPERTY} in microseconds, 0 to 1,000; else 200 µs. */
   static Duration channelSpin() {
     return Duration.ofNanos(
         1000
             * SystemProperties.wholeNumber(
                 TransportOptions.CHANNEL_SPIN_PROPERTY,
-                50,
+                200,
                 TransportOptions.MAX_CHANNEL_SPIN.toNanos() / 1000,
                 "microseconds"));
   }

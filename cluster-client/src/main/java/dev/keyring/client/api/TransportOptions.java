@@ -51,7 +51,7 @@ import java.util.Objects;
  *   <tr><td>heartbeatInterval</td><td>5 s</td><td>100 ms to 1 h: a channel connection that
  *       received nothing this long is pinged, and closed when the ping is not answered within as
  *       long (its requests under way fail with IO)</td></tr>
- *   <tr><td>channelSpin</td><td>50 µs, or the system property {@value #CHANNEL_SPIN_PROPERTY}
+ *   <tr><td>channelSpin</td><td>200 µs, or the system property {@value #CHANNEL_SPIN_PROPERTY}
  *       (microseconds) when set</td><td>0 (never) to 1 ms: how long a call alone on its channel
  *       connection waits for its answer on the CPU (spinning, reading it itself while the reader
  *       thread is aside) before it sleeps. An answer within it wakes no thread: on an idle (more so
@@ -395,7 +395,7 @@ public final class TransportOptions {
 
     /**
      * How long a call alone on its channel connection spins for its answer before it sleeps (0 to 1
-     * ms; default 50 µs, or the system property {@value TransportOptions#CHANNEL_SPIN_PROPERTY}).
+     * ms; default 200 µs, or the system property {@value TransportOptions#CHANNEL_SPIN_PROPERTY}).
      */
     public Builder channelSpin(Duration v) {
       this.channelSpin = v;

@@ -54,7 +54,7 @@ public final class ChannelServer implements AutoCloseable {
   public static final String SPIN_PROPERTY = "keyring.member.channel.spinMicros";
 
   /** The default of {@value #SPIN_PROPERTY}, in microseconds. */
-  static final long DEFAULT_SPIN_MICROS = 50;
+  static final long DEFAULT_SPIN_MICROS = 200;
 
   /** A request with more data than this is never served on a reader. */
   static final int QUICK_DATA_BYTES = 16 << 10;

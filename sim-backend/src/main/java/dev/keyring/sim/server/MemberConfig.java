@@ -71,7 +71,7 @@ import java.util.Objects;
  *       channel connection may take (a client that does not read); the connection is closed
  *       beyond; 100 ms to 10 min. An idle channel connection is closed after {@code
  *       idleTimeout}</td></tr>
- *   <tr><td>channelSpinMicros</td><td>50 (or the system property {@code
+ *   <tr><td>channelSpinMicros</td><td>200 (or the system property {@code
  *       keyring.member.channel.spinMicros})</td><td>how long a channel connection's reader spins
  *       on the CPU for its client's next request before it sleeps in a read, for a client whose
  *       last request came within as long (one sending in a loop), with at most half the

@@ -86,10 +86,10 @@ class ChannelSwitchesOffTest {
                 + "'",
             assertThrows(IllegalArgumentException.class, ChannelServer::spinProperty).getMessage());
       }
-      System.setProperty(ChannelServer.SPIN_PROPERTY, " 200 ");
-      assertEquals(200, ChannelServer.spinProperty());
+      System.setProperty(ChannelServer.SPIN_PROPERTY, " 120 ");
+      assertEquals(120, ChannelServer.spinProperty());
       System.clearProperty(ChannelServer.SPIN_PROPERTY);
-      assertEquals(50, ChannelServer.spinProperty(), "the default");
+      assertEquals(200, ChannelServer.spinProperty(), "the default");
     } finally {
       restore(ChannelServer.INLINE_PROPERTY, v);
       restore(ChannelServer.SPIN_PROPERTY, sp);

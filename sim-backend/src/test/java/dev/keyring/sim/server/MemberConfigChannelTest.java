@@ -11,7 +11,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The channel's advertised port: 0 (the listening port) by default, a port, else refused; the
- * reader's spin: 50 µs by default (or the system property's), 0 to 1,000, else refused.
+ * reader's spin: 200 µs by default (or the system property's), 0 to 1,000, else refused.
  */
 class MemberConfigChannelTest {
   @TempDir Path dir;
@@ -39,8 +39,8 @@ class MemberConfigChannelTest {
   }
 
   @Test
-  void channelSpinMicros_defaultsTo50_takes0To1000_andRefusesTheRestByName() {
-    assertEquals(50, builder().build().channelSpinMicros());
+  void channelSpinMicros_defaultsTo200_takes0To1000_andRefusesTheRestByName() {
+    assertEquals(200, builder().build().channelSpinMicros());
     assertEquals(0, builder().channelSpinMicros(0).build().channelSpinMicros());
     assertEquals(1000, builder().channelSpinMicros(1000).build().channelSpinMicros());
     for (int bad : new int[] {-1, 1001}) {
