@@ -60,7 +60,11 @@ rm -f "$result" "${result%.json}-na.tsv"
 # ROUNDS=N: ProviderSign runs the providers in turn N times and prints the ratios round by round
 rounds=()
 if [[ -n "${ROUNDS:-}" ]]; then
-  rounds=("-Dkeyring.bench.rounds=$ROUNDS")
+  if [[ "$main" == dev.keyring.benchmarks.ProviderSignMain ]]; then
+    rounds=("-Dkeyring.bench.rounds=$ROUNDS")
+  else
+    echo "##### ROUNDS is for ProviderSign only: ignored for this run #####" >&2
+  fi
 fi
 java ${JAVA_OPTS:-} "${rounds[@]}" -cp "$jar" "$main" -rf json -rff "$result" "$@"
 

@@ -71,7 +71,14 @@ public final class ProviderSignMain {
     if (cli.getResult().hasValue() || cli.getResultFormat().hasValue()) {
       resultFile = cli.getResult().orElse("jmh-result." + resultType.toString().toLowerCase());
     }
-    int rounds = PairedRounds.rounds(System.getProperty(PairedRounds.ROUNDS_PROPERTY));
+    int rounds;
+    try {
+      rounds = PairedRounds.rounds(System.getProperty(PairedRounds.ROUNDS_PROPERTY));
+    } catch (IllegalArgumentException e) {
+      System.err.println("Error: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     List<RunResult> results = new ArrayList<>();
     List<PairedRounds.Score> scores = new ArrayList<>();
     List<String> notRun = new ArrayList<>();

@@ -8,6 +8,7 @@ import dev.keyring.protocol.ResultCode;
 import dev.keyring.sim.cluster.ClusterNode;
 import dev.keyring.sim.cluster.Membership;
 import dev.keyring.sim.cluster.PeerMessages;
+import dev.keyring.store.LogPosition;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
@@ -99,14 +100,13 @@ final class PeerEndpoints {
     return n != null && n.membership().byFingerprint(fingerprint(certificate)).isPresent();
   }
 
-  /** SHA-256 of the caller's certificate (hex), or empty without one. */
   /**
    * The refusal of a peer call whose certificate ({@code fp}, empty when none came) is not in
    * {@code members}: which certificate, and which member answered with which membership, so that a
    * refused join or a member that lags behind a membership change can be told apart.
    */
-  static String notAMember(
-      String fp, Membership members, String name, boolean primary, Object position) {
+  private static String notAMember(
+      String fp, Membership members, String name, boolean primary, LogPosition position) {
     int n = members.members().size();
     return "only members of this cluster may call this resource: "
         + (fp.isEmpty()
@@ -126,6 +126,7 @@ final class PeerEndpoints {
         + (n == 1 ? " member)" : " members)");
   }
 
+  /** SHA-256 of the caller's certificate (hex), or empty without one. */
   private static String fingerprint(Request request) {
     Object data = request.getAttribute(EndPoint.SslSessionData.ATTRIBUTE);
     if (data instanceof EndPoint.SslSessionData) {
