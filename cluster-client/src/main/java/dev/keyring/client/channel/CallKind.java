@@ -19,7 +19,9 @@ import dev.keyring.protocol.ResultCode;
  *   <tr><td>CONNECT or IO, the request never left the client</td>
  *       <td colspan="4">once more on the same member, on a fresh connection (not after an unknown
  *       host, an expired call deadline or an interrupt); if that fails too, see below</td></tr>
- *   <tr><td>CONNECT (no connection was made)</td>
+ *   <tr><td>CONNECT (no connection was made; also a hello refused because this client has too
+ *       many connections or the member is stopping, and the calls a stopping member's goodbye left
+ *       without an answer: it served none of them)</td>
  *       <td colspan="3">member marked down, call repeated on another member</td>
  *       <td>thrown</td></tr>
  *   <tr><td>IO after the request was sent</td>
