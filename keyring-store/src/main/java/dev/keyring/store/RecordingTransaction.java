@@ -4,6 +4,7 @@ import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.ObjectClass;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,6 +17,12 @@ import java.util.UUID;
  * image from before its first change in this transaction; {@link #changes()} reads every such row
  * again at the end and gives one {@link RowChange} per row whose image changed, in first-touch
  * order. Member-local writes (cluster row, HSM state) are refused: they are not replicated.
+ *
+ * <p>A row the work read without a lock ({@link #object}, {@link #clusterValue}) before changing it
+ * keeps the image it read as its before-image, not the one under the lock at its first change:
+ * between the two, another transaction (an entry of the primary applied on a follower) may have
+ * changed it, and the change, computed from what was read, must then be refused as a conflict where
+ * it is applied rather than overwrite that other change.
  */
 final class RecordingTransaction implements StoreTransaction {
   private record KeyringKey(UUID id) {}
@@ -29,6 +36,8 @@ final class RecordingTransaction implements StoreTransaction {
 
   private final JdbcTransaction tx;
   private final Map<Object, Object> before = new LinkedHashMap<>();
+  // the image of each row at its first read without a lock, while it is not touched yet
+  private final Map<Object, Object> read = new HashMap<>();
 
   RecordingTransaction(JdbcTransaction tx) {
     this.tx = tx;
@@ -46,7 +55,7 @@ final class RecordingTransaction implements StoreTransaction {
     if (!before.containsKey(key)) {
       Optional<KeyringRecord> row =
           tx.sql("reading keyring " + id + " before changing it", () -> tx.readKeyring(id, true));
-      before.put(key, row.isPresent() ? row.get() : ABSENT);
+      before.put(key, read.getOrDefault(key, row.isPresent() ? row.get() : ABSENT));
     }
   }
 
@@ -57,7 +66,7 @@ final class RecordingTransaction implements StoreTransaction {
           tx.sql(
               "reading object " + handle + " of keyring " + keyringId + " before changing it",
               () -> tx.readObject(keyringId, handle, true));
-      before.put(key, row.isPresent() ? row.get() : ABSENT);
+      before.put(key, read.getOrDefault(key, row.isPresent() ? row.get() : ABSENT));
     }
   }
 
@@ -68,8 +77,16 @@ final class RecordingTransaction implements StoreTransaction {
           tx.sql(
               "reading cluster value '" + name + "' before changing it",
               () -> tx.readClusterValue(name, true));
-      before.put(key, row.isPresent() ? row.get() : ABSENT);
+      before.put(key, read.getOrDefault(key, row.isPresent() ? row.get() : ABSENT));
     }
+  }
+
+  /** Keeps the image of a row read without a lock, the first time, if it is not touched yet. */
+  private <T> Optional<T> sawRow(Object key, Optional<T> row) {
+    if (!before.containsKey(key)) {
+      read.putIfAbsent(key, row.isPresent() ? row.get() : ABSENT);
+    }
+    return row;
   }
 
   @Override
@@ -108,7 +125,8 @@ final class RecordingTransaction implements StoreTransaction {
             "reading the objects of keyring " + keyringId + " before deleting it",
             () -> tx.readObjects(keyringId));
     for (ObjectRecord o : objects) {
-      before.putIfAbsent(new ObjectKey(o.keyringId(), o.handle()), o);
+      ObjectKey key = new ObjectKey(o.keyringId(), o.handle());
+      before.putIfAbsent(key, read.getOrDefault(key, o));
     }
     return tx.deleteKeyring(keyringId);
   }
@@ -175,12 +193,12 @@ final class RecordingTransaction implements StoreTransaction {
 
   @Override
   public Optional<ObjectRecord> object(UUID keyringId, long handle) {
-    return tx.object(keyringId, handle);
+    return sawRow(new ObjectKey(keyringId, handle), tx.object(keyringId, handle));
   }
 
   @Override
   public Optional<byte[]> clusterValue(String name) {
-    return tx.clusterValue(name);
+    return sawRow(new ValueKey(name), tx.clusterValue(name));
   }
 
   @Override

@@ -1496,6 +1496,75 @@ abstract class KeyringStoreContract {
   }
 
   @Test
+  void speculate_aRowChangedByAnotherWriteBetweenItsReadAndItsChange_keepsTheImageRead()
+      throws Exception {
+    // a follower computes a change from what it read; an entry of the primary applied in between
+    // must make that change a conflict, not be overwritten by it
+    UUID cluster = createCluster(store);
+    UUID k = createKeyring(store, cluster, "k");
+    ObjectRecord o = insertObject(store, k, "o");
+    store.writeAsPrimary(
+        1,
+        tx -> {
+          tx.putClusterValue("m", new byte[] {1});
+          return null;
+        });
+    ExecutorService other = Executors.newSingleThreadExecutor();
+    try {
+      Recorded<Void> stale =
+          store.speculate(
+              tx -> {
+                byte[] m = tx.clusterValue("m").orElseThrow();
+                ObjectRecord seen = tx.object(k, o.handle()).orElseThrow();
+                await(
+                    other.submit(
+                        () ->
+                            store.writeAsPrimary(
+                                1,
+                                w -> {
+                                  w.putClusterValue("m", new byte[] {2});
+                                  w.updateObject(
+                                      o.withAttributesAndBlob(attributes("other"), null));
+                                  return null;
+                                })));
+                tx.putClusterValue("m", new byte[] {m[0], 9});
+                tx.updateObject(seen.withAttributesAndBlob(attributes("mine"), null));
+                return null;
+              });
+      List<RowChange> c = stale.changes().changes();
+      assertEquals(new RowChange.ClusterValue("m", new byte[] {1}, new byte[] {1, 9}), c.get(0));
+      assertEquals(o, ((RowChange.ObjectRow) c.get(1)).before(), "the object as read");
+      assertThrows(
+          ReplicationConflictException.class, () -> store.appendAsPrimary(1, stale.changes()));
+      assertArrayEquals(new byte[] {2}, store.clusterValue("m").orElseThrow());
+      assertEquals(
+          o.withAttributesAndBlob(attributes("other"), null),
+          store.object(k, o.handle()).orElseThrow());
+
+      // read after the other write: its image is the current one, and the change goes through
+      Recorded<Void> fresh =
+          store.speculate(
+              tx -> {
+                byte[] m = tx.clusterValue("m").orElseThrow();
+                tx.putClusterValue("m", new byte[] {m[0], 9});
+                return null;
+              });
+      store.appendAsPrimary(1, fresh.changes());
+      assertArrayEquals(new byte[] {2, 9}, store.clusterValue("m").orElseThrow());
+    } finally {
+      other.shutdownNow();
+    }
+  }
+
+  private static void await(Future<?> f) {
+    try {
+      f.get(30, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Test
   void createdAndDeletedInOneWrite_isNoChange() {
     UUID cluster = createCluster(store);
     Recorded<Boolean> r =
