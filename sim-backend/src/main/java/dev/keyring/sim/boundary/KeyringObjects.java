@@ -25,6 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
  */
 final class KeyringObjects {
   private final KeyringStore store;
+
+  /** How many times a change of attributes is made again after another write changed the object. */
+  private static final int MAX_STALE_ATTEMPTS = 5;
+
   private final ReplicatedWriter writer;
   private final SmkVault vault;
   private final UnwrappedKeyCache cache;
@@ -219,30 +223,57 @@ final class KeyringObjects {
       }
     }
     KeyringLimits.checkObjectAttributes(changes);
-    ObjectRecord updated;
+    for (int attempt = 1; ; attempt++) {
+      ObjectRecord updated = setAttributesOnce(keyringId, handle, changes);
+      cache.invalidate(keyringId, handle);
+      if (updated != null) {
+        return updated;
+      }
+      if (attempt >= MAX_STALE_ATTEMPTS) {
+        throw new HsmException(
+            ResultCode.CKR_FUNCTION_FAILED,
+            "object "
+                + handle
+                + " was changed by other writes "
+                + attempt
+                + " times while its attributes were being set; nothing was changed: try again");
+      }
+    }
+  }
+
+  /**
+   * One attempt: the new attributes (and blob) are made from the object as this member holds it,
+   * and written only if the cluster still holds that same object; null if not (another member
+   * changed it meanwhile: writing would undo that change).
+   */
+  private ObjectRecord setAttributesOnce(UUID keyringId, long handle, Attributes changes) {
     try (LoadedKey k = use(keyringId, handle)) {
-      Attributes next = k.record.attributes().merge(changes);
+      ObjectRecord from = k.record;
+      Attributes next = from.attributes().merge(changes);
       byte[] blob =
           k.hasSecret()
               ? vault.seal(
-                  k.record.blob()[5],
+                  from.blob()[5],
                   k.keyType,
                   k.origin(),
                   k.secret(),
                   clusterId(),
                   keyringId,
-                  k.record.objectId(),
+                  from.objectId(),
                   next)
               : null;
-      updated = k.record.withAttributesAndBlob(next, blob);
-      writer.write(
-          tx -> {
-            tx.updateObject(updated);
-            return null;
-          });
+      ObjectRecord updated = from.withAttributesAndBlob(next, blob);
+      boolean written =
+          writer.write(
+              tx -> {
+                if (!tx.object(keyringId, handle).filter(from::equals).isPresent()) {
+                  return false;
+                }
+                tx.updateObject(updated);
+                return true;
+              });
+      return written ? updated : null;
     }
-    cache.invalidate(keyringId, handle);
-    return updated;
   }
 
   /** Destroys an object. */

@@ -12,6 +12,7 @@ import dev.keyring.protocol.PublicKeyAttributes;
 import dev.keyring.store.KeyringRecord;
 import dev.keyring.store.KeyringStore;
 import dev.keyring.store.ObjectRecord;
+import dev.keyring.store.ReplicatedWriter;
 import dev.keyring.store.StoreConfig;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
@@ -52,8 +53,13 @@ public final class TestKeyring implements AutoCloseable {
   }
 
   public TestKeyring(KeyringStore store, BoundaryConfig config) {
+    this(store, config, ReplicatedWriter.local(store));
+  }
+
+  /** A keyring whose replicated writes go through {@code writer}. */
+  public TestKeyring(KeyringStore store, BoundaryConfig config, ReplicatedWriter writer) {
     this.store = store;
-    this.boundary = Boundary.open(config, store);
+    this.boundary = Boundary.open(config, store, writer);
     this.smk = boundary.createSmk();
     KeyringRecord kr =
         new KeyringRecord(
