@@ -320,6 +320,14 @@ public final class KeyringService {
     writer.write(
         tx -> {
           KeyringRecord cur = locked(tx.lockKeyring(keyringId), keyringId);
+          if (!cur.credentialVerifier().equals(k.credentialVerifier())) {
+            // another session (here or on another member) changed it since the old one was checked
+            throw new HsmException(
+                ResultCode.CKR_PIN_INCORRECT,
+                "the keyring's password was changed by another session while this change was"
+                    + " being made; nothing was changed: change it again with the current"
+                    + " password");
+          }
           tx.updateKeyring(cur.withCredential(credential, false).withLock(cur.locked(), 0));
           return null;
         });

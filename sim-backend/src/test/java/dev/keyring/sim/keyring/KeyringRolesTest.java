@@ -19,6 +19,8 @@ import dev.keyring.sim.Appliance;
 import dev.keyring.sim.TestAppliances;
 import dev.keyring.sim.boundary.KeyPairObjects;
 import dev.keyring.store.KeyringRecord;
+import dev.keyring.store.ReplicatedWriter;
+import dev.keyring.store.StoreTransaction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.Signature;
@@ -215,6 +217,34 @@ class KeyringRolesTest {
     assertEquals(0, keyrings.keyring("reset").failedLogins());
     failLogins(k.id(), WRONG, 9);
     assertFalse(keyrings.keyring("reset").locked());
+  }
+
+  @Test
+  void passwordChangedByAnotherSessionMeanwhile_isKept_andTheLaterChangeRefused() {
+    KeyringRecord k = ready("raced", PW16);
+    ReplicatedWriter local = ReplicatedWriter.local(appliance.store());
+    java.util.concurrent.atomic.AtomicBoolean first =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    appliance.replicateThrough(
+        new ReplicatedWriter() {
+          @Override
+          public <T> T write(java.util.function.Function<StoreTransaction, T> work) {
+            if (first.compareAndSet(false, true)) {
+              // the other session's change lands between this one's check and its write
+              try (KeyringSession other = keyrings.login(k.id(), Role.KRSO, PW16)) {
+                other.changePassword(PW16, "changed-first-1");
+              }
+            }
+            return local.write(work);
+          }
+        });
+    try (KeyringSession co = keyrings.login(k.id(), Role.KRCO, PW16)) {
+      assertCode(ResultCode.CKR_PIN_INCORRECT, () -> co.changePassword(PW16, "changed-later-2"));
+    }
+    assertEquals(0, keyrings.keyring("raced").failedLogins(), "no failed login counted");
+    keyrings.login(k.id(), Role.KRCO, "changed-first-1").close();
+    assertCode(
+        ResultCode.CKR_PIN_INCORRECT, () -> keyrings.login(k.id(), Role.KRCO, "changed-later-2"));
   }
 
   @Test
