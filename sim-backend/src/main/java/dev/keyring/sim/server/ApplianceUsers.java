@@ -304,12 +304,30 @@ final class ApplianceUsers {
 
   /** Sets a user's password (enabling a disabled built-in user). */
   UserView setPassword(String name, String password) {
+    return setPassword(name, password, null);
+  }
+
+  /**
+   * Sets a user's password, if its current one is still the one checked ({@code checked}, the
+   * verifier {@link #requirePassword} returned; null: any): a change made by another session since
+   * the check is not undone, this one is refused (409, CKR_PIN_INCORRECT) and changes nothing.
+   */
+  UserView setPassword(String name, String password, String checked) {
     Passwords.requireValidNew(password, "user");
     String verifier = hasher.hash(password);
     State next =
         change(
             s -> {
-              requireExisting(s, name).verifier = verifier;
+              StoredUser u = requireExisting(s, name);
+              if (checked != null && !checked.equals(u.verifier)) {
+                throw ApiError.conflict(
+                    ResultCode.CKR_PIN_INCORRECT,
+                    "the password of '"
+                        + name
+                        + "' was changed by another session after its current one was checked;"
+                        + " nothing was changed: change it again with the current password");
+              }
+              u.verifier = verifier;
               return s;
             });
     synchronized (this) {
@@ -319,16 +337,18 @@ final class ApplianceUsers {
   }
 
   /** {@link #requirePassword(String, String, String)} from an unknown source. */
-  void requirePassword(String name, String password) {
-    requirePassword(name, password, "");
+  String requirePassword(String name, String password) {
+    return requirePassword(name, password, "");
   }
 
   /**
    * Checks a user's current password (for a user changing its own), given from {@code source}. A
    * wrong one counts towards the user's lockout like a failed login (a stolen session cookie does
    * not become a way to guess the password); 429 while locked.
+   *
+   * @return the verifier of the password checked, for {@link #setPassword(String, String, String)}
    */
-  void requirePassword(String name, String password, String source) {
+  String requirePassword(String name, String password, String source) {
     StoredUser u;
     synchronized (this) {
       lockout.requireNotLocked(name, source);
@@ -342,7 +362,7 @@ final class ApplianceUsers {
     synchronized (this) {
       if (ok) {
         lockout.succeeded(name, source);
-        return;
+        return u.verifier;
       }
       lockout.failed(name, source); // throws 429 when this failure locks the user
     }
@@ -382,7 +402,7 @@ final class ApplianceUsers {
       try {
         next = storage.load().map(ApplianceUsers::decode).orElse(null);
         if (next != null) {
-          checkUsers(
+          UserSetRules.check(
               next.users,
               why ->
                   new HsmException(
@@ -478,56 +498,10 @@ final class ApplianceUsers {
     if (e.users == null || e.users.size() > MAX_USERS) {
       throw badExport("it must list 3 to " + MAX_USERS + " users");
     }
-    checkUsers(e.users, ApplianceUsers::badExport);
+    UserSetRules.check(e.users, ApplianceUsers::badExport);
     State s = new State();
     s.users = e.users;
     return s;
-  }
-
-  /**
-   * Checks a set of users: valid names and roles, the three built-in users with their own roles,
-   * well-formed verifiers, every custom user with one, {@code admin} enabled. A refusal is made by
-   * {@code bad} from the reason.
-   */
-  private static void checkUsers(
-      Map<String, StoredUser> users, java.util.function.Function<String, HsmException> bad) {
-    if (users == null || users.size() > MAX_USERS) {
-      throw bad.apply("it must list 3 to " + MAX_USERS + " users");
-    }
-    for (Map.Entry<String, StoredUser> entry : users.entrySet()) {
-      String name = entry.getKey();
-      StoredUser u = entry.getValue();
-      if (name == null || !NAME.matcher(name).matches()) {
-        throw bad.apply("a user name is not valid");
-      }
-      if (u == null) {
-        throw bad.apply("user '" + name + "' has no description");
-      }
-      ApplianceRole role = ApplianceRole.fromWire(u.role);
-      if (role == null) {
-        throw bad.apply("user '" + name + "' has an unknown role");
-      }
-      if (u.builtIn != BUILT_IN.contains(name)) {
-        throw bad.apply("user '" + name + "' is marked built-in wrongly");
-      }
-      if (u.builtIn && !role.wireName().equals(name)) {
-        throw bad.apply("the built-in user '" + name + "' must keep its own role");
-      }
-      if (u.verifier != null && !PasswordHasher.wellFormed(u.verifier)) {
-        throw bad.apply("user '" + name + "' has a malformed password verifier");
-      }
-      if (!u.builtIn && u.verifier == null) {
-        throw bad.apply("the custom user '" + name + "' has no password verifier");
-      }
-    }
-    for (String b : BUILT_IN) {
-      if (!users.containsKey(b)) {
-        throw bad.apply("the built-in user '" + b + "' is missing");
-      }
-    }
-    if (users.get("admin").verifier == null) {
-      throw bad.apply("'admin' must be enabled, or nobody could administer the appliance");
-    }
   }
 
   private static HsmException badExport(String why) {

@@ -78,13 +78,15 @@ final class UserEndpoints {
     AdminMessages.UserUpdate b = call.body(AdminMessages.UserUpdate.class);
     String password = required(b.password(), "password");
     String name = selfOrAdmin(call);
+    String checked = null; // the password checked, which the change must still find
     if (!call.is(ApplianceRole.ADMIN)) {
-      api.users.requirePassword(
-          name, required(b.oldPassword(), "oldPassword"), AdminApi.source(call.x.request));
+      checked =
+          api.users.requirePassword(
+              name, required(b.oldPassword(), "oldPassword"), AdminApi.source(call.x.request));
     } else if (b.oldPassword() != null && name.equals(call.principal.user())) {
-      api.users.requirePassword(name, b.oldPassword(), AdminApi.source(call.x.request));
+      checked = api.users.requirePassword(name, b.oldPassword(), AdminApi.source(call.x.request));
     }
-    ApplianceUsers.UserView u = api.users.setPassword(name, password);
+    ApplianceUsers.UserView u = api.users.setPassword(name, password, checked);
     api.sessions.closeUser(name);
     LOG.info("password of appliance user '{}' set by {}", name, call.principal.user());
     call.x.ok(u);

@@ -75,6 +75,23 @@ class ApplianceUsersTest {
   }
 
   @Test
+  void aPasswordChangedByAnotherSessionAfterTheCheck_isKept_andTheLaterChangeRefused() {
+    ApplianceUsers u = users("admin-password-1");
+    u.setPassword("operator", "operator-pw-1");
+    String checked = u.requirePassword("operator", "operator-pw-1");
+    u.setPassword("operator", "changed-first-1"); // another session, meanwhile
+    ApiError e =
+        assertThrows(ApiError.class, () -> u.setPassword("operator", "changed-later-2", checked));
+    assertEquals(409, e.status);
+    assertTrue(e.getMessage().contains("nothing was changed"), e.getMessage());
+    assertEquals(ApplianceRole.OPERATOR, u.authenticate("operator", "changed-first-1").role());
+    // checked against the current one, the change is made
+    String now = u.requirePassword("operator", "changed-first-1");
+    u.setPassword("operator", "changed-later-2", now);
+    assertEquals(ApplianceRole.OPERATOR, u.authenticate("operator", "changed-later-2").role());
+  }
+
+  @Test
   void initialPassword_mustMeetThePasswordRules() {
     assertThrows(HsmException.class, () -> users("short"));
   }
