@@ -161,6 +161,16 @@ abstract class KeyringStoreContract {
         .build();
   }
 
+  /** Writes cluster value {@code name} as the primary of epoch 1 (a logged write). */
+  static void putValueAsPrimary(KeyringStore s, String name, byte... value) {
+    s.writeAsPrimary(
+        1,
+        tx -> {
+          tx.putClusterValue(name, value);
+          return null;
+        });
+  }
+
   static ObjectRecord insertObject(KeyringStore s, UUID keyring, String label) {
     return s.write(
         tx ->
@@ -1444,12 +1454,7 @@ abstract class KeyringStoreContract {
     UUID k = createKeyring(store, cluster, "k");
     ObjectRecord o1 = insertObject(store, k, "o1");
     ObjectRecord o2 = insertObject(store, k, "o2");
-    store.writeAsPrimary(
-        1,
-        tx -> {
-          tx.putClusterValue("v", new byte[] {1});
-          return null;
-        });
+    putValueAsPrimary(store, "v", (byte) 1);
     String digest = store.stateDigest();
     LogPosition position = store.position();
     java.util.function.Function<StoreTransaction, String> work =
@@ -1503,12 +1508,7 @@ abstract class KeyringStoreContract {
     UUID cluster = createCluster(store);
     UUID k = createKeyring(store, cluster, "k");
     ObjectRecord o = insertObject(store, k, "o");
-    store.writeAsPrimary(
-        1,
-        tx -> {
-          tx.putClusterValue("m", new byte[] {1});
-          return null;
-        });
+    putValueAsPrimary(store, "m", (byte) 1);
     ExecutorService other = Executors.newSingleThreadExecutor();
     try {
       Recorded<Void> stale =
@@ -1802,12 +1802,7 @@ abstract class KeyringStoreContract {
           }
           return null;
         });
-    store.writeAsPrimary(
-        1,
-        tx -> {
-          tx.putClusterValue("v", new byte[] {1});
-          return null;
-        });
+    putValueAsPrimary(store, "v", (byte) 1);
     KeyringRecord ring = store.keyring(k).orElseThrow();
     long handle = ring.nextHandle();
     KeyringRecord bumped =
