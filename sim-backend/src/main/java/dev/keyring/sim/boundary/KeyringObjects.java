@@ -24,11 +24,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * member's replicating writer.
  */
 final class KeyringObjects {
-  private final KeyringStore store;
-
   /** How many times a change of attributes is made again after another write changed the object. */
   private static final int MAX_STALE_ATTEMPTS = 5;
 
+  private final KeyringStore store;
   private final ReplicatedWriter writer;
   private final SmkVault vault;
   private final UnwrappedKeyCache cache;
