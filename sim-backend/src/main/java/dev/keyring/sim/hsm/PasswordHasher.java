@@ -50,6 +50,20 @@ public final class PasswordHasher {
     return SCHEME + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(h);
   }
 
+  /**
+   * A verifier of this hasher's cost that no password matches: a random salt and a random hash,
+   * made without deriving anything. Checking a password against it costs what a real check costs,
+   * for the checks of names that have no verifier.
+   */
+  public String decoy() {
+    byte[] salt = new byte[16];
+    byte[] h = new byte[32];
+    random.nextBytes(salt);
+    random.nextBytes(h);
+    Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
+    return SCHEME + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(h);
+  }
+
   /** Whether {@code password} matches {@code verifier}; compares in constant time. */
   public boolean verify(String password, String verifier) {
     String[] parts = verifier.split("\\$");

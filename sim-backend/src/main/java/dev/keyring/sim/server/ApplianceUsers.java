@@ -110,7 +110,7 @@ final class ApplianceUsers {
     this.hasher = hasher;
     this.state = state;
     this.lockout = new AdminLockout(ticker);
-    this.dummyVerifier = hasher.hash("keyring timing equalizer");
+    this.dummyVerifier = hasher.decoy();
   }
 
   /**
