@@ -45,9 +45,7 @@ public final class PasswordHasher {
   public String hash(String password) {
     byte[] salt = new byte[16];
     random.nextBytes(salt);
-    byte[] h = derive(password, salt, iterations);
-    Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-    return SCHEME + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(h);
+    return verifier(salt, derive(password, salt, iterations));
   }
 
   /**
@@ -60,8 +58,18 @@ public final class PasswordHasher {
     byte[] h = new byte[32];
     random.nextBytes(salt);
     random.nextBytes(h);
+    return verifier(salt, h);
+  }
+
+  private String verifier(byte[] salt, byte[] hash) {
     Base64.Encoder b64 = Base64.getEncoder().withoutPadding();
-    return SCHEME + "$" + iterations + "$" + b64.encodeToString(salt) + "$" + b64.encodeToString(h);
+    return SCHEME
+        + "$"
+        + iterations
+        + "$"
+        + b64.encodeToString(salt)
+        + "$"
+        + b64.encodeToString(hash);
   }
 
   /** Whether {@code password} matches {@code verifier}; compares in constant time. */
