@@ -47,8 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Before the reader sleeps in a read, it may first spin a little for the client's next request
  * (see {@link ChannelServer#SPIN_PROPERTY}): only when that client's last request came within the
- * spin, yielding the CPU to any thread that wants it, and with at most half the processors' worth
- * of readers spinning at once.
+ * spin, yielding the CPU to any thread that wants it, and with at most one reader per processor (of
+ * all the members in the JVM) spinning at once.
  */
 final class ChannelConnection {
   private static final Logger LOG = LoggerFactory.getLogger(ChannelConnection.class);
@@ -206,7 +206,7 @@ final class ChannelConnection {
    * start}, so that the next request wakes no sleeping thread.
    */
   private void spinFor(InputStream rawIn, long start, long spin) throws IOException {
-    if (!server.startSpin()) {
+    if (!ChannelServer.startSpin()) {
       return;
     }
     try {
@@ -214,7 +214,7 @@ final class ChannelConnection {
         Thread.yield();
       }
     } finally {
-      server.endSpin();
+      ChannelServer.endSpin();
     }
   }
 

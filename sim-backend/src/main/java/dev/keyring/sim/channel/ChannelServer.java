@@ -78,10 +78,12 @@ public final class ChannelServer implements AutoCloseable {
   private final boolean inline;
   private final long spinNanos;
 
-  /** Readers spinning at once: at most half the processors (at least one). */
-  private final java.util.concurrent.Semaphore spinners =
-      new java.util.concurrent.Semaphore(
-          Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+  /**
+   * Readers spinning at once, of every member in this JVM: at most one per processor. An embedded
+   * cluster's members share them, so that its readers spin on no more cores than there are.
+   */
+  private static final java.util.concurrent.Semaphore SPINNERS =
+      new java.util.concurrent.Semaphore(Runtime.getRuntime().availableProcessors());
 
   private final java.util.concurrent.atomic.AtomicLong servedOnReader =
       new java.util.concurrent.atomic.AtomicLong();
@@ -250,12 +252,12 @@ public final class ChannelServer implements AutoCloseable {
   }
 
   /** Takes one of the spinning slots; false when every one is taken. */
-  boolean startSpin() {
-    return spinners.tryAcquire();
+  static boolean startSpin() {
+    return SPINNERS.tryAcquire();
   }
 
-  void endSpin() {
-    spinners.release();
+  static void endSpin() {
+    SPINNERS.release();
   }
 
   /**
