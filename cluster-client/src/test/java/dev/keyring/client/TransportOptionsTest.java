@@ -139,12 +139,12 @@ class TransportOptionsTest {
   }
 
   @Test
-  void channelConnections_are4ByDefault_1to16_andTheirPropertyChoosesTheDefault() {
+  void channelConnections_are8ByDefault_1to16_andTheirPropertyChoosesTheDefault() {
     restoring(
         TransportOptions.CHANNEL_CONNECTIONS_PROPERTY,
         () -> {
           System.clearProperty(TransportOptions.CHANNEL_CONNECTIONS_PROPERTY);
-          assertEquals(4, TransportOptions.defaults().channelConnections());
+          assertEquals(8, TransportOptions.defaults().channelConnections());
           TransportOptions o = TransportOptions.builder().channelConnections(16).build();
           assertEquals(16, o.toBuilder().build().channelConnections());
           assertTrue(o.toString().contains("channelConnections=16"), o.toString());

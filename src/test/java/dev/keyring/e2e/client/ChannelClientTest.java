@@ -259,14 +259,14 @@ class ChannelClientTest {
   }
 
   @Test
-  void overlappingCalls_withTheDefaults_openFourConnections_andNoMore() throws Exception {
-    assertEquals(4, TransportOptions.defaults().channelConnections(), "the default");
+  void overlappingCalls_withTheDefaults_openEightConnections_andNoMore() throws Exception {
+    assertEquals(8, TransportOptions.defaults().channelConnections(), "the default");
     KeyringClient c = start(0);
     manyThreadsSign(c);
     assertEquals(
-        4,
+        8,
         member.member().channelConnections(),
-        "16 threads calling together use the default's four connections, no more");
+        "16 threads calling together use the default's eight connections, no more");
   }
 
   /** 16 threads sign 40 times each through one session of {@code c}, each checking its answers. */

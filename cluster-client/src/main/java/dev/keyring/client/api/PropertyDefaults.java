@@ -28,7 +28,7 @@ final class PropertyDefaults {
     return (int)
         SystemProperties.wholeNumber(
             TransportOptions.CHANNEL_CONNECTIONS_PROPERTY,
-            4,
+            8,
             1,
             TransportOptions.MAX_CHANNEL_CONNECTIONS,
             "connections");

@@ -57,7 +57,7 @@ import java.util.Objects;
  *       thread is aside) before it sleeps. An answer within it wakes no thread: on an idle (more so
  *       a virtual) machine, waking a core costs more than a ping's round trip. Costs at most that
  *       much CPU per call; calls with others under way on the connection never spin</td></tr>
- *   <tr><td>channelConnections</td><td>4, or the system property {@value
+ *   <tr><td>channelConnections</td><td>8, or the system property {@value
  *       #CHANNEL_CONNECTIONS_PROPERTY} when set</td><td>1 to 16 channel connections to each member.
  *       The first is opened at the first call; another only while calls overlap (every open one has
  *       a request under way), and each call takes an idle one when there is one. A request alone on
