@@ -61,10 +61,11 @@ import java.util.Objects;
  *   <tr><td>channelMaxInFlight</td><td>256</td><td>requests one channel connection may have
  *       under way (read, not yet answered on the wire); a request beyond is refused with {@code
  *       CKR_DEVICE_MEMORY} and the connection goes on; 1 to 65,536</td></tr>
- *   <tr><td>channelMaxConnectionsPerClient</td><td>64</td><td>channel connections one client
+ *   <tr><td>channelMaxConnectionsPerClient</td><td>128</td><td>channel connections one client
  *       (one client certificate) may hold open at once, so that one client cannot take every
  *       connection of {@code maxConnections}; one more is refused after its handshake with {@code
- *       CKR_DEVICE_MEMORY} and closed; 1 to 65,536</td></tr>
+ *       CKR_DEVICE_MEMORY} and closed; a client process opens up to 8 by default, so 128 leaves
+ *       room for 16 processes sharing one registration; 1 to 65,536</td></tr>
  *   <tr><td>channelWorkers</td><td>twice the processors, at least 4</td><td>threads that serve
  *       channel requests, shared by every connection, which take turns; 1 to 1,024</td></tr>
  *   <tr><td>channelWriteTimeout</td><td>10 s</td><td>the longest one write of answers to a
@@ -325,7 +326,7 @@ public final class MemberConfig {
     private int channelPort = 0;
     private int advertisedChannelPort = 0;
     private int channelMaxInFlight = 256;
-    private int channelMaxConnectionsPerClient = 64;
+    private int channelMaxConnectionsPerClient = 128;
     private int maxConnectionsPerClient = 64;
     private int channelWorkers = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
     private Duration channelWriteTimeout = Duration.ofSeconds(10);

@@ -11,7 +11,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The channel's advertised port: 0 (the listening port) by default, a port, else refused; the
- * reader's spin: 200 µs by default (or the system property's), 0 to 1,000, else refused.
+ * reader's spin: 200 µs by default (or the system property's), 0 to 1,000, else refused; the
+ * connections one client may hold: 128 by default, room for 16 processes of 8 connections each.
  */
 class MemberConfigChannelTest {
   @TempDir Path dir;
@@ -24,6 +25,13 @@ class MemberConfigChannelTest {
   void advertisedChannelPort_defaultsToTheListeningPort_andTakesAPort() {
     assertEquals(0, builder().build().advertisedChannelPort());
     assertEquals(41000, builder().advertisedChannelPort(41000).build().advertisedChannelPort());
+  }
+
+  @Test
+  void channelMaxConnectionsPerClient_is128ByDefault_andTakesAValue() {
+    assertEquals(128, builder().build().channelMaxConnectionsPerClient());
+    assertEquals(
+        3, builder().channelMaxConnectionsPerClient(3).build().channelMaxConnectionsPerClient());
   }
 
   @Test
