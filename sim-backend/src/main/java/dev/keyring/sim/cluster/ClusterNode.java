@@ -45,7 +45,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
 
   private static final int MAX_WRITE_ATTEMPTS = 20;
   private static final long PROBE_INTERVAL_MS = 500;
-  static final long ADDRESS_CHECK_MS = 2_000;
+  static final long ADDRESS_CHECK_MS = 250;
   private final java.util.concurrent.atomic.AtomicBoolean addressesWarned =
       new java.util.concurrent.atomic.AtomicBoolean();
   private final ScheduledExecutorService addressCheck =
