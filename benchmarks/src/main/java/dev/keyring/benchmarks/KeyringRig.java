@@ -2,6 +2,7 @@ package dev.keyring.benchmarks;
 
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.samples.LocalCluster;
+import dev.keyring.sim.server.Member;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -112,7 +113,14 @@ final class KeyringRig extends ProviderRig {
       provider.close();
     }
     if (cluster != null) {
-      int left = cluster.cluster().member(0).openSessions();
+      Member m = cluster.cluster().member(0);
+      int left = m.openSessions();
+      long requests = m.channelRequests();
+      if (requests > 0) { // how many a lone call's answer came straight from the reader
+        System.out.printf(
+            "# keyring: the member read %,d channel requests, %,d (%.1f %%) served on the reader%n",
+            requests, m.channelServedOnReader(), 100.0 * m.channelServedOnReader() / requests);
+      }
       cluster.close();
       if (left != 0) {
         System.out.println("# WARNING (keyring): the member had " + left + " open session(s)");
