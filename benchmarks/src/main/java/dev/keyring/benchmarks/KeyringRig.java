@@ -117,9 +117,10 @@ final class KeyringRig extends ProviderRig {
       int left = m.openSessions();
       long requests = m.channelRequests();
       if (requests > 0) { // how many a lone call's answer came straight from the reader
+        long onReader = m.channelServedOnReader();
         System.out.printf(
             "# keyring: the member read %,d channel requests, %,d (%.1f %%) served on the reader%n",
-            requests, m.channelServedOnReader(), 100.0 * m.channelServedOnReader() / requests);
+            requests, onReader, 100.0 * onReader / requests);
       }
       cluster.close();
       if (left != 0) {
