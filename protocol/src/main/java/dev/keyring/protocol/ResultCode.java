@@ -98,6 +98,9 @@ public enum ResultCode {
 
   /** The code with this numeric value, or {@link #CKR_GENERAL_ERROR} for an unknown one. */
   public static ResultCode fromValue(long value) {
+    if (value == 0) {
+      return CKR_OK; // every answer that succeeded: no boxing, no lookup
+    }
     return BY_VALUE.getOrDefault(value, CKR_GENERAL_ERROR);
   }
 }

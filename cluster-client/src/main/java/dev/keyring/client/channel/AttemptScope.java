@@ -88,11 +88,9 @@ public final class AttemptScope {
     try {
       return attempt.run();
     } finally {
-      if (previous == null) {
-        CURRENT.remove();
-      } else {
-        CURRENT.set(previous);
-      }
+      // set, not remove, when there was none: the thread's entry stays for its next call (a
+      // remove and a new entry per call were measurable on the channel's hot path)
+      CURRENT.set(previous);
     }
   }
 }
