@@ -214,6 +214,22 @@ class KeyringClientRoutingTest {
     }
   }
 
+  @Test
+  void overHttp_aWriteRightAfterTheMemberRestarted_isNotSentOnTheClosedPooledConnection()
+      throws Exception {
+    KeyringClient c = start(TransportOptions.Wire.HTTP);
+    try (KeyringChannel s = readyAsKrco(c)) {
+      s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
+      member.restart(); // the stopped member closed the client's pooled HTTP/1.1 connection
+      // the first call after the restart is a write: sent on the closed connection, it would be
+      // cut off and end uncertain ("may or may not have happened"); it goes over a fresh one
+      KeyringKeyPair kp =
+          s.generateKeyPair(KeyGenParams.ec(Curve.P256), Attributes.empty(), Attributes.empty());
+      assertTrue(signs(s, kp));
+      assertTrue(registered(c).up(), "the member was never marked down");
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(TransportOptions.Wire.class)
   void anInterruptedCaller_failsWithInterrupted_andLeavesTheMemberUp(TransportOptions.Wire wire)

@@ -1,5 +1,7 @@
 package dev.keyring.client.internal.transport;
 
+import java.net.InetSocketAddress;
+import java.net.Proxy;
 import okhttp3.Call;
 import okhttp3.Connection;
 import okhttp3.EventListener;
@@ -13,10 +15,16 @@ import okhttp3.Response;
  * it does.
  */
 final class CallTracker extends EventListener {
+  private volatile boolean madeConnection;
   private volatile boolean connected;
   private volatile boolean requestStarted;
   private volatile boolean handshakeDone;
   private volatile boolean answered;
+
+  @Override
+  public void connectStart(Call call, InetSocketAddress address, Proxy proxy) {
+    madeConnection = true;
+  }
 
   @Override
   public void secureConnectEnd(Call call, Handshake handshake) {
@@ -34,6 +42,11 @@ final class CallTracker extends EventListener {
   }
 
   @Override
+  public void connectionReleased(Call call, Connection connection) {
+    PooledConnectionCheck.released(connection);
+  }
+
+  @Override
   public void requestHeadersStart(Call call) {
     requestStarted = true;
   }
@@ -41,6 +54,11 @@ final class CallTracker extends EventListener {
   @Override
   public void requestHeadersEnd(Call call, Request request) {
     requestStarted = true;
+  }
+
+  /** Whether this attempt opened a connection of its own (rather than taking a pooled one). */
+  boolean madeConnection() {
+    return madeConnection;
   }
 
   boolean connected() {

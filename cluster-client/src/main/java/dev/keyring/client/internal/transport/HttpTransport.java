@@ -130,7 +130,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
       ReadYourWrites positions) {
     OkHttpClient.Builder b =
         baseBuilder(options)
-            .sslSocketFactory(tls.socketFactory, tls.trustManager)
+            .sslSocketFactory(PooledConnectionCheck.tracking(tls.socketFactory), tls.trustManager)
             .hostnameVerifier(ClientTls.verifierFor(memberName))
             .connectionSpecs(List.of(ConnectionSpec.MODERN_TLS));
     HttpUrl base = new HttpUrl.Builder().scheme("https").host(host).port(port).build();
@@ -180,6 +180,7 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
         .retryOnConnectionFailure(false)
         .followRedirects(false)
         .followSslRedirects(false)
+        .addNetworkInterceptor(PooledConnectionCheck.INSTANCE)
         .eventListenerFactory(HttpTransport::trackerOf);
   }
 
@@ -372,6 +373,19 @@ public final class HttpTransport implements JsonCalls, AutoCloseable {
   }
 
   private Answer sendNow(Request request, Duration limit) throws TransportException {
+    try {
+      return sendOnce(request, limit);
+    } catch (TransportException e) {
+      if (!(e.getCause() instanceof PooledConnectionCheck.Closed) || closed) {
+        throw e;
+      }
+      // the member had closed the pooled connection (it stopped, restarted or found it idle) and
+      // nothing was sent: once more, over a fresh connection (the other idle ones were evicted)
+      return sendOnce(request, limit);
+    }
+  }
+
+  private Answer sendOnce(Request request, Duration limit) throws TransportException {
     CallTracker tracker = new CallTracker();
     Call call = http.newCall(request.newBuilder().tag(CallTracker.class, tracker).build());
     if (!limit.isZero()) {

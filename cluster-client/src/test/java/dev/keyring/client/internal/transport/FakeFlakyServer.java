@@ -27,7 +27,9 @@ final class FakeFlakyServer implements AutoCloseable {
     /** Read the request, then say nothing until the client gives up. */
     SILENT,
     /** Answer with a status and a body. */
-    ANSWER
+    ANSWER,
+    /** Answer 200, then close the connection, as a member that stops after answering. */
+    ANSWER_THEN_CLOSE
   }
 
   record Step(Kind kind, int status, String body) {
@@ -37,6 +39,10 @@ final class FakeFlakyServer implements AutoCloseable {
 
     static Step silent() {
       return new Step(Kind.SILENT, 0, null);
+    }
+
+    static Step answerThenClose() {
+      return new Step(Kind.ANSWER_THEN_CLOSE, 200, "{\"data\":\"AQ==\"}");
     }
 
     static Step answer(int status, String body) {
@@ -66,6 +72,11 @@ final class FakeFlakyServer implements AutoCloseable {
   /** Requests read so far (each counted once its headers and body arrived). */
   int requests() {
     return requests.get();
+  }
+
+  /** Connections accepted and not yet closed by either end. */
+  int openConnections() {
+    return open.size();
   }
 
   /** Connections accepted so far. */
@@ -123,6 +134,9 @@ final class FakeFlakyServer implements AutoCloseable {
             out.write(head.getBytes(StandardCharsets.US_ASCII));
             out.write(body);
             out.flush();
+            if (step.kind() == Kind.ANSWER_THEN_CLOSE) {
+              return;
+            }
         }
       }
     } catch (IOException e) {

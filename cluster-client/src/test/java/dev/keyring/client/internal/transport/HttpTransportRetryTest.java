@@ -80,6 +80,90 @@ class HttpTransportRetryTest {
   }
 
   @Test
+  void healthyPooledConnection_passesTheCheck_andIsReused() throws Exception {
+    try (FakeFlakyServer server = new FakeFlakyServer();
+        HttpTransport t = transport(server.port())) {
+      for (int i = 0; i < 3; i++) {
+        t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "sign");
+      }
+      assertEquals(3, server.requests());
+      assertEquals(1, server.connections(), "one connection, taken from the pool twice");
+    }
+  }
+
+  @Test
+  void write_onAPooledConnectionTheServerClosed_goesOutOnce_overAFreshConnection()
+      throws Exception {
+    try (FakeFlakyServer server = new FakeFlakyServer(Step.answerThenClose());
+        HttpTransport t = transport(server.port())) {
+      t.post(BODY, CryptoMessages.CryptoResult.class, "v1", "sessions", "s", "sign");
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (server.openConnections() > 0 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      assertEquals(0, server.openConnections(), "the server closed the connection it answered on");
+      assertEquals(1, t.idleConnectionCount(), "the client still pools it");
+      // a member process started again takes longer than this: the check then reads
+      Thread.sleep(PooledConnectionCheck.IDLE_CHECK.toMillis() + 100);
+      // a write: cut off on the closed connection, it would end uncertain; it is not sent on it
+      byte[] r =
+          recovering(
+              t, CallKind.WRITE, c -> c.random("s", 1)); // any call of the write kind will do
+      assertArrayEquals(new byte[] {1}, r);
+      assertEquals(2, server.requests(), "each request reached the server once");
+      assertEquals(2, server.connections(), "the second over a fresh connection");
+    }
+  }
+
+  @Test
+  void bytesSentOnAnIdleConnection_markItClosed_withoutARead() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        java.net.Socket s = NoDelaySocketFactory.INSTANCE.createSocket()) {
+      s.connect(server.getLocalSocketAddress());
+      try (java.net.Socket peer = server.accept()) {
+        assertNull(PooledConnectionCheck.closedByPeer(s, false));
+        peer.getOutputStream().write(21); // as a TLS alert record starts: a close_notify
+        peer.getOutputStream().flush();
+        long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (s.getInputStream().available() == 0 && System.nanoTime() < until) {
+          Thread.sleep(5);
+        }
+        assertEquals("it sent bytes while idle", PooledConnectionCheck.closedByPeer(s, false));
+      }
+    }
+  }
+
+  @Test
+  void closedPooledConnection_isReportedAsClosedByThePeer() throws Exception {
+    try (FakeFlakyServer server = new FakeFlakyServer(Step.answerThenClose());
+        java.net.Socket s = NoDelaySocketFactory.INSTANCE.createSocket()) {
+      s.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
+      assertNull(PooledConnectionCheck.closedByPeer(s, true), "open, nothing to read: not closed");
+      s.getOutputStream()
+          .write(
+              "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                  .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      long until = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+      while (server.openConnections() > 0 && System.nanoTime() < until) {
+        Thread.sleep(5);
+      }
+      // the whole answer, up to its body's last byte; the end of the stream after it stays unread
+      StringBuilder answer = new StringBuilder();
+      while (answer.length() == 0 || answer.charAt(answer.length() - 1) != '}') {
+        int b = s.getInputStream().read();
+        assertTrue(b >= 0, "the answer was cut short: " + answer);
+        answer.append((char) b);
+      }
+      assertNull(
+          PooledConnectionCheck.closedByPeer(s, false),
+          "the end of the stream alone holds no byte: only the read finds it");
+      assertEquals("end of stream", PooledConnectionCheck.closedByPeer(s, true));
+      s.setSoTimeout(1000);
+      assertEquals(-1, s.getInputStream().read(), "the socket reads blocking again after it");
+    }
+  }
+
+  @Test
   void repeatableCall_whoseConnectionBreaksAfterSending_isRepeatedOnceOnAFreshConnection()
       throws Exception {
     try (FakeFlakyServer server = new FakeFlakyServer(Step.drop());
