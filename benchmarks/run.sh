@@ -7,9 +7,10 @@
 #   ROUNDS=5 benchmarks/run.sh ProviderSign -p provider=keyring,sunpkcs11-softhsm2 -f 1 -wi 1 -i 2
 #                                          # the providers in turn, 5 times: ratios round by round
 #
-# Arguments go to JMH unchanged (java -jar benchmarks.jar -h lists them). The raw results are in
-# benchmarks/target/jmh-result.json. The jar is rebuilt when benchmarks/ changed; set REBUILD=1 to
-# rebuild it anyway (e.g. after changing sim-backend).
+# Arguments go to JMH unchanged (java -jar benchmarks.jar -h lists them). The JVM is JAVA_HOME's
+# when it is set (JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 for Java 25), else the java on the
+# path. The raw results are in benchmarks/target/jmh-result.json. The jar is rebuilt when
+# benchmarks/ changed; set REBUILD=1 to rebuild it anyway (e.g. after changing sim-backend).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -66,7 +67,10 @@ if [[ -n "${ROUNDS:-}" ]]; then
     echo "##### ROUNDS is for ProviderSign only: ignored for this run #####" >&2
   fi
 fi
-java ${JAVA_OPTS:-} "${rounds[@]}" -cp "$jar" "$main" -rf json -rff "$result" "$@"
+# the JVM of JAVA_HOME when it is set (JMH's forks run on the same one), else the java on the path
+java="${JAVA_HOME:+$JAVA_HOME/bin/}java"
+"$java" -version 2>&1 | head -1 >&2
+"$java" ${JAVA_OPTS:-} "${rounds[@]}" -cp "$jar" "$main" -rf json -rff "$result" "$@"
 
 if [[ -s "$result" ]]; then
   echo
