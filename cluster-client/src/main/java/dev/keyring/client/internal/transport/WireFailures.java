@@ -42,9 +42,8 @@ final class WireFailures {
   static boolean isTls(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof SSLHandshakeException && brokeOff(t.getCause())) {
-        // the peer closed the connection mid-handshake ("Remote host terminated the handshake"),
-        // or said nothing until the timeout: a member that died or hangs behind a proxy or load
-        // balancer, not a refused certificate
+        // the peer closed the connection mid-handshake ("Remote host terminated the handshake"):
+        // a member that died behind a proxy or load balancer, not a refused certificate
         return false;
       }
       if (t instanceof SSLHandshakeException
@@ -53,10 +52,10 @@ final class WireFailures {
         return true;
       }
       if (t instanceof SSLException) {
-        // A plain SSLException wrapping a reset, an end of stream or a read that timed out is the
-        // connection breaking or the peer silent; with no such cause it is an alert
-        // (bad_certificate, certificate_required, ...).
-        return !brokeOffHere(t.getCause());
+        // A plain SSLException wrapping a reset or an end of stream is the connection breaking;
+        // with no such cause it is an alert (bad_certificate, certificate_required, ...).
+        Throwable c = t.getCause();
+        return !(c instanceof java.net.SocketException || c instanceof java.io.EOFException);
       }
     }
     return false;
@@ -64,18 +63,11 @@ final class WireFailures {
 
   private static boolean brokeOff(Throwable cause) {
     for (Throwable c = cause; c != null; c = c.getCause()) {
-      if (brokeOffHere(c)) {
+      if (c instanceof java.io.EOFException || c instanceof java.net.SocketException) {
         return true;
       }
     }
     return false;
-  }
-
-  /** Whether {@code c} itself is the connection breaking (reset, end of stream) or timing out. */
-  private static boolean brokeOffHere(Throwable c) {
-    return c instanceof java.io.EOFException
-        || c instanceof java.net.SocketException
-        || c instanceof SocketTimeoutException;
   }
 
   /** The kind to report a final failure as. */

@@ -57,21 +57,6 @@ class WireFailuresTest {
   }
 
   @Test
-  void tlsReadTimingOut_isASilentPeer_notATlsRefusal() {
-    // a blackholed link: the member (or the proxy before it) accepts and then says nothing
-    SSLException silent =
-        new SSLException("Read timed out", new SocketTimeoutException("Read timed out"));
-    assertFalse(WireFailures.isTls(silent));
-    assertTrue(WireFailures.transientFailure(silent));
-    assertEquals(Kind.IO, WireFailures.kindOf(silent, true));
-    SSLHandshakeException silentHandshake =
-        new SSLHandshakeException("Couldn't kickstart handshaking");
-    silentHandshake.initCause(new SocketTimeoutException("Read timed out"));
-    assertFalse(WireFailures.isTls(silentHandshake));
-    assertEquals(Kind.CONNECT, WireFailures.kindOf(silentHandshake, false));
-  }
-
-  @Test
   void callDeadlineOrInterrupt_isNotRepeated_butASocketTimeoutIs() {
     assertFalse(WireFailures.transientFailure(new InterruptedIOException("timeout")));
     assertTrue(WireFailures.transientFailure(new SocketTimeoutException("Read timed out")));
