@@ -14,17 +14,9 @@ import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
-import org.eclipse.jetty.alpn.server.ALPNServerConnectionFactory;
-import org.eclipse.jetty.http2.server.HTTP2ServerConnectionFactory;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.SecureRequestCustomizer;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.server.SslConnectionFactory;
-import org.eclipse.jetty.util.ssl.SslContextFactory;
-import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -113,7 +105,7 @@ public final class Member implements AutoCloseable {
       if (api != null) {
         api.close();
       }
-      stopQuietly(admin);
+      TlsServer.stopQuietly(admin);
       sessions.close();
       appliance.close();
       throw e;
@@ -319,22 +311,32 @@ public final class Member implements AutoCloseable {
     ClientConnectionLimit perClient =
         new ClientConnectionLimit(api, config.maxConnectionsPerClient(), api.peers::isMember);
     cryptoServer =
-        tlsServer(
-            cryptoPortBound > 0 ? cryptoPortBound : config.cryptoPort(),
-            context,
-            true,
-            metrics.around(perClient),
-            perClient,
-            "keyring-crypto",
-            bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES));
+        RestartPort.bind(
+            "crypto API",
+            cryptoPortBound,
+            config.cryptoPort(),
+            port ->
+                tlsServer(
+                    port,
+                    context,
+                    true,
+                    metrics.around(perClient),
+                    perClient,
+                    "keyring-crypto",
+                    bodyLimits(2L * CryptoApi.MAX_REQUEST_BYTES)));
     cryptoPortBound = ((ServerConnector) cryptoServer.getConnectors()[0]).getLocalPort();
     if (config.channelPort() >= 0) {
       try {
+        ChannelCalls calls = new ChannelCalls(api, metrics);
         channel =
-            ChannelServer.start(
-                context, channelSettings(), new ChannelCalls(api, metrics), config.ticker());
-      } catch (java.io.IOException | RuntimeException e) {
-        stopQuietly(cryptoServer);
+            RestartPort.bind(
+                "crypto channel",
+                channelPortBound,
+                config.channelPort(),
+                port ->
+                    ChannelServer.start(context, channelSettings(port), calls, config.ticker()));
+      } catch (Exception e) {
+        TlsServer.stopQuietly(cryptoServer);
         cryptoServer = null;
         throw e;
       }
@@ -349,10 +351,10 @@ public final class Member implements AutoCloseable {
     startNode();
   }
 
-  private ChannelSettings channelSettings() {
+  private ChannelSettings channelSettings(int port) {
     return new ChannelSettings(
         config.bindAddress(),
-        channelPortBound > 0 ? channelPortBound : config.channelPort(),
+        port,
         config.maxConnections(),
         config.channelMaxInFlight(),
         config.channelMaxConnectionsPerClient(),
@@ -478,19 +480,11 @@ public final class Member implements AutoCloseable {
     cryptoServer = null;
     stopChannel(); // first: what it took is answered (5 s at most), nothing after this
     stopNode();
-    stopQuietly(s);
+    TlsServer.stopQuietly(s);
     sessions.closeAll(); // the service is down: every session is logged out
   }
 
-  /**
-   * One API's server. No request holds a worker thread while its body arrives ({@link BodyReader});
-   * a connection idle for {@link MemberConfig#idleTimeout()} is closed; an HTTP/2 connection may
-   * have {@link MemberConfig#maxConcurrentStreams()} streams open (more are refused), each closed
-   * when idle as long; at most {@link MemberConfig#maxConnections()} connections are open at once
-   * (more wait to be accepted); request headers are limited to {@value #MAX_HEADER_BYTES} bytes
-   * (431 beyond). {@code connectionListener}, when not null, is told of each connection and TLS
-   * handshake (the crypto API's {@link ClientConnectionLimit}).
-   */
+  /** One API's server ({@link TlsServer#start}), its connection limit recorded. */
   private Server tlsServer(
       int port,
       SSLContext context,
@@ -500,47 +494,10 @@ public final class Member implements AutoCloseable {
       String name,
       BodyLimits errorBodies)
       throws Exception {
-    QueuedThreadPool pool = new QueuedThreadPool(64, 4);
-    pool.setName(name);
-    pool.setDaemon(true);
-    Server server = new Server(pool);
-    long idle = config.idleTimeout().toMillis();
-    HttpConfiguration http = new HttpConfiguration();
-    http.setSendServerVersion(false);
-    http.setSendXPoweredBy(false);
-    http.setRequestHeaderSize(MAX_HEADER_BYTES);
-    SecureRequestCustomizer secure = new SecureRequestCustomizer();
-    secure.setSniHostCheck(false);
-    http.addCustomizer(secure);
-    HttpConnectionFactory h1 = new HttpConnectionFactory(http);
-    HTTP2ServerConnectionFactory h2 = new HTTP2ServerConnectionFactory(http);
-    h2.setMaxConcurrentStreams(config.maxConcurrentStreams());
-    h2.setStreamIdleTimeout(idle);
-    ALPNServerConnectionFactory alpn = new ALPNServerConnectionFactory();
-    alpn.setDefaultProtocol(h1.getProtocol());
-    SslContextFactory.Server ssl = new SslContextFactory.Server();
-    ssl.setSslContext(context);
-    ssl.setNeedClientAuth(needClientAuth);
-    ssl.setSniRequired(false);
-    ssl.setIncludeProtocols("TLSv1.3", "TLSv1.2");
-    SslConnectionFactory tls = new SslConnectionFactory(ssl, alpn.getProtocol());
-    ServerConnector connector = new ServerConnector(server, tls, alpn, h2, h1);
-    connector.setHost(config.bindAddress());
-    connector.setPort(port);
-    connector.setAcceptedTcpNoDelay(true);
-    connector.setReuseAddress(true);
-    connector.setIdleTimeout(idle);
-    server.addConnector(connector);
-    if (connectionListener != null) {
-      connector.addBean(connectionListener, false); // told of each connection and handshake
-    }
-    EndpointLimit limit = new EndpointLimit(connector, config.maxConnections());
-    connector.addBean(limit);
-    limits.put(name, limit);
-    server.setHandler(handler);
-    server.setErrorHandler(new JsonErrorHandler(errorBodies));
-    server.setStopTimeout(5_000);
-    server.start();
+    Server server =
+        TlsServer.start(
+            config, port, context, needClientAuth, handler, connectionListener, name, errorBodies);
+    limits.put(name, server.getConnectors()[0].getBean(EndpointLimit.class));
     return server;
   }
 
@@ -557,8 +514,8 @@ public final class Member implements AutoCloseable {
     adminApi.close();
     stopChannel();
     stopNode();
-    stopQuietly(cryptoServer);
-    stopQuietly(adminServer);
+    TlsServer.stopQuietly(cryptoServer);
+    TlsServer.stopQuietly(adminServer);
     sessions.close();
     haltForCrashTest("before-marker");
     try {
@@ -585,16 +542,6 @@ public final class Member implements AutoCloseable {
   private static void haltForCrashTest(String point) {
     if (point.equals(System.getProperty("keyring.stop.haltAt"))) {
       Runtime.getRuntime().halt(137);
-    }
-  }
-
-  private static void stopQuietly(Server s) {
-    if (s != null) {
-      try {
-        s.stop();
-      } catch (Exception e) {
-        LOG.warn("stopping {} failed", s, e);
-      }
     }
   }
 }

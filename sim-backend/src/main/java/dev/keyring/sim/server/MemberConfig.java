@@ -16,7 +16,10 @@ import java.util.Objects;
  *   <tr><td>appliance</td><td>(required)</td><td>data directory, store, KDF cost, cache size</td></tr>
  *   <tr><td>bindAddress</td><td>127.0.0.1</td><td>the address both APIs listen on</td></tr>
  *   <tr><td>adminPort</td><td>50070</td><td>admin REST API (TLS); 0 = any free port</td></tr>
- *   <tr><td>cryptoPort</td><td>50052</td><td>crypto API (mutual TLS); 0 = any free port</td></tr>
+ *   <tr><td>cryptoPort</td><td>50052</td><td>crypto API (mutual TLS); 0 = any free port, kept
+ *       across restarts of the cluster service unless another socket took it meanwhile (then a
+ *       fresh one, which the cluster view lists); a fixed port that is taken fails the start with
+ *       {@code CKR_FUNCTION_FAILED}</td></tr>
  *   <tr><td>sessionIdleTimeout</td><td>10 min</td><td>crypto sessions idle longer are closed</td></tr>
  *   <tr><td>initialAdminPassword</td><td>none</td><td>the {@code admin} user's password on first
  *       start; without one a random password is written to {@code DATA/initial-admin-password}</td></tr>
@@ -53,8 +56,8 @@ import java.util.Objects;
  *       at once; more are refused; 1 to 1,024</td></tr>
  *   <tr><td>channelPort</td><td>0</td><td>the binary crypto channel (mutual TLS, same client
  *       certificates as the crypto API; see {@code docs/crypto-channel.md}); 0 = any free port,
- *       listed in the cluster view, kept across restarts of the cluster service; -1 = no
- *       channel</td></tr>
+ *       listed in the cluster view, kept across restarts of the cluster service as {@code
+ *       cryptoPort} is; -1 = no channel</td></tr>
  *   <tr><td>advertisedChannelPort</td><td>0</td><td>the channel port clients are told to reach
  *       this member at, on the host of the advertised crypto address (a proxy in front of the
  *       channel, for instance); 0 = the port the channel listens on; 1 to 65535 otherwise</td></tr>
