@@ -83,8 +83,23 @@ public enum Mechanism {
     return null;
   }
 
+  /** Every mechanism by its constant's name, the name each request built from one carries. */
+  private static final java.util.Map<String, Mechanism> BY_NAME = byName();
+
+  private static java.util.Map<String, Mechanism> byName() {
+    java.util.Map<String, Mechanism> m = new java.util.HashMap<>();
+    for (Mechanism x : values()) {
+      m.put(x.name(), x);
+    }
+    return java.util.Map.copyOf(m);
+  }
+
   /** Accepts {@code CKM_AES_GCM} or {@code AES_GCM}, in any case. */
   public static Mechanism parse(String name) {
+    Mechanism exact = name == null ? null : BY_NAME.get(name);
+    if (exact != null) {
+      return exact; // the common case, without a copy of the name or of values()
+    }
     String n = name == null ? "" : name.toUpperCase(Locale.ROOT);
     if (!n.startsWith("CKM_")) {
       n = "CKM_" + n;
