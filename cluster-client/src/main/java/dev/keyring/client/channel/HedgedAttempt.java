@@ -45,6 +45,7 @@ final class HedgedAttempt<T> {
   private boolean secondWon;
   private RoutedMember second;
   private long secondStart;
+  private CoarseTimer.Armed timer; // the one armed now: the hedge's or the deadline's
 
   HedgedAttempt(
       Hedging policy,
@@ -70,18 +71,7 @@ final class HedgedAttempt<T> {
   T run() throws TransportException {
     policy.earn();
     long start = policy.ticker().nanoTime();
-    CoarseTimer.Armed hedgeTimer = null;
-    CoarseTimer.Armed deadlineTimer = null;
-    try {
-      if (policy.hedges()) {
-        hedgeTimer = policy.schedule(this::hedge, policy.delayNanos(what));
-      }
-      if (policy.deadlineNanos() > 0) {
-        deadlineTimer = policy.schedule(this::firstDeadline, policy.deadlineNanos());
-      }
-    } catch (RejectedExecutionException closed) {
-      // the client is closing: the attempt is made without hedge or deadline
-    }
+    armFirstTimer();
     Outcome<T> o;
     try {
       o = new Outcome<>(firstScope.run(() -> call.apply(first)), null);
@@ -91,14 +81,17 @@ final class HedgedAttempt<T> {
     boolean won;
     boolean abandoned;
     RoutedMember s;
+    CoarseTimer.Armed armed;
     synchronized (lock) {
       firstDone = true;
       won = secondWon;
       abandoned = firstAbandoned;
       s = second;
+      armed = timer;
     }
-    cancel(hedgeTimer);
-    cancel(deadlineTimer);
+    if (armed != null) {
+      armed.cancel();
+    }
     if (s != null && !tried.contains(s)) {
       tried.add(s);
     }
@@ -129,6 +122,44 @@ final class HedgedAttempt<T> {
       failure.addSuppressed(other.failure());
     }
     throw rethrow(failure);
+  }
+
+  /**
+   * Arms one timer for the earlier of the hedge (at the hedge delay, when hedging) and the deadline
+   * (when there is one); when it goes off, the timer of the other is armed for what is left of its
+   * delay, counted from now, before the task runs. One timer armed and cancelled per call rather
+   * than two: most calls end long before either.
+   */
+  private void armFirstTimer() {
+    long armedAt = System.nanoTime(); // the timer's clock
+    long hedgeAt = policy.hedges() ? policy.delayNanos(what) : -1;
+    long deadlineAt = policy.deadlineNanos() > 0 ? policy.deadlineNanos() : -1;
+    if (hedgeAt >= 0 && (deadlineAt < 0 || hedgeAt <= deadlineAt)) {
+      arm(hedgeAt, () -> fire(armedAt, deadlineAt, this::firstDeadline, this::hedge));
+    } else if (deadlineAt >= 0) {
+      arm(deadlineAt, () -> fire(armedAt, hedgeAt, this::hedge, this::firstDeadline));
+    }
+  }
+
+  /** The first timer went off: arms the other's ({@code nextAt} after {@code armedAt}), runs. */
+  private void fire(long armedAt, long nextAt, Runnable next, Runnable task) {
+    if (nextAt >= 0) {
+      arm(Math.max(0, nextAt - (System.nanoTime() - armedAt)), next);
+    }
+    task.run();
+  }
+
+  private void arm(long nanos, Runnable task) {
+    synchronized (lock) {
+      if (firstDone) {
+        return; // the call ended: nothing is armed after it
+      }
+      try {
+        timer = policy.schedule(task, nanos);
+      } catch (RejectedExecutionException closed) {
+        // the client is closing: the attempt is made without hedge or deadline
+      }
+    }
   }
 
   /** Waits for the hedge, until its own deadline; null if it did not answer by then. */
@@ -272,12 +303,6 @@ final class HedgedAttempt<T> {
         cause,
         true,
         false);
-  }
-
-  private static void cancel(CoarseTimer.Armed f) {
-    if (f != null) {
-      f.cancel();
-    }
   }
 
   private T unwrap(Outcome<T> o) throws TransportException {

@@ -212,6 +212,23 @@ class HedgingTest {
   }
 
   @Test
+  void aDeadlineBeforeTheHedgeDelay_abandonsTheSilentMember_andNoHedgeFollows() throws Exception {
+    RecoveringChannel s =
+        loggedIn(
+            new FixedRouter(link1, link2),
+            options(Duration.ofMillis(150), Duration.ofMillis(20)).build());
+    m1.hangNext("sign", LONG);
+    assertArrayEquals(new byte[] {1}, sign(s));
+    assertEquals(1, m1.abandoned(), "abandoned at the deadline, before any hedge");
+    assertFalse(link1.up());
+    assertEquals(1, m2.count("sign"), "the read went on to m2 once");
+    // past the hedge delay of that call: the hedge armed at its deadline was dropped with it
+    Thread.sleep(300);
+    assertEquals(1, m2.count("sign"), "no hedge after the call ended");
+    assertEquals(1, m1.count("sign"));
+  }
+
+  @Test
   void theSecondMembersRefusal_isTheAnswer_whenTheFirstIsSilent() throws Exception {
     RecoveringChannel s =
         loggedIn(new FixedRouter(link1, link2), options(Duration.ofMillis(10), LONG).build());
