@@ -256,11 +256,16 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
   protected byte[] engineDoFinal(byte[] in, int off, int len)
       throws IllegalBlockSizeException, BadPaddingException {
     requireData();
-    if (in != null) {
-      input.write(in, off, len);
+    byte[] data;
+    if (input.size() == 0) {
+      data = in == null ? new byte[0] : java.util.Arrays.copyOfRange(in, off, off + len);
+    } else {
+      if (in != null) {
+        input.write(in, off, len);
+      }
+      data = input.toByteArray();
+      input.reset();
     }
-    byte[] data = input.toByteArray();
-    input.reset();
     try {
       return run(data);
     } finally {
