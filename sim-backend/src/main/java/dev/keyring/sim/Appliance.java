@@ -31,7 +31,7 @@ public final class Appliance implements AutoCloseable {
   private final SwitchableWriter writer;
   private final BackupHsmPort backupHsms;
   private final SmkBackups smkBackups;
-  private MemberPki pki;
+  private volatile MemberPki pki; // set once, on first use
 
   private Appliance(ApplianceConfig config) {
     this.config = config;
@@ -85,11 +85,17 @@ public final class Appliance implements AutoCloseable {
    * This member's PKI (appliance TLS identity, cluster CA, member and client certificates,
    * revocation), whose keys stay inside the boundary. Opened on first use.
    */
-  public synchronized MemberPki pki() {
-    if (pki == null) {
-      pki = MemberPki.open(boundary, store);
+  public MemberPki pki() {
+    MemberPki p = pki;
+    if (p != null) {
+      return p; // read by every crypto request (the revocation check): no lock once opened
     }
-    return pki;
+    synchronized (this) {
+      if (pki == null) {
+        pki = MemberPki.open(boundary, store);
+      }
+      return pki;
+    }
   }
 
   /** The Luna Backup HSMs connected to this appliance (simulated USB port). */
