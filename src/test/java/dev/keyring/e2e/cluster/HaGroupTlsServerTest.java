@@ -49,10 +49,10 @@ import org.junit.jupiter.api.io.TempDir;
  * group is made over {@code a1} (A) and {@code b1} (B) with {@code keyringcm}. A client makes
  * requests in a loop, each on a new connection with a new TLS context, so that each makes the
  * server sign. Every member of A is killed with SIGKILL, between two requests (so that every
- * signature after the kill is B's); a key is generated while A is down; A is
- * restarted and auto-recovery gives {@code a1} that key; then {@code b1} is replaced by {@code c1}
- * with {@code hagroup addmember} and {@code removemember} while the server keeps serving. No
- * request fails after one retry.
+ * signature after the kill is B's); a key is generated while A is down; A is restarted and
+ * auto-recovery gives {@code a1} that key; then {@code b1} is replaced by {@code c1} with {@code
+ * hagroup addmember} and {@code removemember} while the server keeps serving. No request fails
+ * after one retry.
  */
 @Timeout(900)
 class HaGroupTlsServerTest {
