@@ -127,8 +127,8 @@ final class HedgedAttempt<T> {
   /**
    * Arms one timer for the earlier of the hedge (at the hedge delay, when hedging) and the deadline
    * (when there is one); when it goes off, the timer of the other is armed for what is left of its
-   * delay, counted from now, before the task runs. One timer armed and cancelled per call rather
-   * than two: most calls end long before either.
+   * delay, counted from the call's start, before the task runs. One timer armed and cancelled per
+   * call rather than two: most calls end long before either.
    */
   private void armFirstTimer() {
     long armedAt = System.nanoTime(); // the timer's clock
