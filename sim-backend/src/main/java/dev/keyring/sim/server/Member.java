@@ -14,7 +14,6 @@ import java.security.cert.X509Certificate;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ssl.SSLContext;
-import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
@@ -42,8 +41,6 @@ public final class Member implements AutoCloseable {
   private final CryptoSessions sessions;
   private final BufferBudget buffers;
   private final MemberMetrics metrics;
-  private final java.util.Map<String, EndpointLimit> limits =
-      new java.util.concurrent.ConcurrentHashMap<>();
   private final Server adminServer;
   private final AdminApi adminApi;
   private volatile ClusterNode node;
@@ -83,7 +80,8 @@ public final class Member implements AutoCloseable {
       }
       MemberPki pki = appliance.pki();
       admin =
-          tlsServer(
+          TlsServer.start(
+              config,
               config.adminPort(),
               pki.adminServerContext(appliance.hsm().serialNumber()),
               false,
@@ -268,9 +266,13 @@ public final class Member implements AutoCloseable {
     return buffers;
   }
 
-  /** The connection limit of the admin API ({@code crypto} false) or of the crypto API. */
+  /**
+   * The connection limit of the admin API ({@code crypto} false) or of the crypto API (null while
+   * it is stopped).
+   */
   EndpointLimit connectionLimit(boolean crypto) {
-    return limits.get(crypto ? "keyring-crypto" : "keyring-admin");
+    Server s = crypto ? cryptoServer : adminServer;
+    return s == null ? null : s.getConnectors()[0].getBean(EndpointLimit.class);
   }
 
   /** How request bodies are bounded, with {@code drainLimit} for refused ones. */
@@ -316,7 +318,8 @@ public final class Member implements AutoCloseable {
             cryptoPortBound,
             config.cryptoPort(),
             port ->
-                tlsServer(
+                TlsServer.start(
+                    config,
                     port,
                     context,
                     true,
@@ -482,23 +485,6 @@ public final class Member implements AutoCloseable {
     stopNode();
     TlsServer.stopQuietly(s);
     sessions.closeAll(); // the service is down: every session is logged out
-  }
-
-  /** One API's server ({@link TlsServer#start}), its connection limit recorded. */
-  private Server tlsServer(
-      int port,
-      SSLContext context,
-      boolean needClientAuth,
-      Handler handler,
-      java.util.EventListener connectionListener,
-      String name,
-      BodyLimits errorBodies)
-      throws Exception {
-    Server server =
-        TlsServer.start(
-            config, port, context, needClientAuth, handler, connectionListener, name, errorBodies);
-    limits.put(name, server.getConnectors()[0].getBean(EndpointLimit.class));
-    return server;
   }
 
   /**
