@@ -32,6 +32,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.BenchmarkParams;
+import org.openjdk.jmh.infra.IterationParams;
+import org.openjdk.jmh.runner.IterationType;
 
 /**
  * The same JCA operations through different providers, side by side: per operation and thread
@@ -135,6 +137,26 @@ public class ProviderSignBenchmark {
      * thread done with the trial, while the others may still be checking their last output.
      */
     final AtomicInteger checking = new AtomicInteger();
+
+    private SchedulerCounts iterationStart = SchedulerCounts.NONE;
+    private long iterationStartNanos;
+    private SchedulerCounts measured = SchedulerCounts.NONE;
+    private long measuredNanos;
+
+    @Setup(Level.Iteration)
+    public void countSchedulerFrom() {
+      iterationStart = SchedulerCounts.now();
+      iterationStartNanos = System.nanoTime();
+    }
+
+    /** Adds the scheduler's counts of a measured iteration ({@link SchedulerCounts}). */
+    @TearDown(Level.Iteration)
+    public void countSchedulerTo(IterationParams iteration) {
+      if (iteration.getType() == IterationType.MEASUREMENT) {
+        measured = measured.plus(SchedulerCounts.now().minus(iterationStart));
+        measuredNanos += System.nanoTime() - iterationStartNanos;
+      }
+    }
 
     @Setup(Level.Trial)
     public void setUp(BenchmarkParams params) throws Exception {
@@ -263,6 +285,13 @@ public class ProviderSignBenchmark {
       if (checking.get() > 0) {
         System.out.println(
             "# " + what + ": " + checking.get() + " thread(s) still checking after a minute");
+      }
+      if (SchedulerCounts.available() && measuredNanos > 0) {
+        System.out.println(
+            "# scheduler ("
+                + what
+                + "), measured iterations: "
+                + measured.perSecond(measuredNanos / 1e9));
       }
       if (rig != null) {
         rig.tearDown();
