@@ -386,7 +386,15 @@ final class MembershipChanges {
           "member " + state.name + " is the primary: promote another member first, then leave");
     }
     if (m.members().size() > 1) {
-      remove(state.memberId);
+      try {
+        remove(state.memberId);
+      } catch (ReplicationFollower.EntryNotReceived e) {
+        if (!e.made()) {
+          throw e;
+        }
+        // the primary removed this member, and a primary sends nothing to a member it removed:
+        // this one may never receive the entry of its own removal, which is made all the same
+      }
     }
     state.markRemoved();
   }

@@ -269,10 +269,10 @@ final class ReplicationFollower {
     }
     switch (a.status()) {
       case "ok":
-        awaitLocal(a.sequence());
+        awaitLocal(a.sequence(), true);
         return new Attempt<>(true, r.result());
       case "conflict":
-        awaitLocal(a.sequence());
+        awaitLocal(a.sequence(), false);
         return new Attempt<>(false, null);
       case "notPrimary":
         ReplicaState.pause(100);
@@ -282,16 +282,41 @@ final class ReplicationFollower {
     }
   }
 
-  /** Waits until this member applied {@code sequence} (a write made through the primary). */
-  private void awaitLocal(long sequence) {
+  /**
+   * Waits until this member applied {@code sequence}: the entry of a write made through the primary
+   * ({@code made}), or of the write it conflicted with.
+   */
+  private void awaitLocal(long sequence, boolean made) {
     if (!state.awaitLog(() -> state.lastSequence() >= sequence)) {
-      throw new HsmException(
-          ResultCode.CKR_DEVICE_ERROR,
+      throw new EntryNotReceived(
           "member "
               + state.name
               + " did not receive entry "
               + sequence
-              + " from the primary in time; the write was made on the cluster");
+              + " from the primary in time; "
+              + (made
+                  ? "the write was made on the cluster"
+                  : "the write met a concurrent change and was not made: try again"),
+          made);
+    }
+  }
+
+  /**
+   * A write forwarded to the primary was answered, and this member did not receive the entry in
+   * time: the primary made the write ({@link #made()}), or refused it for a concurrent change.
+   */
+  static final class EntryNotReceived extends HsmException {
+    private static final long serialVersionUID = 1L;
+    private final boolean made;
+
+    EntryNotReceived(String message, boolean made) {
+      super(ResultCode.CKR_DEVICE_ERROR, message);
+      this.made = made;
+    }
+
+    /** Whether the primary made the write. */
+    boolean made() {
+      return made;
     }
   }
 }

@@ -106,4 +106,28 @@ class MembershipChangesTest {
           "east", c.node(1).membership().member(c.node(1).memberId()).orElseThrow().group());
     }
   }
+
+  @Test
+  void aMemberLeaving_isOut_evenWhenItNeverReceivesTheEntryOfItsRemoval() throws Exception {
+    try (InProcessCluster c = InProcessCluster.start(dir, 3)) {
+      c.node(2).pollPrimary(0);
+      c.node(2).probePeers(); // every other member visible to it: a leave needs them all
+      CompletableFuture<Void> leaving = CompletableFuture.runAsync(() -> c.node(2).leave());
+      // member 1 polls and acknowledges the removal; member 2 does not poll again, as a primary
+      // sends nothing to a member it removed: its wait for the entry of its removal ends by the
+      // ticker, moved on once member 1 holds the removal
+      long guard = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+      while (!leaving.isDone() && System.nanoTime() < guard) {
+        c.node(1).pollPrimary(0);
+        if (c.node(1).membership().members().size() == 2) {
+          c.ticker.advance(java.time.Duration.ofMillis(200));
+        }
+        Thread.sleep(5);
+      }
+      leaving.join(); // the leave succeeded: the removal was made, its entry never came here
+      assertTrue(c.node(2).removed());
+      assertFalse(c.node(0).membership().member(c.node(2).memberId()).isPresent());
+      assertEquals(2, c.node(1).membership().members().size());
+    }
+  }
 }
