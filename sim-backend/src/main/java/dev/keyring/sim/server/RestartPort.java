@@ -62,9 +62,6 @@ final class RestartPort {
       if (t instanceof BindException) {
         return true;
       }
-      if (t.getCause() == t) {
-        break;
-      }
     }
     return false;
   }
