@@ -411,7 +411,7 @@ public final class ClusterNode implements ReplicatedWriter, AutoCloseable {
       if (!readWrite()) {
         throw state.readOnlyError();
       }
-      ReplicationFollower.Attempt<T> a = follower.forward(work);
+      ReplicationFollower.Attempt<T> a = follower.forward(work, attempt);
       if (a.done()) {
         return a.result();
       }

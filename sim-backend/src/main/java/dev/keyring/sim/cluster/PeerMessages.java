@@ -32,8 +32,12 @@ public final class PeerMessages {
       Map<String, Boolean> visible,
       long compactedThrough) {}
 
-  /** A follower's write, as a change set encoded by LogCodec (position ignored). */
-  public record Submit(String memberId, byte[] changes) {}
+  /**
+   * A follower's write, as a change set encoded by LogCodec (position ignored); {@code attempt}
+   * counts the submissions of this one write, from 1 (0 when not said), so that the primary can
+   * give a write that keeps conflicting its turn ({@link WriteTurn}).
+   */
+  public record Submit(String memberId, byte[] changes, int attempt) {}
 
   /** {@code status}: {@code ok}, {@code conflict}, {@code notPrimary}, {@code refused}. */
   public record SubmitAnswer(

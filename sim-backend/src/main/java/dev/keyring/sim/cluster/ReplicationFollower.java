@@ -242,9 +242,11 @@ final class ReplicationFollower {
 
   /**
    * One attempt of a write through the primary: run speculatively here, sent to the primary as row
-   * changes, done once this member holds the primary's entry.
+   * changes, done once this member holds the primary's entry. {@code attempt} counts the attempts
+   * of this write from 1; the primary gives a write that keeps conflicting its turn ({@link
+   * WriteTurn}).
    */
-  <T> Attempt<T> forward(Function<StoreTransaction, T> work) {
+  <T> Attempt<T> forward(Function<StoreTransaction, T> work, int attempt) {
     Recorded<T> r = state.store.speculate(work);
     if (r.changes().isEmpty()) {
       return new Attempt<>(true, r.result());
@@ -255,7 +257,9 @@ final class ReplicationFollower {
           peers.submit(
               state.primaryAddress(),
               new PeerMessages.Submit(
-                  state.memberId, LogCodec.encode(new LogEntry(LogPosition.ZERO, r.changes()))),
+                  state.memberId,
+                  LogCodec.encode(new LogEntry(LogPosition.ZERO, r.changes())),
+                  attempt),
               ReplicaState.REPLICATION_WAIT.plusSeconds(5));
     } catch (IOException e) {
       // sent, and no answer: the primary may have taken it, so this is no refusal

@@ -58,11 +58,13 @@ final class ReplicationLeader {
   private final Map<String, Long> acked = new ConcurrentHashMap<>();
   // the log is compacted through here (what this primary did, or what its store's base says)
   private volatile long compacted;
+  private final WriteTurn turn;
 
   ReplicationLeader(ReplicaState state, PeerLiveness liveness, Duration majorityGrace) {
     this.state = state;
     this.liveness = liveness;
     this.majorityGrace = majorityGrace;
+    this.turn = new WriteTurn(state);
     this.compacted = state.store.logBase().sequence();
   }
 
@@ -75,6 +77,7 @@ final class ReplicationLeader {
     Set<String> counted;
     if (!membershipChange) {
       awaitMajority();
+      turn.await(null);
     }
     state.gate.readLock().lock();
     try {
@@ -179,11 +182,13 @@ final class ReplicationLeader {
           "member " + s.memberId() + " is not a member of this cluster");
     }
     ChangeSet changes = LogCodec.decode(s.changes()).changes();
-    LogEntry entry;
-    Set<String> counted;
     if (!changesMembership(changes)) {
       awaitMajority();
+      turn.await(s.memberId());
     }
+    LogEntry entry;
+    Set<String> counted;
+    boolean conflicted = false;
     state.gate.readLock().lock();
     try {
       Membership before = state.membership();
@@ -199,6 +204,8 @@ final class ReplicationLeader {
       try {
         entry = state.store.appendAsPrimary(epoch, changes);
       } catch (ReplicationConflictException e) {
+        conflicted = true;
+        turn.conflicted(s.memberId(), s.attempt());
         return new PeerMessages.SubmitAnswer(
             "conflict", epoch, state.store.position().sequence(), null, e.getMessage());
       } catch (HsmException e) {
@@ -208,6 +215,9 @@ final class ReplicationLeader {
       counted = Quorum.counted(ids(before), ids(state.membership()));
     } finally {
       state.gate.readLock().unlock();
+      if (!conflicted) {
+        turn.release(s.memberId()); // decided: the writes waiting for this member go on
+      }
     }
     try {
       awaitReplicated(entry.position().sequence(), counted);
