@@ -66,6 +66,9 @@ import java.util.stream.Collectors;
 public final class ClusterRouter implements MemberRouter, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(ClusterRouter.class.getName());
 
+  /** How long closing waits at most for the members to close the sessions let go on them. */
+  static final Duration LAST_CLOSES = Duration.ofSeconds(2);
+
   private record Snapshot(CryptoMessages.ClusterView view, List<MemberLink> links) {}
 
   private final ClusterEntry entry;
@@ -568,13 +571,14 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
         ex.shutdownNow();
       }
     }
+    List<MemberLink> all;
     synchronized (viewLock) {
-      for (MemberLink m : snapshot.get().links()) {
-        m.close();
-      }
-      for (MemberLink m : retired) {
-        m.close();
-      }
+      all = new ArrayList<>(snapshot.get().links());
+      all.addAll(retired);
+    }
+    MemberLink.closeLetGoSessions(all, LAST_CLOSES);
+    for (MemberLink m : all) {
+      m.close();
     }
   }
 

@@ -10,6 +10,9 @@ import dev.keyring.client.internal.transport.HttpMemberChannel;
 import dev.keyring.client.internal.transport.HttpTransport;
 import dev.keyring.client.internal.transport.MemberTransports;
 import dev.keyring.protocol.wire.CryptoMessages;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -44,6 +47,8 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
   private final AtomicLong completed = new AtomicLong();
   private final AtomicInteger sessions = new AtomicInteger();
   private final DeferredCloses deferredCloses = new DeferredCloses();
+  // the last closing round started for them, if any
+  private volatile Thread closing;
 
   MemberLink(
       HttpTransport transport, String host, int port, String expectedName, boolean registered) {
@@ -285,7 +290,34 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
           new Thread(
               () -> deferredCloses.closeAll(describe(), channel()), "keyring-deferred-closes");
       t.setDaemon(true);
+      closing = t;
       t.start();
+    }
+  }
+
+  /**
+   * The last round for the sessions let go on {@code links}, as the client closes: each member with
+   * sessions waiting (whether routing has it up or down: it may answer again before its next probe)
+   * is asked to close them, and the closings under way are awaited, all together at most {@code
+   * max}; what is left then is closed by the members' idle timeout.
+   */
+  static void closeLetGoSessions(List<MemberLink> links, Duration max) {
+    for (MemberLink m : links) {
+      m.closeDeferredSessions();
+    }
+    long deadline = System.nanoTime() + max.toNanos();
+    for (MemberLink m : links) {
+      Thread t = m.closing;
+      long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (t == null || left <= 0) {
+        continue;
+      }
+      try {
+        t.join(left);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
     }
   }
 

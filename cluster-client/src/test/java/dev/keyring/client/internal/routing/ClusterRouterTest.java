@@ -497,6 +497,23 @@ class ClusterRouterTest {
   }
 
   @Test
+  void closingTheClient_asksEveryMemberForTheSessionsLetGoThere_evenOneMarkedDown()
+      throws Exception {
+    ClusterRouter r = threeMembers(router());
+    MemberLink m2 = r.links().get(1);
+    DeferredCloses waiting = m2.deferredCloses();
+    r.markDown(m2, reset());
+    m2.closeWhenBack("let-go-while-down");
+    assertEquals(0, waiting.rounds(), "kept for the member's return");
+
+    r.close();
+
+    assertEquals(1, waiting.rounds(), "a last round as the client closed, done when close returns");
+    assertEquals(1, waiting.pending(), "refused on the wire: left to the member's idle timeout");
+    assertEquals(0, r.links().get(0).deferredCloses().rounds(), "none where nothing waits");
+  }
+
+  @Test
   void primaryLookup_goesToTheViewsPrimary_andAReadRefusedBehindFollowsIt() throws Exception {
     ClusterRouter r = router();
     r.apply(
