@@ -577,8 +577,13 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
       all.addAll(retired);
     }
     MemberLink.closeLetGoSessions(all, LAST_CLOSES);
-    for (MemberLink m : all) {
-      m.close();
+    synchronized (viewLock) {
+      for (MemberLink m : snapshot.get().links()) {
+        m.close();
+      }
+      for (MemberLink m : retired) {
+        m.close();
+      }
     }
   }
 
