@@ -29,9 +29,7 @@ class WriteTurnTest {
   @Test
   void aForwardedWriteThatConflictsTwice_goesBeforeThePrimarysNextWrite() throws Exception {
     try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
-      c.putAcknowledged(0, "k", "0");
-      ChangeSet stale = changeOnFollower(c, "f");
-      c.putAcknowledged(0, "k", "1");
+      ChangeSet stale = staleChange(c);
 
       assertEquals("conflict", submit(c, stale, 1));
       // one conflict gives no turn: the primary's next write is made at once
@@ -58,9 +56,7 @@ class WriteTurnTest {
   @Test
   void aTurnNeverTaken_endsAfterItsLongestWait() throws Exception {
     try (InProcessCluster c = InProcessCluster.start(dir, 2)) {
-      c.putAcknowledged(0, "k", "0");
-      ChangeSet stale = changeOnFollower(c, "f");
-      c.putAcknowledged(0, "k", "1");
+      ChangeSet stale = staleChange(c);
       submit(c, stale, 1);
       assertEquals("conflict", submit(c, stale, 2)); // member 1 has the turn, and never uses it
 
@@ -73,6 +69,14 @@ class WriteTurnTest {
       c.pumpUntil(() -> !primaryWrite.isAlive(), 1);
       assertEquals(Optional.of("2"), c.value(0, "k"), "made once the turn ran out");
     }
+  }
+
+  /** Member 1's change of {@code k} from "0", made stale by the primary's change to "1". */
+  private static ChangeSet staleChange(InProcessCluster c) {
+    c.putAcknowledged(0, "k", "0");
+    ChangeSet stale = changeOnFollower(c, "f");
+    c.putAcknowledged(0, "k", "1");
+    return stale;
   }
 
   /** Member 1's change of cluster value {@code k}, computed on what it holds now. */
