@@ -7,10 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The primary's fairness for writes that followers forward. Every creation or destruction of an
- * object changes its keyring's row, so writes to one keyring conflict with each other, and a
- * follower's write is checked against rows it read a replication round trip earlier: while the
- * primary's own callers write steadily to the same keyring, a forwarded write can lose every race.
+ * The primary's fairness for writes that followers forward. Every creation of an object changes its
+ * keyring's row (the next handle), so creations in one keyring conflict with each other (as do any
+ * two writes to one row), and a follower's write is checked against rows it read a replication
+ * round trip earlier: while the primary's own callers write steadily to the same keyring, a
+ * forwarded write can lose every race.
  *
  * <p>Once a member's write has conflicted {@value #AFTER_CONFLICTS} times in a row, the primary
  * gives that member the turn: every other write (made on the primary or forwarded by another
