@@ -171,4 +171,34 @@ class ChannelWireFailuresTest {
         channel.slots().stream().anyMatch(x -> x.label().equals(KEYRING)),
         "the same connection answers");
   }
+
+  @Test
+  @Timeout(60)
+  void aSessionOpenedAfterItsCallGaveUp_isClosedOnTheMember() throws Exception {
+    start(Duration.ofHours(1), Duration.ofMillis(500));
+    assertEquals(1, member.member().openSessions(), "the test's own session");
+    proxy.delay(Duration.ofSeconds(1)); // each way: the member opens it after the call gave up
+    TransportException e =
+        assertThrows(TransportException.class, () -> channel.openSession(KEYRING));
+    assertEquals(TransportException.Kind.IO, e.kind(), e.toString());
+    assertTrue(e.getMessage().contains("got no answer within 500 ms"), e.getMessage());
+    assertEquals(2, sessionsOnceThey(2), "the member opened the session after the call gave up");
+    // its late answer names the session; the connection closes it (through the delay as well)
+    assertEquals(
+        1,
+        sessionsOnceThey(1),
+        "the session nobody learned of is closed, long before" + " the member's idle timeout");
+    proxy.restore();
+    assertTrue(channel.connected(), "a late answer says nothing of the connection");
+  }
+
+  /** The member's open sessions once they are {@code n}, or after 15 s. */
+  private int sessionsOnceThey(int n) throws InterruptedException {
+    int open = member.member().openSessions();
+    for (int i = 0; i < 1_500 && open != n; i++) {
+      Thread.sleep(10);
+      open = member.member().openSessions();
+    }
+    return open;
+  }
 }

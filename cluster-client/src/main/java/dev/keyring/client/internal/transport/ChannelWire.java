@@ -175,15 +175,7 @@ final class ChannelWire implements AutoCloseable {
       raw.connect(new InetSocketAddress(host, port), (int) connectTimeout.toMillis());
     } catch (IOException e) {
       closeQuietly(raw);
-      throw new TransportException(
-          Kind.CONNECT,
-          name
-              + ": no crypto channel connection could be made: "
-              + e.getMessage()
-              + "; is the member up and its channel port right?",
-          e,
-          false,
-          !(e instanceof java.net.UnknownHostException));
+      throw ChannelWireFailures.connectFailure(name, e);
     }
     SSLSocket s = null;
     try {
@@ -225,12 +217,7 @@ final class ChannelWire implements AutoCloseable {
       throw e;
     } catch (IOException e) {
       closeQuietly(raw);
-      throw new TransportException(
-          Kind.CONNECT,
-          name + ": the crypto channel connection broke before any request: " + e.getMessage(),
-          e,
-          false,
-          true);
+      throw ChannelWireFailures.brokeBeforeRequests(name, e);
     }
   }
 
@@ -333,6 +320,9 @@ final class ChannelWire implements AutoCloseable {
             ? answer.get()
             : answer.get(timeout.toNanos() - (System.nanoTime() - started), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
+        if (!answer.completeExceptionally(e) && !answer.isCompletedExceptionally()) {
+          return answer.getNow(null); // it came as the time ran out: a late open would be closed
+        }
         throw new TransportException(
             Kind.IO,
             name + ": " + what + " got no answer within " + timeout.toMillis() + " ms",
@@ -484,10 +474,36 @@ final class ChannelWire implements AutoCloseable {
       return false;
     }
     FrameWriter.Outgoing<ChannelAnswer> waiting = pending.get(a.id);
-    if (waiting != null) {
-      waiting.complete(a);
-    } // else: abandoned, or the heartbeat's own ping
+    boolean taken = waiting != null && waiting.complete(a);
+    if (!taken && a.opcode == dev.keyring.protocol.channel.Opcode.OPEN_SESSION && a.ok()) {
+      closeLateSession(a); // its call gave up waiting
+    } // else: taken, abandoned, or the heartbeat's own ping
     return true;
+  }
+
+  /**
+   * Closes the session a late answer opened: its call gave up waiting, so nobody learned the id and
+   * the member would keep it until its idle timeout. Written from the heartbeat's thread.
+   */
+  private void closeLateSession(ChannelAnswer a) {
+    try {
+      String sid = a.body.text8("session");
+      LOG.log(System.Logger.Level.INFO, name + ": closing a session opened after its call gave up");
+      HEARTBEAT.execute(() -> sendUnanswered(ChannelCodec.closeSession(nextId(), sid), "a close"));
+    } catch (ChannelFormatException e) {
+      // malformed: no id to close, and the call it answered is gone
+    }
+  }
+
+  /** Writes {@code frame}, whose answer nobody waits for; {@code what} names it in a failure. */
+  private void sendUnanswered(byte[] frame, String what) {
+    try {
+      writer.write(new FrameWriter.Outgoing<Void>(frame));
+    } catch (FrameWriter.NotWrittenException e) {
+      // an earlier write failed and closed the connection
+    } catch (IOException e) {
+      fail(what + " could not be written: " + e.getMessage());
+    }
   }
 
   private void beat() {
@@ -506,14 +522,7 @@ final class ChannelWire implements AutoCloseable {
     }
     if (sent == 0 && now - lastReceivedNanos > heartbeatNanos) {
       pingSentNanos = now;
-      int id = nextId();
-      try {
-        writer.write(new FrameWriter.Outgoing<Void>(ChannelCodec.ping(id)));
-      } catch (FrameWriter.NotWrittenException e) {
-        // an earlier write failed and closed the connection
-      } catch (IOException e) {
-        fail("the heartbeat could not be written: " + e.getMessage());
-      }
+      sendUnanswered(ChannelCodec.ping(nextId()), "the heartbeat");
     }
   }
 

@@ -30,6 +30,29 @@ final class ChannelWireFailures {
     }
   }
 
+  /** No TCP connection could be made: CONNECT, never sent; transient unless the host is unknown. */
+  static TransportException connectFailure(String name, IOException e) {
+    return new TransportException(
+        Kind.CONNECT,
+        name
+            + ": no crypto channel connection could be made: "
+            + e.getMessage()
+            + "; is the member up and its channel port right?",
+        e,
+        false,
+        !(e instanceof java.net.UnknownHostException));
+  }
+
+  /** The connection broke after its handshake, before any request: CONNECT, never sent. */
+  static TransportException brokeBeforeRequests(String name, IOException e) {
+    return new TransportException(
+        Kind.CONNECT,
+        name + ": the crypto channel connection broke before any request: " + e.getMessage(),
+        e,
+        false,
+        true);
+  }
+
   /**
    * What a failed TLS handshake is: a refusal (a certificate, a name, an alert) is TLS and not
    * repeated; a handshake the peer broke off by closing or resetting the connection ("Remote host
