@@ -9,6 +9,12 @@ interface EchoServer extends AutoCloseable {
   /** SSLSocket over a plain server socket, a reader and a writer thread per connection. */
   String JDK_SOCKET = "jdk-socket";
 
+  /**
+   * The same with the member's buffered plain socket, and a lone answer written by the reader
+   * itself, as the member runs now.
+   */
+  String JDK_SOCKET_INLINE = "jdk-socket-inline";
+
   /** SSLEngine over a non-blocking SocketChannel, one selector thread. */
   String JDK_SSLENGINE_NIO = "jdk-sslengine-nio";
 
@@ -38,7 +44,9 @@ interface EchoServer extends AutoCloseable {
   static EchoServer start(String stack, WireCertificates certificates) throws Exception {
     switch (stack) {
       case JDK_SOCKET:
-        return new JdkSocketEchoServer(certificates.serverContext());
+        return new JdkSocketEchoServer(certificates.serverContext(), false);
+      case JDK_SOCKET_INLINE:
+        return new JdkSocketEchoServer(certificates.serverContext(), true);
       case JDK_SSLENGINE_NIO:
         return new NioEngineEchoServer(certificates.serverContext());
       case NETTY_JDK:
@@ -50,7 +58,13 @@ interface EchoServer extends AutoCloseable {
             "unknown stack "
                 + stack
                 + "; known: "
-                + String.join(", ", JDK_SOCKET, JDK_SSLENGINE_NIO, NETTY_JDK, NETTY_OPENSSL));
+                + String.join(
+                    ", ",
+                    JDK_SOCKET,
+                    JDK_SOCKET_INLINE,
+                    JDK_SSLENGINE_NIO,
+                    NETTY_JDK,
+                    NETTY_OPENSSL));
     }
   }
 }

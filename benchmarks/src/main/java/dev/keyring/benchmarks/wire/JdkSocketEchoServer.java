@@ -1,12 +1,14 @@
 package dev.keyring.benchmarks.wire;
 
 import dev.keyring.protocol.channel.ChannelFrames;
+import dev.keyring.protocol.channel.ChannelSocket;
 import dev.keyring.protocol.channel.Frame;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -15,6 +17,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
@@ -26,18 +30,31 @@ import javax.net.ssl.SSLSocket;
  * each answer, and a writer thread that writes what is queued: a lone answer as it is, several
  * joined in one buffer the connection keeps (one write of at most 256 KiB), as {@code
  * ChannelConnection} does. No worker pool: the echo has no work to hand to one.
+ *
+ * <p>{@code inline} is the member as it runs now: the plain socket under the TLS buffers its reads
+ * ({@link ChannelSocket}: one system call per TLS record), and the reader writes an answer itself
+ * when no further bytes of the client have come, nothing is queued and the writer is not writing
+ * (the member's request "alone", served and answered on its reader); the others go to the writer.
+ * The member's spin for the next request is left out, as every other server here has none.
  */
 final class JdkSocketEchoServer extends FailureKeeper {
   private static final int MAX_WRITE_BYTES = 256 << 10;
   private static final byte[] CLOSE = new byte[0];
 
   private final SSLContext context;
+  private final boolean inline;
   private final ServerSocket listener;
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
 
-  JdkSocketEchoServer(SSLContext context) throws IOException {
+  JdkSocketEchoServer(SSLContext context, boolean inline) throws IOException {
     this.context = context;
-    this.listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    this.inline = inline;
+    if (inline) {
+      listener = new ChannelSocket.Listening();
+      listener.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 50);
+    } else {
+      listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+    }
     Thread acceptor = new Thread(this::accept, "wire-jdk-socket-accept");
     acceptor.setDaemon(true);
     acceptor.start();
@@ -81,6 +98,8 @@ final class JdkSocketEchoServer extends FailureKeeper {
   private final class Connection {
     private final SSLSocket socket;
     private final LinkedBlockingQueue<byte[]> out = new LinkedBlockingQueue<>();
+    private final ReentrantLock writeLock = new ReentrantLock();
+    private final AtomicInteger unwritten = new AtomicInteger(); // queued, or taken and not written
 
     Connection(SSLSocket socket) {
       this.socket = socket;
@@ -102,7 +121,20 @@ final class JdkSocketEchoServer extends FailureKeeper {
             throw new IOException(EchoFrames.badRequestLength(length));
           }
           Frame f = ChannelFrames.readFrame(in, length);
-          out.add(EchoFrames.answer(f.id()));
+          byte[] answer = EchoFrames.answer(f.id());
+          // in order (the echo client checks it): only when every earlier answer is written
+          if (inline && in.available() == 0 && unwritten.get() == 0 && writeLock.tryLock()) {
+            try { // alone: answered on the reader, no thread woken
+              OutputStream o = socket.getOutputStream();
+              o.write(answer);
+              o.flush();
+            } finally {
+              writeLock.unlock();
+            }
+          } else {
+            unwritten.incrementAndGet();
+            out.add(answer);
+          }
         }
       } catch (SocketException e) {
         // closed by close() or by the client
@@ -145,8 +177,14 @@ final class JdkSocketEchoServer extends FailureKeeper {
               at += b.length;
             }
           }
-          o.write(buf, 0, size);
-          o.flush();
+          writeLock.lock();
+          try {
+            o.write(buf, 0, size);
+            o.flush();
+            unwritten.addAndGet(-batch.size());
+          } finally {
+            writeLock.unlock();
+          }
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();

@@ -25,8 +25,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * and one server per {@code stack}:
  *
  * <ul>
- *   <li>{@code jdk-socket}: what the member runs today, an {@code SSLSocket} with a reader and a
- *       writer thread per connection ({@link JdkSocketEchoServer});
+ *   <li>{@code jdk-socket}: the member's stack as first built, an {@code SSLSocket} with a reader
+ *       and a writer thread per connection ({@link JdkSocketEchoServer});
+ *   <li>{@code jdk-socket-inline}: the member as it runs now, the same with its buffered plain
+ *       socket and a lone answer written by the reader itself;
  *   <li>{@code jdk-sslengine-nio}: the JDK's {@code SSLEngine} over NIO with one selector thread
  *       ({@link NioEngineEchoServer});
  *   <li>{@code netty-jdk}: Netty 4.2 (NIO transport) with the JDK's TLS, which is also what Netty
@@ -60,6 +62,7 @@ public class WireStackBenchmark {
   /** The server's I/O stack. */
   @Param({
     EchoServer.JDK_SOCKET,
+    EchoServer.JDK_SOCKET_INLINE,
     EchoServer.JDK_SSLENGINE_NIO,
     EchoServer.NETTY_JDK,
     EchoServer.NETTY_OPENSSL

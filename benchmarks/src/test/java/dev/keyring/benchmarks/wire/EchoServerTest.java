@@ -35,6 +35,7 @@ class EchoServerTest {
   @ValueSource(
       strings = {
         EchoServer.JDK_SOCKET,
+        EchoServer.JDK_SOCKET_INLINE,
         EchoServer.JDK_SSLENGINE_NIO,
         EchoServer.NETTY_JDK,
         EchoServer.NETTY_OPENSSL
@@ -98,7 +99,7 @@ class EchoServerTest {
     IllegalArgumentException e =
         assertThrows(IllegalArgumentException.class, () -> EchoServer.start("epoll", certificates));
     assertEquals(
-        "unknown stack epoll; known: jdk-socket, jdk-sslengine-nio, netty-jdk, netty-openssl",
+        "unknown stack epoll; known: jdk-socket, jdk-socket-inline, jdk-sslengine-nio, netty-jdk, netty-openssl",
         e.getMessage());
   }
 }
