@@ -18,7 +18,9 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,9 +134,10 @@ class AcknowledgedWritesTest {
               "-copassword",
               ClusterHarness.CO);
           int before = load.acknowledged.size();
-          ClusterHarness.await(
+          awaitOrExplain(
+              h,
+              load,
               "key generations resume on the survivors",
-              SETTLE,
               () -> load.acknowledged.size() >= before + 10);
           fault.heal(h);
           ClusterHarness.await(
@@ -142,9 +145,10 @@ class AcknowledgedWritesTest {
               SETTLE,
               () -> h.member(0).output().contains("no longer a member of the cluster"));
           int healed = load.acknowledged.size();
-          ClusterHarness.await(
+          awaitOrExplain(
+              h,
+              load,
               "key generations after the heal",
-              SETTLE,
               () -> load.acknowledged.size() >= healed + 10);
           load.close();
           acknowledged = new HashSet<>(load.acknowledged);
@@ -192,6 +196,40 @@ class AcknowledgedWritesTest {
       } finally {
         provider.close();
       }
+    }
+  }
+
+  /**
+   * {@link ClusterHarness#await} for the load's progress; when it does not come, the failure says
+   * what the load met, where its threads are, and what the members printed last.
+   */
+  private static void awaitOrExplain(
+      ClusterHarness h, ProviderLoad load, String what, BooleanSupplier progress)
+      throws InterruptedException {
+    try {
+      ClusterHarness.await(what, SETTLE, progress);
+    } catch (IllegalStateException e) {
+      StringBuilder b = new StringBuilder(e.getMessage());
+      b.append("\nkey generations acknowledged ")
+          .append(load.acknowledged.size())
+          .append(", failed ")
+          .append(load.keygenFailures.get())
+          .append("; signs ")
+          .append(load.signs.get())
+          .append(", failed ")
+          .append(load.signFailures.get())
+          .append("\nfailures: ")
+          .append(load.failureSummary())
+          .append("\nthe load's threads:\n")
+          .append(load.stacks());
+      for (int i = 0; i < 3; i++) {
+        List<String> lines = h.member(i).output().lines().toList();
+        b.append("\nmember ")
+            .append(i)
+            .append(", last lines:\n")
+            .append(String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size())));
+      }
+      throw new AssertionError(b.toString(), e);
     }
   }
 

@@ -189,6 +189,18 @@ final class ProviderLoad implements AutoCloseable {
     failures.note(what, e);
   }
 
+  /** Where each load thread is now: its name, state and stack. */
+  String stacks() {
+    StringBuilder b = new StringBuilder();
+    for (Thread t : threads) {
+      b.append(t.getName()).append(' ').append(t.getState()).append('\n');
+      for (StackTraceElement e : t.getStackTrace()) {
+        b.append("    at ").append(e).append('\n');
+      }
+    }
+    return b.toString();
+  }
+
   /** Failure messages by kind (first 200), for reports. */
   Map<String, Integer> failureSummary() {
     return failures.summary(400);

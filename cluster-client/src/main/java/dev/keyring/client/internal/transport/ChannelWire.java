@@ -331,6 +331,9 @@ final class ChannelWire implements AutoCloseable {
             false);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
+        if (!answer.completeExceptionally(e) && !answer.isCompletedExceptionally()) {
+          return answer.getNow(null); // it came all the same: a late open would be closed
+        }
         throw new TransportException(
             Kind.INTERRUPTED, name + ": " + what + " interrupted", e, true, false);
       } catch (ExecutionException e) {

@@ -43,7 +43,7 @@ final class ChannelWireFailures {
         !(e instanceof java.net.UnknownHostException));
   }
 
-  /** The connection broke after its handshake, before any request: CONNECT, never sent. */
+  /** The connection broke while it was set up (handshake, hellos): CONNECT, never sent. */
   static TransportException brokeBeforeRequests(String name, IOException e) {
     return new TransportException(
         Kind.CONNECT,
