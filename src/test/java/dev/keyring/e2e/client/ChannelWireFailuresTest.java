@@ -184,10 +184,7 @@ class ChannelWireFailuresTest {
     assertTrue(e.getMessage().contains("got no answer within 500 ms"), e.getMessage());
     assertEquals(2, sessionsOnceThey(2), "the member opened the session after the call gave up");
     // its late answer names the session; the connection closes it (through the delay as well)
-    assertEquals(
-        1,
-        sessionsOnceThey(1),
-        "the session nobody learned of is closed, long before" + " the member's idle timeout");
+    assertEquals(1, sessionsOnceThey(1), "the session nobody learned of is closed at once");
     proxy.restore();
     assertTrue(channel.connected(), "a late answer says nothing of the connection");
   }
