@@ -220,8 +220,8 @@ class AcknowledgedWritesTest {
           .append(load.signFailures.get())
           .append("\nfailures: ")
           .append(load.failureSummary())
-          .append("\nthe load's threads:\n")
-          .append(load.stacks());
+          .append("\nthe application's threads:\n")
+          .append(ProviderLoad.threads());
       for (int i = 0; i < 3; i++) {
         List<String> lines = h.member(i).output().lines().toList();
         b.append("\nmember ")

@@ -185,7 +185,7 @@ class ClusterFaultSuiteTest {
                     + "; failures: "
                     + load.failures
                     + "\n--- load threads\n"
-                    + loadThreads()
+                    + ProviderLoad.threads()
                     + "\n"
                     + h.memberList(1)
                     + "\n--- member 1\n"
@@ -208,22 +208,6 @@ class ClusterFaultSuiteTest {
         report.forEach(l -> System.out.println("  " + l));
       }
     }
-  }
-
-  /** Where the application's threads are, for a report when they stop making progress. */
-  private static String loadThreads() {
-    StringBuilder sb = new StringBuilder();
-    Thread.getAllStackTraces()
-        .forEach(
-            (t, stack) -> {
-              if (t.getName().startsWith("load-") || t.getName().startsWith("keyring-routing")) {
-                sb.append(t.getName()).append(' ').append(t.getState()).append('\n');
-                for (int i = 0; i < Math.min(stack.length, 25); i++) {
-                  sb.append("    at ").append(stack[i]).append('\n');
-                }
-              }
-            });
-    return sb.toString();
   }
 
   private static String tail(String text) {

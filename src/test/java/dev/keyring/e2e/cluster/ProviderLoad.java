@@ -189,16 +189,23 @@ final class ProviderLoad implements AutoCloseable {
     failures.note(what, e);
   }
 
-  /** Where each load thread is now: its name, state and stack. */
-  String stacks() {
-    StringBuilder b = new StringBuilder();
-    for (Thread t : threads) {
-      b.append(t.getName()).append(' ').append(t.getState()).append('\n');
-      for (StackTraceElement e : t.getStackTrace()) {
-        b.append("    at ").append(e).append('\n');
-      }
-    }
-    return b.toString();
+  /**
+   * Where the application's threads (the load's and the client's routing) are, for a report when
+   * they stop making progress.
+   */
+  static String threads() {
+    StringBuilder sb = new StringBuilder();
+    Thread.getAllStackTraces()
+        .forEach(
+            (t, stack) -> {
+              if (t.getName().startsWith("load-") || t.getName().startsWith("keyring-routing")) {
+                sb.append(t.getName()).append(' ').append(t.getState()).append('\n');
+                for (int i = 0; i < Math.min(stack.length, 25); i++) {
+                  sb.append("    at ").append(stack[i]).append('\n');
+                }
+              }
+            });
+    return sb.toString();
   }
 
   /** Failure messages by kind (first 200), for reports. */
