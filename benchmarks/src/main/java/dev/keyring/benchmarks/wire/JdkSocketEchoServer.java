@@ -112,6 +112,7 @@ final class JdkSocketEchoServer extends FailureKeeper {
         writer.setDaemon(true);
         writer.start();
         InputStream in = new BufferedInputStream(socket.getInputStream(), 16 << 10);
+        OutputStream answers = socket.getOutputStream(); // the reader's own writes
         while (true) {
           int length = ChannelFrames.readLength(in, 1024);
           if (length < 0) {
@@ -125,9 +126,8 @@ final class JdkSocketEchoServer extends FailureKeeper {
           // in order (the echo client checks it): only when every earlier answer is written
           if (inline && in.available() == 0 && unwritten.get() == 0 && writeLock.tryLock()) {
             try { // alone: answered on the reader, no thread woken
-              OutputStream o = socket.getOutputStream();
-              o.write(answer);
-              o.flush();
+              answers.write(answer);
+              answers.flush();
             } finally {
               writeLock.unlock();
             }
