@@ -469,6 +469,43 @@ class CryptoApiMalformedInputTest {
     assertEquals(0, member.buffers().used(), "nothing held for clients");
   }
 
+  @Test
+  void sessionIdsPickedByTheClient_badOnesRefused_andAnIdClosedFirstNeverOpens() throws Exception {
+    HttpClient c = client(HttpClient.Version.HTTP_1_1);
+    int before = member.openSessions();
+    String[] bad = {"\"abc\"", "5", "\"" + "A".repeat(32) + "\"", "\"" + "0".repeat(33) + "\""};
+    for (String id : bad) {
+      HttpResponse<byte[]> r =
+          send(c, post("/v1/sessions", "{\"keyring\":\"fuzz\",\"sessionId\":" + id + "}", id));
+      assertEquals(400, r.statusCode(), id);
+      assertTrue(new String(r.body(), StandardCharsets.UTF_8).contains("CKR_ARGUMENTS_BAD"), id);
+    }
+    String picked = "0123456789abcdef".repeat(2);
+    String open = "{\"keyring\":\"fuzz\",\"sessionId\":\"" + picked + "\"}";
+    HttpResponse<byte[]> ok = send(c, post("/v1/sessions", open, "open under the client's id"));
+    assertEquals(200, ok.statusCode(), new String(ok.body(), StandardCharsets.UTF_8));
+    assertEquals(picked, JSON.readTree(ok.body()).get("sessionId").textValue());
+    HttpResponse<byte[]> twice = send(c, post("/v1/sessions", open, "the same id again"));
+    assertEquals(400, twice.statusCode());
+    assertEquals(
+        204, send(c, new Call("DELETE", "/v1/sessions/" + picked, null, "close")).statusCode());
+
+    String closedFirst = "fedcba9876543210".repeat(2);
+    HttpResponse<byte[]> unknown =
+        send(c, new Call("DELETE", "/v1/sessions/" + closedFirst, null, "close before open"));
+    assertEquals(404, unknown.statusCode());
+    HttpResponse<byte[]> late =
+        send(
+            c,
+            post(
+                "/v1/sessions",
+                "{\"keyring\":\"fuzz\",\"sessionId\":\"" + closedFirst + "\"}",
+                "open after its close"));
+    assertEquals(404, late.statusCode());
+    assertTrue(new String(late.body(), StandardCharsets.UTF_8).contains("CKR_SESSION_CLOSED"));
+    assertEquals(before, member.openSessions(), "no session left open");
+  }
+
   private String openLoggedInSession(HttpClient c) throws Exception {
     HttpResponse<byte[]> r = send(c, post("/v1/sessions", "{\"keyring\":\"fuzz\"}", "open"));
     assertEquals(200, r.statusCode(), new String(r.body(), StandardCharsets.UTF_8));

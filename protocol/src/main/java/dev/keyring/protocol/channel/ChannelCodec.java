@@ -14,7 +14,8 @@ import java.util.UUID;
  * <pre>
  * request body   [position: cluster id (16), epoch (i64), sequence (i64)] when flag 0x01
  *   PING           nothing
- *   OPEN_SESSION   keyring (text16)
+ *   OPEN_SESSION   keyring (text16), then optionally the session id the client picked (text8;
+ *                  without it the member picks one)
  *   LOGIN          session (text8), role (u8: 1 KRSO, 2 KRCO), password (text16)
  *   CLOSE_SESSION  session (text8)                              (never carries a position)
  *   SIGN, ENCRYPT, DECRYPT  session (text8), key (i64), mechanism ({@link MechanismCodec}),
@@ -59,9 +60,21 @@ public final class ChannelCodec {
   }
 
   public static byte[] openSession(int id, ClusterPosition pos, String keyring) {
-    return request(id, Opcode.OPEN_SESSION, pos, false, 2 + keyring.length() * 3)
-        .text16(keyring)
-        .finish();
+    return openSession(id, pos, keyring, null);
+  }
+
+  /**
+   * An open of a session on {@code keyring} under the id {@code session} the client picked (null:
+   * the member picks one), so that the client can close the session by its id even when the answer
+   * never comes.
+   */
+  public static byte[] openSession(int id, ClusterPosition pos, String keyring, String session) {
+    int size = 2 + keyring.length() * 3 + (session == null ? 0 : 1 + session.length() * 3);
+    FrameBuilder b = request(id, Opcode.OPEN_SESSION, pos, false, size).text16(keyring);
+    if (session != null) {
+      b.text8(session);
+    }
+    return b.finish();
   }
 
   public static byte[] login(
@@ -157,6 +170,9 @@ public final class ChannelCodec {
         break;
       case OPEN_SESSION:
         r.keyring = in.text16("keyring");
+        if (in.remaining() > 0) {
+          r.session = in.text8("session");
+        }
         break;
       case LOGIN:
         {

@@ -28,8 +28,17 @@ public final class CryptoMessages {
   /** {@code GET /v1/slots}. */
   public record SlotList(List<Slot> slots) {}
 
-  /** {@code POST /v1/sessions}: a keyring by UUID or label. */
-  public record OpenSession(String keyring) {}
+  /**
+   * {@code POST /v1/sessions}: a keyring by UUID or label, and optionally the id the new session is
+   * to have (32 lowercase hex digits the client picked at random), so that the client can close it
+   * by that id even when the answer is lost; without one the member picks the id.
+   */
+  public record OpenSession(String keyring, String sessionId) {
+    /** An open whose session id the member picks. */
+    public OpenSession(String keyring) {
+      this(keyring, null);
+    }
+  }
 
   public record SessionInfo(String sessionId, UUID keyringId, String label) {}
 

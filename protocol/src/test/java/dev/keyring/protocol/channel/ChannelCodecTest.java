@@ -116,6 +116,11 @@ class ChannelCodecTest {
   void sessionCallsAndJson_roundTrip() throws IOException {
     ChannelRequest open = request(ChannelCodec.openSession(1, null, "ring-é"));
     assertEquals("ring-é", open.keyring);
+    assertNull(open.session, "without an id of the client's, the member picks one");
+    ChannelRequest named =
+        request(ChannelCodec.openSession(6, POS, "ring", "0123456789abcdef0123456789abcdef"));
+    assertEquals("ring", named.keyring);
+    assertEquals("0123456789abcdef0123456789abcdef", named.session);
     ChannelRequest login = request(ChannelCodec.login(2, POS, "sid", Role.KRCO, "pässword"));
     assertEquals(Role.KRCO, login.role);
     assertEquals("pässword", login.password);

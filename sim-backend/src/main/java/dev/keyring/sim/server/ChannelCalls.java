@@ -168,7 +168,7 @@ final class ChannelCalls implements ChannelService {
         case OPEN_SESSION:
           {
             boolean report = api.consistency.check("POST", OPEN, r.primaryOnly, r.position);
-            CryptoMessages.SessionInfo s = api.openSession(owner, r.keyring);
+            CryptoMessages.SessionInfo s = api.openSession(owner, r.keyring, r.session);
             return ChannelCodec.sessionOpened(
                 r.id, position(report), s.sessionId(), s.keyringId(), s.label());
           }

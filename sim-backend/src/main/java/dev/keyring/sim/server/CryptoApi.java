@@ -170,11 +170,14 @@ final class CryptoApi extends Handler.Abstract {
     return k.name();
   }
 
-  /** Opens a session of {@code owner} on a keyring (label, UUID or serial) it may see. */
-  CryptoMessages.SessionInfo openSession(String owner, String keyring) {
+  /**
+   * Opens a session of {@code owner} on a keyring (label, UUID or serial) it may see, under the id
+   * the client picked ({@code sessionId}; null: the member picks one).
+   */
+  CryptoMessages.SessionInfo openSession(String owner, String keyring, String sessionId) {
     KeyringRecord k = appliance.keyrings().keyring(keyring);
     assignments.requireAllowed(owner, k.id());
-    CryptoSessions.Entry e = sessions.open(owner, k.id(), k.label());
+    CryptoSessions.Entry e = sessions.open(owner, k.id(), k.label(), sessionId);
     return new CryptoMessages.SessionInfo(e.id, k.id(), k.label());
   }
 
@@ -236,7 +239,7 @@ final class CryptoApi extends Handler.Abstract {
     if (p.length == 3) {
       requireMethod(x, "POST");
       CryptoMessages.OpenSession req = x.read(CryptoMessages.OpenSession.class);
-      x.ok(openSession(owner, req.keyring()));
+      x.ok(openSession(owner, req.keyring(), req.sessionId()));
       return;
     }
     String sid = p[3];

@@ -78,4 +78,98 @@ class CryptoSessionsTest {
     assertEquals(ResultCode.CKR_OPERATION_NOT_INITIALIZED, ended.code());
     assertEquals(0, budget.used());
   }
+
+  private static final String ID = "00112233445566778899aabbccddeeff";
+
+  @Test
+  void openUnderTheClientsId_isThatSession_andTheIdIsNotTakenTwice() {
+    CryptoSessions.Entry e = sessions.open("client-1", keyring, "ring", ID);
+    assertEquals(ID, e.id);
+    assertSame(e, sessions.get(ID, "client-1"));
+    HsmException taken =
+        assertThrows(HsmException.class, () -> sessions.open("client-1", keyring, "ring", ID));
+    assertEquals(ResultCode.CKR_ARGUMENTS_BAD, taken.code());
+    HsmException other =
+        assertThrows(HsmException.class, () -> sessions.open("client-2", keyring, "ring", ID));
+    assertEquals(ResultCode.CKR_ARGUMENTS_BAD, other.code());
+    assertEquals(1, sessions.open(), "a refused open holds nothing");
+    sessions.close(ID, "client-1");
+    assertEquals(0, sessions.open());
+    assertEquals(0, sessions.closedEarly(), "a close of an open session remembers nothing");
+  }
+
+  @Test
+  void malformedClientIds_areRefused() {
+    for (String bad :
+        new String[] {"", "abc", ID.toUpperCase(), ID + "0", ID.substring(1) + "g", "../" + ID}) {
+      HsmException e =
+          assertThrows(HsmException.class, () -> sessions.open("client-1", keyring, "ring", bad));
+      assertEquals(ResultCode.CKR_ARGUMENTS_BAD, e.code(), bad);
+    }
+    assertEquals(0, sessions.open());
+  }
+
+  @Test
+  void closeBeforeItsOpen_refusesThatOpen_forThatClientOnly() {
+    HsmException unknown = assertThrows(HsmException.class, () -> sessions.close(ID, "client-1"));
+    assertEquals(ResultCode.CKR_SESSION_HANDLE_INVALID, unknown.code());
+    assertEquals(1, sessions.closedEarly());
+
+    HsmException late =
+        assertThrows(HsmException.class, () -> sessions.open("client-1", keyring, "ring", ID));
+    assertEquals(ResultCode.CKR_SESSION_CLOSED, late.code());
+    assertEquals(0, sessions.open());
+    assertEquals(0, sessions.closedEarly(), "the refused open used the remembered close up");
+
+    // another client's close says nothing of this client's ids
+    assertThrows(HsmException.class, () -> sessions.close(ID, "client-2"));
+    assertEquals(ID, sessions.open("client-1", keyring, "ring", ID).id);
+  }
+
+  @Test
+  void closesBeforeTheirOpens_areRememberedForTheIdleTimeout_andBoundedPerClient() {
+    for (int i = 0; i < CryptoSessions.MAX_CLOSED_PER_CLIENT + 10; i++) {
+      String id = String.format("%032x", i);
+      assertThrows(HsmException.class, () -> sessions.close(id, "client-1"));
+    }
+    assertThrows(HsmException.class, () -> sessions.close("not-one-a-client-picks", "client-1"));
+    assertEquals(CryptoSessions.MAX_CLOSED_PER_CLIENT, sessions.closedEarly());
+    assertThrows(HsmException.class, () -> sessions.close(ID, "client-2"));
+    assertEquals(CryptoSessions.MAX_CLOSED_PER_CLIENT + 1, sessions.closedEarly());
+
+    ticker.advance(Duration.ofMinutes(10));
+    sessions.sweep();
+    assertEquals(CryptoSessions.MAX_CLOSED_PER_CLIENT + 1, sessions.closedEarly());
+    ticker.advance(Duration.ofNanos(1));
+    sessions.sweep();
+    assertEquals(0, sessions.closedEarly());
+    assertEquals(ID, sessions.open("client-2", keyring, "ring", ID).id, "forgotten: opens again");
+  }
+
+  @Test
+  void closeRacingItsOpen_neverLeavesTheSessionOpen() throws Exception {
+    for (int round = 0; round < 500; round++) {
+      String id = String.format("%032x", round);
+      java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+      Thread opener =
+          new Thread(
+              () -> {
+                try {
+                  go.await();
+                  sessions.open("client-1", keyring, "ring", id);
+                } catch (HsmException | InterruptedException refused) {
+                  // closed first: refused
+                }
+              });
+      opener.start();
+      go.countDown();
+      try {
+        sessions.close(id, "client-1");
+      } catch (HsmException notYetOpen) {
+        // remembered: the open is refused
+      }
+      opener.join();
+      assertEquals(0, sessions.open(), "round " + round + ": the session stayed open");
+    }
+  }
 }
