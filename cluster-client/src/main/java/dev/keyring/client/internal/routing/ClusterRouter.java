@@ -489,6 +489,7 @@ public final class ClusterRouter implements MemberRouter, AutoCloseable {
       if (closed) {
         return;
       }
+      m.retryDeferredCloses(); // when it is up
       if (m.up() || m.removed() || (retries >= 0 && m.failedProbes() >= retries)) {
         continue;
       }

@@ -281,6 +281,19 @@ public final class MemberLink implements RouteCandidate, RoutedMember {
   }
 
   /**
+   * Another round for sessions that wait although the member is up: a close that failed while
+   * routing still had the member up (the failure that marks it down comes after), or whose round
+   * began before a probe brought the member back and failed after, waits for nothing else. The
+   * router's background work calls this every recovery interval; a round under way is left alone.
+   */
+  void retryDeferredCloses() {
+    Thread t = closing;
+    if (up() && (t == null || !t.isAlive())) {
+      closeDeferredSessions();
+    }
+  }
+
+  /**
    * Closes the sessions let go while the member was down ({@link DeferredCloses}), on a thread of
    * its own: a member that stops answering again holds up none of the router's background work.
    */

@@ -497,6 +497,30 @@ class ClusterRouterTest {
   }
 
   @Test
+  void aCloseThatFailedWhileItsMemberWasUp_isTriedAgainByTheRecoveryRounds() throws Exception {
+    ManualTicker ticker = new ManualTicker();
+    ClusterRouter r = threeMembers(router(TransportOptions.builder(), ticker));
+    assertEquals("m1", execute(r, CallKind.READ_REPEATABLE, "sign", MemberLink::name));
+    MemberLink m2 = r.links().get(1);
+    DeferredCloses waiting = m2.deferredCloses();
+    // an open whose answer was lost, given up before routing marked the member down (never, here)
+    m2.closeWhenBack("lost-open");
+    long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+    while ((waiting.rounds() == 0 || waiting.pending() == 0) && System.nanoTime() < deadline) {
+      Thread.sleep(10); // the round at once: refused (the address refuses connections)
+    }
+    assertEquals(1, waiting.rounds());
+    assertEquals(1, waiting.pending(), "refused on the wire: kept");
+    assertTrue(m2.up(), "nothing marked the member down, so no return will come");
+    while (waiting.rounds() < 2 && System.nanoTime() < deadline) {
+      ticker.advance(Duration.ofMinutes(10));
+      r.tick(); // a recovery round: the member is up and a close waits
+      Thread.sleep(10);
+    }
+    assertEquals(2, waiting.rounds(), "tried again by the background work");
+  }
+
+  @Test
   void closingTheClient_asksEveryMemberForTheSessionsLetGoThere_evenOneMarkedDown()
       throws Exception {
     ClusterRouter r = threeMembers(router());
