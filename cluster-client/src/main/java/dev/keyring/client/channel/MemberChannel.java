@@ -42,8 +42,18 @@ public interface MemberChannel {
   /** The cluster's keyrings, as slots. */
   List<Slot> slots() throws TransportException;
 
-  /** Opens a physical session on the keyring with this label or UUID. */
-  SessionInfo openSession(String keyringLabelOrId) throws TransportException;
+  /** Opens a physical session on the keyring with this label or UUID; the member picks its id. */
+  default SessionInfo openSession(String keyringLabelOrId) throws TransportException {
+    return openSession(keyringLabelOrId, null);
+  }
+
+  /**
+   * Opens a physical session on the keyring with this label or UUID under {@code sessionId} (32
+   * lowercase hex digits picked at random; null: the member picks the id). A client that picked the
+   * id can close the session by it when the answer never comes; the member refuses the open with
+   * CKR_SESSION_CLOSED if that close reached it first.
+   */
+  SessionInfo openSession(String keyringLabelOrId, String sessionId) throws TransportException;
 
   /** Closes a physical session (which logs it out and drops its operations). */
   void closeSession(String sessionId) throws TransportException;

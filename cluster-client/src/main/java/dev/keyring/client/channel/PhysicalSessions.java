@@ -6,7 +6,9 @@ import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.protocol.Role;
+import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -19,6 +21,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class PhysicalSessions {
   private static final System.Logger LOG = System.getLogger(PhysicalSessions.class.getName());
+
+  private static final SecureRandom IDS = new SecureRandom();
 
   private final MemberRouter router;
   private final RoutedMember firstMember;
@@ -54,9 +58,29 @@ final class PhysicalSessions {
       MemberRouter router, CallKind kind, RoutedMember m, String keyringLabelOrId)
       throws TransportException {
     SessionInfo info =
-        RecoveryLoop.onWire(kind, router, () -> m.channel().openSession(keyringLabelOrId));
+        RecoveryLoop.onWire(
+            kind,
+            router,
+            () -> {
+              String sid = newSessionId(); // one per attempt: a second attempt is a second open
+              try {
+                return m.channel().openSession(keyringLabelOrId, sid);
+              } catch (TransportException e) {
+                if (e.requestSent()) { // it may be open there, its answer lost: closed by its id
+                  m.closeWhenBack(sid);
+                }
+                throw e;
+              }
+            });
     m.sessionOpened();
     return info;
+  }
+
+  /** A session id for the member to open a session under: 16 random bytes in lowercase hex. */
+  static String newSessionId() {
+    byte[] raw = new byte[16];
+    IDS.nextBytes(raw);
+    return HexFormat.of().formatHex(raw);
   }
 
   /**

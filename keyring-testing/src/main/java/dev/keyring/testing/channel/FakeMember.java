@@ -176,14 +176,18 @@ public final class FakeMember implements MemberChannel {
   }
 
   @Override
-  public SessionInfo openSession(String keyringLabelOrId) throws TransportException {
+  public SessionInfo openSession(String keyringLabelOrId, String sessionId)
+      throws TransportException {
     return serve(
         "openSession",
         false,
         () -> {
           FakeKeyring k = cluster.keyring(keyringLabelOrId);
-          String id = name + "-s" + sessionNumbers.incrementAndGet();
-          sessions.put(id, new FakeSession(id, k));
+          String id =
+              sessionId != null ? sessionId : name + "-s" + sessionNumbers.incrementAndGet();
+          if (sessions.putIfAbsent(id, new FakeSession(id, k)) != null) {
+            throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "that session id is taken");
+          }
           return new SessionInfo(id, k.id(), k.label());
         });
   }

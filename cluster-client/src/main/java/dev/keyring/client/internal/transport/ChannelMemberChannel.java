@@ -132,12 +132,13 @@ public final class ChannelMemberChannel implements MemberChannel, AutoCloseable 
   }
 
   @Override
-  public SessionInfo openSession(String keyringLabelOrId) throws TransportException {
+  public SessionInfo openSession(String keyringLabelOrId, String sessionId)
+      throws TransportException {
     Objects.requireNonNull(keyringLabelOrId, "keyringLabelOrId");
     ChannelAnswer a =
         call(
             Opcode.OPEN_SESSION,
-            id -> ChannelCodec.openSession(id, positions.current(), keyringLabelOrId),
+            id -> ChannelCodec.openSession(id, positions.current(), keyringLabelOrId, sessionId),
             "open session");
     try {
       return new SessionInfo(

@@ -55,10 +55,11 @@ public final class HttpMemberChannel implements MemberChannel {
   }
 
   @Override
-  public SessionInfo openSession(String keyringLabelOrId) throws TransportException {
+  public SessionInfo openSession(String keyringLabelOrId, String sessionId)
+      throws TransportException {
     CryptoMessages.SessionInfo info =
         transport.post(
-            new CryptoMessages.OpenSession(keyringLabelOrId),
+            new CryptoMessages.OpenSession(keyringLabelOrId, sessionId),
             CryptoMessages.SessionInfo.class,
             "v1",
             "sessions");
