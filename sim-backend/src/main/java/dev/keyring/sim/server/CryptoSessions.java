@@ -27,15 +27,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * it can close the session by that id when the open's answer never reaches it (the call timed out,
  * its connection broke). Such a close may come before the open itself (still on its way, or waiting
  * in a paused member): a close of an id this client has no session under is remembered for the idle
- * timeout ({@link #MAX_CLOSED_PER_CLIENT} ids per client at most), and an open under a remembered
- * id is refused with {@code CKR_SESSION_CLOSED}, so the session the client gave up on is never left
- * open.
+ * timeout ({@link #MAX_CLOSED_PER_CLIENT} ids per client and {@link #MAX_CLOSED} in all at most, a
+ * few MiB), and an open under a remembered id is refused with {@code CKR_SESSION_CLOSED}, so the
+ * session the client gave up on is never left open.
  */
 final class CryptoSessions implements AutoCloseable {
   static final int MAX_SESSIONS_PER_CLIENT = 256;
 
   /** Ids closed before their open came, remembered per client at most. */
   static final int MAX_CLOSED_PER_CLIENT = 1024;
+
+  /** Ids closed before their open came, remembered for all clients together at most. */
+  static final int MAX_CLOSED = 32_768;
 
   private static final int ID_DIGITS = 32;
 
@@ -46,6 +49,7 @@ final class CryptoSessions implements AutoCloseable {
   // client-picked ids closed before any session had them: owner -> id -> when (ticker nanos);
   // changed only under this object's lock, with the check of the sessions that goes with it
   private final Map<String, Map<String, Long>> closedEarly = new HashMap<>();
+  private int closedEarlyTotal; // under this object's lock
   private final SecureRandom random = new SecureRandom();
   private final ScheduledExecutorService sweeper;
 
@@ -153,6 +157,7 @@ final class CryptoSessions implements AutoCloseable {
     synchronized (this) {
       Map<String, Long> closed = closedEarly.get(owner);
       if (closed != null && closed.remove(requestedId) != null) {
+        closedEarlyTotal--;
         if (closed.isEmpty()) {
           closedEarly.remove(owner);
         }
@@ -222,19 +227,20 @@ final class CryptoSessions implements AutoCloseable {
       return false; // not an id a client picks: no open of it can come
     }
     Map<String, Long> closed = closedEarly.computeIfAbsent(owner, o -> new HashMap<>());
-    if (closed.size() < MAX_CLOSED_PER_CLIENT) {
-      closed.put(id, ticker.nanoTime());
+    if (closed.size() < MAX_CLOSED_PER_CLIENT
+        && closedEarlyTotal < MAX_CLOSED
+        && closed.put(id, ticker.nanoTime()) == null) {
+      closedEarlyTotal++;
+    }
+    if (closed.isEmpty()) {
+      closedEarly.remove(owner);
     }
     return false;
   }
 
   /** How many ids closed before their open this member remembers, for tests. */
   synchronized int closedEarly() {
-    int n = 0;
-    for (Map<String, Long> m : closedEarly.values()) {
-      n += m.size();
-    }
-    return n;
+    return closedEarlyTotal;
   }
 
   int open() {
@@ -263,7 +269,9 @@ final class CryptoSessions implements AutoCloseable {
           .values()
           .removeIf(
               m -> {
+                int before = m.size();
                 m.values().removeIf(at -> now - at > idleTimeout.toNanos());
+                closedEarlyTotal -= before - m.size();
                 return m.isEmpty();
               });
     }

@@ -147,6 +147,28 @@ class CryptoSessionsTest {
   }
 
   @Test
+  void closesBeforeTheirOpens_areBoundedForAllClientsTogether() {
+    int clients = CryptoSessions.MAX_CLOSED / CryptoSessions.MAX_CLOSED_PER_CLIENT + 1;
+    for (int c = 0; c < clients; c++) {
+      for (int i = 0; i < CryptoSessions.MAX_CLOSED_PER_CLIENT; i++) {
+        String id = String.format("%032x", i);
+        String owner = "client-" + c;
+        assertThrows(HsmException.class, () -> sessions.close(id, owner));
+      }
+    }
+    assertEquals(CryptoSessions.MAX_CLOSED, sessions.closedEarly());
+    HsmException late =
+        assertThrows(
+            HsmException.class,
+            () -> sessions.open("client-0", keyring, "ring", String.format("%032x", 0)));
+    assertEquals(ResultCode.CKR_SESSION_CLOSED, late.code());
+    assertEquals(CryptoSessions.MAX_CLOSED - 1, sessions.closedEarly(), "room for one more");
+    ticker.advance(Duration.ofMinutes(11));
+    sessions.sweep();
+    assertEquals(0, sessions.closedEarly());
+  }
+
+  @Test
   void closeRacingItsOpen_neverLeavesTheSessionOpen() throws Exception {
     for (int round = 0; round < 500; round++) {
       String id = String.format("%032x", round);
