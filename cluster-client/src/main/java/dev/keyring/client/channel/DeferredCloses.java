@@ -45,7 +45,9 @@ public final class DeferredCloses {
   /**
    * Closes the waiting sessions on {@code member}, which answers again. A session the member no
    * longer knows (it restarted, or expired it) counts as closed; at the first failure on the wire
-   * the rest wait for the member's next return, so that a member gone again costs one attempt.
+   * the rest wait for the member's next return, so that a member gone again costs one attempt. A
+   * close refused for good (a TLS or protocol failure, which another attempt would meet again) is
+   * dropped: the member's idle timeout, or its revocation of the client, ends that session.
    *
    * @return how many were closed
    */
@@ -61,7 +63,24 @@ public final class DeferredCloses {
         if (CallKind.sessionGone(e.code())) {
           closed++;
         }
-      } catch (TransportException | RuntimeException e) {
+      } catch (TransportException e) {
+        if (refusedForGood(e)) {
+          // refused for good (the member refuses this client's TLS, a protocol fault): no later
+          // round does better, and a refused client's sessions are the member's to close
+          LOG.log(
+              System.Logger.Level.DEBUG,
+              "closing a session let go on " + member + " was refused: " + e.getMessage());
+          continue;
+        }
+        add(id);
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            "closing the sessions let go on "
+                + member
+                + " failed; tried again when it is back: "
+                + e.getMessage());
+        break;
+      } catch (RuntimeException e) {
         add(id);
         LOG.log(
             System.Logger.Level.DEBUG,
@@ -73,5 +92,17 @@ public final class DeferredCloses {
       }
     }
     return closed;
+  }
+
+  /**
+   * Whether another attempt would meet the same: the member refuses this client's TLS, or answers
+   * outside the protocol. A call's time running out is not such a failure, though it is not
+   * transient for the call that met it.
+   */
+  private static boolean refusedForGood(TransportException e) {
+    TransportException.Kind k = e.kind();
+    return k == TransportException.Kind.TLS
+        || k == TransportException.Kind.PROTOCOL
+        || k == TransportException.Kind.CONFIGURATION;
   }
 }

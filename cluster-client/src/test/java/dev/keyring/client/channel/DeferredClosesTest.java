@@ -50,4 +50,36 @@ class DeferredClosesTest {
     assertEquals(2, d.closeAll("m1", member.channel()));
     assertEquals(0, d.pending());
   }
+
+  @Test
+  void aCloseRefusedForGood_isDropped_andTheRestAreClosed() throws Exception {
+    DeferredCloses d = new DeferredCloses();
+    d.add("a");
+    d.add("b");
+    member.failNext(
+        "closeSession", new TransportException(TransportException.Kind.TLS, "certificate refused"));
+    assertEquals(1, d.closeAll("m1", member.channel()), "b closed, a dropped");
+    assertEquals(0, d.pending(), "no round would do better: nothing kept");
+  }
+
+  @Test
+  void aCloseWhoseTimeRanOut_isKeptForTheNextRound() throws Exception {
+    DeferredCloses d = new DeferredCloses();
+    d.add("a");
+    member.failNext(
+        "closeSession",
+        new TransportException(TransportException.Kind.IO, "timed out", null, true, false));
+    assertEquals(0, d.closeAll("m1", member.channel()));
+    assertEquals(1, d.pending(), "a deadline that passed says nothing of the next attempt");
+  }
+
+  @Test
+  void anInterruptedClose_isKeptForTheNextRound() throws Exception {
+    DeferredCloses d = new DeferredCloses();
+    d.add("a");
+    member.failNext(
+        "closeSession", new TransportException(TransportException.Kind.INTERRUPTED, "closing"));
+    assertEquals(0, d.closeAll("m1", member.channel()));
+    assertEquals(1, d.pending());
+  }
 }
