@@ -63,8 +63,8 @@ public final class DeferredCloses {
         if (CallKind.sessionGone(e.code())) {
           closed++;
         }
-      } catch (TransportException e) {
-        if (refusedForGood(e)) {
+      } catch (TransportException | RuntimeException e) {
+        if (e instanceof TransportException t && refusedForGood(t)) {
           // refused for good (the member refuses this client's TLS, a protocol fault): no later
           // round does better, and a refused client's sessions are the member's to close
           LOG.log(
@@ -72,15 +72,6 @@ public final class DeferredCloses {
               "closing a session let go on " + member + " was refused: " + e.getMessage());
           continue;
         }
-        add(id);
-        LOG.log(
-            System.Logger.Level.DEBUG,
-            "closing the sessions let go on "
-                + member
-                + " failed; tried again when it is back: "
-                + e.getMessage());
-        break;
-      } catch (RuntimeException e) {
         add(id);
         LOG.log(
             System.Logger.Level.DEBUG,

@@ -63,23 +63,18 @@ class DeferredClosesTest {
   }
 
   @Test
-  void aCloseWhoseTimeRanOut_isKeptForTheNextRound() throws Exception {
-    DeferredCloses d = new DeferredCloses();
-    d.add("a");
-    member.failNext(
-        "closeSession",
+  void aCloseWhoseTimeRanOut_orInterrupted_isKeptForTheNextRound() throws Exception {
+    // a deadline that passed, or the closing thread interrupted, says nothing of the next attempt
+    assertKeptAfter(
         new TransportException(TransportException.Kind.IO, "timed out", null, true, false));
-    assertEquals(0, d.closeAll("m1", member.channel()));
-    assertEquals(1, d.pending(), "a deadline that passed says nothing of the next attempt");
+    assertKeptAfter(new TransportException(TransportException.Kind.INTERRUPTED, "closing"));
   }
 
-  @Test
-  void anInterruptedClose_isKeptForTheNextRound() throws Exception {
+  private void assertKeptAfter(TransportException failure) {
     DeferredCloses d = new DeferredCloses();
     d.add("a");
-    member.failNext(
-        "closeSession", new TransportException(TransportException.Kind.INTERRUPTED, "closing"));
-    assertEquals(0, d.closeAll("m1", member.channel()));
-    assertEquals(1, d.pending());
+    member.failNext("closeSession", failure);
+    assertEquals(0, d.closeAll("m1", member.channel()), failure.toString());
+    assertEquals(1, d.pending(), failure.toString());
   }
 }
