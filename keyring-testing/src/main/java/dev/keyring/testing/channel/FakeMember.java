@@ -22,11 +22,8 @@ import dev.keyring.protocol.Role;
 import dev.keyring.protocol.wire.CloningMessages;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An in-memory member of a {@link FakeCluster}: it answers every {@link MemberChannel} call as a
@@ -63,14 +60,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class FakeMember implements MemberChannel {
   private final String name;
   private final FakeCluster cluster;
-  private final Map<String, FakeSession> sessions = new ConcurrentHashMap<>();
-  private final AtomicInteger sessionNumbers = new AtomicInteger();
+  private final FakeSessionTable sessions;
   private final FakeReplica replica;
   private final FakeWire wire;
 
   FakeMember(String name, FakeCluster cluster) {
     this.name = name;
     this.cluster = cluster;
+    this.sessions = new FakeSessionTable(name);
     this.replica = new FakeReplica(cluster, this);
     this.wire = new FakeWire(name, replica);
   }
@@ -183,11 +180,7 @@ public final class FakeMember implements MemberChannel {
         false,
         () -> {
           FakeKeyring k = cluster.keyring(keyringLabelOrId);
-          String id =
-              sessionId != null ? sessionId : name + "-s" + sessionNumbers.incrementAndGet();
-          if (sessions.putIfAbsent(id, new FakeSession(id, k)) != null) {
-            throw new HsmException(ResultCode.CKR_ARGUMENTS_BAD, "that session id is taken");
-          }
+          String id = sessions.open(sessionId, k).id();
           return new SessionInfo(id, k.id(), k.label());
         });
   }
@@ -198,9 +191,7 @@ public final class FakeMember implements MemberChannel {
         "closeSession",
         false,
         () -> {
-          if (sessionId == null || sessions.remove(sessionId) == null) {
-            throw lostSession();
-          }
+          sessions.close(sessionId);
           return null;
         });
   }
@@ -566,19 +557,7 @@ public final class FakeMember implements MemberChannel {
   }
 
   private FakeSession session(String sessionId) {
-    FakeSession s = sessionId == null ? null : sessions.get(sessionId);
-    if (s == null) {
-      throw lostSession();
-    }
-    return s;
-  }
-
-  private HsmException lostSession() {
-    return new HsmException(
-        ResultCode.CKR_SESSION_HANDLE_INVALID,
-        "no open session of this client on "
-            + name
-            + " has that id (closed, expired, or never opened)");
+    return sessions.get(sessionId);
   }
 
   private FakeKeyring crypto(String sessionId) {
