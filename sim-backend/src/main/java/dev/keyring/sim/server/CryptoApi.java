@@ -14,7 +14,6 @@ import dev.keyring.sim.Appliance;
 import dev.keyring.sim.boundary.KeyPairObjects;
 import dev.keyring.sim.keyring.KeyringSession;
 import dev.keyring.store.KeyringRecord;
-import dev.keyring.store.ObjectRecord;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +47,7 @@ final class CryptoApi extends Handler.Abstract {
   final ReadConsistency consistency;
   private final OperationEndpoints operations;
   private final CloningEndpoints cloning;
+  private final ObjectEndpoints objects;
   final BufferBudget budget;
   private final BodyLimits bodyLimits;
   private final java.util.function.Supplier<dev.keyring.sim.cluster.ClusterNode> node;
@@ -68,6 +68,7 @@ final class CryptoApi extends Handler.Abstract {
     this.consistency = new ReadConsistency(appliance, node);
     this.operations = new OperationEndpoints(budget);
     this.cloning = new CloningEndpoints(appliance);
+    this.objects = new ObjectEndpoints(appliance);
     this.budget = budget;
     this.bodyLimits = bodyLimits;
     this.served = served;
@@ -263,7 +264,7 @@ final class CryptoApi extends Handler.Abstract {
       return;
     }
     if (p.length == 6 && op.equals("objects")) {
-      objectByHandle(x, s, handle(p[5]));
+      objects.handle(x, s, p[5]);
       return;
     }
     if (p.length == 6 && op.equals("operations")) {
@@ -454,45 +455,6 @@ final class CryptoApi extends Handler.Abstract {
     }
   }
 
-  private void objectByHandle(JsonExchange x, CryptoSessions.Entry s, long handle) {
-    switch (x.method) {
-      case "GET":
-        x.noBody();
-        x.ok(WireMapping.object(object(s, handle)));
-        return;
-      case "PATCH":
-        {
-          CryptoMessages.SetAttributes req = x.read(CryptoMessages.SetAttributes.class);
-          x.ok(
-              WireMapping.object(
-                  s.requireLogin()
-                      .setAttributes(
-                          handle, WireMapping.attributes(req.attributes(), "attributes"))));
-          return;
-        }
-      case "DELETE":
-        x.noBody();
-        s.requireLogin().destroyObject(handle);
-        x.noContent();
-        return;
-      default:
-        throw wrongMethod(x, "GET, PATCH or DELETE");
-    }
-  }
-
-  private static long handle(String text) {
-    try {
-      long h = Long.parseLong(text);
-      if (h > 0) {
-        return h;
-      }
-    } catch (NumberFormatException e) {
-      // answered below
-    }
-    throw new HsmException(
-        ResultCode.CKR_OBJECT_HANDLE_INVALID, "object handle must be a positive integer");
-  }
-
   private void login(JsonExchange x, CryptoSessions.Entry s) {
     CryptoMessages.Login req = x.read(CryptoMessages.Login.class);
     if (req.role() == null) {
@@ -549,18 +511,6 @@ final class CryptoApi extends Handler.Abstract {
     return new CryptoMessages.SlotList(out);
   }
 
-  private ObjectRecord object(CryptoSessions.Entry s, long handle) {
-    s.requireLogin();
-    return appliance
-        .store()
-        .object(s.keyringId, handle)
-        .orElseThrow(
-            () ->
-                new HsmException(
-                    ResultCode.CKR_OBJECT_HANDLE_INVALID,
-                    "the session's keyring has no object with handle " + handle));
-  }
-
   static Mechanism mechanism(MechanismSpec spec) {
     if (spec == null) {
       throw new HsmException(ResultCode.CKR_MECHANISM_INVALID, "mechanism is required");
@@ -591,7 +541,7 @@ final class CryptoApi extends Handler.Abstract {
     }
   }
 
-  private static JsonExchange.BadRequest wrongMethod(JsonExchange x, String allowed) {
+  static JsonExchange.BadRequest wrongMethod(JsonExchange x, String allowed) {
     return new JsonExchange.BadRequest(
         405, "this method is not allowed on this resource; use " + allowed);
   }
