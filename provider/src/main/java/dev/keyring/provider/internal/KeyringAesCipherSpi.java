@@ -29,7 +29,8 @@ import javax.crypto.spec.IvParameterSpec;
  * KWP (RFC 5649) and KW (RFC 3394) to wrap and unwrap keyring keys. Input is gathered here and sent
  * with {@code doFinal}; no output appears before it. An IV the caller does not give is made here
  * from a {@link SecureRandom} and is available from {@code getIV()} at once. As with the JDK, a GCM
- * cipher that encrypted must be initialized again (with another IV) before it encrypts again.
+ * cipher that encrypted must be initialized again (with another IV) before it encrypts again, and
+ * initializing it to encrypt with the key and IV it last encrypted with is refused.
  */
 public abstract class KeyringAesCipherSpi extends CipherSpi {
   private static final int BLOCK = 16;
@@ -57,6 +58,11 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
   private int tagBits = 128;
   private boolean needsReinit;
   private SecureRandom random;
+
+  /** The key and IV of the last GCM encryption this cipher was initialized for. */
+  private SecretKeyHandle lastEncryptionKey;
+
+  private byte[] lastEncryptionIv;
 
   KeyringAesCipherSpi(Mode mode) {
     this.mode = mode;
@@ -214,6 +220,14 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
           random != null ? random : this.random != null ? this.random : new SecureRandom();
       newIv = new byte[mode == Mode.GCM ? 12 : BLOCK];
       this.random.nextBytes(newIv);
+    }
+    if (mode == Mode.GCM && opmode == Cipher.ENCRYPT_MODE) {
+      if (h.equals(lastEncryptionKey) && java.util.Arrays.equals(newIv, lastEncryptionIv)) {
+        throw new InvalidAlgorithmParameterException(
+            "AES/GCM encrypts once with a key and IV: give a new IV, or none to have one made");
+      }
+      lastEncryptionKey = h;
+      lastEncryptionIv = newIv.clone();
     }
     this.key = h;
     this.opmode = opmode;

@@ -11,6 +11,7 @@ import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec.Purpose;
 import dev.keyring.provider.api.KeyringSecretKey;
 import java.nio.charset.StandardCharsets;
+import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
 import java.security.Key;
 import javax.crypto.AEADBadTagException;
@@ -74,6 +75,21 @@ class KeyringAesCipherSpiTest {
     enc.init(Cipher.ENCRYPT_MODE, aesKey(128));
     enc.doFinal(PLAIN);
     assertThrows(IllegalStateException.class, () -> enc.doFinal(PLAIN));
+  }
+
+  @Test
+  void gcm_initializedToEncryptAgainWithTheSameKeyAndIv_isRefused() throws Exception {
+    SecretKey key = aesKey(128);
+    GCMParameterSpec spec = new GCMParameterSpec(128, new byte[12]);
+    Cipher enc = cipher("AES/GCM/NoPadding");
+    enc.init(Cipher.ENCRYPT_MODE, key, spec);
+    enc.doFinal(PLAIN);
+    assertThrows(
+        InvalidAlgorithmParameterException.class, () -> enc.init(Cipher.ENCRYPT_MODE, key, spec));
+    // a new IV, or the same IV with another key, is accepted
+    enc.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, new byte[] {1, 2, 3, 4}));
+    enc.init(Cipher.ENCRYPT_MODE, aesKey(128), spec);
+    assertEquals(PLAIN.length + 16, enc.doFinal(PLAIN).length);
   }
 
   @Test
