@@ -293,12 +293,18 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
   @Override
   protected int engineDoFinal(byte[] in, int off, int len, byte[] out, int outOff)
       throws ShortBufferException, IllegalBlockSizeException, BadPaddingException {
+    // the output's size is known before the call, but for CBC decryption (the padding)
+    boolean exact = opmode == Cipher.ENCRYPT_MODE || mode == Mode.GCM;
     int need = engineGetOutputSize(len);
-    if (opmode == Cipher.ENCRYPT_MODE && out.length - outOff < need) {
+    if (exact && out.length - outOff < need) {
       throw new ShortBufferException("the output needs " + need + " bytes");
     }
+    byte[] held = exact ? new byte[0] : input.toByteArray();
     byte[] r = engineDoFinal(in, off, len);
     if (out.length - outOff < r.length) {
+      // as with the JDK, the input stays for a call with a larger output
+      input.write(held, 0, held.length);
+      java.util.Arrays.fill(r, (byte) 0);
       throw new ShortBufferException("the output needs " + r.length + " bytes");
     }
     System.arraycopy(r, 0, out, outOff, r.length);

@@ -318,8 +318,15 @@ public abstract class KeyringRsaCipherSpi extends CipherSpi {
   @Override
   protected int engineDoFinal(byte[] in, int off, int len, byte[] out, int outOff)
       throws ShortBufferException, IllegalBlockSizeException, BadPaddingException {
+    if (opmode == Cipher.ENCRYPT_MODE && out.length - outOff < modulusBytes) {
+      throw new ShortBufferException("the output needs " + modulusBytes + " bytes");
+    }
+    byte[] held = input.toByteArray();
     byte[] r = engineDoFinal(in, off, len);
     if (out.length - outOff < r.length) {
+      // as with the JDK, the input stays for a call with a larger output
+      input.write(held, 0, held.length);
+      java.util.Arrays.fill(r, (byte) 0);
       throw new ShortBufferException("the output needs " + r.length + " bytes");
     }
     System.arraycopy(r, 0, out, outOff, r.length);

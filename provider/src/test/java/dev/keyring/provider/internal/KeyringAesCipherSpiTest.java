@@ -19,6 +19,7 @@ import javax.crypto.Cipher;
 import javax.crypto.IllegalBlockSizeException;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
+import javax.crypto.ShortBufferException;
 import javax.crypto.spec.GCMParameterSpec;
 import javax.crypto.spec.IvParameterSpec;
 import org.junit.jupiter.api.Test;
@@ -90,6 +91,42 @@ class KeyringAesCipherSpiTest {
     enc.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(128, new byte[] {1, 2, 3, 4}));
     enc.init(Cipher.ENCRYPT_MODE, aesKey(128), spec);
     assertEquals(PLAIN.length + 16, enc.doFinal(PLAIN).length);
+  }
+
+  @Test
+  void gcm_decryptingIntoAnOutputTooSmall_keepsTheInput_soTheCallerCanRetry() throws Exception {
+    SecretKey key = aesKey(128);
+    GCMParameterSpec spec = new GCMParameterSpec(128, new byte[12]);
+    Cipher enc = cipher("AES/GCM/NoPadding");
+    enc.init(Cipher.ENCRYPT_MODE, key, spec);
+    enc.updateAAD(AAD);
+    byte[] ct = enc.doFinal(PLAIN);
+    Cipher dec = cipher("AES/GCM/NoPadding");
+    dec.init(Cipher.DECRYPT_MODE, key, spec);
+    dec.updateAAD(AAD);
+    dec.update(ct, 0, 10);
+    byte[] small = new byte[PLAIN.length - 1];
+    assertThrows(ShortBufferException.class, () -> dec.doFinal(ct, 10, ct.length - 10, small, 0));
+    byte[] out = new byte[PLAIN.length];
+    assertEquals(PLAIN.length, dec.doFinal(ct, 10, ct.length - 10, out, 0));
+    assertArrayEquals(PLAIN, out);
+  }
+
+  @Test
+  void cbc_decryptingIntoAnOutputTooSmall_keepsTheInput_soTheCallerCanRetry() throws Exception {
+    SecretKey key = aesKey(128);
+    IvParameterSpec iv = new IvParameterSpec(new byte[16]);
+    Cipher enc = cipher("AES/CBC/PKCS5Padding");
+    enc.init(Cipher.ENCRYPT_MODE, key, iv);
+    byte[] ct = enc.doFinal(PLAIN);
+    Cipher dec = cipher("AES/CBC/PKCS5Padding");
+    dec.init(Cipher.DECRYPT_MODE, key, iv);
+    dec.update(ct, 0, 16);
+    byte[] small = new byte[PLAIN.length - 1];
+    assertThrows(ShortBufferException.class, () -> dec.doFinal(ct, 16, ct.length - 16, small, 0));
+    byte[] out = new byte[PLAIN.length];
+    assertEquals(PLAIN.length, dec.doFinal(ct, 16, ct.length - 16, out, 0));
+    assertArrayEquals(PLAIN, out);
   }
 
   @Test

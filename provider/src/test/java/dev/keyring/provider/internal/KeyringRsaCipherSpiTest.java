@@ -12,6 +12,7 @@ import java.security.KeyPairGenerator;
 import java.security.spec.MGF1ParameterSpec;
 import javax.crypto.BadPaddingException;
 import javax.crypto.Cipher;
+import javax.crypto.ShortBufferException;
 import javax.crypto.spec.OAEPParameterSpec;
 import javax.crypto.spec.PSource;
 import org.junit.jupiter.api.Test;
@@ -54,6 +55,20 @@ class KeyringRsaCipherSpiTest {
     KeyPair kp = rsaOnKeyring();
     byte[] ct = jdkEncrypt("RSA/ECB/OAEPPadding", kp);
     assertArrayEquals(SECRET, keyringDecrypt("RSA/ECB/OAEPWithSHA-256AndMGF1Padding", kp, ct));
+  }
+
+  @Test
+  void oaep_decryptingIntoAnOutputTooSmall_keepsTheInput_soTheCallerCanRetry() throws Exception {
+    KeyPair kp = rsaOnKeyring();
+    byte[] ct = jdkEncrypt("RSA/ECB/OAEPPadding", kp);
+    Cipher c = keyringCipher("RSA/ECB/OAEPWithSHA-256AndMGF1Padding");
+    c.init(Cipher.DECRYPT_MODE, kp.getPrivate());
+    c.update(ct, 0, 10);
+    byte[] small = new byte[SECRET.length - 1];
+    assertThrows(ShortBufferException.class, () -> c.doFinal(ct, 10, ct.length - 10, small, 0));
+    byte[] out = new byte[SECRET.length];
+    assertEquals(SECRET.length, c.doFinal(ct, 10, ct.length - 10, out, 0));
+    assertArrayEquals(SECRET, out);
   }
 
   @Test
