@@ -254,6 +254,16 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
     return 0;
   }
 
+  /** Takes all of {@code in} and gives no output, so it needs no room in {@code out}. */
+  @Override
+  protected int engineUpdate(java.nio.ByteBuffer in, java.nio.ByteBuffer out) {
+    requireData();
+    byte[] b = new byte[in.remaining()];
+    in.get(b);
+    input.write(b, 0, b.length);
+    return 0;
+  }
+
   @Override
   protected void engineUpdateAAD(byte[] src, int off, int len) {
     requireData();

@@ -10,6 +10,7 @@ import dev.keyring.provider.FakeClusterProvider;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec.Purpose;
 import dev.keyring.provider.api.KeyringSecretKey;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidAlgorithmParameterException;
 import java.security.InvalidKeyException;
@@ -127,6 +128,20 @@ class KeyringAesCipherSpiTest {
     byte[] out = new byte[PLAIN.length];
     assertEquals(PLAIN.length, dec.doFinal(ct, 16, ct.length - 16, out, 0));
     assertArrayEquals(PLAIN, out);
+  }
+
+  @Test
+  void gcm_updateWithByteBuffers_needsNoRoomForOutputItDoesNotGive() throws Exception {
+    SecretKey key = aesKey(128);
+    Cipher enc = cipher("AES/GCM/NoPadding");
+    enc.init(Cipher.ENCRYPT_MODE, key);
+    ByteBuffer out = ByteBuffer.allocate(PLAIN.length + 16);
+    // room for the input only, as the JDK's GCM takes: the output comes with doFinal
+    enc.update(ByteBuffer.wrap(PLAIN), ByteBuffer.allocate(PLAIN.length));
+    assertEquals(PLAIN.length + 16, enc.doFinal(ByteBuffer.allocate(0), out));
+    Cipher dec = cipher("AES/GCM/NoPadding");
+    dec.init(Cipher.DECRYPT_MODE, key, enc.getParameters());
+    assertArrayEquals(PLAIN, dec.doFinal(out.array()));
   }
 
   @Test
