@@ -1,13 +1,17 @@
 package dev.keyring.provider.internal;
 
+import dev.keyring.client.api.KeyringChannel;
 import dev.keyring.client.api.KeyringObject;
+import dev.keyring.client.api.TransportException;
 import dev.keyring.protocol.AttributeType;
+import dev.keyring.protocol.Attributes;
 import dev.keyring.protocol.ObjectClass;
 import java.io.ByteArrayInputStream;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.KeyStoreException;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
@@ -154,6 +158,28 @@ final class AliasEntry {
               .generateCertificate(new ByteArrayInputStream(der));
     } catch (CertificateException e) {
       throw new KeyStoreException("certificate object " + o.handle() + " is unreadable", e);
+    }
+  }
+
+  /** Creates the certificate object of an entry on the keyring. */
+  static KeyringObject createCertificate(
+      KeyringChannel h, String alias, byte[] id, X509Certificate c) throws TransportException {
+    Attributes.Builder b =
+        Attributes.builder()
+            .objectClass(ObjectClass.CERTIFICATE)
+            .label(alias)
+            .set(AttributeType.CKA_VALUE, encoded(c));
+    if (id != null) {
+      b.id(id);
+    }
+    return h.createObject(b.build());
+  }
+
+  private static byte[] encoded(X509Certificate c) {
+    try {
+      return c.getEncoded();
+    } catch (CertificateEncodingException e) {
+      throw new IllegalArgumentException("the certificate cannot be encoded: " + e.getMessage(), e);
     }
   }
 }

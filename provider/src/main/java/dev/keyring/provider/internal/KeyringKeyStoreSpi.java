@@ -26,7 +26,6 @@ import java.security.PrivateKey;
 import java.security.UnrecoverableEntryException;
 import java.security.UnrecoverableKeyException;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateEncodingException;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -413,7 +412,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
                 KeyringObject stored = storeKey(h, s, alias, key, chain);
                 byte[] id = stored.attributes().bytes(AttributeType.CKA_ID).orElse(null);
                 for (X509Certificate c : certs) {
-                  createCertificate(h, alias, id, c);
+                  AliasEntry.createCertificate(h, alias, id, c);
                 }
                 // the new entry is whole: now drop what the alias held before
                 List<KeyringObject> replaced = new ArrayList<>();
@@ -480,27 +479,6 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
-  private static KeyringObject createCertificate(
-      KeyringChannel h, String alias, byte[] id, X509Certificate c) throws TransportException {
-    Attributes.Builder b =
-        Attributes.builder()
-            .objectClass(ObjectClass.CERTIFICATE)
-            .label(alias)
-            .set(AttributeType.CKA_VALUE, encoded(c));
-    if (id != null) {
-      b.id(id);
-    }
-    return h.createObject(b.build());
-  }
-
-  private static byte[] encoded(X509Certificate c) {
-    try {
-      return c.getEncoded();
-    } catch (CertificateEncodingException e) {
-      throw new IllegalArgumentException("the certificate cannot be encoded: " + e.getMessage(), e);
-    }
-  }
-
   private static List<X509Certificate> x509(Certificate[] chain) throws KeyStoreException {
     List<X509Certificate> out = new ArrayList<>();
     if (chain != null) {
@@ -548,7 +526,7 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
       left =
           s.call(
               h -> {
-                createCertificate(h, alias, null, c.get(0));
+                AliasEntry.createCertificate(h, alias, null, c.get(0));
                 return EntryRemoval.destroy(h, old == null ? List.of() : old.certs);
               });
     } catch (TransportException | RuntimeException e) {
