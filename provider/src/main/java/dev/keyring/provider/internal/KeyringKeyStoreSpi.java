@@ -503,6 +503,20 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     }
   }
 
+  /** A key entry takes the store password or none, as {@code setKeyEntry} does. */
+  @Override
+  public void engineSetEntry(String alias, KeyStore.Entry entry, KeyStore.ProtectionParameter p)
+      throws KeyStoreException {
+    if (p == null && entry instanceof KeyStore.PrivateKeyEntry) {
+      KeyStore.PrivateKeyEntry e = (KeyStore.PrivateKeyEntry) entry;
+      engineSetKeyEntry(alias, e.getPrivateKey(), null, e.getCertificateChain());
+    } else if (p == null && entry instanceof KeyStore.SecretKeyEntry) {
+      engineSetKeyEntry(alias, ((KeyStore.SecretKeyEntry) entry).getSecretKey(), null, null);
+    } else {
+      super.engineSetEntry(alias, entry, p);
+    }
+  }
+
   @Override
   public void engineSetKeyEntry(String alias, byte[] key, Certificate[] chain)
       throws KeyStoreException {

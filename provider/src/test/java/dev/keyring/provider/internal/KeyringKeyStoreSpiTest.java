@@ -28,6 +28,8 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.List;
+import javax.crypto.KeyGenerator;
+import javax.crypto.SecretKey;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -112,6 +114,21 @@ class KeyringKeyStoreSpiTest {
             .filter(o -> o.label().equals("server"))
             .filter(o -> o.objectClass() != dev.keyring.protocol.ObjectClass.CERTIFICATE)
             .count());
+  }
+
+  @Test
+  void setEntry_withNoProtection_storesKeyEntries_asSetKeyEntryWithNoPasswordDoes()
+      throws Exception {
+    KeyPair kp = labelled("before");
+    KeyPair ca = TestCertificates.softwareEcKey();
+    X509Certificate leaf = TestCertificates.issue("signer", kp.getPublic(), "ca", ca.getPrivate());
+    ks.setEntry(
+        "signer", new KeyStore.PrivateKeyEntry(kp.getPrivate(), new Certificate[] {leaf}), null);
+    SecretKey aes = KeyGenerator.getInstance("AES", fake.provider()).generateKey();
+    ks.setEntry("data", new KeyStore.SecretKeyEntry(aes), null);
+    assertEquals(kp.getPrivate(), ks.getKey("signer", null));
+    assertArrayEquals(new Certificate[] {leaf}, ks.getCertificateChain("signer"));
+    assertEquals(aes, ks.getKey("data", null));
   }
 
   @Test
