@@ -277,6 +277,14 @@ public abstract class KeyringAesCipherSpi extends CipherSpi {
   }
 
   @Override
+  protected void engineUpdateAAD(java.nio.ByteBuffer src) {
+    byte[] b = new byte[src.remaining()];
+    src.duplicate().get(b);
+    engineUpdateAAD(b, 0, b.length);
+    src.position(src.limit());
+  }
+
+  @Override
   protected byte[] engineDoFinal(byte[] in, int off, int len)
       throws IllegalBlockSizeException, BadPaddingException {
     requireData();

@@ -58,6 +58,21 @@ class KeyringAesCipherSpiTest {
   }
 
   @Test
+  void gcm_takesAdditionalDataFromAByteBuffer() throws Exception {
+    SecretKey key = aesKey(256);
+    Cipher enc = cipher("AES/GCM/NoPadding");
+    enc.init(Cipher.ENCRYPT_MODE, key);
+    ByteBuffer direct = ByteBuffer.allocateDirect(AAD.length).put(AAD).flip();
+    enc.updateAAD(direct);
+    assertEquals(0, direct.remaining());
+    byte[] ct = enc.doFinal(PLAIN);
+    Cipher dec = cipher("AES/GCM/NoPadding");
+    dec.init(Cipher.DECRYPT_MODE, key, enc.getParameters());
+    dec.updateAAD(ByteBuffer.wrap(AAD));
+    assertArrayEquals(PLAIN, dec.doFinal(ct));
+  }
+
+  @Test
   void gcm_withAnAlteredTag_failsWithAeadBadTag() throws Exception {
     SecretKey key = aesKey(128);
     GCMParameterSpec spec = new GCMParameterSpec(128, new byte[12]);
