@@ -129,6 +129,9 @@ final class CryptoApi extends Handler.Abstract {
     } catch (HsmException e) {
       x.fail(e);
     } catch (JsonExchange.BadRequest e) {
+      if (e.allow != null) {
+        x.answerHeader("Allow", e.allow);
+      }
       x.fail(e.status, ResultCode.CKR_ARGUMENTS_BAD, e.getMessage());
     } catch (RuntimeException e) {
       LOG.warn("crypto API {} {} failed", x.method, x.path, e);
@@ -541,9 +544,17 @@ final class CryptoApi extends Handler.Abstract {
     }
   }
 
-  static JsonExchange.BadRequest wrongMethod(JsonExchange x, String allowed) {
+  /** A 405 for a method the resource does not take, naming in {@code Allow} those it takes. */
+  static JsonExchange.BadRequest wrongMethod(JsonExchange x, String... allowed) {
+    int last = allowed.length - 1;
+    String use =
+        last == 0
+            ? allowed[0]
+            : String.join(", ", java.util.Arrays.asList(allowed).subList(0, last))
+                + " or "
+                + allowed[last];
     return new JsonExchange.BadRequest(
-        405, "this method is not allowed on this resource; use " + allowed);
+        405, "this method is not allowed on this resource; use " + use, String.join(", ", allowed));
   }
 
   static JsonExchange.BadRequest notFound(JsonExchange x) {

@@ -79,14 +79,22 @@ final class JsonExchange {
     this.sink = sink;
   }
 
-  /** Thrown for a request the API cannot take at all (too large, not JSON). */
+  /** Thrown for a request the API cannot take at all (too large, not JSON, a wrong method). */
   static final class BadRequest extends RuntimeException {
     private static final long serialVersionUID = 1L;
     final int status;
 
+    /** The methods the resource takes, for the {@code Allow} header of a 405; otherwise null. */
+    final String allow;
+
     BadRequest(int status, String message) {
+      this(status, message, null);
+    }
+
+    BadRequest(int status, String message, String allow) {
       super(message, null, false, false);
       this.status = status;
+      this.allow = allow;
     }
   }
 
@@ -146,6 +154,13 @@ final class JsonExchange {
       if (p != null) {
         response.getHeaders().put(CryptoHeaders.LOG_POSITION, p);
       }
+    }
+  }
+
+  /** Sets header {@code name} of the answer (an answer that does not go over HTTP has none). */
+  void answerHeader(String name, String value) {
+    if (sink == null) {
+      response.getHeaders().put(name, value);
     }
   }
 

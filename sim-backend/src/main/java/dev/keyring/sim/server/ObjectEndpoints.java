@@ -42,7 +42,7 @@ final class ObjectEndpoints {
         x.noContent();
         return;
       default:
-        throw CryptoApi.wrongMethod(x, "GET, PATCH or DELETE");
+        throw CryptoApi.wrongMethod(x, "GET", "PATCH", "DELETE");
     }
   }
 

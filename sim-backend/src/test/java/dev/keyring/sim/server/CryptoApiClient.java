@@ -91,6 +91,12 @@ final class CryptoApiClient {
 
   /** A request with the given JSON text as its body, or none. */
   Answer sendRaw(String method, String path, String json) throws Exception {
+    HttpResponse<String> resp = exchange(method, path, json);
+    return new Answer(resp.statusCode(), resp.body());
+  }
+
+  /** A request with the given JSON text as its body, or none; the whole answer, headers too. */
+  HttpResponse<String> exchange(String method, String path, String json) throws Exception {
     HttpRequest.Builder b =
         HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
     if (json == null) {
@@ -99,8 +105,7 @@ final class CryptoApiClient {
       b.header("Content-Type", "application/json")
           .method(method, HttpRequest.BodyPublishers.ofString(json));
     }
-    HttpResponse<String> resp = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
-    return new Answer(resp.statusCode(), resp.body());
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   Answer post(String path, Object body) throws Exception {
