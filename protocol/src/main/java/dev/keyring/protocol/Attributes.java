@@ -241,24 +241,43 @@ public final class Attributes {
   }
 
   private static HsmException invalid(AttributeType type, Object v) {
-    String what = v == null ? "null" : v.getClass().getSimpleName();
     return new HsmException(
         ResultCode.CKR_ATTRIBUTE_VALUE_INVALID,
-        type.name() + " takes a " + describe(type.kind()) + ", got " + what);
+        type.name() + " takes " + describe(type.kind()) + ", got " + kindOf(v));
+  }
+
+  /** What kind of value {@code v} is, in the words of JSON (never a Java class name). */
+  private static String kindOf(Object v) {
+    if (v == null) {
+      return "null";
+    } else if (v instanceof String) {
+      return "a string";
+    } else if (v instanceof Boolean) {
+      return "a boolean";
+    } else if (v instanceof Number) {
+      return "a number";
+    } else if (v instanceof Map) {
+      return "an object";
+    } else if (v instanceof byte[]) {
+      return "a byte string";
+    } else if (v instanceof Iterable || v.getClass().isArray()) {
+      return "an array";
+    }
+    return "a value of another kind";
   }
 
   private static String describe(AttributeType.Kind kind) {
     switch (kind) {
       case BOOLEAN:
-        return "boolean";
+        return "a boolean";
       case STRING:
-        return "string";
+        return "a string";
       case BYTES:
-        return "byte string";
+        return "a byte string";
       case OBJECT_CLASS:
-        return "object class";
+        return "an object class";
       default:
-        return "key type";
+        return "a key type";
     }
   }
 

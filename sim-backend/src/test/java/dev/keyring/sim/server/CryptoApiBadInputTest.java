@@ -1,6 +1,7 @@
 package dev.keyring.sim.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -8,6 +9,8 @@ import dev.keyring.protocol.wire.WireJson;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -21,6 +24,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class CryptoApiBadInputTest {
+  /** A Java class name as a message might leak it: qualified, or one of the JDK's simple names. */
+  private static final Pattern JAVA_NAME =
+      Pattern.compile(
+          "\\b(?:java|javax|sun|org\\.bouncycastle)\\.|Exception\\b|\\b(?:LinkedHashMap|ArrayList"
+              + "|Integer|Long|Double|BigInteger|Boolean|String)\\b");
+
   @TempDir static Path dir;
   private Member member;
   private CryptoApiClient client;
@@ -59,6 +68,89 @@ class CryptoApiBadInputTest {
       assertEquals(405, r.statusCode(), what + ": " + r.body());
       assertEquals(c[2], r.headers().firstValue("Allow").orElse(null), what);
       assertEquals("CKR_ARGUMENTS_BAD", error(r.body()).path("code").asText(), what);
+    }
+    assertEquals(200, client.send("GET", "/health", null).status());
+  }
+
+  @Test
+  void anAttributeValueOfTheWrongJsonType_isNamedInJsonTerms_neverAsAJavaClass() throws Exception {
+    Map<String, String> cases =
+        Map.of(
+            "{\"CKA_LABEL\":{\"a\":1}}", "CKA_LABEL takes a string, got an object",
+            "{\"CKA_LABEL\":[\"a\"]}", "CKA_LABEL takes a string, got an array",
+            "{\"CKA_SIGN\":\"yes\"}", "CKA_SIGN takes a boolean, got a string",
+            "{\"CKA_CLASS\":5}", "CKA_CLASS takes an object class, got a number");
+    for (Map.Entry<String, String> c : cases.entrySet()) {
+      CryptoApiClient.Answer a =
+          client.sendRaw("POST", s + "/objects/find", "{\"template\":" + c.getKey() + "}");
+      assertEquals(400, a.status(), c.getKey() + ": " + a.body());
+      JsonNode e = error(a.body());
+      assertEquals("CKR_ATTRIBUTE_VALUE_INVALID", e.path("code").asText(), a.body());
+      String message = e.path("message").asText();
+      assertTrue(message.endsWith(c.getValue()), c.getKey() + ": " + message);
+      assertFalse(JAVA_NAME.matcher(message).find(), c.getKey() + ": " + message);
+    }
+  }
+
+  @Test
+  void publicKeysCertificatesAndPeerKeysThatDoNotParse_areRefusedWithoutJavaClassNames()
+      throws Exception {
+    String rsa = "{\"CKA_CLASS\":\"PUBLIC_KEY\",\"CKA_KEY_TYPE\":\"RSA\",";
+    long base =
+        client
+            .sendRaw(
+                "POST",
+                s + "/keypairs",
+                "{\"spec\":{\"type\":\"EC\",\"curve\":\"P-256\"},"
+                    + "\"publicTemplate\":{},\"privateTemplate\":{\"CKA_SIGN\":false}}")
+            .expect(200)
+            .path("privateKey")
+            .path("handle")
+            .asLong();
+    Map<String, String[]> cases =
+        Map.of(
+            "an RSA modulus of one byte",
+            new String[] {
+              "/objects",
+              "{\"template\":" + rsa + "\"CKA_MODULUS\":\"00\",\"CKA_PUBLIC_EXPONENT\":\"03\"}}",
+              "CKR_ATTRIBUTE_VALUE_INVALID"
+            },
+            "an RSA exponent larger than the modulus",
+            new String[] {
+              "/objects",
+              "{\"template\":"
+                  + rsa
+                  + "\"CKA_MODULUS\":\""
+                  + "ff".repeat(256)
+                  + "\",\"CKA_PUBLIC_EXPONENT\":\""
+                  + "ff".repeat(300)
+                  + "\"}}",
+              "CKR_ATTRIBUTE_VALUE_INVALID"
+            },
+            "a certificate of two bytes",
+            new String[] {
+              "/objects",
+              "{\"template\":{\"CKA_CLASS\":\"CERTIFICATE\",\"CKA_VALUE\":\"3000\"}}",
+              "CKR_ATTRIBUTE_VALUE_INVALID"
+            },
+            "an ECDH peer key that is no point",
+            new String[] {
+              "/derive",
+              "{\"baseKey\":"
+                  + base
+                  + ",\"mechanism\":{\"name\":\"CKM_ECDH1_DERIVE\",\"peerPublicKey\":\"BAAA\"},"
+                  + "\"template\":{\"CKA_CLASS\":\"SECRET_KEY\",\"CKA_KEY_TYPE\":\"AES\"}}",
+              "CKR_MECHANISM_PARAM_INVALID"
+            });
+    for (Map.Entry<String, String[]> c : cases.entrySet()) {
+      String[] v = c.getValue();
+      CryptoApiClient.Answer a = client.sendRaw("POST", s + v[0], v[1]);
+      assertEquals(400, a.status(), c.getKey() + ": " + a.body());
+      JsonNode e = error(a.body());
+      assertEquals(v[2], e.path("code").asText(), c.getKey() + ": " + a.body());
+      String message = e.path("message").asText();
+      assertFalse(message.isBlank(), c.getKey());
+      assertFalse(JAVA_NAME.matcher(message).find(), c.getKey() + ": " + message);
     }
     assertEquals(200, client.send("GET", "/health", null).status());
   }
