@@ -47,13 +47,16 @@ final class ObjectEndpoints {
   }
 
   private static long handle(String text) {
-    try {
-      long h = Long.parseLong(text);
-      if (h > 0) {
-        return h;
+    // ASCII digits only: Long.parseLong also takes a sign and the digits of other scripts
+    if (!text.isEmpty() && text.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      try {
+        long h = Long.parseLong(text);
+        if (h > 0) {
+          return h;
+        }
+      } catch (NumberFormatException e) {
+        // too large: answered below
       }
-    } catch (NumberFormatException e) {
-      // answered below
     }
     throw new HsmException(
         ResultCode.CKR_OBJECT_HANDLE_INVALID, "object handle must be a positive integer");

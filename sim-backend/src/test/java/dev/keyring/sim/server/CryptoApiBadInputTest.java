@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.keyring.protocol.wire.WireJson;
+import java.net.URLEncoder;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -153,6 +155,34 @@ class CryptoApiBadInputTest {
       assertFalse(JAVA_NAME.matcher(message).find(), c.getKey() + ": " + message);
     }
     assertEquals(200, client.send("GET", "/health", null).status());
+  }
+
+  @Test
+  void anObjectHandleWithASignOrWithDigitsOfAnotherScript_isRefused() throws Exception {
+    long h =
+        client
+            .sendRaw("POST", s + "/objects", "{\"template\":{\"CKA_CLASS\":\"DATA\"}}")
+            .expect(200)
+            .path("handle")
+            .asLong();
+    assertEquals(200, client.send("GET", s + "/objects/" + h, null).status());
+    String digits = Long.toString(h);
+    StringBuilder arabicIndic = new StringBuilder();
+    StringBuilder fullWidth = new StringBuilder();
+    for (char d : digits.toCharArray()) {
+      arabicIndic.append((char) ('\u0660' + d - '0'));
+      fullWidth.append((char) ('\uFF10' + d - '0'));
+    }
+    for (String bad :
+        List.of("+" + digits, arabicIndic.toString(), fullWidth.toString(), "0" + "\u0661")) {
+      String path = s + "/objects/" + URLEncoder.encode(bad, StandardCharsets.UTF_8);
+      for (String method : List.of("GET", "DELETE")) {
+        CryptoApiClient.Answer a = client.send(method, path, null);
+        assertEquals(404, a.status(), method + " " + path + ": " + a.body());
+        assertEquals("CKR_OBJECT_HANDLE_INVALID", a.code(), a.body());
+      }
+    }
+    assertEquals(200, client.send("GET", s + "/objects/" + h, null).status(), "still there");
   }
 
   private static JsonNode error(String body) throws Exception {
