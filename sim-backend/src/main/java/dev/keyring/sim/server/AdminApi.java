@@ -183,8 +183,11 @@ final class AdminApi extends Handler.Abstract {
   /** A request admitted on its headers: its route and who made it. */
   private record Admitted(AdminRoutes.Match match, ApplianceUsers.Principal principal) {}
 
-  /** Checks what the headers say (path, credentials, route, role) before any body is read. */
+  /**
+   * Checks what the headers say (origin, path, credentials, route, role) before any body is read.
+   */
   private Admitted admit(JsonExchange x) {
+    CrossOriginGuard.check(x.request);
     if (x.request.getHttpURI().getQuery() != null) {
       throw ApiError.badRequest("this API takes no query parameters");
     }
