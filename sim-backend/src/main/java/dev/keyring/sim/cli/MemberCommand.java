@@ -9,6 +9,7 @@ import dev.keyring.store.StoreConfig;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -121,23 +122,28 @@ final class MemberCommand implements Callable<Integer> {
         }
       }
     }
+    if (Files.exists(data) && !Files.isDirectory(data)) {
+      throw new CliException(2, "--data " + data + " is not a directory");
+    }
     ApplianceConfig.Builder appliance = ApplianceConfig.builder().dataDir(data);
     if (p.containsKey("kdfIterations")) {
       appliance.kdfIterations(intValue(p, "kdfIterations"));
     }
-    if (p.containsKey("storeJdbcUrl")) {
-      appliance.store(
-          StoreConfig.builder()
-              .jdbcUrl(p.getProperty("storeJdbcUrl"))
-              .username(p.getProperty("storeUser"))
-              .password(p.getProperty("storePassword"))
-              .build());
-    }
     MemberConfig.Builder b = MemberConfig.builder();
     try {
+      if (p.containsKey("storeJdbcUrl")) {
+        appliance.store(
+            StoreConfig.builder()
+                .jdbcUrl(p.getProperty("storeJdbcUrl"))
+                .username(p.getProperty("storeUser"))
+                .password(p.getProperty("storePassword"))
+                .build());
+      }
       b.appliance(appliance.build());
     } catch (IllegalArgumentException e) {
       throw new CliException(2, e.getMessage());
+    } catch (UncheckedIOException e) {
+      throw new CliException(2, "--data " + data + ": " + e.getMessage());
     }
     if (bind != null || p.containsKey("bindAddress")) {
       b.bindAddress(bind != null ? bind : p.getProperty("bindAddress"));
@@ -229,7 +235,7 @@ final class MemberCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw new CliException(2, e.getMessage());
     }
-    try (Member member = Member.start(mc)) {
+    try (Member member = start(mc)) {
       Runtime.getRuntime()
           .addShutdownHook(new Thread(() -> stopThenAwait(stopped, closed), "keyring-member-stop"));
       out.printf(
@@ -251,6 +257,24 @@ final class MemberCommand implements Callable<Integer> {
       closed.countDown();
     }
     return 0;
+  }
+
+  /** Starts the member; a port it cannot listen on is bad input (exit code 2), named. */
+  private static Member start(MemberConfig mc) throws Exception {
+    try {
+      return Member.start(mc);
+    } catch (IOException e) {
+      Throwable cause = e.getCause();
+      String why =
+          cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : "";
+      throw new CliException(
+          2,
+          "the member cannot listen: "
+              + e.getMessage()
+              + why
+              + "; is another member running there? Choose other ports with --admin-port and"
+              + " --crypto-port (0 = any free port), or another --bind");
+    }
   }
 
   /**

@@ -45,6 +45,13 @@ class MemberConfigFileTest {
   }
 
   @Test
+  void aStoreUrlThatIsNotJdbc_isRefusedByName_withoutAStackTrace() throws Exception {
+    String err = refused("storeJdbcUrl=nonsense");
+    assertTrue(err.startsWith("error: jdbcUrl must start with jdbc:h2: or jdbc:postgresql:"), err);
+    assertTrue(err.contains("'nonsense'"), err);
+  }
+
+  @Test
   void anUnknownKey_isRefusedWithTheKnownOnes() throws Exception {
     String err = refused("channelSpin=10");
     assertTrue(err.contains("unknown key 'channelSpin'"), err);

@@ -1,0 +1,68 @@
+package dev.keyring.sim.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.keyring.testing.cli.CliRun;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code keyring-sim member}: a data directory it cannot use or a port it cannot listen on refuses
+ * the start with one line naming what to change (exit code 2), not a stack trace.
+ */
+class MemberStartRefusalsTest {
+  @TempDir Path dir;
+
+  private static CliRun member(String... args) {
+    String[] all = new String[args.length + 1];
+    all[0] = "member";
+    System.arraycopy(args, 0, all, 1, args.length);
+    return CliRun.run(KeyringSim::run, Map.of(), all);
+  }
+
+  private static void oneLineWithoutStackTrace(CliRun r) {
+    assertEquals(2, r.exit(), r::toString);
+    assertTrue(r.err().startsWith("error: "), r::toString);
+    assertFalse(r.err().contains("\tat "), r::toString);
+    assertFalse(r.err().contains("Exception"), r::toString);
+  }
+
+  @Test
+  void dataThatIsAFile_isRefusedByName() throws Exception {
+    Path file = Files.writeString(dir.resolve("not-a-directory"), "x");
+    CliRun r = member("--data", file.toString(), "--admin-port", "0", "--crypto-port", "0");
+    oneLineWithoutStackTrace(r);
+    assertTrue(r.err().contains("--data " + file + " is not a directory"), r::toString);
+  }
+
+  @Test
+  void anAdminPortInUse_isRefused_withWhatToChange() throws Exception {
+    Path config = Files.writeString(dir.resolve("member.properties"), "kdfIterations=1000\n");
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      int port = taken.getLocalPort();
+      CliRun r =
+          member(
+              "--data",
+              dir.resolve("data").toString(),
+              "--config",
+              config.toString(),
+              "--bind",
+              "127.0.0.1",
+              "--admin-port",
+              Integer.toString(port),
+              "--crypto-port",
+              "0");
+      oneLineWithoutStackTrace(r);
+      assertTrue(r.err().contains("the member cannot listen"), r::toString);
+      assertTrue(r.err().contains(":" + port), r::toString);
+      assertTrue(r.err().contains("--admin-port"), r::toString);
+    }
+  }
+}
