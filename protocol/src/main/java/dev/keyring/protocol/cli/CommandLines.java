@@ -78,10 +78,21 @@ public final class CommandLines {
   static int badUsage(ParameterException ex, String[] args) {
     CommandLine cmd = ex.getCommandLine();
     PrintWriter err = cmd.getErr();
-    String message =
-        ex instanceof UnmatchedArgumentException u
-            ? Redaction.unmatched(u.getUnmatched(), args)
-            : String.valueOf(ex.getMessage());
+    String message;
+    if (ex instanceof UnmatchedArgumentException u) {
+      message = Redaction.unmatched(u.getUnmatched(), args);
+    } else if (!cmd.getUnmatchedArguments().isEmpty()) {
+      // a missing required option is reported before an unknown one: name the unknown one too,
+      // since it is often the misspelt required one
+      String missing = String.valueOf(ex.getMessage());
+      message =
+          Redaction.unmatched(cmd.getUnmatchedArguments(), args)
+              + "; "
+              + Character.toLowerCase(missing.charAt(0))
+              + missing.substring(1);
+    } else {
+      message = String.valueOf(ex.getMessage());
+    }
     err.println("error: " + Redaction.redact(message, args));
     if (!UnmatchedArgumentException.printSuggestions(ex, err)) {
       err.println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for usage.");

@@ -17,7 +17,7 @@ import picocli.CommandLine.Option;
 class CommandLinesTest {
   @Command(
       name = "tool",
-      subcommands = {Login.class, Group.class})
+      subcommands = {Login.class, Group.class, Sign.class})
   static final class Tool extends CommandGroup {}
 
   @Command(name = "group")
@@ -45,6 +45,18 @@ class CommandLinesTest {
     }
   }
 
+  @Command(name = "sign")
+  static final class Sign implements Runnable {
+    @Option(names = "-key", required = true)
+    long key;
+
+    @Option(names = "-password")
+    String password;
+
+    @Override
+    public void run() {}
+  }
+
   private record Run(int exit, String out, String err) {}
 
   private static Run run(CommandLines.FailureReport extra, String... args) {
@@ -56,6 +68,15 @@ class CommandLinesTest {
             : CommandLines.withFailureReports(new CommandLine(new Tool()), extra);
     int exit = CommandLines.execute(cl, new PrintWriter(out), new PrintWriter(err), args);
     return new Run(exit, out.toString(), err.toString());
+  }
+
+  @Test
+  void anUnknownOption_isNamed_evenWhenARequiredOneIsMissing() {
+    Run r = run(null, "sign", "-label", "k1", "-password", "s3cret-value");
+    assertEquals(CommandLines.BAD_INPUT, r.exit());
+    assertTrue(r.err().startsWith("error: unknown or unexpected argument(s): '-label'"), r.err());
+    assertTrue(r.err().contains("missing required option: '-key=<key>'"), r.err());
+    assertFalse(r.err().contains("s3cret-value"), r.err());
   }
 
   @Test
