@@ -230,7 +230,11 @@ public final class RegisterCommand implements Callable<Integer> {
    */
   public static int run(PrintWriter out, PrintWriter err, Map<String, String> env, String... args) {
     return CommandLines.execute(
-        new CommandLine(new RegisterCommand(out, err, Map.copyOf(env))), out, err, args);
+        CommandLines.withFailureReports(
+            new CommandLine(new RegisterCommand(out, err, Map.copyOf(env)))),
+        out,
+        err,
+        args);
   }
 
   /** A problem with what the operator gave: exit code 2. */
