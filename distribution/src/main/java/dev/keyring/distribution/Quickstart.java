@@ -12,6 +12,7 @@ import dev.keyring.protocol.cli.FingerprintTrust;
 import dev.keyring.sim.embedded.EmbeddedCluster;
 import dev.keyring.sim.hsm.PasswordHasher;
 import dev.keyring.sim.hsm.Passwords;
+import dev.keyring.sim.keyring.KeyringService;
 import dev.keyring.sim.server.Member;
 import dev.keyring.store.KeyringRecord;
 import java.io.IOException;
@@ -89,6 +90,14 @@ public final class Quickstart implements AutoCloseable {
     Files.createDirectories(dir);
     Properties state = readState(dir);
     String keyring = pick(state, "keyring", s.keyring(), DEFAULT_KEYRING, "--keyring");
+    if (!keyring.matches(KeyringService.LABEL_RULE)) {
+      throw new CliException(
+          CommandLines.BAD_INPUT,
+          "--keyring must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or"
+              + " digit; got '"
+              + keyring
+              + "'");
+    }
     int adminPort = port(state, "adminPort", s.adminPort(), DEFAULT_ADMIN_PORT, "--admin-port");
     int cryptoPort =
         port(state, "cryptoPort", s.cryptoPort(), DEFAULT_CRYPTO_PORT, "--crypto-port");

@@ -70,6 +70,23 @@ class QuickstartSettingsTest {
   }
 
   @Test
+  void aKeyringThatIsNotALabel_isRefused_beforeAnySecretIsWritten() {
+    for (String label : new String[] {"", "my keyring", "-app", "a".repeat(65)}) {
+      CliException e =
+          assertThrows(
+              CliException.class, () -> Quickstart.start(settings(dir, label, null, null, null)));
+      assertEquals(
+          "--keyring must be 1 to 64 letters, digits, '_', '.' or '-', starting with a letter or"
+              + " digit; got '"
+              + label
+              + "'",
+          e.getMessage());
+      assertFalse(Files.exists(dir.resolve(QuickstartSecrets.FILE)), label);
+      assertFalse(Files.exists(dir.resolve(Quickstart.STATE_FILE)), label);
+    }
+  }
+
+  @Test
   void shortPassword_isRefused_withTheRule() {
     HsmException e =
         assertThrows(

@@ -34,7 +34,8 @@ import java.util.function.IntConsumer;
  * resets the counter; only the partition CO can unlock.
  */
 public final class KeyringService {
-  private static final String LABEL_RULE = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
+  /** What a keyring label may be (the index appended to it included). */
+  public static final String LABEL_RULE = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
   private final KeyringStore store;
   private final dev.keyring.store.ReplicatedWriter writer;
