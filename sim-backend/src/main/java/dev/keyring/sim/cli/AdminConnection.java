@@ -115,7 +115,7 @@ final class AdminConnection implements AutoCloseable {
       r = http.send(rb.build(), HttpResponse.BodyHandlers.ofByteArray());
     } catch (IOException e) {
       reportTrust();
-      throw failure(e);
+      throw failure(base, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new CliException(3, "interrupted while waiting for the member at " + base);
@@ -160,13 +160,21 @@ final class AdminConnection implements AutoCloseable {
     }
   }
 
-  private CliException failure(IOException e) {
+  /** What a failed request tells the operator: exit code 3, the address and the reason. */
+  static CliException failure(String base, IOException e) {
     boolean tls = false;
     String reason = null;
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof javax.net.ssl.SSLException
           || t instanceof java.security.cert.CertificateException) {
         tls = true;
+      }
+      if (t instanceof java.nio.channels.UnresolvedAddressException) {
+        return new CliException(
+            3,
+            "cannot reach the member's admin API at "
+                + base
+                + ": its host name cannot be resolved (check --host)");
       }
       if (reason == null && t.getMessage() != null && !t.getMessage().isBlank()) {
         reason = t.getMessage();
