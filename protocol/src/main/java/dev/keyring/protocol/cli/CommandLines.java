@@ -1,7 +1,11 @@
 package dev.keyring.protocol.cli;
 
 import dev.keyring.protocol.HsmException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.UnmatchedArgumentException;
@@ -99,6 +103,24 @@ public final class CommandLines {
     }
     err.flush();
     return BAD_INPUT;
+  }
+
+  /**
+   * Why a file could not be read or written, in words an operator acts on: {@code no such file},
+   * {@code permission denied}, else the system's reason (the JDK's message for the first two is
+   * only the path).
+   */
+  public static String reason(IOException e) {
+    if (e instanceof NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof FileSystemException f) {
+      return f.getReason() != null ? f.getReason() : f.getClass().getSimpleName();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 
   /** Runs {@code cl} with these streams, flushing both after; returns the exit code. */

@@ -47,7 +47,8 @@ public final class Secrets {
       lines = Files.readAllLines(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new CliException(
-          CommandLines.BAD_INPUT, option + " " + file + " cannot be read: " + e.getMessage());
+          CommandLines.BAD_INPUT,
+          option + " " + file + " cannot be read: " + CommandLines.reason(e));
     }
     if (lines.isEmpty() || lines.get(0).isEmpty()) {
       throw new CliException(

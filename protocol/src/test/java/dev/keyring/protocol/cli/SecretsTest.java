@@ -2,7 +2,6 @@ package dev.keyring.protocol.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
@@ -57,8 +56,15 @@ class SecretsTest {
     CliException e =
         assertThrows(CliException.class, () -> Secrets.firstLine(missing, "--admin-password-file"));
     assertEquals(CommandLines.BAD_INPUT, e.exitCode());
-    assertTrue(
-        e.getMessage().startsWith("--admin-password-file " + missing + " cannot be read: "),
-        e.getMessage());
+    assertEquals(
+        "--admin-password-file " + missing + " cannot be read: no such file", e.getMessage());
+  }
+
+  @Test
+  void firstLine_saysWhenTheFileIsADirectory(@TempDir Path dir) {
+    CliException e =
+        assertThrows(CliException.class, () -> Secrets.firstLine(dir, "--password-file"));
+    assertEquals(CommandLines.BAD_INPUT, e.exitCode());
+    assertEquals("--password-file " + dir + " cannot be read: Is a directory", e.getMessage());
   }
 }
