@@ -1,6 +1,7 @@
 package dev.keyring.sim.cli;
 
 import dev.keyring.protocol.cli.CliException;
+import dev.keyring.protocol.cli.CommandLines;
 import dev.keyring.protocol.cli.FingerprintTrust;
 import dev.keyring.sim.ApplianceConfig;
 import dev.keyring.sim.server.Member;
@@ -113,7 +114,8 @@ final class MemberCommand implements Callable<Integer> {
       try (InputStream in = Files.newInputStream(config)) {
         p.load(in);
       } catch (IOException e) {
-        throw new CliException(2, "cannot read --config " + config + ": " + e.getMessage());
+        throw new CliException(
+            2, "--config " + config + " cannot be read: " + CommandLines.reason(e));
       }
       for (String k : p.stringPropertyNames()) {
         if (!CONFIG_KEYS.contains(k) && !k.startsWith("peerRoute.")) {
@@ -211,11 +213,21 @@ final class MemberCommand implements Callable<Integer> {
       }
     }
     if (adminPasswordFile != null) {
+      String password;
       try {
-        b.initialAdminPassword(Files.readString(adminPasswordFile).strip());
+        password = Files.readString(adminPasswordFile).strip();
       } catch (IOException e) {
-        throw new CliException(2, "cannot read --admin-password-file: " + e.getMessage());
+        throw new CliException(
+            2,
+            "--admin-password-file "
+                + adminPasswordFile
+                + " cannot be read: "
+                + CommandLines.reason(e));
       }
+      if (password.isEmpty()) {
+        throw new CliException(2, "--admin-password-file " + adminPasswordFile + " is empty");
+      }
+      b.initialAdminPassword(password);
     }
     if (p.containsKey("stopHaltAt")) {
       // crash tests only: halt the member before or after it writes its clean-stop marker

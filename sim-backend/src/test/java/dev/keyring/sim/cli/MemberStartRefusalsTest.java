@@ -43,6 +43,31 @@ class MemberStartRefusalsTest {
   }
 
   @Test
+  void aConfigOrPasswordFileThatIsMissingOrEmpty_isRefusedByName() throws Exception {
+    String data = dir.resolve("data").toString();
+    Path missing = dir.resolve("missing.properties");
+    CliRun noConfig = member("--data", data, "--config", missing.toString());
+    oneLineWithoutStackTrace(noConfig);
+    assertEquals(
+        "error: --config " + missing + " cannot be read: no such file",
+        noConfig.err().strip(),
+        noConfig::toString);
+    CliRun noPasswordFile = member("--data", data, "--admin-password-file", missing.toString());
+    oneLineWithoutStackTrace(noPasswordFile);
+    assertEquals(
+        "error: --admin-password-file " + missing + " cannot be read: no such file",
+        noPasswordFile.err().strip(),
+        noPasswordFile::toString);
+    Path empty = Files.writeString(dir.resolve("empty.pw"), "\n");
+    CliRun emptyPassword = member("--data", data, "--admin-password-file", empty.toString());
+    oneLineWithoutStackTrace(emptyPassword);
+    assertEquals(
+        "error: --admin-password-file " + empty + " is empty",
+        emptyPassword.err().strip(),
+        emptyPassword::toString);
+  }
+
+  @Test
   void anAdminPortInUse_isRefused_withWhatToChange() throws Exception {
     Path config = Files.writeString(dir.resolve("member.properties"), "kdfIterations=1000\n");
     try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
