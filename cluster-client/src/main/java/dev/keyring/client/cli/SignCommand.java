@@ -59,7 +59,12 @@ final class SignCommand {
       try {
         mechanism = Mechanism.parse(mechanismName);
       } catch (HsmException e) {
-        throw new CliException(2, e.detail());
+        throw new CliException(
+            2,
+            "-mechanism "
+                + mechanismName
+                + " is not a mechanism keyrings support; give a signing mechanism such as"
+                + " CKM_ECDSA_SHA256 or CKM_SHA256_RSA_PKCS (see --help)");
       }
       if (mechanism.use() != Mechanism.Use.SIGN) {
         throw new CliException(2, "-mechanism " + mechanism + " is not a signing mechanism");
