@@ -1,5 +1,6 @@
 package dev.keyring.sim.cli;
 
+import dev.keyring.protocol.HsmException;
 import dev.keyring.protocol.cli.CliException;
 import dev.keyring.protocol.cli.CommandLines;
 import dev.keyring.protocol.cli.FingerprintTrust;
@@ -78,6 +79,9 @@ final class MemberCommand implements Callable<Integer> {
           "channelWorkers",
           "channelWriteTimeoutMillis",
           "channelSpinMicros");
+
+  /** H2's error code for a database file another process holds open. */
+  private static final int H2_DATABASE_IN_USE = 90020;
 
   @Spec CommandSpec spec;
 
@@ -275,6 +279,18 @@ final class MemberCommand implements Callable<Integer> {
   private static Member start(MemberConfig mc) throws Exception {
     try {
       return Member.start(mc);
+    } catch (HsmException e) {
+      for (Throwable t = e; t != null; t = t.getCause()) {
+        if (t instanceof java.sql.SQLException q && q.getErrorCode() == H2_DATABASE_IN_USE) {
+          throw new CliException(
+              2,
+              "--data "
+                  + mc.appliance().dataDir()
+                  + " is in use by another running member (its store is locked): stop that"
+                  + " member, or give another --data");
+        }
+      }
+      throw e;
     } catch (IOException e) {
       Throwable cause = e.getCause();
       String why =
@@ -284,8 +300,9 @@ final class MemberCommand implements Callable<Integer> {
           "the member cannot listen: "
               + e.getMessage()
               + why
-              + "; is another member running there? Choose other ports with --admin-port and"
-              + " --crypto-port (0 = any free port), or another --bind");
+              + "; another process may hold the port, or the address may not be this host's:"
+              + " choose other ports with --admin-port and --crypto-port (0 = any free port), or"
+              + " another --bind");
     }
   }
 

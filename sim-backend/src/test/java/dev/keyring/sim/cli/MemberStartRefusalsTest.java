@@ -4,11 +4,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.sim.ApplianceConfig;
+import dev.keyring.sim.server.Member;
+import dev.keyring.sim.server.MemberConfig;
 import dev.keyring.testing.cli.CliRun;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -65,6 +69,35 @@ class MemberStartRefusalsTest {
         "error: --admin-password-file " + empty + " is empty",
         emptyPassword.err().strip(),
         emptyPassword::toString);
+  }
+
+  @Test
+  void dataInUseByARunningMember_isRefused_withWhatToDo() throws Exception {
+    Path data = dir.resolve("data");
+    try (Member running =
+        Member.start(
+            MemberConfig.builder()
+                .appliance(ApplianceConfig.builder().dataDir(data).kdfIterations(1000).build())
+                .adminPort(0)
+                .cryptoPort(0)
+                .initialAdminPassword("admin-password-1")
+                .build())) {
+      // in another JVM, as a second member would be: in this one H2 shares the open database
+      CliRun r =
+          CliRun.inChildJvm(
+              KeyringSim.class.getName(),
+              Map.of(),
+              List.of(
+                  "member", "--data", data.toString(), "--admin-port", "0", "--crypto-port", "0"));
+      oneLineWithoutStackTrace(r);
+      assertEquals(
+          "error: --data "
+              + data
+              + " is in use by another running member (its store is locked): stop that member,"
+              + " or give another --data",
+          r.err().strip(),
+          r::toString);
+    }
   }
 
   @Test
