@@ -154,6 +154,8 @@ final class MemberCommand implements Callable<Integer> {
     if (bind != null || p.containsKey("bindAddress")) {
       b.bindAddress(bind != null ? bind : p.getProperty("bindAddress"));
     }
+    checkPort(adminPort, "--admin-port");
+    checkPort(cryptoPort, "--crypto-port");
     if (adminPort != null || p.containsKey("adminPort")) {
       b.adminPort(adminPort != null ? adminPort : intValue(p, "adminPort"));
     }
@@ -316,6 +318,12 @@ final class MemberCommand implements Callable<Integer> {
       done.await(30, java.util.concurrent.TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void checkPort(Integer port, String option) {
+    if (port != null && (port < 0 || port > 65535)) {
+      throw new CliException(2, option + " must be 0 to 65535, got " + port);
     }
   }
 

@@ -47,6 +47,17 @@ class MemberStartRefusalsTest {
   }
 
   @Test
+  void aPortOutOfRange_isRefused_namingTheOption() {
+    String data = dir.resolve("data").toString();
+    CliRun admin = member("--data", data, "--admin-port", "70000");
+    oneLineWithoutStackTrace(admin);
+    assertEquals("error: --admin-port must be 0 to 65535, got 70000", admin.err().strip());
+    CliRun crypto = member("--data", data, "--crypto-port", "-1");
+    oneLineWithoutStackTrace(crypto);
+    assertEquals("error: --crypto-port must be 0 to 65535, got -1", crypto.err().strip());
+  }
+
+  @Test
   void aConfigOrPasswordFileThatIsMissingOrEmpty_isRefusedByName() throws Exception {
     String data = dir.resolve("data").toString();
     Path missing = dir.resolve("missing.properties");
