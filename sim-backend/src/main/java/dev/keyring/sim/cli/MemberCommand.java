@@ -294,6 +294,9 @@ final class MemberCommand implements Callable<Integer> {
       }
       throw e;
     } catch (IOException e) {
+      if (!cannotBind(e)) {
+        throw e;
+      }
       Throwable cause = e.getCause();
       String why =
           cause != null && cause.getMessage() != null ? " (" + cause.getMessage() + ")" : "";
@@ -319,6 +322,16 @@ final class MemberCommand implements Callable<Integer> {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Whether {@code e} is a listening socket's bind refused (a port held, an address not here). */
+  private static boolean cannotBind(IOException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.net.BindException) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static void checkPort(Integer port, String option) {
