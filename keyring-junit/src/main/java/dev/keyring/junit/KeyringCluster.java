@@ -38,6 +38,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * }
  * }</pre>
  *
+ * <p>Constructors, {@code @BeforeAll}, {@code @BeforeEach} and test methods take these parameters,
+ * under either test-instance lifecycle. The {@code @Nested} classes of the annotated class use its
+ * cluster; a {@code @Nested} class with a {@code @KeyringCluster} of its own is refused.
+ *
  * <p>With {@code members = 1} the member runs in the test's JVM (a real member on loopback: mutual
  * TLS, H2 store). With more, each member is a JVM of its own (the simulator must be on the test
  * class path, as it is with this module), joined one at a time, with a fault-injecting proxy on

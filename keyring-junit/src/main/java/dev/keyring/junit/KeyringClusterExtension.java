@@ -37,18 +37,71 @@ public final class KeyringClusterExtension implements BeforeAllCallback, Paramet
   static final int KDF_ITERATIONS = 10_000;
 
   @Override
-  public void beforeAll(ExtensionContext context) throws Exception {
+  public void beforeAll(ExtensionContext context) {
     Class<?> test = context.getRequiredTestClass();
-    KeyringCluster spec = test.getAnnotation(KeyringCluster.class);
-    if (spec == null) {
-      throw new ExtensionConfigurationException(
-          test.getName() + " uses KeyringClusterExtension without @KeyringCluster");
+    if (!test.isAnnotationPresent(KeyringCluster.class)) {
+      if (clusterContext(context) == null) {
+        throw new ExtensionConfigurationException(
+            test.getName() + " uses KeyringClusterExtension without @KeyringCluster");
+      }
+      return; // a @Nested class: its tests use the enclosing class's cluster
     }
+    ExtensionContext outer =
+        context.getParent().map(KeyringClusterExtension::clusterContext).orElse(null);
+    if (outer != null) {
+      throw new ExtensionConfigurationException(
+          "@KeyringCluster on "
+              + test.getName()
+              + ": its enclosing class "
+              + outer.getRequiredTestClass().getName()
+              + " has a @KeyringCluster already, and a @Nested class takes the enclosing class's"
+              + " cluster: remove the annotation from the @Nested class");
+    }
+    running(context);
+  }
+
+  /**
+   * The cluster of the nearest enclosing {@link KeyringCluster} class, started if it was not yet:
+   * constructor parameters of a {@code @TestInstance(PER_CLASS)} class are resolved before the
+   * class's {@code beforeAll}.
+   */
+  private static Running running(ExtensionContext context) {
+    ExtensionContext owner = clusterContext(context);
+    if (owner == null) {
+      throw new ParameterResolutionException(
+          "no Keyring cluster: annotate the test class with @KeyringCluster");
+    }
+    KeyringCluster spec = owner.getRequiredTestClass().getAnnotation(KeyringCluster.class);
+    check(spec);
+    return owner.getStore(NS).getOrComputeIfAbsent(Running.class, k -> start(spec), Running.class);
+  }
+
+  /**
+   * The context of the nearest class (this one or an enclosing one) with {@link KeyringCluster}.
+   */
+  private static ExtensionContext clusterContext(ExtensionContext context) {
+    for (ExtensionContext c = context; c != null; c = c.getParent().orElse(null)) {
+      if (annotatedClass(c) != null) {
+        return c;
+      }
+    }
+    return null;
+  }
+
+  /** The class of a class's context when it carries {@link KeyringCluster}, else null. */
+  private static Class<?> annotatedClass(ExtensionContext c) {
+    return c.getElement().orElse(null) instanceof Class<?> k
+            && k.isAnnotationPresent(KeyringCluster.class)
+        ? k
+        : null;
+  }
+
+  /** Refuses a member count the cluster could not start with. */
+  private static void check(KeyringCluster spec) {
     if (spec.members() < 1 || spec.members() > MAX_MEMBERS) {
       throw new ExtensionConfigurationException(
           "@KeyringCluster(members) must be 1 to " + MAX_MEMBERS + ", got " + spec.members());
     }
-    context.getStore(NS).getOrComputeIfAbsent(Running.class, k -> start(spec), Running.class);
   }
 
   private static Running start(KeyringCluster spec) {
@@ -135,17 +188,6 @@ public final class KeyringClusterExtension implements BeforeAllCallback, Paramet
       return r.keyStore();
     }
     return r.provider;
-  }
-
-  private static Running running(ExtensionContext context) {
-    for (ExtensionContext c = context; c != null; c = c.getParent().orElse(null)) {
-      Running r = c.getStore(NS).get(Running.class, Running.class);
-      if (r != null) {
-        return r;
-      }
-    }
-    throw new ParameterResolutionException(
-        "no Keyring cluster: annotate the test class with @KeyringCluster");
   }
 
   /** What one class's cluster holds; closed by JUnit with the class's store. */
