@@ -55,9 +55,15 @@ public @interface KeyringCluster {
   /** How many members: 1 (in this JVM) to 5 (processes). */
   int members() default 1;
 
-  /** The keyring's label. */
+  /**
+   * The keyring's label: 1 to 64 characters of letters, digits, {@code _}, {@code .}, {@code -},
+   * starting with a letter or digit.
+   */
   String keyring() default "test";
 
-  /** The keyring's KRSO/KRCO password (17 characters or more: failed logins never lock it). */
+  /**
+   * The keyring's KRSO/KRCO password: 7 to 255 characters (with 17 or more, as the default has,
+   * failed logins never lock the keyring).
+   */
   String password() default "keyring-test-password";
 }

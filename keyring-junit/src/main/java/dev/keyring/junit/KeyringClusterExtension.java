@@ -2,6 +2,7 @@ package dev.keyring.junit;
 
 import dev.keyring.distribution.Quickstart;
 import dev.keyring.provider.KeyringProvider;
+import dev.keyring.sim.hsm.Passwords;
 import dev.keyring.testing.admin.AdminRestClient;
 import dev.keyring.testing.cluster.ClusterHarness;
 import java.io.ByteArrayInputStream;
@@ -32,6 +33,9 @@ public final class KeyringClusterExtension implements BeforeAllCallback, Paramet
   private static final ExtensionContext.Namespace NS =
       ExtensionContext.Namespace.create(KeyringClusterExtension.class);
   private static final int MAX_MEMBERS = 5;
+
+  /** A keyring label as the members accept it. */
+  private static final String LABEL_RULE = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
   /** Password verifiers cost 10,000 PBKDF2 rounds (310,000 on an appliance): cheap logins. */
   static final int KDF_ITERATIONS = 10_000;
@@ -96,11 +100,31 @@ public final class KeyringClusterExtension implements BeforeAllCallback, Paramet
         : null;
   }
 
-  /** Refuses a member count the cluster could not start with. */
+  /** Refuses attribute values no cluster starts with, naming the attribute. */
   private static void check(KeyringCluster spec) {
     if (spec.members() < 1 || spec.members() > MAX_MEMBERS) {
       throw new ExtensionConfigurationException(
           "@KeyringCluster(members) must be 1 to " + MAX_MEMBERS + ", got " + spec.members());
+    }
+    if (!spec.keyring().matches(LABEL_RULE)) {
+      throw new ExtensionConfigurationException(
+          "@KeyringCluster(keyring) must be 1 to 64 characters of letters, digits, '_', '.', '-',"
+              + " starting with a letter or digit, got \""
+              + spec.keyring()
+              + "\"");
+    }
+    int length = Passwords.length(spec.password());
+    if (length < Passwords.MIN_LENGTH
+        || length > Passwords.MAX_LENGTH
+        || spec.password().chars().anyMatch(Character::isISOControl)) {
+      throw new ExtensionConfigurationException(
+          "@KeyringCluster(password) must be "
+              + Passwords.MIN_LENGTH
+              + " to "
+              + Passwords.MAX_LENGTH
+              + " characters, none of them a control character, got "
+              + length
+              + " characters");
     }
   }
 
