@@ -1,13 +1,16 @@
 package dev.keyring.junit;
 
 import dev.keyring.testing.cluster.ClusterHarness;
+import dev.keyring.testing.cluster.MemberProcess;
 import java.nio.file.Path;
 import java.util.function.IntFunction;
 
 /**
  * The cluster of a {@link KeyringCluster} test class, as a test parameter: where its client
  * configuration is, the keyring and its password, and, on a cluster of several members (processes),
- * the faults to inject. Members are numbered from 0; member 0 created the cluster.
+ * the faults to inject. Members are numbered from 0; member 0 created the cluster. A call for a
+ * member killed and not restarted, other than {@link #restart} and the link faults, is refused
+ * ({@link IllegalStateException}), as is {@link #restart} of a member that runs.
  */
 public final class TestCluster {
   private final int members;
@@ -57,17 +60,31 @@ public final class TestCluster {
    * as the appliance user {@code admin} (see docs/metrics.md).
    */
   public String metrics(int i) {
+    if (harness != null) {
+      running("metrics", i);
+    }
     return metrics.apply(check(i));
   }
 
   /** SIGKILL of member {@code i}, as a crash. */
   public void kill(int i) throws InterruptedException {
-    faults("kill").member(check(i)).kill();
+    running("kill", i).kill();
   }
 
   /** Starts member {@code i} again on its data after {@link #kill}. */
   public void restart(int i) throws Exception {
-    faults("restart").member(check(i)).restart();
+    MemberProcess m = faults("restart").member(check(i));
+    if (m.isAlive()) {
+      throw new IllegalStateException(
+          "restart("
+              + i
+              + "): member "
+              + i
+              + " is running; restart starts a member again after kill("
+              + i
+              + ")");
+    }
+    m.restart();
   }
 
   /**
@@ -77,27 +94,34 @@ public final class TestCluster {
    * keyrings) until this is called for it, and the others then take their authorization from it.
    */
   public void authorize(int i) {
-    faults("authorize").authorize(check(i));
+    running("authorize", i);
+    harness.authorize(i);
   }
 
   /** Whether member {@code i} reports itself authorized. */
   public boolean authorized(int i) {
-    return faults("authorized").authorized(check(i));
+    running("authorized", i);
+    return harness.authorized(i);
   }
 
   /** SIGSTOP of member {@code i}: it hangs with its connections open. */
   public void pause(int i) throws Exception {
-    faults("pause").member(check(i)).pause();
+    running("pause", i).pause();
   }
 
   /** SIGCONT after {@link #pause}. */
   public void resume(int i) throws Exception {
-    faults("resume").member(check(i)).resume();
+    running("resume", i).resume();
   }
 
   /** Cuts the links between members {@code a} and {@code b}, both ways. */
   public void cut(int a, int b) {
-    faults("cut").cut(check(a), check(b));
+    ClusterHarness h = faults("cut");
+    if (check(a) == check(b)) {
+      throw new IllegalArgumentException(
+          "cut(a, b) cuts the links between two members, got member " + a + " twice");
+    }
+    h.cut(a, b);
   }
 
   /** Cuts every link between member {@code i} and the other members (clients still reach it). */
@@ -123,6 +147,16 @@ public final class TestCluster {
               + " one-member cluster runs in the test's JVM)");
     }
     return harness;
+  }
+
+  /** Member {@code i}, which must run: the faults of a member killed already are refused. */
+  private MemberProcess running(String what, int i) {
+    MemberProcess m = faults(what).member(check(i));
+    if (!m.isAlive()) {
+      throw new IllegalStateException(
+          what + "(" + i + "): member " + i + " is not running (killed): restart(" + i + ") first");
+    }
+    return m;
   }
 
   private int check(int i) {
