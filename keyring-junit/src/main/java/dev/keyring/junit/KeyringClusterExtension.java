@@ -243,6 +243,9 @@ public final class KeyringClusterExtension implements BeforeAllCallback, Paramet
     @Override
     public void close() {
       List<Throwable> failures = new ArrayList<>();
+      if (harness != null) {
+        harness.resumeAll(); // a member the test left paused answers the provider's goodbyes
+      }
       if (installed) {
         Security.removeProvider(provider.getName());
       }

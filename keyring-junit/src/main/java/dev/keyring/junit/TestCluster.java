@@ -149,6 +149,11 @@ public final class TestCluster {
     return harness;
   }
 
+  /** Member {@code i}'s process (its output, whether it runs), for this module's tests. */
+  MemberProcess process(int i) {
+    return faults("process").member(check(i));
+  }
+
   /** Member {@code i}, which must run: the faults of a member killed already are refused. */
   private MemberProcess running(String what, int i) {
     MemberProcess m = faults(what).member(check(i));

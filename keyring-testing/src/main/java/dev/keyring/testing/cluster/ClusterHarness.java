@@ -432,8 +432,29 @@ public final class ClusterHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * SIGCONT to every member that runs: a member paused by {@link MemberProcess#pause()} answers
+   * again (nothing changes for one not paused). {@link #close()} does it first, since a paused
+   * member takes no SIGTERM, and its sessions cannot be read for the leak check, until continued.
+   */
+  public void resumeAll() {
+    for (MemberProcess m : members) {
+      if (m != null && m.isAlive()) {
+        try {
+          m.resume();
+        } catch (java.io.IOException e) {
+          // it ended meanwhile: nothing to continue
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
+        }
+      }
+    }
+  }
+
   @Override
   public void close() {
+    resumeAll();
     for (MemberProcess m : members) {
       if (m != null) {
         m.close();

@@ -254,6 +254,14 @@ public final class MemberProcess implements AutoCloseable {
     return process != null && process.isAlive();
   }
 
+  /**
+   * How the member's JVM ended: its exit status (143 after a SIGTERM it obeyed, 137 after SIGKILL),
+   * or -1 while it runs.
+   */
+  public int exitValue() {
+    return process == null || process.isAlive() ? -1 : process.exitValue();
+  }
+
   /** The process ID of the member's JVM (a new one after each start). */
   public long pid() {
     return process.pid();
