@@ -2,6 +2,7 @@ package dev.keyring.junit;
 
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
+import java.lang.annotation.Inherited;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
@@ -40,7 +41,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
  *
  * <p>Constructors, {@code @BeforeAll}, {@code @BeforeEach} and test methods take these parameters,
  * under either test-instance lifecycle. The {@code @Nested} classes of the annotated class use its
- * cluster; a {@code @Nested} class with a {@code @KeyringCluster} of its own is refused.
+ * cluster; a {@code @Nested} class with a {@code @KeyringCluster} of its own is refused. On a base
+ * class, the annotation gives each test class that extends it a cluster of its own.
  *
  * <p>With {@code members = 1} the member runs in the test's JVM (a real member on loopback: mutual
  * TLS, H2 store). With more, each member is a JVM of its own (the simulator must be on the test
@@ -50,6 +52,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @Target(ElementType.TYPE)
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
+@Inherited
 @ExtendWith(KeyringClusterExtension.class)
 public @interface KeyringCluster {
   /** How many members: 1 (in this JVM) to 5 (processes). */

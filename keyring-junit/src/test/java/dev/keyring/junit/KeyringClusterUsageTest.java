@@ -53,6 +53,24 @@ class KeyringClusterUsageTest {
     assertNull(Security.getProvider("Keyring"));
   }
 
+  @Test
+  void annotationOnAnAbstractBaseClass_givesItsSubclassesTheCluster() {
+    ClassRun run = ClassRun.of(SignerSubclass.class);
+    assertEquals(1, run.passed.size(), run.report());
+    assertTrue(run.failures.isEmpty(), run.report());
+  }
+
+  @KeyringCluster(keyring = "inherited")
+  abstract static class ClusterBase {}
+
+  static class SignerSubclass extends ClusterBase {
+    @Test
+    void signs(KeyStore ks, TestCluster cluster) throws Exception {
+      assertEquals("inherited", cluster.keyring());
+      assertNotNull(KeyPairGenerator.getInstance("EC", "Keyring").generateKeyPair());
+    }
+  }
+
   @KeyringCluster
   static class WithNested {
     static KeyStore outerStore;
