@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionConfigurationException;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -27,9 +28,11 @@ import org.junit.jupiter.api.extension.ParameterResolver;
 /**
  * Starts the cluster of a {@link KeyringCluster} class before its first test, resolves its
  * parameters, and stops everything after its last test (the cluster lives in the class's {@link
- * ExtensionContext.Store}, closed by JUnit).
+ * ExtensionContext.Store}; stopped in {@code afterAll}, or by JUnit closing the store when {@code
+ * afterAll} did not run).
  */
-public final class KeyringClusterExtension implements BeforeAllCallback, ParameterResolver {
+public final class KeyringClusterExtension
+    implements BeforeAllCallback, AfterAllCallback, ParameterResolver {
   private static final ExtensionContext.Namespace NS =
       ExtensionContext.Namespace.create(KeyringClusterExtension.class);
   private static final int MAX_MEMBERS = 5;
@@ -62,6 +65,20 @@ public final class KeyringClusterExtension implements BeforeAllCallback, Paramet
               + " cluster: remove the annotation from the @Nested class");
     }
     running(context);
+  }
+
+  /**
+   * Stops the class's cluster once its {@code @AfterAll} methods ran, rather than when JUnit closes
+   * the class's store after every extension's {@code afterAll}: an extension registered before this
+   * one that reads the members in its {@code afterAll} (the session-leak check of keyring-testing)
+   * finds the provider's and the KeyStore's sessions closed. A {@code @Nested} class holds none.
+   */
+  @Override
+  public void afterAll(ExtensionContext context) {
+    Running r = context.getStore(NS).remove(Running.class, Running.class);
+    if (r != null) {
+      r.close();
+    }
   }
 
   /**
