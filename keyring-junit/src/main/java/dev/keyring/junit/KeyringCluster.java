@@ -44,6 +44,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * cluster; a {@code @Nested} class with a {@code @KeyringCluster} of its own is refused. On a base
  * class, the annotation gives each test class that extends it a cluster of its own.
  *
+ * <p>The session-leak check of keyring-testing ({@code SessionLeakCheck}, registered before this
+ * extension, as a module's autodetected extensions are) watches every member, the one in the test's
+ * JVM too: a KeyStore or provider a test leaves open fails the class, while the class's own
+ * provider and KeyStore are closed before the check.
+ *
  * <p>With {@code members = 1} the member runs in the test's JVM (a real member on loopback: mutual
  * TLS, H2 store). With more, each member is a JVM of its own (the simulator must be on the test
  * class path, as it is with this module), joined one at a time, with a fault-injecting proxy on

@@ -3,8 +3,10 @@ package dev.keyring.junit;
 import dev.keyring.distribution.Quickstart;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.sim.hsm.Passwords;
+import dev.keyring.sim.server.Member;
 import dev.keyring.testing.admin.AdminRestClient;
 import dev.keyring.testing.cluster.ClusterHarness;
+import dev.keyring.testing.leak.SessionLeaks;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,6 +18,7 @@ import java.security.Security;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -155,6 +158,17 @@ public final class KeyringClusterExtension
                 new Quickstart.Settings(
                     r.dir, spec.keyring(), spec.password(), 0, 0, KDF_ITERATIONS));
         Quickstart q = r.quickstart;
+        // the session-leak check of keyring-testing watches it, as it does members as processes;
+        // the watch outlives the class, the member not
+        r.watched.set(q.cluster().member(0));
+        AtomicReference<Member> watched = r.watched;
+        r.watch =
+            SessionLeaks.watch(
+                "the member in this JVM",
+                () -> {
+                  Member m = watched.get();
+                  return m == null ? -1 : m.openSessions();
+                });
         r.cluster =
             new TestCluster(
                 1,
@@ -235,6 +249,8 @@ public final class KeyringClusterExtension
   private static final class Running implements ExtensionContext.Store.CloseableResource {
     Path dir;
     Quickstart quickstart;
+    SessionLeaks.Watch watch;
+    final AtomicReference<Member> watched = new AtomicReference<>();
     ClusterHarness harness;
     TestCluster cluster;
     KeyringProvider provider;
@@ -276,6 +292,10 @@ public final class KeyringClusterExtension
       run(
           failures,
           () -> {
+            if (watch != null) {
+              watch.close(); // the last reading, once the provider closed its sessions
+              watched.set(null);
+            }
             if (quickstart != null) {
               quickstart.close();
             }
