@@ -3,6 +3,7 @@ package dev.keyring.junit;
 import dev.keyring.distribution.Quickstart;
 import dev.keyring.provider.KeyringProvider;
 import dev.keyring.sim.hsm.Passwords;
+import dev.keyring.sim.keyring.KeyringService;
 import dev.keyring.sim.server.Member;
 import dev.keyring.testing.admin.AdminRestClient;
 import dev.keyring.testing.cluster.ClusterHarness;
@@ -39,9 +40,6 @@ public final class KeyringClusterExtension
   private static final ExtensionContext.Namespace NS =
       ExtensionContext.Namespace.create(KeyringClusterExtension.class);
   private static final int MAX_MEMBERS = 5;
-
-  /** A keyring label as the members accept it. */
-  private static final String LABEL_RULE = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
 
   /** Password verifiers cost 10,000 PBKDF2 rounds (310,000 on an appliance): cheap logins. */
   static final int KDF_ITERATIONS = 10_000;
@@ -126,7 +124,7 @@ public final class KeyringClusterExtension
       throw new ExtensionConfigurationException(
           "@KeyringCluster(members) must be 1 to " + MAX_MEMBERS + ", got " + spec.members());
     }
-    if (!spec.keyring().matches(LABEL_RULE)) {
+    if (!spec.keyring().matches(KeyringService.LABEL_RULE)) {
       throw new ExtensionConfigurationException(
           "@KeyringCluster(keyring) must be 1 to 64 characters of letters, digits, '_', '.', '-',"
               + " starting with a letter or digit, got \""

@@ -157,7 +157,7 @@ public final class Appliance implements AutoCloseable {
               + existing.get().id()
               + "); an appliance holds one cluster");
     }
-    if (label == null || !label.matches("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")) {
+    if (label == null || !label.matches(dev.keyring.sim.keyring.KeyringService.LABEL_RULE)) {
       throw new HsmException(
           ResultCode.CKR_ARGUMENTS_BAD,
           "cluster label must be 1 to 64 characters of letters, digits, '_', '.', '-'; got '"

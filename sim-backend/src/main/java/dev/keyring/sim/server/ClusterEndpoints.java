@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Its members are {@link MemberEndpoints}, its clients {@link ClientEndpoints}.
  */
 final class ClusterEndpoints {
-  static final String LABEL_RULE = "[A-Za-z0-9][A-Za-z0-9_.-]{0,63}";
+  static final String LABEL_RULE = dev.keyring.sim.keyring.KeyringService.LABEL_RULE;
   static final Pattern LABEL = Pattern.compile(LABEL_RULE);
   private static final Logger LOG = LoggerFactory.getLogger(ClusterEndpoints.class);
 
