@@ -201,17 +201,16 @@ public final class KeyringClusterExtension
                         .body());
       }
       r.provider = new KeyringProvider(r.cluster.clientConfig());
-      Provider installed = Security.getProvider(r.provider.getName());
-      if (installed != null) {
+      // one check and install: a class started at the same time finds this one's provider
+      if (Security.addProvider(r.provider) < 0) {
         throw new ExtensionConfigurationException(
             "a provider named "
                 + r.provider.getName()
                 + " is installed already ("
-                + installed
+                + Security.getProvider(r.provider.getName())
                 + "); a @KeyringCluster class installs its own for its tests: remove the other,"
                 + " or run such classes one after the other");
       }
-      Security.addProvider(r.provider);
       r.installed = true;
       r.keyStore(); // the KRCO logs in: generators work whether or not a test asks for the store
       return r;

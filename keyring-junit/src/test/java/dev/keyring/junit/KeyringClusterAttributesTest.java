@@ -32,6 +32,27 @@ class KeyringClusterAttributesTest {
     assertRefused(ShortPassword.class, "@KeyringCluster(password) must be 7 to 255 characters");
   }
 
+  @Test
+  void aProviderNamedKeyringInstalledAlready_isRefused_andLeftInstalled() {
+    java.security.Provider other = new java.security.Provider("Keyring", "1", "another") {};
+    Security.addProvider(other);
+    try {
+      ClassRun run = ClassRun.of(Started.class);
+      assertEquals(List.of(), run.passed, run.report());
+      assertTrue(
+          run.report().contains("a provider named Keyring is installed already"), run.report());
+      assertEquals(other, Security.getProvider("Keyring"));
+    } finally {
+      Security.removeProvider("Keyring");
+    }
+  }
+
+  @KeyringCluster
+  static class Started {
+    @Test
+    void test(KeyStore ks) {}
+  }
+
   private static void assertRefused(Class<?> test, String message) {
     ClassRun run = ClassRun.of(test);
     assertEquals(List.of(), run.passed, run.report());
