@@ -85,6 +85,29 @@ class TransportOptionsTest {
         });
   }
 
+  /**
+   * {@code defaults()}, which clients configured by file (the provider) use, reads the properties
+   * when it is called: they were read once, when the class was initialized, so a bad value failed
+   * that initialization (an {@code ExceptionInInitializerError}, then {@code NoClassDefFoundError}
+   * for the JVM's life) and a value set later was never seen.
+   */
+  @Test
+  void defaults_readTheProperties_whenCalled_andRefuseABadValueByName() {
+    restoring(
+        TransportOptions.WIRE_PROPERTY,
+        () -> {
+          System.setProperty(TransportOptions.WIRE_PROPERTY, "htp");
+          assertEquals(
+              "system property keyring.client.wire must be http or channel, got 'htp'",
+              assertThrows(IllegalArgumentException.class, TransportOptions::defaults)
+                  .getMessage());
+          System.setProperty(TransportOptions.WIRE_PROPERTY, "http");
+          assertEquals(TransportOptions.Wire.HTTP, TransportOptions.defaults().wire());
+          System.clearProperty(TransportOptions.WIRE_PROPERTY);
+          assertEquals(TransportOptions.Wire.CHANNEL, TransportOptions.defaults().wire());
+        });
+  }
+
   @Test
   void hedgingProperty_choosesTheDefault_andABadValueIsRefusedByName() {
     restoring(

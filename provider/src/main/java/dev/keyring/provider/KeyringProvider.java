@@ -18,6 +18,7 @@ import dev.keyring.provider.internal.KeyringSecureRandomSpi;
 import dev.keyring.provider.internal.KeyringSignatureSpi;
 import dev.keyring.provider.internal.ProviderContext;
 import dev.keyring.provider.internal.ProviderSettings;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.InvalidParameterException;
 import java.security.NoSuchAlgorithmException;
@@ -56,6 +57,9 @@ public final class KeyringProvider extends Provider {
 
   private final transient ProviderContext context;
 
+  /** Why a {@code java.security} line's configuration file could not be used, or null. */
+  private final String configurationError;
+
   /**
    * An unconfigured provider, as the JDK makes it from a {@code java.security} line: {@link
    * #configure(String)} returns the configured one. Its services refuse to work until then.
@@ -63,6 +67,18 @@ public final class KeyringProvider extends Provider {
   public KeyringProvider() {
     super(NAME, VERSION, "Keyring HSM cluster provider (not configured)");
     this.context = null;
+    this.configurationError = null;
+    registerServices();
+  }
+
+  /**
+   * An unconfigured provider standing for a {@code java.security} line whose file could not be
+   * used: its services fail with {@code error}.
+   */
+  private KeyringProvider(InvalidParameterException error) {
+    super(NAME, VERSION, "Keyring HSM cluster provider (not configured: its file is not usable)");
+    this.context = null;
+    this.configurationError = error.getMessage();
     registerServices();
   }
 
@@ -86,6 +102,7 @@ public final class KeyringProvider extends Provider {
   private KeyringProvider(ProviderContext context) {
     super(NAME, VERSION, "Keyring HSM cluster provider (" + context.settings().file() + ")");
     this.context = context;
+    this.configurationError = null;
     registerServices();
   }
 
@@ -102,7 +119,19 @@ public final class KeyringProvider extends Provider {
 
   /** A provider configured with the file at path {@code config} (for {@code -providerArg}). */
   public KeyringProvider(String config) {
-    this(config == null ? null : Path.of(config.trim()));
+    this(path(config));
+  }
+
+  private static Path path(String config) {
+    try {
+      return config == null ? null : Path.of(config.trim());
+    } catch (InvalidPathException e) {
+      throw new InvalidParameterException(
+          "the Keyring provider's configuration file '"
+              + config
+              + "' is not a path: "
+              + e.getReason());
+    }
   }
 
   private static ProviderSettings settings(Path config) {
@@ -115,6 +144,12 @@ public final class KeyringProvider extends Provider {
 
   /**
    * Returns a new provider configured with the client configuration file at path {@code configArg}.
+   *
+   * <p>The JDK, configuring a provider from a {@code java.security} line, drops one whose {@code
+   * configure} throws and says why only under {@code -Djava.security.debug=jca}; the application
+   * would then read only "Keyring not found". So when the JDK's provider list is the caller, a file
+   * that cannot be used gives an unconfigured provider instead, whose services fail with what is
+   * wrong with the file (the cause of that "Keyring not found").
    *
    * @throws InvalidParameterException if the file is missing or invalid, or if this provider is
    *     already configured
@@ -129,7 +164,25 @@ public final class KeyringProvider extends Provider {
       throw new InvalidParameterException(
           "the Keyring provider takes the path of its client configuration file");
     }
-    return new KeyringProvider(Path.of(configArg.trim()));
+    try {
+      return new KeyringProvider(configArg);
+    } catch (InvalidParameterException e) {
+      if (calledByTheJdksProviderList()) {
+        return new KeyringProvider(e);
+      }
+      throw e;
+    }
+  }
+
+  private static boolean calledByTheJdksProviderList() {
+    return StackWalker.getInstance()
+        .walk(
+            frames ->
+                frames
+                    .skip(2)
+                    .findFirst()
+                    .map(f -> f.getClassName().startsWith("sun.security.jca.ProviderConfig"))
+                    .orElse(false));
   }
 
   @Override
@@ -367,6 +420,11 @@ public final class KeyringProvider extends Provider {
             "the Keyring " + getType() + " " + getAlgorithm() + " takes no constructor parameter");
       }
       ProviderContext ctx = ((KeyringProvider) getProvider()).context;
+      String error = ((KeyringProvider) getProvider()).configurationError;
+      if (ctx == null && error != null) {
+        throw new NoSuchAlgorithmException(
+            "the Keyring provider of the java.security line is not configured: " + error);
+      }
       if (ctx == null) {
         throw new NoSuchAlgorithmException(
             "the Keyring provider is not configured: use new KeyringProvider(path), "

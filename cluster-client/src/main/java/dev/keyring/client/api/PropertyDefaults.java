@@ -23,7 +23,7 @@ final class PropertyDefaults {
                 "microseconds"));
   }
 
-  /** {@value TransportOptions#CHANNEL_CONNECTIONS_PROPERTY}, 1 to 16; else 4. */
+  /** {@value TransportOptions#CHANNEL_CONNECTIONS_PROPERTY}, 1 to 16; else 8. */
   static int channelConnections() {
     return (int)
         SystemProperties.wholeNumber(

@@ -129,8 +129,6 @@ public final class TransportOptions {
   /** The longest {@code channelSpin}: 1 ms. */
   public static final Duration MAX_CHANNEL_SPIN = Duration.ofMillis(1);
 
-  private static final TransportOptions DEFAULTS = builder().build();
-
   private final HttpVersion httpVersion;
   private final Duration connectTimeout;
   private final Duration readTimeout;
@@ -175,9 +173,15 @@ public final class TransportOptions {
     this.answerDeadline = b.answerDeadline;
   }
 
-  /** The defaults in the table above. */
+  /**
+   * The defaults in the table above, those a system property sets read now: a bad value is refused
+   * here, naming the property, and not once when this class is initialized, which would leave the
+   * class unusable for the rest of the JVM's life.
+   *
+   * @throws IllegalArgumentException naming a system property set to a bad value
+   */
   public static TransportOptions defaults() {
-    return DEFAULTS;
+    return builder().build();
   }
 
   public static Builder builder() {

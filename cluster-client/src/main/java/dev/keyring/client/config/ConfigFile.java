@@ -111,14 +111,24 @@ public final class ConfigFile {
 
   /**
    * Reads and parses a file. It is decoded as UTF-8, or byte for byte as ISO-8859-1 when it is not
-   * valid UTF-8, so that {@link #write} reproduces every byte either way. Error messages name the
-   * path as given.
+   * valid UTF-8, so that {@link #write} reproduces every byte either way; UTF-16 text (a Windows
+   * editor's "Unicode"), known by its byte order mark, is refused. Error messages name the path as
+   * given.
    *
    * @throws IOException if the file cannot be read
-   * @throws ConfigFileException if its content is not well formed
+   * @throws ConfigFileException if its content is not well formed, or is UTF-16 text
    */
   public static ConfigFile read(Path path) throws IOException {
     byte[] bytes = Files.readAllBytes(path);
+    if (bytes.length >= 2
+        && ((bytes[0] == (byte) 0xFF && bytes[1] == (byte) 0xFE)
+            || (bytes[0] == (byte) 0xFE && bytes[1] == (byte) 0xFF))) {
+      throw new ConfigFileException(
+          path.toString(),
+          1,
+          1,
+          "the file is UTF-16 text (it starts with a UTF-16 byte order mark); save it as UTF-8");
+    }
     Charset charset = StandardCharsets.UTF_8;
     String text;
     try {

@@ -142,4 +142,28 @@ class ConfigFileErrorTest {
     ConfigFileException e = assertThrows(ConfigFileException.class, () -> ConfigFile.read(file));
     assertTrue(e.getMessage().startsWith(file + ":2:8: expected ';'"), e.getMessage());
   }
+
+  /** A file a Windows editor saved as "Unicode": read as ISO-8859-1, it gave a parse error. */
+  @ParameterizedTest
+  @MethodSource("utf16")
+  void read_utf16File_isRefusedSayingSo(java.nio.charset.Charset utf16, @TempDir Path dir)
+      throws IOException {
+    Path file = dir.resolve("Chrystoki.conf");
+    byte[] text = "LunaSA Client = {\r\n  NetClient = 1;\r\n}\r\n".getBytes(utf16);
+    byte[] bom = "\uFEFF".getBytes(utf16);
+    byte[] bytes = new byte[bom.length + text.length];
+    System.arraycopy(bom, 0, bytes, 0, bom.length);
+    System.arraycopy(text, 0, bytes, bom.length, text.length);
+    Files.write(file, bytes);
+    ConfigFileException e = assertThrows(ConfigFileException.class, () -> ConfigFile.read(file));
+    assertEquals(
+        file
+            + ":1:1: the file is UTF-16 text (it starts with a UTF-16 byte order mark); save it as"
+            + " UTF-8",
+        e.getMessage());
+  }
+
+  static Stream<java.nio.charset.Charset> utf16() {
+    return Stream.of(StandardCharsets.UTF_16LE, StandardCharsets.UTF_16BE);
+  }
 }

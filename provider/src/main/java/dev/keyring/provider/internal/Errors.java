@@ -29,7 +29,8 @@ final class Errors {
 
   /**
    * Why a call did not reach its end, with its kind: the cluster could not be reached, or (for a
-   * failure on the caller's side) the calling thread was interrupted, or the client was busy.
+   * failure on the caller's side) the calling thread was interrupted, the client was busy, or the
+   * files of the client's TLS identity named in the configuration could not be used.
    */
   static String reason(TransportException e) {
     switch (e.kind()) {
@@ -37,6 +38,8 @@ final class Errors {
         return "the calling thread was interrupted (INTERRUPTED)";
       case BUSY:
         return "this client had as many calls under way to the member as it allows (BUSY)";
+      case CONFIGURATION:
+        return "the client's certificate, key or CA file cannot be used (CONFIGURATION)";
       default:
         return "the cluster could not be reached (" + e.kind() + ")";
     }

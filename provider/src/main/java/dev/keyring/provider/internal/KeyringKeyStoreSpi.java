@@ -10,11 +10,10 @@ import dev.keyring.protocol.ObjectClass;
 import dev.keyring.protocol.ResultCode;
 import dev.keyring.provider.api.KeyringKey;
 import dev.keyring.provider.api.ProviderOperation;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
 import java.io.OutputStream;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.Key;
@@ -87,9 +86,12 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
                 + raw.length
                 + " bytes: is this another kind of key store?");
       }
-      try (InputStreamReader r =
-          new InputStreamReader(new ByteArrayInputStream(raw), StandardCharsets.UTF_8)) {
-        props.load(r);
+      String text = new String(raw, StandardCharsets.UTF_8);
+      if (text.startsWith("\uFEFF")) {
+        text = text.substring(1); // a byte order mark, as editors on Windows write
+      }
+      try {
+        props.load(new StringReader(text));
       } catch (IllegalArgumentException e) {
         throw new IOException("the Keyring KeyStore stream is not a properties file: " + e, e);
       }

@@ -5,6 +5,9 @@ import dev.keyring.client.config.ClusterEntry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -20,10 +23,16 @@ import java.util.stream.Collectors;
  *    Generators = yes;         # no: no KeyPairGenerator, KeyGenerator, SecureRandom, KeyFactory
  * }
  * </pre>
+ *
+ * <p>Its keys are compared without regard to case, as every name in the file; any other key is
+ * refused, and so is a section whose name begins with {@code Keyring} or ends with {@code Provider}
+ * but is not this one (its settings would otherwise be ignored without a word).
  */
 public final class ProviderSettings {
   /** The provider's section of the client configuration file. */
   public static final String SECTION = "Keyring Provider";
+
+  private static final List<String> KEYS = List.of("DefaultSlot", "DefaultCluster", "Generators");
 
   private final Path file;
   private final ClientConfig config;
@@ -80,20 +89,39 @@ public final class ProviderSettings {
               + ClientConfig.CLIENT_SECTION
               + "'); run keyring-register first");
     }
-    Map<String, String> own = config.file().entries(SECTION);
-    for (String key : own.keySet()) {
-      if (!key.equals("DefaultSlot")
-          && !key.equals("DefaultCluster")
-          && !key.equals("Generators")) {
+    for (String name : config.file().sections()) {
+      String squeezed = name.replaceAll("[\\s_-]", "").toLowerCase(Locale.ROOT);
+      boolean alike = squeezed.startsWith("keyring") || squeezed.endsWith("provider");
+      if (alike && !name.equalsIgnoreCase(SECTION)) {
         throw new IllegalArgumentException(
-            "unknown key '"
-                + key
-                + "' in section '"
-                + SECTION
+            "section '"
+                + name
                 + "' of "
                 + file
-                + "; known keys: DefaultSlot, DefaultCluster, Generators");
+                + " is not one the Keyring provider reads: its own section is spelt '"
+                + SECTION
+                + "'");
       }
+    }
+    // keys are compared without regard to case, as everywhere in the file
+    Map<String, String> own = new HashMap<>();
+    for (Map.Entry<String, String> e : config.file().entries(SECTION).entrySet()) {
+      String key =
+          KEYS.stream()
+              .filter(k -> k.equalsIgnoreCase(e.getKey()))
+              .findFirst()
+              .orElseThrow(
+                  () ->
+                      new IllegalArgumentException(
+                          "unknown key '"
+                              + e.getKey()
+                              + "' in section '"
+                              + SECTION
+                              + "' of "
+                              + file
+                              + "; known keys: "
+                              + String.join(", ", KEYS)));
+      own.put(key, e.getValue());
     }
     String slot = own.get("DefaultSlot");
     if (slot != null && slot.isBlank()) {
@@ -109,7 +137,7 @@ public final class ProviderSettings {
     boolean generators = true;
     String g = own.get("Generators");
     if (g != null) {
-      switch (g.trim().toLowerCase(java.util.Locale.ROOT)) {
+      switch (g.trim().toLowerCase(Locale.ROOT)) {
         case "yes":
         case "true":
         case "1":

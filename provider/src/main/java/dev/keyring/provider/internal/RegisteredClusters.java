@@ -122,10 +122,16 @@ final class RegisteredClusters implements ChannelOpener {
     synchronized (clients) {
       c = clients.get(index);
       if (c == null) {
-        c =
-            KeyringClient.open(
-                ProviderSettings.requireCluster(
-                    settings.config(), index, settings.file().toString()));
+        ClusterEntry entry =
+            ProviderSettings.requireCluster(settings.config(), index, settings.file().toString());
+        try {
+          c = KeyringClient.open(entry);
+        } catch (TransportException e) {
+          if (e.kind() != TransportException.Kind.CONFIGURATION) {
+            throw e;
+          }
+          throw new TransportException(e.kind(), settings.file() + ": " + e.getMessage(), e);
+        }
         clients.put(index, c);
       }
       return c;

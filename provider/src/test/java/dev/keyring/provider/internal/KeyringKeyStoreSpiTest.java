@@ -64,6 +64,16 @@ class KeyringKeyStoreSpiTest {
   }
 
   @Test
+  void load_ofASlotFileSavedWithAByteOrderMarkAndCrlf_readsItsSlot() throws Exception {
+    labelled("bom-key");
+    KeyStore other = KeyStore.getInstance("Keyring", fake.provider());
+    byte[] props =
+        ("\uFEFFslot=" + FakeClusterProvider.KEYRING + "\r\n").getBytes(StandardCharsets.UTF_8);
+    other.load(new ByteArrayInputStream(props), PASSWORD);
+    assertTrue(aliases(other).contains("bom-key"), aliases(other).toString());
+  }
+
+  @Test
   void load_ofAnUnknownKeyring_namesIt() throws Exception {
     IOException e = loadFails("nowhere", PASSWORD);
     assertTrue(e.getMessage().contains("'nowhere'"), e.getMessage());

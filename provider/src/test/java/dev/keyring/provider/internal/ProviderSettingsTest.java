@@ -1,6 +1,7 @@
 package dev.keyring.provider.internal;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 class ProviderSettingsTest {
   @TempDir Path dir;
@@ -99,6 +102,32 @@ class ProviderSettingsTest {
                 ProviderSettings.read(
                     write(clients("Keyring Provider = {\n Generators = maybe;\n}\n"))));
     assertTrue(e.getMessage().contains("maybe"), e.getMessage());
+  }
+
+  @Test
+  void read_keysOfTheProviderSection_areReadWithoutRegardToCase_asEverywhereInTheFile()
+      throws Exception {
+    ProviderSettings s =
+        ProviderSettings.read(
+            write(
+                clients(
+                    "keyring provider = {\n defaultslot = app;\n DEFAULTCLUSTER = 00;\n"
+                        + " generators = no;\n}\n")));
+    assertEquals("app", s.defaultSlot().orElseThrow());
+    assertEquals(0, s.defaultCluster());
+    assertFalse(s.generators());
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"KeyringProvider", "Keyring Providers", "Keyring-Provider", "Keyrng Provider"})
+  void read_aMisspeltProviderSection_isRefused_namingIt(String section) throws Exception {
+    IllegalArgumentException e =
+        assertThrows(
+            IllegalArgumentException.class,
+            () -> ProviderSettings.read(write(clients(section + " = {\n Generators = no;\n}\n"))));
+    assertTrue(e.getMessage().contains("section '" + section + "'"), e.getMessage());
+    assertTrue(e.getMessage().contains("'Keyring Provider'"), e.getMessage());
   }
 
   @Test

@@ -116,18 +116,19 @@ final class ChannelWire implements AutoCloseable {
       InputStream in,
       Duration heartbeatInterval,
       Duration spin,
-      boolean extra)
+      boolean extra,
+      ChannelSwitches switches)
       throws IOException {
     this.spinNanos = spin.toNanos();
     this.idleCloseNanos = extra ? IDLE_HEARTBEATS * heartbeatInterval.toNanos() : 0;
     this.name = name;
     this.raw = raw;
     this.socket = socket;
-    this.writer = new FrameWriter(socket.getOutputStream(), FrameWriter.coalescing());
+    this.writer = new FrameWriter(socket.getOutputStream(), switches.coalesce());
     this.in = in;
     this.heartbeatNanos = heartbeatInterval.toNanos();
     this.rawIn = raw.getInputStream();
-    this.callerReads = callerReads();
+    this.callerReads = switches.callerReads();
     long period = Math.max(50, heartbeatInterval.toMillis() / 2);
     this.heartbeat =
         HEARTBEAT.scheduleWithFixedDelay(this::beat, period, period, TimeUnit.MILLISECONDS);
@@ -136,15 +137,7 @@ final class ChannelWire implements AutoCloseable {
     reader.start();
   }
 
-  /**
-   * Whether a caller alone on its connection reads its own answer (system property {@value
-   * #CALLER_READS_PROPERTY}, true unless {@code false}; anything else is refused): a switch for
-   * measuring, as {@link FrameWriter#coalescing()} is.
-   */
-  static boolean callerReads() {
-    return dev.keyring.protocol.SystemProperties.flag(CALLER_READS_PROPERTY, true);
-  }
-
+  /** The switch {@link ChannelSwitches#callerReads()} reads. */
   static final String CALLER_READS_PROPERTY = "keyring.client.channel.callerReads";
 
   /** How long the reader thread stays aside after a call began, before it reads on its own. */
@@ -168,6 +161,7 @@ final class ChannelWire implements AutoCloseable {
       Duration spin,
       boolean extra)
       throws TransportException {
+    ChannelSwitches switches = ChannelSwitches.read(); // a bad value: refused before connecting
     Socket raw = new ChannelSocket(); // reads buffered: one system call per TLS record
     try {
       raw.setTcpNoDelay(true);
@@ -208,7 +202,7 @@ final class ChannelWire implements AutoCloseable {
                 + ChannelFrames.VERSION);
       }
       s.setSoTimeout(0); // a silent connection is found by the heartbeat
-      return new ChannelWire(name, raw, s, in, heartbeatInterval, spin, extra);
+      return new ChannelWire(name, raw, s, in, heartbeatInterval, spin, extra, switches);
     } catch (SSLException e) {
       closeQuietly(raw);
       throw ChannelWireFailures.handshakeFailure(name, e);

@@ -24,14 +24,18 @@ public final class MemberTransports {
   }
 
   /**
-   * Reads the TLS identity of {@code entry}.
+   * Reads the TLS identity of {@code entry}, and checks the crypto channel's switches ({@link
+   * ChannelSwitches}) so that a bad value is refused here, as the other system properties are when
+   * the options are built, not by each connection to a member.
    *
    * @throws TransportException of kind CONFIGURATION naming the file at fault
+   * @throws IllegalArgumentException naming a switch set to neither {@code true} nor {@code false}
    */
   public static MemberTransports load(ClusterEntry entry, TransportOptions options)
       throws TransportException {
     Objects.requireNonNull(entry, "entry");
     Objects.requireNonNull(options, "options");
+    ChannelSwitches.read();
     return new MemberTransports(ClientTls.load(entry), options);
   }
 

@@ -153,7 +153,12 @@ public final class PemFiles {
         return sb.toString();
       }
     } catch (java.nio.file.NoSuchFileException e) {
-      throw config(file + " (" + what + ") does not exist", e);
+      String relative =
+          file.isAbsolute()
+              ? ""
+              : ": a relative path is resolved against the working directory, so it is "
+                  + file.toAbsolutePath();
+      throw config(file + " (" + what + ") does not exist" + relative, e);
     } catch (java.nio.file.AccessDeniedException e) {
       throw config(file + " (" + what + ") cannot be read: permission denied", e);
     } catch (java.nio.charset.CharacterCodingException e) {

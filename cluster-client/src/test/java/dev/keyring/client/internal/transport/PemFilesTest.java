@@ -116,6 +116,26 @@ class PemFilesTest {
     assertTrue(d.getMessage().contains("no '-----BEGIN CERTIFICATE-----'"), d.getMessage());
   }
 
+  /**
+   * A relative path in the configuration is resolved against the JVM's working directory, which a
+   * server started elsewhere does not share with the operator's shell: the message says where it
+   * looked.
+   */
+  @Test
+  void missingFile_atARelativePath_saysWhereItWasLookedFor() {
+    Path relative = Path.of("no-such-directory", "client.pem");
+    TransportException e =
+        assertThrows(
+            TransportException.class,
+            () -> PemFiles.readCertificates(relative, "LNHServerClientCert00"));
+    assertEquals(
+        relative
+            + " (LNHServerClientCert00) does not exist: a relative path is resolved against the"
+            + " working directory, so it is "
+            + relative.toAbsolutePath(),
+        e.getMessage());
+  }
+
   @Test
   void everyCertificateOfAFile_isRead_inOrder() throws Exception {
     X509Certificate a = TestPki.selfSignedCa(TestPki.ecKeyPair(), "A");
