@@ -47,7 +47,8 @@ import javax.crypto.SecretKey;
  * <p>{@code load(stream, password)}: the stream is a small properties file ({@code slot=<keyring
  * label or UUID>}, optional {@code cluster=<00-09>}, optional {@code role=co}); with a null stream
  * the provider's configured default slot is used. The password is the keyring's KRCO password; it
- * is also the key password of every entry.
+ * is also the key password of every entry, and the KeyStore cannot change it ({@link
+ * KeyStorePasswords}).
  *
  * <p>Every change is made on the cluster at once, so {@code store()} writes nothing. Every read
  * asks the cluster, so changes made by other clients are seen; it sees this client's own changes
@@ -160,8 +161,8 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
    */
   @Override
   public void engineStore(OutputStream stream, char[] password) throws IOException {
+    KeyStorePasswords.checkStore(requireLoaded(), password);
     if (stream != null) {
-      requireLoaded();
       stream.write(slotProperties);
       stream.flush();
     }
@@ -229,12 +230,8 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
     if (v.key == null) {
       return null;
     }
-    if (password != null && password.length > 0 && !slot.passwordMatches(password)) {
-      throw new UnrecoverableKeyException(
-          "the key password of a keyring entry is the keyring's KRCO password (the store"
-              + " password); '"
-              + alias
-              + "' was asked for with another");
+    if (!KeyStorePasswords.noneOrTheKeyrings(slot, password)) {
+      throw KeyStorePasswords.wrongKeyPassword(alias);
     }
     return KeyHandles.of(slot, v.key, null, -1);
   }
@@ -406,6 +403,13 @@ public final class KeyringKeyStoreSpi extends KeyStoreSpi {
       }
     }
     AliasEntry old = AliasEntry.byAlias(objectsOnPrimary()).get(alias);
+    if (old != null
+        && old.key != null
+        && key instanceof KeyringKey
+        && ((KeyringKey) key).keyringId().equals(s.keyringId())
+        && ((KeyringKey) key).objectHandle() == old.key.handle()) {
+      KeyStorePasswords.checkKeyPassword(s, alias, password);
+    }
     List<EntryRemoval.Left> left;
     try {
       left =

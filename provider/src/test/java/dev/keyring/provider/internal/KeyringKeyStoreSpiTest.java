@@ -8,11 +8,13 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.keyring.client.api.KeyringObject;
 import dev.keyring.provider.FakeClusterProvider;
 import dev.keyring.provider.TestCertificates;
 import dev.keyring.provider.api.KeyringKeyGenParameterSpec;
 import dev.keyring.provider.api.KeyringPrivateKey;
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.Key;
@@ -28,6 +30,7 @@ import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Collections;
 import java.util.List;
+import java.util.stream.Collectors;
 import javax.crypto.KeyGenerator;
 import javax.crypto.SecretKey;
 import org.junit.jupiter.api.Test;
@@ -289,5 +292,52 @@ class KeyringKeyStoreSpiTest {
     assertTrue(e.getMessage().contains("was stored"), e.getMessage());
     assertTrue(e.getMessage().contains("certificate (handle " + old + ")"), e.getMessage());
     assertEquals(2, fake.cluster().objects(FakeClusterProvider.KEYRING).size());
+  }
+
+  @Test
+  void store_withAnotherPassword_isRefused_namingHowToChangeTheKeyringsPassword() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    char[] other = "new-store-password".toCharArray();
+    IOException e = assertThrows(IOException.class, () -> ks.store(out, other));
+    assertTrue(
+        e.getMessage().contains("keyringcm role changepw -name co -slot app"), e.getMessage());
+    assertFalse(e.getMessage().contains(FakeClusterProvider.PASSWORD), e.getMessage());
+    assertFalse(e.getMessage().contains("new-store-password"), e.getMessage());
+    assertEquals(0, out.size());
+    assertThrows(IOException.class, () -> ks.store(null, other));
+    // the keyring's own password, or none: the slot properties, as before
+    ks.store(out, PASSWORD);
+    assertTrue(out.toString(StandardCharsets.UTF_8).contains("slot=app"), out.toString());
+    ks.store(null, null);
+  }
+
+  @Test
+  void setKeyEntry_ofTheEntrysOwnKey_withAnotherKeyPassword_isRefused_andChangesNothing()
+      throws Exception {
+    KeyPair kp = labelled("signer");
+    KeyPair ca = TestCertificates.softwareEcKey();
+    Certificate[] chain = {TestCertificates.issue("signer", kp.getPublic(), "ca", ca.getPrivate())};
+    ks.setKeyEntry("signer", kp.getPrivate(), PASSWORD, chain);
+    List<Long> before = handles();
+    KeyStoreException e =
+        assertThrows(
+            KeyStoreException.class,
+            () -> ks.setKeyEntry("signer", kp.getPrivate(), "new-key-pw".toCharArray(), chain));
+    assertTrue(e.getMessage().contains("'signer'"), e.getMessage());
+    assertTrue(e.getMessage().contains("keyringcm role changepw -name co"), e.getMessage());
+    assertFalse(e.getMessage().contains("new-key-pw"), e.getMessage());
+    assertEquals(before, handles());
+    assertEquals(kp.getPrivate(), ks.getKey("signer", PASSWORD));
+    assertArrayEquals(chain, ks.getCertificateChain("signer"));
+    // with the store password, or none, the entry's own key takes a new chain (a CA's reply)
+    ks.setKeyEntry("signer", kp.getPrivate(), null, chain);
+    assertArrayEquals(chain, ks.getCertificateChain("signer"));
+  }
+
+  private List<Long> handles() {
+    return fake.cluster().objects(FakeClusterProvider.KEYRING).stream()
+        .map(KeyringObject::handle)
+        .sorted()
+        .collect(Collectors.toList());
   }
 }
