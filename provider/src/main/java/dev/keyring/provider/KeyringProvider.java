@@ -175,14 +175,14 @@ public final class KeyringProvider extends Provider {
   }
 
   private static boolean calledByTheJdksProviderList() {
-    return StackWalker.getInstance()
-        .walk(
-            frames ->
-                frames
-                    .skip(2)
-                    .findFirst()
-                    .map(f -> f.getClassName().startsWith("sun.security.jca.ProviderConfig"))
-                    .orElse(false));
+    return askingFrame()
+        .map(f -> f.getClassName().startsWith("sun.security.jca.ProviderConfig"))
+        .orElse(false);
+  }
+
+  /** The frame that called the method calling this one's caller (who asked that method). */
+  private static java.util.Optional<StackWalker.StackFrame> askingFrame() {
+    return StackWalker.getInstance().walk(frames -> frames.skip(3).findFirst());
   }
 
   @Override
@@ -250,17 +250,12 @@ public final class KeyringProvider extends Provider {
   }
 
   private static boolean askedForTheDefaultRandom() {
-    return StackWalker.getInstance()
-        .walk(
-            frames ->
-                frames
-                    .skip(2)
-                    .findFirst()
-                    .map(
-                        f ->
-                            f.getClassName().equals("java.security.Provider")
-                                && f.getMethodName().equals("getDefaultSecureRandomService"))
-                    .orElse(false));
+    return askingFrame()
+        .map(
+            f ->
+                f.getClassName().equals("java.security.Provider")
+                    && f.getMethodName().equals("getDefaultSecureRandomService"))
+        .orElse(false);
   }
 
   // ---- the service table

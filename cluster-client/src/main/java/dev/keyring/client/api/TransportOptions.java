@@ -174,11 +174,7 @@ public final class TransportOptions {
   }
 
   /**
-   * The defaults in the table above, those a system property sets read now: a bad value is refused
-   * here, naming the property, and not once when this class is initialized, which would leave the
-   * class unusable for the rest of the JVM's life.
-   *
-   * @throws IllegalArgumentException naming a system property set to a bad value
+   * The defaults in the table above, the system properties read now (a bad value is refused here).
    */
   public static TransportOptions defaults() {
     return builder().build();
